@@ -1,0 +1,58 @@
+"""Wires settings, the database, the adapters and the web app together.
+
+The only module that knows everyone: the CLI and the ASGI entry point call it.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+
+from tongban.adapters.db.engine import build_engine
+from tongban.adapters.sms import LogSms
+from tongban.config import Settings
+from tongban.domain.shared.masking import MaskingFilter
+from tongban.services.ports import SmsSender
+from tongban.services.unit_of_work import UnitOfWork
+
+
+@dataclass
+class Container:
+    """Everything a request or a command needs, built once per process."""
+
+    settings: Settings
+    engine: Engine
+    secret_key: str
+    sms: SmsSender = field(default_factory=LogSms)
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.engine)
+
+
+def build_container(settings: Settings | None = None) -> Container:
+    settings = settings or Settings()
+    engine = build_engine(settings.resolved_database_url(), pool_size=settings.db_pool_size)
+    return Container(settings=settings, engine=engine, secret_key=settings.resolved_secret_key())
+
+
+def configure_logging(level: str = "INFO") -> None:
+    """Plain log lines with ID and phone numbers masked wherever they appear."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    handler.addFilter(MaskingFilter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    for name in ("uvicorn.access", "uvicorn.error"):
+        logging.getLogger(name).addFilter(MaskingFilter())
+
+
+def create_app(settings: Settings | None = None):  # type: ignore[no-untyped-def]
+    """ASGI factory: ``uvicorn --factory tongban.bootstrap:create_app``."""
+    from tongban.web.app import build_app
+
+    container = build_container(settings)
+    configure_logging(container.settings.log_level)
+    return build_app(container)

@@ -1,0 +1,72 @@
+"""The Typer application and the commands that belong to no single area."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from tongban.bootstrap import Container, build_container, configure_logging
+from tongban.config import Settings
+
+app = typer.Typer(
+    name="tongban",
+    help="通办 — 一网通办政务服务平台 / one-stop government-service platform.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+
+
+def container() -> Container:
+    """Build the container from the environment (TONGBAN_* variables)."""
+    configure_logging("WARNING")
+    return build_container(Settings())
+
+
+@app.command()
+def migrate(
+    revision: Annotated[str, typer.Argument(help="目标版本，默认最新")] = "head",
+) -> None:
+    """Bring the database schema up to date (Alembic)."""
+    from tongban.adapters.db import migrate as migrations
+
+    c = container()
+    migrations.upgrade(c.engine, revision)
+    console.print(f"数据库已迁移到 {migrations.current(c.engine)}（{c.engine.dialect.name}）")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="监听地址")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="端口")] = 8000,
+    workers: Annotated[int, typer.Option(help="进程数（PostgreSQL 上可多进程）")] = 1,
+    reload: Annotated[bool, typer.Option(help="开发模式：代码变动时重启")] = False,
+) -> None:
+    """Serve the web app and API with uvicorn."""
+    import uvicorn
+
+    settings = Settings()
+    if workers > 1 and settings.resolved_database_url().startswith("sqlite"):
+        console.print("[yellow]SQLite 只适合单进程；多进程请使用 PostgreSQL。[/yellow]")
+    uvicorn.run(
+        "tongban.bootstrap:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        reload=reload,
+        log_level="info",
+    )
+
+
+def _register() -> None:
+    from tongban.cli import calendar, catalogue, demo
+
+    app.add_typer(calendar.app, name="calendar")
+    app.add_typer(catalogue.app, name="catalogue")
+    app.command(name="demo")(demo.demo)
+
+
+_register()

@@ -1,0 +1,57 @@
+"""One settings class for the whole platform, read from TONGBAN_* environment variables.
+
+Built at start-up by ``bootstrap`` (or the CLI), never at import time, so tests and several
+app processes can each build their own.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Deployment settings; the defaults run the embedded SQLite demo on this machine."""
+
+    model_config = SettingsConfigDict(env_prefix="TONGBAN_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Path("var")
+    database_url: str = ""
+    """SQLAlchemy URL; empty means SQLite at ``{data_dir}/tongban.db``.
+
+    PostgreSQL: ``postgresql+psycopg://user@host:5432/dbname``.
+    """
+    secret_key: SecretStr | None = None
+    """Signs sessions and tokens; when unset, one is generated once into ``{data_dir}``."""
+    cookie_secure: bool = False
+    """Send the session cookie only over HTTPS; set true behind TLS in production."""
+    session_hours: int = Field(default=8, ge=1, le=24 * 30)
+    login_max_failures: int = Field(default=5, ge=1)
+    """Failed log-ins in a row after which an account is locked for ``lockout_minutes``."""
+    lockout_minutes: int = Field(default=15, ge=1)
+    calendar_warn_days: int = Field(default=60, ge=1)
+    """Warn on the admin pages and /healthz when the calendar is known less far ahead."""
+    sms_adapter: str = "log"
+    default_locale: str = "zh_CN"
+    db_pool_size: int = Field(default=10, ge=1)
+    log_level: str = "INFO"
+
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'tongban.db'}"
+
+    def resolved_secret_key(self) -> str:
+        """The configured key, or one kept in the data directory (created on first use)."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value()
+        path = self.data_dir / "secret.key"
+        if not path.exists():
+            import secrets
+
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip()

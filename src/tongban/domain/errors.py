@@ -1,0 +1,129 @@
+"""The error hierarchy of tongban.
+
+Every error a user or an API client can see has a stable ``code`` (for programs), a message
+in Chinese (for people; translated through gettext at the edge) and optional ``fields``
+mapping a field name to its own message.  Services raise these; ``web/errors.py`` maps them
+to ``{code, message, fields}`` bodies or form errors.  Nothing here knows about HTTP beyond the
+advisory ``status`` used by the web layer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+
+class DomainError(Exception):
+    """Base of every expected, user-facing error."""
+
+    code: ClassVar[str] = "error"
+    status: ClassVar[int] = 400
+    template: ClassVar[str] = "请求无法完成。"
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        fields: Mapping[str, str] | None = None,
+        **params: Any,
+    ) -> None:
+        self.params = params
+        self.message = message if message is not None else self.template.format(**params)
+        self.fields: dict[str, str] = dict(fields or {})
+        super().__init__(self.message)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "message": self.message, "fields": self.fields}
+
+
+class ValidationFailed(DomainError):
+    code = "validation_failed"
+    status = 422
+    template = "提交的内容有误，请检查后重试。"
+
+
+class NotFound(DomainError):
+    code = "not_found"
+    status = 404
+    template = "找不到所请求的内容。"
+
+
+class ItemNotFound(NotFound):
+    code = "item_not_found"
+    template = "找不到事项编码为 {code} 的事项。"
+
+
+class Conflict(DomainError):
+    code = "conflict"
+    status = 409
+    template = "该记录已被他人修改，请刷新后重试。"
+
+
+class StaleVersion(Conflict):
+    code = "stale_version"
+    template = "该记录已被他人修改（当前版本 {current}），请刷新后重试。"
+
+
+class InvalidIdentityNumber(ValidationFailed):
+    code = "invalid_id_number"
+    template = "公民身份号码无效：{reason}"
+
+
+class InvalidCreditCode(ValidationFailed):
+    code = "invalid_credit_code"
+    template = "统一社会信用代码无效：{reason}"
+
+
+class InvalidDocumentNumber(ValidationFailed):
+    code = "invalid_document_number"
+    template = "证件号码无效：{reason}"
+
+
+class CalendarUnknown(DomainError):
+    code = "calendar_unknown"
+    status = 422
+    template = "工作日历尚未包含 {day} 所在的年份，请先导入当年的放假安排。"
+
+
+class ImportRejected(ValidationFailed):
+    code = "import_rejected"
+    template = "导入失败：共 {count} 处错误，未导入任何数据。"
+
+    def __init__(self, errors: list[dict[str, Any]], **kwargs: Any) -> None:
+        self.errors = errors
+        super().__init__(count=len(errors), **kwargs)
+
+    def as_dict(self) -> dict[str, Any]:
+        body = super().as_dict()
+        body["errors"] = self.errors
+        return body
+
+
+class NotAuthenticated(DomainError):
+    code = "not_authenticated"
+    status = 401
+    template = "请先登录。"
+
+
+class LoginFailed(DomainError):
+    code = "login_failed"
+    status = 401
+    template = "账号或密码错误。"
+
+
+class TooManyAttempts(DomainError):
+    code = "too_many_attempts"
+    status = 429
+    template = "尝试次数过多，账号已暂时锁定，请 {minutes} 分钟后再试。"
+
+
+class PermissionDenied(DomainError):
+    code = "permission_denied"
+    status = 403
+    template = "您没有权限执行此操作。"
+
+
+class CsrfFailed(DomainError):
+    code = "csrf_failed"
+    status = 403
+    template = "页面已过期，请刷新后重新提交。"

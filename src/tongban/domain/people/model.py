@@ -1,0 +1,68 @@
+"""People and roles: staff, citizens and enterprises, and the roles of SPEC.md."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from tongban.domain.catalogue.model import Level
+
+
+class UserKind(StrEnum):
+    STAFF = "staff"
+    CITIZEN = "citizen"
+    ENTERPRISE = "enterprise"
+
+
+class Role(StrEnum):
+    """What a person may do; staff roles carry a jurisdiction (centre or department)."""
+
+    CITIZEN = "citizen"
+    ENTERPRISE = "enterprise"
+    AGENT = "agent"
+    """代办员 of the enterprise service centre."""
+    CLERK = "clerk"
+    """综合窗口 clerk at a centre of any level."""
+    REVIEWER = "reviewer"
+    SECTION_CHIEF = "section_chief"
+    CENTRE_MANAGER = "centre_manager"
+    LEADER = "leader"
+    CATALOGUE_ADMIN = "catalogue_admin"
+    AUDITOR = "auditor"
+
+
+STAFF_ROLES = frozenset(Role) - {Role.CITIZEN, Role.ENTERPRISE}
+
+
+@dataclass(frozen=True)
+class RoleAssignment:
+    """One role held by a user, within a jurisdiction: a centre, a department, or the district."""
+
+    role: Role
+    level: Level = Level.DISTRICT
+    centre_code: str | None = None
+    department_code: str | None = None
+    town: str = ""
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The authenticated person behind a request, with everything access checks need."""
+
+    user_id: int
+    kind: UserKind
+    name: str
+    roles: tuple[RoleAssignment, ...] = field(default_factory=tuple)
+    id_number: str | None = None
+    credit_code: str | None = None
+    session_id: str | None = None
+
+    def has_role(self, *roles: Role) -> bool:
+        return any(a.role in roles for a in self.roles)
+
+    def assignments(self, role: Role) -> tuple[RoleAssignment, ...]:
+        return tuple(a for a in self.roles if a.role == role)
+
+    @property
+    def is_staff(self) -> bool:
+        return self.kind is UserKind.STAFF

@@ -1,0 +1,70 @@
+"""One use case, one transaction: the unit of work around a database connection.
+
+A service opens a ``UnitOfWork``, reads and writes through repositories built on
+``uow.conn``, writes its audit entry on the same connection, and commits once.  Anything that
+must only happen after the commit (an SMS, a cache refresh) is registered with
+``after_commit`` and runs only if the commit succeeded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy import Connection, Engine
+
+
+class UnitOfWork:
+    """A transaction on ``engine``; rolled back unless ``commit`` is called."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._conn: Connection | None = None
+        self._after_commit: list[Callable[[], None]] = []
+
+    @property
+    def conn(self) -> Connection:
+        if self._conn is None:
+            raise RuntimeError("UnitOfWork used outside its 'with' block")
+        return self._conn
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def __enter__(self) -> Self:
+        self._conn = self.engine.connect()
+        self._conn.begin()
+        self._after_commit = []
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        conn, self._conn = self._conn, None
+        if conn is None:
+            return
+        try:
+            if conn.in_transaction():
+                conn.rollback()
+        finally:
+            conn.close()
+
+    def commit(self) -> None:
+        self.conn.commit()
+        callbacks, self._after_commit = self._after_commit, []
+        for callback in callbacks:
+            callback()
+        self.conn.begin()
+
+    def rollback(self) -> None:
+        self.conn.rollback()
+        self._after_commit = []
+        self.conn.begin()
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        self._after_commit.append(callback)

@@ -1,0 +1,94 @@
+"""The FastAPI application: middleware, static files, error mapping and the routers."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from fastapi import FastAPI, Request, Response
+from fastapi.staticfiles import StaticFiles
+
+from tongban import __version__, i18n
+from tongban.bootstrap import Container
+from tongban.web import deps, errors
+from tongban.web.templating import build_templates
+
+log = logging.getLogger("tongban.web")
+STATIC_DIR = Path(__file__).with_name("static")
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+        "script-src 'self'; frame-ancestors 'none'; form-action 'self'"
+    ),
+}
+
+
+def build_app(container: Container) -> FastAPI:
+    app = FastAPI(
+        title="tongban 通办 API",
+        version=__version__,
+        description="一网通办政务服务平台接口。错误统一返回 {code, message, fields}。",
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/openapi.json",
+    )
+    app.state.container = container
+    app.state.templates = build_templates()
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    errors.install(app)
+    _install_middleware(app)
+    _include_routers(app)
+    return app
+
+
+def _include_routers(app: FastAPI) -> None:
+    from tongban.web.api import routers as api_routers
+    from tongban.web.pages import routers as page_routers
+
+    for router in api_routers():
+        app.include_router(router, prefix="/api/v1")
+    for router in page_routers():
+        app.include_router(router)
+
+
+def _install_middleware(app: FastAPI) -> None:
+    @app.middleware("http")
+    async def request_context(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        started = time.perf_counter()
+        request_id = request.headers.get("X-Request-ID", "")[:64] or uuid.uuid4().hex
+        request.state.request_id = request_id
+        requested = request.query_params.get("lang") or request.cookies.get("lang")
+        locale = i18n.negotiate(requested, request.headers.get("accept-language"))
+        token = i18n.current_locale.set(locale)
+        try:
+            response = await call_next(request)
+        finally:
+            i18n.current_locale.reset(token)
+        response.headers["X-Request-ID"] = request_id
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        if request.query_params.get("lang") and locale == request.query_params["lang"]:
+            response.set_cookie("lang", locale, max_age=365 * 86400, samesite="lax")
+        anon = getattr(request.state, "anon_csrf", None)
+        if anon and request.cookies.get(deps.ANON_CSRF_COOKIE) != anon:
+            secure = request.app.state.container.settings.cookie_secure
+            response.set_cookie(
+                deps.ANON_CSRF_COOKIE, anon, httponly=True, samesite="strict", secure=secure
+            )
+        log.debug(
+            "%s %s %s %.1fms",
+            request.method,
+            request.url.path,
+            response.status_code,
+            (time.perf_counter() - started) * 1000,
+        )
+        return response

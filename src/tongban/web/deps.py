@@ -1,0 +1,121 @@
+"""Request-scoped dependencies: the container, the principal, the route's access policy.
+
+Every route takes exactly one ``allow(policy)`` dependency (directly or through the aliases
+below); ``tests/integration/test_access_matrix.py`` checks that and tries each route as every
+role.  Unsafe methods are checked for CSRF here too, so no route can forget it.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+
+from tongban.bootstrap import Container
+from tongban.domain.errors import CsrfFailed
+from tongban.domain.people.model import Principal
+from tongban.services import access, sessions
+from tongban.services.context import Actor, utcnow
+
+SESSION_COOKIE = "tb_session"
+ANON_CSRF_COOKIE = "tb_csrf"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def get_container(request: Request) -> Container:
+    container: Container = request.app.state.container
+    return container
+
+
+ContainerDep = Annotated[Container, Depends(get_container)]
+
+
+def load_principal(request: Request) -> Principal | None:
+    """The principal of the request's session cookie, loaded once per request."""
+    if hasattr(request.state, "principal"):
+        cached: Principal | None = request.state.principal
+        return cached
+    request.state.principal = None
+    request.state.csrf_token = None
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        container = get_container(request)
+        with container.uow() as uow:
+            found = sessions.load_session(uow.conn, token, now=utcnow())
+        if found is not None:
+            request.state.principal, request.state.csrf_token = found
+    principal: Principal | None = request.state.principal
+    return principal
+
+
+def csrf_token_for(request: Request) -> str:
+    """The token forms must echo: the session's, or the anonymous double-submit cookie's."""
+    load_principal(request)
+    if request.state.csrf_token:
+        token: str = request.state.csrf_token
+        return token
+    if not getattr(request.state, "anon_csrf", None):
+        request.state.anon_csrf = request.cookies.get(ANON_CSRF_COOKIE) or secrets.token_urlsafe(
+            24
+        )
+    anon: str = request.state.anon_csrf
+    return anon
+
+
+async def verify_csrf(request: Request) -> None:
+    if request.method in SAFE_METHODS:
+        return
+    principal = load_principal(request)
+    expected = (
+        request.state.csrf_token if principal is not None else request.cookies.get(ANON_CSRF_COOKIE)
+    )
+    sent = request.headers.get(CSRF_HEADER)
+    if sent is None and _is_form(request):
+        form = await request.form()
+        value = form.get("csrf_token")
+        sent = value if isinstance(value, str) else None
+    if sent is None and principal is None and not _is_form(request):
+        # A JSON request without cookies cannot be forged cross-site (it needs a CORS
+        # preflight, which tongban never grants), so anonymous JSON calls need no token.
+        return
+    if not expected or not sent or not hmac.compare_digest(expected, sent):
+        raise CsrfFailed()
+
+
+def _is_form(request: Request) -> bool:
+    content_type = request.headers.get("content-type", "")
+    return content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data"))
+
+
+def allow(policy: access.Policy) -> Callable[..., Any]:
+    """Dependency enforcing ``policy`` (and CSRF on unsafe methods); yields the principal."""
+
+    async def dependency(request: Request) -> Principal | None:
+        principal = load_principal(request)
+        policy.check(principal)
+        await verify_csrf(request)
+        return principal
+
+    dependency.policy = policy  # type: ignore[attr-defined]
+    dependency.__name__ = f"allow_{policy.name}"
+    return dependency
+
+
+def actor_for(request: Request) -> Actor:
+    return Actor(
+        principal=load_principal(request),
+        request_id=getattr(request.state, "request_id", ""),
+        ip=request.client.host if request.client else "",
+    )
+
+
+Viewer = Annotated[Principal | None, Depends(allow(access.PUBLIC))]
+"""Anyone, signed in or not."""
+SignedIn = Annotated[Principal, Depends(allow(access.AUTHENTICATED))]
+Staff = Annotated[Principal, Depends(allow(access.STAFF))]
+CatalogueAdmin = Annotated[Principal, Depends(allow(access.CATALOGUE_ADMIN))]
+CatalogueReader = Annotated[Principal, Depends(allow(access.CATALOGUE_READERS))]

@@ -1,0 +1,31 @@
+"""The home page and the health check."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+
+from tongban.services import health
+from tongban.services.queries.catalogue_stats import catalogue_figures
+from tongban.web.deps import ContainerDep, Viewer
+from tongban.web.templating import render
+
+router = APIRouter(tags=["pages"])
+
+
+@router.get("/", include_in_schema=False)
+def home(request: Request, container: ContainerDep, _viewer: Viewer) -> Response:
+    with container.uow() as uow:
+        figures = catalogue_figures(uow.conn)
+    return render(request, "home.html", {"figures": figures if figures.items else None})
+
+
+@router.get("/healthz", tags=["system"], summary="健康检查（数据库与工作日历）")
+def healthz(container: ContainerDep, _viewer: Viewer) -> JSONResponse:
+    with container.uow() as uow:
+        body = health.check(
+            uow, today=date.today(), warn_days=container.settings.calendar_warn_days
+        )
+    return JSONResponse(body)

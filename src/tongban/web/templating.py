@@ -1,0 +1,76 @@
+"""Jinja2 templates with htmx partials (jinja2-fragments) and gettext on every string."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from fastapi import Request
+from jinja2_fragments.fastapi import Jinja2Blocks
+from starlette.responses import Response
+
+from tongban import i18n
+from tongban.domain.people.model import Principal, Role
+from tongban.domain.shared.masking import mask_id_number, mask_phone
+from tongban.web import deps
+
+TEMPLATES_DIR = Path(__file__).with_name("templates")
+
+# (label, url, roles that see it; empty = everyone).  Labels are msgids, translated in the
+# template.
+NAVIGATION: tuple[tuple[str, str, tuple[Role, ...]], ...] = (
+    ("办事服务", "/items", ()),
+    ("三单管理", "/lists", ()),
+    ("服务网点", "/centres", ()),
+    ("事项统计", "/stats", ()),
+    ("事项管理", "/admin/items", (Role.CATALOGUE_ADMIN, Role.AUDITOR, Role.LEADER)),
+    ("工作日历", "/admin/calendar", (Role.CATALOGUE_ADMIN,)),
+)
+
+
+def navigation(principal: Principal | None) -> list[tuple[str, str]]:
+    return [
+        (label, url)
+        for label, url, roles in NAVIGATION
+        if not roles or (principal is not None and principal.has_role(*roles))
+    ]
+
+
+def build_templates() -> Jinja2Blocks:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        autoescape=True,
+        extensions=["jinja2.ext.i18n"],
+        auto_reload=False,
+    )
+    templates = Jinja2Blocks(env=env)
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        i18n.gettext, i18n.ngettext, newstyle=True
+    )
+    env.globals["navigation"] = navigation
+    env.globals["current_locale"] = i18n.current_locale.get
+    env.filters["mask_id"] = mask_id_number
+    env.filters["mask_phone"] = mask_phone
+    env.policies["ext.i18n.trimmed"] = True
+    return templates
+
+
+def render(
+    request: Request,
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    block: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    """Render the whole page, or only ``block`` when htmx asks for a partial."""
+    templates: Jinja2Blocks = request.app.state.templates
+    ctx = dict(context or {})
+    ctx.setdefault("principal", deps.load_principal(request))
+    ctx.setdefault("csrf_token", deps.csrf_token_for(request))
+    if block is not None and request.headers.get("HX-Request") == "true":
+        return templates.TemplateResponse(
+            request, template, ctx, block_name=block, status_code=status_code
+        )
+    return templates.TemplateResponse(request, template, ctx, status_code=status_code)

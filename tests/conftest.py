@@ -1,0 +1,127 @@
+"""Shared fixtures: every database test runs on SQLite and, where configured, PostgreSQL.
+
+Set ``TONGBAN_TEST_POSTGRES_URL`` (for example
+``postgresql+psycopg://postgres@127.0.0.1:5432/postgres``) to run the PostgreSQL half; each
+test worker gets its own database created from that server.  Without it the PostgreSQL runs
+are skipped with a visible reason, except under CI (``CI=true``), where they fail instead.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+
+from tongban.adapters.db import migrate
+from tongban.adapters.db.engine import build_engine
+from tongban.adapters.db.tables import metadata
+from tongban.bootstrap import Container
+from tongban.config import Settings
+
+POSTGRES_URL = os.environ.get("TONGBAN_TEST_POSTGRES_URL", "")
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+BACKENDS = [
+    "sqlite",
+    pytest.param("postgresql", marks=pytest.mark.postgres),
+]
+
+
+def _worker() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+def _require_postgres() -> str:
+    if POSTGRES_URL:
+        return POSTGRES_URL
+    if IN_CI:
+        pytest.fail("CI must run the PostgreSQL tests: set TONGBAN_TEST_POSTGRES_URL")
+    pytest.skip("PostgreSQL not configured: set TONGBAN_TEST_POSTGRES_URL to run this half")
+
+
+def _fresh_postgres_database(name: str) -> str:
+    """Create (or re-create) database ``name`` on the test server; returns its URL."""
+    admin_url = make_url(_require_postgres())
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}" ENCODING \'UTF8\' TEMPLATE template0'))
+    admin.dispose()
+    return admin_url.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file that each test copies (copying beats migrating every time)."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    engine = build_engine(f"sqlite:///{path}")
+    migrate.upgrade(engine)
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def migrated_postgres() -> Iterator[str]:
+    url = _fresh_postgres_database(f"tongban_test_{_worker()}")
+    engine = build_engine(url)
+    migrate.upgrade(engine)
+    engine.dispose()
+    yield url
+
+
+def _truncate_all(engine: Engine) -> None:
+    names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=BACKENDS)
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """An empty, migrated database on each backend."""
+    if request.param == "sqlite":
+        path = tmp_path / "tongban.db"
+        shutil.copy(request.getfixturevalue("migrated_sqlite"), path)
+        eng = build_engine(f"sqlite:///{path}")
+        yield eng
+        eng.dispose()
+        return
+    url = request.getfixturevalue("migrated_postgres")
+    eng = build_engine(url, pool_size=5)
+    _truncate_all(eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def settings(tmp_path: Path, engine: Engine) -> Settings:
+    return Settings(
+        data_dir=tmp_path / "var",
+        database_url=engine.url.render_as_string(hide_password=False),
+        secret_key="test-secret-key-" + "x" * 32,  # type: ignore[arg-type]
+    )
+
+
+@pytest.fixture
+def container(settings: Settings, engine: Engine) -> Container:
+    return Container(settings=settings, engine=engine, secret_key="test-secret")
+
+
+@pytest.fixture
+def app(container: Container):  # type: ignore[no-untyped-def]
+    from tongban.web.app import build_app
+
+    return build_app(container)
+
+
+@pytest.fixture
+def client(app):  # type: ignore[no-untyped-def]
+    from fastapi.testclient import TestClient
+
+    with TestClient(app) as test_client:
+        yield test_client
