@@ -60,25 +60,51 @@ def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "template.db"
     engine = build_engine(f"sqlite:///{path}")
     migrate.upgrade(engine)
-    with engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    raw = engine.raw_connection()
+    try:
+        # Outside SQLAlchemy's transaction (the engine begins every one IMMEDIATE).
+        raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # type: ignore[union-attr]
+    finally:
+        raw.close()
     engine.dispose()
     return path
 
 
+def _drop_postgres_database(name: str) -> None:
+    admin = create_engine(make_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
 @pytest.fixture(scope="session")
 def migrated_postgres() -> Iterator[str]:
-    url = _fresh_postgres_database(f"tongban_test_{_worker()}")
+    """A database of this test process's own (several runs may share one server)."""
+    name = f"tongban_test_{_worker()}_{os.getpid()}"
+    url = _fresh_postgres_database(name)
     engine = build_engine(url)
     migrate.upgrade(engine)
     engine.dispose()
     yield url
+    _drop_postgres_database(name)
 
 
 def _truncate_all(engine: Engine) -> None:
     names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Argon2 at production cost takes ~170 ms a hash; tests use the same code, cheaper."""
+    from argon2 import PasswordHasher
+
+    from tongban.services import people
+
+    monkeypatch.setattr(
+        people, "HASHER", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    )
 
 
 @pytest.fixture(params=BACKENDS)

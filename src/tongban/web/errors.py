@@ -15,54 +15,17 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tongban.domain.errors import DomainError, NotAuthenticated
+from tongban.domain.validation import pydantic_fields
 from tongban.i18n import gettext as _
 
 log = logging.getLogger("tongban.web")
 
-_PYDANTIC_MESSAGES = {
-    "missing": "此项必填",
-    "string_too_short": "内容过短",
-    "string_too_long": "内容过长",
-    "string_pattern_mismatch": "格式不正确",
-    "int_parsing": "应为整数",
-    "int_type": "应为整数",
-    "float_parsing": "应为数字",
-    "decimal_parsing": "应为数字",
-    "bool_parsing": "应为是或否",
-    "date_from_datetime_parsing": "应为日期（YYYY-MM-DD）",
-    "date_parsing": "应为日期（YYYY-MM-DD）",
-    "datetime_parsing": "应为日期时间",
-    "enum": "不是允许的取值",
-    "literal_error": "不是允许的取值",
-    "greater_than_equal": "数值过小",
-    "less_than_equal": "数值过大",
-    "json_invalid": "不是合法的 JSON",
-    "model_attributes_type": "格式不正确",
-    "dict_type": "应为对象",
-    "list_type": "应为列表",
-    "extra_forbidden": "不允许的字段",
-    "value_error": "取值无效",
-}
-
 
 def is_api(request: Request) -> bool:
-    return request.url.path.startswith("/api/") or "application/json" in request.headers.get(
-        "accept", ""
-    ).split(",")[0]
-
-
-def pydantic_fields(errors: list[Any]) -> dict[str, str]:
-    """Turn pydantic's error list into ``{field.path: Chinese message}``."""
-    fields: dict[str, str] = {}
-    for error in errors:
-        loc = [str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path", "form")]
-        key = ".".join(loc) or "__root__"
-        message = _PYDANTIC_MESSAGES.get(error.get("type", ""), "")
-        if error.get("type") == "value_error":
-            detail = str(error.get("msg", "")).removeprefix("Value error, ")
-            message = detail or message
-        fields.setdefault(key, _(message or "取值无效"))
-    return fields
+    return (
+        request.url.path.startswith("/api/")
+        or "application/json" in request.headers.get("accept", "").split(",")[0]
+    )
 
 
 def _page(request: Request, status: int, title: str, message: str) -> Response:
@@ -86,6 +49,7 @@ def install(app: FastAPI) -> None:
     async def domain_error(request: Request, error: DomainError) -> Response:
         body = error.as_dict()
         body["message"] = _translated(error)
+        body["fields"] = {key: _(value) for key, value in error.fields.items()}
         if is_api(request):
             return JSONResponse(body, status_code=error.status)
         if isinstance(error, NotAuthenticated) and request.method == "GET":
@@ -97,7 +61,7 @@ def install(app: FastAPI) -> None:
         body = {
             "code": "validation_failed",
             "message": _("提交的内容有误，请检查后重试。"),
-            "fields": pydantic_fields(list(error.errors())),
+            "fields": {k: _(v) for k, v in pydantic_fields(list(error.errors())).items()},
         }
         if is_api(request):
             return JSONResponse(body, status_code=422)
@@ -106,7 +70,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> Response:
-        codes = {404: ("not_found", "找不到所请求的页面。"), 405: ("method_not_allowed", "不支持该请求方法。")}
+        codes = {
+            404: ("not_found", "找不到所请求的页面。"),
+            405: ("method_not_allowed", "不支持该请求方法。"),
+        }
         code, message = codes.get(error.status_code, ("http_error", "请求无法完成。"))
         if is_api(request):
             return JSONResponse(

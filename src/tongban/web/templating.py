@@ -14,6 +14,7 @@ from tongban import i18n
 from tongban.domain.people.model import Principal, Role
 from tongban.domain.shared.masking import mask_id_number, mask_phone
 from tongban.web import deps
+from tongban.web.labels import label
 
 TEMPLATES_DIR = Path(__file__).with_name("templates")
 
@@ -50,6 +51,7 @@ def build_templates() -> Jinja2Blocks:
     )
     env.globals["navigation"] = navigation
     env.globals["current_locale"] = i18n.current_locale.get
+    env.globals["label"] = label
     env.filters["mask_id"] = mask_id_number
     env.filters["mask_phone"] = mask_phone
     env.policies["ext.i18n.trimmed"] = True

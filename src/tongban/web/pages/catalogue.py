@@ -1,0 +1,83 @@
+"""Public catalogue pages: search, service guides (办事指南) and the catalogue figures."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi import Path as PathParam
+
+from tongban.services import catalogue, search
+from tongban.services.queries import catalogue_stats
+from tongban.web.deps import ContainerDep, Viewer
+from tongban.web.templating import render
+
+router = APIRouter(tags=["pages"], include_in_schema=False)
+PAGE_SIZE = 20
+
+
+@router.get("/items")
+def items_page(
+    request: Request,
+    container: ContainerDep,
+    _viewer: Viewer,
+    q: Annotated[str, Query(max_length=100)] = "",
+    department: Annotated[str, Query(max_length=40)] = "",
+    audience: Annotated[str, Query(pattern="^(|citizen|enterprise|both)$")] = "",
+    online: bool = False,
+    page: Annotated[int, Query(ge=1, le=500)] = 1,
+) -> Response:
+    """Search box, filters and results; htmx swaps only the results block."""
+    with container.uow() as uow:
+        result = search.search_items(
+            uow.conn,
+            q,
+            limit=PAGE_SIZE,
+            offset=(page - 1) * PAGE_SIZE,
+            department_code=department or None,
+            audience=audience or None,
+            online_only=online,
+        )
+        departments = catalogue_stats.figures_by_department(uow.conn)
+    context = {
+        "q": q,
+        "department": department,
+        "audience": audience,
+        "online": online,
+        "page": page,
+        "pages": max(1, -(-result.total // PAGE_SIZE)),
+        "result": result,
+        "departments": departments,
+    }
+    return render(request, "catalogue/search.html", context, block="results")
+
+
+@router.get("/items/{code}")
+def guide_page(
+    request: Request,
+    code: Annotated[str, PathParam(max_length=40)],
+    container: ContainerDep,
+    _viewer: Viewer,
+    version: Annotated[int | None, Query(ge=1)] = None,
+) -> Response:
+    """The service guide of an item's current (or an older) published version."""
+    with container.uow() as uow:
+        view = catalogue.published_item(uow.conn, code, version)
+        versions = catalogue.history(uow.conn, code)
+    return render(
+        request, "catalogue/guide.html", {"item": view, "spec": view.spec, "versions": versions}
+    )
+
+
+@router.get("/stats")
+def stats_page(request: Request, container: ContainerDep, _viewer: Viewer) -> Response:
+    """The seed's figures, computed from the catalogue, by department and by level."""
+    with container.uow() as uow:
+        figures = catalogue_stats.catalogue_figures(uow.conn)
+        by_department = catalogue_stats.figures_by_department(uow.conn)
+        by_level = catalogue_stats.figures_by_level(uow.conn)
+    return render(
+        request,
+        "catalogue/stats.html",
+        {"figures": figures, "by_department": by_department, "by_level": by_level},
+    )
