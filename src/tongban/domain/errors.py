@@ -127,3 +127,63 @@ class CsrfFailed(DomainError):
     code = "csrf_failed"
     status = 403
     template = "页面已过期，请刷新后重新提交。"
+
+
+class UserNotFound(NotFound):
+    code = "user_not_found"
+    template = "找不到该用户。"
+
+
+class AccountExists(Conflict):
+    code = "account_exists"
+    template = "该账号已存在：{login}。"
+
+
+class UnknownCentre(ValidationFailed):
+    code = "unknown_centre"
+    template = "找不到编码为 {code} 的服务中心。"
+
+
+class UnknownDepartment(ValidationFailed):
+    code = "unknown_department"
+    template = "找不到编码为 {code} 的部门。"
+
+
+class WeakPassword(ValidationFailed):
+    code = "weak_password"
+    template = "密码不符合要求：{reason}"
+
+
+class IpThrottled(TooManyAttempts):
+    code = "ip_throttled"
+    template = "此网络的登录失败次数过多，请 {minutes} 分钟后再试。"
+
+
+class SmsTooFrequent(TooManyAttempts):
+    code = "sms_too_frequent"
+    template = "获取验证码过于频繁，请 {seconds} 秒后再试。"
+
+
+class SmsDailyLimit(TooManyAttempts):
+    code = "sms_daily_limit"
+    template = "今日获取验证码的次数已达上限，请明天再试或使用密码登录。"
+
+
+class SmsCodeInvalid(LoginFailed):
+    code = "sms_code_invalid"
+    template = "验证码错误或已失效，请重新获取。"
+
+
+class CalendarYearUnknown(NotFound):
+    code = "calendar_year_unknown"
+    template = "工作日历尚未包含 {year} 年，请先导入当年的放假安排。"
+
+
+class CentreNotFound(NotFound):
+    code = "centre_not_found"
+    template = "找不到编码为 {code} 的服务中心。"
+
+
+class ListEntryNotFound(NotFound):
+    code = "list_entry_not_found"
+    template = "找不到编码为 {code} 的清单条目。"

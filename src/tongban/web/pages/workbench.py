@@ -1,0 +1,100 @@
+"""The staff workbench (工作台): what each of the signed-in person's roles can do, with links."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import APIRouter, FastAPI, Request, Response
+
+from tongban.domain.people.model import Role
+from tongban.web.deps import Staff
+from tongban.web.templating import render
+
+router = APIRouter(tags=["pages"], include_in_schema=False)
+
+
+@dataclass(frozen=True)
+class Task:
+    """One thing a role does; ``label`` and ``description`` are msgids."""
+
+    label: str
+    url: str
+    description: str
+
+
+ROLE_TITLES: dict[Role, str] = {
+    Role.CATALOGUE_ADMIN: "事项目录管理员",
+    Role.CLERK: "综合窗口人员",
+    Role.REVIEWER: "审批人员",
+    Role.SECTION_CHIEF: "科长",
+    Role.CENTRE_MANAGER: "服务中心管理员",
+    Role.LEADER: "区领导",
+    Role.AUDITOR: "审计人员",
+    Role.AGENT: "代办员",
+}
+
+TASKS: dict[Role, tuple[Task, ...]] = {
+    Role.CATALOGUE_ADMIN: (
+        Task("事项管理", "/admin/items", "编辑、发布和撤回政务服务事项及其材料、规则"),
+        Task("工作日历", "/admin/calendar", "维护法定节假日和调休工作日"),
+        Task("三单管理", "/lists", "负面清单、许可清单和监管清单"),
+        Task("服务网点", "/centres", "区、镇街和村居服务中心"),
+    ),
+    Role.CLERK: (
+        Task("综合窗口", "/window", "核验申请人身份，受理任一事项（一窗通办）"),
+        Task("办事服务", "/items", "查询事项的办事指南和所需材料"),
+    ),
+    Role.REVIEWER: (
+        Task("待审办件", "/review", "审查办件、要求补正、提出审批意见"),
+        Task("办事服务", "/items", "查询事项的审批标准"),
+    ),
+    Role.SECTION_CHIEF: (
+        Task("否决签批", "/review/sign-off", "签批不予许可决定（否决权上移），重新分派办件"),
+        Task("待审办件", "/review", "本部门的全部在办件"),
+    ),
+    Role.CENTRE_MANAGER: (
+        Task("窗口与排队", "/centre/queue", "窗口、取号叫号和等候时间"),
+        Task("预约", "/centre/appointments", "各事项的预约时段"),
+        Task("办不成事", "/centre/hard-cases", "办不成事窗口的问题与处理"),
+        Task("好差评", "/centre/ratings", "评价和整改"),
+    ),
+    Role.LEADER: (
+        Task("指标看板", "/dashboard", "办件量、网办率、秒批率、按时办结率和满意度"),
+        Task("事项统计", "/stats", "事项目录的各项统计"),
+        Task("事项管理", "/admin/items", "查看事项草稿和版本历史"),
+    ),
+    Role.AUDITOR: (
+        Task("审计日志", "/audit", "每一次写操作的记录"),
+        Task("数据访问日志", "/audit/data-access", "每一次个人数据读取的记录"),
+        Task("事项管理", "/admin/items", "查看事项草稿和版本历史"),
+    ),
+    Role.AGENT: (
+        Task("代办项目", "/proxy/projects", "企业投资项目的审批进度（一对一代办）"),
+        Task("办事服务", "/items", "查询事项的办事指南"),
+    ),
+}
+
+
+def route_paths(app: FastAPI) -> set[str]:
+    """Every path the app serves, including those of included routers."""
+    try:
+        from fastapi.routing import iter_route_contexts
+    except ImportError:  # FastAPI < 0.137 copied included routes into ``app.routes``
+        return {str(getattr(route, "path", "")) for route in app.routes}
+    return {str(context.path) for context in iter_route_contexts(app.routes)}
+
+
+@router.get("/workbench")
+def workbench(request: Request, principal: Staff) -> Response:
+    """One section per role held, each with its jurisdiction; links only to pages that exist."""
+    existing = route_paths(request.app)
+    sections = [
+        {
+            "title": ROLE_TITLES.get(assignment.role, assignment.role.value),
+            "assignment": assignment,
+            "tasks": [(task, task.url in existing) for task in TASKS.get(assignment.role, ())],
+        }
+        for assignment in principal.roles
+        if assignment.role in TASKS
+    ]
+    return render(request, "workbench.html", {"sections": sections})
