@@ -1,0 +1,108 @@
+"""Public pages of the service network: every centre, one centre, the nearest centre."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Request, Response
+from sqlalchemy import Connection
+
+from tongban.domain.catalogue.model import Level
+from tongban.domain.errors import ValidationFailed
+from tongban.domain.network.model import Centre
+from tongban.services.queries import network as queries
+from tongban.web.deps import ContainerDep, Viewer
+from tongban.web.templating import render
+
+router = APIRouter(tags=["pages"])
+
+_NOT_A_NUMBER = {"lat": "请填写纬度（数字）", "lon": "请填写经度（数字）"}
+
+
+def _index_context(conn: Connection) -> dict[str, Any]:
+    everything = queries.list_centres(conn)
+    communities: dict[str, list[Centre]] = {}
+    for c in everything:
+        if c.level is Level.COMMUNITY:
+            communities.setdefault(c.town, []).append(c)
+    return {
+        "district": next((c for c in everything if c.level is Level.DISTRICT), None),
+        "town_centres": [c for c in everything if c.level is Level.TOWN],
+        "communities": list(communities.items()),
+        "towns": queries.towns(conn),
+        "coverage": queries.coverage(conn),
+        "form": {"lat": "", "lon": "", "town": ""},
+        "errors": {},
+        "nearest": [],
+        "point": None,
+    }
+
+
+def _point(conn: Connection, lat: str, lon: str, town: str) -> dict[str, Any]:
+    """The point to search from: typed coordinates first, else the chosen town's centre."""
+    if lat.strip() or lon.strip():
+        fields: dict[str, str] = {}
+        values: dict[str, float] = {}
+        for name, raw in (("lat", lat), ("lon", lon)):
+            try:
+                values[name] = float(raw.strip())
+            except ValueError:
+                fields[name] = _NOT_A_NUMBER[name]
+        if fields:
+            raise ValidationFailed(fields=fields)
+        queries.check_point(values["lat"], values["lon"])
+        return {"lat": values["lat"], "lon": values["lon"], "town": ""}
+    found = queries.list_centres(conn, town=town, level=Level.TOWN) if town else []
+    if not found:
+        raise ValidationFailed(fields={"town": "请填写经纬度，或选择一个镇街"})
+    return {"lat": found[0].latitude, "lon": found[0].longitude, "town": town}
+
+
+@router.get("/centres", include_in_schema=False)
+def centres_page(request: Request, container: ContainerDep, _viewer: Viewer) -> Response:
+    with container.uow() as uow:
+        context = _index_context(uow.conn)
+    return render(request, "network/centres.html", context)
+
+
+@router.get("/centres/nearest", include_in_schema=False)
+def nearest_page(
+    request: Request,
+    container: ContainerDep,
+    _viewer: Viewer,
+    lat: Annotated[str, Query(max_length=30)] = "",
+    lon: Annotated[str, Query(max_length=30)] = "",
+    town: Annotated[str, Query(max_length=20)] = "",
+) -> Response:
+    """The nearest centres to a point or a town: the htmx partial, or the whole page."""
+    with container.uow() as uow:
+        context = _index_context(uow.conn)
+        context["form"] = {"lat": lat, "lon": lon, "town": town}
+        try:
+            point = _point(uow.conn, lat, lon, town)
+            context["nearest"] = queries.nearest_centres(uow.conn, point["lat"], point["lon"])
+            context["point"] = point
+        except ValidationFailed as error:
+            context["errors"] = error.fields
+    return render(request, "network/centres.html", context, block="nearest")
+
+
+@router.get("/centres/{code}", include_in_schema=False)
+def centre_page(
+    request: Request,
+    container: ContainerDep,
+    _viewer: Viewer,
+    code: Annotated[str, Path(max_length=40)],
+) -> Response:
+    with container.uow() as uow:
+        conn = uow.conn
+        centre = queries.centre(conn, code)
+        parent = queries.centre(conn, centre.parent_code) if centre.parent_code else None
+        children = [c for c in queries.list_centres(conn) if c.parent_code == centre.code]
+        nearby = [
+            n
+            for n in queries.nearest_centres(conn, centre.latitude, centre.longitude, limit=6)
+            if n.centre.code != centre.code
+        ][:5]
+    context = {"centre": centre, "parent": parent, "children": children, "nearby": nearby}
+    return render(request, "network/centre.html", context)
