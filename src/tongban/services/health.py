@@ -5,24 +5,22 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import text
 
-from tongban.adapters.db.tables import calendar_days
+from tongban.services.calendar import calendar_status
 from tongban.services.unit_of_work import UnitOfWork
 
 
 def check(uow: UnitOfWork, *, today: date, warn_days: int) -> dict[str, Any]:
     """Status ``ok`` or ``warn`` with the reasons; a database failure propagates."""
     uow.conn.execute(text("SELECT 1"))
-    known_until = uow.conn.execute(select(func.max(calendar_days.c.day))).scalar()
-    warnings: list[str] = []
-    days_ahead = (known_until - today).days if known_until else -1
-    if known_until is None or days_ahead < warn_days:
-        warnings.append("calendar_short")
+    calendar = calendar_status(uow.conn, today, warn_days)
+    warnings = ["calendar_short"] if calendar.warn else []
+    known_until = calendar.known_until
     return {
         "status": "warn" if warnings else "ok",
         "database": uow.dialect,
         "calendar_known_until": known_until.isoformat() if known_until else None,
-        "calendar_days_ahead": days_ahead,
+        "calendar_days_ahead": calendar.days_known_ahead,
         "warnings": warnings,
     }

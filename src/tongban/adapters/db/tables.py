@@ -138,6 +138,8 @@ calendar_days = Table(
     Column("updated_by", Integer, ForeignKey("users.id"), nullable=True),
     CheckConstraint("kind in ('workday', 'rest', 'holiday', 'makeup_workday')", name="kind"),
 )
+# The calendar cache checks (count, max(updated_at)) on every deadline computation.
+Index("ix_calendar_days_updated_at", calendar_days.c.updated_at)
 
 users = Table(
     "users",

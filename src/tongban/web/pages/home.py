@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 
 from tongban.services import health
+from tongban.services.calendar import china_today
 from tongban.services.queries.catalogue_stats import catalogue_figures
 from tongban.web.deps import ContainerDep, Viewer
 from tongban.web.templating import render
@@ -23,9 +25,12 @@ def home(request: Request, container: ContainerDep, _viewer: Viewer) -> Response
 
 
 @router.get("/healthz", tags=["system"], summary="健康检查（数据库与工作日历）")
-def healthz(container: ContainerDep, _viewer: Viewer) -> JSONResponse:
+def healthz(
+    container: ContainerDep,
+    _viewer: Viewer,
+    today: Annotated[date, Depends(china_today)],
+) -> JSONResponse:
+    """Status ``ok`` or ``warn`` (calendar known less than the configured days ahead)."""
     with container.uow() as uow:
-        body = health.check(
-            uow, today=date.today(), warn_days=container.settings.calendar_warn_days
-        )
+        body = health.check(uow, today=today, warn_days=container.settings.calendar_warn_days)
     return JSONResponse(body)

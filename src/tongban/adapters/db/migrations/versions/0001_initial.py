@@ -148,6 +148,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("day", name=op.f("pk_calendar_days")),
     )
+    op.create_index("ix_calendar_days_updated_at", "calendar_days", ["updated_at"], unique=False)
     op.create_table(
         "data_access_log",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -376,6 +377,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_data_access_log_subject")
 
     op.drop_table("data_access_log")
+    op.drop_index("ix_calendar_days_updated_at", table_name="calendar_days")
     op.drop_table("calendar_days")
     with op.batch_alter_table("audit_log", schema=None) as batch_op:
         batch_op.drop_index("ix_audit_log_object")
