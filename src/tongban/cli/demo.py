@@ -2,6 +2,68 @@
 
 from __future__ import annotations
 
+from typing import Annotated
 
-def demo() -> None:
-    """Load the Nanhai demo data."""
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+from rich.table import Table
+
+from tongban.cli.app import console, container
+from tongban.services.queries.catalogue_stats import catalogue_figures
+
+
+def demo(
+    scale: Annotated[
+        str, typer.Option(help="small：约 150 个手写事项；full：按南海区目录生成 2,155 个事项")
+    ] = "small",
+    if_empty: Annotated[bool, typer.Option(help="数据库已有事项时不做任何事")] = False,
+) -> None:
+    """Load the Nanhai demo data (centres, departments, people, calendar, catalogue)."""
+    from tongban.demo.loader import has_items, load_demo
+
+    if scale not in ("small", "full"):
+        console.print("[red]--scale 只能是 small 或 full[/red]")
+        raise typer.Exit(2)
+    c = container()
+    if if_empty and has_items(c):
+        console.print("数据库已有演示数据，跳过加载。")
+        _print_logins(c)
+        return
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    ) as progress:
+        task = progress.add_task("发布事项", total=None)
+
+        def advance(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        summary = load_demo(c, scale, on_item=advance)  # type: ignore[arg-type]
+    with c.uow() as uow:
+        figures = catalogue_figures(uow.conn)
+    console.print(
+        f"演示数据已加载：{summary.centres} 个服务中心变更，{summary.items_published} 个事项发布，"
+        f"{summary.items_unchanged} 个未变；目录共 {figures.items:,} 个事项，"
+        f"可网办率 {figures.online_capable_rate}%。"
+    )
+    _print_logins(c)
+
+
+def _print_logins(c: object) -> None:
+    from tongban.demo import people
+    from tongban.web.labels import label
+
+    table = Table(title=f"演示账号（密码均为 {people.DEMO_PASSWORD}）")
+    for column in ("登录名", "身份", "姓名 / 名称"):
+        table.add_column(column)
+    for staff in people.DEMO_STAFF:
+        table.add_row(staff.username, label(staff.role), staff.name)
+    for citizen in people.DEMO_CITIZENS:
+        table.add_row(citizen.id_number, "群众", citizen.name)
+    for company in people.DEMO_ENTERPRISES:
+        table.add_row(company.credit_code, "企业", company.name)
+    console.print(table)
+    console.print("打开 http://127.0.0.1:8000 ，工作人员用用户名登录，群众用身份证号码登录。")

@@ -138,6 +138,8 @@ DEMO_ENTERPRISES: tuple[DemoEnterprise, ...] = (
 def load_people(uow: UnitOfWork, actor: Actor) -> list[tuple[str, str, str]]:
     """Create the demo people (skipping any that exist); returns (login, role, password) rows."""
     logins: list[tuple[str, str, str]] = []
+    # Every demo account has the same published password: hash it once, not 19 times.
+    shared_hash = people.hash_password(DEMO_PASSWORD)
     for staff in DEMO_STAFF:
         assignment = RoleAssignment(
             staff.role,
@@ -146,7 +148,15 @@ def load_people(uow: UnitOfWork, actor: Actor) -> list[tuple[str, str, str]]:
             department_code=staff.department_code,
         )
         with contextlib.suppress(AccountExists):
-            people.create_staff(uow, actor, staff.username, staff.name, DEMO_PASSWORD, [assignment])
+            people.create_staff(
+                uow,
+                actor,
+                staff.username,
+                staff.name,
+                DEMO_PASSWORD,
+                [assignment],
+                password_hash=shared_hash,
+            )
         logins.append((staff.username, staff.role.value, DEMO_PASSWORD))
     for citizen in DEMO_CITIZENS:
         with contextlib.suppress(AccountExists):
@@ -158,6 +168,7 @@ def load_people(uow: UnitOfWork, actor: Actor) -> list[tuple[str, str, str]]:
                 citizen.name,
                 citizen.phone,
                 DEMO_PASSWORD,
+                password_hash=shared_hash,
             )
         logins.append((citizen.id_number, Role.CITIZEN.value, DEMO_PASSWORD))
     for company in DEMO_ENTERPRISES:
@@ -171,6 +182,7 @@ def load_people(uow: UnitOfWork, actor: Actor) -> list[tuple[str, str, str]]:
                 company.legal_representative_id,
                 company.phone,
                 DEMO_PASSWORD,
+                password_hash=shared_hash,
             )
         logins.append((company.credit_code, Role.ENTERPRISE.value, DEMO_PASSWORD))
     return logins

@@ -59,6 +59,19 @@ def hash_password(password: str) -> str:
     return HASHER.hash(password)
 
 
+def _hash_once(password: str, known_hash: str | None) -> str:
+    """The caller's argon2 hash of ``password`` if given (bulk loads hash once), else a new one.
+
+    Verifying it would cost as much as hashing, so a given hash is trusted: only code that
+    made it from the same password passes one.
+    """
+    if known_hash is not None:
+        if not known_hash.startswith("$argon2"):
+            raise ValueError("password_hash must be an argon2 hash")
+        return known_hash
+    return hash_password(password)
+
+
 def verify_password(stored: str | None, password: str) -> bool:
     """Check ``password``; with no stored hash, verify against a dummy so timing stays alike."""
     target = stored or _dummy_hash()
@@ -197,8 +210,13 @@ def create_staff(
     name: str,
     password: str,
     roles: Sequence[RoleAssignment],
+    *,
+    password_hash: str | None = None,
 ) -> int:
-    """Create a staff account with at least one staff role, each within its jurisdiction."""
+    """Create a staff account with at least one staff role, each within its jurisdiction.
+
+    ``password_hash`` (an argon2 hash of ``password``) saves re-hashing a known password.
+    """
     conn = uow.conn
     login = _username(username)
     check_password_rules(password)
@@ -219,7 +237,7 @@ def create_staff(
             "kind": UserKind.STAFF.value,
             "username": login,
             "name": _name(name),
-            "password_hash": hash_password(password),
+            "password_hash": _hash_once(password, password_hash),
         },
     )
     conn.execute(insert(role_assignments), [{"user_id": user_id, **row} for row in resolved])
@@ -245,6 +263,7 @@ def create_citizen(
     password: str | None = None,
     *,
     nationality: str | None = None,
+    password_hash: str | None = None,
 ) -> int:
     """Register a citizen (群众) by a validated identity document, stored normalised.
 
@@ -262,7 +281,7 @@ def create_citizen(
         "id_number": identity.number,
         "name": _name(name),
         "phone": mobile,
-        "password_hash": hash_password(password) if password is not None else None,
+        "password_hash": _hash_once(password, password_hash) if password is not None else None,
     }
     if _exists(conn, "id_number", identity.number):
         raise AccountExists(login=masked)
@@ -300,6 +319,7 @@ def create_enterprise(
     password: str | None = None,
     *,
     legal_representative_id_type: IdType | str = IdType.RESIDENT_ID,
+    password_hash: str | None = None,
 ) -> int:
     """Register an enterprise by its 统一社会信用代码 (GB 32100).
 
@@ -319,7 +339,7 @@ def create_enterprise(
         "legal_representative": _name(legal_representative, "legal_representative"),
         "legal_representative_id": representative.number,
         "phone": mobile,
-        "password_hash": hash_password(password) if password is not None else None,
+        "password_hash": _hash_once(password, password_hash) if password is not None else None,
     }
     if _exists(conn, "credit_code", code.code):
         raise AccountExists(login=code.code)
