@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from sqlalchemy import (
     Boolean,
-    Float,
     CheckConstraint,
     Column,
     Date,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -112,6 +112,19 @@ item_search = Table(
     Column("item_id", Integer, ForeignKey("service_items.id"), primary_key=True),
     # Space-separated search terms: words, pinyin, initials, synonyms and needs.
     Column("document", Text, nullable=False),
+)
+
+search_state = Table(
+    "search_state",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    # A random token replaced on every index change: caches built for another token are stale.
+    Column("generation", String(32), nullable=False),
+)
+# Engine-specific search objects live only in migration 0002: the FTS5 table item_search_fts
+# (SQLite) and the generated column item_search.document_tsv with its GIN index (PostgreSQL).
+SEARCH_ONLY_IN_MIGRATIONS = frozenset(
+    {"item_search_fts", "document_tsv", "ix_item_search_document_tsv"}
 )
 
 list_entries = Table(
