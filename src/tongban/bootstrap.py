@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
@@ -16,6 +17,9 @@ from tongban.config import Settings
 from tongban.domain.shared.masking import MaskingFilter
 from tongban.services.ports import SmsSender
 from tongban.services.unit_of_work import UnitOfWork
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 
 @dataclass
@@ -28,7 +32,12 @@ class Container:
     sms: SmsSender = field(default_factory=LogSms)
 
     def uow(self) -> UnitOfWork:
+        """A unit of work for a use case that writes."""
         return UnitOfWork(self.engine)
+
+    def read(self) -> UnitOfWork:
+        """A read-only unit of work, for pages and queries."""
+        return UnitOfWork(self.engine, read_only=True)
 
 
 def build_container(settings: Settings | None = None) -> Container:
@@ -49,7 +58,7 @@ def configure_logging(level: str = "INFO") -> None:
         logging.getLogger(name).addFilter(MaskingFilter())
 
 
-def create_app(settings: Settings | None = None):  # type: ignore[no-untyped-def]
+def create_app(settings: Settings | None = None) -> FastAPI:
     """ASGI factory: ``uvicorn --factory tongban.bootstrap:create_app``."""
     from tongban.web.app import build_app
 

@@ -60,12 +60,19 @@ LICENCE_OF = {"居民户口簿": "居民户口簿", "不动产权证书": "不�
 """Group documents an e-licence can replace."""
 NOT_DECISIONS = ("预约", "查询", "报名", "健康证明")
 FIRST_TIME = frozenset({"new", "first-registration", "establishment"})
-GENERIC_RULE_SETS = {"main": "generic-instant", "change": "generic-change",
-                     "cancellation": "generic-cancellation", "reissue": "generic-reissue",
-                     "eligibility": "generic-eligibility", "benefit-change": "generic-change",
-                     "deregistration": "generic-cancellation", "filing": "generic-filing",
-                     "filing-change": "generic-filing", "filing-cancellation": "generic-filing",
-                     "charter": "generic-change"}
+GENERIC_RULE_SETS = {
+    "main": "generic-instant",
+    "change": "generic-change",
+    "cancellation": "generic-cancellation",
+    "reissue": "generic-reissue",
+    "eligibility": "generic-eligibility",
+    "benefit-change": "generic-change",
+    "deregistration": "generic-cancellation",
+    "filing": "generic-filing",
+    "filing-change": "generic-filing",
+    "filing-cancellation": "generic-filing",
+    "charter": "generic-change",
+}
 """Shared rule sets of generated 秒批 items: identity verified, data complete, no conflicts."""
 _SHORT_NAMES = {d.code: d.short_name for d in DEPARTMENTS}
 
@@ -102,8 +109,11 @@ class _Draft:
     @property
     def decidable(self) -> bool:
         """Simple, rule-checkable and a decision at all (not a booking or a query)."""
-        return (self.simple and not self.group.manual
-                and not any(word in self.name for word in NOT_DECISIONS))
+        return (
+            self.simple
+            and not self.group.manual
+            and not any(word in self.name for word in NOT_DECISIONS)
+        )
 
     @property
     def inspected(self) -> bool:
@@ -186,29 +196,39 @@ def _settle_flags(drafts: list[_Draft], hand: Sequence[ServiceItemSpec]) -> None
     """Give flags to generated drafts so that hand-written plus generated meet ``TARGETS``."""
     t = TARGETS
     offline = (t.items - t.online_capable) - sum(not s.online_capable for s in hand)
-    for d in _choose(drafts, offline, lambda d: d.group.offline or d.inspected,
-                     lambda d: d.group.offline):
+    for d in _choose(
+        drafts, offline, lambda d: d.group.offline or d.inspected, lambda d: d.group.offline
+    ):
         d.online = False
 
     smart = t.smart_approval - sum(s.smart_approval for s in hand)
     for d in _choose(drafts, smart, lambda d: d.online and d.decidable, lambda d: d.citizen):
         d.smart = d.full = d.cert_free = True
 
-    enterprise_full = (t.fully_online_enterprise
-                       - sum(s.fully_online and s.for_enterprise for s in hand)
-                       - sum(d.full and d.for_enterprise for d in drafts))
-    for d in _choose(drafts, enterprise_full, lambda d: d.online and d.for_enterprise
-                     and not d.full, lambda d: d.simple):
+    enterprise_full = (
+        t.fully_online_enterprise
+        - sum(s.fully_online and s.for_enterprise for s in hand)
+        - sum(d.full and d.for_enterprise for d in drafts)
+    )
+    for d in _choose(
+        drafts,
+        enterprise_full,
+        lambda d: d.online and d.for_enterprise and not d.full,
+        lambda d: d.simple,
+    ):
         d.full = True
 
-    citizen_full = (t.fully_online - sum(s.fully_online for s in hand)
-                    - sum(d.full for d in drafts))
-    for d in _choose(drafts, citizen_full, lambda d: d.online and d.citizen and not d.full,
-                     lambda d: d.simple):
+    citizen_full = t.fully_online - sum(s.fully_online for s in hand) - sum(d.full for d in drafts)
+    for d in _choose(
+        drafts, citizen_full, lambda d: d.online and d.citizen and not d.full, lambda d: d.simple
+    ):
         d.full = True
 
-    cert_free = (t.certificate_free - sum(s.certificate_free for s in hand)
-                 - sum(d.cert_free for d in drafts))
+    cert_free = (
+        t.certificate_free
+        - sum(s.certificate_free for s in hand)
+        - sum(d.cert_free for d in drafts)
+    )
     for d in _choose(drafts, cert_free, lambda d: not d.cert_free, lambda d: d.citizen):
         d.cert_free = True
 
@@ -217,14 +237,18 @@ def _identity(group: Group) -> list[Material]:
     if group.audience is Audience.CITIZEN:
         return [mat("申请人居民身份证", lic="居民身份证", orig=1, copies=1, src="公安机关")]
     if group.audience is Audience.ENTERPRISE:
-        return [mat("营业执照", lic="营业执照", orig=1, copies=1, src="市场监管部门"),
-                mat("经办人身份证件", lic="居民身份证", copies=1)]
+        return [
+            mat("营业执照", lic="营业执照", orig=1, copies=1, src="市场监管部门"),
+            mat("经办人身份证件", lic="居民身份证", copies=1),
+        ]
     return [mat("申请人身份证件或营业执照", lic="居民身份证", orig=1, copies=1)]
 
 
 def _materials(d: _Draft) -> tuple[Material, ...]:
-    materials = [mat(d.variant.apply_doc, orig=1, copies=0, src="窗口领取或网上填报"),
-                 *_identity(d.group)]
+    materials = [
+        mat(d.variant.apply_doc, orig=1, copies=0, src="窗口领取或网上填报"),
+        *_identity(d.group),
+    ]
     if d.variant.primary or d.variant is SUB_VARIANT:
         materials += [mat(name, lic=LICENCE_OF.get(name)) for name in d.group.docs]
     materials += [mat(name) for name in d.variant.extra]

@@ -34,7 +34,11 @@ def pydantic_fields(errors: list[Any]) -> dict[str, str]:
     """Turn pydantic's error list into ``{field.path: Chinese message}``."""
     fields: dict[str, str] = {}
     for error in errors:
-        loc = [str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path", "form")]
+        loc = [
+            str(p)
+            for p in error.get("loc", ())
+            if p not in ("body", "query", "path", "header", "cookie")
+        ]
         key = ".".join(loc) or "__root__"
         message = _PYDANTIC_MESSAGES.get(error.get("type", ""), "")
         if error.get("type") == "value_error":

@@ -85,8 +85,9 @@ def load_principal(
             departments.c.code.label("department_code"),
         )
         .select_from(
-            role_assignments.outerjoin(centres, centres.c.id == role_assignments.c.centre_id)
-            .outerjoin(departments, departments.c.id == role_assignments.c.department_id)
+            role_assignments.outerjoin(
+                centres, centres.c.id == role_assignments.c.centre_id
+            ).outerjoin(departments, departments.c.id == role_assignments.c.department_id)
         )
         .where(role_assignments.c.user_id == user_id)
         .order_by(role_assignments.c.id)

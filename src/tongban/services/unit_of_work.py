@@ -14,12 +14,19 @@ from typing import Self
 
 from sqlalchemy import Connection, Engine
 
+from tongban.adapters.db.engine import READ_ONLY
+
 
 class UnitOfWork:
-    """A transaction on ``engine``; rolled back unless ``commit`` is called."""
+    """A transaction on ``engine``; rolled back unless ``commit`` is called.
 
-    def __init__(self, engine: Engine) -> None:
+    A ``read_only`` unit of work is for pages and queries that change nothing: on SQLite it
+    does not take the write lock, so reads never queue behind writes; it cannot commit.
+    """
+
+    def __init__(self, engine: Engine, *, read_only: bool = False) -> None:
         self.engine = engine
+        self.read_only = read_only
         self._conn: Connection | None = None
         self._after_commit: list[Callable[[], None]] = []
 
@@ -35,6 +42,8 @@ class UnitOfWork:
 
     def __enter__(self) -> Self:
         self._conn = self.engine.connect()
+        if self.read_only:
+            self._conn.execution_options(**{READ_ONLY: True})
         self._conn.begin()
         self._after_commit = []
         return self
@@ -55,6 +64,8 @@ class UnitOfWork:
             conn.close()
 
     def commit(self) -> None:
+        if self.read_only:
+            raise RuntimeError("a read-only unit of work cannot commit")
         self.conn.commit()
         callbacks, self._after_commit = self._after_commit, []
         for callback in callbacks:

@@ -44,7 +44,7 @@ def load_principal(request: Request) -> Principal | None:
     token = request.cookies.get(SESSION_COOKIE)
     if token:
         container = get_container(request)
-        with container.uow() as uow:
+        with container.read() as uow:
             found = sessions.load_session(uow.conn, token, now=utcnow())
         if found is not None:
             request.state.principal, request.state.csrf_token = found
@@ -59,9 +59,7 @@ def csrf_token_for(request: Request) -> str:
         token: str = request.state.csrf_token
         return token
     if not getattr(request.state, "anon_csrf", None):
-        request.state.anon_csrf = request.cookies.get(ANON_CSRF_COOKIE) or secrets.token_urlsafe(
-            24
-        )
+        request.state.anon_csrf = request.cookies.get(ANON_CSRF_COOKIE) or secrets.token_urlsafe(24)
     anon: str = request.state.anon_csrf
     return anon
 

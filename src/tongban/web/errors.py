@@ -58,15 +58,13 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, error: RequestValidationError) -> Response:
-        body = {
-            "code": "validation_failed",
-            "message": _("提交的内容有误，请检查后重试。"),
-            "fields": {k: _(v) for k, v in pydantic_fields(list(error.errors())).items()},
-        }
+        fields = {k: _(v) for k, v in pydantic_fields(list(error.errors())).items()}
+        message = _("提交的内容有误，请检查后重试。")
         if is_api(request):
+            body = {"code": "validation_failed", "message": message, "fields": fields}
             return JSONResponse(body, status_code=422)
-        detail = "；".join(f"{k}：{v}" for k, v in body["fields"].items())
-        return _page(request, 422, _("提交的内容有误"), f"{body['message']} {detail}")
+        detail = "；".join(f"{k}：{v}" for k, v in fields.items())
+        return _page(request, 422, _("提交的内容有误"), f"{message} {detail}")
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> Response:

@@ -46,7 +46,12 @@ def mat(
 ) -> Material:
     """One material; ``lic`` names the e-licence (电子证照) that can replace it."""
     return Material(
-        name=name, key=key, licence_type=lic, originals=orig, copies=copies, source=src,
+        name=name,
+        key=key,
+        licence_type=lic,
+        originals=orig,
+        copies=copies,
+        source=src,
         notes=notes,
     )
 
@@ -72,8 +77,9 @@ PHOTO = opt("近期免冠彩色证件照片", "白底，1寸或2寸，可现场�
 AGENT = opt("委托书及受托人身份证件", "委托他人办理的提供")
 BIZ_LICENCE = mat("营业执照", lic="营业执照", orig=1, copies=1, src="市场监管部门")
 LEGAL_REP_ID = mat("法定代表人（负责人）身份证件", lic="居民身份证", copies=1)
-PREMISES = mat("经营场所使用证明", notes="自有房产提供不动产权证书，租用提供租赁合同",
-               lic="不动产权证书")
+PREMISES = mat(
+    "经营场所使用证明", notes="自有房产提供不动产权证书，租用提供租赁合同", lic="不动产权证书"
+)
 PROPERTY_CERT = mat("不动产权证书", lic="不动产权证书", orig=1, copies=1, src="不动产登记机构")
 MARRIAGE_CERT = mat("结婚证", lic="结婚证", orig=1, copies=1, src="婚姻登记机关")
 BANK_CARD = opt("本人银行账户（社会保障卡金融账户）信息", "用于待遇发放")

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+from importlib import import_module
+
 from fastapi import APIRouter
+
+# One module per area; each defines ``router``.
+MODULES = (
+    "system",
+    "catalogue",
+    "catalogue_io",
+    "calendar",
+    "network",
+    "auth",
+)
 
 
 def routers() -> list[APIRouter]:
-    from tongban.web.api import system
-
-    return [system.router]
+    return [import_module(f"{__name__}.{name}").router for name in MODULES]

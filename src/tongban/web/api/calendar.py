@@ -109,7 +109,7 @@ _ADMIN_ERRORS: dict[int | str, dict[str, Any]] = {
 def calendar_status(container: ContainerDep, _viewer: Viewer, today: Today) -> CalendarStatusOut:
     """How far ahead deadlines can be computed; ``warn`` below ``settings.calendar_warn_days``."""
     warn_days = container.settings.calendar_warn_days
-    with container.uow() as uow:
+    with container.read() as uow:
         status = calendar_service.calendar_status(uow.conn, today, warn_days)
     return CalendarStatusOut(
         known_from=status.known_from,
@@ -136,7 +136,7 @@ def calendar_deadline(
     """The n-th working day after ``start``, skipping clock stops.  Errors: 422
     ``calendar_unknown`` (a date beyond the known years), 422 ``validation_failed``."""
     stop_list = calendar_service.parse_stops(stops or [])
-    with container.uow() as uow:
+    with container.read() as uow:
         result = calendar_service.deadline(uow.conn, start, n, stop_list)
     return DeadlineOut(
         start=start,
@@ -153,7 +153,7 @@ def calendar_year(
     year: Annotated[int, PathParam(ge=1900, le=2200)],
 ) -> YearOut:
     """Every day of ``year`` with its kind.  Errors: 404 ``calendar_year_unknown``."""
-    with container.uow() as uow:
+    with container.read() as uow:
         days = calendar_service.year_days(uow.conn, year)
     return YearOut(
         year=year,

@@ -100,7 +100,7 @@ def search_items(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
 ) -> dict[str, Any]:
-    with container.uow() as uow:
+    with container.read() as uow:
         result = search.search_items(
             uow.conn,
             q,
@@ -129,15 +129,13 @@ def search_items(
 
 @router.get("/items/{code}", response_model=ItemOut, summary="事项办事指南（当前发布版本）")
 def get_item(code: str, container: ContainerDep, _viewer: Viewer) -> dict[str, Any]:
-    with container.uow() as uow:
+    with container.read() as uow:
         return _item_out(catalogue.published_item(uow.conn, code))
 
 
-@router.get(
-    "/items/{code}/versions", response_model=list[VersionOut], summary="事项的历史版本"
-)
+@router.get("/items/{code}/versions", response_model=list[VersionOut], summary="事项的历史版本")
 def list_versions(code: str, container: ContainerDep, _viewer: Viewer) -> list[dict[str, Any]]:
-    with container.uow() as uow:
+    with container.read() as uow:
         return [vars(v) for v in catalogue.history(uow.conn, code)]
 
 
@@ -147,13 +145,13 @@ def list_versions(code: str, container: ContainerDep, _viewer: Viewer) -> list[d
 def get_version(
     code: str, version: Annotated[int, Path(ge=1)], container: ContainerDep, _viewer: Viewer
 ) -> dict[str, Any]:
-    with container.uow() as uow:
+    with container.read() as uow:
         return _item_out(catalogue.published_item(uow.conn, code, version))
 
 
 @router.get("/items/{code}/draft", response_model=DraftOut, summary="事项草稿（编辑用）")
 def get_draft(code: str, container: ContainerDep, _reader: CatalogueReader) -> dict[str, Any]:
-    with container.uow() as uow:
+    with container.read() as uow:
         view = catalogue.item_for_edit(uow.conn, code)
     return {**_item_out(view), "lock_version": view.lock_version, "has_draft": view.has_draft}
 

@@ -73,7 +73,7 @@ class ListEntryOut(BaseModel):
 
 @router.get("/departments", summary="部门列表")
 def get_departments(container: ContainerDep, _viewer: Viewer) -> list[DepartmentOut]:
-    with container.uow() as uow:
+    with container.read() as uow:
         found = queries.list_departments(uow.conn)
     return [DepartmentOut.model_validate(d.model_dump()) for d in found]
 
@@ -85,7 +85,7 @@ def get_centres(
     town: Annotated[str | None, Query(max_length=20, description="镇街名称，如 九江镇")] = None,
     level: Annotated[Level | None, Query(description="层级")] = None,
 ) -> list[CentreOut]:
-    with container.uow() as uow:
+    with container.read() as uow:
         found = queries.list_centres(uow.conn, town=town, level=level)
     return [CentreOut.of(c) for c in found]
 
@@ -99,7 +99,7 @@ def get_nearest_centres(
     limit: Annotated[int, Query(ge=1, le=queries.MAX_NEAREST)] = 5,
     level: Annotated[Level | None, Query(description="只查某一层级")] = None,
 ) -> list[NearbyCentreOut]:
-    with container.uow() as uow:
+    with container.read() as uow:
         found = queries.nearest_centres(uow.conn, lat, lon, limit=limit, level=level)
     return [
         NearbyCentreOut(
@@ -116,7 +116,7 @@ def get_nearest_centres(
 def get_centre(
     container: ContainerDep, _viewer: Viewer, code: Annotated[str, Path(max_length=40)]
 ) -> CentreOut:
-    with container.uow() as uow:
+    with container.read() as uow:
         return CentreOut.of(queries.centre(uow.conn, code))
 
 
@@ -128,6 +128,6 @@ def get_list(
     department: Annotated[str | None, Query(max_length=40, description="部门编码")] = None,
     q: Annotated[str | None, Query(max_length=100, description="关键词")] = None,
 ) -> list[ListEntryOut]:
-    with container.uow() as uow:
+    with container.read() as uow:
         found = lists.list_entries(uow.conn, kind, department_code=department, q=q)
     return [ListEntryOut.of(v) for v in found]

@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+from importlib import import_module
+
 from fastapi import APIRouter
+
+# One module per area; each defines ``router``.  Order matters only for overlapping paths.
+MODULES = (
+    "home",
+    "catalogue",
+    "catalogue_admin",
+    "calendar",
+    "network",
+    "lists",
+    "auth",
+    "workbench",
+)
 
 
 def routers() -> list[APIRouter]:
-    from tongban.web.pages import home
-
-    return [home.router]
+    return [import_module(f"{__name__}.{name}").router for name in MODULES]

@@ -84,7 +84,7 @@ def calendar_admin(
     imported: YearQuery = None,
 ) -> Response:
     """How far ahead the calendar is known, a year's month grid, and the edit and import forms."""
-    with container.uow() as uow:
+    with container.read() as uow:
         context = _year_context(uow.conn, today, container.settings.calendar_warn_days, year)
     context["imported"] = imported
     return render(request, "calendar/admin.html", context)
@@ -189,7 +189,7 @@ def deadline_calculator(
             start_day = _form_date(start, "start")
             days = _form_days(n)
             stop_list = calendar_service.parse_stops([stops])
-            with container.uow() as uow:
+            with container.read() as uow:
                 context["result"] = calendar_service.deadline(uow.conn, start_day, days, stop_list)
             context["start_day"], context["days"] = start_day, days
         except DomainError as error:

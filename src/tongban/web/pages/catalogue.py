@@ -28,7 +28,7 @@ def items_page(
     page: Annotated[int, Query(ge=1, le=500)] = 1,
 ) -> Response:
     """Search box, filters and results; htmx swaps only the results block."""
-    with container.uow() as uow:
+    with container.read() as uow:
         result = search.search_items(
             uow.conn,
             q,
@@ -61,7 +61,7 @@ def guide_page(
     version: Annotated[int | None, Query(ge=1)] = None,
 ) -> Response:
     """The service guide of an item's current (or an older) published version."""
-    with container.uow() as uow:
+    with container.read() as uow:
         view = catalogue.published_item(uow.conn, code, version)
         versions = catalogue.history(uow.conn, code)
     return render(
@@ -72,7 +72,7 @@ def guide_page(
 @router.get("/stats")
 def stats_page(request: Request, container: ContainerDep, _viewer: Viewer) -> Response:
     """The seed's figures, computed from the catalogue, by department and by level."""
-    with container.uow() as uow:
+    with container.read() as uow:
         figures = catalogue_stats.catalogue_figures(uow.conn)
         by_department = catalogue_stats.figures_by_department(uow.conn)
         by_level = catalogue_stats.figures_by_level(uow.conn)

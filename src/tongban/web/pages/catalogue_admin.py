@@ -67,7 +67,7 @@ def admin_items(
         query = query.where(service_items.c.draft.is_not(None))
     elif status:
         query = query.where(service_items.c.status == status)
-    with container.uow() as uow:
+    with container.read() as uow:
         total = uow.conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()
         rows = uow.conn.execute(
             query.order_by(service_items.c.code).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
@@ -84,7 +84,7 @@ def admin_items(
 
 
 def _department_options(container: Any) -> list[Any]:
-    with container.uow() as uow:
+    with container.read() as uow:
         return list(
             uow.conn.execute(
                 select(departments.c.code, departments.c.name).order_by(departments.c.code)
@@ -105,7 +105,9 @@ def new_item(request: Request, container: ContainerDep, _admin: CatalogueAdmin) 
 
 
 @router.post("/new")
-async def create_item(request: Request, container: ContainerDep, _admin: CatalogueAdmin) -> Response:
+async def create_item(
+    request: Request, container: ContainerDep, _admin: CatalogueAdmin
+) -> Response:
     form = await request.form()
     try:
         spec = spec_from_form(form)
@@ -120,7 +122,7 @@ async def create_item(request: Request, container: ContainerDep, _admin: Catalog
 def edit_item(
     request: Request, code: Code, container: ContainerDep, _admin: CatalogueAdmin
 ) -> Response:
-    with container.uow() as uow:
+    with container.read() as uow:
         view = catalogue.item_for_edit(uow.conn, code)
     context = {
         "item": view,
@@ -215,7 +217,7 @@ def withdraw_item(
 def item_history(
     request: Request, code: Code, container: ContainerDep, _reader: CatalogueReader
 ) -> Response:
-    with container.uow() as uow:
+    with container.read() as uow:
         view = catalogue.item_for_edit(uow.conn, code)
         versions = catalogue.history(uow.conn, code)
     return render(request, "admin/history.html", {"item": view, "versions": versions})

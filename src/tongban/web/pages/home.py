@@ -19,7 +19,7 @@ router = APIRouter(tags=["pages"])
 
 @router.get("/", include_in_schema=False)
 def home(request: Request, container: ContainerDep, _viewer: Viewer) -> Response:
-    with container.uow() as uow:
+    with container.read() as uow:
         figures = catalogue_figures(uow.conn)
     return render(request, "home.html", {"figures": figures if figures.items else None})
 
@@ -31,6 +31,6 @@ def healthz(
     today: Annotated[date, Depends(china_today)],
 ) -> JSONResponse:
     """Status ``ok`` or ``warn`` (calendar known less than the configured days ahead)."""
-    with container.uow() as uow:
+    with container.read() as uow:
         body = health.check(uow, today=today, warn_days=container.settings.calendar_warn_days)
     return JSONResponse(body)

@@ -16,7 +16,7 @@ router = APIRouter(tags=["pages"])
 
 @router.get("/lists", include_in_schema=False)
 def lists_page(request: Request, container: ContainerDep, _viewer: Viewer) -> Response:
-    with container.uow() as uow:
+    with container.read() as uow:
         counts = lists.list_counts(uow.conn)
     return render(request, "lists/index.html", {"counts": list(counts.items())})
 
@@ -31,7 +31,7 @@ def list_page(
     q: Annotated[str, Query(max_length=100)] = "",
 ) -> Response:
     """One list as a table; the htmx filter gets only the table back."""
-    with container.uow() as uow:
+    with container.read() as uow:
         entries = lists.list_entries(uow.conn, kind, department_code=department or None, q=q)
         departments = lists.list_departments_of(uow.conn, kind)
     context = {

@@ -60,7 +60,7 @@ def _point(conn: Connection, lat: str, lon: str, town: str) -> dict[str, Any]:
 
 @router.get("/centres", include_in_schema=False)
 def centres_page(request: Request, container: ContainerDep, _viewer: Viewer) -> Response:
-    with container.uow() as uow:
+    with container.read() as uow:
         context = _index_context(uow.conn)
     return render(request, "network/centres.html", context)
 
@@ -75,7 +75,7 @@ def nearest_page(
     town: Annotated[str, Query(max_length=20)] = "",
 ) -> Response:
     """The nearest centres to a point or a town: the htmx partial, or the whole page."""
-    with container.uow() as uow:
+    with container.read() as uow:
         context = _index_context(uow.conn)
         context["form"] = {"lat": lat, "lon": lon, "town": town}
         try:
@@ -94,7 +94,7 @@ def centre_page(
     _viewer: Viewer,
     code: Annotated[str, Path(max_length=40)],
 ) -> Response:
-    with container.uow() as uow:
+    with container.read() as uow:
         conn = uow.conn
         centre = queries.centre(conn, code)
         parent = queries.centre(conn, centre.parent_code) if centre.parent_code else None
