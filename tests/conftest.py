@@ -49,7 +49,7 @@ def _fresh_postgres_database(name: str) -> str:
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}" ENCODING \'UTF8\' TEMPLATE template0'))
+        conn.execute(text(f"CREATE DATABASE \"{name}\" ENCODING 'UTF8' TEMPLATE template0"))
     admin.dispose()
     return admin_url.set(database=name).render_as_string(hide_password=False)
 
@@ -102,9 +102,7 @@ def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
 
     from tongban.services import people
 
-    monkeypatch.setattr(
-        people, "HASHER", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-    )
+    monkeypatch.setattr(people, "HASHER", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 
 
 @pytest.fixture(params=BACKENDS)

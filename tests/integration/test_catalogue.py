@@ -103,10 +103,18 @@ def test_a_withdrawn_item_leaves_the_public_catalogue_but_keeps_its_versions(
         assert catalogue.published_item(uow.conn, "SCJGJ-0001", 1).version == 1
 
 
-def test_the_guide_page_shows_materials_limits_and_legal_basis(published: Container, client) -> None:  # type: ignore[no-untyped-def]
+def test_the_guide_page_shows_materials_limits_and_legal_basis(
+    published: Container, client
+) -> None:  # type: ignore[no-untyped-def]
     page = client.get("/items/SCJGJ-0001")
     assert page.status_code == 200
-    for text in ("个体工商户设立登记", "经营者身份证明", "可容缺", "《促进个体工商户发展条例》", "1 个工作日"):
+    for text in (
+        "个体工商户设立登记",
+        "经营者身份证明",
+        "可容缺",
+        "《促进个体工商户发展条例》",
+        "1 个工作日",
+    ):
         assert text in page.text
 
 

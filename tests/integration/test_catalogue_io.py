@@ -18,9 +18,9 @@ from tongban.demo import generate
 from tongban.demo.departments import DEPARTMENTS
 from tongban.demo.items import HAND_WRITTEN_ITEMS
 from tongban.domain.catalogue.model import ServiceItemSpec
-from tongban.domain.errors import ImportRejected, ValidationFailed
+from tongban.domain.errors import ImportRejected
 from tongban.domain.people.model import Role
-from tongban.services import catalogue_io
+from tongban.services import catalogue_bulk, catalogue_io
 from tongban.services.catalogue import spec_to_json
 from tongban.services.catalogue_io import ImportSummary
 from tongban.services.catalogue_xlsx import write_workbook
@@ -201,20 +201,15 @@ def test_a_file_that_is_not_a_catalogue_is_rejected_as_a_whole() -> None:
 def test_a_failure_while_publishing_rolls_back_the_whole_import(
     engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Items and versions are written before the search index: a failure there undoes all."""
     insert_departments(engine)
-    publish = catalogue_io.publish_spec
-    calls = 0
 
-    def failing_publish(*args: Any, **kwargs: Any) -> int | None:
-        nonlocal calls
-        calls += 1
-        if calls == 50:
-            raise ValidationFailed(fields={"name": "名称已被占用"})
-        return publish(*args, **kwargs)
+    def failing_index(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("search index unavailable")
 
-    monkeypatch.setattr(catalogue_io, "publish_spec", failing_publish)
-    errors = rejected(import_file, engine, "items.json", json_file(HAND_WRITTEN))
-    assert errors == [{"sheet": "items", "row": 50, "column": "name", "message": "名称已被占用"}]
+    monkeypatch.setattr(catalogue_bulk.search, "index_items", failing_index)
+    with pytest.raises(RuntimeError, match="search index unavailable"):
+        import_file(engine, "items.json", json_file(HAND_WRITTEN))
     assert item_count(engine) == 0
 
 

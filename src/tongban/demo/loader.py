@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 from tongban.adapters.db.tables import service_items
 from tongban.bootstrap import Container
 from tongban.domain.catalogue.model import ServiceItemSpec
-from tongban.services import calendar, catalogue, lists, network
+from tongban.services import calendar, lists, network
+from tongban.services.catalogue_bulk import publish_specs
 from tongban.services.context import Actor
 
 Scale = Literal["small", "full"]
@@ -63,14 +64,9 @@ def load_demo(
         summary.calendar_days = calendar.seed_official(uow, actor)
         summary.logins = people.load_people(uow, actor)
         uow.commit()
-        specs = demo_items(scale)
-        for done, spec in enumerate(specs, start=1):
-            if catalogue.publish_spec(uow, actor, spec, "演示数据") is None:
-                summary.items_unchanged += 1
-            else:
-                summary.items_published += 1
-            if on_item is not None:
-                on_item(done, len(specs))
+        result = publish_specs(uow.conn, actor, demo_items(scale), "演示数据", on_progress=on_item)
+        summary.items_published = result.created + result.updated
+        summary.items_unchanged = result.unchanged
         summary.list_entries = lists.write_list_entries(uow.conn, actor, DEMO_LIST_ENTRIES)
         uow.commit()
     return summary

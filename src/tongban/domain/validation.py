@@ -30,6 +30,9 @@ _PYDANTIC_MESSAGES = {
 }
 
 
+_REQUEST_PARTS = ("body", "query", "path", "header", "cookie")
+
+
 def pydantic_fields(errors: list[Any]) -> dict[str, str]:
     """Turn pydantic's error list into ``{field.path: Chinese message}``."""
     fields: dict[str, str] = {}

@@ -19,7 +19,8 @@ from tongban.adapters.db.tables import departments, service_item_versions, servi
 from tongban.domain.catalogue.model import ItemStatus, ServiceItemSpec
 from tongban.domain.errors import ImportRejected, ValidationFailed
 from tongban.services import audit
-from tongban.services.catalogue import publish_spec, spec_from_json, spec_to_json
+from tongban.services.catalogue import spec_from_json, spec_to_json
+from tongban.services.catalogue_bulk import publish_specs
 from tongban.services.catalogue_format import (
     JSON_FORMAT,
     JSON_SHEET,
@@ -189,41 +190,18 @@ def import_catalogue(
     errors = errors + _duplicate_codes(specs) + _unknown_departments(conn, specs)
     if errors:
         raise ImportRejected(errors=sorted_errors(errors))
-    created = updated = unchanged = 0
-    # publish_spec's own "unchanged" test, done in bulk: most rows of a re-import are unchanged.
-    published = _published_json(conn)
-    for index, spec in enumerate(specs):
-        try:
-            same = published.get(spec.code) == spec_to_json(spec)
-            version = None if same else publish_spec(uow, actor, spec, note)
-        except ImportRejected:
-            raise
-        except ValidationFailed as error:
-            raise ImportRejected(errors=_item_errors(specs, index, error)) from error
-        if version is None:
-            unchanged += 1
-        elif version == 1:
-            created += 1
-        else:
-            updated += 1
-        if progress is not None:
-            progress(index + 1, len(specs))
+    try:
+        result = publish_specs(conn, actor, specs, note, on_progress=progress)
+    except ValidationFailed as error:
+        # Rows were checked above; what is left is about the catalogue as a whole.
+        problem = "；".join(error.fields.values()) or error.message
+        raise ImportRejected(errors=[file_error(problem)]) from error
+    created, updated, unchanged = result.created, result.updated, result.unchanged
     summary = ImportSummary(created=created, updated=updated, unchanged=unchanged)
     detail = {"created": created, "updated": updated, "unchanged": unchanged, "note": note}
     audit.record(conn, actor, "catalogue.imported", "catalogue", "items", detail)
     uow.commit()
     return summary
-
-
-def _published_json(conn: Connection) -> dict[str, dict[str, Any]]:
-    """The current version of every item without a pending draft, by code."""
-    rows = conn.execute(
-        select(
-            service_items.c.code, service_items.c.draft, service_item_versions.c.spec
-        ).select_from(service_items.join(service_item_versions, _CURRENT_VERSION))
-    )
-    # Compared in Python: the JSON column stores a missing draft as JSON null, not SQL NULL.
-    return {code: spec for code, draft, spec in rows if draft is None}
 
 
 def _duplicate_codes(specs: Sequence[ServiceItemSpec]) -> list[dict[str, Any]]:
@@ -247,14 +225,3 @@ def _unknown_departments(
             sheet, row, column = locate(specs, index, "department_code")
             errors.append(row_error(sheet, row, column, f"未知部门编码：{spec.department_code}"))
     return errors
-
-
-def _item_errors(
-    specs: Sequence[ServiceItemSpec], index: int, error: ValidationFailed
-) -> list[dict[str, Any]]:
-    sheet, row, _ = locate(specs, index, "code")
-    fields = error.fields or {"": error.message}
-    return [
-        row_error(sheet, row, locate(specs, index, name)[2] if name else "", message)
-        for name, message in fields.items()
-    ]

@@ -230,6 +230,29 @@ def index_item(conn: Connection, item_id: int, spec: ServiceItemSpec) -> None:
     _bump_generation(conn)
 
 
+def index_items(conn: Connection, pairs: Sequence[tuple[int, ServiceItemSpec]]) -> None:
+    """``index_item`` for a batch: one read, one write per table, one generation bump."""
+    if not pairs:
+        return
+    documents = {item_id: render_document(document_terms(spec)) for item_id, spec in pairs}
+    rows = conn.execute(
+        select(item_search.c.item_id, item_search.c.document).where(
+            item_search.c.item_id.in_(list(documents))
+        )
+    )
+    current = {row.item_id: row.document for row in rows}
+    fresh = [{"item_id": i, "document": d} for i, d in documents.items() if i not in current]
+    stale = [
+        {"_id": i, "document": d} for i, d in documents.items() if i in current and current[i] != d
+    ]
+    if fresh:
+        conn.execute(insert(item_search), fresh)
+    if stale:
+        conn.execute(update(item_search).where(item_search.c.item_id == bindparam("_id")), stale)
+    if fresh or stale:
+        _bump_generation(conn)
+
+
 def unindex_item(conn: Connection, item_id: int) -> None:
     """Remove an item from search (withdrawn, or replaced by another item)."""
     done = conn.execute(delete(item_search).where(item_search.c.item_id == item_id))

@@ -36,5 +36,5 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
-JSONDoc = JSON().with_variant(JSONB(), "postgresql")
-"""JSON on SQLite, JSONB (indexable) on PostgreSQL."""
+JSONDoc = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
+"""JSON on SQLite, JSONB (indexable) on PostgreSQL; Python None is SQL NULL, not JSON null."""

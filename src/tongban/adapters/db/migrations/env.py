@@ -1,4 +1,4 @@
-"""Alembic environment: runs on the connection or URL handed over by ``tongban.adapters.db.migrate``."""
+"""Alembic environment: runs on the connection (or URL) that ``migrate`` hands over."""
 
 from __future__ import annotations
 
