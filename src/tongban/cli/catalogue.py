@@ -17,6 +17,7 @@ from rich.table import Table
 
 from tongban.cli.app import console, container
 from tongban.domain.errors import ImportRejected
+from tongban.services import audit
 from tongban.services.catalogue_io import export_json, export_xlsx, import_catalogue, read_file
 from tongban.services.context import Actor
 from tongban.services.queries.catalogue_stats import (
@@ -169,3 +170,23 @@ def export(
         count = catalogue_figures(conn).items
     file.write_bytes(data)
     console.print(f"已导出 {count} 个事项到 {file}。")
+
+
+@app.command()
+def reindex() -> None:
+    """Rebuild the search index of every published item (after the synonym table changes)."""
+    from tongban.services import search
+
+    c = container()
+    with c.uow() as uow:
+        count = search.reindex_all(uow.conn)
+        audit.record(
+            uow.conn,
+            Actor(request_id="cli"),
+            "search.reindexed",
+            "catalogue",
+            "items",
+            {"items": count},
+        )
+        uow.commit()
+    console.print(f"已重建 {count} 个事项的搜索索引。")

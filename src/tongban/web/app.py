@@ -67,7 +67,10 @@ def _install_middleware(app: FastAPI) -> None:
         request_id = request.headers.get("X-Request-ID", "")[:64] or uuid.uuid4().hex
         request.state.request_id = request_id
         requested = request.query_params.get("lang") or request.cookies.get("lang")
-        locale = i18n.negotiate(requested, request.headers.get("accept-language"))
+        # Pages are Chinese unless the visitor picks another language (?lang=, then a cookie);
+        # API clients may also ask through Accept-Language.
+        accept = request.headers.get("accept-language") if errors.is_api(request) else None
+        locale = i18n.negotiate(requested, accept)
         token = i18n.current_locale.set(locale)
         try:
             response = await call_next(request)

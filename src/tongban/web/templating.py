@@ -11,7 +11,7 @@ from jinja2_fragments.fastapi import Jinja2Blocks
 from starlette.responses import Response
 
 from tongban import i18n
-from tongban.domain.people.model import Principal, Role
+from tongban.domain.people.model import STAFF_ROLES, Principal, Role
 from tongban.domain.shared.masking import mask_id_number, mask_phone
 from tongban.web import deps
 from tongban.web.labels import label
@@ -21,6 +21,7 @@ TEMPLATES_DIR = Path(__file__).with_name("templates")
 # (label, url, roles that see it; empty = everyone).  Labels are msgids, translated in the
 # template.
 NAVIGATION: tuple[tuple[str, str, tuple[Role, ...]], ...] = (
+    ("工作台", "/workbench", tuple(sorted(STAFF_ROLES))),
     ("办事服务", "/items", ()),
     ("三单管理", "/lists", ()),
     ("服务网点", "/centres", ()),

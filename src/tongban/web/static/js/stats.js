@@ -6,9 +6,10 @@ document.addEventListener("DOMContentLoaded", function () {
   if (!labels.length) { el.hidden = true; return; }
   var chart = echarts.init(el, null, { renderer: "svg" });
   chart.setOption({
+    animation: false,
     tooltip: { trigger: "axis" },
-    legend: { data: [el.dataset.seriesItems, el.dataset.seriesOnline] },
-    grid: { left: 8, right: 8, bottom: 8, containLabel: true },
+    legend: { top: 0, data: [el.dataset.seriesItems, el.dataset.seriesOnline] },
+    grid: { left: 8, right: 16, top: 32, bottom: 8, containLabel: true },
     xAxis: { type: "value" },
     yAxis: { type: "category", data: labels, inverse: true, axisLabel: { width: 150, overflow: "truncate" } },
     series: [
