@@ -123,3 +123,13 @@ def test_the_api_answers_unknown_items_with_a_stable_code(published: Container, 
     assert answer.status_code == 404
     assert answer.json()["code"] == "item_not_found"
     assert client.get("/api/v1/items/SCJGJ-0001").json()["spec"]["name"] == "个体工商户设立登记"
+
+
+def test_an_older_guide_version_says_a_newer_one_exists(published: Container, client) -> None:  # type: ignore[no-untyped-def]
+    with published.uow() as uow:
+        catalogue.save_draft(uow, SYSTEM, "SCJGJ-0001", spec(promised_limit_days=2), 2)
+        catalogue.publish(uow, SYSTEM, "SCJGJ-0001", 3, "调整时限")
+    old = client.get("/items/SCJGJ-0001?version=1").text
+    assert "已有更新的第 2 版" in old and "1 个工作日" in old
+    current = client.get("/items/SCJGJ-0001").text
+    assert "已有更新" not in current and "2 个工作日" in current
