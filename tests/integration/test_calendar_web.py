@@ -253,3 +253,22 @@ def test_the_openapi_schema_documents_the_calendar(client: TestClient) -> None:
 def test_the_health_check_reports_how_far_the_calendar_reaches(client: TestClient) -> None:
     body = client.get("/healthz").json()
     assert body["calendar_known_until"] == "2026-12-31"
+
+
+@pytest.mark.parametrize(("day", "warned"), [(date(2026, 11, 27), True), (date(2026, 3, 1), False)])
+def test_every_page_warns_the_catalogue_admin_when_the_calendar_runs_out_soon(
+    container: Container,
+    client: TestClient,
+    seeded: None,
+    monkeypatch: pytest.MonkeyPatch,
+    day: date,
+    warned: bool,
+) -> None:
+    """Known to 2026-12-31: 34 days ahead on 27 Nov is under the 60-day threshold."""
+    monkeypatch.setattr(cal, "china_today", lambda: day)
+    assert "calendar-warning" not in client.get("/items").text
+    as_role(container, client, Role.CATALOGUE_ADMIN)
+    page = client.get("/items")
+    assert page.status_code == 200
+    assert ("工作日历只知道到 2026-12-31（还有 34 天）" in page.text) is warned
+    assert ("calendar-warning" in page.text) is warned

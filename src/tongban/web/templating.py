@@ -59,6 +59,15 @@ def build_templates() -> Jinja2Blocks:
     return templates
 
 
+def _calendar_status(request: Request) -> Any:
+    """The catalogue admin is warned on every page when the calendar runs out soon."""
+    from tongban.services.calendar import calendar_status, china_today
+
+    container = request.app.state.container
+    with container.read() as uow:
+        return calendar_status(uow.conn, china_today(), container.settings.calendar_warn_days)
+
+
 def render(
     request: Request,
     template: str,
@@ -72,6 +81,9 @@ def render(
     ctx = dict(context or {})
     ctx.setdefault("principal", deps.load_principal(request))
     ctx.setdefault("csrf_token", deps.csrf_token_for(request))
+    principal = ctx["principal"]
+    if principal is not None and principal.has_role(Role.CATALOGUE_ADMIN):
+        ctx.setdefault("calendar_status", _calendar_status(request))
     if block is not None and request.headers.get("HX-Request") == "true":
         return templates.TemplateResponse(
             request, template, ctx, block_name=block, status_code=status_code
