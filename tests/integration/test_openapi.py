@@ -1,0 +1,54 @@
+"""The OpenAPI document covers every JSON route, and API errors share one body shape."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from tests.integration.test_access_matrix import api_routes
+
+
+def test_every_json_route_is_in_the_openapi_document(app: Any, client: TestClient) -> None:
+    document = client.get("/openapi.json").json()
+    documented = {
+        (method.upper(), path)
+        for path, operations in document["paths"].items()
+        for method in operations
+    }
+    json_routes = {
+        (method, route.path)
+        for route in api_routes(app)
+        if route.path.startswith("/api/") or route.path == "/healthz"
+        for method in route.methods
+        if method != "HEAD"
+    }
+    assert json_routes, "no API routes found: the route walk is broken"
+    assert json_routes - documented == set()
+    assert {p for _, p in json_routes} >= {"/api/v1/items", "/api/v1/catalogue/stats"}
+
+
+def test_every_api_error_is_code_message_fields(client: TestClient) -> None:
+    answers = [
+        client.get("/api/v1/items/NOPE-0001"),
+        client.get("/api/v1/items", params={"limit": 0}),
+        client.get("/api/v1/centres/nearest", params={"lat": 200, "lon": 113}),
+        client.get("/api/v1/no-such-route"),
+        client.get("/api/v1/me"),
+        client.post("/api/v1/items", json={"code": "x"}),
+    ]
+    for answer in answers:
+        body = answer.json()
+        assert answer.status_code >= 400
+        assert set(body) >= {"code", "message", "fields"}, body
+        assert isinstance(body["code"], str) and body["code"].islower()
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in body["message"]), body["message"]
+    assert [a.json()["code"] for a in answers] == [
+        "item_not_found",
+        "validation_failed",
+        "validation_failed",
+        "not_found",
+        "not_authenticated",
+        "not_authenticated",
+    ]
+    assert answers[2].json()["fields"] == {"lat": "数值过大"}
