@@ -40,10 +40,23 @@ class Container:
         return UnitOfWork(self.engine, read_only=True)
 
 
+SMS_ADAPTERS: dict[str, type] = {"log": LogSms}
+"""SMS adapters by the name ``TONGBAN_SMS_ADAPTER`` uses; a real gateway registers here."""
+
+
 def build_container(settings: Settings | None = None) -> Container:
     settings = settings or Settings()
+    adapter = SMS_ADAPTERS.get(settings.sms_adapter)
+    if adapter is None:
+        known = ", ".join(sorted(SMS_ADAPTERS))
+        raise ValueError(f"TONGBAN_SMS_ADAPTER={settings.sms_adapter!r}: known adapters: {known}")
     engine = build_engine(settings.resolved_database_url(), pool_size=settings.db_pool_size)
-    return Container(settings=settings, engine=engine, secret_key=settings.resolved_secret_key())
+    return Container(
+        settings=settings,
+        engine=engine,
+        secret_key=settings.resolved_secret_key(),
+        sms=adapter(),
+    )
 
 
 def configure_logging(level: str = "INFO") -> None:

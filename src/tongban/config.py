@@ -24,7 +24,8 @@ class Settings(BaseSettings):
     PostgreSQL: ``postgresql+psycopg://user@host:5432/dbname``.
     """
     secret_key: SecretStr | None = None
-    """Signs sessions and tokens; when unset, one is generated once into ``{data_dir}``."""
+    """Key for signed tokens (the short-lived citizen codes); when unset, one is generated once
+    into ``{data_dir}``.  Sessions do not depend on it: they are random tokens stored hashed."""
     cookie_secure: bool = False
     """Send the session cookie only over HTTPS; set true behind TLS in production."""
     session_hours: int = Field(default=8, ge=1, le=24 * 30)
@@ -34,7 +35,7 @@ class Settings(BaseSettings):
     calendar_warn_days: int = Field(default=60, ge=1)
     """Warn on the admin pages and /healthz when the calendar is known less far ahead."""
     sms_adapter: str = "log"
-    default_locale: str = "zh_CN"
+    """Which SmsSender to use: ``log`` writes each message to the log (the demo's only one)."""
     db_pool_size: int = Field(default=10, ge=1)
     log_level: str = "INFO"
 

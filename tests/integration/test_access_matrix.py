@@ -34,6 +34,7 @@ EXPECTED: dict[tuple[str, str], str] = {
     # home and system
     ("GET", "/"): PUBLIC,
     ("GET", "/healthz"): PUBLIC,
+    ("GET", "/api/docs"): PUBLIC,
     ("GET", "/api/v1/me"): SIGNED_IN,
     # log-in and the workbench
     ("GET", "/login"): PUBLIC,

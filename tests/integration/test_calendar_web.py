@@ -260,12 +260,12 @@ def test_every_page_warns_the_catalogue_admin_when_the_calendar_runs_out_soon(
     container: Container,
     client: TestClient,
     seeded: None,
-    monkeypatch: pytest.MonkeyPatch,
+    app: FastAPI,
     day: date,
     warned: bool,
 ) -> None:
     """Known to 2026-12-31: 34 days ahead on 27 Nov is under the 60-day threshold."""
-    monkeypatch.setattr(cal, "china_today", lambda: day)
+    app.dependency_overrides[cal.china_today] = lambda: day
     assert "calendar-warning" not in client.get("/items").text
     as_role(container, client, Role.CATALOGUE_ADMIN)
     page = client.get("/items")

@@ -7,6 +7,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
@@ -35,7 +36,7 @@ def build_app(container: Container) -> FastAPI:
         title="tongban 通办 API",
         version=__version__,
         description="一网通办政务服务平台接口。错误统一返回 {code, message, fields}。",
-        docs_url="/api/docs",
+        docs_url=None,  # served by pages/api_docs.py from vendored files, not a CDN
         redoc_url=None,
         openapi_url="/openapi.json",
     )
@@ -45,7 +46,54 @@ def build_app(container: Container) -> FastAPI:
     errors.install(app)
     _install_middleware(app)
     _include_routers(app)
+    _document_error_bodies(app)
     return app
+
+
+ERROR_SCHEMA = {
+    "title": "Error",
+    "type": "object",
+    "required": ["code", "message", "fields"],
+    "properties": {
+        "code": {"type": "string", "description": "稳定的错误代码，供程序判断"},
+        "message": {"type": "string", "description": "给用户看的说明（中文）"},
+        "fields": {
+            "type": "object",
+            "additionalProperties": {"type": "string"},
+            "description": "字段名 → 该字段的错误说明",
+        },
+        "errors": {
+            "type": "array",
+            "items": {"type": "object"},
+            "description": "导入时逐行的错误（sheet、row、column、message）",
+        },
+    },
+}
+
+
+def _document_error_bodies(app: FastAPI) -> None:
+    """Document tongban's {code, message, fields} error body instead of FastAPI's default."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = generate()
+        schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+        schemas.pop("HTTPValidationError", None)
+        schemas.pop("ValidationError", None)
+        schemas["Error"] = ERROR_SCHEMA
+        error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                if "422" in responses:
+                    responses["422"] = {"description": "输入有误", "content": error}
+                responses.setdefault("default", {"description": "错误", "content": error})
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def _include_routers(app: FastAPI) -> None:

@@ -64,8 +64,10 @@ def _calendar_status(request: Request) -> Any:
     from tongban.services.calendar import calendar_status, china_today
 
     container = request.app.state.container
+    # The same "today" the calendar pages use (tests and demos may override it).
+    today = request.app.dependency_overrides.get(china_today, china_today)()
     with container.read() as uow:
-        return calendar_status(uow.conn, china_today(), container.settings.calendar_warn_days)
+        return calendar_status(uow.conn, today, container.settings.calendar_warn_days)
 
 
 def render(

@@ -16,6 +16,7 @@ MODULES = (
     "lists",
     "auth",
     "workbench",
+    "api_docs",
 )
 
 
