@@ -187,3 +187,48 @@ class CentreNotFound(NotFound):
 class ListEntryNotFound(NotFound):
     code = "list_entry_not_found"
     template = "找不到编码为 {code} 的清单条目。"
+
+
+# --- cases (办件) --------------------------------------------------------------------------------
+
+
+class CaseNotFound(NotFound):
+    code = "case_not_found"
+    template = "找不到编号为 {number} 的办件。"
+
+
+class IllegalTransition(Conflict):
+    code = "illegal_transition"
+    template = "办件当前状态为“{status}”，不能{action}。"
+
+
+class KeyMaterialNotWaivable(ValidationFailed):
+    code = "key_material_not_waivable"
+    template = "关键材料不能容缺：{names}。请补齐后再受理。"
+
+
+class MaterialsOutstanding(Conflict):
+    code = "materials_outstanding"
+    template = "容缺材料尚未补齐（{names}），不能出具办理结果。"
+
+
+class IdempotencyKeyRequired(DomainError):
+    code = "idempotency_key_required"
+    status = 428
+    template = "此操作须在请求头 Idempotency-Key 中提供幂等键：每个新操作使用一个新的随机值。"
+
+
+class IdempotencyKeyInvalid(ValidationFailed):
+    code = "idempotency_key_invalid"
+    template = "幂等键无效：应为 1 至 {max_length} 个可见的 ASCII 字符。"
+
+
+class IdempotencyKeyReused(DomainError):
+    code = "idempotency_key_reused"
+    status = 422
+    template = "该幂等键已用于另一个不同的请求；新操作请使用新的幂等键。"
+
+
+class IdempotencyInProgress(Conflict):
+    code = "idempotency_in_progress"
+    template = "相同的请求正在处理中，请稍后用同一幂等键重试以获取结果。"

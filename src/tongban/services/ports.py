@@ -6,6 +6,10 @@ from typing import Protocol
 
 
 class SmsSender(Protocol):
-    """Sends one SMS; the demo adapter writes it to the log instead."""
+    """Sends one SMS; the demo adapter writes it to the log instead.
 
-    def send(self, phone: str, text: str) -> None: ...
+    ``message_id`` (the outbox id, when the outbox sends) is an idempotency token: an adapter
+    passes it to the gateway, or remembers it, so a message re-sent after a crash goes out once.
+    """
+
+    def send(self, phone: str, text: str, *, message_id: str | None = None) -> None: ...

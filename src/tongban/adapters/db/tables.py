@@ -253,3 +253,154 @@ data_access_log = Table(
     Column("request_id", String(64), nullable=False, server_default=""),
 )
 Index("ix_data_access_log_subject", data_access_log.c.subject_id, data_access_log.c.at)
+
+
+# ---------------------------------------------------------------------------------------------
+# Write-path infrastructure (migration 0003): the outbox and its worker, the in-app inbox,
+# idempotency keys, and the leases of the worker's periodic sweeps.
+# ---------------------------------------------------------------------------------------------
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(20), nullable=False),
+    Column("payload", JSONDoc, nullable=False),
+    # The same logical message enqueued twice is stored once.
+    Column("dedup_key", String(200), nullable=True, unique=True),
+    Column("status", String(10), nullable=False, server_default="pending"),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("last_error", String(500), nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("available_at", UTCDateTime, nullable=False),
+    Column("claimed_by", String(100), nullable=True),
+    # A lease: a worker that dies mid-delivery loses its claim when this passes.
+    Column("claimed_until", UTCDateTime, nullable=True),
+    Column("sent_at", UTCDateTime, nullable=True),
+    CheckConstraint("status in ('pending', 'claimed', 'sent', 'failed')", name="status"),
+    # Ids are never reused on SQLite either: an outbox id is the gateway's idempotency token.
+    sqlite_autoincrement=True,
+)
+Index("ix_outbox_status_available_at", outbox.c.status, outbox.c.available_at)
+
+inbox_messages = Table(
+    "inbox_messages",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("link", String(300), nullable=False, server_default=""),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("read_at", UTCDateTime, nullable=True),
+    # No foreign key: sent outbox rows are purged after 30 days, their messages stay.  Unique,
+    # so delivering one outbox row twice can never create two messages.
+    Column("outbox_id", Integer, nullable=True, unique=True),
+)
+Index("ix_inbox_messages_user_created", inbox_messages.c.user_id, inbox_messages.c.created_at)
+
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    # The principal's user id, or 'anon': one client's key never replays another's answer.
+    Column("scope", String(40), primary_key=True),
+    Column("key", String(200), primary_key=True),
+    Column("request_hash", String(64), nullable=False),
+    Column("status", String(12), nullable=False),
+    # A random token per attempt: only the attempt holding it may record the answer.
+    Column("owner", String(32), nullable=False),
+    Column("response_status", Integer, nullable=True),
+    Column("response_body", JSONDoc, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    CheckConstraint("status in ('in_progress', 'done')", name="status"),
+)
+Index("ix_idempotency_keys_expires_at", idempotency_keys.c.expires_at)
+
+job_runs = Table(
+    "job_runs",
+    metadata,
+    Column("name", String(60), primary_key=True),
+    Column("last_started_at", UTCDateTime, nullable=True),
+    Column("last_finished_at", UTCDateTime, nullable=True),
+    # A lease, so only one worker runs a sweep at a time across processes.
+    Column("locked_by", String(100), nullable=True),
+    Column("locked_until", UTCDateTime, nullable=True),
+)
+
+# --- cases (办件): migration 0004 ---------------------------------------------------------------
+
+_CASE_STATUSES = (
+    "'draft', 'submitted', 'prechecked', 'accepted', 'not_accepted', 'correction_requested', "
+    "'under_review', 'rejection_proposed', 'approved', 'rejected', 'result_issued', "
+    "'delivered', 'archived', 'withdrawn', 'terminated'"
+)
+
+cases = Table(
+    "cases",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    # NH + yyyymmdd + '-' + daily sequence (domain.cases.numbers).
+    Column("number", String(20), nullable=False, unique=True),
+    Column("item_id", Integer, ForeignKey("service_items.id"), nullable=False),
+    # The catalogue version the case was filed under; later versions never apply to it.
+    Column("item_version", Integer, nullable=False),
+    Column("applicant_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("channel", String(12), nullable=False),
+    Column("status", String(24), nullable=False),
+    # Optimistic lock: every save is UPDATE ... WHERE lock_version = <the version read>.
+    Column("lock_version", Integer, nullable=False),
+    Column("form", JSONDoc, nullable=False),
+    Column("submitted_at", UTCDateTime, nullable=True),
+    Column("accepted_on", Date, nullable=True),
+    # NULL while a correction (补正) holds the clock.
+    Column("deadline", Date, nullable=True),
+    Column("accepting_centre_id", Integer, ForeignKey("centres.id"), nullable=True),
+    # The competent department whose back office reviews the case.
+    Column("department_id", Integer, ForeignKey("departments.id"), nullable=False),
+    Column("pickup_centre_id", Integer, ForeignKey("centres.id"), nullable=True),
+    Column("delivery_method", String(12), nullable=False),
+    Column("decision", String(12), nullable=True),
+    # Materials, clock stops, 容缺 commitment, correction, proposal, result, item terms.
+    Column("data", JSONDoc, nullable=False),
+    # The end of the audit chain: its last seq and hash (detects a deleted last entry).
+    Column("audit_seq", Integer, nullable=False, server_default="0"),
+    Column("audit_head", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    CheckConstraint(f"status in ({_CASE_STATUSES})", name="status"),
+    CheckConstraint("channel in ('online', 'window', 'mail')", name="channel"),
+)
+Index("ix_cases_status_department", cases.c.status, cases.c.department_id)
+Index("ix_cases_applicant", cases.c.applicant_id)
+Index("ix_cases_accepting_centre", cases.c.accepting_centre_id)
+Index("ix_cases_pickup_centre", cases.c.pickup_centre_id)
+
+case_events = Table(
+    "case_events",
+    metadata,
+    # Append-only: rows are never updated or deleted; each hash covers the previous one.
+    Column("id", Integer, primary_key=True),
+    Column("case_id", Integer, ForeignKey("cases.id"), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("type", String(60), nullable=False),
+    Column("from_status", String(24), nullable=True),
+    Column("to_status", String(24), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("actor_id", Integer, ForeignKey("users.id"), nullable=True),
+    Column("role", String(20), nullable=False),
+    Column("centre_code", String(40), nullable=True),
+    Column("reason", Text, nullable=False, server_default=""),
+    Column("detail", JSONDoc, nullable=False),
+    Column("request_id", String(64), nullable=False, server_default=""),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    UniqueConstraint("case_id", "seq", name="uq_case_events_case_seq"),
+)
+
+case_number_counters = Table(
+    "case_number_counters",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("last", Integer, nullable=False),
+)

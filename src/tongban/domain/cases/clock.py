@@ -1,0 +1,57 @@
+"""The case clock (办理时限): working days from acceptance, minus stopped time, and alerts.
+
+Counting itself lives in ``WorkingCalendar``; this module only decides which span to count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta, timezone
+
+from tongban.domain.cases.status import ClockState
+from tongban.domain.shared.calendar import ClockStop, WorkingCalendar
+
+CHINA_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
+"""Government-service days are dates in China (UTC+8, no daylight saving since 1991)."""
+
+
+def china_date(at: datetime) -> date:
+    """The date in China of an aware instant: the day a clock event counts on."""
+    if at.tzinfo is None:
+        raise ValueError("naive datetime: case events need timezone-aware instants")
+    return at.astimezone(CHINA_TZ).date()
+
+
+def used_days(
+    accepted_on: date | None,
+    decided_on: date | None,
+    stops: Sequence[ClockStop],
+    today: date,
+    calendar: WorkingCalendar,
+) -> int:
+    """Working days counted after acceptance up to today (or the decision), never stopped ones."""
+    if accepted_on is None:
+        return 0
+    end = min(today, decided_on) if decided_on is not None else today
+    if end <= accepted_on:
+        return 0
+    return calendar.working_days_between(accepted_on, end, stops)
+
+
+def clock_state(
+    deadline: date | None,
+    decided_on: date | None,
+    today: date,
+    calendar: WorkingCalendar,
+    yellow_days: int,
+) -> ClockState:
+    """Red once the deadline has passed (or the decision came late); yellow when at most
+    ``yellow_days`` working days remain; normal otherwise, and while the clock is stopped."""
+    if deadline is None:
+        return ClockState.NORMAL
+    if decided_on is not None:
+        return ClockState.RED if decided_on > deadline else ClockState.NORMAL
+    if today > deadline:
+        return ClockState.RED
+    remaining = calendar.working_days_between(today, deadline)
+    return ClockState.YELLOW if remaining <= yellow_days else ClockState.NORMAL

@@ -1,0 +1,93 @@
+"""Checking an application form against the item's form schema (``FormField`` list).
+
+Every problem is reported at once, per field (``form.<name>``), in Chinese, so the applicant
+fixes everything in one go; identity numbers are checked by the identity module (GB 11643,
+GB 32100).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from tongban.domain.catalogue.model import FieldType, FormField
+from tongban.domain.errors import DomainError, ValidationFailed
+from tongban.domain.shared.identity import parse_credit_code, parse_resident_id
+
+MAX_TEXT = 2000
+_PHONE_RE = re.compile(r"^(1\d{10}|0\d{2,3}-?\d{7,8})$")
+_TRUE = {"true", "1", "yes", "on", "是"}
+_FALSE = {"false", "0", "no", "off", "否", ""}
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _clean(spec: FormField, value: Any) -> Any:
+    """The value as stored, or raise ValueError with the Chinese message for the field."""
+    if spec.type is FieldType.BOOLEAN:
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in _TRUE or text in _FALSE:
+            return text in _TRUE
+        raise ValueError("应为是或否")
+    text = str(value).strip()
+    if len(text) > MAX_TEXT:
+        raise ValueError("内容过长")
+    if spec.type is FieldType.NUMBER:
+        if isinstance(value, bool):
+            raise ValueError("应为数字")
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            raise ValueError("应为数字") from None
+        if not number.is_finite():
+            raise ValueError("应为数字")
+        return int(number) if number == number.to_integral_value() else str(number)
+    if spec.type is FieldType.DATE:
+        try:
+            return date.fromisoformat(text).isoformat()
+        except ValueError:
+            raise ValueError("应为日期（YYYY-MM-DD）") from None
+    if spec.type is FieldType.CHOICE:
+        if text not in spec.options:
+            raise ValueError("应为以下之一：" + "、".join(spec.options))
+        return text
+    if spec.type is FieldType.PHONE and not _PHONE_RE.match(text):
+        raise ValueError("电话号码格式不正确")
+    try:
+        if spec.type is FieldType.ID_NUMBER:
+            return parse_resident_id(text).number
+        if spec.type is FieldType.CREDIT_CODE:
+            return parse_credit_code(text).code
+    except DomainError as error:
+        raise ValueError(error.message) from None
+    return text
+
+
+def validate_form(schema: Sequence[FormField], data: Mapping[str, Any]) -> dict[str, Any]:
+    """The form as stored (normalised values); ``ValidationFailed`` lists every bad field."""
+    known = {spec.name: spec for spec in schema}
+    fields: dict[str, str] = {}
+    for name in data:
+        if name not in known:
+            fields[f"form.{name}"] = "该事项的表单没有此项"
+    cleaned: dict[str, Any] = {}
+    for spec in schema:
+        value = data.get(spec.name)
+        if _blank(value):
+            if spec.required:
+                fields[f"form.{spec.name}"] = f"请填写{spec.label}"
+            continue
+        try:
+            cleaned[spec.name] = _clean(spec, value)
+        except ValueError as error:
+            fields[f"form.{spec.name}"] = f"{spec.label}：{error}"
+    if fields:
+        raise ValidationFailed("申请表填写有误，请按提示修改。", fields=fields)
+    return cleaned

@@ -1,0 +1,184 @@
+"""The state of a case (办件) and the bookkeeping every transition shares.
+
+``CaseRecord`` holds the fields, the clock read-outs and the helpers that check a status and
+record exactly one event per transition; ``model.Case`` adds the transitions themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from tongban.domain.cases.clock import china_date, clock_state, used_days
+from tongban.domain.cases.status import ACTION_LABELS, CaseStatus, Channel, ClockState, Decision
+from tongban.domain.cases.values import (
+    CaseEvent,
+    CorrectionRequest,
+    Delivery,
+    ItemTerms,
+    MissingMaterials,
+    Performer,
+    RejectionProposal,
+)
+from tongban.domain.errors import IllegalTransition, ValidationFailed
+from tongban.domain.shared.calendar import ClockStop, WorkingCalendar
+
+S = CaseStatus
+GENESIS_HASH = "0" * 64
+
+
+def required_text(value: str, field_name: str, message: str) -> str:
+    text = (value or "").strip()
+    if not text:
+        raise ValidationFailed(fields={field_name: message})
+    return text
+
+
+@dataclass(eq=False)
+class CaseRecord:
+    """What is known about one case (办件): status, clock, materials and pending audit events."""
+
+    number: str
+    item_code: str
+    item_version: int
+    terms: ItemTerms
+    applicant_id: int
+    channel: Channel
+    department_code: str
+    status: CaseStatus = S.DRAFT
+    version: int = 0
+    """Optimistic lock: 0 until stored, then bumped by every save."""
+    id: int | None = None
+    form: dict[str, Any] = field(default_factory=dict)
+    materials: list[str] = field(default_factory=list)
+    """Names of the materials received."""
+    missing: MissingMaterials | None = None
+    correction: CorrectionRequest | None = None
+    stops: list[ClockStop] = field(default_factory=list)
+    accepting_centre_code: str | None = None
+    delivery: Delivery = field(default_factory=Delivery)
+    submitted_at: datetime | None = None
+    accepted_on: date | None = None
+    deadline: date | None = None
+    decision: Decision | None = None
+    decision_reasons: str = ""
+    decided_on: date | None = None
+    proposal: RejectionProposal | None = None
+    result_reference: str = ""
+    delivery_detail: dict[str, str] = field(default_factory=dict)
+    closing_reason: str = ""
+    """Why the case was withdrawn or terminated."""
+    audit_seq: int = 0
+    audit_head: str = GENESIS_HASH
+    events: list[CaseEvent] = field(default_factory=list)
+    """Events recorded since the case was loaded; the repository appends them on save."""
+
+    # --- the clock -------------------------------------------------------------------------------
+
+    @property
+    def clock_stopped(self) -> bool:
+        return any(stop.is_open for stop in self.stops)
+
+    def days_used(self, today: date, calendar: WorkingCalendar) -> int:
+        """Working days counted since acceptance, never the stopped ones, up to the decision."""
+        return used_days(self.accepted_on, self.decided_on, self.stops, today, calendar)
+
+    def status_of_clock(
+        self, today: date, calendar: WorkingCalendar, yellow_days: int = 1
+    ) -> ClockState:
+        """Red past the deadline; yellow when at most ``yellow_days`` working days remain."""
+        return clock_state(self.deadline, self.decided_on, today, calendar, yellow_days)
+
+    def absent_materials(self) -> list[str]:
+        return [n for n in self.terms.material_names if n not in self.materials]
+
+    # --- helpers ---------------------------------------------------------------------------------
+
+    def _start_clock(self, by: Performer, at: datetime, calendar: WorkingCalendar) -> None:
+        today = china_date(at)
+        deadline = calendar.deadline(today, self.terms.promised_days, self.stops)
+        self.accepted_on, self.deadline = today, deadline
+        # 一窗通办: the accepting centre is the accepting clerk's, wherever the case came in.
+        self.accepting_centre_code = by.centre_code or self.accepting_centre_code
+
+    def _clock_floor(self) -> date:
+        """No stop may start before acceptance or before the previous stop ended."""
+        floor = self.accepted_on or date.min
+        for stop in self.stops:
+            if stop.resumed_on is not None and stop.resumed_on > floor:
+                floor = stop.resumed_on
+        return floor
+
+    def _closed_stops(self, at: datetime) -> list[ClockStop]:
+        today = china_date(at)
+        return [
+            ClockStop(stop.stopped_on, max(today, stop.stopped_on)) if stop.is_open else stop
+            for stop in self.stops
+        ]
+
+    def _close_open_matters(self, at: datetime) -> None:
+        """A closed case waits for nothing: resume a stopped clock, drop pending requests."""
+        self.stops = self._closed_stops(at)
+        self.correction = self.proposal = None
+
+    def _known(self, names: Iterable[str]) -> list[str]:
+        given = list(dict.fromkeys(n.strip() for n in names if n.strip()))
+        unknown = [n for n in given if n not in self.terms.material_names]
+        if unknown:
+            raise ValidationFailed(
+                fields={"materials": "不是该事项要求的材料：" + "、".join(unknown)}
+            )
+        return given
+
+    def _receive(self, names: Iterable[str]) -> None:
+        self.materials.extend(n for n in self._known(names) if n not in self.materials)
+
+    def _require(self, action: str, allowed: Collection[CaseStatus]) -> None:
+        if self.status not in allowed:
+            raise IllegalTransition(status=self.status.label, action=ACTION_LABELS[action])
+
+    def _move(
+        self,
+        action: str,
+        allowed: Collection[CaseStatus],
+        to: CaseStatus,
+        event_type: str,
+        by: Performer,
+        at: datetime,
+        reason: str = "",
+        **detail: Any,
+    ) -> None:
+        self._require(action, allowed)
+        self._record(event_type, self.status, to, by, at, reason, detail)
+        self.status = to
+
+    def _record(
+        self,
+        event_type: str,
+        from_status: CaseStatus | None,
+        to: CaseStatus,
+        by: Performer,
+        at: datetime,
+        reason: str = "",
+        detail: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.events.append(
+            CaseEvent(
+                type=event_type,
+                from_status=from_status,
+                to_status=to,
+                at=at,
+                actor_id=by.user_id,
+                role=by.role,
+                centre_code=by.centre_code,
+                reason=reason,
+                detail=dict(detail or {}),
+                request_id=by.request_id,
+            )
+        )
+
+
+def iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None

@@ -1,0 +1,113 @@
+"""Value objects a case is made of: who acts, the pinned item terms, events and sub-records."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from tongban.domain.cases.status import CaseStatus, DeliveryMethod
+from tongban.domain.catalogue.model import ItemKind, ServiceItemSpec
+
+SYSTEM_ROLE = "system"
+
+
+@dataclass(frozen=True)
+class Performer:
+    """Who acts on a case, in which role and where: what the audit trail records (who, where).
+
+    Whether this role may act is decided in the services (``services.cases``), not here.
+    """
+
+    user_id: int | None
+    role: str
+    centre_code: str | None = None
+    department_code: str | None = None
+    request_id: str = ""
+
+
+@dataclass(frozen=True)
+class ItemTerms:
+    """What a case needs from the catalogue version it pinned: kind, time limit, materials."""
+
+    kind: ItemKind
+    promised_days: int
+    materials: tuple[tuple[str, bool], ...] = ()
+    """(name, key) of every required material."""
+    result_name: str = ""
+
+    @classmethod
+    def from_spec(cls, spec: ServiceItemSpec) -> ItemTerms:
+        return cls(
+            kind=spec.kind,
+            promised_days=spec.promised_limit_days,
+            materials=tuple((m.name, m.key) for m in spec.materials),
+            result_name=spec.result_name,
+        )
+
+    @property
+    def immediate(self) -> bool:
+        """即办件: decided on the spot, the deadline is the acceptance day."""
+        return self.kind is ItemKind.IMMEDIATE
+
+    @property
+    def material_names(self) -> tuple[str, ...]:
+        return tuple(name for name, _ in self.materials)
+
+    @property
+    def key_material_names(self) -> frozenset[str]:
+        return frozenset(name for name, key in self.materials if key)
+
+
+@dataclass(frozen=True)
+class MissingMaterials:
+    """容缺受理: non-key materials the applicant committed to supply by ``supply_by``."""
+
+    names: tuple[str, ...]
+    supply_by: date
+    commitment: str
+
+
+@dataclass(frozen=True)
+class CorrectionRequest:
+    """补正: what the applicant was told, all at once (一次性告知), and where the case returns."""
+
+    requested_on: date
+    needed: tuple[str, ...]
+    reasons: str
+    return_to: CaseStatus
+
+
+@dataclass(frozen=True)
+class RejectionProposal:
+    """A reviewer's proposal to reject, waiting for the section chief (否决权上移)."""
+
+    reasons: str
+    proposed_by: int | None
+    proposed_at: datetime
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """How the applicant wants the result: pickup at a centre of their choice, mail, or online."""
+
+    method: DeliveryMethod = DeliveryMethod.PICKUP
+    pickup_centre_code: str | None = None
+    address: str = ""
+
+
+@dataclass(frozen=True)
+class CaseEvent:
+    """One transition, as the audit trail records it; ``type`` is past tense (CaseAccepted)."""
+
+    type: str
+    from_status: CaseStatus | None
+    to_status: CaseStatus
+    at: datetime
+    actor_id: int | None
+    role: str
+    centre_code: str | None
+    reason: str = ""
+    detail: Mapping[str, Any] = field(default_factory=dict)
+    request_id: str = ""

@@ -1,0 +1,359 @@
+"""Case use cases (办件): one function per step, each one transaction with its audit entries.
+
+Every function loads the case, checks that the caller's ``expected_version`` is current, checks
+the actor's role and jurisdiction, calls one aggregate method and saves (compare-and-set plus
+the hash-chained events), then commits once.  One window anywhere (一窗通办): a clerk at any
+centre of any level accepts any item; the case goes to the item's department.  Submission
+(every channel) lives in ``cases_intake`` and is re-exported here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import date
+
+from tongban.domain.cases.model import Case
+from tongban.domain.cases.status import DeliveryMethod
+from tongban.domain.cases.values import Performer
+from tongban.domain.errors import StaleVersion
+from tongban.services import cases_repository as repo
+from tongban.services.calendar import load_calendar
+from tongban.services.cases_intake import (
+    Application,
+    CaseRef,
+    ref,
+    save_draft,
+    submit_at_window,
+    submit_by_mail,
+    submit_checked,
+    submit_online,
+)
+from tongban.services.cases_roles import (
+    APPLICANT,
+    CLERK,
+    DEPARTMENT_STAFF,
+    SECTION_CHIEF,
+    SYSTEM,
+    performer,
+)
+from tongban.services.catalogue import published_item
+from tongban.services.context import Actor
+from tongban.services.unit_of_work import UnitOfWork
+
+__all__ = [
+    "Application",
+    "CaseRef",
+    "accept",
+    "accept_with_missing_materials",
+    "archive",
+    "deliver",
+    "issue_result",
+    "precheck",
+    "propose_decision",
+    "refuse_acceptance",
+    "request_correction",
+    "save_draft",
+    "send_back",
+    "sign_off_rejection",
+    "start_review",
+    "submit_at_window",
+    "submit_by_mail",
+    "submit_draft",
+    "submit_online",
+    "supply_correction",
+    "supply_missing_materials",
+    "terminate",
+    "withdraw",
+]
+
+# --- every later step -------------------------------------------------------------------------
+
+
+def _act(
+    uow: UnitOfWork,
+    actor: Actor,
+    number: str,
+    expected_version: int,
+    allowed: Sequence[str],
+    change: Callable[[Case, Performer], None],
+) -> CaseRef:
+    """Load, check the version and the role, change, save (compare-and-set), commit."""
+    case = repo.get(uow.conn, number)
+    by = performer(actor, case, *allowed)  # before the version: strangers learn nothing
+    if case.version != expected_version:
+        raise StaleVersion(current=case.version)
+    change(case, by)
+    repo.save(uow.conn, case, actor.at)
+    uow.commit()
+    return ref(case)
+
+
+def submit_draft(uow: UnitOfWork, actor: Actor, number: str, expected_version: int) -> CaseRef:
+    """The applicant submits their draft, filed under the item version it pinned."""
+
+    def submit(case: Case, by: Performer) -> None:
+        item = published_item(uow.conn, case.item_code, case.item_version)
+        submit_checked(case, item, by, actor)
+
+    return _act(uow, actor, number, expected_version, (APPLICANT,), submit)
+
+
+def precheck(
+    uow: UnitOfWork, actor: Actor, number: str, expected_version: int, note: str = ""
+) -> CaseRef:
+    """预审: a clerk or the back office checks completeness before acceptance."""
+    return _act(
+        uow,
+        actor,
+        number,
+        expected_version,
+        (CLERK, DEPARTMENT_STAFF),
+        lambda case, by: case.precheck(by=by, at=actor.at, note=note),
+    )
+
+
+def accept(uow: UnitOfWork, actor: Actor, number: str, expected_version: int) -> CaseRef:
+    """受理: the clock starts; the accepting centre is the clerk's own, whatever the item."""
+    calendar = load_calendar(uow.conn)
+    return _act(
+        uow,
+        actor,
+        number,
+        expected_version,
+        (CLERK, DEPARTMENT_STAFF),
+        lambda case, by: case.accept(by=by, at=actor.at, calendar=calendar),
+    )
+
+
+def accept_with_missing_materials(
+    uow: UnitOfWork,
+    actor: Actor,
+    number: str,
+    expected_version: int,
+    missing: Iterable[str],
+    commitment: str,
+    supply_by: date,
+) -> CaseRef:
+    """容缺受理: accept with non-key materials missing on the applicant's signed commitment."""
+    calendar = load_calendar(uow.conn)
+    names = list(missing)
+    return _act(
+        uow,
+        actor,
+        number,
+        expected_version,
+        (CLERK, DEPARTMENT_STAFF),
+        lambda case, by: case.accept_with_missing_materials(
+            by=by,
+            at=actor.at,
+            calendar=calendar,
+            missing=names,
+            commitment=commitment,
+            supply_by=supply_by,
+        ),
+    )
+
+
+def refuse_acceptance(
+    uow: UnitOfWork, actor: Actor, number: str, expected_version: int, reasons: str
+) -> CaseRef:
+    """不予受理 with written reasons (《行政许可法》第三十二条)."""
+    return _act(
+        uow,
+        actor,
+        number,
+        expected_version,
+        (CLERK, DEPARTMENT_STAFF),
+        lambda case, by: case.refuse_acceptance(by=by, at=actor.at, reasons=reasons),
+    )
+
+
+def request_correction(
+    uow: UnitOfWork,
+    actor: Actor,
+    number: str,
+    expected_version: int,
+    reasons: str,
+    needed: Iterable[str],
+) -> CaseRef:
+    """补正, told all at once (一次性告知,《行政许可法》第三十二条); stops an accepted clock."""
+    items = list(needed)
+    return _act(
+        uow,
+        actor,
+        number,
+        expected_version,
+        (CLERK, DEPARTMENT_STAFF),
+        lambda case, by: case.request_correction(by=by, at=actor.at, reasons=reasons, needed=items),
+    )
+
+
+def supply_correction(
+    uow: UnitOfWork,
+    actor: Actor,
+    number: str,
+    expected_version: int,
+    materials: Iterable[str] = (),
+    note: str = "",
+) -> CaseRef:
+    """The applicant (or a clerk for them) hands in the corrections; the clock resumes."""
+    calendar = load_calendar(uow.conn)
+    names = list(materials)
+    return _act(
+        uow,
+        actor,
+        number,
+        expected_version,
+        (APPLICANT, CLERK),
+        lambda case, by: case.supply_correction(
+            by=by, at=actor.at, calendar=calendar, materials=names, note=note
+        ),
+    )
+
+
+def supply_missing_materials(
+    uow: UnitOfWork, actor: Actor, number: str, expected_version: int, names: Iterable[str]
+) -> CaseRef:
+    """容缺 materials arrive, from the applicant or through a clerk."""
+    given = list(names)
+    return _act(
+        uow,
+        actor,
+        number,
+        expected_version,
+        (APPLICANT, CLERK),
+        lambda case, by: case.supply_missing_materials(by=by, at=actor.at, names=given),
+    )
+
+
+def start_review(uow: UnitOfWork, actor: Actor, number: str, expected_version: int) -> CaseRef:
+    """The competent department's back office takes the case up."""
+    return _act(
+        uow,
+        actor,
+        number,
+        expected_version,
+        (DEPARTMENT_STAFF,),
+        lambda case, by: case.start_review(by=by, at=actor.at),
+    )
+
+
+def propose_decision(
+    uow: UnitOfWork,
+    actor: Actor,
+    number: str,
+    expected_version: int,
+    approve: bool,
+    reasons: str = "",
+) -> CaseRef:
+    """A reviewer decides: an approval takes effect at once, a rejection waits for the
+    section chief's signature (否决权上移)."""
+
+    def decide(case: Case, by: Performer) -> None:
+        if approve:
+            case.approve(by=by, at=actor.at, reasons=reasons)
+        else:
+            case.propose_rejection(by=by, at=actor.at, reasons=reasons)
+
+    return _act(uow, actor, number, expected_version, (DEPARTMENT_STAFF,), decide)
+
+
+def sign_off_rejection(
+    uow: UnitOfWork, actor: Actor, number: str, expected_version: int, note: str = ""
+) -> CaseRef:
+    """否决权上移: the section chief of the competent department signs the rejection."""
+    return _act(
+        uow,
+        actor,
+        number,
+        expected_version,
+        (SECTION_CHIEF,),
+        lambda case, by: case.sign_off_rejection(by=by, at=actor.at, note=note),
+    )
+
+
+def send_back(
+    uow: UnitOfWork, actor: Actor, number: str, expected_version: int, note: str
+) -> CaseRef:
+    """The section chief sends a proposed rejection back to review with a note."""
+    return _act(
+        uow,
+        actor,
+        number,
+        expected_version,
+        (SECTION_CHIEF,),
+        lambda case, by: case.send_back_rejection(by=by, at=actor.at, note=note),
+    )
+
+
+def issue_result(
+    uow: UnitOfWork, actor: Actor, number: str, expected_version: int, reference: str = ""
+) -> CaseRef:
+    """出具结果: the licence or the written rejection; never while 容缺 materials are missing."""
+    return _act(
+        uow,
+        actor,
+        number,
+        expected_version,
+        (DEPARTMENT_STAFF,),
+        lambda case, by: case.issue_result(by=by, at=actor.at, reference=reference),
+    )
+
+
+def deliver(
+    uow: UnitOfWork,
+    actor: Actor,
+    number: str,
+    expected_version: int,
+    method: DeliveryMethod | None = None,
+    detail: Mapping[str, str] | None = None,
+) -> CaseRef:
+    """The result reaches the applicant: collected at the chosen centre, mailed, or online."""
+    return _act(
+        uow,
+        actor,
+        number,
+        expected_version,
+        (CLERK, DEPARTMENT_STAFF, SYSTEM),
+        lambda case, by: case.deliver(by=by, at=actor.at, method=method, detail=detail),
+    )
+
+
+def archive(uow: UnitOfWork, actor: Actor, number: str, expected_version: int) -> CaseRef:
+    """归档 a closed case."""
+    return _act(
+        uow,
+        actor,
+        number,
+        expected_version,
+        (CLERK, DEPARTMENT_STAFF, SYSTEM),
+        lambda case, by: case.archive(by=by, at=actor.at),
+    )
+
+
+def withdraw(
+    uow: UnitOfWork, actor: Actor, number: str, expected_version: int, reason: str = ""
+) -> CaseRef:
+    """The applicant (or a clerk for them) withdraws before a decision takes effect."""
+    return _act(
+        uow,
+        actor,
+        number,
+        expected_version,
+        (APPLICANT, CLERK),
+        lambda case, by: case.withdraw(by=by, at=actor.at, reason=reason),
+    )
+
+
+def terminate(
+    uow: UnitOfWork, actor: Actor, number: str, expected_version: int, reasons: str
+) -> CaseRef:
+    """终止办理, e.g. an expired 容缺 commitment; by the department or the system sweep."""
+    return _act(
+        uow,
+        actor,
+        number,
+        expected_version,
+        (DEPARTMENT_STAFF, SYSTEM),
+        lambda case, by: case.terminate(by=by, at=actor.at, reasons=reasons),
+    )

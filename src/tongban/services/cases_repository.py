@@ -1,0 +1,305 @@
+"""Storing cases: load by number, insert, and save with a compare-and-set on ``lock_version``.
+
+A save and the audit entries it appends happen on the caller's connection, so they commit
+together or not at all.  Exactly one of two concurrent writers of a case wins: the loser's
+``UPDATE ... WHERE lock_version = <read>`` matches no row and raises ``StaleVersion``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from tongban.adapters.db.tables import (
+    case_events,
+    case_number_counters,
+    cases,
+    centres,
+    departments,
+    service_items,
+)
+from tongban.domain.cases.chain import entry_hash
+from tongban.domain.cases.model import Case
+from tongban.domain.cases.numbers import format_number, normalise_number
+from tongban.domain.cases.status import CaseStatus, Channel, Decision, DeliveryMethod
+from tongban.domain.cases.values import (
+    CorrectionRequest,
+    Delivery,
+    ItemTerms,
+    MissingMaterials,
+    RejectionProposal,
+)
+from tongban.domain.catalogue.model import ItemKind
+from tongban.domain.errors import CaseNotFound, StaleVersion, UnknownCentre, UnknownDepartment
+from tongban.domain.shared.calendar import ClockStop
+
+_accepting = centres.alias("accepting_centre")
+_pickup = centres.alias("pickup_centre")
+
+
+def next_number(conn: Connection, day: date) -> str:
+    """The next case number of ``day``; the counter row's lock makes it unique across processes."""
+    insert_ = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    conn.execute(
+        insert_(case_number_counters)
+        .values(day=day, last=0)
+        .on_conflict_do_nothing(index_elements=["day"])
+    )
+    sequence = conn.execute(
+        update(case_number_counters)
+        .where(case_number_counters.c.day == day)
+        .values(last=case_number_counters.c.last + 1)
+        .returning(case_number_counters.c.last)
+    ).scalar_one()
+    return format_number(day, int(sequence))
+
+
+def _centre_id(conn: Connection, code: str | None) -> int | None:
+    if code is None:
+        return None
+    found = conn.execute(select(centres.c.id).where(centres.c.code == code)).scalar()
+    if found is None:
+        raise UnknownCentre(code=code)
+    return int(found)
+
+
+def _department_id(conn: Connection, code: str) -> int:
+    found = conn.execute(select(departments.c.id).where(departments.c.code == code)).scalar()
+    if found is None:
+        raise UnknownDepartment(code=code)
+    return int(found)
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def _day(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
+def _data(case: Case) -> dict[str, Any]:
+    """Everything the queues do not filter on, as one JSON document."""
+    missing, correction, proposal = case.missing, case.correction, case.proposal
+    return {
+        "terms": {
+            "kind": case.terms.kind.value,
+            "promised_days": case.terms.promised_days,
+            "materials": [[name, key] for name, key in case.terms.materials],
+            "result_name": case.terms.result_name,
+        },
+        "materials": list(case.materials),
+        "missing": None
+        if missing is None
+        else {
+            "names": list(missing.names),
+            "supply_by": missing.supply_by.isoformat(),
+            "commitment": missing.commitment,
+        },
+        "correction": None
+        if correction is None
+        else {
+            "requested_on": correction.requested_on.isoformat(),
+            "needed": list(correction.needed),
+            "reasons": correction.reasons,
+            "return_to": correction.return_to.value,
+        },
+        "stops": [[s.stopped_on.isoformat(), _iso(s.resumed_on)] for s in case.stops],
+        "address": case.delivery.address,
+        "decision_reasons": case.decision_reasons,
+        "decided_on": _iso(case.decided_on),
+        "proposal": None
+        if proposal is None
+        else {
+            "reasons": proposal.reasons,
+            "proposed_by": proposal.proposed_by,
+            "proposed_at": proposal.proposed_at.isoformat(),
+        },
+        "result_reference": case.result_reference,
+        "delivery_detail": dict(case.delivery_detail),
+        "closing_reason": case.closing_reason,
+    }
+
+
+def _columns(conn: Connection, case: Case, at: datetime) -> dict[str, Any]:
+    return {
+        "status": case.status.value,
+        "form": dict(case.form),
+        "submitted_at": case.submitted_at,
+        "accepted_on": case.accepted_on,
+        "deadline": case.deadline,
+        "accepting_centre_id": _centre_id(conn, case.accepting_centre_code),
+        "pickup_centre_id": _centre_id(conn, case.delivery.pickup_centre_code),
+        "delivery_method": case.delivery.method.value,
+        "decision": case.decision.value if case.decision else None,
+        "data": _data(case),
+        "updated_at": at,
+    }
+
+
+def _from_row(row: Row[Any]) -> Case:
+    data = row.data
+    terms = data["terms"]
+    missing, correction, proposal = data["missing"], data["correction"], data["proposal"]
+    return Case(
+        id=row.id,
+        number=row.number,
+        item_code=row.item_code,
+        item_version=row.item_version,
+        terms=ItemTerms(
+            kind=ItemKind(terms["kind"]),
+            promised_days=terms["promised_days"],
+            materials=tuple((name, bool(key)) for name, key in terms["materials"]),
+            result_name=terms.get("result_name", ""),
+        ),
+        applicant_id=row.applicant_id,
+        channel=Channel(row.channel),
+        department_code=row.department_code,
+        status=CaseStatus(row.status),
+        version=row.lock_version,
+        form=dict(row.form),
+        materials=list(data["materials"]),
+        missing=None
+        if missing is None
+        else MissingMaterials(
+            tuple(missing["names"]), date.fromisoformat(missing["supply_by"]), missing["commitment"]
+        ),
+        correction=None
+        if correction is None
+        else CorrectionRequest(
+            date.fromisoformat(correction["requested_on"]),
+            tuple(correction["needed"]),
+            correction["reasons"],
+            CaseStatus(correction["return_to"]),
+        ),
+        stops=[ClockStop(date.fromisoformat(s), _day(r)) for s, r in data["stops"]],
+        accepting_centre_code=row.accepting_centre_code,
+        delivery=Delivery(
+            DeliveryMethod(row.delivery_method), row.pickup_centre_code, data["address"]
+        ),
+        submitted_at=row.submitted_at,
+        accepted_on=row.accepted_on,
+        deadline=row.deadline,
+        decision=Decision(row.decision) if row.decision else None,
+        decision_reasons=data["decision_reasons"],
+        decided_on=_day(data["decided_on"]),
+        proposal=None
+        if proposal is None
+        else RejectionProposal(
+            proposal["reasons"],
+            proposal["proposed_by"],
+            datetime.fromisoformat(proposal["proposed_at"]),
+        ),
+        result_reference=data["result_reference"],
+        delivery_detail=dict(data["delivery_detail"]),
+        closing_reason=data["closing_reason"],
+        audit_seq=row.audit_seq,
+        audit_head=row.audit_head,
+    )
+
+
+def case_select() -> Any:
+    """The cases row with the codes the aggregate speaks in (item, department, centres)."""
+    return select(
+        cases,
+        service_items.c.code.label("item_code"),
+        departments.c.code.label("department_code"),
+        _accepting.c.code.label("accepting_centre_code"),
+        _pickup.c.code.label("pickup_centre_code"),
+    ).select_from(
+        cases.join(service_items, service_items.c.id == cases.c.item_id)
+        .join(departments, departments.c.id == cases.c.department_id)
+        .outerjoin(_accepting, _accepting.c.id == cases.c.accepting_centre_id)
+        .outerjoin(_pickup, _pickup.c.id == cases.c.pickup_centre_id)
+    )
+
+
+def get(conn: Connection, number: str) -> Case:
+    """The case numbered ``number``; ``CaseNotFound`` if there is none."""
+    row = conn.execute(case_select().where(cases.c.number == normalise_number(number))).first()
+    if row is None:
+        raise CaseNotFound(number=number)
+    return _from_row(row)
+
+
+def add(conn: Connection, case: Case, item_id: int, at: datetime) -> None:
+    """Insert a new case (version 1) with its pending events."""
+    entries = _chain(case)
+    case.id = conn.execute(
+        insert(cases)
+        .values(
+            number=case.number,
+            item_id=item_id,
+            item_version=case.item_version,
+            applicant_id=case.applicant_id,
+            channel=case.channel.value,
+            lock_version=1,
+            department_id=_department_id(conn, case.department_code),
+            audit_seq=case.audit_seq,
+            audit_head=case.audit_head,
+            created_at=at,
+            **_columns(conn, case, at),
+        )
+        .returning(cases.c.id)
+    ).scalar_one()
+    case.version = 1
+    _append(conn, case, entries)
+
+
+def save(conn: Connection, case: Case, at: datetime) -> None:
+    """Compare-and-set on ``lock_version`` and append the pending events, in one transaction."""
+    assert case.id is not None, "save() is for stored cases; use add() for a new one"
+    read = case.version
+    entries = _chain(case)
+    result = conn.execute(
+        update(cases)
+        .where(cases.c.id == case.id, cases.c.lock_version == read)
+        .values(
+            lock_version=read + 1,
+            audit_seq=case.audit_seq,
+            audit_head=case.audit_head,
+            **_columns(conn, case, at),
+        )
+    )
+    if result.rowcount != 1:
+        current = conn.execute(select(cases.c.lock_version).where(cases.c.id == case.id)).scalar()
+        raise StaleVersion(current=current)
+    case.version = read + 1
+    _append(conn, case, entries)
+
+
+def _chain(case: Case) -> list[dict[str, Any]]:
+    """The pending events as audit rows, numbered and hash-chained after the stored ones."""
+    rows: list[dict[str, Any]] = []
+    for event in case.events:
+        entry: dict[str, Any] = {
+            "case": case.number,
+            "seq": case.audit_seq + 1,
+            "type": event.type,
+            "from_status": event.from_status.value if event.from_status else None,
+            "to_status": event.to_status.value,
+            "at": event.at,
+            "actor_id": event.actor_id,
+            "role": event.role,
+            "centre_code": event.centre_code,
+            "reason": event.reason,
+            "detail": dict(event.detail),
+            "request_id": event.request_id,
+        }
+        entry["prev_hash"] = case.audit_head
+        entry["hash"] = entry_hash(case.audit_head, entry)
+        case.audit_seq, case.audit_head = entry["seq"], entry["hash"]
+        rows.append(entry)
+    return rows
+
+
+def _append(conn: Connection, case: Case, entries: list[dict[str, Any]]) -> None:
+    if entries:
+        conn.execute(
+            insert(case_events),
+            [{"case_id": case.id, **{k: v for k, v in e.items() if k != "case"}} for e in entries],
+        )
+    case.events.clear()

@@ -1,0 +1,122 @@
+"""``Idempotency-Key`` on routes that create or change a case: a repeat returns the first answer.
+
+A route takes the ``IdempotencyKey`` dependency (a missing key is 428
+``idempotency_key_required``) and hands its use case to ``run_idempotent``::
+
+    @router.post("/cases", status_code=201, response_model=CaseOut)
+    def submit(request: Request, body: SubmitIn, key: IdempotencyKey,
+               container: ContainerDep, _: Applicant) -> Response:
+        actor = actor_for(request)
+        return run_idempotent(
+            request, container, key,
+            lambda uow: (201, CaseOut.of(cases.submit(uow, actor, body))),
+        )
+
+The handler runs the service on the unit of work it is given (the service commits as usual);
+the answer is stored in the same transaction.  A repeat gets the stored answer with the header
+``Idempotent-Replayed: true``; a repeat while the first is still running gets 409
+``idempotency_in_progress`` and should retry; the key with another body gets 422
+``idempotency_key_reused``.  A domain error is not stored: the key is released and the client
+may retry with the same key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Header, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
+from starlette.datastructures import UploadFile
+
+from tongban.bootstrap import Container
+from tongban.domain.errors import IdempotencyKeyRequired
+from tongban.services import idempotency
+from tongban.services.unit_of_work import UnitOfWork
+from tongban.web.deps import load_principal
+
+HEADER = "Idempotency-Key"
+REPLAYED_HEADER = "Idempotent-Replayed"
+
+
+@dataclass(frozen=True)
+class IdempotentRequest:
+    """The client's key and the hash of the request it is bound to."""
+
+    key: str
+    request_hash: str
+
+
+async def _body_digest(request: Request) -> bytes:
+    """The body as received; for forms, the fields and each file's name and content hash.
+
+    FastAPI has already read (and cached) the body or the form when a route declares one.
+    """
+    content_type = request.headers.get("content-type", "")
+    if not content_type.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
+        return await request.body()
+    form = await request.form()
+    fields: list[list[str]] = []
+    for name, value in form.multi_items():
+        if isinstance(value, UploadFile):
+            content = await value.read()
+            await value.seek(0)
+            fields.append([name, "file", value.filename or "", hashlib.sha256(content).hexdigest()])
+        else:
+            fields.append([name, "text", value])
+    return idempotency.canonical_json(sorted(fields)).encode()
+
+
+async def idempotency_key(
+    request: Request,
+    key: Annotated[
+        str | None,
+        Header(
+            alias=HEADER,
+            description="幂等键（必填）：每个新操作一个新的随机值（如 UUID）；"
+            "重试时使用同一个值，24 小时内返回首次的结果而不重复办理。",
+        ),
+    ] = None,
+) -> IdempotentRequest:
+    """Dependency: the request's idempotency key (required) bound to its method, path and body."""
+    if key is None or key == "":
+        raise IdempotencyKeyRequired()
+    idempotency.check_key(key)
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    body = await _body_digest(request)
+    return IdempotentRequest(key, idempotency.hash_request(request.method, target, body))
+
+
+IdempotencyKey = Annotated[IdempotentRequest, Depends(idempotency_key)]
+
+
+def run_idempotent(
+    request: Request,
+    container: Container,
+    key: IdempotentRequest,
+    handler: Callable[[UnitOfWork], tuple[int, Any]],
+) -> JSONResponse:
+    """Run ``handler`` once for this principal's key; a repeat returns the stored answer.
+
+    ``handler`` gets the unit of work to run the service on and returns (status, body); the
+    body is stored as JSON (pydantic models are encoded).
+    """
+    principal = load_principal(request)
+    scope = str(principal.user_id) if principal is not None else idempotency.ANONYMOUS
+
+    def encoded(uow: UnitOfWork) -> tuple[int, Any]:
+        status, body = handler(uow)
+        return status, jsonable_encoder(body)
+
+    outcome = idempotency.run(
+        container.engine,
+        key=key.key,
+        scope=scope,
+        request_hash=key.request_hash,
+        handler=encoded,
+    )
+    headers = {REPLAYED_HEADER: "true"} if outcome.replayed else None
+    return JSONResponse(outcome.body, status_code=outcome.status, headers=headers)

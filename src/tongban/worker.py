@@ -1,0 +1,214 @@
+"""The background worker (``tongban worker``): delivers the outbox and runs the periodic sweeps.
+
+Several workers may run at once (on PostgreSQL): outbox rows are claimed under leases with
+``SKIP LOCKED``, and each sweep runs only while its worker holds the sweep's ``job_runs`` lease,
+so two workers never run the same sweep at the same time.  SIGTERM or SIGINT stops the worker
+after the pass in hand.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import signal
+import socket
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from types import FrameType
+
+from sqlalchemy import Engine, or_, update
+
+from tongban.adapters.db.tables import job_runs
+from tongban.bootstrap import Container
+from tongban.services import idempotency, outbox
+from tongban.services.context import utcnow
+
+log = logging.getLogger("tongban.worker")
+
+SweepFn = Callable[[Container, datetime], object]
+"""A periodic sweep: does its work in its own units of work; ``now`` is the pass's time."""
+
+
+@dataclass(frozen=True)
+class Sweep:
+    name: str
+    run: SweepFn
+    interval: timedelta
+    """Runs at most once per interval across all workers."""
+    lease: timedelta
+    """Longer than a run ever takes: past it, another worker may assume this one died."""
+
+
+SWEEPS: dict[str, Sweep] = {}
+
+
+def register_sweep(
+    name: str, run: SweepFn, *, interval: timedelta, lease: timedelta = timedelta(minutes=15)
+) -> None:
+    """Add a periodic sweep (alerts, 容缺 expiry, deemed acceptance …) to every worker."""
+    SWEEPS[name] = Sweep(name, run, interval, lease)
+
+
+# --- job_runs leases -----------------------------------------------------------------------------
+
+
+def take_lease(engine: Engine, sweep: Sweep, worker_id: str, now: datetime) -> bool:
+    """Take the sweep's lease if it is due and nobody holds it; commits at once.
+
+    One conditional UPDATE: on PostgreSQL a concurrent taker waits for the row and then finds
+    the condition false; on SQLite writers are serialised by BEGIN IMMEDIATE.
+    """
+    t = job_runs
+    with engine.begin() as conn:
+        outbox.insert_or_ignore(conn, t, ["name"], {"name": sweep.name})
+        taken = conn.execute(
+            update(t)
+            .where(t.c.name == sweep.name)
+            .where(or_(t.c.locked_until.is_(None), t.c.locked_until <= now))
+            .where(or_(t.c.last_started_at.is_(None), t.c.last_started_at <= now - sweep.interval))
+            .values(locked_by=worker_id, locked_until=now + sweep.lease, last_started_at=now)
+        ).rowcount
+    return taken == 1
+
+
+def release_lease(
+    engine: Engine, name: str, worker_id: str, finished_at: datetime | None = None
+) -> None:
+    """Give the lease back (if still ours); ``finished_at`` records a successful run."""
+    values: dict[str, object] = {"locked_by": None, "locked_until": None}
+    if finished_at is not None:
+        values["last_finished_at"] = finished_at
+    with engine.begin() as conn:
+        conn.execute(
+            update(job_runs)
+            .where(job_runs.c.name == name, job_runs.c.locked_by == worker_id)
+            .values(**values)
+        )
+
+
+# --- the worker ----------------------------------------------------------------------------------
+
+
+@dataclass
+class PassReport:
+    """What one pass did: outbox deliveries and the sweeps that ran."""
+
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    lost: int = 0
+    sweeps: list[str] = field(default_factory=list)
+
+    def add(self, batch: outbox.Batch) -> None:
+        self.sent += batch.sent
+        self.retried += batch.retried
+        self.failed += batch.failed
+        self.lost += batch.lost
+
+
+def new_worker_id() -> str:
+    return f"{socket.gethostname()[:60]}:{os.getpid()}:{secrets.token_hex(3)}"
+
+
+class Worker:
+    """Delivers the outbox in batches and runs due sweeps, pass after pass until stopped."""
+
+    MAX_BATCHES_PER_PASS = 20
+    """Then the sweeps get their turn even while the outbox is busy."""
+
+    def __init__(
+        self,
+        container: Container,
+        *,
+        worker_id: str | None = None,
+        batch: int = 50,
+        interval: float = 2.0,
+        clock: Callable[[], datetime] = utcnow,
+        sweeps: dict[str, Sweep] | None = None,
+    ) -> None:
+        self.container = container
+        self.worker_id = worker_id or new_worker_id()
+        self.batch = batch
+        self.interval = interval
+        self.clock = clock
+        self.sweeps = SWEEPS if sweeps is None else sweeps
+        self._stop = threading.Event()
+
+    def run_once(self) -> PassReport:
+        report = PassReport()
+        for _ in range(self.MAX_BATCHES_PER_PASS):
+            batch = outbox.deliver(self.container, self.worker_id, self.clock(), limit=self.batch)
+            report.add(batch)
+            if batch.claimed < self.batch or self._stop.is_set():
+                break
+        for sweep in list(self.sweeps.values()):
+            if self._stop.is_set():
+                break
+            if self.run_sweep(sweep):
+                report.sweeps.append(sweep.name)
+        return report
+
+    def run_sweep(self, sweep: Sweep) -> bool:
+        """Run ``sweep`` if it is due and its lease is free; True if it ran to the end."""
+        engine = self.container.engine
+        if not take_lease(engine, sweep, self.worker_id, self.clock()):
+            return False
+        try:
+            sweep.run(self.container, self.clock())
+        except Exception:
+            log.exception("sweep %s failed; it will be tried again after its interval", sweep.name)
+            release_lease(engine, sweep.name, self.worker_id)
+            return False
+        release_lease(engine, sweep.name, self.worker_id, finished_at=self.clock())
+        return True
+
+    def run_forever(self) -> None:
+        log.info("worker %s started", self.worker_id)
+        while not self._stop.is_set():
+            try:
+                self.run_once()
+            except Exception:  # the database may be restarting: keep going, leases recover
+                log.exception("worker pass failed")
+            self._stop.wait(self.interval)
+        log.info("worker %s stopped", self.worker_id)
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    @contextmanager
+    def stopping_on_signals(self) -> Iterator[None]:
+        """SIGTERM and SIGINT stop the worker after the pass in hand (main thread only)."""
+
+        def handle(signum: int, _frame: FrameType | None) -> None:
+            log.info("signal %s: stopping after this pass", signum)
+            self.stop()
+
+        previous = {sig: signal.signal(sig, handle) for sig in (signal.SIGTERM, signal.SIGINT)}
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+
+# --- built-in sweeps -----------------------------------------------------------------------------
+
+
+def purge_old_rows(container: Container, now: datetime) -> None:
+    """Delete idempotency keys past their 24 hours and outbox rows sent over 30 days ago."""
+    with container.uow() as uow:
+        keys = idempotency.purge_expired(uow.conn, now)
+        sent = outbox.purge_sent(uow.conn, now - outbox.KEEP_SENT)
+        uow.commit()
+    log.info("purged %s idempotency keys and %s sent outbox messages", keys, sent)
+
+
+def _register_sweeps() -> None:
+    register_sweep("purge_old_rows", purge_old_rows, interval=timedelta(hours=1))
+
+
+_register_sweeps()

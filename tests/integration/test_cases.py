@@ -1,0 +1,334 @@
+"""Cases through the services on both databases: the online and window flows with the real
+calendar, one window anywhere, the pinned catalogue version, case numbers and who sees what."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.factories import DISTRICT_CENTRE_CODE, TOWN_CENTRE_CODE, make_citizen, make_staff
+from tests.integration.catalogue_fixtures import ensure_departments, spec
+from tongban.adapters.db.tables import case_events, cases
+from tongban.bootstrap import Container
+from tongban.domain.cases.status import CaseStatus, DeliveryMethod
+from tongban.domain.errors import (
+    CaseNotFound,
+    IllegalTransition,
+    ItemNotFound,
+    KeyMaterialNotWaivable,
+    PermissionDenied,
+    StaleVersion,
+    ValidationFailed,
+)
+from tongban.domain.people.model import Role
+from tongban.services import calendar, catalogue
+from tongban.services import cases as svc
+from tongban.services.cases_audit import verify
+from tongban.services.context import SYSTEM, Actor
+from tongban.services.queries import cases as queries
+from tongban.services.sessions import load_principal
+
+ITEM = "SCJGJ-0001"
+ID_PROOF, PREMISES = "经营者身份证明", "经营场所使用证明"
+FORM = {"shop_name": "小明奶茶", "area": "35", "owner_id": "11010519491231002X"}
+S = CaseStatus
+
+
+def at(day: str, hour: int = 10) -> datetime:
+    """An instant on ``day`` in China (UTC+8)."""
+    return datetime.fromisoformat(day).replace(tzinfo=UTC) + timedelta(hours=hour - 8)
+
+
+def item_spec(**changes: object) -> object:
+    form = [
+        {"name": "shop_name", "label": "字号名称"},
+        {"name": "area", "label": "经营面积（平方米）", "type": "number"},
+        {"name": "owner_id", "label": "经营者身份证号", "type": "id_number"},
+    ]
+    return spec(form=form, **changes)
+
+
+@dataclass
+class World:
+    """A published item, the real calendar, and one person of every role involved."""
+
+    container: Container
+    citizen: int
+    other_citizen: int
+    clerk: int
+    district_clerk: int
+    reviewer: int
+    chief: int
+    other_reviewer: int
+
+    def actor(self, user_id: int | None, day: str = "2026-11-02", hour: int = 10) -> Actor:
+        if user_id is None:
+            return Actor(request_id="sweep", at=at(day, hour))
+        with self.container.read() as uow:
+            principal = load_principal(uow.conn, user_id)
+        return Actor(principal=principal, request_id=f"req-{user_id}", at=at(day, hour))
+
+
+def publish_item(container: Container, **changes: object) -> None:
+    with container.uow() as uow:
+        catalogue.publish_spec(uow, SYSTEM, item_spec(**changes))  # type: ignore[arg-type]
+        uow.commit()
+
+
+def build_world(container: Container) -> World:
+    """Departments, the 2026 official calendar, item SCJGJ-0001 version 1, and the people."""
+    ensure_departments(container.engine)
+    with container.uow() as uow:
+        calendar.seed_official(uow, SYSTEM, 2026, 2026)
+    publish_item(container)
+    return World(
+        container=container,
+        citizen=make_citizen(container).user_id,
+        other_citizen=make_citizen(container, name="李四").user_id,
+        clerk=make_staff(container, Role.CLERK).user_id,
+        district_clerk=make_staff(container, Role.CLERK, centre_code=DISTRICT_CENTRE_CODE).user_id,
+        reviewer=make_staff(container, Role.REVIEWER).user_id,
+        chief=make_staff(container, Role.SECTION_CHIEF).user_id,
+        other_reviewer=make_staff(container, Role.REVIEWER, department_code="RSJ").user_id,
+    )
+
+
+@pytest.fixture
+def world(container: Container) -> World:
+    return build_world(container)
+
+
+def application(**changes: object) -> svc.Application:
+    values: dict[str, object] = {
+        "item_code": ITEM,
+        "form": FORM,
+        "materials": [ID_PROOF, PREMISES],
+        "pickup_centre_code": DISTRICT_CENTRE_CODE,
+    }
+    values.update(changes)
+    return svc.Application(**values)  # type: ignore[arg-type]
+
+
+def online(world: World, day: str = "2026-11-02", **changes: object) -> svc.CaseRef:
+    with world.container.uow() as uow:
+        return svc.submit_online(uow, world.actor(world.citizen, day), application(**changes))
+
+
+def at_window(world: World, day: str = "2026-11-02", **changes: object) -> svc.CaseRef:
+    with world.container.uow() as uow:
+        return svc.submit_at_window(
+            uow, world.actor(world.clerk, day), world.citizen, application(**changes)
+        )
+
+
+def step(
+    world: World, fn: Any, who: int | None, ref: svc.CaseRef, day: str, *args: Any
+) -> svc.CaseRef:
+    """Run service ``fn`` on the case as user ``who`` (None: the system) on ``day``."""
+    with world.container.uow() as uow:
+        result: svc.CaseRef = fn(uow, world.actor(who, day), ref.number, ref.version, *args)
+    return result
+
+
+def test_an_online_application_runs_from_submission_to_archive(world: World) -> None:
+    ref = online(world)
+    assert ref.status is S.SUBMITTED
+    ref = step(world, svc.accept, world.reviewer, ref, "2026-11-02")
+    ref = step(world, svc.start_review, world.reviewer, ref, "2026-11-02")
+    ref = step(world, svc.propose_decision, world.reviewer, ref, "2026-11-03", True, "符合条件")
+    ref = step(world, svc.issue_result, world.reviewer, ref, "2026-11-03", "营业执照")
+    ref = step(world, svc.deliver, None, ref, "2026-11-03", DeliveryMethod.ELECTRONIC)
+    ref = step(world, svc.archive, None, ref, "2026-11-04")
+    assert ref.status is S.ARCHIVED
+    with world.container.read() as uow:
+        citizen = load_principal(uow.conn, world.citizen)
+        [mine] = queries.my_cases(uow.conn, citizen)
+        assert (mine.number, mine.status, mine.deadline) == (
+            ref.number,
+            S.ARCHIVED,
+            date(2026, 11, 3),
+        )
+        timeline = queries.timeline(uow.conn, citizen, ref.number)
+        assert [e.seq for e in timeline] == list(range(1, 9))
+        assert [e.type for e in timeline][-3:] == [
+            "CaseResultIssued",
+            "CaseDelivered",
+            "CaseArchived",
+        ]
+        assert verify(uow.conn).ok
+
+
+def test_a_window_clerk_anywhere_accepts_with_missing_materials_and_a_rejection_waits_for_the_chief(
+    world: World,
+) -> None:
+    ref = at_window(world, materials=[ID_PROOF])
+    ref = step(
+        world,
+        svc.accept_with_missing_materials,
+        world.clerk,
+        ref,
+        "2026-11-02",
+        [PREMISES],
+        "本人承诺11月9日前补交场所证明",
+        date(2026, 11, 9),
+    )
+    with world.container.read() as uow:
+        row = uow.conn.execute(select(cases).where(cases.c.number == ref.number)).one()
+        case = queries.access_case(uow.conn, load_principal(uow.conn, world.clerk), ref.number)
+        clerk_queue = queries.centre_queue(uow.conn, load_principal(uow.conn, world.clerk))
+        review_queue = queries.department_queue(uow.conn, load_principal(uow.conn, world.reviewer))
+    # Accepted at the town centre, routed to the item's department, collected where chosen.
+    assert case.accepting_centre_code == TOWN_CENTRE_CODE
+    assert case.department_code == "SCJGJ"
+    assert case.delivery.pickup_centre_code == DISTRICT_CENTRE_CODE
+    assert row.deadline == date(2026, 11, 3) and row.accepted_on == date(2026, 11, 2)
+    assert case.missing is not None and case.missing.names == (PREMISES,)
+    assert [c.number for c in clerk_queue] == [ref.number]
+    assert [c.number for c in review_queue] == [ref.number]
+
+    ref = step(world, svc.start_review, world.reviewer, ref, "2026-11-03")
+    ref = step(world, svc.propose_decision, world.reviewer, ref, "2026-11-03", False, "场所不符")
+    assert ref.status is S.REJECTION_PROPOSED
+    with pytest.raises(PermissionDenied):
+        step(world, svc.sign_off_rejection, world.reviewer, ref, "2026-11-03")
+    with world.container.read() as uow:
+        queue = queries.sign_off_queue(uow.conn, load_principal(uow.conn, world.chief))
+    assert [c.number for c in queue] == [ref.number]
+    ref = step(world, svc.sign_off_rejection, world.chief, ref, "2026-11-04", "同意")
+    assert ref.status is S.REJECTED
+    with world.container.read() as uow:
+        roles = uow.conn.execute(
+            select(case_events.c.role, case_events.c.centre_code).where(
+                case_events.c.type == "CaseRejected"
+            )
+        ).one()
+    assert tuple(roles) == ("section_chief", None)
+
+
+def test_a_window_submission_may_be_accepted_on_the_spot(world: World) -> None:
+    with world.container.uow() as uow:
+        ref = svc.submit_at_window(
+            uow, world.actor(world.district_clerk), world.citizen, application(), accept=True
+        )
+    assert ref.status is S.ACCEPTED and ref.version == 1
+    with world.container.read() as uow:
+        events = uow.conn.execute(select(case_events.c.type).order_by(case_events.c.seq))
+        assert list(events.scalars()) == ["CaseDrafted", "CaseSubmitted", "CaseAccepted"]
+
+
+def test_the_case_keeps_the_version_it_was_filed_under_after_a_republish(world: World) -> None:
+    ref = online(world)
+    materials = [
+        {"name": ID_PROOF, "key": True},
+        {"name": PREMISES, "key": False},
+        {"name": "新增材料", "key": True},
+    ]
+    publish_item(world.container, promised_limit_days=3, materials=materials)
+    ref = step(world, svc.accept, world.clerk, ref, "2026-11-02")
+    with world.container.read() as uow:
+        case = queries.access_case(uow.conn, load_principal(uow.conn, world.clerk), ref.number)
+        assert catalogue.published_item(uow.conn, ITEM).version == 2
+    assert case.item_version == 1
+    assert case.deadline == date(2026, 11, 3)  # 1 working day, as version 1 promised
+
+
+def test_case_numbers_are_unique_and_count_per_day(world: World) -> None:
+    first = [online(world).number for _ in range(3)]
+    next_day = online(world, day="2026-11-03").number
+    assert first == [f"NH20261102-00000{i}" for i in (1, 2, 3)]
+    assert next_day == "NH20261103-000001"
+
+
+def test_a_wrong_form_is_refused_field_by_field_and_nothing_is_stored(world: World) -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        online(world, form={"area": "三十", "owner_id": "123"})
+    assert set(refused.value.fields) == {"form.shop_name", "form.area", "form.owner_id"}
+    with pytest.raises(ItemNotFound):
+        online(world, item_code="NOPE-0001")
+    with world.container.read() as uow:
+        assert uow.conn.execute(select(func.count()).select_from(cases)).scalar() == 0
+
+
+def test_a_key_material_cannot_be_waived_at_the_window(world: World) -> None:
+    ref = at_window(world, materials=[PREMISES])
+    with pytest.raises(KeyMaterialNotWaivable):
+        step(
+            world,
+            svc.accept_with_missing_materials,
+            world.clerk,
+            ref,
+            "2026-11-02",
+            [ID_PROOF],
+            "承诺",
+            date(2026, 11, 9),
+        )
+
+
+def test_a_correction_round_trip_stops_and_restarts_the_clock(world: World) -> None:
+    ref = online(world)
+    ref = step(world, svc.accept, world.clerk, ref, "2026-11-02")
+    ref = step(world, svc.start_review, world.reviewer, ref, "2026-11-02")
+    ref = step(
+        world, svc.request_correction, world.reviewer, ref, "2026-11-02", "照片模糊", [PREMISES]
+    )
+    with world.container.read() as uow:
+        assert uow.conn.execute(select(cases.c.deadline)).scalar() is None
+    ref = step(world, svc.supply_correction, world.citizen, ref, "2026-11-05", [PREMISES])
+    assert ref.status is S.UNDER_REVIEW
+    with world.container.read() as uow:
+        # Stopped 2 Nov, resumed 5 Nov: the one working day counts from 6 Nov.
+        assert uow.conn.execute(select(cases.c.deadline)).scalar() == date(2026, 11, 6)
+
+
+def test_a_citizen_only_ever_sees_and_touches_their_own_case(world: World) -> None:
+    ref = online(world)
+    with world.container.read() as uow:
+        other = load_principal(uow.conn, world.other_citizen)
+        assert queries.my_cases(uow.conn, other) == []
+        with pytest.raises(CaseNotFound):
+            queries.access_case(uow.conn, other, ref.number)
+        with pytest.raises(PermissionDenied):
+            queries.department_queue(uow.conn, other)
+    with pytest.raises(PermissionDenied):
+        step(world, svc.withdraw, world.other_citizen, ref, "2026-11-02")
+    ref = step(world, svc.withdraw, world.citizen, ref, "2026-11-02", "填错了")
+    assert ref.status is S.WITHDRAWN
+
+
+def test_another_departments_reviewer_cannot_act_on_the_case(world: World) -> None:
+    ref = online(world)
+    with pytest.raises(PermissionDenied):
+        step(world, svc.accept, world.other_reviewer, ref, "2026-11-02")
+    with world.container.read() as uow, pytest.raises(PermissionDenied):
+        queries.access_case(uow.conn, load_principal(uow.conn, world.other_reviewer), ref.number)
+
+
+def test_a_stale_version_or_an_illegal_step_is_refused_and_changes_nothing(world: World) -> None:
+    ref = online(world)
+    accepted = step(world, svc.accept, world.clerk, ref, "2026-11-02")
+    with pytest.raises(StaleVersion):
+        step(world, svc.accept, world.clerk, ref, "2026-11-02")
+    with pytest.raises(IllegalTransition):
+        step(world, svc.accept, world.clerk, accepted, "2026-11-02")
+    with world.container.read() as uow:
+        events = uow.conn.execute(select(func.count()).select_from(case_events)).scalar()
+        version = uow.conn.execute(select(cases.c.lock_version)).scalar()
+    assert (events, version) == (3, 2)
+
+
+def test_a_draft_is_saved_unchecked_and_submitted_by_its_applicant(world: World) -> None:
+    with world.container.uow() as uow:
+        draft = svc.save_draft(uow, world.actor(world.citizen), application(form={"area": "x"}))
+    assert draft.status is S.DRAFT
+    with pytest.raises(PermissionDenied):
+        step(world, svc.submit_draft, world.other_citizen, draft, "2026-11-02")
+    with pytest.raises(ValidationFailed):
+        step(world, svc.submit_draft, world.citizen, draft, "2026-11-02")
+    with world.container.uow() as uow:
+        complete = svc.save_draft(uow, world.actor(world.citizen), application())
+    submitted = step(world, svc.submit_draft, world.citizen, complete, "2026-11-03")
+    assert (submitted.status, submitted.version) == (S.SUBMITTED, 2)
