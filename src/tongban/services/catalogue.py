@@ -264,9 +264,21 @@ def _department_name(conn: Connection, department_id: int) -> str:
     )
 
 
+def _row_with_department(conn: Connection, code: str) -> Row[Any]:
+    """The item row and its department's name in one read (the guide page's hot path)."""
+    row = conn.execute(
+        select(service_items, departments.c.name.label("department_name"))
+        .select_from(service_items.join(departments))
+        .where(service_items.c.code == code.strip().upper())
+    ).first()
+    if row is None:
+        raise ItemNotFound(code=code)
+    return row
+
+
 def published_item(conn: Connection, code: str, version: int | None = None) -> ItemView:
     """The public view of an item: its current (or a given) published version."""
-    row = _row(conn, code)
+    row = _row_with_department(conn, code)
     wanted = version or row.published_version
     if wanted is None or (version is None and row.status != ItemStatus.PUBLISHED):
         raise ItemNotFound(code=code)
@@ -285,7 +297,7 @@ def published_item(conn: Connection, code: str, version: int | None = None) -> I
         spec=spec,
         version=wanted,
         published_at=found.published_at,
-        department_name=_department_name(conn, row.department_id),
+        department_name=row.department_name,
         lock_version=row.lock_version,
         has_draft=row.draft is not None,
     )
@@ -313,10 +325,12 @@ def item_for_edit(conn: Connection, code: str) -> ItemView:
     )
 
 
-def history(conn: Connection, code: str) -> list[VersionInfo]:
+def history(conn: Connection, code: str, *, item_id: int | None = None) -> list[VersionInfo]:
+    """Published versions, newest first; pass ``item_id`` when the caller has the row."""
     from tongban.adapters.db.tables import users
 
-    row = _row(conn, code)
+    if item_id is None:
+        item_id = _row(conn, code).id
     rows = conn.execute(
         select(
             service_item_versions.c.version,
@@ -325,7 +339,7 @@ def history(conn: Connection, code: str) -> list[VersionInfo]:
             users.c.name,
         )
         .select_from(service_item_versions.outerjoin(users))
-        .where(service_item_versions.c.item_id == row.id)
+        .where(service_item_versions.c.item_id == item_id)
         .order_by(service_item_versions.c.version.desc())
     ).all()
     return [VersionInfo(r.version, r.published_at, r.name, r.note) for r in rows]

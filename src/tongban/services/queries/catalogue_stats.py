@@ -102,3 +102,22 @@ def figures_by_level(conn: Connection) -> list[GroupFigures]:
         .order_by(service_items.c.level)
     ).all()
     return [GroupFigures(r.level, LEVEL_LABELS.get(r.level, r.level), _figures(r)) for r in rows]
+
+
+@dataclass(frozen=True)
+class DepartmentCount:
+    key: str
+    label: str
+    items: int
+
+
+def department_counts(conn: Connection) -> list[DepartmentCount]:
+    """Published items per department: the search page's filter, cheaper than full figures."""
+    rows = conn.execute(
+        select(departments.c.code, departments.c.name, func.count().label("items"))
+        .select_from(service_items.join(departments))
+        .where(_PUBLISHED)
+        .group_by(departments.c.code, departments.c.name)
+        .order_by(func.count().desc(), departments.c.code)
+    ).all()
+    return [DepartmentCount(r.code, r.name, int(r.items)) for r in rows]

@@ -38,7 +38,7 @@ def items_page(
             audience=audience or None,
             online_only=online,
         )
-        departments = catalogue_stats.figures_by_department(uow.conn)
+        departments = catalogue_stats.department_counts(uow.conn)
     context = {
         "q": q,
         "department": department,
@@ -63,7 +63,7 @@ def guide_page(
     """The service guide of an item's current (or an older) published version."""
     with container.read() as uow:
         view = catalogue.published_item(uow.conn, code, version)
-        versions = catalogue.history(uow.conn, code)
+        versions = catalogue.history(uow.conn, code, item_id=view.id)
     return render(
         request, "catalogue/guide.html", {"item": view, "spec": view.spec, "versions": versions}
     )
