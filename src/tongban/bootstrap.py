@@ -11,11 +11,12 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
+from tongban.adapters.courier import SimulatedCourier
 from tongban.adapters.db.engine import build_engine
 from tongban.adapters.sms import LogSms
 from tongban.config import Settings
 from tongban.domain.shared.masking import MaskingFilter
-from tongban.services.ports import SmsSender
+from tongban.services.ports import Courier, SmsSender
 from tongban.services.unit_of_work import UnitOfWork
 
 if TYPE_CHECKING:
@@ -30,6 +31,7 @@ class Container:
     engine: Engine
     secret_key: str
     sms: SmsSender = field(default_factory=LogSms)
+    courier: Courier = field(default_factory=SimulatedCourier)
 
     def uow(self) -> UnitOfWork:
         """A unit of work for a use case that writes."""

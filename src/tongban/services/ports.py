@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Protocol
 
 
@@ -13,3 +14,19 @@ class SmsSender(Protocol):
     """
 
     def send(self, phone: str, text: str, *, message_id: str | None = None) -> None: ...
+
+
+class Courier(Protocol):
+    """Free mail delivery of a result (结果包邮); the demo adapter simulates the courier.
+
+    ``reference`` (the case number) is an idempotency token: booking the same reference again
+    returns the first tracking number, so a booking retried after a rollback ships once.
+    """
+
+    def book(self, *, reference: str, recipient: str, phone: str, address: str) -> str:
+        """Book a pick-up of the result; returns the tracking number."""
+        ...
+
+    def delivered_at(self, tracking_number: str) -> datetime | None:
+        """When the courier handed the parcel over, or None while it is on its way."""
+        ...

@@ -1,0 +1,164 @@
+"""Delivering results on both databases: pickup with a code at the chosen centre, free mail
+delivery through the (simulated) courier, electronic at once; and the acceptance receipt."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from tests.integration.test_cases import ID_PROOF, World, application, at_window, step, world
+from tongban.adapters.courier import SimulatedCourier
+from tongban.domain.cases.status import CaseStatus, DeliveryMethod
+from tongban.domain.errors import CaseNotFound, PermissionDenied, ValidationFailed
+from tongban.services import cases as svc
+from tongban.services import cases_delivery as delivery
+from tongban.services.cases_audit import verify
+from tongban.services.queries import cases as queries
+from tongban.services.sessions import load_principal
+
+__all__ = ["world"]  # the fixture, shared with test_cases
+DAY = "2026-11-03"
+ADDRESS = delivery.mail_address("张三", "138 0013 8000", "广东省佛山市南海区桂城街道南海大道1号")
+
+
+def decided(world: World, **changes: object) -> svc.CaseRef:
+    """A window case accepted by the town clerk and approved by the reviewer."""
+    ref = at_window(world, **changes)
+    ref = step(world, svc.accept, world.clerk, ref, "2026-11-02")
+    ref = step(world, svc.start_review, world.reviewer, ref, "2026-11-02")
+    return step(world, svc.propose_decision, world.reviewer, ref, DAY, True, "符合条件")
+
+
+def issue(world: World, ref: svc.CaseRef, courier: SimulatedCourier) -> delivery.Dispatch:
+    with world.container.uow() as uow:
+        return delivery.issue_result_and_dispatch(
+            uow, world.actor(world.reviewer, DAY), ref.number, ref.version, courier, "营业执照"
+        )
+
+
+def collect(world: World, who: int, number: str, code: str) -> svc.CaseRef:
+    with world.container.uow() as uow:
+        return delivery.collect_result(uow, world.actor(who, DAY), number, code)
+
+
+def events(world: World, number: str) -> list[str]:
+    with world.container.read() as uow:
+        citizen = load_principal(uow.conn, world.citizen)
+        assert verify(uow.conn).ok
+        return [e.type for e in queries.timeline(uow.conn, citizen, number)]
+
+
+def test_a_pickup_is_delivered_only_with_the_right_code_at_the_chosen_centre(world: World) -> None:
+    sent = issue(world, decided(world), SimulatedCourier())
+    assert sent.ref.status is CaseStatus.RESULT_ISSUED
+    code = sent.pickup_code
+    assert code is not None and len(code) == 6 and code.isdigit()
+    wrong = f"{(int(code) + 1) % 10**6:06d}"
+
+    with pytest.raises(delivery.WrongPickupCentre):  # the town clerk: not the chosen centre
+        collect(world, world.clerk, sent.ref.number, code)
+    with pytest.raises(delivery.PickupCodeWrong) as refused:
+        collect(world, world.district_clerk, sent.ref.number, wrong)
+    assert refused.value.params == {"remaining": 4}
+
+    done = collect(world, world.district_clerk, sent.ref.number, code)
+    assert done.status is CaseStatus.DELIVERED
+    assert events(world, done.number)[-3:] == [
+        "CasePickupCodeIssued",
+        "CasePickupCodeRefused",
+        "CaseDelivered",
+    ]
+
+
+def test_five_wrong_pickup_codes_lock_the_code_until_the_applicant_gets_a_new_one(
+    world: World,
+) -> None:
+    sent = issue(world, decided(world), SimulatedCourier())
+    assert sent.pickup_code is not None
+    wrong = f"{(int(sent.pickup_code) + 1) % 10**6:06d}"
+    for _ in range(4):
+        with pytest.raises(delivery.PickupCodeWrong):
+            collect(world, world.district_clerk, sent.ref.number, wrong)
+    # The fifth wrong try locks the code; after that even the right code is refused.
+    for attempt in (wrong, sent.pickup_code):
+        with pytest.raises(delivery.PickupCodeLocked):
+            collect(world, world.district_clerk, sent.ref.number, attempt)
+    with world.container.uow() as uow:
+        fresh = delivery.reissue_pickup_code(uow, world.actor(world.citizen, DAY), sent.ref.number)
+    assert collect(world, world.district_clerk, sent.ref.number, fresh).status is (
+        CaseStatus.DELIVERED
+    )
+
+
+def test_a_mailed_result_gets_a_tracking_number_and_is_delivered_when_the_courier_confirms(
+    world: World,
+) -> None:
+    courier = SimulatedCourier()
+    ref = decided(world, delivery_method=DeliveryMethod.MAIL, address=ADDRESS.as_text())
+    sent = issue(world, ref, courier)
+    assert sent.tracking_number is not None
+    assert sent.tracking_number.startswith("SF") and len(sent.tracking_number) == 14
+    assert sent.ref.status is CaseStatus.RESULT_ISSUED
+    with world.container.uow() as uow:
+        with pytest.raises(delivery.NotYetDelivered):
+            delivery.confirm_mail_delivery(uow, world.actor(None, DAY), ref.number, courier)
+        assert delivery.sweep_mail_deliveries(uow, world.actor(None, DAY), courier) == []
+
+    courier.confirm_delivery(sent.tracking_number, datetime(2026, 11, 4, 3, tzinfo=UTC))
+    with world.container.uow() as uow:
+        assert delivery.sweep_mail_deliveries(uow, world.actor(None, "2026-11-04"), courier) == [
+            ref.number
+        ]
+    assert events(world, ref.number)[-3:] == [
+        "CaseResultIssued",
+        "CaseResultShipped",
+        "CaseDelivered",
+    ]
+
+
+def test_a_mailing_address_needs_a_recipient_and_a_mainland_mobile() -> None:
+    with pytest.raises(ValidationFailed) as bad:
+        delivery.mail_address("", "12345", "广东省佛山市南海区桂城街道南海大道1号")
+    assert set(bad.value.fields) == {"recipient", "phone"}
+    assert ADDRESS.phone == "13800138000"
+    assert delivery.parse_mail_address(ADDRESS.as_text()) == ADDRESS
+
+
+def test_an_electronic_result_is_delivered_as_it_is_issued(world: World) -> None:
+    ref = decided(world, delivery_method=DeliveryMethod.ELECTRONIC)
+    sent = issue(world, ref, SimulatedCourier())
+    assert sent.ref.status is CaseStatus.DELIVERED
+    assert (sent.pickup_code, sent.tracking_number) == (None, None)
+    assert events(world, ref.number)[-2:] == ["CaseResultIssued", "CaseDelivered"]
+
+
+def test_the_acceptance_receipt_is_a_pdf_for_the_applicant_and_the_centre_only(
+    world: World,
+) -> None:
+    ref = at_window(world, materials=[ID_PROOF])
+    ref = step(
+        world,
+        svc.accept_with_missing_materials,
+        world.clerk,
+        ref,
+        "2026-11-02",
+        ["经营场所使用证明"],
+        "本人承诺11月9日前补交",
+        datetime(2026, 11, 9).date(),
+    )
+    with world.container.read() as uow:
+        conn = uow.conn
+        data = delivery.receipt_data(conn, load_principal(conn, world.citizen), ref.number)
+        pdf = delivery.receipt_pdf(conn, load_principal(conn, world.clerk), ref.number)
+        with pytest.raises(CaseNotFound):
+            delivery.receipt_pdf(conn, load_principal(conn, world.other_citizen), ref.number)
+        with pytest.raises(PermissionDenied):
+            delivery.receipt_pdf(conn, load_principal(conn, world.other_reviewer), ref.number)
+    assert pdf.startswith(b"%PDF")
+    assert data.number == ref.number and data.materials_due == ("经营场所使用证明",)
+    assert "*" in data.applicant_id_masked and data.clerk_name
+
+
+def test_an_application_built_for_mail_carries_the_checked_address() -> None:
+    assert application(address=ADDRESS.as_text()).address.count("\n") == 2
