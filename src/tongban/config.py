@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     """Which SmsSender to use: ``log`` writes each message to the log (the demo's only one)."""
     db_pool_size: int = Field(default=10, ge=1)
     log_level: str = "INFO"
+    case_yellow_days: int = Field(default=1, ge=0)
+    """Yellow alert when at most this many working days remain before a case's deadline."""
+    case_missing_reminder_days: int = Field(default=2, ge=0)
+    """Remind the applicant this many working days before a 容缺 commitment's supply-by date."""
 
     def resolved_database_url(self) -> str:
         if self.database_url:

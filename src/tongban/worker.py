@@ -24,7 +24,7 @@ from sqlalchemy import Engine, or_, update
 
 from tongban.adapters.db.tables import job_runs
 from tongban.bootstrap import Container
-from tongban.services import idempotency, outbox
+from tongban.services import cases_sweeps, idempotency, outbox
 from tongban.services.context import utcnow
 
 log = logging.getLogger("tongban.worker")
@@ -209,6 +209,7 @@ def purge_old_rows(container: Container, now: datetime) -> None:
 
 def _register_sweeps() -> None:
     register_sweep("purge_old_rows", purge_old_rows, interval=timedelta(hours=1))
+    cases_sweeps.register(register_sweep)
 
 
 _register_sweeps()

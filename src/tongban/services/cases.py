@@ -12,6 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 
+from sqlalchemy import Connection, select
+
+from tongban.adapters.db.tables import case_events
+from tongban.domain.cases.clock import china_date
 from tongban.domain.cases.model import Case
 from tongban.domain.cases.status import DeliveryMethod
 from tongban.domain.cases.values import Performer
@@ -28,6 +32,7 @@ from tongban.services.cases_intake import (
     submit_checked,
     submit_online,
 )
+from tongban.services.cases_notify import notify
 from tongban.services.cases_roles import (
     APPLICANT,
     CLERK,
@@ -46,6 +51,7 @@ __all__ = [
     "accept",
     "accept_with_missing_materials",
     "archive",
+    "deem_accepted",
     "deliver",
     "issue_result",
     "precheck",
@@ -83,6 +89,7 @@ def _act(
     if case.version != expected_version:
         raise StaleVersion(current=case.version)
     change(case, by)
+    notify(uow.conn, case, actor.at)  # C18: the outbox commits with the change, or not at all
     repo.save(uow.conn, case, actor.at)
     uow.commit()
     return ref(case)
@@ -150,6 +157,36 @@ def accept_with_missing_materials(
             missing=names,
             commitment=commitment,
             supply_by=supply_by,
+        ),
+    )
+
+
+def _first_correction_on(conn: Connection, case_id: int | None) -> date | None:
+    """The day the applicant was first told what to correct (一次性告知), from the audit trail."""
+    first = conn.execute(
+        select(case_events.c.at)
+        .where(case_events.c.case_id == case_id, case_events.c.type == "CaseCorrectionRequested")
+        .order_by(case_events.c.seq)
+        .limit(1)
+    ).scalar()
+    return china_date(first) if first is not None else None
+
+
+def deem_accepted(uow: UnitOfWork, actor: Actor, number: str, expected_version: int) -> CaseRef:
+    """视为受理 (《行政许可法》第三十二条), by the system sweep: nothing missing was listed to the
+    applicant within 5 working days of receipt, so the case is accepted from the day of receipt."""
+    calendar = load_calendar(uow.conn)
+    return _act(
+        uow,
+        actor,
+        number,
+        expected_version,
+        (SYSTEM,),
+        lambda case, by: case.deem_accepted(
+            by=by,
+            at=actor.at,
+            calendar=calendar,
+            told_on=_first_correction_on(uow.conn, case.id),
         ),
     )
 

@@ -21,6 +21,7 @@ from tongban.domain.errors import ValidationFailed
 from tongban.domain.people.model import UserKind
 from tongban.services import cases_repository as repo
 from tongban.services.calendar import load_calendar
+from tongban.services.cases_notify import notify
 from tongban.services.cases_roles import APPLICANT, CLERK, performer
 from tongban.services.catalogue import ItemView, published_item
 from tongban.services.context import Actor
@@ -109,6 +110,7 @@ def save_draft(uow: UnitOfWork, actor: Actor, application: Application) -> CaseR
     by = performer(actor, None, APPLICANT)
     assert by.user_id is not None
     case, item = new_case(uow, actor, by, by.user_id, Channel.ONLINE, application)
+    notify(uow.conn, case, actor.at)
     repo.add(uow.conn, case, item.id, actor.at)
     uow.commit()
     return ref(case)
@@ -120,6 +122,7 @@ def submit_online(uow: UnitOfWork, actor: Actor, application: Application) -> Ca
     assert by.user_id is not None
     case, item = new_case(uow, actor, by, by.user_id, Channel.ONLINE, application)
     submit_checked(case, item, by, actor)
+    notify(uow.conn, case, actor.at)
     repo.add(uow.conn, case, item.id, actor.at)
     uow.commit()
     return ref(case)
@@ -141,6 +144,7 @@ def submit_at_window(
     submit_checked(case, item, by, actor)
     if accept:
         case.accept(by=by, at=actor.at, calendar=load_calendar(uow.conn))
+    notify(uow.conn, case, actor.at)
     repo.add(uow.conn, case, item.id, actor.at)
     uow.commit()
     return ref(case)
@@ -154,6 +158,7 @@ def submit_by_mail(
     check_applicant(uow, applicant_id)
     case, item = new_case(uow, actor, by, applicant_id, Channel.MAIL, application)
     submit_checked(case, item, by, actor)
+    notify(uow.conn, case, actor.at)
     repo.add(uow.conn, case, item.id, actor.at)
     uow.commit()
     return ref(case)

@@ -42,6 +42,9 @@ S = CaseStatus
 _CORRECTABLE = (S.SUBMITTED, S.PRECHECKED, S.ACCEPTED, S.UNDER_REVIEW)
 _TERMINABLE = (S.ACCEPTED, S.CORRECTION_REQUESTED, S.UNDER_REVIEW, S.REJECTION_PROPOSED, S.APPROVED)
 _ARCHIVABLE = (S.DELIVERED, S.NOT_ACCEPTED, S.WITHDRAWN, S.TERMINATED)
+DEEMED_ACCEPTANCE_DAYS = 5
+"""《行政许可法》第三十二条: what is missing must be listed within 5 working days of receipt."""
+DEEMED_ACCEPTANCE_BASIS = "《中华人民共和国行政许可法》第三十二条"
 _MISSING_SUPPLIABLE = (
     S.ACCEPTED,
     S.CORRECTION_REQUESTED,
@@ -363,3 +366,42 @@ class Case(CaseRecord):
         self._move("terminate", _TERMINABLE, S.TERMINATED, "CaseTerminated", by, at, text)
         self._close_open_matters(at)
         self.closing_reason = text
+
+    # --- deemed acceptance (视为受理) ---------------------------------------------------------
+
+    def listing_limit(self, calendar: WorkingCalendar) -> date | None:
+        """The last day to list what is missing (5 working days after receipt), if submitted."""
+        if self.submitted_at is None:
+            return None
+        return calendar.deadline(china_date(self.submitted_at), DEEMED_ACCEPTANCE_DAYS)
+
+    def deem_accepted(
+        self, *, by: Performer, at: datetime, calendar: WorkingCalendar, told_on: date | None
+    ) -> None:
+        """视为受理 (《行政许可法》第三十二条): nothing missing was listed to the applicant within 5
+        working days of receipt (``told_on``: the first correction request), so the application
+        counts as accepted from the day of receipt, and the deadline runs from that day."""
+        self._require("deem_accepted", BEFORE_ACCEPTANCE)
+        limit = self.listing_limit(calendar)
+        if limit is None or china_date(at) <= limit:
+            raise IllegalTransition(
+                "收件未满五个工作日，尚不能视为受理（《行政许可法》第三十二条）。"
+            )
+        if told_on is not None and told_on <= limit:
+            raise IllegalTransition("已在收件后五个工作日内一次性告知补正，不适用视为受理。")
+        assert self.submitted_at is not None
+        received = china_date(self.submitted_at)
+        self.accepted_on = received
+        self.deadline = calendar.deadline(received, self.terms.promised_days, self.stops)
+        self._move(
+            "deem_accepted",
+            BEFORE_ACCEPTANCE,
+            S.ACCEPTED,
+            "CaseDeemedAccepted",
+            by,
+            at,
+            "收件后五个工作日内未一次性告知补正，自收件之日起视为受理",
+            received_on=received.isoformat(),
+            deadline=iso(self.deadline),
+            legal_basis=DEEMED_ACCEPTANCE_BASIS,
+        )

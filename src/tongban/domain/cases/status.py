@@ -115,6 +115,7 @@ ACTION_LABELS: dict[str, str] = {
     "precheck": "预审",
     "accept": "受理",
     "accept_with_missing_materials": "容缺受理",
+    "deem_accepted": "视为受理",
     "refuse_acceptance": "不予受理",
     "request_correction": "要求补正",
     "supply_correction": "提交补正材料",
