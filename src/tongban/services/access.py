@@ -73,3 +73,39 @@ def access_user_record(principal: Principal | None, subject_id: int) -> Principa
     if principal.user_id == subject_id or principal.has_role(Role.AUDITOR):
         return principal
     raise PermissionDenied()
+
+
+# --- cases (办件) -------------------------------------------------------------------------------
+
+CASE_CLERKS = roles(Role.CLERK)
+"""Window and mail-in intake: a clerk at any centre (一窗通办)."""
+CASE_INTAKE = roles(Role.CLERK, Role.REVIEWER, Role.SECTION_CHIEF)
+"""Pre-check, accept, refuse, correction requests, delivery and archiving."""
+CASE_APPLICANT_OR_CLERK = roles(Role.CITIZEN, Role.ENTERPRISE, Role.CLERK)
+"""Steps the applicant takes, or a clerk takes for them: corrections, 容缺 materials, withdraw."""
+CASE_REVIEWERS = roles(Role.REVIEWER, Role.SECTION_CHIEF)
+CASE_CHIEFS = roles(Role.SECTION_CHIEF)
+"""否决权上移: only a section chief signs off or sends back a proposed rejection."""
+CASE_QUEUE_READERS = roles(
+    Role.CITIZEN,
+    Role.ENTERPRISE,
+    Role.CLERK,
+    Role.CENTRE_MANAGER,
+    Role.REVIEWER,
+    Role.SECTION_CHIEF,
+)
+"""Who has a case list: applicants (their own), centres and departments (their queues)."""
+CASE_READERS = roles(
+    Role.CITIZEN,
+    Role.ENTERPRISE,
+    Role.CLERK,
+    Role.CENTRE_MANAGER,
+    Role.REVIEWER,
+    Role.SECTION_CHIEF,
+    Role.AUDITOR,
+    Role.LEADER,
+)
+"""Who may open a case at all; ``queries.cases.access_case`` then decides which."""
+
+CENTRE_MANAGERS = roles(Role.CENTRE_MANAGER)
+"""The centre manager's overview of open cases and clock alerts (中心概况)."""

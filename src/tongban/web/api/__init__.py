@@ -14,6 +14,8 @@ MODULES = (
     "calendar",
     "network",
     "auth",
+    "cases",
+    "cases_actions",
 )
 
 

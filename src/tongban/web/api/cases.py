@@ -1,0 +1,395 @@
+"""Cases API (办件): submit on every channel, the caller's case list, one case with its clock.
+
+Every POST that creates a case needs an ``Idempotency-Key``; transitions are in ``cases_actions``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from sqlalchemy import Connection, select
+
+from tongban.adapters.db.tables import cases as cases_table
+from tongban.adapters.db.tables import users
+from tongban.domain.cases.clock import china_date
+from tongban.domain.cases.model import Case
+from tongban.domain.cases.status import CaseStatus, Channel, ClockState, DeliveryMethod
+from tongban.domain.errors import UserNotFound, ValidationFailed
+from tongban.domain.people.model import Principal, Role, UserKind
+from tongban.domain.shared.identity import IdType, parse_identity
+from tongban.domain.shared.masking import mask_id_number, mask_name, mask_phone
+from tongban.services import access, audit
+from tongban.services import cases as svc
+from tongban.services.calendar import load_calendar
+from tongban.services.context import utcnow
+from tongban.services.queries import cases as queries
+from tongban.services.unit_of_work import UnitOfWork
+from tongban.web.deps import ContainerDep, actor_for, allow
+from tongban.web.idempotency import IdempotencyKey, run_idempotent
+
+router = APIRouter(tags=["cases"])
+
+Applicant = Annotated[Principal, Depends(allow(access.APPLICANT))]
+Clerk = Annotated[Principal, Depends(allow(access.CASE_CLERKS))]
+QueueReader = Annotated[Principal, Depends(allow(access.CASE_QUEUE_READERS))]
+CaseReader = Annotated[Principal, Depends(allow(access.CASE_READERS))]
+CaseNumber = Annotated[str, Path(max_length=40, description="办件编号，如 NH20261102-000001")]
+
+
+class CaseOut(BaseModel):
+    """What a write leaves the case in: number, new lock version, status."""
+
+    number: str
+    version: int = Field(description="乐观锁版本：下一次操作须带上它")
+    status: CaseStatus
+    status_label: str
+
+    @classmethod
+    def of(cls, ref: svc.CaseRef) -> CaseOut:
+        return cls(
+            number=ref.number, version=ref.version, status=ref.status, status_label=ref.status.label
+        )
+
+
+class DeliveryIn(BaseModel):
+    method: DeliveryMethod = DeliveryMethod.PICKUP
+    pickup_centre_code: str | None = Field(default=None, max_length=40)
+    address: str = Field(default="", max_length=300)
+
+
+class ApplicationIn(BaseModel):
+    """An application on any channel: the item, its form, the materials handed in."""
+
+    item_code: str = Field(min_length=1, max_length=40)
+    form: dict[str, Any] = Field(default_factory=dict)
+    materials: list[Annotated[str, Field(max_length=200)]] = Field(
+        default_factory=list, max_length=50
+    )
+    delivery: DeliveryIn = Field(default_factory=DeliveryIn)
+
+    def application(self) -> svc.Application:
+        return svc.Application(
+            item_code=self.item_code,
+            form=self.form,
+            materials=self.materials,
+            delivery_method=self.delivery.method,
+            pickup_centre_code=self.delivery.pickup_centre_code,
+            address=self.delivery.address,
+        )
+
+
+class IdentifiedApplicationIn(ApplicationIn):
+    """A clerk's application: the applicant by user id, identity document or credit code."""
+
+    applicant_id: int | None = Field(default=None, ge=1)
+    id_type: IdType | None = None
+    id_number: str | None = Field(default=None, max_length=40)
+    credit_code: str | None = Field(default=None, max_length=18)
+
+
+class WindowIn(IdentifiedApplicationIn):
+    accept: bool = Field(default=False, description="材料齐全时当场受理")
+
+
+class ClockOut(BaseModel):
+    deadline: date | None
+    days_used: int
+    promised_days: int
+    state: ClockState
+    stopped: bool
+
+
+class ApplicantOut(BaseModel):
+    id: int
+    kind: str
+    name: str
+    id_number: str | None
+    phone: str | None
+    masked: bool
+
+
+class CaseSummaryOut(BaseModel):
+    number: str
+    version: int
+    status: CaseStatus
+    status_label: str
+    channel: Channel
+    item_code: str
+    item_name: str
+    department: str
+    submitted_at: datetime | None
+    accepted_on: date | None
+    deadline: date | None
+    applicant: ApplicantOut | None
+
+
+class CaseDetailOut(BaseModel):
+    number: str
+    version: int
+    status: CaseStatus
+    status_label: str
+    channel: Channel
+    item_code: str
+    item_version: int
+    department_code: str
+    accepting_centre_code: str | None
+    applicant: ApplicantOut
+    form: dict[str, Any]
+    materials: list[str]
+    missing_materials: list[str]
+    missing_supply_by: date | None
+    correction_needed: list[str]
+    decision: str | None
+    decision_reasons: str
+    result_reference: str
+    delivery_method: DeliveryMethod
+    pickup_centre_code: str | None
+    submitted_at: datetime | None
+    accepted_on: date | None
+    clock: ClockOut
+
+
+class TimelineOut(BaseModel):
+    seq: int
+    type: str
+    from_status: CaseStatus | None
+    to_status: CaseStatus
+    at: datetime
+    role: str
+    centre_code: str | None
+    reason: str
+    detail: dict[str, Any]
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+def _applicant_id(conn: Connection, body: IdentifiedApplicationIn) -> int:
+    """The applicant a clerk identified: by user id, identity document or credit code."""
+    if body.applicant_id is not None:
+        return body.applicant_id
+    if body.id_type is not None and body.id_number:
+        number = parse_identity(body.id_type, body.id_number).number
+        query = select(users.c.id).where(users.c.id_number == number)
+    elif body.credit_code:
+        query = select(users.c.id).where(users.c.credit_code == body.credit_code.strip().upper())
+    else:
+        raise ValidationFailed(
+            fields={"applicant_id": "请提供申请人编号、证件类型和号码或信用代码"}
+        )
+    found = conn.execute(query).scalar()
+    if found is None:
+        raise UserNotFound()
+    return int(found)
+
+
+def _applicant(conn: Connection, user_id: int, *, masked: bool) -> ApplicantOut:
+    row = conn.execute(select(users).where(users.c.id == user_id)).one()
+    number = row.id_number or row.credit_code
+    if masked:
+        return ApplicantOut(
+            id=row.id,
+            kind=row.kind,
+            name=mask_name(row.name) if row.kind == UserKind.CITIZEN.value else row.name,
+            id_number=mask_id_number(row.id_number) if row.id_number else row.credit_code,
+            phone=mask_phone(row.phone) if row.phone else None,
+            masked=True,
+        )
+    return ApplicantOut(
+        id=row.id, kind=row.kind, name=row.name, id_number=number, phone=row.phone, masked=False
+    )
+
+
+def _is_applicant(principal: Principal) -> bool:
+    return principal.kind in (UserKind.CITIZEN, UserKind.ENTERPRISE)
+
+
+def _detail(
+    conn: Connection, case: Case, applicant: ApplicantOut, yellow_days: int
+) -> CaseDetailOut:
+    calendar = load_calendar(conn)
+    today = china_date(utcnow())
+    return CaseDetailOut(
+        number=case.number,
+        version=case.version,
+        status=case.status,
+        status_label=case.status.label,
+        channel=case.channel,
+        item_code=case.item_code,
+        item_version=case.item_version,
+        department_code=case.department_code,
+        accepting_centre_code=case.accepting_centre_code,
+        applicant=applicant,
+        form=case.form,
+        materials=list(case.materials),
+        missing_materials=list(case.missing.names) if case.missing else [],
+        missing_supply_by=case.missing.supply_by if case.missing else None,
+        correction_needed=list(case.correction.needed) if case.correction else [],
+        decision=case.decision.value if case.decision else None,
+        decision_reasons=case.decision_reasons,
+        result_reference=case.result_reference,
+        delivery_method=case.delivery.method,
+        pickup_centre_code=case.delivery.pickup_centre_code,
+        submitted_at=case.submitted_at,
+        accepted_on=case.accepted_on,
+        clock=ClockOut(
+            deadline=case.deadline,
+            days_used=case.days_used(today, calendar),
+            promised_days=case.terms.promised_days,
+            state=case.status_of_clock(today, calendar, yellow_days),
+            stopped=case.clock_stopped,
+        ),
+    )
+
+
+# --- submission -----------------------------------------------------------------------------
+
+
+@router.post("/cases", status_code=201, response_model=CaseOut, summary="网上申请：提交办件")
+def submit_online(
+    request: Request,
+    body: ApplicationIn,
+    _who: Applicant,
+    key: IdempotencyKey,
+    container: ContainerDep,
+) -> JSONResponse:
+    actor = actor_for(request)
+
+    def handler(uow: UnitOfWork) -> tuple[int, Any]:
+        return 201, CaseOut.of(svc.submit_online(uow, actor, body.application()))
+
+    return run_idempotent(request, container, key, handler)
+
+
+@router.post("/cases/drafts", status_code=201, response_model=CaseOut, summary="保存申请草稿")
+def save_draft(
+    request: Request,
+    body: ApplicationIn,
+    _who: Applicant,
+    key: IdempotencyKey,
+    container: ContainerDep,
+) -> JSONResponse:
+    actor = actor_for(request)
+
+    def handler(uow: UnitOfWork) -> tuple[int, Any]:
+        return 201, CaseOut.of(svc.save_draft(uow, actor, body.application()))
+
+    return run_idempotent(request, container, key, handler)
+
+
+@router.post("/cases/window", status_code=201, response_model=CaseOut, summary="窗口收件")
+def submit_at_window(
+    request: Request, body: WindowIn, _clerk: Clerk, key: IdempotencyKey, container: ContainerDep
+) -> JSONResponse:
+    actor = actor_for(request)
+
+    def handler(uow: UnitOfWork) -> tuple[int, Any]:
+        applicant = _applicant_id(uow.conn, body)
+        ref = svc.submit_at_window(uow, actor, applicant, body.application(), accept=body.accept)
+        return 201, CaseOut.of(ref)
+
+    return run_idempotent(request, container, key, handler)
+
+
+@router.post("/cases/mail", status_code=201, response_model=CaseOut, summary="信函申请登记")
+def submit_by_mail(
+    request: Request,
+    body: IdentifiedApplicationIn,
+    _clerk: Clerk,
+    key: IdempotencyKey,
+    container: ContainerDep,
+) -> JSONResponse:
+    actor = actor_for(request)
+
+    def handler(uow: UnitOfWork) -> tuple[int, Any]:
+        applicant = _applicant_id(uow.conn, body)
+        return 201, CaseOut.of(svc.submit_by_mail(uow, actor, applicant, body.application()))
+
+    return run_idempotent(request, container, key, handler)
+
+
+# --- reads ----------------------------------------------------------------------------------
+
+Queue = Literal["mine", "centre", "department", "sign_off"]
+
+
+def _default_queue(principal: Principal) -> Queue:
+    if _is_applicant(principal):
+        return "mine"
+    if principal.has_role(Role.CLERK, Role.CENTRE_MANAGER):
+        return "centre"
+    return "department"
+
+
+@router.get("/cases", response_model=list[CaseSummaryOut], summary="我的办件或工作队列")
+def list_cases(
+    container: ContainerDep,
+    principal: QueueReader,
+    queue: Annotated[Queue | None, Query(description="默认按角色选择")] = None,
+) -> list[CaseSummaryOut]:
+    chosen = queue or _default_queue(principal)
+    readers = {
+        "mine": queries.my_cases,
+        "centre": queries.centre_queue,
+        "department": queries.department_queue,
+        "sign_off": queries.sign_off_queue,
+    }
+    with container.read() as uow:
+        rows = readers[chosen](uow.conn, principal)
+        numbers = [r.number for r in rows]
+        owners = dict(
+            uow.conn.execute(
+                select(cases_table.c.number, cases_table.c.applicant_id).where(
+                    cases_table.c.number.in_(numbers)
+                )
+            ).all()
+        )
+        people = {uid: _applicant(uow.conn, uid, masked=True) for uid in set(owners.values())}
+    return [
+        CaseSummaryOut(
+            number=r.number,
+            version=r.version,
+            status=r.status,
+            status_label=r.status.label,
+            channel=r.channel,
+            item_code=r.item_code,
+            item_name=r.item_name,
+            department=r.department_name,
+            submitted_at=r.submitted_at,
+            accepted_on=r.accepted_on,
+            deadline=r.deadline,
+            applicant=people.get(owners.get(r.number, 0)),
+        )
+        for r in rows
+    ]
+
+
+@router.get("/cases/{number}", response_model=CaseDetailOut, summary="办件详情（含时限）")
+def get_case(
+    number: CaseNumber, request: Request, container: ContainerDep, principal: CaseReader
+) -> CaseDetailOut:
+    actor = actor_for(request)
+    with container.uow() as uow:
+        case = queries.access_case(uow.conn, principal, number)
+        applicant = _applicant(uow.conn, case.applicant_id, masked=False)
+        if principal.user_id != case.applicant_id:
+            # Staff reading an applicant's full details: logged (个人信息保护法 art. 51).
+            audit.record_data_access(
+                uow.conn, actor, case.applicant_id, f"case:{case.number}", "办件办理"
+            )
+        detail = _detail(uow.conn, case, applicant, container.settings.case_yellow_days)
+        uow.commit()
+    return detail
+
+
+@router.get("/cases/{number}/timeline", response_model=list[TimelineOut], summary="办件办理过程")
+def get_timeline(
+    number: CaseNumber, container: ContainerDep, principal: CaseReader
+) -> list[TimelineOut]:
+    with container.read() as uow:
+        entries = queries.timeline(uow.conn, principal, number)
+    return [TimelineOut(**vars(e)) for e in entries]

@@ -1,0 +1,368 @@
+"""Case transitions over HTTP: one POST per step, each carrying the lock ``version`` read and
+an ``Idempotency-Key``.  Stale or concurrent: 409 ``stale_version``; a step the status does not
+allow: 409 ``illegal_transition``; an applicant acting on another's case: 404."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from tongban.bootstrap import Container
+from tongban.domain.cases.status import DeliveryMethod
+from tongban.domain.people.model import Principal, UserKind
+from tongban.services import access
+from tongban.services import cases as svc
+from tongban.services.context import Actor
+from tongban.services.queries import cases as queries
+from tongban.services.unit_of_work import UnitOfWork
+from tongban.web.api.cases import CaseNumber, CaseOut
+from tongban.web.deps import ContainerDep, actor_for, allow
+from tongban.web.idempotency import IdempotencyKey, IdempotentRequest, run_idempotent
+
+router = APIRouter(tags=["cases"])
+
+Applicant = Annotated[Principal, Depends(allow(access.APPLICANT))]
+Intake = Annotated[Principal, Depends(allow(access.CASE_INTAKE))]
+ApplicantOrClerk = Annotated[Principal, Depends(allow(access.CASE_APPLICANT_OR_CLERK))]
+Reviewer = Annotated[Principal, Depends(allow(access.CASE_REVIEWERS))]
+Chief = Annotated[Principal, Depends(allow(access.CASE_CHIEFS))]
+Text = Annotated[str, Field(max_length=2000)]
+Names = Annotated[list[Annotated[str, Field(max_length=200)]], Field(max_length=50)]
+
+
+class VersionIn(BaseModel):
+    version: int = Field(ge=1, description="读取办件时得到的 version（乐观锁）")
+
+
+class NoteIn(VersionIn):
+    note: Text = ""
+
+
+class ReasonsIn(VersionIn):
+    reasons: Text
+
+
+class MissingIn(VersionIn):
+    missing: Names
+    commitment: Text
+    supply_by: date
+
+
+class CorrectionIn(VersionIn):
+    reasons: Text
+    needed: Names
+
+
+class SupplyCorrectionIn(VersionIn):
+    materials: Names = Field(default_factory=list)
+    note: Text = ""
+
+
+class SupplyMissingIn(VersionIn):
+    names: Names
+
+
+class DecisionIn(VersionIn):
+    approve: bool
+    reasons: Text = ""
+
+
+class ResultIn(VersionIn):
+    reference: Annotated[str, Field(max_length=200)] = ""
+
+
+class DeliverIn(VersionIn):
+    method: DeliveryMethod | None = None
+    detail: dict[str, Annotated[str, Field(max_length=200)]] = Field(default_factory=dict)
+
+
+class WithdrawIn(VersionIn):
+    reason: Text = ""
+
+
+Step = Callable[[UnitOfWork, Actor], svc.CaseRef]
+
+
+def _run(
+    request: Request,
+    container: Container,
+    key: IdempotentRequest,
+    principal: Principal,
+    number: str,
+    step: Step,
+) -> JSONResponse:
+    """Run one transition once per key; an applicant may only find their own case."""
+    actor = actor_for(request)
+
+    def handler(uow: UnitOfWork) -> tuple[int, Any]:
+        if principal.kind in (UserKind.CITIZEN, UserKind.ENTERPRISE):
+            queries.access_case(uow.conn, principal, number)  # 404 for another's case
+        return 200, CaseOut.of(step(uow, actor))
+
+    return run_idempotent(request, container, key, handler)
+
+
+def _post(path: str, summary: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    return router.post(f"/cases/{{number}}/{path}", response_model=CaseOut, summary=summary)
+
+
+@_post("submit", "提交草稿")
+def submit(
+    number: CaseNumber,
+    body: VersionIn,
+    request: Request,
+    who: Applicant,
+    key: IdempotencyKey,
+    container: ContainerDep,
+) -> JSONResponse:
+    def step(uow: UnitOfWork, actor: Actor) -> svc.CaseRef:
+        return svc.submit_draft(uow, actor, number, body.version)
+
+    return _run(request, container, key, who, number, step)
+
+
+@_post("precheck", "预审")
+def precheck(
+    number: CaseNumber,
+    body: NoteIn,
+    request: Request,
+    who: Intake,
+    key: IdempotencyKey,
+    container: ContainerDep,
+) -> JSONResponse:
+    def step(uow: UnitOfWork, actor: Actor) -> svc.CaseRef:
+        return svc.precheck(uow, actor, number, body.version, body.note)
+
+    return _run(request, container, key, who, number, step)
+
+
+@_post("accept", "受理")
+def accept(
+    number: CaseNumber,
+    body: VersionIn,
+    request: Request,
+    who: Intake,
+    key: IdempotencyKey,
+    container: ContainerDep,
+) -> JSONResponse:
+    def step(uow: UnitOfWork, actor: Actor) -> svc.CaseRef:
+        return svc.accept(uow, actor, number, body.version)
+
+    return _run(request, container, key, who, number, step)
+
+
+@_post("accept-with-missing-materials", "容缺受理")
+def accept_with_missing_materials(
+    number: CaseNumber,
+    body: MissingIn,
+    request: Request,
+    who: Intake,
+    key: IdempotencyKey,
+    container: ContainerDep,
+) -> JSONResponse:
+    def step(uow: UnitOfWork, actor: Actor) -> svc.CaseRef:
+        return svc.accept_with_missing_materials(
+            uow, actor, number, body.version, body.missing, body.commitment, body.supply_by
+        )
+
+    return _run(request, container, key, who, number, step)
+
+
+@_post("refuse", "不予受理")
+def refuse(
+    number: CaseNumber,
+    body: ReasonsIn,
+    request: Request,
+    who: Intake,
+    key: IdempotencyKey,
+    container: ContainerDep,
+) -> JSONResponse:
+    def step(uow: UnitOfWork, actor: Actor) -> svc.CaseRef:
+        return svc.refuse_acceptance(uow, actor, number, body.version, body.reasons)
+
+    return _run(request, container, key, who, number, step)
+
+
+@_post("request-correction", "一次性告知补正")
+def request_correction(
+    number: CaseNumber,
+    body: CorrectionIn,
+    request: Request,
+    who: Intake,
+    key: IdempotencyKey,
+    container: ContainerDep,
+) -> JSONResponse:
+    def step(uow: UnitOfWork, actor: Actor) -> svc.CaseRef:
+        return svc.request_correction(uow, actor, number, body.version, body.reasons, body.needed)
+
+    return _run(request, container, key, who, number, step)
+
+
+@_post("supply-correction", "提交补正材料")
+def supply_correction(
+    number: CaseNumber,
+    body: SupplyCorrectionIn,
+    request: Request,
+    who: ApplicantOrClerk,
+    key: IdempotencyKey,
+    container: ContainerDep,
+) -> JSONResponse:
+    def step(uow: UnitOfWork, actor: Actor) -> svc.CaseRef:
+        return svc.supply_correction(uow, actor, number, body.version, body.materials, body.note)
+
+    return _run(request, container, key, who, number, step)
+
+
+@_post("supply-missing-materials", "补交容缺材料")
+def supply_missing_materials(
+    number: CaseNumber,
+    body: SupplyMissingIn,
+    request: Request,
+    who: ApplicantOrClerk,
+    key: IdempotencyKey,
+    container: ContainerDep,
+) -> JSONResponse:
+    def step(uow: UnitOfWork, actor: Actor) -> svc.CaseRef:
+        return svc.supply_missing_materials(uow, actor, number, body.version, body.names)
+
+    return _run(request, container, key, who, number, step)
+
+
+@_post("start-review", "开始审查")
+def start_review(
+    number: CaseNumber,
+    body: VersionIn,
+    request: Request,
+    who: Reviewer,
+    key: IdempotencyKey,
+    container: ContainerDep,
+) -> JSONResponse:
+    def step(uow: UnitOfWork, actor: Actor) -> svc.CaseRef:
+        return svc.start_review(uow, actor, number, body.version)
+
+    return _run(request, container, key, who, number, step)
+
+
+@_post("propose-decision", "审查意见：准予，或拟不予许可（待科长签发）")
+def propose_decision(
+    number: CaseNumber,
+    body: DecisionIn,
+    request: Request,
+    who: Reviewer,
+    key: IdempotencyKey,
+    container: ContainerDep,
+) -> JSONResponse:
+    def step(uow: UnitOfWork, actor: Actor) -> svc.CaseRef:
+        return svc.propose_decision(uow, actor, number, body.version, body.approve, body.reasons)
+
+    return _run(request, container, key, who, number, step)
+
+
+@_post("sign-off", "科长签发不予许可决定")
+def sign_off(
+    number: CaseNumber,
+    body: NoteIn,
+    request: Request,
+    who: Chief,
+    key: IdempotencyKey,
+    container: ContainerDep,
+) -> JSONResponse:
+    def step(uow: UnitOfWork, actor: Actor) -> svc.CaseRef:
+        return svc.sign_off_rejection(uow, actor, number, body.version, body.note)
+
+    return _run(request, container, key, who, number, step)
+
+
+@_post("send-back", "科长退回不予许可意见")
+def send_back(
+    number: CaseNumber,
+    body: NoteIn,
+    request: Request,
+    who: Chief,
+    key: IdempotencyKey,
+    container: ContainerDep,
+) -> JSONResponse:
+    def step(uow: UnitOfWork, actor: Actor) -> svc.CaseRef:
+        return svc.send_back(uow, actor, number, body.version, body.note)
+
+    return _run(request, container, key, who, number, step)
+
+
+@_post("issue-result", "出具办理结果")
+def issue_result(
+    number: CaseNumber,
+    body: ResultIn,
+    request: Request,
+    who: Reviewer,
+    key: IdempotencyKey,
+    container: ContainerDep,
+) -> JSONResponse:
+    def step(uow: UnitOfWork, actor: Actor) -> svc.CaseRef:
+        return svc.issue_result(uow, actor, number, body.version, body.reference)
+
+    return _run(request, container, key, who, number, step)
+
+
+@_post("deliver", "送达结果")
+def deliver(
+    number: CaseNumber,
+    body: DeliverIn,
+    request: Request,
+    who: Intake,
+    key: IdempotencyKey,
+    container: ContainerDep,
+) -> JSONResponse:
+    def step(uow: UnitOfWork, actor: Actor) -> svc.CaseRef:
+        return svc.deliver(uow, actor, number, body.version, body.method, body.detail)
+
+    return _run(request, container, key, who, number, step)
+
+
+@_post("archive", "归档")
+def archive(
+    number: CaseNumber,
+    body: VersionIn,
+    request: Request,
+    who: Intake,
+    key: IdempotencyKey,
+    container: ContainerDep,
+) -> JSONResponse:
+    def step(uow: UnitOfWork, actor: Actor) -> svc.CaseRef:
+        return svc.archive(uow, actor, number, body.version)
+
+    return _run(request, container, key, who, number, step)
+
+
+@_post("withdraw", "撤回申请")
+def withdraw(
+    number: CaseNumber,
+    body: WithdrawIn,
+    request: Request,
+    who: ApplicantOrClerk,
+    key: IdempotencyKey,
+    container: ContainerDep,
+) -> JSONResponse:
+    def step(uow: UnitOfWork, actor: Actor) -> svc.CaseRef:
+        return svc.withdraw(uow, actor, number, body.version, body.reason)
+
+    return _run(request, container, key, who, number, step)
+
+
+@_post("terminate", "终止办理")
+def terminate(
+    number: CaseNumber,
+    body: ReasonsIn,
+    request: Request,
+    who: Reviewer,
+    key: IdempotencyKey,
+    container: ContainerDep,
+) -> JSONResponse:
+    def step(uow: UnitOfWork, actor: Actor) -> svc.CaseRef:
+        return svc.terminate(uow, actor, number, body.version, body.reasons)
+
+    return _run(request, container, key, who, number, step)
