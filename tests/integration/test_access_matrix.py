@@ -91,6 +91,52 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/centres/nearest"): PUBLIC,
     ("GET", "/api/v1/centres/{code}"): PUBLIC,
     ("GET", "/api/v1/lists/{kind}"): PUBLIC,
+    # cases (办件)
+    ("POST", "/api/v1/cases"): access.APPLICANT.name,
+    ("POST", "/api/v1/cases/drafts"): access.APPLICANT.name,
+    ("POST", "/api/v1/cases/window"): access.CASE_CLERKS.name,
+    ("POST", "/api/v1/cases/mail"): access.CASE_CLERKS.name,
+    ("GET", "/api/v1/cases"): access.CASE_QUEUE_READERS.name,
+    ("GET", "/api/v1/cases/{number}"): access.CASE_READERS.name,
+    ("GET", "/api/v1/cases/{number}/timeline"): access.CASE_READERS.name,
+    ("POST", "/api/v1/cases/{number}/submit"): access.APPLICANT.name,
+    ("POST", "/api/v1/cases/{number}/precheck"): access.CASE_INTAKE.name,
+    ("POST", "/api/v1/cases/{number}/accept"): access.CASE_INTAKE.name,
+    ("POST", "/api/v1/cases/{number}/accept-with-missing-materials"): access.CASE_INTAKE.name,
+    ("POST", "/api/v1/cases/{number}/refuse"): access.CASE_INTAKE.name,
+    ("POST", "/api/v1/cases/{number}/request-correction"): access.CASE_INTAKE.name,
+    ("POST", "/api/v1/cases/{number}/supply-correction"): access.CASE_APPLICANT_OR_CLERK.name,
+    ("POST", "/api/v1/cases/{number}/supply-missing-materials"): (
+        access.CASE_APPLICANT_OR_CLERK.name
+    ),
+    ("POST", "/api/v1/cases/{number}/start-review"): access.CASE_REVIEWERS.name,
+    ("POST", "/api/v1/cases/{number}/propose-decision"): access.CASE_REVIEWERS.name,
+    ("POST", "/api/v1/cases/{number}/sign-off"): access.CASE_CHIEFS.name,
+    ("POST", "/api/v1/cases/{number}/send-back"): access.CASE_CHIEFS.name,
+    ("POST", "/api/v1/cases/{number}/issue-result"): access.CASE_REVIEWERS.name,
+    ("POST", "/api/v1/cases/{number}/deliver"): access.CASE_INTAKE.name,
+    ("POST", "/api/v1/cases/{number}/archive"): access.CASE_INTAKE.name,
+    ("POST", "/api/v1/cases/{number}/withdraw"): access.CASE_APPLICANT_OR_CLERK.name,
+    ("POST", "/api/v1/cases/{number}/terminate"): access.CASE_REVIEWERS.name,
+    # case pages (办件): one per role's workbench
+    ("GET", "/my/cases"): access.APPLICANT.name,
+    ("GET", "/my/cases/{number}"): access.APPLICANT.name,
+    ("POST", "/my/cases/{number}/{action}"): access.APPLICANT.name,
+    ("GET", "/items/{code}/apply"): access.APPLICANT.name,
+    ("POST", "/items/{code}/apply"): access.APPLICANT.name,
+    ("GET", "/window"): access.CASE_CLERKS.name,
+    ("POST", "/window/identify"): access.CASE_CLERKS.name,
+    ("GET", "/window/apply"): access.CASE_CLERKS.name,
+    ("POST", "/window/apply"): access.CASE_CLERKS.name,
+    ("GET", "/window/cases/{number}"): access.CASE_CLERKS.name,
+    ("POST", "/window/cases/{number}"): access.CASE_CLERKS.name,
+    ("GET", "/window/cases/{number}/receipt.pdf"): access.CASE_CLERKS.name,
+    ("GET", "/review"): access.CASE_REVIEWERS.name,
+    ("GET", "/review/cases/{number}"): access.CASE_REVIEWERS.name,
+    ("POST", "/review/cases/{number}/{action}"): access.CASE_REVIEWERS.name,
+    ("GET", "/sign-off"): access.CASE_CHIEFS.name,
+    ("POST", "/sign-off/cases/{number}/{action}"): access.CASE_CHIEFS.name,
+    ("GET", "/centre"): access.CENTRE_MANAGERS.name,
 }
 """(method, path) → the name of the policy the route must declare."""
 
@@ -100,6 +146,8 @@ PATH_SAMPLES: dict[str, str] = {
     "year": "2026",
     "day": "2026-10-01",
     "kind": "negative",
+    "number": "NH20000101-000001",
+    "action": "withdraw",
 }
 """A value for each path parameter; the object need not exist (404 is an answer too)."""
 

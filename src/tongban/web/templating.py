@@ -22,6 +22,11 @@ TEMPLATES_DIR = Path(__file__).with_name("templates")
 # template.
 NAVIGATION: tuple[tuple[str, str, tuple[Role, ...]], ...] = (
     ("工作台", "/workbench", tuple(sorted(STAFF_ROLES))),
+    ("我的办件", "/my/cases", (Role.CITIZEN, Role.ENTERPRISE)),
+    ("窗口受理", "/window", (Role.CLERK,)),
+    ("审查", "/review", (Role.REVIEWER, Role.SECTION_CHIEF)),
+    ("签批", "/sign-off", (Role.SECTION_CHIEF,)),
+    ("中心概况", "/centre", (Role.CENTRE_MANAGER,)),
     ("办事服务", "/items", ()),
     ("三单管理", "/lists", ()),
     ("服务网点", "/centres", ()),

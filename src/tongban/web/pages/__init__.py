@@ -16,6 +16,10 @@ MODULES = (
     "lists",
     "auth",
     "workbench",
+    "cases_citizen",
+    "cases_window",
+    "cases_review",
+    "cases_manager",
     "api_docs",
 )
 

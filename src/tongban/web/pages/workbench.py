@@ -49,10 +49,11 @@ TASKS: dict[Role, tuple[Task, ...]] = {
         Task("办事服务", "/items", "查询事项的审批标准"),
     ),
     Role.SECTION_CHIEF: (
-        Task("否决签批", "/review/sign-off", "签批不予许可决定（否决权上移），重新分派办件"),
+        Task("否决签批", "/sign-off", "签批不予许可决定（否决权上移），重新分派办件"),
         Task("待审办件", "/review", "本部门的全部在办件"),
     ),
     Role.CENTRE_MANAGER: (
+        Task("中心概况", "/centre", "本中心在办件的状态和红黄灯预警"),
         Task("窗口与排队", "/centre/queue", "窗口、取号叫号和等候时间"),
         Task("预约", "/centre/appointments", "各事项的预约时段"),
         Task("办不成事", "/centre/hard-cases", "办不成事窗口的问题与处理"),

@@ -1,0 +1,190 @@
+"""The case pages on both databases: each role's page renders for it and is refused to others,
+the flows work through the HTML forms, and a form error shows beside its field and changes
+nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.factories import Person, make_staff, sign_in
+from tests.integration.test_cases import ITEM, World, build_world, publish_item
+from tongban.adapters.db.tables import cases, users
+from tongban.bootstrap import Container
+from tongban.domain.people.model import Role
+
+KEY, NON_KEY = "经营者身份证明", "经营场所使用证明"
+FORM = {"form.shop_name": "小明奶茶", "form.area": "35", "form.owner_id": "11010519491231002X"}
+
+
+@pytest.fixture
+def world(container: Container) -> World:
+    return build_world(container)
+
+
+def as_user(container: Container, client: Any, user_id: int) -> str:
+    """Sign ``client`` in as ``user_id``; returns the CSRF token its forms must carry."""
+    client.cookies.clear()
+    return sign_in(container, client, Person(user_id, "", None, Role.CITIZEN))
+
+
+def case_rows(container: Container) -> list[Any]:
+    with container.read() as uow:
+        return list(uow.conn.execute(select(cases.c.number, cases.c.status, cases.c.lock_version)))
+
+
+def post(client: Any, url: str, csrf: str, **data: Any) -> Any:
+    return client.post(url, data={"csrf_token": csrf, **data}, follow_redirects=False)
+
+
+def apply_online(world: World, client: Any) -> str:
+    csrf = as_user(world.container, client, world.citizen)
+    data = {**FORM, "materials": [KEY, NON_KEY], "action": "submit"}
+    response = post(client, f"/items/{ITEM}/apply", csrf, **data)
+    assert response.status_code == 303, response.text
+    return str(response.headers["location"]).split("/")[3].split("?")[0]
+
+
+def test_each_case_page_renders_for_its_role_and_is_refused_to_others(
+    world: World, client: Any
+) -> None:
+    container = world.container
+    manager = make_staff(container, Role.CENTRE_MANAGER).user_id
+    citizen, clerk, reviewer, chief = world.citizen, world.clerk, world.reviewer, world.chief
+    pages = {  # url: (who it is for, some who are refused)
+        "/my/cases": (citizen, (clerk, reviewer, manager)),
+        f"/items/{ITEM}/apply": (citizen, (clerk, chief)),
+        "/window": (clerk, (citizen, reviewer, manager)),
+        "/review": (reviewer, (citizen, clerk, manager)),
+        "/sign-off": (chief, (citizen, clerk, reviewer)),
+        "/centre": (manager, (citizen, clerk, reviewer)),
+    }
+    for url, (owner, refused) in pages.items():
+        as_user(container, client, owner)
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert 'lang="zh-CN"' in response.text
+        for other in refused:
+            as_user(container, client, other)
+            assert client.get(url, follow_redirects=False).status_code == 403, (url, other)
+
+
+def test_an_online_application_appears_in_my_cases_with_its_timeline(
+    world: World, client: Any
+) -> None:
+    number = apply_online(world, client)
+    listing = client.get("/my/cases")
+    assert number in listing.text and "已提交" in listing.text
+    page = client.get(f"/my/cases/{number}")
+    assert page.status_code == 200
+    assert 'id="timeline"' in page.text and "草稿" in page.text and "已提交" in page.text
+    assert "11010519491231002X" not in page.text  # identity numbers are masked
+
+
+def test_a_wrong_form_field_shows_beside_it_and_files_nothing(world: World, client: Any) -> None:
+    csrf = as_user(world.container, client, world.citizen)
+    data = {**FORM, "form.area": "三十五", "materials": [KEY], "action": "submit"}
+    response = post(client, f"/items/{ITEM}/apply", csrf, **data)
+    assert response.status_code == 422
+    assert 'id="err-form-area"' in response.text and "应为数字" in response.text
+    assert 'value="小明奶茶"' in response.text  # what was typed stays
+    assert case_rows(world.container) == []
+
+
+def test_a_clerk_accepts_with_missing_materials_at_the_window(world: World, client: Any) -> None:
+    container = world.container
+    csrf = as_user(container, client, world.clerk)
+    bad = post(client, "/window/identify", csrf, id_number="440605198503120310")
+    assert bad.status_code == 422 and 'id="err-id_number"' in bad.text
+    with container.read() as uow:
+        number = uow.conn.execute(
+            select(users.c.id_number).where(users.c.id == world.citizen)
+        ).scalar_one()
+    found = post(client, "/window/identify", csrf, id_number=number)
+    assert found.headers["location"] == f"/window?applicant={world.citizen}"
+    page = client.get(f"/window/apply?applicant={world.citizen}&item={ITEM}")
+    assert page.status_code == 200 and "可容缺" in page.text and number not in page.text
+    base = {**FORM, "applicant": str(world.citizen), "item": ITEM, "action": "accept_missing"}
+    # the key material left unticked: refused beside the checklist, nothing filed
+    refused = post(client, "/window/apply", csrf, **base, commitment="承诺", supply_by="2099-01-01")
+    assert refused.status_code == 422 and "关键材料不能容缺" in refused.text
+    assert case_rows(container) == []
+    done = post(
+        client,
+        "/window/apply",
+        csrf,
+        **base,
+        materials=[KEY],
+        commitment="本人承诺五个工作日内补交经营场所使用证明",
+        supply_by="2026-12-20",
+    )
+    assert done.status_code == 303, done.text
+    [(case_number, status, _version)] = case_rows(container)
+    assert status == "accepted" and case_number in done.headers["location"]
+    shown = client.get(done.headers["location"])
+    assert 'id="missing-outstanding"' in shown.text and NON_KEY in shown.text
+    receipt = client.get(f"/window/cases/{case_number}/receipt.pdf")
+    assert receipt.status_code == 200 and receipt.content.startswith(b"%PDF")
+
+
+def test_a_rejection_waits_for_the_section_chief(world: World, client: Any) -> None:
+    container = world.container
+    number = apply_online(world, client)
+    csrf = as_user(container, client, world.reviewer)
+
+    def version() -> str:
+        return str({n: v for n, _s, v in case_rows(container)}[number])
+
+    for action in ("accept", "start"):
+        response = post(client, f"/review/cases/{number}/{action}", csrf, version=version())
+        assert response.status_code == 303, response.text
+    empty = post(client, f"/review/cases/{number}/correction", csrf, version=version(), reasons="x")
+    assert empty.status_code == 422 and 'id="err-needed"' in empty.text
+    no_reason = post(
+        client, f"/review/cases/{number}/decision", csrf, version=version(), decision="reject"
+    )
+    assert no_reason.status_code == 422 and 'id="err-reasons"' in no_reason.text
+    assert case_rows(container)[0][1] == "under_review"
+    proposed = post(
+        client,
+        f"/review/cases/{number}/decision",
+        csrf,
+        version=version(),
+        decision="reject",
+        reasons="经营场所不符合规划要求",
+    )
+    assert proposed.status_code == 303
+    assert case_rows(container)[0][1] == "rejection_proposed"
+    refused = post(client, f"/sign-off/cases/{number}/sign-off", csrf, version=version())
+    assert refused.status_code == 403
+    chief_csrf = as_user(container, client, world.chief)
+    assert number in client.get("/sign-off").text
+    signed = post(client, f"/sign-off/cases/{number}/sign-off", chief_csrf, version=version())
+    assert signed.status_code == 303
+    assert case_rows(container)[0][1] == "rejected"
+
+
+def test_a_stale_version_is_shown_and_changes_nothing(world: World, client: Any) -> None:
+    number = apply_online(world, client)
+    csrf = as_user(world.container, client, world.reviewer)
+    before = case_rows(world.container)
+    response = post(client, f"/review/cases/{number}/accept", csrf, version="99")
+    assert response.status_code == 409 and "刷新" in response.text
+    assert case_rows(world.container) == before
+    with world.container.read() as uow:
+        assert uow.conn.execute(select(func.count()).select_from(cases)).scalar_one() == 1
+
+
+def test_a_deadline_beyond_the_calendar_is_explained_and_files_nothing(
+    world: World, client: Any
+) -> None:
+    """The test calendar ends with 2027: 300 working days from today runs past it."""
+    publish_item(world.container, promised_limit_days=300, legal_limit_days=365)
+    csrf = as_user(world.container, client, world.clerk)
+    data = {**FORM, "applicant": str(world.citizen), "item": ITEM, "action": "accept"}
+    response = post(client, "/window/apply", csrf, **data, materials=[KEY, NON_KEY])
+    assert response.status_code == 422
+    assert "工作日历" in response.text and "导入" in response.text
+    assert case_rows(world.container) == []
