@@ -24,6 +24,7 @@ import uvicorn
 from playwright.sync_api import Browser, Page, ViewportSize, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 
+from tests.calendar_fixtures import seed_test_calendar
 from tongban.adapters.db import migrate
 from tongban.bootstrap import Container, build_container
 from tongban.config import Settings
@@ -79,6 +80,7 @@ def _build_demo_database(database: Path) -> None:
         )
         migrate.upgrade(container.engine)
         load_demo(container, "small")
+    seed_test_calendar(container)
     raw = container.engine.raw_connection()
     try:
         # Outside SQLAlchemy's transaction (the engine begins every one IMMEDIATE).

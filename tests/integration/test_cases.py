@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from tests.calendar_fixtures import seed_test_calendar
 from tests.factories import DISTRICT_CENTRE_CODE, TOWN_CENTRE_CODE, make_citizen, make_staff
 from tests.integration.catalogue_fixtures import ensure_departments, spec
 from tongban.adapters.db.tables import case_events, cases
@@ -25,8 +26,8 @@ from tongban.domain.errors import (
     ValidationFailed,
 )
 from tongban.domain.people.model import Role
-from tongban.services import calendar, catalogue
 from tongban.services import cases as svc
+from tongban.services import catalogue
 from tongban.services.cases_audit import verify
 from tongban.services.context import SYSTEM, Actor
 from tongban.services.queries import cases as queries
@@ -80,10 +81,9 @@ def publish_item(container: Container, **changes: object) -> None:
 
 
 def build_world(container: Container) -> World:
-    """Departments, the 2026 official calendar, item SCJGJ-0001 version 1, and the people."""
+    """Departments, the test calendar (2026 + example 2027), item SCJGJ-0001 v1, the people."""
     ensure_departments(container.engine)
-    with container.uow() as uow:
-        calendar.seed_official(uow, SYSTEM, 2026, 2026)
+    seed_test_calendar(container)
     publish_item(container)
     return World(
         container=container,

@@ -1,0 +1,28 @@
+"""A working-day calendar for tests that run on today's date.
+
+The official schedules end with 2026. Case tests take today's date, so from late 2026 their
+deadlines run into 2027: tests therefore also load the example 2027 notice that ships as a
+format sample. This is for tests only; the platform itself never guesses a year.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import tongban
+from tongban.bootstrap import Container
+from tongban.services import calendar
+from tongban.services.context import SYSTEM
+
+EXAMPLE_2027 = Path(tongban.__file__).parent / "demo" / "data" / "calendar-2027-example.csv"
+
+
+def seed_test_calendar(container: Container, *, first_year: int = 2026) -> None:
+    """The official years from ``first_year`` on, plus the example 2027 notice."""
+    with container.uow() as uow:
+        calendar.seed_official(uow, SYSTEM, first_year, 2026)
+        known = set(calendar.load_calendar(uow.conn).years)
+        if 2027 not in known:
+            calendar.import_notice(
+                uow, SYSTEM, EXAMPLE_2027.read_text(encoding="utf-8"), EXAMPLE_2027.name
+            )
