@@ -21,6 +21,7 @@ from tongban.domain.cases.status import DeliveryMethod
 from tongban.domain.cases.values import Performer
 from tongban.domain.errors import StaleVersion
 from tongban.services import cases_repository as repo
+from tongban.services import cases_review_steps as review_steps
 from tongban.services.calendar import load_calendar
 from tongban.services.cases_intake import (
     Application,
@@ -82,14 +83,20 @@ def _act(
     expected_version: int,
     allowed: Sequence[str],
     change: Callable[[Case, Performer], None],
+    also: Callable[[Connection, Case], None] | None = None,
 ) -> CaseRef:
-    """Load, check the version and the role, change, save (compare-and-set), commit."""
+    """Load, check the version and the role, change, save (compare-and-set), commit.
+
+    ``also`` writes anything else that must commit with the change (e.g. a message).
+    """
     case = repo.get(uow.conn, number)
     by = performer(actor, case, *allowed)  # before the version: strangers learn nothing
     if case.version != expected_version:
         raise StaleVersion(current=case.version)
     change(case, by)
     notify(uow.conn, case, actor.at)  # C18: the outbox commits with the change, or not at all
+    if also is not None:
+        also(uow.conn, case)
     repo.save(uow.conn, case, actor.at)
     uow.commit()
     return ref(case)
@@ -264,15 +271,14 @@ def supply_missing_materials(
 
 
 def start_review(uow: UnitOfWork, actor: Actor, number: str, expected_version: int) -> CaseRef:
-    """The competent department's back office takes the case up."""
-    return _act(
-        uow,
-        actor,
-        number,
-        expected_version,
-        (DEPARTMENT_STAFF,),
-        lambda case, by: case.start_review(by=by, at=actor.at),
-    )
+    """The competent department's back office takes the case up; the case gets its review
+    steps from the item's plan (``cases_review_steps``)."""
+
+    def start(case: Case, by: Performer) -> None:
+        case.start_review(by=by, at=actor.at)
+        review_steps.open_review(uow.conn, case, actor.at)
+
+    return _act(uow, actor, number, expected_version, (DEPARTMENT_STAFF,), start)
 
 
 def propose_decision(
@@ -287,6 +293,7 @@ def propose_decision(
     section chief's signature (否决权上移)."""
 
     def decide(case: Case, by: Performer) -> None:
+        review_steps.close_for_decision(uow.conn, case, by, actor.at, approve, reasons)
         if approve:
             case.approve(by=by, at=actor.at, reasons=reasons)
         else:
@@ -312,15 +319,14 @@ def sign_off_rejection(
 def send_back(
     uow: UnitOfWork, actor: Actor, number: str, expected_version: int, note: str
 ) -> CaseRef:
-    """The section chief sends a proposed rejection back to review with a note."""
-    return _act(
-        uow,
-        actor,
-        number,
-        expected_version,
-        (SECTION_CHIEF,),
-        lambda case, by: case.send_back_rejection(by=by, at=actor.at, note=note),
-    )
+    """The section chief sends a proposed rejection back to review with a note; the steps
+    that rejected are open again."""
+
+    def send(case: Case, by: Performer) -> None:
+        case.send_back_rejection(by=by, at=actor.at, note=note)
+        review_steps.reopen_after_send_back(uow.conn, case)
+
+    return _act(uow, actor, number, expected_version, (SECTION_CHIEF,), send)
 
 
 def issue_result(

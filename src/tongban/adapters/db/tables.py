@@ -404,3 +404,51 @@ case_number_counters = Table(
     Column("day", Date, primary_key=True),
     Column("last", Integer, nullable=False),
 )
+
+# --- review steps (审查环节): migration 0005 ----------------------------------------------------
+
+review_plans = Table(
+    "review_plans",
+    metadata,
+    # One plan per item, not per version: a case copies the plan into its own steps when its
+    # review starts, so changing the plan never touches a case already under review.
+    Column("item_id", Integer, ForeignKey("service_items.id"), primary_key=True),
+    # [[{name, role, department_code, budget_days}, ...], ...]: stages in order, steps parallel.
+    Column("stages", JSONDoc, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("updated_by", Integer, ForeignKey("users.id"), nullable=True),
+)
+
+case_review_steps = Table(
+    "case_review_steps",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("case_id", Integer, ForeignKey("cases.id"), nullable=False),
+    Column("stage", Integer, nullable=False),
+    Column("name", String(60), nullable=False),
+    Column("department_id", Integer, ForeignKey("departments.id"), nullable=False),
+    Column("role", String(20), nullable=False),
+    # A claim is UPDATE ... WHERE assignee_id IS NULL: of two claims, exactly one matches.
+    Column("assignee_id", Integer, ForeignKey("users.id"), nullable=True),
+    Column("budget_days", Integer, nullable=False),
+    # Working days from the day the step's stage opened (NULL while the stage waits).
+    Column("due_on", Date, nullable=True),
+    Column("status", String(10), nullable=False),
+    Column("outcome", String(10), nullable=True),
+    Column("reasons", Text, nullable=False, server_default=""),
+    Column("done_at", UTCDateTime, nullable=True),
+    Column("done_by", Integer, ForeignKey("users.id"), nullable=True),
+    CheckConstraint("status in ('pending', 'active', 'done')", name="status"),
+    CheckConstraint("outcome in ('approve', 'reject')", name="outcome"),
+    UniqueConstraint("case_id", "name", name="uq_case_review_steps_case_name"),
+)
+Index(
+    "ix_case_review_steps_department_status",
+    case_review_steps.c.department_id,
+    case_review_steps.c.status,
+)
+Index(
+    "ix_case_review_steps_assignee_status",
+    case_review_steps.c.assignee_id,
+    case_review_steps.c.status,
+)

@@ -135,6 +135,12 @@ class CaseRecord:
     def _receive(self, names: Iterable[str]) -> None:
         self.materials.extend(n for n in self._known(names) if n not in self.materials)
 
+    def note(
+        self, event_type: str, by: Performer, at: datetime, reason: str = "", **detail: Any
+    ) -> None:
+        """An audited event that keeps the status (a review step claimed, assigned or done)."""
+        self._record(event_type, self.status, self.status, by, at, reason, detail)
+
     def _require(self, action: str, allowed: Collection[CaseStatus]) -> None:
         if self.status not in allowed:
             raise IllegalTransition(status=self.status.label, action=ACTION_LABELS[action])

@@ -13,8 +13,16 @@ from typing import Any
 
 from sqlalchemy import Connection, Select, select
 
-from tongban.adapters.db.tables import case_events, cases, centres, departments, service_items
+from tongban.adapters.db.tables import (
+    case_events,
+    case_review_steps,
+    cases,
+    centres,
+    departments,
+    service_items,
+)
 from tongban.domain.cases.model import Case
+from tongban.domain.cases.review import StepStatus
 from tongban.domain.cases.status import CaseStatus, Channel
 from tongban.domain.errors import CaseNotFound, NotAuthenticated, PermissionDenied
 from tongban.domain.people.model import Principal, Role, UserKind
@@ -206,3 +214,101 @@ def timeline(conn: Connection, principal: Principal | None, number: str) -> list
         )
         for r in rows
     ]
+
+
+# --- review steps (审查环节) ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StepSummary:
+    """One review step of one case, for the step lists."""
+
+    id: int
+    number: str
+    item_name: str
+    stage: int
+    name: str
+    department_code: str
+    role: str
+    assignee_id: int | None
+    status: StepStatus
+    outcome: str | None
+    due_on: date | None
+
+
+def _steps() -> Select[Any]:
+    s = case_review_steps
+    return (
+        select(
+            s.c.id,
+            cases.c.number,
+            service_items.c.name.label("item_name"),
+            s.c.stage,
+            s.c.name,
+            departments.c.code.label("department_code"),
+            s.c.role,
+            s.c.assignee_id,
+            s.c.status,
+            s.c.outcome,
+            s.c.due_on,
+        )
+        .select_from(
+            s.join(cases, cases.c.id == s.c.case_id)
+            .join(service_items, service_items.c.id == cases.c.item_id)
+            .join(departments, departments.c.id == s.c.department_id)
+        )
+        .limit(MAX_ROWS)
+    )
+
+
+def _run_steps(conn: Connection, query: Select[Any]) -> list[StepSummary]:
+    return [
+        StepSummary(
+            id=r.id,
+            number=r.number,
+            item_name=r.item_name,
+            stage=r.stage,
+            name=r.name,
+            department_code=r.department_code,
+            role=r.role,
+            assignee_id=r.assignee_id,
+            status=StepStatus(r.status),
+            outcome=r.outcome,
+            due_on=r.due_on,
+        )
+        for r in conn.execute(query)
+    ]
+
+
+def review_steps(conn: Connection, principal: Principal | None, number: str) -> list[StepSummary]:
+    """A case's review steps in stage order, for whoever may see the case."""
+    case = access_case(conn, principal, number)
+    query = _steps().where(case_review_steps.c.case_id == case.id)
+    return _run_steps(conn, query.order_by(case_review_steps.c.stage, case_review_steps.c.id))
+
+
+def _open_steps(principal: Principal) -> Select[Any]:
+    ids = _department_ids(principal, Role.REVIEWER, Role.SECTION_CHIEF)
+    return _steps().where(
+        case_review_steps.c.department_id.in_(ids),
+        case_review_steps.c.status == StepStatus.ACTIVE.value,
+        cases.c.status == CaseStatus.UNDER_REVIEW.value,
+    )
+
+
+def my_review_steps(conn: Connection, principal: Principal | None) -> list[StepSummary]:
+    """A reviewer's own work: open steps assigned to them, then the unclaimed open steps of
+    their departments they could claim; the nearest due day first."""
+    who = _signed_in(principal)
+    s = case_review_steps.c
+    query = _open_steps(who).where((s.assignee_id == who.user_id) | s.assignee_id.is_(None))
+    return _run_steps(
+        conn, query.order_by(s.assignee_id.is_(None), s.due_on.is_(None), s.due_on, s.id)
+    )
+
+
+def overdue_steps(conn: Connection, principal: Principal | None, today: date) -> list[StepSummary]:
+    """Open steps of the principal's departments past their due day, the oldest first."""
+    s = case_review_steps.c
+    query = _open_steps(_signed_in(principal)).where(s.due_on < today)
+    return _run_steps(conn, query.order_by(s.due_on, s.id))
