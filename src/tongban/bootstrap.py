@@ -13,10 +13,11 @@ from sqlalchemy import Engine
 
 from tongban.adapters.courier import SimulatedCourier
 from tongban.adapters.db.engine import build_engine
+from tongban.adapters.file_store import LocalFileStore
 from tongban.adapters.sms import LogSms
 from tongban.config import Settings
 from tongban.domain.shared.masking import MaskingFilter
-from tongban.services.ports import Courier, SmsSender
+from tongban.services.ports import Courier, FileStore, SmsSender
 from tongban.services.unit_of_work import UnitOfWork
 
 if TYPE_CHECKING:
@@ -32,6 +33,12 @@ class Container:
     secret_key: str
     sms: SmsSender = field(default_factory=LogSms)
     courier: Courier = field(default_factory=SimulatedCourier)
+    files: FileStore | None = None
+    """Uploaded materials' files; ``{data_dir}/files`` on the local disk when not given."""
+
+    def __post_init__(self) -> None:
+        if self.files is None:
+            self.files = LocalFileStore(self.settings.data_dir / "files")
 
     def uow(self) -> UnitOfWork:
         """A unit of work for a use case that writes."""

@@ -42,6 +42,10 @@ class Settings(BaseSettings):
     """Yellow alert when at most this many working days remain before a case's deadline."""
     case_missing_reminder_days: int = Field(default=2, ge=0)
     """Remind the applicant this many working days before a 容缺 commitment's supply-by date."""
+    upload_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1)
+    """The largest material file accepted (10 MB); an upload is refused as soon as it passes it."""
+    upload_allowed_types: tuple[str, ...] = ("application/pdf", "image/jpeg", "image/png")
+    """Material file types accepted, as recognised from the content (PDF, JPEG, PNG)."""
 
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -232,3 +232,30 @@ class IdempotencyKeyReused(DomainError):
 class IdempotencyInProgress(Conflict):
     code = "idempotency_in_progress"
     template = "相同的请求正在处理中，请稍后用同一幂等键重试以获取结果。"
+
+
+# --- materials' files (材料附件) ------------------------------------------------------------------
+
+
+class FileTypeNotAllowed(DomainError):
+    """Decided by the file's content (magic bytes), never by its name or declared type."""
+
+    code = "file_type_not_allowed"
+    status = 415
+    template = "文件类型不受支持：请上传 PDF、JPEG 或 PNG 文件。"
+
+
+class FileTooLarge(DomainError):
+    code = "file_too_large"
+    status = 413
+    template = "文件过大：每个文件不能超过 {limit_mb} MB。"
+
+
+class MaterialUnknown(ValidationFailed):
+    code = "material_unknown"
+    template = "“{name}”不是该事项要求的材料。"
+
+
+class MaterialFileNotFound(NotFound):
+    code = "material_file_not_found"
+    template = "该办件没有这份材料文件。"

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Protocol
+from typing import BinaryIO, Protocol
 
 
 class SmsSender(Protocol):
@@ -30,3 +31,21 @@ class Courier(Protocol):
     def delivered_at(self, tracking_number: str) -> datetime | None:
         """When the courier handed the parcel over, or None while it is on its way."""
         ...
+
+
+class FileStore(Protocol):
+    """Content-addressed storage of uploaded files (a material's scan), keyed by SHA-256.
+
+    ``put`` stores the bytes the iterable yields atomically: if the iterable raises (a refused
+    upload), nothing is left behind; storing the same bytes twice keeps one copy.
+    """
+
+    def put(self, chunks: Iterable[bytes]) -> tuple[str, int]:
+        """Store the content; returns its SHA-256 (hex) and its size in bytes."""
+        ...
+
+    def open(self, sha256: str) -> BinaryIO:
+        """The stored content for reading; ``FileNotFoundError`` when there is none."""
+        ...
+
+    def exists(self, sha256: str) -> bool: ...

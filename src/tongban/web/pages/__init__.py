@@ -17,6 +17,7 @@ MODULES = (
     "auth",
     "workbench",
     "cases_citizen",
+    "cases_attachments",
     "cases_window",
     "cases_review",
     "cases_manager",

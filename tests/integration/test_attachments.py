@@ -1,0 +1,209 @@
+"""Materials' files on both databases: the content decides the type, a refused upload changes
+nothing and leaves no file, only those who may see the case download, and a repeat is applied once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import func, select
+
+from tests.integration.test_cases import ID_PROOF, PREMISES
+from tests.integration.test_cases_api import Api, Caller, build_api, submit
+from tongban.adapters.db.tables import case_events, data_access_log
+from tongban.bootstrap import Container
+from tongban.services.cases_audit import verify
+from tongban.web.deps import CSRF_HEADER
+from tongban.web.idempotency import HEADER, REPLAYED_HEADER
+
+CASES = "/api/v1/cases"
+PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 32
+EXE = b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 64
+TEXT = "营业执照扫描件\n".encode()
+
+
+def upload(
+    caller: Caller,
+    number: str,
+    content: bytes,
+    *,
+    name: str = "营业执照.pdf",
+    content_type: str = "application/pdf",
+    material: str = PREMISES,
+    key: str | None = None,
+) -> Any:
+    headers = {CSRF_HEADER: caller.csrf, HEADER: key or uuid.uuid4().hex}
+    return caller.client.post(
+        f"{CASES}/{number}/materials",
+        data={"material": material},
+        files={"file": (name, content, content_type)},
+        headers=headers,
+    )
+
+
+def stored_files(container: Container) -> list[Path]:
+    root = container.settings.data_dir / "files"
+    return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
+
+
+def count(api: Api, table: Any) -> int:
+    return api.count(table)
+
+
+@pytest.fixture
+def api(app: FastAPI, container: Container) -> Api:
+    return build_api(app, container)
+
+
+@pytest.fixture
+def case(api: Api) -> dict[str, Any]:
+    """A submitted online case whose premises proof is not in yet."""
+    return submit(api, materials=[ID_PROOF])
+
+
+def test_a_pdf_upload_is_recorded_and_downloadable_by_the_applicant_and_the_reviewer(
+    api: Api, case: dict[str, Any]
+) -> None:
+    number = case["number"]
+    answer = upload(api.citizen, number, PDF, name="../../etc/场所 证明.PDF")
+    assert answer.status_code == 201, answer.text
+    body = answer.json()
+    sha = hashlib.sha256(PDF).hexdigest()
+    assert body["sha256"] == sha and body["size"] == len(PDF)
+    assert (body["content_type"], body["material"]) == ("application/pdf", PREMISES)
+    assert body["filename"] == "场所 证明.pdf"  # no directories from the client's name
+
+    detail = api.citizen.get(f"/{number}").json()
+    assert PREMISES in detail["materials"] and detail["version"] == case["version"] + 1
+    last = api.citizen.get(f"/{number}/timeline").json()[-1]
+    assert last["type"] == "CaseMaterialFileReceived" and last["to_status"] == "submitted"
+    assert last["detail"]["sha256"] == sha
+    with api.world.container.read() as uow:
+        assert verify(uow.conn, number).ok
+    [path] = stored_files(api.world.container)
+    assert path.name == sha and path.read_bytes() == PDF
+
+    mine = api.citizen.client.get(f"{CASES}/{number}/materials/{sha}")
+    assert mine.status_code == 200 and mine.content == PDF
+    assert mine.headers["content-type"] == "application/pdf"
+    assert mine.headers["x-content-type-options"] == "nosniff"
+    logged = count(api, data_access_log)
+    staff = api.reviewer.client.get(f"{CASES}/{number}/materials/{sha}")
+    assert staff.status_code == 200 and staff.content == PDF
+    assert count(api, data_access_log) == logged + 1  # every staff download is logged
+
+
+def test_the_content_decides_the_type_not_the_name_or_the_declared_type(
+    api: Api, case: dict[str, Any]
+) -> None:
+    answer = upload(api.citizen, case["number"], PNG, name="scan.pdf")
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["content_type"] == "image/png"
+    assert answer.json()["filename"] == "scan.png"
+    sha = answer.json()["sha256"]
+    download = api.citizen.client.get(f"{CASES}/{case['number']}/materials/{sha}")
+    assert download.headers["content-type"] == "image/png"
+
+
+@pytest.mark.parametrize("content", [EXE, TEXT], ids=["exe", "text"])
+def test_a_file_of_another_type_named_pdf_is_refused_and_changes_nothing(
+    api: Api, case: dict[str, Any], content: bytes
+) -> None:
+    events = count(api, case_events)
+    answer = upload(api.citizen, case["number"], content, name="营业执照.pdf")
+    assert answer.status_code == 415
+    assert answer.json()["code"] == "file_type_not_allowed"
+    assert stored_files(api.world.container) == []
+    assert count(api, case_events) == events
+    assert api.citizen.get(f"/{case['number']}").json()["version"] == case["version"]
+
+
+def test_a_file_over_the_limit_is_refused_and_nothing_is_written(
+    api: Api, case: dict[str, Any]
+) -> None:
+    events = count(api, case_events)
+    big = PDF + b"\x00" * (11 * 1024 * 1024)
+    answer = upload(api.citizen, case["number"], big)
+    assert answer.status_code == 413
+    assert answer.json()["code"] == "file_too_large"
+    assert stored_files(api.world.container) == []  # not even a temporary file
+    assert count(api, case_events) == events
+    assert api.citizen.get(f"/{case['number']}").json()["version"] == case["version"]
+
+
+def test_another_citizen_gets_not_found_for_uploads_and_downloads(
+    api: Api, case: dict[str, Any]
+) -> None:
+    number = case["number"]
+    sha = upload(api.citizen, number, PDF).json()["sha256"]
+    refused = upload(api.other_citizen, number, PNG)
+    assert (refused.status_code, refused.json()["code"]) == (404, "case_not_found")
+    peek = api.other_citizen.client.get(f"{CASES}/{number}/materials/{sha}")
+    assert (peek.status_code, peek.json()["code"]) == (404, "case_not_found")
+    assert len(stored_files(api.world.container)) == 1
+
+
+def test_a_material_the_item_does_not_ask_for_is_refused(api: Api, case: dict[str, Any]) -> None:
+    answer = upload(api.citizen, case["number"], PDF, material="户口本")
+    assert (answer.status_code, answer.json()["code"]) == (422, "material_unknown")
+    assert stored_files(api.world.container) == []
+
+
+def test_a_clerk_uploads_for_the_applicant_but_not_once_the_case_is_accepted(
+    api: Api, case: dict[str, Any]
+) -> None:
+    number = case["number"]
+    assert upload(api.clerk, number, PDF).status_code == 201
+    detail = api.citizen.get(f"/{number}").json()
+    api.reviewer.act(number, "accept", detail["version"])
+    late = upload(api.citizen, number, PNG, material=ID_PROOF)
+    assert (late.status_code, late.json()["code"]) == (409, "illegal_transition")
+
+
+def test_a_repeated_upload_with_the_same_key_is_applied_once(
+    api: Api, case: dict[str, Any]
+) -> None:
+    events = count(api, case_events)
+    first = upload(api.citizen, case["number"], PDF, key="upload-1")
+    again = upload(api.citizen, case["number"], PDF, key="upload-1")
+    assert first.status_code == again.status_code == 201
+    assert again.headers[REPLAYED_HEADER] == "true" and again.json() == first.json()
+    assert count(api, case_events) == events + 1
+    assert api.citizen.get(f"/{case['number']}").json()["version"] == case["version"] + 1
+    assert len(stored_files(api.world.container)) == 1
+
+
+def test_the_applicant_uploads_from_the_case_page(api: Api, case: dict[str, Any]) -> None:
+    number, client = case["number"], api.citizen.client
+    page = client.get(f"/my/cases/{number}")
+    assert 'id="upload-material"' in page.text
+    form = {"csrf_token": api.citizen.csrf, "version": str(case["version"]), "material": PREMISES}
+    sent = client.post(
+        f"/my/cases/{number}/materials/upload",
+        data=form,
+        files={"file": ("场所.pdf", PDF, "application/pdf")},
+        follow_redirects=False,
+    )
+    assert sent.status_code == 303, sent.text
+    shown = client.get(f"/my/cases/{number}").text
+    assert hashlib.sha256(PDF).hexdigest() in shown and "场所.pdf" in shown
+    wrong = client.post(
+        f"/my/cases/{number}/materials/upload",
+        data={**form, "version": str(case["version"] + 1)},
+        files={"file": ("a.pdf", TEXT, "application/pdf")},
+        follow_redirects=False,
+    )
+    assert wrong.status_code == 415 and "文件类型不受支持" in wrong.text
+    with api.world.container.read() as uow:
+        total = uow.conn.execute(
+            select(func.count())
+            .select_from(case_events)
+            .where(case_events.c.type == "CaseMaterialFileReceived")
+        ).scalar_one()
+    assert total == 1
