@@ -114,14 +114,18 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/cases/{number}/sign-off"): access.CASE_CHIEFS.name,
     ("POST", "/api/v1/cases/{number}/send-back"): access.CASE_CHIEFS.name,
     ("POST", "/api/v1/cases/{number}/issue-result"): access.CASE_REVIEWERS.name,
+    ("POST", "/api/v1/cases/{number}/collect"): access.CASE_CLERKS.name,
     ("POST", "/api/v1/cases/{number}/deliver"): access.CASE_INTAKE.name,
     ("POST", "/api/v1/cases/{number}/archive"): access.CASE_INTAKE.name,
     ("POST", "/api/v1/cases/{number}/withdraw"): access.CASE_APPLICANT_OR_CLERK.name,
     ("POST", "/api/v1/cases/{number}/terminate"): access.CASE_REVIEWERS.name,
+    ("POST", "/api/v1/cases/{number}/materials"): access.CASE_APPLICANT_OR_CLERK.name,
+    ("GET", "/api/v1/cases/{number}/materials/{sha256}"): access.CASE_READERS.name,
     # case pages (办件): one per role's workbench
     ("GET", "/my/cases"): access.APPLICANT.name,
     ("GET", "/my/cases/{number}"): access.APPLICANT.name,
     ("POST", "/my/cases/{number}/{action}"): access.APPLICANT.name,
+    ("POST", "/my/cases/{number}/materials/upload"): access.APPLICANT.name,
     ("GET", "/items/{code}/apply"): access.APPLICANT.name,
     ("POST", "/items/{code}/apply"): access.APPLICANT.name,
     ("GET", "/window"): access.CASE_CLERKS.name,
@@ -148,6 +152,7 @@ PATH_SAMPLES: dict[str, str] = {
     "kind": "negative",
     "number": "NH20000101-000001",
     "action": "withdraw",
+    "sha256": "0" * 64,
 }
 """A value for each path parameter; the object need not exist (404 is an answer too)."""
 

@@ -4,11 +4,15 @@ delivery through the (simulated) courier, electronic at once; and the acceptance
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
+from sqlalchemy import select
 
+from tests.integration.test_case_pages import as_user
 from tests.integration.test_cases import ID_PROOF, World, application, at_window, step, world
 from tongban.adapters.courier import SimulatedCourier
+from tongban.adapters.db.tables import outbox
 from tongban.domain.cases.status import CaseStatus, DeliveryMethod
 from tongban.domain.errors import CaseNotFound, PermissionDenied, ValidationFailed
 from tongban.services import cases as svc
@@ -162,3 +166,40 @@ def test_the_acceptance_receipt_is_a_pdf_for_the_applicant_and_the_centre_only(
 
 def test_an_application_built_for_mail_carries_the_checked_address() -> None:
     assert application(address=ADDRESS.as_text()).address.count("\n") == 2
+
+
+def test_the_pickup_code_reaches_the_applicant_by_message_and_not_the_answer(world: World) -> None:
+    sent = issue(world, decided(world), SimulatedCourier())
+    with world.container.read() as uow:
+        payloads = [
+            str(p)
+            for p in uow.conn.execute(
+                select(outbox.c.payload).where(outbox.c.dedup_key.like("%pickup-code%"))
+            ).scalars()
+        ]
+    assert len(payloads) == 2  # one in-app message, one SMS
+    assert all(sent.pickup_code in p for p in payloads)
+
+
+def test_wrong_codes_sent_through_the_api_count_towards_the_lock_out(
+    world: World, client: Any
+) -> None:
+    sent = issue(world, decided(world), SimulatedCourier())
+    assert sent.pickup_code is not None
+    wrong = f"{(int(sent.pickup_code) + 1) % 10**6:06d}"
+    csrf = as_user(world.container, client, world.district_clerk)
+    codes = []
+    for attempt in range(5):
+        answer = client.post(
+            f"/api/v1/cases/{sent.ref.number}/collect",
+            json={"code": wrong},
+            headers={"X-CSRF-Token": csrf, "Idempotency-Key": f"collect-{attempt}"},
+        )
+        codes.append(answer.json()["code"])
+    assert codes == ["pickup_code_wrong"] * 4 + ["pickup_code_locked"]
+    right = client.post(
+        f"/api/v1/cases/{sent.ref.number}/collect",
+        json={"code": sent.pickup_code},
+        headers={"X-CSRF-Token": csrf, "Idempotency-Key": "collect-right"},
+    )
+    assert right.status_code == 429  # locked until the applicant gets a new code

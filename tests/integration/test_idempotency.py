@@ -126,14 +126,29 @@ def test_a_dead_attempt_is_taken_over_and_can_no_longer_commit(container: Contai
     assert begin(container, now=NOW + timedelta(minutes=3)) == Stored(201, {"by": "retry"})
 
 
-def test_run_applies_once_and_a_handler_that_raises_leaves_no_key(container: Container) -> None:
-    def failing(uow: UnitOfWork) -> tuple[int, Any]:
-        audit.record(uow.conn, ACTOR, "note.created", "note", "once")
+def test_a_refusal_the_use_case_recorded_stands_but_leaves_no_key(container: Container) -> None:
+    """E.g. a wrong pickup code is counted, then refused: the count must survive the error."""
+
+    def refusing(uow: UnitOfWork) -> tuple[int, Any]:
+        audit.record(uow.conn, ACTOR, "note.created", "note", "refusal")
         uow.commit()
         raise ValidationFailed()
 
     args: dict[str, Any] = {"key": "k", "scope": "anon", "request_hash": "h"}
     with pytest.raises(ValidationFailed):
+        idempotency.run(container.engine, handler=refusing, **args)
+    assert count(container, idempotency_keys) == 0
+    assert notes(container, "refusal") == 1
+
+
+def test_run_applies_once_and_a_handler_that_raises_leaves_no_key(container: Container) -> None:
+    def failing(uow: UnitOfWork) -> tuple[int, Any]:
+        audit.record(uow.conn, ACTOR, "note.created", "note", "once")
+        uow.commit()
+        raise RuntimeError("the database went away")
+
+    args: dict[str, Any] = {"key": "k", "scope": "anon", "request_hash": "h"}
+    with pytest.raises(RuntimeError):
         idempotency.run(container.engine, handler=failing, **args)
     assert count(container, idempotency_keys) == 0
     assert notes(container, "once") == 0

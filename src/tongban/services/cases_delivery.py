@@ -31,9 +31,11 @@ from tongban.domain.errors import (
 )
 from tongban.domain.people.model import Principal, Role
 from tongban.domain.shared.masking import mask_id_number, mask_phone
+from tongban.i18n import gettext as _
 from tongban.services import cases_repository as repo
 from tongban.services.cases import _act
 from tongban.services.cases_intake import CaseRef, ref
+from tongban.services.cases_notify import Note, tell_applicant
 from tongban.services.cases_roles import APPLICANT, CLERK, DEPARTMENT_STAFF, SYSTEM, performer
 from tongban.services.catalogue import published_item
 from tongban.services.context import Actor
@@ -160,7 +162,17 @@ def issue_result_and_dispatch(
         else:
             made["tracking"] = _ship(case, by, actor.at, courier)
 
-    done = _act(uow, actor, number, expected_version, (DEPARTMENT_STAFF,), change)
+    def tell_code(conn: Connection, case: Case) -> None:
+        # The plain code exists only here: it goes to the applicant, never to the audit trail.
+        if "code" in made:
+            note = Note(
+                _("取件码"),
+                _("您的办件 {number}（{item}）结果已出，凭取件码 {code} 到所选服务中心领取。"),
+                {"code": made["code"]},
+            )
+            tell_applicant(conn, case, note, f"case:{case.number}:pickup-code", actor.at)
+
+    done = _act(uow, actor, number, expected_version, (DEPARTMENT_STAFF,), change, tell_code)
     return Dispatch(done, made.get("code"), made.get("tracking"))
 
 

@@ -28,7 +28,12 @@ from typing import Any
 from sqlalchemy import Connection, Engine, delete, select, update
 
 from tongban.adapters.db.tables import idempotency_keys
-from tongban.domain.errors import IdempotencyInProgress, IdempotencyKeyInvalid, IdempotencyKeyReused
+from tongban.domain.errors import (
+    DomainError,
+    IdempotencyInProgress,
+    IdempotencyKeyInvalid,
+    IdempotencyKeyReused,
+)
 from tongban.services.context import utcnow
 from tongban.services.outbox import insert_or_ignore
 from tongban.services.unit_of_work import UnitOfWork
@@ -196,6 +201,11 @@ class RecordingUnitOfWork(UnitOfWork):
         super().rollback()
         self.commit_requested = False
 
+    def keep_committed(self) -> None:
+        """Make final what the use case committed, without recording an answer."""
+        if self.commit_requested:
+            super().commit()
+
     def commit_with(self, ticket: Ticket, status: int, body: Any) -> None:
         if not self.commit_requested:
             super().rollback()  # keep only what the use case itself committed
@@ -225,7 +235,13 @@ def run(
         return Outcome(started.status, started.body, replayed=True)
     try:
         with RecordingUnitOfWork(engine) as uow:
-            status, body = handler(uow)
+            try:
+                status, body = handler(uow)
+            except DomainError:
+                # A refusal the use case recorded before raising (a wrong pickup code counted
+                # towards the lock-out) stands; only the answer is not kept.
+                uow.keep_committed()
+                raise
             uow.commit_with(started, status, body)
     except BaseException:
         _release_quietly(engine, started)

@@ -17,6 +17,7 @@ from tongban.domain.cases.status import DeliveryMethod
 from tongban.domain.people.model import Principal, UserKind
 from tongban.services import access
 from tongban.services import cases as svc
+from tongban.services import cases_delivery as delivery
 from tongban.services.context import Actor
 from tongban.services.queries import cases as queries
 from tongban.services.unit_of_work import UnitOfWork
@@ -28,6 +29,7 @@ router = APIRouter(tags=["cases"])
 
 Applicant = Annotated[Principal, Depends(allow(access.APPLICANT))]
 Intake = Annotated[Principal, Depends(allow(access.CASE_INTAKE))]
+Clerk = Annotated[Principal, Depends(allow(access.CASE_CLERKS))]
 ApplicantOrClerk = Annotated[Principal, Depends(allow(access.CASE_APPLICANT_OR_CLERK))]
 Reviewer = Annotated[Principal, Depends(allow(access.CASE_REVIEWERS))]
 Chief = Annotated[Principal, Depends(allow(access.CASE_CHIEFS))]
@@ -303,7 +305,31 @@ def issue_result(
     container: ContainerDep,
 ) -> JSONResponse:
     def step(uow: UnitOfWork, actor: Actor) -> svc.CaseRef:
-        return svc.issue_result(uow, actor, number, body.version, body.reference)
+        # Delivery starts in the same transaction: a pickup code goes to the applicant by
+        # SMS and message (never into this answer), a parcel is booked, or it is delivered.
+        dispatch = delivery.issue_result_and_dispatch(
+            uow, actor, number, body.version, container.courier, body.reference
+        )
+        return dispatch.ref
+
+    return _run(request, container, key, who, number, step)
+
+
+class CollectIn(BaseModel):
+    code: str = Field(pattern=r"^[0-9]{6}$", description="申请人收到的 6 位取件码")
+
+
+@_post("collect", "凭取件码领取结果（取件中心窗口）")
+def collect(
+    number: CaseNumber,
+    body: CollectIn,
+    request: Request,
+    who: Clerk,
+    key: IdempotencyKey,
+    container: ContainerDep,
+) -> JSONResponse:
+    def step(uow: UnitOfWork, actor: Actor) -> svc.CaseRef:
+        return delivery.collect_result(uow, actor, number, body.code)
 
     return _run(request, container, key, who, number, step)
 
