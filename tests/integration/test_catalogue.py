@@ -133,3 +133,13 @@ def test_an_older_guide_version_says_a_newer_one_exists(published: Container, cl
     assert "已有更新的第 2 版" in old and "1 个工作日" in old
     current = client.get("/items/SCJGJ-0001").text
     assert "已有更新" not in current and "2 个工作日" in current
+
+
+def test_an_anonymous_visitor_is_offered_to_sign_in_and_apply_online(
+    published: Container, client
+) -> None:  # type: ignore[no-untyped-def]
+    page = client.get("/items/SCJGJ-0001")
+    assert page.status_code == 200
+    assert "登录后在线申请" in page.text
+    assert 'href="/login?next=/items/SCJGJ-0001/apply"' in page.text
+    assert 'href="/items/SCJGJ-0001/apply"' not in page.text
