@@ -4,6 +4,10 @@
     TONGBAN_BENCH_POSTGRES_URL=postgresql+psycopg://postgres@127.0.0.1:5432/postgres \\
         .venv/bin/python bench/run_all.py        # SQLite and PostgreSQL
 
+On PostgreSQL it then runs ``cases_bench`` too (submit and accept over HTTP with 2 server
+processes and 32 clients against a bare FastAPI + psycopg baseline), which prints its own
+phases, ratios and summary; without ``TONGBAN_BENCH_POSTGRES_URL`` that part is skipped.
+
 The summary gives, per engine, each figure the issue sets a target for, the target and the
 ratio figure ÷ target (below 1 is inside the target), with the machine and the command.
 Figures only: the run never fails on time.  The box may be shared and noisy, so each row says
@@ -15,6 +19,7 @@ from __future__ import annotations
 import argparse
 import time
 
+import cases_bench
 import guide_bench
 import search_bench
 from common import (
@@ -49,6 +54,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     search_bench.add_arguments(parser)
     guide_bench.add_arguments(parser)
+    cases_bench.add_arguments(parser)
     args = parser.parse_args()
     started = time.perf_counter()
     with CpuMeter() as whole, databases() as dbs:
@@ -83,6 +89,9 @@ def main() -> None:
     print_table(["machine", ""], [list(r) for r in machine_rows], title="Machine")
     print(f"\ncommand: {command_line()}")
     print(f"whole run: {time.perf_counter() - started:.0f} s; {whole.describe()}")
+    if postgres_url():
+        print("\n" + "=" * 100 + "\nCases over HTTP (PostgreSQL): bench/cases_bench.py\n")
+        cases_bench.run(args)
 
 
 if __name__ == "__main__":
