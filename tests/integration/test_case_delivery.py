@@ -203,3 +203,20 @@ def test_wrong_codes_sent_through_the_api_count_towards_the_lock_out(
         headers={"X-CSRF-Token": csrf, "Idempotency-Key": "collect-right"},
     )
     assert right.status_code == 429  # locked until the applicant gets a new code
+
+
+def test_the_worker_sweep_marks_couriered_results_delivered(world: World) -> None:
+    from tongban.services import cases_sweeps
+    from tongban.worker import SWEEPS
+
+    courier = world.container.courier
+    assert isinstance(courier, SimulatedCourier)
+    ref = decided(world, delivery_method=DeliveryMethod.MAIL, address=ADDRESS.as_text())
+    sent = issue(world, ref, courier)
+    assert sent.tracking_number is not None
+    now = datetime(2026, 11, 4, 3, tzinfo=UTC)
+    assert cases_sweeps.mail_deliveries(world.container, now) == 0
+    courier.confirm_delivery(sent.tracking_number, now)
+    assert cases_sweeps.mail_deliveries(world.container, now) == 1
+    assert events(world, ref.number)[-1] == "CaseDelivered"
+    assert "case_mail_deliveries" in SWEEPS

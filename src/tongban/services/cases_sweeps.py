@@ -36,6 +36,7 @@ from tongban.services.cases_notify import (
     tell_staff,
 )
 from tongban.services.context import Actor
+from tongban.services.ports import Courier
 from tongban.services.unit_of_work import UnitOfWork
 
 log = logging.getLogger("tongban.sweeps")
@@ -220,3 +221,18 @@ def register(add: Callable[..., None]) -> None:
     add("case_clock_alerts", clock_alerts, interval=timedelta(minutes=15))
     add("case_missing_materials", missing_materials, interval=timedelta(minutes=30))
     add("case_deemed_acceptance", deemed_acceptance, interval=timedelta(minutes=30))
+    add("case_mail_deliveries", mail_deliveries, interval=timedelta(minutes=30))
+
+
+class MailPorts(SweepPorts, Protocol):
+    @property
+    def courier(self) -> Courier: ...
+
+
+def mail_deliveries(ports: MailPorts, now: datetime) -> int:
+    """Mailed results the courier reports delivered become delivered (结果包邮 confirmed)."""
+    from tongban.services.cases_delivery import sweep_mail_deliveries
+
+    with ports.uow() as uow:
+        actor = Actor(request_id="sweep:case_mail_deliveries", at=now)
+        return len(sweep_mail_deliveries(uow, actor, ports.courier))
