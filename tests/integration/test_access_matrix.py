@@ -46,6 +46,8 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/auth/sms-login"): PUBLIC,
     ("POST", "/api/v1/auth/logout"): PUBLIC,
     ("GET", "/workbench"): STAFF,
+    ("GET", "/inbox"): SIGNED_IN,
+    ("POST", "/inbox/{message_id}/read"): SIGNED_IN,
     # catalogue
     ("GET", "/items"): PUBLIC,
     ("GET", "/items/{code}"): PUBLIC,
@@ -121,6 +123,12 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/cases/{number}/terminate"): access.CASE_REVIEWERS.name,
     ("POST", "/api/v1/cases/{number}/materials"): access.CASE_APPLICANT_OR_CLERK.name,
     ("GET", "/api/v1/cases/{number}/materials/{sha256}"): access.CASE_READERS.name,
+    ("GET", "/api/v1/cases/{number}/steps"): access.CASE_READERS.name,
+    ("GET", "/api/v1/review/steps"): access.CASE_REVIEWERS.name,
+    ("POST", "/api/v1/cases/{number}/steps/{step}/claim"): access.CASE_REVIEWERS.name,
+    ("POST", "/api/v1/cases/{number}/steps/{step}/assign"): access.CASE_CHIEFS.name,
+    ("POST", "/api/v1/cases/{number}/steps/{step}/complete"): access.CASE_REVIEWERS.name,
+    ("PUT", "/api/v1/items/{code}/review-plan"): ADMIN,
     # case pages (办件): one per role's workbench
     ("GET", "/my/cases"): access.APPLICANT.name,
     ("GET", "/my/cases/{number}"): access.APPLICANT.name,
@@ -146,6 +154,7 @@ EXPECTED: dict[tuple[str, str], str] = {
 
 PATH_SAMPLES: dict[str, str] = {
     "code": "NOPE-0001",
+    "message_id": "999999",
     "version": "1",
     "year": "2026",
     "day": "2026-10-01",
@@ -153,6 +162,7 @@ PATH_SAMPLES: dict[str, str] = {
     "number": "NH20000101-000001",
     "action": "withdraw",
     "sha256": "0" * 64,
+    "step": "1",
 }
 """A value for each path parameter; the object need not exist (404 is an answer too)."""
 

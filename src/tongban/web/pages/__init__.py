@@ -22,6 +22,7 @@ MODULES = (
     "cases_review",
     "cases_manager",
     "api_docs",
+    "inbox",
 )
 
 

@@ -1,0 +1,43 @@
+"""The in-app inbox (站内消息): a person's own messages, newest first."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, func, select, update
+
+from tongban.adapters.db.tables import inbox_messages
+from tongban.domain.errors import NotFound
+
+
+def messages(conn: Connection, user_id: int, *, limit: int = 50) -> list[Any]:
+    return list(
+        conn.execute(
+            select(inbox_messages)
+            .where(inbox_messages.c.user_id == user_id)
+            .order_by(inbox_messages.c.created_at.desc(), inbox_messages.c.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def unread_count(conn: Connection, user_id: int) -> int:
+    return int(
+        conn.execute(
+            select(func.count()).where(
+                inbox_messages.c.user_id == user_id, inbox_messages.c.read_at.is_(None)
+            )
+        ).scalar_one()
+    )
+
+
+def mark_read(conn: Connection, user_id: int, message_id: int, at: datetime) -> None:
+    """Mark one of the person's own messages read; anyone else's is simply not found."""
+    done = conn.execute(
+        update(inbox_messages)
+        .where(inbox_messages.c.id == message_id, inbox_messages.c.user_id == user_id)
+        .values(read_at=func.coalesce(inbox_messages.c.read_at, at))
+    )
+    if done.rowcount != 1:
+        raise NotFound()

@@ -1,0 +1,42 @@
+"""The in-app inbox page: notifications the worker delivered to the signed-in person."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Request, Response
+from fastapi import Path as PathParam
+from fastapi.responses import RedirectResponse
+
+from tongban.services.context import utcnow
+from tongban.services.queries import inbox
+from tongban.web.deps import ContainerDep, SignedIn
+from tongban.web.templating import render
+
+router = APIRouter(tags=["pages"], include_in_schema=False)
+
+
+@router.get("/inbox")
+def inbox_page(request: Request, container: ContainerDep, principal: SignedIn) -> Response:
+    with container.read() as uow:
+        rows = inbox.messages(uow.conn, principal.user_id)
+        unread = inbox.unread_count(uow.conn, principal.user_id)
+    return render(request, "inbox.html", {"messages": rows, "unread": unread})
+
+
+@router.post("/inbox/{message_id}/read")
+def read_message(
+    message_id: Annotated[int, PathParam(ge=1)],
+    container: ContainerDep,
+    principal: SignedIn,
+) -> Response:
+    """Mark read, then go where the message points (or back to the inbox)."""
+    with container.uow() as uow:
+        inbox.mark_read(uow.conn, principal.user_id, message_id, utcnow())
+        link = next(
+            (m.link for m in inbox.messages(uow.conn, principal.user_id) if m.id == message_id),
+            "",
+        )
+        uow.commit()
+    target = link if link.startswith("/") and not link.startswith("//") else "/inbox"
+    return RedirectResponse(target, status_code=303)
