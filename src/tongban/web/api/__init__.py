@@ -16,6 +16,7 @@ MODULES = (
     "auth",
     "cases",
     "cases_actions",
+    "review_steps",
     "attachments",
 )
 

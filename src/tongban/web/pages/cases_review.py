@@ -11,12 +11,15 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi import Path as PathParam
 from starlette.datastructures import FormData
 
+from tongban.domain.cases.review import Outcome, StepNotFound, StepStatus
 from tongban.domain.errors import ValidationFailed
 from tongban.domain.people.model import Principal, Role
 from tongban.services import access
 from tongban.services import cases as svc
+from tongban.services import cases_review_steps as steps_svc
 from tongban.services.queries import cases as queries
 from tongban.services.unit_of_work import UnitOfWork
+from tongban.web.api.review_steps import step_of_case
 from tongban.web.deps import ContainerDep, actor_for, allow
 from tongban.web.pages.cases_citizen import (
     Number,
@@ -31,7 +34,9 @@ from tongban.web.templating import render
 router = APIRouter(tags=["pages"], include_in_schema=False)
 Reviewer = Annotated[Principal, Depends(allow(access.CASE_REVIEWERS))]
 Chief = Annotated[Principal, Depends(allow(access.CASE_CHIEFS))]
-ReviewAction = Annotated[str, PathParam(pattern="^(accept|start|correction|decision)$")]
+ReviewAction = Annotated[
+    str, PathParam(pattern="^(accept|start|correction|decision|claim-step|complete-step)$")
+]
 SignOffAction = Annotated[str, PathParam(pattern="^(sign-off|send-back)$")]
 TEMPLATE = "cases/staff_case.html"
 
@@ -56,7 +61,19 @@ def review_case(
     """Form, materials and timeline, with the steps the case's status allows."""
     with container.read() as uow:
         context = case_context(uow.conn, principal, number, container.settings.case_yellow_days)
+        steps = queries.review_steps(uow.conn, principal, number)
     context["is_chief"] = principal.has_role(Role.SECTION_CHIEF)
+    mine = {
+        a.department_code for a in principal.roles if a.role in (Role.REVIEWER, Role.SECTION_CHIEF)
+    }
+    context["steps"] = steps
+    context["actionable"] = {
+        s.id
+        for s in steps
+        if s.status is StepStatus.ACTIVE
+        and s.department_code in mine
+        and s.assignee_id in (None, principal.user_id)
+    }
     return render(request, TEMPLATE, context)
 
 
@@ -72,8 +89,10 @@ async def review_action(
     actor = actor_for(request)
 
     def change(uow: UnitOfWork, data: FormData) -> object:
-        version = version_of(data)
         reasons = str(data.get("reasons") or "")
+        if action in ("claim-step", "complete-step"):
+            return _step_action(uow, data, reasons)
+        version = version_of(data)
         if action == "accept":
             return svc.accept(uow, actor, number, version)
         if action == "start":
@@ -87,6 +106,21 @@ async def review_action(
         if decision == "reject" and not reasons.strip():
             raise ValidationFailed(fields={"reasons": "不予许可须写明理由"})
         return svc.propose_decision(uow, actor, number, version, decision == "approve", reasons)
+
+    def _step_action(uow: UnitOfWork, data: FormData, reasons: str) -> object:
+        try:
+            step_id = int(str(data.get("step")))
+        except ValueError:
+            raise StepNotFound() from None
+        step_of_case(uow, number, step_id)
+        if action == "claim-step":
+            return steps_svc.claim_step(uow, actor, step_id)
+        outcome = str(data.get("outcome") or "")
+        if outcome not in ("approve", "reject"):
+            raise ValidationFailed(fields={"outcome": "请选择通过或不通过"})
+        if outcome == "reject" and not reasons.strip():
+            raise ValidationFailed(fields={"reasons": "不通过须写明理由"})
+        return steps_svc.complete_step(uow, actor, step_id, Outcome(outcome), reasons)
 
     done = f"/review/cases/{number}?done={action}"
     return act_on_case(request, container, number, TEMPLATE, change, form, done)

@@ -1,0 +1,257 @@
+"""Review steps over HTTP (审查环节): a case's steps, a reviewer's own and claimable steps,
+claim / assign / complete a step, and the catalogue admin's review plan of an item.
+
+Every POST carries an ``Idempotency-Key``.  Two claims of one step: the second gets 409
+``step_already_claimed``; a step not open (pending, done, or the case no longer under review):
+409 ``step_not_open``; a step id not of this case: 404 ``step_not_found``; a reviewer of
+another department: 403.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from tongban.adapters.db.tables import case_review_steps, cases
+from tongban.bootstrap import Container
+from tongban.domain.cases.clock import china_date
+from tongban.domain.cases.review import Outcome, PlanStep, StepNotFound, StepStatus
+from tongban.domain.cases.status import CaseStatus
+from tongban.domain.people.model import Principal
+from tongban.services import access
+from tongban.services import cases_review_steps as steps
+from tongban.services.context import Actor, utcnow
+from tongban.services.queries import cases as queries
+from tongban.services.unit_of_work import UnitOfWork
+from tongban.web.api.cases import CaseNumber, CaseReader
+from tongban.web.deps import CatalogueAdmin, ContainerDep, actor_for, allow
+from tongban.web.idempotency import IdempotencyKey, IdempotentRequest, run_idempotent
+
+router = APIRouter(tags=["review-steps"])
+
+Reviewer = Annotated[Principal, Depends(allow(access.CASE_REVIEWERS))]
+Chief = Annotated[Principal, Depends(allow(access.CASE_CHIEFS))]
+StepId = Annotated[int, Path(ge=1, description="审查环节编号（环节列表中的 id）")]
+Text = Annotated[str, Field(max_length=2000)]
+
+
+class StepOut(BaseModel):
+    """One review step of one case."""
+
+    id: int
+    number: str
+    item_name: str
+    stage: int = Field(description="阶段序号：同一阶段的环节并行办理")
+    name: str
+    department_code: str
+    role: str
+    assignee_id: int | None
+    status: StepStatus
+    outcome: Outcome | None
+    due_on: date | None
+    overdue: bool = Field(description="未办结且已过办理期限")
+
+    @classmethod
+    def of(cls, s: queries.StepSummary, today: date) -> StepOut:
+        late = s.status is not StepStatus.DONE and s.due_on is not None and s.due_on < today
+        return cls(
+            id=s.id,
+            number=s.number,
+            item_name=s.item_name,
+            stage=s.stage,
+            name=s.name,
+            department_code=s.department_code,
+            role=s.role,
+            assignee_id=s.assignee_id,
+            status=s.status,
+            outcome=Outcome(s.outcome) if s.outcome else None,
+            due_on=s.due_on,
+            overdue=late,
+        )
+
+
+class StepRefOut(BaseModel):
+    """What a step action leaves the step and its case in."""
+
+    step_id: int
+    number: str
+    step_status: StepStatus
+    assignee_id: int | None
+    case_status: CaseStatus
+    case_status_label: str
+    case_version: int = Field(description="办件的乐观锁版本")
+
+    @classmethod
+    def of(cls, ref: steps.StepRef) -> StepRefOut:
+        return cls(
+            step_id=ref.step_id,
+            number=ref.number,
+            step_status=ref.step_status,
+            assignee_id=ref.assignee_id,
+            case_status=ref.case_status,
+            case_status_label=ref.case_status.label,
+            case_version=ref.case_version,
+        )
+
+
+class AssignIn(BaseModel):
+    assignee_id: int = Field(ge=1, description="该环节所属部门办理人员的用户 id")
+
+
+class CompleteIn(BaseModel):
+    outcome: Outcome = Field(description="approve 通过；reject 不通过（报科室负责人签批）")
+    reasons: Text = ""
+
+
+class PlanStepIn(BaseModel):
+    name: Annotated[str, Field(min_length=1, max_length=100)]
+    role: Annotated[str, Field(max_length=40)] = "reviewer"
+    department_code: Annotated[str, Field(min_length=1, max_length=40)]
+    budget_days: int = Field(ge=0, le=60, description="办理时限（工作日）")
+
+
+class PlanIn(BaseModel):
+    stages: list[Annotated[list[PlanStepIn], Field(min_length=1, max_length=20)]] = Field(
+        min_length=1, max_length=20, description="按顺序的阶段；同一阶段内的环节并行"
+    )
+
+
+class PlanOut(BaseModel):
+    item_code: str
+    stages: list[list[PlanStepIn]]
+
+
+# --- reads ------------------------------------------------------------------------------------
+
+
+def _today() -> date:
+    return china_date(utcnow())
+
+
+@router.get("/cases/{number}/steps", response_model=list[StepOut], summary="办件的审查环节")
+def case_steps(number: CaseNumber, container: ContainerDep, principal: CaseReader) -> list[StepOut]:
+    with container.read() as uow:
+        rows = queries.review_steps(uow.conn, principal, number)
+    today = _today()
+    return [StepOut.of(s, today) for s in rows]
+
+
+@router.get("/review/steps", response_model=list[StepOut], summary="我的审查环节（已认领与可认领）")
+def my_steps(container: ContainerDep, principal: Reviewer) -> list[StepOut]:
+    with container.read() as uow:
+        rows = queries.my_review_steps(uow.conn, principal)
+    today = _today()
+    return [StepOut.of(s, today) for s in rows]
+
+
+# --- step actions -----------------------------------------------------------------------------
+
+Action = Callable[[UnitOfWork, Actor], steps.StepRef]
+
+
+def step_of_case(uow: UnitOfWork, number: str, step_id: int) -> None:
+    """A step id reached through another case's path is not found."""
+    found = uow.conn.execute(
+        select(case_review_steps.c.id)
+        .select_from(case_review_steps.join(cases, cases.c.id == case_review_steps.c.case_id))
+        .where(case_review_steps.c.id == step_id, cases.c.number == number)
+    ).scalar()
+    if found is None:
+        raise StepNotFound()
+
+
+def _run(
+    request: Request,
+    container: Container,
+    key: IdempotentRequest,
+    number: str,
+    step_id: int,
+    action: Action,
+) -> JSONResponse:
+    """Run one step action once per key."""
+    actor = actor_for(request)
+
+    def handler(uow: UnitOfWork) -> tuple[int, Any]:
+        step_of_case(uow, number, step_id)
+        return 200, StepRefOut.of(action(uow, actor))
+
+    return run_idempotent(request, container, key, handler)
+
+
+def _post(path: str, summary: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    return router.post(
+        f"/cases/{{number}}/steps/{{step}}/{path}", response_model=StepRefOut, summary=summary
+    )
+
+
+@_post("claim", "认领审查环节")
+def claim(
+    number: CaseNumber,
+    step: StepId,
+    request: Request,
+    _who: Reviewer,
+    key: IdempotencyKey,
+    container: ContainerDep,
+) -> JSONResponse:
+    def action(uow: UnitOfWork, actor: Actor) -> steps.StepRef:
+        return steps.claim_step(uow, actor, step)
+
+    return _run(request, container, key, number, step, action)
+
+
+@_post("assign", "指派审查环节（科室负责人）")
+def assign(
+    number: CaseNumber,
+    step: StepId,
+    body: AssignIn,
+    request: Request,
+    _who: Chief,
+    key: IdempotencyKey,
+    container: ContainerDep,
+) -> JSONResponse:
+    def action(uow: UnitOfWork, actor: Actor) -> steps.StepRef:
+        return steps.assign_step(uow, actor, step, body.assignee_id)
+
+    return _run(request, container, key, number, step, action)
+
+
+@_post("complete", "办结审查环节（通过或不通过）")
+def complete(
+    number: CaseNumber,
+    step: StepId,
+    body: CompleteIn,
+    request: Request,
+    _who: Reviewer,
+    key: IdempotencyKey,
+    container: ContainerDep,
+) -> JSONResponse:
+    def action(uow: UnitOfWork, actor: Actor) -> steps.StepRef:
+        return steps.complete_step(uow, actor, step, body.outcome, body.reasons)
+
+    return _run(request, container, key, number, step, action)
+
+
+# --- plans ------------------------------------------------------------------------------------
+
+
+@router.put("/items/{code}/review-plan", response_model=PlanOut, summary="设置事项审查方案")
+def put_review_plan(
+    code: Annotated[str, Path(max_length=40)],
+    body: PlanIn,
+    request: Request,
+    container: ContainerDep,
+    _admin: CatalogueAdmin,
+) -> PlanOut:
+    stages = [[PlanStep(**s.model_dump()) for s in stage] for stage in body.stages]
+    with container.uow() as uow:
+        plan = steps.set_review_plan(uow, actor_for(request), code, stages)
+    return PlanOut(
+        item_code=code,
+        stages=[[PlanStepIn(**vars(s)) for s in stage] for stage in plan.stages],
+    )
