@@ -38,6 +38,12 @@ LABELS: dict[str, str] = {
     "supervision": "监管清单",
     "prohibited": "禁止准入",
     "restricted": "许可准入",
+    # Review steps
+    "pending": "待办",
+    "active": "办理中",
+    "done": "已完成",
+    "approve": "通过",
+    "reject": "不通过",
     # Role
     "agent": "代办员",
     "clerk": "综合窗口工作人员",
