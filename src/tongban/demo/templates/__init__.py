@@ -306,6 +306,13 @@ C, E, B = Audience.CITIZEN, Audience.ENTERPRISE, Audience.BOTH
 
 def all_groups() -> tuple[Group, ...]:
     """Every group, department by department (imported lazily to keep import order simple)."""
-    from . import business, land, people, services
+    from . import business, city, land, people, services, welfare
 
-    return (*business.GROUPS, *people.GROUPS, *services.GROUPS, *land.GROUPS)
+    return (
+        *business.GROUPS,
+        *people.GROUPS,
+        *welfare.GROUPS,
+        *services.GROUPS,
+        *land.GROUPS,
+        *city.GROUPS,
+    )
