@@ -23,7 +23,9 @@ SOURCE_LOCALE = "zh_CN"
 current_locale: ContextVar[str] = ContextVar("current_locale", default=SOURCE_LOCALE)
 
 
+@cache
 def available_locales() -> tuple[str, ...]:
+    """The source locale and every shipped catalogue (read once: negotiated on each request)."""
     others = sorted(p.name for p in LOCALE_DIR.iterdir() if (p / "LC_MESSAGES").is_dir())
     return (SOURCE_LOCALE, *others)
 
