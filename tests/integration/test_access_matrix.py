@@ -1,8 +1,8 @@
 """Every route declares exactly one access policy, and answers every role as that policy says.
 
-Adding a route means adding one line to ``EXPECTED`` (and a sample value to ``PATH_SAMPLES``
-if it has a new path parameter): a route missing from the table, or whose policy changed,
-fails here.
+Adding a route means adding one line to ``EXPECTED`` or to its area's module under
+``access_rows/`` (and a sample value for a new path parameter): a route missing from the
+table, or whose policy changed, fails here.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from fastapi.routing import APIRoute
 from sqlalchemy import func, select
 
 from tests.factories import make_user
+from tests.integration import access_rows
 from tongban.adapters.db.tables import metadata
 from tongban.bootstrap import Container
 from tongban.domain.people.model import STAFF_ROLES, Principal, Role
@@ -165,6 +166,10 @@ PATH_SAMPLES: dict[str, str] = {
     "step": "1",
 }
 """A value for each path parameter; the object need not exist (404 is an answer too)."""
+
+_AREA_ROWS, _AREA_SAMPLES = access_rows.merged()
+EXPECTED.update(_AREA_ROWS)
+PATH_SAMPLES.update(_AREA_SAMPLES)
 
 ROLES: tuple[str, ...] = (
     "anonymous",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from importlib import import_module
 from typing import Literal
 
 from sqlalchemy import func, select
@@ -16,6 +17,8 @@ from tongban.services.catalogue_bulk import publish_specs
 from tongban.services.context import Actor
 
 Scale = Literal["small", "full"]
+EXTRA_PARTS = ("licences", "smart", "projects", "bundles", "approval")
+"""Later parts of the demo, loaded in this order after the catalogue and the people."""
 DEMO_ACTOR = Actor(request_id="demo")
 
 
@@ -28,6 +31,8 @@ class DemoSummary:
     items_unchanged: int = 0
     list_entries: int = 0
     logins: list[tuple[str, str, str]] = field(default_factory=list)
+    extras: dict[str, int] = field(default_factory=dict)
+    """Records written by each later part of the demo (licences, rules, projects ...)."""
 
 
 def demo_items(scale: Scale) -> Sequence[ServiceItemSpec]:
@@ -69,4 +74,8 @@ def load_demo(
         summary.items_unchanged = result.unchanged
         summary.list_entries = lists.write_list_entries(uow.conn, actor, DEMO_LIST_ENTRIES)
         uow.commit()
+    # Each later part opens its own units of work through the services and is idempotent.
+    for name in EXTRA_PARTS:
+        part = import_module(f"tongban.demo.{name}")
+        summary.extras[name] = part.load(container, actor, scale)
     return summary

@@ -361,6 +361,8 @@ cases = Table(
     Column("pickup_centre_id", Integer, ForeignKey("centres.id"), nullable=True),
     Column("delivery_method", String(12), nullable=False),
     Column("decision", String(12), nullable=True),
+    # 0 normal; 1 green channel (绿色通道): queues put these first.
+    Column("priority", Integer, nullable=False, server_default="0"),
     # Materials, clock stops, 容缺 commitment, correction, proposal, result, item terms.
     Column("data", JSONDoc, nullable=False),
     # The end of the audit chain: its last seq and hash (detects a deleted last entry).
@@ -451,4 +453,15 @@ Index(
     "ix_case_review_steps_assignee_status",
     case_review_steps.c.assignee_id,
     case_review_steps.c.status,
+)
+
+# Each area keeps its tables in its own module on the same ``metadata``; importing them here
+# means whoever imports ``tables`` sees the whole schema.
+from tongban.adapters.db import (  # noqa: E402, F401
+    tables_approval,
+    tables_bundles,
+    tables_data_space,
+    tables_licences,
+    tables_projects,
+    tables_rules,
 )

@@ -18,6 +18,14 @@ MODULES = (
     "cases_actions",
     "review_steps",
     "attachments",
+    "licences",
+    "data_space",
+    "identity",
+    "rules",
+    "smart",
+    "projects",
+    "bundles",
+    "approval_centre",
 )
 
 

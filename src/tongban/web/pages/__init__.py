@@ -23,6 +23,13 @@ MODULES = (
     "cases_manager",
     "api_docs",
     "inbox",
+    "licences",
+    "data_space",
+    "identity",
+    "smart",
+    "projects",
+    "bundles",
+    "approval_centre",
 )
 
 

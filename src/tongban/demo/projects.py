@@ -1,0 +1,16 @@
+"""Demo investment projects of the proxy service: about 400 projects, about 3,800 亿元."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from tongban.services.context import Actor
+
+if TYPE_CHECKING:
+    from tongban.bootstrap import Container
+    from tongban.demo.loader import Scale
+
+
+def load(container: Container, actor: Actor, scale: Scale) -> int:
+    """Load (or top up) this part of the demo; returns how many records it wrote."""
+    return 0

@@ -1,0 +1,8 @@
+"""Access-matrix rows of the identity routes."""
+
+from __future__ import annotations
+
+from tongban.services import access  # noqa: F401
+
+ROWS: dict[tuple[str, str], str] = {}
+SAMPLES: dict[str, str] = {}
