@@ -589,6 +589,7 @@ def run(args: argparse.Namespace) -> None:
             app.stop()
             base.stop()
         restarts = {s.label: s.log.read_text(errors="replace").count(" died") for s in (app, base)}
+        failures = _last_traceback(app.log)
         oks = {p.name: 200 if p.name.startswith("accept") else 201 for p in phases}
         measured = [p for p in phases if "warm-up" not in p.name]
         print_phases(measured, oks)
@@ -601,6 +602,8 @@ def run(args: argparse.Namespace) -> None:
             "worker processes restarted by uvicorn (health check missed under load): "
             + ", ".join(f"{k} {v}" for k, v in restarts.items())
         )
+        if failures:
+            print(f"\nthe app's last error (of {failures[0]} in its log):\n{failures[1]}")
         verify(
             world.container,
             [p for p in phases if p.name.startswith("submit")],
@@ -611,6 +614,16 @@ def run(args: argparse.Namespace) -> None:
     print_table(["machine", ""], machine, title="Machine")
     print(f"\ncommand: {command_line()}")
     print(f"whole run: {time.perf_counter() - started:.0f} s; {whole.describe()}")
+
+
+def _last_traceback(log: Path, lines: int = 25) -> tuple[int, str] | None:
+    """How many tracebacks the app logged, and the end of the last one (None: no error)."""
+    text = log.read_text(errors="replace") if log.exists() else ""
+    count = text.count("Traceback (most recent call last)")
+    if not count:
+        return None
+    last = text[text.rindex("Traceback (most recent call last)") :]
+    return count, "\n".join(last.splitlines()[-lines:])
 
 
 def _measure(app: Server, base: Server, world: World, args: argparse.Namespace) -> list[Phase]:

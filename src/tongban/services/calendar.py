@@ -76,12 +76,16 @@ _cache: dict[str, tuple[_Fingerprint, WorkingCalendar]] = {}
 _cache_lock = threading.Lock()
 
 
+# Two scalar subqueries, not one select: alone, max() can read the end of an index on
+# updated_at instead of scanning every row.  Built once: no cache-key work per call.
+_FINGERPRINT = select(
+    select(func.count()).select_from(calendar_days).scalar_subquery(),
+    select(func.max(calendar_days.c.updated_at)).scalar_subquery(),
+)
+
+
 def _fingerprint(conn: Connection) -> _Fingerprint:
-    # Two scalar subqueries, not one select: alone, max() can read the end of an index on
-    # updated_at instead of scanning every row.
-    count = select(func.count()).select_from(calendar_days).scalar_subquery()
-    latest = select(func.max(calendar_days.c.updated_at)).scalar_subquery()
-    return tuple(conn.execute(select(count, latest)).one())
+    return tuple(conn.execute(_FINGERPRINT).one())
 
 
 def load_calendar(conn: Connection) -> WorkingCalendar:

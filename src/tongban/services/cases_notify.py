@@ -1,9 +1,10 @@
 """Notifications of a case (C18): written to the outbox in the transaction of the change.
 
-``notify`` turns the case's pending events into in-app messages and SMS before the save, so a
-message exists iff the change commits; each key carries the audit ``seq`` the event is about to
-take, so a retried transition never doubles a message.  Texts show the case number and the item
-name and never an ID number (``mask_text``); the phone number is only the SMS's address.
+``notify`` turns the case's pending events into in-app messages and SMS before the save, queued
+with one multi-row insert, so a message exists iff the change commits; each key carries the
+audit ``seq`` the event is about to take, so a retried transition never doubles a message.
+Texts show the case number and the item name and never an ID number (``mask_text``); the phone
+number is only the SMS's address.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 
 from tongban.adapters.db.tables import centres, departments, role_assignments, service_items, users
 from tongban.domain.cases.model import Case
@@ -198,15 +199,68 @@ def tell_staff(
     return count
 
 
+_ITEM_NAME = (
+    select(service_items.c.name)
+    .where(service_items.c.code == bindparam("item_code"))
+    .scalar_subquery()
+)
+_PHONE = select(users.c.phone).where(users.c.id == bindparam("user_id")).scalar_subquery()
+_ITEM_ONLY = select(_ITEM_NAME)
+_ITEM_AND_PHONE = select(_ITEM_NAME, _PHONE)
+
+
+def _item_and_phone(conn: Connection, code: str, user_id: int | None) -> tuple[str, str | None]:
+    """The item's name and (when ``user_id`` is given) the user's phone, in one query."""
+    if user_id is None:
+        found = conn.execute(_ITEM_ONLY, {"item_code": code}).scalar()
+        return str(found or code), None
+    row = conn.execute(_ITEM_AND_PHONE, {"item_code": code, "user_id": user_id}).one()
+    return str(row[0] or code), (str(row[1]) if row[1] else None)
+
+
 def notify(conn: Connection, case: Case, now: datetime) -> None:
-    """Queue what the case's pending events tell the applicant and the staff; call before save."""
+    """Queue what the case's pending events tell the applicant and the staff; call before save.
+
+    At most three statements whatever the events: the item's name with the applicant's phone,
+    the department's staff when a note is for them, and one multi-row insert into the outbox.
+    """
+    notes: list[tuple[str, Note | None, tuple[Role, Note] | None]] = []
     for seq, event in enumerate(case.events, start=case.audit_seq + 1):
-        key = f"case:{case.number}:{seq}"
-        note = _applicant_note(event)
-        if note is not None:
-            tell_applicant(conn, case, note, key, now)
-        staff = _staff_note(event)
+        applicant, staff = _applicant_note(event), _staff_note(event)
+        if applicant is not None or staff is not None:
+            notes.append((f"case:{case.number}:{seq}", applicant, staff))
+    if not notes:
+        return
+    to_applicant = any(applicant is not None for _, applicant, _ in notes)
+    item, phone = _item_and_phone(conn, case.item_code, case.applicant_id if to_applicant else None)
+    staff_of: dict[Role, list[int]] = {}
+    messages: list[outbox.Pending] = []
+    for key, applicant, staff in notes:
+        if applicant is not None:
+            text = fill(applicant, case.number, item)
+            link = case_link(case.number)
+            messages.append(
+                outbox.inbox(
+                    case.applicant_id, text.title, text.body, link=link, dedup_key=f"{key}:inbox"
+                )
+            )
+            if phone:
+                messages.append(
+                    outbox.sms(phone, SMS_SIGNATURE + text.body, dedup_key=f"{key}:sms")
+                )
         if staff is not None:
             role, staff_note = staff
-            recipients = department_staff(conn, case.department_code, role)
-            tell_staff(conn, case, staff_note, recipients, key, now)
+            if role not in staff_of:
+                staff_of[role] = department_staff(conn, case.department_code, role)
+            text = fill(staff_note, case.number, item)
+            for user_id in dict.fromkeys(staff_of[role]):
+                messages.append(
+                    outbox.inbox(
+                        user_id,
+                        text.title,
+                        text.body,
+                        link=review_link(case.number),
+                        dedup_key=f"{key}:inbox:{user_id}",
+                    )
+                )
+    outbox.enqueue_many(conn, messages, now=now)

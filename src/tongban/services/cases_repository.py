@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, insert, select, update
+from sqlalchemy import Connection, Row, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from tongban.adapters.db.tables import (
@@ -33,44 +33,68 @@ from tongban.domain.cases.values import (
     RejectionProposal,
 )
 from tongban.domain.catalogue.model import ItemKind
-from tongban.domain.errors import CaseNotFound, StaleVersion, UnknownCentre, UnknownDepartment
+from tongban.domain.errors import CaseNotFound, StaleVersion, UnknownCentre
 from tongban.domain.shared.calendar import ClockStop
 
 _accepting = centres.alias("accepting_centre")
 _pickup = centres.alias("pickup_centre")
 
 
+_NEXT_NUMBER = {
+    name: dialect.insert(case_number_counters)
+    .values(day=bindparam("day"), last=1)
+    .on_conflict_do_update(index_elements=["day"], set_={"last": case_number_counters.c.last + 1})
+    .returning(case_number_counters.c.last)
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+
+
 def next_number(conn: Connection, day: date) -> str:
-    """The next case number of ``day``; the counter row's lock makes it unique across processes."""
-    insert_ = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    conn.execute(
-        insert_(case_number_counters)
-        .values(day=day, last=0)
-        .on_conflict_do_nothing(index_elements=["day"])
-    )
-    sequence = conn.execute(
-        update(case_number_counters)
-        .where(case_number_counters.c.day == day)
-        .values(last=case_number_counters.c.last + 1)
-        .returning(case_number_counters.c.last)
-    ).scalar_one()
+    """The next case number of ``day``; the counter row's lock makes it unique across processes.
+
+    One statement: ``INSERT ... ON CONFLICT (day) DO UPDATE SET last = last + 1 RETURNING last``
+    creates the day's row or bumps it, holding its row lock until the transaction ends.
+    """
+    sequence = conn.execute(_NEXT_NUMBER[conn.dialect.name], {"day": day}).scalar_one()
     return format_number(day, int(sequence))
 
 
-def _centre_id(conn: Connection, code: str | None) -> int | None:
-    if code is None:
-        return None
-    found = conn.execute(select(centres.c.id).where(centres.c.code == code)).scalar()
-    if found is None:
-        raise UnknownCentre(code=code)
-    return int(found)
+def _id_of(table: Any, code_param: str) -> Any:
+    """The id of ``table``'s row whose code is the parameter ``code_param``, looked up inside
+    the write itself (no round trip of its own); NULL for a missing or unknown code."""
+    return select(table.c.id).where(table.c.code == bindparam(code_param)).scalar_subquery()
 
 
-def _department_id(conn: Connection, code: str) -> int:
-    found = conn.execute(select(departments.c.id).where(departments.c.code == code)).scalar()
-    if found is None:
-        raise UnknownDepartment(code=code)
-    return int(found)
+_CENTRE_IDS = {
+    "accepting_centre_id": _id_of(centres, "code_accepting_centre"),
+    "pickup_centre_id": _id_of(centres, "code_pickup_centre"),
+}
+# Built once: a statement built per call makes SQLAlchemy recompute its cache key, which for
+# these costs more than the round trip.  The other columns come with each execution.
+_INSERT = (
+    insert(cases)
+    .values(department_id=_id_of(departments, "code_department"), **_CENTRE_IDS)
+    .returning(cases.c.id, cases.c.accepting_centre_id, cases.c.pickup_centre_id)
+)
+_UPDATE = (
+    update(cases)
+    .where(cases.c.id == bindparam("key_id"), cases.c.lock_version == bindparam("key_read"))
+    .values(**_CENTRE_IDS)
+    .returning(cases.c.accepting_centre_id, cases.c.pickup_centre_id)
+)
+_INSERT_EVENTS = insert(case_events).returning(case_events.c.id)
+"""RETURNING makes SQLAlchemy send several events as one multi-row INSERT."""
+
+
+def _check_centres(case: Case, row: Row[Any]) -> None:
+    """After an insert or update returning the centre ids: every named centre was found (an
+    unknown one raises before the commit, so the write rolls back with the transaction)."""
+    for code, found in (
+        (case.accepting_centre_code, row.accepting_centre_id),
+        (case.delivery.pickup_centre_code, row.pickup_centre_id),
+    ):
+        if code is not None and found is None:
+            raise UnknownCentre(code=code)
 
 
 def _iso(day: date | None) -> str | None:
@@ -121,6 +145,8 @@ def _data(case: Case) -> dict[str, Any]:
         "result_reference": case.result_reference,
         "delivery_detail": dict(case.delivery_detail),
         "closing_reason": case.closing_reason,
+        "material_sources": dict(case.material_sources),
+        "disputes": list(case.disputes),
     }
 
 
@@ -131,8 +157,9 @@ def _columns(conn: Connection, case: Case, at: datetime) -> dict[str, Any]:
         "submitted_at": case.submitted_at,
         "accepted_on": case.accepted_on,
         "deadline": case.deadline,
-        "accepting_centre_id": _centre_id(conn, case.accepting_centre_code),
-        "pickup_centre_id": _centre_id(conn, case.delivery.pickup_centre_code),
+        # the centres' ids, by code (see _INSERT and _UPDATE; unknown: _check_centres)
+        "code_accepting_centre": case.accepting_centre_code,
+        "code_pickup_centre": case.delivery.pickup_centre_code,
         "delivery_method": case.delivery.method.value,
         "decision": case.decision.value if case.decision else None,
         "data": _data(case),
@@ -196,6 +223,9 @@ def _from_row(row: Row[Any]) -> Case:
         result_reference=data["result_reference"],
         delivery_detail=dict(data["delivery_detail"]),
         closing_reason=data["closing_reason"],
+        material_sources=dict(data.get("material_sources") or {}),
+        disputes=list(data.get("disputes") or []),
+        priority=row.priority,
         audit_seq=row.audit_seq,
         audit_head=row.audit_head,
     )
@@ -228,23 +258,24 @@ def get(conn: Connection, number: str) -> Case:
 def add(conn: Connection, case: Case, item_id: int, at: datetime) -> None:
     """Insert a new case (version 1) with its pending events."""
     entries = _chain(case)
-    case.id = conn.execute(
-        insert(cases)
-        .values(
-            number=case.number,
-            item_id=item_id,
-            item_version=case.item_version,
-            applicant_id=case.applicant_id,
-            channel=case.channel.value,
-            lock_version=1,
-            department_id=_department_id(conn, case.department_code),
-            audit_seq=case.audit_seq,
-            audit_head=case.audit_head,
-            created_at=at,
-            **_columns(conn, case, at),
-        )
-        .returning(cases.c.id)
-    ).scalar_one()
+    values = {
+        "number": case.number,
+        "item_id": item_id,
+        "item_version": case.item_version,
+        "applicant_id": case.applicant_id,
+        "channel": case.channel.value,
+        "lock_version": 1,
+        # The item's department: it exists (a published item refers to it).
+        "code_department": case.department_code,
+        "priority": case.priority,
+        "audit_seq": case.audit_seq,
+        "audit_head": case.audit_head,
+        "created_at": at,
+        **_columns(conn, case, at),
+    }
+    row = conn.execute(_INSERT, values).one()
+    _check_centres(case, row)
+    case.id = row.id
     case.version = 1
     _append(conn, case, entries)
 
@@ -254,19 +285,19 @@ def save(conn: Connection, case: Case, at: datetime) -> None:
     assert case.id is not None, "save() is for stored cases; use add() for a new one"
     read = case.version
     entries = _chain(case)
-    result = conn.execute(
-        update(cases)
-        .where(cases.c.id == case.id, cases.c.lock_version == read)
-        .values(
-            lock_version=read + 1,
-            audit_seq=case.audit_seq,
-            audit_head=case.audit_head,
-            **_columns(conn, case, at),
-        )
-    )
-    if result.rowcount != 1:
+    values = {
+        "key_id": case.id,
+        "key_read": read,
+        "lock_version": read + 1,
+        "audit_seq": case.audit_seq,
+        "audit_head": case.audit_head,
+        **_columns(conn, case, at),
+    }
+    row = conn.execute(_UPDATE, values).first()
+    if row is None:
         current = conn.execute(select(cases.c.lock_version).where(cases.c.id == case.id)).scalar()
         raise StaleVersion(current=current)
+    _check_centres(case, row)
     case.version = read + 1
     _append(conn, case, entries)
 
@@ -299,7 +330,7 @@ def _chain(case: Case) -> list[dict[str, Any]]:
 def _append(conn: Connection, case: Case, entries: list[dict[str, Any]]) -> None:
     if entries:
         conn.execute(
-            insert(case_events),
+            _INSERT_EVENTS,
             [{"case_id": case.id, **{k: v for k, v in e.items() if k != "case"}} for e in entries],
         )
     case.events.clear()

@@ -7,12 +7,14 @@ every write names the ``lock_version`` it started from.
 
 from __future__ import annotations
 
+import threading
+import weakref
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import Connection, Row, insert, select, update
+from sqlalchemy import Connection, Engine, Integer, Row, bindparam, insert, select, update
 
 from tongban.adapters.db.tables import departments, service_item_versions, service_items
 from tongban.domain.catalogue.model import ItemStatus, ServiceItemSpec
@@ -264,42 +266,92 @@ def _department_name(conn: Connection, department_id: int) -> str:
     )
 
 
-def _row_with_department(conn: Connection, code: str) -> Row[Any]:
-    """The item row and its department's name in one read (the guide page's hot path)."""
-    row = conn.execute(
-        select(service_items, departments.c.name.label("department_name"))
-        .select_from(service_items.join(departments))
-        .where(service_items.c.code == code.strip().upper())
-    ).first()
-    if row is None:
-        raise ItemNotFound(code=code)
-    return row
+_published_version = service_item_versions.alias("published_version")
+
+
+def _published_select(version: Any) -> Any:
+    """The item, its department's name and version ``version``'s identity, by code, in one read:
+    the spec itself is only read (and parsed) the first time this process meets that version."""
+    return (
+        select(
+            service_items.c.id,
+            service_items.c.code,
+            service_items.c.status,
+            service_items.c.published_version,
+            service_items.c.lock_version,
+            service_items.c.draft.is_not(None).label("has_draft"),
+            departments.c.name.label("department_name"),
+            _published_version.c.id.label("version_id"),
+            _published_version.c.published_at,
+        )
+        .select_from(
+            service_items.join(departments).outerjoin(
+                _published_version,
+                (_published_version.c.item_id == service_items.c.id)
+                & (_published_version.c.version == version),
+            )
+        )
+        .where(service_items.c.code == bindparam("code"))
+    )
+
+
+# Built once each (a statement built per call costs SQLAlchemy a cache-key computation).
+_CURRENT = _published_select(service_items.c.published_version)
+_GIVEN = _published_select(bindparam("version", type_=Integer))
+_SPEC = select(service_item_versions.c.spec).where(
+    service_item_versions.c.id == bindparam("version_id")
+)
+
+_specs: weakref.WeakKeyDictionary[Engine, dict[tuple[int, datetime], ServiceItemSpec]] = (
+    weakref.WeakKeyDictionary()
+)
+_specs_lock = threading.Lock()
+_SPECS_MAX = 4096
+
+
+def _published_spec(conn: Connection, version_id: int, published_at: datetime) -> ServiceItemSpec:
+    """A published version's spec, parsed once per process: a published version never changes.
+
+    Keyed by the engine (a database) and the version row's id and publishing time.
+    """
+    key = (version_id, published_at)
+    cache = _specs.get(conn.engine)
+    spec = cache.get(key) if cache is not None else None
+    if spec is not None:
+        return spec
+    spec = spec_from_json(conn.execute(_SPEC, {"version_id": version_id}).scalar_one())
+    with _specs_lock:
+        cache = _specs.setdefault(conn.engine, {})
+        if len(cache) >= _SPECS_MAX:
+            cache.clear()
+        cache[key] = spec
+    return spec
 
 
 def published_item(conn: Connection, code: str, version: int | None = None) -> ItemView:
     """The public view of an item: its current (or a given) published version."""
-    row = _row_with_department(conn, code)
+    code_ = code.strip().upper()
+    if version:
+        row = conn.execute(_GIVEN, {"code": code_, "version": version}).first()
+    else:
+        row = conn.execute(_CURRENT, {"code": code_}).first()
+    if row is None:
+        raise ItemNotFound(code=code)
     wanted = version or row.published_version
     if wanted is None or (version is None and row.status != ItemStatus.PUBLISHED):
         raise ItemNotFound(code=code)
-    found = conn.execute(
-        select(service_item_versions.c.spec, service_item_versions.c.published_at).where(
-            service_item_versions.c.item_id == row.id, service_item_versions.c.version == wanted
-        )
-    ).first()
-    if found is None:
+    if row.version_id is None:
         raise ItemNotFound(code=f"{code} 第 {wanted} 版")
-    spec = spec_from_json(found.spec)
     return ItemView(
         id=row.id,
         code=row.code,
         status=ItemStatus(row.status),
-        spec=spec,
+        spec=_published_spec(conn, row.version_id, row.published_at),
         version=wanted,
-        published_at=found.published_at,
+        published_at=row.published_at,
         department_name=row.department_name,
         lock_version=row.lock_version,
-        has_draft=row.draft is not None,
+        has_draft=bool(row.has_draft),
     )
 
 

@@ -1,16 +1,21 @@
 """Idempotency keys (幂等键): a retried request returns the first answer and never applies twice.
 
-``begin`` inserts the key as ``in_progress`` in its own short, committed transaction: the
-primary key (scope, key) lets exactly one concurrent caller win.  The others find the row: the
-same key with another request is ``IdempotencyKeyReused`` (422); ``in_progress`` is
-``IdempotencyInProgress`` (409, retry later); ``done`` returns the stored answer.
+``run`` claims the key in the use case's own transaction: it inserts the key as
+``in_progress`` first, runs the use case on the same connection, records the answer on the row
+and commits once, so the change, its key and its answer commit together or not at all (a crash
+leaves neither).  The primary key (scope, key) lets exactly one concurrent caller hold it: on
+PostgreSQL a twin's ``INSERT ... ON CONFLICT DO NOTHING`` waits for the holder's transaction and
+then finds its answer (or, if the holder rolled back, runs afresh); on SQLite writers queue on
+``BEGIN IMMEDIATE`` anyway.  A repeat finds the row: the same key with another request is
+``IdempotencyKeyReused`` (422); ``done`` returns the stored answer; a committed
+``in_progress`` row (left by ``begin``, below) is ``IdempotencyInProgress`` (409, retry later)
+until it goes stale after ``STALE_AFTER`` and a retry takes it over.  A use case that raises
+leaves no key behind, so the client's retry runs it again.
 
-The winner runs the use case and ``finish`` records the answer on the use case's own
-connection, so the change and its answer commit together: a crash leaves both or neither.  If
-the change rolls back, ``release`` deletes the ``in_progress`` row so a retry runs afresh.  If
-the process dies before either, the row goes stale after ``STALE_AFTER`` and a retry takes it
-over with a new owner token; ``finish`` refuses an owner that lost its row, so even a very slow
-first attempt cannot commit its change alongside the retry's.  ``run`` does all of this.
+``begin``, ``finish`` and ``release`` are the same protocol with the claim committed in a short
+transaction of its own before the use case runs (three transactions where ``run`` needs one):
+``finish`` refuses an owner that lost its row, so even a very slow first attempt cannot commit
+its change alongside a retry's.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, select, update
+from sqlalchemy import Connection, Engine, bindparam, delete, select, update
 
 from tongban.adapters.db.tables import idempotency_keys
 from tongban.domain.errors import (
@@ -98,6 +103,57 @@ def canonical_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
+def _fresh(request_hash: str, now: datetime, ttl: timedelta) -> dict[str, Any]:
+    return {
+        "request_hash": request_hash,
+        "status": KeyStatus.IN_PROGRESS.value,
+        "owner": secrets.token_hex(16),
+        "response_status": None,
+        "response_body": None,
+        "created_at": now,
+        "expires_at": now + ttl,
+    }
+
+
+def claim(
+    conn: Connection,
+    *,
+    key: str,
+    scope: str,
+    request_hash: str,
+    now: datetime,
+    ttl: timedelta = TTL,
+    stale_after: timedelta = STALE_AFTER,
+) -> Stored | Ticket:
+    """Claim ``key`` on ``conn``'s transaction (a Ticket) or return the stored answer.
+
+    The claim lasts as long as that transaction: it commits with it or vanishes with it.
+    """
+    fresh = _fresh(request_hash, now, ttl)
+    t = idempotency_keys
+    if insert_or_ignore(conn, t, ["scope", "key"], {"scope": scope, "key": key, **fresh}):
+        return Ticket(scope, key, fresh["owner"])
+    row = conn.execute(select(t).where(t.c.scope == scope, t.c.key == key)).one()
+    expired = row.expires_at <= now
+    if not expired and row.request_hash != request_hash:
+        raise IdempotencyKeyReused()
+    stale = row.status == KeyStatus.IN_PROGRESS and row.created_at <= now - stale_after
+    if expired or stale:
+        # Guarded by the old owner: of two retries taking over, only one succeeds.
+        taken = conn.execute(
+            update(t)
+            .where(t.c.scope == scope, t.c.key == key, t.c.owner == row.owner)
+            .where(t.c.status == row.status)
+            .values(**fresh)
+        ).rowcount
+        if taken != 1:
+            raise IdempotencyInProgress()
+        return Ticket(scope, key, fresh["owner"])
+    if row.status == KeyStatus.IN_PROGRESS:
+        raise IdempotencyInProgress()
+    return Stored(int(row.response_status), row.response_body)
+
+
 def begin(
     engine: Engine,
     *,
@@ -108,43 +164,44 @@ def begin(
     ttl: timedelta = TTL,
     stale_after: timedelta = STALE_AFTER,
 ) -> Stored | Ticket:
-    """Claim ``key`` for this request (a Ticket) or return the stored answer of the first one.
+    """``claim`` in a short transaction of its own, committed at once.
 
-    Runs and commits its own transaction, so concurrent callers see the winner at once.
+    Concurrent callers then see the winner's ``in_progress`` row at once (409) instead of
+    waiting for its change to commit.
     """
-    owner = secrets.token_hex(16)
-    fresh = {
-        "request_hash": request_hash,
-        "status": KeyStatus.IN_PROGRESS.value,
-        "owner": owner,
-        "response_status": None,
-        "response_body": None,
-        "created_at": now,
-        "expires_at": now + ttl,
-    }
-    t = idempotency_keys
     with engine.begin() as conn:
-        if insert_or_ignore(conn, t, ["scope", "key"], {"scope": scope, "key": key, **fresh}):
-            return Ticket(scope, key, owner)
-        row = conn.execute(select(t).where(t.c.scope == scope, t.c.key == key)).one()
-        expired = row.expires_at <= now
-        if not expired and row.request_hash != request_hash:
-            raise IdempotencyKeyReused()
-        stale = row.status == KeyStatus.IN_PROGRESS and row.created_at <= now - stale_after
-        if expired or stale:
-            # Guarded by the old owner: of two retries taking over, only one succeeds.
-            taken = conn.execute(
-                update(t)
-                .where(t.c.scope == scope, t.c.key == key, t.c.owner == row.owner)
-                .where(t.c.status == row.status)
-                .values(**fresh)
-            ).rowcount
-            if taken != 1:
-                raise IdempotencyInProgress()
-            return Ticket(scope, key, owner)
-        if row.status == KeyStatus.IN_PROGRESS:
-            raise IdempotencyInProgress()
-        return Stored(int(row.response_status), row.response_body)
+        return claim(
+            conn,
+            key=key,
+            scope=scope,
+            request_hash=request_hash,
+            now=now,
+            ttl=ttl,
+            stale_after=stale_after,
+        )
+
+
+_t = idempotency_keys
+_FINISH = (
+    update(_t)
+    .where(
+        _t.c.scope == bindparam("k_scope"),
+        _t.c.key == bindparam("k_key"),
+        _t.c.owner == bindparam("k_owner"),
+        _t.c.status == KeyStatus.IN_PROGRESS.value,
+    )
+    .values(
+        status=KeyStatus.DONE.value,
+        response_status=bindparam("k_status", type_=_t.c.response_status.type),
+        response_body=bindparam("k_body", type_=_t.c.response_body.type),
+    )
+)
+"""Record the answer on the owner's ``in_progress`` row (built once: see ``outbox``)."""
+
+
+def _finish(conn: Connection, ticket: Ticket, status: int, body: Any) -> bool:
+    params = {"k_scope": ticket.scope, "k_key": ticket.key, "k_owner": ticket.owner}
+    return conn.execute(_FINISH, {**params, "k_status": status, "k_body": body}).rowcount == 1
 
 
 def finish(conn: Connection, ticket: Ticket, *, status: int, body: Any) -> None:
@@ -152,14 +209,7 @@ def finish(conn: Connection, ticket: Ticket, *, status: int, body: Any) -> None:
 
     Raises ``IdempotencyInProgress`` when the key was taken over: the change must not commit.
     """
-    t = idempotency_keys
-    changed = conn.execute(
-        update(t)
-        .where(t.c.scope == ticket.scope, t.c.key == ticket.key, t.c.owner == ticket.owner)
-        .where(t.c.status == KeyStatus.IN_PROGRESS.value)
-        .values(status=KeyStatus.DONE.value, response_status=status, response_body=body)
-    ).rowcount
-    if changed != 1:
+    if not _finish(conn, ticket, status, body):
         raise IdempotencyInProgress()
 
 
@@ -184,6 +234,22 @@ def purge_expired(conn: Connection, now: datetime) -> int:
     ).rowcount
 
 
+def _record(
+    conn: Connection, ticket: Ticket, *, status: int, body: Any, request_hash: str, now: datetime
+) -> None:
+    """``finish`` for a claim made in this transaction; re-made if the use case rolled it back."""
+    if _finish(conn, ticket, status, body):
+        return
+    # The claim went with a rollback inside the use case: claim again, or lose to a twin.
+    done = {"status": KeyStatus.DONE.value, "response_status": status, "response_body": body}
+    values = {**_fresh(request_hash, now, TTL), **done, "owner": ticket.owner}
+    t = idempotency_keys
+    if not insert_or_ignore(
+        conn, t, ["scope", "key"], {"scope": ticket.scope, "key": ticket.key, **values}
+    ):
+        raise IdempotencyInProgress()
+
+
 class RecordingUnitOfWork(UnitOfWork):
     """A unit of work whose commit waits until the answer is recorded in the same transaction.
 
@@ -201,16 +267,59 @@ class RecordingUnitOfWork(UnitOfWork):
         super().rollback()
         self.commit_requested = False
 
-    def keep_committed(self) -> None:
-        """Make final what the use case committed, without recording an answer."""
-        if self.commit_requested:
-            super().commit()
+    def keep_committed(self, ticket: Ticket | None = None) -> None:
+        """Make final what the use case committed, without recording an answer.
 
-    def commit_with(self, ticket: Ticket, status: int, body: Any) -> None:
+        ``ticket``: a claim made in this transaction, withdrawn first so no key is left.
+        """
+        if not self.commit_requested:
+            return
+        if ticket is not None:
+            _withdraw(self.conn, ticket)
+        self._commit_last()
+
+    def commit_with(
+        self,
+        ticket: Ticket,
+        status: int,
+        body: Any,
+        *,
+        request_hash: str = "",
+        now: datetime | None = None,
+    ) -> None:
         if not self.commit_requested:
             super().rollback()  # keep only what the use case itself committed
-        finish(self.conn, ticket, status=status, body=body)
-        super().commit()
+        if request_hash:
+            _record(
+                self.conn,
+                ticket,
+                status=status,
+                body=body,
+                request_hash=request_hash,
+                now=now or utcnow(),
+            )
+        else:
+            finish(self.conn, ticket, status=status, body=body)
+        self._commit_last()
+
+    def _commit_last(self) -> None:
+        """Commit without beginning another transaction (nothing runs on this one after)."""
+        self.conn.commit()
+        callbacks, self._after_commit = self._after_commit, []
+        for callback in callbacks:
+            callback()
+
+
+def _withdraw(conn: Connection, ticket: Ticket) -> None:
+    t = idempotency_keys
+    conn.execute(
+        delete(t).where(
+            t.c.scope == ticket.scope,
+            t.c.key == ticket.key,
+            t.c.owner == ticket.owner,
+            t.c.status == KeyStatus.IN_PROGRESS.value,
+        )
+    )
 
 
 Handler = Callable[[UnitOfWork], tuple[int, Any]]
@@ -228,29 +337,20 @@ def run(
 ) -> Outcome:
     """Run ``handler`` once per (scope, key): a repeat gets the first answer, never a re-run.
 
-    A handler that raises leaves no key behind, so the client's retry runs it again.
+    One transaction: claim the key, run the use case, record the answer, commit.  A handler
+    that raises leaves no key behind, so the client's retry runs it again.
     """
-    started = begin(engine, key=key, scope=scope, request_hash=request_hash, now=now or utcnow())
-    if isinstance(started, Stored):
-        return Outcome(started.status, started.body, replayed=True)
-    try:
-        with RecordingUnitOfWork(engine) as uow:
-            try:
-                status, body = handler(uow)
-            except DomainError:
-                # A refusal the use case recorded before raising (a wrong pickup code counted
-                # towards the lock-out) stands; only the answer is not kept.
-                uow.keep_committed()
-                raise
-            uow.commit_with(started, status, body)
-    except BaseException:
-        _release_quietly(engine, started)
-        raise
+    at = now or utcnow()
+    with RecordingUnitOfWork(engine) as uow:
+        started = claim(uow.conn, key=key, scope=scope, request_hash=request_hash, now=at)
+        if isinstance(started, Stored):
+            return Outcome(started.status, started.body, replayed=True)
+        try:
+            status, body = handler(uow)
+        except DomainError:
+            # A refusal the use case recorded before raising (a wrong pickup code counted
+            # towards the lock-out) stands; only the answer is not kept.
+            uow.keep_committed(started)
+            raise
+        uow.commit_with(started, status, body, request_hash=request_hash, now=at)
     return Outcome(status, body, replayed=False)
-
-
-def _release_quietly(engine: Engine, ticket: Ticket) -> None:
-    try:
-        release(engine, ticket)
-    except Exception:  # the original error matters more; the key goes stale and is taken over
-        log.exception("could not release idempotency key of scope %s", ticket.scope)

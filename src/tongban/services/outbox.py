@@ -23,7 +23,18 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, Engine, Table, and_, delete, insert, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from tongban.adapters.db.tables import inbox_messages, outbox
@@ -93,6 +104,29 @@ class Batch:
     """Claims another worker took over after this one's lease expired; nothing was sent."""
 
 
+_IGNORING: dict[tuple[str, str, tuple[str, ...]], Any] = {}
+
+
+def _insert_ignoring(dialect: str, table: Table, conflict: Sequence[str]) -> Any:
+    """``INSERT ... ON CONFLICT (conflict) DO NOTHING RETURNING conflict[0]``, built once.
+
+    The values come with each execution: a statement built per call would make SQLAlchemy
+    recompute its cache key every time, which costs more than a round trip.
+    """
+    key = (dialect, table.name, tuple(conflict))
+    stmt = _IGNORING.get(key)
+    if stmt is None:
+        insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        # RETURNING, not rowcount: SQLAlchemy does not keep an INSERT's rowcount on every driver.
+        stmt = (
+            insert_(table)
+            .on_conflict_do_nothing(index_elements=list(conflict))
+            .returning(table.c[conflict[0]])
+        )
+        _IGNORING[key] = stmt
+    return stmt
+
+
 def insert_or_ignore(
     conn: Connection, table: Table, conflict: Sequence[str], values: Mapping[str, Any]
 ) -> bool:
@@ -101,15 +135,8 @@ def insert_or_ignore(
     ``ON CONFLICT DO NOTHING`` on both engines: on PostgreSQL a concurrent insert of the same
     key waits for the other transaction to finish instead of failing this one.
     """
-    # RETURNING, not rowcount: SQLAlchemy does not keep an INSERT's rowcount on every driver.
-    returned = table.c[conflict[0]]
-    if conn.dialect.name == "postgresql":
-        pg = postgresql.insert(table).values(**values)
-        pg_stmt = pg.on_conflict_do_nothing(index_elements=list(conflict)).returning(returned)
-        return conn.execute(pg_stmt).first() is not None
-    lite = sqlite.insert(table).values(**values)
-    lite_stmt = lite.on_conflict_do_nothing(index_elements=list(conflict)).returning(returned)
-    return conn.execute(lite_stmt).first() is not None
+    stmt = _insert_ignoring(conn.dialect.name, table, conflict)
+    return conn.execute(stmt, dict(values)).first() is not None
 
 
 # --- enqueueing (in the caller's transaction) ---------------------------------------------------
@@ -142,15 +169,82 @@ def enqueue(
         "available_at": available_at or at,
     }
     if dedup_key is None:
-        new_id: int = conn.execute(
-            insert(outbox).values(**values).returning(outbox.c.id)
-        ).scalar_one()
+        new_id: int = conn.execute(_INSERT_RETURNING_ID, values).scalar_one()
         return new_id
-    insert_or_ignore(conn, outbox, ["dedup_key"], values)
-    stored: int = conn.execute(
-        select(outbox.c.id).where(outbox.c.dedup_key == dedup_key)
-    ).scalar_one()
+    inserted = conn.execute(_insert_new(conn.dialect.name), values).scalar()
+    if inserted is not None:
+        return int(inserted)
+    stored: int = conn.execute(_ID_BY_DEDUP_KEY, {"dedup_key": dedup_key}).scalar_one()
     return stored
+
+
+_INSERT_RETURNING_ID = insert(outbox).returning(outbox.c.id)
+_ID_BY_DEDUP_KEY = select(outbox.c.id).where(outbox.c.dedup_key == bindparam("dedup_key"))
+_NEW: dict[str, Any] = {
+    name: dialect.insert(outbox)
+    .on_conflict_do_nothing(index_elements=["dedup_key"])
+    .returning(outbox.c.id)
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+"""Inserts skipping a ``dedup_key`` already queued, per dialect, returning the new id."""
+
+
+def _insert_new(dialect: str) -> Any:
+    return _NEW[dialect]
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A message to queue with ``enqueue_many``."""
+
+    kind: str
+    payload: Mapping[str, Any]
+    dedup_key: str | None = None
+
+
+def sms(phone: str, text: str, *, dedup_key: str | None = None) -> Pending:
+    """An SMS for ``enqueue_many`` (the payload ``enqueue_sms`` stores)."""
+    return Pending("sms", {"phone": phone, "text": text}, dedup_key)
+
+
+def inbox(
+    user_id: int, title: str, body: str, *, link: str = "", dedup_key: str | None = None
+) -> Pending:
+    """An in-app message for ``enqueue_many`` (the payload ``enqueue_inbox`` stores)."""
+    payload = {"user_id": user_id, "title": title, "body": body, "link": link}
+    return Pending("inbox", payload, dedup_key)
+
+
+def enqueue_many(
+    conn: Connection, messages: Sequence[Pending], *, now: datetime | None = None
+) -> None:
+    """Queue several messages with one batched INSERT on the caller's transaction.
+
+    As ``enqueue``: they exist iff the change commits, and a ``dedup_key`` already queued (or
+    sent and not yet purged) stores nothing new (``ON CONFLICT DO NOTHING``).  Ids are not
+    returned, so nothing is read back.
+    """
+    if not messages:
+        return
+    at = now or utcnow()
+    rows = []
+    for message in messages:
+        if message.kind not in HANDLERS:
+            raise ValueError(f"unknown outbox kind {message.kind!r}; register a handler first")
+        rows.append(
+            {
+                "kind": message.kind,
+                "payload": dict(message.payload),
+                "dedup_key": message.dedup_key,
+                "status": Status.PENDING.value,
+                "attempts": 0,
+                "created_at": at,
+                "available_at": at,
+            }
+        )
+    # With RETURNING, SQLAlchemy sends the rows as one multi-row INSERT ("insertmanyvalues")
+    # instead of a driver-level executemany: one statement, one round trip.
+    conn.execute(_insert_new(conn.dialect.name), rows)
 
 
 def enqueue_sms(

@@ -1,7 +1,11 @@
 """Server-side sessions: the cookie holds a random token, the table holds its SHA-256.
 
 Sessions live in the database so that several app processes share them and a log-out or a
-lock-out ends a session everywhere at once.
+lock-out ends a session everywhere at once.  That is why a request's principal is never cached
+across requests: ``load_session`` reads the session, the user and every role in one query on
+each request, so a revoked session, a deactivated user or a changed role takes effect on the
+very next request in every process.  Only the building of the ``Principal`` object from those
+rows is memoised (``_principal_of``), keyed by the rows themselves.
 """
 
 from __future__ import annotations
@@ -9,9 +13,12 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, Engine, bindparam, delete, insert, select
 
+from tongban.adapters.db.engine import READ_ONLY
 from tongban.adapters.db.tables import (
     centres,
     departments,
@@ -55,19 +62,97 @@ def end_all_sessions(conn: Connection, user_id: int) -> None:
     conn.execute(delete(sessions).where(sessions.c.user_id == user_id))
 
 
+_SESSION_PRINCIPAL = (
+    select(
+        sessions.c.csrf_token,
+        sessions.c.expires_at,
+        users.c.id,
+        users.c.kind,
+        users.c.name,
+        users.c.is_active,
+        users.c.id_number,
+        users.c.credit_code,
+        role_assignments.c.role,
+        role_assignments.c.level,
+        centres.c.code.label("centre_code"),
+        centres.c.town,
+        departments.c.code.label("department_code"),
+    )
+    .select_from(
+        sessions.join(users, users.c.id == sessions.c.user_id)
+        .outerjoin(role_assignments, role_assignments.c.user_id == users.c.id)
+        .outerjoin(centres, centres.c.id == role_assignments.c.centre_id)
+        .outerjoin(departments, departments.c.id == role_assignments.c.department_id)
+    )
+    .where(sessions.c.id == bindparam("session_id"))
+    .order_by(role_assignments.c.id)
+)
+"""A session with its user and every role of the user: one row per role (one, role NULL, for a
+user without roles).  Built once: SQLAlchemy then finds its compiled form without recomputing
+the statement's cache key, which for five joined tables costs more than the query itself."""
+
+
 def load_session(conn: Connection, token: str, *, now: datetime) -> tuple[Principal, str] | None:
-    """The principal and CSRF token of a live session, or None if unknown or expired."""
-    row = conn.execute(
-        select(sessions.c.user_id, sessions.c.csrf_token, sessions.c.expires_at).where(
-            sessions.c.id == _digest(token)
-        )
-    ).first()
-    if row is None or row.expires_at <= now:
+    """The principal and CSRF token of a live session, or None if unknown or expired.
+
+    One query (the session, the user, the roles), read afresh on every call: nothing a log-out,
+    a deactivation or a role change writes can be missed.
+    """
+    session_id = _digest(token)
+    rows = conn.execute(_SESSION_PRINCIPAL, {"session_id": session_id}).all()
+    if not rows:
         return None
-    principal = load_principal(conn, row.user_id, session_id=_digest(token))
-    if principal is None:
+    first = rows[0]
+    if first.expires_at <= now or not first.is_active:
         return None
-    return principal, row.csrf_token
+    user = (first.id, first.kind, first.name, first.id_number, first.credit_code)
+    roles = tuple(
+        (r.role, r.level, r.centre_code, r.department_code, r.town)
+        for r in rows
+        if r.role is not None
+    )
+    return _principal_of(user, roles, session_id), first.csrf_token
+
+
+def read_session(engine: Engine, token: str, *, now: datetime) -> tuple[Principal, str] | None:
+    """``load_session`` on a connection of its own: one round trip on PostgreSQL.
+
+    A single SELECT needs no transaction around it, so on PostgreSQL it runs in autocommit (no
+    BEGIN and ROLLBACK round trips); SQLite begins a deferred (read-only) transaction as usual.
+    """
+    with engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execution_options(isolation_level="AUTOCOMMIT")
+            return load_session(conn, token, now=now)
+        conn.execution_options(**{READ_ONLY: True})
+        with conn.begin():
+            return load_session(conn, token, now=now)
+
+
+@lru_cache(maxsize=4096)
+def _principal_of(
+    user: tuple[Any, ...], roles: tuple[tuple[Any, ...], ...], session_id: str
+) -> Principal:
+    """The (immutable) principal these exact rows describe; a change in any row is a new key."""
+    user_id, kind, name, id_number, credit_code = user
+    return Principal(
+        user_id=user_id,
+        kind=UserKind(kind),
+        name=name,
+        roles=tuple(
+            RoleAssignment(
+                role=Role(role),
+                level=Level(level),
+                centre_code=centre_code,
+                department_code=department_code,
+                town=town or "",
+            )
+            for role, level, centre_code, department_code, town in roles
+        ),
+        id_number=id_number,
+        credit_code=credit_code,
+        session_id=session_id,
+    )
 
 
 def load_principal(

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 
 from tongban.bootstrap import Container
 from tongban.domain.errors import CsrfFailed
@@ -43,9 +44,8 @@ def load_principal(request: Request) -> Principal | None:
     request.state.csrf_token = None
     token = request.cookies.get(SESSION_COOKIE)
     if token:
-        container = get_container(request)
-        with container.read() as uow:
-            found = sessions.load_session(uow.conn, token, now=utcnow())
+        # One query, read afresh: a log-out or a role change counts from the next request.
+        found = sessions.read_session(get_container(request).engine, token, now=utcnow())
         if found is not None:
             request.state.principal, request.state.csrf_token = found
     principal: Principal | None = request.state.principal
@@ -93,7 +93,12 @@ def allow(policy: access.Policy) -> Callable[..., Any]:
     """Dependency enforcing ``policy`` (and CSRF on unsafe methods); yields the principal."""
 
     async def dependency(request: Request) -> Principal | None:
-        principal = load_principal(request)
+        if hasattr(request.state, "principal"):
+            principal = load_principal(request)
+        else:
+            # A database read: in the thread pool, like the sync routes, not on the event loop
+            # (which would stall every other request of the process meanwhile).
+            principal = await run_in_threadpool(load_principal, request)
         policy.check(principal)
         await verify_csrf(request)
         return principal

@@ -8,14 +8,17 @@ Chinese key or value behaves the same everywhere.
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.engine import make_url
 
 READ_ONLY = "tongban_read_only"
 """Execution option marking a connection whose transactions only read."""
+PING_IDLE_SECONDS = 10.0
+"""A pooled PostgreSQL connection idle for longer than this is pinged before it is handed out."""
 
 
 def _json_dumps(value: Any) -> str:
@@ -34,8 +37,38 @@ def build_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine
         engine = create_engine(url, **kwargs)
         _configure_sqlite(engine)
         return engine
-    kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
-    return create_engine(url, **kwargs)
+    kwargs.update(pool_size=pool_size, max_overflow=pool_size)
+    engine = create_engine(url, **kwargs)
+    _ping_when_idle(engine, PING_IDLE_SECONDS)
+    return engine
+
+
+def _ping_when_idle(engine: Engine, idle_seconds: float) -> None:
+    """Ping a pooled connection before use only when it has sat idle for ``idle_seconds``.
+
+    ``pool_pre_ping`` would cost a round trip on every checkout, i.e. several per request.  A
+    connection back in use within seconds was alive a moment ago; one that sat idle may have
+    been cut (a server restart, a firewall's idle timeout) and is pinged.  A dead one is
+    replaced (``DisconnectionError`` makes the pool retry with a fresh connection).  Should a
+    connection die between two busy moments, its request fails once and SQLAlchemy discards
+    every connection of the pool that was opened before the failure.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info["tongban_idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("tongban_idle_since")
+        if since is None or time.monotonic() - since < idle_seconds:
+            return  # new (just connected) or recently used
+        try:
+            alive = engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:  # what a dead socket raises depends on the driver
+            raise exc.DisconnectionError(f"idle connection is gone: {error}") from error
+        if not alive:
+            raise exc.DisconnectionError("idle connection is gone")
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -106,6 +106,11 @@ class MaskingFilter(logging.Filter):
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if record.name == "uvicorn.access" and isinstance(record.args, tuple):
+            # uvicorn's access formatter unpacks its five arguments itself (emptied, every
+            # request's line fails to format): mask them one by one instead.
+            record.args = tuple(mask_text(a) if isinstance(a, str) else a for a in record.args)
+            return True
         try:
             message = record.getMessage()
         except Exception:  # a malformed call; keep its content, masked, for the handler
