@@ -5,6 +5,7 @@ The only module that knows everyone: the CLI and the ASGI entry point call it.
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -23,6 +24,8 @@ from tongban.services.unit_of_work import UnitOfWork
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
+    from tongban.adapters.keys import KeyRing
+
 
 @dataclass
 class Container:
@@ -39,6 +42,14 @@ class Container:
     def __post_init__(self) -> None:
         if self.files is None:
             self.files = LocalFileStore(self.settings.data_dir / "files")
+
+    @functools.cached_property
+    def keys(self) -> KeyRing:
+        """The e-licence signing keys and CA of ``{data_dir}/keys``, loaded once per process
+        (created on first use when the directory is empty)."""
+        from tongban.services.keys import key_ring
+
+        return key_ring(self.settings.data_dir)
 
     def uow(self) -> UnitOfWork:
         """A unit of work for a use case that writes."""

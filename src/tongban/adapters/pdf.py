@@ -6,16 +6,21 @@ The QR code (segno) carries the case number or its lookup URL.
 
 from __future__ import annotations
 
+import copy
+import functools
 import io
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 
 import segno
+from fontTools.ttLib import TTFont
 from fpdf import FPDF
 from fpdf.enums import WrapMode, XPos, YPos
+from fpdf.fonts import SubsetMap, TTFFont
 
-from tongban.adapters.fonts import chinese_font
+from tongban.adapters.fonts import FontFace, font_for, subset_face
 
 FONT = "cjk"
 _LABEL_WIDTH = 38.0
@@ -71,6 +76,37 @@ def _rows(data: ReceiptData) -> list[tuple[str, str]]:
     return rows
 
 
+@functools.cache
+def _parsed_font(path: Path) -> TTFFont:
+    """fpdf2's parse of a font file (its widths and cmap), made once per process."""
+    pdf = FPDF()
+    pdf.add_font(FONT, fname=str(path))
+    return pdf.fonts[FONT]  # type: ignore[return-value]
+
+
+def add_chinese_font(pdf: FPDF, texts: Iterable[str]) -> None:
+    """Register the Chinese font as ``FONT`` on ``pdf``, the cheapest way that prints ``texts``.
+
+    With the cached subset face, fpdf2's parse of it is reused from one document to the next:
+    each document gets a copy with its own glyph map and a freshly opened (lazy) font file,
+    which fpdf2 subsets to the glyphs used when the document is written.  The subset face's
+    bounding boxes are already computed, so they are not recomputed for every document.
+    """
+    face: FontFace = font_for(texts)
+    if face != subset_face():
+        pdf.add_font(FONT, fname=str(face.path), collection_font_number=face.index)
+        return
+    font = copy.copy(_parsed_font(face.path))
+    font.i = len(pdf.fonts) + 1
+    font.ttfont = TTFont(str(face.path), recalcTimestamp=False, recalcBBoxes=False, lazy=True)
+    font.subset = SubsetMap(font)
+    font.missing_glyphs = []
+    font.biggest_size_pt = 0
+    pdf.fonts[FONT] = font
+    if font.is_cff and font.is_cid_keyed:
+        pdf._set_min_pdf_version("1.6")
+
+
 def _qr_png(text: str) -> io.BytesIO:
     buffer = io.BytesIO()
     segno.make(text, error="m").save(buffer, kind="png", scale=6, border=2)
@@ -80,10 +116,11 @@ def _qr_png(text: str) -> io.BytesIO:
 
 def render_receipt(data: ReceiptData) -> bytes:
     """The receipt as PDF bytes: one A4 page with a QR code of ``qr_text`` in the corner."""
-    face = chinese_font()
+    rows = _rows(data)
     pdf = FPDF(format="A4")
     pdf.set_title(f"受理回执 {data.number}")
-    pdf.add_font(FONT, fname=str(face.path), collection_font_number=face.index)
+    # Labels and notes are fixed GB 2312 text; only the values decide which face is needed.
+    add_chinese_font(pdf, [data.number, *(value for _label, value in rows)])
     pdf.set_auto_page_break(auto=True, margin=18)
     pdf.add_page()
     pdf.image(_qr_png(data.qr_text or data.number), x=pdf.w - 20 - _QR_SIZE, y=14, w=_QR_SIZE)
@@ -94,7 +131,7 @@ def render_receipt(data: ReceiptData) -> bytes:
     pdf.ln(14)
     pdf.set_font(FONT, size=12)
     width = pdf.w - pdf.l_margin - pdf.r_margin - _LABEL_WIDTH
-    for label, value in _rows(data):
+    for label, value in rows:
         top = pdf.get_y()
         pdf.multi_cell(_LABEL_WIDTH, 8, label, border=1, new_x=XPos.RIGHT, new_y=YPos.TOP)
         pdf.multi_cell(

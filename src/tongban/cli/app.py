@@ -62,11 +62,13 @@ def serve(
 
 
 def _register() -> None:
-    from tongban.cli import audit, calendar, catalogue, demo, worker
+    from tongban.cli import audit, calendar, catalogue, demo, keys, licence, worker
 
     app.add_typer(audit.app, name="audit")
     app.add_typer(calendar.app, name="calendar")
     app.add_typer(catalogue.app, name="catalogue")
+    app.add_typer(keys.app, name="keys")
+    app.add_typer(licence.app, name="licence")
     app.command(name="demo")(demo.demo)
     app.command(name="worker")(worker.worker)
 

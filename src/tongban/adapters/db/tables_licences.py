@@ -1,8 +1,50 @@
-"""Tables for the e-licence library: licence records, signing keys and the CA (电子证照).
+"""Tables for the e-licence library: issued licences with their signed credentials (电子证照).
 
+The signing keys and the CA live as files under ``{data_dir}/keys`` (``adapters/keys.py``).
 Mirrors migration 0006; imported at the end of ``tables.py`` so ``metadata`` holds every table.
 """
 
 from __future__ import annotations
 
-from tongban.adapters.db.tables import metadata  # noqa: F401
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+)
+
+from tongban.adapters.db.tables import metadata
+from tongban.adapters.db.types import JSONDoc, UTCDateTime
+
+licences = Table(
+    "licences",
+    metadata,
+    Column("id", String(60), primary_key=True),
+    Column("type_code", String(40), nullable=False),
+    # Resident ID (or other identity document) number, or unified social credit code.
+    Column("holder_id", String(40), nullable=False),
+    Column("holder_name", String(100), nullable=False),
+    Column("fields", JSONDoc, nullable=False),
+    Column("valid_from", Date, nullable=False),
+    Column("valid_until", Date, nullable=True),
+    # Only 'valid' or 'revoked' are stored: expiry follows from the dates.
+    Column("status", String(10), nullable=False, server_default="valid"),
+    Column("issued_at", UTCDateTime, nullable=False),
+    Column("issued_by", Integer, ForeignKey("users.id"), nullable=True),
+    Column("issuer_department", String(40), nullable=False),
+    Column("case_number", String(40), nullable=True),
+    # The SD-JWT VC as issued (every disclosure included) and the kid that signed it.
+    Column("credential", Text, nullable=False),
+    Column("key_id", String(80), nullable=False),
+    Column("revoked_at", UTCDateTime, nullable=True),
+    Column("revoked_by", Integer, ForeignKey("users.id"), nullable=True),
+    Column("revoke_reason", String(500), nullable=False, server_default=""),
+    CheckConstraint("status in ('valid', 'revoked')", name="status"),
+)
+Index("ix_licences_holder_type", licences.c.holder_id, licences.c.type_code)
+Index("ix_licences_case_number", licences.c.case_number)

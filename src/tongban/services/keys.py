@@ -1,0 +1,48 @@
+"""The e-licence keys (电子证照签名密钥): create, rotate, and load them once per process.
+
+``tongban keys init`` creates them explicitly; a key ring asked for in a data directory that
+has none creates them on first use too, so a fresh demo or test needs no extra step.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tongban.adapters import keys as store
+from tongban.adapters.keys import KeyRing, KeysNotInitialised
+
+__all__ = ["KeyRing", "KeysNotInitialised", "initialise", "key_directory", "key_ring", "rotate"]
+
+
+def key_directory(data_dir: Path) -> Path:
+    return data_dir / "keys"
+
+
+def initialise(data_dir: Path) -> tuple[KeyRing, bool]:
+    """Create the CA and a signing key if missing (idempotent); returns the ring and whether
+    anything was created."""
+    directory = key_directory(data_dir)
+    made = store.initialise(directory)
+    return store.load(directory), made
+
+
+def rotate(data_dir: Path) -> KeyRing:
+    """Add a signing key and make it current; licences signed by older keys still verify.
+
+    Running app processes keep the ring they loaded: restart them after a rotation.
+    """
+    directory = key_directory(data_dir)
+    store.rotate(directory)
+    return store.load(directory)
+
+
+def key_ring(data_dir: Path, *, create: bool = True) -> KeyRing:
+    """The keys of ``data_dir``, created on first use unless ``create`` is false."""
+    directory = key_directory(data_dir)
+    try:
+        return store.load(directory)
+    except KeysNotInitialised:
+        if not create:
+            raise
+    store.initialise(directory)
+    return store.load(directory)
