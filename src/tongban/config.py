@@ -46,6 +46,12 @@ class Settings(BaseSettings):
     """The largest material file accepted (10 MB); an upload is refused as soon as it passes it."""
     upload_allowed_types: tuple[str, ...] = ("application/pdf", "image/jpeg", "image/png")
     """Material file types accepted, as recognised from the content (PDF, JPEG, PNG)."""
+    approval_centre_departments: tuple[str, ...] = ("SCJGJ",)
+    """Departments whose online applications the online approval centre (网上审批中心) reviews;
+    by default the 区市场监督管理局.  JSON list in the environment, e.g. ``["SCJGJ"]``."""
+
+    face_match_threshold: float = Field(default=0.80, ge=0.5, le=1.0)
+    """免证办: the least face-match score (0..1) at which a face check identifies a person."""
 
     def resolved_database_url(self) -> str:
         if self.database_url:

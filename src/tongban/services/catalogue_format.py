@@ -118,6 +118,8 @@ class Column:
     width: int = 14
     labels: Mapping[str, str] | None = None
     """Enum value → Chinese label (enum kinds only)."""
+    optional: bool = False
+    """A column newer files have and older files may lack (read as empty when missing)."""
 
     def to_cell(self, value: Any) -> Any:
         """The spec's value as written into the cell."""
@@ -294,6 +296,7 @@ FORM_COLUMNS: tuple[Column, ...] = (
     Column("字段类型", "type", Kind.ENUM, 14, labels=FIELD_TYPES),
     Column("必填", "required", Kind.BOOL, 8),
     Column("选项", "options", Kind.LIST, 40),
+    Column("数据来源", "source", width=24, optional=True),
 )
 
 

@@ -216,9 +216,9 @@ def _table(book: BookType, sheet: Sheet, errors: _Errors) -> list[tuple[int, _Ce
     for column in sheet.columns:
         if column.header in header:
             positions[column.field] = header.index(column.header)
-        else:
+        elif not column.optional:
             errors.add(sheet.title, 1, column.header, "缺少此列")
-    if len(positions) < len(sheet.columns):
+    if any(c.field not in positions and not c.optional for c in sheet.columns):
         return []
     table: list[tuple[int, _Cells]] = []
     for number, row in enumerate(rows, start=2):
@@ -245,7 +245,7 @@ def _code(cells: _Cells) -> str:
 def _convert(sheet: Sheet, number: int, cells: _Cells, errors: _Errors) -> dict[str, Any]:
     data: dict[str, Any] = {}
     for column in sheet.columns:
-        value, number_format = cells[column.field]
+        value, number_format = cells.get(column.field, (None, "General"))
         try:
             converted = column.from_cell(value, number_format)
         except CellError as error:

@@ -29,6 +29,7 @@ class UnitOfWork:
         self.read_only = read_only
         self._conn: Connection | None = None
         self._after_commit: list[Callable[[], None]] = []
+        self._after_end: list[Callable[[], None]] = []
 
     @property
     def conn(self) -> Connection:
@@ -62,6 +63,7 @@ class UnitOfWork:
                 conn.rollback()
         finally:
             conn.close()
+            self._run_after_end()
 
     def commit(self) -> None:
         if self.read_only:
@@ -70,12 +72,24 @@ class UnitOfWork:
         callbacks, self._after_commit = self._after_commit, []
         for callback in callbacks:
             callback()
+        self._run_after_end()
         self.conn.begin()
 
     def rollback(self) -> None:
         self.conn.rollback()
         self._after_commit = []
+        self._run_after_end()
         self.conn.begin()
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         self._after_commit.append(callback)
+
+    def after_end(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` once the current transaction ends, committed or rolled back: for
+        a record that must outlive the use case's own outcome (a refused data access)."""
+        self._after_end.append(callback)
+
+    def _run_after_end(self) -> None:
+        callbacks, self._after_end = self._after_end, []
+        for callback in callbacks:
+            callback()

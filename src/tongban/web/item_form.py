@@ -95,8 +95,9 @@ def spec_from_form(form: FormData) -> ServiceItemSpec:
             "type": r["type"] or "text",
             "required": r["required"] == "yes",
             "options": [o.strip() for o in r["options"].replace("，", ",").split(",") if o.strip()],
+            "source": r["source"] or None,
         }
-        for r in _rows(form, "field", ("name", "label", "type", "required", "options"))
+        for r in _rows(form, "field", ("name", "label", "type", "required", "options", "source"))
     ]
     if fields:
         raise ValidationFailed(fields=fields)
@@ -132,7 +133,12 @@ def values_from_spec(spec: ServiceItemSpec | None) -> dict[str, Any]:
     ]
     values["fees"] = data["fees"]
     values["form"] = [
-        {**f, "required": "yes" if f["required"] else "no", "options": "，".join(f["options"])}
+        {
+            **f,
+            "required": "yes" if f["required"] else "no",
+            "options": "，".join(f["options"]),
+            "source": f.get("source") or "",
+        }
         for f in data["form"]
     ]
     return values
@@ -147,5 +153,7 @@ def values_from_form(form: FormData) -> dict[str, Any]:
         form, "material", ("name", "key", "licence_type", "originals", "copies", "source", "notes")
     )
     values["fees"] = _rows(form, "fee", ("name", "amount_yuan", "basis"))
-    values["form"] = _rows(form, "field", ("name", "label", "type", "required", "options"))
+    values["form"] = _rows(
+        form, "field", ("name", "label", "type", "required", "options", "source")
+    )
     return values

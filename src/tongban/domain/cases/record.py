@@ -27,6 +27,15 @@ from tongban.domain.shared.calendar import ClockStop, WorkingCalendar
 
 S = CaseStatus
 GENESIS_HASH = "0" * 64
+_DISPUTABLE = (
+    S.DRAFT,
+    S.SUBMITTED,
+    S.PRECHECKED,
+    S.ACCEPTED,
+    S.CORRECTION_REQUESTED,
+    S.UNDER_REVIEW,
+)
+"""A prefilled value may be disputed until the case is decided."""
 
 
 def required_text(value: str, field_name: str, message: str) -> str:
@@ -70,6 +79,13 @@ class CaseRecord:
     delivery_detail: dict[str, str] = field(default_factory=dict)
     closing_reason: str = ""
     """Why the case was withdrawn or terminated."""
+    material_sources: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """材料秒报: material name → {licence_id, type, trust_level} of the e-licence supplying it."""
+    disputes: list[dict[str, Any]] = field(default_factory=list)
+    """表单秒填: the applicant's disputes of prefilled, locked form values (field, value, claim,
+    reason, at, by); a case with an open dispute goes to manual review, never automatic."""
+    priority: int = 0
+    """0 normal; 1 green channel (绿色通道), e.g. a bundle's sub-case: queues put it first."""
     audit_seq: int = 0
     audit_head: str = GENESIS_HASH
     events: list[CaseEvent] = field(default_factory=list)
@@ -93,6 +109,41 @@ class CaseRecord:
 
     def absent_materials(self) -> list[str]:
         return [n for n in self.terms.material_names if n not in self.materials]
+
+    # --- licence-backed materials and form disputes (材料秒报, 表单秒填) -------------------------
+
+    @property
+    def needs_manual_review(self) -> bool:
+        """An open dispute of a prefilled value means a person must review the case."""
+        return any(d.get("status") == "open" for d in self.disputes)
+
+    def attach_licence(
+        self, name: str, source: Mapping[str, Any], by: Performer, at: datetime
+    ) -> None:
+        """A required material supplied from the e-licence library instead of an upload."""
+        self._known([name])
+        self.material_sources[name] = dict(source)
+        self._receive([name])
+        self.note("MaterialFromLicence", by, at, material=name, **dict(source))
+
+    def dispute_form_value(
+        self, field_name: str, value: Any, claim: str, reason: str, by: Performer, at: datetime
+    ) -> None:
+        """The applicant disputes a locked, prefilled value: recorded, and sent to a person."""
+        if self.status not in _DISPUTABLE:
+            raise IllegalTransition(status=self.status.label, action="对预填数据提出异议")
+        reason = required_text(reason, "reason", "请说明对该数据有异议的理由")
+        entry = {
+            "field": field_name,
+            "value": value,
+            "claim": claim.strip(),
+            "reason": reason,
+            "at": at.isoformat(),
+            "by": by.user_id,
+            "status": "open",
+        }
+        self.disputes.append(entry)
+        self.note("FormValueDisputed", by, at, reason, field=field_name, claim=claim.strip())
 
     # --- helpers ---------------------------------------------------------------------------------
 
@@ -170,6 +221,10 @@ class CaseRecord:
         reason: str = "",
         detail: Mapping[str, Any] | None = None,
     ) -> None:
+        detail = dict(detail or {})
+        if by.on_behalf_of:
+            # 代办: the agent acts for the company; events without it hash exactly as before.
+            detail.setdefault("on_behalf_of", by.on_behalf_of)
         self.events.append(
             CaseEvent(
                 type=event_type,
@@ -180,7 +235,7 @@ class CaseRecord:
                 role=by.role,
                 centre_code=by.centre_code,
                 reason=reason,
-                detail=dict(detail or {}),
+                detail=detail,
                 request_id=by.request_id,
             )
         )

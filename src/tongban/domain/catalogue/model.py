@@ -101,6 +101,9 @@ class FormField(_Model):
     type: FieldType = FieldType.TEXT
     required: bool = True
     options: tuple[str, ...] = ()
+    source: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")] | None = None
+    """表单秒填: ``<licence type>.<field>`` (e.g. ``hukou.address``): filled in from that
+    e-licence and locked; the applicant may dispute it but not change it."""
 
     @model_validator(mode="after")
     def _choice_needs_options(self) -> FormField:

@@ -1,7 +1,233 @@
-"""Personal data space: licences held, grants, revocation, access log."""
+"""Personal data space: licences held, grants, revocation, access log; form prefill and
+disputes of prefilled values (表单秒填).
+
+A holder sees only their own data space: every route works on the signed-in holder's ID number
+or credit code, never on one given in the request.  Errors: 403 ``data_access_refused``,
+404 ``grant_not_found``, 422 ``validation_failed`` / ``unknown_licence_type`` /
+``field_not_disputable``.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from datetime import datetime
+from typing import Annotated, Any
 
-router = APIRouter()
+from fastapi import APIRouter, Depends, Path, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from tongban.domain.data_space.model import Grant
+from tongban.domain.people.model import Principal
+from tongban.services import access, catalogue, data_space, prefill
+from tongban.services.context import utcnow
+from tongban.services.unit_of_work import UnitOfWork
+from tongban.web.api.cases import CaseNumber, CaseOut
+from tongban.web.deps import ContainerDep, actor_for, allow
+from tongban.web.idempotency import IdempotencyKey, run_idempotent
+from tongban.web.pages.data_space import holder_licences
+
+router = APIRouter(tags=["data space"])
+Holder = Annotated[Principal, Depends(allow(access.APPLICANT))]
+ApplicantOrClerk = Annotated[Principal, Depends(allow(access.CASE_APPLICANT_OR_CLERK))]
+GrantId = Annotated[int, Path(ge=1, le=2**31 - 1, description="授权编号")]
+Short = Annotated[str, Field(max_length=200)]
+
+
+class LicenceOut(BaseModel):
+    id: str
+    type_code: str
+    holder_name: str
+    status: str
+    valid_from: Any
+    valid_until: Any | None
+    issued_at: datetime
+    case_number: str | None = None
+
+
+class GrantIn(BaseModel):
+    grantee_department: Annotated[str, Field(max_length=40)] | None = None
+    grantee_item: Annotated[str, Field(max_length=40)] | None = None
+    type_codes: Annotated[list[Annotated[str, Field(max_length=40)]], Field(max_length=20)]
+    fields: Annotated[list[Short], Field(max_length=50)] | None = Field(
+        default=None, description="仅限这些字段（如 id_card.birth_date）；不填为所选证照的全部字段"
+    )
+    purpose: Short
+    expires_at: datetime = Field(description="授权截止时间（带时区），最长一年")
+    single_use: bool = False
+
+
+class GrantOut(BaseModel):
+    id: int
+    grantee_department: str | None
+    grantee_item: str | None
+    type_codes: list[str]
+    fields: list[str] | None
+    purpose: str
+    expires_at: datetime
+    single_use: bool
+    status: str = Field(description="active / revoked / used / expired")
+    created_at: datetime
+    used_at: datetime | None
+    revoked_at: datetime | None
+
+    @classmethod
+    def of(cls, grant: Grant, now: datetime) -> GrantOut:
+        return cls(
+            id=grant.id,
+            grantee_department=grant.grantee_department,
+            grantee_item=grant.grantee_item,
+            type_codes=list(grant.type_codes),
+            fields=None if grant.fields is None else list(grant.fields),
+            purpose=grant.purpose,
+            expires_at=grant.expires_at,
+            single_use=grant.single_use,
+            status=grant.status(now),
+            created_at=grant.created_at,
+            used_at=grant.used_at,
+            revoked_at=grant.revoked_at,
+        )
+
+
+class AccessOut(BaseModel):
+    at: datetime
+    actor_name: str | None
+    role: str
+    department_code: str | None
+    item_code: str | None
+    kind: str
+    what: dict[str, Any]
+    purpose: str
+    case_number: str | None
+    outcome: str
+    legal_basis: str | None
+    reason: str
+
+
+class PrefillIn(BaseModel):
+    item_code: Annotated[str, Field(max_length=40)]
+
+
+class PrefillOut(BaseModel):
+    values: dict[str, Any]
+    locked: list[str]
+    missing: dict[str, str] = Field(description="字段名 → 证照来源：证照中没有，请自行填写")
+
+
+class DisputeIn(BaseModel):
+    field: Annotated[str, Field(max_length=40)]
+    claim: Annotated[str, Field(max_length=500)] = Field(description="申请人认为正确的值")
+    reason: Annotated[str, Field(max_length=2000)]
+    version: int | None = Field(default=None, ge=1, description="读取办件时得到的 version")
+
+
+@router.get("/me/data/licences", response_model=list[LicenceOut], summary="我的电子证照")
+def my_licences(container: ContainerDep, principal: Holder) -> list[LicenceOut]:
+    with container.read() as uow:
+        found = holder_licences(uow.conn, data_space.holder_id_of(principal))
+    return [
+        LicenceOut(
+            id=lic.id,
+            type_code=lic.type_code,
+            holder_name=lic.holder_name,
+            status=str(getattr(lic.status, "value", lic.status)),
+            valid_from=lic.valid_from,
+            valid_until=lic.valid_until,
+            issued_at=lic.issued_at,
+            case_number=lic.case_number,
+        )
+        for lic in found
+    ]
+
+
+@router.get("/me/data/grants", response_model=list[GrantOut], summary="我的授权")
+def my_grants(container: ContainerDep, principal: Holder) -> list[GrantOut]:
+    with container.read() as uow:
+        grants = data_space.holder_grants(uow.conn, data_space.holder_id_of(principal))
+    now = utcnow()
+    return [GrantOut.of(g, now) for g in grants]
+
+
+@router.post("/me/data/grants", status_code=201, response_model=GrantOut, summary="授权")
+def create_grant(
+    body: GrantIn,
+    request: Request,
+    principal: Holder,
+    key: IdempotencyKey,
+    container: ContainerDep,
+) -> JSONResponse:
+    """授权 a department or an item to read some licence types (or fields), for a purpose."""
+    actor = actor_for(request)
+
+    def handler(uow: UnitOfWork) -> tuple[int, Any]:
+        grant = data_space.grant(
+            uow, actor, holder_id=data_space.holder_id_of(principal), **body.model_dump()
+        )
+        return 201, GrantOut.of(grant, actor.at)
+
+    return run_idempotent(request, container, key, handler)
+
+
+@router.post("/me/data/grants/{grant_id}/revoke", response_model=GrantOut, summary="撤销授权")
+def revoke_grant(
+    grant_id: GrantId, request: Request, container: ContainerDep, principal: Holder
+) -> GrantOut:
+    """撤销授权: effective for the very next request; revoking again changes nothing."""
+    actor = actor_for(request)
+    with container.uow() as uow:
+        data_space.revoke_grant(uow, actor, grant_id)
+    with container.read() as uow:
+        grants = data_space.holder_grants(uow.conn, data_space.holder_id_of(principal))
+    return GrantOut.of(next(g for g in grants if g.id == grant_id), actor.at)
+
+
+@router.get("/me/data/access-log", response_model=list[AccessOut], summary="访问记录")
+def my_access_log(container: ContainerDep, principal: Holder) -> list[AccessOut]:
+    """Every read of my data space and every refused attempt, newest first."""
+    with container.read() as uow:
+        entries = data_space.access_log(uow.conn, data_space.holder_id_of(principal))
+    return [AccessOut(**vars(e)) for e in entries]
+
+
+@router.post("/me/data/prefill", response_model=PrefillOut, summary="表单秒填")
+def my_prefill(
+    body: PrefillIn, request: Request, container: ContainerDep, principal: Holder
+) -> PrefillOut:
+    """The item's form fields that come from my licences, filled in and locked."""
+    with container.uow() as uow:
+        item = catalogue.published_item(uow.conn, body.item_code)
+        result = prefill.prefill(
+            uow,
+            data_space.requester_for(principal, item_code=item.code),
+            holder_id=data_space.holder_id_of(principal),
+            form_schema=item.spec.form,
+            purpose="填写“" + item.spec.name + "”申请表",
+        )
+        uow.commit()
+    return PrefillOut(values=result.values, locked=sorted(result.locked), missing=result.missing)
+
+
+@router.post("/cases/{number}/disputes", response_model=CaseOut, summary="对预填数据提出异议")
+def dispute(
+    number: CaseNumber,
+    body: DisputeIn,
+    request: Request,
+    _: ApplicantOrClerk,
+    key: IdempotencyKey,
+    container: ContainerDep,
+) -> JSONResponse:
+    """The case goes to manual review with the dispute recorded (never decided automatically)."""
+    actor = actor_for(request)
+
+    def handler(uow: UnitOfWork) -> tuple[int, Any]:
+        ref = prefill.dispute(
+            uow,
+            actor,
+            number,
+            field=body.field,
+            claim=body.claim,
+            reason=body.reason,
+            expected_version=body.version,
+        )
+        return 200, CaseOut.of(ref)
+
+    return run_idempotent(request, container, key, handler)

@@ -1,0 +1,140 @@
+"""Minimal disclosure (最小必要): yes/no answers computed from a holder's licences, so a rule
+that needs "aged 18 or over" or "household in Nanhai" never receives the birth date or address.
+
+Each predicate names the licence fields it reads; a grant must cover those fields for it to
+run.  An answer is ``None`` when the data it needs is missing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from tongban.domain.errors import DomainError
+from tongban.domain.shared.identity import NANHAI_REGION_CODE, parse_resident_id
+
+Facts = Mapping[str, Mapping[str, Any]]
+"""Licence type code → fields of the holder's current valid licence of that type."""
+
+NANHAI_NAMES = ("南海区", "佛山市南海")
+
+
+@dataclass(frozen=True)
+class Predicate:
+    label: str
+    needs: tuple[str, ...]
+    """``type.field`` pairs the predicate reads (a bare type: only whether one is held)."""
+    test: Callable[[Facts, str, date], bool | None]
+
+    @property
+    def type_codes(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(n.partition(".")[0] for n in self.needs))
+
+
+def _field(facts: Facts, type_code: str, *names: str) -> Any:
+    fields = facts.get(type_code)
+    if fields is None:
+        return None
+    for name in names:
+        value = fields.get(name)
+        if value not in (None, ""):
+            return value
+    return None
+
+
+def birth_date(facts: Facts, holder_id: str) -> date | None:
+    """From the e-ID, or else from the holder's own ID number (GB 11643 encodes it)."""
+    value = _field(facts, "id_card", "birth_date", "birthday")
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value[:10])
+        except ValueError:
+            pass
+    try:
+        return parse_resident_id(holder_id).birth_date
+    except DomainError:
+        return None
+
+
+def age_on(born: date, day: date) -> int:
+    before_birthday = (day.month, day.day) < (born.month, born.day)
+    return day.year - born.year - int(before_birthday)
+
+
+def _age_at_least(years: int) -> Callable[[Facts, str, date], bool | None]:
+    def test(facts: Facts, holder_id: str, today: date) -> bool | None:
+        born = birth_date(facts, holder_id)
+        return None if born is None else age_on(born, today) >= years
+
+    return test
+
+
+def in_nanhai(fields: Mapping[str, Any] | None) -> bool | None:
+    if fields is None:
+        return None
+    region = str(fields.get("region_code") or "")
+    if region:
+        return region == NANHAI_REGION_CODE
+    address = str(
+        fields.get("household_address") or fields.get("location") or fields.get("address") or ""
+    )
+    if not address:
+        return None
+    return any(name in address for name in NANHAI_NAMES)
+
+
+def _household_in_nanhai(facts: Facts, holder_id: str, today: date) -> bool | None:
+    if "hukou" not in facts:
+        return None
+    return in_nanhai(facts["hukou"])
+
+
+def _holds(type_code: str) -> Callable[[Facts, str, date], bool | None]:
+    """Whether a valid licence of ``type_code`` is held: its absence is itself the answer."""
+
+    def test(facts: Facts, holder_id: str, today: date) -> bool | None:
+        return type_code in facts
+
+    return test
+
+
+def _property_in_nanhai(facts: Facts, holder_id: str, today: date) -> bool | None:
+    if "property" not in facts:
+        return False
+    return bool(in_nanhai(facts["property"]))
+
+
+def _insured(facts: Facts, holder_id: str, today: date) -> bool | None:
+    # The 参保证明 is issued for 90 days: a valid one says the person is insured now.
+    return "social_insurance" in facts
+
+
+PREDICATES: dict[str, Predicate] = {
+    "age_at_least_18": Predicate("年满18周岁", ("id_card.birth_date",), _age_at_least(18)),
+    "age_at_least_60": Predicate("年满60周岁", ("id_card.birth_date",), _age_at_least(60)),
+    "age_at_least_80": Predicate("年满80周岁", ("id_card.birth_date",), _age_at_least(80)),
+    "household_in_nanhai": Predicate(
+        "户籍在南海区", ("hukou.household_address",), _household_in_nanhai
+    ),
+    "resident_permit_valid": Predicate(
+        "持有有效居住证", ("residence_permit",), _holds("residence_permit")
+    ),
+    "married": Predicate("已登记结婚", ("marriage",), _holds("marriage")),
+    "has_business_licence": Predicate(
+        "持有有效营业执照", ("business_licence",), _holds("business_licence")
+    ),
+    "has_food_permit": Predicate("持有有效食品经营许可证", ("food_permit",), _holds("food_permit")),
+    "has_property_in_nanhai": Predicate(
+        "在南海区有不动产", ("property.location",), _property_in_nanhai
+    ),
+    "insured_social": Predicate("正常参加社会保险", ("social_insurance.status",), _insured),
+}
+"""Registry: name → (Chinese label, licence fields needed, function)."""
+
+
+def evaluate(names: list[str], facts: Facts, holder_id: str, today: date) -> dict[str, bool | None]:
+    return {name: PREDICATES[name].test(facts, holder_id, today) for name in names}
