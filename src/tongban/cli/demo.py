@@ -65,5 +65,9 @@ def _print_logins(c: object) -> None:
         table.add_row(citizen.id_number, "群众", citizen.name)
     for company in people.DEMO_ENTERPRISES:
         table.add_row(company.credit_code, "企业", company.name)
+    from tongban.demo.smart import DEMO_LOGINS  # 秒批 demo applicants (pass and fail)
+
+    for login, role, who in DEMO_LOGINS:
+        table.add_row(login, role, who)
     console.print(table)
     console.print("打开 http://127.0.0.1:8000 ，工作人员用用户名登录，群众用身份证号码登录。")

@@ -64,7 +64,10 @@ def new_case(
     applicant_id: int,
     channel: Channel,
     application: Application,
+    *,
+    number: str | None = None,
 ) -> tuple[Case, ItemView]:
+    """A new draft case; ``number`` when the caller took one already (else the next one)."""
     conn = uow.conn
     item = published_item(conn, application.item_code)
     if channel is Channel.ONLINE and ItemChannel.ONLINE not in item.spec.channels:
@@ -75,7 +78,7 @@ def new_case(
     case = Case.start(
         by=by,
         at=actor.at,
-        number=repo.next_number(conn, china_date(actor.at)),
+        number=number or repo.next_number(conn, china_date(actor.at)),
         item_code=item.code,
         item_version=item.version,
         terms=ItemTerms.from_spec(item.spec),

@@ -101,9 +101,18 @@ ENTERPRISE_FORM: tuple[FormField, ...] = (F_ENTERPRISE, F_USCC, F_CONTACT, F_PHO
 
 
 def field(
-    name: str, label: str, kind: FieldType = FieldType.TEXT, *options: str, required: bool = True
+    name: str,
+    label: str,
+    kind: FieldType = FieldType.TEXT,
+    *options: str,
+    required: bool = True,
+    source: str | None = None,
 ) -> FormField:
-    return FormField(name=name, label=label, type=kind, options=options, required=required)
+    """A form field; ``source`` ("<licence type>.<field>") fills it from the applicant's
+    e-licence and locks it (表单秒填)."""
+    return FormField(
+        name=name, label=label, type=kind, options=options, required=required, source=source
+    )
 
 
 def choice(name: str, label: str, *options: str) -> FormField:

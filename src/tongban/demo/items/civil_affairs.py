@@ -109,7 +109,7 @@ CIVIL: tuple[ServiceItemSpec, ...] = (
         conditions="具有本区户籍、年满80周岁的老年人，按年龄段按月发放高龄津贴。",
         form=(
             *PERSON_FORM,
-            field("birth_date", "出生日期", FieldType.DATE),
+            field("birth_date", "出生日期", FieldType.DATE, source="id_card.birth_date"),
             field("bank_account", "收款账户（社会保障卡金融账户）"),
         ),
         smart="elderly-allowance",

@@ -28,6 +28,7 @@ from tongban.services import cases as svc
 from tongban.services.calendar import china_today, load_calendar
 from tongban.services.catalogue import ItemView
 from tongban.services.queries import cases as queries
+from tongban.services.smart_review import has_automated_decision
 from tongban.services.unit_of_work import UnitOfWork
 from tongban.web.deps import ContainerDep, actor_for, allow, load_principal
 from tongban.web.templating import render
@@ -176,6 +177,7 @@ def my_case(
 ) -> Response:
     with container.read() as uow:
         context = case_context(uow.conn, principal, number, container.settings.case_yellow_days)
+        context["automated"] = has_automated_decision(uow.conn, context["case"].id)
     context["withdrawable"] = context["case"].status in UNDECIDED
     return render(request, "cases/citizen_case.html", context)
 
