@@ -24,7 +24,8 @@ from sqlalchemy import Engine, or_, update
 
 from tongban.adapters.db.tables import job_runs
 from tongban.bootstrap import Container
-from tongban.services import cases_sweeps, idempotency, outbox
+from tongban.services import bundles, cases_sweeps, idempotency, outbox
+from tongban.services import projects as proxy_projects
 from tongban.services.context import utcnow
 
 log = logging.getLogger("tongban.worker")
@@ -210,6 +211,12 @@ def purge_old_rows(container: Container, now: datetime) -> None:
 def _register_sweeps() -> None:
     register_sweep("purge_old_rows", purge_old_rows, interval=timedelta(hours=1))
     cases_sweeps.register(register_sweep)
+    # 一件事: combined status, rejection policy and the one combined result notice.
+    register_sweep("bundle_refresh", bundles.refresh_sweep, interval=timedelta(minutes=1))
+    # 代办: overdue proxy-service steps alert their agent and the centre's managers.
+    register_sweep(
+        "project_overdue_alerts", proxy_projects.overdue_sweep, interval=timedelta(minutes=30)
+    )
 
 
 _register_sweeps()

@@ -25,6 +25,8 @@ class Performer:
     centre_code: str | None = None
     department_code: str | None = None
     request_id: str = ""
+    on_behalf_of: str | None = None
+    """代办: the credit code of the company an agent acts for; every event then records it."""
 
 
 @dataclass(frozen=True)

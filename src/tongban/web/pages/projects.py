@@ -1,7 +1,344 @@
-"""Proxy service (代办): the company, the agent and the centre views of investment projects."""
+"""Proxy service (代办): the company, the agent and the centre views of investment projects.
+
+The company registers a project, requests the proxy service and authorises its agent
+(/enterprise/projects); the agent follows their projects, files roadmap steps for the company
+and keeps a log (/agent/projects); the centre sees the dashboard (/proxy-centre).
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from collections.abc import Callable
+from typing import Annotated, Any
 
-router = APIRouter()
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi import Path as PathParam
+from fastapi.responses import RedirectResponse
+from sqlalchemy import select
+
+from tongban.adapters.db.tables import users
+from tongban.adapters.db.tables_projects import projects
+from tongban.domain.errors import DomainError
+from tongban.domain.people.model import Principal
+from tongban.domain.projects.model import (
+    INDUSTRIES,
+    NOTE_KINDS,
+    TOWNS,
+    ProjectInput,
+    StepProgress,
+)
+from tongban.domain.projects.roadmap import stage_names
+from tongban.services import audit, catalogue
+from tongban.services import projects as svc
+from tongban.services import projects_steps as steps_svc
+from tongban.services.context import utcnow
+from tongban.services.projects_access import PROJECT_AGENTS, PROJECT_CENTRE, PROJECT_COMPANIES
+from tongban.services.queries import projects as queries
+from tongban.services.unit_of_work import UnitOfWork
+from tongban.web.api.projects import today
+from tongban.web.deps import ContainerDep, actor_for, allow
+from tongban.web.templating import render
+
+router = APIRouter(tags=["pages"], include_in_schema=False)
+Company = Annotated[Principal, Depends(allow(PROJECT_COMPANIES))]
+Agent = Annotated[Principal, Depends(allow(PROJECT_AGENTS))]
+Centre = Annotated[Principal, Depends(allow(PROJECT_CENTRE))]
+Code = Annotated[str, PathParam(max_length=20, pattern=r"^[A-Za-z0-9-]+$")]
+Position = Annotated[int, PathParam(ge=1, le=100)]
+
+
+def _choices() -> dict[str, Any]:
+    return {"towns": TOWNS, "industries": INDUSTRIES, "note_kinds": NOTE_KINDS}
+
+
+# --- the company ---------------------------------------------------------------------------------
+
+
+@router.get("/enterprise/projects")
+def company_projects(request: Request, container: ContainerDep, principal: Company) -> Response:
+    """The company's projects and the form to register a new one."""
+    with container.read() as uow:
+        rows = queries.list_projects(uow.conn, principal, today(request))
+    v = {"credit_code": principal.credit_code or ""}
+    context = {"rows": rows, "errors": {}, "v": v, **_choices()}
+    return render(request, "projects/company_list.html", context)
+
+
+@router.post("/enterprise/projects")
+async def register_project(
+    request: Request, container: ContainerDep, principal: Company
+) -> Response:
+    """Register a project; a bad field shows beside itself and nothing is saved."""
+    form = await request.form()
+    v = {k: str(form.get(k) or "") for k in form}
+    data = ProjectInput(
+        name=v.get("name", ""),
+        investment_wan=v.get("investment_wan", ""),
+        industry=v.get("industry", ""),
+        site_address=v.get("site_address", ""),
+        town=v.get("town", ""),
+        construction=v.get("construction") == "yes",
+        credit_code=v.get("credit_code", ""),
+        legal_representative=v.get("legal_representative", ""),
+    )
+    try:
+        with container.uow() as uow:
+            ref = svc.register_project(uow, actor_for(request), data)
+    except DomainError as error:
+        with container.read() as uow:
+            rows = queries.list_projects(uow.conn, principal, today(request))
+        context = {"rows": rows, "errors": error.fields, "error": error, "v": v, **_choices()}
+        return render(request, "projects/company_list.html", context, status_code=error.status)
+    return RedirectResponse(f"/enterprise/projects/{ref.code}?done=registered", status_code=303)
+
+
+def _project_page(
+    request: Request,
+    container: ContainerDep,
+    principal: Principal,
+    code: str,
+    template: str,
+    extra: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> Response:
+    with container.read() as uow:
+        view = queries.get_project(uow.conn, principal, code, today(request))
+        forms: dict[int, list[Any]] = {}
+        if view.seen_as == "agent":
+            forms = _step_forms(uow, view)
+    if view.company_id != principal.user_id:
+        # Staff reading the company's legal representative and phone: logged.
+        with container.uow() as uow:
+            audit.record_data_access(
+                uow.conn, actor_for(request), view.company_id, f"project:{view.code}", "代办服务"
+            )
+            uow.commit()
+    context = {
+        "p": view,
+        "stage_names": stage_names(view.construction),
+        "step_forms": forms,
+        "done": request.query_params.get("done"),
+        "errors": {},
+        "v": {},
+        **_choices(),
+        **(extra or {}),
+    }
+    return render(request, template, context, status_code=status_code)
+
+
+def _step_forms(uow: UnitOfWork, view: queries.ProjectView) -> dict[int, list[Any]]:
+    """For each step the agent may file now, the form fields not already prefilled."""
+    current = view.current_stage
+    if current is None or not view.authorised:
+        return {}
+    project = uow.conn.execute(select(projects).where(projects.c.id == view.id)).one()
+    company = uow.conn.execute(select(users).where(users.c.id == view.company_id)).one()
+    forms: dict[int, list[Any]] = {}
+    for step in current.steps:
+        if step.case_number is not None and step.progress is not StepProgress.RETURNED:
+            continue
+        try:
+            item = catalogue.published_item(uow.conn, step.item_code)
+        except DomainError:
+            continue
+        forms[step.position] = steps_svc.missing_fields(item.spec.form, project, company)
+    return forms
+
+
+@router.get("/enterprise/projects/{code}")
+def company_project(
+    code: Code, request: Request, container: ContainerDep, principal: Company
+) -> Response:
+    """The project, its agent and authorisation, and the roadmap with each step's progress."""
+    return _project_page(request, container, principal, code, "projects/company_project.html")
+
+
+def _company_change(
+    request: Request,
+    container: ContainerDep,
+    principal: Principal,
+    code: str,
+    change: Callable[[UnitOfWork], object],
+    done: str,
+) -> Response:
+    try:
+        with container.uow() as uow:
+            change(uow)
+    except DomainError as error:
+        extra = {"error": error}
+        return _project_page(
+            request,
+            container,
+            principal,
+            code,
+            "projects/company_project.html",
+            extra,
+            status_code=error.status,
+        )
+    return RedirectResponse(f"/enterprise/projects/{code}?done={done}", status_code=303)
+
+
+async def _version(request: Request) -> int | None:
+    form = await request.form()
+    raw = str(form.get("version") or "")
+    return int(raw) if raw.isdigit() else None
+
+
+@router.post("/enterprise/projects/{code}/request-agent")
+async def request_agent(
+    code: Code, request: Request, container: ContainerDep, principal: Company
+) -> Response:
+    """申请代办: an agent is assigned by centre and workload."""
+    version = await _version(request)
+    actor = actor_for(request)
+    return _company_change(
+        request,
+        container,
+        principal,
+        code,
+        lambda uow: svc.request_proxy_service(uow, actor, code, version),
+        "requested",
+    )
+
+
+@router.post("/enterprise/projects/{code}/authorise")
+async def authorise_agent(
+    code: Code, request: Request, container: ContainerDep, principal: Company
+) -> Response:
+    """授权代办: the agent may now file the roadmap's steps for the company."""
+    version = await _version(request)
+    actor = actor_for(request)
+    return _company_change(
+        request,
+        container,
+        principal,
+        code,
+        lambda uow: svc.authorise_agent(uow, actor, code, version),
+        "authorised",
+    )
+
+
+@router.post("/enterprise/projects/{code}/revoke")
+async def revoke_authorisation(
+    code: Code, request: Request, container: ContainerDep, principal: Company
+) -> Response:
+    """撤回授权: the agent can no longer act for the company."""
+    version = await _version(request)
+    actor = actor_for(request)
+    return _company_change(
+        request,
+        container,
+        principal,
+        code,
+        lambda uow: svc.revoke_authorisation(uow, actor, code, version),
+        "revoked",
+    )
+
+
+# --- the agent -----------------------------------------------------------------------------------
+
+
+@router.get("/agent/projects")
+def agent_projects(request: Request, container: ContainerDep, principal: Agent) -> Response:
+    """The agent's workbench: their projects, overdue steps first."""
+    with container.read() as uow:
+        rows = queries.list_projects(uow.conn, principal, today(request))
+        alerts = queries.overdue_alerts(
+            uow.conn, projects.c.agent_id == principal.user_id, today(request)
+        )
+    rows.sort(key=lambda r: (-r.overdue, r.status.value != "agent_assigned"))
+    return render(request, "projects/agent_list.html", {"rows": rows, "alerts": alerts})
+
+
+@router.get("/agent/projects/{code}")
+def agent_project(
+    code: Code, request: Request, container: ContainerDep, principal: Agent
+) -> Response:
+    """One project: the roadmap with the steps to file now, and the log."""
+    return _project_page(request, container, principal, code, "projects/agent_project.html")
+
+
+def _agent_change(
+    request: Request,
+    container: ContainerDep,
+    principal: Principal,
+    code: str,
+    change: Callable[[UnitOfWork], object],
+    done: str,
+    v: dict[str, str],
+) -> Response:
+    try:
+        with container.uow() as uow:
+            change(uow)
+    except DomainError as error:
+        extra = {"error": error, "v": v}
+        return _project_page(
+            request,
+            container,
+            principal,
+            code,
+            "projects/agent_project.html",
+            extra,
+            status_code=error.status,
+        )
+    return RedirectResponse(f"/agent/projects/{code}?done={done}", status_code=303)
+
+
+@router.post("/agent/projects/{code}/steps/{position}/file")
+async def file_step(
+    code: Code, position: Position, request: Request, container: ContainerDep, principal: Agent
+) -> Response:
+    """代为申报: the step becomes a case of the company, filed by the agent on its behalf."""
+    form = await request.form()
+    fields = {
+        k.removeprefix("form."): str(form.get(k) or "")
+        for k in form
+        if k.startswith("form.") and form.get(k)
+    }
+    actor = actor_for(request)
+    return _agent_change(
+        request,
+        container,
+        principal,
+        code,
+        lambda uow: steps_svc.file_step(uow, actor, code, position, fields),
+        "filed",
+        {f"form.{k}": v for k, v in fields.items()},
+    )
+
+
+@router.post("/agent/projects/{code}/notes")
+async def add_note(
+    code: Code, request: Request, container: ContainerDep, principal: Agent
+) -> Response:
+    """The agent logs a meeting, call, visit or note."""
+    form = await request.form()
+    kind, body = str(form.get("kind") or ""), str(form.get("body") or "")
+    actor = actor_for(request)
+    return _agent_change(
+        request,
+        container,
+        principal,
+        code,
+        lambda uow: svc.add_note(uow, actor, code, kind, body),
+        "noted",
+        {"kind": kind, "body": body},
+    )
+
+
+# --- the centre ----------------------------------------------------------------------------------
+
+
+@router.get("/proxy-centre")
+def centre_dashboard(request: Request, container: ContainerDep, principal: Centre) -> Response:
+    """代办中心看板: projects by stage, town and industry, investment, bottlenecks, alerts."""
+    with container.read() as uow:
+        board = queries.dashboard(uow.conn, principal, today(request), utcnow())
+    return render(request, "projects/centre.html", {"board": board})
+
+
+@router.get("/proxy-centre/projects/{code}")
+def centre_project(
+    code: Code, request: Request, container: ContainerDep, principal: Centre
+) -> Response:
+    """One project as the centre sees it (read only)."""
+    return _project_page(request, container, principal, code, "projects/centre_project.html")

@@ -1,0 +1,170 @@
+"""The proxy service over HTTP: the JSON API with idempotency keys and clear errors, and the
+company, agent and centre pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.factories import Person, make_staff, sign_in
+from tests.integration.project_fixtures import ProjectWorld, build_project_world
+from tongban.adapters.db.tables import cases
+from tongban.adapters.db.tables_projects import projects
+from tongban.bootstrap import Container
+from tongban.domain.people.model import Role
+from tongban.services.queries import projects as queries
+from tongban.web.deps import CSRF_HEADER
+
+
+@pytest.fixture
+def world(container: Container) -> ProjectWorld:
+    queries.forget_dashboards()  # PostgreSQL tests reuse one database, emptied between tests
+    return build_project_world(container)
+
+
+def person(user_id: int, role: Role) -> Person:
+    return Person(user_id, "", None, role)
+
+
+def as_user(world: ProjectWorld, client: Any, user_id: int, role: Role) -> dict[str, str]:
+    client.cookies.clear()
+    return {CSRF_HEADER: sign_in(world.container, client, person(user_id, role))}
+
+
+def body(world: ProjectWorld, **changes: object) -> dict[str, object]:
+    values: dict[str, object] = {
+        "name": "南海新材料产业园二期",
+        "investment_wan": 120000,
+        "industry": "新材料",
+        "site_address": "丹灶镇国家生态工业示范园 8 号",
+        "town": "丹灶镇",
+        "construction": True,
+        "credit_code": world.company_code,
+        "legal_representative": "李大同",
+    }
+    values.update(changes)
+    return values
+
+
+def post(client: Any, url: str, headers: dict[str, str], json: object, key: str) -> Any:
+    return client.post(url, json=json, headers={**headers, "Idempotency-Key": key})
+
+
+def rows(world: ProjectWorld, table: Any) -> int:
+    with world.container.read() as uow:
+        return int(uow.conn.execute(select(func.count()).select_from(table)).scalar_one())
+
+
+def test_registering_twice_with_one_key_creates_one_project(world: ProjectWorld, client) -> None:
+    headers = as_user(world, client, world.company, Role.ENTERPRISE)
+    first = post(client, "/api/v1/projects", headers, body(world), "reg-1")
+    again = post(client, "/api/v1/projects", headers, body(world), "reg-1")
+    assert first.status_code == 201, first.text
+    assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json()
+    assert rows(world, projects) == 1
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"credit_code": "91440605MA4WQ7K1X9"}, "credit_code"),
+        ({"investment_wan": -3000}, "investment_wan"),
+    ],
+)
+def test_bad_input_over_the_api_is_a_clear_422(
+    world: ProjectWorld, client, changes: dict[str, object], field: str
+) -> None:
+    headers = as_user(world, client, world.company, Role.ENTERPRISE)
+    response = post(client, "/api/v1/projects", headers, body(world, **changes), "bad-1")
+    assert response.status_code == 422
+    assert response.json()["code"] == "validation_failed"
+    assert field in response.json()["fields"]
+    assert rows(world, projects) == 0
+
+
+def test_the_whole_flow_over_the_api(world: ProjectWorld, client) -> None:
+    company = as_user(world, client, world.company, Role.ENTERPRISE)
+    ref = post(client, "/api/v1/projects", company, body(world), "flow-1").json()
+    code = ref["code"]
+    assigned = post(
+        client, f"/api/v1/projects/{code}/request-agent", company, {"version": 1}, "flow-2"
+    )
+    assert assigned.status_code == 200 and assigned.json()["status"] == "agent_assigned"
+
+    agent = as_user(world, client, world.agent, Role.AGENT)
+    refused = post(client, f"/api/v1/projects/{code}/steps/1/file", agent, {}, "flow-3")
+    assert refused.status_code == 403
+    assert refused.json()["code"] == "agent_not_authorised"
+    assert rows(world, cases) == 0
+
+    company = as_user(world, client, world.company, Role.ENTERPRISE)
+    granted = post(
+        client, f"/api/v1/projects/{code}/authorisation", company, {"version": 2}, "flow-4"
+    )
+    assert granted.status_code == 200 and granted.json()["status"] == "in_progress"
+
+    agent = as_user(world, client, world.agent, Role.AGENT)
+    filed = post(client, f"/api/v1/projects/{code}/steps/1/file", agent, {}, "flow-5")
+    assert filed.status_code == 201, filed.text
+    replay = post(client, f"/api/v1/projects/{code}/steps/1/file", agent, {}, "flow-5")
+    assert replay.json() == filed.json() and rows(world, cases) == 1
+    noted = post(
+        client, f"/api/v1/projects/{code}/notes", agent, {"kind": "call", "body": "约见"}, "n-1"
+    )
+    assert noted.status_code == 201
+
+    detail = client.get(f"/api/v1/projects/{code}").json()
+    assert detail["steps"][0]["case_number"] == filed.json()["case_number"]
+    assert detail["steps"][0]["progress"] == "filed"
+
+    as_user(world, client, world.other_company, Role.ENTERPRISE)
+    assert client.get(f"/api/v1/projects/{code}").status_code == 404
+    assert client.get("/api/v1/projects").json() == []
+    as_user(world, client, world.other_agent, Role.AGENT)
+    assert client.get(f"/api/v1/projects/{code}").status_code == 404
+
+    leader = make_staff(world.container, Role.LEADER).user_id
+    as_user(world, client, leader, Role.LEADER)
+    board = client.get("/api/v1/projects/dashboard").json()
+    assert board["projects"] == 1 and float(board["investment_yi"]) == 12.0
+
+
+def test_the_company_page_registers_requests_and_authorises(world: ProjectWorld, client) -> None:
+    headers = as_user(world, client, world.company, Role.ENTERPRISE)
+    page = client.get("/enterprise/projects")
+    assert page.status_code == 200 and "登记新项目" in page.text
+    form = {**body(world), "construction": "yes", "csrf_token": headers[CSRF_HEADER]}
+    bad = client.post("/enterprise/projects", data={**form, "investment_wan": "-1"})
+    assert bad.status_code == 422 and "投资额须大于零" in bad.text
+    done = client.post("/enterprise/projects", data=form, follow_redirects=False)
+    assert done.status_code == 303
+    url = done.headers["location"].split("?")[0]
+    code = url.rsplit("/", 1)[1]
+    shown = client.get(url)
+    assert "立项用地规划许可" in shown.text and "申请代办服务" in shown.text
+    token = {"csrf_token": headers[CSRF_HEADER], "version": "1"}
+    client.post(f"{url}/request-agent", data=token)
+    assert "授权代办员代为办理" in client.get(url).text
+    client.post(f"{url}/authorise", data={**token, "version": "2"})
+    assert "已授权" in client.get(url).text
+
+    agent_headers = as_user(world, client, world.agent, Role.AGENT)
+    workbench = client.get("/agent/projects")
+    assert code in workbench.text
+    project_page = client.get(f"/agent/projects/{code}")
+    assert "代企业申报" in project_page.text
+    filed = client.post(
+        f"/agent/projects/{code}/steps/1/file",
+        data={"csrf_token": agent_headers[CSRF_HEADER]},
+        follow_redirects=False,
+    )
+    assert filed.status_code == 303, filed.text
+    assert "已申报待受理" in client.get(f"/agent/projects/{code}").text
+
+    leader = make_staff(world.container, Role.LEADER).user_id
+    as_user(world, client, leader, Role.LEADER)
+    board = client.get("/proxy-centre")
+    assert board.status_code == 200 and "丹灶镇" in board.text and "12.00" in board.text
