@@ -147,7 +147,9 @@ def centre_queue(
     if open_only:
         closed = (CaseStatus.DRAFT, *sorted(s for s in CaseStatus if s.is_final))
         query = query.where(cases.c.status.not_in([s.value for s in closed]))
-    return _run(conn, query.order_by(cases.c.deadline.is_(None), cases.c.deadline, cases.c.id))
+    # 绿色通道: green-channel cases first, then the nearest deadline.
+    order = (cases.c.priority.desc(), cases.c.deadline.is_(None), cases.c.deadline, cases.c.id)
+    return _run(conn, query.order_by(*order))
 
 
 def _department_ids(principal: Principal, *roles: Role) -> Any:
@@ -159,12 +161,14 @@ def _department_ids(principal: Principal, *roles: Role) -> Any:
 
 def department_queue(conn: Connection, principal: Principal | None) -> list[CaseSummary]:
     """A reviewer's back-office queue: their department's cases that still need action,
-    the nearest deadline first."""
+    green-channel cases first, then the nearest deadline."""
     ids = _department_ids(_signed_in(principal), Role.REVIEWER, Role.SECTION_CHIEF)
     query = _summaries().where(
         cases.c.department_id.in_(ids), cases.c.status.in_([s.value for s in REVIEW_QUEUE])
     )
-    return _run(conn, query.order_by(cases.c.deadline.is_(None), cases.c.deadline, cases.c.id))
+    # 绿色通道: green-channel cases first, then the nearest deadline.
+    order = (cases.c.priority.desc(), cases.c.deadline.is_(None), cases.c.deadline, cases.c.id)
+    return _run(conn, query.order_by(*order))
 
 
 def sign_off_queue(conn: Connection, principal: Principal | None) -> list[CaseSummary]:

@@ -1,7 +1,143 @@
-"""Bundles (一件事一次办): applying once for several items and following the sub-cases."""
+"""Bundles (一件事一次办): applying once for several items and following the sub-cases.
+
+``/bundles`` lists the bundles (and the signed-in applicant's own applications); a bundle's page
+carries its one shared form; an application's page shows every sub-case with its department and
+status, refreshed in place (htmx) while they progress in parallel.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Any
 
-router = APIRouter()
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi import Path as PathParam
+from fastapi.responses import RedirectResponse
+from starlette.datastructures import FormData
+
+from tongban.domain.cases.status import DeliveryMethod
+from tongban.domain.catalogue.model import FieldType
+from tongban.domain.errors import DomainError, ValidationFailed
+from tongban.domain.people.model import Principal, UserKind
+from tongban.services import access, audit
+from tongban.services import bundles as svc
+from tongban.services.queries import bundles as queries
+from tongban.web.deps import ContainerDep, actor_for, allow
+from tongban.web.pages.cases_citizen import centre_options, texts
+from tongban.web.templating import render
+
+router = APIRouter(tags=["pages"], include_in_schema=False)
+Anyone = Annotated[Principal | None, Depends(allow(access.PUBLIC))]
+Applicant = Annotated[Principal, Depends(allow(access.APPLICANT))]
+Reader = Annotated[Principal, Depends(allow(queries.BUNDLE_APPLICATION_READERS))]
+Code = Annotated[str, PathParam(max_length=40, pattern=r"^[A-Za-z0-9-]+$")]
+Number = Annotated[str, PathParam(max_length=24, pattern=r"^[A-Za-z0-9-]+$")]
+
+POLL_SECONDS = 5
+"""How often an open application's page refreshes its sub-cases."""
+
+
+def _is_applicant(principal: Principal | None) -> bool:
+    return principal is not None and principal.kind in (UserKind.CITIZEN, UserKind.ENTERPRISE)
+
+
+@router.get("/bundles")
+def bundle_list(request: Request, container: ContainerDep, principal: Anyone) -> Response:
+    """一件事一次办: every bundle with its items and departments; the applicant's own ones."""
+    with container.read() as uow:
+        views = queries.definitions(uow.conn)
+        mine = queries.my_applications(uow.conn, principal) if _is_applicant(principal) else []
+    return render(request, "bundles/list.html", {"views": views, "mine": mine})
+
+
+def _form_values(view: queries.DefinitionView, form: FormData) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for spec in view.definition.form:
+        raw = form.get(f"form.{spec.name}")
+        if spec.type is FieldType.BOOLEAN:
+            values[spec.name] = "true" if raw else "false"
+        else:
+            values[spec.name] = str(raw or "")
+    return values
+
+
+def _application(view: queries.DefinitionView, form: FormData) -> svc.BundleApplicationIn:
+    method = str(form.get("delivery_method") or DeliveryMethod.PICKUP.value)
+    if method not in {m.value for m in DeliveryMethod}:
+        raise ValidationFailed(fields={"delivery_method": "请选择结果领取方式"})
+    return svc.BundleApplicationIn(
+        form=_form_values(view, form),
+        materials=texts(form, "materials"),
+        delivery_method=DeliveryMethod(method),
+        pickup_centre_code=str(form.get("pickup_centre_code") or "") or None,
+        address=str(form.get("address") or ""),
+    )
+
+
+def _bundle_page(
+    request: Request, view: queries.DefinitionView, centres: Any, principal: Principal | None
+) -> dict[str, Any]:
+    return {
+        "view": view,
+        "d": view.definition,
+        "centres": centres,
+        "can_apply": _is_applicant(principal),
+        "errors": {},
+        "v": {},
+    }
+
+
+@router.get("/bundles/{code}")
+def bundle_page(
+    request: Request, code: Code, container: ContainerDep, principal: Anyone
+) -> Response:
+    """One bundle: its items and departments, and the one shared form for applicants."""
+    with container.read() as uow:
+        view = queries.definition(uow.conn, code)
+        centres = centre_options(uow.conn)
+    return render(request, "bundles/bundle.html", _bundle_page(request, view, centres, principal))
+
+
+@router.post("/bundles/{code}")
+async def apply(
+    request: Request, code: Code, container: ContainerDep, principal: Applicant
+) -> Response:
+    """Submit once: every sub-case is created, or none is and the errors show by their fields."""
+    form = await request.form()
+    with container.read() as uow:
+        view = queries.definition(uow.conn, code)
+        centres = centre_options(uow.conn)
+    try:
+        given = _application(view, form)
+        with container.uow() as uow:
+            ref = svc.apply(uow, actor_for(request), view.definition.code, given)
+    except DomainError as error:
+        context = _bundle_page(request, view, centres, principal)
+        values = {k: form.getlist(k) if k == "materials" else form.get(k) for k in form}
+        context.update(errors=error.fields, error=error, v=values)
+        return render(request, "bundles/bundle.html", context, status_code=error.status)
+    return RedirectResponse(f"/bundles/applications/{ref.number}?done=1", status_code=303)
+
+
+@router.get("/bundles/applications/{number}")
+def application_page(
+    request: Request, number: Number, container: ContainerDep, principal: Reader
+) -> Response:
+    """The application: the combined status and every sub-case progressing in parallel."""
+    # A read-only unit of work: the page polls, and must not queue behind writers.
+    with container.read() as uow:
+        view = queries.access_application(uow.conn, principal, number)
+    if principal.user_id != view.applicant_id:
+        with container.uow() as uow:
+            what = f"bundle:{view.number}"
+            audit.record_data_access(
+                uow.conn, actor_for(request), view.applicant_id, what, "一件事联办"
+            )
+            uow.commit()
+    context = {
+        "a": view,
+        "d": view.definition,
+        "p": view.progress,
+        "is_applicant": principal.user_id == view.applicant_id,
+        "poll": POLL_SECONDS,
+    }
+    return render(request, "bundles/application.html", context)
