@@ -23,16 +23,25 @@ TEMPLATES_DIR = Path(__file__).with_name("templates")
 NAVIGATION: tuple[tuple[str, str, tuple[Role, ...]], ...] = (
     ("工作台", "/workbench", tuple(sorted(STAFF_ROLES))),
     ("我的办件", "/my/cases", (Role.CITIZEN, Role.ENTERPRISE)),
+    ("我的数据", "/me/data", (Role.CITIZEN, Role.ENTERPRISE)),
+    ("市民码", "/me/code", (Role.CITIZEN, Role.ENTERPRISE)),
+    ("秒批", "/smart", (Role.CITIZEN, Role.ENTERPRISE)),
     ("窗口受理", "/window", (Role.CLERK,)),
     ("审查", "/review", (Role.REVIEWER, Role.SECTION_CHIEF)),
     ("签批", "/sign-off", (Role.SECTION_CHIEF,)),
     ("中心概况", "/centre", (Role.CENTRE_MANAGER,)),
+    ("投资项目", "/enterprise/projects", (Role.ENTERPRISE,)),
+    ("代办项目", "/agent/projects", (Role.AGENT,)),
+    ("代办中心", "/proxy-centre", (Role.CENTRE_MANAGER, Role.LEADER)),
     ("办事服务", "/items", ()),
+    ("一件事", "/bundles", ()),
     ("三单管理", "/lists", ()),
     ("服务网点", "/centres", ()),
     ("事项统计", "/stats", ()),
     ("事项管理", "/admin/items", (Role.CATALOGUE_ADMIN, Role.AUDITOR, Role.LEADER)),
     ("工作日历", "/admin/calendar", (Role.CATALOGUE_ADMIN,)),
+    ("秒批规则", "/admin/rules", (Role.CATALOGUE_ADMIN,)),
+    ("证照核验", "/verify", ()),
 )
 
 

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from fastapi import APIRouter, FastAPI, Request, Response
 
-from tongban.domain.people.model import Role
-from tongban.web.deps import Staff
+from tongban.domain.people.model import Role, RoleAssignment
+from tongban.web.deps import ContainerDep, Staff
 from tongban.web.templating import render
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -37,23 +37,28 @@ TASKS: dict[Role, tuple[Task, ...]] = {
     Role.CATALOGUE_ADMIN: (
         Task("事项管理", "/admin/items", "编辑、发布和撤回政务服务事项及其材料、规则"),
         Task("工作日历", "/admin/calendar", "维护法定节假日和调休工作日"),
+        Task("秒批规则", "/admin/rules", "编写、测试、试运行和发布秒批事项的规则"),
         Task("三单管理", "/lists", "负面清单、许可清单和监管清单"),
         Task("服务网点", "/centres", "区、镇街和村居服务中心"),
     ),
     Role.CLERK: (
         Task("综合窗口", "/window", "核验申请人身份，受理任一事项（一窗通办）"),
+        Task("免证核验", "/window/identify", "扫市民码、读身份证或刷脸核验身份（免证办）"),
         Task("办事服务", "/items", "查询事项的办事指南和所需材料"),
     ),
     Role.REVIEWER: (
         Task("待审办件", "/review", "审查办件、要求补正、提出审批意见"),
+        Task("网上审批中心", "/approval-centre/mine", "领取、释放网上申请，查看我的在办件"),
         Task("办事服务", "/items", "查询事项的审批标准"),
     ),
     Role.SECTION_CHIEF: (
         Task("否决签批", "/sign-off", "签批不予许可决定（否决权上移），重新分派办件"),
         Task("待审办件", "/review", "本部门的全部在办件"),
+        Task("网上审批中心", "/approval-centre", "共享队列、分派策略、审批人员负荷与效率"),
     ),
     Role.CENTRE_MANAGER: (
         Task("中心概况", "/centre", "本中心在办件的状态和红黄灯预警"),
+        Task("代办中心", "/proxy-centre", "投资项目代办：按阶段、镇街、行业统计和审批堵点"),
         Task("窗口与排队", "/centre/queue", "窗口、取号叫号和等候时间"),
         Task("预约", "/centre/appointments", "各事项的预约时段"),
         Task("办不成事", "/centre/hard-cases", "办不成事窗口的问题与处理"),
@@ -61,6 +66,7 @@ TASKS: dict[Role, tuple[Task, ...]] = {
     ),
     Role.LEADER: (
         Task("指标看板", "/dashboard", "办件量、网办率、秒批率、按时办结率和满意度"),
+        Task("代办中心", "/proxy-centre", "投资项目代办：按阶段、镇街、行业统计和审批堵点"),
         Task("事项统计", "/stats", "事项目录的各项统计"),
         Task("事项管理", "/admin/items", "查看事项草稿和版本历史"),
     ),
@@ -70,7 +76,7 @@ TASKS: dict[Role, tuple[Task, ...]] = {
         Task("事项管理", "/admin/items", "查看事项草稿和版本历史"),
     ),
     Role.AGENT: (
-        Task("代办项目", "/proxy/projects", "企业投资项目的审批进度（一对一代办）"),
+        Task("代办项目", "/agent/projects", "企业投资项目的审批进度（一对一代办）"),
         Task("办事服务", "/items", "查询事项的办事指南"),
     ),
 }
@@ -85,15 +91,27 @@ def route_paths(app: FastAPI) -> set[str]:
     return {str(context.path) for context in iter_route_contexts(app.routes)}
 
 
+def _serves(task: Task, assignment: RoleAssignment, centre_departments: tuple[str, ...]) -> bool:
+    """The online approval centre is only for the departments it serves."""
+    if task.url.startswith("/approval-centre"):
+        return assignment.department_code in centre_departments
+    return True
+
+
 @router.get("/workbench")
-def workbench(request: Request, principal: Staff) -> Response:
+def workbench(request: Request, container: ContainerDep, principal: Staff) -> Response:
     """One section per role held, each with its jurisdiction; links only to pages that exist."""
     existing = route_paths(request.app)
+    served = container.settings.approval_centre_departments
     sections = [
         {
             "title": ROLE_TITLES.get(assignment.role, assignment.role.value),
             "assignment": assignment,
-            "tasks": [(task, task.url in existing) for task in TASKS.get(assignment.role, ())],
+            "tasks": [
+                (task, task.url in existing)
+                for task in TASKS.get(assignment.role, ())
+                if _serves(task, assignment, served)
+            ],
         }
         for assignment in principal.roles
         if assignment.role in TASKS
