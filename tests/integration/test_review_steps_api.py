@@ -9,10 +9,12 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import insert
 
 from tests.factories import Person, make_staff, sign_in
 from tests.integration.test_cases import ITEM
 from tests.integration.test_cases_api import Api, build_api, submit
+from tongban.adapters.db.tables import departments
 from tongban.bootstrap import Container
 from tongban.domain.people.model import Role
 from tongban.web.deps import CSRF_HEADER
@@ -166,17 +168,35 @@ def test_a_step_needs_its_own_case_and_a_real_outcome(app: FastAPI, api: Api) ->
 
 
 def test_a_reviewer_of_another_department_is_refused(app: FastAPI, api: Api) -> None:
-    reviewer, _chief, rsj = people(app, api)
+    reviewer, _chief, _rsj = people(app, api)
+    c = api.world.container
+    with c.engine.begin() as conn:  # a department with no step in the plan
+        conn.execute(insert(departments).values(code="MZJ", name="区民政局", short_name=""))
+    mzj = Client(app, c, make_staff(c, Role.REVIEWER, department_code="MZJ").user_id)
     n = under_review(api)
     step = steps_of(reviewer, n)["受理审查"]["id"]
-    assert rsj.get(f"/cases/{n}/steps").status_code in (403, 404)
-    claim = rsj.send("POST", f"/cases/{n}/steps/{step}/claim", {})
+    assert mzj.get(f"/cases/{n}/steps").status_code in (403, 404)
+    claim = mzj.send("POST", f"/cases/{n}/steps/{step}/claim", {})
     assert claim.status_code in (403, 404)
-    complete = rsj.send("POST", f"/cases/{n}/steps/{step}/complete", {"outcome": "approve"})
+    complete = mzj.send("POST", f"/cases/{n}/steps/{step}/complete", {"outcome": "approve"})
     assert complete.status_code in (403, 404)
-    assign = rsj.send("POST", f"/cases/{n}/steps/{step}/assign", {"assignee_id": rsj.user_id})
+    assign = mzj.send("POST", f"/cases/{n}/steps/{step}/assign", {"assignee_id": mzj.user_id})
     assert assign.status_code == 403
-    assert rsj.get("/review/steps").json() == []
+    assert mzj.get("/review/steps").json() == []
+    assert steps_of(reviewer, n)["受理审查"]["assignee_id"] is None
+
+
+def test_a_department_with_a_step_sees_the_case_but_acts_only_on_its_own_step(
+    app: FastAPI, api: Api
+) -> None:
+    reviewer, _chief, rsj = people(app, api)
+    n = under_review(api)
+    steps = steps_of(rsj, n)  # 联审: RSJ has 社保核查 on SCJGJ's case, so it may read the case
+    assert set(steps) == {"受理审查", "现场核查", "社保核查"}
+    assert rsj.client.get(f"/review/cases/{n}").status_code == 200
+    scjg_step = steps["受理审查"]["id"]
+    taken = rsj.send("POST", f"/cases/{n}/steps/{scjg_step}/claim", {})
+    assert taken.status_code == 403
     assert steps_of(reviewer, n)["受理审查"]["assignee_id"] is None
 
 

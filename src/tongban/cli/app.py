@@ -43,6 +43,9 @@ def serve(
     port: Annotated[int, typer.Option(help="端口")] = 8000,
     workers: Annotated[int, typer.Option(help="进程数（PostgreSQL 上可多进程）")] = 1,
     reload: Annotated[bool, typer.Option(help="开发模式：代码变动时重启")] = False,
+    healthcheck_timeout: Annotated[
+        int, typer.Option(help="多进程时工作进程健康检查的超时秒数，超时即重启该进程")
+    ] = 30,
 ) -> None:
     """Serve the web app and API with uvicorn."""
     import uvicorn
@@ -58,6 +61,9 @@ def serve(
         workers=workers,
         reload=reload,
         log_level="info",
+        # uvicorn's default (5 s) restarts busy workers on a saturated machine, dropping the
+        # requests they were serving.
+        timeout_worker_healthcheck=healthcheck_timeout,
     )
 
 

@@ -181,8 +181,9 @@ def sign_off_queue(conn: Connection, principal: Principal | None) -> list[CaseSu
 
 
 def access_case(conn: Connection, principal: Principal | None, number: str) -> Case:
-    """One case, for its applicant, any clerk (一窗通办), its department's staff, auditors and
-    leaders; anyone else is refused, and an unknown number is not found."""
+    """One case, for its applicant, any clerk (一窗通办), its department's staff, the staff of
+    a department with a review step on it, auditors and leaders; anyone else is refused, and
+    an unknown number is not found."""
     who = _signed_in(principal)
     case = repo.get(conn, number)
     if who.kind in (UserKind.CITIZEN, UserKind.ENTERPRISE):
@@ -191,11 +192,24 @@ def access_case(conn: Connection, principal: Principal | None, number: str) -> C
         return case
     if who.has_role(Role.CLERK, Role.CENTRE_MANAGER, Role.AUDITOR, Role.LEADER):
         return case
-    if case.department_code in _codes(who, Role.REVIEWER, "department_code") + _codes(
+    mine = _codes(who, Role.REVIEWER, "department_code") + _codes(
         who, Role.SECTION_CHIEF, "department_code"
-    ):
+    )
+    if case.department_code in mine:
         return case
+    if mine and _has_step_of(conn, case.id, mine):
+        return case  # 联审: a department reviewing one step of another department's case
     raise PermissionDenied()
+
+
+def _has_step_of(conn: Connection, case_id: int | None, department_codes: list[str]) -> bool:
+    found = conn.execute(
+        select(case_review_steps.c.id)
+        .join(departments, departments.c.id == case_review_steps.c.department_id)
+        .where(case_review_steps.c.case_id == case_id, departments.c.code.in_(department_codes))
+        .limit(1)
+    ).first()
+    return found is not None
 
 
 def timeline(conn: Connection, principal: Principal | None, number: str) -> list[TimelineEntry]:
@@ -255,6 +269,7 @@ def _steps() -> Select[Any]:
             s.c.status,
             s.c.outcome,
             s.c.due_on,
+            cases.c.status.label("case_status"),
         )
         .select_from(
             s.join(cases, cases.c.id == s.c.case_id)
@@ -266,6 +281,9 @@ def _steps() -> Select[Any]:
 
 
 def _run_steps(conn: Connection, query: Select[Any]) -> list[StepSummary]:
+    """While the case's clock is stopped (补正) an open step has no due day, like the case's
+    deadline: it is moved on when the clock resumes, and nothing is overdue meanwhile."""
+    stopped = CaseStatus.CORRECTION_REQUESTED.value
     return [
         StepSummary(
             id=r.id,
@@ -278,7 +296,9 @@ def _run_steps(conn: Connection, query: Select[Any]) -> list[StepSummary]:
             assignee_id=r.assignee_id,
             status=StepStatus(r.status),
             outcome=r.outcome,
-            due_on=r.due_on,
+            due_on=None
+            if r.case_status == stopped and r.status != StepStatus.DONE.value
+            else r.due_on,
         )
         for r in conn.execute(query)
     ]
