@@ -240,19 +240,17 @@ def supply_correction(
     materials: Iterable[str] = (),
     note: str = "",
 ) -> CaseRef:
-    """The applicant (or a clerk for them) hands in the corrections; the clock resumes."""
+    """The applicant (or a clerk for them) hands in the corrections; the clock resumes, and
+    so do the open review steps' due days (``cases_review_steps.resume_after_stops``)."""
     calendar = load_calendar(uow.conn)
     names = list(materials)
-    return _act(
-        uow,
-        actor,
-        number,
-        expected_version,
-        (APPLICANT, CLERK),
-        lambda case, by: case.supply_correction(
-            by=by, at=actor.at, calendar=calendar, materials=names, note=note
-        ),
-    )
+
+    def supply(case: Case, by: Performer) -> None:
+        before = list(case.stops)
+        case.supply_correction(by=by, at=actor.at, calendar=calendar, materials=names, note=note)
+        review_steps.resume_after_stops(uow.conn, case, before, calendar)
+
+    return _act(uow, actor, number, expected_version, (APPLICANT, CLERK), supply)
 
 
 def supply_missing_materials(

@@ -39,6 +39,7 @@ from tongban.domain.cases.review import (
     advance,
     instantiate,
     reopen_rejected,
+    shift_for_stops,
 )
 from tongban.domain.cases.status import CaseStatus
 from tongban.domain.cases.values import Performer
@@ -50,6 +51,7 @@ from tongban.domain.errors import (
     ValidationFailed,
 )
 from tongban.domain.people.model import Principal, Role
+from tongban.domain.shared.calendar import ClockStop, WorkingCalendar
 from tongban.services import cases_repository as repo
 from tongban.services.access import access_catalogue_edit
 from tongban.services.calendar import load_calendar
@@ -66,6 +68,7 @@ __all__ = [
     "complete_step",
     "open_review",
     "reopen_after_send_back",
+    "resume_after_stops",
     "set_review_plan",
 ]
 
@@ -227,6 +230,21 @@ def close_for_decision(
 def reopen_after_send_back(conn: Connection, case: Case) -> None:
     """The chief sent the rejection back: the rejecting steps are to be done again."""
     _store(conn, reopen_rejected(case_steps(conn, case.id)), StepStatus.DONE)
+
+
+def resume_after_stops(
+    conn: Connection, case: Case, before: Sequence[ClockStop], calendar: WorkingCalendar
+) -> None:
+    """The case's clock resumed (corrections supplied): the stops closed since ``before`` (the
+    case's stops as they were) push the due day of every step not yet done by the working days
+    stopped.  Written on the caller's connection, so it commits with the supply; the steps are
+    not case events, so the audit trail is untouched."""
+    closed = [s for s in case.stops if not s.is_open and s not in before]
+    if not closed:
+        return
+    moved = shift_for_stops(case_steps(conn, case.id), closed, calendar)
+    for status in (StepStatus.ACTIVE, StepStatus.PENDING):
+        _store(conn, [s for s in moved if s.status is status], status)
 
 
 # --- who may act on a step --------------------------------------------------------------------

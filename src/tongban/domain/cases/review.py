@@ -16,7 +16,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from tongban.domain.errors import Conflict, NotFound, ValidationFailed
-from tongban.domain.shared.calendar import WorkingCalendar
+from tongban.domain.shared.calendar import ClockStop, WorkingCalendar
 
 MAX_BUDGET_DAYS = 60
 STEP_ROLES = ("reviewer", "section_chief")
@@ -177,6 +177,39 @@ def advance(
     for step in later:
         step.open(today, calendar)
     return Progress.NEXT_STAGE
+
+
+def due_after_stop(due_on: date | None, stop: ClockStop, calendar: WorkingCalendar) -> date | None:
+    """The due day of an open step once the case's clock resumes after ``stop`` (补正).
+
+    The step's budget counts working days from the day it opened and never stopped ones, so the
+    working days it still had left when the clock stopped run on from the stop, skipping the
+    stopped days: a step due on D is then due D plus the working days stopped.  A step whose
+    due day had come by the stop day gains nothing (its time had run out before the stop)."""
+    if due_on is None or stop.resumed_on is None or due_on <= stop.stopped_on:
+        return due_on
+    left = calendar.working_days_between(stop.stopped_on, due_on)
+    moved = calendar.deadline(stop.stopped_on, left, [stop])
+    assert moved is not None  # the stop is closed, so the count always reaches its end
+    return max(moved, due_on)
+
+
+def shift_for_stops(
+    steps: Sequence[ReviewStep], stops: Sequence[ClockStop], calendar: WorkingCalendar
+) -> list[ReviewStep]:
+    """The case's clock resumed after ``stops``: every step not yet done with a due day is due
+    later by the working days stopped; done steps keep theirs.  Returns the steps moved."""
+    moved: list[ReviewStep] = []
+    for step in steps:
+        if step.status is StepStatus.DONE or step.due_on is None:
+            continue
+        due: date | None = step.due_on
+        for stop in sorted(stops, key=lambda s: s.stopped_on):
+            due = due_after_stop(due, stop, calendar)
+        if due != step.due_on:
+            step.due_on = due
+            moved.append(step)
+    return moved
 
 
 def reopen_rejected(steps: Sequence[ReviewStep]) -> list[ReviewStep]:
