@@ -4,7 +4,7 @@ case, pinned to the item version published at that moment, with a number from th
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -138,12 +138,19 @@ def submit_at_window(
     application: Application,
     *,
     accept: bool = False,
+    prepare: Callable[[UnitOfWork, Case], object] | None = None,
 ) -> CaseRef:
     """窗口收件: a clerk at any centre files any item for an identified applicant (一窗通办),
-    and may accept it at once when the materials are complete."""
+    and may accept it at once when the materials are complete.
+
+    ``prepare`` (免证办) completes the new case in the same transaction before it is checked
+    and submitted: form values and materials from the applicant's e-licences, say.  Should it
+    raise, nothing is written."""
     by = performer(actor, None, CLERK)
     check_applicant(uow, applicant_id)
     case, item = new_case(uow, actor, by, applicant_id, Channel.WINDOW, application)
+    if prepare is not None:
+        prepare(uow, case)
     submit_checked(case, item, by, actor)
     if accept:
         case.accept(by=by, at=actor.at, calendar=load_calendar(uow.conn))

@@ -5,6 +5,7 @@ and the centre's queue of open cases with their clock colours.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from typing import Annotated, Any
 
@@ -20,7 +21,7 @@ from tongban.domain.errors import DomainError, ValidationFailed
 from tongban.domain.people.model import Principal, UserKind
 from tongban.domain.shared.identity import parse_credit_code, parse_resident_id
 from tongban.domain.shared.masking import mask_id_number
-from tongban.services import access, cases_delivery, catalogue, search
+from tongban.services import access, cases_delivery, catalogue, search, window_licences
 from tongban.services import cases as svc
 from tongban.services.catalogue import ItemView
 from tongban.services.context import utcnow
@@ -119,15 +120,34 @@ async def identify(request: Request, container: ContainerDep, principal: Clerk) 
     return RedirectResponse(f"/window?applicant={user_id}", status_code=303)
 
 
-def _apply_context(conn: Connection, item: ItemView, card: Any) -> dict[str, Any]:
+def _apply_context(
+    conn: Connection, item: ItemView, card: Any, plan: window_licences.LicencePlan | None = None
+) -> dict[str, Any]:
+    plan = plan or window_licences.LicencePlan(())
     return {
         "item": item,
         "spec": item.spec,
         "applicant": card,
         "centres": centre_options(conn),
+        "plan": plan,
+        "from_licences": {m["name"] for m in plan.materials},
         "errors": {},
-        "v": {},
+        "v": {f"form.{k}": v for k, v in plan.values.items()},
     }
+
+
+def _page_context(request: Request, container: Any, applicant: int, code: str) -> Any:
+    """The application page's context (None: no such applicant); licence reads committed."""
+    actor = actor_for(request)
+    with container.uow() as uow:
+        card = applicant_card(uow.conn, applicant)
+        if card is None:
+            return None
+        view = catalogue.published_item(uow.conn, code)
+        plan = window_licences.licence_plan(uow, actor, view, applicant)
+        context = _apply_context(uow.conn, view, card, plan)
+        uow.commit()  # the reads of the applicant's licences are logged
+    return context
 
 
 @router.get("/apply")
@@ -138,18 +158,18 @@ def window_apply_page(
     applicant: Annotated[int, Query(ge=1)],
     item: Annotated[str, Query(max_length=40)],
 ) -> Response:
-    with container.read() as uow:
-        card = applicant_card(uow.conn, applicant)
-        if card is None:
-            return RedirectResponse("/window", status_code=303)
-        view = catalogue.published_item(uow.conn, item)
-        context = _apply_context(uow.conn, view, card)
+    context = _page_context(request, container, applicant, item)
+    if context is None:
+        return RedirectResponse("/window", status_code=303)
     return render(request, "cases/window_apply.html", context)
 
 
-def _check_before_filing(item: ItemView, form: FormData, action: str) -> None:
-    """What the page can check before filing, so a wrong entry leaves no case behind."""
-    ticked = set(texts(form, "materials"))
+def _check_before_filing(
+    item: ItemView, form: FormData, action: str, from_licences: Iterable[str] = ()
+) -> None:
+    """What the page can check before filing, so a wrong entry leaves no case behind;
+    ``from_licences``: materials the page said the e-licences supply."""
+    ticked = set(texts(form, "materials")) | set(from_licences)
     fields: dict[str, str] = {}
     if action == "accept_missing":
         unticked = [m for m in item.spec.materials if m.name not in ticked]
@@ -189,16 +209,23 @@ async def window_apply(request: Request, container: ContainerDep, _clerk: Clerk)
             return RedirectResponse("/window", status_code=303)
         card = applicant_card(uow.conn, applicant)
         view = catalogue.published_item(uow.conn, str(form.get("item") or ""))
-        context = _apply_context(uow.conn, view, card)
     actor = actor_for(request)
+    # The page showed licences (consent given): take them, or refuse if the grant is gone.
+    with_licences = form.get("licences") == "yes"
+    prepare = window_licences.take_licences(actor, view, applicant) if with_licences else None
     try:
-        _check_before_filing(view, form, action)
+        _check_before_filing(view, form, action, texts(form, "licence_materials"))
         application = application_from(view, form)
         with container.uow() as uow:
             ref = svc.submit_at_window(
-                uow, actor, applicant, application, accept=action == "accept"
+                uow, actor, applicant, application, accept=action == "accept", prepare=prepare
             )
     except DomainError as error:
+        # Shown again as it now stands: a revoked grant shows the page without licences.
+        context = _page_context(request, container, applicant, view.code)
+        if context is None:  # not an applicant: the service said so
+            with container.read() as uow:
+                context = _apply_context(uow.conn, view, card)
         context.update(errors=error.fields, error=error, v=_typed(form))
         return render(request, "cases/window_apply.html", context, status_code=error.status)
     if action in ("accept_missing", "refuse"):
