@@ -20,6 +20,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import event, func, select, text
 
+from tests.conftest import BACKENDS
 from tests.factories import make_citizen, make_staff, sign_in
 from tests.integration.test_cases import ITEM, World, application, build_world, publish_item
 from tongban.adapters.db import engine as db_engine
@@ -297,9 +298,8 @@ def count_outbox(container: Container) -> int:
 # --- connections --------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("engine", [BACKENDS[1]], indirect=True)  # SQLite has no server
 def test_an_idle_connection_that_died_is_replaced_before_use(container: Container) -> None:
-    if container.engine.dialect.name != "postgresql":
-        pytest.skip("SQLite has no server connection to lose")
     engine = container.engine
     victim, killer = engine.connect(), engine.connect()
     pid = victim.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
