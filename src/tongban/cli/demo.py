@@ -49,6 +49,10 @@ def demo(
         f"{summary.items_unchanged} 个未变；目录共 {figures.items:,} 个事项，"
         f"可网办率 {figures.online_capable_rate}%。"
     )
+    parts = {"licences": "电子证照", "smart": "秒批", "projects": "代办项目", "bundles": "一件事"}
+    parts["approval"] = "网上审批中心"
+    written = "，".join(f"{parts.get(k, k)} {n}" for k, n in summary.extras.items())
+    console.print(f"其余演示数据本次写入（条）：{written}。")
     _print_logins(c)
 
 
