@@ -24,7 +24,7 @@ from sqlalchemy import Engine, or_, update
 
 from tongban.adapters.db.tables import job_runs
 from tongban.bootstrap import Container
-from tongban.services import bundles, cases_sweeps, idempotency, outbox
+from tongban.services import bundles, cases_sweeps, idempotency, identity_check, outbox
 from tongban.services import projects as proxy_projects
 from tongban.services.context import utcnow
 
@@ -200,12 +200,19 @@ class Worker:
 
 
 def purge_old_rows(container: Container, now: datetime) -> None:
-    """Delete idempotency keys past their 24 hours and outbox rows sent over 30 days ago."""
+    """Delete idempotency keys past their 24 hours, outbox rows sent over 30 days ago and
+    citizen codes a day past their expiry."""
     with container.uow() as uow:
         keys = idempotency.purge_expired(uow.conn, now)
         sent = outbox.purge_sent(uow.conn, now - outbox.KEEP_SENT)
+        codes = identity_check.purge_codes(uow.conn, now - identity_check.KEEP_CODES)
         uow.commit()
-    log.info("purged %s idempotency keys and %s sent outbox messages", keys, sent)
+    log.info(
+        "purged %s idempotency keys, %s sent outbox messages and %s citizen codes",
+        keys,
+        sent,
+        codes,
+    )
 
 
 def _register_sweeps() -> None:

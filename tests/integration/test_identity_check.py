@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from tests.factories import make_citizen, make_staff, resident_id
 from tongban.adapters.db.tables import data_access_log
@@ -29,6 +29,7 @@ from tongban.domain.people.model import Role
 from tongban.services import identity_check as svc
 from tongban.services.context import Actor
 from tongban.services.sessions import load_principal
+from tongban.worker import SWEEPS, Worker
 
 KEY = "identity-test-key"
 NOW = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)
@@ -101,6 +102,22 @@ def test_a_citizen_code_expires_after_two_minutes(window: Window) -> None:
     with window.container.read() as uow:
         row = uow.conn.execute(select(citizen_codes)).one()
     assert row.used_at is None
+
+
+def test_the_worker_purges_codes_a_day_past_their_expiry(window: Window) -> None:
+    old, fresh = window.issue(), window.issue()
+    with window.container.uow() as uow:  # age the first one: it expired over a day ago
+        uow.conn.execute(
+            update(citizen_codes)
+            .where(citizen_codes.c.jti == old.jti)
+            .values(expires_at=NOW - timedelta(days=1, seconds=1))
+        )
+        uow.commit()
+    sweeps = {"purge_old_rows": SWEEPS["purge_old_rows"]}
+    Worker(window.container, sweeps=sweeps, clock=lambda: NOW).run_once()
+    with window.container.read() as uow:
+        left = uow.conn.execute(select(citizen_codes.c.jti)).scalars().all()
+    assert left == [fresh.jti]
 
 
 @pytest.mark.parametrize(

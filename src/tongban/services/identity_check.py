@@ -10,10 +10,10 @@ below the threshold) changes nothing.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, delete, insert, select, update
 
 from tongban.adapters.db.tables import users
 from tongban.adapters.db.tables_data_space import citizen_codes, identity_checks
@@ -86,6 +86,15 @@ def issue_citizen_code(uow: UnitOfWork, actor: Actor, *, key: str) -> CitizenCod
     )
     uow.commit()
     return CitizenCode(model.sign(key, jti, user_id, expires_at), jti, user_id, expires_at)
+
+
+KEEP_CODES = timedelta(days=1)
+"""Codes are kept a day past their expiry, so a late replay still hears "expired" or "used"."""
+
+
+def purge_codes(conn: Connection, before: datetime) -> int:
+    """Delete citizen codes that expired before ``before``; the worker's purge calls it."""
+    return conn.execute(delete(citizen_codes).where(citizen_codes.c.expires_at < before)).rowcount
 
 
 def redeem_citizen_code(uow: UnitOfWork, actor: Actor, token: str, *, key: str) -> IdentifiedPerson:
