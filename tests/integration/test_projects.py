@@ -39,6 +39,7 @@ from tongban.services import projects as svc
 from tongban.services import projects_steps as steps
 from tongban.services.cases_audit import verify
 from tongban.services.context import Actor
+from tongban.services.queries import project_dashboard
 from tongban.services.queries import projects as queries
 from tongban.services.sessions import load_principal
 
@@ -47,7 +48,8 @@ TODAY = date(2026, 11, 2)
 
 @pytest.fixture
 def world(container: Container) -> ProjectWorld:
-    queries.forget_dashboards()  # PostgreSQL tests reuse one database, emptied between tests
+    # PostgreSQL tests reuse one database, emptied between tests
+    project_dashboard.forget_dashboards()
     return build_project_world(container)
 
 
@@ -319,7 +321,7 @@ def test_an_overdue_step_alerts_the_agent_and_shows_on_the_dashboard(
     assert project.stages[0].steps[0].overdue
     leader = make_staff(world.container, Role.LEADER).user_id
     with world.container.read() as uow:
-        board = queries.dashboard(
+        board = project_dashboard.dashboard(
             uow.conn, load_principal(uow.conn, leader), late, at("2026-11-20")
         )
         listed = queries.list_projects(uow.conn, load_principal(uow.conn, world.agent), late)
@@ -342,7 +344,7 @@ def test_the_dashboard_counts_projects_by_stage_town_and_industry(world: Project
     file(world, first.code, 1)
     leader = make_staff(world.container, Role.LEADER).user_id
     with world.container.read() as uow:
-        board = queries.dashboard(
+        board = project_dashboard.dashboard(
             uow.conn, load_principal(uow.conn, leader), TODAY, at("2026-11-05")
         )
     assert board.projects == 2
@@ -358,10 +360,10 @@ def test_the_dashboard_is_recomputed_after_any_write(world: ProjectWorld) -> Non
     ref = authorised_project(world)
     leader = make_staff(world.container, Role.LEADER).user_id
 
-    def board() -> queries.Dashboard:
+    def board() -> project_dashboard.Dashboard:
         with world.container.read() as uow:
             principal = load_principal(uow.conn, leader)
-            return queries.dashboard(uow.conn, principal, TODAY, at("2026-11-05"))
+            return project_dashboard.dashboard(uow.conn, principal, TODAY, at("2026-11-05"))
 
     first = board()
     assert board() is first  # nothing written: the same figures

@@ -14,13 +14,14 @@ from tongban.adapters.db.tables import cases
 from tongban.adapters.db.tables_projects import projects
 from tongban.bootstrap import Container
 from tongban.domain.people.model import Role
-from tongban.services.queries import projects as queries
+from tongban.services.queries import project_dashboard
 from tongban.web.deps import CSRF_HEADER
 
 
 @pytest.fixture
 def world(container: Container) -> ProjectWorld:
-    queries.forget_dashboards()  # PostgreSQL tests reuse one database, emptied between tests
+    # PostgreSQL tests reuse one database, emptied between tests
+    project_dashboard.forget_dashboards()
     return build_project_world(container)
 
 

@@ -29,6 +29,7 @@ from tongban.services.projects_access import (
     PROJECT_COMPANIES,
     PROJECT_READERS,
 )
+from tongban.services.queries import project_dashboard
 from tongban.services.queries import projects as queries
 from tongban.services.unit_of_work import UnitOfWork
 from tongban.web.deps import ContainerDep, actor_for, allow
@@ -177,7 +178,7 @@ def register(
 @router.get("/projects/dashboard", summary="代办中心看板：阶段、镇街、行业、投资额、瓶颈")
 def get_dashboard(request: Request, container: ContainerDep, principal: Centre) -> Any:
     with container.read() as uow:
-        board = queries.dashboard(uow.conn, principal, today(request), utcnow())
+        board = project_dashboard.dashboard(uow.conn, principal, today(request), utcnow())
     return board
 
 

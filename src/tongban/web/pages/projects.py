@@ -32,6 +32,7 @@ from tongban.services import projects as svc
 from tongban.services import projects_steps as steps_svc
 from tongban.services.context import utcnow
 from tongban.services.projects_access import PROJECT_AGENTS, PROJECT_CENTRE, PROJECT_COMPANIES
+from tongban.services.queries import project_dashboard
 from tongban.services.queries import projects as queries
 from tongban.services.unit_of_work import UnitOfWork
 from tongban.web.api.projects import today
@@ -242,7 +243,7 @@ def agent_projects(request: Request, container: ContainerDep, principal: Agent) 
     """The agent's workbench: their projects, overdue steps first."""
     with container.read() as uow:
         rows = queries.list_projects(uow.conn, principal, today(request))
-        alerts = queries.overdue_alerts(
+        alerts = project_dashboard.overdue_alerts(
             uow.conn, projects.c.agent_id == principal.user_id, today(request)
         )
     rows.sort(key=lambda r: (-r.overdue, r.status.value != "agent_assigned"))
@@ -332,7 +333,7 @@ async def add_note(
 def centre_dashboard(request: Request, container: ContainerDep, principal: Centre) -> Response:
     """代办中心看板: projects by stage, town and industry, investment, bottlenecks, alerts."""
     with container.read() as uow:
-        board = queries.dashboard(uow.conn, principal, today(request), utcnow())
+        board = project_dashboard.dashboard(uow.conn, principal, today(request), utcnow())
     return render(request, "projects/centre.html", {"board": board})
 
 
