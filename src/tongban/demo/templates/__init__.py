@@ -306,13 +306,16 @@ C, E, B = Audience.CITIZEN, Audience.ENTERPRISE, Audience.BOTH
 
 def all_groups() -> tuple[Group, ...]:
     """Every group, department by department (imported lazily to keep import order simple)."""
-    from . import business, city, land, people, services, welfare
+    from . import business, city, culture, economy, justice, land, people, services, welfare
 
     return (
         *business.GROUPS,
+        *economy.GROUPS,
         *people.GROUPS,
         *welfare.GROUPS,
         *services.GROUPS,
+        *culture.GROUPS,
+        *justice.GROUPS,
         *land.GROUPS,
         *city.GROUPS,
     )
