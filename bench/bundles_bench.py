@@ -33,13 +33,14 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from cases_bench import Server, _cpu_seconds, _free_port, _machine_rows
+from cases_bench import Server, _centre, _cpu_seconds, _free_port, _machine_rows
 from common import (
     SKIPPED_POSTGRES,
     CpuMeter,
     Figures,
     _drop_postgres,
     _fresh_postgres,
+    app_env,
     command_line,
     postgres_url,
     print_table,
@@ -115,18 +116,6 @@ SINGLE_FORM = {
 class World:
     container: Container
     citizens: list[tuple[str, str]]  # (session token, CSRF token), one per client
-
-
-def _centre(code: str, name: str, level: Level, town: str) -> dict[str, Any]:
-    return {
-        "code": code,
-        "name": name,
-        "level": level.value,
-        "town": town,
-        "latitude": 23.04,
-        "longitude": 113.15,
-        "accessibility": [],
-    }
 
 
 def build_world(url: str, data_dir: Path) -> World:
@@ -341,13 +330,7 @@ def main() -> None:
     ):
         world = build_world(url, Path(tmp))
         print(f"set up in {time.perf_counter() - started:.1f} s", flush=True)
-        env = {
-            **os.environ,
-            "TONGBAN_DATABASE_URL": url,
-            "TONGBAN_DATA_DIR": tmp,
-            "TONGBAN_SECRET_KEY": "bench-secret-" + "x" * 32,
-            "TONGBAN_LOG_LEVEL": "WARNING",
-        }
+        env = app_env(url, tmp)
         port = _free_port()
         app = Server(
             "tongban serve",

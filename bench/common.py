@@ -335,3 +335,16 @@ def command_line() -> str:
     if url:
         env = f"{POSTGRES_ENV}={make_url(url).render_as_string(hide_password=True)} "
     return env + " ".join(shlex.quote(a) for a in args)
+
+
+def app_env(url: str, data_dir: str, **extra: str) -> dict[str, str]:
+    """The environment of a ``tongban serve`` process under bench: its database and data
+    directory, a fixed secret key, warnings only; ``extra`` adds variables."""
+    return {
+        **os.environ,
+        "TONGBAN_DATABASE_URL": url,
+        "TONGBAN_DATA_DIR": data_dir,
+        "TONGBAN_SECRET_KEY": "bench-secret-" + "x" * 32,
+        "TONGBAN_LOG_LEVEL": "WARNING",
+        **extra,
+    }

@@ -41,6 +41,7 @@ from common import (
     SKIPPED_POSTGRES,
     _drop_postgres,
     _fresh_postgres,
+    app_env,
     command_line,
     postgres_url,
     print_table,
@@ -182,13 +183,7 @@ def main() -> None:
     ):
         token, figures = build(url, Path(tmp), args.all_parts)
         print_table(["data", "value"], [[k, v] for k, v in figures.items()], "the demo")
-        env = {
-            **os.environ,
-            "TONGBAN_DATABASE_URL": url,
-            "TONGBAN_DATA_DIR": tmp,
-            "TONGBAN_SECRET_KEY": "bench-secret-" + "x" * 32,
-            "TONGBAN_LOG_LEVEL": "WARNING",
-        }
+        env = app_env(url, tmp)
         port = _free_port()
         tongban_cli = str(Path(sys.executable).parent / "tongban")
         app = Server(

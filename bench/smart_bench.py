@@ -54,6 +54,7 @@ from common import (
     Figures,
     _drop_postgres,
     _fresh_postgres,
+    app_env,
     command_line,
     postgres_url,
     print_table,
@@ -250,14 +251,7 @@ def run(args: argparse.Namespace) -> None:
         libpq = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
         baseline.create_tables(libpq)
         print(f"set up in {time.perf_counter() - started:.1f} s")
-        env = {
-            **os.environ,
-            "TONGBAN_DATABASE_URL": url,
-            "TONGBAN_DATA_DIR": tmp,
-            "TONGBAN_SECRET_KEY": "bench-secret-" + "x" * 32,
-            "TONGBAN_LOG_LEVEL": "WARNING",
-            baseline.DSN_ENV: libpq,
-        }
+        env = app_env(url, tmp, **{baseline.DSN_ENV: libpq})
         app_port, base_port = _free_port(), _free_port()
         uvicorn = [
             *(sys.executable, "-m", "uvicorn", "--host", "127.0.0.1"),
