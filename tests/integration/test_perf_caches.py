@@ -14,6 +14,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date
 from typing import Any
 
 import pytest
@@ -25,12 +26,26 @@ from tests.factories import make_citizen, make_staff, sign_in
 from tests.integration.test_cases import ITEM, World, application, build_world, publish_item
 from tongban.adapters.db import engine as db_engine
 from tongban.adapters.db.engine import build_engine
-from tongban.adapters.db.tables import audit_log, cases, idempotency_keys, outbox
+from tongban.adapters.db.tables import (
+    audit_log,
+    case_number_counters,
+    cases,
+    idempotency_keys,
+    outbox,
+)
 from tongban.bootstrap import Container
 from tongban.domain.cases.numbers import format_number
 from tongban.domain.errors import UnknownCentre
 from tongban.domain.people.model import Role, RoleAssignment
-from tongban.services import audit, cases_repository, catalogue, idempotency, people, sessions
+from tongban.services import (
+    audit,
+    case_numbers,
+    cases_repository,
+    catalogue,
+    idempotency,
+    people,
+    sessions,
+)
 from tongban.services import cases as svc
 from tongban.services.context import SYSTEM, Actor, utcnow
 from tongban.services.unit_of_work import UnitOfWork
@@ -262,9 +277,51 @@ def test_case_numbers_stay_unique_across_processes(container: Container, other: 
     with ThreadPoolExecutor(6) as pool:
         numbers = list(pool.map(submit, range(24)))
     assert len(set(numbers)) == 24
-    first = format_number(world.actor(None, day).at.date(), 1)
-    assert sorted(numbers)[0] == first
-    assert sorted(numbers)[-1] == format_number(world.actor(None, day).at.date(), 24)
+    on = world.actor(None, day).at.date()
+    assert all(n.startswith(format_number(on, 1)[:11]) for n in numbers)
+    sequences = sorted(int(n[-6:]) for n in numbers)
+    reserved = counter_of(container, on)
+    if container.engine.dialect.name == "sqlite":
+        assert sequences == list(range(1, 25)) and reserved == 24
+    else:
+        # Blocks of ten per process: every number was reserved, none twice, from 1 up.
+        assert sequences[0] == 1 and sequences[-1] <= reserved
+        assert reserved % case_numbers.BLOCK == 0
+
+
+def counter_of(container: Container, day: date) -> int:
+    with container.read() as uow:
+        t = case_number_counters
+        return int(uow.conn.execute(select(t.c.last).where(t.c.day == day)).scalar_one())
+
+
+@pytest.mark.parametrize("engine", ["postgresql"], indirect=True)
+def test_a_process_takes_its_reserved_numbers_only_after_they_commit(
+    container: Container, other: Container
+) -> None:
+    world = build_world(container)
+    day = "2026-11-03"
+    on = world.actor(None, day).at.date()
+    # The first case reserves a block, then fails (after its insert, so after the number was
+    # taken): the counter and the block go with its rollback.
+    with pytest.raises(UnknownCentre), container.uow() as uow:
+        svc.submit_online(
+            uow, world.actor(world.citizen, day), application(pickup_centre_code="C-NOWHERE")
+        )
+    with container.read() as uow:
+        t = case_number_counters
+        assert uow.conn.execute(select(t.c.last).where(t.c.day == on)).scalar() is None
+    # Committed: the block's other numbers go to the next cases, the counter row untouched.
+    taken = [submit_and_count(world, day).number for _ in range(case_numbers.BLOCK + 1)]
+    assert taken[: case_numbers.BLOCK] == [
+        format_number(on, i) for i in range(1, case_numbers.BLOCK + 1)
+    ]
+    assert taken[-1] == format_number(on, case_numbers.BLOCK + 1)
+    assert counter_of(container, on) == 2 * case_numbers.BLOCK
+    # Another process (another engine) reserves after this one's blocks, never inside them.
+    with other.uow() as uow:
+        later = svc.submit_online(uow, world.actor(world.citizen, day), application()).number
+    assert later == format_number(on, 2 * case_numbers.BLOCK + 1)
 
 
 def test_messages_of_a_change_exist_iff_it_commits(container: Container) -> None:
@@ -285,9 +342,9 @@ def test_messages_of_a_change_exist_iff_it_commits(container: Container) -> None
         assert cases_repository.get(uow.conn, ref.number).version == 1
 
 
-def submit_and_count(world: World) -> svc.CaseRef:
+def submit_and_count(world: World, day: str = "2026-11-02") -> svc.CaseRef:
     with world.container.uow() as uow:
-        return svc.submit_online(uow, world.actor(world.citizen), application())
+        return svc.submit_online(uow, world.actor(world.citizen, day), application())
 
 
 def count_outbox(container: Container) -> int:

@@ -19,6 +19,7 @@ from tongban.domain.cases.values import Delivery, ItemTerms, Performer
 from tongban.domain.catalogue.model import Channel as ItemChannel
 from tongban.domain.errors import ValidationFailed
 from tongban.domain.people.model import UserKind
+from tongban.services import case_numbers
 from tongban.services import cases_repository as repo
 from tongban.services.calendar import load_calendar
 from tongban.services.cases_notify import notify
@@ -78,7 +79,7 @@ def new_case(
     case = Case.start(
         by=by,
         at=actor.at,
-        number=number or repo.next_number(conn, china_date(actor.at)),
+        number=number or case_numbers.take(uow, china_date(actor.at)),
         item_code=item.code,
         item_version=item.version,
         terms=ItemTerms.from_spec(item.spec),

@@ -40,23 +40,32 @@ _accepting = centres.alias("accepting_centre")
 _pickup = centres.alias("pickup_centre")
 
 
-_NEXT_NUMBER = {
+_RESERVE = {
     name: dialect.insert(case_number_counters)
-    .values(day=bindparam("day"), last=1)
-    .on_conflict_do_update(index_elements=["day"], set_={"last": case_number_counters.c.last + 1})
+    .values(day=bindparam("day"), last=bindparam("count"))
+    .on_conflict_do_update(
+        index_elements=["day"],
+        set_={"last": case_number_counters.c.last + bindparam("count_again")},
+    )
     .returning(case_number_counters.c.last)
     for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
 }
 
 
-def next_number(conn: Connection, day: date) -> str:
-    """The next case number of ``day``; the counter row's lock makes it unique across processes.
+def reserve_numbers(conn: Connection, day: date, count: int) -> int:
+    """Reserve the next ``count`` sequence numbers of ``day``; returns the last of them.
 
-    One statement: ``INSERT ... ON CONFLICT (day) DO UPDATE SET last = last + 1 RETURNING last``
-    creates the day's row or bumps it, holding its row lock until the transaction ends.
+    One statement: ``INSERT ... ON CONFLICT (day) DO UPDATE SET last = last + count RETURNING
+    last`` creates the day's row or bumps it, holding its row lock until the transaction ends,
+    so two processes can never reserve the same numbers.
     """
-    sequence = conn.execute(_NEXT_NUMBER[conn.dialect.name], {"day": day}).scalar_one()
-    return format_number(day, int(sequence))
+    params = {"day": day, "count": count, "count_again": count}
+    return int(conn.execute(_RESERVE[conn.dialect.name], params).scalar_one())
+
+
+def next_number(conn: Connection, day: date) -> str:
+    """The next case number of ``day`` from its counter (see ``reserve_numbers``)."""
+    return format_number(day, reserve_numbers(conn, day, 1))
 
 
 def _id_of(table: Any, code_param: str) -> Any:
@@ -247,9 +256,13 @@ def case_select() -> Any:
     )
 
 
+_GET = case_select().where(cases.c.number == bindparam("number"))
+"""Built once, like ``_INSERT``: a five-table select built per call costs its cache key."""
+
+
 def get(conn: Connection, number: str) -> Case:
     """The case numbered ``number``; ``CaseNotFound`` if there is none."""
-    row = conn.execute(case_select().where(cases.c.number == normalise_number(number))).first()
+    row = conn.execute(_GET, {"number": normalise_number(number)}).first()
     if row is None:
         raise CaseNotFound(number=number)
     return _from_row(row)

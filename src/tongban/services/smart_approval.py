@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert
+from sqlalchemy import Connection, insert
 
 from tongban.adapters.db.tables_rules import automated_decisions
 from tongban.domain.cases.clock import china_date
@@ -186,20 +186,6 @@ def _holder_name(form: Mapping[str, Any], principal_name: str) -> str:
     return principal_name
 
 
-def reserve_number(engine: Engine, at: datetime) -> str | None:
-    """On PostgreSQL, a case number from the day's counter in a short transaction of its own,
-    taken before the decision's transaction begins: the counter row is then locked only for
-    that moment, not for the whole decision, so concurrent applications do not queue behind
-    one another.  A decision that fails (or a replayed request) leaves a gap in the day's
-    numbers.  On SQLite, where writers queue anyway, None: the decision takes its number."""
-    if engine.dialect.name != "postgresql":
-        return None
-    with UnitOfWork(engine) as own:
-        number = repo.next_number(own.conn, china_date(at))
-        own.commit()
-    return number
-
-
 def apply(
     uow: UnitOfWork,
     actor: Actor,
@@ -208,10 +194,8 @@ def apply(
     form: Mapping[str, Any],
     *,
     consent: bool,
-    number: str | None = None,
 ) -> SmartDecision:
-    """秒批申请: one transaction from submission to the issued e-licence (or to a person);
-    ``number`` is one ``reserve_number`` took, else the day's next."""
+    """秒批申请: one transaction from submission to the issued e-licence (or to a person)."""
     conn = uow.conn
     by = performer(actor, None, APPLICANT)
     principal = actor.principal
@@ -234,7 +218,7 @@ def apply(
         delivery_method=DeliveryMethod.ELECTRONIC,
     )
     validate_form(item.spec.form, application.form)  # bad input: refused before writing
-    case, item = new_case(uow, actor, by, by.user_id, Channel.ONLINE, application, number=number)
+    case, item = new_case(uow, actor, by, by.user_id, Channel.ONLINE, application)
     submit_checked(case, item, by, actor)
     notify(conn, case, actor.at)
     repo.add(conn, case, item.id, actor.at)  # the case id, for the grants' and licences' keys
@@ -323,6 +307,5 @@ __all__ = [
     "decision_for",
     "prefill_for",
     "request_human_review",
-    "reserve_number",
     "smart_item",
 ]

@@ -1,9 +1,10 @@
-"""Case numbers (办件编号): readable, sortable, and unique across every app process.
+"""Case numbers (办件编号): readable, ordered by day, and unique across every app process.
 
 Format: ``NH`` + the China date of submission ``yyyymmdd`` + ``-`` + a 6-digit sequence of that
-day, e.g. ``NH20261127-000042`` is the 42nd case numbered on 27 November 2026.  The sequence
-comes from one counter row per day, incremented inside the submitting transaction, so two
-processes can never hand out the same number (the row lock serialises them).
+day, e.g. ``NH20261127-000042`` is number 42 of 27 November 2026.  The sequence comes from one
+counter row per day, bumped inside a transaction, so two processes can never hand out the same
+number (the row lock serialises them); on PostgreSQL each process reserves a block of them at a
+time (``services/case_numbers.py``).
 """
 
 from __future__ import annotations

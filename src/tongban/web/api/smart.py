@@ -133,14 +133,10 @@ def apply(
     container: ContainerDep,
 ) -> JSONResponse:
     actor = actor_for(request)
-    # The case number before the decision's own connection (see ``reserve_number``).
-    number = svc.reserve_number(container.engine, actor.at) if body.consent else None
 
     def handler(uow: UnitOfWork) -> tuple[int, Any]:
         keys = container.keys
-        decision = svc.apply(
-            uow, actor, keys, item_code, body.form, consent=body.consent, number=number
-        )
+        decision = svc.apply(uow, actor, keys, item_code, body.form, consent=body.consent)
         return 201, DecisionOut.of(decision)
 
     return run_idempotent(request, container, key, handler)

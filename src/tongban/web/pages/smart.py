@@ -120,13 +120,11 @@ async def apply(
 
     def decide(uow: UnitOfWork) -> tuple[int, Any]:
         keys = container.keys
-        decision = svc.apply(uow, actor, keys, item.code, values, consent=consent, number=number)
+        decision = svc.apply(uow, actor, keys, item.code, values, consent=consent)
         return 201, {"number": decision.number}
 
     try:
         idempotency.check_key(key)
-        # Before the decision's connection: a short transaction of its own (PostgreSQL).
-        number = svc.reserve_number(container.engine, actor.at) if consent else None
         outcome = idempotency.run(
             container.engine,
             key=key,
