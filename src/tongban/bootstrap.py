@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Engine
 
 from tongban.adapters.courier import SimulatedCourier
+from tongban.adapters.db.async_reader import AsyncReader, libpq_dsn
 from tongban.adapters.db.engine import build_engine
 from tongban.adapters.file_store import LocalFileStore
 from tongban.adapters.sms import LogSms
@@ -50,6 +51,13 @@ class Container:
         from tongban.services.keys import key_ring
 
         return key_ring(self.settings.data_dir)
+
+    @functools.cached_property
+    def async_reader(self) -> AsyncReader | None:
+        """On PostgreSQL, the event loop's own connection for each request's session read."""
+        if self.engine.dialect.name != "postgresql":
+            return None
+        return AsyncReader(libpq_dsn(self.engine.url))
 
     def uow(self) -> UnitOfWork:
         """A unit of work for a use case that writes."""

@@ -36,7 +36,7 @@ class Settings(BaseSettings):
     """Warn on the admin pages and /healthz when the calendar is known less far ahead."""
     sms_adapter: str = "log"
     """Which SmsSender to use: ``log`` writes each message to the log (the demo's only one)."""
-    db_pool_size: int = Field(default=10, ge=1)
+    db_pool_size: int = Field(default=16, ge=1)
     log_level: str = "INFO"
     case_yellow_days: int = Field(default=1, ge=0)
     """Yellow alert when at most this many working days remain before a case's deadline."""

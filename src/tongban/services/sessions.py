@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, delete, insert, select
+from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
 
+from tongban.adapters.db.async_reader import AsyncReader
 from tongban.adapters.db.engine import READ_ONLY
 from tongban.adapters.db.tables import (
     centres,
@@ -100,6 +103,13 @@ def load_session(conn: Connection, token: str, *, now: datetime) -> tuple[Princi
     """
     session_id = _digest(token)
     rows = conn.execute(_SESSION_PRINCIPAL, {"session_id": session_id}).all()
+    return _live_principal(rows, session_id, now)
+
+
+def _live_principal(
+    rows: Sequence[Any], session_id: str, now: datetime
+) -> tuple[Principal, str] | None:
+    """The principal and CSRF token the rows of ``_SESSION_PRINCIPAL`` describe, if live."""
     if not rows:
         return None
     first = rows[0]
@@ -127,6 +137,19 @@ def read_session(engine: Engine, token: str, *, now: datetime) -> tuple[Principa
         conn.execution_options(**{READ_ONLY: True})
         with conn.begin():
             return load_session(conn, token, now=now)
+
+
+_SESSION_PRINCIPAL_SQL = str(_SESSION_PRINCIPAL.compile(dialect=psycopg_dialect()))
+"""The same SELECT as PostgreSQL gets it, for the asyncio reader (``%(session_id)s``)."""
+
+
+async def read_session_async(
+    reader: AsyncReader, token: str, *, now: datetime
+) -> tuple[Principal, str] | None:
+    """``read_session`` on the event loop (PostgreSQL): the same SELECT, the same answer."""
+    session_id = _digest(token)
+    rows = await reader.fetch_all(_SESSION_PRINCIPAL_SQL, {"session_id": session_id})
+    return _live_principal(rows, session_id, now)
 
 
 @lru_cache(maxsize=4096)

@@ -5,12 +5,16 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import anyio.to_thread
 from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tongban import __version__, i18n
 from tongban.bootstrap import Container
@@ -31,8 +35,22 @@ SECURITY_HEADERS = {
 }
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    # As many threads run routes at once as the pool has connections: more would only wait
+    # for a connection (or open one beyond the pool and close it again) and contend for the
+    # interpreter; requests beyond that wait their turn on the event loop.
+    container: Container = app.state.container
+    limiter = anyio.to_thread.current_default_thread_limiter()
+    limiter.total_tokens = container.settings.db_pool_size
+    yield
+    if container.async_reader is not None:
+        await container.async_reader.close()
+
+
 def build_app(container: Container) -> FastAPI:
     app = FastAPI(
+        lifespan=_lifespan,
         title="tongban 通办 API",
         version=__version__,
         description="一网通办政务服务平台接口。错误统一返回 {code, message, fields}。",
@@ -107,39 +125,75 @@ def _include_routers(app: FastAPI) -> None:
 
 
 def _install_middleware(app: FastAPI) -> None:
-    @app.middleware("http")
-    async def request_context(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
+    app.add_middleware(RequestContext)
+
+
+def _cookie(key: str, value: str, **options: Any) -> tuple[bytes, bytes]:
+    """A ``Set-Cookie`` header as Starlette's ``Response.set_cookie`` writes it."""
+    response = Response()
+    response.set_cookie(key, value, **options)
+    return next(h for h in response.raw_headers if h[0] == b"set-cookie")
+
+
+class RequestContext:
+    """Per request: its id, its language and the security headers of its answer.
+
+    A plain ASGI middleware: ``@app.middleware("http")`` (Starlette's ``BaseHTTPMiddleware``)
+    runs the rest of the app in a task of its own and streams the answer through a queue, which
+    cost more CPU than many a route.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
         started = time.perf_counter()
-        request_id = request.headers.get("X-Request-ID", "")[:64] or uuid.uuid4().hex
+        request = Request(scope)
+        request_id = request.headers.get("x-request-id", "")[:64] or uuid.uuid4().hex
         request.state.request_id = request_id
-        requested = request.query_params.get("lang") or request.cookies.get("lang")
+        chosen = request.query_params.get("lang")
         # Pages are Chinese unless the visitor picks another language (?lang=, then a cookie);
         # API clients may also ask through Accept-Language.
         accept = request.headers.get("accept-language") if errors.is_api(request) else None
-        locale = i18n.negotiate(requested, accept)
+        locale = i18n.negotiate(chosen or request.cookies.get("lang"), accept)
+        status = 0
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = MutableHeaders(scope=message)
+                headers["X-Request-ID"] = request_id
+                for name, value in SECURITY_HEADERS.items():
+                    headers.setdefault(name, value)
+                if chosen and locale == chosen:
+                    headers.raw.append(_cookie("lang", locale, max_age=365 * 86400, samesite="lax"))
+                anon = getattr(request.state, "anon_csrf", None)
+                if anon and request.cookies.get(deps.ANON_CSRF_COOKIE) != anon:
+                    secure = scope["app"].state.container.settings.cookie_secure
+                    headers.raw.append(
+                        _cookie(
+                            deps.ANON_CSRF_COOKIE,
+                            anon,
+                            httponly=True,
+                            samesite="strict",
+                            secure=secure,
+                        )
+                    )
+            await send(message)
+
         token = i18n.current_locale.set(locale)
         try:
-            response = await call_next(request)
+            await self.app(scope, receive, send_with_headers)
         finally:
             i18n.current_locale.reset(token)
-        response.headers["X-Request-ID"] = request_id
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        if request.query_params.get("lang") and locale == request.query_params["lang"]:
-            response.set_cookie("lang", locale, max_age=365 * 86400, samesite="lax")
-        anon = getattr(request.state, "anon_csrf", None)
-        if anon and request.cookies.get(deps.ANON_CSRF_COOKIE) != anon:
-            secure = request.app.state.container.settings.cookie_secure
-            response.set_cookie(
-                deps.ANON_CSRF_COOKIE, anon, httponly=True, samesite="strict", secure=secure
+            log.debug(
+                "%s %s %s %.1fms",
+                scope["method"],
+                scope["path"],
+                status,
+                (time.perf_counter() - started) * 1000,
             )
-        log.debug(
-            "%s %s %s %.1fms",
-            request.method,
-            request.url.path,
-            response.status_code,
-            (time.perf_counter() - started) * 1000,
-        )
-        return response

@@ -27,7 +27,8 @@ CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def get_container(request: Request) -> Container:
+async def get_container(request: Request) -> Container:
+    # async: FastAPI runs a plain ``def`` dependency in the thread pool, a hop per request.
     container: Container = request.app.state.container
     return container
 
@@ -45,9 +46,26 @@ def load_principal(request: Request) -> Principal | None:
     token = request.cookies.get(SESSION_COOKIE)
     if token:
         # One query, read afresh: a log-out or a role change counts from the next request.
-        found = sessions.read_session(get_container(request).engine, token, now=utcnow())
+        container: Container = request.app.state.container
+        found = sessions.read_session(container.engine, token, now=utcnow())
         if found is not None:
             request.state.principal, request.state.csrf_token = found
+    principal: Principal | None = request.state.principal
+    return principal
+
+
+async def load_principal_async(request: Request) -> Principal | None:
+    """``load_principal`` from async code: on PostgreSQL on the event loop itself (the
+    container's asyncio reader), otherwise in the thread pool, like the sync routes."""
+    if hasattr(request.state, "principal"):
+        return load_principal(request)
+    container: Container = request.app.state.container
+    token = request.cookies.get(SESSION_COOKIE)
+    reader = container.async_reader
+    if not token or reader is None:
+        return await run_in_threadpool(load_principal, request)
+    found = await sessions.read_session_async(reader, token, now=utcnow())
+    request.state.principal, request.state.csrf_token = found or (None, None)
     principal: Principal | None = request.state.principal
     return principal
 
@@ -93,12 +111,9 @@ def allow(policy: access.Policy) -> Callable[..., Any]:
     """Dependency enforcing ``policy`` (and CSRF on unsafe methods); yields the principal."""
 
     async def dependency(request: Request) -> Principal | None:
-        if hasattr(request.state, "principal"):
-            principal = load_principal(request)
-        else:
-            # A database read: in the thread pool, like the sync routes, not on the event loop
-            # (which would stall every other request of the process meanwhile).
-            principal = await run_in_threadpool(load_principal, request)
+        # A database read, never blocking the event loop (which would stall every other
+        # request of the process meanwhile).
+        principal = await load_principal_async(request)
         policy.check(principal)
         await verify_csrf(request)
         return principal

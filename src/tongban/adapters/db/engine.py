@@ -25,7 +25,11 @@ def _json_dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, default=str)
 
 
-def build_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
+POOL_OVERFLOW = 4
+"""Connections opened beyond the pool under a burst, each closed again when given back."""
+
+
+def build_engine(url: str, *, pool_size: int = 16, echo: bool = False) -> Engine:
     """Create the engine for ``url`` with the per-connection settings tongban relies on."""
     parsed = make_url(url)
     kwargs: dict[str, Any] = {"json_serializer": _json_dumps, "echo": echo, "future": True}
@@ -37,7 +41,9 @@ def build_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine
         engine = create_engine(url, **kwargs)
         _configure_sqlite(engine)
         return engine
-    kwargs.update(pool_size=pool_size, max_overflow=pool_size)
+    # The pool holds what a busy process uses at once: a connection opened and closed per
+    # request (overflow) costs a PostgreSQL backend start each time.
+    kwargs.update(pool_size=pool_size, max_overflow=POOL_OVERFLOW)
     engine = create_engine(url, **kwargs)
     _ping_when_idle(engine, PING_IDLE_SECONDS)
     return engine

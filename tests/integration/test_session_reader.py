@@ -1,0 +1,74 @@
+"""The session read on the event loop (PostgreSQL): the same answer as the engine's, a log-out
+counting from the next request, and a broken connection replaced without a failed request."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+
+from tests.factories import DEPARTMENT_CODE, make_citizen, make_staff, sign_in
+from tongban.adapters.db.async_reader import APPLICATION_NAME
+from tongban.bootstrap import Container
+from tongban.domain.people.model import Role, RoleAssignment
+from tongban.services import people, sessions
+from tongban.services.context import SYSTEM, utcnow
+from tongban.web.app import build_app
+
+pytestmark = pytest.mark.parametrize("engine", ["postgresql"], indirect=True)
+
+
+def test_the_async_read_gives_what_the_engine_read_gives(container: Container) -> None:
+    staff = make_staff(container, Role.CLERK)
+    with container.uow() as uow:
+        second = RoleAssignment(Role.REVIEWER, department_code=DEPARTMENT_CODE)
+        assert people.assign_role(uow, SYSTEM, staff.user_id, second)
+        token, csrf = sessions.create_session(uow.conn, staff.user_id, now=utcnow(), hours=1)
+        uow.commit()
+    reader = container.async_reader
+    assert reader is not None
+    now = utcnow()
+
+    async def read() -> tuple[object, str] | None:
+        try:
+            return await sessions.read_session_async(reader, token, now=now)
+        finally:
+            await reader.close()
+
+    found = asyncio.run(read())
+    assert found is not None and found == sessions.read_session(container.engine, token, now=now)
+    principal, read_csrf = found
+    assert read_csrf == csrf and len(principal.roles) == 2  # type: ignore[attr-defined]
+    assert asyncio.run(_read_unknown(container)) is None
+
+
+async def _read_unknown(container: Container) -> object:
+    reader = container.async_reader
+    assert reader is not None
+    try:
+        return await sessions.read_session_async(reader, "no-such-token", now=utcnow())
+    finally:
+        await reader.close()
+
+
+def test_a_dropped_reader_connection_is_replaced_and_a_logout_counts_next(
+    container: Container,
+) -> None:
+    citizen = make_citizen(container)
+    with TestClient(build_app(container)) as client:
+        csrf = sign_in(container, client, citizen)
+        assert client.get("/api/v1/cases").status_code == 200
+        with container.engine.connect() as conn:
+            ended = conn.execute(
+                text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                    " WHERE application_name = :name AND datname = current_database()"
+                ),
+                {"name": APPLICATION_NAME},
+            ).scalar_one()
+        assert ended == 1
+        assert client.get("/api/v1/cases").status_code == 200
+        assert client.post("/api/v1/auth/logout", headers={"X-CSRF-Token": csrf}).status_code == 204
+        assert client.get("/api/v1/cases").status_code == 401
