@@ -3,6 +3,7 @@ verifies with the CA certificate alone and fails when one byte changes."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -95,6 +96,21 @@ def test_a_pdf_changed_by_one_byte_anywhere_fails(signed) -> None:  # type: igno
         changed[position] ^= 0x01
         result = verify_pdf(bytes(changed), ring.ca_certificate_pem, None, today=TODAY)
         assert not result.ok, f"byte {position} changed and the PDF still verifies"
+
+
+def test_a_change_inside_the_signature_s_unsigned_parts_fails(signed) -> None:  # type: ignore[no-untyped-def]
+    """The CMS sits in the one region the signature cannot cover; parts of it (the digest
+    algorithms listed, the certificates) are not signed either.  Any digit changed there fails."""
+    pdf, ring = signed
+    found = re.search(rb"/ByteRange\s*\[\s*\d+\s+(\d+)\s+(\d+)", pdf)
+    assert found is not None
+    start, end = int(found.group(1)) + 1, int(found.group(2)) - 1  # inside < and >
+    used = len(pdf[start:end].rstrip(b"0"))  # the DER's hex digits, then zero padding
+    for position in range(start, start + used, 11):
+        changed = bytearray(pdf)
+        changed[position] = ord("1") if changed[position] == ord("0") else ord("0")
+        result = verify_pdf(bytes(changed), ring.ca_certificate_pem, None, today=TODAY)
+        assert not result.ok, f"digit {position - start} of the signature changed, still valid"
 
 
 def test_a_pdf_signed_under_another_ca_is_not_trusted(signed, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -8,6 +8,7 @@ file (nothing appended after signing), and chain to the CA.
 from __future__ import annotations
 
 import asyncio
+import functools
 import io
 import logging
 from collections.abc import Callable, Sequence
@@ -146,22 +147,17 @@ def sign(pdf_bytes: bytes, key_pem: bytes, cert_pem: bytes, ca_pem: bytes) -> by
     return _off_event_loop(_sign, pdf_bytes, key_pem, cert_pem, ca_pem)
 
 
+SIGNATURE_BYTES = 8192
+"""Hex digits kept in the file for the CMS signature: 4 KB of room for what takes about 1.4 KB
+(the signer's certificate, the signed attributes, the ECDSA signature).  Giving pyHanko the
+room saves the dry-run signature it otherwise makes to measure it, a third of the signing
+time."""
+
+
 def _sign(pdf_bytes: bytes, key_pem: bytes, cert_pem: bytes, ca_pem: bytes) -> bytes:
-    from pyhanko.keys import load_private_key_from_pemder_data
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
-    from pyhanko_certvalidator.registry import SimpleCertificateStore
 
-    certificate = _cert(cert_pem)
-    ca = _cert(ca_pem)
-    signer = signers.SimpleSigner(
-        signing_cert=certificate,
-        signing_key=load_private_key_from_pemder_data(key_pem, passphrase=None),
-        cert_registry=SimpleCertificateStore.from_certs([ca]),
-        # Only the signer's own certificate travels in the signature: a verifier brings the CA
-        # (an embedded copy of it would be bytes nobody checks).
-        embed_roots=False,
-    )
     meta = signers.PdfSignatureMetadata(
         field_name="LicenceSignature",
         md_algorithm="sha256",
@@ -170,8 +166,29 @@ def _sign(pdf_bytes: bytes, key_pem: bytes, cert_pem: bytes, ca_pem: bytes) -> b
         location="佛山市南海区",
     )
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf_bytes), strict=False)
-    out = signers.sign_pdf(writer, meta, signer=signer)
+    signer = _signer(key_pem, cert_pem, ca_pem)
+    out = signers.sign_pdf(writer, meta, signer=signer, bytes_reserved=SIGNATURE_BYTES)
     return out.getvalue()
+
+
+@functools.lru_cache(maxsize=8)
+def _signer(key_pem: bytes, cert_pem: bytes, ca_pem: bytes) -> Any:
+    """The pyHanko signer of a key and its certificates, parsed once (the key ring changes
+    only on rotation, which brings new PEM bytes and so a new entry)."""
+    from pyhanko.keys import load_private_key_from_pemder_data
+    from pyhanko.sign import signers
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+    certificate = _cert(cert_pem)
+    ca = _cert(ca_pem)
+    return signers.SimpleSigner(
+        signing_cert=certificate,
+        signing_key=load_private_key_from_pemder_data(key_pem, passphrase=None),
+        cert_registry=SimpleCertificateStore.from_certs([ca]),
+        # Only the signer's own certificate travels in the signature: a verifier brings the CA
+        # (an embedded copy of it would be bytes nobody checks).
+        embed_roots=False,
+    )
 
 
 def _cert(pem: bytes) -> Any:
@@ -227,7 +244,7 @@ def _check(data: bytes, ca_pem: bytes) -> PdfCheck:
     if not (status.intact and status.valid):
         return PdfCheck("bad_signature")
     if status.coverage != SignatureCoverageLevel.ENTIRE_FILE or not _canonical_gap(
-        data, signatures[0]
+        data, signatures[0], status.signing_cert
     ):
         return PdfCheck("bad_signature")
     if not status.trusted:
@@ -240,7 +257,7 @@ def _check(data: bytes, ca_pem: bytes) -> PdfCheck:
     return PdfCheck("valid", credential.decode(), pem, _attached(reader, CREDENTIAL_KEY_NAME))
 
 
-def _canonical_gap(data: bytes, signature: Any) -> bool:
+def _canonical_gap(data: bytes, signature: Any, signing_cert: Any) -> bool:
     """The one unsigned region, the hex of /Contents, must hold exactly the signature and
     zero padding, written as the signer wrote it: a changed padding digit or letter case there
     would leave the signature valid while the file differs."""
@@ -256,7 +273,38 @@ def _canonical_gap(data: bytes, signature: Any) -> bool:
     ):
         return False
     length = _der_length(contents)
-    return length is not None and not any(contents[length:])
+    if length is None or any(contents[length:]):
+        return False
+    return _as_signed(contents[:length], signing_cert)
+
+
+def _as_signed(der: bytes, signing_cert: Any) -> bool:
+    """The CMS holds nothing but what the signer writes: version 1, the signer's digest
+    algorithm, no encapsulated content, the signing certificate alone, one signer without
+    unsigned attributes.  Those parts are outside what the signature covers, so a change there
+    (another digest algorithm listed, a certificate added) would otherwise still verify."""
+    from asn1crypto import cms
+
+    try:
+        signed = cms.ContentInfo.load(der)["content"]
+        (signer,) = signed["signer_infos"]
+        expected = cms.ContentInfo(
+            {
+                "content_type": "signed_data",
+                "content": cms.SignedData(
+                    {
+                        "version": "v1",
+                        "digest_algorithms": [signer["digest_algorithm"]],
+                        "encap_content_info": {"content_type": "data"},
+                        "certificates": [signing_cert],
+                        "signer_infos": [signer],
+                    }
+                ),
+            }
+        )
+        return bool(signer["unsigned_attrs"].native is None and expected.dump(force=True) == der)
+    except (ValueError, TypeError, KeyError):
+        return False
 
 
 def _der_length(der: bytes) -> int | None:
