@@ -93,6 +93,23 @@ def test_a_wrong_form_field_shows_beside_it_and_files_nothing(world: World, clie
     assert case_rows(world.container) == []
 
 
+def test_submitting_the_same_application_page_twice_files_one_case(
+    world: World, client: Any
+) -> None:
+    csrf = as_user(world.container, client, world.citizen)
+    page = client.get(f"/items/{ITEM}/apply")
+    key = page.text.split('name="idem" value="')[1].split('"')[0]
+    data = {**FORM, "materials": [KEY, NON_KEY], "action": "submit", "idem": key}
+    first = post(client, f"/items/{ITEM}/apply", csrf, **data)
+    again = post(client, f"/items/{ITEM}/apply", csrf, **data)
+    assert first.status_code == again.status_code == 303, again.text
+    assert first.headers["location"] == again.headers["location"]
+    assert len(case_rows(world.container)) == 1
+    # The key with another form (the page edited after the first answer) is refused.
+    edited = post(client, f"/items/{ITEM}/apply", csrf, **{**data, "form.area": "40"})
+    assert edited.status_code == 422 and len(case_rows(world.container)) == 1
+
+
 def test_a_clerk_accepts_with_missing_materials_at_the_window(world: World, client: Any) -> None:
     container = world.container
     csrf = as_user(container, client, world.clerk)

@@ -154,3 +154,36 @@ def test_a_grant_revoked_before_filing_is_refused_and_nothing_is_filed(
             data_access_events.c.case_number.is_not(None),
         )
         assert uow.conn.execute(allowed).scalar_one() == 0
+
+
+def test_a_second_click_on_the_window_form_files_nothing_twice(holder: Holder, client: Any) -> None:
+    csrf = identify(holder, client, consent=False)
+    page = client.get(f"/window/apply?applicant={holder.user_id}&item={ITEM}")
+    key = page.text.split('name="idem" value="')[1].split('"')[0]
+    assert len(key) == 32
+    typed = {"form.applicant_name": "陈阿婆", "form.birth_date": "1940-05-01"}
+    materials = [ID_CARD, HUKOU, PAPER]
+    data = apply_data(holder, **typed, action="accept", materials=materials, idem=key)
+    first = post(client, "/window/apply", csrf, **data)
+    again = post(client, "/window/apply", csrf, **data)
+    assert first.status_code == again.status_code == 303, again.text
+    number = first.headers["location"].split("/window/cases/")[1].split("?")[0]
+    assert again.headers["location"] == f"/window/cases/{number}"
+    assert case_count(holder) == 1
+    # A new page (a new key) is a new application.
+    other = post(client, "/window/apply", csrf, **{**data, "idem": "another-page-key"})
+    assert other.status_code == 303 and case_count(holder) == 2
+
+
+def test_a_refused_window_form_keeps_its_key_and_files_once_corrected(
+    holder: Holder, client: Any
+) -> None:
+    csrf = identify(holder, client, consent=False)
+    typed = {"form.applicant_name": "陈阿婆", "form.birth_date": "不是日期"}
+    materials = [ID_CARD, HUKOU, PAPER]
+    data = apply_data(holder, **typed, action="accept", materials=materials, idem="k-1")
+    refused = post(client, "/window/apply", csrf, **data)
+    assert refused.status_code == 422 and 'name="idem" value="k-1"' in refused.text
+    assert case_count(holder) == 0
+    fixed = post(client, "/window/apply", csrf, **{**data, "form.birth_date": "1940-05-01"})
+    assert fixed.status_code == 303 and case_count(holder) == 1

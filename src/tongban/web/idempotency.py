@@ -22,7 +22,9 @@ may retry with the same key.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -30,6 +32,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Header, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from tongban.bootstrap import Container
@@ -120,3 +123,36 @@ def run_idempotent(
     )
     headers = {REPLAYED_HEADER: "true"} if outcome.replayed else None
     return JSONResponse(outcome.body, status_code=outcome.status, headers=headers)
+
+
+FORM_KEY = "idem"
+"""The hidden field a page form that creates a case carries: a key made when the page was
+shown, so a second click (or a resend after a lost answer) finds the first submission."""
+
+
+def new_form_key() -> str:
+    return uuid.uuid4().hex
+
+
+async def run_form_once(
+    request: Request, container: Container, handler: idempotency.Handler
+) -> idempotency.Outcome:
+    """``run_idempotent`` for a page form: the key is the form's hidden ``idem`` field (a
+    fresh one when the form has none), bound to the page's path and the form's contents.  Runs
+    in the thread pool.  A handler that raises leaves no key, so the corrected form, sent again
+    with the same key, runs."""
+    form = await request.form()
+    key = idempotency.check_key(str(form.get(FORM_KEY) or "") or new_form_key())
+    principal = load_principal(request)
+    scope = str(principal.user_id) if principal is not None else idempotency.ANONYMOUS
+    request_hash = idempotency.hash_request("POST", request.url.path, await _body_digest(request))
+    return await run_in_threadpool(
+        functools.partial(
+            idempotency.run,
+            container.engine,
+            key=key,
+            scope=scope,
+            request_hash=request_hash,
+            handler=handler,
+        )
+    )

@@ -31,6 +31,7 @@ from tongban.services.queries import cases as queries
 from tongban.services.smart_review import has_automated_decision
 from tongban.services.unit_of_work import UnitOfWork
 from tongban.web.deps import ContainerDep, actor_for, allow, load_principal
+from tongban.web.idempotency import FORM_KEY, new_form_key, run_form_once
 from tongban.web.templating import render
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -215,24 +216,37 @@ def apply_page(request: Request, code: Code, container: ContainerDep, _p: Applic
     with container.read() as uow:
         item = catalogue.published_item(uow.conn, code)
         options = centre_options(uow.conn)
-    context = {"item": item, "spec": item.spec, "centres": options, "errors": {}, "v": {}}
+    context = {
+        "item": item,
+        "spec": item.spec,
+        "centres": options,
+        "errors": {},
+        "v": {},
+        "idem": new_form_key(),
+    }
     return render(request, "cases/apply.html", context)
 
 
 @router.post("/items/{code}/apply")
 async def apply(request: Request, code: Code, container: ContainerDep, _p: Applicant) -> Response:
-    """Save a draft or submit; a wrong field shows beside itself and nothing is saved."""
+    """Save a draft or submit; a wrong field shows beside itself and nothing is saved.  The
+    page's hidden key makes a second click (or a resend) show the first submission's case."""
     form = await request.form()
     with container.read() as uow:
         item = catalogue.published_item(uow.conn, code)
         options = centre_options(uow.conn)
-    try:
+    actor = actor_for(request)
+
+    def file(uow: UnitOfWork) -> tuple[int, Any]:
         application = application_from(item, form)
-        with container.uow() as uow:
-            if form.get("action") == "draft":
-                ref = svc.save_draft(uow, actor_for(request), application)
-            else:
-                ref = svc.submit_online(uow, actor_for(request), application)
+        if form.get("action") == "draft":
+            ref = svc.save_draft(uow, actor, application)
+        else:
+            ref = svc.submit_online(uow, actor, application)
+        return 201, {"number": ref.number, "status": ref.status.value}
+
+    try:
+        outcome = await run_form_once(request, container, file)
     except DomainError as error:
         context = {
             "item": item,
@@ -241,7 +255,9 @@ async def apply(request: Request, code: Code, container: ContainerDep, _p: Appli
             "errors": error.fields,
             "error": error,
             "v": {k: form.getlist(k) if k == "materials" else form.get(k) for k in form},
+            "idem": str(form.get(FORM_KEY) or "") or new_form_key(),
         }
         return render(request, "cases/apply.html", context, status_code=error.status)
-    status = "draft" if ref.status is CaseStatus.DRAFT else "submitted"
-    return RedirectResponse(f"/my/cases/{ref.number}?done={status}", status_code=303)
+    number = outcome.body["number"]
+    status = "draft" if outcome.body["status"] == CaseStatus.DRAFT.value else "submitted"
+    return RedirectResponse(f"/my/cases/{number}?done={status}", status_code=303)

@@ -16,7 +16,7 @@ from starlette.datastructures import FormData
 
 from tongban.adapters.db.tables import users
 from tongban.domain.cases.clock import china_date
-from tongban.domain.cases.status import BEFORE_ACCEPTANCE
+from tongban.domain.cases.status import BEFORE_ACCEPTANCE, CaseStatus
 from tongban.domain.errors import DomainError, ValidationFailed
 from tongban.domain.people.model import Principal, UserKind
 from tongban.domain.shared.identity import parse_credit_code, parse_resident_id
@@ -28,6 +28,7 @@ from tongban.services.context import utcnow
 from tongban.services.queries import cases as queries
 from tongban.services.unit_of_work import UnitOfWork
 from tongban.web.deps import ContainerDep, actor_for, allow
+from tongban.web.idempotency import FORM_KEY, new_form_key, run_form_once
 from tongban.web.pages.cases_citizen import (
     Number,
     act_on_case,
@@ -133,6 +134,7 @@ def _apply_context(
         "from_licences": {m["name"] for m in plan.materials},
         "errors": {},
         "v": {f"form.{k}": v for k, v in plan.values.items()},
+        "idem": new_form_key(),
     }
 
 
@@ -213,13 +215,18 @@ async def window_apply(request: Request, container: ContainerDep, _clerk: Clerk)
     # The page showed licences (consent given): take them, or refuse if the grant is gone.
     with_licences = form.get("licences") == "yes"
     prepare = window_licences.take_licences(actor, view, applicant) if with_licences else None
-    try:
+
+    def file(uow: UnitOfWork) -> tuple[int, Any]:
         _check_before_filing(view, form, action, texts(form, "licence_materials"))
         application = application_from(view, form)
-        with container.uow() as uow:
-            ref = svc.submit_at_window(
-                uow, actor, applicant, application, accept=action == "accept", prepare=prepare
-            )
+        ref = svc.submit_at_window(
+            uow, actor, applicant, application, accept=action == "accept", prepare=prepare
+        )
+        return 201, {"number": ref.number, "version": ref.version, "status": ref.status.value}
+
+    try:
+        # The page's hidden key: a second click files nothing twice and shows the first case.
+        outcome = await run_form_once(request, container, file)
     except DomainError as error:
         # Shown again as it now stands: a revoked grant shows the page without licences.
         context = _page_context(request, container, applicant, view.code)
@@ -227,7 +234,13 @@ async def window_apply(request: Request, container: ContainerDep, _clerk: Clerk)
             with container.read() as uow:
                 context = _apply_context(uow.conn, view, card)
         context.update(errors=error.fields, error=error, v=_typed(form))
+        context["idem"] = str(form.get(FORM_KEY) or "") or context["idem"]
         return render(request, "cases/window_apply.html", context, status_code=error.status)
+    ref = svc.CaseRef(
+        outcome.body["number"], outcome.body["version"], CaseStatus(outcome.body["status"])
+    )
+    if outcome.replayed:  # the first click's request does (or did) the rest
+        return RedirectResponse(f"/window/cases/{ref.number}", status_code=303)
     if action in ("accept_missing", "refuse"):
         return _second_step(request, container, ref, action, form)
     return RedirectResponse(f"/window/cases/{ref.number}?done={action}", status_code=303)
