@@ -4,6 +4,9 @@ counting from the next request, and a broken connection replaced without a faile
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 import pytest
 from fastapi.testclient import TestClient
@@ -18,6 +21,7 @@ from tongban.services.context import SYSTEM, utcnow
 from tongban.web.app import build_app
 
 pytestmark = pytest.mark.parametrize("engine", ["postgresql"], indirect=True)
+T = TypeVar("T")
 
 
 def test_the_async_read_gives_what_the_engine_read_gives(container: Container) -> None:
@@ -37,11 +41,18 @@ def test_the_async_read_gives_what_the_engine_read_gives(container: Container) -
         finally:
             await reader.close()
 
-    found = asyncio.run(read())
+    found = in_own_loop(read)
     assert found is not None and found == sessions.read_session(container.engine, token, now=now)
     principal, read_csrf = found
     assert read_csrf == csrf and len(principal.roles) == 2  # type: ignore[attr-defined]
-    assert asyncio.run(_read_unknown(container)) is None
+    assert in_own_loop(lambda: _read_unknown(container)) is None
+
+
+def in_own_loop(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """Run a coroutine on a loop of its own thread: a browser test earlier in this process may
+    have left an event loop running in this one."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(lambda: asyncio.run(make())).result()
 
 
 async def _read_unknown(container: Container) -> object:
