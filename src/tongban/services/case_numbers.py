@@ -1,19 +1,18 @@
 """Taking case numbers: from the day's counter, in blocks on PostgreSQL.
 
-The counter row of a day (``case_number_counters``) is bumped inside the submitting
-transaction and stays locked until that transaction ends, so taking one number per case makes
-every concurrent submission of the day queue behind the one before it.  On PostgreSQL a
-process therefore reserves ``BLOCK`` numbers at a time: the case that reserves them uses the
-first, and the rest become this process's spare numbers once that transaction commits (if it
-rolls back, the counter goes back and the block is forgotten with it, so no number is ever
-handed out twice).  The next ``BLOCK - 1`` cases of the process take a spare number without
-touching the counter row.
+The counter row of a day (``case_number_counters``) stays locked from the moment it is bumped
+until that transaction ends.  Bumped inside every submitting transaction, it made every
+concurrent submission of the day queue behind the one before it (and a 秒批 decision's
+transaction is long).  On PostgreSQL a process therefore reserves ``BLOCK`` numbers at a time
+in a short transaction of its own, committed at once, and hands them out to its next cases
+without touching the counter row; the row is locked only for that short transaction.
 
 What this costs: numbers are unique and grow through the day, but two processes hand out
 interleaved blocks, so a later case of one process may carry a smaller number than an earlier
-case of another; and spare numbers a process still holds when it stops are never used (a gap
-in the day's sequence, as a rolled-back submission leaves one).  On SQLite, where writers
-queue on the database lock anyway, every case takes the counter's next number.
+case of another; and a number whose case rolled back, like the spare numbers a process still
+holds when it stops, is never used (a gap in the day's sequence).  On SQLite, where writers
+queue on the database lock anyway (and a second writer would wait for the first), every case
+takes the counter's next number inside its own transaction: no gaps.
 """
 
 from __future__ import annotations
@@ -35,7 +34,7 @@ BLOCK = 10
 
 @dataclass
 class _Spare:
-    """One process's committed, unused numbers of one database, by day."""
+    """One process's reserved, unused numbers of one database, by day."""
 
     lock: threading.Lock = field(default_factory=threading.Lock)
     by_day: dict[date, list[int]] = field(default_factory=dict)
@@ -73,8 +72,10 @@ def take(uow: UnitOfWork, day: date) -> str:
     spare = _spare_of(uow.engine)
     sequence = spare.take(day)
     if sequence is None:
-        last = repo.reserve_numbers(uow.conn, day, BLOCK)
+        # Another connection while this one is held: the pool keeps a few beyond the threads
+        # that run routes (``POOL_OVERFLOW``), and this transaction waits on nothing else.
+        with uow.engine.begin() as own:
+            last = repo.reserve_numbers(own, day, BLOCK)
         sequence = last - BLOCK + 1
-        rest = range(sequence + 1, last + 1)
-        uow.after_commit(lambda: spare.add(day, rest))
+        spare.add(day, range(sequence + 1, last + 1))
     return format_number(day, sequence)
