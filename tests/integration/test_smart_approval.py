@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from tests.factories import Person, make_citizen, resident_id, sign_in
 from tests.integration.test_rules import SmartWorld, build_smart_world, publish_demo
-from tongban.adapters.db.tables import case_events, cases
+from tongban.adapters.db.tables import audit_log, case_events, cases
 from tongban.adapters.db.tables_data_space import data_access_events, data_grants
 from tongban.adapters.db.tables_licences import licences as licences_table
 from tongban.adapters.db.tables_rules import automated_decisions, human_review_requests
@@ -155,6 +155,13 @@ def test_every_read_rests_on_a_single_use_grant_that_is_then_used_up(world: Smar
     assert {r.kind for r in reads} == {"material", "predicate", "licence"}
     assert all(r.outcome == "allowed" and r.grant_id for r in reads)
     assert {r.case_number for r in reads} == {decision.number}
+    # One grant per read, each with its own audit entry.
+    assert len(grants) == 3 and {r.grant_id for r in reads} == {g.id for g in grants}
+    with world.container.read() as uow:
+        audited = uow.conn.execute(
+            select(audit_log.c.object_key).where(audit_log.c.action == "data_grant.create")
+        ).scalars()
+        assert sorted(audited) == sorted(str(g.id) for g in grants)
 
 
 def test_a_75_year_old_goes_to_a_person_with_the_reason(world: SmartWorld) -> None:

@@ -32,6 +32,28 @@ def record(
     )
 
 
+def record_many(
+    conn: Connection, actor: Actor, entries: list[tuple[str, str, str, dict[str, Any]]]
+) -> None:
+    """Append several entries (action, object type, object key, detail) with one insert."""
+    if entries:
+        conn.execute(
+            insert(audit_log),
+            [
+                {
+                    "at": actor.at,
+                    "actor_id": actor.user_id,
+                    "action": action,
+                    "object_type": object_type,
+                    "object_key": object_key,
+                    "detail": detail,
+                    "request_id": actor.request_id,
+                }
+                for action, object_type, object_key, detail in entries
+            ],
+        )
+
+
 def record_data_access(
     conn: Connection,
     actor: Actor,

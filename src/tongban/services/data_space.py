@@ -36,6 +36,7 @@ from tongban.services.data_space_grants import (
     access_log,
     grant,
     grant_from,
+    grant_many,
     holder_grants,
     holder_id_of,
     requester_for,
@@ -50,6 +51,7 @@ __all__ = [
     "Requester",
     "access_log",
     "grant",
+    "grant_many",
     "holder_grants",
     "holder_id_of",
     "predicates",
@@ -189,18 +191,22 @@ def _consume(conn: Connection, grant_id: int, at: datetime) -> bool:
 
 
 def _log_allowed(
-    conn: Connection,
+    uow: UnitOfWork,
     requester: Requester,
     access: _Access,
     grant_id: int | None,
     basis: str | None,
 ) -> None:
+    conn = uow.conn
     conn.execute(
         insert(data_access_events).values(
             **_event(requester, access, "allowed", grant_id=grant_id, legal_basis=basis)
         )
     )
-    subject = _holder_user(conn, access.holder_id)
+    key = ("holder_user", access.holder_id)
+    if key not in uow.memo:  # one lookup however many reads a use case makes
+        uow.memo[key] = _holder_user(conn, access.holder_id)
+    subject = uow.memo[key]
     if subject is not None and requester.user_id != subject:
         conn.execute(
             insert(data_access_log).values(
@@ -258,7 +264,7 @@ def read_licences(
         keep = wanted(type_code, fields)
         values = {**dict(licence.fields), HOLDER_NAME: licence.holder_name}
         data[type_code] = {k: v for k, v in values.items() if keep is None or k in keep}
-    _log_allowed(uow.conn, requester, access, grant_id, basis)
+    _log_allowed(uow, requester, access, grant_id, basis)
     return data, held
 
 
@@ -326,5 +332,5 @@ def predicates(
     held = latest_by_type(licence_port.holder_licences(uow.conn, holder_id, type_codes=types))
     facts: Facts = {t: dict(lic.fields) for t, lic in held.items()}
     answers = evaluate(wanted_names, facts, holder_id, china_date(when))
-    _log_allowed(uow.conn, requester, access, grant_id, basis)
+    _log_allowed(uow, requester, access, grant_id, basis)
     return answers

@@ -305,6 +305,7 @@ class RecordingUnitOfWork(UnitOfWork):
     def _commit_last(self) -> None:
         """Commit without beginning another transaction (nothing runs on this one after)."""
         self.conn.commit()
+        self.memo = {}
         callbacks, self._after_commit = self._after_commit, []
         for callback in callbacks:
             callback()

@@ -65,19 +65,17 @@ def _consent(
 ) -> None:
     """授权: one single-use grant per read the decision makes, to the item's department for this
     case's purpose; each read consumes its own grant, so none is left usable afterwards."""
-    for type_codes, fields in reads:
-        data_space.grant(
-            _SameTransaction(uow),  # type: ignore[arg-type]
-            actor,
-            holder_id=holder_id,
-            grantee_department=item.spec.department_code,
-            grantee_item=item.code,
-            type_codes=type_codes,
-            fields=fields,
-            purpose=f"{purpose_for(item)}（办件 {case_number}）",
-            expires_at=actor.at + timedelta(minutes=GRANT_MINUTES),
-            single_use=True,
-        )
+    data_space.grant_many(
+        _SameTransaction(uow),  # type: ignore[arg-type]
+        actor,
+        holder_id=holder_id,
+        grantee_department=item.spec.department_code,
+        grantee_item=item.code,
+        scopes=reads,
+        purpose=f"{purpose_for(item)}（办件 {case_number}）",
+        expires_at=actor.at + timedelta(minutes=GRANT_MINUTES),
+        single_use=True,
+    )
 
 
 def _predicate_types(names: list[str]) -> list[str]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 from sqlalchemy import Connection, Engine
 
@@ -30,6 +30,9 @@ class UnitOfWork:
         self._conn: Connection | None = None
         self._after_commit: list[Callable[[], None]] = []
         self._after_end: list[Callable[[], None]] = []
+        self.memo: dict[Any, Any] = {}
+        """Values looked up in the current transaction, for use cases that need one several
+        times (a holder's user id, say); emptied whenever the transaction ends."""
 
     @property
     def conn(self) -> Connection:
@@ -47,6 +50,7 @@ class UnitOfWork:
             self._conn.execution_options(**{READ_ONLY: True})
         self._conn.begin()
         self._after_commit = []
+        self.memo = {}
         return self
 
     def __exit__(
@@ -69,6 +73,7 @@ class UnitOfWork:
         if self.read_only:
             raise RuntimeError("a read-only unit of work cannot commit")
         self.conn.commit()
+        self.memo = {}
         callbacks, self._after_commit = self._after_commit, []
         for callback in callbacks:
             callback()
@@ -77,6 +82,7 @@ class UnitOfWork:
 
     def rollback(self) -> None:
         self.conn.rollback()
+        self.memo = {}
         self._after_commit = []
         self._run_after_end()
         self.conn.begin()
