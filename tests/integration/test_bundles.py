@@ -141,9 +141,13 @@ def counts(container: Container) -> dict[str, int]:
             t.name: uow.conn.execute(select(func.count()).select_from(t)).scalar_one()
             for t in tables
         }
-        found["numbers"] = uow.conn.execute(
-            select(func.coalesce(func.sum(case_number_counters.c.last), 0))
-        ).scalar_one()
+        if container.engine.dialect.name == "sqlite":
+            # The day's counter is part of the transaction on SQLite only: on PostgreSQL a
+            # process reserves numbers in blocks on a transaction of their own, and a
+            # rolled-back application leaves them unused (services/case_numbers.py).
+            found["numbers"] = uow.conn.execute(
+                select(func.coalesce(func.sum(case_number_counters.c.last), 0))
+            ).scalar_one()
     return found
 
 
