@@ -279,15 +279,29 @@ def _canonical_gap(data: bytes, signature: Any, signing_cert: Any) -> bool:
 
 
 def _as_signed(der: bytes, signing_cert: Any) -> bool:
-    """The CMS holds nothing but what the signer writes: version 1, the signer's digest
+    """The CMS holds nothing but what the signer writes, in DER: version 1, the signer's digest
     algorithm, no encapsulated content, the signing certificate alone, one signer without
     unsigned attributes.  Those parts are outside what the signature covers, so a change there
-    (another digest algorithm listed, a certificate added) would otherwise still verify."""
-    from asn1crypto import cms
+    (another digest algorithm listed, a certificate added, a length written another way that a
+    lenient parser still reads) would otherwise still verify."""
+    from asn1crypto import cms, x509
 
     try:
         signed = cms.ContentInfo.load(der)["content"]
         (signer,) = signed["signer_infos"]
+        if signer["unsigned_attrs"].native is not None:
+            return False
+        # The signer names the signing certificate (a validator may find it without the name).
+        sid = signer["sid"]
+        if signer["version"].native != "v1" or sid.name != "issuer_and_serial_number":
+            return False
+        named = sid.chosen
+        if named["serial_number"].native != signing_cert.serial_number:
+            return False
+        if named["issuer"].dump(force=True) != signing_cert.issuer.dump(force=True):
+            return False
+        # The signer and the certificate written afresh from what was read (DER has one
+        # encoding per value), the framing around them as the signer writes it.
         expected = cms.ContentInfo(
             {
                 "content_type": "signed_data",
@@ -296,13 +310,13 @@ def _as_signed(der: bytes, signing_cert: Any) -> bool:
                         "version": "v1",
                         "digest_algorithms": [signer["digest_algorithm"]],
                         "encap_content_info": {"content_type": "data"},
-                        "certificates": [signing_cert],
-                        "signer_infos": [signer],
+                        "certificates": [x509.Certificate.load(signing_cert.dump(force=True))],
+                        "signer_infos": [cms.SignerInfo.load(signer.dump(force=True))],
                     }
                 ),
             }
         )
-        return bool(signer["unsigned_attrs"].native is None and expected.dump(force=True) == der)
+        return bool(expected.dump() == der)
     except (ValueError, TypeError, KeyError):
         return False
 
