@@ -19,17 +19,7 @@ def record(
     detail: dict[str, Any] | None = None,
 ) -> None:
     """Append one audit entry; call it inside the use case's transaction."""
-    conn.execute(
-        insert(audit_log).values(
-            at=actor.at,
-            actor_id=actor.user_id,
-            action=action,
-            object_type=object_type,
-            object_key=object_key,
-            detail=detail or {},
-            request_id=actor.request_id,
-        )
-    )
+    record_many(conn, actor, [(action, object_type, object_key, detail or {})])
 
 
 def record_many(

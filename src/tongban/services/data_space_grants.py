@@ -90,21 +90,18 @@ def grant(
     single_use: bool,
 ) -> Grant:
     """授权: the holder lets a department or an item read some of their licences."""
-    if holder_id_of(actor.principal) != holder_id:
-        raise PermissionDenied()
-    values = check_new_grant(
+    (stored,) = grant_many(
+        uow,
+        actor,
+        holder_id=holder_id,
         grantee_department=grantee_department,
         grantee_item=grantee_item,
-        type_codes=type_codes,
-        known_types=licence_port.licence_types(),
-        fields=fields,
+        scopes=[(type_codes, fields)],
         purpose=purpose,
         expires_at=expires_at,
-        at=actor.at,
+        single_use=single_use,
     )
-    return insert_grant(
-        uow, actor, holder_id=holder_id, expires_at=expires_at, single_use=single_use, **values
-    )
+    return stored
 
 
 def grant_many(
@@ -120,8 +117,7 @@ def grant_many(
     single_use: bool,
 ) -> list[Grant]:
     """``grant`` for several scopes (types, fields) to one grantee at once, as the 秒批 consent
-    gives them: each checked and stored as its own grant with its own audit entry, the grantee
-    looked up once and the rows written with one multi-row insert each; commits."""
+    gives them: each checked and stored as its own grant with its own audit entry; commits."""
     if holder_id_of(actor.principal) != holder_id:
         raise PermissionDenied()
     known = licence_port.licence_types()
@@ -138,6 +134,44 @@ def grant_many(
         )
         for type_codes, fields in scopes
     ]
+    return _store(uow, actor, holder_id, expires_at, single_use, checked)
+
+
+def insert_grant(
+    uow: UnitOfWork,
+    actor: Actor,
+    *,
+    holder_id: str,
+    grantee_department: str | None,
+    grantee_item: str | None,
+    type_codes: Sequence[str],
+    fields: Sequence[str] | None,
+    purpose: str,
+    expires_at: datetime,
+    single_use: bool,
+) -> Grant:
+    """Store a grant already checked (or given in person at a window) with its audit entry,
+    and commit."""
+    values = {
+        "grantee_department": grantee_department,
+        "grantee_item": grantee_item,
+        "type_codes": list(type_codes),
+        "fields": None if fields is None else list(fields),
+        "purpose": purpose,
+    }
+    (stored,) = _store(uow, actor, holder_id, expires_at, single_use, [values])
+    return stored
+
+
+def _store(
+    uow: UnitOfWork,
+    actor: Actor,
+    holder_id: str,
+    expires_at: datetime,
+    single_use: bool,
+    checked: list[dict[str, Any]],
+) -> list[Grant]:
+    """Grants to one grantee and their audit entries, one multi-row insert each; commits."""
     if not checked:
         return []
     _check_grantee(uow.conn, checked[0]["grantee_department"], checked[0]["grantee_item"])
@@ -155,56 +189,17 @@ def grant_many(
             for values in checked
         ],
     ).all()
+    detail = {"single_use": single_use, "holder": holder_id[-4:]}
     audit.record_many(
         uow.conn,
         actor,
-        [_audit_entry(row.id, row.type_codes, single_use, holder_id) for row in rows],
+        [
+            ("data_grant.create", "data_grant", str(row.id), {"types": row.type_codes, **detail})
+            for row in rows
+        ],
     )
     uow.commit()
     return [grant_from(row) for row in rows]
-
-
-def _audit_entry(
-    grant_id: int, type_codes: Sequence[str], single_use: bool, holder_id: str
-) -> tuple[str, str, str, dict[str, Any]]:
-    detail = {"types": list(type_codes), "single_use": single_use, "holder": holder_id[-4:]}
-    return "data_grant.create", "data_grant", str(grant_id), detail
-
-
-def insert_grant(
-    uow: UnitOfWork,
-    actor: Actor,
-    *,
-    holder_id: str,
-    grantee_department: str | None,
-    grantee_item: str | None,
-    type_codes: Sequence[str],
-    fields: Sequence[str] | None,
-    purpose: str,
-    expires_at: datetime,
-    single_use: bool,
-) -> Grant:
-    """Store a checked grant with its audit entry, and commit."""
-    _check_grantee(uow.conn, grantee_department, grantee_item)
-    row = uow.conn.execute(
-        insert(data_grants)
-        .values(
-            holder_id=holder_id,
-            grantee_department=grantee_department,
-            grantee_item=grantee_item,
-            type_codes=list(type_codes),
-            fields=None if fields is None else list(fields),
-            purpose=purpose,
-            expires_at=expires_at,
-            single_use=single_use,
-            created_at=actor.at,
-            created_by=actor.user_id,
-        )
-        .returning(*data_grants.c)
-    ).one()
-    audit.record(uow.conn, actor, *_audit_entry(row.id, type_codes, single_use, holder_id))
-    uow.commit()
-    return grant_from(row)
 
 
 def revoke_grant(uow: UnitOfWork, actor: Actor, grant_id: int) -> None:

@@ -96,6 +96,12 @@ async def idempotency_key(
 IdempotencyKey = Annotated[IdempotentRequest, Depends(idempotency_key)]
 
 
+def _scope(request: Request) -> str:
+    """Whose keys a request's key is among: its principal's, or the anonymous ones."""
+    principal = load_principal(request)
+    return str(principal.user_id) if principal is not None else idempotency.ANONYMOUS
+
+
 def run_idempotent(
     request: Request,
     container: Container,
@@ -107,8 +113,6 @@ def run_idempotent(
     ``handler`` gets the unit of work to run the service on and returns (status, body); the
     body is stored as JSON (pydantic models are encoded).
     """
-    principal = load_principal(request)
-    scope = str(principal.user_id) if principal is not None else idempotency.ANONYMOUS
 
     def encoded(uow: UnitOfWork) -> tuple[int, Any]:
         status, body = handler(uow)
@@ -117,7 +121,7 @@ def run_idempotent(
     outcome = idempotency.run(
         container.engine,
         key=key.key,
-        scope=scope,
+        scope=_scope(request),
         request_hash=key.request_hash,
         handler=encoded,
     )
@@ -143,15 +147,13 @@ async def run_form_once(
     with the same key, runs."""
     form = await request.form()
     key = idempotency.check_key(str(form.get(FORM_KEY) or "") or new_form_key())
-    principal = load_principal(request)
-    scope = str(principal.user_id) if principal is not None else idempotency.ANONYMOUS
     request_hash = idempotency.hash_request("POST", request.url.path, await _body_digest(request))
     return await run_in_threadpool(
         functools.partial(
             idempotency.run,
             container.engine,
             key=key,
-            scope=scope,
+            scope=_scope(request),
             request_hash=request_hash,
             handler=handler,
         )

@@ -9,7 +9,6 @@ The catalogue admin edits, validates, dry-runs and publishes rule sets under ``/
 from __future__ import annotations
 
 import json
-import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -23,12 +22,13 @@ from tongban.domain.errors import DomainError, ValidationFailed
 from tongban.domain.people.model import Principal
 from tongban.domain.rules.model import RuleSetSpec, RuleSetStatus
 from tongban.domain.validation import pydantic_fields
-from tongban.services import access, catalogue, idempotency
+from tongban.services import access, catalogue
 from tongban.services import rules as rule_sets
 from tongban.services import smart_approval as svc
 from tongban.services.calendar import china_today
 from tongban.services.unit_of_work import UnitOfWork
 from tongban.web.deps import ContainerDep, actor_for, allow
+from tongban.web.idempotency import FORM_KEY, new_form_key, run_form_once
 from tongban.web.templating import render
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -79,7 +79,7 @@ def _apply_context(request: Request, container: Any, code: str) -> dict[str, Any
         "filled": filled,
         "v": {f"form.{k}": v for k, v in filled.values.items()},
         "errors": {},
-        "idem": uuid.uuid4().hex,
+        "idem": new_form_key(),
     }
 
 
@@ -105,18 +105,14 @@ def _form_values(spec: Any, form: FormData) -> dict[str, Any]:
 
 
 @router.post("/smart/{code}")
-async def apply(
-    request: Request, code: Code, container: ContainerDep, principal: Applicant
-) -> Response:
+async def apply(request: Request, code: Code, container: ContainerDep, _: Applicant) -> Response:
     """Submit: decided in the same request; a repeated submission shows the first decision."""
     form = await request.form()
     actor = actor_for(request)
-    key = str(form.get("idem") or "") or uuid.uuid4().hex
     with container.read() as uow:
         item = svc.smart_item(uow.conn, code)
     values = _form_values(item.spec, form)
     consent = form.get("consent") == "yes"
-    body = idempotency.canonical_json({"form": values, "consent": consent})
 
     def decide(uow: UnitOfWork) -> tuple[int, Any]:
         keys = container.keys
@@ -124,17 +120,11 @@ async def apply(
         return 201, {"number": decision.number}
 
     try:
-        idempotency.check_key(key)
-        outcome = idempotency.run(
-            container.engine,
-            key=key,
-            scope=str(principal.user_id),
-            request_hash=idempotency.hash_request("POST", request.url.path, body),
-            handler=decide,
-        )
+        outcome = await run_form_once(request, container, decide)
     except DomainError as error:
         context = _apply_context(request, container, code)
         context["v"].update({f"form.{k}": v for k, v in values.items()})
+        key = str(form.get(FORM_KEY) or "") or new_form_key()
         context.update(errors=error.fields, error=error, consent=consent, idem=key)
         return render(request, "smart/apply.html", context, status_code=error.status)
     return RedirectResponse(f"/smart/cases/{outcome.body['number']}", status_code=303)
