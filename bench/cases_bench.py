@@ -63,6 +63,7 @@ from sqlalchemy.engine import make_url
 
 import tongban
 from tongban.adapters.db import migrate
+from tongban.adapters.db.async_reader import libpq_dsn
 from tongban.adapters.db.tables import case_events, cases, centres, departments, idempotency_keys
 from tongban.bootstrap import Container, build_container
 from tongban.config import Settings
@@ -538,7 +539,7 @@ def run(args: argparse.Namespace) -> None:
         bench_database(server_url) as url,
     ):
         world = build_world(url, Path(tmp))
-        libpq = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+        libpq = libpq_dsn(make_url(url))
         baseline.create_tables(libpq)
         print(f"set up in {time.perf_counter() - started:.1f} s")
         env = app_env(url, tmp, **{baseline.DSN_ENV: libpq})
