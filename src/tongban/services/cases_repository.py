@@ -40,7 +40,7 @@ _accepting = centres.alias("accepting_centre")
 _pickup = centres.alias("pickup_centre")
 
 
-_RESERVE = {
+RESERVE = {
     name: dialect.insert(case_number_counters)
     .values(day=bindparam("day"), last=bindparam("count"))
     .on_conflict_do_update(
@@ -60,7 +60,7 @@ def reserve_numbers(conn: Connection, day: date, count: int) -> int:
     so two processes can never reserve the same numbers.
     """
     params = {"day": day, "count": count, "count_again": count}
-    return int(conn.execute(_RESERVE[conn.dialect.name], params).scalar_one())
+    return int(conn.execute(RESERVE[conn.dialect.name], params).scalar_one())
 
 
 def next_number(conn: Connection, day: date) -> str:
