@@ -35,7 +35,9 @@ from typing import Any
 import httpx
 from cases_bench import Server, _centre, _cpu_seconds, _free_port, _machine_rows
 from common import (
+    BENCH_START,
     SKIPPED_POSTGRES,
+    SYSTEM,
     CpuMeter,
     Figures,
     _drop_postgres,
@@ -63,7 +65,6 @@ from tongban.domain.shared.identity import (
     resident_id_check_char,
 )
 from tongban.services import calendar, catalogue, network, people, sessions
-from tongban.services.context import SYSTEM, utcnow
 from tongban.web.deps import CSRF_HEADER, SESSION_COOKIE
 from tongban.web.idempotency import HEADER as IDEMPOTENCY_HEADER
 
@@ -119,7 +120,9 @@ class World:
 
 
 def build_world(url: str, data_dir: Path) -> World:
-    settings = Settings(data_dir=data_dir, database_url=url, log_level="WARNING")
+    settings = Settings(
+        data_dir=data_dir, database_url=url, log_level="WARNING", clock_start=BENCH_START
+    )
     container = build_container(settings)
     migrate.upgrade(container.engine)
     with container.uow() as uow:
@@ -154,7 +157,7 @@ def build_world(url: str, data_dir: Path) -> World:
                 )
             )
     with container.uow() as uow:
-        now = utcnow()
+        now = container.clock.now()
         citizens = [sessions.create_session(uow.conn, uid, now=now, hours=2) for uid in ids]
         uow.commit()
     return World(container, citizens)

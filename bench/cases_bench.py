@@ -47,7 +47,9 @@ from typing import Any
 import cases_baseline_app as baseline
 import httpx
 from common import (
+    BENCH_START,
     SKIPPED_POSTGRES,
+    SYSTEM,
     CpuMeter,
     Figures,
     _cpu_model,
@@ -71,7 +73,6 @@ from tongban.domain.catalogue.model import Level, ServiceItemSpec
 from tongban.domain.people.model import Role, RoleAssignment
 from tongban.domain.shared.identity import IdType, resident_id_check_char
 from tongban.services import calendar, catalogue, people, sessions
-from tongban.services.context import SYSTEM, utcnow
 from tongban.web.deps import CSRF_HEADER, SESSION_COOKIE
 from tongban.web.idempotency import HEADER as IDEMPOTENCY_HEADER
 
@@ -148,7 +149,9 @@ def _centre(code: str, name: str, level: Level, town: str) -> dict[str, Any]:
 
 
 def build_world(url: str, data_dir: Path) -> World:
-    settings = Settings(data_dir=data_dir, database_url=url, log_level="WARNING")
+    settings = Settings(
+        data_dir=data_dir, database_url=url, log_level="WARNING", clock_start=BENCH_START
+    )
     container = build_container(settings)
     migrate.upgrade(container.engine)
     with container.uow() as uow:  # reference data has no service: inserted as the tests do
@@ -185,7 +188,7 @@ def build_world(url: str, data_dir: Path) -> World:
             [RoleAssignment(Role.CLERK, centre_code="C-GC")],
         )  # fmt: skip
     with container.uow() as uow:
-        now = utcnow()
+        now = container.clock.now()
         citizens = [sessions.create_session(uow.conn, uid, now=now, hours=2) for uid in citizen_ids]
         clerks = [sessions.create_session(uow.conn, clerk, now=now, hours=2) for _ in citizens]
         uow.commit()

@@ -23,6 +23,7 @@ import time
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import create_engine, func, select, text
@@ -33,8 +34,15 @@ from tongban.adapters.db.tables import service_items
 from tongban.bootstrap import Container, build_container
 from tongban.config import Settings
 from tongban.demo.loader import load_demo
+from tongban.domain.shared.clock import CHINA_TZ
+from tongban.services.context import Actor
 
 POSTGRES_ENV = "TONGBAN_BENCH_POSTGRES_URL"
+BENCH_START = datetime(2026, 11, 16, 9, 30, tzinfo=CHINA_TZ)
+"""Benchmarks run as of one fixed day (``TONGBAN_CLOCK_START``), whatever the date they run on,
+so that the calendar they seed covers every deadline they compute."""
+SYSTEM = Actor(request_id="bench", at=BENCH_START)
+"""The system acting at the benchmarks' start, for their set-up."""
 POSTGRES_DATABASE = "tongban_bench"
 SKIPPED_POSTGRES = f"PostgreSQL skipped: {POSTGRES_ENV} is unset (set it to a server URL to run it)"
 
@@ -78,7 +86,9 @@ def _drop_postgres(server_url: str, name: str) -> None:
 
 
 def _build(label: str, data_dir: Path, url: str) -> BenchDatabase:
-    settings = Settings(data_dir=data_dir, database_url=url, log_level="WARNING")
+    settings = Settings(
+        data_dir=data_dir, database_url=url, log_level="WARNING", clock_start=BENCH_START
+    )
     container = build_container(settings)
     started = time.perf_counter()
     migrate.upgrade(container.engine)
@@ -346,5 +356,6 @@ def app_env(url: str, data_dir: str, **extra: str) -> dict[str, str]:
         "TONGBAN_DATA_DIR": data_dir,
         "TONGBAN_SECRET_KEY": "bench-secret-" + "x" * 32,
         "TONGBAN_LOG_LEVEL": "WARNING",
+        "TONGBAN_CLOCK_START": BENCH_START.isoformat(),
         **extra,
     }

@@ -32,12 +32,12 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 
 import httpx
 from cases_bench import Server, _free_port
 from common import (
+    BENCH_START,
     SKIPPED_POSTGRES,
     _drop_postgres,
     _fresh_postgres,
@@ -55,7 +55,6 @@ from tongban.bootstrap import build_container
 from tongban.config import Settings
 from tongban.demo import loader
 from tongban.services import sessions
-from tongban.services.context import utcnow
 from tongban.services.projects_access import project_scope
 from tongban.services.queries import project_dashboard
 from tongban.web.deps import SESSION_COOKIE
@@ -83,7 +82,9 @@ def bench_database(server_url: str) -> Iterator[str]:
 
 def build(url: str, data_dir: Path, all_parts: bool) -> tuple[str, dict[str, str]]:
     """The demo on ``url``; returns the leader's session token and the data's figures."""
-    settings = Settings(data_dir=data_dir, database_url=url, log_level="WARNING")
+    settings = Settings(
+        data_dir=data_dir, database_url=url, log_level="WARNING", clock_start=BENCH_START
+    )
     container = build_container(settings)
     migrate.upgrade(container.engine)
     started = time.perf_counter()
@@ -96,7 +97,7 @@ def build(url: str, data_dir: Path, all_parts: bool) -> tuple[str, dict[str, str
     with container.uow() as uow:
         conn = uow.conn
         leader = conn.execute(select(users.c.id).where(users.c.username == "leader")).scalar_one()
-        token, _csrf = sessions.create_session(conn, leader, now=utcnow(), hours=4)
+        token, _csrf = sessions.create_session(conn, leader, now=container.clock.now(), hours=4)
         figures = {
             "projects": str(conn.execute(select(func.count()).select_from(projects)).scalar()),
             "investment (亿元)": str(
@@ -113,7 +114,9 @@ def build(url: str, data_dir: Path, all_parts: bool) -> tuple[str, dict[str, str
 def recomputed(url: str, data_dir: Path, rounds: int) -> list[float]:
     """Milliseconds of ``compute_dashboard`` in process, no cache: what a request costs right
     after a write (the served dashboard is reused until the next write or for 60 s)."""
-    container = build_container(Settings(data_dir=data_dir, database_url=url))
+    container = build_container(
+        Settings(data_dir=data_dir, database_url=url, clock_start=BENCH_START)
+    )
     values: list[float] = []
     try:
         with container.read() as uow:
@@ -124,7 +127,9 @@ def recomputed(url: str, data_dir: Path, rounds: int) -> list[float]:
             scope = project_scope(uow.conn, principal)
             for n in range(rounds + 10):
                 began = time.perf_counter()
-                project_dashboard.compute_dashboard(uow.conn, scope, date.today(), utcnow())
+                project_dashboard.compute_dashboard(
+                    uow.conn, scope, container.clock.today(), container.clock.now()
+                )
                 if n >= 10:
                     values.append((time.perf_counter() - began) * 1000)
     finally:

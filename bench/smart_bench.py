@@ -49,7 +49,9 @@ from cases_bench import (
     run_phase,
 )
 from common import (
+    BENCH_START,
     SKIPPED_POSTGRES,
+    SYSTEM,
     CpuMeter,
     Figures,
     _drop_postgres,
@@ -75,7 +77,6 @@ from tongban.demo.rules import rule_files
 from tongban.domain.shared.identity import IdType, resident_id_check_char
 from tongban.services import calendar, catalogue, licences, network, people, sessions
 from tongban.services import rules as rule_sets
-from tongban.services.context import SYSTEM, utcnow
 from tongban.web.deps import CSRF_HEADER
 from tongban.web.idempotency import HEADER as IDEMPOTENCY_HEADER
 
@@ -99,7 +100,9 @@ def _elder_id(n: int) -> str:
 
 def build_world(url: str, data_dir: Path) -> World:
     """The item, its rule set and 32 eligible elders with their licences, through the services."""
-    settings = Settings(data_dir=data_dir, database_url=url, log_level="WARNING")
+    settings = Settings(
+        data_dir=data_dir, database_url=url, log_level="WARNING", clock_start=BENCH_START
+    )
     container = build_container(settings)
     migrate.upgrade(container.engine)
     with container.uow() as uow:
@@ -140,7 +143,7 @@ def build_world(url: str, data_dir: Path) -> World:
             )  # fmt: skip
             uow.commit()
     with container.uow() as uow:
-        now = utcnow()
+        now = container.clock.now()
         citizens = [sessions.create_session(uow.conn, uid, now=now, hours=2) for uid in ids]
         uow.commit()
     return World(container, citizens)

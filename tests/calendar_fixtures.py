@@ -10,9 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import tongban
+from tests.clock import SYSTEM
 from tongban.bootstrap import Container
 from tongban.services import calendar
-from tongban.services.context import SYSTEM
 
 EXAMPLE_2027 = Path(tongban.__file__).parent / "demo" / "data" / "calendar-2027-example.csv"
 

@@ -17,11 +17,13 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
+from tests.clock import TEST_START
 from tongban.adapters.db import migrate
 from tongban.adapters.db.engine import build_engine
 from tongban.adapters.db.tables import metadata
 from tongban.bootstrap import Container
 from tongban.config import Settings
+from tongban.domain.shared.clock import PinnedClock
 
 POSTGRES_URL = os.environ.get("TONGBAN_TEST_POSTGRES_URL", "")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -128,12 +130,16 @@ def settings(tmp_path: Path, engine: Engine) -> Settings:
         data_dir=tmp_path / "var",
         database_url=engine.url.render_as_string(hide_password=False),
         secret_key="test-secret-key-" + "x" * 32,  # type: ignore[arg-type]
+        clock_start=TEST_START,
     )
 
 
 @pytest.fixture
 def container(settings: Settings, engine: Engine) -> Container:
-    return Container(settings=settings, engine=engine, secret_key="test-secret")
+    """Everything a test needs, on a clock that starts at ``TEST_START`` whatever the date."""
+    return Container(
+        settings=settings, engine=engine, secret_key="test-secret", clock=PinnedClock(TEST_START)
+    )
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import insert, select
 
+from tests.clock import SYSTEM
 from tongban.adapters.db.tables import centres, departments
 from tongban.bootstrap import Container
 from tongban.domain.catalogue.model import Level
@@ -24,7 +25,6 @@ from tongban.domain.shared.identity import (
     resident_id_check_char,
 )
 from tongban.services import people, sessions
-from tongban.services.context import SYSTEM, utcnow
 from tongban.web.deps import SESSION_COOKIE
 
 PASSWORD = "Factory@2026"
@@ -192,7 +192,10 @@ def sign_in(container: Container, client: Any, person: Person) -> str:
     """
     with container.uow() as uow:
         token, csrf = sessions.create_session(
-            uow.conn, person.user_id, now=utcnow(), hours=container.settings.session_hours
+            uow.conn,
+            person.user_id,
+            now=container.clock.now(),
+            hours=container.settings.session_hours,
         )
         uow.commit()
     client.cookies.set(SESSION_COOKIE, token)

@@ -18,6 +18,7 @@ from tongban.adapters.db.engine import build_engine
 from tongban.adapters.file_store import LocalFileStore
 from tongban.adapters.sms import LogSms
 from tongban.config import Settings
+from tongban.domain.shared.clock import Clock, PinnedClock, SystemClock
 from tongban.domain.shared.masking import MaskingFilter
 from tongban.services.ports import Courier, FileStore, SmsSender
 from tongban.services.unit_of_work import UnitOfWork
@@ -39,6 +40,8 @@ class Container:
     courier: Courier = field(default_factory=SimulatedCourier)
     files: FileStore | None = None
     """Uploaded materials' files; ``{data_dir}/files`` on the local disk when not given."""
+    clock: Clock = field(default_factory=SystemClock)
+    """The one clock every reading of 'now' in this process comes from."""
 
     def __post_init__(self) -> None:
         if self.files is None:
@@ -72,7 +75,14 @@ SMS_ADAPTERS: dict[str, type] = {"log": LogSms}
 """SMS adapters by the name ``TONGBAN_SMS_ADAPTER`` uses; a real gateway registers here."""
 
 
-def build_container(settings: Settings | None = None) -> Container:
+def clock_for(settings: Settings) -> Clock:
+    """The real time, unless the deployment pins its clock (TONGBAN_CLOCK_START)."""
+    if settings.clock_start is None:
+        return SystemClock()
+    return PinnedClock(settings.clock_start)
+
+
+def build_container(settings: Settings | None = None, *, clock: Clock | None = None) -> Container:
     settings = settings or Settings()
     adapter = SMS_ADAPTERS.get(settings.sms_adapter)
     if adapter is None:
@@ -84,6 +94,7 @@ def build_container(settings: Settings | None = None) -> Container:
         engine=engine,
         secret_key=settings.resolved_secret_key(),
         sms=adapter(),
+        clock=clock or clock_for(settings),
     )
 
 
@@ -105,4 +116,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     container = build_container(settings)
     configure_logging(container.settings.log_level)
+    if container.settings.clock_start is not None:
+        logging.getLogger(__name__).warning(
+            "TONGBAN_CLOCK_START is set: this process's clock started at %s, not the real time",
+            container.settings.clock_start.isoformat(),
+        )
     return build_app(container)

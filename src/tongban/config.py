@@ -6,9 +6,10 @@ app processes can each build their own.
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -52,6 +53,18 @@ class Settings(BaseSettings):
 
     face_match_threshold: float = Field(default=0.80, ge=0.5, le=1.0)
     """免证办: the least face-match score (0..1) at which a face check identifies a person."""
+    clock_start: datetime | None = None
+    """Training, demonstration and test deployments only: the process's clock starts at this
+    instant (ISO 8601 with its offset, e.g. ``2026-11-16T09:30+08:00``) and runs on from there,
+    so that a demo or a test behaves the same on whatever day it runs.  Unset (the default and
+    the only right value in production): the real time."""
+
+    @field_validator("clock_start")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("TONGBAN_CLOCK_START needs a UTC offset, e.g. 2026-11-16T09:30+08:00")
+        return value
 
     def resolved_database_url(self) -> str:
         if self.database_url:

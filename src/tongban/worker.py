@@ -26,7 +26,6 @@ from tongban.adapters.db.tables import job_runs
 from tongban.bootstrap import Container
 from tongban.services import bundles, cases_sweeps, idempotency, identity_check, outbox
 from tongban.services import projects as proxy_projects
-from tongban.services.context import utcnow
 
 log = logging.getLogger("tongban.worker")
 
@@ -128,16 +127,18 @@ class Worker:
         worker_id: str | None = None,
         batch: int = 50,
         interval: float = 2.0,
-        clock: Callable[[], datetime] = utcnow,
         sweeps: dict[str, Sweep] | None = None,
     ) -> None:
         self.container = container
         self.worker_id = worker_id or new_worker_id()
         self.batch = batch
         self.interval = interval
-        self.clock = clock
         self.sweeps = SWEEPS if sweeps is None else sweeps
         self._stop = threading.Event()
+
+    def clock(self) -> datetime:
+        """Now, by the container's clock (read afresh: a pass may take a while)."""
+        return self.container.clock.now()
 
     def run_once(self) -> PassReport:
         report = PassReport()

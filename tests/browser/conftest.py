@@ -17,6 +17,7 @@ import threading
 import time
 import urllib.request
 from collections.abc import Callable, Generator, Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -25,9 +26,11 @@ from playwright.sync_api import Browser, Page, ViewportSize, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 
 from tests.calendar_fixtures import seed_test_calendar
+from tests.clock import TEST_START
 from tongban.adapters.db import migrate
 from tongban.bootstrap import Container, build_container
 from tongban.config import Settings
+from tongban.domain.shared.clock import PinnedClock, china_date
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 CHROMIUM_ARGS = [
@@ -55,14 +58,22 @@ def pytest_runtest_makereport(
     return report
 
 
-def _container(database: Path) -> Container:
+DEMO_LOADED_AT = TEST_START
+"""The demo is loaded as of the tests' start, whatever the date: its dates count back from it."""
+SERVED_FROM = TEST_START + timedelta(hours=1)
+"""The server's clock starts an hour after the demo was loaded, the same hour on every run."""
+SERVED_ON = china_date(SERVED_FROM)
+"""The server's date in China."""
+
+
+def _container(database: Path, clock_start: datetime) -> Container:
     settings = Settings(
         data_dir=database.parent,
         database_url=f"sqlite:///{database}",
         secret_key="browser-test-secret-" + "x" * 32,  # type: ignore[arg-type]
         log_level="WARNING",
     )
-    return build_container(settings)
+    return build_container(settings, clock=PinnedClock(clock_start))
 
 
 def _build_demo_database(database: Path) -> None:
@@ -72,7 +83,7 @@ def _build_demo_database(database: Path) -> None:
     from tongban.demo.loader import load_demo
     from tongban.services import people
 
-    container = _container(database)
+    container = _container(database, DEMO_LOADED_AT)
     with pytest.MonkeyPatch.context() as monkeypatch:
         # Hashes quick to make and to check, as in tests/conftest.py.
         monkeypatch.setattr(
@@ -131,11 +142,19 @@ def _wait_until_healthy(base_url: str, thread: threading.Thread) -> None:
 
 
 @pytest.fixture(scope="session")
-def live_server(demo_database: Path) -> Iterator[str]:
+def live_container(demo_database: Path) -> Iterator[Container]:
+    """The live server's container: tests that act behind the pages' backs use its clock."""
+    container = _container(demo_database, SERVED_FROM)
+    yield container
+    container.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_server(live_container: Container) -> Iterator[str]:
     """The demo on SQLite, served by uvicorn on 127.0.0.1 from a thread; yields its base URL."""
     from tongban.web.app import build_app
 
-    container = _container(demo_database)
+    container = live_container
     # Binding port 0 ourselves and handing uvicorn the socket leaves no race for the port.
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
@@ -156,7 +175,6 @@ def live_server(demo_database: Path) -> Iterator[str]:
         server.should_exit = True
         thread.join(timeout=10)
         sock.close()
-        container.engine.dispose()
 
 
 def _chromium_path() -> str:

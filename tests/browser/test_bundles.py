@@ -4,20 +4,20 @@ sub-cases progress in parallel as departments act on them."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from tests.browser.conftest import PHONE, _container
+from tests.browser.conftest import PHONE
 from tests.browser.test_case_flows import log_in
 from tests.factories import credit_code, make_staff, resident_id
 from tongban.adapters.db.tables import cases
+from tongban.bootstrap import Container
 from tongban.demo.people import DEMO_CITIZENS
 from tongban.domain.people.model import Role
 from tongban.services import cases as case_svc
-from tongban.services.context import Actor, utcnow
+from tongban.services.context import Actor
 from tongban.services.sessions import load_principal
 
 pytestmark = pytest.mark.browser
@@ -46,25 +46,22 @@ def fill_restaurant_form(page: Page) -> None:
         box.check()
 
 
-def accept_as_department(database: Path, number: str, department: str) -> None:
-    """A reviewer of ``department`` accepts the sub-case, through the ordinary service."""
-    container = _container(database)
-    try:
-        reviewer = make_staff(container, Role.REVIEWER, department_code=department)
-        with container.read() as uow:
-            principal = load_principal(uow.conn, reviewer.user_id)
-            version = uow.conn.execute(
-                select(cases.c.lock_version).where(cases.c.number == number)
-            ).scalar_one()
-        actor = Actor(principal=principal, request_id="browser-test", at=utcnow())
-        with container.uow() as uow:
-            case_svc.accept(uow, actor, number, version)
-    finally:
-        container.engine.dispose()
+def accept_as_department(container: Container, number: str, department: str) -> None:
+    """A reviewer of ``department`` accepts the sub-case, through the ordinary service, on
+    the live server's clock."""
+    reviewer = make_staff(container, Role.REVIEWER, department_code=department)
+    with container.read() as uow:
+        principal = load_principal(uow.conn, reviewer.user_id)
+        version = uow.conn.execute(
+            select(cases.c.lock_version).where(cases.c.number == number)
+        ).scalar_one()
+    actor = Actor(principal=principal, request_id="browser-test", at=container.clock.now())
+    with container.uow() as uow:
+        case_svc.accept(uow, actor, number, version)
 
 
 def test_a_citizen_applies_for_a_restaurant_once_and_sees_the_sub_cases_progress(
-    open_page: Callable[..., Page], demo_database: Path
+    open_page: Callable[..., Page], live_container: Container
 ) -> None:
     page = open_page(PHONE)
     log_in(page, CITIZEN.id_number, staff=False)
@@ -84,11 +81,11 @@ def test_a_citizen_applies_for_a_restaurant_once_and_sees_the_sub_cases_progress
     # Two departments act on their own sub-cases, independently of each other.
     fire = page.locator("#sub-XFJY-0001 a").inner_text()
     signage = page.locator("#sub-CGZFJ-0002 a").inner_text()
-    accept_as_department(demo_database, fire, "XFJY")
+    accept_as_department(live_container, fire, "XFJY")
     page.reload()
     expect(page.locator("#sub-XFJY-0001 .sub-status")).to_have_text("已受理")
     expect(page.locator("#sub-CGZFJ-0002 .sub-status")).to_have_text("已提交")
-    accept_as_department(demo_database, signage, "CGZFJ")
+    accept_as_department(live_container, signage, "CGZFJ")
     page.reload()
     expect(page.locator("#sub-CGZFJ-0002 .sub-status")).to_have_text("已受理")
     expect(page.locator("#bundle-state")).to_contain_text("办理中")

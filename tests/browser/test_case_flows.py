@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import PHONE
+from tests.browser.conftest import PHONE, SERVED_ON
 from tongban.demo.people import DEMO_CITIZENS, DEMO_ENTERPRISES, DEMO_PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -91,7 +91,7 @@ def test_a_clerk_accepts_at_the_window_with_a_non_key_material_missing(page: Pag
     page.get_by_label("申请人承诺").fill(
         "本人承诺在补交期限前提交委托书及受托人身份证件，逾期按规定终止办理。"
     )
-    page.get_by_label("补交期限").fill((date.today() + timedelta(days=7)).isoformat())
+    page.get_by_label("补交期限").fill((SERVED_ON + timedelta(days=7)).isoformat())
     page.get_by_role("button", name="容缺受理").click()
     expect(page).to_have_url(re.compile(r"/window/cases/NH"))
     expect(page.locator("#case-status")).to_have_text("已受理")

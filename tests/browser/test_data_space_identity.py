@@ -5,12 +5,12 @@ department access to a licence type and revokes it."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import PHONE
+from tests.browser.conftest import PHONE, SERVED_ON
 from tests.browser.test_case_flows import log_in
 from tongban.demo.people import DEMO_CITIZENS
 
@@ -46,11 +46,9 @@ def test_a_citizen_grants_and_revokes_access_on_a_phone(open_page: Callable[...,
     expect(phone.get_by_role("heading", name="我的数据空间")).to_be_visible()
     phone.get_by_label("被授权部门").select_option(label="区市场监督管理局")
     phone.get_by_label("户口簿").check()
-    purpose = "浏览器测试授权" + date.today().isoformat()
+    purpose = "浏览器测试授权" + SERVED_ON.isoformat()
     phone.get_by_label("用途").fill(purpose)
-    phone.get_by_label("授权截止日期（含当天）").fill(
-        (date.today() + timedelta(days=3)).isoformat()
-    )
+    phone.get_by_label("授权截止日期（含当天）").fill((SERVED_ON + timedelta(days=3)).isoformat())
     phone.get_by_role("button", name="授权", exact=True).click()
     expect(phone.locator("#done")).to_have_text("授权已生效。")
     row = phone.locator("tr", has_text=purpose)

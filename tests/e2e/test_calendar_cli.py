@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 import tongban
+from tests.clock import TEST_START
 from tongban.cli.app import app
 
 EXAMPLE_2027 = Path(tongban.__file__).parent / "demo" / "data" / "calendar-2027-example.csv"
@@ -20,6 +21,7 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     data_dir = tmp_path_factory.mktemp("cli")
     variables = {
         "TONGBAN_DATA_DIR": str(data_dir),
+        "TONGBAN_CLOCK_START": TEST_START.isoformat(),
         "TONGBAN_DATABASE_URL": f"sqlite:///{data_dir / 'tongban.db'}",
         "COLUMNS": "200",
     }

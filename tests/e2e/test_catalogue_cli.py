@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import insert
 from typer.testing import CliRunner
 
+from tests.clock import TEST_START
 from tongban.adapters.db import migrate
 from tongban.adapters.db.engine import build_engine
 from tongban.adapters.db.tables import departments
@@ -30,7 +31,12 @@ def env(tmp_path: Path) -> dict[str, str]:
         rows = [{"code": d.code, "name": d.name, "short_name": d.short_name} for d in DEPARTMENTS]
         conn.execute(insert(departments), rows)
     engine.dispose()
-    return {"TONGBAN_DATA_DIR": str(tmp_path), "TONGBAN_DATABASE_URL": url, "COLUMNS": "200"}
+    return {
+        "TONGBAN_DATA_DIR": str(tmp_path),
+        "TONGBAN_DATABASE_URL": url,
+        "TONGBAN_CLOCK_START": TEST_START.isoformat(),
+        "COLUMNS": "200",
+    }
 
 
 def run(env: dict[str, str], *args: str) -> tuple[int, str, str]:

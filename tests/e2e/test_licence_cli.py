@@ -12,12 +12,12 @@ import pytest
 from sqlalchemy import Engine
 from typer.testing import CliRunner
 
+from tests.clock import SYSTEM, TEST_START
 from tests.factories import make_citizen
 from tongban.bootstrap import Container
 from tongban.cli.app import app
 from tongban.config import Settings
 from tongban.services import licences
-from tongban.services.context import SYSTEM
 
 FIELDS = {
     "sex": "女",
@@ -31,6 +31,7 @@ FIELDS = {
 def env(engine: Engine, tmp_path: Path) -> dict[str, str]:
     return {
         "TONGBAN_DATA_DIR": str(tmp_path / "var"),
+        "TONGBAN_CLOCK_START": TEST_START.isoformat(),
         "TONGBAN_DATABASE_URL": engine.url.render_as_string(hide_password=False),
         "TONGBAN_SECRET_KEY": "cli-test-secret-" + "x" * 32,
         "COLUMNS": "200",
@@ -86,7 +87,11 @@ def test_keys_init_rotate_export_and_offline_verification(
     assert run(env, "keys", "export", str(published))[0] == 0
     assert len(json.loads((published / "jwks.json").read_text())["keys"]) == 2
 
-    offline = {"COLUMNS": "200", "TONGBAN_DATA_DIR": str(tmp_path / "elsewhere")}
+    offline = {
+        "COLUMNS": "200",
+        "TONGBAN_DATA_DIR": str(tmp_path / "elsewhere"),
+        "TONGBAN_CLOCK_START": TEST_START.isoformat(),
+    }
     keys = ["--jwks", str(published / "jwks.json"), "--ca", str(published / "ca.pem")]
     for path in (pdf, credential):
         code, output = run(offline, "licence", "verify", str(path), *keys)

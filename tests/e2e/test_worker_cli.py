@@ -9,12 +9,14 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, select
 from typer.testing import CliRunner
 
+from tests.clock import TEST_START
 from tests.factories import make_citizen
 from tongban.adapters.db.tables import inbox_messages, outbox
 from tongban.bootstrap import Container
@@ -27,6 +29,7 @@ def env(engine: Engine, tmp_path: Path) -> dict[str, str]:
     """The test database (SQLite file or PostgreSQL), as TONGBAN_* variables."""
     return {
         "TONGBAN_DATA_DIR": str(tmp_path / "var"),
+        "TONGBAN_CLOCK_START": TEST_START.isoformat(),
         "TONGBAN_DATABASE_URL": engine.url.render_as_string(hide_password=False),
         "TONGBAN_SECRET_KEY": "cli-test-secret-" + "x" * 32,
         "COLUMNS": "200",
@@ -46,8 +49,11 @@ def keep_logging() -> Iterator[None]:
 def enqueue_notifications(container: Container) -> None:
     citizen = make_citizen(container)
     with container.uow() as uow:
-        outbox_service.enqueue_sms(uow.conn, "13800138000", "您的办件已受理。")
-        outbox_service.enqueue_inbox(uow.conn, citizen.user_id, "办件已受理", "您的办件已受理。")
+        now = TEST_START - timedelta(minutes=1)  # queued a minute before the worker starts
+        outbox_service.enqueue_sms(uow.conn, "13800138000", "您的办件已受理。", now=now)
+        outbox_service.enqueue_inbox(
+            uow.conn, citizen.user_id, "办件已受理", "您的办件已受理。", now=now
+        )
         uow.commit()
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from tests.calendar_fixtures import seed_test_calendar
+from tests.clock import SYSTEM
 from tests.factories import make_enterprise, make_staff
 from tongban.bootstrap import Container
 from tongban.demo.departments import DEPARTMENTS
@@ -15,7 +16,7 @@ from tongban.domain.projects.model import ProjectInput
 from tongban.domain.projects.roadmap import item_codes
 from tongban.services import catalogue, network
 from tongban.services import projects as svc
-from tongban.services.context import SYSTEM, Actor
+from tongban.services.context import Actor
 from tongban.services.sessions import load_principal
 
 

@@ -7,10 +7,10 @@ Items are written as the catalogue service will write them (a row, a published v
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
 
 from sqlalchemy import Connection, Engine, insert, select
 
+from tests.clock import TEST_START
 from tongban.adapters.db.tables import departments, service_item_versions, service_items
 from tongban.domain.catalogue.model import Audience, Channel, Level, ServiceItemSpec
 from tongban.services.search import index_item
@@ -132,7 +132,7 @@ def add_item(
     conn: Connection, spec: ServiceItemSpec, department_id: int, *, published: bool = True
 ) -> int:
     """Insert the item row and, when published, its version 1 and its search document."""
-    now = datetime.now(UTC)
+    now = TEST_START
     item_id = conn.execute(
         insert(service_items)
         .values(

@@ -22,7 +22,6 @@ from tongban.adapters.db.tables import metadata
 from tongban.bootstrap import Container
 from tongban.domain.people.model import STAFF_ROLES, Principal, Role
 from tongban.services import access, people, sessions
-from tongban.services.context import utcnow
 from tongban.web.deps import ANON_CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE
 
 ADMIN = access.CATALOGUE_ADMIN.name
@@ -230,7 +229,7 @@ class SignedIn:
             person = make_user(container, Role(role))
             with container.uow() as uow:
                 self.tokens[role] = sessions.create_session(
-                    uow.conn, person.user_id, now=utcnow(), hours=1
+                    uow.conn, person.user_id, now=container.clock.now(), hours=1
                 )
                 self.principals[role] = sessions.load_principal(uow.conn, person.user_id)
                 uow.commit()

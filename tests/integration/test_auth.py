@@ -11,6 +11,7 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import func, select
 
+from tests.clock import SYSTEM
 from tests.factories import (
     PASSWORD,
     credit_code,
@@ -34,7 +35,6 @@ from tongban.domain.errors import (
 )
 from tongban.domain.people.model import Role, RoleAssignment
 from tongban.services import auth, people
-from tongban.services.context import SYSTEM, utcnow
 from tongban.web.deps import SESSION_COOKIE
 
 CHEAP = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
@@ -76,7 +76,11 @@ def form_token(client: Any, url: str = "/login") -> str:
 
 
 def password_login(container: Container, login_: str, password: str, **kw: Any) -> int:
-    args: dict[str, Any] = {"ip": "10.0.0.1", "now": utcnow(), "settings": container.settings}
+    args: dict[str, Any] = {
+        "ip": "10.0.0.1",
+        "now": container.clock.now(),
+        "settings": container.settings,
+    }
     args.update(kw)
     with container.uow() as uow:
         return auth.login_with_password(uow, login=login_, password=password, **args)
@@ -163,7 +167,7 @@ def test_account_locks_after_the_configured_failures_until_the_lock_expires(cont
         update={"login_max_failures": 3, "lockout_minutes": 15}
     )
     clerk = make_staff(container, Role.CLERK)
-    now = utcnow()
+    now = container.clock.now()
     for _ in range(2):
         with pytest.raises(LoginFailed):
             password_login(container, clerk.login, "Wrong@2026", now=now)
@@ -220,7 +224,7 @@ def test_citizen_signs_in_with_an_sms_code_once(container, client, sms) -> None:
 
 def test_expired_or_guessed_sms_codes_are_refused(container, sms) -> None:
     citizen = make_citizen(container)
-    now = utcnow()
+    now = container.clock.now()
     settings = container.settings
 
     def request(at: Any) -> str:
@@ -246,7 +250,7 @@ def test_expired_or_guessed_sms_codes_are_refused(container, sms) -> None:
 
 def test_sms_codes_are_rate_limited_per_person(container, sms) -> None:
     citizen = make_citizen(container)
-    now = utcnow()
+    now = container.clock.now()
 
     def request(at: Any, number: str = citizen.login) -> None:
         with container.uow() as uow:

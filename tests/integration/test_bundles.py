@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.calendar_fixtures import seed_test_calendar
+from tests.clock import SYSTEM
 from tests.factories import (
     Person,
     credit_code,
@@ -43,7 +44,7 @@ from tongban.domain.errors import DomainError, PermissionDenied, ValidationFaile
 from tongban.domain.people.model import Role
 from tongban.services import bundles, catalogue, network
 from tongban.services import cases as case_svc
-from tongban.services.context import SYSTEM, Actor, utcnow
+from tongban.services.context import Actor
 from tongban.services.queries import bundles as queries
 from tongban.services.queries import cases as case_queries
 from tongban.services.sessions import load_principal
@@ -63,10 +64,12 @@ class World:
 
     def actor(self, user_id: int | None) -> Actor:
         if user_id is None:
-            return Actor(request_id="test-system", at=utcnow())
+            return Actor(request_id="test-system", at=self.container.clock.now())
         with self.container.read() as uow:
             principal = load_principal(uow.conn, user_id)
-        return Actor(principal=principal, request_id=f"req-{user_id}", at=utcnow())
+        return Actor(
+            principal=principal, request_id=f"req-{user_id}", at=self.container.clock.now()
+        )
 
 
 def build_world(container: Container) -> World:
@@ -313,7 +316,7 @@ def test_under_continue_a_rejection_is_listed_and_the_others_go_on(world: World)
     ref = apply(world, "XSECS", newborn_form())
     codes = NEWBORN.item_codes
     decide(world, ref.case_numbers[1], SPECS[codes[1]].department_code, approve=False)
-    now = utcnow()
+    now = world.container.clock.now()
     bundles.refresh_sweep(world.container, now)
     with world.container.read() as uow:
         status = uow.conn.execute(
@@ -324,8 +327,8 @@ def test_under_continue_a_rejection_is_listed_and_the_others_go_on(world: World)
         if number != ref.case_numbers[1]:
             decide(world, number, SPECS[code].department_code, approve=True)
     assert result_notices(world.container, ref.number) == 0
-    assert bundles.refresh_sweep(world.container, utcnow()) == 1
-    assert bundles.refresh_sweep(world.container, utcnow()) == 0
+    assert bundles.refresh_sweep(world.container, world.container.clock.now()) == 1
+    assert bundles.refresh_sweep(world.container, world.container.clock.now()) == 0
     assert result_notices(world.container, ref.number) == 1
     with world.container.read() as uow:
         row = uow.conn.execute(
@@ -360,7 +363,10 @@ def test_under_halt_a_rejected_key_item_terminates_the_open_sub_cases(world: Wor
         bundle_id = uow.conn.execute(
             select(bundle_applications.c.id).where(bundle_applications.c.number == ref.number)
         ).scalar_one()
-        assert bundles.refresh_bundle(uow.conn, bundle_id, utcnow()) is BundleState.HALTED
+        assert (
+            bundles.refresh_bundle(uow.conn, bundle_id, world.container.clock.now())
+            is BundleState.HALTED
+        )
         uow.commit()
     with world.container.read() as uow:
         statuses = dict(
@@ -372,7 +378,9 @@ def test_under_halt_a_rejected_key_item_terminates_the_open_sub_cases(world: Wor
     assert statuses[ref.case_numbers[1]] == S.APPROVED.value
     assert {statuses[n] for n in ref.case_numbers[2:]} == {S.NOT_ACCEPTED.value}
     assert result_notices(world.container, ref.number) == 1
-    assert bundles.refresh_sweep(world.container, utcnow()) == 0  # nothing left to do
+    assert (
+        bundles.refresh_sweep(world.container, world.container.clock.now()) == 0
+    )  # nothing left to do
     assert result_notices(world.container, ref.number) == 1
 
 

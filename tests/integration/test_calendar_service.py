@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 import tongban
+from tests.clock import TEST_START
 from tongban.adapters.calendar_source import official_years
 from tongban.adapters.db.engine import build_engine
 from tongban.adapters.db.tables import audit_log, calendar_days
@@ -22,10 +23,10 @@ from tongban.domain.errors import (
 )
 from tongban.domain.shared.calendar import ClockStop, DayKind
 from tongban.services import calendar as cal
-from tongban.services.context import Actor, utcnow
+from tongban.services.context import Actor
 
 EXAMPLE_2027 = Path(tongban.__file__).parent / "demo" / "data" / "calendar-2027-example.csv"
-ACTOR = Actor(request_id="test")
+ACTOR = Actor(request_id="test", at=TEST_START)
 
 
 def d(iso: str) -> date:
@@ -228,7 +229,12 @@ def test_an_edit_by_another_process_is_seen(container: Container) -> None:
     seed(container)
     assert deadline(container, "2026-03-02", 1) == d("2026-03-03")
     url = container.engine.url.render_as_string(hide_password=False)
-    other = Container(settings=container.settings, engine=build_engine(url), secret_key="x")
+    other = Container(
+        settings=container.settings,
+        engine=build_engine(url),
+        secret_key="x",
+        clock=container.clock,
+    )
     try:
         # The same actor (hence the same ``actor.at``) edits twice: both edits must show.
         with other.uow() as uow:
@@ -247,7 +253,7 @@ def test_an_edit_rolled_back_is_not_seen(container: Container) -> None:
         cal.set_day(uow, ACTOR, d("2026-03-03"), DayKind.HOLIDAY, "临时闭馆")
     with container.uow() as uow:
         # Written but never committed: the cache built inside this transaction must not last.
-        stamp = utcnow()
+        stamp = container.clock.now()
         uow.conn.execute(
             calendar_days.update()
             .where(calendar_days.c.day == d("2026-03-03"))

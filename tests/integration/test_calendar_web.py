@@ -1,12 +1,12 @@
 """The calendar over HTTP: the admin's page and its forms, the JSON API and the health check.
 
-'Today' is injected by overriding the ``china_today`` dependency, so the warning about a short
-calendar does not depend on the date the suite runs."""
+'Today' is set on the container's clock, so the warning about a short calendar does not depend
+on the date the suite runs."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -15,29 +15,33 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 import tongban
+from tests.clock import SYSTEM
 from tests.factories import make_staff, sign_in
 from tongban.bootstrap import Container
 from tongban.domain.people.model import Role
+from tongban.domain.shared.clock import CHINA_TZ, FixedClock
 from tongban.services import calendar as cal
-from tongban.services.context import Actor
 
 EXAMPLE_2027 = Path(tongban.__file__).parent / "demo" / "data" / "calendar-2027-example.csv"
 BAD_2027 = "date,kind,name\n2027-01-01,holiday,元旦\n2027-01-04,makeup_workday,元旦\n"
 
 
 @pytest.fixture
-def today(app: FastAPI) -> Iterator[dict[str, date]]:
-    """Set ``today["value"]`` to move the date the pages and API see."""
-    current = {"value": date(2026, 3, 2)}
-    app.dependency_overrides[cal.china_today] = lambda: current["value"]
-    yield current
-    app.dependency_overrides.pop(cal.china_today, None)
+def today(container: Container) -> Iterator[FixedClock]:
+    """The container's clock, standing at 10:00 on 2026-03-02; ``on(day)`` moves it."""
+    container.clock = FixedClock(on(date(2026, 3, 2)))
+    yield container.clock
+
+
+def on(day: date) -> datetime:
+    """10:00 in China on ``day``."""
+    return datetime.combine(day, time(10), tzinfo=CHINA_TZ)
 
 
 @pytest.fixture
 def seeded(container: Container) -> None:
     with container.uow() as uow:
-        cal.seed_official(uow, Actor(request_id="test"), 2025, 2026)
+        cal.seed_official(uow, SYSTEM, 2025, 2026)
 
 
 def as_role(container: Container, client: TestClient, role: Role) -> dict[str, str]:
@@ -60,7 +64,7 @@ def api_deadline(client: TestClient, start: str, n: int, **params: Any) -> Any:
 
 @pytest.mark.usefixtures("seeded")
 def test_the_admin_page_shows_the_known_range_and_the_month_grid(
-    container: Container, client: TestClient, today: dict[str, date]
+    container: Container, client: TestClient, today: FixedClock
 ) -> None:
     as_role(container, client, Role.CATALOGUE_ADMIN)
     page = client.get("/admin/calendar?year=2026")
@@ -73,10 +77,10 @@ def test_the_admin_page_shows_the_known_range_and_the_month_grid(
 
 @pytest.mark.usefixtures("seeded")
 def test_the_admin_page_warns_when_the_calendar_is_about_to_run_out(
-    container: Container, client: TestClient, today: dict[str, date]
+    container: Container, client: TestClient, today: FixedClock
 ) -> None:
+    today.set(on(date(2026, 12, 1)))  # before signing in: the session counts from then
     as_role(container, client, Role.CATALOGUE_ADMIN)
-    today["value"] = date(2026, 12, 1)
     page = client.get("/admin/calendar")
     assert 'id="calendar-warning"' in page.text
     assert "今后只有 30 天可计算办理期限（少于 60 天）" in page.text
@@ -265,7 +269,7 @@ def test_every_page_warns_the_catalogue_admin_when_the_calendar_runs_out_soon(
     warned: bool,
 ) -> None:
     """Known to 2026-12-31: 34 days ahead on 27 Nov is under the 60-day threshold."""
-    app.dependency_overrides[cal.china_today] = lambda: day
+    container.clock = FixedClock(on(day))
     assert "calendar-warning" not in client.get("/items").text
     as_role(container, client, Role.CATALOGUE_ADMIN)
     page = client.get("/items")

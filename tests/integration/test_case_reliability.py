@@ -29,7 +29,6 @@ from tongban.bootstrap import Container
 from tongban.domain.people.model import Role
 from tongban.services import sessions
 from tongban.services.cases_audit import verify
-from tongban.services.context import utcnow
 from tongban.web.deps import CSRF_HEADER, SESSION_COOKIE
 from tongban.web.idempotency import HEADER
 
@@ -107,6 +106,7 @@ class Server:
             "TONGBAN_SECRET_KEY": "reliability-secret-" + "x" * 32,
             "TONGBAN_LOG_LEVEL": "WARNING",
         }
+        self.clock = container.clock
         self.tmp = tmp
         self.process: subprocess.Popen[bytes] | None = None
         self.url = ""
@@ -116,6 +116,8 @@ class Server:
         self.url = f"http://127.0.0.1:{port}"
         tongban = Path(sys.executable).parent / "tongban"
         log = (self.tmp / f"serve-{port}.log").open("wb")
+        # The server's clock goes on from the test's: the same pinned day, never backwards.
+        self.env["TONGBAN_CLOCK_START"] = self.clock.now().isoformat()
         self.process = subprocess.Popen(
             [str(tongban), "serve", "--host", "127.0.0.1", "--port", str(port)],
             env=self.env,
@@ -149,7 +151,7 @@ def server(container: Container, tmp_path: Path) -> Iterator[Server]:
 
 def _session(container: Container, user_id: int) -> tuple[str, str]:
     with container.uow() as uow:
-        token, csrf = sessions.create_session(uow.conn, user_id, now=utcnow(), hours=1)
+        token, csrf = sessions.create_session(uow.conn, user_id, now=container.clock.now(), hours=1)
         uow.commit()
     return token, csrf
 
@@ -228,7 +230,7 @@ def test_kill_9_mid_burst_keeps_every_acknowledged_submission_and_retries_add_no
         uow.conn.execute(
             update(idempotency_keys)
             .where(idempotency_keys.c.status == "in_progress")
-            .values(created_at=utcnow() - timedelta(minutes=5))
+            .values(created_at=container.clock.now() - timedelta(minutes=5))
         )
         uow.commit()
     server.start()

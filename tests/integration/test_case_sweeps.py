@@ -16,6 +16,7 @@ from tongban.bootstrap import Container
 from tongban.domain.cases.status import CaseStatus
 from tongban.domain.errors import StaleVersion
 from tongban.domain.people.model import Role
+from tongban.domain.shared.clock import FixedClock
 from tongban.services import cases as svc
 from tongban.services import cases_repository as repo
 from tongban.services import cases_sweeps
@@ -194,7 +195,8 @@ def test_a_clerk_acting_first_wins_and_the_sweep_moves_on(
 def test_a_worker_pass_applies_the_sweeps(world: World) -> None:
     ref = online(world, "2026-11-02")
     now = at("2026-11-10")
-    worker = Worker(world.container, worker_id="w1", clock=lambda: now)
+    world.container.clock = FixedClock(now)
+    worker = Worker(world.container, worker_id="w1")
     report = worker.run_once()
     assert "case_deemed_acceptance" in report.sweeps
     assert load(world, ref.number).status is S.ACCEPTED

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.calendar_fixtures import seed_test_calendar
+from tests.clock import SYSTEM
 from tests.factories import DISTRICT_CENTRE_CODE, TOWN_CENTRE_CODE, make_citizen, make_staff
 from tests.integration.catalogue_fixtures import ensure_departments, spec
 from tongban.adapters.db.tables import case_events, cases
@@ -29,7 +30,7 @@ from tongban.domain.people.model import Role
 from tongban.services import cases as svc
 from tongban.services import catalogue
 from tongban.services.cases_audit import verify
-from tongban.services.context import SYSTEM, Actor
+from tongban.services.context import Actor
 from tongban.services.queries import cases as queries
 from tongban.services.sessions import load_principal
 

@@ -20,10 +20,8 @@ from tests.factories import Person, sign_in
 from tests.integration.test_cases import FORM, ID_PROOF, ITEM, PREMISES, World, build_world
 from tongban.adapters.db.tables import case_events, cases, data_access_log, users
 from tongban.bootstrap import Container
-from tongban.domain.cases.clock import china_date
 from tongban.domain.people.model import Role
 from tongban.services.cases_audit import verify
-from tongban.services.context import utcnow
 from tongban.web.deps import CSRF_HEADER
 from tongban.web.idempotency import HEADER, REPLAYED_HEADER
 
@@ -143,7 +141,7 @@ def test_a_window_clerk_accepts_with_missing_materials_and_no_result_issues_unti
     assert answer.status_code == 201, answer.text
     case = answer.json()
     n = case["number"]
-    supply_by = (china_date(utcnow()) + timedelta(days=7)).isoformat()
+    supply_by = (api.world.container.clock.today() + timedelta(days=7)).isoformat()
     case = api.clerk.act(
         n,
         "accept-with-missing-materials",

@@ -7,12 +7,12 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
+from tests.clock import SYSTEM
 from tests.integration.catalogue_fixtures import ensure_departments, spec
 from tongban.adapters.db.tables import audit_log, service_item_versions
 from tongban.bootstrap import Container
 from tongban.domain.errors import Conflict, ItemNotFound, StaleVersion, ValidationFailed
 from tongban.services import catalogue
-from tongban.services.context import SYSTEM
 
 
 @pytest.fixture

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from tests.clock import SYSTEM
 from tests.integration.catalogue_fixtures import ensure_departments, spec
 from tongban.adapters.db.tables import audit_log, item_search, service_item_versions
 from tongban.bootstrap import Container
 from tongban.services import catalogue, search
 from tongban.services.catalogue_bulk import publish_specs
-from tongban.services.context import SYSTEM
 
 BATCH = [
     spec(),

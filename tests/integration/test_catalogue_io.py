@@ -11,6 +11,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import Engine, func, insert, select
 
+from tests.clock import TEST_START
 from tests.factories import make_staff, sign_in
 from tongban.adapters.db.tables import departments, service_items
 from tongban.bootstrap import Container
@@ -48,7 +49,7 @@ def json_file(items: Sequence[ServiceItemSpec | dict[str, Any]]) -> bytes:
 def import_file(engine: Engine, name: str, data: bytes) -> ImportSummary:
     specs = catalogue_io.parse_file(name, data)
     with UnitOfWork(engine) as uow:
-        return catalogue_io.import_catalogue(uow, Actor(request_id="test"), specs)
+        return catalogue_io.import_catalogue(uow, Actor(request_id="test", at=TEST_START), specs)
 
 
 def item_count(engine: Engine) -> int:
@@ -91,7 +92,10 @@ def test_imported_items_give_the_figures_computed_from_their_specs(catalogue: En
 
 def test_exports_read_back_exactly_and_import_unchanged(catalogue: Engine) -> None:
     with catalogue.connect() as conn:
-        as_json, as_xlsx = catalogue_io.export_json(conn), catalogue_io.export_xlsx(conn)
+        as_json, as_xlsx = (
+            catalogue_io.export_json(conn, TEST_START),
+            catalogue_io.export_xlsx(conn),
+        )
     document = json.loads(as_json)
     assert document["format"] == "tongban-catalogue" and document["version"] == 1
     assert document["items"] == [spec_to_json(spec) for spec in HAND_WRITTEN]
@@ -168,7 +172,7 @@ def test_bad_rows_and_unknown_departments_are_reported_together(engine: Engine) 
     specs[4] = specs[4].model_copy(update={"visits": 9})  # unvalidated, as if typed in
     parsed = catalogue_io.read_file("items.xlsx", write_workbook(specs))
     with UnitOfWork(engine) as uow:
-        errors = rejected(catalogue_io.import_catalogue, uow, Actor(), parsed)
+        errors = rejected(catalogue_io.import_catalogue, uow, Actor(at=TEST_START), parsed)
     assert errors == [
         {"sheet": "事项", "row": 3, "column": "部门编码", "message": "未知部门编码：NOPE"},
         {"sheet": "事项", "row": 6, "column": "跑动次数", "message": "不得大于 5"},

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from tests.clock import SYSTEM
 from tests.integration.catalogue_fixtures import spec
 from tests.integration.data_space_fixtures import (
     DEPARTMENT,
@@ -23,7 +24,6 @@ from tongban.domain.data_space.errors import DataAccessRefused, GrantNotFound, U
 from tongban.domain.data_space.model import Requester
 from tongban.domain.errors import PermissionDenied, ValidationFailed
 from tongban.services import catalogue, data_space
-from tongban.services.context import SYSTEM
 
 
 def give(world: Holder, **changes: Any) -> data_space.Grant:
@@ -214,6 +214,7 @@ def test_a_predicate_needs_a_grant_of_the_fields_it_reads(holder: Holder) -> Non
             names=["age_at_least_18"],
             purpose="年龄核验",
             case_number=None,
+            at=NOW,
         )
     with holder.container.uow() as uow, pytest.raises(UnknownPredicate):
         data_space.predicates(
@@ -223,6 +224,7 @@ def test_a_predicate_needs_a_grant_of_the_fields_it_reads(holder: Holder) -> Non
             names=["rich"],
             purpose="x",
             case_number=None,
+            at=NOW,
         )
 
 

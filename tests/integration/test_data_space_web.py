@@ -15,7 +15,6 @@ from tests.factories import Person, sign_in
 from tests.integration.data_space_fixtures import Holder, holder  # noqa: F401
 from tongban.adapters.db.tables_data_space import citizen_codes, data_grants
 from tongban.domain.people.model import Role
-from tongban.services.context import utcnow
 from tongban.web.deps import CSRF_HEADER
 
 
@@ -43,7 +42,7 @@ def test_a_grant_over_the_api_is_applied_once_per_key_and_revoked(
     holder: Holder, client: Any
 ) -> None:
     headers = as_user(holder, client, holder.user_id)
-    body = {**GRANT, "expires_at": (utcnow() + timedelta(days=3)).isoformat()}
+    body = {**GRANT, "expires_at": (holder.container.clock.now() + timedelta(days=3)).isoformat()}
     first = client.post(
         "/api/v1/me/data/grants", json=body, headers={**headers, "Idempotency-Key": "g-1"}
     )
@@ -88,7 +87,7 @@ def test_the_data_space_page_shows_licences_grants_and_the_log(holder: Holder, c
         "grantee_department": "SCJGJ",
         "type_codes": ["id_card", "hukou"],
         "purpose": "高龄津贴申领",
-        "expires_on": (utcnow() + timedelta(days=5)).date().isoformat(),
+        "expires_on": (holder.container.clock.now() + timedelta(days=5)).date().isoformat(),
     }
     done = client.post("/me/data/grants", data=form, follow_redirects=False)
     assert done.status_code == 303

@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from pydantic import BaseModel
 from sqlalchemy import func, select
 
+from tests.clock import TEST_START
 from tests.factories import make_citizen, sign_in
 from tongban.adapters.db.tables import audit_log, idempotency_keys, outbox
 from tongban.bootstrap import Container
@@ -134,7 +135,7 @@ def test_a_refusal_the_use_case_recorded_stands_but_leaves_no_key(container: Con
         uow.commit()
         raise ValidationFailed()
 
-    args: dict[str, Any] = {"key": "k", "scope": "anon", "request_hash": "h"}
+    args: dict[str, Any] = {"key": "k", "scope": "anon", "request_hash": "h", "now": TEST_START}
     with pytest.raises(ValidationFailed):
         idempotency.run(container.engine, handler=refusing, **args)
     assert count(container, idempotency_keys) == 0
@@ -147,7 +148,7 @@ def test_run_applies_once_and_a_handler_that_raises_leaves_no_key(container: Con
         uow.commit()
         raise RuntimeError("the database went away")
 
-    args: dict[str, Any] = {"key": "k", "scope": "anon", "request_hash": "h"}
+    args: dict[str, Any] = {"key": "k", "scope": "anon", "request_hash": "h", "now": TEST_START}
     with pytest.raises(RuntimeError):
         idempotency.run(container.engine, handler=failing, **args)
     assert count(container, idempotency_keys) == 0
@@ -199,7 +200,7 @@ def web(app: FastAPI, calls: Calls) -> Iterator[TestClient]:
                 raise ValidationFailed(fields={"text": "内容有误"})
             time.sleep(calls.delay)
             audit.record(uow.conn, actor, "note.created", "note", body.text)
-            outbox_service.enqueue_sms(uow.conn, "13800138000", body.text)
+            outbox_service.enqueue_sms(uow.conn, "13800138000", body.text, now=TEST_START)
             uow.commit()
             return 201, NoteIn(text=body.text)
 

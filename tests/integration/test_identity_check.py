@@ -26,6 +26,7 @@ from tongban.domain.identity_check.errors import (
     PersonNotRegistered,
 )
 from tongban.domain.people.model import Role
+from tongban.domain.shared.clock import FixedClock
 from tongban.services import identity_check as svc
 from tongban.services.context import Actor
 from tongban.services.sessions import load_principal
@@ -114,7 +115,8 @@ def test_the_worker_purges_codes_a_day_past_their_expiry(window: Window) -> None
         )
         uow.commit()
     sweeps = {"purge_old_rows": SWEEPS["purge_old_rows"]}
-    Worker(window.container, sweeps=sweeps, clock=lambda: NOW).run_once()
+    window.container.clock = FixedClock(NOW)
+    Worker(window.container, sweeps=sweeps).run_once()
     with window.container.read() as uow:
         left = uow.conn.execute(select(citizen_codes.c.jti)).scalars().all()
     assert left == [fresh.jti]

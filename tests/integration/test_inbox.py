@@ -7,14 +7,15 @@ from typing import Any
 from tests.factories import make_citizen, sign_in
 from tongban.bootstrap import Container
 from tongban.services import outbox
-from tongban.services.context import utcnow
 
 
 def _deliver(container: Container, user_id: int, title: str, link: str = "") -> None:
     with container.uow() as uow:
-        outbox.enqueue_inbox(uow.conn, user_id, title, f"{title}：详情", link=link, now=utcnow())
+        outbox.enqueue_inbox(
+            uow.conn, user_id, title, f"{title}：详情", link=link, now=container.clock.now()
+        )
         uow.commit()
-    outbox.deliver(container, "test-worker", utcnow())
+    outbox.deliver(container, "test-worker", container.clock.now())
 
 
 def test_a_citizen_reads_their_own_messages_and_not_anothers(

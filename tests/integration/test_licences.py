@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, insert, select
 
+from tests.clock import SYSTEM
 from tests.factories import (
     Person,
     ensure_reference_data,
@@ -27,7 +28,6 @@ from tongban.domain.licences.errors import (
 from tongban.domain.licences.model import Licence, LicenceStatus
 from tongban.domain.people.model import Role
 from tongban.services import licences as svc
-from tongban.services.context import SYSTEM
 from tongban.services.licences_verify import verify_credential, verify_pdf
 
 ID_CARD = {
@@ -87,7 +87,9 @@ def test_issuing_stores_the_licence_with_its_credential_and_an_audit_entry(
     assert stored == licence and [lic.id for lic in mine] == [licence.id]
     assert stored.status is LicenceStatus.VALID and stored.valid_until is not None
     assert entry == "licence.issue"
-    result = verify_credential(stored.credential, container.keys.jwks(), None)
+    result = verify_credential(
+        stored.credential, container.keys.jwks(), None, today=container.clock.today()
+    )
     assert result.ok and result.licence_id == licence.id
 
 
@@ -160,8 +162,18 @@ def test_a_revoked_licence_fails_verification_at_once(container: Container) -> N
         svc.revoke(uow, SYSTEM, licence.id, "again")
     with container.read() as uow:
         status = svc.status_of(uow.conn)
-        assert verify_credential(licence.credential, container.keys, status).code == "revoked"
-        assert verify_pdf(pdf, container.keys.ca_certificate_pem, status).code == "revoked"
+        assert (
+            verify_credential(
+                licence.credential, container.keys, status, today=container.clock.today()
+            ).code
+            == "revoked"
+        )
+        assert (
+            verify_pdf(
+                pdf, container.keys.ca_certificate_pem, status, today=container.clock.today()
+            ).code
+            == "revoked"
+        )
         assert svc.holder_licences(uow.conn, citizen.login) == []
         assert svc.get(uow.conn, licence.id).status is LicenceStatus.REVOKED
 

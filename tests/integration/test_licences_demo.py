@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from tests.clock import SYSTEM as DEMO_ACTOR
 from tongban.adapters.db.tables_licences import licences as licences_table
 from tongban.bootstrap import Container
 from tongban.demo import departments
 from tongban.demo import licences as demo_licences
-from tongban.demo.loader import DEMO_ACTOR
 from tongban.demo.people import DEMO_CITIZENS, DEMO_ENTERPRISES
 from tongban.services import licences, network
 from tongban.services.licences_verify import verify_credential
@@ -32,4 +32,6 @@ def test_demo_licences_are_issued_once_and_verify(container: Container) -> None:
     assert hukou.fields["household_address"].startswith("广东省佛山市南海区")
     assert [lic.type_code for lic in company] == ["business_licence"]
     for lic in (*elder, *company):
-        assert verify_credential(lic.credential, container.keys.jwks(), None).ok
+        assert verify_credential(
+            lic.credential, container.keys.jwks(), None, today=container.clock.today()
+        ).ok

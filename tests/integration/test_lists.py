@@ -10,13 +10,13 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, func, insert, select
 
+from tests.clock import SYSTEM, TEST_START
 from tongban.adapters.db.tables import audit_log, departments, list_entries, service_items
 from tongban.bootstrap import Container
 from tongban.demo.departments import DEPARTMENTS
 from tongban.domain.catalogue.model import ListEntry, ListKind
 from tongban.domain.errors import ImportRejected, ListEntryNotFound
 from tongban.services import lists, network
-from tongban.services.context import SYSTEM, utcnow
 
 ITEM_CODE = "SCJGJ-0001"
 
@@ -68,7 +68,7 @@ def insert_items(conn: Connection, codes: Iterable[str]) -> None:
     """Minimal published service_items rows, so that entries may refer to these codes."""
     dept_id = conn.execute(select(departments.c.id).where(departments.c.code == "SCJGJ"))
     department_id = dept_id.scalar_one()
-    now = utcnow()
+    now = TEST_START
     for code in sorted(set(codes)):
         conn.execute(
             insert(service_items).values(

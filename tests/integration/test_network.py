@@ -7,6 +7,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Table, func, select
 
+from tests.clock import SYSTEM
 from tongban.adapters.db.tables import audit_log, centres, departments
 from tongban.bootstrap import Container
 from tongban.demo import centres as demo_centres
@@ -15,7 +16,6 @@ from tongban.domain.catalogue.model import Level
 from tongban.domain.errors import CentreNotFound, ValidationFailed
 from tongban.domain.network.model import Centre
 from tongban.services import network
-from tongban.services.context import SYSTEM
 from tongban.services.queries import network as queries
 
 JIUJIANG = (22.8500, 113.0400)

@@ -15,6 +15,7 @@ from tests.factories import make_citizen
 from tongban.adapters.db.tables import idempotency_keys, inbox_messages, job_runs, outbox
 from tongban.adapters.sms import LogSms
 from tongban.bootstrap import Container
+from tongban.domain.shared.clock import FixedClock
 from tongban.services import outbox as outbox_service
 from tongban.services.outbox import MAX_ATTEMPTS, Message, OutboxPorts, deliver
 from tongban.worker import SWEEPS, Sweep, Worker, take_lease
@@ -99,7 +100,7 @@ def test_the_same_dedup_key_is_stored_once(container: Container, citizen_id: int
 
 def test_an_unknown_kind_is_refused(container: Container) -> None:
     with pytest.raises(ValueError, match="unknown outbox kind"), container.uow() as uow:
-        outbox_service.enqueue(uow.conn, "fax", {"to": "0757-86280000"})
+        outbox_service.enqueue(uow.conn, "fax", {"to": "0757-86280000"}, now=NOW)
 
 
 # --- delivering ---------------------------------------------------------------------------------
@@ -338,8 +339,9 @@ def test_a_sweep_runs_on_one_worker_at_a_time_and_once_per_interval(
 
     sweep = Sweep("slow", slow, timedelta(hours=1), timedelta(minutes=15))
     sweeps = {"slow": sweep}
-    first = Worker(container, worker_id="a", sweeps=sweeps, clock=lambda: NOW)
-    second = Worker(container, worker_id="b", sweeps=sweeps, clock=lambda: NOW)
+    container.clock = FixedClock(NOW)
+    first = Worker(container, worker_id="a", sweeps=sweeps)
+    second = Worker(container, worker_id="b", sweeps=sweeps)
     thread = threading.Thread(target=first.run_sweep, args=(sweep,), name="a")
     thread.start()
     assert running.wait(30)
@@ -347,7 +349,8 @@ def test_a_sweep_runs_on_one_worker_at_a_time_and_once_per_interval(
     finish.set()
     thread.join(timeout=30)
     assert second.run_sweep(sweep) is False  # not due until an hour after the last start
-    later = Worker(container, worker_id="b", sweeps=sweeps, clock=lambda: NOW + timedelta(hours=1))
+    container.clock.set(NOW + timedelta(hours=1))
+    later = Worker(container, worker_id="b", sweeps=sweeps)
     assert later.run_sweep(sweep) is True
     assert runs == [NOW, NOW + timedelta(hours=1)]
     with container.read() as uow:
@@ -361,12 +364,14 @@ def test_a_failing_sweep_gives_its_lease_back(container: Container) -> None:
         raise RuntimeError("boom")
 
     sweep = Sweep("broken", broken, timedelta(minutes=1), timedelta(minutes=15))
-    worker = Worker(container, worker_id="a", sweeps={"broken": sweep}, clock=lambda: NOW)
+    container.clock = FixedClock(NOW)
+    worker = Worker(container, worker_id="a", sweeps={"broken": sweep})
     assert worker.run_once().sweeps == []
     with container.read() as uow:
         job = uow.conn.execute(select(job_runs)).one()
     assert (job.locked_by, job.last_started_at, job.last_finished_at) == (None, NOW, None)
-    retry = Worker(container, sweeps={"broken": sweep}, clock=lambda: NOW + timedelta(minutes=1))
+    container.clock.set(NOW + timedelta(minutes=1))
+    retry = Worker(container, sweeps={"broken": sweep})
     assert take_lease(container.engine, sweep, retry.worker_id, NOW + timedelta(minutes=1))
 
 
@@ -394,7 +399,8 @@ def test_the_purge_sweep_removes_expired_keys_and_old_sent_messages(
             )
         uow.commit()
     sweeps = {"purge_old_rows": SWEEPS["purge_old_rows"]}
-    report = Worker(container, sweeps=sweeps, clock=lambda: NOW).run_once()
+    container.clock = FixedClock(NOW)
+    report = Worker(container, sweeps=sweeps).run_once()
     assert report.sweeps == ["purge_old_rows"]
     assert [row.key for row in rows(container, idempotency_keys)] == ["new"]
     assert [row.sent_at for row in rows(container)] == [NOW - timedelta(days=29)]

@@ -21,6 +21,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import event, func, select, text
 
+from tests.clock import SYSTEM, TEST_START
 from tests.conftest import BACKENDS
 from tests.factories import make_citizen, make_staff, sign_in
 from tests.integration.test_cases import ITEM, World, application, build_world, publish_item
@@ -47,7 +48,7 @@ from tongban.services import (
     sessions,
 )
 from tongban.services import cases as svc
-from tongban.services.context import SYSTEM, Actor, utcnow
+from tongban.services.context import Actor
 from tongban.services.unit_of_work import UnitOfWork
 from tongban.web.app import build_app
 from tongban.web.deps import SESSION_COOKIE
@@ -57,7 +58,12 @@ from tongban.web.deps import SESSION_COOKIE
 def other(container: Container) -> Iterator[Container]:
     """A second app process's container: its own engine (pool, caches) on the same database."""
     url = container.engine.url.render_as_string(hide_password=False)
-    second = Container(settings=container.settings, engine=build_engine(url), secret_key="x")
+    second = Container(
+        settings=container.settings,
+        engine=build_engine(url),
+        secret_key="x",
+        clock=container.clock,
+    )
     try:
         yield second
     finally:
@@ -124,12 +130,16 @@ def test_an_expired_session_is_refused_although_its_principal_is_memoised(
 ) -> None:
     citizen = make_citizen(container)
     with container.uow() as uow:
-        token, _ = sessions.create_session(uow.conn, citizen.user_id, now=utcnow(), hours=1)
+        token, _ = sessions.create_session(
+            uow.conn, citizen.user_id, now=container.clock.now(), hours=1
+        )
         uow.commit()
     assert me(client, token).status_code == 200
-    later = utcnow().replace(year=utcnow().year + 1)
+    later = container.clock.now().replace(year=container.clock.now().year + 1)
     assert sessions.read_session(container.engine, token, now=later) is None
-    assert sessions.read_session(container.engine, "unknown-token", now=utcnow()) is None
+    assert (
+        sessions.read_session(container.engine, "unknown-token", now=container.clock.now()) is None
+    )
 
 
 def test_the_session_principal_is_the_one_the_two_step_loader_builds(
@@ -140,9 +150,11 @@ def test_the_session_principal_is_the_one_the_two_step_loader_builds(
         people.assign_role(
             uow, SYSTEM, staff.user_id, RoleAssignment(Role.CLERK, centre_code="C-GC")
         )
-        token, csrf = sessions.create_session(uow.conn, staff.user_id, now=utcnow(), hours=1)
+        token, csrf = sessions.create_session(
+            uow.conn, staff.user_id, now=container.clock.now(), hours=1
+        )
         uow.commit()
-    found = sessions.read_session(container.engine, token, now=utcnow())
+    found = sessions.read_session(container.engine, token, now=container.clock.now())
     assert found is not None
     with container.read() as uow:
         expected = sessions.load_principal(
@@ -177,7 +189,7 @@ def test_a_new_version_published_by_another_process_is_served_at_once(
 
 
 def note(uow: UnitOfWork, text_: str) -> tuple[int, Any]:
-    audit.record(uow.conn, Actor(request_id="t", at=utcnow()), "note.created", "note", text_)
+    audit.record(uow.conn, Actor(request_id="t", at=TEST_START), "note.created", "note", text_)
     uow.commit()
     return 201, {"text": text_}
 
@@ -198,7 +210,7 @@ def test_the_key_the_change_and_the_answer_commit_in_one_transaction(
         if verb not in ("BEGIN", "SAVEPOINT", "RELEASE"):
             statements.append(verb)
 
-    args: dict[str, Any] = {"key": "k", "scope": "anon", "request_hash": "h"}
+    args: dict[str, Any] = {"key": "k", "scope": "anon", "request_hash": "h", "now": TEST_START}
     event.listen(container.engine, "before_cursor_execute", seen)
     try:
         outcome = idempotency.run(container.engine, handler=lambda uow: note(uow, "one"), **args)
@@ -216,11 +228,17 @@ def test_a_use_case_that_rolls_back_inside_still_gets_its_answer_kept(
     container: Container,
 ) -> None:
     def second_try(uow: UnitOfWork) -> tuple[int, Any]:
-        audit.record(uow.conn, Actor(request_id="t", at=utcnow()), "note.created", "note", "lost")
+        audit.record(
+            uow.conn,
+            Actor(request_id="t", at=TEST_START),
+            "note.created",
+            "note",
+            "lost",
+        )
         uow.rollback()  # the use case gives up its first attempt (and with it the claim)
         return note(uow, "kept")
 
-    args: dict[str, Any] = {"key": "k2", "scope": "anon", "request_hash": "h"}
+    args: dict[str, Any] = {"key": "k2", "scope": "anon", "request_hash": "h", "now": TEST_START}
     assert idempotency.run(container.engine, handler=second_try, **args).replayed is False
     assert idempotency.run(container.engine, handler=second_try, **args).replayed is True
     assert (notes(container, "lost"), notes(container, "kept")) == (0, 1)
@@ -250,7 +268,7 @@ def test_concurrent_twins_on_two_processes_apply_once_and_get_the_same_answer(
         start.wait()
         try:
             outcome = idempotency.run(
-                engine, key="same", scope="anon", request_hash="h", handler=slow
+                engine, key="same", scope="anon", request_hash="h", handler=slow, now=TEST_START
             )
         except idempotency.IdempotencyInProgress:
             return "409"

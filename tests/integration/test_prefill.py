@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from tests.clock import SYSTEM
 from tests.integration.catalogue_fixtures import spec
 from tests.integration.data_space_fixtures import (
     DEPARTMENT,
@@ -24,7 +25,7 @@ from tongban.services import cases as cases_svc
 from tongban.services import cases_repository as repo
 from tongban.services import catalogue, data_space, licence_materials, prefill
 from tongban.services.cases_audit import verify
-from tongban.services.context import SYSTEM, Actor
+from tongban.services.context import Actor
 from tongban.services.queries import cases as queries
 
 ITEM = "SCJGJ-0101"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from tests.clock import SYSTEM
 from tongban.adapters.db.tables import case_events, cases
 from tongban.adapters.db.tables_projects import project_steps, projects
 from tongban.bootstrap import Container
@@ -38,6 +39,6 @@ def test_the_small_demo_loads_once_and_its_cases_verify(
     assert abs(total - demo.TOTAL_WAN * count // 400) < count * 10
     assert towns <= set(TOWNS) and len(towns) >= 5
     assert filed > count and on_behalf >= 2 * filed
-    assert demo.load(container, loader.DEMO_ACTOR, "small") == 0
+    assert demo.load(container, SYSTEM, "small") == 0
     with container.read() as uow:
         assert uow.conn.execute(select(func.count()).select_from(cases)).scalar_one() == before

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.calendar_fixtures import seed_test_calendar
+from tests.clock import SYSTEM
 from tests.factories import make_citizen, make_staff, resident_id, sign_in
 from tests.integration.test_cases import at
 from tongban.adapters.db.tables_rules import rule_sets
@@ -29,7 +30,7 @@ from tongban.domain.rules.evaluation import Outcome
 from tongban.domain.rules.model import RuleSetSpec
 from tongban.services import cases, catalogue, network
 from tongban.services import rules as svc
-from tongban.services.context import SYSTEM, Actor
+from tongban.services.context import Actor
 from tongban.services.sessions import load_principal
 
 ALLOWANCE = "MZJ-0004"

@@ -12,12 +12,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
+from tests.clock import SYSTEM
 from tests.factories import DEPARTMENT_CODE, make_citizen, make_staff, sign_in
 from tongban.adapters.db.async_reader import APPLICATION_NAME
 from tongban.bootstrap import Container
 from tongban.domain.people.model import Role, RoleAssignment
 from tongban.services import people, sessions
-from tongban.services.context import SYSTEM, utcnow
 from tongban.web.app import build_app
 
 pytestmark = pytest.mark.parametrize("engine", ["postgresql"], indirect=True)
@@ -29,11 +29,13 @@ def test_the_async_read_gives_what_the_engine_read_gives(container: Container) -
     with container.uow() as uow:
         second = RoleAssignment(Role.REVIEWER, department_code=DEPARTMENT_CODE)
         assert people.assign_role(uow, SYSTEM, staff.user_id, second)
-        token, csrf = sessions.create_session(uow.conn, staff.user_id, now=utcnow(), hours=1)
+        token, csrf = sessions.create_session(
+            uow.conn, staff.user_id, now=container.clock.now(), hours=1
+        )
         uow.commit()
     reader = container.async_reader
     assert reader is not None
-    now = utcnow()
+    now = container.clock.now()
 
     async def read() -> tuple[object, str] | None:
         try:
@@ -59,7 +61,7 @@ async def _read_unknown(container: Container) -> object:
     reader = container.async_reader
     assert reader is not None
     try:
-        return await sessions.read_session_async(reader, "no-such-token", now=utcnow())
+        return await sessions.read_session_async(reader, "no-such-token", now=container.clock.now())
     finally:
         await reader.close()
 

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from tests.clock import SYSTEM
 from tests.factories import Person, make_citizen, resident_id, sign_in
 from tests.integration.test_rules import SmartWorld, build_smart_world, publish_demo
 from tongban.adapters.db.tables import audit_log, case_events, cases
@@ -26,7 +27,6 @@ from tongban.domain.rules.errors import HumanReviewAlreadyRequested, NotSmartIte
 from tongban.domain.rules.evaluation import Outcome
 from tongban.services import licences
 from tongban.services import smart_approval as svc
-from tongban.services.context import SYSTEM
 
 ALLOWANCE = "MZJ-0004"
 NOT_SMART = "MZJ-0005"

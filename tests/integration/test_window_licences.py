@@ -20,7 +20,7 @@ from tongban.adapters.db.tables_data_space import data_access_events, data_grant
 from tongban.domain.people.model import Role
 from tongban.services import cases_repository as repo
 from tongban.services import data_space
-from tongban.services.context import Actor, utcnow
+from tongban.services.context import Actor
 from tongban.services.sessions import load_principal
 
 ID_CARD = "申请人居民身份证"
@@ -136,7 +136,9 @@ def test_a_grant_revoked_before_filing_is_refused_and_nothing_is_filed(
     with holder.container.uow() as uow:
         grant_id = uow.conn.execute(select(data_grants.c.id)).scalar_one()
         principal = load_principal(uow.conn, holder.user_id)
-        data_space.revoke_grant(uow, Actor(principal=principal, at=utcnow()), grant_id)
+        data_space.revoke_grant(
+            uow, Actor(principal=principal, at=holder.container.clock.now()), grant_id
+        )
     before = len(reads(holder))
 
     data = apply_data(holder, **LOCKED, licences="yes", action="accept", materials=[PAPER])

@@ -116,7 +116,7 @@ def test_a_change_inside_the_signature_s_unsigned_parts_fails(signed) -> None:  
 def test_a_pdf_signed_under_another_ca_is_not_trusted(signed, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     pdf, _ring = signed
     stranger = key_service.key_ring(tmp_path)
-    assert verify_pdf(pdf, stranger.ca_certificate_pem, None).code == "unknown_key"
+    assert verify_pdf(pdf, stranger.ca_certificate_pem, None, today=TODAY).code == "unknown_key"
 
 
 def test_a_revoked_licence_pdf_fails_when_the_status_is_known(signed) -> None:  # type: ignore[no-untyped-def]
@@ -128,7 +128,7 @@ def test_a_revoked_licence_pdf_fails_when_the_status_is_known(signed) -> None:  
 def test_files_that_are_not_licences_say_so(signed) -> None:  # type: ignore[no-untyped-def]
     _pdf, ring = signed
     for data in (b"", b"GIF89a....", b"\x89PNG\r\n\x1a\n", render_receipt(RECEIPT)):
-        assert verify_pdf(data, ring.ca_certificate_pem, None).code == "not_a_licence"
+        assert verify_pdf(data, ring.ca_certificate_pem, None, today=TODAY).code == "not_a_licence"
 
 
 def test_after_rotation_a_pdf_signed_with_the_old_key_still_verifies(tmp_path: Path) -> None:

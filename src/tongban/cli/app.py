@@ -9,6 +9,7 @@ from rich.console import Console
 
 from tongban.bootstrap import Container, build_container, configure_logging
 from tongban.config import Settings
+from tongban.services.context import Actor
 
 app = typer.Typer(
     name="tongban",
@@ -23,6 +24,11 @@ def container() -> Container:
     """Build the container from the environment (TONGBAN_* variables)."""
     configure_logging("WARNING")
     return build_container(Settings())
+
+
+def cli_actor(container: Container) -> Actor:
+    """The operator at the shell, acting now by the container's clock."""
+    return Actor(request_id="cli", at=container.clock.now())
 
 
 @app.command()

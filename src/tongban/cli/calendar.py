@@ -15,11 +15,11 @@ from rich.console import Console
 from rich.table import Table
 
 from tongban.bootstrap import Container
+from tongban.cli.app import cli_actor
 from tongban.domain.errors import DomainError, ImportRejected
 from tongban.domain.shared.calendar import DayKind
 from tongban.i18n import gettext as _
 from tongban.services import calendar as calendar_service
-from tongban.services.context import Actor
 
 app = typer.Typer(help="工作日历：导入放假安排、计算办理期限。", no_args_is_help=True)
 out = Console(highlight=False)
@@ -61,10 +61,6 @@ def _parse_date(raw: str, what: str) -> date:
         )
 
 
-def _cli_actor() -> Actor:
-    return Actor(request_id="cli")
-
-
 @app.command()
 def seed(
     first_year: Annotated[int | None, typer.Option("--from", help="起始年份")] = None,
@@ -74,8 +70,8 @@ def seed(
     container = _container()
     try:
         with container.uow() as uow:
-            added = calendar_service.seed_official(uow, _cli_actor(), first_year, last_year)
-            status = calendar_service.calendar_status(uow.conn, calendar_service.china_today(), 1)
+            added = calendar_service.seed_official(uow, cli_actor(container), first_year, last_year)
+            status = calendar_service.calendar_status(uow.conn, container.clock.today(), 1)
     except DomainError as error:
         _fail(_domain_message(error))
     if added:
@@ -98,7 +94,7 @@ def import_(
     try:
         text = calendar_service.decode_notice(data)
         with container.uow() as uow:
-            summary = calendar_service.import_notice(uow, _cli_actor(), text, file.name)
+            summary = calendar_service.import_notice(uow, cli_actor(container), text, file.name)
     except ImportRejected as rejected:
         _print_import_errors(rejected)
         raise typer.Exit(1) from None
@@ -150,7 +146,7 @@ def deadline(
         stops = calendar_service.parse_stops(stop or [])
         with container.uow() as uow:
             if calendar_service.load_calendar(uow.conn).known_until is None:
-                calendar_service.seed_official(uow, _cli_actor())
+                calendar_service.seed_official(uow, cli_actor(container))
             result = calendar_service.deadline(uow.conn, start_day, days, stops)
     except DomainError as error:
         _fail(_domain_message(error))
@@ -193,9 +189,7 @@ def status() -> None:
     container = _container()
     warn_days = container.settings.calendar_warn_days
     with container.uow() as uow:
-        current = calendar_service.calendar_status(
-            uow.conn, calendar_service.china_today(), warn_days
-        )
+        current = calendar_service.calendar_status(uow.conn, container.clock.today(), warn_days)
     _print_range(current)
     if current.warn:
         err.print(

@@ -15,11 +15,10 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from tongban.cli.app import console, container
+from tongban.cli.app import cli_actor, console, container
 from tongban.domain.errors import ImportRejected
 from tongban.services import audit
 from tongban.services.catalogue_io import export_json, export_xlsx, import_catalogue, read_file
-from tongban.services.context import Actor
 from tongban.services.queries.catalogue_stats import (
     Figures,
     GroupFigures,
@@ -110,11 +109,12 @@ def import_(
     try:
         with err.status("正在读取文件…"):
             specs = read_file(file.name, data)
-        with container().uow() as uow, _progress() as bar:
+        c = container()
+        with c.uow() as uow, _progress() as bar:
             task = bar.add_task("发布事项", total=len(specs))
             summary = import_catalogue(
                 uow,
-                Actor(request_id="cli"),
+                cli_actor(c),
                 specs,
                 note,
                 progress=lambda done, _total: bar.update(task, completed=done),
@@ -165,8 +165,9 @@ def export(
     suffix = file.suffix.lower()
     if suffix not in (".json", ".xlsx"):
         raise typer.BadParameter("仅支持 .json 或 .xlsx 文件", param_hint="FILE")
-    with container().engine.connect() as conn:
-        data = export_json(conn) if suffix == ".json" else export_xlsx(conn)
+    c = container()
+    with c.engine.connect() as conn:
+        data = export_json(conn, c.clock.now()) if suffix == ".json" else export_xlsx(conn)
         count = catalogue_figures(conn).items
     file.write_bytes(data)
     console.print(f"已导出 {count} 个事项到 {file}。")
@@ -182,7 +183,7 @@ def reindex() -> None:
         count = search.reindex_all(uow.conn)
         audit.record(
             uow.conn,
-            Actor(request_id="cli"),
+            cli_actor(c),
             "search.reindexed",
             "catalogue",
             "items",

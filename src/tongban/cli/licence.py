@@ -14,6 +14,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from tongban.bootstrap import clock_for
 from tongban.config import Settings
 from tongban.i18n import gettext as _
 from tongban.services import keys as key_service
@@ -57,14 +58,15 @@ def verify(
         err.print(_("读不到公钥：请用 --jwks 与 --ca 指定公布的 jwks.json 与 ca.pem。"))
         raise typer.Exit(2) from None
     data = file.read_bytes()
+    today = clock_for(Settings()).today()
     if data.lstrip()[:5] == b"%PDF-":
-        result = verify_pdf(data, ca_pem, None)
+        result = verify_pdf(data, ca_pem, None, today=today)
     else:
         try:
             text = data.decode()
         except UnicodeDecodeError:
             text = ""
-        result = verify_credential(text, keys, None)
+        result = verify_credential(text, keys, None, today=today)
     _show(result, as_json)
     if result.code == "not_a_licence":
         raise typer.Exit(2)

@@ -34,7 +34,7 @@ from tongban.services import approval_centre as centre
 from tongban.services import people
 from tongban.services.cases_intake import Application, submit_online
 from tongban.services.catalogue import published_item
-from tongban.services.context import Actor, utcnow
+from tongban.services.context import Actor
 from tongban.services.queries import approval_centre as q
 from tongban.services.sessions import load_principal
 
@@ -86,7 +86,7 @@ def _user(conn: Any, username: str) -> int | None:
 def _as(container: Container, user_id: int, actor: Actor, **changes: Any) -> Actor:
     with container.read() as uow:
         principal = load_principal(uow.conn, user_id)
-    return replace(actor, principal=principal, at=changes.get("at", utcnow()))
+    return replace(actor, principal=principal, at=changes.get("at", container.clock.now()))
 
 
 def _reviewers(container: Container, actor: Actor) -> int:
@@ -178,7 +178,7 @@ def _applications(container: Container, chief: Actor, department_id: int, count:
     items, applicants = _online_items(container, department_id), _applicants(container)
     if not items or not applicants:
         return 0
-    written, now = 0, utcnow()
+    written, now = 0, container.clock.now()
     for n in range(count):
         item = items[(n * 5) % len(items)]
         user_id, identity, phone = applicants[n % len(applicants)]

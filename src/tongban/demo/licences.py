@@ -13,6 +13,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from tongban.demo.people import DEMO_CITIZENS, DEMO_ENTERPRISES, DemoCitizen, DemoEnterprise
+from tongban.domain.shared.clock import china_date
 from tongban.domain.shared.identity import IdType, Sex, parse_resident_id
 from tongban.services import licences
 from tongban.services.context import Actor
@@ -34,7 +35,7 @@ HOMES: tuple[str, ...] = (
 )
 
 
-def _person(index: int, citizen: DemoCitizen) -> dict[str, dict[str, Any]]:
+def _person(index: int, citizen: DemoCitizen, today: date) -> dict[str, dict[str, Any]]:
     parsed = parse_resident_id(citizen.id_number)
     born = parsed.birth_date.isoformat()
     sex = "男" if parsed.sex is Sex.MALE else "女"
@@ -57,7 +58,7 @@ def _person(index: int, citizen: DemoCitizen) -> dict[str, dict[str, Any]]:
         "birth_date": born,
         "registered_on": date(max(parsed.birth_date.year, 1990), 1, 8).isoformat(),
     }
-    if parsed.age_on(date(2026, 11, 1)) >= 80:
+    if parsed.age_on(today) >= 80:
         held["senior_card"] = {
             "card_no": f"YD440605{citizen.id_number[-6:]}",
             "birth_date": born,
@@ -66,7 +67,7 @@ def _person(index: int, citizen: DemoCitizen) -> dict[str, dict[str, Any]]:
         held["longevity_allowance"] = {
             "birth_date": born,
             "hukou_address": home,
-            "monthly_amount": 100 if parsed.age_on(date(2026, 11, 1)) < 90 else 200,
+            "monthly_amount": 100 if parsed.age_on(today) < 90 else 200,
             "starts_on": "2026-01-01",
         }
     elif index == 0:
@@ -124,8 +125,9 @@ def _scope(name: str) -> str:
     return "餐饮服务（饮品店）；食品销售"
 
 
-def _holders() -> list[tuple[str, str, dict[str, dict[str, Any]]]]:
-    people = [(c.id_number, c.name, _person(i, c)) for i, c in enumerate(DEMO_CITIZENS)]
+def _holders(today: date) -> list[tuple[str, str, dict[str, dict[str, Any]]]]:
+    """Who holds which licences; seniors' cards go to those 80 or over on the load day."""
+    people = [(c.id_number, c.name, _person(i, c, today)) for i, c in enumerate(DEMO_CITIZENS)]
     companies = [(c.credit_code, c.name, _enterprise(i, c)) for i, c in enumerate(DEMO_ENTERPRISES)]
     return people + companies
 
@@ -135,7 +137,7 @@ def load(container: Container, actor: Actor, scale: Scale) -> int:
     keys = container.keys  # created on first use
     written = 0
     with container.uow() as uow:
-        for holder_id, name, held in _holders():
+        for holder_id, name, held in _holders(china_date(actor.at)):
             have = {
                 lic.type_code
                 for lic in licences.holder_licences(uow.conn, holder_id, valid_only=False)

@@ -19,7 +19,6 @@ from tongban.services.context import Actor
 Scale = Literal["small", "full"]
 EXTRA_PARTS = ("licences", "smart", "projects", "bundles", "approval")
 """Later parts of the demo, loaded in this order after the catalogue and the people."""
-DEMO_ACTOR = Actor(request_id="demo")
 
 
 @dataclass
@@ -61,7 +60,7 @@ def load_demo(
     from tongban.demo.lists import DEMO_LIST_ENTRIES
 
     summary = DemoSummary()
-    actor = DEMO_ACTOR
+    actor = Actor(request_id="demo", at=container.clock.now())
     with container.uow() as uow:
         summary.departments = network.upsert_departments(uow, actor, departments.DEPARTMENTS)
         every_centre = [*centres.district_and_town_centres(), *centres.community_centres()]

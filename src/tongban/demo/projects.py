@@ -1,6 +1,8 @@
 """Demo investment projects of the proxy service: about 400 projects, about 3,800 亿元.
 
-Deterministic (a seeded generator and a fixed anchor day), idempotent (a project whose company
+Deterministic for a given load day (a seeded generator; every date counts back from the day the
+demo is loaded, read from the container's clock, so the demo looks the same whenever it is
+loaded), idempotent (a project whose company
 and name exist is skipped) and written through the services: companies through
 ``people.create_enterprise``, agents and department reviewers through ``people.create_staff``,
 each project through ``projects_seed.record_project`` (its filed steps become real cases built
@@ -28,6 +30,7 @@ from tongban.domain.people.model import Role, RoleAssignment
 from tongban.domain.projects.model import ProjectFacts
 from tongban.domain.projects.roadmap import RoadmapStep, roadmap_for
 from tongban.domain.shared.calendar import WorkingCalendar
+from tongban.domain.shared.clock import china_date
 from tongban.services import people
 from tongban.services.calendar import load_calendar
 from tongban.services.context import Actor
@@ -39,8 +42,6 @@ if TYPE_CHECKING:
     from tongban.bootstrap import Container
     from tongban.demo.loader import Scale
 
-ANCHOR = date(2026, 11, 20)
-"""The demo's 'today': every generated date lies before it, so a reload writes the same."""
 TOTAL_WAN = 38_000_000
 """About 3,800 亿元 over the full demo's projects."""
 PROJECTS = {"full": 400, "small": 30}
@@ -184,23 +185,28 @@ def investments(rng: random.Random, count: int, total: int) -> list[int]:
 
 
 def _timeline(
-    rng: random.Random, steps: tuple[RoadmapStep, ...], start: date, done: int, open_: int
+    rng: random.Random,
+    steps: tuple[RoadmapStep, ...],
+    start: date,
+    done: int,
+    open_: int,
+    anchor: date,
 ) -> list[StepHistory]:
     """Filing, acceptance and decision days of the first ``done`` steps, then ``open_`` steps
     filed and waiting; nothing after the anchor day."""
     out: list[StepHistory] = []
     day = start
     for index, step in enumerate(steps[: done + open_]):
-        if day >= ANCHOR - timedelta(days=1):
+        if day >= anchor - timedelta(days=1):
             break
         filed = at_china(day, 9 + rng.randrange(7))
         accepted_day = day + timedelta(days=rng.choice((0, 1, 1, 2, 3)))
         pace = words.DEPARTMENT_PACE.get(step.department_code, 1.0)
         took = int(PROMISED.get(step.item_code, 5) * 1.4 * pace) + rng.randrange(0, 12)
         decided_day = accepted_day + timedelta(days=took)
-        if index >= done or decided_day >= ANCHOR:
+        if index >= done or decided_day >= anchor:
             accepted = (
-                at_china(accepted_day, 15) if accepted_day < ANCHOR and rng.random() < 0.7 else None
+                at_china(accepted_day, 15) if accepted_day < anchor and rng.random() < 0.7 else None
             )
             out.append(StepHistory(step.position, filed, accepted, None))
             day += timedelta(days=rng.randrange(0, 3))
@@ -246,6 +252,7 @@ def load(container: Container, actor: Actor, scale: Scale) -> int:
             select(users.c.id).where(users.c.username == "reviewer.scjg")
         ).scalar()
         calendar = load_calendar(conn)
+    anchor = china_date(actor.at)
     rng = random.Random(20_260_400 + count)
     amounts = investments(rng, count, TOTAL_WAN * count // 400)
     showcase = DEMO_ENTERPRISES[0]
@@ -283,6 +290,7 @@ def load(container: Container, actor: Actor, scale: Scale) -> int:
             done,
             open_,
             reviewers,
+            anchor,
         )
         if (code, name) in existing:
             continue  # loaded before (the generator still ran, so what follows is the same)
@@ -310,6 +318,7 @@ def _history(
     done: int,
     open_: int,
     reviewers: dict[str, int | None],
+    anchor: date,
 ) -> tuple[ProjectHistory, bool]:
     steps = roadmap_for(construction)
     expected = sum(
@@ -324,7 +333,7 @@ def _history(
     )
     if state == "completed":
         back += rng.randrange(0, 200)
-    registered = ANCHOR - timedelta(days=min(back, 1000))
+    registered = anchor - timedelta(days=min(back, 1000))
     facts = ProjectFacts(name, amount, industry, site, town, construction, code, rep)
     authorised = None
     history: list[StepHistory] = []
@@ -333,11 +342,11 @@ def _history(
         authorised_day = registered + timedelta(days=rng.randrange(1, 5))
         authorised = at_china(authorised_day, 11)
         history = _timeline(
-            rng, steps, authorised_day + timedelta(days=rng.randrange(2, 9)), done, open_
+            rng, steps, authorised_day + timedelta(days=rng.randrange(2, 9)), done, open_, anchor
         )
         for k in range(rng.randrange(1, 4)):
             kind, body = words.NOTES[rng.randrange(len(words.NOTES))]
-            notes.append((kind, body, min(ANCHOR, authorised_day + timedelta(days=7 + 20 * k))))
+            notes.append((kind, body, min(anchor, authorised_day + timedelta(days=7 + 20 * k))))
     completed = (
         state == "completed" and len(history) == len(steps) and all(s.decided_at for s in history)
     )

@@ -8,12 +8,13 @@ later than any stamp before it, so ``(count, max(updated_at))`` identifies the c
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import Connection, delete, extract, func, insert, select, text, update
+from sqlalchemy import Connection, Engine, delete, extract, func, insert, select, text, update
 
 from tongban.adapters import calendar_source
 from tongban.adapters.db.tables import calendar_days
@@ -32,7 +33,7 @@ from tongban.domain.shared.calendar import (
     parse_notice,
 )
 from tongban.services import audit
-from tongban.services.context import Actor, utcnow
+from tongban.services.context import Actor
 from tongban.services.unit_of_work import UnitOfWork
 
 CHINA_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
@@ -40,11 +41,6 @@ CHINA_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
 MAX_NOTICE_BYTES = 1_000_000
 _WRITE_LOCK_KEY = 7_410_510_221  # pg_advisory_xact_lock key serialising calendar writes
 _TICK = timedelta(microseconds=1)
-
-
-def china_today() -> date:
-    """Today's date in China, the date every government-service clock runs on."""
-    return datetime.now(CHINA_TZ).date()
 
 
 @dataclass(frozen=True)
@@ -72,7 +68,11 @@ class CalendarStatus:
 # --- reading, with a per-process cache ----------------------------------------------------------
 
 _Fingerprint = tuple[Any, ...]
-_cache: dict[str, tuple[_Fingerprint, WorkingCalendar]] = {}
+_cache: weakref.WeakKeyDictionary[Engine, tuple[_Fingerprint, WorkingCalendar]] = (
+    weakref.WeakKeyDictionary()
+)
+"""Per engine (one per process and database): writes stamp ``updated_at`` strictly later than
+any stored stamp, so (count, latest stamp) changes with every write through that engine."""
 _cache_lock = threading.Lock()
 
 
@@ -90,7 +90,7 @@ def _fingerprint(conn: Connection) -> _Fingerprint:
 
 def load_calendar(conn: Connection) -> WorkingCalendar:
     """The stored calendar; rebuilt only when one cheap query shows another write since."""
-    key = conn.engine.url.render_as_string(hide_password=True)
+    key = conn.engine
     fingerprint = _fingerprint(conn)
     cached = _cache.get(key)
     if cached is not None and cached[0] == fingerprint:
@@ -172,12 +172,11 @@ def calendar_status(conn: Connection, today: date, warn_days: int) -> CalendarSt
 # --- writing ------------------------------------------------------------------------------------
 
 
-def _begin_write(conn: Connection) -> datetime:
+def _begin_write(conn: Connection, now: datetime) -> datetime:
     """Serialise calendar writers and return a stamp later than every stored ``updated_at``."""
     if conn.dialect.name == "postgresql":
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _WRITE_LOCK_KEY})
     latest = conn.execute(select(func.max(calendar_days.c.updated_at))).scalar()
-    now = utcnow()
     return now if latest is None or now > latest else latest + _TICK
 
 
@@ -212,7 +211,7 @@ def seed_official(
         if year not in covered:
             raise CalendarUnknown(day=date(year, 1, 1).isoformat())
     conn = uow.conn
-    stamp = _begin_write(conn)
+    stamp = _begin_write(conn, actor.at)
     stored = _stored_years(conn)
     missing = [year for year in range(first, last + 1) if year not in stored]
     days = [d for year in missing for d in calendar_source.official_days(year, year)]
@@ -256,7 +255,7 @@ def import_notice(uow: UnitOfWork, actor: Actor, text_: str, filename: str) -> I
     days = parse_notice(text_, filename=filename)
     year = days[0].day.year
     conn = uow.conn
-    stamp = _begin_write(conn)
+    stamp = _begin_write(conn, actor.at)
     replaced = year in _stored_years(conn)
     conn.execute(
         delete(calendar_days).where(
@@ -294,7 +293,7 @@ def set_day(
     fit the weekday (调休上班 only at weekends) and a holiday needs its name."""
     entry = _checked_day(day, kind, name)
     conn = uow.conn
-    stamp = _begin_write(conn)
+    stamp = _begin_write(conn, actor.at)
     before = conn.execute(
         select(calendar_days.c.kind, calendar_days.c.name).where(calendar_days.c.day == day)
     ).first()

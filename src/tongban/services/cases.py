@@ -15,11 +15,11 @@ from datetime import date
 from sqlalchemy import Connection, select
 
 from tongban.adapters.db.tables import case_events
-from tongban.domain.cases.clock import china_date
 from tongban.domain.cases.model import Case
 from tongban.domain.cases.status import DeliveryMethod
 from tongban.domain.cases.values import Performer
 from tongban.domain.errors import StaleVersion
+from tongban.domain.shared.clock import china_date
 from tongban.services import cases_repository as repo
 from tongban.services import cases_review_steps as review_steps
 from tongban.services.calendar import load_calendar

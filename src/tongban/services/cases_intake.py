@@ -11,7 +11,6 @@ from typing import Any
 from sqlalchemy import select
 
 from tongban.adapters.db.tables import users
-from tongban.domain.cases.clock import china_date
 from tongban.domain.cases.forms import validate_form
 from tongban.domain.cases.model import Case
 from tongban.domain.cases.status import CaseStatus, Channel, DeliveryMethod
@@ -19,6 +18,7 @@ from tongban.domain.cases.values import Delivery, ItemTerms, Performer
 from tongban.domain.catalogue.model import Channel as ItemChannel
 from tongban.domain.errors import ValidationFailed
 from tongban.domain.people.model import UserKind
+from tongban.domain.shared.clock import china_date
 from tongban.services import case_numbers
 from tongban.services import cases_repository as repo
 from tongban.services.calendar import load_calendar

@@ -24,7 +24,6 @@ from tongban.adapters.db.tables import (
     review_plans,
     service_items,
 )
-from tongban.domain.cases.clock import china_date
 from tongban.domain.cases.model import Case
 from tongban.domain.cases.review import (
     Outcome,
@@ -52,6 +51,7 @@ from tongban.domain.errors import (
 )
 from tongban.domain.people.model import Principal, Role
 from tongban.domain.shared.calendar import ClockStop, WorkingCalendar
+from tongban.domain.shared.clock import china_date
 from tongban.services import cases_repository as repo
 from tongban.services.access import access_catalogue_edit
 from tongban.services.calendar import load_calendar

@@ -17,13 +17,13 @@ from sqlalchemy import ColumnElement, Connection
 
 from tongban.adapters.db.tables import cases as cases_table
 from tongban.config import Settings
-from tongban.domain.cases.clock import china_date
 from tongban.domain.cases.model import Case
 from tongban.domain.cases.status import BEFORE_ACCEPTANCE, CaseStatus, ClockState
 from tongban.domain.cases.values import MissingMaterials
 from tongban.domain.errors import DomainError
 from tongban.domain.people.model import Role
 from tongban.domain.shared.calendar import WorkingCalendar
+from tongban.domain.shared.clock import china_date
 from tongban.i18n import gettext as _
 from tongban.services import cases
 from tongban.services import cases_repository as repo

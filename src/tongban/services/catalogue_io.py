@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -34,7 +35,7 @@ from tongban.services.catalogue_format import (
     validation_messages,
 )
 from tongban.services.catalogue_xlsx import read_workbook, write_workbook
-from tongban.services.context import Actor, utcnow
+from tongban.services.context import Actor
 from tongban.services.unit_of_work import UnitOfWork
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -71,12 +72,12 @@ def published_specs(conn: Connection) -> list[ServiceItemSpec]:
     return [spec_from_json(spec) for _, spec in sorted(rows, key=lambda row: row[0])]
 
 
-def export_json(conn: Connection) -> bytes:
+def export_json(conn: Connection, now: datetime) -> bytes:
     """The published catalogue as a ``tongban-catalogue`` JSON document (UTF-8)."""
     document = {
         "format": JSON_FORMAT,
         "version": JSON_VERSION,
-        "exported_at": utcnow().isoformat(timespec="seconds"),
+        "exported_at": now.isoformat(timespec="seconds"),
         # Re-dumped rather than copied: JSONB reorders keys, the export should not.
         "items": [spec_to_json(spec) for spec in published_specs(conn)],
     }

@@ -1,29 +1,23 @@
-"""Who is acting, and on behalf of which request: passed to every service that writes."""
+"""Who is acting, when, and on behalf of which request: passed to every service that writes."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import datetime
 
 from tongban.domain.people.model import Principal
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Actor:
-    """The principal (None for anonymous or the system) and the request it acts in."""
+    """The principal (None for anonymous or the system), the request it acts in, and the
+    instant it acts at, read from the container's clock by whoever builds the actor."""
 
+    at: datetime
     principal: Principal | None = None
     request_id: str = ""
     ip: str = ""
-    at: datetime = field(default_factory=utcnow)
 
     @property
     def user_id(self) -> int | None:
         return self.principal.user_id if self.principal else None
-
-
-SYSTEM = Actor(request_id="system")

@@ -20,7 +20,6 @@ from sqlalchemy import Connection, Engine, and_, insert, or_, select, update
 
 from tongban.adapters.db.tables import data_access_log, users
 from tongban.adapters.db.tables_data_space import data_access_events, data_grants
-from tongban.domain.cases.clock import china_date
 from tongban.domain.data_space.errors import (
     DataAccessRefused,
     UnknownLicenceType,
@@ -29,8 +28,8 @@ from tongban.domain.data_space.errors import (
 from tongban.domain.data_space.model import Grant, Requester, wanted
 from tongban.domain.data_space.predicates import PREDICATES, Facts, evaluate
 from tongban.domain.people.model import UserKind
+from tongban.domain.shared.clock import china_date
 from tongban.services import licence_port
-from tongban.services.context import utcnow
 from tongban.services.data_space_grants import (
     AccessEntry,
     access_log,
@@ -249,12 +248,12 @@ def read_licences(
     case_number: str | None,
     legal_basis: str | None = None,
     kind: str = "licence",
-    at: datetime | None = None,
+    at: datetime,
 ) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
     """``read_licence_data`` that also returns the licences read (type → licence)."""
     types = _types(type_codes)
     what = {"types": types, "fields": None if fields is None else list(fields)}
-    access = _Access(holder_id, kind, what, purpose or "", case_number, at or utcnow())
+    access = _Access(holder_id, kind, what, purpose or "", case_number, at)
     grant_id, basis = _authorise(
         uow, requester, access, lambda g: g.covers(requester, types, fields), legal_basis
     )
@@ -278,7 +277,7 @@ def read_licence_data(
     purpose: str,
     case_number: str | None,
     legal_basis: str | None = None,
-    at: datetime | None = None,
+    at: datetime,
 ) -> dict[str, dict[str, Any]]:
     """Licence type → the fields read from the holder's current licence of that type.
 
@@ -308,7 +307,7 @@ def predicates(
     purpose: str,
     case_number: str | None,
     legal_basis: str | None = None,
-    at: datetime | None = None,
+    at: datetime,
 ) -> dict[str, bool | None]:
     """最小必要: yes/no (None: data missing) for each named predicate; no value leaves."""
     wanted_names = list(dict.fromkeys(names))
@@ -317,7 +316,7 @@ def predicates(
         raise UnknownPredicate(names="、".join(unknown) or "（未指定）")
     needs = [need for n in wanted_names for need in PREDICATES[n].needs]
     types = list(dict.fromkeys(need.partition(".")[0] for need in needs))
-    when = at or utcnow()
+    when = at
     access = _Access(
         holder_id,
         "predicate",

@@ -39,7 +39,6 @@ from tongban.domain.errors import (
     IdempotencyKeyInvalid,
     IdempotencyKeyReused,
 )
-from tongban.services.context import utcnow
 from tongban.services.outbox import insert_or_ignore
 from tongban.services.unit_of_work import UnitOfWork
 
@@ -284,8 +283,8 @@ class RecordingUnitOfWork(UnitOfWork):
         status: int,
         body: Any,
         *,
+        now: datetime,
         request_hash: str = "",
-        now: datetime | None = None,
     ) -> None:
         if not self.commit_requested:
             super().rollback()  # keep only what the use case itself committed
@@ -296,7 +295,7 @@ class RecordingUnitOfWork(UnitOfWork):
                 status=status,
                 body=body,
                 request_hash=request_hash,
-                now=now or utcnow(),
+                now=now,
             )
         else:
             finish(self.conn, ticket, status=status, body=body)
@@ -334,14 +333,14 @@ def run(
     scope: str,
     request_hash: str,
     handler: Handler,
-    now: datetime | None = None,
+    now: datetime,
 ) -> Outcome:
     """Run ``handler`` once per (scope, key): a repeat gets the first answer, never a re-run.
 
     One transaction: claim the key, run the use case, record the answer, commit.  A handler
     that raises leaves no key behind, so the client's retry runs it again.
     """
-    at = now or utcnow()
+    at = now
     with RecordingUnitOfWork(engine) as uow:
         started = claim(uow.conn, key=key, scope=scope, request_hash=request_hash, now=at)
         if isinstance(started, Stored):

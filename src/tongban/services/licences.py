@@ -16,7 +16,6 @@ from sqlalchemy import Connection, RowMapping, insert, or_, select, update
 from tongban.adapters import sdjwt
 from tongban.adapters.db.tables import departments, users
 from tongban.adapters.db.tables_licences import licences
-from tongban.domain.cases.clock import china_date
 from tongban.domain.errors import ValidationFailed
 from tongban.domain.licences.errors import (
     LicenceAlreadyRevoked,
@@ -25,6 +24,7 @@ from tongban.domain.licences.errors import (
 )
 from tongban.domain.licences.model import Licence, LicenceStatus, check_holder, new_licence_id
 from tongban.domain.licences.types import licence_type
+from tongban.domain.shared.clock import china_date
 from tongban.services import audit
 from tongban.services.context import Actor
 from tongban.services.licences_verify import Verification, verify_credential, verify_pdf

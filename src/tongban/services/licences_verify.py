@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from cryptography import x509
@@ -18,7 +18,6 @@ from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from jwcrypto.jwk import JWK
 
 from tongban.adapters import licence_pdf, sdjwt
-from tongban.domain.cases.clock import CHINA_TZ
 from tongban.domain.licences.types import type_name
 
 VCT_PREFIX = "urn:tongban:licence:"
@@ -86,16 +85,12 @@ def _key_lookup(keys_or_jwks: Any) -> Callable[[str], JWK | None]:
     return found.get
 
 
-def _today() -> date:
-    return datetime.now(CHINA_TZ).date()
-
-
 def verify_credential(
     text: str,
     keys_or_jwks: Any,
     status_of: Callable[[str], str | None] | None,
     *,
-    today: date | None = None,
+    today: date,
 ) -> Verification:
     """Check an SD-JWT VC (or a presentation of one): signature, every disclosure, validity
     dates, and — when ``status_of`` is given — that the library has not revoked it."""
@@ -107,7 +102,7 @@ def verify_credential(
         return _failed("unknown_key")
     except sdjwt.BadSignature:
         return _failed("bad_signature")
-    return _judge(found, status_of, today or _today())
+    return _judge(found, status_of, today)
 
 
 def _judge(
@@ -158,7 +153,7 @@ def verify_pdf(
     ca_pem: bytes,
     status_of: Callable[[str], str | None] | None = None,
     *,
-    today: date | None = None,
+    today: date,
 ) -> Verification:
     """Check a licence PDF: the PAdES signature against the CA, then the credential it carries
     (signed by the same certificate's key), its dates and, online, its status."""
@@ -178,4 +173,4 @@ def verify_pdf(
         return _failed("not_a_licence")
     except (sdjwt.UnknownKey, sdjwt.BadSignature):
         return _failed("bad_signature")
-    return _judge(found, status_of, today or _today())
+    return _judge(found, status_of, today)

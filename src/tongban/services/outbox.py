@@ -39,7 +39,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from tongban.adapters.db.tables import inbox_messages, outbox
 from tongban.domain.shared.masking import mask_text
-from tongban.services.context import utcnow
 from tongban.services.ports import SmsSender
 from tongban.services.unit_of_work import UnitOfWork
 
@@ -149,7 +148,7 @@ def enqueue(
     *,
     dedup_key: str | None = None,
     available_at: datetime | None = None,
-    now: datetime | None = None,
+    now: datetime,
 ) -> int:
     """Queue a message on the caller's transaction, so it exists iff the change commits.
 
@@ -158,7 +157,7 @@ def enqueue(
     """
     if kind not in HANDLERS:
         raise ValueError(f"unknown outbox kind {kind!r}; register a handler first")
-    at = now or utcnow()
+    at = now
     values = {
         "kind": kind,
         "payload": dict(payload),
@@ -215,9 +214,7 @@ def inbox(
     return Pending("inbox", payload, dedup_key)
 
 
-def enqueue_many(
-    conn: Connection, messages: Sequence[Pending], *, now: datetime | None = None
-) -> None:
+def enqueue_many(conn: Connection, messages: Sequence[Pending], *, now: datetime) -> None:
     """Queue several messages with one batched INSERT on the caller's transaction.
 
     As ``enqueue``: they exist iff the change commits, and a ``dedup_key`` already queued (or
@@ -226,7 +223,7 @@ def enqueue_many(
     """
     if not messages:
         return
-    at = now or utcnow()
+    at = now
     rows = []
     for message in messages:
         if message.kind not in HANDLERS:
@@ -253,7 +250,7 @@ def enqueue_sms(
     text: str,
     *,
     dedup_key: str | None = None,
-    now: datetime | None = None,
+    now: datetime,
 ) -> int:
     """Queue one SMS (短信通知) to ``phone``."""
     return enqueue(conn, "sms", {"phone": phone, "text": text}, dedup_key=dedup_key, now=now)
@@ -267,7 +264,7 @@ def enqueue_inbox(
     *,
     link: str = "",
     dedup_key: str | None = None,
-    now: datetime | None = None,
+    now: datetime,
 ) -> int:
     """Queue one in-app message (站内消息) for user ``user_id``."""
     payload = {"user_id": user_id, "title": title, "body": body, "link": link}

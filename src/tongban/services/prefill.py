@@ -35,7 +35,7 @@ def prefill(
     form_schema: Sequence[FormField],
     purpose: str,
     case_number: str | None = None,
-    at: datetime | None = None,
+    at: datetime,
 ) -> PrefillResult:
     """Values for every sourced field the holder's licences hold, locked; the rest missing.
 

@@ -22,7 +22,6 @@ from tongban.adapters.db.tables_projects import (
     project_steps,
     projects,
 )
-from tongban.domain.cases.clock import china_date
 from tongban.domain.errors import PermissionDenied, StaleVersion
 from tongban.domain.people.model import Principal, Role, UserKind
 from tongban.domain.projects.errors import (
@@ -42,6 +41,7 @@ from tongban.domain.projects.model import (
     project_code,
 )
 from tongban.domain.projects.roadmap import RoadmapStep, roadmap_for
+from tongban.domain.shared.clock import china_date
 from tongban.services import audit, outbox
 from tongban.services.cases_notify import centre_managers
 from tongban.services.context import Actor

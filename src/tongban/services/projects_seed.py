@@ -31,7 +31,6 @@ from tongban.adapters.db.tables_projects import (
     project_steps,
     projects,
 )
-from tongban.domain.cases.clock import china_date
 from tongban.domain.cases.forms import validate_form
 from tongban.domain.cases.model import Case
 from tongban.domain.cases.numbers import format_number
@@ -46,6 +45,7 @@ from tongban.domain.projects.model import (
     project_code,
 )
 from tongban.domain.shared.calendar import WorkingCalendar
+from tongban.domain.shared.clock import china_date
 from tongban.services import audit
 from tongban.services import cases_repository as repo
 from tongban.services.catalogue import ItemView, published_item

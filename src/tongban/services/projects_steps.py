@@ -17,7 +17,6 @@ from sqlalchemy import Connection, Row, select, update
 
 from tongban.adapters.db.tables import cases, users
 from tongban.adapters.db.tables_projects import project_steps
-from tongban.domain.cases.clock import china_date
 from tongban.domain.cases.status import Channel
 from tongban.domain.cases.values import Performer
 from tongban.domain.catalogue.model import Channel as ItemChannel
@@ -26,6 +25,7 @@ from tongban.domain.errors import CalendarUnknown
 from tongban.domain.people.model import Principal, Role
 from tongban.domain.projects.errors import StepAlreadyFiled, StepNotFound
 from tongban.domain.projects.model import StepProgress, step_progress
+from tongban.domain.shared.clock import china_date
 from tongban.services import audit
 from tongban.services import cases_repository as repo
 from tongban.services.calendar import load_calendar

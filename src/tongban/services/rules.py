@@ -17,7 +17,6 @@ from sqlalchemy import Connection, case, func, insert, select, update
 
 from tongban.adapters.db.tables import cases
 from tongban.adapters.db.tables_rules import automated_decisions, rule_sets
-from tongban.domain.cases.clock import china_date
 from tongban.domain.catalogue.model import ServiceItemSpec
 from tongban.domain.errors import StaleVersion, ValidationFailed
 from tongban.domain.rules.errors import (
@@ -29,6 +28,7 @@ from tongban.domain.rules.evaluation import Inputs, Outcome, evaluate
 from tongban.domain.rules.expressions import Vocabulary
 from tongban.domain.rules.model import RuleSet, RuleSetSpec, RuleSetStatus, in_force
 from tongban.domain.rules.vocabulary import vocabulary
+from tongban.domain.shared.clock import china_date
 from tongban.services import audit
 from tongban.services.catalogue import published_item
 from tongban.services.context import Actor

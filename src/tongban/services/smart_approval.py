@@ -20,7 +20,6 @@ from typing import Any
 from sqlalchemy import Connection, insert
 
 from tongban.adapters.db.tables_rules import automated_decisions
-from tongban.domain.cases.clock import china_date
 from tongban.domain.cases.forms import validate_form
 from tongban.domain.cases.model import Case
 from tongban.domain.cases.status import CaseStatus, Channel, DeliveryMethod
@@ -32,6 +31,7 @@ from tongban.domain.rules.errors import NotSmartItem
 from tongban.domain.rules.evaluation import Evaluation, Inputs, Outcome, evaluate, result_fields
 from tongban.domain.rules.expressions import run
 from tongban.domain.rules.model import ResultHolder, RuleSetSpec
+from tongban.domain.shared.clock import china_date
 from tongban.domain.shared.identity import credit_code_check_char, organisation_code_check_char
 from tongban.services import audit, data_space, licences, prefill
 from tongban.services import cases_repository as repo

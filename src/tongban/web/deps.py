@@ -10,6 +10,7 @@ from __future__ import annotations
 import hmac
 import secrets
 from collections.abc import Callable
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -18,8 +19,9 @@ from starlette.concurrency import run_in_threadpool
 from tongban.bootstrap import Container
 from tongban.domain.errors import CsrfFailed
 from tongban.domain.people.model import Principal
+from tongban.domain.shared.clock import china_date
 from tongban.services import access, sessions
-from tongban.services.context import Actor, utcnow
+from tongban.services.context import Actor
 
 SESSION_COOKIE = "tb_session"
 ANON_CSRF_COOKIE = "tb_csrf"
@@ -36,6 +38,32 @@ async def get_container(request: Request) -> Container:
 ContainerDep = Annotated[Container, Depends(get_container)]
 
 
+def now_of(request: Request) -> datetime:
+    """The request's instant, read once from the container's clock: one request, one 'now'."""
+    if not hasattr(request.state, "now"):
+        container: Container = request.app.state.container
+        request.state.now = container.clock.now()
+    at: datetime = request.state.now
+    return at
+
+
+def today_of(request: Request) -> date:
+    """The request's date in China, the day every government-service clock counts on."""
+    return china_date(now_of(request))
+
+
+async def request_now(request: Request) -> datetime:
+    return now_of(request)
+
+
+async def request_today(request: Request) -> date:
+    return today_of(request)
+
+
+Now = Annotated[datetime, Depends(request_now)]
+Today = Annotated[date, Depends(request_today)]
+
+
 def load_principal(request: Request) -> Principal | None:
     """The principal of the request's session cookie, loaded once per request."""
     if hasattr(request.state, "principal"):
@@ -47,7 +75,7 @@ def load_principal(request: Request) -> Principal | None:
     if token:
         # One query, read afresh: a log-out or a role change counts from the next request.
         container: Container = request.app.state.container
-        found = sessions.read_session(container.engine, token, now=utcnow())
+        found = sessions.read_session(container.engine, token, now=now_of(request))
         if found is not None:
             request.state.principal, request.state.csrf_token = found
     principal: Principal | None = request.state.principal
@@ -64,7 +92,7 @@ async def load_principal_async(request: Request) -> Principal | None:
     reader = container.async_reader
     if not token or reader is None:
         return await run_in_threadpool(load_principal, request)
-    found = await sessions.read_session_async(reader, token, now=utcnow())
+    found = await sessions.read_session_async(reader, token, now=now_of(request))
     request.state.principal, request.state.csrf_token = found or (None, None)
     principal: Principal | None = request.state.principal
     return principal
@@ -125,6 +153,7 @@ def allow(policy: access.Policy) -> Callable[..., Any]:
 
 def actor_for(request: Request) -> Actor:
     return Actor(
+        at=now_of(request),
         principal=load_principal(request),
         request_id=getattr(request.state, "request_id", ""),
         ip=request.client.host if request.client else "",

@@ -39,7 +39,7 @@ from tongban.bootstrap import Container
 from tongban.domain.errors import IdempotencyKeyRequired
 from tongban.services import idempotency
 from tongban.services.unit_of_work import UnitOfWork
-from tongban.web.deps import load_principal
+from tongban.web.deps import load_principal, now_of
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
@@ -124,6 +124,7 @@ def run_idempotent(
         scope=_scope(request),
         request_hash=key.request_hash,
         handler=encoded,
+        now=now_of(request),
     )
     headers = {REPLAYED_HEADER: "true"} if outcome.replayed else None
     return JSONResponse(outcome.body, status_code=outcome.status, headers=headers)
@@ -156,5 +157,6 @@ async def run_form_once(
             scope=_scope(request),
             request_hash=request_hash,
             handler=handler,
+            now=now_of(request),
         )
     )

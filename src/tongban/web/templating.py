@@ -75,11 +75,11 @@ def build_templates() -> Jinja2Blocks:
 
 def _calendar_status(request: Request) -> Any:
     """The catalogue admin is warned on every page when the calendar runs out soon."""
-    from tongban.services.calendar import calendar_status, china_today
+    from tongban.services.calendar import calendar_status
+    from tongban.web.deps import today_of
 
     container = request.app.state.container
-    # The same "today" the calendar pages use (tests and demos may override it).
-    today = request.app.dependency_overrides.get(china_today, china_today)()
+    today = today_of(request)
     with container.read() as uow:
         return calendar_status(uow.conn, today, container.settings.calendar_warn_days)
 

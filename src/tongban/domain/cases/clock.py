@@ -6,20 +6,10 @@ Counting itself lives in ``WorkingCalendar``; this module only decides which spa
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta, timezone
+from datetime import date
 
 from tongban.domain.cases.status import ClockState
 from tongban.domain.shared.calendar import ClockStop, WorkingCalendar
-
-CHINA_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
-"""Government-service days are dates in China (UTC+8, no daylight saving since 1991)."""
-
-
-def china_date(at: datetime) -> date:
-    """The date in China of an aware instant: the day a clock event counts on."""
-    if at.tzinfo is None:
-        raise ValueError("naive datetime: case events need timezone-aware instants")
-    return at.astimezone(CHINA_TZ).date()
 
 
 def used_days(

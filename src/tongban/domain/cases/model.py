@@ -12,7 +12,6 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
-from tongban.domain.cases.clock import china_date
 from tongban.domain.cases.record import GENESIS_HASH, CaseRecord, iso, required_text
 from tongban.domain.cases.status import (
     ACTION_LABELS,
@@ -35,6 +34,7 @@ from tongban.domain.errors import (
     ValidationFailed,
 )
 from tongban.domain.shared.calendar import ClockStop, WorkingCalendar
+from tongban.domain.shared.clock import china_date
 
 __all__ = ["GENESIS_HASH", "Case"]
 

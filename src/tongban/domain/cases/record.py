@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from tongban.domain.cases.clock import china_date, clock_state, used_days
+from tongban.domain.cases.clock import clock_state, used_days
 from tongban.domain.cases.status import ACTION_LABELS, CaseStatus, Channel, ClockState, Decision
 from tongban.domain.cases.values import (
     CaseEvent,
@@ -24,6 +24,7 @@ from tongban.domain.cases.values import (
 )
 from tongban.domain.errors import IllegalTransition, ValidationFailed
 from tongban.domain.shared.calendar import ClockStop, WorkingCalendar
+from tongban.domain.shared.clock import china_date
 
 S = CaseStatus
 GENESIS_HASH = "0" * 64

@@ -12,10 +12,10 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from tongban.domain.cases.clock import CHINA_TZ, china_date
 from tongban.domain.licences.errors import LicenceHolderInvalid
 from tongban.domain.licences.trust import TrustLevel
 from tongban.domain.licences.types import HolderKind, find_type, type_name
+from tongban.domain.shared.clock import CHINA_TZ, china_date
 from tongban.domain.shared.identity import parse_credit_code, parse_resident_id
 from tongban.domain.shared.masking import mask_id_number
 

@@ -28,10 +28,10 @@ from tongban.services.approval_centre_access import (
     APPROVAL_CENTRE_STAFF,
     scope_of,
 )
-from tongban.services.context import Actor, utcnow
+from tongban.services.context import Actor
 from tongban.services.queries import approval_centre as q
 from tongban.services.unit_of_work import UnitOfWork
-from tongban.web.deps import ContainerDep, actor_for, allow
+from tongban.web.deps import ContainerDep, Now, actor_for, allow
 from tongban.web.idempotency import IdempotencyKey, IdempotentRequest, run_idempotent
 
 router = APIRouter(prefix="/approval-centre", tags=["approval-centre"])
@@ -195,10 +195,10 @@ def mine(container: ContainerDep, principal: CentreStaff) -> list[ApplicationOut
 
 
 @router.get("/figures", response_model=FiguresOut, summary="队列与审批人员统计")
-def figures(container: ContainerDep, principal: CentreStaff) -> FiguresOut:
+def figures(container: ContainerDep, principal: CentreStaff, now: Now) -> FiguresOut:
     with container.read() as uow:
         scope = scope_of(uow.conn, principal, served(container))
-        found = q.figures(uow.conn, scope.department_ids, utcnow())
+        found = q.figures(uow.conn, scope.department_ids, now)
     return FiguresOut(
         queue=QueueOut(**vars(found.queue)),
         reviewers=[

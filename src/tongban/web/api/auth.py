@@ -12,9 +12,8 @@ from tongban.domain.people.model import Principal
 from tongban.domain.shared.masking import mask_id_number
 from tongban.i18n import gettext as _
 from tongban.services import auth
-from tongban.services.context import utcnow
 from tongban.web import deps
-from tongban.web.deps import ContainerDep, Viewer
+from tongban.web.deps import ContainerDep, Viewer, now_of
 from tongban.web.pages.auth import (
     SMS_SENT,
     clear_session_cookie,
@@ -69,7 +68,7 @@ def user_json(principal: Principal) -> dict[str, Any]:
 def _attempt(request: Request, container: Container) -> dict[str, Any]:
     return {
         "ip": client_ip(request),
-        "now": utcnow(),
+        "now": now_of(request),
         "settings": container.settings,
         "request_id": getattr(request.state, "request_id", ""),
     }
@@ -109,7 +108,7 @@ def sms_code(
             container.sms,
             id_number=body.id_number,
             ip=client_ip(request),
-            now=utcnow(),
+            now=now_of(request),
             request_id=getattr(request.state, "request_id", ""),
         )
     return {"message": _(SMS_SENT)}

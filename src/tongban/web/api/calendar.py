@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi import Path as PathParam
 from pydantic import BaseModel, Field
 from starlette.datastructures import UploadFile
@@ -14,10 +14,9 @@ from starlette.datastructures import UploadFile
 from tongban.domain.errors import ImportRejected
 from tongban.domain.shared.calendar import NAME_MAX_LENGTH, CalendarDay, DayKind
 from tongban.services import calendar as calendar_service
-from tongban.web.deps import CatalogueAdmin, ContainerDep, Viewer, actor_for
+from tongban.web.deps import CatalogueAdmin, ContainerDep, Today, Viewer, actor_for
 
 router = APIRouter(prefix="/calendar", tags=["calendar"])
-Today = Annotated[date, Depends(calendar_service.china_today)]
 
 
 class ErrorBody(BaseModel):

@@ -15,7 +15,6 @@ from sqlalchemy import Connection, select
 
 from tongban.adapters.db.tables import cases as cases_table
 from tongban.adapters.db.tables import users
-from tongban.domain.cases.clock import china_date
 from tongban.domain.cases.model import Case
 from tongban.domain.cases.status import CaseStatus, Channel, ClockState, DeliveryMethod
 from tongban.domain.errors import UserNotFound, ValidationFailed
@@ -25,10 +24,9 @@ from tongban.domain.shared.masking import mask_id_number, mask_name, mask_phone
 from tongban.services import access, audit
 from tongban.services import cases as svc
 from tongban.services.calendar import load_calendar
-from tongban.services.context import utcnow
 from tongban.services.queries import cases as queries
 from tongban.services.unit_of_work import UnitOfWork
-from tongban.web.deps import ContainerDep, actor_for, allow
+from tongban.web.deps import ContainerDep, actor_for, allow, today_of
 from tongban.web.idempotency import IdempotencyKey, run_idempotent
 
 router = APIRouter(tags=["cases"])
@@ -209,10 +207,9 @@ def _is_applicant(principal: Principal) -> bool:
 
 
 def _detail(
-    conn: Connection, case: Case, applicant: ApplicantOut, yellow_days: int
+    conn: Connection, today: date, case: Case, applicant: ApplicantOut, yellow_days: int
 ) -> CaseDetailOut:
     calendar = load_calendar(conn)
-    today = china_date(utcnow())
     return CaseDetailOut(
         number=case.number,
         version=case.version,
@@ -381,7 +378,9 @@ def get_case(
             audit.record_data_access(
                 uow.conn, actor, case.applicant_id, f"case:{case.number}", "办件办理"
             )
-        detail = _detail(uow.conn, case, applicant, container.settings.case_yellow_days)
+        detail = _detail(
+            uow.conn, today_of(request), case, applicant, container.settings.case_yellow_days
+        )
         uow.commit()
     return detail
 

@@ -15,9 +15,8 @@ from pydantic import BaseModel, Field
 from tongban.domain.errors import ImportRejected
 from tongban.services import catalogue_io
 from tongban.services.catalogue_format import file_error
-from tongban.services.context import utcnow
 from tongban.services.queries import catalogue_stats
-from tongban.web.deps import CatalogueAdmin, ContainerDep, Viewer, actor_for
+from tongban.web.deps import CatalogueAdmin, ContainerDep, Now, Viewer, actor_for
 
 router = APIRouter(prefix="/catalogue", tags=["catalogue"])
 
@@ -102,14 +101,15 @@ def catalogue_stats_route(container: ContainerDep, _viewer: Viewer) -> StatsOut:
 def catalogue_export(
     container: ContainerDep,
     _viewer: Viewer,
+    now: Now,
     fmt: Annotated[Literal["json", "xlsx"], Query(alias="format")] = "json",
 ) -> Response:
     with container.engine.connect() as conn:
         if fmt == "xlsx":
             data, media_type = catalogue_io.export_xlsx(conn), catalogue_io.XLSX_MEDIA_TYPE
         else:
-            data, media_type = catalogue_io.export_json(conn), catalogue_io.JSON_MEDIA_TYPE
-    filename = f"tongban-catalogue-{utcnow():%Y%m%d}.{fmt}"
+            data, media_type = catalogue_io.export_json(conn, now), catalogue_io.JSON_MEDIA_TYPE
+    filename = f"tongban-catalogue-{now:%Y%m%d}.{fmt}"
     return Response(
         data,
         media_type=media_type,

@@ -19,10 +19,9 @@ from pydantic import BaseModel, Field
 from tongban.domain.data_space.model import Grant
 from tongban.domain.people.model import Principal
 from tongban.services import access, catalogue, data_space, prefill
-from tongban.services.context import utcnow
 from tongban.services.unit_of_work import UnitOfWork
 from tongban.web.api.cases import CaseNumber, CaseOut
-from tongban.web.deps import ContainerDep, actor_for, allow
+from tongban.web.deps import ContainerDep, Now, actor_for, allow, now_of
 from tongban.web.idempotency import IdempotencyKey, run_idempotent
 from tongban.web.pages.data_space import holder_licences
 
@@ -140,10 +139,9 @@ def my_licences(container: ContainerDep, principal: Holder) -> list[LicenceOut]:
 
 
 @router.get("/me/data/grants", response_model=list[GrantOut], summary="我的授权")
-def my_grants(container: ContainerDep, principal: Holder) -> list[GrantOut]:
+def my_grants(container: ContainerDep, principal: Holder, now: Now) -> list[GrantOut]:
     with container.read() as uow:
         grants = data_space.holder_grants(uow.conn, data_space.holder_id_of(principal))
-    now = utcnow()
     return [GrantOut.of(g, now) for g in grants]
 
 
@@ -201,6 +199,7 @@ def my_prefill(
             holder_id=data_space.holder_id_of(principal),
             form_schema=item.spec.form,
             purpose="填写“" + item.spec.name + "”申请表",
+            at=now_of(request),
         )
         uow.commit()
     return PrefillOut(values=result.values, locked=sorted(result.locked), missing=result.missing)

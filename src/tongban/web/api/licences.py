@@ -260,13 +260,13 @@ async def read_submission(request: Request, max_bytes: int) -> tuple[str | None,
 
 
 def verify_submission(container: Any, text: str | None, data: bytes | None) -> svc.Verification:
-    """Verify with the published keys and the library's revocation status."""
-    keys = container.keys
+    """Verify with the published keys and the library's revocation status, as of today."""
+    keys, today = container.keys, container.clock.today()
     with container.read() as uow:
         status = svc.status_of(uow.conn)
         if data is not None:
-            return svc.verify_pdf(data, keys.ca_certificate_pem, status)
-        return svc.verify_credential(text or "", keys, status)
+            return svc.verify_pdf(data, keys.ca_certificate_pem, status, today=today)
+        return svc.verify_credential(text or "", keys, status, today=today)
 
 
 @router.post(

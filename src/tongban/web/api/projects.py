@@ -21,8 +21,6 @@ from tongban.domain.projects.model import ProjectInput
 from tongban.services import audit
 from tongban.services import projects as svc
 from tongban.services import projects_steps as steps_svc
-from tongban.services.calendar import china_today
-from tongban.services.context import utcnow
 from tongban.services.projects_access import (
     PROJECT_AGENTS,
     PROJECT_CENTRE,
@@ -32,7 +30,7 @@ from tongban.services.projects_access import (
 from tongban.services.queries import project_dashboard
 from tongban.services.queries import projects as queries
 from tongban.services.unit_of_work import UnitOfWork
-from tongban.web.deps import ContainerDep, actor_for, allow
+from tongban.web.deps import ContainerDep, actor_for, allow, now_of, today_of
 from tongban.web.idempotency import IdempotencyKey, run_idempotent
 
 router = APIRouter(tags=["projects"])
@@ -43,13 +41,6 @@ Centre = Annotated[Principal, Depends(allow(PROJECT_CENTRE))]
 Reader = Annotated[Principal, Depends(allow(PROJECT_READERS))]
 ProjectCode = Annotated[str, Path(max_length=20, description="项目编号，如 XM000001")]
 Position = Annotated[int, Path(ge=1, le=100, description="审批环节序号（从 1 起）")]
-
-
-def today(request: Request) -> date:
-    """Today in China (tests and demos may override ``china_today``)."""
-    override = request.app.dependency_overrides.get(china_today, china_today)
-    value: date = override()
-    return value
 
 
 class ProjectIn(BaseModel):
@@ -153,7 +144,7 @@ def list_projects(
     request: Request, container: ContainerDep, principal: Reader
 ) -> list[ProjectSummaryOut]:
     with container.read() as uow:
-        rows = queries.list_projects(uow.conn, principal, today(request))
+        rows = queries.list_projects(uow.conn, principal, today_of(request))
     return [ProjectSummaryOut(**{**vars(r), "status": r.status.value}) for r in rows]
 
 
@@ -178,7 +169,7 @@ def register(
 @router.get("/projects/dashboard", summary="代办中心看板：阶段、镇街、行业、投资额、瓶颈")
 def get_dashboard(request: Request, container: ContainerDep, principal: Centre) -> Any:
     with container.read() as uow:
-        board = project_dashboard.dashboard(uow.conn, principal, today(request), utcnow())
+        board = project_dashboard.dashboard(uow.conn, principal, today_of(request), now_of(request))
     return board
 
 
@@ -187,7 +178,7 @@ def get_project(
     code: ProjectCode, request: Request, container: ContainerDep, principal: Reader
 ) -> ProjectOut:
     with container.read() as uow:
-        view = queries.get_project(uow.conn, principal, code, today(request))
+        view = queries.get_project(uow.conn, principal, code, today_of(request))
     if view.company_id != principal.user_id:
         # Staff reading the company's legal representative and phone: logged.
         with container.uow() as uow:

@@ -20,17 +20,16 @@ from sqlalchemy import select
 
 from tongban.adapters.db.tables import case_review_steps, cases
 from tongban.bootstrap import Container
-from tongban.domain.cases.clock import china_date
 from tongban.domain.cases.review import Outcome, PlanStep, StepNotFound, StepStatus
 from tongban.domain.cases.status import CaseStatus
 from tongban.domain.people.model import Principal
 from tongban.services import access
 from tongban.services import cases_review_steps as steps
-from tongban.services.context import Actor, utcnow
+from tongban.services.context import Actor
 from tongban.services.queries import cases as queries
 from tongban.services.unit_of_work import UnitOfWork
 from tongban.web.api.cases import CaseNumber, CaseReader
-from tongban.web.deps import CatalogueAdmin, ContainerDep, actor_for, allow
+from tongban.web.deps import CatalogueAdmin, ContainerDep, Today, actor_for, allow
 from tongban.web.idempotency import IdempotencyKey, IdempotentRequest, run_idempotent
 
 router = APIRouter(tags=["review-steps"])
@@ -130,23 +129,19 @@ class PlanOut(BaseModel):
 # --- reads ------------------------------------------------------------------------------------
 
 
-def _today() -> date:
-    return china_date(utcnow())
-
-
 @router.get("/cases/{number}/steps", response_model=list[StepOut], summary="办件的审查环节")
-def case_steps(number: CaseNumber, container: ContainerDep, principal: CaseReader) -> list[StepOut]:
+def case_steps(
+    number: CaseNumber, container: ContainerDep, principal: CaseReader, today: Today
+) -> list[StepOut]:
     with container.read() as uow:
         rows = queries.review_steps(uow.conn, principal, number)
-    today = _today()
     return [StepOut.of(s, today) for s in rows]
 
 
 @router.get("/review/steps", response_model=list[StepOut], summary="我的审查环节（已认领与可认领）")
-def my_steps(container: ContainerDep, principal: Reviewer) -> list[StepOut]:
+def my_steps(container: ContainerDep, principal: Reviewer, today: Today) -> list[StepOut]:
     with container.read() as uow:
         rows = queries.my_review_steps(uow.conn, principal)
-    today = _today()
     return [StepOut.of(s, today) for s in rows]
 
 

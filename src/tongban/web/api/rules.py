@@ -19,8 +19,7 @@ from tongban.domain.people.model import Principal
 from tongban.domain.rules.model import RuleSetSpec
 from tongban.services import access
 from tongban.services import rules as svc
-from tongban.services.calendar import china_today
-from tongban.web.deps import ContainerDep, actor_for, allow
+from tongban.web.deps import ContainerDep, Today, actor_for, allow
 
 router = APIRouter(tags=["rules"])
 
@@ -87,10 +86,11 @@ def in_force(
     item_code: Code,
     container: ContainerDep,
     _: Anyone,
+    today: Today,
     day: Annotated[date | None, Query(description="日期，默认今天")] = None,
 ) -> RuleSetOut:
     with container.read() as uow:
-        return RuleSetOut.of(svc.in_force_on(uow.conn, item_code, day or china_today()))
+        return RuleSetOut.of(svc.in_force_on(uow.conn, item_code, day or today))
 
 
 @router.get("/rules/{item_code}/versions/{version}", response_model=RuleSetOut)

@@ -26,11 +26,10 @@ from tongban.services.approval_centre_access import (
     APPROVAL_CENTRE_STAFF,
     scope_of,
 )
-from tongban.services.context import utcnow
 from tongban.services.queries import approval_centre as q
 from tongban.services.unit_of_work import UnitOfWork
 from tongban.web.api.approval_centre import served
-from tongban.web.deps import ContainerDep, actor_for, allow
+from tongban.web.deps import ContainerDep, actor_for, allow, now_of
 from tongban.web.templating import render
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -78,7 +77,7 @@ def _overview(request: Request, container: Any, principal: Principal) -> dict[st
     with container.read() as uow:
         scope = scope_of(uow.conn, principal, served(container))
         ids = scope.department_ids
-        figures = q.figures(uow.conn, ids, utcnow())
+        figures = q.figures(uow.conn, ids, now_of(request))
         context = {
             "scope": scope,
             "queue": q.queue(uow.conn, ids),

@@ -14,9 +14,8 @@ from tongban.domain.errors import DomainError
 from tongban.domain.people.model import Principal
 from tongban.i18n import gettext as _
 from tongban.services import auth, sessions
-from tongban.services.context import utcnow
 from tongban.web import deps
-from tongban.web.deps import ContainerDep, Viewer
+from tongban.web.deps import ContainerDep, Viewer, now_of
 from tongban.web.templating import render
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -79,7 +78,7 @@ def open_session(
         token, csrf = auth.start_session(
             uow,
             user_id,
-            now=utcnow(),
+            now=now_of(request),
             settings=container.settings,
             ip=client_ip(request),
             agent=request.headers.get("user-agent", ""),
@@ -138,7 +137,7 @@ def login_submit(
     settings = container.settings
     kwargs: dict[str, Any] = {
         "ip": client_ip(request),
-        "now": utcnow(),
+        "now": now_of(request),
         "settings": settings,
         "request_id": getattr(request.state, "request_id", ""),
     }
@@ -175,7 +174,7 @@ def login_sms_code(
                 container.sms,
                 id_number=id_number,
                 ip=client_ip(request),
-                now=utcnow(),
+                now=now_of(request),
                 request_id=getattr(request.state, "request_id", ""),
             )
     except DomainError as error:

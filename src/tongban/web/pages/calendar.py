@@ -11,18 +11,17 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Query, Request, Response, UploadFile
+from fastapi import APIRouter, Form, Query, Request, Response, UploadFile
 from fastapi.responses import RedirectResponse
 from sqlalchemy import Connection
 
 from tongban.domain.errors import DomainError, ImportRejected, ValidationFailed
 from tongban.domain.shared.calendar import NAME_MAX_LENGTH, CalendarDay, DayKind
 from tongban.services import calendar as calendar_service
-from tongban.web.deps import CatalogueAdmin, ContainerDep, Viewer, actor_for
+from tongban.web.deps import CatalogueAdmin, ContainerDep, Today, Viewer, actor_for
 from tongban.web.templating import render
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
-Today = Annotated[date, Depends(calendar_service.china_today)]
 YearQuery = Annotated[int | None, Query(ge=1900, le=2200)]
 _MONTH_WEEKS = stdcal.Calendar(firstweekday=0)
 

@@ -18,19 +18,20 @@ from sqlalchemy import Connection, select
 from starlette.datastructures import FormData
 
 from tongban.adapters.db.tables import centres
-from tongban.domain.cases.clock import CHINA_TZ, clock_state
+from tongban.domain.cases.clock import clock_state
 from tongban.domain.cases.status import UNDECIDED, CaseStatus, DeliveryMethod
 from tongban.domain.catalogue.model import FieldType
 from tongban.domain.errors import DomainError, ValidationFailed
 from tongban.domain.people.model import Principal
+from tongban.domain.shared.clock import CHINA_TZ
 from tongban.services import access, catalogue
 from tongban.services import cases as svc
-from tongban.services.calendar import china_today, load_calendar
+from tongban.services.calendar import load_calendar
 from tongban.services.catalogue import ItemView
 from tongban.services.queries import cases as queries
 from tongban.services.smart_review import has_automated_decision
 from tongban.services.unit_of_work import UnitOfWork
-from tongban.web.deps import ContainerDep, actor_for, allow, load_principal
+from tongban.web.deps import ContainerDep, actor_for, allow, load_principal, today_of
 from tongban.web.idempotency import FORM_KEY, new_form_key, run_form_once
 from tongban.web.templating import render
 
@@ -53,24 +54,24 @@ ROLE_NAMES: dict[str, str] = {
 # --- shared by every case page ---------------------------------------------------------------
 
 
-def clock_colour(conn: Connection, deadline: date | None, yellow_days: int) -> str:
+def clock_colour(conn: Connection, today: date, deadline: date | None, yellow_days: int) -> str:
     """normal / yellow / red for a list line; an unknown calendar year shows as normal."""
     if deadline is None:
         return "normal"
     try:
-        return clock_state(deadline, None, china_today(), load_calendar(conn), yellow_days).value
+        return clock_state(deadline, None, today, load_calendar(conn), yellow_days).value
     except DomainError:
         return "normal"
 
 
 def case_context(
-    conn: Connection, principal: Principal | None, number: str, yellow_days: int
+    conn: Connection, today: date, principal: Principal | None, number: str, yellow_days: int
 ) -> dict[str, Any]:
     """The case (through ``access_case``), its timeline, the pinned item and the clock."""
     case = queries.access_case(conn, principal, number)
     item = catalogue.published_item(conn, case.item_code, case.item_version)
     try:
-        clock = case.status_of_clock(china_today(), load_calendar(conn), yellow_days).value
+        clock = case.status_of_clock(today, load_calendar(conn), yellow_days).value
     except DomainError:
         clock = "normal"
     return {
@@ -150,7 +151,11 @@ def act_on_case(
     except DomainError as error:
         with container.read() as uow:
             context = case_context(
-                uow.conn, load_principal(request), number, container.settings.case_yellow_days
+                uow.conn,
+                today_of(request),
+                load_principal(request),
+                number,
+                container.settings.case_yellow_days,
             )
         context.update(errors=error.fields, error=error, v=dict(form))
         return render(request, template, context, status_code=error.status)
@@ -166,7 +171,9 @@ def my_cases(request: Request, container: ContainerDep, principal: Applicant) ->
     with container.read() as uow:
         rows = queries.my_cases(uow.conn, principal)
         colours = {
-            r.number: clock_colour(uow.conn, r.deadline, container.settings.case_yellow_days)
+            r.number: clock_colour(
+                uow.conn, today_of(request), r.deadline, container.settings.case_yellow_days
+            )
             for r in rows
         }
     return render(request, "cases/my_cases.html", {"rows": rows, "colours": colours})
@@ -177,7 +184,9 @@ def my_case(
     request: Request, number: Number, container: ContainerDep, principal: Applicant
 ) -> Response:
     with container.read() as uow:
-        context = case_context(uow.conn, principal, number, container.settings.case_yellow_days)
+        context = case_context(
+            uow.conn, today_of(request), principal, number, container.settings.case_yellow_days
+        )
         context["automated"] = has_automated_decision(uow.conn, context["case"].id)
     context["withdrawable"] = context["case"].status in UNDECIDED
     return render(request, "cases/citizen_case.html", context)

@@ -12,7 +12,7 @@ from tongban.domain.cases.status import CaseStatus
 from tongban.domain.people.model import Principal
 from tongban.services import access
 from tongban.services.queries import cases as queries
-from tongban.web.deps import ContainerDep, allow
+from tongban.web.deps import ContainerDep, allow, today_of
 from tongban.web.pages.cases_citizen import clock_colour
 from tongban.web.templating import render
 
@@ -26,7 +26,9 @@ def centre_overview(request: Request, container: ContainerDep, principal: Manage
     with container.read() as uow:
         rows = queries.centre_queue(uow.conn, principal)
         colours = {
-            r.number: clock_colour(uow.conn, r.deadline, container.settings.case_yellow_days)
+            r.number: clock_colour(
+                uow.conn, today_of(request), r.deadline, container.settings.case_yellow_days
+            )
             for r in rows
         }
     by_status = Counter(r.status for r in rows)

@@ -20,7 +20,7 @@ from tongban.services import cases_review_steps as steps_svc
 from tongban.services.queries import cases as queries
 from tongban.services.unit_of_work import UnitOfWork
 from tongban.web.api.review_steps import step_of_case
-from tongban.web.deps import ContainerDep, actor_for, allow
+from tongban.web.deps import ContainerDep, actor_for, allow, today_of
 from tongban.web.pages.cases_citizen import (
     Number,
     act_on_case,
@@ -47,7 +47,9 @@ def review_queue(request: Request, container: ContainerDep, principal: Reviewer)
     with container.read() as uow:
         rows = queries.department_queue(uow.conn, principal)
         colours = {
-            r.number: clock_colour(uow.conn, r.deadline, container.settings.case_yellow_days)
+            r.number: clock_colour(
+                uow.conn, today_of(request), r.deadline, container.settings.case_yellow_days
+            )
             for r in rows
         }
     context = {"rows": rows, "colours": colours, "title": "待审办件", "base": "/review/cases"}
@@ -60,7 +62,9 @@ def review_case(
 ) -> Response:
     """Form, materials and timeline, with the steps the case's status allows."""
     with container.read() as uow:
-        context = case_context(uow.conn, principal, number, container.settings.case_yellow_days)
+        context = case_context(
+            uow.conn, today_of(request), principal, number, container.settings.case_yellow_days
+        )
         steps = queries.review_steps(uow.conn, principal, number)
     context["is_chief"] = principal.has_role(Role.SECTION_CHIEF)
     mine = {
@@ -132,7 +136,9 @@ def sign_off_queue(request: Request, container: ContainerDep, principal: Chief) 
     with container.read() as uow:
         rows = queries.sign_off_queue(uow.conn, principal)
         colours = {
-            r.number: clock_colour(uow.conn, r.deadline, container.settings.case_yellow_days)
+            r.number: clock_colour(
+                uow.conn, today_of(request), r.deadline, container.settings.case_yellow_days
+            )
             for r in rows
         }
     context = {"rows": rows, "colours": colours, "title": "否决签批", "base": "/review/cases"}

@@ -15,19 +15,18 @@ from sqlalchemy import Connection, select
 from starlette.datastructures import FormData
 
 from tongban.adapters.db.tables import users
-from tongban.domain.cases.clock import china_date
 from tongban.domain.cases.status import BEFORE_ACCEPTANCE, CaseStatus
 from tongban.domain.errors import DomainError, ValidationFailed
 from tongban.domain.people.model import Principal, UserKind
+from tongban.domain.shared.clock import china_date
 from tongban.domain.shared.identity import parse_credit_code, parse_resident_id
 from tongban.domain.shared.masking import mask_id_number
 from tongban.services import access, cases_delivery, catalogue, search, window_licences
 from tongban.services import cases as svc
 from tongban.services.catalogue import ItemView
-from tongban.services.context import utcnow
 from tongban.services.queries import cases as queries
 from tongban.services.unit_of_work import UnitOfWork
-from tongban.web.deps import ContainerDep, actor_for, allow
+from tongban.web.deps import ContainerDep, actor_for, allow, today_of
 from tongban.web.idempotency import FORM_KEY, new_form_key, run_form_once
 from tongban.web.pages.cases_citizen import (
     Number,
@@ -81,10 +80,10 @@ def applicant_card(conn: Connection, user_id: int | None) -> dict[str, Any] | No
 
 
 def _queue(
-    conn: Connection, principal: Principal, yellow_days: int
+    conn: Connection, today: date, principal: Principal, yellow_days: int
 ) -> tuple[list[Any], dict[str, str]]:
     rows = queries.centre_queue(conn, principal)
-    return rows, {r.number: clock_colour(conn, r.deadline, yellow_days) for r in rows}
+    return rows, {r.number: clock_colour(conn, today, r.deadline, yellow_days) for r in rows}
 
 
 @router.get("")
@@ -99,7 +98,9 @@ def window(
     with container.read() as uow:
         card = applicant_card(uow.conn, applicant)
         result = search.search_items(uow.conn, q, limit=10) if card and q else None
-        rows, colours = _queue(uow.conn, principal, container.settings.case_yellow_days)
+        rows, colours = _queue(
+            uow.conn, today_of(request), principal, container.settings.case_yellow_days
+        )
     context = {"applicant": card, "q": q, "result": result, "rows": rows, "colours": colours}
     context.update(errors={}, v={})
     return render(request, "cases/window.html", context, block="results")
@@ -114,7 +115,9 @@ async def identify(request: Request, container: ContainerDep, principal: Clerk) 
         try:
             user_id = find_applicant(uow.conn, number)
         except DomainError as error:
-            rows, colours = _queue(uow.conn, principal, container.settings.case_yellow_days)
+            rows, colours = _queue(
+                uow.conn, today_of(request), principal, container.settings.case_yellow_days
+            )
             context: dict[str, Any] = {"applicant": None, "q": "", "result": None, "rows": rows}
             context.update(colours=colours, errors=error.fields, error=error, v={})
             return render(request, "cases/window.html", context, status_code=error.status)
@@ -167,7 +170,7 @@ def window_apply_page(
 
 
 def _check_before_filing(
-    item: ItemView, form: FormData, action: str, from_licences: Iterable[str] = ()
+    today: date, item: ItemView, form: FormData, action: str, from_licences: Iterable[str] = ()
 ) -> None:
     """What the page can check before filing, so a wrong entry leaves no case behind;
     ``from_licences``: materials the page said the e-licences supply."""
@@ -183,7 +186,7 @@ def _check_before_filing(
         if not str(form.get("commitment") or "").strip():
             fields["commitment"] = "容缺受理须由申请人签署承诺"
         supply_by = _date(form.get("supply_by"), fields)
-        if supply_by is not None and supply_by <= china_date(utcnow()):
+        if supply_by is not None and supply_by <= today:
             fields["supply_by"] = "补交期限应晚于今天"
     if action == "refuse" and not str(form.get("reasons") or "").strip():
         fields["reasons"] = "请写明不予受理的理由"
@@ -217,7 +220,9 @@ async def window_apply(request: Request, container: ContainerDep, _clerk: Clerk)
     prepare = window_licences.take_licences(actor, view, applicant) if with_licences else None
 
     def file(uow: UnitOfWork) -> tuple[int, Any]:
-        _check_before_filing(view, form, action, texts(form, "licence_materials"))
+        _check_before_filing(
+            china_date(actor.at), view, form, action, texts(form, "licence_materials")
+        )
         application = application_from(view, form)
         ref = svc.submit_at_window(
             uow, actor, applicant, application, accept=action == "accept", prepare=prepare
@@ -292,7 +297,9 @@ def window_case(
     request: Request, number: Number, container: ContainerDep, principal: Clerk
 ) -> Response:
     with container.read() as uow:
-        context = case_context(uow.conn, principal, number, container.settings.case_yellow_days)
+        context = case_context(
+            uow.conn, today_of(request), principal, number, container.settings.case_yellow_days
+        )
     context["before_acceptance"] = context["case"].status in BEFORE_ACCEPTANCE
     return render(request, "cases/window_case.html", context)
 

@@ -16,12 +16,12 @@ from sqlalchemy import Connection, select
 from starlette.datastructures import FormData
 
 from tongban.adapters.db.tables import departments
-from tongban.domain.cases.clock import CHINA_TZ, china_date
 from tongban.domain.data_space.predicates import PREDICATES
 from tongban.domain.errors import DomainError, ValidationFailed
 from tongban.domain.people.model import Principal
+from tongban.domain.shared.clock import CHINA_TZ, china_date
 from tongban.services import access, data_space, licence_port
-from tongban.web.deps import ContainerDep, actor_for, allow
+from tongban.web.deps import ContainerDep, actor_for, allow, now_of
 from tongban.web.templating import render
 
 router = APIRouter(prefix="/me", tags=["pages"], include_in_schema=False)
@@ -60,9 +60,8 @@ def holder_licences(conn: Connection, holder_id: str) -> list[Any]:
         return []
 
 
-def space_context(conn: Connection, principal: Principal) -> dict[str, Any]:
+def space_context(conn: Connection, principal: Principal, now: datetime) -> dict[str, Any]:
     holder = data_space.holder_id_of(principal)
-    now = datetime.now(UTC)
     grants = data_space.holder_grants(conn, holder)
     return {
         "holder_id": holder,
@@ -88,7 +87,7 @@ def space_context(conn: Connection, principal: Principal) -> dict[str, Any]:
 def my_data(request: Request, container: ContainerDep, principal: Holder) -> Response:
     """个人数据空间: what the government holds about me, who may read it, who did."""
     with container.read() as uow:
-        context = space_context(uow.conn, principal)
+        context = space_context(uow.conn, principal, now_of(request))
     context["done"] = request.query_params.get("done", "")
     return render(request, "data_space/my_data.html", context)
 
@@ -133,7 +132,7 @@ async def create_grant(request: Request, container: ContainerDep, principal: Hol
             )
     except DomainError as error:
         with container.read() as uow:
-            context = space_context(uow.conn, principal)
+            context = space_context(uow.conn, principal, now_of(request))
         typed: dict[str, Any] = {k: form.get(k) for k in form}
         typed["type_codes"] = form.getlist("type_codes")
         context.update(errors=error.fields, error=error, v=typed)

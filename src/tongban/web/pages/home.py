@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
 from tongban.services import health
-from tongban.services.calendar import china_today
 from tongban.services.queries.catalogue_stats import catalogue_figures
-from tongban.web.deps import ContainerDep, Viewer
+from tongban.web.deps import ContainerDep, Today, Viewer
 from tongban.web.templating import render
 
 router = APIRouter(tags=["pages"])
@@ -28,7 +24,7 @@ def home(request: Request, container: ContainerDep, _viewer: Viewer) -> Response
 def healthz(
     container: ContainerDep,
     _viewer: Viewer,
-    today: Annotated[date, Depends(china_today)],
+    today: Today,
 ) -> JSONResponse:
     """Status ``ok`` or ``warn`` (calendar known less than the configured days ahead)."""
     with container.read() as uow:

@@ -17,10 +17,10 @@ from fastapi.responses import RedirectResponse
 from markupsafe import Markup
 
 from tongban.adapters.id_devices import reference_probe
-from tongban.domain.cases.clock import CHINA_TZ
 from tongban.domain.errors import DomainError
 from tongban.domain.identity_check.model import CitizenCode, IdentifiedPerson
 from tongban.domain.people.model import Principal
+from tongban.domain.shared.clock import CHINA_TZ
 from tongban.services import access, identity_check
 from tongban.services.unit_of_work import UnitOfWork
 from tongban.web.deps import ContainerDep, actor_for, allow

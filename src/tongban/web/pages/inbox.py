@@ -8,9 +8,8 @@ from fastapi import APIRouter, Request, Response
 from fastapi import Path as PathParam
 from fastapi.responses import RedirectResponse
 
-from tongban.services.context import utcnow
 from tongban.services.queries import inbox
-from tongban.web.deps import ContainerDep, SignedIn
+from tongban.web.deps import ContainerDep, Now, SignedIn
 from tongban.web.templating import render
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -29,10 +28,11 @@ def read_message(
     message_id: Annotated[int, PathParam(ge=1)],
     container: ContainerDep,
     principal: SignedIn,
+    now: Now,
 ) -> Response:
     """Mark read, then go where the message points (or back to the inbox)."""
     with container.uow() as uow:
-        inbox.mark_read(uow.conn, principal.user_id, message_id, utcnow())
+        inbox.mark_read(uow.conn, principal.user_id, message_id, now)
         link = next(
             (m.link for m in inbox.messages(uow.conn, principal.user_id) if m.id == message_id),
             "",

@@ -30,13 +30,11 @@ from tongban.domain.projects.roadmap import stage_names
 from tongban.services import audit, catalogue
 from tongban.services import projects as svc
 from tongban.services import projects_steps as steps_svc
-from tongban.services.context import utcnow
 from tongban.services.projects_access import PROJECT_AGENTS, PROJECT_CENTRE, PROJECT_COMPANIES
 from tongban.services.queries import project_dashboard
 from tongban.services.queries import projects as queries
 from tongban.services.unit_of_work import UnitOfWork
-from tongban.web.api.projects import today
-from tongban.web.deps import ContainerDep, actor_for, allow
+from tongban.web.deps import ContainerDep, actor_for, allow, now_of, today_of
 from tongban.web.templating import render
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -58,7 +56,7 @@ def _choices() -> dict[str, Any]:
 def company_projects(request: Request, container: ContainerDep, principal: Company) -> Response:
     """The company's projects and the form to register a new one."""
     with container.read() as uow:
-        rows = queries.list_projects(uow.conn, principal, today(request))
+        rows = queries.list_projects(uow.conn, principal, today_of(request))
     v = {"credit_code": principal.credit_code or ""}
     context = {"rows": rows, "errors": {}, "v": v, **_choices()}
     return render(request, "projects/company_list.html", context)
@@ -86,7 +84,7 @@ async def register_project(
             ref = svc.register_project(uow, actor_for(request), data)
     except DomainError as error:
         with container.read() as uow:
-            rows = queries.list_projects(uow.conn, principal, today(request))
+            rows = queries.list_projects(uow.conn, principal, today_of(request))
         context = {"rows": rows, "errors": error.fields, "error": error, "v": v, **_choices()}
         return render(request, "projects/company_list.html", context, status_code=error.status)
     return RedirectResponse(f"/enterprise/projects/{ref.code}?done=registered", status_code=303)
@@ -102,7 +100,7 @@ def _project_page(
     status_code: int = 200,
 ) -> Response:
     with container.read() as uow:
-        view = queries.get_project(uow.conn, principal, code, today(request))
+        view = queries.get_project(uow.conn, principal, code, today_of(request))
         forms: dict[int, list[Any]] = {}
         if view.seen_as == "agent":
             forms = _step_forms(uow, view)
@@ -242,9 +240,9 @@ async def revoke_authorisation(
 def agent_projects(request: Request, container: ContainerDep, principal: Agent) -> Response:
     """The agent's workbench: their projects, overdue steps first."""
     with container.read() as uow:
-        rows = queries.list_projects(uow.conn, principal, today(request))
+        rows = queries.list_projects(uow.conn, principal, today_of(request))
         alerts = project_dashboard.overdue_alerts(
-            uow.conn, projects.c.agent_id == principal.user_id, today(request)
+            uow.conn, projects.c.agent_id == principal.user_id, today_of(request)
         )
     rows.sort(key=lambda r: (-r.overdue, r.status.value != "agent_assigned"))
     return render(request, "projects/agent_list.html", {"rows": rows, "alerts": alerts})
@@ -333,7 +331,7 @@ async def add_note(
 def centre_dashboard(request: Request, container: ContainerDep, principal: Centre) -> Response:
     """代办中心看板: projects by stage, town and industry, investment, bottlenecks, alerts."""
     with container.read() as uow:
-        board = project_dashboard.dashboard(uow.conn, principal, today(request), utcnow())
+        board = project_dashboard.dashboard(uow.conn, principal, today_of(request), now_of(request))
     return render(request, "projects/centre.html", {"board": board})
 
 

@@ -21,13 +21,13 @@ from tongban.domain.catalogue.model import ITEM_CODE_RE, FieldType
 from tongban.domain.errors import DomainError, ValidationFailed
 from tongban.domain.people.model import Principal
 from tongban.domain.rules.model import RuleSetSpec, RuleSetStatus
+from tongban.domain.shared.clock import china_date
 from tongban.domain.validation import pydantic_fields
 from tongban.services import access, catalogue
 from tongban.services import rules as rule_sets
 from tongban.services import smart_approval as svc
-from tongban.services.calendar import china_today
 from tongban.services.unit_of_work import UnitOfWork
-from tongban.web.deps import ContainerDep, actor_for, allow
+from tongban.web.deps import ContainerDep, actor_for, allow, today_of
 from tongban.web.idempotency import FORM_KEY, new_form_key, run_form_once
 from tongban.web.templating import render
 
@@ -49,7 +49,7 @@ BLANK_ROWS = 2
 @router.get("/smart")
 def smart_items(request: Request, container: ContainerDep, _: Anyone) -> Response:
     """秒批事项: the items whose rules are in force today."""
-    today = china_today()
+    today = today_of(request)
     rows = []
     with container.read() as uow:
         for code, _versions, published in rule_sets.rule_set_items(uow.conn):
@@ -69,7 +69,7 @@ def _apply_context(request: Request, container: Any, code: str) -> dict[str, Any
     actor = actor_for(request)
     with container.uow() as uow:
         item = svc.smart_item(uow.conn, code)
-        stored = rule_sets.in_force_on(uow.conn, item.code, china_today())
+        stored = rule_sets.in_force_on(uow.conn, item.code, china_date(actor.at))
         filled = svc.prefill_for(uow, actor, item)
         uow.commit()  # the read of the applicant's own licences is logged
     return {
