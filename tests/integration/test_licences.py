@@ -80,12 +80,13 @@ def test_issuing_stores_the_licence_with_its_credential_and_an_audit_entry(
     licence = issue_id_card(container, citizen, case_number="NH20261127-000001")
     with container.read() as uow:
         stored = svc.get(uow.conn, licence.id)
-        mine = svc.holder_licences(uow.conn, citizen.login)
+        mine = svc.holder_licences(uow.conn, citizen.login, valid_on=container.clock.today())
         entry = uow.conn.execute(
             select(audit_log.c.action).where(audit_log.c.object_key == licence.id)
         ).scalar_one()
     assert stored == licence and [lic.id for lic in mine] == [licence.id]
-    assert stored.status is LicenceStatus.VALID and stored.valid_until is not None
+    assert stored.status_on(container.clock.today()) is LicenceStatus.VALID
+    assert stored.valid_until is not None
     assert entry == "licence.issue"
     result = verify_credential(
         stored.credential, container.keys.jwks(), None, today=container.clock.today()
@@ -147,9 +148,25 @@ def test_holder_licences_filters_by_type_and_validity(container: Container) -> N
         uow.commit()
     with container.read() as uow:
         assert (
-            len(svc.holder_licences(uow.conn, company.login, type_codes=["business_licence"])) == 1
+            len(
+                svc.holder_licences(
+                    uow.conn,
+                    company.login,
+                    valid_on=container.clock.today(),
+                    type_codes=["business_licence"],
+                )
+            )
+            == 1
         )
-        assert svc.holder_licences(uow.conn, company.login, type_codes=["food_permit"]) == []
+        assert (
+            svc.holder_licences(
+                uow.conn,
+                company.login,
+                valid_on=container.clock.today(),
+                type_codes=["food_permit"],
+            )
+            == []
+        )
 
 
 def test_a_revoked_licence_fails_verification_at_once(container: Container) -> None:
@@ -174,8 +191,10 @@ def test_a_revoked_licence_fails_verification_at_once(container: Container) -> N
             ).code
             == "revoked"
         )
-        assert svc.holder_licences(uow.conn, citizen.login) == []
-        assert svc.get(uow.conn, licence.id).status is LicenceStatus.REVOKED
+        assert svc.holder_licences(uow.conn, citizen.login, valid_on=container.clock.today()) == []
+        assert svc.get(uow.conn, licence.id).status_on(container.clock.today()) is (
+            LicenceStatus.REVOKED
+        )
 
 
 def test_an_unknown_licence_is_404(container: Container) -> None:

@@ -24,8 +24,12 @@ def test_demo_licences_are_issued_once_and_verify(container: Container) -> None:
     assert demo_licences.load(container, DEMO_ACTOR, "small") == 0
     with container.read() as uow:
         total = uow.conn.execute(select(func.count()).select_from(licences_table)).scalar_one()
-        elder = licences.holder_licences(uow.conn, DEMO_CITIZENS[3].id_number)
-        company = licences.holder_licences(uow.conn, DEMO_ENTERPRISES[0].credit_code)
+        elder = licences.holder_licences(
+            uow.conn, DEMO_CITIZENS[3].id_number, valid_on=container.clock.today()
+        )
+        company = licences.holder_licences(
+            uow.conn, DEMO_ENTERPRISES[0].credit_code, valid_on=container.clock.today()
+        )
     assert total == written
     assert {lic.type_code for lic in elder} >= {"id_card", "hukou", "longevity_allowance"}
     hukou = next(lic for lic in elder if lic.type_code == "hukou")

@@ -140,7 +140,7 @@ def load(container: Container, actor: Actor, scale: Scale) -> int:
         for holder_id, name, held in _holders(china_date(actor.at)):
             have = {
                 lic.type_code
-                for lic in licences.holder_licences(uow.conn, holder_id, valid_only=False)
+                for lic in licences.holder_licences(uow.conn, holder_id, valid_on=None)
             }
             for type_code, fields in held.items():
                 if type_code in have:

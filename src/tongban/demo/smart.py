@@ -19,6 +19,7 @@ from tongban.demo.rules import rule_files
 from tongban.domain.catalogue.model import Level
 from tongban.domain.errors import AccountExists, ItemNotFound
 from tongban.domain.people.model import Role, RoleAssignment
+from tongban.domain.shared.clock import china_date
 from tongban.domain.shared.identity import IdType
 from tongban.services import licences, people
 from tongban.services import rules as rule_sets
@@ -253,7 +254,9 @@ def _licences(container: Container, actor: Actor) -> int:
         for person in SMART_PEOPLE:
             held = {
                 lic.type_code
-                for lic in licences.holder_licences(uow.conn, person.login, valid_only=True)
+                for lic in licences.holder_licences(
+                    uow.conn, person.login, valid_on=china_date(actor.at)
+                )
             }
             for type_code, values in person.licences.items():
                 if type_code in held:

@@ -257,7 +257,9 @@ def read_licences(
     grant_id, basis = _authorise(
         uow, requester, access, lambda g: g.covers(requester, types, fields), legal_basis
     )
-    held = latest_by_type(licence_port.holder_licences(uow.conn, holder_id, type_codes=types))
+    held = latest_by_type(
+        licence_port.holder_licences(uow.conn, holder_id, valid_on=china_date(at), type_codes=types)
+    )
     data: dict[str, dict[str, Any]] = {}
     for type_code, licence in held.items():
         keep = wanted(type_code, fields)
@@ -328,7 +330,11 @@ def predicates(
     grant_id, basis = _authorise(
         uow, requester, access, lambda g: g.covers_needs(requester, needs), legal_basis
     )
-    held = latest_by_type(licence_port.holder_licences(uow.conn, holder_id, type_codes=types))
+    held = latest_by_type(
+        licence_port.holder_licences(
+            uow.conn, holder_id, valid_on=china_date(when), type_codes=types
+        )
+    )
     facts: Facts = {t: dict(lic.fields) for t, lic in held.items()}
     answers = evaluate(wanted_names, facts, holder_id, china_date(when))
     _log_allowed(uow, requester, access, grant_id, basis)

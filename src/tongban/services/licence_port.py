@@ -7,6 +7,7 @@ through these two functions, so the rest of the area depends on a small, stable 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection
@@ -32,14 +33,14 @@ def holder_licences(
     conn: Connection,
     holder_id: str,
     *,
-    valid_only: bool = True,
+    valid_on: date | None,
     type_codes: Sequence[str] | None = None,
 ) -> list[Any]:
     """The licences held by ``holder_id`` (ID number or credit code), newest first."""
     from tongban.services import licences
 
     found = licences.holder_licences(
-        conn, holder_id, valid_only=valid_only, type_codes=list(type_codes) if type_codes else None
+        conn, holder_id, valid_on=valid_on, type_codes=list(type_codes) if type_codes else None
     )
     return sorted(found, key=lambda lic: lic.issued_at, reverse=True)
 

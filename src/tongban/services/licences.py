@@ -182,19 +182,19 @@ def holder_licences(
     conn: Connection,
     holder_id: str,
     *,
-    valid_only: bool = True,
+    valid_on: date | None,
     type_codes: Collection[str] | None = None,
 ) -> list[Licence]:
-    """A holder's licences, newest first; by default only those valid today."""
+    """A holder's licences, newest first: those valid on ``valid_on``, or all when None."""
     query = select(licences).where(licences.c.holder_id == holder_id.strip().upper())
     if type_codes is not None:
         query = query.where(licences.c.type_code.in_(list(type_codes)))
-    if valid_only:
+    if valid_on is not None:
         query = query.where(licences.c.status == "valid")
     query = query.order_by(licences.c.issued_at.desc(), licences.c.id)
     found = [_licence(row) for row in conn.execute(query).mappings()]
-    if valid_only:
-        found = [lic for lic in found if lic.status is LicenceStatus.VALID]
+    if valid_on is not None:
+        found = [lic for lic in found if lic.status_on(valid_on) is LicenceStatus.VALID]
     return found
 
 

@@ -15,7 +15,6 @@ from typing import Any
 from tongban.domain.licences.errors import LicenceHolderInvalid
 from tongban.domain.licences.trust import TrustLevel
 from tongban.domain.licences.types import HolderKind, find_type, type_name
-from tongban.domain.shared.clock import CHINA_TZ, china_date
 from tongban.domain.shared.identity import parse_credit_code, parse_resident_id
 from tongban.domain.shared.masking import mask_id_number
 
@@ -105,11 +104,6 @@ class Licence:
         if self.valid_until is not None and day > self.valid_until:
             return LicenceStatus.EXPIRED
         return LicenceStatus.VALID
-
-    @property
-    def status(self) -> LicenceStatus:
-        """The status today (China date)."""
-        return self.status_on(china_date(datetime.now(CHINA_TZ)))
 
     @property
     def holder_kind(self) -> HolderKind:

@@ -21,7 +21,7 @@ from tongban.domain.people.model import Principal
 from tongban.services import access, catalogue, data_space, prefill
 from tongban.services.unit_of_work import UnitOfWork
 from tongban.web.api.cases import CaseNumber, CaseOut
-from tongban.web.deps import ContainerDep, Now, actor_for, allow, now_of
+from tongban.web.deps import ContainerDep, Now, Today, actor_for, allow, now_of
 from tongban.web.idempotency import IdempotencyKey, run_idempotent
 from tongban.web.pages.data_space import holder_licences
 
@@ -120,7 +120,7 @@ class DisputeIn(BaseModel):
 
 
 @router.get("/me/data/licences", response_model=list[LicenceOut], summary="我的电子证照")
-def my_licences(container: ContainerDep, principal: Holder) -> list[LicenceOut]:
+def my_licences(container: ContainerDep, principal: Holder, today: Today) -> list[LicenceOut]:
     with container.read() as uow:
         found = holder_licences(uow.conn, data_space.holder_id_of(principal))
     return [
@@ -128,7 +128,7 @@ def my_licences(container: ContainerDep, principal: Holder) -> list[LicenceOut]:
             id=lic.id,
             type_code=lic.type_code,
             holder_name=lic.holder_name,
-            status=str(getattr(lic.status, "value", lic.status)),
+            status=lic.status_on(today).value,
             valid_from=lic.valid_from,
             valid_until=lic.valid_until,
             issued_at=lic.issued_at,

@@ -20,11 +20,12 @@ from tongban.domain.licences.errors import NotALicence
 from tongban.domain.licences.model import Licence
 from tongban.domain.licences.types import LICENCE_TYPES
 from tongban.domain.people.model import Principal
+from tongban.domain.shared.clock import china_date
 from tongban.services import licences as svc
 from tongban.services import licences_access as policy
 from tongban.services.licences_pdf import verify_path
 from tongban.services.unit_of_work import UnitOfWork
-from tongban.web.deps import ContainerDep, actor_for, allow
+from tongban.web.deps import ContainerDep, actor_for, allow, today_of
 from tongban.web.idempotency import IdempotencyKey, run_idempotent
 
 router = APIRouter(tags=["licences"])
@@ -61,8 +62,8 @@ class LicenceOut(BaseModel):
     verify_url: str
 
     @classmethod
-    def of(cls, licence: Licence) -> LicenceOut:
-        status = licence.status
+    def of(cls, licence: Licence, today: date) -> LicenceOut:
+        status = licence.status_on(today)
         return cls(
             id=licence.id,
             type_code=licence.type_code,
@@ -150,7 +151,7 @@ def read(
 ) -> LicenceOut:
     with container.uow() as uow:
         licence = policy.read_licence(uow, actor_for(request), licence_id, "查阅电子证照")
-    return LicenceOut.of(licence)
+    return LicenceOut.of(licence, today_of(request))
 
 
 def licence_pdf_response(request: Request, container: Any, licence_id: str) -> Response:
@@ -219,7 +220,9 @@ def revoke(
     actor = actor_for(request)
 
     def handler(uow: UnitOfWork) -> tuple[int, Any]:
-        return 200, LicenceOut.of(policy.revoke_licence(uow, actor, licence_id, body.reason))
+        return 200, LicenceOut.of(
+            policy.revoke_licence(uow, actor, licence_id, body.reason), china_date(actor.at)
+        )
 
     return run_idempotent(request, container, key, handler)
 

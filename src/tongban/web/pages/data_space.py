@@ -55,7 +55,7 @@ def department_options(conn: Connection) -> list[tuple[str, str]]:
 def holder_licences(conn: Connection, holder_id: str) -> list[Any]:
     """Every licence held about the holder, valid or not; none while the library is absent."""
     try:
-        return licence_port.holder_licences(conn, holder_id, valid_only=False)
+        return licence_port.holder_licences(conn, holder_id, valid_on=None)
     except ImportError:
         return []
 
@@ -66,6 +66,7 @@ def space_context(conn: Connection, principal: Principal, now: datetime) -> dict
     return {
         "holder_id": holder,
         "licences": holder_licences(conn, holder),
+        "today": china_date(now),
         "grants": grants,
         "grant_status": {g.id: g.status(now) for g in grants},
         "status_labels": STATUS_LABELS,

@@ -8,6 +8,7 @@ carry on to the window application page with that applicant.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -23,7 +24,7 @@ from tongban.domain.people.model import Principal
 from tongban.domain.shared.clock import CHINA_TZ
 from tongban.services import access, identity_check
 from tongban.services.unit_of_work import UnitOfWork
-from tongban.web.deps import ContainerDep, actor_for, allow
+from tongban.web.deps import ContainerDep, actor_for, allow, now_of
 from tongban.web.templating import render
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -39,12 +40,14 @@ def qr_svg(text: str) -> Markup:
     return Markup(svg)  # segno's own SVG of a token we signed
 
 
-def _code_context(code: CitizenCode) -> dict[str, Any]:
+def _code_context(code: CitizenCode, now: datetime) -> dict[str, Any]:
+    """The countdown is sent as seconds left by the server's clock: a phone whose own clock is
+    off still counts down the code's real two minutes."""
     return {
         "code": code,
         "qr": qr_svg(code.token),
         "expires_local": code.expires_at.astimezone(CHINA_TZ).strftime("%H:%M:%S"),
-        "expires_epoch": int(code.expires_at.timestamp()),
+        "seconds_left": max(0, int((code.expires_at - now).total_seconds())),
     }
 
 
@@ -56,13 +59,15 @@ def _issue(request: Request, container: Any) -> CitizenCode:
 @router.get("/me/code")
 def my_code(request: Request, container: ContainerDep, _: Holder) -> Response:
     """市民码: a fresh code each time the page opens; valid 2 minutes, usable once."""
-    return render(request, "identity/my_code.html", _code_context(_issue(request, container)))
+    return render(
+        request, "identity/my_code.html", _code_context(_issue(request, container), now_of(request))
+    )
 
 
 @router.post("/me/code")
 def refresh_code(request: Request, container: ContainerDep, _: Holder) -> Response:
     """A new code (htmx replaces the QR before the old one runs out)."""
-    context = _code_context(_issue(request, container))
+    context = _code_context(_issue(request, container), now_of(request))
     return render(request, "identity/my_code.html", context, block="code")
 
 

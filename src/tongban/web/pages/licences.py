@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -20,7 +21,7 @@ from tongban.domain.shared.masking import mask_name
 from tongban.services import licences as svc
 from tongban.services import licences_access as policy
 from tongban.web.api.licences import licence_pdf_response, read_submission, verify_submission
-from tongban.web.deps import ContainerDep, allow
+from tongban.web.deps import ContainerDep, allow, today_of
 from tongban.web.templating import render
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -29,7 +30,7 @@ Anyone = Annotated[Principal | None, Depends(allow(policy.LICENCE_VERIFIERS))]
 Reader = Annotated[Principal, Depends(allow(policy.LICENCE_READERS))]
 
 
-def _status_card(container: ContainerDep, licence_id: str) -> dict[str, object] | None:
+def _status_card(container: ContainerDep, licence_id: str, today: date) -> dict[str, object] | None:
     """What anyone may learn from a licence id: type, status, issuer, masked holder."""
     if not looks_like_licence_id(licence_id):
         return None
@@ -43,7 +44,7 @@ def _status_card(container: ContainerDep, licence_id: str) -> dict[str, object] 
     return {
         "id": licence.id,
         "type_name": licence.type_name,
-        "status": licence.status,
+        "status": licence.status_on(today),
         "issuer": issuer,
         "holder": licence.holder_name if enterprise else mask_name(licence.holder_name),
         "holder_id": licence.holder_id_masked,
@@ -61,7 +62,7 @@ def verify_page(
 ) -> Response:
     context: dict[str, object] = {"licence_id": licence_id or ""}
     if licence_id:
-        context["card"] = _status_card(container, licence_id.strip())
+        context["card"] = _status_card(container, licence_id.strip(), today_of(request))
         context["looked_up"] = True
     return render(request, "licences/verify.html", context)
 
