@@ -64,7 +64,11 @@ from tongban.domain.shared.identity import (
     organisation_code_check_char,
     resident_id_check_char,
 )
-from tongban.services import calendar, catalogue, network, people, sessions
+from tongban.services.catalogue import items as catalogue
+from tongban.services.network import structure as network
+from tongban.services.people import accounts as people
+from tongban.services.people import sessions
+from tongban.services.platform import calendar
 from tongban.web.deps import CSRF_HEADER, SESSION_COOKIE
 from tongban.web.idempotency import HEADER as IDEMPOTENCY_HEADER
 

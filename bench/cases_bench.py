@@ -72,7 +72,10 @@ from tongban.config import Settings
 from tongban.domain.catalogue.model import Level, ServiceItemSpec
 from tongban.domain.people.model import Role, RoleAssignment
 from tongban.domain.shared.identity import IdType, resident_id_check_char
-from tongban.services import calendar, catalogue, people, sessions
+from tongban.services.catalogue import items as catalogue
+from tongban.services.people import accounts as people
+from tongban.services.people import sessions
+from tongban.services.platform import calendar
 from tongban.web.deps import CSRF_HEADER, SESSION_COOKIE
 from tongban.web.idempotency import HEADER as IDEMPOTENCY_HEADER
 

@@ -35,7 +35,7 @@ from tongban.bootstrap import Container, build_container
 from tongban.config import Settings
 from tongban.demo.loader import load_demo
 from tongban.domain.shared.clock import CHINA_TZ
-from tongban.services.context import Actor
+from tongban.services.platform.context import Actor
 
 POSTGRES_ENV = "TONGBAN_BENCH_POSTGRES_URL"
 BENCH_START = datetime(2026, 11, 16, 9, 30, tzinfo=CHINA_TZ)

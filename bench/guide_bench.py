@@ -41,7 +41,7 @@ from starlette.responses import PlainTextResponse
 
 from tongban import i18n
 from tongban.adapters.db.tables import service_items
-from tongban.services import catalogue
+from tongban.services.catalogue import items as catalogue
 from tongban.web.app import build_app
 from tongban.web.pages.catalogue import guide_page, items_page
 

@@ -21,9 +21,9 @@ from common import MEASURED_HEADERS, print_table, run_series
 from tongban.adapters import fonts
 from tongban.adapters import pdf as pdf_adapter
 from tongban.domain.licences.model import Licence
-from tongban.services import keys as key_service
-from tongban.services.licences import _credential, render_pdf
-from tongban.services.licences_verify import verify_credential, verify_pdf
+from tongban.services.licences import keys as key_service
+from tongban.services.licences.library import _credential, render_pdf
+from tongban.services.licences.verify import verify_credential, verify_pdf
 
 FIELDS = {
     "sex": "女",

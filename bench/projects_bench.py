@@ -54,9 +54,9 @@ from tongban.adapters.db.tables_projects import projects
 from tongban.bootstrap import build_container
 from tongban.config import Settings
 from tongban.demo import loader
-from tongban.services import sessions
-from tongban.services.projects_access import project_scope
-from tongban.services.queries import project_dashboard
+from tongban.services.people import sessions
+from tongban.services.projects import dashboard as project_dashboard
+from tongban.services.projects.access import project_scope
 from tongban.web.deps import SESSION_COOKIE
 
 DATABASE = "tongban_bench_projects"

@@ -28,7 +28,7 @@ from common import (
     print_table,
 )
 
-from tongban.services import search
+from tongban.services.catalogue import search
 
 TARGET_MS = 10.0
 QUERIES: tuple[str, ...] = (

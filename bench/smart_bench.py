@@ -75,8 +75,13 @@ from tongban.demo.departments import DEPARTMENTS
 from tongban.demo.items import HAND_WRITTEN_ITEMS
 from tongban.demo.rules import rule_files
 from tongban.domain.shared.identity import IdType, resident_id_check_char
-from tongban.services import calendar, catalogue, licences, network, people, sessions
-from tongban.services import rules as rule_sets
+from tongban.services.catalogue import items as catalogue
+from tongban.services.licences import library as licences
+from tongban.services.network import structure as network
+from tongban.services.people import accounts as people
+from tongban.services.people import sessions
+from tongban.services.platform import calendar
+from tongban.services.smart import rules as rule_sets
 from tongban.web.deps import CSRF_HEADER
 from tongban.web.idempotency import HEADER as IDEMPOTENCY_HEADER
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import tongban
 from tests.clock import SYSTEM
 from tongban.bootstrap import Container
-from tongban.services import calendar
+from tongban.services.platform import calendar
 
 EXAMPLE_2027 = Path(tongban.__file__).parent / "demo" / "data" / "calendar-2027-example.csv"
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from tongban.domain.shared.clock import CHINA_TZ
-from tongban.services.context import Actor
+from tongban.services.platform.context import Actor
 
 TEST_START = datetime(2026, 11, 16, 9, 30, tzinfo=CHINA_TZ)
 """A Monday, an ordinary working day, with the official calendar known for weeks ahead."""

@@ -102,7 +102,7 @@ def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     """Argon2 at production cost takes ~170 ms a hash; tests use the same code, cheaper."""
     from argon2 import PasswordHasher
 
-    from tongban.services import people
+    from tongban.services.people import accounts as people
 
     monkeypatch.setattr(people, "HASHER", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 

@@ -24,7 +24,8 @@ from tongban.domain.shared.identity import (
     organisation_code_check_char,
     resident_id_check_char,
 )
-from tongban.services import people, sessions
+from tongban.services.people import accounts as people
+from tongban.services.people import sessions
 from tongban.web.deps import SESSION_COOKIE
 
 PASSWORD = "Factory@2026"

@@ -20,8 +20,8 @@ from tongban.adapters.sms import LogSms
 from tongban.config import Settings
 from tongban.domain.shared.clock import Clock, PinnedClock, SystemClock
 from tongban.domain.shared.masking import MaskingFilter
-from tongban.services.ports import Courier, FileStore, SmsSender
-from tongban.services.unit_of_work import UnitOfWork
+from tongban.services.platform.ports import Courier, FileStore, SmsSender
+from tongban.services.platform.unit_of_work import UnitOfWork
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -51,7 +51,7 @@ class Container:
     def keys(self) -> KeyRing:
         """The e-licence signing keys and CA of ``{data_dir}/keys``, loaded once per process
         (created on first use when the directory is empty)."""
-        from tongban.services.keys import key_ring
+        from tongban.services.licences.keys import key_ring
 
         return key_ring(self.settings.data_dir)
 

@@ -24,8 +24,11 @@ from sqlalchemy import Engine, or_, update
 
 from tongban.adapters.db.tables import job_runs
 from tongban.bootstrap import Container
-from tongban.services import bundles, cases_sweeps, idempotency, identity_check, outbox
-from tongban.services import projects as proxy_projects
+from tongban.services.bundles import applications as bundles
+from tongban.services.cases import sweeps as cases_sweeps
+from tongban.services.identity import check as identity_check
+from tongban.services.platform import idempotency, outbox
+from tongban.services.projects import lifecycle as proxy_projects
 
 log = logging.getLogger("tongban.worker")
 

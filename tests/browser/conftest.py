@@ -81,7 +81,7 @@ def _build_demo_database(database: Path) -> None:
     from argon2 import PasswordHasher
 
     from tongban.demo.loader import load_demo
-    from tongban.services import people
+    from tongban.services.people import accounts as people
 
     container = _container(database, DEMO_LOADED_AT)
     with pytest.MonkeyPatch.context() as monkeypatch:

@@ -16,9 +16,9 @@ from tongban.adapters.db.tables import cases
 from tongban.bootstrap import Container
 from tongban.demo.people import DEMO_CITIZENS
 from tongban.domain.people.model import Role
-from tongban.services import cases as case_svc
-from tongban.services.context import Actor
-from tongban.services.sessions import load_principal
+from tongban.services.cases import lifecycle as case_svc
+from tongban.services.people.sessions import load_principal
+from tongban.services.platform.context import Actor
 
 pytestmark = pytest.mark.browser
 

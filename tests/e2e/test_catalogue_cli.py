@@ -18,7 +18,7 @@ from tongban.adapters.db.tables import departments
 from tongban.cli.app import app
 from tongban.demo import generate
 from tongban.demo.departments import DEPARTMENTS
-from tongban.services.catalogue import spec_to_json
+from tongban.services.catalogue.items import spec_to_json
 
 
 @pytest.fixture

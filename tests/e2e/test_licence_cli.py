@@ -17,7 +17,7 @@ from tests.factories import make_citizen
 from tongban.bootstrap import Container
 from tongban.cli.app import app
 from tongban.config import Settings
-from tongban.services import licences
+from tongban.services.licences import library as licences
 
 FIELDS = {
     "sex": "女",

@@ -21,7 +21,7 @@ from tests.factories import make_citizen
 from tongban.adapters.db.tables import inbox_messages, outbox
 from tongban.bootstrap import Container
 from tongban.cli.app import app
-from tongban.services import outbox as outbox_service
+from tongban.services.platform import outbox as outbox_service
 
 
 @pytest.fixture

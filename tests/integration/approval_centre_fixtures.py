@@ -13,8 +13,8 @@ from tests.factories import make_staff
 from tests.integration.test_cases import World, application, build_world, publish_item
 from tongban.adapters.db.tables import cases
 from tongban.domain.people.model import Role
-from tongban.services import cases as svc
-from tongban.services.context import Actor
+from tongban.services.cases import lifecycle as svc
+from tongban.services.platform.context import Actor
 
 SERVED = ("SCJGJ",)
 SECOND_ITEM = "SCJGJ-0002"

@@ -15,9 +15,9 @@ from tests.integration.catalogue_fixtures import ensure_departments
 from tongban.bootstrap import Container
 from tongban.domain.data_space.model import Requester
 from tongban.domain.people.model import Role
-from tongban.services import licences
-from tongban.services.context import Actor
-from tongban.services.sessions import load_principal
+from tongban.services.licences import library as licences
+from tongban.services.people.sessions import load_principal
+from tongban.services.platform.context import Actor
 
 NOW = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)
 ADDRESS = "广东省佛山市南海区桂城街道南海大道1号"

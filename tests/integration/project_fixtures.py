@@ -14,10 +14,11 @@ from tongban.demo.items import HAND_WRITTEN_ITEMS
 from tongban.domain.people.model import Role
 from tongban.domain.projects.model import ProjectInput
 from tongban.domain.projects.roadmap import item_codes
-from tongban.services import catalogue, network
-from tongban.services import projects as svc
-from tongban.services.context import Actor
-from tongban.services.sessions import load_principal
+from tongban.services.catalogue import items as catalogue
+from tongban.services.network import structure as network
+from tongban.services.people.sessions import load_principal
+from tongban.services.platform.context import Actor
+from tongban.services.projects import lifecycle as svc
 
 
 def at(day: str, hour: int = 10) -> datetime:

@@ -13,7 +13,7 @@ from sqlalchemy import Connection, Engine, insert, select
 from tests.clock import TEST_START
 from tongban.adapters.db.tables import departments, service_item_versions, service_items
 from tongban.domain.catalogue.model import Audience, Channel, Level, ServiceItemSpec
-from tongban.services.search import index_item
+from tongban.services.catalogue.search import index_item
 
 DEPARTMENTS: dict[str, str] = {
     "SCJGJ": "区市场监督管理局",

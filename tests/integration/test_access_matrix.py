@@ -21,7 +21,9 @@ from tests.integration import access_rows
 from tongban.adapters.db.tables import metadata
 from tongban.bootstrap import Container
 from tongban.domain.people.model import STAFF_ROLES, Principal, Role
-from tongban.services import access, people, sessions
+from tongban.services.people import accounts as people
+from tongban.services.people import sessions
+from tongban.services.platform import access
 from tongban.web.deps import ANON_CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE
 
 ADMIN = access.CATALOGUE_ADMIN.name

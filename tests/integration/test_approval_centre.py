@@ -20,11 +20,11 @@ from tongban.domain.approval.errors import (
 )
 from tongban.domain.approval.model import AssignmentAction, Strategy
 from tongban.domain.errors import PermissionDenied, StaleVersion
-from tongban.services import approval_centre as centre
-from tongban.services import cases as cases_svc
-from tongban.services.approval_centre_access import scope_of
-from tongban.services.queries import approval_centre as q
-from tongban.services.sessions import load_principal
+from tongban.services.approval_centre import assignment as centre
+from tongban.services.approval_centre import queries as q
+from tongban.services.approval_centre.access import scope_of
+from tongban.services.cases import lifecycle as cases_svc
+from tongban.services.people.sessions import load_principal
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from tests.factories import Person, sign_in
 from tests.integration.approval_centre_fixtures import Centre, build_centre
 from tongban.adapters.db.tables import departments
 from tongban.domain.people.model import Role
-from tongban.services.queries import approval_centre as q
+from tongban.services.approval_centre import queries as q
 
 API = "/api/v1/approval-centre"
 _keys = itertools.count(1)

@@ -14,8 +14,8 @@ from tests.integration.approval_centre_fixtures import SERVED, Centre, build_cen
 from tongban.adapters.db.tables_approval import approval_assignment_log, approval_assignments
 from tongban.domain.approval.errors import AlreadyClaimed, QueueEmpty
 from tongban.domain.approval.model import AssignmentAction
-from tongban.services import approval_centre as centre
-from tongban.services.context import Actor
+from tongban.services.approval_centre import assignment as centre
+from tongban.services.platform.context import Actor
 
 TRIALS = 60
 

@@ -17,7 +17,7 @@ from tests.integration.test_cases import ID_PROOF, PREMISES
 from tests.integration.test_cases_api import Api, Caller, build_api, submit
 from tongban.adapters.db.tables import case_events, data_access_log
 from tongban.bootstrap import Container
-from tongban.services.cases_audit import verify
+from tongban.services.cases.audit import verify
 from tongban.web.deps import CSRF_HEADER
 from tongban.web.idempotency import HEADER, REPLAYED_HEADER
 

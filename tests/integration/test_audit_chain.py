@@ -11,8 +11,8 @@ from tests.integration.test_cases import World, application, build_world
 from tongban.adapters.db.tables import case_events, cases
 from tongban.bootstrap import Container
 from tongban.cli.app import app
-from tongban.services import cases as svc
-from tongban.services.cases_audit import verify
+from tongban.services.cases import lifecycle as svc
+from tongban.services.cases.audit import verify
 
 
 @pytest.fixture

@@ -34,7 +34,8 @@ from tongban.domain.errors import (
     WeakPassword,
 )
 from tongban.domain.people.model import Role, RoleAssignment
-from tongban.services import auth, people
+from tongban.services.people import accounts as people
+from tongban.services.people import auth
 from tongban.web.deps import SESSION_COOKIE
 
 CHEAP = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)

@@ -42,12 +42,14 @@ from tongban.domain.bundles.progress import BundleState
 from tongban.domain.cases.status import CaseStatus
 from tongban.domain.errors import DomainError, PermissionDenied, ValidationFailed
 from tongban.domain.people.model import Role
-from tongban.services import bundles, catalogue, network
-from tongban.services import cases as case_svc
-from tongban.services.context import Actor
-from tongban.services.queries import bundles as queries
-from tongban.services.queries import cases as case_queries
-from tongban.services.sessions import load_principal
+from tongban.services.bundles import applications as bundles
+from tongban.services.bundles import queries
+from tongban.services.cases import lifecycle as case_svc
+from tongban.services.cases import queries as case_queries
+from tongban.services.catalogue import items as catalogue
+from tongban.services.network import structure as network
+from tongban.services.people.sessions import load_principal
+from tongban.services.platform.context import Actor
 from tongban.web.deps import CSRF_HEADER
 from tongban.worker import SWEEPS, Worker
 
@@ -147,7 +149,7 @@ def counts(container: Container) -> dict[str, int]:
         if container.engine.dialect.name == "sqlite":
             # The day's counter is part of the transaction on SQLite only: on PostgreSQL a
             # process reserves numbers in blocks on a transaction of their own, and a
-            # rolled-back application leaves them unused (services/case_numbers.py).
+            # rolled-back application leaves them unused (services/cases/numbers.py).
             found["numbers"] = uow.conn.execute(
                 select(func.coalesce(func.sum(case_number_counters.c.last), 0))
             ).scalar_one()

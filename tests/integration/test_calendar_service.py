@@ -22,8 +22,8 @@ from tongban.domain.errors import (
     ValidationFailed,
 )
 from tongban.domain.shared.calendar import ClockStop, DayKind
-from tongban.services import calendar as cal
-from tongban.services.context import Actor
+from tongban.services.platform import calendar as cal
+from tongban.services.platform.context import Actor
 
 EXAMPLE_2027 = Path(tongban.__file__).parent / "demo" / "data" / "calendar-2027-example.csv"
 ACTOR = Actor(request_id="test", at=TEST_START)

@@ -20,7 +20,7 @@ from tests.factories import make_staff, sign_in
 from tongban.bootstrap import Container
 from tongban.domain.people.model import Role
 from tongban.domain.shared.clock import CHINA_TZ, FixedClock
-from tongban.services import calendar as cal
+from tongban.services.platform import calendar as cal
 
 EXAMPLE_2027 = Path(tongban.__file__).parent / "demo" / "data" / "calendar-2027-example.csv"
 BAD_2027 = "date,kind,name\n2027-01-01,holiday,元旦\n2027-01-04,makeup_workday,元旦\n"

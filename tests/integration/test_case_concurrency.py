@@ -16,9 +16,9 @@ from tongban.bootstrap import Container
 from tongban.domain.cases.status import CaseStatus
 from tongban.domain.errors import IllegalTransition, StaleVersion
 from tongban.domain.people.model import Role
-from tongban.services import cases as svc
-from tongban.services.cases_audit import verify
-from tongban.services.context import Actor
+from tongban.services.cases import lifecycle as svc
+from tongban.services.cases.audit import verify
+from tongban.services.platform.context import Actor
 
 TRIALS = 200
 

@@ -15,11 +15,10 @@ from tongban.adapters.courier import SimulatedCourier
 from tongban.adapters.db.tables import outbox
 from tongban.domain.cases.status import CaseStatus, DeliveryMethod
 from tongban.domain.errors import CaseNotFound, PermissionDenied, ValidationFailed
-from tongban.services import cases as svc
-from tongban.services import cases_delivery as delivery
-from tongban.services.cases_audit import verify
-from tongban.services.queries import cases as queries
-from tongban.services.sessions import load_principal
+from tongban.services.cases import delivery, queries
+from tongban.services.cases import lifecycle as svc
+from tongban.services.cases.audit import verify
+from tongban.services.people.sessions import load_principal
 
 __all__ = ["world"]  # the fixture, shared with test_cases
 DAY = "2026-11-03"
@@ -206,7 +205,7 @@ def test_wrong_codes_sent_through_the_api_count_towards_the_lock_out(
 
 
 def test_the_worker_sweep_marks_couriered_results_delivered(world: World) -> None:
-    from tongban.services import cases_sweeps
+    from tongban.services.cases import sweeps as cases_sweeps
     from tongban.worker import SWEEPS
 
     courier = world.container.courier

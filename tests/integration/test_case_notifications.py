@@ -25,10 +25,10 @@ from tongban.bootstrap import Container
 from tongban.domain.cases.values import Performer
 from tongban.domain.errors import StaleVersion
 from tongban.domain.people.model import Role
-from tongban.services import cases as svc
-from tongban.services import cases_notify
-from tongban.services import cases_repository as repo
-from tongban.services import outbox as outbox_service
+from tongban.services.cases import lifecycle as svc
+from tongban.services.cases import notify as cases_notify
+from tongban.services.cases import repository as repo
+from tongban.services.platform import outbox as outbox_service
 
 ID_NUMBER = "11010519491231002X"
 

@@ -27,8 +27,8 @@ from tests.integration.test_cases_api import Api, Caller, build_api, online_body
 from tongban.adapters.db.tables import case_events, cases, idempotency_keys
 from tongban.bootstrap import Container
 from tongban.domain.people.model import Role
-from tongban.services import sessions
-from tongban.services.cases_audit import verify
+from tongban.services.cases.audit import verify
+from tongban.services.people import sessions
 from tongban.web.deps import CSRF_HEADER, SESSION_COOKIE
 from tongban.web.idempotency import HEADER
 

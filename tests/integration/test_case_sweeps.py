@@ -17,10 +17,10 @@ from tongban.domain.cases.status import CaseStatus
 from tongban.domain.errors import StaleVersion
 from tongban.domain.people.model import Role
 from tongban.domain.shared.clock import FixedClock
-from tongban.services import cases as svc
-from tongban.services import cases_repository as repo
-from tongban.services import cases_sweeps
-from tongban.services.cases_audit import verify
+from tongban.services.cases import lifecycle as svc
+from tongban.services.cases import repository as repo
+from tongban.services.cases import sweeps as cases_sweeps
+from tongban.services.cases.audit import verify
 from tongban.worker import SWEEPS, Worker
 
 S = CaseStatus

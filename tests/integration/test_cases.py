@@ -27,12 +27,12 @@ from tongban.domain.errors import (
     ValidationFailed,
 )
 from tongban.domain.people.model import Role
-from tongban.services import cases as svc
-from tongban.services import catalogue
-from tongban.services.cases_audit import verify
-from tongban.services.context import Actor
-from tongban.services.queries import cases as queries
-from tongban.services.sessions import load_principal
+from tongban.services.cases import lifecycle as svc
+from tongban.services.cases import queries
+from tongban.services.cases.audit import verify
+from tongban.services.catalogue import items as catalogue
+from tongban.services.people.sessions import load_principal
+from tongban.services.platform.context import Actor
 
 ITEM = "SCJGJ-0001"
 ID_PROOF, PREMISES = "经营者身份证明", "经营场所使用证明"

@@ -21,7 +21,7 @@ from tests.integration.test_cases import FORM, ID_PROOF, ITEM, PREMISES, World, 
 from tongban.adapters.db.tables import case_events, cases, data_access_log, users
 from tongban.bootstrap import Container
 from tongban.domain.people.model import Role
-from tongban.services.cases_audit import verify
+from tongban.services.cases.audit import verify
 from tongban.web.deps import CSRF_HEADER
 from tongban.web.idempotency import HEADER, REPLAYED_HEADER
 

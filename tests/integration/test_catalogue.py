@@ -12,7 +12,7 @@ from tests.integration.catalogue_fixtures import ensure_departments, spec
 from tongban.adapters.db.tables import audit_log, service_item_versions
 from tongban.bootstrap import Container
 from tongban.domain.errors import Conflict, ItemNotFound, StaleVersion, ValidationFailed
-from tongban.services import catalogue
+from tongban.services.catalogue import items as catalogue
 
 
 @pytest.fixture

@@ -8,8 +8,9 @@ from tests.clock import SYSTEM
 from tests.integration.catalogue_fixtures import ensure_departments, spec
 from tongban.adapters.db.tables import audit_log, item_search, service_item_versions
 from tongban.bootstrap import Container
-from tongban.services import catalogue, search
-from tongban.services.catalogue_bulk import publish_specs
+from tongban.services.catalogue import items as catalogue
+from tongban.services.catalogue import search
+from tongban.services.catalogue.bulk import publish_specs
 
 BATCH = [
     spec(),

@@ -21,13 +21,14 @@ from tongban.demo.items import HAND_WRITTEN_ITEMS
 from tongban.domain.catalogue.model import ServiceItemSpec
 from tongban.domain.errors import ImportRejected
 from tongban.domain.people.model import Role
-from tongban.services import catalogue_bulk, catalogue_io
-from tongban.services.catalogue import spec_to_json
-from tongban.services.catalogue_io import ImportSummary
-from tongban.services.catalogue_xlsx import write_workbook
-from tongban.services.context import Actor
-from tongban.services.queries.catalogue_stats import catalogue_figures
-from tongban.services.unit_of_work import UnitOfWork
+from tongban.services.catalogue import bulk as catalogue_bulk
+from tongban.services.catalogue import import_export as catalogue_io
+from tongban.services.catalogue.import_export import ImportSummary
+from tongban.services.catalogue.items import spec_to_json
+from tongban.services.catalogue.stats import catalogue_figures
+from tongban.services.catalogue.xlsx import write_workbook
+from tongban.services.platform.context import Actor
+from tongban.services.platform.unit_of_work import UnitOfWork
 
 HAND_WRITTEN = sorted(HAND_WRITTEN_ITEMS, key=lambda spec: spec.code)
 

@@ -23,7 +23,8 @@ from tongban.adapters.db.tables_data_space import data_access_events, data_grant
 from tongban.domain.data_space.errors import DataAccessRefused, GrantNotFound, UnknownPredicate
 from tongban.domain.data_space.model import Requester
 from tongban.domain.errors import PermissionDenied, ValidationFailed
-from tongban.services import catalogue, data_space
+from tongban.services.catalogue import items as catalogue
+from tongban.services.data_space import reads as data_space
 
 
 def give(world: Holder, **changes: Any) -> data_space.Grant:
@@ -284,7 +285,7 @@ def _grants(world: Holder) -> list[Any]:
 
 
 def test_a_revoked_licence_is_no_longer_read(holder: Holder) -> None:
-    from tongban.services import licences
+    from tongban.services.licences import library as licences
 
     give(holder)
     with holder.container.uow() as uow:

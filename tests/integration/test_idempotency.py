@@ -22,11 +22,11 @@ from tests.factories import make_citizen, sign_in
 from tongban.adapters.db.tables import audit_log, idempotency_keys, outbox
 from tongban.bootstrap import Container
 from tongban.domain.errors import IdempotencyInProgress, IdempotencyKeyReused, ValidationFailed
-from tongban.services import audit, idempotency
-from tongban.services import outbox as outbox_service
-from tongban.services.context import Actor
-from tongban.services.idempotency import Stored, Ticket
-from tongban.services.unit_of_work import UnitOfWork
+from tongban.services.platform import audit, idempotency
+from tongban.services.platform import outbox as outbox_service
+from tongban.services.platform.context import Actor
+from tongban.services.platform.idempotency import Stored, Ticket
+from tongban.services.platform.unit_of_work import UnitOfWork
 from tongban.web.deps import CSRF_HEADER, ContainerDep, Viewer, actor_for
 from tongban.web.idempotency import IdempotencyKey, run_idempotent
 

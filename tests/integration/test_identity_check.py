@@ -27,9 +27,9 @@ from tongban.domain.identity_check.errors import (
 )
 from tongban.domain.people.model import Role
 from tongban.domain.shared.clock import FixedClock
-from tongban.services import identity_check as svc
-from tongban.services.context import Actor
-from tongban.services.sessions import load_principal
+from tongban.services.identity import check as svc
+from tongban.services.people.sessions import load_principal
+from tongban.services.platform.context import Actor
 from tongban.worker import SWEEPS, Worker
 
 KEY = "identity-test-key"

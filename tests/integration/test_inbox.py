@@ -6,7 +6,7 @@ from typing import Any
 
 from tests.factories import make_citizen, sign_in
 from tongban.bootstrap import Container
-from tongban.services import outbox
+from tongban.services.platform import outbox
 
 
 def _deliver(container: Container, user_id: int, title: str, link: str = "") -> None:

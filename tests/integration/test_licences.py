@@ -27,8 +27,8 @@ from tongban.domain.licences.errors import (
 )
 from tongban.domain.licences.model import Licence, LicenceStatus
 from tongban.domain.people.model import Role
-from tongban.services import licences as svc
-from tongban.services.licences_verify import verify_credential, verify_pdf
+from tongban.services.licences import library as svc
+from tongban.services.licences.verify import verify_credential, verify_pdf
 
 ID_CARD = {
     "sex": "男",

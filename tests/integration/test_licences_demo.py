@@ -11,8 +11,9 @@ from tongban.bootstrap import Container
 from tongban.demo import departments
 from tongban.demo import licences as demo_licences
 from tongban.demo.people import DEMO_CITIZENS, DEMO_ENTERPRISES
-from tongban.services import licences, network
-from tongban.services.licences_verify import verify_credential
+from tongban.services.licences import library as licences
+from tongban.services.licences.verify import verify_credential
+from tongban.services.network import structure as network
 
 
 def test_demo_licences_are_issued_once_and_verify(container: Container) -> None:

@@ -16,7 +16,8 @@ from tongban.bootstrap import Container
 from tongban.demo.departments import DEPARTMENTS
 from tongban.domain.catalogue.model import ListEntry, ListKind
 from tongban.domain.errors import ImportRejected, ListEntryNotFound
-from tongban.services import lists, network
+from tongban.services.catalogue import lists
+from tongban.services.network import structure as network
 
 ITEM_CODE = "SCJGJ-0001"
 

@@ -15,8 +15,8 @@ from tongban.demo.departments import DEPARTMENTS
 from tongban.domain.catalogue.model import Level
 from tongban.domain.errors import CentreNotFound, ValidationFailed
 from tongban.domain.network.model import Centre
-from tongban.services import network
-from tongban.services.queries import network as queries
+from tongban.services.network import queries
+from tongban.services.network import structure as network
 
 JIUJIANG = (22.8500, 113.0400)
 """A point in 九江镇, a little north-east of its town centre."""

@@ -16,8 +16,8 @@ from tongban.adapters.db.tables import idempotency_keys, inbox_messages, job_run
 from tongban.adapters.sms import LogSms
 from tongban.bootstrap import Container
 from tongban.domain.shared.clock import FixedClock
-from tongban.services import outbox as outbox_service
-from tongban.services.outbox import MAX_ATTEMPTS, Message, OutboxPorts, deliver
+from tongban.services.platform import outbox as outbox_service
+from tongban.services.platform.outbox import MAX_ATTEMPTS, Message, OutboxPorts, deliver
 from tongban.worker import SWEEPS, Sweep, Worker, take_lease
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

@@ -38,18 +38,15 @@ from tongban.bootstrap import Container
 from tongban.domain.cases.numbers import format_number
 from tongban.domain.errors import UnknownCentre
 from tongban.domain.people.model import Role, RoleAssignment
-from tongban.services import (
-    audit,
-    case_numbers,
-    cases_repository,
-    catalogue,
-    idempotency,
-    people,
-    sessions,
-)
-from tongban.services import cases as svc
-from tongban.services.context import Actor
-from tongban.services.unit_of_work import UnitOfWork
+from tongban.services.cases import lifecycle as svc
+from tongban.services.cases import numbers as case_numbers
+from tongban.services.cases import repository as cases_repository
+from tongban.services.catalogue import items as catalogue
+from tongban.services.people import accounts as people
+from tongban.services.people import sessions
+from tongban.services.platform import audit, idempotency
+from tongban.services.platform.context import Actor
+from tongban.services.platform.unit_of_work import UnitOfWork
 from tongban.web.app import build_app
 from tongban.web.deps import SESSION_COOKIE
 

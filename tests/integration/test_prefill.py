@@ -21,12 +21,14 @@ from tests.integration.data_space_fixtures import (
 from tongban.domain.data_space.errors import DataAccessRefused, FieldNotDisputable
 from tongban.domain.data_space.model import Requester
 from tongban.domain.errors import CaseNotFound, ValidationFailed
-from tongban.services import cases as cases_svc
-from tongban.services import cases_repository as repo
-from tongban.services import catalogue, data_space, licence_materials, prefill
-from tongban.services.cases_audit import verify
-from tongban.services.context import Actor
-from tongban.services.queries import cases as queries
+from tongban.services.cases import lifecycle as cases_svc
+from tongban.services.cases import queries
+from tongban.services.cases import repository as repo
+from tongban.services.cases.audit import verify
+from tongban.services.catalogue import items as catalogue
+from tongban.services.data_space import licence_materials, prefill
+from tongban.services.data_space import reads as data_space
+from tongban.services.platform.context import Actor
 
 ITEM = "SCJGJ-0101"
 FORM = [
@@ -195,7 +197,7 @@ def test_without_consent_no_licence_becomes_a_material(holder: Holder) -> None:
 
 def test_consent_given_at_the_window_lets_the_case_take_its_licences(holder: Holder) -> None:
     from tongban.domain.identity_check.errors import IdentifyFirst
-    from tongban.services import identity_check
+    from tongban.services.identity import check as identity_check
 
     number = submit(holder)
     clerk = holder.actor(holder.clerk, later(minutes=2))

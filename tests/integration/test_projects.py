@@ -34,14 +34,13 @@ from tongban.domain.projects.errors import (
     StepAlreadyFiled,
 )
 from tongban.domain.projects.model import ProjectStatus, StepProgress
-from tongban.services import cases as case_svc
-from tongban.services import projects as svc
-from tongban.services import projects_steps as steps
-from tongban.services.cases_audit import verify
-from tongban.services.context import Actor
-from tongban.services.queries import project_dashboard
-from tongban.services.queries import projects as queries
-from tongban.services.sessions import load_principal
+from tongban.services.cases import lifecycle as case_svc
+from tongban.services.cases.audit import verify
+from tongban.services.people.sessions import load_principal
+from tongban.services.platform.context import Actor
+from tongban.services.projects import dashboard as project_dashboard
+from tongban.services.projects import lifecycle as svc
+from tongban.services.projects import queries, steps
 
 TODAY = date(2026, 11, 2)
 

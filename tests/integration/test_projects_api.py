@@ -14,7 +14,7 @@ from tongban.adapters.db.tables import cases
 from tongban.adapters.db.tables_projects import projects
 from tongban.bootstrap import Container
 from tongban.domain.people.model import Role
-from tongban.services.queries import project_dashboard
+from tongban.services.projects import dashboard as project_dashboard
 from tongban.web.deps import CSRF_HEADER
 
 

@@ -12,7 +12,7 @@ from tongban.bootstrap import Container
 from tongban.demo import loader
 from tongban.demo import projects as demo
 from tongban.domain.projects.model import TOWNS
-from tongban.services.cases_audit import verify
+from tongban.services.cases.audit import verify
 
 
 def test_the_small_demo_loads_once_and_its_cases_verify(

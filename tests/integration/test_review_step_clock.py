@@ -17,12 +17,12 @@ from tongban.domain.cases.review import Outcome, PlanStep
 from tongban.domain.cases.status import CaseStatus
 from tongban.domain.errors import StaleVersion
 from tongban.domain.people.model import Role
-from tongban.services import cases as svc
-from tongban.services import cases_review_steps as steps
-from tongban.services.calendar import load_calendar
-from tongban.services.cases_audit import verify
-from tongban.services.queries import cases as queries
-from tongban.services.sessions import load_principal
+from tongban.services.cases import lifecycle as svc
+from tongban.services.cases import queries
+from tongban.services.cases import review_steps as steps
+from tongban.services.cases.audit import verify
+from tongban.services.people.sessions import load_principal
+from tongban.services.platform.calendar import load_calendar
 from tongban.web.api.review_steps import StepOut
 
 S = CaseStatus

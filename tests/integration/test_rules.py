@@ -28,10 +28,12 @@ from tongban.domain.rules.errors import (
 )
 from tongban.domain.rules.evaluation import Outcome
 from tongban.domain.rules.model import RuleSetSpec
-from tongban.services import cases, catalogue, network
-from tongban.services import rules as svc
-from tongban.services.context import Actor
-from tongban.services.sessions import load_principal
+from tongban.services.cases import lifecycle as cases
+from tongban.services.catalogue import items as catalogue
+from tongban.services.network import structure as network
+from tongban.services.people.sessions import load_principal
+from tongban.services.platform.context import Actor
+from tongban.services.smart import rules as svc
 
 ALLOWANCE = "MZJ-0004"
 SMART_ITEMS = ("MZJ-0004", "WJJ-0008", "SCJGJ-0001", "RSJ-0001")

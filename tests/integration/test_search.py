@@ -11,8 +11,13 @@ from tongban.adapters.db import migrate
 from tongban.adapters.db.engine import build_engine
 from tongban.adapters.db.tables import item_search, service_items
 from tongban.domain.catalogue.search_terms import analyse_query, document_terms, render_document
-from tongban.services import search
-from tongban.services.search import SearchResult, Vocabulary, rank_candidates, search_items
+from tongban.services.catalogue import search
+from tongban.services.catalogue.search import (
+    SearchResult,
+    Vocabulary,
+    rank_candidates,
+    search_items,
+)
 
 from .search_fixtures import CATALOGUE, DEPARTMENTS, DRAFT, add_item, department_id, make_spec
 from .search_fixtures import load_catalogue as load

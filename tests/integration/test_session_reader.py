@@ -17,7 +17,8 @@ from tests.factories import DEPARTMENT_CODE, make_citizen, make_staff, sign_in
 from tongban.adapters.db.async_reader import APPLICATION_NAME
 from tongban.bootstrap import Container
 from tongban.domain.people.model import Role, RoleAssignment
-from tongban.services import people, sessions
+from tongban.services.people import accounts as people
+from tongban.services.people import sessions
 from tongban.web.app import build_app
 
 pytestmark = pytest.mark.parametrize("engine", ["postgresql"], indirect=True)

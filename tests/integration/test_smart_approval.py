@@ -25,8 +25,8 @@ from tongban.domain.errors import ValidationFailed
 from tongban.domain.people.model import Role
 from tongban.domain.rules.errors import HumanReviewAlreadyRequested, NotSmartItem
 from tongban.domain.rules.evaluation import Outcome
-from tongban.services import licences
-from tongban.services import smart_approval as svc
+from tongban.services.licences import library as licences
+from tongban.services.smart import approval as svc
 
 ALLOWANCE = "MZJ-0004"
 NOT_SMART = "MZJ-0005"

@@ -18,10 +18,10 @@ from tests.integration.test_prefill import ITEM, publish
 from tongban.adapters.db.tables import cases
 from tongban.adapters.db.tables_data_space import data_access_events, data_grants
 from tongban.domain.people.model import Role
-from tongban.services import cases_repository as repo
-from tongban.services import data_space
-from tongban.services.context import Actor
-from tongban.services.sessions import load_principal
+from tongban.services.cases import repository as repo
+from tongban.services.data_space import reads as data_space
+from tongban.services.people.sessions import load_principal
+from tongban.services.platform.context import Actor
 
 ID_CARD = "申请人居民身份证"
 HUKOU = "户口簿"

@@ -143,8 +143,8 @@ def test_a_form_fields_source_survives_the_excel_round_trip_and_old_files_still_
     from openpyxl import load_workbook
 
     from tests.integration.catalogue_fixtures import spec
-    from tongban.services.catalogue_format import FORM_SHEET
-    from tongban.services.catalogue_xlsx import read_workbook, write_workbook
+    from tongban.services.catalogue.formats import FORM_SHEET
+    from tongban.services.catalogue.xlsx import read_workbook, write_workbook
 
     form = [
         {"name": "address", "label": "户籍地址", "source": "hukou.household_address"},

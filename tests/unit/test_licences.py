@@ -18,9 +18,9 @@ from tongban.domain.licences.errors import LicenceFieldsInvalid, UnknownLicenceT
 from tongban.domain.licences.model import Licence, LicenceStatus, check_holder, new_licence_id
 from tongban.domain.licences.trust import TrustLevel
 from tongban.domain.licences.types import LICENCE_TYPES, HolderKind, licence_type
-from tongban.services import keys as key_service
-from tongban.services.licences import _credential
-from tongban.services.licences_verify import verify_credential
+from tongban.services.licences import keys as key_service
+from tongban.services.licences.library import _credential
+from tongban.services.licences.verify import verify_credential
 
 REQUIRED_TYPES = {
     "id_card",

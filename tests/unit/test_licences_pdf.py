@@ -14,9 +14,9 @@ from tests.unit.test_receipt_pdf import RECEIPT, page_text
 from tongban.adapters import keys as key_store
 from tongban.adapters.pdf import render_receipt
 from tongban.domain.licences.model import Licence
-from tongban.services import keys as key_service
-from tongban.services.licences import _credential, render_pdf
-from tongban.services.licences_verify import verify_pdf
+from tongban.services.licences import keys as key_service
+from tongban.services.licences.library import _credential, render_pdf
+from tongban.services.licences.verify import verify_pdf
 
 FIELDS = {
     "sex": "女",

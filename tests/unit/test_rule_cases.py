@@ -8,7 +8,7 @@ from tongban.demo.items import HAND_WRITTEN_ITEMS
 from tongban.demo.rules import RuleFile, rule_files
 from tongban.domain.licences.types import licence_type
 from tongban.domain.rules.evaluation import Outcome, evaluate, result_fields
-from tongban.services.rules import item_vocabulary
+from tongban.services.smart.rules import item_vocabulary
 
 FILES = rule_files()
 ITEMS = {item.code: item for item in HAND_WRITTEN_ITEMS}

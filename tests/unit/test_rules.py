@@ -148,7 +148,7 @@ def test_the_negative_list_screen_names_the_entries_a_scope_touches() -> None:
 
 def test_a_new_individual_business_gets_a_valid_nanhai_credit_code() -> None:
     from tongban.domain.shared.identity import parse_credit_code
-    from tongban.services.smart_approval import new_individual_business_code
+    from tongban.services.smart.approval import new_individual_business_code
 
     code = new_individual_business_code("NH20261127-000123")
     assert code.startswith("92440605")

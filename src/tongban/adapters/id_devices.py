@@ -1,7 +1,7 @@
 """Simulated identity devices for the demo and tests: an ID-card reader and a face camera.
 
 A real deployment registers adapters for its certified readers behind the same ports
-(``services.identity_check.IdCardReader`` and ``FaceCamera``).  The simulated reader takes what
+(``services.identity.check.IdCardReader`` and ``FaceCamera``).  The simulated reader takes what
 a reader would have read from the card's chip; the simulated camera compares a probe with the
 holder's reference photo and returns a match score between 0 and 1.
 """

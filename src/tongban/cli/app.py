@@ -9,7 +9,7 @@ from rich.console import Console
 
 from tongban.bootstrap import Container, build_container, configure_logging
 from tongban.config import Settings
-from tongban.services.context import Actor
+from tongban.services.platform.context import Actor
 
 app = typer.Typer(
     name="tongban",

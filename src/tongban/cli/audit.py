@@ -13,7 +13,7 @@ from rich.console import Console
 from tongban.bootstrap import Container
 from tongban.domain.errors import DomainError
 from tongban.i18n import gettext as _
-from tongban.services.cases_audit import verify as verify_chains
+from tongban.services.cases.audit import verify as verify_chains
 
 app = typer.Typer(help="审计：核验办件审计记录的哈希链。", no_args_is_help=True)
 out = Console(highlight=False)

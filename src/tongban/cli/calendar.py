@@ -19,7 +19,7 @@ from tongban.cli.app import cli_actor
 from tongban.domain.errors import DomainError, ImportRejected
 from tongban.domain.shared.calendar import DayKind
 from tongban.i18n import gettext as _
-from tongban.services import calendar as calendar_service
+from tongban.services.platform import calendar as calendar_service
 
 app = typer.Typer(help="工作日历：导入放假安排、计算办理期限。", no_args_is_help=True)
 out = Console(highlight=False)

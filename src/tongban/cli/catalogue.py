@@ -17,15 +17,20 @@ from rich.table import Table
 
 from tongban.cli.app import cli_actor, console, container
 from tongban.domain.errors import ImportRejected
-from tongban.services import audit
-from tongban.services.catalogue_io import export_json, export_xlsx, import_catalogue, read_file
-from tongban.services.queries.catalogue_stats import (
+from tongban.services.catalogue.import_export import (
+    export_json,
+    export_xlsx,
+    import_catalogue,
+    read_file,
+)
+from tongban.services.catalogue.stats import (
     Figures,
     GroupFigures,
     catalogue_figures,
     figures_by_department,
     figures_by_level,
 )
+from tongban.services.platform import audit
 
 app = typer.Typer(help="事项目录：统计、导入、导出。", no_args_is_help=True)
 err = Console(stderr=True, highlight=False)
@@ -176,7 +181,7 @@ def export(
 @app.command()
 def reindex() -> None:
     """Rebuild the search index of every published item (after the synonym table changes)."""
-    from tongban.services import search
+    from tongban.services.catalogue import search
 
     c = container()
     with c.uow() as uow:

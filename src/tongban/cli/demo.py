@@ -9,7 +9,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedCo
 from rich.table import Table
 
 from tongban.cli.app import console, container
-from tongban.services.queries.catalogue_stats import catalogue_figures
+from tongban.services.catalogue.stats import catalogue_figures
 
 
 def demo(

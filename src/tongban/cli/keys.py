@@ -12,7 +12,7 @@ from rich.console import Console
 
 from tongban.config import Settings
 from tongban.i18n import gettext as _
-from tongban.services import keys as svc
+from tongban.services.licences import keys as svc
 
 app = typer.Typer(help="电子证照密钥：生成 CA 与签名密钥、轮换签名密钥。", no_args_is_help=True)
 out = Console(highlight=False)

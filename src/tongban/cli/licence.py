@@ -17,8 +17,8 @@ from rich.console import Console
 from tongban.bootstrap import clock_for
 from tongban.config import Settings
 from tongban.i18n import gettext as _
-from tongban.services import keys as key_service
-from tongban.services.licences_verify import Verification, verify_credential, verify_pdf
+from tongban.services.licences import keys as key_service
+from tongban.services.licences.verify import Verification, verify_credential, verify_pdf
 
 app = typer.Typer(help="电子证照：离线核验。", no_args_is_help=True)
 out = Console(highlight=False)

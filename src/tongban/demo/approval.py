@@ -30,13 +30,13 @@ from tongban.domain.catalogue.model import Channel as ItemChannel
 from tongban.domain.catalogue.model import FieldType, FormField, Level
 from tongban.domain.errors import AccountExists, DomainError
 from tongban.domain.people.model import Role, RoleAssignment
-from tongban.services import approval_centre as centre
-from tongban.services import people
-from tongban.services.cases_intake import Application, submit_online
-from tongban.services.catalogue import published_item
-from tongban.services.context import Actor
-from tongban.services.queries import approval_centre as q
-from tongban.services.sessions import load_principal
+from tongban.services.approval_centre import assignment as centre
+from tongban.services.approval_centre import queries as q
+from tongban.services.cases.intake import Application, submit_online
+from tongban.services.catalogue.items import published_item
+from tongban.services.people import accounts as people
+from tongban.services.people.sessions import load_principal
+from tongban.services.platform.context import Actor
 
 if TYPE_CHECKING:
     from tongban.bootstrap import Container

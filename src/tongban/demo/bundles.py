@@ -18,8 +18,8 @@ from tongban.domain.bundles.model import (
     RejectionPolicy,
 )
 from tongban.domain.catalogue.model import Audience, FieldType, FormField
-from tongban.services import bundles
-from tongban.services.context import Actor
+from tongban.services.bundles import applications as bundles
+from tongban.services.platform.context import Actor
 
 if TYPE_CHECKING:
     from tongban.bootstrap import Container

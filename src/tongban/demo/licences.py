@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 from tongban.demo.people import DEMO_CITIZENS, DEMO_ENTERPRISES, DemoCitizen, DemoEnterprise
 from tongban.domain.shared.clock import china_date
 from tongban.domain.shared.identity import IdType, Sex, parse_resident_id
-from tongban.services import licences
-from tongban.services.context import Actor
+from tongban.services.licences import library as licences
+from tongban.services.platform.context import Actor
 
 if TYPE_CHECKING:
     from tongban.bootstrap import Container

@@ -12,9 +12,11 @@ from sqlalchemy import func, select
 from tongban.adapters.db.tables import service_items
 from tongban.bootstrap import Container
 from tongban.domain.catalogue.model import ServiceItemSpec
-from tongban.services import calendar, lists, network
-from tongban.services.catalogue_bulk import publish_specs
-from tongban.services.context import Actor
+from tongban.services.catalogue import lists
+from tongban.services.catalogue.bulk import publish_specs
+from tongban.services.network import structure as network
+from tongban.services.platform import calendar
+from tongban.services.platform.context import Actor
 
 Scale = Literal["small", "full"]
 EXTRA_PARTS = ("licences", "smart", "projects", "bundles", "approval")

@@ -19,9 +19,9 @@ from tongban.domain.shared.identity import (
     organisation_code_check_char,
     resident_id_check_char,
 )
-from tongban.services import people
-from tongban.services.context import Actor
-from tongban.services.unit_of_work import UnitOfWork
+from tongban.services.people import accounts as people
+from tongban.services.platform.context import Actor
+from tongban.services.platform.unit_of_work import UnitOfWork
 
 DEMO_PASSWORD = "Tongban@2026"
 

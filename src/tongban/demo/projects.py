@@ -5,7 +5,7 @@ demo is loaded, read from the container's clock, so the demo looks the same when
 loaded), idempotent (a project whose company
 and name exist is skipped) and written through the services: companies through
 ``people.create_enterprise``, agents and department reviewers through ``people.create_staff``,
-each project through ``projects_seed.record_project`` (its filed steps become real cases built
+each project through ``projects.seed.record_project`` (its filed steps become real cases built
 through the case aggregate).  The demo company 广东南海智造科技有限公司 gets three projects: one
 under way, one waiting for its authorisation and one not yet handed to the proxy service.
 """
@@ -31,12 +31,12 @@ from tongban.domain.projects.model import ProjectFacts
 from tongban.domain.projects.roadmap import RoadmapStep, roadmap_for
 from tongban.domain.shared.calendar import WorkingCalendar
 from tongban.domain.shared.clock import china_date
-from tongban.services import people
-from tongban.services.calendar import load_calendar
-from tongban.services.context import Actor
-from tongban.services.projects import pick_agent
-from tongban.services.projects_seed import ProjectHistory, Recorder, StepHistory
-from tongban.services.unit_of_work import UnitOfWork
+from tongban.services.people import accounts as people
+from tongban.services.platform.calendar import load_calendar
+from tongban.services.platform.context import Actor
+from tongban.services.platform.unit_of_work import UnitOfWork
+from tongban.services.projects.lifecycle import pick_agent
+from tongban.services.projects.seed import ProjectHistory, Recorder, StepHistory
 
 if TYPE_CHECKING:
     from tongban.bootstrap import Container

@@ -21,9 +21,10 @@ from tongban.domain.errors import AccountExists, ItemNotFound
 from tongban.domain.people.model import Role, RoleAssignment
 from tongban.domain.shared.clock import china_date
 from tongban.domain.shared.identity import IdType
-from tongban.services import licences, people
-from tongban.services import rules as rule_sets
-from tongban.services.context import Actor
+from tongban.services.licences import library as licences
+from tongban.services.people import accounts as people
+from tongban.services.platform.context import Actor
+from tongban.services.smart import rules as rule_sets
 
 if TYPE_CHECKING:
     from tongban.bootstrap import Container

@@ -20,8 +20,9 @@ from tongban.bootstrap import Container
 from tongban.domain.errors import CsrfFailed
 from tongban.domain.people.model import Principal
 from tongban.domain.shared.clock import china_date
-from tongban.services import access, sessions
-from tongban.services.context import Actor
+from tongban.services.people import sessions
+from tongban.services.platform import access
+from tongban.services.platform.context import Actor
 
 SESSION_COOKIE = "tb_session"
 ANON_CSRF_COOKIE = "tb_csrf"

@@ -37,8 +37,8 @@ from starlette.datastructures import UploadFile
 
 from tongban.bootstrap import Container
 from tongban.domain.errors import IdempotencyKeyRequired
-from tongban.services import idempotency
-from tongban.services.unit_of_work import UnitOfWork
+from tongban.services.platform import idempotency
+from tongban.services.platform.unit_of_work import UnitOfWork
 from tongban.web.deps import load_principal, now_of
 
 HEADER = "Idempotency-Key"

@@ -75,7 +75,7 @@ def build_templates() -> Jinja2Blocks:
 
 def _calendar_status(request: Request) -> Any:
     """The catalogue admin is warned on every page when the calendar runs out soon."""
-    from tongban.services.calendar import calendar_status
+    from tongban.services.platform.calendar import calendar_status
     from tongban.web.deps import today_of
 
     container = request.app.state.container

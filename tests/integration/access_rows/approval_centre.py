@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tongban.services.approval_centre_access import APPROVAL_CENTRE_CHIEFS, APPROVAL_CENTRE_STAFF
+from tongban.services.approval_centre.access import APPROVAL_CENTRE_CHIEFS, APPROVAL_CENTRE_STAFF
 
 STAFF = APPROVAL_CENTRE_STAFF.name
 CHIEFS = APPROVAL_CENTRE_CHIEFS.name

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tongban.services import access
-from tongban.services.queries.bundles import BUNDLE_APPLICATION_READERS
+from tongban.services.bundles.queries import BUNDLE_APPLICATION_READERS
+from tongban.services.platform import access
 
 _PUBLIC = access.PUBLIC.name
 _APPLICANT = access.APPLICANT.name

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tongban.services import access
+from tongban.services.platform import access
 
 _HOLDER = access.APPLICANT.name
 

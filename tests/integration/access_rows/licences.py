@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tongban.services import licences_access as licences
+from tongban.services.licences import access as licences
 
 READERS = licences.LICENCE_READERS.name
 REVOKERS = licences.LICENCE_REVOKERS.name

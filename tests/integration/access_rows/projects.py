@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tongban.services.projects_access import (
+from tongban.services.projects.access import (
     PROJECT_AGENTS,
     PROJECT_CENTRE,
     PROJECT_COMPANIES,

@@ -2,7 +2,7 @@
 
 Every transition is one method that checks the current status and the business rule, changes
 the case and records exactly one ``CaseEvent``.  The aggregate never reads the database: the
-working-day calendar is passed in, and role checks belong to ``services.cases``.
+working-day calendar is passed in, and role checks belong to ``services.cases.lifecycle``.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ Format: ``NH`` + the China date of submission ``yyyymmdd`` + ``-`` + a 6-digit s
 day, e.g. ``NH20261127-000042`` is number 42 of 27 November 2026.  The sequence comes from one
 counter row per day, bumped inside a transaction, so two processes can never hand out the same
 number (the row lock serialises them); on PostgreSQL each process reserves a block of them at a
-time (``services/case_numbers.py``).
+time (``services/cases/numbers.py``).
 """
 
 from __future__ import annotations

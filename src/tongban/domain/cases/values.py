@@ -17,7 +17,7 @@ SYSTEM_ROLE = "system"
 class Performer:
     """Who acts on a case, in which role and where: what the audit trail records (who, where).
 
-    Whether this role may act is decided in the services (``services.cases``), not here.
+    Whether this role may act is decided in the services (``services.cases.lifecycle``), not here.
     """
 
     user_id: int | None

@@ -22,15 +22,15 @@ from tongban.bootstrap import Container
 from tongban.domain.approval.model import AssignmentAction, Strategy
 from tongban.domain.cases.status import CaseStatus
 from tongban.domain.people.model import Principal
-from tongban.services import approval_centre as centre
-from tongban.services.approval_centre_access import (
+from tongban.services.approval_centre import assignment as centre
+from tongban.services.approval_centre import queries as q
+from tongban.services.approval_centre.access import (
     APPROVAL_CENTRE_CHIEFS,
     APPROVAL_CENTRE_STAFF,
     scope_of,
 )
-from tongban.services.context import Actor
-from tongban.services.queries import approval_centre as q
-from tongban.services.unit_of_work import UnitOfWork
+from tongban.services.platform.context import Actor
+from tongban.services.platform.unit_of_work import UnitOfWork
 from tongban.web.deps import ContainerDep, Now, actor_for, allow
 from tongban.web.idempotency import IdempotencyKey, IdempotentRequest, run_idempotent
 

@@ -18,10 +18,10 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel
 
 from tongban.domain.people.model import Principal
-from tongban.services import access
-from tongban.services import attachments as svc
-from tongban.services.ports import FileStore
-from tongban.services.unit_of_work import UnitOfWork
+from tongban.services.cases import attachments as svc
+from tongban.services.platform import access
+from tongban.services.platform.ports import FileStore
+from tongban.services.platform.unit_of_work import UnitOfWork
 from tongban.web.deps import ContainerDep, actor_for, allow
 from tongban.web.idempotency import IdempotencyKey, run_idempotent
 

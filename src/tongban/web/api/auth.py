@@ -11,7 +11,7 @@ from tongban.bootstrap import Container
 from tongban.domain.people.model import Principal
 from tongban.domain.shared.masking import mask_id_number
 from tongban.i18n import gettext as _
-from tongban.services import auth
+from tongban.services.people import auth
 from tongban.web import deps
 from tongban.web.deps import ContainerDep, Viewer, now_of
 from tongban.web.pages.auth import (

@@ -18,10 +18,10 @@ from tongban.domain.bundles.progress import BundleState
 from tongban.domain.cases.status import CaseStatus
 from tongban.domain.catalogue.model import Audience, FormField
 from tongban.domain.people.model import Principal
-from tongban.services import access, audit
-from tongban.services import bundles as svc
-from tongban.services.queries import bundles as queries
-from tongban.services.unit_of_work import UnitOfWork
+from tongban.services.bundles import applications as svc
+from tongban.services.bundles import queries
+from tongban.services.platform import access, audit
+from tongban.services.platform.unit_of_work import UnitOfWork
 from tongban.web.api.cases import DeliveryIn
 from tongban.web.deps import ContainerDep, actor_for, allow
 from tongban.web.idempotency import IdempotencyKey, run_idempotent

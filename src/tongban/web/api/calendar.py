@@ -13,7 +13,7 @@ from starlette.datastructures import UploadFile
 
 from tongban.domain.errors import ImportRejected
 from tongban.domain.shared.calendar import NAME_MAX_LENGTH, CalendarDay, DayKind
-from tongban.services import calendar as calendar_service
+from tongban.services.platform import calendar as calendar_service
 from tongban.web.deps import CatalogueAdmin, ContainerDep, Today, Viewer, actor_for
 
 router = APIRouter(prefix="/calendar", tags=["calendar"])

@@ -21,11 +21,11 @@ from tongban.domain.errors import UserNotFound, ValidationFailed
 from tongban.domain.people.model import Principal, Role, UserKind
 from tongban.domain.shared.identity import IdType, parse_identity
 from tongban.domain.shared.masking import mask_id_number, mask_name, mask_phone
-from tongban.services import access, audit
-from tongban.services import cases as svc
-from tongban.services.calendar import load_calendar
-from tongban.services.queries import cases as queries
-from tongban.services.unit_of_work import UnitOfWork
+from tongban.services.cases import lifecycle as svc
+from tongban.services.cases import queries
+from tongban.services.platform import access, audit
+from tongban.services.platform.calendar import load_calendar
+from tongban.services.platform.unit_of_work import UnitOfWork
 from tongban.web.deps import ContainerDep, actor_for, allow, today_of
 from tongban.web.idempotency import IdempotencyKey, run_idempotent
 

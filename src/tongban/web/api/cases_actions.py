@@ -15,12 +15,11 @@ from pydantic import BaseModel, Field
 from tongban.bootstrap import Container
 from tongban.domain.cases.status import DeliveryMethod
 from tongban.domain.people.model import Principal, UserKind
-from tongban.services import access
-from tongban.services import cases as svc
-from tongban.services import cases_delivery as delivery
-from tongban.services.context import Actor
-from tongban.services.queries import cases as queries
-from tongban.services.unit_of_work import UnitOfWork
+from tongban.services.cases import delivery, queries
+from tongban.services.cases import lifecycle as svc
+from tongban.services.platform import access
+from tongban.services.platform.context import Actor
+from tongban.services.platform.unit_of_work import UnitOfWork
 from tongban.web.api.cases import CaseNumber, CaseOut
 from tongban.web.deps import ContainerDep, actor_for, allow
 from tongban.web.idempotency import IdempotencyKey, IdempotentRequest, run_idempotent

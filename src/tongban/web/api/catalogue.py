@@ -9,7 +9,8 @@ from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, Field
 
 from tongban.domain.catalogue.model import ServiceItemSpec
-from tongban.services import catalogue, search
+from tongban.services.catalogue import items as catalogue
+from tongban.services.catalogue import search
 from tongban.web.deps import CatalogueAdmin, CatalogueReader, ContainerDep, Viewer, actor_for
 
 router = APIRouter(tags=["catalogue"])

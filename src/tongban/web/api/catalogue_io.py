@@ -13,9 +13,9 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from tongban.domain.errors import ImportRejected
-from tongban.services import catalogue_io
-from tongban.services.catalogue_format import file_error
-from tongban.services.queries import catalogue_stats
+from tongban.services.catalogue import import_export as catalogue_io
+from tongban.services.catalogue import stats as catalogue_stats
+from tongban.services.catalogue.formats import file_error
 from tongban.web.deps import CatalogueAdmin, ContainerDep, Now, Viewer, actor_for
 
 router = APIRouter(prefix="/catalogue", tags=["catalogue"])

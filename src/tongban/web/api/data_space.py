@@ -18,8 +18,11 @@ from pydantic import BaseModel, Field
 
 from tongban.domain.data_space.model import Grant
 from tongban.domain.people.model import Principal
-from tongban.services import access, catalogue, data_space, prefill
-from tongban.services.unit_of_work import UnitOfWork
+from tongban.services.catalogue import items as catalogue
+from tongban.services.data_space import prefill
+from tongban.services.data_space import reads as data_space
+from tongban.services.platform import access
+from tongban.services.platform.unit_of_work import UnitOfWork
 from tongban.web.api.cases import CaseNumber, CaseOut
 from tongban.web.deps import ContainerDep, Now, Today, actor_for, allow, now_of
 from tongban.web.idempotency import IdempotencyKey, run_idempotent

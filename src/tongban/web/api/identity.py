@@ -16,7 +16,8 @@ from pydantic import BaseModel, Field
 
 from tongban.domain.identity_check.model import IdentifiedPerson
 from tongban.domain.people.model import Principal
-from tongban.services import access, identity_check
+from tongban.services.identity import check as identity_check
+from tongban.services.platform import access
 from tongban.web.deps import ContainerDep, actor_for, allow
 from tongban.web.pages.identity import qr_svg
 

@@ -21,10 +21,10 @@ from tongban.domain.licences.model import Licence
 from tongban.domain.licences.types import LICENCE_TYPES
 from tongban.domain.people.model import Principal
 from tongban.domain.shared.clock import china_date
-from tongban.services import licences as svc
-from tongban.services import licences_access as policy
-from tongban.services.licences_pdf import verify_path
-from tongban.services.unit_of_work import UnitOfWork
+from tongban.services.licences import access as policy
+from tongban.services.licences import library as svc
+from tongban.services.licences.pdf import verify_path
+from tongban.services.platform.unit_of_work import UnitOfWork
 from tongban.web.deps import ContainerDep, actor_for, allow, today_of
 from tongban.web.idempotency import IdempotencyKey, run_idempotent
 

@@ -9,8 +9,8 @@ from pydantic import BaseModel
 
 from tongban.domain.catalogue.model import Level, ListKind, Restriction
 from tongban.domain.network.model import Accessibility, Centre
-from tongban.services import lists
-from tongban.services.queries import network as queries
+from tongban.services.catalogue import lists
+from tongban.services.network import queries
 from tongban.web.deps import ContainerDep, Viewer
 
 router = APIRouter(tags=["network"])

@@ -18,18 +18,18 @@ from pydantic import BaseModel, Field
 
 from tongban.domain.people.model import Principal
 from tongban.domain.projects.model import ProjectInput
-from tongban.services import audit
-from tongban.services import projects as svc
-from tongban.services import projects_steps as steps_svc
-from tongban.services.projects_access import (
+from tongban.services.platform import audit
+from tongban.services.platform.unit_of_work import UnitOfWork
+from tongban.services.projects import dashboard as project_dashboard
+from tongban.services.projects import lifecycle as svc
+from tongban.services.projects import queries
+from tongban.services.projects import steps as steps_svc
+from tongban.services.projects.access import (
     PROJECT_AGENTS,
     PROJECT_CENTRE,
     PROJECT_COMPANIES,
     PROJECT_READERS,
 )
-from tongban.services.queries import project_dashboard
-from tongban.services.queries import projects as queries
-from tongban.services.unit_of_work import UnitOfWork
 from tongban.web.deps import ContainerDep, actor_for, allow, now_of, today_of
 from tongban.web.idempotency import IdempotencyKey, run_idempotent
 

@@ -23,11 +23,11 @@ from tongban.bootstrap import Container
 from tongban.domain.cases.review import Outcome, PlanStep, StepNotFound, StepStatus
 from tongban.domain.cases.status import CaseStatus
 from tongban.domain.people.model import Principal
-from tongban.services import access
-from tongban.services import cases_review_steps as steps
-from tongban.services.context import Actor
-from tongban.services.queries import cases as queries
-from tongban.services.unit_of_work import UnitOfWork
+from tongban.services.cases import queries
+from tongban.services.cases import review_steps as steps
+from tongban.services.platform import access
+from tongban.services.platform.context import Actor
+from tongban.services.platform.unit_of_work import UnitOfWork
 from tongban.web.api.cases import CaseNumber, CaseReader
 from tongban.web.deps import CatalogueAdmin, ContainerDep, Today, actor_for, allow
 from tongban.web.idempotency import IdempotencyKey, IdempotentRequest, run_idempotent

@@ -17,8 +17,8 @@ from pydantic import BaseModel, Field
 
 from tongban.domain.people.model import Principal
 from tongban.domain.rules.model import RuleSetSpec
-from tongban.services import access
-from tongban.services import rules as svc
+from tongban.services.platform import access
+from tongban.services.smart import rules as svc
 from tongban.web.deps import ContainerDep, Today, actor_for, allow
 
 router = APIRouter(tags=["rules"])

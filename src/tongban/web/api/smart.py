@@ -16,9 +16,9 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from tongban.domain.people.model import Principal
-from tongban.services import access
-from tongban.services import smart_approval as svc
-from tongban.services.unit_of_work import UnitOfWork
+from tongban.services.platform import access
+from tongban.services.platform.unit_of_work import UnitOfWork
+from tongban.services.smart import approval as svc
 from tongban.web.deps import ContainerDep, actor_for, allow
 from tongban.web.idempotency import IdempotencyKey, run_idempotent
 

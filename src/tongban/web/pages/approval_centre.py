@@ -20,14 +20,14 @@ from starlette.datastructures import FormData
 from tongban.domain.approval.model import STRATEGY_LABELS, Strategy
 from tongban.domain.errors import DomainError, ValidationFailed
 from tongban.domain.people.model import Principal
-from tongban.services import approval_centre as centre
-from tongban.services.approval_centre_access import (
+from tongban.services.approval_centre import assignment as centre
+from tongban.services.approval_centre import queries as q
+from tongban.services.approval_centre.access import (
     APPROVAL_CENTRE_CHIEFS,
     APPROVAL_CENTRE_STAFF,
     scope_of,
 )
-from tongban.services.queries import approval_centre as q
-from tongban.services.unit_of_work import UnitOfWork
+from tongban.services.platform.unit_of_work import UnitOfWork
 from tongban.web.api.approval_centre import served
 from tongban.web.deps import ContainerDep, actor_for, allow, now_of
 from tongban.web.templating import render

@@ -13,7 +13,7 @@ from tongban.config import Settings
 from tongban.domain.errors import DomainError
 from tongban.domain.people.model import Principal
 from tongban.i18n import gettext as _
-from tongban.services import auth, sessions
+from tongban.services.people import auth, sessions
 from tongban.web import deps
 from tongban.web.deps import ContainerDep, Viewer, now_of
 from tongban.web.templating import render

@@ -18,11 +18,11 @@ from tongban.domain.cases.status import DeliveryMethod
 from tongban.domain.catalogue.model import FieldType
 from tongban.domain.errors import DomainError, ValidationFailed
 from tongban.domain.people.model import Principal, UserKind
-from tongban.services import access, audit
-from tongban.services import bundles as svc
-from tongban.services.queries import bundles as queries
+from tongban.services.bundles import applications as svc
+from tongban.services.bundles import queries
+from tongban.services.platform import access, audit
 from tongban.web.deps import ContainerDep, actor_for, allow
-from tongban.web.pages.cases_citizen import centre_options, texts
+from tongban.web.pages.cases.citizen import centre_options, texts
 from tongban.web.templating import render
 
 router = APIRouter(tags=["pages"], include_in_schema=False)

@@ -17,7 +17,7 @@ from sqlalchemy import Connection
 
 from tongban.domain.errors import DomainError, ImportRejected, ValidationFailed
 from tongban.domain.shared.calendar import NAME_MAX_LENGTH, CalendarDay, DayKind
-from tongban.services import calendar as calendar_service
+from tongban.services.platform import calendar as calendar_service
 from tongban.web.deps import CatalogueAdmin, ContainerDep, Today, Viewer, actor_for
 from tongban.web.templating import render
 

@@ -7,8 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 from fastapi import Path as PathParam
 
-from tongban.services import catalogue, search
-from tongban.services.queries import catalogue_stats
+from tongban.services.catalogue import items as catalogue
+from tongban.services.catalogue import search
+from tongban.services.catalogue import stats as catalogue_stats
 from tongban.web.deps import ContainerDep, Viewer
 from tongban.web.templating import render
 

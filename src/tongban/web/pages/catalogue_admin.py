@@ -19,7 +19,7 @@ from tongban.domain.catalogue.model import (
     ServiceScope,
 )
 from tongban.domain.errors import DomainError, ValidationFailed
-from tongban.services import catalogue
+from tongban.services.catalogue import items as catalogue
 from tongban.web.deps import CatalogueAdmin, CatalogueReader, ContainerDep, actor_for
 from tongban.web.item_form import BLANK_ROWS, spec_from_form, values_from_form, values_from_spec
 from tongban.web.templating import render

@@ -20,7 +20,9 @@ from tongban.domain.data_space.predicates import PREDICATES
 from tongban.domain.errors import DomainError, ValidationFailed
 from tongban.domain.people.model import Principal
 from tongban.domain.shared.clock import CHINA_TZ, china_date
-from tongban.services import access, data_space, licence_port
+from tongban.services.data_space import licence_port
+from tongban.services.data_space import reads as data_space
+from tongban.services.platform import access
 from tongban.web.deps import ContainerDep, actor_for, allow, now_of
 from tongban.web.templating import render
 

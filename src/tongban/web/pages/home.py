@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
-from tongban.services import health
-from tongban.services.queries.catalogue_stats import catalogue_figures
+from tongban.services.catalogue.stats import catalogue_figures
+from tongban.services.platform import health
 from tongban.web.deps import ContainerDep, Today, Viewer
 from tongban.web.templating import render
 

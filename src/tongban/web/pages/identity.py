@@ -22,8 +22,9 @@ from tongban.domain.errors import DomainError
 from tongban.domain.identity_check.model import CitizenCode, IdentifiedPerson
 from tongban.domain.people.model import Principal
 from tongban.domain.shared.clock import CHINA_TZ
-from tongban.services import access, identity_check
-from tongban.services.unit_of_work import UnitOfWork
+from tongban.services.identity import check as identity_check
+from tongban.services.platform import access
+from tongban.services.platform.unit_of_work import UnitOfWork
 from tongban.web.deps import ContainerDep, actor_for, allow, now_of
 from tongban.web.templating import render
 

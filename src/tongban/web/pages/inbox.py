@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi import Path as PathParam
 from fastapi.responses import RedirectResponse
 
-from tongban.services.queries import inbox
+from tongban.services.platform import inbox
 from tongban.web.deps import ContainerDep, Now, SignedIn
 from tongban.web.templating import render
 

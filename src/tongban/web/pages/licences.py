@@ -18,8 +18,8 @@ from tongban.domain.licences.model import looks_like_licence_id
 from tongban.domain.licences.types import HolderKind, find_type
 from tongban.domain.people.model import Principal
 from tongban.domain.shared.masking import mask_name
-from tongban.services import licences as svc
-from tongban.services import licences_access as policy
+from tongban.services.licences import access as policy
+from tongban.services.licences import library as svc
 from tongban.web.api.licences import licence_pdf_response, read_submission, verify_submission
 from tongban.web.deps import ContainerDep, allow, today_of
 from tongban.web.templating import render

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from tongban.domain.catalogue.model import ListKind
-from tongban.services import lists
+from tongban.services.catalogue import lists
 from tongban.web.deps import ContainerDep, Viewer
 from tongban.web.templating import render
 

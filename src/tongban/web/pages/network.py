@@ -10,7 +10,7 @@ from sqlalchemy import Connection
 from tongban.domain.catalogue.model import Level
 from tongban.domain.errors import ValidationFailed
 from tongban.domain.network.model import Centre
-from tongban.services.queries import network as queries
+from tongban.services.network import queries
 from tongban.web.deps import ContainerDep, Viewer
 from tongban.web.templating import render
 

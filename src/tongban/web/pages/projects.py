@@ -27,13 +27,14 @@ from tongban.domain.projects.model import (
     StepProgress,
 )
 from tongban.domain.projects.roadmap import stage_names
-from tongban.services import audit, catalogue
-from tongban.services import projects as svc
-from tongban.services import projects_steps as steps_svc
-from tongban.services.projects_access import PROJECT_AGENTS, PROJECT_CENTRE, PROJECT_COMPANIES
-from tongban.services.queries import project_dashboard
-from tongban.services.queries import projects as queries
-from tongban.services.unit_of_work import UnitOfWork
+from tongban.services.catalogue import items as catalogue
+from tongban.services.platform import audit
+from tongban.services.platform.unit_of_work import UnitOfWork
+from tongban.services.projects import dashboard as project_dashboard
+from tongban.services.projects import lifecycle as svc
+from tongban.services.projects import queries
+from tongban.services.projects import steps as steps_svc
+from tongban.services.projects.access import PROJECT_AGENTS, PROJECT_CENTRE, PROJECT_COMPANIES
 from tongban.web.deps import ContainerDep, actor_for, allow, now_of, today_of
 from tongban.web.templating import render
 

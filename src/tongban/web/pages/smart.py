@@ -23,10 +23,11 @@ from tongban.domain.people.model import Principal
 from tongban.domain.rules.model import RuleSetSpec, RuleSetStatus
 from tongban.domain.shared.clock import china_date
 from tongban.domain.validation import pydantic_fields
-from tongban.services import access, catalogue
-from tongban.services import rules as rule_sets
-from tongban.services import smart_approval as svc
-from tongban.services.unit_of_work import UnitOfWork
+from tongban.services.catalogue import items as catalogue
+from tongban.services.platform import access
+from tongban.services.platform.unit_of_work import UnitOfWork
+from tongban.services.smart import approval as svc
+from tongban.services.smart import rules as rule_sets
 from tongban.web.deps import ContainerDep, actor_for, allow, today_of
 from tongban.web.idempotency import FORM_KEY, new_form_key, run_form_once
 from tongban.web.templating import render

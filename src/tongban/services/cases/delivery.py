@@ -1,0 +1,353 @@
+"""Delivering a result (C13, 结果包邮) and printing the acceptance receipt (受理回执).
+
+Issuing a result arranges its delivery in the same transaction: electronic results are
+delivered at once, a pickup gets a 6-digit code checked at a clerk of the chosen centre (locked
+after 5 wrong tries), and a mailed result is booked with the courier, delivered when it confirms.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, select
+
+from tongban.adapters.db.tables import case_events, cases, centres, users
+from tongban.adapters.pdf import ReceiptData, render_receipt
+from tongban.domain.cases.model import Case
+from tongban.domain.cases.status import CaseStatus, DeliveryMethod
+from tongban.domain.cases.values import Performer
+from tongban.domain.errors import (
+    Conflict,
+    IllegalTransition,
+    NotAuthenticated,
+    PermissionDenied,
+    TooManyAttempts,
+    ValidationFailed,
+)
+from tongban.domain.people.model import Principal, Role
+from tongban.domain.shared.masking import mask_id_number, mask_phone
+from tongban.i18n import gettext as _
+from tongban.services.cases import repository as repo
+from tongban.services.cases.intake import CaseRef, ref
+from tongban.services.cases.lifecycle import _act
+from tongban.services.cases.notify import Note, tell_applicant
+from tongban.services.cases.queries import access_case
+from tongban.services.cases.roles import APPLICANT, CLERK, DEPARTMENT_STAFF, SYSTEM, performer
+from tongban.services.catalogue.items import published_item
+from tongban.services.platform.context import Actor
+from tongban.services.platform.ports import Courier
+from tongban.services.platform.unit_of_work import UnitOfWork
+
+MAX_PICKUP_ATTEMPTS = 5
+CODE_HASH, CODE_SALT, ATTEMPTS, TRACKING = "code_sha256", "code_salt", "attempts", "tracking"
+_MOBILE = re.compile(r"(?:\+?86)?(1[3-9]\d{9})")
+S = CaseStatus
+
+
+class PickupCodeWrong(ValidationFailed):
+    code = "pickup_code_wrong"
+    template = "取件码不正确，还可尝试 {remaining} 次。"
+
+
+class PickupCodeLocked(TooManyAttempts):
+    code = "pickup_code_locked"
+    template = "取件码已连续输错 5 次，已锁定：请申请人重新获取取件码。"
+
+
+class WrongPickupCentre(PermissionDenied):
+    code = "wrong_pickup_centre"
+    template = "该结果须在申请人选择的中心（{centre}）领取。"
+
+
+class NotYetDelivered(Conflict):
+    code = "courier_not_delivered"
+    template = "快递尚未签收：{tracking}。"
+
+
+@dataclass(frozen=True)
+class MailAddress:
+    """Where a mailed result goes: recipient, mainland mobile and full address."""
+
+    recipient: str
+    phone: str
+    address: str
+
+    def as_text(self) -> str:
+        """The one-field form ``Application.address`` stores: three lines."""
+        return f"{self.recipient}\n{self.phone}\n{self.address}"
+
+
+def mail_address(recipient: str, phone: str, address: str) -> MailAddress:
+    """A checked mailing address: every part filled in and a mainland mobile number."""
+    fields: dict[str, str] = {}
+    name, street = recipient.strip(), address.strip()
+    mobile = _MOBILE.fullmatch(re.sub(r"[\s-]", "", phone))
+    if not name:
+        fields["recipient"] = "请填写收件人"
+    if mobile is None:
+        fields["phone"] = "请填写收件人的大陆手机号码"
+    if len(street) < 6:
+        fields["address"] = "请填写完整的收件地址"
+    if fields or mobile is None:
+        raise ValidationFailed(fields=fields)
+    return MailAddress(name, mobile.group(1), street)
+
+
+def parse_mail_address(text: str) -> MailAddress:
+    """The address an application stored (``MailAddress.as_text``), checked again."""
+    parts = (text or "").strip().split("\n", 2)
+    if len(parts) != 3:
+        raise ValidationFailed(fields={"address": "邮寄送达须有收件人、手机号码和收件地址"})
+    return mail_address(*parts)
+
+
+@dataclass(frozen=True)
+class Dispatch:
+    """What issuing a result arranged: the pickup code to tell the applicant, or the parcel."""
+
+    ref: CaseRef
+    pickup_code: str | None = None
+    tracking_number: str | None = None
+
+
+def _code_hash(salt: str, code: str) -> str:
+    return hashlib.sha256(f"{salt}:{code.strip()}".encode()).hexdigest()
+
+
+def _new_pickup_code(case: Case, by: Performer, at: datetime, event: str) -> str:
+    # Stored salted and hashed so a screen or an export of the case never shows it; five tries
+    # at the window are all a stranger gets.
+    if case.delivery.pickup_centre_code is None:
+        raise ValidationFailed(fields={"pickup_centre_code": "请选择领取结果的中心"})
+    code, salt = f"{secrets.randbelow(10**6):06d}", secrets.token_hex(8)
+    case.delivery_detail = {CODE_SALT: salt, CODE_HASH: _code_hash(salt, code), ATTEMPTS: "0"}
+    case._record(event, case.status, case.status, by, at, detail={"centre": by.centre_code or ""})
+    return code
+
+
+def _ship(case: Case, by: Performer, at: datetime, courier: Courier) -> str:
+    to = parse_mail_address(case.delivery.address)
+    tracking = courier.book(
+        reference=case.number, recipient=to.recipient, phone=to.phone, address=to.address
+    )
+    case.delivery_detail = {TRACKING: tracking}
+    detail = {"tracking_number": tracking}
+    case._record("CaseResultShipped", case.status, case.status, by, at, detail=detail)
+    return tracking
+
+
+def issue_result_and_dispatch(
+    uow: UnitOfWork,
+    actor: Actor,
+    number: str,
+    expected_version: int,
+    courier: Courier,
+    reference: str = "",
+) -> Dispatch:
+    """出具结果 and start its delivery as the applicant chose, in one transaction."""
+    made: dict[str, str] = {}
+
+    def change(case: Case, by: Performer) -> None:
+        case.issue_result(by=by, at=actor.at, reference=reference)
+        method = case.delivery.method
+        if method is DeliveryMethod.ELECTRONIC:
+            case.deliver(by=by, at=actor.at, detail={"channel": "online"})
+        elif method is DeliveryMethod.PICKUP:
+            made["code"] = _new_pickup_code(case, by, actor.at, "CasePickupCodeIssued")
+        else:
+            made["tracking"] = _ship(case, by, actor.at, courier)
+
+    def tell_code(conn: Connection, case: Case) -> None:
+        # The plain code exists only here: it goes to the applicant, never to the audit trail.
+        if "code" in made:
+            note = Note(
+                _("取件码"),
+                _("您的办件 {number}（{item}）结果已出，凭取件码 {code} 到所选服务中心领取。"),
+                {"code": made["code"]},
+            )
+            tell_applicant(conn, case, note, f"case:{case.number}:pickup-code", actor.at)
+
+    done = _act(uow, actor, number, expected_version, (DEPARTMENT_STAFF,), change, tell_code)
+    return Dispatch(done, made.get("code"), made.get("tracking"))
+
+
+def _pending(case: Case, method: DeliveryMethod, action: str) -> None:
+    if case.status is not S.RESULT_ISSUED or case.delivery.method is not method:
+        raise IllegalTransition(status=case.status.label, action=action)
+
+
+def _pickup_clerk(actor: Actor, case: Case) -> Performer:
+    who = actor.principal
+    if who is None:
+        raise NotAuthenticated()
+    mine = [a.centre_code for a in who.assignments(Role.CLERK) if a.centre_code]
+    if not mine:
+        raise PermissionDenied()
+    centre = case.delivery.pickup_centre_code
+    if centre not in mine:
+        raise WrongPickupCentre(centre=centre or "—")
+    return Performer(who.user_id, Role.CLERK.value, centre, request_id=actor.request_id)
+
+
+def collect_result(uow: UnitOfWork, actor: Actor, number: str, code: str) -> CaseRef:
+    """The applicant collects at a clerk of the chosen centre with the right pickup code.
+
+    A wrong code is refused and counted (committed, audited); the fifth locks the code.
+    """
+    case = repo.get(uow.conn, number)
+    by = _pickup_clerk(actor, case)
+    _pending(case, DeliveryMethod.PICKUP, "凭取件码领取结果")
+    detail = case.delivery_detail
+    tries = int(detail.get(ATTEMPTS, "0"))
+    if tries >= MAX_PICKUP_ATTEMPTS:
+        raise PickupCodeLocked()
+    if not hmac.compare_digest(_code_hash(detail.get(CODE_SALT, ""), code), detail[CODE_HASH]):
+        tries += 1
+        case.delivery_detail = {**detail, ATTEMPTS: str(tries)}
+        counted = {"attempts": tries}
+        case._record(
+            "CasePickupCodeRefused", case.status, case.status, by, actor.at, detail=counted
+        )
+        repo.save(uow.conn, case, actor.at)
+        uow.commit()
+        if tries >= MAX_PICKUP_ATTEMPTS:
+            raise PickupCodeLocked()
+        raise PickupCodeWrong(
+            remaining=MAX_PICKUP_ATTEMPTS - tries, fields={"code": "取件码不正确"}
+        )
+    case.deliver(by=by, at=actor.at, detail={"collected_at": by.centre_code or ""})
+    repo.save(uow.conn, case, actor.at)
+    uow.commit()
+    return ref(case)
+
+
+def reissue_pickup_code(uow: UnitOfWork, actor: Actor, number: str) -> str:
+    """The signed-in applicant gets a new code (lost or locked); the old one stops working."""
+    case = repo.get(uow.conn, number)
+    by = performer(actor, case, APPLICANT)
+    _pending(case, DeliveryMethod.PICKUP, "重新获取取件码")
+    code = _new_pickup_code(case, by, actor.at, "CasePickupCodeReissued")
+    repo.save(uow.conn, case, actor.at)
+    uow.commit()
+    return code
+
+
+def confirm_mail_delivery(uow: UnitOfWork, actor: Actor, number: str, courier: Courier) -> CaseRef:
+    """The courier reports the parcel signed for: the case is delivered (worker or staff)."""
+    case = repo.get(uow.conn, number)
+    by = performer(actor, case, SYSTEM, DEPARTMENT_STAFF, CLERK)
+    _pending(case, DeliveryMethod.MAIL, "确认邮寄送达")
+    tracking = case.delivery_detail.get(TRACKING, "")
+    signed = courier.delivered_at(tracking)
+    if signed is None:
+        raise NotYetDelivered(tracking=tracking)
+    case.deliver(by=by, at=actor.at, detail={TRACKING: tracking, "signed_at": signed.isoformat()})
+    repo.save(uow.conn, case, actor.at)
+    uow.commit()
+    return ref(case)
+
+
+def sweep_mail_deliveries(uow: UnitOfWork, actor: Actor, courier: Courier) -> list[str]:
+    """The worker's sweep: every mailed result the courier has delivered becomes delivered."""
+    pending = uow.conn.execute(
+        select(cases.c.number).where(
+            cases.c.status == S.RESULT_ISSUED.value,
+            cases.c.delivery_method == DeliveryMethod.MAIL.value,
+        )
+    ).scalars()
+    done: list[str] = []
+    for number in list(pending):
+        try:
+            done.append(confirm_mail_delivery(uow, actor, number, courier).number)
+        except NotYetDelivered:
+            continue
+    return done
+
+
+# --- the acceptance receipt (受理回执) ----------------------------------------------------------
+
+_ACCEPTANCES = ("CaseAccepted", "CaseAcceptedWithMissingMaterials")
+
+
+def _receipt_case(conn: Connection, principal: Principal | None, number: str) -> Case:
+    """The applicant, or staff of the case's centres (accepting or pickup) or department."""
+    case = access_case(conn, principal, number)
+    assert principal is not None
+    if case.applicant_id == principal.user_id:
+        return case
+    here = {case.accepting_centre_code, case.delivery.pickup_centre_code} - {None}
+    for a in principal.roles:
+        if a.role in (Role.CLERK, Role.CENTRE_MANAGER) and a.centre_code in here:
+            return case
+        if (
+            a.role in (Role.REVIEWER, Role.SECTION_CHIEF)
+            and a.department_code == case.department_code
+        ):
+            return case
+    raise PermissionDenied()
+
+
+def _names(conn: Connection, *codes: str | None) -> dict[str, str]:
+    rows = conn.execute(select(centres.c.code, centres.c.name).where(centres.c.code.in_(codes)))
+    return {r.code: r.name for r in rows}
+
+
+def _delivery_text(case: Case, centre_names: dict[str, str]) -> str:
+    method, centre = case.delivery.method, case.delivery.pickup_centre_code
+    if method is DeliveryMethod.ELECTRONIC:
+        return "电子送达（网上查看、下载）"
+    if method is DeliveryMethod.PICKUP:
+        return f"到{centre_names.get(centre or '', centre or '—')}凭取件码领取"
+    try:
+        to = parse_mail_address(case.delivery.address)
+    except ValidationFailed:
+        return "免费邮寄：" + case.delivery.address
+    return f"免费邮寄：{to.recipient[:1]}*（{mask_phone(to.phone)}）{to.address}"
+
+
+def receipt_data(
+    conn: Connection, principal: Principal | None, number: str, *, lookup_url: str = ""
+) -> ReceiptData:
+    """What the 受理回执 of an accepted case says; the ID number is masked."""
+    case = _receipt_case(conn, principal, number)
+    if case.accepted_on is None:
+        raise IllegalTransition(status=case.status.label, action="打印受理回执")
+    item = published_item(conn, case.item_code, case.item_version)
+    applicant = conn.execute(select(users).where(users.c.id == case.applicant_id)).one()
+    clerk_id = conn.execute(
+        select(case_events.c.actor_id)
+        .where(case_events.c.case_id == case.id, case_events.c.type.in_(_ACCEPTANCES))
+        .order_by(case_events.c.seq.desc())
+        .limit(1)
+    ).scalar()
+    clerk = conn.execute(select(users.c.name).where(users.c.id == clerk_id)).scalar()
+    names = _names(conn, case.accepting_centre_code, case.delivery.pickup_centre_code)
+    return ReceiptData(
+        number=case.number,
+        item_name=item.spec.name,
+        department_name=item.department_name,
+        applicant_name=applicant.name,
+        applicant_id_masked=applicant.credit_code
+        or (mask_id_number(applicant.id_number) if applicant.id_number else ""),
+        accepted_on=case.accepted_on,
+        deadline=case.deadline,
+        accepting_centre=names.get(case.accepting_centre_code or "", "—"),
+        clerk_name=clerk or "—",
+        materials_received=tuple(case.materials),
+        materials_due=case.missing.names if case.missing else (),
+        supply_by=case.missing.supply_by if case.missing else None,
+        delivery=_delivery_text(case, names),
+        qr_text=lookup_url or case.number,
+    )
+
+
+def receipt_pdf(
+    conn: Connection, principal: Principal | None, number: str, *, lookup_url: str = ""
+) -> bytes:
+    """The 受理回执 as PDF, for the applicant or the staff of the case's centre or department."""
+    return render_receipt(receipt_data(conn, principal, number, lookup_url=lookup_url))

@@ -1,0 +1,175 @@
+"""Submitting a case (收件): online, at any window, or by mail; every channel creates the same
+case, pinned to the item version published at that moment, with a number from the daily counter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from tongban.adapters.db.tables import users
+from tongban.domain.cases.forms import validate_form
+from tongban.domain.cases.model import Case
+from tongban.domain.cases.status import CaseStatus, Channel, DeliveryMethod
+from tongban.domain.cases.values import Delivery, ItemTerms, Performer
+from tongban.domain.catalogue.model import Channel as ItemChannel
+from tongban.domain.errors import ValidationFailed
+from tongban.domain.people.model import UserKind
+from tongban.domain.shared.clock import china_date
+from tongban.services.cases import numbers as case_numbers
+from tongban.services.cases import repository as repo
+from tongban.services.cases.notify import notify
+from tongban.services.cases.roles import APPLICANT, CLERK, performer
+from tongban.services.catalogue.items import ItemView, published_item
+from tongban.services.platform.calendar import load_calendar
+from tongban.services.platform.context import Actor
+from tongban.services.platform.unit_of_work import UnitOfWork
+
+
+@dataclass(frozen=True)
+class Application:
+    """What an applicant hands in, on any channel: the item, its form and the materials."""
+
+    item_code: str
+    form: Mapping[str, Any]
+    materials: Sequence[str] = ()
+    delivery_method: DeliveryMethod = DeliveryMethod.PICKUP
+    pickup_centre_code: str | None = None
+    """Where the applicant collects the result (any centre); the accepting centre if None."""
+    address: str = ""
+
+
+@dataclass(frozen=True)
+class CaseRef:
+    """The number, new lock version and status a write leaves the case in."""
+
+    number: str
+    version: int
+    status: CaseStatus
+
+
+def ref(case: Case) -> CaseRef:
+    return CaseRef(case.number, case.version, case.status)
+
+
+# --- submission: every channel creates the same case ---------------------------------------------
+
+
+def new_case(
+    uow: UnitOfWork,
+    actor: Actor,
+    by: Performer,
+    applicant_id: int,
+    channel: Channel,
+    application: Application,
+    *,
+    number: str | None = None,
+) -> tuple[Case, ItemView]:
+    """A new draft case; ``number`` when the caller took one already (else the next one)."""
+    conn = uow.conn
+    item = published_item(conn, application.item_code)
+    if channel is Channel.ONLINE and ItemChannel.ONLINE not in item.spec.channels:
+        raise ValidationFailed(fields={"item_code": "该事项不能网上申请，请到窗口办理"})
+    if application.delivery_method is DeliveryMethod.MAIL and not application.address.strip():
+        raise ValidationFailed(fields={"address": "选择邮寄送达须填写收件地址"})
+    assert item.version is not None
+    case = Case.start(
+        by=by,
+        at=actor.at,
+        number=number or case_numbers.take(uow, china_date(actor.at)),
+        item_code=item.code,
+        item_version=item.version,
+        terms=ItemTerms.from_spec(item.spec),
+        applicant_id=applicant_id,
+        channel=channel,
+        department_code=item.spec.department_code,
+        form=dict(application.form),
+        materials=list(dict.fromkeys(m.strip() for m in application.materials if m.strip())),
+        accepting_centre_code=by.centre_code,
+        delivery=Delivery(
+            application.delivery_method,
+            application.pickup_centre_code or by.centre_code,
+            application.address.strip(),
+        ),
+    )
+    return case, item
+
+
+def submit_checked(case: Case, item: ItemView, by: Performer, actor: Actor) -> None:
+    case.form = validate_form(item.spec.form, case.form)
+    case.submit(by=by, at=actor.at)
+
+
+def check_applicant(uow: UnitOfWork, applicant_id: int) -> None:
+    kind = uow.conn.execute(select(users.c.kind).where(users.c.id == applicant_id)).scalar()
+    if kind not in (UserKind.CITIZEN.value, UserKind.ENTERPRISE.value):
+        raise ValidationFailed(fields={"applicant_id": "请先核验申请人身份"})
+
+
+def save_draft(uow: UnitOfWork, actor: Actor, application: Application) -> CaseRef:
+    """An applicant saves an online application unfinished; the form is checked on submit."""
+    by = performer(actor, None, APPLICANT)
+    assert by.user_id is not None
+    case, item = new_case(uow, actor, by, by.user_id, Channel.ONLINE, application)
+    notify(uow.conn, case, actor.at)
+    repo.add(uow.conn, case, item.id, actor.at)
+    uow.commit()
+    return ref(case)
+
+
+def submit_online(uow: UnitOfWork, actor: Actor, application: Application) -> CaseRef:
+    """网上申请: a citizen or enterprise applies for an online-capable item."""
+    by = performer(actor, None, APPLICANT)
+    assert by.user_id is not None
+    case, item = new_case(uow, actor, by, by.user_id, Channel.ONLINE, application)
+    submit_checked(case, item, by, actor)
+    notify(uow.conn, case, actor.at)
+    repo.add(uow.conn, case, item.id, actor.at)
+    uow.commit()
+    return ref(case)
+
+
+def submit_at_window(
+    uow: UnitOfWork,
+    actor: Actor,
+    applicant_id: int,
+    application: Application,
+    *,
+    accept: bool = False,
+    prepare: Callable[[UnitOfWork, Case], object] | None = None,
+) -> CaseRef:
+    """窗口收件: a clerk at any centre files any item for an identified applicant (一窗通办),
+    and may accept it at once when the materials are complete.
+
+    ``prepare`` (免证办) completes the new case in the same transaction before it is checked
+    and submitted: form values and materials from the applicant's e-licences, say.  Should it
+    raise, nothing is written."""
+    by = performer(actor, None, CLERK)
+    check_applicant(uow, applicant_id)
+    case, item = new_case(uow, actor, by, applicant_id, Channel.WINDOW, application)
+    if prepare is not None:
+        prepare(uow, case)
+    submit_checked(case, item, by, actor)
+    if accept:
+        case.accept(by=by, at=actor.at, calendar=load_calendar(uow.conn))
+    notify(uow.conn, case, actor.at)
+    repo.add(uow.conn, case, item.id, actor.at)
+    uow.commit()
+    return ref(case)
+
+
+def submit_by_mail(
+    uow: UnitOfWork, actor: Actor, applicant_id: int, application: Application
+) -> CaseRef:
+    """信函申请: a clerk registers an application received by post; the day of receipt counts."""
+    by = performer(actor, None, CLERK)
+    check_applicant(uow, applicant_id)
+    case, item = new_case(uow, actor, by, applicant_id, Channel.MAIL, application)
+    submit_checked(case, item, by, actor)
+    notify(uow.conn, case, actor.at)
+    repo.add(uow.conn, case, item.id, actor.at)
+    uow.commit()
+    return ref(case)

@@ -1,0 +1,338 @@
+"""Read side of cases: the applicant's "my cases", the work queues and one case's timeline.
+
+Every list is filtered by who asks: a citizen or enterprise sees only its own cases, a clerk
+the cases of their centres (accepted there or collected there), a reviewer their department's
+back-office queue, a section chief the rejections awaiting their signature.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Select, select
+
+from tongban.adapters.db.tables import (
+    case_events,
+    case_review_steps,
+    cases,
+    centres,
+    departments,
+    service_items,
+)
+from tongban.domain.cases.model import Case
+from tongban.domain.cases.review import StepStatus
+from tongban.domain.cases.status import CaseStatus, Channel
+from tongban.domain.errors import CaseNotFound, NotAuthenticated, PermissionDenied
+from tongban.domain.people.model import Principal, Role, UserKind
+from tongban.services.cases import repository as repo
+
+REVIEW_QUEUE = (
+    CaseStatus.SUBMITTED,
+    CaseStatus.PRECHECKED,
+    CaseStatus.ACCEPTED,
+    CaseStatus.CORRECTION_REQUESTED,
+    CaseStatus.UNDER_REVIEW,
+    CaseStatus.APPROVED,
+    CaseStatus.REJECTED,
+)
+"""What a department's back office still has to act on (or watch, while correction runs)."""
+MAX_ROWS = 500
+
+
+@dataclass(frozen=True)
+class CaseSummary:
+    """One line of a case list."""
+
+    number: str
+    item_code: str
+    item_name: str
+    department_name: str
+    status: CaseStatus
+    channel: Channel
+    version: int
+    submitted_at: datetime | None
+    accepted_on: date | None
+    deadline: date | None
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    seq: int
+    type: str
+    from_status: CaseStatus | None
+    to_status: CaseStatus
+    at: datetime
+    role: str
+    centre_code: str | None
+    reason: str
+    detail: dict[str, Any]
+
+
+def _summaries() -> Select[Any]:
+    return (
+        select(
+            cases.c.number,
+            service_items.c.code.label("item_code"),
+            service_items.c.name.label("item_name"),
+            departments.c.name.label("department_name"),
+            cases.c.status,
+            cases.c.channel,
+            cases.c.lock_version,
+            cases.c.submitted_at,
+            cases.c.accepted_on,
+            cases.c.deadline,
+        )
+        .select_from(
+            cases.join(service_items, service_items.c.id == cases.c.item_id).join(
+                departments, departments.c.id == cases.c.department_id
+            )
+        )
+        .limit(MAX_ROWS)
+    )
+
+
+def _run(conn: Connection, query: Select[Any]) -> list[CaseSummary]:
+    return [
+        CaseSummary(
+            number=r.number,
+            item_code=r.item_code,
+            item_name=r.item_name,
+            department_name=r.department_name,
+            status=CaseStatus(r.status),
+            channel=Channel(r.channel),
+            version=r.lock_version,
+            submitted_at=r.submitted_at,
+            accepted_on=r.accepted_on,
+            deadline=r.deadline,
+        )
+        for r in conn.execute(query)
+    ]
+
+
+def _signed_in(principal: Principal | None) -> Principal:
+    if principal is None:
+        raise NotAuthenticated()
+    return principal
+
+
+def my_cases(conn: Connection, principal: Principal | None) -> list[CaseSummary]:
+    """The applicant's own cases, newest first; nobody else's, ever."""
+    who = _signed_in(principal)
+    if who.kind not in (UserKind.CITIZEN, UserKind.ENTERPRISE):
+        raise PermissionDenied()
+    query = _summaries().where(cases.c.applicant_id == who.user_id).order_by(cases.c.id.desc())
+    return _run(conn, query)
+
+
+def _codes(principal: Principal, role: Role, attribute: str) -> list[str]:
+    return [
+        code for a in principal.assignments(role) if (code := getattr(a, attribute)) is not None
+    ]
+
+
+def centre_queue(
+    conn: Connection, principal: Principal | None, *, open_only: bool = True
+) -> list[CaseSummary]:
+    """A clerk's queue: cases accepted at, or to be collected at, the clerk's centres."""
+    who = _signed_in(principal)
+    codes = _codes(who, Role.CLERK, "centre_code") + _codes(who, Role.CENTRE_MANAGER, "centre_code")
+    if not codes:
+        raise PermissionDenied()
+    ids = select(centres.c.id).where(centres.c.code.in_(codes)).scalar_subquery()
+    query = _summaries().where(
+        cases.c.accepting_centre_id.in_(ids) | cases.c.pickup_centre_id.in_(ids)
+    )
+    if open_only:
+        closed = (CaseStatus.DRAFT, *sorted(s for s in CaseStatus if s.is_final))
+        query = query.where(cases.c.status.not_in([s.value for s in closed]))
+    # 绿色通道: green-channel cases first, then the nearest deadline.
+    order = (cases.c.priority.desc(), cases.c.deadline.is_(None), cases.c.deadline, cases.c.id)
+    return _run(conn, query.order_by(*order))
+
+
+def _department_ids(principal: Principal, *roles: Role) -> Any:
+    codes = [c for role in roles for c in _codes(principal, role, "department_code")]
+    if not codes:
+        raise PermissionDenied()
+    return select(departments.c.id).where(departments.c.code.in_(codes)).scalar_subquery()
+
+
+def department_queue(conn: Connection, principal: Principal | None) -> list[CaseSummary]:
+    """A reviewer's back-office queue: their department's cases that still need action,
+    green-channel cases first, then the nearest deadline."""
+    ids = _department_ids(_signed_in(principal), Role.REVIEWER, Role.SECTION_CHIEF)
+    query = _summaries().where(
+        cases.c.department_id.in_(ids), cases.c.status.in_([s.value for s in REVIEW_QUEUE])
+    )
+    # 绿色通道: green-channel cases first, then the nearest deadline.
+    order = (cases.c.priority.desc(), cases.c.deadline.is_(None), cases.c.deadline, cases.c.id)
+    return _run(conn, query.order_by(*order))
+
+
+def sign_off_queue(conn: Connection, principal: Principal | None) -> list[CaseSummary]:
+    """The section chief's queue: proposed rejections waiting for a signature (否决权上移)."""
+    ids = _department_ids(_signed_in(principal), Role.SECTION_CHIEF)
+    query = _summaries().where(
+        cases.c.department_id.in_(ids), cases.c.status == CaseStatus.REJECTION_PROPOSED.value
+    )
+    return _run(conn, query.order_by(cases.c.deadline.is_(None), cases.c.deadline, cases.c.id))
+
+
+def access_case(conn: Connection, principal: Principal | None, number: str) -> Case:
+    """One case, for its applicant, any clerk (一窗通办), its department's staff, the staff of
+    a department with a review step on it, auditors and leaders; anyone else is refused, and
+    an unknown number is not found."""
+    who = _signed_in(principal)
+    case = repo.get(conn, number)
+    if who.kind in (UserKind.CITIZEN, UserKind.ENTERPRISE):
+        if case.applicant_id != who.user_id:
+            raise CaseNotFound(number=number)  # never confirm another's case exists
+        return case
+    if who.has_role(Role.CLERK, Role.CENTRE_MANAGER, Role.AUDITOR, Role.LEADER):
+        return case
+    mine = _codes(who, Role.REVIEWER, "department_code") + _codes(
+        who, Role.SECTION_CHIEF, "department_code"
+    )
+    if case.department_code in mine:
+        return case
+    if mine and _has_step_of(conn, case.id, mine):
+        return case  # 联审: a department reviewing one step of another department's case
+    raise PermissionDenied()
+
+
+def _has_step_of(conn: Connection, case_id: int | None, department_codes: list[str]) -> bool:
+    found = conn.execute(
+        select(case_review_steps.c.id)
+        .join(departments, departments.c.id == case_review_steps.c.department_id)
+        .where(case_review_steps.c.case_id == case_id, departments.c.code.in_(department_codes))
+        .limit(1)
+    ).first()
+    return found is not None
+
+
+def timeline(conn: Connection, principal: Principal | None, number: str) -> list[TimelineEntry]:
+    """The case's audit trail in order, for whoever may see the case."""
+    case = access_case(conn, principal, number)
+    rows = conn.execute(
+        select(case_events).where(case_events.c.case_id == case.id).order_by(case_events.c.seq)
+    )
+    return [
+        TimelineEntry(
+            seq=r.seq,
+            type=r.type,
+            from_status=CaseStatus(r.from_status) if r.from_status else None,
+            to_status=CaseStatus(r.to_status),
+            at=r.at,
+            role=r.role,
+            centre_code=r.centre_code,
+            reason=r.reason,
+            detail=dict(r.detail),
+        )
+        for r in rows
+    ]
+
+
+# --- review steps (审查环节) ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StepSummary:
+    """One review step of one case, for the step lists."""
+
+    id: int
+    number: str
+    item_name: str
+    stage: int
+    name: str
+    department_code: str
+    role: str
+    assignee_id: int | None
+    status: StepStatus
+    outcome: str | None
+    due_on: date | None
+
+
+def _steps() -> Select[Any]:
+    s = case_review_steps
+    return (
+        select(
+            s.c.id,
+            cases.c.number,
+            service_items.c.name.label("item_name"),
+            s.c.stage,
+            s.c.name,
+            departments.c.code.label("department_code"),
+            s.c.role,
+            s.c.assignee_id,
+            s.c.status,
+            s.c.outcome,
+            s.c.due_on,
+            cases.c.status.label("case_status"),
+        )
+        .select_from(
+            s.join(cases, cases.c.id == s.c.case_id)
+            .join(service_items, service_items.c.id == cases.c.item_id)
+            .join(departments, departments.c.id == s.c.department_id)
+        )
+        .limit(MAX_ROWS)
+    )
+
+
+def _run_steps(conn: Connection, query: Select[Any]) -> list[StepSummary]:
+    """While the case's clock is stopped (补正) an open step has no due day, like the case's
+    deadline: it is moved on when the clock resumes, and nothing is overdue meanwhile."""
+    stopped = CaseStatus.CORRECTION_REQUESTED.value
+    return [
+        StepSummary(
+            id=r.id,
+            number=r.number,
+            item_name=r.item_name,
+            stage=r.stage,
+            name=r.name,
+            department_code=r.department_code,
+            role=r.role,
+            assignee_id=r.assignee_id,
+            status=StepStatus(r.status),
+            outcome=r.outcome,
+            due_on=None
+            if r.case_status == stopped and r.status != StepStatus.DONE.value
+            else r.due_on,
+        )
+        for r in conn.execute(query)
+    ]
+
+
+def review_steps(conn: Connection, principal: Principal | None, number: str) -> list[StepSummary]:
+    """A case's review steps in stage order, for whoever may see the case."""
+    case = access_case(conn, principal, number)
+    query = _steps().where(case_review_steps.c.case_id == case.id)
+    return _run_steps(conn, query.order_by(case_review_steps.c.stage, case_review_steps.c.id))
+
+
+def _open_steps(principal: Principal) -> Select[Any]:
+    ids = _department_ids(principal, Role.REVIEWER, Role.SECTION_CHIEF)
+    return _steps().where(
+        case_review_steps.c.department_id.in_(ids),
+        case_review_steps.c.status == StepStatus.ACTIVE.value,
+        cases.c.status == CaseStatus.UNDER_REVIEW.value,
+    )
+
+
+def my_review_steps(conn: Connection, principal: Principal | None) -> list[StepSummary]:
+    """A reviewer's own work: open steps assigned to them, then the unclaimed open steps of
+    their departments they could claim; the nearest due day first."""
+    who = _signed_in(principal)
+    s = case_review_steps.c
+    query = _open_steps(who).where((s.assignee_id == who.user_id) | s.assignee_id.is_(None))
+    return _run_steps(
+        conn, query.order_by(s.assignee_id.is_(None), s.due_on.is_(None), s.due_on, s.id)
+    )
+
+
+def overdue_steps(conn: Connection, principal: Principal | None, today: date) -> list[StepSummary]:
+    """Open steps of the principal's departments past their due day, the oldest first."""
+    s = case_review_steps.c
+    query = _open_steps(_signed_in(principal)).where(s.due_on < today)
+    return _run_steps(conn, query.order_by(s.due_on, s.id))

@@ -1,0 +1,238 @@
+"""The worker's case sweeps: clock alerts, 容缺 expiry and deemed acceptance (视为受理).
+
+Each sweep runs under its ``job_runs`` lease.  A case change goes through the ordinary service as
+SYSTEM (one transaction, compare-and-set, audit entry, notifications), so a clerk acting at the
+same moment wins or loses cleanly and the sweep moves on; alerts and reminders carry dedup keys.
+A second run therefore changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from datetime import date, datetime, timedelta
+from typing import Any, Protocol
+
+from sqlalchemy import ColumnElement, Connection
+
+from tongban.adapters.db.tables import cases as cases_table
+from tongban.config import Settings
+from tongban.domain.cases.model import Case
+from tongban.domain.cases.status import BEFORE_ACCEPTANCE, CaseStatus, ClockState
+from tongban.domain.cases.values import MissingMaterials
+from tongban.domain.errors import DomainError
+from tongban.domain.people.model import Role
+from tongban.domain.shared.calendar import WorkingCalendar
+from tongban.domain.shared.clock import china_date
+from tongban.i18n import gettext as _
+from tongban.services.cases import lifecycle as cases
+from tongban.services.cases import repository as repo
+from tongban.services.cases.notify import (
+    Note,
+    centre_managers,
+    department_staff,
+    tell_applicant,
+    tell_staff,
+)
+from tongban.services.platform.calendar import load_calendar
+from tongban.services.platform.context import Actor
+from tongban.services.platform.ports import Courier
+from tongban.services.platform.unit_of_work import UnitOfWork
+
+log = logging.getLogger("tongban.sweeps")
+
+S = CaseStatus
+CLOCK_RUNNING = (S.ACCEPTED, S.UNDER_REVIEW, S.REJECTION_PROPOSED)
+"""Accepted and undecided with the clock running (a correction holds it: no deadline then)."""
+WITH_MISSING = (
+    S.ACCEPTED,
+    S.CORRECTION_REQUESTED,
+    S.UNDER_REVIEW,
+    S.REJECTION_PROPOSED,
+    S.APPROVED,
+)
+"""Where 容缺 materials may still be outstanding (and termination is allowed)."""
+
+
+MANAGER_PAGE = "/centre"
+"""The centre manager's overview with its alerts."""
+
+
+class SweepPorts(Protocol):
+    """What a case sweep needs from the container: settings and units of work."""
+
+    @property
+    def settings(self) -> Settings: ...
+
+    def uow(self) -> UnitOfWork: ...
+
+    def read(self) -> UnitOfWork: ...
+
+
+def _load(conn: Connection, *where: Any) -> Iterator[Case]:
+    # The repository's own row mapping, so the sweeps read cases exactly as the services do.
+    query = repo.case_select().where(*where).order_by(cases_table.c.id)
+    for row in conn.execute(query):
+        yield repo._from_row(row)
+
+
+def _apply(sweep: str, now: datetime, ports: SweepPorts, change: Callable[..., object]) -> bool:
+    """One case change in its own transaction; a case that moved meanwhile is left alone."""
+    actor = Actor(request_id=f"sweep:{sweep}", at=now)
+    try:
+        with ports.uow() as uow:
+            change(uow, actor)
+    except DomainError as error:  # StaleVersion, IllegalTransition: someone acted first
+        log.info("sweep %s skipped a case: %s", sweep, error.message)
+        return False
+    return True
+
+
+# --- clock alerts (办理时限预警) --------------------------------------------------------------
+
+
+def _alert_note(colour: ClockState, deadline: date) -> Note:
+    if colour is ClockState.RED:
+        body = _("红灯：办件 {number}（{item}）已超过办理时限（{deadline}），请尽快办结。")
+        return Note(_("办件已超期"), body, {"deadline": deadline.isoformat()})
+    body = _("黄灯：办件 {number}（{item}）将于 {deadline} 到期，请抓紧办理。")
+    return Note(_("办件即将到期"), body, {"deadline": deadline.isoformat()})
+
+
+def clock_alerts(ports: SweepPorts, now: datetime) -> int:
+    """Yellow within ``case_yellow_days`` working days of the deadline, red past it: the
+    department's reviewers and the accepting centre's managers are told once per colour."""
+    today, yellow_days = china_date(now), ports.settings.case_yellow_days
+    alerted = 0
+    with ports.uow() as uow:
+        conn = uow.conn
+        calendar = load_calendar(conn)
+        where: list[ColumnElement[bool]] = [
+            cases_table.c.status.in_([s.value for s in CLOCK_RUNNING])
+        ]
+        horizon = _horizon(calendar, today, yellow_days)
+        if horizon is not None:
+            where.append(cases_table.c.deadline <= horizon)
+        for case in list(_load(conn, *where)):
+            if case.deadline is None:
+                continue
+            colour = case.status_of_clock(today, calendar, yellow_days)
+            if colour is ClockState.NORMAL:
+                continue
+            note = _alert_note(colour, case.deadline)
+            key = f"case:{case.number}:alert:{colour.value}:{case.deadline.isoformat()}"
+            reviewers = department_staff(conn, case.department_code, Role.REVIEWER)
+            tell_staff(conn, case, note, reviewers, key, now)
+            managers = centre_managers(conn, case.accepting_centre_code)
+            tell_staff(conn, case, note, managers, key, now, link=MANAGER_PAGE)
+            alerted += 1
+        uow.commit()
+    return alerted
+
+
+def _horizon(calendar: WorkingCalendar, today: date, yellow_days: int) -> date | None:
+    """A date no yellow deadline lies beyond (None when the calendar does not reach it)."""
+    try:
+        return calendar.deadline(today, yellow_days + 1)
+    except DomainError:
+        return None
+
+
+# --- 容缺: reminders and expiry ---------------------------------------------------------------
+
+
+def _reminder(missing: MissingMaterials) -> Note:
+    body = _(
+        "您申请的“{item}”（办件编号 {number}）容缺受理的材料（{names}）请于 {supply_by} "
+        "前补交，逾期将按您的承诺终止办理。"
+    )
+    values = {"names": "、".join(missing.names), "supply_by": missing.supply_by.isoformat()}
+    return Note(_("请按承诺补交容缺材料"), body, values)
+
+
+def _expiry_reasons(missing: MissingMaterials) -> str:
+    text = _("容缺受理承诺于 {supply_by} 前补交的材料（{names}）逾期未补交，按承诺终止办理。")
+    return text.format(supply_by=missing.supply_by.isoformat(), names="、".join(missing.names))
+
+
+def missing_materials(ports: SweepPorts, now: datetime) -> int:
+    """容缺受理: remind the applicant ``case_missing_reminder_days`` working days before the
+    supply-by date (once); past it, terminate the case as the signed commitment says."""
+    today, days = china_date(now), ports.settings.case_missing_reminder_days
+    expired: list[tuple[str, int, MissingMaterials]] = []
+    with ports.uow() as uow:
+        conn = uow.conn
+        calendar = load_calendar(conn)
+        status_in = cases_table.c.status.in_([s.value for s in WITH_MISSING])
+        for case in list(_load(conn, status_in)):
+            missing = case.missing
+            if missing is None:
+                continue
+            if today > missing.supply_by:
+                expired.append((case.number, case.version, missing))
+            elif calendar.working_days_between(today, missing.supply_by) <= days:
+                key = f"case:{case.number}:missing-reminder:{missing.supply_by.isoformat()}"
+                tell_applicant(conn, case, _reminder(missing), key, now)
+        uow.commit()
+    terminated = 0
+    for number, version, missing in expired:
+        reasons = _expiry_reasons(missing)
+        terminated += _apply(
+            "missing_materials",
+            now,
+            ports,
+            lambda uow, actor, n=number, v=version, r=reasons: cases.terminate(uow, actor, n, v, r),
+        )
+    return terminated
+
+
+# --- deemed acceptance (视为受理,《行政许可法》第三十二条) ---------------------------------------
+
+
+def deemed_acceptance(ports: SweepPorts, now: datetime) -> int:
+    """Cases received over 5 working days ago with nothing listed to the applicant in time are
+    deemed accepted from the day of receipt (《行政许可法》第三十二条), as SYSTEM, audited."""
+    today = china_date(now)
+    with ports.read() as uow:
+        calendar = load_calendar(uow.conn)
+        candidates = [
+            (case.number, case.version)
+            for case in _load(
+                uow.conn,
+                cases_table.c.status.in_([s.value for s in BEFORE_ACCEPTANCE]),
+                # 5 working days are at least 5 calendar days: a cheap pre-filter.
+                cases_table.c.submitted_at <= now - timedelta(days=5),
+            )
+            if (limit := case.listing_limit(calendar)) is not None and today > limit
+        ]
+    deemed = 0
+    for number, version in candidates:
+        deemed += _apply(
+            "deemed_acceptance",
+            now,
+            ports,
+            lambda uow, actor, n=number, v=version: cases.deem_accepted(uow, actor, n, v),
+        )
+    return deemed
+
+
+def register(add: Callable[..., None]) -> None:
+    """Register the case sweeps with the worker (``worker.register_sweep``)."""
+    add("case_clock_alerts", clock_alerts, interval=timedelta(minutes=15))
+    add("case_missing_materials", missing_materials, interval=timedelta(minutes=30))
+    add("case_deemed_acceptance", deemed_acceptance, interval=timedelta(minutes=30))
+    add("case_mail_deliveries", mail_deliveries, interval=timedelta(minutes=30))
+
+
+class MailPorts(SweepPorts, Protocol):
+    @property
+    def courier(self) -> Courier: ...
+
+
+def mail_deliveries(ports: MailPorts, now: datetime) -> int:
+    """Mailed results the courier reports delivered become delivered (结果包邮 confirmed)."""
+    from tongban.services.cases.delivery import sweep_mail_deliveries
+
+    with ports.uow() as uow:
+        actor = Actor(request_id="sweep:case_mail_deliveries", at=now)
+        return len(sweep_mail_deliveries(uow, actor, ports.courier))

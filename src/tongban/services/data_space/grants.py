@@ -1,0 +1,283 @@
+"""Grants (授权) and the holder's view of their data space: give, revoke, list, and the log of
+every access.  Re-exported by ``services.data_space.reads``, the area's one entry point."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+
+from tongban.adapters.db.tables import departments, service_items, users
+from tongban.adapters.db.tables_data_space import data_access_events, data_grants
+from tongban.domain.data_space.errors import GrantNotFound
+from tongban.domain.data_space.model import Grant, Requester, check_new_grant
+from tongban.domain.errors import PermissionDenied, ValidationFailed
+from tongban.domain.people.model import Principal, Role, UserKind
+from tongban.services.data_space import licence_port
+from tongban.services.platform import audit
+from tongban.services.platform.context import Actor
+from tongban.services.platform.unit_of_work import UnitOfWork
+
+
+def holder_id_of(principal: Principal | None) -> str:
+    """The ID number or credit code whose data space ``principal`` owns."""
+    if principal is None or principal.kind not in (UserKind.CITIZEN, UserKind.ENTERPRISE):
+        raise PermissionDenied()
+    holder = principal.credit_code if principal.kind is UserKind.ENTERPRISE else None
+    holder = holder or principal.id_number
+    if not holder:
+        raise PermissionDenied()
+    return holder
+
+
+def requester_for(principal: Principal | None, *, item_code: str | None = None) -> Requester:
+    """The requester a signed-in person reads as: their department (staff), or themself."""
+    if principal is None:
+        return Requester(None, item_code, None, "system")
+    if principal.kind in (UserKind.CITIZEN, UserKind.ENTERPRISE):
+        return Requester(None, item_code, principal.user_id, principal.kind.value)
+    for role in (Role.REVIEWER, Role.SECTION_CHIEF, Role.CLERK, Role.AGENT):
+        for assignment in principal.assignments(role):
+            return Requester(assignment.department_code, item_code, principal.user_id, role.value)
+    first = principal.roles[0].role.value if principal.roles else "staff"
+    return Requester(None, item_code, principal.user_id, first)
+
+
+# --- grants (授权) ---------------------------------------------------------------------------
+
+
+def grant_from(row: Any) -> Grant:
+    return Grant(
+        id=row.id,
+        holder_id=row.holder_id,
+        grantee_department=row.grantee_department,
+        grantee_item=row.grantee_item,
+        type_codes=tuple(row.type_codes),
+        fields=None if row.fields is None else tuple(row.fields),
+        purpose=row.purpose,
+        expires_at=row.expires_at,
+        single_use=row.single_use,
+        created_at=row.created_at,
+        used_at=row.used_at,
+        revoked_at=row.revoked_at,
+    )
+
+
+def _check_grantee(conn: Connection, department: str | None, item: str | None) -> None:
+    if department is not None:
+        found = conn.execute(select(departments.c.id).where(departments.c.code == department))
+        if found.first() is None:
+            raise ValidationFailed(fields={"grantee_department": "找不到该部门：" + department})
+    if item is not None:
+        found = conn.execute(select(service_items.c.id).where(service_items.c.code == item))
+        if found.first() is None:
+            raise ValidationFailed(fields={"grantee_item": "找不到该事项：" + item})
+
+
+def grant(
+    uow: UnitOfWork,
+    actor: Actor,
+    *,
+    holder_id: str,
+    grantee_department: str | None,
+    grantee_item: str | None,
+    type_codes: Sequence[str],
+    fields: Sequence[str] | None,
+    purpose: str,
+    expires_at: datetime,
+    single_use: bool,
+) -> Grant:
+    """授权: the holder lets a department or an item read some of their licences."""
+    (stored,) = grant_many(
+        uow,
+        actor,
+        holder_id=holder_id,
+        grantee_department=grantee_department,
+        grantee_item=grantee_item,
+        scopes=[(type_codes, fields)],
+        purpose=purpose,
+        expires_at=expires_at,
+        single_use=single_use,
+    )
+    return stored
+
+
+def grant_many(
+    uow: UnitOfWork,
+    actor: Actor,
+    *,
+    holder_id: str,
+    grantee_department: str | None,
+    grantee_item: str | None,
+    scopes: Sequence[tuple[Sequence[str], Sequence[str] | None]],
+    purpose: str,
+    expires_at: datetime,
+    single_use: bool,
+) -> list[Grant]:
+    """``grant`` for several scopes (types, fields) to one grantee at once, as the 秒批 consent
+    gives them: each checked and stored as its own grant with its own audit entry; commits."""
+    if holder_id_of(actor.principal) != holder_id:
+        raise PermissionDenied()
+    known = licence_port.licence_types()
+    checked = [
+        check_new_grant(
+            grantee_department=grantee_department,
+            grantee_item=grantee_item,
+            type_codes=type_codes,
+            known_types=known,
+            fields=fields,
+            purpose=purpose,
+            expires_at=expires_at,
+            at=actor.at,
+        )
+        for type_codes, fields in scopes
+    ]
+    return _store(uow, actor, holder_id, expires_at, single_use, checked)
+
+
+def insert_grant(
+    uow: UnitOfWork,
+    actor: Actor,
+    *,
+    holder_id: str,
+    grantee_department: str | None,
+    grantee_item: str | None,
+    type_codes: Sequence[str],
+    fields: Sequence[str] | None,
+    purpose: str,
+    expires_at: datetime,
+    single_use: bool,
+) -> Grant:
+    """Store a grant already checked (or given in person at a window) with its audit entry,
+    and commit."""
+    values = {
+        "grantee_department": grantee_department,
+        "grantee_item": grantee_item,
+        "type_codes": list(type_codes),
+        "fields": None if fields is None else list(fields),
+        "purpose": purpose,
+    }
+    (stored,) = _store(uow, actor, holder_id, expires_at, single_use, [values])
+    return stored
+
+
+def _store(
+    uow: UnitOfWork,
+    actor: Actor,
+    holder_id: str,
+    expires_at: datetime,
+    single_use: bool,
+    checked: list[dict[str, Any]],
+) -> list[Grant]:
+    """Grants to one grantee and their audit entries, one multi-row insert each; commits."""
+    if not checked:
+        return []
+    _check_grantee(uow.conn, checked[0]["grantee_department"], checked[0]["grantee_item"])
+    rows = uow.conn.execute(
+        insert(data_grants).returning(*data_grants.c, sort_by_parameter_order=True),
+        [
+            {
+                **values,
+                "holder_id": holder_id,
+                "expires_at": expires_at,
+                "single_use": single_use,
+                "created_at": actor.at,
+                "created_by": actor.user_id,
+            }
+            for values in checked
+        ],
+    ).all()
+    detail = {"single_use": single_use, "holder": holder_id[-4:]}
+    audit.record_many(
+        uow.conn,
+        actor,
+        [
+            ("data_grant.create", "data_grant", str(row.id), {"types": row.type_codes, **detail})
+            for row in rows
+        ],
+    )
+    uow.commit()
+    return [grant_from(row) for row in rows]
+
+
+def revoke_grant(uow: UnitOfWork, actor: Actor, grant_id: int) -> None:
+    """撤销授权: effective for the very next request; revoking twice changes nothing more."""
+    holder = holder_id_of(actor.principal)
+    row = uow.conn.execute(select(data_grants).where(data_grants.c.id == grant_id)).first()
+    if row is None or row.holder_id != holder:
+        raise GrantNotFound()  # another holder's grant is not even said to exist
+    changed = uow.conn.execute(
+        update(data_grants)
+        .where(data_grants.c.id == grant_id, data_grants.c.revoked_at.is_(None))
+        .values(revoked_at=actor.at)
+    ).rowcount
+    if changed:
+        audit.record(uow.conn, actor, "data_grant.revoke", "data_grant", str(grant_id))
+    uow.commit()
+
+
+def holder_grants(conn: Connection, holder_id: str) -> list[Grant]:
+    rows = conn.execute(
+        select(data_grants)
+        .where(data_grants.c.holder_id == holder_id)
+        .order_by(data_grants.c.created_at.desc(), data_grants.c.id.desc())
+    ).all()
+    return [grant_from(r) for r in rows]
+
+
+@dataclass(frozen=True)
+class AccessEntry:
+    """One line of the holder's access log (who, what, when, purpose, case, outcome)."""
+
+    at: datetime
+    actor_name: str | None
+    role: str
+    department_code: str | None
+    department_name: str | None
+    item_code: str | None
+    kind: str
+    what: dict[str, Any]
+    purpose: str
+    case_number: str | None
+    outcome: str
+    legal_basis: str | None
+    reason: str
+
+
+def access_log(conn: Connection, holder_id: str, limit: int = 200) -> list[AccessEntry]:
+    query = (
+        select(
+            data_access_events,
+            users.c.name.label("actor_name"),
+            departments.c.name.label("department_name"),
+        )
+        .select_from(
+            data_access_events.outerjoin(
+                users, users.c.id == data_access_events.c.actor_id
+            ).outerjoin(departments, departments.c.code == data_access_events.c.department_code)
+        )
+        .where(data_access_events.c.holder_id == holder_id)
+        .order_by(data_access_events.c.at.desc(), data_access_events.c.id.desc())
+        .limit(limit)
+    )
+    return [
+        AccessEntry(
+            at=r.at,
+            actor_name=r.actor_name,
+            role=r.role,
+            department_code=r.department_code,
+            department_name=r.department_name,
+            item_code=r.item_code,
+            kind=r.kind,
+            what=dict(r.what),
+            purpose=r.purpose,
+            case_number=r.case_number,
+            outcome=r.outcome,
+            legal_basis=r.legal_basis,
+            reason=r.reason,
+        )
+        for r in conn.execute(query).all()
+    ]

@@ -1,0 +1,341 @@
+"""The personal data space (个人数据空间): grants, and every read of a holder's licences.
+
+Nothing is read without a valid grant covering the requester and the data, or a legal basis
+recorded with the access, or the holder reading their own data.  Every read and every refused
+attempt goes into the holder-visible log (``data_access_events``).  A refused attempt is written
+in its own short transaction, so it stays even when the caller's work rolls back; on SQLite a
+writing caller holds the only write lock, so it is written as soon as the caller's transaction
+ends.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, and_, insert, or_, select, update
+
+from tongban.adapters.db.tables import data_access_log, users
+from tongban.adapters.db.tables_data_space import data_access_events, data_grants
+from tongban.domain.data_space.errors import (
+    DataAccessRefused,
+    UnknownLicenceType,
+    UnknownPredicate,
+)
+from tongban.domain.data_space.model import Grant, Requester, wanted
+from tongban.domain.data_space.predicates import PREDICATES, Facts, evaluate
+from tongban.domain.people.model import UserKind
+from tongban.domain.shared.clock import china_date
+from tongban.services.data_space import licence_port
+from tongban.services.data_space.grants import (
+    AccessEntry,
+    access_log,
+    grant,
+    grant_from,
+    grant_many,
+    holder_grants,
+    holder_id_of,
+    requester_for,
+    revoke_grant,
+)
+from tongban.services.platform.unit_of_work import UnitOfWork
+
+__all__ = [
+    "PREDICATES",
+    "AccessEntry",
+    "Grant",
+    "Requester",
+    "access_log",
+    "grant",
+    "grant_many",
+    "holder_grants",
+    "holder_id_of",
+    "predicates",
+    "read_licence_data",
+    "requester_for",
+    "revoke_grant",
+]
+
+log = logging.getLogger(__name__)
+SELF_BASIS = "本人查询"
+HOLDER_NAME = "holder_name"
+"""Every licence names its holder; a grant or a form reads it as this field of any type."""
+HOLDER_ROLES = (UserKind.CITIZEN.value, UserKind.ENTERPRISE.value)
+
+
+# --- reading a holder's data ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Access:
+    holder_id: str
+    kind: str
+    what: dict[str, Any]
+    purpose: str
+    case_number: str | None
+    at: datetime
+
+
+def _holder_user(conn: Connection, holder_id: str) -> int | None:
+    found = conn.execute(
+        select(users.c.id).where(
+            or_(users.c.id_number == holder_id, users.c.credit_code == holder_id)
+        )
+    ).scalar()
+    return None if found is None else int(found)
+
+
+def _is_self(conn: Connection, requester: Requester, holder_id: str) -> bool:
+    if requester.role not in HOLDER_ROLES or requester.user_id is None:
+        return False
+    return _holder_user(conn, holder_id) == requester.user_id
+
+
+def _event(requester: Requester, access: _Access, outcome: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "holder_id": access.holder_id,
+        "at": access.at,
+        "actor_id": requester.user_id,
+        "role": requester.role,
+        "department_code": requester.department_code,
+        "item_code": requester.item_code,
+        "kind": access.kind,
+        "what": access.what,
+        "purpose": access.purpose[:200],
+        "case_number": access.case_number,
+        "outcome": outcome,
+        **extra,
+    }
+
+
+def _write_refusal(engine: Engine, row: dict[str, Any]) -> None:
+    try:
+        with UnitOfWork(engine) as own:
+            own.conn.execute(insert(data_access_events).values(**row))
+            own.commit()
+    except Exception:
+        # Never mask the refusal itself (this may run while the caller's error unwinds).
+        log.exception("could not log a refused data access of holder %s", row["holder_id"])
+
+
+def _refuse(uow: UnitOfWork, requester: Requester, access: _Access, reason: str) -> None:
+    row = _event(requester, access, "refused", reason=reason[:200])
+    if uow.dialect == "sqlite" and not uow.read_only:
+        uow.after_end(lambda: _write_refusal(uow.engine, row))
+    else:
+        _write_refusal(uow.engine, row)
+    raise DataAccessRefused(reason=reason)
+
+
+def _authorise(
+    uow: UnitOfWork,
+    requester: Requester,
+    access: _Access,
+    covers: Callable[[Grant], bool],
+    legal_basis: str | None,
+) -> tuple[int | None, str | None]:
+    """(grant id, legal basis) the read rests on; refuses (and logs the attempt) otherwise."""
+    conn = uow.conn
+    if not access.purpose.strip():
+        _refuse(uow, requester, access, "未说明用途")
+    if _is_self(conn, requester, access.holder_id):
+        return None, SELF_BASIS
+    basis = (legal_basis or "").strip()
+    if basis and requester.role not in HOLDER_ROLES:
+        return None, basis[:300]
+    named = []
+    if requester.department_code:
+        named.append(data_grants.c.grantee_department == requester.department_code)
+    if requester.item_code:
+        named.append(data_grants.c.grantee_item == requester.item_code)
+    if named and requester.role not in HOLDER_ROLES:
+        rows = conn.execute(
+            select(data_grants)
+            .where(
+                data_grants.c.holder_id == access.holder_id,
+                data_grants.c.revoked_at.is_(None),
+                data_grants.c.expires_at > access.at,
+                or_(data_grants.c.single_use.is_(False), data_grants.c.used_at.is_(None)),
+                or_(*named),
+            )
+            .order_by(data_grants.c.single_use, data_grants.c.id)
+        ).all()
+        for found in (grant_from(r) for r in rows):
+            if not covers(found):
+                continue
+            if found.single_use and not _consume(conn, found.id, access.at):
+                continue  # another request used it first
+            return found.id, None
+    _refuse(uow, requester, access, "没有覆盖该请求的有效授权")
+    raise AssertionError("unreachable")
+
+
+def _consume(conn: Connection, grant_id: int, at: datetime) -> bool:
+    """Use a single-use grant: one conditional UPDATE, so exactly one reader wins."""
+    changed = conn.execute(
+        update(data_grants)
+        .where(
+            and_(
+                data_grants.c.id == grant_id,
+                data_grants.c.used_at.is_(None),
+                data_grants.c.revoked_at.is_(None),
+            )
+        )
+        .values(used_at=at)
+    ).rowcount
+    return bool(changed)
+
+
+def _log_allowed(
+    uow: UnitOfWork,
+    requester: Requester,
+    access: _Access,
+    grant_id: int | None,
+    basis: str | None,
+) -> None:
+    conn = uow.conn
+    conn.execute(
+        insert(data_access_events).values(
+            **_event(requester, access, "allowed", grant_id=grant_id, legal_basis=basis)
+        )
+    )
+    key = ("holder_user", access.holder_id)
+    if key not in uow.memo:  # one lookup however many reads a use case makes
+        uow.memo[key] = _holder_user(conn, access.holder_id)
+    subject = uow.memo[key]
+    if subject is not None and requester.user_id != subject:
+        conn.execute(
+            insert(data_access_log).values(
+                at=access.at,
+                actor_id=requester.user_id,
+                subject_id=subject,
+                what=f"data_space:{access.kind}:" + ",".join(access.what.get("types", [])),
+                purpose=access.purpose[:200],
+                allowed=True,
+                request_id="",
+            )
+        )
+
+
+def _types(type_codes: Sequence[str]) -> list[str]:
+    types = list(dict.fromkeys(t.strip() for t in type_codes if t.strip()))
+    known = licence_port.licence_types()
+    unknown = [t for t in types if t not in known]
+    if not types or unknown:
+        raise UnknownLicenceType(codes="、".join(unknown) or "（未指定）")
+    return types
+
+
+def latest_by_type(licences: Sequence[Any]) -> dict[str, Any]:
+    """The newest licence of each type (``licences`` come newest first)."""
+    found: dict[str, Any] = {}
+    for licence in licences:
+        found.setdefault(licence.type_code, licence)
+    return found
+
+
+def read_licences(
+    uow: UnitOfWork,
+    requester: Requester,
+    *,
+    holder_id: str,
+    type_codes: Sequence[str],
+    fields: Sequence[str] | None,
+    purpose: str,
+    case_number: str | None,
+    legal_basis: str | None = None,
+    kind: str = "licence",
+    at: datetime,
+) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
+    """``read_licence_data`` that also returns the licences read (type → licence)."""
+    types = _types(type_codes)
+    what = {"types": types, "fields": None if fields is None else list(fields)}
+    access = _Access(holder_id, kind, what, purpose or "", case_number, at)
+    grant_id, basis = _authorise(
+        uow, requester, access, lambda g: g.covers(requester, types, fields), legal_basis
+    )
+    held = latest_by_type(
+        licence_port.holder_licences(uow.conn, holder_id, valid_on=china_date(at), type_codes=types)
+    )
+    data: dict[str, dict[str, Any]] = {}
+    for type_code, licence in held.items():
+        keep = wanted(type_code, fields)
+        values = {**dict(licence.fields), HOLDER_NAME: licence.holder_name}
+        data[type_code] = {k: v for k, v in values.items() if keep is None or k in keep}
+    _log_allowed(uow, requester, access, grant_id, basis)
+    return data, held
+
+
+def read_licence_data(
+    uow: UnitOfWork,
+    requester: Requester,
+    *,
+    holder_id: str,
+    type_codes: Sequence[str],
+    fields: Sequence[str] | None,
+    purpose: str,
+    case_number: str | None,
+    legal_basis: str | None = None,
+    at: datetime,
+) -> dict[str, dict[str, Any]]:
+    """Licence type → the fields read from the holder's current licence of that type.
+
+    Needs a valid grant covering the requester, the types and the fields, or a legal basis
+    (recorded with the access).  Logged on ``uow.conn``: the caller commits.
+    """
+    data, _held = read_licences(
+        uow,
+        requester,
+        holder_id=holder_id,
+        type_codes=type_codes,
+        fields=fields,
+        purpose=purpose,
+        case_number=case_number,
+        legal_basis=legal_basis,
+        at=at,
+    )
+    return data
+
+
+def predicates(
+    uow: UnitOfWork,
+    requester: Requester,
+    *,
+    holder_id: str,
+    names: Sequence[str],
+    purpose: str,
+    case_number: str | None,
+    legal_basis: str | None = None,
+    at: datetime,
+) -> dict[str, bool | None]:
+    """最小必要: yes/no (None: data missing) for each named predicate; no value leaves."""
+    wanted_names = list(dict.fromkeys(names))
+    unknown = [n for n in wanted_names if n not in PREDICATES]
+    if not wanted_names or unknown:
+        raise UnknownPredicate(names="、".join(unknown) or "（未指定）")
+    needs = [need for n in wanted_names for need in PREDICATES[n].needs]
+    types = list(dict.fromkeys(need.partition(".")[0] for need in needs))
+    when = at
+    access = _Access(
+        holder_id,
+        "predicate",
+        {"predicates": wanted_names, "types": types},
+        purpose or "",
+        case_number,
+        when,
+    )
+    grant_id, basis = _authorise(
+        uow, requester, access, lambda g: g.covers_needs(requester, needs), legal_basis
+    )
+    held = latest_by_type(
+        licence_port.holder_licences(
+            uow.conn, holder_id, valid_on=china_date(when), type_codes=types
+        )
+    )
+    facts: Facts = {t: dict(lic.fields) for t, lic in held.items()}
+    answers = evaluate(wanted_names, facts, holder_id, china_date(when))
+    _log_allowed(uow, requester, access, grant_id, basis)
+    return answers

@@ -1,0 +1,269 @@
+"""The e-licence library (电子证照): issue, read, revoke, render and verify licences.
+
+Issuing signs an SD-JWT VC at once and stores it with the licence; the PDF is rendered and
+PAdES-signed only when someone downloads it.  Verification (``licences.verify``) needs only
+the published keys; the web verifier adds the revocation status from the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Mapping
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, RowMapping, insert, or_, select, update
+
+from tongban.adapters import sdjwt
+from tongban.adapters.db.tables import departments, users
+from tongban.adapters.db.tables_licences import licences
+from tongban.domain.errors import ValidationFailed
+from tongban.domain.licences.errors import (
+    LicenceAlreadyRevoked,
+    LicenceNotFound,
+    LicenceValidityInvalid,
+)
+from tongban.domain.licences.model import Licence, LicenceStatus, check_holder, new_licence_id
+from tongban.domain.licences.types import licence_type
+from tongban.domain.shared.clock import china_date
+from tongban.services.licences.verify import Verification, verify_credential, verify_pdf
+from tongban.services.platform import audit
+from tongban.services.platform.context import Actor
+from tongban.services.platform.unit_of_work import UnitOfWork
+
+if TYPE_CHECKING:
+    from tongban.adapters.keys import KeyRing
+
+__all__ = [
+    "ISSUER",
+    "Verification",
+    "get",
+    "holder_licences",
+    "issue",
+    "present",
+    "render_pdf",
+    "revoke",
+    "status_of",
+    "verify_credential",
+    "verify_pdf",
+]
+
+ISSUER = "urn:tongban:440605"
+"""``iss`` of every credential: the district's licence library (南海区, region 440605)."""
+VCT_PREFIX = "urn:tongban:licence:"
+
+
+def _credential(
+    keys: KeyRing,
+    licence_id: str,
+    type_code: str,
+    department: str,
+    holder_id: str,
+    holder_name: str,
+    fields: Mapping[str, Any],
+    issued_at: datetime,
+    valid_from: date,
+    valid_until: date | None,
+) -> str:
+    public: dict[str, Any] = {
+        "iss": ISSUER,
+        "vct": VCT_PREFIX + type_code,
+        "jti": licence_id,
+        "iat": int(issued_at.timestamp()),
+        "nbf_date": valid_from.isoformat(),
+        "issuer_department": department,
+    }
+    if valid_until is not None:
+        public["exp_date"] = valid_until.isoformat()
+        # exp: the end of the last valid China day (UTC+8), as seconds since the epoch.
+        end = datetime(valid_until.year, valid_until.month, valid_until.day) + timedelta(days=1)
+        public["exp"] = int((end - timedelta(hours=8) - datetime(1970, 1, 1)).total_seconds())
+    disclosable = {"holder_id": holder_id, "holder_name": holder_name, **fields}
+    return sdjwt.issue(public, disclosable, keys.signing_jwk(), keys.current.kid)
+
+
+def issue(
+    uow: UnitOfWork,
+    actor: Actor,
+    keys: KeyRing,
+    *,
+    type_code: str,
+    holder_id: str,
+    holder_name: str,
+    fields: Mapping[str, Any],
+    case_number: str | None = None,
+    valid_from: date | None = None,
+    valid_until: date | None = None,
+) -> Licence:
+    """Issue a licence (出证): check the fields, sign its credential, store it with an audit entry.
+
+    Writes on ``uow.conn`` and does not commit: the caller's use case commits once.  Without
+    ``valid_until`` the type's default term applies (none: long-term).
+    """
+    kind = licence_type(type_code)
+    holder = check_holder(kind.holder_kind, holder_id, holder_name)
+    cleaned = kind.clean_fields(fields)
+    start = valid_from or china_date(actor.at)
+    end = valid_until
+    if end is None and kind.validity_days is not None:
+        end = start + timedelta(days=kind.validity_days)
+    if end is not None and end < start:
+        raise LicenceValidityInvalid()
+    licence_id = new_licence_id(type_code, china_date(actor.at))
+    credential = _credential(
+        keys,
+        licence_id,
+        type_code,
+        kind.department_code,
+        holder,
+        holder_name.strip(),
+        cleaned,
+        actor.at,
+        start,
+        end,
+    )
+    uow.conn.execute(
+        insert(licences).values(
+            id=licence_id,
+            type_code=type_code,
+            holder_id=holder,
+            holder_name=holder_name.strip(),
+            fields=cleaned,
+            valid_from=start,
+            valid_until=end,
+            status="valid",
+            issued_at=actor.at,
+            issued_by=actor.user_id,
+            issuer_department=kind.department_code,
+            case_number=case_number,
+            credential=credential,
+            key_id=keys.current.kid,
+        )
+    )
+    audit.record(
+        uow.conn,
+        actor,
+        "licence.issue",
+        "licence",
+        licence_id,
+        {"type": type_code, "case": case_number, "kid": keys.current.kid},
+    )
+    return get(uow.conn, licence_id)
+
+
+def _licence(row: RowMapping) -> Licence:
+    return Licence(
+        id=row["id"],
+        type_code=row["type_code"],
+        holder_id=row["holder_id"],
+        holder_name=row["holder_name"],
+        fields=dict(row["fields"]),
+        valid_from=row["valid_from"],
+        valid_until=row["valid_until"],
+        issued_at=row["issued_at"],
+        issuer_department=row["issuer_department"],
+        credential=row["credential"],
+        key_id=row["key_id"],
+        case_number=row["case_number"],
+        revoked_at=row["revoked_at"],
+        revoke_reason=row["revoke_reason"],
+        issued_by=row["issued_by"],
+    )
+
+
+def get(conn: Connection, licence_id: str) -> Licence:
+    """The licence with this id; ``LicenceNotFound`` (404 ``licence_not_found``) otherwise."""
+    row = conn.execute(select(licences).where(licences.c.id == licence_id)).mappings().first()
+    if row is None:
+        raise LicenceNotFound(licence_id=licence_id[:60])
+    return _licence(row)
+
+
+def holder_licences(
+    conn: Connection,
+    holder_id: str,
+    *,
+    valid_on: date | None,
+    type_codes: Collection[str] | None = None,
+) -> list[Licence]:
+    """A holder's licences, newest first: those valid on ``valid_on``, or all when None."""
+    query = select(licences).where(licences.c.holder_id == holder_id.strip().upper())
+    if type_codes is not None:
+        query = query.where(licences.c.type_code.in_(list(type_codes)))
+    if valid_on is not None:
+        query = query.where(licences.c.status == "valid")
+    query = query.order_by(licences.c.issued_at.desc(), licences.c.id)
+    found = [_licence(row) for row in conn.execute(query).mappings()]
+    if valid_on is not None:
+        found = [lic for lic in found if lic.status_on(valid_on) is LicenceStatus.VALID]
+    return found
+
+
+def revoke(uow: UnitOfWork, actor: Actor, licence_id: str, reason: str) -> Licence:
+    """Revoke (注销) a licence: from the next verification on, it fails.  Commits.
+
+    A conditional UPDATE on ``status = 'valid'``: of two revocations racing, exactly one wins;
+    the other gets 409 ``licence_already_revoked``.
+    """
+    reason = reason.strip()
+    if not reason or len(reason) > 500:
+        raise ValidationFailed(fields={"reason": "请填写注销原因（不超过500字）"})
+    get(uow.conn, licence_id)
+    done = uow.conn.execute(
+        update(licences)
+        .where(licences.c.id == licence_id, licences.c.status == "valid")
+        .values(
+            status="revoked", revoked_at=actor.at, revoked_by=actor.user_id, revoke_reason=reason
+        )
+    )
+    if done.rowcount != 1:
+        raise LicenceAlreadyRevoked(licence_id=licence_id)
+    audit.record(uow.conn, actor, "licence.revoke", "licence", licence_id, {"reason": reason})
+    uow.commit()
+    return get(uow.conn, licence_id)
+
+
+def status_of(conn: Connection) -> Callable[[str], str | None]:
+    """A lookup of a licence's current status by id (None when the library does not hold it)."""
+
+    def lookup(licence_id: str) -> str | None:
+        row = conn.execute(
+            select(licences.c.status, licences.c.valid_from, licences.c.valid_until).where(
+                licences.c.id == licence_id
+            )
+        ).first()
+        if row is None:
+            return None
+        if row.status == "revoked":
+            return LicenceStatus.REVOKED.value
+        return LicenceStatus.VALID.value
+
+    return lookup
+
+
+def holder_user_id(conn: Connection, holder_id: str) -> int | None:
+    """The account of a licence's holder (a person's ID number or a company's credit code)."""
+    row = conn.execute(
+        select(users.c.id).where(
+            or_(users.c.id_number == holder_id, users.c.credit_code == holder_id)
+        )
+    ).first()
+    return int(row.id) if row else None
+
+
+def department_name(conn: Connection, code: str) -> str:
+    row = conn.execute(select(departments.c.name).where(departments.c.code == code)).first()
+    return str(row.name) if row is not None else code
+
+
+def present(licence: Licence, disclose: list[str]) -> str:
+    """A presentation of the licence's credential disclosing only the named claims."""
+    return sdjwt.present(licence.credential, disclose)
+
+
+def render_pdf(
+    licence: Licence, keys: KeyRing, *, verify_url: str | None = None, issuer_name: str = ""
+) -> bytes:
+    """The licence as a PAdES-signed PDF in Chinese, with a QR code to verify it."""
+    from tongban.services.licences.pdf import render
+
+    return render(licence, keys, verify_url=verify_url, issuer_name=issuer_name)

@@ -1,0 +1,1 @@
+"""People: accounts, roles and passwords, signing in, and server-side sessions."""

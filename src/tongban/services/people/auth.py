@@ -1,0 +1,428 @@
+"""Signing in: passwords, SMS codes, lock-out and throttling, and the session that follows.
+
+Counters live in ``login_throttle`` so that every app process sees the same ones: per account
+(consecutive failures, then a lock of ``settings.lockout_minutes``), per IP address (failures in
+a window) and per identity number for SMS codes.  Unknown accounts cost the same hash check and
+give the same error as a wrong password, and lock the same way, so nobody learns who is registered.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import math
+import re
+import secrets
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, NoReturn
+
+from sqlalchemy import Connection, case, delete, literal, null, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from tongban.adapters.db.tables import login_throttle, sms_codes, users
+from tongban.adapters.db.types import UTCDateTime
+from tongban.config import Settings
+from tongban.domain.errors import (
+    IpThrottled,
+    LoginFailed,
+    SmsCodeInvalid,
+    SmsDailyLimit,
+    SmsTooFrequent,
+    TooManyAttempts,
+)
+from tongban.domain.people.model import UserKind
+from tongban.domain.shared.identity import CREDIT_CODE_ALPHABET
+from tongban.domain.shared.masking import mask_id_number, mask_text
+from tongban.i18n import gettext as _
+from tongban.services.people import sessions
+from tongban.services.people.accounts import (
+    account_key,
+    hash_password,
+    needs_rehash,
+    verify_password,
+)
+from tongban.services.platform import audit
+from tongban.services.platform.context import Actor
+from tongban.services.platform.ports import SmsSender
+from tongban.services.platform.unit_of_work import UnitOfWork
+
+IP_MAX_FAILURES = 50
+IP_WINDOW = timedelta(minutes=15)
+"""At most ``IP_MAX_FAILURES`` failed log-ins per address in this window, then a pause as long."""
+
+SMS_CODE_TTL = timedelta(minutes=5)
+SMS_CODE_MAX_ATTEMPTS = 5
+SMS_MIN_INTERVAL = timedelta(seconds=60)
+SMS_DAILY_LIMIT = 10
+SMS_IP_HOURLY_LIMIT = 30
+
+_ID_SHAPE_RE = re.compile(r"[0-9]{17}[0-9X]")
+_SMS_CODE_RE = re.compile(r"[0-9]{6}")
+
+
+def normalise_login(login: str) -> str:
+    """Full-width folded and trimmed; 18-character numbers upper-case, anything else lower."""
+    value = unicodedata.normalize("NFKC", login).strip()
+    if len(value) == 18 and all(c in CREDIT_CODE_ALPHABET for c in value.upper()):
+        return value.upper()
+    return value.lower()
+
+
+def _digest(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def _minutes(until: datetime, now: datetime) -> int:
+    return max(1, math.ceil((until - now).total_seconds() / 60))
+
+
+# --- throttle counters (login_throttle) -------------------------------------------------------
+
+
+def count_event(
+    conn: Connection, key: str, now: datetime, window: timedelta | None
+) -> tuple[int, datetime]:
+    """Count one event under ``key``; returns the count and when its window started.
+
+    The count restarts when ``window`` has passed or a lock on the key has expired.  One
+    statement (INSERT .. ON CONFLICT DO UPDATE), so concurrent processes never lose a count.
+    """
+    t = login_throttle
+    at = literal(now, UTCDateTime())
+    restart = t.c.locked_until <= at
+    if window is not None:
+        restart = or_(restart, t.c.window_started_at <= literal(now - window, UTCDateTime()))
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    stmt = (
+        dialect.insert(t)
+        .values(key=key, failures=1, window_started_at=now, locked_until=None)
+        .on_conflict_do_update(
+            index_elements=[t.c.key],
+            set_={
+                "failures": case((restart, 1), else_=t.c.failures + 1),
+                "window_started_at": case((restart, at), else_=t.c.window_started_at),
+                "locked_until": case((restart, null()), else_=t.c.locked_until),
+            },
+        )
+        .returning(t.c.failures, t.c.window_started_at)
+    )
+    row = conn.execute(stmt).one()
+    return int(row.failures), row.window_started_at
+
+
+def locked_until(conn: Connection, key: str, now: datetime) -> datetime | None:
+    """When the lock on ``key`` ends, or None if it is not locked."""
+    until = conn.execute(
+        select(login_throttle.c.locked_until).where(login_throttle.c.key == key)
+    ).scalar()
+    return until if until is not None and until > now else None
+
+
+def _lock(conn: Connection, key: str, until: datetime) -> None:
+    conn.execute(
+        update(login_throttle).where(login_throttle.c.key == key).values(locked_until=until)
+    )
+
+
+# --- finding the account ----------------------------------------------------------------------
+
+
+def find_user(conn: Connection, login: str, kind: UserKind | None = None) -> Any:
+    """The user a login names: a staff username, an identity-document number (citizen) or a
+    credit code (enterprise); unique columns, so at most one matches."""
+    value = normalise_login(login)
+    condition = or_(
+        (users.c.username == value.lower()) & (users.c.kind == UserKind.STAFF.value),
+        (users.c.id_number == value.upper()) & (users.c.kind == UserKind.CITIZEN.value),
+        (users.c.credit_code == value.upper()) & (users.c.kind == UserKind.ENTERPRISE.value),
+    )
+    query = select(users).where(condition).order_by(users.c.kind.desc(), users.c.id)
+    if kind is not None:
+        query = query.where(users.c.kind == kind.value)
+    return conn.execute(query).first() if value else None
+
+
+def shown_login(value: str, user: Any = None) -> str:
+    """The login as logs may show it: ID numbers masked, usernames and credit codes in full."""
+    if user is not None and user.kind == UserKind.STAFF.value:
+        return str(user.username)
+    if user is not None and user.kind == UserKind.ENTERPRISE.value:
+        return str(user.credit_code)
+    if user is not None or _ID_SHAPE_RE.fullmatch(value) or sum(c.isdigit() for c in value) >= 6:
+        return mask_id_number(value)
+    return mask_text(value)[:60]
+
+
+# --- one log-in attempt -----------------------------------------------------------------------
+
+
+@dataclass
+class _Attempt:
+    """One log-in attempt: its checks, and the counters and audit entry it leaves behind."""
+
+    uow: UnitOfWork
+    login: str
+    ip: str
+    now: datetime
+    settings: Settings
+    method: str
+    request_id: str = ""
+    user: Any = field(default=None)
+
+    @property
+    def conn(self) -> Connection:
+        return self.uow.conn
+
+    @property
+    def ip_key(self) -> str:
+        return f"ip:{self.ip[:64]}"
+
+    @property
+    def account(self) -> str:
+        if self.user is not None:
+            return account_key(self.user.id)
+        return f"account:?{_digest(self.login)[:40]}"
+
+    def check_ip(self) -> None:
+        until = locked_until(self.conn, self.ip_key, self.now)
+        if until is not None:
+            self.refuse("login.throttled", IpThrottled(minutes=_minutes(until, self.now)))
+
+    def check_account(self) -> None:
+        until = locked_until(self.conn, self.account, self.now)
+        if until is not None:
+            self.refuse("login.refused_locked", TooManyAttempts(minutes=_minutes(until, self.now)))
+
+    def fail(self, error: LoginFailed) -> NoReturn:
+        """Count the failure for the address and the account; lock the account at the limit."""
+        ip_count, _start = count_event(self.conn, self.ip_key, self.now, IP_WINDOW)
+        if ip_count >= IP_MAX_FAILURES:
+            _lock(self.conn, self.ip_key, self.now + IP_WINDOW)
+        count, _start = count_event(self.conn, self.account, self.now, None)
+        values: dict[str, Any] = {"failed_logins": count}
+        if count >= self.settings.login_max_failures:
+            until = self.now + timedelta(minutes=self.settings.lockout_minutes)
+            _lock(self.conn, self.account, until)
+            values["locked_until"] = until
+            self._update_user(values)
+            minutes = self.settings.lockout_minutes
+            self.refuse("login.locked", TooManyAttempts(minutes=minutes), failures=count)
+        self._update_user(values)
+        self.refuse("login.failed", error, failures=count)
+
+    def succeed(self) -> int:
+        """Reset the account's counter, record the log-in and commit; returns the user id."""
+        self.conn.execute(delete(login_throttle).where(login_throttle.c.key == self.account))
+        self._update_user({"failed_logins": 0, "locked_until": None, "last_login_at": self.now})
+        user_id = int(self.user.id)
+        self._audit("login.succeeded", {})
+        self.uow.commit()
+        return user_id
+
+    def refuse(self, action: str, error: Exception, **detail: Any) -> NoReturn:
+        """Audit and commit the refusal (the counters must outlive it), then raise ``error``."""
+        self._audit(action, detail)
+        self.uow.commit()
+        raise error
+
+    def _update_user(self, values: dict[str, Any]) -> None:
+        if self.user is not None:
+            self.conn.execute(update(users).where(users.c.id == self.user.id).values(**values))
+
+    def _audit(self, action: str, detail: dict[str, Any]) -> None:
+        actor = Actor(request_id=self.request_id, ip=self.ip, at=self.now)
+        kind, key = ("user", str(self.user.id)) if self.user is not None else ("login", "")
+        shown = shown_login(self.login, self.user)
+        audit.record(
+            self.conn,
+            actor,
+            action,
+            kind,
+            key or shown,
+            {"login": shown, "method": self.method, "ip": self.ip, **detail},
+        )
+
+
+def login_with_password(
+    uow: UnitOfWork,
+    *,
+    login: str,
+    password: str,
+    ip: str,
+    now: datetime,
+    settings: Settings,
+    request_id: str = "",
+) -> int:
+    """Check a password for a username, resident ID number or credit code; returns the user id.
+
+    Raises ``LoginFailed`` for any wrong or unknown account and ``TooManyAttempts`` while the
+    account or the address is locked, even when the password is right.
+    """
+    attempt = _Attempt(uow, normalise_login(login), ip, now, settings, "password", request_id)
+    attempt.check_ip()
+    attempt.user = find_user(uow.conn, attempt.login)
+    attempt.check_account()
+    user = attempt.user
+    stored = user.password_hash if user is not None and user.is_active else None
+    if not verify_password(stored, password):
+        attempt.fail(LoginFailed())
+    assert stored is not None
+    if needs_rehash(stored):
+        uow.conn.execute(
+            update(users).where(users.c.id == user.id).values(password_hash=hash_password(password))
+        )
+    return attempt.succeed()
+
+
+# --- SMS codes --------------------------------------------------------------------------------
+
+
+def _hash_code(code: str, salt: str) -> str:
+    return f"{salt}${hashlib.sha256(f'{salt}:{code}'.encode()).hexdigest()}"
+
+
+def _check_sms_rate(conn: Connection, number: str, ip: str, now: datetime) -> None:
+    """1 code a minute and 10 a day per identity number, 30 an hour per address."""
+    digest = _digest(number)
+    count, start = count_event(conn, f"sms-minute:{digest}", now, SMS_MIN_INTERVAL)
+    if count > 1:
+        seconds = max(1, math.ceil((start + SMS_MIN_INTERVAL - now).total_seconds()))
+        raise SmsTooFrequent(seconds=seconds)
+    count, _start = count_event(conn, f"sms-day:{digest}", now, timedelta(days=1))
+    if count > SMS_DAILY_LIMIT:
+        raise SmsDailyLimit()
+    count, start = count_event(conn, f"sms-ip:{ip[:64]}", now, timedelta(hours=1))
+    if count > SMS_IP_HOURLY_LIMIT:
+        raise IpThrottled(minutes=_minutes(start + timedelta(hours=1), now))
+
+
+def request_sms_code(
+    uow: UnitOfWork,
+    sms: SmsSender,
+    *,
+    id_number: str,
+    ip: str,
+    now: datetime,
+    request_id: str = "",
+) -> None:
+    """Send a 6-digit log-in code, valid 5 minutes, to the phone of a registered citizen.
+
+    Answers alike for unregistered numbers (nothing is sent); a new code replaces older ones.
+    The SMS leaves only after the commit.
+    """
+    conn = uow.conn
+    number = normalise_login(id_number)
+    _check_sms_rate(conn, number, ip, now)
+    user = find_user(conn, number, UserKind.CITIZEN)
+    actor = Actor(request_id=request_id, ip=ip, at=now)
+    if user is None or not user.is_active or not user.phone:
+        audit.record(conn, actor, "sms_code.not_sent", "login", shown_login(number), {"ip": ip})
+        uow.commit()
+        return
+    conn.execute(
+        update(sms_codes)
+        .where(sms_codes.c.user_id == user.id, sms_codes.c.used_at.is_(None))
+        .values(used_at=now)
+    )
+    code = f"{secrets.randbelow(10**6):06d}"
+    conn.execute(
+        sms_codes.insert().values(
+            user_id=user.id,
+            code_hash=_hash_code(code, secrets.token_hex(8)),
+            created_at=now,
+            expires_at=now + SMS_CODE_TTL,
+        )
+    )
+    audit.record(conn, actor, "sms_code.sent", "user", str(user.id), {"ip": ip})
+    phone = str(user.phone)
+    text = _("【通办】您的登录验证码为 {code}，5 分钟内有效。如非本人操作，请忽略本短信。")
+    uow.after_commit(lambda: sms.send(phone, text.format(code=code)))
+    uow.commit()
+
+
+def login_with_sms_code(
+    uow: UnitOfWork,
+    *,
+    id_number: str,
+    code: str,
+    ip: str,
+    now: datetime,
+    settings: Settings,
+    request_id: str = "",
+) -> int:
+    """Sign a citizen in with the latest code sent to them; each code works once, for 5 minutes.
+
+    Wrong codes count as failed log-ins; a code is void after 5 wrong tries.
+    """
+    attempt = _Attempt(uow, normalise_login(id_number), ip, now, settings, "sms", request_id)
+    attempt.check_ip()
+    attempt.user = find_user(uow.conn, attempt.login, UserKind.CITIZEN)
+    attempt.check_account()
+    if attempt.user is None or not attempt.user.is_active:
+        attempt.fail(SmsCodeInvalid())
+    conn = uow.conn
+    row = conn.execute(
+        select(sms_codes)
+        .where(
+            sms_codes.c.user_id == attempt.user.id,
+            sms_codes.c.used_at.is_(None),
+            sms_codes.c.expires_at > now,
+        )
+        .order_by(sms_codes.c.created_at.desc(), sms_codes.c.id.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        attempt.fail(SmsCodeInvalid())
+    value = unicodedata.normalize("NFKC", code).strip()
+    expected = _hash_code(value, row.code_hash.partition("$")[0])
+    if not _SMS_CODE_RE.fullmatch(value) or not hmac.compare_digest(row.code_hash, expected):
+        void = row.attempts + 1 >= SMS_CODE_MAX_ATTEMPTS
+        conn.execute(
+            update(sms_codes)
+            .where(sms_codes.c.id == row.id)
+            .values(attempts=sms_codes.c.attempts + 1, used_at=now if void else None)
+        )
+        attempt.fail(SmsCodeInvalid())
+    # Only one request may use the code, even when two arrive at once.
+    claimed = conn.execute(
+        update(sms_codes)
+        .where(sms_codes.c.id == row.id, sms_codes.c.used_at.is_(None))
+        .values(used_at=now)
+    ).rowcount
+    if claimed != 1:
+        attempt.fail(SmsCodeInvalid())
+    return attempt.succeed()
+
+
+# --- sessions ---------------------------------------------------------------------------------
+
+
+def start_session(
+    uow: UnitOfWork,
+    user_id: int,
+    *,
+    now: datetime,
+    settings: Settings,
+    ip: str = "",
+    agent: str = "",
+    replaces: str | None = None,
+) -> tuple[str, str]:
+    """Open a session after a log-in (ending the one it replaces); returns (token, CSRF token)."""
+    if replaces:
+        sessions.end_session(uow.conn, replaces)
+    token, csrf = sessions.create_session(
+        uow.conn, user_id, now=now, hours=settings.session_hours, ip=ip, agent=agent
+    )
+    uow.commit()
+    return token, csrf
+
+
+def logout(uow: UnitOfWork, actor: Actor, token: str | None) -> None:
+    """End the session of ``token`` everywhere at once."""
+    if token:
+        sessions.end_session(uow.conn, token)
+    if actor.principal is not None:
+        audit.record(uow.conn, actor, "logout", "user", str(actor.principal.user_id))
+    uow.commit()

@@ -1,0 +1,1 @@
+"""Cross-cutting plumbing: transactions, audit, outbox, inbox, idempotency, calendar, policies."""

@@ -1,0 +1,67 @@
+"""The audit log: every write writes its entry in the same transaction as the change."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, insert
+
+from tongban.adapters.db.tables import audit_log, data_access_log
+from tongban.services.platform.context import Actor
+
+
+def record(
+    conn: Connection,
+    actor: Actor,
+    action: str,
+    object_type: str,
+    object_key: str,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """Append one audit entry; call it inside the use case's transaction."""
+    record_many(conn, actor, [(action, object_type, object_key, detail or {})])
+
+
+def record_many(
+    conn: Connection, actor: Actor, entries: list[tuple[str, str, str, dict[str, Any]]]
+) -> None:
+    """Append several entries (action, object type, object key, detail) with one insert."""
+    if entries:
+        conn.execute(
+            insert(audit_log),
+            [
+                {
+                    "at": actor.at,
+                    "actor_id": actor.user_id,
+                    "action": action,
+                    "object_type": object_type,
+                    "object_key": object_key,
+                    "detail": detail,
+                    "request_id": actor.request_id,
+                }
+                for action, object_type, object_key, detail in entries
+            ],
+        )
+
+
+def record_data_access(
+    conn: Connection,
+    actor: Actor,
+    subject_id: int,
+    what: str,
+    purpose: str,
+    *,
+    allowed: bool = True,
+) -> None:
+    """Log one read (or refused read) of a person's personal data."""
+    conn.execute(
+        insert(data_access_log).values(
+            at=actor.at,
+            actor_id=actor.user_id,
+            subject_id=subject_id,
+            what=what,
+            purpose=purpose,
+            allowed=allowed,
+            request_id=actor.request_id,
+        )
+    )

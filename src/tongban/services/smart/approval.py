@@ -1,0 +1,314 @@
+"""办件秒批: apply for a smart item and get the decision in the same transaction.
+
+Submit → the form filled from the applicant's licences (表单秒填, locked values win) → the
+required materials taken from the e-licence library (材料秒报) → predicates and licence data
+read through the personal data space on the applicant's consent (a single-use grant per read,
+to the item's department, for this case) → the rules in force today.  All pass: the case is
+accepted, approved, its result issued as an e-licence and delivered electronically at once
+(结果秒出).  Otherwise it goes to a person (accepted → under review) with the explanation.
+Every automated decision stores the rule-set version, the inputs and the explanation, and the
+applicant may ask for a human review of it (《个人信息保护法》第二十四条).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, insert
+
+from tongban.adapters.db.tables_rules import automated_decisions
+from tongban.domain.cases.forms import validate_form
+from tongban.domain.cases.model import Case
+from tongban.domain.cases.status import CaseStatus, Channel, DeliveryMethod
+from tongban.domain.cases.values import SYSTEM_ROLE, Performer
+from tongban.domain.data_space.prefill import PrefillResult
+from tongban.domain.errors import ValidationFailed
+from tongban.domain.people.model import UserKind
+from tongban.domain.rules.errors import NotSmartItem
+from tongban.domain.rules.evaluation import Evaluation, Inputs, Outcome, evaluate, result_fields
+from tongban.domain.rules.expressions import run
+from tongban.domain.rules.model import ResultHolder, RuleSetSpec
+from tongban.domain.shared.clock import china_date
+from tongban.domain.shared.identity import credit_code_check_char, organisation_code_check_char
+from tongban.services.cases import repository as repo
+from tongban.services.cases.intake import Application, new_case, submit_checked
+from tongban.services.cases.notify import notify
+from tongban.services.cases.review_steps import open_review
+from tongban.services.cases.roles import APPLICANT, performer
+from tongban.services.catalogue.items import ItemView, published_item
+from tongban.services.data_space import prefill
+from tongban.services.data_space import reads as data_space
+from tongban.services.licences import library as licences
+from tongban.services.platform import audit
+from tongban.services.platform.calendar import load_calendar
+from tongban.services.platform.context import Actor
+from tongban.services.platform.unit_of_work import UnitOfWork
+from tongban.services.smart import rules as rule_sets
+from tongban.services.smart.inputs import declared_materials, gather, purpose_for
+
+
+@dataclass(frozen=True)
+class SmartDecision:
+    """What the applicant sees at once: the case, the outcome and every rule explained."""
+
+    number: str
+    version: int
+    status: CaseStatus
+    outcome: Outcome
+    rule_set_version: int
+    results: list[dict[str, Any]]
+    licence_id: str | None = None
+    reasons: list[str] = field(default_factory=list)
+
+
+def smart_item(conn: Connection, item_code: str) -> ItemView:
+    """The published item, refusing one that does not support 秒批."""
+    item = published_item(conn, item_code)
+    if not item.spec.smart_approval:
+        raise NotSmartItem(item_code=item.code)
+    return item
+
+
+IDENTITY_FIELDS = {
+    "applicant_name": "name",
+    "id_number": "id_number",
+    "enterprise_name": "name",
+    "credit_code": "credit_code",
+}
+"""Form fields filled from the signed-in account's verified identity (实名认证)."""
+
+
+def prefill_for(uow: UnitOfWork, actor: Actor, item: ItemView) -> PrefillResult:
+    """表单秒填: the applicant's verified identity, and every field with a licence source read
+    from their own licences (logged; the caller commits).  What is filled is locked."""
+    principal = actor.principal
+    filled = prefill.prefill(
+        uow,
+        data_space.requester_for(principal, item_code=item.code),
+        holder_id=data_space.holder_id_of(principal),
+        form_schema=item.spec.form,
+        purpose=purpose_for(item),
+        at=actor.at,
+    )
+    assert principal is not None
+    enterprise = principal.kind is UserKind.ENTERPRISE
+    names = {f.name for f in item.spec.form}
+    values = dict(filled.values)
+    for name, attribute in IDENTITY_FIELDS.items():
+        if name not in names or name in values:
+            continue
+        if name == ("enterprise_name" if not enterprise else "applicant_name"):
+            continue  # a person has no company name, a company no personal name
+        value = getattr(principal, attribute, None)
+        if value:
+            values[name] = value
+    return replace(filled, values=values, locked=frozenset(values))
+
+
+def new_individual_business_code(case_number: str) -> str:
+    """统一社会信用代码 of a 个体工商户 registered on the spot (GB 32100: 9 = 工商, 2 = 个体工商户,
+    the Nanhai region code, an organisation code from the case number's digits, check char)."""
+    digits = "".join(c for c in case_number if c.isdigit())[-8:].rjust(8, "0")
+    body = "92" + "440605" + digits + organisation_code_check_char(digits)
+    return body + credit_code_check_char(body)
+
+
+def _issue_licence(
+    uow: UnitOfWork,
+    actor: Actor,
+    keys: Any,
+    spec: RuleSetSpec,
+    inputs: Inputs,
+    *,
+    holder_id: str,
+    holder_name: str,
+    case_number: str,
+    today: date,
+) -> str | None:
+    """结果秒出: the e-licence, signed and stored in this same transaction."""
+    result = spec.result
+    if result is None:
+        return None
+    values = result_fields(spec, inputs)
+    if result.serial_field:
+        values[result.serial_field] = result.serial_prefix + "".join(
+            c for c in case_number if c.isdigit()
+        )
+    if result.holder_name:
+        holder_name = str(run(result.holder_name, inputs.variables()))
+    if result.holder is ResultHolder.NEW_INDIVIDUAL_BUSINESS:
+        holder_id = new_individual_business_code(case_number)
+    until = today.replace(year=today.year + result.valid_years) if result.valid_years else None
+    licence = licences.issue(
+        uow,
+        actor,
+        keys,
+        type_code=result.licence_type,
+        holder_id=holder_id,
+        holder_name=holder_name,
+        fields=values,
+        case_number=case_number,
+        valid_from=today,
+        valid_until=until,
+    )
+    return str(licence.id)
+
+
+def _record_decision(
+    conn: Connection,
+    case: Case,
+    stored: rule_sets.StoredRuleSet,
+    evaluation: Evaluation,
+    inputs: Inputs,
+    licence_id: str | None,
+    at: datetime,
+) -> None:
+    conn.execute(
+        insert(automated_decisions).values(
+            case_id=case.id,
+            case_number=case.number,
+            item_code=case.item_code,
+            rule_set_id=stored.id,
+            rule_set_version=stored.version,
+            inputs=inputs.snapshot(),
+            outcome=evaluation.outcome.value,
+            explanation=[r.as_dict() for r in evaluation.results],
+            licence_id=licence_id,
+            decided_at=at,
+        )
+    )
+
+
+def _holder_name(form: Mapping[str, Any], principal_name: str) -> str:
+    for key in ("applicant_name", "enterprise_name"):
+        if form.get(key):
+            return str(form[key])
+    return principal_name
+
+
+def apply(
+    uow: UnitOfWork,
+    actor: Actor,
+    keys: Any,
+    item_code: str,
+    form: Mapping[str, Any],
+    *,
+    consent: bool,
+) -> SmartDecision:
+    """秒批申请: one transaction from submission to the issued e-licence (or to a person)."""
+    conn = uow.conn
+    by = performer(actor, None, APPLICANT)
+    principal = actor.principal
+    assert principal is not None and by.user_id is not None
+    if not consent:
+        raise ValidationFailed(
+            "秒批须授权有关部门为本次办理读取您的电子证照数据。",
+            fields={"consent": "请勾选同意授权"},
+        )
+    item = smart_item(conn, item_code)
+    today = china_date(actor.at)
+    stored = rule_sets.in_force_on(conn, item.code, today)
+    holder_id = data_space.holder_id_of(principal)
+    filled = prefill_for(uow, actor, item)
+    submitted = {k: v for k, v in form.items() if k not in filled.locked}
+    application = Application(
+        item_code=item.code,
+        form={**submitted, **filled.values},  # locked values come from the licences
+        materials=declared_materials(item.spec),
+        delivery_method=DeliveryMethod.ELECTRONIC,
+    )
+    validate_form(item.spec.form, application.form)  # bad input: refused before writing
+    case, item = new_case(uow, actor, by, by.user_id, Channel.ONLINE, application)
+    submit_checked(case, item, by, actor)
+    notify(conn, case, actor.at)
+    repo.add(conn, case, item.id, actor.at)  # the case id, for the grants' and licences' keys
+    gathered = gather(uow, actor, case, item, stored.spec, holder_id, today)
+    evaluation = evaluate(stored.spec, gathered.inputs)
+    system = Performer(None, SYSTEM_ROLE, request_id=actor.request_id)
+    calendar = load_calendar(conn)
+    reasons = list(evaluation.reasons)
+    if gathered.missing_materials:
+        reasons.append("材料未能从电子证照库获取：" + "、".join(gathered.missing_materials))
+    if case.needs_manual_review:
+        reasons.append("申请人对预填数据有异议")
+    approved = evaluation.outcome is Outcome.APPROVE and not reasons
+    outcome = Outcome.APPROVE if approved else Outcome.MANUAL_REVIEW
+    licence_id: str | None = None
+    if not gathered.missing_materials:
+        case.accept(by=system, at=actor.at, calendar=calendar)
+    if approved:
+        if not case.terms.immediate:
+            case.start_review(by=system, at=actor.at)
+        case.approve(by=system, at=actor.at, reasons="秒批：全部审批规则均符合")
+        licence_id = _issue_licence(
+            uow,
+            actor,
+            keys,
+            stored.spec,
+            gathered.inputs,
+            holder_id=holder_id,
+            holder_name=_holder_name(case.form, principal.name),
+            case_number=case.number,
+            today=today,
+        )
+        case.issue_result(by=system, at=actor.at, reference=licence_id or case.number)
+        case.deliver(
+            by=system,
+            at=actor.at,
+            method=DeliveryMethod.ELECTRONIC,
+            detail={"licence_id": licence_id} if licence_id else {},
+        )
+    elif case.status is CaseStatus.ACCEPTED:
+        case.start_review(by=system, at=actor.at)
+        open_review(conn, case, actor.at)
+    case.note(
+        "AutomatedDecision",
+        system,
+        actor.at,
+        "；".join(reasons) if reasons else "全部审批规则均符合",
+        outcome=outcome.value,
+        rule_set_version=stored.version,
+    )
+    _record_decision(conn, case, stored, evaluation, gathered.inputs, licence_id, actor.at)
+    notify(conn, case, actor.at)
+    repo.save(conn, case, actor.at)
+    audit.record(
+        conn,
+        actor,
+        "smart.apply",
+        "case",
+        case.number,
+        {"outcome": outcome.value, "rule_set_version": stored.version},
+    )
+    uow.commit()
+    return SmartDecision(
+        number=case.number,
+        version=case.version,
+        status=case.status,
+        outcome=outcome,
+        rule_set_version=stored.version,
+        results=[r.as_dict() for r in evaluation.results],
+        licence_id=licence_id,
+        reasons=reasons,
+    )
+
+
+# Reading a decision and the human review live in ``smart.review``; re-exported for callers.
+from tongban.services.smart.review import (  # noqa: E402
+    DecisionView,
+    decision_for,
+    request_human_review,
+)
+
+__all__ = [
+    "DecisionView",
+    "SmartDecision",
+    "apply",
+    "decision_for",
+    "prefill_for",
+    "request_human_review",
+    "smart_item",
+]

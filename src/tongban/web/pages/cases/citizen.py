@@ -1,0 +1,273 @@
+"""The applicant's case pages (我的办件): the list, one case with its timeline, applying online
+from a service guide, supplying corrections or 容缺 materials, and withdrawing.
+
+The helpers at the top (the case page's context, the clock colour, reading the form) are shared
+by the staff case pages in ``cases.window``, ``cases.review`` and ``cases.manager``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi import Path as PathParam
+from fastapi.responses import RedirectResponse
+from sqlalchemy import Connection, select
+from starlette.datastructures import FormData
+
+from tongban.adapters.db.tables import centres
+from tongban.domain.cases.clock import clock_state
+from tongban.domain.cases.status import UNDECIDED, CaseStatus, DeliveryMethod
+from tongban.domain.catalogue.model import FieldType
+from tongban.domain.errors import DomainError, ValidationFailed
+from tongban.domain.people.model import Principal
+from tongban.domain.shared.clock import CHINA_TZ
+from tongban.services.cases import lifecycle as svc
+from tongban.services.cases import queries
+from tongban.services.catalogue import items as catalogue
+from tongban.services.catalogue.items import ItemView
+from tongban.services.platform import access
+from tongban.services.platform.calendar import load_calendar
+from tongban.services.platform.unit_of_work import UnitOfWork
+from tongban.services.smart.review import has_automated_decision
+from tongban.web.deps import ContainerDep, actor_for, allow, load_principal, today_of
+from tongban.web.idempotency import FORM_KEY, new_form_key, run_form_once
+from tongban.web.templating import render
+
+router = APIRouter(tags=["pages"], include_in_schema=False)
+Applicant = Annotated[Principal, Depends(allow(access.APPLICANT))]
+Number = Annotated[str, PathParam(max_length=24, pattern=r"^[A-Za-z0-9-]+$")]
+Code = Annotated[str, PathParam(max_length=40)]
+
+ROLE_NAMES: dict[str, str] = {
+    "citizen": "申请人",
+    "enterprise": "申请人",
+    "clerk": "综合窗口人员",
+    "reviewer": "审批人员",
+    "section_chief": "科长",
+    "system": "系统",
+}
+"""Who acted, as the timeline shows it (msgids); never a person's identity number."""
+
+
+# --- shared by every case page ---------------------------------------------------------------
+
+
+def clock_colour(conn: Connection, today: date, deadline: date | None, yellow_days: int) -> str:
+    """normal / yellow / red for a list line; an unknown calendar year shows as normal."""
+    if deadline is None:
+        return "normal"
+    try:
+        return clock_state(deadline, None, today, load_calendar(conn), yellow_days).value
+    except DomainError:
+        return "normal"
+
+
+def case_context(
+    conn: Connection, today: date, principal: Principal | None, number: str, yellow_days: int
+) -> dict[str, Any]:
+    """The case (through ``access_case``), its timeline, the pinned item and the clock."""
+    case = queries.access_case(conn, principal, number)
+    item = catalogue.published_item(conn, case.item_code, case.item_version)
+    try:
+        clock = case.status_of_clock(today, load_calendar(conn), yellow_days).value
+    except DomainError:
+        clock = "normal"
+    return {
+        "case": case,
+        "events": queries.timeline(conn, principal, number),
+        "item": item,
+        "spec": item.spec,
+        "key_of": dict(case.terms.materials),
+        "clock": clock,
+        "role_names": ROLE_NAMES,
+        "china_tz": CHINA_TZ,
+        "errors": {},
+        "v": {},
+    }
+
+
+def form_values(item: ItemView, form: FormData) -> dict[str, str]:
+    """The item's form fields as typed (``form.<name>``); booleans from their checkbox."""
+    values: dict[str, str] = {}
+    for spec in item.spec.form:
+        raw = form.get(f"form.{spec.name}")
+        if spec.type is FieldType.BOOLEAN:
+            values[spec.name] = "true" if raw else "false"
+        else:
+            values[spec.name] = str(raw or "")
+    return values
+
+
+def texts(form: FormData, name: str) -> list[str]:
+    return [str(v) for v in form.getlist(name) if str(v).strip()]
+
+
+def version_of(form: FormData) -> int:
+    try:
+        return int(str(form.get("version")))
+    except ValueError:
+        raise ValidationFailed(fields={"version": "缺少版本号，请刷新页面"}) from None
+
+
+def lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def centre_options(conn: Connection) -> list[Any]:
+    """The district and town centres an applicant may collect a result at (一窗通办)."""
+    query = select(centres.c.code, centres.c.name).where(centres.c.level.in_(("district", "town")))
+    return list(conn.execute(query.order_by(centres.c.level, centres.c.code)).all())
+
+
+def application_from(item: ItemView, form: FormData) -> svc.Application:
+    method = str(form.get("delivery_method") or DeliveryMethod.PICKUP.value)
+    if method not in {m.value for m in DeliveryMethod}:
+        raise ValidationFailed(fields={"delivery_method": "请选择结果领取方式"})
+    return svc.Application(
+        item_code=item.code,
+        form=form_values(item, form),
+        materials=texts(form, "materials"),
+        delivery_method=DeliveryMethod(method),
+        pickup_centre_code=str(form.get("pickup_centre_code") or "") or None,
+        address=str(form.get("address") or ""),
+    )
+
+
+def act_on_case(
+    request: Request,
+    container: Any,
+    number: str,
+    template: str,
+    change: Callable[[UnitOfWork, FormData], object],
+    form: FormData,
+    done: str,
+) -> Response:
+    """Run one case transition; on a domain error show the case page again with the errors."""
+    try:
+        with container.uow() as uow:
+            change(uow, form)
+    except DomainError as error:
+        with container.read() as uow:
+            context = case_context(
+                uow.conn,
+                today_of(request),
+                load_principal(request),
+                number,
+                container.settings.case_yellow_days,
+            )
+        context.update(errors=error.fields, error=error, v=dict(form))
+        return render(request, template, context, status_code=error.status)
+    return RedirectResponse(done, status_code=303)
+
+
+# --- the applicant's pages --------------------------------------------------------------------
+
+
+@router.get("/my/cases")
+def my_cases(request: Request, container: ContainerDep, principal: Applicant) -> Response:
+    """我的办件: the applicant's own cases, newest first, with status and clock."""
+    with container.read() as uow:
+        rows = queries.my_cases(uow.conn, principal)
+        colours = {
+            r.number: clock_colour(
+                uow.conn, today_of(request), r.deadline, container.settings.case_yellow_days
+            )
+            for r in rows
+        }
+    return render(request, "cases/my_cases.html", {"rows": rows, "colours": colours})
+
+
+@router.get("/my/cases/{number}")
+def my_case(
+    request: Request, number: Number, container: ContainerDep, principal: Applicant
+) -> Response:
+    with container.read() as uow:
+        context = case_context(
+            uow.conn, today_of(request), principal, number, container.settings.case_yellow_days
+        )
+        context["automated"] = has_automated_decision(uow.conn, context["case"].id)
+    context["withdrawable"] = context["case"].status in UNDECIDED
+    return render(request, "cases/citizen_case.html", context)
+
+
+@router.post("/my/cases/{number}/{action}")
+async def my_case_action(
+    request: Request,
+    number: Number,
+    action: Annotated[str, PathParam(pattern="^(submit|correction|missing|withdraw)$")],
+    container: ContainerDep,
+    _principal: Applicant,
+) -> Response:
+    """Submit a draft, supply a correction or 容缺 materials, or withdraw."""
+    form = await request.form()
+    actor = actor_for(request)
+
+    def change(uow: UnitOfWork, data: FormData) -> object:
+        version = version_of(data)
+        if action == "submit":
+            return svc.submit_draft(uow, actor, number, version)
+        if action == "correction":
+            given, note = texts(data, "materials"), str(data.get("note") or "")
+            return svc.supply_correction(uow, actor, number, version, given, note)
+        if action == "missing":
+            return svc.supply_missing_materials(uow, actor, number, version, texts(data, "names"))
+        return svc.withdraw(uow, actor, number, version, str(data.get("reason") or ""))
+
+    done = f"/my/cases/{number}?done={action}"
+    return act_on_case(request, container, number, "cases/citizen_case.html", change, form, done)
+
+
+@router.get("/items/{code}/apply")
+def apply_page(request: Request, code: Code, container: ContainerDep, _p: Applicant) -> Response:
+    """网上申请: the item's form, its materials checklist and the delivery choice."""
+    with container.read() as uow:
+        item = catalogue.published_item(uow.conn, code)
+        options = centre_options(uow.conn)
+    context = {
+        "item": item,
+        "spec": item.spec,
+        "centres": options,
+        "errors": {},
+        "v": {},
+        "idem": new_form_key(),
+    }
+    return render(request, "cases/apply.html", context)
+
+
+@router.post("/items/{code}/apply")
+async def apply(request: Request, code: Code, container: ContainerDep, _p: Applicant) -> Response:
+    """Save a draft or submit; a wrong field shows beside itself and nothing is saved.  The
+    page's hidden key makes a second click (or a resend) show the first submission's case."""
+    form = await request.form()
+    with container.read() as uow:
+        item = catalogue.published_item(uow.conn, code)
+        options = centre_options(uow.conn)
+    actor = actor_for(request)
+
+    def file(uow: UnitOfWork) -> tuple[int, Any]:
+        application = application_from(item, form)
+        if form.get("action") == "draft":
+            ref = svc.save_draft(uow, actor, application)
+        else:
+            ref = svc.submit_online(uow, actor, application)
+        return 201, {"number": ref.number, "status": ref.status.value}
+
+    try:
+        outcome = await run_form_once(request, container, file)
+    except DomainError as error:
+        context = {
+            "item": item,
+            "spec": item.spec,
+            "centres": options,
+            "errors": error.fields,
+            "error": error,
+            "v": {k: form.getlist(k) if k == "materials" else form.get(k) for k in form},
+            "idem": str(form.get(FORM_KEY) or "") or new_form_key(),
+        }
+        return render(request, "cases/apply.html", context, status_code=error.status)
+    number = outcome.body["number"]
+    status = "draft" if outcome.body["status"] == CaseStatus.DRAFT.value else "submitted"
+    return RedirectResponse(f"/my/cases/{number}?done={status}", status_code=303)
