@@ -168,7 +168,8 @@ def _sign(pdf_bytes: bytes, key_pem: bytes, cert_pem: bytes, ca_pem: bytes) -> b
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf_bytes), strict=False)
     signer = _signer(key_pem, cert_pem, ca_pem)
     out = signers.sign_pdf(writer, meta, signer=signer, bytes_reserved=SIGNATURE_BYTES)
-    return out.getvalue()
+    signed: bytes = out.getvalue()
+    return signed
 
 
 @functools.lru_cache(maxsize=8)
@@ -184,7 +185,7 @@ def _signer(key_pem: bytes, cert_pem: bytes, ca_pem: bytes) -> Any:
     return signers.SimpleSigner(
         signing_cert=certificate,
         signing_key=load_private_key_from_pemder_data(key_pem, passphrase=None),
-        cert_registry=SimpleCertificateStore.from_certs([ca]),
+        cert_registry=SimpleCertificateStore.from_certs([ca]),  # type: ignore[no-untyped-call]
         # Only the signer's own certificate travels in the signature: a verifier brings the CA
         # (an embedded copy of it would be bytes nobody checks).
         embed_roots=False,

@@ -84,7 +84,8 @@ def issue(
         add_decoy_claims=True,
         extra_header_parameters={"typ": TYP, "kid": kid},
     )
-    return issuer.sd_jwt_issuance
+    issued: str = issuer.sd_jwt_issuance
+    return issued
 
 
 def split(text: str) -> tuple[str, list[str], str]:

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.engine import make_url
+from sqlalchemy.sql.elements import ClauseElement
 
 READ_ONLY = "tongban_read_only"
 """Execution option marking a connection whose transactions only read."""
@@ -103,3 +104,11 @@ def _configure_sqlite(engine: Engine) -> None:
 
 def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
+
+
+def psycopg_sql(statement: ClauseElement) -> str:
+    """``statement`` as PostgreSQL's psycopg driver gets it (``%(name)s`` parameters), for the
+    code paths that send SQL on a raw libpq connection of their own."""
+    from sqlalchemy.dialects.postgresql.psycopg import dialect
+
+    return str(statement.compile(dialect=dialect()))  # type: ignore[no-untyped-call]

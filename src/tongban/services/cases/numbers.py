@@ -28,9 +28,9 @@ from typing import Any
 
 import psycopg
 from sqlalchemy import Engine, event
-from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
 
 from tongban.adapters.db.async_reader import libpq_dsn
+from tongban.adapters.db.engine import psycopg_sql
 from tongban.domain.cases.numbers import format_number
 from tongban.services.cases import repository as repo
 from tongban.services.platform.unit_of_work import UnitOfWork
@@ -38,7 +38,7 @@ from tongban.services.platform.unit_of_work import UnitOfWork
 BLOCK = 10
 """Numbers reserved per counter update on PostgreSQL."""
 APPLICATION_NAME = "tongban-case-numbers"
-_RESERVE_SQL = str(repo.RESERVE["postgresql"].compile(dialect=psycopg_dialect()))
+_RESERVE_SQL = psycopg_sql(repo.RESERVE["postgresql"])
 
 
 @dataclass

@@ -18,10 +18,9 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, delete, insert, select
-from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
 
 from tongban.adapters.db.async_reader import AsyncReader
-from tongban.adapters.db.engine import READ_ONLY
+from tongban.adapters.db.engine import READ_ONLY, psycopg_sql
 from tongban.adapters.db.tables import (
     centres,
     departments,
@@ -139,7 +138,7 @@ def read_session(engine: Engine, token: str, *, now: datetime) -> tuple[Principa
             return load_session(conn, token, now=now)
 
 
-_SESSION_PRINCIPAL_SQL = str(_SESSION_PRINCIPAL.compile(dialect=psycopg_dialect()))
+_SESSION_PRINCIPAL_SQL = psycopg_sql(_SESSION_PRINCIPAL)
 """The same SELECT as PostgreSQL gets it, for the asyncio reader (``%(session_id)s``)."""
 
 

@@ -386,7 +386,8 @@ def _mark_sent(conn: Connection, message_id: int, worker_id: str, now: datetime)
 
 def backoff(attempts: int) -> timedelta:
     """Wait before the next try after ``attempts`` failed ones: 30 s, 1 min, 2 min … 1 h."""
-    return min(BASE_DELAY * 2 ** max(attempts - 1, 0), MAX_DELAY)
+    delay: timedelta = BASE_DELAY * 2 ** max(attempts - 1, 0)
+    return min(delay, MAX_DELAY)
 
 
 def _record_failure(
