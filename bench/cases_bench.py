@@ -170,7 +170,7 @@ def build_world(url: str, data_dir: Path) -> World:
         conn.execute(insert(centres).values(parent_id=district, **town))
         uow.commit()
     with container.uow() as uow:
-        calendar.seed_official(uow, SYSTEM, 2026, 2026)
+        calendar.seed_official(uow, SYSTEM, 2026, 2026, source=container.official_schedules)
         if 2027 not in set(calendar.load_calendar(uow.conn).years):
             notice = EXAMPLE_2027.read_text(encoding="utf-8")
             calendar.import_notice(uow, SYSTEM, notice, EXAMPLE_2027.name)

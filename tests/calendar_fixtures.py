@@ -20,7 +20,7 @@ EXAMPLE_2027 = Path(tongban.__file__).parent / "demo" / "data" / "calendar-2027-
 def seed_test_calendar(container: Container, *, first_year: int = 2026) -> None:
     """The official years from ``first_year`` on, plus the example 2027 notice."""
     with container.uow() as uow:
-        calendar.seed_official(uow, SYSTEM, first_year, 2026)
+        calendar.seed_official(uow, SYSTEM, first_year, 2026, source=container.official_schedules)
         known = set(calendar.load_calendar(uow.conn).years)
         if 2027 not in known:
             calendar.import_notice(

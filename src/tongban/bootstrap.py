@@ -12,14 +12,20 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
+from tongban.adapters.calendar_source import ChineseCalendarSource
 from tongban.adapters.courier import SimulatedCourier
 from tongban.adapters.db.async_reader import AsyncReader, libpq_dsn
 from tongban.adapters.db.engine import build_engine
 from tongban.adapters.file_store import LocalFileStore
+from tongban.adapters.id_devices import SimulatedFaceCamera, SimulatedIdCardReader
+from tongban.adapters.pdf import FpdfReceipts
 from tongban.adapters.sms import LogSms
 from tongban.config import Settings
 from tongban.domain.shared.clock import Clock, PinnedClock, SystemClock
 from tongban.domain.shared.masking import MaskingFilter
+from tongban.services.cases.delivery import ReceiptPrinter
+from tongban.services.identity.check import FaceCamera, IdCardReader
+from tongban.services.platform.calendar import OfficialSchedules
 from tongban.services.platform.ports import Courier, FileStore, SmsSender
 from tongban.services.platform.unit_of_work import UnitOfWork
 
@@ -40,6 +46,14 @@ class Container:
     courier: Courier = field(default_factory=SimulatedCourier)
     files: FileStore | None = None
     """Uploaded materials' files; ``{data_dir}/files`` on the local disk when not given."""
+    id_card_reader: IdCardReader = field(default_factory=SimulatedIdCardReader)
+    """The windows' resident ID-card reader; simulated in the demo."""
+    face_camera: FaceCamera = field(default_factory=SimulatedFaceCamera)
+    """The windows' face camera; simulated in the demo."""
+    official_schedules: OfficialSchedules = field(default_factory=ChineseCalendarSource)
+    """The official holiday schedules the calendar is seeded from."""
+    receipts: ReceiptPrinter = field(default_factory=FpdfReceipts)
+    """Prints the windows' acceptance receipts."""
     clock: Clock = field(default_factory=SystemClock)
     """The one clock every reading of 'now' in this process comes from."""
 

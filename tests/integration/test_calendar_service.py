@@ -35,7 +35,7 @@ def d(iso: str) -> date:
 
 def seed(container: Container, first: int | None = 2025, last: int | None = 2026) -> int:
     with container.uow() as uow:
-        return cal.seed_official(uow, ACTOR, first, last)
+        return cal.seed_official(uow, ACTOR, first, last, source=container.official_schedules)
 
 
 def import_text(container: Container, text: str, filename: str = "notice.csv") -> cal.ImportSummary:

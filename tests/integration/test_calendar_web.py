@@ -41,7 +41,7 @@ def on(day: date) -> datetime:
 @pytest.fixture
 def seeded(container: Container) -> None:
     with container.uow() as uow:
-        cal.seed_official(uow, SYSTEM, 2025, 2026)
+        cal.seed_official(uow, SYSTEM, 2025, 2026, source=container.official_schedules)
 
 
 def as_role(container: Container, client: TestClient, role: Role) -> dict[str, str]:

@@ -153,11 +153,23 @@ def test_the_acceptance_receipt_is_a_pdf_for_the_applicant_and_the_centre_only(
     with world.container.read() as uow:
         conn = uow.conn
         data = delivery.receipt_data(conn, load_principal(conn, world.citizen), ref.number)
-        pdf = delivery.receipt_pdf(conn, load_principal(conn, world.clerk), ref.number)
+        pdf = delivery.receipt_pdf(
+            conn, load_principal(conn, world.clerk), ref.number, printer=world.container.receipts
+        )
         with pytest.raises(CaseNotFound):
-            delivery.receipt_pdf(conn, load_principal(conn, world.other_citizen), ref.number)
+            delivery.receipt_pdf(
+                conn,
+                load_principal(conn, world.other_citizen),
+                ref.number,
+                printer=world.container.receipts,
+            )
         with pytest.raises(PermissionDenied):
-            delivery.receipt_pdf(conn, load_principal(conn, world.other_reviewer), ref.number)
+            delivery.receipt_pdf(
+                conn,
+                load_principal(conn, world.other_reviewer),
+                ref.number,
+                printer=world.container.receipts,
+            )
     assert pdf.startswith(b"%PDF")
     assert data.number == ref.number and data.materials_due == ("经营场所使用证明",)
     assert "*" in data.applicant_id_masked and data.clerk_name

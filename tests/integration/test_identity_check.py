@@ -160,18 +160,32 @@ def test_only_clerks_redeem_codes_and_only_applicants_get_them(window: Window) -
 def test_the_id_card_reader_identifies_a_registered_person(window: Window) -> None:
     with window.container.uow() as uow:
         person = svc.read_id_card(
-            uow, window.actor(window.clerk), {"id_number": window.id_number, "name": "王小红"}
+            uow,
+            window.actor(window.clerk),
+            {"id_number": window.id_number, "name": "王小红"},
+            reader=window.container.id_card_reader,
         )
     assert person.user_id == window.citizen and person.method == "id_card"
     with window.container.uow() as uow, pytest.raises(IdCardUnreadable):
-        svc.read_id_card(uow, window.actor(window.clerk), {"id_number": window.id_number})
+        svc.read_id_card(
+            uow,
+            window.actor(window.clerk),
+            {"id_number": window.id_number},
+            reader=window.container.id_card_reader,
+        )
     with window.container.uow() as uow, pytest.raises(PersonNotRegistered):
         svc.read_id_card(
-            uow, window.actor(window.clerk), {"id_number": resident_id(), "name": "陌生人"}
+            uow,
+            window.actor(window.clerk),
+            {"id_number": resident_id(), "name": "陌生人"},
+            reader=window.container.id_card_reader,
         )
     with window.container.uow() as uow, pytest.raises(IdCardUnreadable):
         svc.read_id_card(
-            uow, window.actor(window.clerk), {"id_number": window.id_number, "name": "冒名者"}
+            uow,
+            window.actor(window.clerk),
+            {"id_number": window.id_number, "name": "冒名者"},
+            reader=window.container.id_card_reader,
         )
     assert window.checks() == 1
 
@@ -184,6 +198,7 @@ def test_the_face_check_needs_a_score_at_the_threshold(window: Window) -> None:
                 window.actor(window.clerk),
                 id_number=window.id_number,
                 probe=probe,
+                camera=window.container.face_camera,
                 threshold=threshold,
             )
 

@@ -204,7 +204,12 @@ def test_consent_given_at_the_window_lets_the_case_take_its_licences(holder: Hol
     with holder.container.uow() as uow, pytest.raises(IdentifyFirst):
         identity_check.record_consent(uow, clerk, subject_id=holder.user_id, item_code=ITEM)
     with holder.container.uow() as uow:
-        identity_check.read_id_card(uow, clerk, {"id_number": holder.id_number, "name": "陈阿婆"})
+        identity_check.read_id_card(
+            uow,
+            clerk,
+            {"id_number": holder.id_number, "name": "陈阿婆"},
+            reader=holder.container.id_card_reader,
+        )
     with holder.container.uow() as uow:
         consent = identity_check.record_consent(
             uow, clerk, subject_id=holder.user_id, item_code=ITEM.lower()

@@ -10,7 +10,8 @@ from datetime import date, datetime
 import pytest
 
 from tongban.adapters import fonts
-from tongban.adapters.pdf import ReceiptData, render_receipt
+from tongban.adapters.pdf import render_receipt
+from tongban.domain.cases.receipt import ReceiptData
 
 RECEIPT = ReceiptData(
     number="NH20261102-000001",

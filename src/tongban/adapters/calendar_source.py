@@ -68,3 +68,13 @@ def _chinese_name(english: str) -> str:
         return str(chinese_calendar.Holiday(english).chinese)
     except ValueError:
         return english
+
+
+class ChineseCalendarSource:
+    """``OfficialSchedules`` from the ``chinesecalendar`` package."""
+
+    def official_years(self) -> range:
+        return official_years()
+
+    def official_days(self, first_year: int, last_year: int) -> list[CalendarDay]:
+        return official_days(first_year, last_year)

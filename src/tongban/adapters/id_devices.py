@@ -10,21 +10,10 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from tongban.domain.identity_check.errors import IdCardUnreadable
-
-
-@dataclass(frozen=True, repr=False)
-class CardData:
-    """What the chip of a second-generation resident ID card holds (the parts used here)."""
-
-    id_number: str
-    name: str
-
-    def __repr__(self) -> str:
-        return "CardData(...)"
+from tongban.domain.identity_check.model import CardData
 
 
 class SimulatedIdCardReader:

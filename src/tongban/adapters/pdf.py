@@ -10,8 +10,7 @@ import copy
 import functools
 import io
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 import segno
@@ -21,31 +20,11 @@ from fpdf.enums import WrapMode, XPos, YPos
 from fpdf.fonts import SubsetMap, TTFFont
 
 from tongban.adapters.fonts import FontFace, font_for, subset_face
+from tongban.domain.cases.receipt import ReceiptData
 
 FONT = "cjk"
 _LABEL_WIDTH = 38.0
 _QR_SIZE = 32.0
-
-
-@dataclass(frozen=True)
-class ReceiptData:
-    """Everything printed on a 受理回执; personal numbers arrive already masked."""
-
-    number: str
-    item_name: str
-    department_name: str
-    applicant_name: str
-    applicant_id_masked: str
-    accepted_on: date
-    deadline: date | None
-    accepting_centre: str
-    clerk_name: str
-    materials_received: Sequence[str]
-    materials_due: Sequence[str] = ()
-    supply_by: date | None = None
-    delivery: str = ""
-    qr_text: str = ""
-    printed_at: datetime | None = None
 
 
 def _day(value: date | None) -> str:
@@ -148,3 +127,10 @@ def render_receipt(data: ReceiptData) -> bytes:
     if data.printed_at is not None:
         pdf.cell(0, 8, f"打印时间：{data.printed_at:%Y-%m-%d %H:%M}", align="R")
     return bytes(pdf.output())
+
+
+class FpdfReceipts:
+    """``ReceiptPrinter``: the 受理回执 as a PDF set in a Chinese font (fpdf2)."""
+
+    def render(self, data: ReceiptData) -> bytes:
+        return render_receipt(data)

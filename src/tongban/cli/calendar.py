@@ -70,7 +70,13 @@ def seed(
     container = _container()
     try:
         with container.uow() as uow:
-            added = calendar_service.seed_official(uow, cli_actor(container), first_year, last_year)
+            added = calendar_service.seed_official(
+                uow,
+                cli_actor(container),
+                first_year,
+                last_year,
+                source=container.official_schedules,
+            )
             status = calendar_service.calendar_status(uow.conn, container.clock.today(), 1)
     except DomainError as error:
         _fail(_domain_message(error))
@@ -146,7 +152,9 @@ def deadline(
         stops = calendar_service.parse_stops(stop or [])
         with container.uow() as uow:
             if calendar_service.load_calendar(uow.conn).known_until is None:
-                calendar_service.seed_official(uow, cli_actor(container))
+                calendar_service.seed_official(
+                    uow, cli_actor(container), source=container.official_schedules
+                )
             result = calendar_service.deadline(uow.conn, start_day, days, stops)
     except DomainError as error:
         _fail(_domain_message(error))

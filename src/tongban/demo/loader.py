@@ -67,7 +67,9 @@ def load_demo(
         summary.departments = network.upsert_departments(uow, actor, departments.DEPARTMENTS)
         every_centre = [*centres.district_and_town_centres(), *centres.community_centres()]
         summary.centres = network.upsert_centres(uow, actor, every_centre)
-        summary.calendar_days = calendar.seed_official(uow, actor)
+        summary.calendar_days = calendar.seed_official(
+            uow, actor, source=container.official_schedules
+        )
         summary.logins = people.load_people(uow, actor)
         uow.commit()
         result = publish_specs(uow.conn, actor, demo_items(scale), "演示数据", on_progress=on_item)

@@ -98,3 +98,14 @@ def verify(key: str, token: str) -> TokenClaims:
     if not (user.isdigit() and expiry.isdigit()):
         raise CitizenCodeInvalid()
     return TokenClaims(jti, int(user), datetime.fromtimestamp(int(expiry), tz=UTC))
+
+
+@dataclass(frozen=True, repr=False)
+class CardData:
+    """What the chip of a second-generation resident ID card holds (the parts used here)."""
+
+    id_number: str
+    name: str
+
+    def __repr__(self) -> str:
+        return "CardData(...)"

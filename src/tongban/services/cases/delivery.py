@@ -13,12 +13,13 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy import Connection, select
 
 from tongban.adapters.db.tables import case_events, cases, centres, users
-from tongban.adapters.pdf import ReceiptData, render_receipt
 from tongban.domain.cases.model import Case
+from tongban.domain.cases.receipt import ReceiptData
 from tongban.domain.cases.status import CaseStatus, DeliveryMethod
 from tongban.domain.cases.values import Performer
 from tongban.domain.errors import (
@@ -346,8 +347,19 @@ def receipt_data(
     )
 
 
+class ReceiptPrinter(Protocol):
+    """Port: prints a 受理回执 (a PDF in the shipped adapter)."""
+
+    def render(self, data: ReceiptData) -> bytes: ...
+
+
 def receipt_pdf(
-    conn: Connection, principal: Principal | None, number: str, *, lookup_url: str = ""
+    conn: Connection,
+    principal: Principal | None,
+    number: str,
+    *,
+    printer: ReceiptPrinter,
+    lookup_url: str = "",
 ) -> bytes:
     """The 受理回执 as PDF, for the applicant or the staff of the case's centre or department."""
-    return render_receipt(receipt_data(conn, principal, number, lookup_url=lookup_url))
+    return printer.render(receipt_data(conn, principal, number, lookup_url=lookup_url))

@@ -17,7 +17,6 @@ from sqlalchemy import Connection, delete, insert, select, update
 
 from tongban.adapters.db.tables import users
 from tongban.adapters.db.tables_data_space import citizen_codes, identity_checks
-from tongban.adapters.id_devices import CardData, SimulatedFaceCamera, SimulatedIdCardReader
 from tongban.domain.data_space.materials import licence_type_for
 from tongban.domain.data_space.model import Grant
 from tongban.domain.data_space.prefill import sources
@@ -33,7 +32,7 @@ from tongban.domain.identity_check.errors import (
     NothingToConsentTo,
     PersonNotRegistered,
 )
-from tongban.domain.identity_check.model import CitizenCode, IdentifiedPerson, Method
+from tongban.domain.identity_check.model import CardData, CitizenCode, IdentifiedPerson, Method
 from tongban.domain.people.model import Role, UserKind
 from tongban.domain.shared.identity import parse_resident_id
 from tongban.services.catalogue.items import published_item
@@ -140,11 +139,11 @@ def read_id_card(
     actor: Actor,
     device_payload: Mapping[str, Any],
     *,
-    reader: IdCardReader | None = None,
+    reader: IdCardReader,
 ) -> IdentifiedPerson:
     """读取身份证: the reader's chip data names a registered person (number and name agree)."""
     _identifier(actor)
-    card = (reader or SimulatedIdCardReader()).read(device_payload)
+    card = reader.read(device_payload)
     user_id = _person_by_number(uow.conn, card.id_number)
     name = uow.conn.execute(select(users.c.name).where(users.c.id == user_id)).scalar_one()
     if name != card.name:
@@ -158,13 +157,13 @@ def face_check(
     *,
     id_number: str,
     probe: str,
+    camera: FaceCamera,
     threshold: float = DEFAULT_FACE_THRESHOLD,
-    camera: FaceCamera | None = None,
 ) -> IdentifiedPerson:
     """人脸核验: the camera's match score against the holder's photo must reach ``threshold``."""
     _identifier(actor)
     user_id = _person_by_number(uow.conn, id_number)
-    score = (camera or SimulatedFaceCamera()).compare(id_number.strip().upper(), probe)
+    score = camera.compare(id_number.strip().upper(), probe)
     if score < threshold:
         raise FaceMismatch(score=f"{score:.2f}", threshold=f"{threshold:.2f}")
     return _identified(uow, actor, user_id, Method.FACE, score)

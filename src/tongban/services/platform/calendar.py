@@ -12,11 +12,10 @@ import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Connection, Engine, delete, extract, func, insert, select, text, update
 
-from tongban.adapters import calendar_source
 from tongban.adapters.db.tables import calendar_days
 from tongban.domain.errors import (
     CalendarUnknown,
@@ -198,13 +197,26 @@ def _rows(days: Iterable[CalendarDay], stamp: datetime, actor: Actor) -> list[di
     ]
 
 
+class OfficialSchedules(Protocol):
+    """Port: the official holiday schedules (国务院办公厅放假安排) known to the software."""
+
+    def official_years(self) -> range: ...
+
+    def official_days(self, first_year: int, last_year: int) -> list[CalendarDay]: ...
+
+
 def seed_official(
-    uow: UnitOfWork, actor: Actor, first_year: int | None = None, last_year: int | None = None
+    uow: UnitOfWork,
+    actor: Actor,
+    first_year: int | None = None,
+    last_year: int | None = None,
+    *,
+    source: OfficialSchedules,
 ) -> int:
-    """Store the official schedule of every year the ``chinesecalendar`` package covers (within
-    the given range) that the calendar lacks; years already stored are never touched.  Returns
-    the number of days added (0 the second time)."""
-    covered = calendar_source.official_years()
+    """Store the official schedule of every year ``source`` covers (within the given range) that
+    the calendar lacks; years already stored are never touched.  Returns the number of days
+    added (0 the second time)."""
+    covered = source.official_years()
     first = covered.start if first_year is None else first_year
     last = covered.stop - 1 if last_year is None else last_year
     for year in (first, last):
@@ -214,7 +226,7 @@ def seed_official(
     stamp = _begin_write(conn, actor.at)
     stored = _stored_years(conn)
     missing = [year for year in range(first, last + 1) if year not in stored]
-    days = [d for year in missing for d in calendar_source.official_days(year, year)]
+    days = [d for year in missing for d in source.official_days(year, year)]
     if not days:
         return 0
     conn.execute(insert(calendar_days), _rows(days, stamp, actor))

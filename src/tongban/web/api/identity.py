@@ -91,7 +91,9 @@ def redeem_code(body: RedeemIn, request: Request, container: ContainerDep, _: Cl
 @router.post("/id-card", response_model=PersonOut, summary="读取身份证")
 def read_card(body: IdCardIn, request: Request, container: ContainerDep, _: Clerk) -> PersonOut:
     with container.uow() as uow:
-        person = identity_check.read_id_card(uow, actor_for(request), body.device_payload)
+        person = identity_check.read_id_card(
+            uow, actor_for(request), body.device_payload, reader=container.id_card_reader
+        )
     return PersonOut.of(person)
 
 
@@ -100,7 +102,12 @@ def face(body: FaceIn, request: Request, container: ContainerDep, _: Clerk) -> P
     threshold: Any = container.settings.face_match_threshold
     with container.uow() as uow:
         person = identity_check.face_check(
-            uow, actor_for(request), id_number=body.id_number, probe=body.probe, threshold=threshold
+            uow,
+            actor_for(request),
+            id_number=body.id_number,
+            probe=body.probe,
+            camera=container.face_camera,
+            threshold=threshold,
         )
     return PersonOut.of(person)
 

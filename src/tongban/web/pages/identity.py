@@ -18,6 +18,7 @@ from fastapi.responses import RedirectResponse
 from markupsafe import Markup
 
 from tongban.adapters.id_devices import reference_probe
+from tongban.bootstrap import Container
 from tongban.domain.errors import DomainError
 from tongban.domain.identity_check.model import CitizenCode, IdentifiedPerson
 from tongban.domain.people.model import Principal
@@ -103,27 +104,31 @@ async def _identify(request: Request, container: Any, method: str) -> Response:
     form = await request.form()
     values = {k: str(form.get(k) or "") for k in form if k != "csrf_token"}
     actor = actor_for(request)
-    threshold = container.settings.face_match_threshold
     try:
         with container.uow() as uow:
-            person = _run(uow, actor, method, values, container.secret_key, threshold)
+            person = _run(uow, actor, method, values, container)
     except DomainError as error:
         return _identify_page(request, error=error, v=values)
     return _identify_page(request, person=person)
 
 
 def _run(
-    uow: UnitOfWork, actor: Any, method: str, values: dict[str, str], key: str, threshold: float
+    uow: UnitOfWork, actor: Any, method: str, values: dict[str, str], container: Container
 ) -> IdentifiedPerson:
     if method == "code":
-        return identity_check.redeem_citizen_code(uow, actor, values.get("token", ""), key=key)
+        token = values.get("token", "")
+        return identity_check.redeem_citizen_code(uow, actor, token, key=container.secret_key)
     if method == "card":
         payload = {"id_number": values.get("id_number", ""), "name": values.get("name", "")}
-        return identity_check.read_id_card(uow, actor, payload)
+        return identity_check.read_id_card(uow, actor, payload, reader=container.id_card_reader)
     number = values.get("face_id_number", "")
     # The simulated camera: "本人" shows the holder's own face, anything else someone else's.
     probe = reference_probe(number) if values.get("probe") == "self" else values.get("probe", "")
-    return identity_check.face_check(uow, actor, id_number=number, probe=probe, threshold=threshold)
+    threshold = container.settings.face_match_threshold
+    camera = container.face_camera
+    return identity_check.face_check(
+        uow, actor, id_number=number, probe=probe, camera=camera, threshold=threshold
+    )
 
 
 @router.post("/window/identify/code")

@@ -332,6 +332,8 @@ def window_receipt(
     """受理回执 to print for the applicant; an unaccepted case has none (the service refuses)."""
     lookup = str(request.url_for("my_case", number=number))
     with container.read() as uow:
-        pdf = cases_delivery.receipt_pdf(uow.conn, principal, number, lookup_url=lookup)
+        pdf = cases_delivery.receipt_pdf(
+            uow.conn, principal, number, printer=container.receipts, lookup_url=lookup
+        )
     headers = {"Content-Disposition": f'inline; filename="receipt-{number}.pdf"'}
     return Response(pdf, media_type="application/pdf", headers=headers)
