@@ -3,7 +3,7 @@ alerts once per colour, 容缺 reminders then termination, and deemed acceptance
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -64,7 +64,16 @@ def last_event(world: World, number: str) -> Any:
 
 
 def test_the_worker_runs_the_case_sweeps() -> None:
-    assert {"case_clock_alerts", "case_missing_materials", "case_deemed_acceptance"} <= set(SWEEPS)
+    expected = {
+        "case_clock_alerts": (cases_sweeps.clock_alerts, timedelta(minutes=15)),
+        "case_missing_materials": (cases_sweeps.missing_materials, timedelta(minutes=30)),
+        "case_deemed_acceptance": (cases_sweeps.deemed_acceptance, timedelta(minutes=30)),
+        "case_mail_deliveries": (cases_sweeps.mail_deliveries, timedelta(minutes=30)),
+    }
+    for name, (run, interval) in expected.items():
+        sweep = SWEEPS[name]
+        assert (sweep.name, sweep.run, sweep.interval) == (name, run, interval)
+        assert sweep.lease > timedelta(0)
 
 
 def test_clock_alerts_fire_once_per_colour(world: World) -> None:

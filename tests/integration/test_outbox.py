@@ -312,18 +312,24 @@ def test_only_one_of_many_workers_takes_a_sweep_s_lease(container: Container) ->
     sweep = Sweep("alerts", lambda c, now: None, timedelta(minutes=10), timedelta(minutes=5))
     start = threading.Barrier(8)
     won: list[str] = []
+    lost: list[str] = []
+    crashed: list[BaseException] = []
 
     def race(name: str) -> None:
-        start.wait()
-        if take_lease(container.engine, sweep, name, NOW):
-            won.append(name)
+        try:
+            start.wait()
+            (won if take_lease(container.engine, sweep, name, NOW) else lost).append(name)
+        except BaseException as error:  # a loser that crashed must fail the test, not vanish
+            crashed.append(error)
 
     threads = [threading.Thread(target=race, args=(f"w{i}",)) for i in range(8)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
-    assert len(won) == 1
+    assert not any(thread.is_alive() for thread in threads)
+    assert crashed == []
+    assert len(won) == 1 and len(lost) == 7
 
 
 def test_a_sweep_runs_on_one_worker_at_a_time_and_once_per_interval(

@@ -8,7 +8,7 @@ import pytest
 
 from tongban.domain.rules.errors import RuleSyntaxError, RuleUnknownVariable
 from tongban.domain.rules.evaluation import Inputs, Outcome, RuleOutcome, evaluate
-from tongban.domain.rules.expressions import compile_checked, guarded, references
+from tongban.domain.rules.expressions import compile_checked, guarded, references, run
 from tongban.domain.rules.model import Rule, RuleKind, RuleSet, RuleSetSpec, RuleSetStatus, in_force
 from tongban.domain.rules.negative_list import matches
 from tongban.domain.rules.vocabulary import vocabulary
@@ -73,12 +73,20 @@ def test_an_undeclared_variable_is_refused(expression: str) -> None:
 
 
 def test_declared_variables_and_local_names_compile() -> None:
-    compile_checked(
-        "R1",
+    expression = (
         "form.birth_date <= today && ['a', 'b'].all(x, x != form.applicant_name) "
-        "&& data.hukou.household_address.contains('南海') && pred.household_in_nanhai",
-        VOCAB,
+        "&& data.hukou.household_address.contains('南海') && pred.household_in_nanhai"
     )
+    program = compile_checked("R1", expression, VOCAB)
+    variables = {
+        "form": {"birth_date": "1940-05-01", "applicant_name": "陈阿婆"},
+        "today": "2026-11-16",
+        "data": {"hukou": {"household_address": "佛山市南海区桂城街道"}},
+        "pred": {"household_in_nanhai": True},
+    }
+    assert run(expression, variables) is True
+    assert run(expression, {**variables, "pred": {"household_in_nanhai": False}}) is False
+    assert program is not None
 
 
 def test_a_rule_set_reports_every_bad_rule_under_the_first_errors_code() -> None:
