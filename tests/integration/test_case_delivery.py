@@ -17,6 +17,7 @@ from tongban.domain.cases.status import CaseStatus, DeliveryMethod
 from tongban.domain.errors import CaseNotFound, PermissionDenied, ValidationFailed
 from tongban.services.cases import delivery, queries
 from tongban.services.cases import lifecycle as svc
+from tongban.services.cases import repository as repo
 from tongban.services.cases.audit import verify
 from tongban.services.people.sessions import load_principal
 
@@ -87,6 +88,28 @@ def test_five_wrong_pickup_codes_lock_the_code_until_the_applicant_gets_a_new_on
     for attempt in (wrong, sent.pickup_code):
         with pytest.raises(delivery.PickupCodeLocked):
             collect(world, world.district_clerk, sent.ref.number, attempt)
+    with world.container.uow() as uow:
+        fresh = delivery.reissue_pickup_code(uow, world.actor(world.citizen, DAY), sent.ref.number)
+    assert collect(world, world.district_clerk, sent.ref.number, fresh).status is (
+        CaseStatus.DELIVERED
+    )
+
+
+def test_a_result_without_a_pickup_code_is_a_clear_conflict_until_the_applicant_gets_one(
+    world: World,
+) -> None:
+    sent = issue(world, decided(world), SimulatedCourier())
+    with world.container.uow() as uow:  # as a case issued before pickup codes, or imported
+        case = repo.get(uow.conn, sent.ref.number)
+        case.delivery_detail = {}
+        repo.save(uow.conn, case, world.container.clock.now())
+        uow.commit()
+    before = events(world, sent.ref.number)
+    with pytest.raises(delivery.PickupCodeMissing) as refused:
+        collect(world, world.district_clerk, sent.ref.number, "123456")
+    assert (refused.value.code, refused.value.status) == ("pickup_code_missing", 409)
+    assert "重新获取取件码" in refused.value.message
+    assert events(world, sent.ref.number) == before  # nothing recorded, nothing changed
     with world.container.uow() as uow:
         fresh = delivery.reissue_pickup_code(uow, world.actor(world.citizen, DAY), sent.ref.number)
     assert collect(world, world.district_clerk, sent.ref.number, fresh).status is (

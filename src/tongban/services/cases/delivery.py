@@ -65,6 +65,11 @@ class WrongPickupCentre(PermissionDenied):
     template = "该结果须在申请人选择的中心（{centre}）领取。"
 
 
+class PickupCodeMissing(Conflict):
+    code = "pickup_code_missing"
+    template = "该结果还没有有效的取件码：请申请人在“我的办件”中重新获取取件码，再凭新码领取。"
+
+
 class NotYetDelivered(Conflict):
     code = "courier_not_delivered"
     template = "快递尚未签收：{tracking}。"
@@ -204,6 +209,8 @@ def collect_result(uow: UnitOfWork, actor: Actor, number: str, code: str) -> Cas
     by = _pickup_clerk(actor, case)
     _pending(case, DeliveryMethod.PICKUP, "凭取件码领取结果")
     detail = case.delivery_detail
+    if CODE_HASH not in detail:  # issued before pickup codes existed, or by an import
+        raise PickupCodeMissing()
     tries = int(detail.get(ATTEMPTS, "0"))
     if tries >= MAX_PICKUP_ATTEMPTS:
         raise PickupCodeLocked()

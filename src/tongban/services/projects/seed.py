@@ -273,6 +273,9 @@ class Recorder:
         if step.decided_at is not None:
             case.approve(by=reviewer, at=step.decided_at, reasons="符合条件，准予许可")
             case.issue_result(by=reviewer, at=step.decided_at, reference=spec.result_name)
+            # A past step's result was collected at the centre the day it was issued, so no
+            # historical case waits for a pickup code it never had.
+            case.deliver(by=reviewer, at=step.decided_at, detail={"collected_at": centre})
             last = step.decided_at
         due = self.calendar.deadline(
             china_date(step.filed_at), spec.promised_limit_days + INTAKE_DAYS
