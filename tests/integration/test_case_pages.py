@@ -83,6 +83,37 @@ def test_an_online_application_appears_in_my_cases_with_its_timeline(
     assert "11010519491231002X" not in page.text  # identity numbers are masked
 
 
+def test_answers_to_a_signed_in_session_are_never_cached_and_public_ones_may_be(
+    world: World, client: Any
+) -> None:
+    client.cookies.clear()
+    for url in ("/items", "/static/css/tongban.css"):
+        assert client.get(url).headers.get("cache-control") != "no-store", url
+    number = apply_online(world, client)
+    for url in (f"/my/cases/{number}", f"/api/v1/cases/{number}", "/my/cases"):
+        assert client.get(url).headers["cache-control"] == "no-store", url
+    assert client.get("/static/css/tongban.css").headers.get("cache-control") != "no-store"
+
+
+def test_case_pages_mask_every_personal_form_value_by_its_type(client: Any) -> None:
+    environment = client.app.state.templates.env
+    page = environment.from_string(
+        "{% for t, v in values %}<dd>{{ v | mask_field(t) }}</dd>{% endfor %}"
+    )
+    shown = page.render(
+        values=[
+            ("phone", "13800138000"),
+            ("id_number", "11010519491231002X"),
+            ("bank_account", "6222021234567890123"),
+            ("address", "广东省佛山市南海区桂城街道南海大道1号"),
+            ("text", "小明奶茶"),
+        ]
+    )
+    for secret in ("13800138000", "11010519491231002X", "6222021234567890123", "南海大道1号"):
+        assert secret not in shown
+    assert "138****8000" in shown and "小明奶茶" in shown
+
+
 def test_a_wrong_form_field_shows_beside_it_and_files_nothing(world: World, client: Any) -> None:
     csrf = as_user(world.container, client, world.citizen)
     data = {**FORM, "form.area": "三十五", "materials": [KEY], "action": "submit"}

@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 
 from tongban.domain.shared.masking import (
     MaskingFilter,
+    mask_bank_account,
+    mask_by_type,
     mask_credit_code,
     mask_id_number,
     mask_name,
@@ -225,3 +227,25 @@ def test_the_logging_filter_never_drops_a_record() -> None:
     record = logging.LogRecord("x", logging.INFO, __file__, 1, "plain", None, None)
     assert MaskingFilter().filter(record) is True
     assert record.getMessage() == "plain"
+
+
+@pytest.mark.parametrize(
+    ("field_type", "value", "shown"),
+    [
+        ("id_number", "11010519491231002X", "110105********002X"),
+        ("phone", "13800138000", "138****8000"),
+        ("bank_account", "6222 0212 3456 7890 123", "***************0123"),
+        ("address", "广东省佛山市南海区桂城街道南海大道1号", "广东省佛山市南海区桂城街道******"),
+        ("address", "佛山市南海区大沥镇黄岐广佛路3号", "佛山市南海区大沥镇*******"),
+        ("address", "南海大道1号", "南海****"),
+        ("text", "小明奶茶", "小明奶茶"),
+        ("phone", "", ""),
+    ],
+)
+def test_form_values_are_masked_by_their_type(field_type: str, value: str, shown: str) -> None:
+    assert mask_by_type(field_type, value) == shown
+
+
+def test_a_bank_account_keeps_only_its_last_four_digits() -> None:
+    assert mask_bank_account("6222021234567890123") == "*" * 15 + "0123"
+    assert mask_bank_account("123") == "***"

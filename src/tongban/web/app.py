@@ -160,6 +160,11 @@ class RequestContext:
         accept = request.headers.get("accept-language") if errors.is_api(request) else None
         locale = i18n.negotiate(chosen or request.cookies.get("lang"), accept)
         status = 0
+        # Personal data is only ever served to a signed-in session: nothing answered to one may
+        # be kept by the browser's or a proxy's cache (static files carry none).
+        private = deps.SESSION_COOKIE in request.cookies and not scope["path"].startswith(
+            "/static/"
+        )
 
         async def send_with_headers(message: Message) -> None:
             nonlocal status
@@ -169,6 +174,8 @@ class RequestContext:
                 headers["X-Request-ID"] = request_id
                 for name, value in SECURITY_HEADERS.items():
                     headers.setdefault(name, value)
+                if private:
+                    headers["Cache-Control"] = "no-store"
                 if chosen and locale == chosen:
                     headers.raw.append(_cookie("lang", locale, max_age=365 * 86400, samesite="lax"))
                 anon = getattr(request.state, "anon_csrf", None)

@@ -63,6 +63,7 @@ LABELS: dict[str, str] = {
     "credit_code": "统一社会信用代码",
     "phone": "手机号码",
     "address": "地址",
+    "bank_account": "银行账号",
 }
 
 

@@ -12,7 +12,7 @@ from starlette.responses import Response
 
 from tongban import i18n
 from tongban.domain.people.model import STAFF_ROLES, Principal, Role
-from tongban.domain.shared.masking import mask_id_number, mask_phone
+from tongban.domain.shared.masking import mask_by_type, mask_id_number, mask_phone
 from tongban.web import deps
 from tongban.web.labels import label
 
@@ -69,6 +69,7 @@ def build_templates() -> Jinja2Blocks:
     env.globals["label"] = label
     env.filters["mask_id"] = mask_id_number
     env.filters["mask_phone"] = mask_phone
+    env.filters["mask_field"] = lambda value, field_type: mask_by_type(str(field_type), value)
     env.policies["ext.i18n.trimmed"] = True
     return templates
 

@@ -110,7 +110,7 @@ CIVIL: tuple[ServiceItemSpec, ...] = (
         form=(
             *PERSON_FORM,
             field("birth_date", "出生日期", FieldType.DATE, source="id_card.birth_date"),
-            field("bank_account", "收款账户（社会保障卡金融账户）"),
+            field("bank_account", "收款账户（社会保障卡金融账户）", FieldType.BANK_ACCOUNT),
         ),
         smart="elderly-allowance",
         community=True,

@@ -19,6 +19,7 @@ from tongban.domain.shared.identity import parse_credit_code, parse_resident_id
 
 MAX_TEXT = 2000
 _PHONE_RE = re.compile(r"^(1\d{10}|0\d{2,3}-?\d{7,8})$")
+_BANK_ACCOUNT_RE = re.compile(r"^\d{10,30}$")
 _TRUE = {"true", "1", "yes", "on", "是"}
 _FALSE = {"false", "0", "no", "off", "否", ""}
 
@@ -60,6 +61,11 @@ def _clean(spec: FormField, value: Any) -> Any:
         return text
     if spec.type is FieldType.PHONE and not _PHONE_RE.match(text):
         raise ValueError("电话号码格式不正确")
+    if spec.type is FieldType.BANK_ACCOUNT:
+        digits = re.sub(r"[\s-]", "", text)
+        if not _BANK_ACCOUNT_RE.match(digits):
+            raise ValueError("银行账号应为 10 至 30 位数字")
+        return digits
     try:
         if spec.type is FieldType.ID_NUMBER:
             return parse_resident_id(text).number

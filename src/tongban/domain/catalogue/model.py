@@ -65,6 +65,7 @@ class FieldType(StrEnum):
     CREDIT_CODE = "credit_code"
     PHONE = "phone"
     ADDRESS = "address"
+    BANK_ACCOUNT = "bank_account"
 
 
 class _Model(BaseModel):

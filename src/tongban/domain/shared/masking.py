@@ -81,6 +81,33 @@ def mask_name(name: str) -> str:
     return value[0] + MASK * (len(value) - 1)
 
 
+def mask_bank_account(account: str) -> str:
+    """Mask a bank account or card number, keeping only its last 4 digits (as banks print it)."""
+    value = re.sub(r"[\s-]", "", account)
+    if len(value) <= 4:
+        return MASK * len(value)
+    return MASK * (len(value) - 4) + value[-4:]
+
+
+# The administrative part of an address (province, city, district or county, town or street):
+# enough to know roughly where, never which door.
+_REGION_RE = re.compile(
+    r"^(.{0,4}?省)?(.{0,8}?(?:市|自治州|地区|盟))?(.{0,8}?(?:区|县|旗|市))?"
+    r"(.{0,8}?(?:街道|镇|乡))?"
+)
+
+
+def mask_address(address: str) -> str:
+    """Mask an address after its administrative part: 广东省佛山市南海区桂城街道南海大道1号 →
+    广东省佛山市南海区桂城街道*******; an address without one keeps only its first 2 characters."""
+    value = address.strip()
+    kept = _REGION_RE.match(value)
+    head = len(kept.group(0)) if kept else 0
+    if head == 0 or head >= len(value):
+        head = min(2, len(value) // 2)
+    return value[:head] + MASK * (len(value) - head)
+
+
 def mask_credit_code(code: str) -> str:
     """Return a 统一社会信用代码 unchanged: it identifies an organisation, not a person.
 
@@ -88,6 +115,23 @@ def mask_credit_code(code: str) -> str:
     and printed on every licence, so masking them would only hinder verification.
     """
     return code
+
+
+MASK_BY_TYPE = {
+    "id_number": mask_id_number,
+    "phone": mask_phone,
+    "address": mask_address,
+    "bank_account": mask_bank_account,
+}
+"""The form-field types that hold a person's data, and how each is shown (masked)."""
+
+
+def mask_by_type(field_type: str, value: object) -> object:
+    """A form value as lists and pages show it: masked when its type holds personal data."""
+    mask = MASK_BY_TYPE.get(field_type)
+    if mask is None or not isinstance(value, str) or not value:
+        return value
+    return mask(value)
 
 
 def mask_text(text: str) -> str:

@@ -87,6 +87,7 @@ FIELD_TYPES = _labels(
         FieldType.CREDIT_CODE: "统一社会信用代码",
         FieldType.PHONE: "电话",
         FieldType.ADDRESS: "地址",
+        FieldType.BANK_ACCOUNT: "银行账号",
     },
 )
 
