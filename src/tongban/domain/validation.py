@@ -37,6 +37,10 @@ def pydantic_fields(errors: list[Any]) -> dict[str, str]:
     """Turn pydantic's error list into ``{field.path: Chinese message}``."""
     fields: dict[str, str] = {}
     for error in errors:
+        if error.get("type") == "json_invalid":
+            # Its location is a byte offset into the body, which is no field of anyone's.
+            fields.setdefault("body", _PYDANTIC_MESSAGES["json_invalid"])
+            continue
         loc = [
             str(p)
             for p in error.get("loc", ())

@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from tongban import __version__, i18n
 from tongban.bootstrap import Container
 from tongban.web import deps, errors
+from tongban.web.limits import BodyLimit
 from tongban.web.templating import build_templates
 
 log = logging.getLogger("tongban.web")
@@ -125,6 +126,8 @@ def _include_routers(app: FastAPI) -> None:
 
 
 def _install_middleware(app: FastAPI) -> None:
+    # Added innermost first: RequestContext wraps BodyLimit, so a refusal carries its headers.
+    app.add_middleware(BodyLimit)
     app.add_middleware(RequestContext)
 
 

@@ -13,6 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from tongban.domain.errors import DomainError, NotAuthenticated
 from tongban.domain.validation import pydantic_fields
@@ -44,6 +45,45 @@ def _translated(error: DomainError) -> str:
     return _(error.message)
 
 
+HTTP_ERRORS = {
+    400: ("bad_request", "请求的格式有误，无法读取。"),
+    404: ("not_found", "找不到所请求的页面。"),
+    405: ("method_not_allowed", "不支持该请求方法。"),
+    413: ("payload_too_large", "提交的内容过大。"),
+}
+FORM_METHODS = frozenset({"GET", "HEAD", "POST"})
+"""What a browser sends by itself: other methods are answered in JSON even on page paths."""
+
+
+def allowed_methods(request: Request) -> str:
+    """Every method some route serves at this path (Starlette names only the first route that
+    matched the path), asked of the router itself."""
+    methods = []
+    for method in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"):
+        scope = {**request.scope, "method": method}
+        if any(route.matches(scope)[0] is Match.FULL for route in request.app.router.routes):
+            methods.append(method)
+    return ", ".join(methods)
+
+
+def error_response(request: Request, error: StarletteHTTPException) -> Response:
+    """The answer to an HTTP-level refusal: the ``{code, message, fields}`` body for API
+    clients (and for methods no browser form sends), a Chinese page otherwise."""
+    code, message = HTTP_ERRORS.get(error.status_code, ("http_error", "请求无法完成。"))
+    headers = dict(getattr(error, "headers", None) or {})
+    if error.status_code == 405:
+        headers["Allow"] = allowed_methods(request)
+    if is_api(request) or request.method not in FORM_METHODS:
+        return JSONResponse(
+            {"code": code, "message": _(message), "fields": {}},
+            status_code=error.status_code,
+            headers=headers or None,
+        )
+    response = _page(request, error.status_code, _("出错了"), _(message))
+    response.headers.update(headers)
+    return response
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, error: DomainError) -> Response:
@@ -68,18 +108,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> Response:
-        codes = {
-            404: ("not_found", "找不到所请求的页面。"),
-            405: ("method_not_allowed", "不支持该请求方法。"),
-        }
-        code, message = codes.get(error.status_code, ("http_error", "请求无法完成。"))
-        if is_api(request):
-            return JSONResponse(
-                {"code": code, "message": _(message), "fields": {}},
-                status_code=error.status_code,
-                headers=getattr(error, "headers", None),
-            )
-        return _page(request, error.status_code, _("出错了"), _(message))
+        return error_response(request, error)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> Response:

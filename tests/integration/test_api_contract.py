@@ -1,0 +1,62 @@
+"""The HTTP contract every API client relies on: sizes, methods, malformed bodies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tongban.web.limits import DEFAULT_LIMIT, limit_for
+
+
+def test_a_body_over_its_route_s_limit_is_refused_before_it_is_read(client: Any) -> None:
+    huge = b'{"login": "' + b"x" * (30 * 1024 * 1024) + b'", "password": "p"}'
+    answer = client.post(
+        "/api/v1/auth/login", content=huge, headers={"content-type": "application/json"}
+    )
+    assert answer.status_code == 413
+    assert answer.json()["code"] == "payload_too_large"
+    assert answer.headers["x-request-id"]
+
+
+def test_a_streamed_body_is_cut_off_once_it_passes_the_limit(client: Any) -> None:
+    def chunks() -> Any:
+        for _ in range(64):
+            yield b"x" * 1024  # 64 KiB, no Content-Length: the log-in routes take 16 KiB
+
+    answer = client.post(
+        "/api/v1/auth/login", content=chunks(), headers={"content-type": "application/json"}
+    )
+    assert answer.status_code == 413 and answer.json()["code"] == "payload_too_large"
+
+
+def test_each_route_has_a_limit_fit_for_what_it_takes(container: Any) -> None:
+    settings = container.settings
+    assert limit_for("/api/v1/auth/login", settings) == 16 * 1024
+    assert limit_for("/api/v1/cases", settings) == DEFAULT_LIMIT
+    upload = limit_for("/api/v1/cases/NH20261116-000001/materials", settings)
+    assert settings.upload_max_bytes * 2 < upload < settings.upload_max_bytes * 3
+    assert limit_for("/api/v1/catalogue/import", settings) > 32 * 1024 * 1024
+
+
+def test_405_lists_every_method_the_path_serves(client: Any) -> None:
+    answer = client.request("OPTIONS", "/api/v1/cases")
+    assert answer.status_code == 405
+    assert set(answer.headers["allow"].split(", ")) == {"GET", "POST"}
+    assert answer.json()["code"] == "method_not_allowed"
+
+
+def test_trace_is_refused_in_json_even_on_a_page_path(client: Any) -> None:
+    answer = client.request("TRACE", "/")
+    assert answer.status_code == 405
+    assert answer.headers["content-type"].startswith("application/json")
+    assert answer.json()["code"] == "method_not_allowed"
+    assert "GET" in answer.headers["allow"]
+
+
+def test_malformed_json_is_reported_on_the_body_not_a_byte_offset(client: Any) -> None:
+    answer = client.post(
+        "/api/v1/auth/login",
+        content=b'{"login": "a", "password": ',
+        headers={"content-type": "application/json"},
+    )
+    assert answer.status_code == 422
+    assert answer.json()["fields"] == {"body": "不是合法的 JSON"}
