@@ -29,6 +29,7 @@ from tongban.services.catalogue.stats import catalogue_figures
 from tongban.services.catalogue.xlsx import write_workbook
 from tongban.services.platform.context import Actor
 from tongban.services.platform.unit_of_work import UnitOfWork
+from tongban.web.api.catalogue_io import EXPORTS_PER_MINUTE
 
 HAND_WRITTEN = sorted(HAND_WRITTEN_ITEMS, key=lambda spec: spec.code)
 
@@ -231,6 +232,32 @@ def test_the_api_serves_figures_and_exports_to_anyone(few: Engine, client: Any) 
         assert response.headers["content-type"].startswith(media_type)
         assert f'.{fmt}"' in response.headers["content-disposition"]
     assert client.get("/api/v1/catalogue/export?format=csv").status_code == 422
+
+
+def test_an_export_is_built_once_per_catalogue_version_and_revalidated_by_its_etag(
+    few: Engine, client: Any
+) -> None:
+    first = client.get("/api/v1/catalogue/export")
+    etag = first.headers["etag"]
+    again = client.get("/api/v1/catalogue/export")
+    assert (again.headers["etag"], again.content) == (etag, first.content)
+    unchanged = client.get("/api/v1/catalogue/export", headers={"If-None-Match": etag})
+    assert (unchanged.status_code, unchanged.content) == (304, b"")
+    edited = HAND_WRITTEN[3].model_copy(update={"name": HAND_WRITTEN[3].name + "（试点）"})
+    import_file(few, "edit.json", json_file([edited]))
+    changed = client.get("/api/v1/catalogue/export", headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and changed.headers["etag"] != etag
+    assert "（试点）" in changed.content.decode()
+    excel = client.get("/api/v1/catalogue/export?format=xlsx").headers["etag"]
+    assert excel != changed.headers["etag"]
+
+
+def test_full_exports_are_rate_limited_per_address(few: Engine, client: Any) -> None:
+    answers = [client.get("/api/v1/catalogue/export") for _ in range(EXPORTS_PER_MINUTE + 1)]
+    assert {a.status_code for a in answers[:-1]} == {200}
+    refused = answers[-1]
+    assert refused.status_code == 429 and refused.json()["code"] == "too_many_requests"
+    assert 1 <= int(refused.headers["retry-after"]) <= 60
 
 
 def test_only_the_catalogue_admin_imports_over_the_api(

@@ -111,6 +111,14 @@ class LoginFailed(DomainError):
     template = "账号或密码错误。"
 
 
+class TooManyRequests(DomainError):
+    """A caller over a route's rate; ``seconds`` is when it may try again (Retry-After)."""
+
+    code = "too_many_requests"
+    status = 429
+    template = "请求过于频繁，请 {seconds} 秒后再试。"
+
+
 class TooManyAttempts(DomainError):
     code = "too_many_attempts"
     status = 429

@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from tongban import __version__, i18n
 from tongban.bootstrap import Container
 from tongban.web import deps, errors
+from tongban.web.api.catalogue_io import Exports
 from tongban.web.limits import BodyLimit
 from tongban.web.templating import build_templates
 
@@ -61,6 +62,7 @@ def build_app(container: Container) -> FastAPI:
     )
     app.state.container = container
     app.state.templates = build_templates()
+    app.state.catalogue_exports = Exports()
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     errors.install(app)
     _install_middleware(app)

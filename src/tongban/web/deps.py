@@ -152,12 +152,18 @@ def allow(policy: access.Policy) -> Callable[..., Any]:
     return dependency
 
 
+def client_address(request: Request) -> str:
+    """The caller's address as the server saw it (behind a proxy: as the proxy reported it,
+    if the proxy is trusted)."""
+    return request.client.host if request.client else ""
+
+
 def actor_for(request: Request) -> Actor:
     return Actor(
         at=now_of(request),
         principal=load_principal(request),
         request_id=getattr(request.state, "request_id", ""),
-        ip=request.client.host if request.client else "",
+        ip=client_address(request),
     )
 
 

@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
-from tongban.domain.errors import DomainError, NotAuthenticated
+from tongban.domain.errors import DomainError, NotAuthenticated, TooManyRequests
 from tongban.domain.validation import pydantic_fields
 from tongban.i18n import gettext as _
 
@@ -91,7 +91,9 @@ def install(app: FastAPI) -> None:
         body["message"] = _translated(error)
         body["fields"] = {key: _(value) for key, value in error.fields.items()}
         if is_api(request):
-            return JSONResponse(body, status_code=error.status)
+            retry = error.params.get("seconds") if isinstance(error, TooManyRequests) else None
+            headers = {"Retry-After": str(retry)} if retry is not None else None
+            return JSONResponse(body, status_code=error.status, headers=headers)
         if isinstance(error, NotAuthenticated) and request.method == "GET":
             return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
         return _page(request, error.status, _("无法完成"), body["message"])

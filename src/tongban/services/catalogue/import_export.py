@@ -6,6 +6,7 @@ only a clean file is published, in one transaction, each changed item as a new v
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from tongban.adapters.db.tables import departments, service_item_versions, service_items
 from tongban.domain.catalogue.model import ItemStatus, ServiceItemSpec
@@ -72,12 +73,37 @@ def published_specs(conn: Connection) -> list[ServiceItemSpec]:
     return [spec_from_json(spec) for _, spec in sorted(rows, key=lambda row: row[0])]
 
 
-def export_json(conn: Connection, now: datetime) -> bytes:
-    """The published catalogue as a ``tongban-catalogue`` JSON document (UTF-8)."""
+@dataclass(frozen=True)
+class CatalogueVersion:
+    """Which state of the catalogue an export shows: ``tag`` changes with every publication,
+    withdrawal or edit; ``as_of`` is when the last of them happened."""
+
+    tag: str
+    as_of: datetime | None
+
+
+_VERSION = select(
+    func.count().filter(service_items.c.status == ItemStatus.PUBLISHED.value),
+    func.coalesce(func.sum(service_items.c.lock_version), 0),
+    func.max(service_items.c.updated_at),
+)
+
+
+def catalogue_version(conn: Connection) -> CatalogueVersion:
+    """The catalogue's current version, from one aggregate over the items (no specs read)."""
+    published, locks, latest = conn.execute(_VERSION).one()
+    stamp = latest.isoformat() if latest is not None else "-"
+    digest = hashlib.sha256(f"{published}:{locks}:{stamp}".encode()).hexdigest()[:20]
+    return CatalogueVersion(digest, latest)
+
+
+def export_json(conn: Connection, as_of: datetime) -> bytes:
+    """The published catalogue as a ``tongban-catalogue`` JSON document (UTF-8); ``as_of`` is
+    the catalogue version's instant, so the same version always exports the same bytes."""
     document = {
         "format": JSON_FORMAT,
         "version": JSON_VERSION,
-        "exported_at": now.isoformat(timespec="seconds"),
+        "exported_at": as_of.isoformat(timespec="seconds"),
         # Re-dumped rather than copied: JSONB reorders keys, the export should not.
         "items": [spec_to_json(spec) for spec in published_specs(conn)],
     }

@@ -6,19 +6,55 @@ the catalogue admin imports.  A rejected import is 422 ``import_rejected`` with 
 
 from __future__ import annotations
 
+import math
+import threading
+import time
+from collections.abc import Callable
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Query, Request, UploadFile
 from fastapi.responses import Response
+from limits import RateLimitItemPerMinute
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
 from pydantic import BaseModel, Field
 
-from tongban.domain.errors import ImportRejected
+from tongban.domain.errors import ImportRejected, TooManyRequests
+from tongban.domain.shared.clock import CHINA_TZ
 from tongban.services.catalogue import import_export as catalogue_io
 from tongban.services.catalogue import stats as catalogue_stats
 from tongban.services.catalogue.formats import file_error
-from tongban.web.deps import CatalogueAdmin, ContainerDep, Now, Viewer, actor_for
+from tongban.web.deps import CatalogueAdmin, ContainerDep, Now, Viewer, actor_for, client_address
 
 router = APIRouter(prefix="/catalogue", tags=["catalogue"])
+EXPORTS_PER_MINUTE = 20
+"""Full exports one address may ask for in a minute (a cached answer is cheap; this keeps one
+client from using the bandwidth of all)."""
+
+
+class Exports:
+    """This process's built exports, the latest per format, and the per-address rate."""
+
+    def __init__(self, per_minute: int = EXPORTS_PER_MINUTE) -> None:
+        self._built: dict[str, tuple[str, bytes]] = {}
+        self._lock = threading.Lock()
+        self._rate = RateLimitItemPerMinute(per_minute)
+        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+
+    def admit(self, address: str) -> None:
+        if not self._limiter.hit(self._rate, "catalogue-export", address):
+            reset = self._limiter.get_window_stats(self._rate, "catalogue-export", address)[0]
+            raise TooManyRequests(seconds=max(1, math.ceil(reset - time.time())))
+
+    def get(self, etag: str, build: Callable[[], bytes]) -> bytes:
+        fmt = etag.split("-", 1)[0]
+        with self._lock:  # two clients asking at once build it once
+            found = self._built.get(fmt)
+            if found is None or found[0] != etag:
+                found = (etag, build())
+                self._built[fmt] = found
+            return found[1]
+
 
 MAX_IMPORT_BYTES = 32 * 1024 * 1024
 
@@ -99,22 +135,32 @@ def catalogue_stats_route(container: ContainerDep, _viewer: Viewer) -> StatsOut:
     },
 )
 def catalogue_export(
+    request: Request,
     container: ContainerDep,
     _viewer: Viewer,
     now: Now,
     fmt: Annotated[Literal["json", "xlsx"], Query(alias="format")] = "json",
 ) -> Response:
+    """Built once per catalogue version and format (an Excel export costs seconds of CPU),
+    answered 304 to a client that has it (If-None-Match), and rate-limited per address."""
+    exports: Exports = request.app.state.catalogue_exports
+    exports.admit(client_address(request))
     with container.engine.connect() as conn:
+        version = catalogue_io.catalogue_version(conn)
+        etag = f'"{fmt}-{version.tag}"'
+        headers = {"ETag": etag, "Cache-Control": "no-cache"}
+        if etag in request.headers.get("if-none-match", ""):
+            return Response(status_code=304, headers=headers)
+        as_of = version.as_of or now
         if fmt == "xlsx":
-            data, media_type = catalogue_io.export_xlsx(conn), catalogue_io.XLSX_MEDIA_TYPE
+            data = exports.get(etag, lambda: catalogue_io.export_xlsx(conn))
+            media_type = catalogue_io.XLSX_MEDIA_TYPE
         else:
-            data, media_type = catalogue_io.export_json(conn, now), catalogue_io.JSON_MEDIA_TYPE
-    filename = f"tongban-catalogue-{now:%Y%m%d}.{fmt}"
-    return Response(
-        data,
-        media_type=media_type,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+            data = exports.get(etag, lambda: catalogue_io.export_json(conn, as_of))
+            media_type = catalogue_io.JSON_MEDIA_TYPE
+    filename = f"tongban-catalogue-{as_of.astimezone(CHINA_TZ):%Y%m%d}.{fmt}"
+    headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return Response(data, media_type=media_type, headers=headers)
 
 
 @router.post(
