@@ -60,3 +60,9 @@ def test_malformed_json_is_reported_on_the_body_not_a_byte_offset(client: Any) -
     )
     assert answer.status_code == 422
     assert answer.json()["fields"] == {"body": "不是合法的 JSON"}
+
+
+def test_a_number_the_database_cannot_store_is_bad_input_not_a_server_error(client: Any) -> None:
+    answer = client.get("/api/v1/items/SCJGJ-0001/versions/99999999999999999999")
+    assert answer.status_code == 422
+    assert answer.json()["code"] == "value_out_of_range"

@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
@@ -20,6 +21,10 @@ from tongban.domain.validation import pydantic_fields
 from tongban.i18n import gettext as _
 
 log = logging.getLogger("tongban.web")
+
+
+def _request_id(request: Request) -> str:
+    return str(getattr(request.state, "request_id", ""))
 
 
 def is_api(request: Request) -> bool:
@@ -111,6 +116,18 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> Response:
         return error_response(request, error)
+
+    @app.exception_handler(OverflowError)
+    @app.exception_handler(DataError)
+    async def out_of_range(request: Request, error: Exception) -> Response:
+        # A number (or text) the database cannot store is bad input, refused before anything
+        # was written: the unit of work rolled its transaction back.
+        log.info("value the database cannot store in request %s: %s", _request_id(request), error)
+        message = _("提交的数值超出允许的范围，请检查后重试。")
+        if is_api(request):
+            body = {"code": "value_out_of_range", "message": message, "fields": {}}
+            return JSONResponse(body, status_code=422)
+        return _page(request, 422, _("提交的内容有误"), message)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> Response:
