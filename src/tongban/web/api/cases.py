@@ -11,18 +11,17 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
-from tongban.adapters.db.tables import cases as cases_table
-from tongban.adapters.db.tables import users
 from tongban.domain.cases.model import Case
 from tongban.domain.cases.status import CaseStatus, Channel, ClockState, DeliveryMethod
-from tongban.domain.errors import UserNotFound, ValidationFailed
+from tongban.domain.errors import ValidationFailed
 from tongban.domain.people.model import Principal, Role, UserKind
-from tongban.domain.shared.identity import IdType, parse_identity
-from tongban.domain.shared.masking import mask_id_number, mask_name, mask_phone
+from tongban.domain.shared.clock import china_date
+from tongban.domain.shared.identity import IdType
 from tongban.services.cases import lifecycle as svc
 from tongban.services.cases import queries
+from tongban.services.people import queries as people
 from tongban.services.platform import access, audit
 from tongban.services.platform.calendar import load_calendar
 from tongban.services.platform.unit_of_work import UnitOfWork
@@ -166,39 +165,26 @@ class TimelineOut(BaseModel):
 # --- helpers --------------------------------------------------------------------------------
 
 
-def _applicant_id(conn: Connection, body: IdentifiedApplicationIn) -> int:
+def _applicant_id(conn: Connection, body: IdentifiedApplicationIn, today: date) -> int:
     """The applicant a clerk identified: by user id, identity document or credit code."""
     if body.applicant_id is not None:
         return body.applicant_id
     if body.id_type is not None and body.id_number:
-        number = parse_identity(body.id_type, body.id_number).number
-        query = select(users.c.id).where(users.c.id_number == number)
-    elif body.credit_code:
-        query = select(users.c.id).where(users.c.credit_code == body.credit_code.strip().upper())
-    else:
-        raise ValidationFailed(
-            fields={"applicant_id": "请提供申请人编号、证件类型和号码或信用代码"}
-        )
-    found = conn.execute(query).scalar()
-    if found is None:
-        raise UserNotFound()
-    return int(found)
+        return people.find_applicant(conn, body.id_number, today=today, id_type=body.id_type)
+    if body.credit_code:
+        return people.find_applicant(conn, body.credit_code, today=today, field="credit_code")
+    raise ValidationFailed(fields={"applicant_id": "请提供申请人编号、证件类型和号码或信用代码"})
 
 
-def _applicant(conn: Connection, user_id: int, *, masked: bool) -> ApplicantOut:
-    row = conn.execute(select(users).where(users.c.id == user_id)).one()
-    number = row.id_number or row.credit_code
-    if masked:
-        return ApplicantOut(
-            id=row.id,
-            kind=row.kind,
-            name=mask_name(row.name) if row.kind == UserKind.CITIZEN.value else row.name,
-            id_number=mask_id_number(row.id_number) if row.id_number else row.credit_code,
-            phone=mask_phone(row.phone) if row.phone else None,
-            masked=True,
-        )
+def _applicant_out(applicant: people.Applicant, *, masked: bool) -> ApplicantOut:
+    shown = applicant.masked() if masked else applicant
     return ApplicantOut(
-        id=row.id, kind=row.kind, name=row.name, id_number=number, phone=row.phone, masked=False
+        id=shown.id,
+        kind=shown.kind.value,
+        name=shown.name,
+        id_number=shown.number,
+        phone=shown.phone,
+        masked=masked,
     )
 
 
@@ -285,7 +271,7 @@ def submit_at_window(
     actor = actor_for(request)
 
     def handler(uow: UnitOfWork) -> tuple[int, Any]:
-        applicant = _applicant_id(uow.conn, body)
+        applicant = _applicant_id(uow.conn, body, china_date(actor.at))
         ref = svc.submit_at_window(uow, actor, applicant, body.application(), accept=body.accept)
         return 201, CaseOut.of(ref)
 
@@ -303,7 +289,7 @@ def submit_by_mail(
     actor = actor_for(request)
 
     def handler(uow: UnitOfWork) -> tuple[int, Any]:
-        applicant = _applicant_id(uow.conn, body)
+        applicant = _applicant_id(uow.conn, body, china_date(actor.at))
         return 201, CaseOut.of(svc.submit_by_mail(uow, actor, applicant, body.application()))
 
     return run_idempotent(request, container, key, handler)
@@ -337,15 +323,7 @@ def list_cases(
     }
     with container.read() as uow:
         rows = readers[chosen](uow.conn, principal)
-        numbers = [r.number for r in rows]
-        owners = dict(
-            uow.conn.execute(
-                select(cases_table.c.number, cases_table.c.applicant_id).where(
-                    cases_table.c.number.in_(numbers)
-                )
-            ).all()
-        )
-        people = {uid: _applicant(uow.conn, uid, masked=True) for uid in set(owners.values())}
+        owners = people.applicants(uow.conn, (r.applicant_id for r in rows))
     return [
         CaseSummaryOut(
             number=r.number,
@@ -359,7 +337,9 @@ def list_cases(
             submitted_at=r.submitted_at,
             accepted_on=r.accepted_on,
             deadline=r.deadline,
-            applicant=people.get(owners.get(r.number, 0)),
+            applicant=_applicant_out(owners[r.applicant_id], masked=True)
+            if r.applicant_id in owners
+            else None,
         )
         for r in rows
     ]
@@ -372,7 +352,8 @@ def get_case(
     actor = actor_for(request)
     with container.uow() as uow:
         case = queries.access_case(uow.conn, principal, number)
-        applicant = _applicant(uow.conn, case.applicant_id, masked=False)
+        found = people.applicants(uow.conn, [case.applicant_id])[case.applicant_id]
+        applicant = _applicant_out(found, masked=False)
         if principal.user_id != case.applicant_id:
             # Staff reading an applicant's full details: logged (个人信息保护法 art. 51).
             audit.record_data_access(

@@ -11,16 +11,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import RedirectResponse
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 from starlette.datastructures import FormData
 
-from tongban.adapters.db.tables import users
 from tongban.domain.cases.status import BEFORE_ACCEPTANCE, CaseStatus
 from tongban.domain.errors import DomainError, ValidationFailed
-from tongban.domain.people.model import Principal, UserKind
+from tongban.domain.people.model import Principal
 from tongban.domain.shared.clock import china_date
-from tongban.domain.shared.identity import parse_credit_code, parse_resident_id
-from tongban.domain.shared.masking import mask_id_number
 from tongban.services.cases import delivery as cases_delivery
 from tongban.services.cases import lifecycle as svc
 from tongban.services.cases import queries
@@ -28,6 +25,7 @@ from tongban.services.catalogue import items as catalogue
 from tongban.services.catalogue import search
 from tongban.services.catalogue.items import ItemView
 from tongban.services.data_space import window_licences
+from tongban.services.people import queries as people
 from tongban.services.platform import access
 from tongban.services.platform.unit_of_work import UnitOfWork
 from tongban.web.deps import ContainerDep, actor_for, allow, today_of
@@ -49,38 +47,12 @@ Clerk = Annotated[Principal, Depends(allow(access.CASE_CLERKS))]
 ApplicantId = Annotated[int | None, Query(ge=1)]
 
 
-def find_applicant(conn: Connection, number: str) -> int:
-    """The citizen or enterprise holding a valid ID number or credit code; the number is
-    checked first (GB 11643 / GB 32100) so a typo is told apart from an unknown person."""
-    text = number.strip().upper()
-    if not text:
-        raise ValidationFailed(fields={"id_number": "请输入申请人的身份证号码或统一社会信用代码"})
-    try:
-        if text[0].isdigit() and len(text) == 18 and text[:2] not in ("91", "92", "93"):
-            column, value = users.c.id_number, parse_resident_id(text).number
-        else:
-            column, value = users.c.credit_code, parse_credit_code(text).code
-    except DomainError as error:
-        raise ValidationFailed(fields={"id_number": error.message}) from None
-    found = conn.execute(select(users.c.id).where(column == value)).scalar()
-    if found is None:
-        raise ValidationFailed(fields={"id_number": "没有找到该申请人，请先为其注册账号"})
-    return int(found)
-
-
 def applicant_card(conn: Connection, user_id: int | None) -> dict[str, Any] | None:
     """Name, kind and the masked number of the applicant being served."""
-    if user_id is None:
+    found = people.applicant(conn, user_id) if user_id is not None else None
+    if found is None:
         return None
-    row = conn.execute(
-        select(
-            users.c.id, users.c.kind, users.c.name, users.c.id_number, users.c.credit_code
-        ).where(users.c.id == user_id)
-    ).first()
-    if row is None or row.kind not in (UserKind.CITIZEN.value, UserKind.ENTERPRISE.value):
-        return None
-    shown = mask_id_number(row.id_number) if row.id_number else row.credit_code
-    return {"id": row.id, "name": row.name, "kind": row.kind, "masked": shown}
+    return {"id": found.id, "name": found.name, "kind": found.kind, "masked": found.masked().number}
 
 
 def _queue(
@@ -117,7 +89,7 @@ async def identify(request: Request, container: ContainerDep, principal: Clerk) 
     number = str(form.get("id_number") or "")
     with container.read() as uow:
         try:
-            user_id = find_applicant(uow.conn, number)
+            user_id = people.find_applicant(uow.conn, number, today=today_of(request))
         except DomainError as error:
             rows, colours = _queue(
                 uow.conn, today_of(request), principal, container.settings.case_yellow_days
