@@ -16,11 +16,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
-from tongban.adapters.db.tables import case_review_steps, cases
 from tongban.bootstrap import Container
-from tongban.domain.cases.review import Outcome, PlanStep, StepNotFound, StepStatus
+from tongban.domain.cases.review import Outcome, PlanStep, StepStatus
 from tongban.domain.cases.status import CaseStatus
 from tongban.domain.people.model import Principal
 from tongban.services.cases import queries
@@ -150,30 +148,16 @@ def my_steps(container: ContainerDep, principal: Reviewer, today: Today) -> list
 Action = Callable[[UnitOfWork, Actor], steps.StepRef]
 
 
-def step_of_case(uow: UnitOfWork, number: str, step_id: int) -> None:
-    """A step id reached through another case's path is not found."""
-    found = uow.conn.execute(
-        select(case_review_steps.c.id)
-        .select_from(case_review_steps.join(cases, cases.c.id == case_review_steps.c.case_id))
-        .where(case_review_steps.c.id == step_id, cases.c.number == number)
-    ).scalar()
-    if found is None:
-        raise StepNotFound()
-
-
 def _run(
     request: Request,
     container: Container,
     key: IdempotentRequest,
-    number: str,
-    step_id: int,
     action: Action,
 ) -> JSONResponse:
     """Run one step action once per key."""
     actor = actor_for(request)
 
     def handler(uow: UnitOfWork) -> tuple[int, Any]:
-        step_of_case(uow, number, step_id)
         return 200, StepRefOut.of(action(uow, actor))
 
     return run_idempotent(request, container, key, handler)
@@ -195,9 +179,9 @@ def claim(
     container: ContainerDep,
 ) -> JSONResponse:
     def action(uow: UnitOfWork, actor: Actor) -> steps.StepRef:
-        return steps.claim_step(uow, actor, step)
+        return steps.claim_step(uow, actor, step, case_number=number)
 
-    return _run(request, container, key, number, step, action)
+    return _run(request, container, key, action)
 
 
 @_post("assign", "指派审查环节（科室负责人）")
@@ -211,9 +195,9 @@ def assign(
     container: ContainerDep,
 ) -> JSONResponse:
     def action(uow: UnitOfWork, actor: Actor) -> steps.StepRef:
-        return steps.assign_step(uow, actor, step, body.assignee_id)
+        return steps.assign_step(uow, actor, step, body.assignee_id, case_number=number)
 
-    return _run(request, container, key, number, step, action)
+    return _run(request, container, key, action)
 
 
 @_post("complete", "办结审查环节（通过或不通过）")
@@ -227,9 +211,9 @@ def complete(
     container: ContainerDep,
 ) -> JSONResponse:
     def action(uow: UnitOfWork, actor: Actor) -> steps.StepRef:
-        return steps.complete_step(uow, actor, step, body.outcome, body.reasons)
+        return steps.complete_step(uow, actor, step, body.outcome, body.reasons, case_number=number)
 
-    return _run(request, container, key, number, step, action)
+    return _run(request, container, key, action)
 
 
 # --- plans ------------------------------------------------------------------------------------
