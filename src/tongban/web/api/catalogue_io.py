@@ -77,7 +77,8 @@ def _groups(groups: list[catalogue_stats.GroupFigures]) -> list[GroupOut]:
 
 @router.get("/stats", response_model=StatsOut, summary="事项目录统计（可网办率等）")
 def catalogue_stats_route(container: ContainerDep, _viewer: Viewer) -> StatsOut:
-    with container.engine.connect() as conn:
+    with container.read() as uow:
+        conn = uow.conn
         return StatsOut(
             figures=FiguresOut.of(catalogue_stats.catalogue_figures(conn)),
             by_department=_groups(catalogue_stats.figures_by_department(conn)),
@@ -104,11 +105,12 @@ def catalogue_export(
     now: Now,
     fmt: Annotated[Literal["json", "xlsx"], Query(alias="format")] = "json",
 ) -> Response:
-    with container.engine.connect() as conn:
+    with container.read() as uow:
         if fmt == "xlsx":
-            data, media_type = catalogue_io.export_xlsx(conn), catalogue_io.XLSX_MEDIA_TYPE
+            data, media_type = catalogue_io.export_xlsx(uow.conn), catalogue_io.XLSX_MEDIA_TYPE
         else:
-            data, media_type = catalogue_io.export_json(conn, now), catalogue_io.JSON_MEDIA_TYPE
+            data = catalogue_io.export_json(uow.conn, now)
+            media_type = catalogue_io.JSON_MEDIA_TYPE
     filename = f"tongban-catalogue-{now:%Y%m%d}.{fmt}"
     return Response(
         data,

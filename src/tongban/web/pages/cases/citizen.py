@@ -14,20 +14,21 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi import Path as PathParam
 from fastapi.responses import RedirectResponse
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 from starlette.datastructures import FormData
 
-from tongban.adapters.db.tables import centres
 from tongban.domain.cases.clock import clock_state
 from tongban.domain.cases.status import UNDECIDED, CaseStatus, DeliveryMethod
 from tongban.domain.catalogue.model import FieldType
 from tongban.domain.errors import DomainError, ValidationFailed
+from tongban.domain.network.model import Centre
 from tongban.domain.people.model import Principal
 from tongban.domain.shared.clock import CHINA_TZ
 from tongban.services.cases import lifecycle as svc
 from tongban.services.cases import queries
 from tongban.services.catalogue import items as catalogue
 from tongban.services.catalogue.items import ItemView
+from tongban.services.network import queries as network
 from tongban.services.platform import access
 from tongban.services.platform.calendar import load_calendar
 from tongban.services.platform.unit_of_work import UnitOfWork
@@ -116,10 +117,9 @@ def lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
-def centre_options(conn: Connection) -> list[Any]:
+def centre_options(conn: Connection) -> list[Centre]:
     """The district and town centres an applicant may collect a result at (一窗通办)."""
-    query = select(centres.c.code, centres.c.name).where(centres.c.level.in_(("district", "town")))
-    return list(conn.execute(query.order_by(centres.c.level, centres.c.code)).all())
+    return network.pickup_centres(conn)
 
 
 def application_from(item: ItemView, form: FormData) -> svc.Application:
