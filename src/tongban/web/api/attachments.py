@@ -17,6 +17,7 @@ from fastapi import APIRouter, Depends, Form, Path, Request, UploadFile
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel
 
+from tongban.bootstrap import Container
 from tongban.domain.people.model import Principal
 from tongban.services.cases import attachments as svc
 from tongban.services.platform import access
@@ -58,7 +59,7 @@ class MaterialFileOut(BaseModel):
         )
 
 
-def store_of(container: Any) -> FileStore:
+def store_of(container: Container) -> FileStore:
     files: FileStore | None = container.files
     assert files is not None, "Container.__post_init__ sets the file store"
     return files

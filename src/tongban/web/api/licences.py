@@ -15,6 +15,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
+from tongban.bootstrap import Container
 from tongban.domain.errors import FileTooLarge, PermissionDenied, ValidationFailed
 from tongban.domain.licences.errors import NotALicence
 from tongban.domain.licences.model import Licence
@@ -154,7 +155,7 @@ def read(
     return LicenceOut.of(licence, today_of(request))
 
 
-def licence_pdf_response(request: Request, container: Any, licence_id: str) -> Response:
+def licence_pdf_response(request: Request, container: Container, licence_id: str) -> Response:
     """Render, sign and send the PDF (shared with the page route)."""
     with container.uow() as uow:
         licence = policy.read_licence(uow, actor_for(request), licence_id, "下载电子证照 PDF")
@@ -262,7 +263,9 @@ async def read_submission(request: Request, max_bytes: int) -> tuple[str | None,
         raise NotALicence() from None
 
 
-def verify_submission(container: Any, text: str | None, data: bytes | None) -> svc.Verification:
+def verify_submission(
+    container: Container, text: str | None, data: bytes | None
+) -> svc.Verification:
     """Verify with the published keys and the library's revocation status, as of today."""
     keys, today = container.keys, container.clock.today()
     with container.read() as uow:

@@ -149,7 +149,7 @@ def _lock_version(raw: Any) -> int:
 
 
 def _form_again(
-    request: Request, container: Any, view: Any, form: Any, error: DomainError
+    request: Request, container: Container, view: Any, form: Any, error: DomainError
 ) -> Response:
     """Show the form again with what was typed and the errors beside their fields."""
     context = {

@@ -17,6 +17,7 @@ from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
+from tongban.bootstrap import Container
 from tongban.domain.catalogue.model import ITEM_CODE_RE, FieldType
 from tongban.domain.errors import DomainError, ValidationFailed
 from tongban.domain.people.model import Principal
@@ -65,7 +66,7 @@ def smart_items(request: Request, container: ContainerDep, _: Anyone) -> Respons
     return render(request, "smart/index.html", {"rows": rows})
 
 
-def _apply_context(request: Request, container: Any, code: str) -> dict[str, Any]:
+def _apply_context(request: Request, container: Container, code: str) -> dict[str, Any]:
     """The item, its rules in force and the form prefilled from the applicant's licences."""
     actor = actor_for(request)
     with container.uow() as uow:
@@ -177,7 +178,7 @@ def rules_index(request: Request, container: ContainerDep, _: Reader) -> Respons
     return render(request, "smart/rules_index.html", {"rows": rows})
 
 
-def _editor_context(container: Any, code: str, **extra: Any) -> dict[str, Any]:
+def _editor_context(container: Container, code: str, **extra: Any) -> dict[str, Any]:
     with container.read() as uow:
         item = catalogue.published_item(uow.conn, code)
         versions = rule_sets.versions(uow.conn, item.code)

@@ -17,6 +17,7 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy import Connection
 from starlette.datastructures import FormData
 
+from tongban.bootstrap import Container
 from tongban.domain.cases.clock import clock_state
 from tongban.domain.cases.status import UNDECIDED, CaseStatus, DeliveryMethod
 from tongban.domain.catalogue.model import FieldType
@@ -138,7 +139,7 @@ def application_from(item: ItemView, form: FormData) -> svc.Application:
 
 def act_on_case(
     request: Request,
-    container: Any,
+    container: Container,
     number: str,
     template: str,
     change: Callable[[UnitOfWork, FormData], object],

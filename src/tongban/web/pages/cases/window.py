@@ -14,6 +14,7 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy import Connection
 from starlette.datastructures import FormData
 
+from tongban.bootstrap import Container
 from tongban.domain.cases.status import BEFORE_ACCEPTANCE, CaseStatus
 from tongban.domain.errors import DomainError, ValidationFailed
 from tongban.domain.people.model import Principal
@@ -117,7 +118,7 @@ def _apply_context(
     }
 
 
-def _page_context(request: Request, container: Any, applicant: int, code: str) -> Any:
+def _page_context(request: Request, container: Container, applicant: int, code: str) -> Any:
     """The application page's context (None: no such applicant); licence reads committed."""
     actor = actor_for(request)
     with container.uow() as uow:
@@ -232,7 +233,7 @@ def _typed(form: FormData) -> dict[str, Any]:
 
 
 def _second_step(
-    request: Request, container: Any, ref: svc.CaseRef, action: str, form: FormData
+    request: Request, container: Container, ref: svc.CaseRef, action: str, form: FormData
 ) -> Response:
     """容缺受理 or 不予受理 of the case just filed; should it fail (a calendar not yet
     imported, say), the case page shows why and the case waits there, already received."""
