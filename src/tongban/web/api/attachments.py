@@ -21,10 +21,11 @@ from tongban.bootstrap import Container
 from tongban.domain.people.model import Principal
 from tongban.services.cases import attachments as svc
 from tongban.services.platform import access
+from tongban.services.platform.context import Actor
 from tongban.services.platform.ports import FileStore
 from tongban.services.platform.unit_of_work import UnitOfWork
 from tongban.web.deps import ContainerDep, actor_for, allow
-from tongban.web.idempotency import IdempotencyKey, run_idempotent
+from tongban.web.idempotency import IdempotencyKey, run_once
 
 router = APIRouter(tags=["cases"])
 
@@ -99,10 +100,9 @@ def upload_material(
     container: ContainerDep,
     version: Annotated[int | None, Form(ge=0, description="乐观锁版本（可选）")] = None,
 ) -> JSONResponse:
-    actor = actor_for(request)
     settings = container.settings
 
-    def handler(uow: UnitOfWork) -> tuple[int, Any]:
+    def action(uow: UnitOfWork, actor: Actor) -> MaterialFileOut:
         stored = svc.upload_material(
             uow,
             actor,
@@ -115,9 +115,9 @@ def upload_material(
             allowed=settings.upload_allowed_types,
             expected_version=version,
         )
-        return 201, MaterialFileOut.of(stored)
+        return MaterialFileOut.of(stored)
 
-    return run_idempotent(request, container, key, handler)
+    return run_once(request, container, key, action, status=201)
 
 
 @router.get(

@@ -24,9 +24,10 @@ from tongban.services.cases import queries
 from tongban.services.people import queries as people
 from tongban.services.platform import access, audit
 from tongban.services.platform.calendar import load_calendar
+from tongban.services.platform.context import Actor
 from tongban.services.platform.unit_of_work import UnitOfWork
 from tongban.web.deps import ContainerDep, actor_for, allow, today_of
-from tongban.web.idempotency import IdempotencyKey, run_idempotent
+from tongban.web.idempotency import IdempotencyKey, run_once
 
 router = APIRouter(tags=["cases"])
 
@@ -240,12 +241,10 @@ def submit_online(
     key: IdempotencyKey,
     container: ContainerDep,
 ) -> JSONResponse:
-    actor = actor_for(request)
+    def action(uow: UnitOfWork, actor: Actor) -> CaseOut:
+        return CaseOut.of(svc.submit_online(uow, actor, body.application()))
 
-    def handler(uow: UnitOfWork) -> tuple[int, Any]:
-        return 201, CaseOut.of(svc.submit_online(uow, actor, body.application()))
-
-    return run_idempotent(request, container, key, handler)
+    return run_once(request, container, key, action, status=201)
 
 
 @router.post("/cases/drafts", status_code=201, response_model=CaseOut, summary="保存申请草稿")
@@ -256,26 +255,22 @@ def save_draft(
     key: IdempotencyKey,
     container: ContainerDep,
 ) -> JSONResponse:
-    actor = actor_for(request)
+    def action(uow: UnitOfWork, actor: Actor) -> CaseOut:
+        return CaseOut.of(svc.save_draft(uow, actor, body.application()))
 
-    def handler(uow: UnitOfWork) -> tuple[int, Any]:
-        return 201, CaseOut.of(svc.save_draft(uow, actor, body.application()))
-
-    return run_idempotent(request, container, key, handler)
+    return run_once(request, container, key, action, status=201)
 
 
 @router.post("/cases/window", status_code=201, response_model=CaseOut, summary="窗口收件")
 def submit_at_window(
     request: Request, body: WindowIn, _clerk: Clerk, key: IdempotencyKey, container: ContainerDep
 ) -> JSONResponse:
-    actor = actor_for(request)
-
-    def handler(uow: UnitOfWork) -> tuple[int, Any]:
+    def action(uow: UnitOfWork, actor: Actor) -> CaseOut:
         applicant = _applicant_id(uow.conn, body, china_date(actor.at))
         ref = svc.submit_at_window(uow, actor, applicant, body.application(), accept=body.accept)
-        return 201, CaseOut.of(ref)
+        return CaseOut.of(ref)
 
-    return run_idempotent(request, container, key, handler)
+    return run_once(request, container, key, action, status=201)
 
 
 @router.post("/cases/mail", status_code=201, response_model=CaseOut, summary="信函申请登记")
@@ -286,13 +281,11 @@ def submit_by_mail(
     key: IdempotencyKey,
     container: ContainerDep,
 ) -> JSONResponse:
-    actor = actor_for(request)
-
-    def handler(uow: UnitOfWork) -> tuple[int, Any]:
+    def action(uow: UnitOfWork, actor: Actor) -> CaseOut:
         applicant = _applicant_id(uow.conn, body, china_date(actor.at))
-        return 201, CaseOut.of(svc.submit_by_mail(uow, actor, applicant, body.application()))
+        return CaseOut.of(svc.submit_by_mail(uow, actor, applicant, body.application()))
 
-    return run_idempotent(request, container, key, handler)
+    return run_once(request, container, key, action, status=201)
 
 
 # --- reads ----------------------------------------------------------------------------------

@@ -22,10 +22,11 @@ from tongban.services.catalogue import items as catalogue
 from tongban.services.data_space import prefill
 from tongban.services.data_space import reads as data_space
 from tongban.services.platform import access
+from tongban.services.platform.context import Actor
 from tongban.services.platform.unit_of_work import UnitOfWork
 from tongban.web.api.cases import CaseNumber, CaseOut
 from tongban.web.deps import ContainerDep, Now, Today, actor_for, allow, now_of
-from tongban.web.idempotency import IdempotencyKey, run_idempotent
+from tongban.web.idempotency import IdempotencyKey, run_once
 from tongban.web.pages.data_space import holder_licences
 
 router = APIRouter(tags=["data space"])
@@ -157,15 +158,14 @@ def create_grant(
     container: ContainerDep,
 ) -> JSONResponse:
     """授权 a department or an item to read some licence types (or fields), for a purpose."""
-    actor = actor_for(request)
 
-    def handler(uow: UnitOfWork) -> tuple[int, Any]:
+    def action(uow: UnitOfWork, actor: Actor) -> GrantOut:
         grant = data_space.grant(
             uow, actor, holder_id=data_space.holder_id_of(principal), **body.model_dump()
         )
-        return 201, GrantOut.of(grant, actor.at)
+        return GrantOut.of(grant, actor.at)
 
-    return run_idempotent(request, container, key, handler)
+    return run_once(request, container, key, action, status=201)
 
 
 @router.post("/me/data/grants/{grant_id}/revoke", response_model=GrantOut, summary="撤销授权")
@@ -218,9 +218,8 @@ def dispute(
     container: ContainerDep,
 ) -> JSONResponse:
     """The case goes to manual review with the dispute recorded (never decided automatically)."""
-    actor = actor_for(request)
 
-    def handler(uow: UnitOfWork) -> tuple[int, Any]:
+    def action(uow: UnitOfWork, actor: Actor) -> CaseOut:
         ref = prefill.dispute(
             uow,
             actor,
@@ -230,6 +229,6 @@ def dispute(
             reason=body.reason,
             expected_version=body.version,
         )
-        return 200, CaseOut.of(ref)
+        return CaseOut.of(ref)
 
-    return run_idempotent(request, container, key, handler)
+    return run_once(request, container, key, action)

@@ -25,9 +25,10 @@ from tongban.domain.shared.clock import china_date
 from tongban.services.licences import access as policy
 from tongban.services.licences import library as svc
 from tongban.services.licences.pdf import verify_path
+from tongban.services.platform.context import Actor
 from tongban.services.platform.unit_of_work import UnitOfWork
 from tongban.web.deps import ContainerDep, actor_for, allow, today_of
-from tongban.web.idempotency import IdempotencyKey, run_idempotent
+from tongban.web.idempotency import IdempotencyKey, run_once
 
 router = APIRouter(tags=["licences"])
 
@@ -218,14 +219,12 @@ def revoke(
     key: IdempotencyKey,
     container: ContainerDep,
 ) -> JSONResponse:
-    actor = actor_for(request)
-
-    def handler(uow: UnitOfWork) -> tuple[int, Any]:
-        return 200, LicenceOut.of(
+    def action(uow: UnitOfWork, actor: Actor) -> LicenceOut:
+        return LicenceOut.of(
             policy.revoke_licence(uow, actor, licence_id, body.reason), china_date(actor.at)
         )
 
-    return run_idempotent(request, container, key, handler)
+    return run_once(request, container, key, action)
 
 
 async def read_submission(request: Request, max_bytes: int) -> tuple[str | None, bytes | None]:

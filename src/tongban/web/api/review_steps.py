@@ -17,7 +17,6 @@ from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from tongban.bootstrap import Container
 from tongban.domain.cases.review import Outcome, PlanStep, StepStatus
 from tongban.domain.cases.status import CaseStatus
 from tongban.domain.people.model import Principal
@@ -28,7 +27,7 @@ from tongban.services.platform.context import Actor
 from tongban.services.platform.unit_of_work import UnitOfWork
 from tongban.web.api.cases import CaseNumber, CaseReader
 from tongban.web.deps import CatalogueAdmin, ContainerDep, Today, actor_for, allow
-from tongban.web.idempotency import IdempotencyKey, IdempotentRequest, run_idempotent
+from tongban.web.idempotency import IdempotencyKey, run_once
 
 router = APIRouter(tags=["review-steps"])
 
@@ -145,23 +144,6 @@ def my_steps(container: ContainerDep, principal: Reviewer, today: Today) -> list
 
 # --- step actions -----------------------------------------------------------------------------
 
-Action = Callable[[UnitOfWork, Actor], steps.StepRef]
-
-
-def _run(
-    request: Request,
-    container: Container,
-    key: IdempotentRequest,
-    action: Action,
-) -> JSONResponse:
-    """Run one step action once per key."""
-    actor = actor_for(request)
-
-    def handler(uow: UnitOfWork) -> tuple[int, Any]:
-        return 200, StepRefOut.of(action(uow, actor))
-
-    return run_idempotent(request, container, key, handler)
-
 
 def _post(path: str, summary: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     return router.post(
@@ -178,10 +160,10 @@ def claim(
     key: IdempotencyKey,
     container: ContainerDep,
 ) -> JSONResponse:
-    def action(uow: UnitOfWork, actor: Actor) -> steps.StepRef:
-        return steps.claim_step(uow, actor, step, case_number=number)
+    def action(uow: UnitOfWork, actor: Actor) -> StepRefOut:
+        return StepRefOut.of(steps.claim_step(uow, actor, step, case_number=number))
 
-    return _run(request, container, key, action)
+    return run_once(request, container, key, action)
 
 
 @_post("assign", "指派审查环节（科室负责人）")
@@ -194,10 +176,12 @@ def assign(
     key: IdempotencyKey,
     container: ContainerDep,
 ) -> JSONResponse:
-    def action(uow: UnitOfWork, actor: Actor) -> steps.StepRef:
-        return steps.assign_step(uow, actor, step, body.assignee_id, case_number=number)
+    def action(uow: UnitOfWork, actor: Actor) -> StepRefOut:
+        return StepRefOut.of(
+            steps.assign_step(uow, actor, step, body.assignee_id, case_number=number)
+        )
 
-    return _run(request, container, key, action)
+    return run_once(request, container, key, action)
 
 
 @_post("complete", "办结审查环节（通过或不通过）")
@@ -210,10 +194,12 @@ def complete(
     key: IdempotencyKey,
     container: ContainerDep,
 ) -> JSONResponse:
-    def action(uow: UnitOfWork, actor: Actor) -> steps.StepRef:
-        return steps.complete_step(uow, actor, step, body.outcome, body.reasons, case_number=number)
+    def action(uow: UnitOfWork, actor: Actor) -> StepRefOut:
+        return StepRefOut.of(
+            steps.complete_step(uow, actor, step, body.outcome, body.reasons, case_number=number)
+        )
 
-    return _run(request, container, key, action)
+    return run_once(request, container, key, action)
 
 
 # --- plans ------------------------------------------------------------------------------------

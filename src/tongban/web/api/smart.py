@@ -17,10 +17,11 @@ from pydantic import BaseModel, Field
 
 from tongban.domain.people.model import Principal
 from tongban.services.platform import access
+from tongban.services.platform.context import Actor
 from tongban.services.platform.unit_of_work import UnitOfWork
 from tongban.services.smart import approval as svc
 from tongban.web.deps import ContainerDep, actor_for, allow
-from tongban.web.idempotency import IdempotencyKey, run_idempotent
+from tongban.web.idempotency import IdempotencyKey, run_once
 
 router = APIRouter(tags=["smart approval"])
 
@@ -132,14 +133,12 @@ def apply(
     key: IdempotencyKey,
     container: ContainerDep,
 ) -> JSONResponse:
-    actor = actor_for(request)
-
-    def handler(uow: UnitOfWork) -> tuple[int, Any]:
+    def action(uow: UnitOfWork, actor: Actor) -> DecisionOut:
         keys = container.keys
         decision = svc.apply(uow, actor, keys, item_code, body.form, consent=body.consent)
-        return 201, DecisionOut.of(decision)
+        return DecisionOut.of(decision)
 
-    return run_idempotent(request, container, key, handler)
+    return run_once(request, container, key, action, status=201)
 
 
 @router.get(
@@ -163,10 +162,8 @@ def human_review(
     key: IdempotencyKey,
     container: ContainerDep,
 ) -> JSONResponse:
-    actor = actor_for(request)
-
-    def handler(uow: UnitOfWork) -> tuple[int, Any]:
+    def action(uow: UnitOfWork, actor: Actor) -> DecisionViewOut:
         view = svc.request_human_review(uow, actor, number, body.reason)
-        return 200, DecisionViewOut.of(view)
+        return DecisionViewOut.of(view)
 
-    return run_idempotent(request, container, key, handler)
+    return run_once(request, container, key, action)

@@ -32,10 +32,11 @@ from tongban.services.catalogue.items import ItemView
 from tongban.services.network import queries as network
 from tongban.services.platform import access
 from tongban.services.platform.calendar import load_calendar
+from tongban.services.platform.context import Actor
 from tongban.services.platform.unit_of_work import UnitOfWork
 from tongban.services.smart.review import has_automated_decision
 from tongban.web.deps import ContainerDep, actor_for, allow, load_principal, today_of
-from tongban.web.idempotency import FORM_KEY, new_form_key, run_form_once
+from tongban.web.idempotency import form_key, new_form_key, run_form_once
 from tongban.web.templating import render
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -246,15 +247,14 @@ async def apply(request: Request, code: Code, container: ContainerDep, _p: Appli
     with container.read() as uow:
         item = catalogue.published_item(uow.conn, code)
         options = centre_options(uow.conn)
-    actor = actor_for(request)
 
-    def file(uow: UnitOfWork) -> tuple[int, Any]:
+    def file(uow: UnitOfWork, actor: Actor) -> dict[str, str]:
         application = application_from(item, form)
         if form.get("action") == "draft":
             ref = svc.save_draft(uow, actor, application)
         else:
             ref = svc.submit_online(uow, actor, application)
-        return 201, {"number": ref.number, "status": ref.status.value}
+        return {"number": ref.number, "status": ref.status.value}
 
     try:
         outcome = await run_form_once(request, container, file)
@@ -266,7 +266,7 @@ async def apply(request: Request, code: Code, container: ContainerDep, _p: Appli
             "errors": error.fields,
             "error": error,
             "v": {k: form.getlist(k) if k == "materials" else form.get(k) for k in form},
-            "idem": str(form.get(FORM_KEY) or "") or new_form_key(),
+            "idem": form_key(form),
         }
         return render(request, "cases/apply.html", context, status_code=error.status)
     number = outcome.body["number"]

@@ -28,9 +28,10 @@ from tongban.services.catalogue.items import ItemView
 from tongban.services.data_space import window_licences
 from tongban.services.people import queries as people
 from tongban.services.platform import access
+from tongban.services.platform.context import Actor
 from tongban.services.platform.unit_of_work import UnitOfWork
 from tongban.web.deps import ContainerDep, actor_for, allow, today_of
-from tongban.web.idempotency import FORM_KEY, new_form_key, run_form_once
+from tongban.web.idempotency import form_key, new_form_key, run_form_once
 from tongban.web.pages.cases.citizen import (
     Number,
     act_on_case,
@@ -196,7 +197,7 @@ async def window_apply(request: Request, container: ContainerDep, _clerk: Clerk)
     with_licences = form.get("licences") == "yes"
     prepare = window_licences.take_licences(actor, view, applicant) if with_licences else None
 
-    def file(uow: UnitOfWork) -> tuple[int, Any]:
+    def file(uow: UnitOfWork, actor: Actor) -> dict[str, Any]:
         _check_before_filing(
             china_date(actor.at), view, form, action, texts(form, "licence_materials")
         )
@@ -204,7 +205,7 @@ async def window_apply(request: Request, container: ContainerDep, _clerk: Clerk)
         ref = svc.submit_at_window(
             uow, actor, applicant, application, accept=action == "accept", prepare=prepare
         )
-        return 201, {"number": ref.number, "version": ref.version, "status": ref.status.value}
+        return {"number": ref.number, "version": ref.version, "status": ref.status.value}
 
     try:
         # The page's hidden key: a second click files nothing twice and shows the first case.
@@ -216,7 +217,7 @@ async def window_apply(request: Request, container: ContainerDep, _clerk: Clerk)
             with container.read() as uow:
                 context = _apply_context(uow.conn, view, card)
         context.update(errors=error.fields, error=error, v=_typed(form))
-        context["idem"] = str(form.get(FORM_KEY) or "") or context["idem"]
+        context["idem"] = form_key(form)
         return render(request, "cases/window_apply.html", context, status_code=error.status)
     ref = svc.CaseRef(
         outcome.body["number"], outcome.body["version"], CaseStatus(outcome.body["status"])
