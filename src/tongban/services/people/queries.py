@@ -45,6 +45,11 @@ class Applicant:
         """The identity-document number of a citizen, the credit code of an enterprise."""
         return self.id_number or self.credit_code
 
+    @property
+    def masked_number(self) -> str | None:
+        """The number as staff see it beside the name: an ID number masked, a credit code whole."""
+        return self.masked().number
+
     def masked(self) -> Applicant:
         """As a list shows it: a citizen's name, the ID number and the phone masked; an
         enterprise's name and credit code are public (企业信用信息公示) and stay whole."""

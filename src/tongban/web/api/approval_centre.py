@@ -30,6 +30,7 @@ from tongban.services.approval_centre.access import (
 )
 from tongban.services.platform.context import Actor
 from tongban.services.platform.unit_of_work import UnitOfWork
+from tongban.web.api.views import out
 from tongban.web.deps import ContainerDep, Now, allow
 from tongban.web.idempotency import IdempotencyKey, run_once
 
@@ -66,22 +67,7 @@ class ApplicationOut(BaseModel):
 
     @classmethod
     def of(cls, c: q.CentreCase) -> ApplicationOut:
-        return cls(
-            number=c.number,
-            item_code=c.item_code,
-            item_name=c.item_name,
-            department_code=c.department_code,
-            status=c.status,
-            status_label=c.status.label,
-            priority=c.priority,
-            submitted_at=c.submitted_at,
-            deadline=c.deadline,
-            assignee_id=c.assignee_id,
-            assignee_name=c.assignee_name,
-            assigned_at=c.assigned_at,
-            action=c.action,
-            case_url=f"/review/cases/{c.number}",
-        )
+        return out(cls, c, status_label=c.status.label, case_url=f"/review/cases/{c.number}")
 
 
 class AssignmentOut(BaseModel):
@@ -93,13 +79,7 @@ class AssignmentOut(BaseModel):
 
     @classmethod
     def of(cls, ref: centre.AssignmentRef) -> AssignmentOut:
-        return cls(
-            number=ref.number,
-            assignee_id=ref.assignee_id,
-            action=ref.action,
-            version=ref.version,
-            strategy=ref.strategy,
-        )
+        return out(cls, ref)
 
 
 class SettingsOut(BaseModel):
@@ -112,12 +92,7 @@ class SettingsOut(BaseModel):
 
     @classmethod
     def of(cls, s: q.CentreSettings) -> SettingsOut:
-        return cls(
-            department_code=s.department_code,
-            strategy=s.strategy,
-            skills={u: list(v) for u, v in s.skills.items()},
-            version=s.version,
-        )
+        return out(cls, s, skills={u: list(v) for u, v in s.skills.items()})
 
 
 class SettingsIn(BaseModel):
@@ -199,11 +174,8 @@ def figures(container: ContainerDep, principal: CentreStaff, now: Now) -> Figure
         scope = scope_of(uow.conn, principal, served(container))
         found = q.figures(uow.conn, scope.department_ids, now)
     return FiguresOut(
-        queue=QueueOut(**vars(found.queue)),
-        reviewers=[
-            ReviewerOut(name=r.name, **{k: v for k, v in vars(f).items()})
-            for r, f in found.reviewers
-        ],
+        queue=out(QueueOut, found.queue),
+        reviewers=[out(ReviewerOut, f, name=r.name) for r, f in found.reviewers],
     )
 
 

@@ -24,6 +24,7 @@ from tongban.services.platform import access
 from tongban.services.platform.context import Actor
 from tongban.services.platform.ports import FileStore
 from tongban.services.platform.unit_of_work import UnitOfWork
+from tongban.web.api.views import out
 from tongban.web.deps import ContainerDep, actor_for, allow
 from tongban.web.idempotency import IdempotencyKey, run_once
 
@@ -50,14 +51,7 @@ class MaterialFileOut(BaseModel):
 
     @classmethod
     def of(cls, stored: svc.MaterialFile) -> MaterialFileOut:
-        return cls(
-            material=stored.material,
-            sha256=stored.sha256,
-            size=stored.size,
-            content_type=stored.content_type,
-            filename=stored.filename,
-            at=stored.at,
-        )
+        return out(cls, stored)
 
 
 def store_of(container: Container) -> FileStore:

@@ -26,6 +26,7 @@ from tongban.services.platform import access, audit
 from tongban.services.platform.calendar import load_calendar
 from tongban.services.platform.context import Actor
 from tongban.services.platform.unit_of_work import UnitOfWork
+from tongban.web.api.views import out
 from tongban.web.deps import ContainerDep, actor_for, allow, today_of
 from tongban.web.idempotency import IdempotencyKey, run_once
 
@@ -48,9 +49,7 @@ class CaseOut(BaseModel):
 
     @classmethod
     def of(cls, ref: svc.CaseRef) -> CaseOut:
-        return cls(
-            number=ref.number, version=ref.version, status=ref.status, status_label=ref.status.label
-        )
+        return out(cls, ref, status_label=ref.status.label)
 
 
 class DeliveryIn(BaseModel):
@@ -365,4 +364,4 @@ def get_timeline(
 ) -> list[TimelineOut]:
     with container.read() as uow:
         entries = queries.timeline(uow.conn, principal, number)
-    return [TimelineOut(**vars(e)) for e in entries]
+    return [out(TimelineOut, e) for e in entries]

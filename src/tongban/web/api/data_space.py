@@ -25,6 +25,7 @@ from tongban.services.platform import access
 from tongban.services.platform.context import Actor
 from tongban.services.platform.unit_of_work import UnitOfWork
 from tongban.web.api.cases import CaseNumber, CaseOut
+from tongban.web.api.views import out
 from tongban.web.deps import ContainerDep, Now, Today, actor_for, allow, now_of
 from tongban.web.idempotency import IdempotencyKey, run_once
 from tongban.web.pages.data_space import holder_licences
@@ -75,20 +76,7 @@ class GrantOut(BaseModel):
 
     @classmethod
     def of(cls, grant: Grant, now: datetime) -> GrantOut:
-        return cls(
-            id=grant.id,
-            grantee_department=grant.grantee_department,
-            grantee_item=grant.grantee_item,
-            type_codes=list(grant.type_codes),
-            fields=None if grant.fields is None else list(grant.fields),
-            purpose=grant.purpose,
-            expires_at=grant.expires_at,
-            single_use=grant.single_use,
-            status=grant.status(now),
-            created_at=grant.created_at,
-            used_at=grant.used_at,
-            revoked_at=grant.revoked_at,
-        )
+        return out(cls, grant, status=grant.status(now))
 
 
 class AccessOut(BaseModel):
@@ -186,7 +174,7 @@ def my_access_log(container: ContainerDep, principal: Holder) -> list[AccessOut]
     """Every read of my data space and every refused attempt, newest first."""
     with container.read() as uow:
         entries = data_space.access_log(uow.conn, data_space.holder_id_of(principal))
-    return [AccessOut(**vars(e)) for e in entries]
+    return [out(AccessOut, e) for e in entries]
 
 
 @router.post("/me/data/prefill", response_model=PrefillOut, summary="表单秒填")

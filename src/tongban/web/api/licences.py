@@ -27,6 +27,7 @@ from tongban.services.licences import library as svc
 from tongban.services.licences.pdf import verify_path
 from tongban.services.platform.context import Actor
 from tongban.services.platform.unit_of_work import UnitOfWork
+from tongban.web.api.views import out
 from tongban.web.deps import ContainerDep, actor_for, allow, today_of
 from tongban.web.idempotency import IdempotencyKey, run_once
 
@@ -66,25 +67,11 @@ class LicenceOut(BaseModel):
     @classmethod
     def of(cls, licence: Licence, today: date) -> LicenceOut:
         status = licence.status_on(today)
-        return cls(
-            id=licence.id,
-            type_code=licence.type_code,
-            type_name=licence.type_name,
-            holder_id=licence.holder_id,
-            holder_name=licence.holder_name,
-            fields=licence.fields,
-            valid_from=licence.valid_from,
-            valid_until=licence.valid_until,
-            status=status.value,
+        return out(
+            cls,
+            licence,
+            status=status,
             status_label=status.label,
-            trust_level=licence.trust_level.value,
-            issued_at=licence.issued_at,
-            issuer_department=licence.issuer_department,
-            case_number=licence.case_number,
-            key_id=licence.key_id,
-            revoked_at=licence.revoked_at,
-            revoke_reason=licence.revoke_reason,
-            credential=licence.credential,
             verify_url=verify_path(licence.id),
         )
 

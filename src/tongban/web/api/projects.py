@@ -31,6 +31,7 @@ from tongban.services.projects.access import (
     PROJECT_COMPANIES,
     PROJECT_READERS,
 )
+from tongban.web.api.views import out
 from tongban.web.deps import ContainerDep, actor_for, allow, now_of, today_of
 from tongban.web.idempotency import IdempotencyKey, run_once
 
@@ -146,7 +147,7 @@ def list_projects(
 ) -> list[ProjectSummaryOut]:
     with container.read() as uow:
         rows = queries.list_projects(uow.conn, principal, today_of(request))
-    return [ProjectSummaryOut(**{**vars(r), "status": r.status.value}) for r in rows]
+    return [out(ProjectSummaryOut, r, status=r.status.value) for r in rows]
 
 
 @router.post("/projects", status_code=201, response_model=ProjectRefOut, summary="登记投资项目")
@@ -291,7 +292,7 @@ def file_step(
 ) -> JSONResponse:
     def action(uow: UnitOfWork, actor: Actor) -> FiledStepOut:
         filed = steps_svc.file_step(uow, actor, code, position, body.form, body.materials)
-        return FiledStepOut(**vars(filed))
+        return out(FiledStepOut, filed)
 
     return run_once(request, container, key, action, status=201)
 

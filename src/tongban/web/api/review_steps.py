@@ -26,6 +26,7 @@ from tongban.services.platform import access
 from tongban.services.platform.context import Actor
 from tongban.services.platform.unit_of_work import UnitOfWork
 from tongban.web.api.cases import CaseNumber, CaseReader
+from tongban.web.api.views import out
 from tongban.web.deps import CatalogueAdmin, ContainerDep, Today, actor_for, allow
 from tongban.web.idempotency import IdempotencyKey, run_once
 
@@ -56,20 +57,7 @@ class StepOut(BaseModel):
     @classmethod
     def of(cls, s: queries.StepSummary, today: date) -> StepOut:
         late = s.status is not StepStatus.DONE and s.due_on is not None and s.due_on < today
-        return cls(
-            id=s.id,
-            number=s.number,
-            item_name=s.item_name,
-            stage=s.stage,
-            name=s.name,
-            department_code=s.department_code,
-            role=s.role,
-            assignee_id=s.assignee_id,
-            status=s.status,
-            outcome=Outcome(s.outcome) if s.outcome else None,
-            due_on=s.due_on,
-            overdue=late,
-        )
+        return out(cls, s, outcome=Outcome(s.outcome) if s.outcome else None, overdue=late)
 
 
 class StepRefOut(BaseModel):
@@ -85,15 +73,7 @@ class StepRefOut(BaseModel):
 
     @classmethod
     def of(cls, ref: steps.StepRef) -> StepRefOut:
-        return cls(
-            step_id=ref.step_id,
-            number=ref.number,
-            step_status=ref.step_status,
-            assignee_id=ref.assignee_id,
-            case_status=ref.case_status,
-            case_status_label=ref.case_status.label,
-            case_version=ref.case_version,
-        )
+        return out(cls, ref, case_status_label=ref.case_status.label)
 
 
 class AssignIn(BaseModel):
@@ -218,5 +198,5 @@ def put_review_plan(
         plan = steps.set_review_plan(uow, actor_for(request), code, stages)
     return PlanOut(
         item_code=code,
-        stages=[[PlanStepIn(**vars(s)) for s in stage] for stage in plan.stages],
+        stages=[[out(PlanStepIn, s) for s in stage] for stage in plan.stages],
     )

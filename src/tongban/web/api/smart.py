@@ -20,6 +20,7 @@ from tongban.services.platform import access
 from tongban.services.platform.context import Actor
 from tongban.services.platform.unit_of_work import UnitOfWork
 from tongban.services.smart import approval as svc
+from tongban.web.api.views import out
 from tongban.web.deps import ContainerDep, actor_for, allow
 from tongban.web.idempotency import IdempotencyKey, run_once
 
@@ -53,17 +54,7 @@ class DecisionOut(BaseModel):
 
     @classmethod
     def of(cls, decision: svc.SmartDecision) -> DecisionOut:
-        return cls(
-            number=decision.number,
-            version=decision.version,
-            status=decision.status.value,
-            outcome=decision.outcome.value,
-            rule_set_version=decision.rule_set_version,
-            results=decision.results,
-            reasons=decision.reasons,
-            licence_id=decision.licence_id,
-            licence_pdf=pdf_link(decision.licence_id),
-        )
+        return out(cls, decision, licence_pdf=pdf_link(decision.licence_id))
 
 
 def pdf_link(licence_id: str | None) -> str | None:
@@ -90,18 +81,7 @@ class DecisionViewOut(BaseModel):
 
     @classmethod
     def of(cls, view: svc.DecisionView) -> DecisionViewOut:
-        return cls(
-            number=view.number,
-            item_code=view.item_code,
-            outcome=view.outcome.value,
-            rule_set_version=view.rule_set_version,
-            results=view.results,
-            licence_id=view.licence_id,
-            licence_pdf=pdf_link(view.licence_id),
-            decided_at=view.decided_at,
-            case_status=view.case_status.value,
-            human_review=view.human_review,
-        )
+        return out(cls, view, licence_pdf=pdf_link(view.licence_id))
 
 
 class HumanReviewIn(BaseModel):

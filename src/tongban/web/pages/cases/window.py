@@ -49,12 +49,9 @@ Clerk = Annotated[Principal, Depends(allow(access.CASE_CLERKS))]
 ApplicantId = Annotated[int | None, Query(ge=1)]
 
 
-def applicant_card(conn: Connection, user_id: int | None) -> dict[str, Any] | None:
-    """Name, kind and the masked number of the applicant being served."""
-    found = people.applicant(conn, user_id) if user_id is not None else None
-    if found is None:
-        return None
-    return {"id": found.id, "name": found.name, "kind": found.kind, "masked": found.masked().number}
+def applicant_card(conn: Connection, user_id: int | None) -> people.Applicant | None:
+    """The applicant being served (None: nobody yet, or not a citizen or enterprise)."""
+    return people.applicant(conn, user_id) if user_id is not None else None
 
 
 def _queue(
@@ -103,7 +100,10 @@ async def identify(request: Request, container: ContainerDep, principal: Clerk) 
 
 
 def _apply_context(
-    conn: Connection, item: ItemView, card: Any, plan: window_licences.LicencePlan | None = None
+    conn: Connection,
+    item: ItemView,
+    card: people.Applicant | None,
+    plan: window_licences.LicencePlan | None = None,
 ) -> dict[str, Any]:
     plan = plan or window_licences.LicencePlan(())
     return {
