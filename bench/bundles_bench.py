@@ -354,8 +354,8 @@ def main() -> None:
                 # import the app (as in cases_bench): serve the same factory with uvicorn.
                 app.stop()
                 app = Server(
-                    "uvicorn tongban.bootstrap:create_app",
-                    [sys.executable, "-m", "uvicorn", "tongban.bootstrap:create_app", "--factory",
+                    "uvicorn tongban.asgi:create_app",
+                    [sys.executable, "-m", "uvicorn", "tongban.asgi:create_app", "--factory",
                      "--host", "127.0.0.1", "--port", str(port), "--workers", str(WORKERS),
                      "--log-level", "warning", "--timeout-worker-healthcheck", "90"],
                     env,

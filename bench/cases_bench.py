@@ -575,8 +575,8 @@ def run(args: argparse.Namespace) -> None:
                 # no option for that timeout, so serve the same factory with uvicorn directly.
                 app.stop()
                 app = Server(
-                    "uvicorn tongban.bootstrap:create_app",
-                    [sys.executable, "-m", "uvicorn", "tongban.bootstrap:create_app", "--factory",
+                    "uvicorn tongban.asgi:create_app",
+                    [sys.executable, "-m", "uvicorn", "tongban.asgi:create_app", "--factory",
                      "--host", "127.0.0.1", "--port", str(app_port), "--workers", str(WORKERS),
                      "--log-level", "info", "--timeout-worker-healthcheck", "60"],
                     env,

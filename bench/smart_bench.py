@@ -268,8 +268,8 @@ def run(args: argparse.Namespace) -> None:
             *("--timeout-worker-healthcheck", "60"),
         ]
         app = Server(
-            "uvicorn tongban.bootstrap:create_app",
-            [*uvicorn, "tongban.bootstrap:create_app", "--factory", "--port", str(app_port)],
+            "uvicorn tongban.asgi:create_app",
+            [*uvicorn, "tongban.asgi:create_app", "--factory", "--port", str(app_port)],
             env,
             Path(tmp) / "app.log",
         )

@@ -1,6 +1,7 @@
-"""Wires settings, the database, the adapters and the web app together.
+"""Wires settings, the database and the adapters together into one ``Container``.
 
-The only module that knows everyone: the CLI and the ASGI entry point call it.
+The composition root: the CLI, the worker and the ASGI entry point (``tongban.asgi``) build
+their container here.  It never imports the web layer, which takes its ``Container`` from here.
 """
 
 from __future__ import annotations
@@ -30,8 +31,6 @@ from tongban.services.platform.ports import Courier, FileStore, SmsSender
 from tongban.services.platform.unit_of_work import UnitOfWork
 
 if TYPE_CHECKING:
-    from fastapi import FastAPI
-
     from tongban.adapters.keys import KeyRing
 
 
@@ -122,17 +121,3 @@ def configure_logging(level: str = "INFO") -> None:
     root.setLevel(level)
     for name in ("uvicorn.access", "uvicorn.error"):
         logging.getLogger(name).addFilter(MaskingFilter())
-
-
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """ASGI factory: ``uvicorn --factory tongban.bootstrap:create_app``."""
-    from tongban.web.app import build_app
-
-    container = build_container(settings)
-    configure_logging(container.settings.log_level)
-    if container.settings.clock_start is not None:
-        logging.getLogger(__name__).warning(
-            "TONGBAN_CLOCK_START is set: this process's clock started at %s, not the real time",
-            container.settings.clock_start.isoformat(),
-        )
-    return build_app(container)

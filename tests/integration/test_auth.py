@@ -132,6 +132,18 @@ def test_citizens_and_enterprises_sign_in_by_their_numbers(container, client) ->
     assert password_login(container, company.login, PASSWORD) == company.user_id
 
 
+def test_who_am_i_answers_the_user_the_login_answered(container, client) -> None:
+    clerk = make_staff(container, Role.CLERK)
+    user = client.post(
+        "/api/v1/auth/login", json={"login": clerk.login, "password": PASSWORD}
+    ).json()["user"]
+    assert client.get("/api/v1/me").json() == user
+    assert (user["user_id"], user["kind"], user["id_number"]) == (clerk.user_id, "staff", None)
+    assert user["roles"] == [
+        {"role": "clerk", "level": "town", "centre": "C-GC", "department": None}
+    ]
+
+
 def test_next_is_followed_only_to_a_local_path(container, client) -> None:
     citizen = make_citizen(container)
     for next_url, expected in (("/items?q=1", "/items?q=1"), ("//evil.example", "/")):

@@ -13,6 +13,7 @@ from tongban.adapters.db.tables import audit_log, service_item_versions
 from tongban.bootstrap import Container
 from tongban.domain.errors import Conflict, ItemNotFound, StaleVersion, ValidationFailed
 from tongban.services.catalogue import items as catalogue
+from tongban.services.catalogue import queries
 
 
 @pytest.fixture
@@ -143,3 +144,24 @@ def test_an_anonymous_visitor_is_offered_to_sign_in_and_apply_online(
     assert "登录后在线申请" in page.text
     assert 'href="/login?next=/items/SCJGJ-0001/apply"' in page.text
     assert 'href="/items/SCJGJ-0001/apply"' not in page.text
+
+
+def test_the_admins_list_filters_by_text_and_status_and_pages(published: Container) -> None:
+    with published.uow() as uow:
+        catalogue.create_item(uow, SYSTEM, spec(code="SCJGJ-0002", name="食品经营许可"))
+        lock = catalogue.item_for_edit(uow.conn, "SCJGJ-0001").lock_version
+        catalogue.save_draft(uow, SYSTEM, "SCJGJ-0001", spec(promised_limit_days=2), lock)
+    with published.read() as uow:
+        everything = queries.admin_items(uow.conn)
+        assert [r.code for r in everything.rows] == ["SCJGJ-0001", "SCJGJ-0002"]
+        assert (everything.total, everything.pages) == (2, 1)
+        first = everything.rows[0]
+        assert (first.status, first.published_version, first.has_draft) == ("published", 1, True)
+        assert [r.code for r in queries.admin_items(uow.conn, q=" 食品 ").rows] == ["SCJGJ-0002"]
+        assert [r.code for r in queries.admin_items(uow.conn, status="draft").rows] == [
+            "SCJGJ-0002"
+        ]
+        # "pending": a draft awaits publishing, whatever the item's status (the new item too).
+        assert queries.admin_items(uow.conn, status="pending").total == 2
+        second = queries.admin_items(uow.conn, page=2, page_size=1)
+        assert ([r.code for r in second.rows], second.pages) == (["SCJGJ-0002"], 2)

@@ -59,6 +59,14 @@ def test_the_demo_network_has_292_community_centres_in_7_towns(loaded: Container
     assert count(loaded, departments) == 28
 
 
+def test_results_are_collected_at_the_district_or_a_town_centre(loaded: Container) -> None:
+    with loaded.read() as uow:
+        found = queries.pickup_centres(uow.conn)
+    assert [c.level for c in found] == [Level.DISTRICT] + [Level.TOWN] * 7
+    towns = [c.code for c in found[1:]]
+    assert towns == sorted(towns)
+
+
 def test_loading_the_network_twice_changes_nothing(loaded: Container) -> None:
     audited = count(loaded, audit_log)
     with loaded.uow() as uow:

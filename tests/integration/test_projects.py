@@ -221,6 +221,30 @@ def test_the_authorised_agent_files_a_step_as_the_companys_case_on_its_behalf(
     assert count(world, cases) == 1
 
 
+def test_the_agent_is_asked_only_for_what_the_project_and_company_records_leave_open(
+    world: ProjectWorld,
+) -> None:
+    ref = register(world)
+    with world.container.uow() as uow:
+        ref = svc.request_proxy_service(uow, world.actor(world.company), ref.code, ref.version)
+
+    def to_fill() -> dict[int, list[str]]:
+        project = view(world, world.agent, ref.code)
+        with world.container.read() as uow:
+            forms = queries.fields_to_fill(uow.conn, project)
+        return {position: [f.name for f in fields] for position, fields in forms.items()}
+
+    assert to_fill() == {}  # the company has not authorised its agent yet
+    with world.container.uow() as uow:
+        svc.authorise_agent(uow, world.actor(world.company), ref.code, ref.version)
+    asked = to_fill()
+    assert set(asked) == {s.position for s in view(world, world.agent, ref.code).stages[0].steps}
+    answered = {"enterprise_name", "credit_code", "project_name", "investment", "legal_rep"}
+    assert not answered & {name for names in asked.values() for name in names}
+    file(world, ref.code, 2)
+    assert 2 not in to_fill()
+
+
 def test_a_step_follows_its_case_from_filed_to_done(world: ProjectWorld) -> None:
     ref = authorised_project(world)
     filed = file(world, ref.code, 2)
@@ -324,8 +348,15 @@ def test_an_overdue_step_alerts_the_agent_and_shows_on_the_dashboard(
             uow.conn, load_principal(uow.conn, leader), late, at("2026-11-20")
         )
         listed = queries.list_projects(uow.conn, load_principal(uow.conn, world.agent), late)
+        mine = project_dashboard.overdue_alerts_for(
+            uow.conn, load_principal(uow.conn, world.agent), late
+        )
+        others = project_dashboard.overdue_alerts_for(
+            uow.conn, load_principal(uow.conn, world.other_agent), late
+        )
     assert [a.project_code for a in board.alerts] == [ref.code]
     assert listed[0].overdue == 1
+    assert ([a.project_code for a in mine], others) == ([ref.code], [])
     with world.container.uow() as uow:
         assert svc.alert_overdue(uow, Actor(at=at("2026-11-20")), late) == 1
     with world.container.uow() as uow:

@@ -10,7 +10,7 @@ import pytest
 
 from tests.factories import make_staff
 from tests.integration.test_cases import World, build_world, online, step
-from tongban.domain.cases.review import Outcome, PlanStep, StepAlreadyClaimed
+from tongban.domain.cases.review import Outcome, PlanStep, StepAlreadyClaimed, StepNotFound
 from tongban.domain.cases.status import CaseStatus
 from tongban.domain.errors import PermissionDenied, StaleVersion, UnknownDepartment
 from tongban.domain.people.model import Role
@@ -183,6 +183,18 @@ def test_a_reviewer_of_another_department_cannot_claim_the_step(world: World) ->
     with pytest.raises(PermissionDenied):
         act(world, steps.claim_step, world.other_reviewer, "2026-11-02", first.id)
     assert listed(world, ref.number)["受理审查"].assignee_id is None
+
+
+def test_a_step_reached_through_another_cases_number_is_not_found(world: World) -> None:
+    ref, other = under_review(world), under_review(world)
+    first = listed(world, ref.number)["受理审查"]
+    with world.container.uow() as uow:
+        actor = world.actor(world.reviewer, "2026-11-02")
+        with pytest.raises(StepNotFound):
+            steps.claim_step(uow, actor, first.id, case_number=other.number)
+    with world.container.uow() as uow:
+        steps.claim_step(uow, actor, first.id, case_number=ref.number)
+    assert listed(world, ref.number)["受理审查"].assignee_id == world.reviewer
 
 
 def test_the_chief_assigns_a_step_and_only_the_assignee_completes_it(world: World) -> None:

@@ -19,6 +19,7 @@ from tongban.domain.shared.identity import (
     IdType,
     Sex,
     credit_code_check_char,
+    document_number,
     organisation_code_check_char,
     parse_credit_code,
     parse_identity,
@@ -462,3 +463,14 @@ def test_passport_numbers_must_be_five_to_seventeen_letters_or_digits(number: st
 def test_an_unknown_document_type_is_rejected_as_an_invalid_document() -> None:
     with pytest.raises(InvalidDocumentNumber, match="不支持的证件类型"):
         parse_identity("driving_licence", "123456")
+
+
+def test_a_holder_is_looked_up_by_the_document_number_alone() -> None:
+    """A passport's nationality is not part of its number: a lookup does not ask for it."""
+    assert document_number(IdType.PASSPORT, " e1234567 ") == "E1234567"
+    number = document_number(IdType.RESIDENT_ID, "11010519491231002x", today=TODAY)
+    assert number == "11010519491231002X"
+    with pytest.raises(InvalidDocumentNumber, match="5至17位"):
+        document_number(IdType.PASSPORT, "E123")
+    with pytest.raises(InvalidIdentityNumber, match="校验码"):
+        document_number(IdType.RESIDENT_ID, "110105194912310021", today=TODAY)

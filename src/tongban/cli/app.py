@@ -60,7 +60,7 @@ def serve(
     if workers > 1 and settings.resolved_database_url().startswith("sqlite"):
         console.print("[yellow]SQLite 只适合单进程；多进程请使用 PostgreSQL。[/yellow]")
     uvicorn.run(
-        "tongban.bootstrap:create_app",
+        "tongban.asgi:create_app",
         factory=True,
         host=host,
         port=port,

@@ -1,23 +1,24 @@
 """``Idempotency-Key`` on routes that create or change a case: a repeat returns the first answer.
 
 A route takes the ``IdempotencyKey`` dependency (a missing key is 428
-``idempotency_key_required``) and hands its use case to ``run_idempotent``::
+``idempotency_key_required``) and hands its use case to ``run_once``::
 
     @router.post("/cases", status_code=201, response_model=CaseOut)
     def submit(request: Request, body: SubmitIn, key: IdempotencyKey,
                container: ContainerDep, _: Applicant) -> Response:
-        actor = actor_for(request)
-        return run_idempotent(
+        return run_once(
             request, container, key,
-            lambda uow: (201, CaseOut.of(cases.submit(uow, actor, body))),
+            lambda uow, actor: CaseOut.of(cases.submit(uow, actor, body)),
+            status=201,
         )
 
-The handler runs the service on the unit of work it is given (the service commits as usual);
-the answer is stored in the same transaction.  A repeat gets the stored answer with the header
-``Idempotent-Replayed: true``; a repeat while the first is still running gets 409
-``idempotency_in_progress`` and should retry; the key with another body gets 422
-``idempotency_key_reused``.  A domain error is not stored: the key is released and the client
-may retry with the same key.
+The action runs the service as the request's actor on the unit of work it is given (the
+service commits as usual); the answer is stored in the same transaction.  A repeat gets the
+stored answer with the header ``Idempotent-Replayed: true``; a repeat while the first is still
+running gets 409 ``idempotency_in_progress`` and should retry; the key with another body gets
+422 ``idempotency_key_reused``.  A domain error is not stored: the key is released and the
+client may retry with the same key.  Page forms do the same through ``run_form_once``, with the
+key in a hidden field.
 """
 
 from __future__ import annotations
@@ -33,13 +34,14 @@ from fastapi import Depends, Header, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile
+from starlette.datastructures import FormData, UploadFile
 
 from tongban.bootstrap import Container
 from tongban.domain.errors import IdempotencyKeyRequired
 from tongban.services.platform import idempotency
+from tongban.services.platform.context import Actor
 from tongban.services.platform.unit_of_work import UnitOfWork
-from tongban.web.deps import load_principal, now_of
+from tongban.web.deps import actor_for, load_principal, now_of
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
@@ -130,6 +132,25 @@ def run_idempotent(
     return JSONResponse(outcome.body, status_code=outcome.status, headers=headers)
 
 
+Action = Callable[[UnitOfWork, Actor], Any]
+"""A use case run as the request's actor; returns the answer's body (a pydantic model or
+anything ``jsonable_encoder`` takes)."""
+
+
+def run_once(
+    request: Request,
+    container: Container,
+    key: IdempotentRequest,
+    action: Action,
+    *,
+    status: int = 200,
+) -> JSONResponse:
+    """Run ``action`` as the request's actor once for this principal's key and answer
+    ``status`` with what it returns; a repeat gets the stored answer."""
+    actor = actor_for(request)
+    return run_idempotent(request, container, key, lambda uow: (status, action(uow, actor)))
+
+
 FORM_KEY = "idem"
 """The hidden field a page form that creates a case carries: a key made when the page was
 shown, so a second click (or a resend after a lost answer) finds the first submission."""
@@ -139,15 +160,27 @@ def new_form_key() -> str:
     return uuid.uuid4().hex
 
 
+def form_key(form: FormData) -> str:
+    """The key a form shown again with its errors carries: the one it was sent with (the failed
+    attempt stored nothing under it), so the corrected form, clicked twice, still files once."""
+    return str(form.get(FORM_KEY) or "") or new_form_key()
+
+
 async def run_form_once(
-    request: Request, container: Container, handler: idempotency.Handler
+    request: Request, container: Container, action: Action
 ) -> idempotency.Outcome:
-    """``run_idempotent`` for a page form: the key is the form's hidden ``idem`` field (a
-    fresh one when the form has none), bound to the page's path and the form's contents.  Runs
-    in the thread pool.  A handler that raises leaves no key, so the corrected form, sent again
-    with the same key, runs."""
+    """``run_once`` for a page form: the key is the form's hidden ``idem`` field (a fresh one
+    when the form has none), bound to the page's path and the form's contents.  ``action``
+    returns a JSON-able body, stored and given back on a repeat.  Runs in the thread pool.  An
+    action that raises leaves no key, so the corrected form, sent again with the same key,
+    runs."""
+    actor = actor_for(request)
+
+    def handler(uow: UnitOfWork) -> tuple[int, Any]:
+        return 201, jsonable_encoder(action(uow, actor))
+
     form = await request.form()
-    key = idempotency.check_key(str(form.get(FORM_KEY) or "") or new_form_key())
+    key = idempotency.check_key(form_key(form))
     request_hash = idempotency.hash_request("POST", request.url.path, await _body_digest(request))
     return await run_in_threadpool(
         functools.partial(

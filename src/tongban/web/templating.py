@@ -11,6 +11,7 @@ from jinja2_fragments.fastapi import Jinja2Blocks
 from starlette.responses import Response
 
 from tongban import i18n
+from tongban.bootstrap import Container
 from tongban.domain.people.model import STAFF_ROLES, Principal, Role
 from tongban.domain.shared.masking import mask_by_type, mask_id_number, mask_phone
 from tongban.web import deps
@@ -79,7 +80,7 @@ def _calendar_status(request: Request) -> Any:
     from tongban.services.platform.calendar import calendar_status
     from tongban.web.deps import today_of
 
-    container = request.app.state.container
+    container: Container = request.app.state.container
     today = today_of(request)
     with container.read() as uow:
         return calendar_status(uow.conn, today, container.settings.calendar_warn_days)

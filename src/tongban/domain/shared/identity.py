@@ -343,6 +343,21 @@ def parse_identity(
             raise InvalidDocumentNumber(reason="台湾居民来往大陆通行证号码应为8位数字")
         return Identity(kind, value)
     # IdType.PASSPORT
+    return Identity(
+        kind, _passport_number(value), nationality=_nationality(nationality, required=True)
+    )
+
+
+def _passport_number(value: str) -> str:
     if not _PASSPORT_RE.fullmatch(value):
         raise InvalidDocumentNumber(reason="护照号码应为5至17位字母或数字")
-    return Identity(kind, value, nationality=_nationality(nationality, required=True))
+    return value
+
+
+def document_number(id_type: IdType | str, number: str, *, today: date | None = None) -> str:
+    """The number of a document of ``id_type`` as accounts store it, validated as
+    ``parse_identity`` does, to look its holder up: a passport's nationality is not part of
+    its number (nor stored), so it is not asked for here."""
+    if id_type == IdType.PASSPORT:
+        return _passport_number(_normalise(number))
+    return parse_identity(id_type, number, today=today).number

@@ -40,7 +40,7 @@ from tongban.services.cases.notify import SMS_SIGNATURE, applicant_phone, notify
 from tongban.services.cases.roles import APPLICANT, SYSTEM, performer
 from tongban.services.platform import audit, outbox
 from tongban.services.platform.context import Actor
-from tongban.services.platform.unit_of_work import UnitOfWork
+from tongban.services.platform.unit_of_work import UnitOfWork, UnitsOfWork
 
 log = logging.getLogger("tongban.bundles")
 
@@ -333,15 +333,15 @@ def changed_applications(conn: Connection, limit: int = 200) -> list[int]:
     return [int(i) for i in conn.execute(query.order_by(t.c.id).limit(limit)).scalars()]
 
 
-def refresh_sweep(container: Any, now: datetime) -> int:
+def refresh_sweep(ports: UnitsOfWork, now: datetime) -> int:
     """``bundle_refresh``: refresh every application whose sub-cases moved, one transaction
     each; one that a clerk changed meanwhile (stale version) waits for the next run."""
-    with container.read() as uow:
+    with ports.read() as uow:
         ids = changed_applications(uow.conn)
     done = 0
     for bundle_id in ids:
         try:
-            with container.uow() as uow:
+            with ports.uow() as uow:
                 refresh_bundle(uow.conn, bundle_id, now)
                 uow.commit()
             done += 1

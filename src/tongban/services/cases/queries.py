@@ -55,6 +55,7 @@ class CaseSummary:
     submitted_at: datetime | None
     accepted_on: date | None
     deadline: date | None
+    applicant_id: int
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,7 @@ def _summaries() -> Select[Any]:
             cases.c.submitted_at,
             cases.c.accepted_on,
             cases.c.deadline,
+            cases.c.applicant_id,
         )
         .select_from(
             cases.join(service_items, service_items.c.id == cases.c.item_id).join(
@@ -106,6 +108,7 @@ def _run(conn: Connection, query: Select[Any]) -> list[CaseSummary]:
             submitted_at=r.submitted_at,
             accepted_on=r.accepted_on,
             deadline=r.deadline,
+            applicant_id=r.applicant_id,
         )
         for r in conn.execute(query)
     ]

@@ -291,14 +291,15 @@ def _as_chief(actor: Actor, step: ReviewStep) -> Performer:
     )
 
 
-def _load(conn: Connection, step_id: int) -> tuple[Case, ReviewStep]:
+def _load(conn: Connection, step_id: int, case_number: str | None) -> tuple[Case, ReviewStep]:
+    """The step and its case; a step reached through another case's number is not found."""
     row = conn.execute(
         _steps_select()
         .add_columns(cases.c.number.label("case_number"))
         .join(cases, cases.c.id == case_review_steps.c.case_id)
         .where(case_review_steps.c.id == step_id)
     ).first()
-    if row is None:
+    if row is None or case_number not in (None, row.case_number):
         raise StepNotFound()
     return repo.get(conn, row.case_number), _step(row)
 
@@ -335,9 +336,12 @@ def _save(uow: UnitOfWork, case: Case, step: ReviewStep, at: datetime) -> StepRe
 # --- step actions -----------------------------------------------------------------------------
 
 
-def claim_step(uow: UnitOfWork, actor: Actor, step_id: int) -> StepRef:
-    """A reviewer of the step's department takes an open step; of two claims one wins."""
-    case, step = _load(uow.conn, step_id)
+def claim_step(
+    uow: UnitOfWork, actor: Actor, step_id: int, *, case_number: str | None = None
+) -> StepRef:
+    """A reviewer of the step's department takes an open step; of two claims one wins.
+    (``case_number``: the case the caller reached the step through, when it names one.)"""
+    case, step = _load(uow.conn, step_id, case_number)
     by = _as_step_worker(actor, step)
     _under_review(case)
     if step.status is not StepStatus.ACTIVE:
@@ -347,9 +351,16 @@ def claim_step(uow: UnitOfWork, actor: Actor, step_id: int) -> StepRef:
     return _save(uow, case, step, actor.at)
 
 
-def assign_step(uow: UnitOfWork, actor: Actor, step_id: int, assignee_id: int) -> StepRef:
+def assign_step(
+    uow: UnitOfWork,
+    actor: Actor,
+    step_id: int,
+    assignee_id: int,
+    *,
+    case_number: str | None = None,
+) -> StepRef:
     """The section chief of the step's department gives the step to a named reviewer of it."""
-    case, step = _load(uow.conn, step_id)
+    case, step = _load(uow.conn, step_id, case_number)
     by = _as_chief(actor, step)
     _under_review(case)
     if step.status is StepStatus.DONE:
@@ -367,11 +378,17 @@ def assign_step(uow: UnitOfWork, actor: Actor, step_id: int, assignee_id: int) -
 
 
 def complete_step(
-    uow: UnitOfWork, actor: Actor, step_id: int, outcome: Outcome, reasons: str = ""
+    uow: UnitOfWork,
+    actor: Actor,
+    step_id: int,
+    outcome: Outcome,
+    reasons: str = "",
+    *,
+    case_number: str | None = None,
 ) -> StepRef:
     """The step's assignee (an unclaimed step is claimed on the way) approves or rejects; the
     last approval approves the case, a rejection proposes rejection to the section chief."""
-    case, step = _load(uow.conn, step_id)
+    case, step = _load(uow.conn, step_id, case_number)
     by = _as_step_worker(actor, step)
     _under_review(case)
     if step.status is not StepStatus.ACTIVE:

@@ -37,7 +37,7 @@ from tongban.services.cases.notify import (
 from tongban.services.platform.calendar import load_calendar
 from tongban.services.platform.context import Actor
 from tongban.services.platform.ports import Courier
-from tongban.services.platform.unit_of_work import UnitOfWork
+from tongban.services.platform.unit_of_work import UnitsOfWork
 
 log = logging.getLogger("tongban.sweeps")
 
@@ -58,15 +58,11 @@ MANAGER_PAGE = "/centre"
 """The centre manager's overview with its alerts."""
 
 
-class SweepPorts(Protocol):
+class SweepPorts(UnitsOfWork, Protocol):
     """What a case sweep needs from the container: settings and units of work."""
 
     @property
     def settings(self) -> Settings: ...
-
-    def uow(self) -> UnitOfWork: ...
-
-    def read(self) -> UnitOfWork: ...
 
 
 def _load(conn: Connection, *where: Any) -> Iterator[Case]:

@@ -76,6 +76,19 @@ def list_centres(
     return [_centre(row) for row in conn.execute(query)]
 
 
+def pickup_centres(conn: Connection) -> list[Centre]:
+    """Where an applicant may collect a result (一窗通办): the district and town centres,
+    the district first, each level by code."""
+    levels = (Level.DISTRICT.value, Level.TOWN.value)
+    query = (
+        _centre_query()
+        .where(centres.c.level.in_(levels))
+        .order_by(None)
+        .order_by(_LEVEL_ORDER, centres.c.code)
+    )
+    return [_centre(row) for row in conn.execute(query)]
+
+
 def centre(conn: Connection, code: str) -> Centre:
     """One centre by code; ``CentreNotFound`` if there is none."""
     row = conn.execute(_centre_query().where(centres.c.code == code.strip().upper())).first()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Protocol, Self
 
 from sqlalchemy import Connection, Engine
 
@@ -99,3 +99,15 @@ class UnitOfWork:
         callbacks, self._after_end = self._after_end, []
         for callback in callbacks:
             callback()
+
+
+class UnitsOfWork(Protocol):
+    """Where a sweep or a batch outside a request takes its units of work: the container."""
+
+    def uow(self) -> UnitOfWork:
+        """A unit of work for a use case that writes."""
+        ...
+
+    def read(self) -> UnitOfWork:
+        """A read-only unit of work."""
+        ...

@@ -278,6 +278,11 @@ def _by_department(steps: list[Bottleneck]) -> list[Bottleneck]:
     return rolled
 
 
+def overdue_alerts_for(conn: Connection, principal: Principal, today: date) -> list[OverdueAlert]:
+    """The overdue steps of the projects ``principal`` sees (an agent's: their own)."""
+    return overdue_alerts(conn, project_scope(conn, principal).where, today)
+
+
 def overdue_alerts(
     conn: Connection, where: ColumnElement[bool], today: date, *, limit: int = 50
 ) -> list[OverdueAlert]:

@@ -45,7 +45,7 @@ from tongban.domain.shared.clock import china_date
 from tongban.services.cases.notify import centre_managers
 from tongban.services.platform import audit, outbox
 from tongban.services.platform.context import Actor
-from tongban.services.platform.unit_of_work import UnitOfWork
+from tongban.services.platform.unit_of_work import UnitOfWork, UnitsOfWork
 
 
 @dataclass(frozen=True)
@@ -413,9 +413,9 @@ def alert_overdue(uow: UnitOfWork, actor: Actor, today: date) -> int:
     return queued
 
 
-def overdue_sweep(container: Any, now: datetime) -> int:
+def overdue_sweep(ports: UnitsOfWork, now: datetime) -> int:
     """The worker's sweep: alert overdue proxy-service steps (see ``alert_overdue``)."""
-    with container.uow() as uow:
+    with ports.uow() as uow:
         return alert_overdue(
             uow, Actor(request_id="sweep:project_overdue", at=now), china_date(now)
         )

@@ -29,6 +29,8 @@ from tongban.adapters.db.tables_projects import (
     projects,
 )
 from tongban.domain.cases.status import CaseStatus
+from tongban.domain.catalogue.model import FormField
+from tongban.domain.errors import DomainError
 from tongban.domain.people.model import Principal
 from tongban.domain.projects.errors import ProjectNotFound
 from tongban.domain.projects.model import (
@@ -41,7 +43,9 @@ from tongban.domain.projects.model import (
     step_progress,
 )
 from tongban.domain.projects.roadmap import stage_names
+from tongban.services.catalogue.items import published_item
 from tongban.services.projects.access import Scope, project_scope
+from tongban.services.projects.steps import prefill
 
 DONE_STATUSES = [s.value for s in DONE_CASE_STATUSES]
 OPEN_STATUSES = list(OPEN_CASE_STATUSES)
@@ -336,3 +340,24 @@ def get_project(
         notes=notes,
         seen_as=scope.as_,
     )
+
+
+def fields_to_fill(conn: Connection, view: ProjectView) -> dict[int, list[FormField]]:
+    """For each step the agent may file now (by position), the item's form fields that the
+    project and the company's record do not already answer (表单秒填 fills the rest)."""
+    current = view.current_stage
+    if current is None or not view.authorised:
+        return {}
+    project = conn.execute(select(projects).where(projects.c.id == view.id)).one()
+    company = conn.execute(select(users).where(users.c.id == view.company_id)).one()
+    forms: dict[int, list[FormField]] = {}
+    for step in current.steps:
+        if step.case_number is not None and step.progress is not StepProgress.RETURNED:
+            continue
+        try:
+            schema = published_item(conn, step.item_code).spec.form
+        except DomainError:
+            continue  # the item is not published (any more): nothing to file it with
+        filled = prefill(schema, project, company)
+        forms[step.position] = [f for f in schema if f.name not in filled]
+    return forms

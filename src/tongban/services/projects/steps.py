@@ -80,14 +80,6 @@ def prefill(schema: Sequence[FormField], project: Any, company: Any) -> dict[str
     return {f.name: known[f.name] for f in schema if known.get(f.name)}
 
 
-def missing_fields(
-    schema: Sequence[FormField], project: Row[Any], company: Row[Any]
-) -> list[FormField]:
-    """Required fields the agent still has to fill in when filing."""
-    filled = prefill(schema, project, company)
-    return [f for f in schema if f.name not in filled]
-
-
 def _step(conn: Connection, project_id: int, position: int) -> Row[Any]:
     row = conn.execute(
         select(project_steps, cases.c.number, cases.c.status.label("case_status"), cases.c.decision)

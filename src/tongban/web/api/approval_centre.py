@@ -10,9 +10,8 @@ one application: the second gets 409 ``already_claimed``; an application no long
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
@@ -31,8 +30,9 @@ from tongban.services.approval_centre.access import (
 )
 from tongban.services.platform.context import Actor
 from tongban.services.platform.unit_of_work import UnitOfWork
-from tongban.web.deps import ContainerDep, Now, actor_for, allow
-from tongban.web.idempotency import IdempotencyKey, IdempotentRequest, run_idempotent
+from tongban.web.api.views import out
+from tongban.web.deps import ContainerDep, Now, allow
+from tongban.web.idempotency import IdempotencyKey, run_once
 
 router = APIRouter(prefix="/approval-centre", tags=["approval-centre"])
 
@@ -67,22 +67,7 @@ class ApplicationOut(BaseModel):
 
     @classmethod
     def of(cls, c: q.CentreCase) -> ApplicationOut:
-        return cls(
-            number=c.number,
-            item_code=c.item_code,
-            item_name=c.item_name,
-            department_code=c.department_code,
-            status=c.status,
-            status_label=c.status.label,
-            priority=c.priority,
-            submitted_at=c.submitted_at,
-            deadline=c.deadline,
-            assignee_id=c.assignee_id,
-            assignee_name=c.assignee_name,
-            assigned_at=c.assigned_at,
-            action=c.action,
-            case_url=f"/review/cases/{c.number}",
-        )
+        return out(cls, c, status_label=c.status.label, case_url=f"/review/cases/{c.number}")
 
 
 class AssignmentOut(BaseModel):
@@ -94,13 +79,7 @@ class AssignmentOut(BaseModel):
 
     @classmethod
     def of(cls, ref: centre.AssignmentRef) -> AssignmentOut:
-        return cls(
-            number=ref.number,
-            assignee_id=ref.assignee_id,
-            action=ref.action,
-            version=ref.version,
-            strategy=ref.strategy,
-        )
+        return out(cls, ref)
 
 
 class SettingsOut(BaseModel):
@@ -113,12 +92,7 @@ class SettingsOut(BaseModel):
 
     @classmethod
     def of(cls, s: q.CentreSettings) -> SettingsOut:
-        return cls(
-            department_code=s.department_code,
-            strategy=s.strategy,
-            skills={u: list(v) for u, v in s.skills.items()},
-            version=s.version,
-        )
+        return out(cls, s, skills={u: list(v) for u, v in s.skills.items()})
 
 
 class SettingsIn(BaseModel):
@@ -200,11 +174,8 @@ def figures(container: ContainerDep, principal: CentreStaff, now: Now) -> Figure
         scope = scope_of(uow.conn, principal, served(container))
         found = q.figures(uow.conn, scope.department_ids, now)
     return FiguresOut(
-        queue=QueueOut(**vars(found.queue)),
-        reviewers=[
-            ReviewerOut(name=r.name, **{k: v for k, v in vars(f).items()})
-            for r, f in found.reviewers
-        ],
+        queue=out(QueueOut, found.queue),
+        reviewers=[out(ReviewerOut, f, name=r.name) for r, f in found.reviewers],
     )
 
 
@@ -219,20 +190,6 @@ def get_settings(container: ContainerDep, principal: CentreStaff) -> list[Settin
 # --- writes -----------------------------------------------------------------------------------
 
 
-def _run(
-    request: Request,
-    container: Container,
-    key: IdempotentRequest,
-    action: Callable[[UnitOfWork, Actor, tuple[str, ...]], Any],
-) -> JSONResponse:
-    actor = actor_for(request)
-
-    def handler(uow: UnitOfWork) -> tuple[int, Any]:
-        return 200, action(uow, actor, served(container))
-
-    return run_idempotent(request, container, key, handler)
-
-
 @router.put("/settings", response_model=SettingsOut, summary="设置分派策略与技能（科长）")
 def put_settings(
     body: SettingsIn,
@@ -241,13 +198,19 @@ def put_settings(
     container: ContainerDep,
     key: IdempotencyKey,
 ) -> JSONResponse:
-    def action(uow: UnitOfWork, actor: Actor, departments: tuple[str, ...]) -> SettingsOut:
+    def action(uow: UnitOfWork, actor: Actor) -> SettingsOut:
         saved = centre.update_settings(
-            uow, actor, departments, body.strategy, body.skills, body.version, body.department_code
+            uow,
+            actor,
+            served(container),
+            body.strategy,
+            body.skills,
+            body.version,
+            body.department_code,
         )
         return SettingsOut.of(saved)
 
-    return _run(request, container, key, action)
+    return run_once(request, container, key, action)
 
 
 @router.post("/claim", response_model=AssignmentOut, summary="领取指定申请")
@@ -258,10 +221,10 @@ def claim(
     container: ContainerDep,
     key: IdempotencyKey,
 ) -> JSONResponse:
-    def action(uow: UnitOfWork, actor: Actor, departments: tuple[str, ...]) -> AssignmentOut:
-        return AssignmentOut.of(centre.claim(uow, actor, departments, body.number))
+    def action(uow: UnitOfWork, actor: Actor) -> AssignmentOut:
+        return AssignmentOut.of(centre.claim(uow, actor, served(container), body.number))
 
-    return _run(request, container, key, action)
+    return run_once(request, container, key, action)
 
 
 @router.post(
@@ -270,10 +233,10 @@ def claim(
 def claim_next(
     _who: CentreStaff, request: Request, container: ContainerDep, key: IdempotencyKey
 ) -> JSONResponse:
-    def action(uow: UnitOfWork, actor: Actor, departments: tuple[str, ...]) -> AssignmentOut:
-        return AssignmentOut.of(centre.claim_next(uow, actor, departments))
+    def action(uow: UnitOfWork, actor: Actor) -> AssignmentOut:
+        return AssignmentOut.of(centre.claim_next(uow, actor, served(container)))
 
-    return _run(request, container, key, action)
+    return run_once(request, container, key, action)
 
 
 @router.post("/release", response_model=AssignmentOut, summary="退回队列")
@@ -284,10 +247,10 @@ def release(
     container: ContainerDep,
     key: IdempotencyKey,
 ) -> JSONResponse:
-    def action(uow: UnitOfWork, actor: Actor, departments: tuple[str, ...]) -> AssignmentOut:
-        return AssignmentOut.of(centre.release(uow, actor, departments, body.number))
+    def action(uow: UnitOfWork, actor: Actor) -> AssignmentOut:
+        return AssignmentOut.of(centre.release(uow, actor, served(container), body.number))
 
-    return _run(request, container, key, action)
+    return run_once(request, container, key, action)
 
 
 @router.post("/assign", response_model=AssignmentOut, summary="分派（科长；可按策略自动选人）")
@@ -298,11 +261,11 @@ def assign(
     container: ContainerDep,
     key: IdempotencyKey,
 ) -> JSONResponse:
-    def action(uow: UnitOfWork, actor: Actor, departments: tuple[str, ...]) -> AssignmentOut:
-        ref = centre.assign(uow, actor, departments, body.number, body.assignee_id)
+    def action(uow: UnitOfWork, actor: Actor) -> AssignmentOut:
+        ref = centre.assign(uow, actor, served(container), body.number, body.assignee_id)
         return AssignmentOut.of(ref)
 
-    return _run(request, container, key, action)
+    return run_once(request, container, key, action)
 
 
 @router.post("/assign-queue", response_model=list[AssignmentOut], summary="按策略分派队列（科长）")
@@ -313,12 +276,13 @@ def assign_queue(
     container: ContainerDep,
     key: IdempotencyKey,
 ) -> JSONResponse:
-    def action(uow: UnitOfWork, actor: Actor, departments: tuple[str, ...]) -> list[AssignmentOut]:
+    def action(uow: UnitOfWork, actor: Actor) -> list[AssignmentOut]:
         return [
-            AssignmentOut.of(r) for r in centre.assign_queue(uow, actor, departments, body.limit)
+            AssignmentOut.of(r)
+            for r in centre.assign_queue(uow, actor, served(container), body.limit)
         ]
 
-    return _run(request, container, key, action)
+    return run_once(request, container, key, action)
 
 
 @router.post("/reassign", response_model=list[AssignmentOut], summary="改派（科长）")
@@ -329,15 +293,15 @@ def reassign(
     container: ContainerDep,
     key: IdempotencyKey,
 ) -> JSONResponse:
-    def action(uow: UnitOfWork, actor: Actor, departments: tuple[str, ...]) -> list[AssignmentOut]:
+    def action(uow: UnitOfWork, actor: Actor) -> list[AssignmentOut]:
         refs = centre.reassign(
             uow,
             actor,
-            departments,
+            served(container),
             body.to_user_id,
             number=body.number,
             from_user_id=body.from_user_id,
         )
         return [AssignmentOut.of(r) for r in refs]
 
-    return _run(request, container, key, action)
+    return run_once(request, container, key, action)

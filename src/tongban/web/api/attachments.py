@@ -17,13 +17,16 @@ from fastapi import APIRouter, Depends, Form, Path, Request, UploadFile
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel
 
+from tongban.bootstrap import Container
 from tongban.domain.people.model import Principal
 from tongban.services.cases import attachments as svc
 from tongban.services.platform import access
+from tongban.services.platform.context import Actor
 from tongban.services.platform.ports import FileStore
 from tongban.services.platform.unit_of_work import UnitOfWork
+from tongban.web.api.views import out
 from tongban.web.deps import ContainerDep, actor_for, allow
-from tongban.web.idempotency import IdempotencyKey, run_idempotent
+from tongban.web.idempotency import IdempotencyKey, run_once
 
 router = APIRouter(tags=["cases"])
 
@@ -48,17 +51,10 @@ class MaterialFileOut(BaseModel):
 
     @classmethod
     def of(cls, stored: svc.MaterialFile) -> MaterialFileOut:
-        return cls(
-            material=stored.material,
-            sha256=stored.sha256,
-            size=stored.size,
-            content_type=stored.content_type,
-            filename=stored.filename,
-            at=stored.at,
-        )
+        return out(cls, stored)
 
 
-def store_of(container: Any) -> FileStore:
+def store_of(container: Container) -> FileStore:
     files: FileStore | None = container.files
     assert files is not None, "Container.__post_init__ sets the file store"
     return files
@@ -98,10 +94,9 @@ def upload_material(
     container: ContainerDep,
     version: Annotated[int | None, Form(ge=0, description="乐观锁版本（可选）")] = None,
 ) -> JSONResponse:
-    actor = actor_for(request)
     settings = container.settings
 
-    def handler(uow: UnitOfWork) -> tuple[int, Any]:
+    def action(uow: UnitOfWork, actor: Actor) -> MaterialFileOut:
         stored = svc.upload_material(
             uow,
             actor,
@@ -114,9 +109,9 @@ def upload_material(
             allowed=settings.upload_allowed_types,
             expected_version=version,
         )
-        return 201, MaterialFileOut.of(stored)
+        return MaterialFileOut.of(stored)
 
-    return run_idempotent(request, container, key, handler)
+    return run_once(request, container, key, action, status=201)
 
 
 @router.get(

@@ -8,7 +8,8 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from tongban.bootstrap import Container
-from tongban.domain.people.model import Principal
+from tongban.domain.catalogue.model import Level
+from tongban.domain.people.model import Principal, Role, UserKind
 from tongban.domain.shared.masking import mask_id_number
 from tongban.i18n import gettext as _
 from tongban.services.people import auth
@@ -45,24 +46,44 @@ class SmsLogin(_Body):
     code: str = Field(min_length=1, max_length=12, description="短信中的 6 位验证码")
 
 
-def user_json(principal: Principal) -> dict[str, Any]:
-    """The signed-in user as the API shows it (ID number masked)."""
-    return {
-        "user_id": principal.user_id,
-        "kind": principal.kind.value,
-        "name": principal.name,
-        "id_number": mask_id_number(principal.id_number) if principal.id_number else None,
-        "credit_code": principal.credit_code,
-        "roles": [
-            {
-                "role": a.role.value,
-                "level": a.level.value,
-                "centre": a.centre_code,
-                "department": a.department_code,
-            }
-            for a in principal.roles
-        ],
-    }
+class RoleOut(BaseModel):
+    role: Role
+    level: Level
+    centre: str | None = Field(description="所在中心编码（窗口、中心人员）")
+    department: str | None = Field(description="所在部门编码（审批人员）")
+
+
+class PrincipalOut(BaseModel):
+    """The signed-in user as the API shows it: the ID number masked, the roles it holds."""
+
+    user_id: int
+    kind: UserKind
+    name: str
+    id_number: str | None = Field(description="证件号码（脱敏）")
+    credit_code: str | None
+    roles: list[RoleOut]
+
+    @classmethod
+    def of(cls, principal: Principal) -> PrincipalOut:
+        number = principal.id_number
+        return cls(
+            user_id=principal.user_id,
+            kind=principal.kind,
+            name=principal.name,
+            id_number=mask_id_number(number) if number else None,
+            credit_code=principal.credit_code,
+            roles=[
+                RoleOut(
+                    role=a.role, level=a.level, centre=a.centre_code, department=a.department_code
+                )
+                for a in principal.roles
+            ],
+        )
+
+
+class SignedInOut(BaseModel):
+    user: PrincipalOut
+    csrf_token: str = Field(description="之后每个修改请求须在 X-CSRF-Token 请求头中带上")
 
 
 def _attempt(request: Request, container: Container) -> dict[str, Any]:
@@ -76,21 +97,23 @@ def _attempt(request: Request, container: Container) -> dict[str, Any]:
 
 def _signed_in(
     request: Request, response: Response, container: Container, user_id: int
-) -> dict[str, Any]:
+) -> SignedInOut:
     token, csrf, principal = open_session(request, container, user_id)
     assert principal is not None
     set_session_cookie(response, token, container.settings)
-    return {"user": user_json(principal), "csrf_token": csrf}
+    return SignedInOut(user=PrincipalOut.of(principal), csrf_token=csrf)
 
 
-@router.post("/login", summary="密码登录（设置会话 Cookie，返回 CSRF 令牌）")
+@router.post(
+    "/login", response_model=SignedInOut, summary="密码登录（设置会话 Cookie，返回 CSRF 令牌）"
+)
 def login(
     body: PasswordLogin,
     request: Request,
     response: Response,
     container: ContainerDep,
     _viewer: Viewer,
-) -> dict[str, Any]:
+) -> SignedInOut:
     with container.uow() as uow:
         user_id = auth.login_with_password(
             uow, login=body.login, password=body.password, **_attempt(request, container)
@@ -114,14 +137,18 @@ def sms_code(
     return {"message": _(SMS_SENT)}
 
 
-@router.post("/sms-login", summary="短信验证码登录（设置会话 Cookie，返回 CSRF 令牌）")
+@router.post(
+    "/sms-login",
+    response_model=SignedInOut,
+    summary="短信验证码登录（设置会话 Cookie，返回 CSRF 令牌）",
+)
 def sms_login(
     body: SmsLogin,
     request: Request,
     response: Response,
     container: ContainerDep,
     _viewer: Viewer,
-) -> dict[str, Any]:
+) -> SignedInOut:
     with container.uow() as uow:
         user_id = auth.login_with_sms_code(
             uow, id_number=body.id_number, code=body.code, **_attempt(request, container)

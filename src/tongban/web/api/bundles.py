@@ -21,10 +21,11 @@ from tongban.domain.people.model import Principal
 from tongban.services.bundles import applications as svc
 from tongban.services.bundles import queries
 from tongban.services.platform import access, audit
+from tongban.services.platform.context import Actor
 from tongban.services.platform.unit_of_work import UnitOfWork
 from tongban.web.api.cases import DeliveryIn
 from tongban.web.deps import ContainerDep, actor_for, allow
-from tongban.web.idempotency import IdempotencyKey, run_idempotent
+from tongban.web.idempotency import IdempotencyKey, run_once
 
 router = APIRouter(tags=["bundles"])
 
@@ -178,18 +179,16 @@ def apply(
     key: IdempotencyKey,
     container: ContainerDep,
 ) -> JSONResponse:
-    actor = actor_for(request)
-
-    def handler(uow: UnitOfWork) -> tuple[int, Any]:
+    def action(uow: UnitOfWork, actor: Actor) -> CreatedOut:
         ref = svc.apply(uow, actor, code, body.application())
-        return 201, CreatedOut(
+        return CreatedOut(
             number=ref.number,
             status=ref.status,
             status_label=ref.status.label,
             cases=list(ref.case_numbers),
         )
 
-    return run_idempotent(request, container, key, handler)
+    return run_once(request, container, key, action, status=201)
 
 
 @router.get(

@@ -14,6 +14,7 @@ from starlette.datastructures import UploadFile
 from tongban.domain.errors import ImportRejected
 from tongban.domain.shared.calendar import NAME_MAX_LENGTH, CalendarDay, DayKind
 from tongban.services.platform import calendar as calendar_service
+from tongban.web.api.views import out
 from tongban.web.deps import CatalogueAdmin, ContainerDep, Today, Viewer, actor_for
 
 router = APIRouter(prefix="/calendar", tags=["calendar"])
@@ -54,13 +55,7 @@ class DayOut(BaseModel):
 
     @classmethod
     def of(cls, entry: CalendarDay) -> DayOut:
-        return cls(
-            day=entry.day,
-            kind=entry.kind,
-            kind_label=entry.kind.label,
-            name=entry.name,
-            working=entry.kind.is_working,
-        )
+        return out(cls, entry, kind_label=entry.kind.label, working=entry.kind.is_working)
 
 
 class YearOut(BaseModel):

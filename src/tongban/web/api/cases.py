@@ -11,23 +11,24 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
-from tongban.adapters.db.tables import cases as cases_table
-from tongban.adapters.db.tables import users
 from tongban.domain.cases.model import Case
 from tongban.domain.cases.status import CaseStatus, Channel, ClockState, DeliveryMethod
-from tongban.domain.errors import UserNotFound, ValidationFailed
+from tongban.domain.errors import ValidationFailed
 from tongban.domain.people.model import Principal, Role, UserKind
-from tongban.domain.shared.identity import IdType, parse_identity
-from tongban.domain.shared.masking import mask_id_number, mask_name, mask_phone
+from tongban.domain.shared.clock import china_date
+from tongban.domain.shared.identity import IdType
 from tongban.services.cases import lifecycle as svc
 from tongban.services.cases import queries
+from tongban.services.people import queries as people
 from tongban.services.platform import access, audit
 from tongban.services.platform.calendar import load_calendar
+from tongban.services.platform.context import Actor
 from tongban.services.platform.unit_of_work import UnitOfWork
+from tongban.web.api.views import out
 from tongban.web.deps import ContainerDep, actor_for, allow, today_of
-from tongban.web.idempotency import IdempotencyKey, run_idempotent
+from tongban.web.idempotency import IdempotencyKey, run_once
 
 router = APIRouter(tags=["cases"])
 
@@ -48,9 +49,7 @@ class CaseOut(BaseModel):
 
     @classmethod
     def of(cls, ref: svc.CaseRef) -> CaseOut:
-        return cls(
-            number=ref.number, version=ref.version, status=ref.status, status_label=ref.status.label
-        )
+        return out(cls, ref, status_label=ref.status.label)
 
 
 class DeliveryIn(BaseModel):
@@ -166,39 +165,26 @@ class TimelineOut(BaseModel):
 # --- helpers --------------------------------------------------------------------------------
 
 
-def _applicant_id(conn: Connection, body: IdentifiedApplicationIn) -> int:
+def _applicant_id(conn: Connection, body: IdentifiedApplicationIn, today: date) -> int:
     """The applicant a clerk identified: by user id, identity document or credit code."""
     if body.applicant_id is not None:
         return body.applicant_id
     if body.id_type is not None and body.id_number:
-        number = parse_identity(body.id_type, body.id_number).number
-        query = select(users.c.id).where(users.c.id_number == number)
-    elif body.credit_code:
-        query = select(users.c.id).where(users.c.credit_code == body.credit_code.strip().upper())
-    else:
-        raise ValidationFailed(
-            fields={"applicant_id": "请提供申请人编号、证件类型和号码或信用代码"}
-        )
-    found = conn.execute(query).scalar()
-    if found is None:
-        raise UserNotFound()
-    return int(found)
+        return people.find_applicant(conn, body.id_number, today=today, id_type=body.id_type)
+    if body.credit_code:
+        return people.find_applicant(conn, body.credit_code, today=today, field="credit_code")
+    raise ValidationFailed(fields={"applicant_id": "请提供申请人编号、证件类型和号码或信用代码"})
 
 
-def _applicant(conn: Connection, user_id: int, *, masked: bool) -> ApplicantOut:
-    row = conn.execute(select(users).where(users.c.id == user_id)).one()
-    number = row.id_number or row.credit_code
-    if masked:
-        return ApplicantOut(
-            id=row.id,
-            kind=row.kind,
-            name=mask_name(row.name) if row.kind == UserKind.CITIZEN.value else row.name,
-            id_number=mask_id_number(row.id_number) if row.id_number else row.credit_code,
-            phone=mask_phone(row.phone) if row.phone else None,
-            masked=True,
-        )
+def _applicant_out(applicant: people.Applicant, *, masked: bool) -> ApplicantOut:
+    shown = applicant.masked() if masked else applicant
     return ApplicantOut(
-        id=row.id, kind=row.kind, name=row.name, id_number=number, phone=row.phone, masked=False
+        id=shown.id,
+        kind=shown.kind.value,
+        name=shown.name,
+        id_number=shown.number,
+        phone=shown.phone,
+        masked=masked,
     )
 
 
@@ -254,12 +240,10 @@ def submit_online(
     key: IdempotencyKey,
     container: ContainerDep,
 ) -> JSONResponse:
-    actor = actor_for(request)
+    def action(uow: UnitOfWork, actor: Actor) -> CaseOut:
+        return CaseOut.of(svc.submit_online(uow, actor, body.application()))
 
-    def handler(uow: UnitOfWork) -> tuple[int, Any]:
-        return 201, CaseOut.of(svc.submit_online(uow, actor, body.application()))
-
-    return run_idempotent(request, container, key, handler)
+    return run_once(request, container, key, action, status=201)
 
 
 @router.post("/cases/drafts", status_code=201, response_model=CaseOut, summary="保存申请草稿")
@@ -270,26 +254,22 @@ def save_draft(
     key: IdempotencyKey,
     container: ContainerDep,
 ) -> JSONResponse:
-    actor = actor_for(request)
+    def action(uow: UnitOfWork, actor: Actor) -> CaseOut:
+        return CaseOut.of(svc.save_draft(uow, actor, body.application()))
 
-    def handler(uow: UnitOfWork) -> tuple[int, Any]:
-        return 201, CaseOut.of(svc.save_draft(uow, actor, body.application()))
-
-    return run_idempotent(request, container, key, handler)
+    return run_once(request, container, key, action, status=201)
 
 
 @router.post("/cases/window", status_code=201, response_model=CaseOut, summary="窗口收件")
 def submit_at_window(
     request: Request, body: WindowIn, _clerk: Clerk, key: IdempotencyKey, container: ContainerDep
 ) -> JSONResponse:
-    actor = actor_for(request)
-
-    def handler(uow: UnitOfWork) -> tuple[int, Any]:
-        applicant = _applicant_id(uow.conn, body)
+    def action(uow: UnitOfWork, actor: Actor) -> CaseOut:
+        applicant = _applicant_id(uow.conn, body, china_date(actor.at))
         ref = svc.submit_at_window(uow, actor, applicant, body.application(), accept=body.accept)
-        return 201, CaseOut.of(ref)
+        return CaseOut.of(ref)
 
-    return run_idempotent(request, container, key, handler)
+    return run_once(request, container, key, action, status=201)
 
 
 @router.post("/cases/mail", status_code=201, response_model=CaseOut, summary="信函申请登记")
@@ -300,13 +280,11 @@ def submit_by_mail(
     key: IdempotencyKey,
     container: ContainerDep,
 ) -> JSONResponse:
-    actor = actor_for(request)
+    def action(uow: UnitOfWork, actor: Actor) -> CaseOut:
+        applicant = _applicant_id(uow.conn, body, china_date(actor.at))
+        return CaseOut.of(svc.submit_by_mail(uow, actor, applicant, body.application()))
 
-    def handler(uow: UnitOfWork) -> tuple[int, Any]:
-        applicant = _applicant_id(uow.conn, body)
-        return 201, CaseOut.of(svc.submit_by_mail(uow, actor, applicant, body.application()))
-
-    return run_idempotent(request, container, key, handler)
+    return run_once(request, container, key, action, status=201)
 
 
 # --- reads ----------------------------------------------------------------------------------
@@ -337,15 +315,7 @@ def list_cases(
     }
     with container.read() as uow:
         rows = readers[chosen](uow.conn, principal)
-        numbers = [r.number for r in rows]
-        owners = dict(
-            uow.conn.execute(
-                select(cases_table.c.number, cases_table.c.applicant_id).where(
-                    cases_table.c.number.in_(numbers)
-                )
-            ).all()
-        )
-        people = {uid: _applicant(uow.conn, uid, masked=True) for uid in set(owners.values())}
+        owners = people.applicants(uow.conn, (r.applicant_id for r in rows))
     return [
         CaseSummaryOut(
             number=r.number,
@@ -359,7 +329,9 @@ def list_cases(
             submitted_at=r.submitted_at,
             accepted_on=r.accepted_on,
             deadline=r.deadline,
-            applicant=people.get(owners.get(r.number, 0)),
+            applicant=_applicant_out(owners[r.applicant_id], masked=True)
+            if r.applicant_id in owners
+            else None,
         )
         for r in rows
     ]
@@ -372,7 +344,8 @@ def get_case(
     actor = actor_for(request)
     with container.uow() as uow:
         case = queries.access_case(uow.conn, principal, number)
-        applicant = _applicant(uow.conn, case.applicant_id, masked=False)
+        found = people.applicants(uow.conn, [case.applicant_id])[case.applicant_id]
+        applicant = _applicant_out(found, masked=False)
         if principal.user_id != case.applicant_id:
             # Staff reading an applicant's full details: logged (个人信息保护法 art. 51).
             audit.record_data_access(
@@ -391,4 +364,4 @@ def get_timeline(
 ) -> list[TimelineOut]:
     with container.read() as uow:
         entries = queries.timeline(uow.conn, principal, number)
-    return [TimelineOut(**vars(e)) for e in entries]
+    return [out(TimelineOut, e) for e in entries]

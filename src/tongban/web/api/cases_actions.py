@@ -21,8 +21,8 @@ from tongban.services.platform import access
 from tongban.services.platform.context import Actor
 from tongban.services.platform.unit_of_work import UnitOfWork
 from tongban.web.api.cases import CaseNumber, CaseOut
-from tongban.web.deps import ContainerDep, actor_for, allow
-from tongban.web.idempotency import IdempotencyKey, IdempotentRequest, run_idempotent
+from tongban.web.deps import ContainerDep, allow
+from tongban.web.idempotency import IdempotencyKey, IdempotentRequest, run_once
 
 router = APIRouter(tags=["cases"])
 
@@ -98,14 +98,13 @@ def _run(
     step: Step,
 ) -> JSONResponse:
     """Run one transition once per key; an applicant may only find their own case."""
-    actor = actor_for(request)
 
-    def handler(uow: UnitOfWork) -> tuple[int, Any]:
+    def transition(uow: UnitOfWork, actor: Actor) -> CaseOut:
         if principal.kind in (UserKind.CITIZEN, UserKind.ENTERPRISE):
             queries.access_case(uow.conn, principal, number)  # 404 for another's case
-        return 200, CaseOut.of(step(uow, actor))
+        return CaseOut.of(step(uow, actor))
 
-    return run_idempotent(request, container, key, handler)
+    return run_once(request, container, key, transition)
 
 
 def _post(path: str, summary: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

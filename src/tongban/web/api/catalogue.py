@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from tongban.domain.catalogue.model import ServiceItemSpec
 from tongban.services.catalogue import items as catalogue
 from tongban.services.catalogue import search
+from tongban.web.api.views import out
 from tongban.web.deps import CatalogueAdmin, CatalogueReader, ContainerDep, Viewer, actor_for
 
 router = APIRouter(tags=["catalogue"])
@@ -135,9 +136,9 @@ def get_item(code: str, container: ContainerDep, _viewer: Viewer) -> dict[str, A
 
 
 @router.get("/items/{code}/versions", response_model=list[VersionOut], summary="事项的历史版本")
-def list_versions(code: str, container: ContainerDep, _viewer: Viewer) -> list[dict[str, Any]]:
+def list_versions(code: str, container: ContainerDep, _viewer: Viewer) -> list[VersionOut]:
     with container.read() as uow:
-        return [vars(v) for v in catalogue.history(uow.conn, code)]
+        return [out(VersionOut, v) for v in catalogue.history(uow.conn, code)]
 
 
 @router.get(

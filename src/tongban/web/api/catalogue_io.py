@@ -113,7 +113,8 @@ def _groups(groups: list[catalogue_stats.GroupFigures]) -> list[GroupOut]:
 
 @router.get("/stats", response_model=StatsOut, summary="事项目录统计（可网办率等）")
 def catalogue_stats_route(container: ContainerDep, _viewer: Viewer) -> StatsOut:
-    with container.engine.connect() as conn:
+    with container.read() as uow:
+        conn = uow.conn
         return StatsOut(
             figures=FiguresOut.of(catalogue_stats.catalogue_figures(conn)),
             by_department=_groups(catalogue_stats.figures_by_department(conn)),
@@ -145,7 +146,8 @@ def catalogue_export(
     answered 304 to a client that has it (If-None-Match), and rate-limited per address."""
     exports: Exports = request.app.state.catalogue_exports
     exports.admit(client_address(request))
-    with container.engine.connect() as conn:
+    with container.read() as uow:
+        conn = uow.conn
         version = catalogue_io.catalogue_version(conn)
         etag = f'"{fmt}-{version.tag}"'
         headers = {"ETag": etag, "Cache-Control": "no-cache"}

@@ -22,10 +22,12 @@ from tongban.services.catalogue import items as catalogue
 from tongban.services.data_space import prefill
 from tongban.services.data_space import reads as data_space
 from tongban.services.platform import access
+from tongban.services.platform.context import Actor
 from tongban.services.platform.unit_of_work import UnitOfWork
 from tongban.web.api.cases import CaseNumber, CaseOut
+from tongban.web.api.views import out
 from tongban.web.deps import ContainerDep, Now, Today, actor_for, allow, now_of
-from tongban.web.idempotency import IdempotencyKey, run_idempotent
+from tongban.web.idempotency import IdempotencyKey, run_once
 from tongban.web.pages.data_space import holder_licences
 
 router = APIRouter(tags=["data space"])
@@ -74,20 +76,7 @@ class GrantOut(BaseModel):
 
     @classmethod
     def of(cls, grant: Grant, now: datetime) -> GrantOut:
-        return cls(
-            id=grant.id,
-            grantee_department=grant.grantee_department,
-            grantee_item=grant.grantee_item,
-            type_codes=list(grant.type_codes),
-            fields=None if grant.fields is None else list(grant.fields),
-            purpose=grant.purpose,
-            expires_at=grant.expires_at,
-            single_use=grant.single_use,
-            status=grant.status(now),
-            created_at=grant.created_at,
-            used_at=grant.used_at,
-            revoked_at=grant.revoked_at,
-        )
+        return out(cls, grant, status=grant.status(now))
 
 
 class AccessOut(BaseModel):
@@ -157,15 +146,14 @@ def create_grant(
     container: ContainerDep,
 ) -> JSONResponse:
     """授权 a department or an item to read some licence types (or fields), for a purpose."""
-    actor = actor_for(request)
 
-    def handler(uow: UnitOfWork) -> tuple[int, Any]:
+    def action(uow: UnitOfWork, actor: Actor) -> GrantOut:
         grant = data_space.grant(
             uow, actor, holder_id=data_space.holder_id_of(principal), **body.model_dump()
         )
-        return 201, GrantOut.of(grant, actor.at)
+        return GrantOut.of(grant, actor.at)
 
-    return run_idempotent(request, container, key, handler)
+    return run_once(request, container, key, action, status=201)
 
 
 @router.post("/me/data/grants/{grant_id}/revoke", response_model=GrantOut, summary="撤销授权")
@@ -186,7 +174,7 @@ def my_access_log(container: ContainerDep, principal: Holder) -> list[AccessOut]
     """Every read of my data space and every refused attempt, newest first."""
     with container.read() as uow:
         entries = data_space.access_log(uow.conn, data_space.holder_id_of(principal))
-    return [AccessOut(**vars(e)) for e in entries]
+    return [out(AccessOut, e) for e in entries]
 
 
 @router.post("/me/data/prefill", response_model=PrefillOut, summary="表单秒填")
@@ -218,9 +206,8 @@ def dispute(
     container: ContainerDep,
 ) -> JSONResponse:
     """The case goes to manual review with the dispute recorded (never decided automatically)."""
-    actor = actor_for(request)
 
-    def handler(uow: UnitOfWork) -> tuple[int, Any]:
+    def action(uow: UnitOfWork, actor: Actor) -> CaseOut:
         ref = prefill.dispute(
             uow,
             actor,
@@ -230,6 +217,6 @@ def dispute(
             reason=body.reason,
             expected_version=body.version,
         )
-        return 200, CaseOut.of(ref)
+        return CaseOut.of(ref)
 
-    return run_idempotent(request, container, key, handler)
+    return run_once(request, container, key, action)

@@ -18,6 +18,7 @@ from tongban.domain.identity_check.model import IdentifiedPerson
 from tongban.domain.people.model import Principal
 from tongban.services.identity import check as identity_check
 from tongban.services.platform import access
+from tongban.web.api.views import out
 from tongban.web.deps import ContainerDep, actor_for, allow
 from tongban.web.pages.identity import qr_svg
 
@@ -58,15 +59,7 @@ class PersonOut(BaseModel):
 
     @classmethod
     def of(cls, person: IdentifiedPerson) -> PersonOut:
-        return cls(
-            user_id=person.user_id,
-            name=person.name,
-            id_number=person.id_number,
-            masked=person.masked,
-            kind=person.kind,
-            method=person.method,
-            score=person.score,
-        )
+        return out(cls, person)
 
 
 @router.post("/citizen-code", response_model=CitizenCodeOut, summary="生成市民码")

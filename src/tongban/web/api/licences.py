@@ -15,6 +15,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
+from tongban.bootstrap import Container
 from tongban.domain.errors import FileTooLarge, PermissionDenied, ValidationFailed
 from tongban.domain.licences.errors import NotALicence
 from tongban.domain.licences.model import Licence
@@ -24,9 +25,11 @@ from tongban.domain.shared.clock import china_date
 from tongban.services.licences import access as policy
 from tongban.services.licences import library as svc
 from tongban.services.licences.pdf import verify_path
+from tongban.services.platform.context import Actor
 from tongban.services.platform.unit_of_work import UnitOfWork
+from tongban.web.api.views import out
 from tongban.web.deps import ContainerDep, actor_for, allow, today_of
-from tongban.web.idempotency import IdempotencyKey, run_idempotent
+from tongban.web.idempotency import IdempotencyKey, run_once
 
 router = APIRouter(tags=["licences"])
 
@@ -64,25 +67,11 @@ class LicenceOut(BaseModel):
     @classmethod
     def of(cls, licence: Licence, today: date) -> LicenceOut:
         status = licence.status_on(today)
-        return cls(
-            id=licence.id,
-            type_code=licence.type_code,
-            type_name=licence.type_name,
-            holder_id=licence.holder_id,
-            holder_name=licence.holder_name,
-            fields=licence.fields,
-            valid_from=licence.valid_from,
-            valid_until=licence.valid_until,
-            status=status.value,
+        return out(
+            cls,
+            licence,
+            status=status,
             status_label=status.label,
-            trust_level=licence.trust_level.value,
-            issued_at=licence.issued_at,
-            issuer_department=licence.issuer_department,
-            case_number=licence.case_number,
-            key_id=licence.key_id,
-            revoked_at=licence.revoked_at,
-            revoke_reason=licence.revoke_reason,
-            credential=licence.credential,
             verify_url=verify_path(licence.id),
         )
 
@@ -154,7 +143,7 @@ def read(
     return LicenceOut.of(licence, today_of(request))
 
 
-def licence_pdf_response(request: Request, container: Any, licence_id: str) -> Response:
+def licence_pdf_response(request: Request, container: Container, licence_id: str) -> Response:
     """Render, sign and send the PDF (shared with the page route)."""
     with container.uow() as uow:
         licence = policy.read_licence(uow, actor_for(request), licence_id, "下载电子证照 PDF")
@@ -217,14 +206,12 @@ def revoke(
     key: IdempotencyKey,
     container: ContainerDep,
 ) -> JSONResponse:
-    actor = actor_for(request)
-
-    def handler(uow: UnitOfWork) -> tuple[int, Any]:
-        return 200, LicenceOut.of(
+    def action(uow: UnitOfWork, actor: Actor) -> LicenceOut:
+        return LicenceOut.of(
             policy.revoke_licence(uow, actor, licence_id, body.reason), china_date(actor.at)
         )
 
-    return run_idempotent(request, container, key, handler)
+    return run_once(request, container, key, action)
 
 
 async def read_submission(request: Request, max_bytes: int) -> tuple[str | None, bytes | None]:
@@ -262,7 +249,9 @@ async def read_submission(request: Request, max_bytes: int) -> tuple[str | None,
         raise NotALicence() from None
 
 
-def verify_submission(container: Any, text: str | None, data: bytes | None) -> svc.Verification:
+def verify_submission(
+    container: Container, text: str | None, data: bytes | None
+) -> svc.Verification:
     """Verify with the published keys and the library's revocation status, as of today."""
     keys, today = container.keys, container.clock.today()
     with container.read() as uow:

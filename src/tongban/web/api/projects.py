@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 from tongban.domain.people.model import Principal
 from tongban.domain.projects.model import ProjectInput
 from tongban.services.platform import audit
+from tongban.services.platform.context import Actor
 from tongban.services.platform.unit_of_work import UnitOfWork
 from tongban.services.projects import dashboard as project_dashboard
 from tongban.services.projects import lifecycle as svc
@@ -30,8 +31,9 @@ from tongban.services.projects.access import (
     PROJECT_COMPANIES,
     PROJECT_READERS,
 )
+from tongban.web.api.views import out
 from tongban.web.deps import ContainerDep, actor_for, allow, now_of, today_of
-from tongban.web.idempotency import IdempotencyKey, run_idempotent
+from tongban.web.idempotency import IdempotencyKey, run_once
 
 router = APIRouter(tags=["projects"])
 
@@ -145,7 +147,7 @@ def list_projects(
 ) -> list[ProjectSummaryOut]:
     with container.read() as uow:
         rows = queries.list_projects(uow.conn, principal, today_of(request))
-    return [ProjectSummaryOut(**{**vars(r), "status": r.status.value}) for r in rows]
+    return [out(ProjectSummaryOut, r, status=r.status.value) for r in rows]
 
 
 @router.post("/projects", status_code=201, response_model=ProjectRefOut, summary="登记投资项目")
@@ -156,14 +158,12 @@ def register(
     key: IdempotencyKey,
     container: ContainerDep,
 ) -> JSONResponse:
-    actor = actor_for(request)
     data = ProjectInput(**body.model_dump())
-    return run_idempotent(
-        request,
-        container,
-        key,
-        lambda uow: (201, _ref(svc.register_project(uow, actor, data))),
-    )
+
+    def action(uow: UnitOfWork, actor: Actor) -> ProjectRefOut:
+        return _ref(svc.register_project(uow, actor, data))
+
+    return run_once(request, container, key, action, status=201)
 
 
 @router.get("/projects/dashboard", summary="代办中心看板：阶段、镇街、行业、投资额、瓶颈")
@@ -233,12 +233,10 @@ def request_agent(
     key: IdempotencyKey,
     container: ContainerDep,
 ) -> JSONResponse:
-    actor = actor_for(request)
+    def action(uow: UnitOfWork, actor: Actor) -> ProjectRefOut:
+        return _ref(svc.request_proxy_service(uow, actor, code, body.version))
 
-    def handler(uow: UnitOfWork) -> tuple[int, Any]:
-        return 200, _ref(svc.request_proxy_service(uow, actor, code, body.version))
-
-    return run_idempotent(request, container, key, handler)
+    return run_once(request, container, key, action)
 
 
 @router.post(
@@ -252,12 +250,10 @@ def authorise(
     key: IdempotencyKey,
     container: ContainerDep,
 ) -> JSONResponse:
-    actor = actor_for(request)
+    def action(uow: UnitOfWork, actor: Actor) -> ProjectRefOut:
+        return _ref(svc.authorise_agent(uow, actor, code, body.version))
 
-    def handler(uow: UnitOfWork) -> tuple[int, Any]:
-        return 200, _ref(svc.authorise_agent(uow, actor, code, body.version))
-
-    return run_idempotent(request, container, key, handler)
+    return run_once(request, container, key, action)
 
 
 @router.post(
@@ -273,12 +269,10 @@ def revoke(
     key: IdempotencyKey,
     container: ContainerDep,
 ) -> JSONResponse:
-    actor = actor_for(request)
+    def action(uow: UnitOfWork, actor: Actor) -> ProjectRefOut:
+        return _ref(svc.revoke_authorisation(uow, actor, code, body.version))
 
-    def handler(uow: UnitOfWork) -> tuple[int, Any]:
-        return 200, _ref(svc.revoke_authorisation(uow, actor, code, body.version))
-
-    return run_idempotent(request, container, key, handler)
+    return run_once(request, container, key, action)
 
 
 @router.post(
@@ -296,13 +290,11 @@ def file_step(
     key: IdempotencyKey,
     container: ContainerDep,
 ) -> JSONResponse:
-    actor = actor_for(request)
-
-    def handler(uow: UnitOfWork) -> tuple[int, Any]:
+    def action(uow: UnitOfWork, actor: Actor) -> FiledStepOut:
         filed = steps_svc.file_step(uow, actor, code, position, body.form, body.materials)
-        return 201, FiledStepOut(**vars(filed))
+        return out(FiledStepOut, filed)
 
-    return run_idempotent(request, container, key, handler)
+    return run_once(request, container, key, action, status=201)
 
 
 @router.post("/projects/{code}/notes", status_code=201, summary="代办员记录会商、走访和备注")
@@ -314,9 +306,7 @@ def add_note(
     key: IdempotencyKey,
     container: ContainerDep,
 ) -> JSONResponse:
-    actor = actor_for(request)
+    def action(uow: UnitOfWork, actor: Actor) -> dict[str, int]:
+        return {"id": svc.add_note(uow, actor, code, body.kind, body.body)}
 
-    def handler(uow: UnitOfWork) -> tuple[int, Any]:
-        return 201, {"id": svc.add_note(uow, actor, code, body.kind, body.body)}
-
-    return run_idempotent(request, container, key, handler)
+    return run_once(request, container, key, action, status=201)

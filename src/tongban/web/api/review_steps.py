@@ -16,11 +16,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
-from tongban.adapters.db.tables import case_review_steps, cases
-from tongban.bootstrap import Container
-from tongban.domain.cases.review import Outcome, PlanStep, StepNotFound, StepStatus
+from tongban.domain.cases.review import Outcome, PlanStep, StepStatus
 from tongban.domain.cases.status import CaseStatus
 from tongban.domain.people.model import Principal
 from tongban.services.cases import queries
@@ -29,8 +26,9 @@ from tongban.services.platform import access
 from tongban.services.platform.context import Actor
 from tongban.services.platform.unit_of_work import UnitOfWork
 from tongban.web.api.cases import CaseNumber, CaseReader
+from tongban.web.api.views import out
 from tongban.web.deps import CatalogueAdmin, ContainerDep, Today, actor_for, allow
-from tongban.web.idempotency import IdempotencyKey, IdempotentRequest, run_idempotent
+from tongban.web.idempotency import IdempotencyKey, run_once
 
 router = APIRouter(tags=["review-steps"])
 
@@ -59,20 +57,7 @@ class StepOut(BaseModel):
     @classmethod
     def of(cls, s: queries.StepSummary, today: date) -> StepOut:
         late = s.status is not StepStatus.DONE and s.due_on is not None and s.due_on < today
-        return cls(
-            id=s.id,
-            number=s.number,
-            item_name=s.item_name,
-            stage=s.stage,
-            name=s.name,
-            department_code=s.department_code,
-            role=s.role,
-            assignee_id=s.assignee_id,
-            status=s.status,
-            outcome=Outcome(s.outcome) if s.outcome else None,
-            due_on=s.due_on,
-            overdue=late,
-        )
+        return out(cls, s, outcome=Outcome(s.outcome) if s.outcome else None, overdue=late)
 
 
 class StepRefOut(BaseModel):
@@ -88,15 +73,7 @@ class StepRefOut(BaseModel):
 
     @classmethod
     def of(cls, ref: steps.StepRef) -> StepRefOut:
-        return cls(
-            step_id=ref.step_id,
-            number=ref.number,
-            step_status=ref.step_status,
-            assignee_id=ref.assignee_id,
-            case_status=ref.case_status,
-            case_status_label=ref.case_status.label,
-            case_version=ref.case_version,
-        )
+        return out(cls, ref, case_status_label=ref.case_status.label)
 
 
 class AssignIn(BaseModel):
@@ -147,37 +124,6 @@ def my_steps(container: ContainerDep, principal: Reviewer, today: Today) -> list
 
 # --- step actions -----------------------------------------------------------------------------
 
-Action = Callable[[UnitOfWork, Actor], steps.StepRef]
-
-
-def step_of_case(uow: UnitOfWork, number: str, step_id: int) -> None:
-    """A step id reached through another case's path is not found."""
-    found = uow.conn.execute(
-        select(case_review_steps.c.id)
-        .select_from(case_review_steps.join(cases, cases.c.id == case_review_steps.c.case_id))
-        .where(case_review_steps.c.id == step_id, cases.c.number == number)
-    ).scalar()
-    if found is None:
-        raise StepNotFound()
-
-
-def _run(
-    request: Request,
-    container: Container,
-    key: IdempotentRequest,
-    number: str,
-    step_id: int,
-    action: Action,
-) -> JSONResponse:
-    """Run one step action once per key."""
-    actor = actor_for(request)
-
-    def handler(uow: UnitOfWork) -> tuple[int, Any]:
-        step_of_case(uow, number, step_id)
-        return 200, StepRefOut.of(action(uow, actor))
-
-    return run_idempotent(request, container, key, handler)
-
 
 def _post(path: str, summary: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     return router.post(
@@ -194,10 +140,10 @@ def claim(
     key: IdempotencyKey,
     container: ContainerDep,
 ) -> JSONResponse:
-    def action(uow: UnitOfWork, actor: Actor) -> steps.StepRef:
-        return steps.claim_step(uow, actor, step)
+    def action(uow: UnitOfWork, actor: Actor) -> StepRefOut:
+        return StepRefOut.of(steps.claim_step(uow, actor, step, case_number=number))
 
-    return _run(request, container, key, number, step, action)
+    return run_once(request, container, key, action)
 
 
 @_post("assign", "指派审查环节（科室负责人）")
@@ -210,10 +156,12 @@ def assign(
     key: IdempotencyKey,
     container: ContainerDep,
 ) -> JSONResponse:
-    def action(uow: UnitOfWork, actor: Actor) -> steps.StepRef:
-        return steps.assign_step(uow, actor, step, body.assignee_id)
+    def action(uow: UnitOfWork, actor: Actor) -> StepRefOut:
+        return StepRefOut.of(
+            steps.assign_step(uow, actor, step, body.assignee_id, case_number=number)
+        )
 
-    return _run(request, container, key, number, step, action)
+    return run_once(request, container, key, action)
 
 
 @_post("complete", "办结审查环节（通过或不通过）")
@@ -226,10 +174,12 @@ def complete(
     key: IdempotencyKey,
     container: ContainerDep,
 ) -> JSONResponse:
-    def action(uow: UnitOfWork, actor: Actor) -> steps.StepRef:
-        return steps.complete_step(uow, actor, step, body.outcome, body.reasons)
+    def action(uow: UnitOfWork, actor: Actor) -> StepRefOut:
+        return StepRefOut.of(
+            steps.complete_step(uow, actor, step, body.outcome, body.reasons, case_number=number)
+        )
 
-    return _run(request, container, key, number, step, action)
+    return run_once(request, container, key, action)
 
 
 # --- plans ------------------------------------------------------------------------------------
@@ -248,5 +198,5 @@ def put_review_plan(
         plan = steps.set_review_plan(uow, actor_for(request), code, stages)
     return PlanOut(
         item_code=code,
-        stages=[[PlanStepIn(**vars(s)) for s in stage] for stage in plan.stages],
+        stages=[[out(PlanStepIn, s) for s in stage] for stage in plan.stages],
     )

@@ -17,10 +17,12 @@ from pydantic import BaseModel, Field
 
 from tongban.domain.people.model import Principal
 from tongban.services.platform import access
+from tongban.services.platform.context import Actor
 from tongban.services.platform.unit_of_work import UnitOfWork
 from tongban.services.smart import approval as svc
+from tongban.web.api.views import out
 from tongban.web.deps import ContainerDep, actor_for, allow
-from tongban.web.idempotency import IdempotencyKey, run_idempotent
+from tongban.web.idempotency import IdempotencyKey, run_once
 
 router = APIRouter(tags=["smart approval"])
 
@@ -52,17 +54,7 @@ class DecisionOut(BaseModel):
 
     @classmethod
     def of(cls, decision: svc.SmartDecision) -> DecisionOut:
-        return cls(
-            number=decision.number,
-            version=decision.version,
-            status=decision.status.value,
-            outcome=decision.outcome.value,
-            rule_set_version=decision.rule_set_version,
-            results=decision.results,
-            reasons=decision.reasons,
-            licence_id=decision.licence_id,
-            licence_pdf=pdf_link(decision.licence_id),
-        )
+        return out(cls, decision, licence_pdf=pdf_link(decision.licence_id))
 
 
 def pdf_link(licence_id: str | None) -> str | None:
@@ -89,18 +81,7 @@ class DecisionViewOut(BaseModel):
 
     @classmethod
     def of(cls, view: svc.DecisionView) -> DecisionViewOut:
-        return cls(
-            number=view.number,
-            item_code=view.item_code,
-            outcome=view.outcome.value,
-            rule_set_version=view.rule_set_version,
-            results=view.results,
-            licence_id=view.licence_id,
-            licence_pdf=pdf_link(view.licence_id),
-            decided_at=view.decided_at,
-            case_status=view.case_status.value,
-            human_review=view.human_review,
-        )
+        return out(cls, view, licence_pdf=pdf_link(view.licence_id))
 
 
 class HumanReviewIn(BaseModel):
@@ -132,14 +113,12 @@ def apply(
     key: IdempotencyKey,
     container: ContainerDep,
 ) -> JSONResponse:
-    actor = actor_for(request)
-
-    def handler(uow: UnitOfWork) -> tuple[int, Any]:
+    def action(uow: UnitOfWork, actor: Actor) -> DecisionOut:
         keys = container.keys
         decision = svc.apply(uow, actor, keys, item_code, body.form, consent=body.consent)
-        return 201, DecisionOut.of(decision)
+        return DecisionOut.of(decision)
 
-    return run_idempotent(request, container, key, handler)
+    return run_once(request, container, key, action, status=201)
 
 
 @router.get(
@@ -163,10 +142,8 @@ def human_review(
     key: IdempotencyKey,
     container: ContainerDep,
 ) -> JSONResponse:
-    actor = actor_for(request)
-
-    def handler(uow: UnitOfWork) -> tuple[int, Any]:
+    def action(uow: UnitOfWork, actor: Actor) -> DecisionViewOut:
         view = svc.request_human_review(uow, actor, number, body.reason)
-        return 200, DecisionViewOut.of(view)
+        return DecisionViewOut.of(view)
 
-    return run_idempotent(request, container, key, handler)
+    return run_once(request, container, key, action)

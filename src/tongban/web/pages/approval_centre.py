@@ -17,6 +17,7 @@ from fastapi import Path as PathParam
 from fastapi.responses import RedirectResponse
 from starlette.datastructures import FormData
 
+from tongban.bootstrap import Container
 from tongban.domain.approval.model import STRATEGY_LABELS, Strategy
 from tongban.domain.errors import DomainError, ValidationFailed
 from tongban.domain.people.model import Principal
@@ -73,7 +74,7 @@ def _user_id(form: FormData, name: str, *, required: bool) -> int | None:
         raise ValidationFailed(fields={name: "请选择审批人员"}) from None
 
 
-def _overview(request: Request, container: Any, principal: Principal) -> dict[str, Any]:
+def _overview(request: Request, container: Container, principal: Principal) -> dict[str, Any]:
     with container.read() as uow:
         scope = scope_of(uow.conn, principal, served(container))
         ids = scope.department_ids
@@ -90,7 +91,7 @@ def _overview(request: Request, container: Any, principal: Principal) -> dict[st
     return context
 
 
-def _mine(request: Request, container: Any, principal: Principal) -> dict[str, Any]:
+def _mine(request: Request, container: Container, principal: Principal) -> dict[str, Any]:
     with container.read() as uow:
         scope = scope_of(uow.conn, principal, served(container))
         context = {
@@ -108,7 +109,7 @@ def _done(request: Request) -> str | None:
 
 def _act(
     request: Request,
-    container: Any,
+    container: Container,
     change: Callable[[UnitOfWork], object],
     done: str,
     page: tuple[str, Callable[[Request, Any, Principal], dict[str, Any]]],
@@ -186,7 +187,7 @@ async def manage_action(
     return _act(request, container, change, f"/approval-centre?done={action}", back, principal)
 
 
-def _settings(request: Request, container: Any, principal: Principal) -> dict[str, Any]:
+def _settings(request: Request, container: Container, principal: Principal) -> dict[str, Any]:
     with container.read() as uow:
         scope = scope_of(uow.conn, principal, served(container))
         chief_ids = sorted(scope.chief_of)

@@ -7,9 +7,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Query, Request, Response
 from fastapi import Path as PathParam
 from fastapi.responses import RedirectResponse
-from sqlalchemy import func, or_, select
 
-from tongban.adapters.db.tables import departments, service_items
+from tongban.bootstrap import Container
 from tongban.domain.catalogue.model import (
     Audience,
     Channel,
@@ -19,14 +18,16 @@ from tongban.domain.catalogue.model import (
     ServiceScope,
 )
 from tongban.domain.errors import DomainError, ValidationFailed
+from tongban.domain.network.model import Department
 from tongban.services.catalogue import items as catalogue
+from tongban.services.catalogue import queries
+from tongban.services.network.queries import list_departments
 from tongban.web.deps import CatalogueAdmin, CatalogueReader, ContainerDep, actor_for
 from tongban.web.item_form import BLANK_ROWS, spec_from_form, values_from_form, values_from_spec
 from tongban.web.templating import render
 
 router = APIRouter(prefix="/admin/items", tags=["pages"], include_in_schema=False)
 Code = Annotated[str, PathParam(max_length=40)]
-PAGE_SIZE = 50
 
 
 def _choices() -> dict[str, Any]:
@@ -51,45 +52,22 @@ def admin_items(
     page: Annotated[int, Query(ge=1, le=1000)] = 1,
 ) -> Response:
     """Every item with its status and whether a draft awaits publishing."""
-    query = select(
-        service_items.c.code,
-        service_items.c.name,
-        service_items.c.status,
-        service_items.c.published_version,
-        (service_items.c.draft.is_not(None)).label("has_draft"),
-        service_items.c.updated_at,
-        departments.c.name.label("department"),
-    ).select_from(service_items.join(departments))
-    if q:
-        like = f"%{q.strip()}%"
-        query = query.where(or_(service_items.c.name.like(like), service_items.c.code.like(like)))
-    if status == "pending":
-        query = query.where(service_items.c.draft.is_not(None))
-    elif status:
-        query = query.where(service_items.c.status == status)
     with container.read() as uow:
-        total = uow.conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-        rows = uow.conn.execute(
-            query.order_by(service_items.c.code).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
-        ).all()
+        found = queries.admin_items(uow.conn, q=q, status=status, page=page)
     context = {
-        "rows": rows,
+        "rows": found.rows,
         "q": q,
         "status": status,
         "page": page,
-        "pages": max(1, -(-total // PAGE_SIZE)),
-        "total": total,
+        "pages": found.pages,
+        "total": found.total,
     }
     return render(request, "admin/items.html", context, block="table")
 
 
-def _department_options(container: Any) -> list[Any]:
+def _department_options(container: Container) -> list[Department]:
     with container.read() as uow:
-        return list(
-            uow.conn.execute(
-                select(departments.c.code, departments.c.name).order_by(departments.c.code)
-            ).all()
-        )
+        return list_departments(uow.conn)
 
 
 @router.get("/new")
@@ -171,7 +149,7 @@ def _lock_version(raw: Any) -> int:
 
 
 def _form_again(
-    request: Request, container: Any, view: Any, form: Any, error: DomainError
+    request: Request, container: Container, view: Any, form: Any, error: DomainError
 ) -> Response:
     """Show the form again with what was typed and the errors beside their fields."""
     context = {

@@ -12,16 +12,16 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request, Response
 from fastapi.responses import RedirectResponse
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 from starlette.datastructures import FormData
 
-from tongban.adapters.db.tables import departments
 from tongban.domain.data_space.predicates import PREDICATES
 from tongban.domain.errors import DomainError, ValidationFailed
 from tongban.domain.people.model import Principal
 from tongban.domain.shared.clock import CHINA_TZ, china_date
 from tongban.services.data_space import licence_port
 from tongban.services.data_space import reads as data_space
+from tongban.services.network.queries import list_departments
 from tongban.services.platform import access
 from tongban.web.deps import ContainerDep, actor_for, allow, now_of
 from tongban.web.templating import render
@@ -50,8 +50,7 @@ ROLE_LABELS = {
 
 
 def department_options(conn: Connection) -> list[tuple[str, str]]:
-    rows = conn.execute(select(departments.c.code, departments.c.name).order_by(departments.c.id))
-    return [(r.code, r.name) for r in rows]
+    return [(d.code, d.name) for d in list_departments(conn)]
 
 
 def holder_licences(conn: Connection, holder_id: str) -> list[Any]:

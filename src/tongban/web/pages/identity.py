@@ -53,7 +53,7 @@ def _code_context(code: CitizenCode, now: datetime) -> dict[str, Any]:
     }
 
 
-def _issue(request: Request, container: Any) -> CitizenCode:
+def _issue(request: Request, container: Container) -> CitizenCode:
     with container.uow() as uow:
         return identity_check.issue_citizen_code(uow, actor_for(request), key=container.secret_key)
 
@@ -100,7 +100,7 @@ def identify_page(request: Request, _: Clerk) -> Response:
     return _identify_page(request)
 
 
-async def _identify(request: Request, container: Any, method: str) -> Response:
+async def _identify(request: Request, container: Container, method: str) -> Response:
     form = await request.form()
     values = {k: str(form.get(k) or "") for k in form if k != "csrf_token"}
     actor = actor_for(request)

@@ -13,10 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi import Path as PathParam
 from fastapi.responses import RedirectResponse
-from sqlalchemy import select
 
-from tongban.adapters.db.tables import users
-from tongban.adapters.db.tables_projects import projects
 from tongban.domain.errors import DomainError
 from tongban.domain.people.model import Principal
 from tongban.domain.projects.model import (
@@ -24,10 +21,8 @@ from tongban.domain.projects.model import (
     NOTE_KINDS,
     TOWNS,
     ProjectInput,
-    StepProgress,
 )
 from tongban.domain.projects.roadmap import stage_names
-from tongban.services.catalogue import items as catalogue
 from tongban.services.platform import audit
 from tongban.services.platform.unit_of_work import UnitOfWork
 from tongban.services.projects import dashboard as project_dashboard
@@ -102,9 +97,7 @@ def _project_page(
 ) -> Response:
     with container.read() as uow:
         view = queries.get_project(uow.conn, principal, code, today_of(request))
-        forms: dict[int, list[Any]] = {}
-        if view.seen_as == "agent":
-            forms = _step_forms(uow, view)
+        forms = queries.fields_to_fill(uow.conn, view) if view.seen_as == "agent" else {}
     if view.company_id != principal.user_id:
         # Staff reading the company's legal representative and phone: logged.
         with container.uow() as uow:
@@ -123,25 +116,6 @@ def _project_page(
         **(extra or {}),
     }
     return render(request, template, context, status_code=status_code)
-
-
-def _step_forms(uow: UnitOfWork, view: queries.ProjectView) -> dict[int, list[Any]]:
-    """For each step the agent may file now, the form fields not already prefilled."""
-    current = view.current_stage
-    if current is None or not view.authorised:
-        return {}
-    project = uow.conn.execute(select(projects).where(projects.c.id == view.id)).one()
-    company = uow.conn.execute(select(users).where(users.c.id == view.company_id)).one()
-    forms: dict[int, list[Any]] = {}
-    for step in current.steps:
-        if step.case_number is not None and step.progress is not StepProgress.RETURNED:
-            continue
-        try:
-            item = catalogue.published_item(uow.conn, step.item_code)
-        except DomainError:
-            continue
-        forms[step.position] = steps_svc.missing_fields(item.spec.form, project, company)
-    return forms
 
 
 @router.get("/enterprise/projects/{code}")
@@ -242,9 +216,7 @@ def agent_projects(request: Request, container: ContainerDep, principal: Agent) 
     """The agent's workbench: their projects, overdue steps first."""
     with container.read() as uow:
         rows = queries.list_projects(uow.conn, principal, today_of(request))
-        alerts = project_dashboard.overdue_alerts(
-            uow.conn, projects.c.agent_id == principal.user_id, today_of(request)
-        )
+        alerts = project_dashboard.overdue_alerts_for(uow.conn, principal, today_of(request))
     rows.sort(key=lambda r: (-r.overdue, r.status.value != "agent_assigned"))
     return render(request, "projects/agent_list.html", {"rows": rows, "alerts": alerts})
 

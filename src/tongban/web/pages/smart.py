@@ -17,6 +17,7 @@ from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
+from tongban.bootstrap import Container
 from tongban.domain.catalogue.model import ITEM_CODE_RE, FieldType
 from tongban.domain.errors import DomainError, ValidationFailed
 from tongban.domain.people.model import Principal
@@ -25,11 +26,12 @@ from tongban.domain.shared.clock import china_date
 from tongban.domain.validation import pydantic_fields
 from tongban.services.catalogue import items as catalogue
 from tongban.services.platform import access
+from tongban.services.platform.context import Actor
 from tongban.services.platform.unit_of_work import UnitOfWork
 from tongban.services.smart import approval as svc
 from tongban.services.smart import rules as rule_sets
 from tongban.web.deps import ContainerDep, actor_for, allow, today_of
-from tongban.web.idempotency import FORM_KEY, new_form_key, run_form_once
+from tongban.web.idempotency import form_key, new_form_key, run_form_once
 from tongban.web.templating import render
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -65,7 +67,7 @@ def smart_items(request: Request, container: ContainerDep, _: Anyone) -> Respons
     return render(request, "smart/index.html", {"rows": rows})
 
 
-def _apply_context(request: Request, container: Any, code: str) -> dict[str, Any]:
+def _apply_context(request: Request, container: Container, code: str) -> dict[str, Any]:
     """The item, its rules in force and the form prefilled from the applicant's licences."""
     actor = actor_for(request)
     with container.uow() as uow:
@@ -109,24 +111,21 @@ def _form_values(spec: Any, form: FormData) -> dict[str, Any]:
 async def apply(request: Request, code: Code, container: ContainerDep, _: Applicant) -> Response:
     """Submit: decided in the same request; a repeated submission shows the first decision."""
     form = await request.form()
-    actor = actor_for(request)
     with container.read() as uow:
         item = svc.smart_item(uow.conn, code)
     values = _form_values(item.spec, form)
     consent = form.get("consent") == "yes"
 
-    def decide(uow: UnitOfWork) -> tuple[int, Any]:
-        keys = container.keys
-        decision = svc.apply(uow, actor, keys, item.code, values, consent=consent)
-        return 201, {"number": decision.number}
+    def decide(uow: UnitOfWork, actor: Actor) -> dict[str, str]:
+        decision = svc.apply(uow, actor, container.keys, item.code, values, consent=consent)
+        return {"number": decision.number}
 
     try:
         outcome = await run_form_once(request, container, decide)
     except DomainError as error:
         context = _apply_context(request, container, code)
         context["v"].update({f"form.{k}": v for k, v in values.items()})
-        key = str(form.get(FORM_KEY) or "") or new_form_key()
-        context.update(errors=error.fields, error=error, consent=consent, idem=key)
+        context.update(errors=error.fields, error=error, consent=consent, idem=form_key(form))
         return render(request, "smart/apply.html", context, status_code=error.status)
     return RedirectResponse(f"/smart/cases/{outcome.body['number']}", status_code=303)
 
@@ -177,7 +176,7 @@ def rules_index(request: Request, container: ContainerDep, _: Reader) -> Respons
     return render(request, "smart/rules_index.html", {"rows": rows})
 
 
-def _editor_context(container: Any, code: str, **extra: Any) -> dict[str, Any]:
+def _editor_context(container: Container, code: str, **extra: Any) -> dict[str, Any]:
     with container.read() as uow:
         item = catalogue.published_item(uow.conn, code)
         versions = rule_sets.versions(uow.conn, item.code)

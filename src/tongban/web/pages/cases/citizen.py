@@ -14,26 +14,29 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi import Path as PathParam
 from fastapi.responses import RedirectResponse
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 from starlette.datastructures import FormData
 
-from tongban.adapters.db.tables import centres
+from tongban.bootstrap import Container
 from tongban.domain.cases.clock import clock_state
 from tongban.domain.cases.status import UNDECIDED, CaseStatus, DeliveryMethod
 from tongban.domain.catalogue.model import FieldType
 from tongban.domain.errors import DomainError, ValidationFailed
+from tongban.domain.network.model import Centre
 from tongban.domain.people.model import Principal
 from tongban.domain.shared.clock import CHINA_TZ
 from tongban.services.cases import lifecycle as svc
 from tongban.services.cases import queries
 from tongban.services.catalogue import items as catalogue
 from tongban.services.catalogue.items import ItemView
+from tongban.services.network import queries as network
 from tongban.services.platform import access
 from tongban.services.platform.calendar import load_calendar
+from tongban.services.platform.context import Actor
 from tongban.services.platform.unit_of_work import UnitOfWork
 from tongban.services.smart.review import has_automated_decision
 from tongban.web.deps import ContainerDep, actor_for, allow, load_principal, today_of
-from tongban.web.idempotency import FORM_KEY, new_form_key, run_form_once
+from tongban.web.idempotency import form_key, new_form_key, run_form_once
 from tongban.web.templating import render
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -116,10 +119,9 @@ def lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
-def centre_options(conn: Connection) -> list[Any]:
+def centre_options(conn: Connection) -> list[Centre]:
     """The district and town centres an applicant may collect a result at (一窗通办)."""
-    query = select(centres.c.code, centres.c.name).where(centres.c.level.in_(("district", "town")))
-    return list(conn.execute(query.order_by(centres.c.level, centres.c.code)).all())
+    return network.pickup_centres(conn)
 
 
 def application_from(item: ItemView, form: FormData) -> svc.Application:
@@ -138,7 +140,7 @@ def application_from(item: ItemView, form: FormData) -> svc.Application:
 
 def act_on_case(
     request: Request,
-    container: Any,
+    container: Container,
     number: str,
     template: str,
     change: Callable[[UnitOfWork, FormData], object],
@@ -245,15 +247,14 @@ async def apply(request: Request, code: Code, container: ContainerDep, _p: Appli
     with container.read() as uow:
         item = catalogue.published_item(uow.conn, code)
         options = centre_options(uow.conn)
-    actor = actor_for(request)
 
-    def file(uow: UnitOfWork) -> tuple[int, Any]:
+    def file(uow: UnitOfWork, actor: Actor) -> dict[str, str]:
         application = application_from(item, form)
         if form.get("action") == "draft":
             ref = svc.save_draft(uow, actor, application)
         else:
             ref = svc.submit_online(uow, actor, application)
-        return 201, {"number": ref.number, "status": ref.status.value}
+        return {"number": ref.number, "status": ref.status.value}
 
     try:
         outcome = await run_form_once(request, container, file)
@@ -265,7 +266,7 @@ async def apply(request: Request, code: Code, container: ContainerDep, _p: Appli
             "errors": error.fields,
             "error": error,
             "v": {k: form.getlist(k) if k == "materials" else form.get(k) for k in form},
-            "idem": str(form.get(FORM_KEY) or "") or new_form_key(),
+            "idem": form_key(form),
         }
         return render(request, "cases/apply.html", context, status_code=error.status)
     number = outcome.body["number"]

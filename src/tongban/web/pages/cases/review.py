@@ -19,7 +19,6 @@ from tongban.services.cases import queries
 from tongban.services.cases import review_steps as steps_svc
 from tongban.services.platform import access
 from tongban.services.platform.unit_of_work import UnitOfWork
-from tongban.web.api.review_steps import step_of_case
 from tongban.web.deps import ContainerDep, actor_for, allow, today_of
 from tongban.web.pages.cases.citizen import (
     Number,
@@ -116,15 +115,16 @@ async def review_action(
             step_id = int(str(data.get("step")))
         except ValueError:
             raise StepNotFound() from None
-        step_of_case(uow, number, step_id)
         if action == "claim-step":
-            return steps_svc.claim_step(uow, actor, step_id)
+            return steps_svc.claim_step(uow, actor, step_id, case_number=number)
         outcome = str(data.get("outcome") or "")
         if outcome not in ("approve", "reject"):
             raise ValidationFailed(fields={"outcome": "请选择通过或不通过"})
         if outcome == "reject" and not reasons.strip():
             raise ValidationFailed(fields={"reasons": "不通过须写明理由"})
-        return steps_svc.complete_step(uow, actor, step_id, Outcome(outcome), reasons)
+        return steps_svc.complete_step(
+            uow, actor, step_id, Outcome(outcome), reasons, case_number=number
+        )
 
     done = f"/review/cases/{number}?done={action}"
     return act_on_case(request, container, number, TEMPLATE, change, form, done)

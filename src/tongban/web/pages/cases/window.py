@@ -11,16 +11,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import RedirectResponse
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 from starlette.datastructures import FormData
 
-from tongban.adapters.db.tables import users
+from tongban.bootstrap import Container
 from tongban.domain.cases.status import BEFORE_ACCEPTANCE, CaseStatus
 from tongban.domain.errors import DomainError, ValidationFailed
-from tongban.domain.people.model import Principal, UserKind
+from tongban.domain.people.model import Principal
 from tongban.domain.shared.clock import china_date
-from tongban.domain.shared.identity import parse_credit_code, parse_resident_id
-from tongban.domain.shared.masking import mask_id_number
 from tongban.services.cases import delivery as cases_delivery
 from tongban.services.cases import lifecycle as svc
 from tongban.services.cases import queries
@@ -28,10 +26,12 @@ from tongban.services.catalogue import items as catalogue
 from tongban.services.catalogue import search
 from tongban.services.catalogue.items import ItemView
 from tongban.services.data_space import window_licences
+from tongban.services.people import queries as people
 from tongban.services.platform import access
+from tongban.services.platform.context import Actor
 from tongban.services.platform.unit_of_work import UnitOfWork
 from tongban.web.deps import ContainerDep, actor_for, allow, today_of
-from tongban.web.idempotency import FORM_KEY, new_form_key, run_form_once
+from tongban.web.idempotency import form_key, new_form_key, run_form_once
 from tongban.web.pages.cases.citizen import (
     Number,
     act_on_case,
@@ -49,38 +49,9 @@ Clerk = Annotated[Principal, Depends(allow(access.CASE_CLERKS))]
 ApplicantId = Annotated[int | None, Query(ge=1)]
 
 
-def find_applicant(conn: Connection, number: str) -> int:
-    """The citizen or enterprise holding a valid ID number or credit code; the number is
-    checked first (GB 11643 / GB 32100) so a typo is told apart from an unknown person."""
-    text = number.strip().upper()
-    if not text:
-        raise ValidationFailed(fields={"id_number": "请输入申请人的身份证号码或统一社会信用代码"})
-    try:
-        if text[0].isdigit() and len(text) == 18 and text[:2] not in ("91", "92", "93"):
-            column, value = users.c.id_number, parse_resident_id(text).number
-        else:
-            column, value = users.c.credit_code, parse_credit_code(text).code
-    except DomainError as error:
-        raise ValidationFailed(fields={"id_number": error.message}) from None
-    found = conn.execute(select(users.c.id).where(column == value)).scalar()
-    if found is None:
-        raise ValidationFailed(fields={"id_number": "没有找到该申请人，请先为其注册账号"})
-    return int(found)
-
-
-def applicant_card(conn: Connection, user_id: int | None) -> dict[str, Any] | None:
-    """Name, kind and the masked number of the applicant being served."""
-    if user_id is None:
-        return None
-    row = conn.execute(
-        select(
-            users.c.id, users.c.kind, users.c.name, users.c.id_number, users.c.credit_code
-        ).where(users.c.id == user_id)
-    ).first()
-    if row is None or row.kind not in (UserKind.CITIZEN.value, UserKind.ENTERPRISE.value):
-        return None
-    shown = mask_id_number(row.id_number) if row.id_number else row.credit_code
-    return {"id": row.id, "name": row.name, "kind": row.kind, "masked": shown}
+def applicant_card(conn: Connection, user_id: int | None) -> people.Applicant | None:
+    """The applicant being served (None: nobody yet, or not a citizen or enterprise)."""
+    return people.applicant(conn, user_id) if user_id is not None else None
 
 
 def _queue(
@@ -117,7 +88,7 @@ async def identify(request: Request, container: ContainerDep, principal: Clerk) 
     number = str(form.get("id_number") or "")
     with container.read() as uow:
         try:
-            user_id = find_applicant(uow.conn, number)
+            user_id = people.find_applicant(uow.conn, number, today=today_of(request))
         except DomainError as error:
             rows, colours = _queue(
                 uow.conn, today_of(request), principal, container.settings.case_yellow_days
@@ -129,7 +100,10 @@ async def identify(request: Request, container: ContainerDep, principal: Clerk) 
 
 
 def _apply_context(
-    conn: Connection, item: ItemView, card: Any, plan: window_licences.LicencePlan | None = None
+    conn: Connection,
+    item: ItemView,
+    card: people.Applicant | None,
+    plan: window_licences.LicencePlan | None = None,
 ) -> dict[str, Any]:
     plan = plan or window_licences.LicencePlan(())
     return {
@@ -145,7 +119,7 @@ def _apply_context(
     }
 
 
-def _page_context(request: Request, container: Any, applicant: int, code: str) -> Any:
+def _page_context(request: Request, container: Container, applicant: int, code: str) -> Any:
     """The application page's context (None: no such applicant); licence reads committed."""
     actor = actor_for(request)
     with container.uow() as uow:
@@ -223,7 +197,7 @@ async def window_apply(request: Request, container: ContainerDep, _clerk: Clerk)
     with_licences = form.get("licences") == "yes"
     prepare = window_licences.take_licences(actor, view, applicant) if with_licences else None
 
-    def file(uow: UnitOfWork) -> tuple[int, Any]:
+    def file(uow: UnitOfWork, actor: Actor) -> dict[str, Any]:
         _check_before_filing(
             china_date(actor.at), view, form, action, texts(form, "licence_materials")
         )
@@ -231,7 +205,7 @@ async def window_apply(request: Request, container: ContainerDep, _clerk: Clerk)
         ref = svc.submit_at_window(
             uow, actor, applicant, application, accept=action == "accept", prepare=prepare
         )
-        return 201, {"number": ref.number, "version": ref.version, "status": ref.status.value}
+        return {"number": ref.number, "version": ref.version, "status": ref.status.value}
 
     try:
         # The page's hidden key: a second click files nothing twice and shows the first case.
@@ -243,7 +217,7 @@ async def window_apply(request: Request, container: ContainerDep, _clerk: Clerk)
             with container.read() as uow:
                 context = _apply_context(uow.conn, view, card)
         context.update(errors=error.fields, error=error, v=_typed(form))
-        context["idem"] = str(form.get(FORM_KEY) or "") or context["idem"]
+        context["idem"] = form_key(form)
         return render(request, "cases/window_apply.html", context, status_code=error.status)
     ref = svc.CaseRef(
         outcome.body["number"], outcome.body["version"], CaseStatus(outcome.body["status"])
@@ -260,7 +234,7 @@ def _typed(form: FormData) -> dict[str, Any]:
 
 
 def _second_step(
-    request: Request, container: Any, ref: svc.CaseRef, action: str, form: FormData
+    request: Request, container: Container, ref: svc.CaseRef, action: str, form: FormData
 ) -> Response:
     """容缺受理 or 不予受理 of the case just filed; should it fail (a calendar not yet
     imported, say), the case page shows why and the case waits there, already received."""
