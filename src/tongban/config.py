@@ -53,6 +53,11 @@ class Settings(BaseSettings):
 
     face_match_threshold: float = Field(default=0.80, ge=0.5, le=1.0)
     """免证办: the least face-match score (0..1) at which a face check identifies a person."""
+    trusted_proxies: tuple[str, ...] = ()
+    """Addresses (or networks, ``10.0.0.0/24``) of the reverse proxies whose ``X-Forwarded-For``
+    and ``X-Forwarded-Proto`` headers ``tongban serve`` believes, as a JSON list.  Empty (the
+    default): none, not even one on this machine, so no client can choose the address the
+    log-in throttles count against."""
     clock_start: datetime | None = None
     """Training, demonstration and test deployments only: the process's clock starts at this
     instant (ISO 8601 with its offset, e.g. ``2026-11-16T09:30+08:00``) and runs on from there,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -70,7 +70,15 @@ def serve(
         # uvicorn's default (5 s) restarts busy workers on a saturated machine, dropping the
         # requests they were serving.
         timeout_worker_healthcheck=healthcheck_timeout,
+        **proxy_options(settings),
     )
+
+
+def proxy_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn trusts X-Forwarded-* from loopback by default; tongban only from the proxies
+    named in TONGBAN_TRUSTED_PROXIES."""
+    trusted = list(settings.trusted_proxies)
+    return {"proxy_headers": bool(trusted), "forwarded_allow_ips": trusted or None}
 
 
 def _register() -> None:
