@@ -19,7 +19,8 @@ from tongban.domain.shared.identity import parse_credit_code, parse_resident_id
 
 MAX_TEXT = 2000
 _PHONE_RE = re.compile(r"^(1\d{10}|0\d{2,3}-?\d{7,8})$")
-_BANK_ACCOUNT_RE = re.compile(r"^\d{10,30}$")
+_BANK_ACCOUNT_RE = re.compile(r"^\d{1,30}$")
+"""Digits only; whether the account is complete is the item's rule to judge (秒批 R3 ...)."""
 _TRUE = {"true", "1", "yes", "on", "是"}
 _FALSE = {"false", "0", "no", "off", "否", ""}
 
@@ -64,7 +65,7 @@ def _clean(spec: FormField, value: Any) -> Any:
     if spec.type is FieldType.BANK_ACCOUNT:
         digits = re.sub(r"[\s-]", "", text)
         if not _BANK_ACCOUNT_RE.match(digits):
-            raise ValueError("银行账号应为 10 至 30 位数字")
+            raise ValueError("银行账号应为数字（至多 30 位）")
         return digits
     try:
         if spec.type is FieldType.ID_NUMBER:
