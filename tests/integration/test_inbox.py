@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from tests.factories import make_citizen, sign_in
 from tongban.bootstrap import Container
+from tongban.domain.shared.clock import FixedClock
 from tongban.services.platform import outbox
 
 
@@ -43,3 +45,14 @@ def test_marking_someone_elses_message_is_not_found(container: Container, client
     csrf = sign_in(container, client, me)
     answer = client.post("/inbox/1/read", data={"csrf_token": csrf}, follow_redirects=False)
     assert answer.status_code == 404
+
+
+def test_the_inbox_shows_beijing_time_like_every_other_page(
+    container: Container, client: Any
+) -> None:
+    me = make_citizen(container)
+    container.clock = FixedClock(datetime(2026, 11, 16, 17, 5, tzinfo=UTC))  # 01:05 next day
+    _deliver(container, me.user_id, "办件已受理")
+    sign_in(container, client, me)
+    page = client.get("/inbox").text
+    assert "2026-11-17 01:05" in page and "UTC" not in page

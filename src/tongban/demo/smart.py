@@ -187,6 +187,8 @@ SMART_PEOPLE: tuple[SmartPerson, ...] = (
 
 SMART_REVIEWER = ("reviewer.mzj", "苏敏", "MZJ")
 """A reviewer at 区民政局, who gets the elderly-allowance cases the rules send to a person."""
+SMART_CHIEF = ("chief.mzj", "梁永康", "MZJ")
+"""The section chief at 区民政局: signs its rejections and revokes the licences it issued."""
 
 SHORT_NOTES = (
     "秒批通过",
@@ -200,7 +202,10 @@ SHORT_NOTES = (
 DEMO_LOGINS: list[tuple[str, str, str]] = [
     (p.login, "企业（秒批）" if p.enterprise else "群众（秒批）", f"{p.name}：{short}")
     for p, short in zip(SMART_PEOPLE, SHORT_NOTES, strict=True)
-] + [(SMART_REVIEWER[0], "审批人员", f"{SMART_REVIEWER[1]}（区民政局）")]
+] + [
+    (SMART_REVIEWER[0], "审批人员", f"{SMART_REVIEWER[1]}（区民政局）"),
+    (SMART_CHIEF[0], "科室负责人", f"{SMART_CHIEF[1]}（区民政局）"),
+]
 """(log-in, role, who) of the people this part adds; the password is ``DEMO_PASSWORD``."""
 
 
@@ -238,13 +243,16 @@ def _accounts(container: Container, actor: Actor) -> int:
                     password_hash=hashed,
                 )
             written += 1
-    login, name, department = SMART_REVIEWER
-    assignment = RoleAssignment(Role.REVIEWER, level=Level.DISTRICT, department_code=department)
-    with contextlib.suppress(AccountExists), container.uow() as uow:
-        people.create_staff(
-            uow, actor, login, name, DEMO_PASSWORD, [assignment], password_hash=hashed
-        )
-        written += 1
+    for (login, name, department), role in (
+        (SMART_REVIEWER, Role.REVIEWER),
+        (SMART_CHIEF, Role.SECTION_CHIEF),
+    ):
+        assignment = RoleAssignment(role, level=Level.DISTRICT, department_code=department)
+        with contextlib.suppress(AccountExists), container.uow() as uow:
+            people.create_staff(
+                uow, actor, login, name, DEMO_PASSWORD, [assignment], password_hash=hashed
+            )
+            written += 1
     return written
 
 

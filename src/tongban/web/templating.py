@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from starlette.responses import Response
 from tongban import i18n
 from tongban.bootstrap import Container
 from tongban.domain.people.model import STAFF_ROLES, Principal, Role
+from tongban.domain.shared.clock import CHINA_TZ
 from tongban.domain.shared.masking import mask_by_type, mask_id_number, mask_phone
 from tongban.web import deps
 from tongban.web.labels import label
@@ -70,9 +72,17 @@ def build_templates() -> Jinja2Blocks:
     env.globals["label"] = label
     env.filters["mask_id"] = mask_id_number
     env.filters["mask_phone"] = mask_phone
+    env.filters["china_time"] = china_time
     env.filters["mask_field"] = lambda value, field_type: mask_by_type(str(field_type), value)
     env.policies["ext.i18n.trimmed"] = True
     return templates
+
+
+def china_time(at: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """An instant as pages show it: Beijing time, the one display time zone of every page."""
+    if at is None:
+        return ""
+    return at.astimezone(CHINA_TZ).strftime(fmt)
 
 
 def _calendar_status(request: Request) -> Any:

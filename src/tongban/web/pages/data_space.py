@@ -72,7 +72,6 @@ def space_context(conn: Connection, principal: Principal, now: datetime) -> dict
         "grant_status": {g.id: g.status(now) for g in grants},
         "status_labels": STATUS_LABELS,
         "role_labels": ROLE_LABELS,
-        "china_tz": CHINA_TZ,
         "entries": data_space.access_log(conn, holder),
         "kind_labels": KIND_LABELS,
         "predicate_labels": {name: p.label for name, p in PREDICATES.items()},

@@ -24,7 +24,6 @@ from tongban.domain.catalogue.model import FieldType
 from tongban.domain.errors import DomainError, ValidationFailed
 from tongban.domain.network.model import Centre
 from tongban.domain.people.model import Principal
-from tongban.domain.shared.clock import CHINA_TZ
 from tongban.services.cases import lifecycle as svc
 from tongban.services.cases import queries
 from tongban.services.catalogue import items as catalogue
@@ -86,7 +85,6 @@ def case_context(
         "key_of": dict(case.terms.materials),
         "clock": clock,
         "role_names": ROLE_NAMES,
-        "china_tz": CHINA_TZ,
         "errors": {},
         "v": {},
     }
