@@ -468,6 +468,20 @@ def test_the_pages_apply_once_and_show_errors_beside_the_shared_fields(
     assert counts(world.container)["cases"] == before["cases"] + 8
 
 
+def test_resending_the_bundle_form_files_one_application_not_two(world: World, client: Any) -> None:
+    csrf = sign_in(world.container, client, world.citizen)
+    page = client.get("/bundles/KCG").text
+    key = page.split('name="idem" value="')[1].split('"')[0]
+    form = {f"form.{k}": v for k, v in restaurant_form().items()}
+    data = {**form, "csrf_token": csrf, "idem": key}
+    before = counts(world.container)
+    first = client.post("/bundles/KCG", data=data, follow_redirects=False)
+    again = client.post("/bundles/KCG", data=data, follow_redirects=False)
+    assert first.status_code == again.status_code == 303
+    assert again.headers["location"] == first.headers["location"]  # the first application
+    assert counts(world.container)["cases"] == before["cases"] + 8
+
+
 def test_a_company_cannot_apply_for_a_bundle_for_individuals(world: World) -> None:
     company = make_enterprise(world.container)
     with pytest.raises(PermissionDenied):

@@ -21,7 +21,10 @@ from tongban.domain.people.model import Principal, UserKind
 from tongban.services.bundles import applications as svc
 from tongban.services.bundles import queries
 from tongban.services.platform import access, audit
+from tongban.services.platform.context import Actor
+from tongban.services.platform.unit_of_work import UnitOfWork
 from tongban.web.deps import ContainerDep, actor_for, allow
+from tongban.web.idempotency import form_key, new_form_key, run_form_once
 from tongban.web.pages.cases.citizen import centre_options, texts
 from tongban.web.templating import render
 
@@ -83,6 +86,7 @@ def _bundle_page(
         "can_apply": _is_applicant(principal),
         "errors": {},
         "v": {},
+        "idem": new_form_key(),
     }
 
 
@@ -101,21 +105,26 @@ def bundle_page(
 async def apply(
     request: Request, code: Code, container: ContainerDep, principal: Applicant
 ) -> Response:
-    """Submit once: every sub-case is created, or none is and the errors show by their fields."""
+    """Submit once: every sub-case is created, or none is and the errors show by their fields.
+    The page's hidden key makes a second click (or a resend) show the first application."""
     form = await request.form()
     with container.read() as uow:
         view = queries.definition(uow.conn, code)
         centres = centre_options(uow.conn)
+
+    def file(uow: UnitOfWork, actor: Actor) -> dict[str, str]:
+        ref = svc.apply(uow, actor, view.definition.code, _application(view, form))
+        return {"number": ref.number}
+
     try:
-        given = _application(view, form)
-        with container.uow() as uow:
-            ref = svc.apply(uow, actor_for(request), view.definition.code, given)
+        outcome = await run_form_once(request, container, file)
     except DomainError as error:
         context = _bundle_page(request, view, centres, principal)
         values = {k: form.getlist(k) if k == "materials" else form.get(k) for k in form}
-        context.update(errors=error.fields, error=error, v=values)
+        context.update(errors=error.fields, error=error, v=values, idem=form_key(form))
         return render(request, "bundles/bundle.html", context, status_code=error.status)
-    return RedirectResponse(f"/bundles/applications/{ref.number}?done=1", status_code=303)
+    number = outcome.body["number"]
+    return RedirectResponse(f"/bundles/applications/{number}?done=1", status_code=303)
 
 
 @router.get("/bundles/applications/{number}")
