@@ -161,6 +161,7 @@ def test_a_durable_block_refuses_to_run_inside_another(container: Container) -> 
             pass
 
 
-def test_a_read_only_unit_of_work_runs_no_use_case(container: Container) -> None:
+def test_a_use_case_on_a_read_only_unit_of_work_cannot_commit(container: Container) -> None:
     with container.read() as uow, pytest.raises(RuntimeError, match="read-only"):
         write(uow, "nowhere")
+    assert committed(container, "nowhere") == 0

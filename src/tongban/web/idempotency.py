@@ -12,12 +12,12 @@ A route takes the ``IdempotencyKey`` dependency (a missing key is 428
             lambda uow: (201, CaseOut.of(cases.submit(uow, actor, body))),
         )
 
-The handler runs the service on the unit of work it is given (the service commits as usual);
-the answer is stored in the same transaction.  A repeat gets the stored answer with the header
-``Idempotent-Replayed: true``; a repeat while the first is still running gets 409
-``idempotency_in_progress`` and should retry; the key with another body gets 422
-``idempotency_key_reused``.  A domain error is not stored: the key is released and the client
-may retry with the same key.
+The handler runs the service on the unit of work it is given: the service's transaction joins
+the one that holds the key, and the answer is stored in it, so all three commit together.  A
+repeat gets the stored answer with the header ``Idempotent-Replayed: true``; a repeat while the
+first is still running gets 409 ``idempotency_in_progress`` and should retry; the key with
+another body gets 422 ``idempotency_key_reused``.  A domain error is not stored: the key is
+released and the client may retry with the same key.
 """
 
 from __future__ import annotations

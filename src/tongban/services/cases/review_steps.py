@@ -58,7 +58,7 @@ from tongban.services.people.sessions import load_principal
 from tongban.services.platform.access import access_catalogue_edit
 from tongban.services.platform.calendar import load_calendar
 from tongban.services.platform.context import Actor
-from tongban.services.platform.unit_of_work import UnitOfWork
+from tongban.services.platform.unit_of_work import UnitOfWork, atomic
 
 __all__ = [
     "StepRef",
@@ -88,6 +88,7 @@ class StepRef:
 # --- plans ------------------------------------------------------------------------------------
 
 
+@atomic
 def set_review_plan(
     uow: UnitOfWork, actor: Actor, item_code: str, stages: Iterable[Iterable[PlanStep]]
 ) -> ReviewPlan:
@@ -111,7 +112,6 @@ def set_review_plan(
             updated_by=principal.user_id,
         )
     )
-    uow.commit()
     return plan
 
 
@@ -327,7 +327,6 @@ def _claim(conn: Connection, step: ReviewStep, user_id: int | None) -> None:
 def _save(uow: UnitOfWork, case: Case, step: ReviewStep, at: datetime) -> StepRef:
     notify(uow.conn, case, at)
     repo.save(uow.conn, case, at)
-    uow.commit()
     assert step.id is not None
     return StepRef(step.id, case.number, case.status, case.version, step.status, step.assignee_id)
 
@@ -335,6 +334,7 @@ def _save(uow: UnitOfWork, case: Case, step: ReviewStep, at: datetime) -> StepRe
 # --- step actions -----------------------------------------------------------------------------
 
 
+@atomic
 def claim_step(uow: UnitOfWork, actor: Actor, step_id: int) -> StepRef:
     """A reviewer of the step's department takes an open step; of two claims one wins."""
     case, step = _load(uow.conn, step_id)
@@ -347,6 +347,7 @@ def claim_step(uow: UnitOfWork, actor: Actor, step_id: int) -> StepRef:
     return _save(uow, case, step, actor.at)
 
 
+@atomic
 def assign_step(uow: UnitOfWork, actor: Actor, step_id: int, assignee_id: int) -> StepRef:
     """The section chief of the step's department gives the step to a named reviewer of it."""
     case, step = _load(uow.conn, step_id)
@@ -366,6 +367,7 @@ def assign_step(uow: UnitOfWork, actor: Actor, step_id: int, assignee_id: int) -
     return _save(uow, case, step, actor.at)
 
 
+@atomic
 def complete_step(
     uow: UnitOfWork, actor: Actor, step_id: int, outcome: Outcome, reasons: str = ""
 ) -> StepRef:

@@ -22,7 +22,7 @@ from tongban.services.cases.roles import APPLICANT, CLERK, performer
 from tongban.services.catalogue.items import published_item
 from tongban.services.data_space import reads as data_space
 from tongban.services.platform.context import Actor
-from tongban.services.platform.unit_of_work import UnitOfWork
+from tongban.services.platform.unit_of_work import UnitOfWork, atomic
 
 __all__ = ["PrefillResult", "dispute", "prefill"]
 
@@ -39,8 +39,8 @@ def prefill(
 ) -> PrefillResult:
     """Values for every sourced field the holder's licences hold, locked; the rest missing.
 
-    One read of the data space (logged on ``uow.conn``; the caller commits), covering only the
-    fields the form names.
+    One read of the data space (logged in the calling use case's transaction), covering only
+    the fields the form names.
     """
     needed = needs_by_type(form_schema)
     if not needed:
@@ -60,6 +60,7 @@ def prefill(
     return fill(form_schema, data)
 
 
+@atomic
 def dispute(
     uow: UnitOfWork,
     actor: Actor,
@@ -91,5 +92,4 @@ def dispute(
     case.dispute_form_value(field, value, claim, reason, by, actor.at)
     notify(uow.conn, case, actor.at)
     repo.save(uow.conn, case, actor.at)
-    uow.commit()
     return ref(case)

@@ -279,10 +279,23 @@ def claim(
 ) -> list[Message]:
     """Claim up to ``limit`` due messages under a lease and commit, so other workers skip them.
 
+    The claim commits as it ends (a durable block, which refuses to run inside another use case):
+    the lease must be visible to every other worker before the first message goes out.
     PostgreSQL: ``FOR UPDATE SKIP LOCKED`` lets concurrent workers take disjoint rows without
     waiting.  SQLite: the select runs under BEGIN IMMEDIATE's write lock (no FOR UPDATE there).
     """
-    conn = uow.conn
+    with uow.atomic(durable=True):
+        live = _take_due(uow.conn, worker_id, limit, now, lease)
+    return [
+        Message(row.id, row.kind, dict(row.payload), row.attempts + 1, row.created_at)
+        for row in live
+    ]
+
+
+def _take_due(
+    conn: Connection, worker_id: str, limit: int, now: datetime, lease: timedelta
+) -> list[Any]:
+    """Lease the due messages to ``worker_id``; fail those whose last attempt's lease ran out."""
     due = or_(
         and_(outbox.c.status == Status.PENDING.value, outbox.c.available_at <= now),
         and_(outbox.c.status == Status.CLAIMED.value, outbox.c.claimed_until <= now),
@@ -320,11 +333,7 @@ def claim(
                 attempts=outbox.c.attempts + 1,
             )
         )
-    uow.commit()
-    return [
-        Message(row.id, row.kind, dict(row.payload), row.attempts + 1, row.created_at)
-        for row in live
-    ]
+    return live
 
 
 def deliver(
@@ -354,7 +363,7 @@ def deliver_claimed(
 
 def _deliver_one(ports: OutboxPorts, worker_id: str, message: Message, now: datetime) -> str:
     try:
-        with UnitOfWork(ports.engine) as uow:
+        with UnitOfWork(ports.engine) as uow, uow.atomic():
             # Mark first: the row stays locked (PostgreSQL) or the database write-locked
             # (SQLite) until commit, so no other worker can reclaim it while the handler runs.
             if not _mark_sent(uow.conn, message.id, worker_id, now):
@@ -364,7 +373,6 @@ def _deliver_one(ports: OutboxPorts, worker_id: str, message: Message, now: date
             if handler is None:
                 raise LookupError(f"no handler for outbox kind {message.kind!r}")
             handler(message, uow.conn, ports)
-            uow.commit()
     except Exception as error:
         return _record_failure(ports.engine, worker_id, message, now, error)
     log.info("outbox %s (%s) delivered", message.id, message.kind)
@@ -399,7 +407,7 @@ def _record_failure(
         values["status"] = Status.FAILED.value
     else:
         values.update(status=Status.PENDING.value, available_at=now + backoff(message.attempts))
-    with UnitOfWork(engine) as uow:
+    with UnitOfWork(engine) as uow, uow.atomic():
         changed = uow.conn.execute(
             update(outbox)
             .where(
@@ -409,7 +417,6 @@ def _record_failure(
             )
             .values(**values)
         ).rowcount
-        uow.commit()
     log.warning(
         "outbox %s (%s) attempt %s failed%s: %s",
         message.id,

@@ -113,8 +113,6 @@ class UnitOfWork:
         ``savepoint``: a nested block whose failure undoes only its own writes.
         ``durable``: the block must be the outermost (it commits on exit; nothing may defer it).
         """
-        if self.read_only:
-            raise RuntimeError("a read-only unit of work cannot run a use case that writes")
         if self._doomed:
             raise TransactionDoomed("a nested block failed; the transaction can only roll back")
         if durable and self._depth:
@@ -145,6 +143,9 @@ class UnitOfWork:
         if self._doomed:
             self._end(commit=False)
             raise TransactionDoomed("a nested block failed and its error was swallowed")
+        if self.read_only:
+            self._end(commit=False)
+            raise RuntimeError("a read-only unit of work cannot commit")
         self._end(commit=True)
 
     @contextmanager
