@@ -55,6 +55,7 @@ from tongban.domain.shared.clock import china_date
 from tongban.services.cases import repository as repo
 from tongban.services.cases.notify import notify
 from tongban.services.people.sessions import load_principal
+from tongban.services.platform import audit
 from tongban.services.platform.access import access_catalogue_edit
 from tongban.services.platform.calendar import load_calendar
 from tongban.services.platform.context import Actor
@@ -104,14 +105,13 @@ def set_review_plan(
     for code in sorted(plan.department_codes - known):
         raise UnknownDepartment(code=code)
     uow.conn.execute(delete(review_plans).where(review_plans.c.item_id == item_id))
+    stored = [[vars(step) for step in stage] for stage in plan.stages]
     uow.conn.execute(
         insert(review_plans).values(
-            item_id=item_id,
-            stages=[[vars(step) for step in stage] for stage in plan.stages],
-            updated_at=actor.at,
-            updated_by=principal.user_id,
+            item_id=item_id, stages=stored, updated_at=actor.at, updated_by=principal.user_id
         )
     )
+    audit.record(uow.conn, actor, "review_plan.set", "service_item", item_code, {"stages": stored})
     return plan
 
 

@@ -86,6 +86,7 @@ def issue_citizen_code(uow: UnitOfWork, actor: Actor, *, key: str) -> CitizenCod
             jti=jti, user_id=user_id, issued_at=actor.at, expires_at=expires_at
         )
     )
+    audit.record(uow.conn, actor, "citizen_code.issued", "citizen_code", jti, {"user_id": user_id})
     return CitizenCode(model.sign(key, jti, user_id, expires_at), jti, user_id, expires_at)
 
 
