@@ -44,7 +44,7 @@ from tongban.services.people.accounts import (
     needs_rehash,
     verify_password,
 )
-from tongban.services.platform import audit
+from tongban.services.platform import audit, outbox
 from tongban.services.platform.context import Actor
 from tongban.services.platform.ports import SmsSender
 from tongban.services.platform.unit_of_work import UnitOfWork, atomic
@@ -335,7 +335,8 @@ def request_sms_code(
     """Send a 6-digit log-in code, valid 5 minutes, to the phone of a registered citizen.
 
     Answers alike for unregistered numbers (nothing is sent); a new code replaces older ones.
-    The SMS leaves only after the commit.
+    The SMS goes through the outbox, so it exists only if the code commits; it is delivered at
+    once after the commit, and by the worker should that fail.
     """
     conn = uow.conn
     number = normalise_login(id_number)
@@ -362,7 +363,9 @@ def request_sms_code(
     audit.record(conn, actor, "sms_code.sent", "user", str(user.id), {"ip": ip})
     phone = str(user.phone)
     text = _("【通办】您的登录验证码为 {code}，5 分钟内有效。如非本人操作，请忽略本短信。")
-    uow.after_commit(lambda: sms.send(phone, text.format(code=code)))
+    message_id = outbox.enqueue_sms(conn, phone, text.format(code=code), now=now)
+    ports = outbox.Ports(uow.engine, sms)
+    uow.after_commit(lambda: outbox.deliver_now(ports, message_id, now))
 
 
 def login_with_sms_code(

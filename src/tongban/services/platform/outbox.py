@@ -17,6 +17,7 @@ adapter receives ``message_id="outbox-<id>"`` to pass on as the gateway's idempo
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -84,6 +85,14 @@ class OutboxPorts(Protocol):
 
     @property
     def sms(self) -> SmsSender: ...
+
+
+@dataclass(frozen=True)
+class Ports:
+    """``OutboxPorts`` from their parts, for a use case that holds the engine and an adapter."""
+
+    engine: Engine
+    sms: SmsSender
 
 
 Handler = Callable[[Message, Connection, OutboxPorts], None]
@@ -359,6 +368,40 @@ def deliver_claimed(
         outcome = _deliver_one(ports, worker_id, message, now)
         setattr(batch, outcome, getattr(batch, outcome) + 1)
     return batch
+
+
+def deliver_now(
+    ports: OutboxPorts, message_id: int, now: datetime, *, lease: timedelta = LEASE
+) -> str:
+    """Deliver one message at once instead of at the worker's next pass (a log-in code): run
+    after the commit that queued it (``uow.after_commit``).  It is claimed under a lease like
+    the worker's claim, so only one of the two sends it; a failure is left to the worker's
+    retries and never reaches the caller, whose change has committed.  Returns the outcome."""
+    holder = f"now:{secrets.token_hex(6)}"
+    try:
+        with UnitOfWork(ports.engine) as uow, uow.atomic():
+            row = uow.conn.execute(
+                update(outbox)
+                .where(
+                    outbox.c.id == message_id,
+                    outbox.c.status == Status.PENDING.value,
+                    outbox.c.available_at <= now,
+                )
+                .values(
+                    status=Status.CLAIMED.value,
+                    claimed_by=holder,
+                    claimed_until=now + lease,
+                    attempts=outbox.c.attempts + 1,
+                )
+                .returning(outbox.c.kind, outbox.c.payload, outbox.c.attempts, outbox.c.created_at)
+            ).first()
+    except Exception:
+        log.exception("outbox %s: not claimed for delivery now; the worker sends it", message_id)
+        return "lost"
+    if row is None:
+        return "lost"  # the worker has it already
+    message = Message(message_id, row.kind, dict(row.payload), row.attempts, row.created_at)
+    return _deliver_one(ports, holder, message, now)
 
 
 def _deliver_one(ports: OutboxPorts, worker_id: str, message: Message, now: datetime) -> str:

@@ -52,8 +52,8 @@ class UnitOfWork:
         self._conn: Connection | None = None
         self._depth = 0
         self._doomed = False
-        self._after_commit: list[Callable[[], None]] = []
-        self._after_end: list[Callable[[], None]] = []
+        self._after_commit: list[Callable[[], object]] = []
+        self._after_end: list[Callable[[], object]] = []
         self.memo: dict[Any, Any] = {}
         """Values looked up in the current transaction, for use cases that need one several
         times (a holder's user id, say); emptied whenever the transaction ends."""
@@ -221,12 +221,12 @@ class UnitOfWork:
 
     # --- callbacks ---------------------------------------------------------------------------
 
-    def after_commit(self, callback: Callable[[], None]) -> None:
+    def after_commit(self, callback: Callable[[], object]) -> None:
         """Run ``callback`` once, after the outermost commit; dropped if the work rolls back
         (or the savepoint it was registered in does)."""
         self._after_commit.append(callback)
 
-    def after_end(self, callback: Callable[[], None]) -> None:
+    def after_end(self, callback: Callable[[], object]) -> None:
         """Run ``callback`` once the current transaction ends, committed or rolled back: for
         a record that must outlive the use case's own outcome (a refused data access)."""
         self._after_end.append(callback)
