@@ -140,6 +140,20 @@ def test_a_refusal_the_use_case_recorded_stands_but_leaves_no_key(container: Con
     assert notes(container, "refusal") == 1
 
 
+def test_a_refusal_from_inside_the_use_cases_transaction_leaves_nothing(
+    container: Container,
+) -> None:
+    @atomic
+    def half_done(uow: UnitOfWork) -> tuple[int, Any]:
+        record_note(uow, "half")
+        raise ValidationFailed()  # inside its block: what it wrote goes with it
+
+    args: dict[str, Any] = {"key": "k", "scope": "anon", "request_hash": "h", "now": TEST_START}
+    with pytest.raises(ValidationFailed):
+        idempotency.run(container.engine, handler=half_done, **args)
+    assert (count(container, idempotency_keys), notes(container, "half")) == (0, 0)
+
+
 def test_run_applies_once_and_a_handler_that_raises_leaves_no_key(container: Container) -> None:
     def failing(uow: UnitOfWork) -> tuple[int, Any]:
         record_note(uow, "once")

@@ -26,7 +26,7 @@ from contextlib import contextmanager
 from types import TracebackType
 from typing import Any, Concatenate, ParamSpec, Self, TypeVar
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, NestedTransaction
 
 from tongban.adapters.db.engine import READ_ONLY
 
@@ -177,7 +177,7 @@ class UnitOfWork:
         finally:
             self._depth -= 1
 
-    def _undo(self, nested: Any, mark: int) -> None:
+    def _undo(self, nested: NestedTransaction, mark: int) -> None:
         """Roll back to the savepoint: its writes, its callbacks and its doom go with it."""
         nested.rollback()
         del self._after_commit[mark:]
@@ -223,7 +223,8 @@ class UnitOfWork:
 
     def after_commit(self, callback: Callable[[], object]) -> None:
         """Run ``callback`` once, after the outermost commit; dropped if the work rolls back
-        (or the savepoint it was registered in does)."""
+        (or the savepoint it was registered in does).  An error it raises reaches the caller
+        of the outermost block, whose work has committed: catch what must not."""
         self._after_commit.append(callback)
 
     def after_end(self, callback: Callable[[], object]) -> None:
