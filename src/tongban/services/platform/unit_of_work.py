@@ -9,13 +9,13 @@ and zulip's ``do_*`` functions nest.
 A nested block joins without a savepoint (no extra round trips), so an exception leaving it
 dooms the whole transaction: the outermost block rolls back even if a caller in between caught
 the error, and refuses to commit (``TransactionDoomed``).  A caller that must carry on after a
-nested failure (claim the next row after losing a race, say) opens the nested block with
+nested failure (the mail-delivery sweep, one parcel at a time) opens the nested block with
 ``savepoint=True``: the failure then undoes only that block's writes.
 
-Anything that must happen only once the change is durable (waking the outbox, a cache
-refresh) is registered with ``after_commit`` and runs once, after the outermost commit; a
-rollback drops it.  ``durable=True`` marks a block that must commit as it exits, so it refuses
-to run nested (the outbox claim under its lease).
+Anything that must happen only once the change is durable (sending the SMS log-in code from
+the outbox at once) is registered with ``after_commit`` and runs once, after the outermost
+commit; a rollback drops it.  ``durable=True`` marks a block that must commit as it exits, so
+it refuses to run nested (the outbox claim under its lease).
 """
 
 from __future__ import annotations
