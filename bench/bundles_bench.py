@@ -78,7 +78,7 @@ WORKERS = 2
 TARGET_P99_MS = 200.0
 BUNDLE = demo_bundles.OPEN_RESTAURANT
 SINGLE_ITEM = "SCJGJ-0012"
-EXAMPLE_2027 = Path(calendar.__file__).parents[1] / "demo" / "data" / "calendar-2027-example.csv"
+EXAMPLE_2027 = Path(calendar.__file__).parents[2] / "demo" / "data" / "calendar-2027-example.csv"
 
 
 def _resident_id(n: int) -> str:
@@ -131,7 +131,6 @@ def build_world(url: str, data_dir: Path) -> World:
     migrate.upgrade(container.engine)
     with container.uow() as uow:
         network.upsert_departments(uow, SYSTEM, DEPARTMENTS)
-        uow.commit()
     with container.uow() as uow:  # reference data: inserted as the tests do
         district = uow.conn.execute(
             insert(centres)
@@ -147,10 +146,9 @@ def build_world(url: str, data_dir: Path) -> World:
             notice = EXAMPLE_2027.read_text(encoding="utf-8")
             calendar.import_notice(uow, SYSTEM, notice, EXAMPLE_2027.name)
     specs = {s.code: s for s in HAND_WRITTEN_ITEMS}
-    with container.uow() as uow:
+    with container.uow() as uow, uow.atomic():
         for code in BUNDLE.item_codes:
             catalogue.publish_spec(uow, SYSTEM, specs[code])
-        uow.commit()
     demo_bundles.load(container, SYSTEM, "small")
     ids = []
     for n in range(CLIENTS):

@@ -176,7 +176,6 @@ def build_world(url: str, data_dir: Path) -> World:
             calendar.import_notice(uow, SYSTEM, notice, EXAMPLE_2027.name)
     with container.uow() as uow:
         catalogue.publish_spec(uow, SYSTEM, _item_spec())
-        uow.commit()
     citizen_ids: list[int] = []
     for n in range(CLIENTS):
         with container.uow() as uow:

@@ -119,7 +119,6 @@ def build_world(url: str, data_dir: Path) -> World:
             calendar.import_notice(uow, SYSTEM, notice, EXAMPLE_2027.name)
     with container.uow() as uow:
         catalogue.publish_spec(uow, SYSTEM, next(i for i in HAND_WRITTEN_ITEMS if i.code == ITEM))
-        uow.commit()
     spec = next(f.spec for f in rule_files() if f.item_code == ITEM)
     with container.uow() as uow:
         draft = rule_sets.save_draft(uow, SYSTEM, ITEM, spec)
@@ -136,7 +135,7 @@ def build_world(url: str, data_dir: Path) -> World:
                     uow, SYSTEM, IdType.RESIDENT_ID, number, "陈伯", "13800138000"
                 )
             )
-        with container.uow() as uow:
+        with container.uow() as uow, uow.atomic():
             licences.issue(
                 uow, SYSTEM, keys, type_code="id_card", holder_id=number, holder_name="陈伯",
                 fields={"sex": "男", "ethnicity": "汉", "birth_date": born, "address": HOUSEHOLD},
@@ -146,7 +145,6 @@ def build_world(url: str, data_dir: Path) -> World:
                 fields={"household_head": "陈伯", "relation": "户主", "household_type": "非农业",
                         "household_address": HOUSEHOLD, "birth_date": born},
             )  # fmt: skip
-            uow.commit()
     with container.uow() as uow:
         now = container.clock.now()
         citizens = [sessions.create_session(uow.conn, uid, now=now, hours=2) for uid in ids]

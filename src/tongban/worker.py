@@ -206,11 +206,10 @@ class Worker:
 def purge_old_rows(container: Container, now: datetime) -> None:
     """Delete idempotency keys past their 24 hours, outbox rows sent over 30 days ago and
     citizen codes a day past their expiry."""
-    with container.uow() as uow:
+    with container.uow() as uow, uow.atomic():
         keys = idempotency.purge_expired(uow.conn, now)
         sent = outbox.purge_sent(uow.conn, now - outbox.KEEP_SENT)
         codes = identity_check.purge_codes(uow.conn, now - identity_check.KEEP_CODES)
-        uow.commit()
     log.info(
         "purged %s idempotency keys, %s sent outbox messages and %s citizen codes",
         keys,

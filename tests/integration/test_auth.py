@@ -21,7 +21,7 @@ from tests.factories import (
     make_staff,
     resident_id,
 )
-from tongban.adapters.db.tables import audit_log, sessions, users
+from tongban.adapters.db.tables import audit_log, outbox, sessions, users
 from tongban.bootstrap import Container
 from tongban.domain.errors import (
     IpThrottled,
@@ -36,6 +36,7 @@ from tongban.domain.errors import (
 from tongban.domain.people.model import Role, RoleAssignment
 from tongban.services.people import accounts as people
 from tongban.services.people import auth
+from tongban.services.platform import outbox as outbox_service
 from tongban.web.deps import SESSION_COOKIE
 
 CHEAP = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
@@ -53,7 +54,7 @@ class FakeSms:
     def __init__(self) -> None:
         self.sent: list[tuple[str, str]] = []
 
-    def send(self, phone: str, text: str) -> None:
+    def send(self, phone: str, text: str, *, message_id: str | None = None) -> None:
         self.sent.append((phone, text))
 
     def last_code(self) -> str:
@@ -259,6 +260,46 @@ def test_expired_or_guessed_sms_codes_are_refused(container, sms) -> None:
     with pytest.raises(SmsCodeInvalid):
         use(wrong, now + timedelta(minutes=6))
     assert use(code, now + timedelta(minutes=7)) == citizen.user_id
+
+
+class DownGateway(FakeSms):
+    """A gateway that fails its first send."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.down = True
+
+    def send(self, phone: str, text: str, *, message_id: str | None = None) -> None:
+        if self.down:
+            self.down = False
+            raise ConnectionError("gateway down")
+        super().send(phone, text, message_id=message_id)
+
+
+def test_the_log_in_code_goes_through_the_outbox_and_leaves_right_after_the_commit(
+    container, sms
+) -> None:
+    citizen = make_citizen(container, phone="13712345678")
+    now = container.clock.now()
+    with container.uow() as uow:
+        auth.request_sms_code(uow, sms, id_number=citizen.login, ip="1.2.3.4", now=now)
+    assert [phone for phone, _text in sms.sent] == ["13712345678"]
+    with container.read() as uow:
+        rows = uow.conn.execute(select(outbox.c.kind, outbox.c.status)).all()
+    assert [tuple(row) for row in rows] == [("sms", "sent")]
+
+
+def test_a_log_in_code_the_gateway_failed_to_take_is_left_to_the_worker(container) -> None:
+    citizen = make_citizen(container, phone="13712345678")
+    gateway = DownGateway()
+    now = container.clock.now()
+    with container.uow() as uow:  # the request itself succeeds: the code has committed
+        auth.request_sms_code(uow, gateway, id_number=citizen.login, ip="1.2.3.4", now=now)
+    assert gateway.sent == []
+    container.sms = gateway
+    later = now + outbox_service.backoff(1)
+    assert outbox_service.deliver(container, "w1", later).sent == 1
+    assert [phone for phone, _text in gateway.sent] == ["13712345678"]
 
 
 def test_sms_codes_are_rate_limited_per_person(container, sms) -> None:

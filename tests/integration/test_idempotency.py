@@ -26,7 +26,7 @@ from tongban.services.platform import audit, idempotency
 from tongban.services.platform import outbox as outbox_service
 from tongban.services.platform.context import Actor
 from tongban.services.platform.idempotency import Stored, Ticket
-from tongban.services.platform.unit_of_work import UnitOfWork
+from tongban.services.platform.unit_of_work import UnitOfWork, atomic
 from tongban.web.deps import CSRF_HEADER, ContainerDep, Viewer, actor_for
 from tongban.web.idempotency import IdempotencyKey, run_idempotent
 
@@ -49,10 +49,10 @@ def begin(container: Container, key: str = "k1", request_hash: str = "h1", **kw:
     return idempotency.begin(container.engine, key=key, **args)
 
 
+@atomic
 def record_note(uow: UnitOfWork, text: str) -> tuple[int, Any]:
-    """A use case that changes something: one audit row, committed by the service itself."""
+    """A use case that changes something: one audit row, in its own transaction or its caller's."""
     audit.record(uow.conn, ACTOR, "note.created", "note", text)
-    uow.commit()
     return 201, {"text": text}
 
 
@@ -66,10 +66,9 @@ def test_the_first_caller_wins_the_key_and_a_repeat_gets_the_stored_answer(
     assert isinstance(ticket, Ticket)
     with pytest.raises(IdempotencyInProgress):
         begin(container)
-    with container.uow() as uow:
+    with container.uow() as uow, uow.atomic():
         record_note(uow, "first")
         idempotency.finish(uow.conn, ticket, status=201, body={"text": "first", "号": "一"})
-        uow.commit()
     assert begin(container) == Stored(201, {"text": "first", "号": "一"})
     assert begin(container, now=NOW + timedelta(hours=23)) == Stored(
         201, {"text": "first", "号": "一"}
@@ -131,8 +130,7 @@ def test_a_refusal_the_use_case_recorded_stands_but_leaves_no_key(container: Con
     """E.g. a wrong pickup code is counted, then refused: the count must survive the error."""
 
     def refusing(uow: UnitOfWork) -> tuple[int, Any]:
-        audit.record(uow.conn, ACTOR, "note.created", "note", "refusal")
-        uow.commit()
+        record_note(uow, "refusal")  # its block ends normally: the record stands
         raise ValidationFailed()
 
     args: dict[str, Any] = {"key": "k", "scope": "anon", "request_hash": "h", "now": TEST_START}
@@ -142,10 +140,23 @@ def test_a_refusal_the_use_case_recorded_stands_but_leaves_no_key(container: Con
     assert notes(container, "refusal") == 1
 
 
+def test_a_refusal_from_inside_the_use_cases_transaction_leaves_nothing(
+    container: Container,
+) -> None:
+    @atomic
+    def half_done(uow: UnitOfWork) -> tuple[int, Any]:
+        record_note(uow, "half")
+        raise ValidationFailed()  # inside its block: what it wrote goes with it
+
+    args: dict[str, Any] = {"key": "k", "scope": "anon", "request_hash": "h", "now": TEST_START}
+    with pytest.raises(ValidationFailed):
+        idempotency.run(container.engine, handler=half_done, **args)
+    assert (count(container, idempotency_keys), notes(container, "half")) == (0, 0)
+
+
 def test_run_applies_once_and_a_handler_that_raises_leaves_no_key(container: Container) -> None:
     def failing(uow: UnitOfWork) -> tuple[int, Any]:
-        audit.record(uow.conn, ACTOR, "note.created", "note", "once")
-        uow.commit()
+        record_note(uow, "once")
         raise RuntimeError("the database went away")
 
     args: dict[str, Any] = {"key": "k", "scope": "anon", "request_hash": "h", "now": TEST_START}
@@ -199,9 +210,9 @@ def web(app: FastAPI, calls: Calls) -> Iterator[TestClient]:
                 calls.fail_next = False
                 raise ValidationFailed(fields={"text": "内容有误"})
             time.sleep(calls.delay)
-            audit.record(uow.conn, actor, "note.created", "note", body.text)
-            outbox_service.enqueue_sms(uow.conn, "13800138000", body.text, now=TEST_START)
-            uow.commit()
+            with uow.atomic():
+                audit.record(uow.conn, actor, "note.created", "note", body.text)
+                outbox_service.enqueue_sms(uow.conn, "13800138000", body.text, now=TEST_START)
             return 201, NoteIn(text=body.text)
 
         return run_idempotent(request, container, key, handler)

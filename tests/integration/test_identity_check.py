@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from tests.factories import make_citizen, make_staff, resident_id
-from tongban.adapters.db.tables import data_access_log
+from tongban.adapters.db.tables import audit_log, data_access_log
 from tongban.adapters.db.tables_data_space import citizen_codes, identity_checks
 from tongban.adapters.id_devices import reference_probe
 from tongban.bootstrap import Container
@@ -92,6 +92,13 @@ def test_a_citizen_code_identifies_its_holder_once(window: Window) -> None:
     with window.container.read() as uow:
         reads = uow.conn.execute(select(data_access_log.c.subject_id)).scalars().all()
     assert reads == [window.citizen]
+
+
+def test_issuing_a_citizen_code_is_audited_with_it(window: Window) -> None:
+    code = window.issue()
+    query = select(audit_log.c.object_key).where(audit_log.c.action == "citizen_code.issued")
+    with window.container.read() as uow:
+        assert uow.conn.execute(query).scalars().all() == [code.jti]
 
 
 def test_a_citizen_code_expires_after_two_minutes(window: Window) -> None:

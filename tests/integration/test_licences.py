@@ -20,6 +20,7 @@ from tests.factories import (
 from tongban.adapters.db.tables import audit_log, data_access_log, departments
 from tongban.adapters.db.tables_licences import licences as licences_table
 from tongban.bootstrap import Container
+from tongban.domain.errors import ValidationFailed
 from tongban.domain.licences.errors import (
     LicenceAlreadyRevoked,
     LicenceFieldsInvalid,
@@ -96,7 +97,7 @@ def test_issuing_stores_the_licence_with_its_credential_and_an_audit_entry(
 
 def test_issue_does_not_commit_for_the_caller(container: Container) -> None:
     citizen = make_citizen(container)
-    with container.uow() as uow:
+    with container.uow() as uow, pytest.raises(ValidationFailed), uow.atomic():
         svc.issue(
             uow,
             SYSTEM,
@@ -105,7 +106,8 @@ def test_issue_does_not_commit_for_the_caller(container: Container) -> None:
             holder_id=citizen.login,
             holder_name="陈志明",
             fields=ID_CARD,
-        )  # no commit: the caller's use case failed
+        )  # joins the caller's use case, which then fails: no commit of its own
+        raise ValidationFailed()
     assert count(container, licences_table) == 0
 
 

@@ -9,6 +9,7 @@ second engine and app on the same database.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 import uuid
@@ -46,7 +47,7 @@ from tongban.services.people import accounts as people
 from tongban.services.people import sessions
 from tongban.services.platform import audit, idempotency
 from tongban.services.platform.context import Actor
-from tongban.services.platform.unit_of_work import UnitOfWork
+from tongban.services.platform.unit_of_work import UnitOfWork, atomic
 from tongban.web.app import build_app
 from tongban.web.deps import SESSION_COOKIE
 
@@ -185,9 +186,9 @@ def test_a_new_version_published_by_another_process_is_served_at_once(
 # --- idempotency: the key commits with the change -----------------------------------------------
 
 
+@atomic
 def note(uow: UnitOfWork, text_: str) -> tuple[int, Any]:
     audit.record(uow.conn, Actor(request_id="t", at=TEST_START), "note.created", "note", text_)
-    uow.commit()
     return 201, {"text": text_}
 
 
@@ -224,15 +225,20 @@ def test_the_key_the_change_and_the_answer_commit_in_one_transaction(
 def test_a_use_case_that_rolls_back_inside_still_gets_its_answer_kept(
     container: Container,
 ) -> None:
+    class GaveUp(Exception):
+        pass
+
     def second_try(uow: UnitOfWork) -> tuple[int, Any]:
-        audit.record(
-            uow.conn,
-            Actor(request_id="t", at=TEST_START),
-            "note.created",
-            "note",
-            "lost",
-        )
-        uow.rollback()  # the use case gives up its first attempt (and with it the claim)
+        # The use case gives up its first attempt: the savepoint undoes it, not the claim.
+        with contextlib.suppress(GaveUp), uow.atomic(savepoint=True):
+            audit.record(
+                uow.conn,
+                Actor(request_id="t", at=TEST_START),
+                "note.created",
+                "note",
+                "lost",
+            )
+            raise GaveUp()
         return note(uow, "kept")
 
     args: dict[str, Any] = {"key": "k2", "scope": "anon", "request_hash": "h", "now": TEST_START}

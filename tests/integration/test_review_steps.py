@@ -7,9 +7,11 @@ import threading
 from datetime import date
 
 import pytest
+from sqlalchemy import select
 
 from tests.factories import make_staff
 from tests.integration.test_cases import World, build_world, online, step
+from tongban.adapters.db.tables import audit_log
 from tongban.domain.cases.review import Outcome, PlanStep, StepAlreadyClaimed, StepNotFound
 from tongban.domain.cases.status import CaseStatus
 from tongban.domain.errors import PermissionDenied, StaleVersion, UnknownDepartment
@@ -206,6 +208,12 @@ def test_the_chief_assigns_a_step_and_only_the_assignee_completes_it(world: Worl
         act(world, steps.complete_step, world.reviewer, "2026-11-02", first.id, Outcome.APPROVE)
     act(world, steps.complete_step, second, "2026-11-02", first.id, Outcome.APPROVE)
     assert listed(world, ref.number)["受理审查"].status == "done"
+
+
+def test_setting_a_review_plan_is_audited(world: World) -> None:
+    with world.container.read() as uow:
+        query = select(audit_log.c.object_key).where(audit_log.c.action == "review_plan.set")
+        assert uow.conn.execute(query).scalars().all() == [ITEM]
 
 
 def test_a_plan_with_an_unknown_department_is_refused(world: World) -> None:

@@ -184,7 +184,7 @@ def reindex() -> None:
     from tongban.services.catalogue import search
 
     c = container()
-    with c.uow() as uow:
+    with c.uow() as uow, uow.atomic():
         count = search.reindex_all(uow.conn)
         audit.record(
             uow.conn,
@@ -194,5 +194,4 @@ def reindex() -> None:
             "items",
             {"items": count},
         )
-        uow.commit()
     console.print(f"已重建 {count} 个事项的搜索索引。")

@@ -136,7 +136,7 @@ def load(container: Container, actor: Actor, scale: Scale) -> int:
     """Load (or top up) this part of the demo; returns how many records it wrote."""
     keys = container.keys  # created on first use
     written = 0
-    with container.uow() as uow:
+    with container.uow() as uow, uow.atomic():  # every licence issued joins one transaction
         for holder_id, name, held in _holders(china_date(actor.at)):
             have = {
                 lic.type_code
@@ -155,7 +155,6 @@ def load(container: Container, actor: Actor, scale: Scale) -> int:
                     fields=fields,
                 )
                 written += 1
-        uow.commit()
     _warm_font_cache()
     return written
 

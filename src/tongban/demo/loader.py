@@ -64,6 +64,7 @@ def load_demo(
     summary = DemoSummary()
     actor = Actor(request_id="demo", at=container.clock.now())
     with container.uow() as uow:
+        # Each of these is a use case of its own (an account that exists is skipped).
         summary.departments = network.upsert_departments(uow, actor, departments.DEPARTMENTS)
         every_centre = [*centres.district_and_town_centres(), *centres.community_centres()]
         summary.centres = network.upsert_centres(uow, actor, every_centre)
@@ -71,12 +72,12 @@ def load_demo(
             uow, actor, source=container.official_schedules
         )
         summary.logins = people.load_people(uow, actor)
-        uow.commit()
-        result = publish_specs(uow.conn, actor, demo_items(scale), "演示数据", on_progress=on_item)
-        summary.items_published = result.created + result.updated
-        summary.items_unchanged = result.unchanged
-        summary.list_entries = lists.write_list_entries(uow.conn, actor, DEMO_LIST_ENTRIES)
-        uow.commit()
+        with uow.atomic():  # the catalogue and its lists: all or nothing
+            items = demo_items(scale)
+            result = publish_specs(uow.conn, actor, items, "演示数据", on_progress=on_item)
+            summary.items_published = result.created + result.updated
+            summary.items_unchanged = result.unchanged
+            summary.list_entries = lists.write_list_entries(uow.conn, actor, DEMO_LIST_ENTRIES)
     # Each later part opens its own units of work through the services and is idempotent.
     for name in EXTRA_PARTS:
         part = import_module(f"tongban.demo.{name}")

@@ -173,7 +173,6 @@ def _ensure_people(container: Container, actor: Actor, companies: list[DemoCompa
                 password_hash=shared_hash,
             )
             made += 1
-        uow.commit()
     return made
 
 
@@ -374,12 +373,11 @@ def _store(
     the projects assigned just before it."""
     if not batch:
         return 0
-    with container.uow() as uow:
+    with container.uow() as uow, uow.atomic():
         recorder = Recorder(uow, actor, calendar)
         for history, wants_agent in batch:
             if wants_agent:
                 history = replace(history, agent=pick_agent(uow.conn, history.facts.town))
             recorder.record(history)
         stored = recorder.flush()
-        uow.commit()
     return recorder.written + stored

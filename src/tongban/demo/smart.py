@@ -259,7 +259,7 @@ def _accounts(container: Container, actor: Actor) -> int:
 def _licences(container: Container, actor: Actor) -> int:
     written = 0
     keys = container.keys
-    with container.uow() as uow:
+    with container.uow() as uow, uow.atomic():  # every licence issued joins one transaction
         for person in SMART_PEOPLE:
             held = {
                 lic.type_code
@@ -280,7 +280,6 @@ def _licences(container: Container, actor: Actor) -> int:
                     fields=values,
                 )
                 written += 1
-        uow.commit()
     return written
 
 

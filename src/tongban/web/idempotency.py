@@ -12,13 +12,14 @@ A route takes the ``IdempotencyKey`` dependency (a missing key is 428
             status=201,
         )
 
-The action runs the service as the request's actor on the unit of work it is given (the
-service commits as usual); the answer is stored in the same transaction.  A repeat gets the
-stored answer with the header ``Idempotent-Replayed: true``; a repeat while the first is still
-running gets 409 ``idempotency_in_progress`` and should retry; the key with another body gets
-422 ``idempotency_key_reused``.  A domain error is not stored: the key is released and the
-client may retry with the same key.  Page forms do the same through ``run_form_once``, with the
-key in a hidden field.
+The action runs the service as the request's actor on the unit of work it is given: the
+service's transaction joins the one that holds the key, and the answer is stored in it, so all
+three commit together.  A repeat gets the stored answer with the header
+``Idempotent-Replayed: true``; a repeat while the first is still running gets 409
+``idempotency_in_progress`` and should retry; the key with another body gets 422
+``idempotency_key_reused``.  A domain error is not stored: the key is released and the client
+may retry with the same key.  Page forms do the same through ``run_form_once``, with the key in
+a hidden field.
 """
 
 from __future__ import annotations

@@ -46,7 +46,7 @@ from tongban.services.approval_centre.access import Scope, require_chief_scope, 
 from tongban.services.approval_centre.settings import settings_for, update_settings
 from tongban.services.platform import audit
 from tongban.services.platform.context import Actor
-from tongban.services.platform.unit_of_work import UnitOfWork
+from tongban.services.platform.unit_of_work import UnitOfWork, atomic
 
 __all__ = [
     "AssignmentRef",
@@ -249,6 +249,7 @@ def _pick(conn: Connection, case: q.CentreCase) -> tuple[int, Strategy]:
 # --- use cases --------------------------------------------------------------------------------
 
 
+@atomic
 def claim(uow: UnitOfWork, actor: Actor, served: Collection[str], number: str) -> AssignmentRef:
     """领取: a reviewer of the centre takes a chosen queued application; of two, one wins.
     Claiming again what one already holds changes nothing."""
@@ -261,10 +262,10 @@ def claim(uow: UnitOfWork, actor: Actor, served: Collection[str], number: str) -
         return AssignmentRef(number, scope.user_id, action, row.lock_version)
     _queued(case)
     ref = _take(uow.conn, case, scope.user_id, AssignmentAction.CLAIMED, actor)
-    uow.commit()
     return ref
 
 
+@atomic
 def claim_next(uow: UnitOfWork, actor: Actor, served: Collection[str]) -> AssignmentRef:
     """领取下一件: the first queued application (priority, then the oldest); under the skill
     strategy the reviewer's own skills come first.  A lost race moves on to the next one."""
@@ -276,7 +277,6 @@ def claim_next(uow: UnitOfWork, actor: Actor, served: Collection[str]) -> Assign
             ref = _take(uow.conn, case, scope.user_id, AssignmentAction.CLAIMED, actor)
         except AlreadyClaimed:
             continue
-        uow.commit()
         return ref
     raise QueueEmpty()
 
@@ -289,6 +289,7 @@ def _suits(conn: Connection, user_id: int, case: q.CentreCase) -> bool:
     return any(skill_covers(s, case.item_code, case.item_category) for s in skills)
 
 
+@atomic
 def release(uow: UnitOfWork, actor: Actor, served: Collection[str], number: str) -> AssignmentRef:
     """退回队列: the holder (or the department's chief) puts an undecided application back."""
     scope = scope_of(uow.conn, actor.principal, served)
@@ -300,10 +301,10 @@ def release(uow: UnitOfWork, actor: Actor, served: Collection[str], number: str)
     if case.status not in q.OPEN_STATUSES:
         raise NotQueued("已办结的申请不能退回队列。")
     ref = _move(uow.conn, case, None, AssignmentAction.RELEASED, actor)
-    uow.commit()
     return ref
 
 
+@atomic
 def assign(
     uow: UnitOfWork,
     actor: Actor,
@@ -325,7 +326,6 @@ def assign(
     scope.require_chief(case.department_id)
     _queued(case)
     ref = _assign_one(uow.conn, case, assignee_id, actor)
-    uow.commit()
     return ref
 
 
@@ -340,6 +340,7 @@ def _assign_one(
     return _take(conn, case, assignee_id, AssignmentAction.ASSIGNED, actor, strategy)
 
 
+@atomic
 def assign_queue(
     uow: UnitOfWork, actor: Actor, served: Collection[str], limit: int = 20
 ) -> list[AssignmentRef]:
@@ -358,10 +359,10 @@ def assign_queue(
             continue
     if waiting and not done:
         raise NoReviewerAvailable()
-    uow.commit()
     return done
 
 
+@atomic
 def reassign(
     uow: UnitOfWork,
     actor: Actor,
@@ -396,5 +397,4 @@ def reassign(
         if case.assignee_id == to_user_id:
             continue
         moved.append(_move(uow.conn, case, to_user_id, AssignmentAction.REASSIGNED, actor))
-    uow.commit()
     return moved

@@ -16,11 +16,12 @@ from tongban.services.approval_centre import queries as q
 from tongban.services.approval_centre.access import Scope, require_chief_scope, scope_of
 from tongban.services.platform import audit
 from tongban.services.platform.context import Actor
-from tongban.services.platform.unit_of_work import UnitOfWork
+from tongban.services.platform.unit_of_work import UnitOfWork, atomic
 
 __all__ = ["settings_for", "update_settings"]
 
 
+@atomic
 def update_settings(
     uow: UnitOfWork,
     actor: Actor,
@@ -46,7 +47,8 @@ def update_settings(
     values = {"strategy": strategy.value, "skills": stored, "updated_at": actor.at}
     if current.version == 0:
         try:
-            with uow.conn.begin_nested():
+            # A savepoint: after a lost race the transaction can still read the winner's version.
+            with uow.atomic(savepoint=True):
                 uow.conn.execute(
                     insert(approval_settings).values(
                         department_id=department_id,
@@ -76,7 +78,6 @@ def update_settings(
         current.department_code,
         {"strategy": strategy.value, "skills": stored},
     )
-    uow.commit()
     return q.settings(uow.conn, department_id)
 
 

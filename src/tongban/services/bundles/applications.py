@@ -40,7 +40,7 @@ from tongban.services.cases.notify import SMS_SIGNATURE, applicant_phone, notify
 from tongban.services.cases.roles import APPLICANT, SYSTEM, performer
 from tongban.services.platform import audit, outbox
 from tongban.services.platform.context import Actor
-from tongban.services.platform.unit_of_work import UnitOfWork, UnitsOfWork
+from tongban.services.platform.unit_of_work import UnitOfWork, UnitsOfWork, atomic
 
 log = logging.getLogger("tongban.bundles")
 
@@ -55,6 +55,7 @@ def application_link(number: str) -> str:
 # --- definitions ---------------------------------------------------------------------------------
 
 
+@atomic
 def save_definition(uow: UnitOfWork, actor: Actor, definition: BundleDefinition) -> bool:
     """Create or replace a bundle definition (the catalogue admin's edit); True if it changed."""
     conn = uow.conn
@@ -83,7 +84,6 @@ def save_definition(uow: UnitOfWork, actor: Actor, definition: BundleDefinition)
     audit.record(
         conn, actor, "bundle.save", "bundle", definition.code, {"items": definition.item_codes}
     )
-    uow.commit()
     return True
 
 
@@ -130,6 +130,7 @@ def _check_audience(definition: BundleDefinition, kind: UserKind | None) -> None
         )
 
 
+@atomic
 def apply(uow: UnitOfWork, actor: Actor, code: str, given: BundleApplicationIn) -> BundleRef:
     """一件事一次办: one application creates every sub-case at once, routed in parallel to the
     items' departments; a bad field for any item fails the whole application, writing nothing."""
@@ -194,7 +195,6 @@ def apply(uow: UnitOfWork, actor: Actor, code: str, given: BundleApplicationIn) 
         number,
         {"bundle": definition.code, "cases": list(numbers)},
     )
-    uow.commit()
     return BundleRef(number, BundleState.IN_PROGRESS, numbers)
 
 
@@ -341,9 +341,8 @@ def refresh_sweep(ports: UnitsOfWork, now: datetime) -> int:
     done = 0
     for bundle_id in ids:
         try:
-            with ports.uow() as uow:
+            with ports.uow() as uow, uow.atomic():
                 refresh_bundle(uow.conn, bundle_id, now)
-                uow.commit()
             done += 1
         except DomainError as error:
             log.info("bundle %s not refreshed this time: %s", bundle_id, error.message)

@@ -42,7 +42,7 @@ from tongban.services.cases.roles import APPLICANT, CLERK, performer
 from tongban.services.platform import audit
 from tongban.services.platform.context import Actor
 from tongban.services.platform.ports import FileStore
-from tongban.services.platform.unit_of_work import UnitOfWork
+from tongban.services.platform.unit_of_work import UnitOfWork, atomic
 
 EVENT = "CaseMaterialFileReceived"
 CHUNK = 64 * 1024
@@ -124,6 +124,7 @@ def _checked_chunks(
     return content_type, chunks()
 
 
+@atomic
 def upload_material(
     uow: UnitOfWork,
     actor: Actor,
@@ -178,7 +179,6 @@ def upload_material(
         },
     )
     repo.save(uow.conn, case, actor.at)
-    uow.commit()
     return stored
 
 
@@ -203,6 +203,7 @@ def material_files(conn: Connection, case: Case) -> list[MaterialFile]:
     ]
 
 
+@atomic
 def open_material_file(
     uow: UnitOfWork, actor: Actor, files: FileStore, number: str, sha256: str
 ) -> tuple[MaterialFile, BinaryIO]:
@@ -220,5 +221,4 @@ def open_material_file(
         audit.record_data_access(
             uow.conn, actor, case.applicant_id, f"case:{number}:file:{sha256}", "办件材料查阅"
         )
-    uow.commit()
     return found[-1], content

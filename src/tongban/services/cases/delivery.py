@@ -42,7 +42,7 @@ from tongban.services.cases.roles import APPLICANT, CLERK, DEPARTMENT_STAFF, SYS
 from tongban.services.catalogue.items import published_item
 from tongban.services.platform.context import Actor
 from tongban.services.platform.ports import Courier
-from tongban.services.platform.unit_of_work import UnitOfWork
+from tongban.services.platform.unit_of_work import UnitOfWork, atomic
 
 MAX_PICKUP_ATTEMPTS = 5
 CODE_HASH, CODE_SALT, ATTEMPTS, TRACKING = "code_sha256", "code_salt", "attempts", "tracking"
@@ -203,18 +203,23 @@ def _pickup_clerk(actor: Actor, case: Case) -> Performer:
 def collect_result(uow: UnitOfWork, actor: Actor, number: str, code: str) -> CaseRef:
     """The applicant collects at a clerk of the chosen centre with the right pickup code.
 
-    A wrong code is refused and counted (committed, audited); the fifth locks the code.
+    A wrong code is refused and counted (audited); the fifth locks the code.  The refusal is
+    raised once the count's transaction has ended, so the count stands.
     """
-    case = repo.get(uow.conn, number)
-    by = _pickup_clerk(actor, case)
-    _pending(case, DeliveryMethod.PICKUP, "凭取件码领取结果")
-    detail = case.delivery_detail
-    if CODE_HASH not in detail:  # issued before pickup codes existed, or by an import
-        raise PickupCodeMissing()
-    tries = int(detail.get(ATTEMPTS, "0"))
-    if tries >= MAX_PICKUP_ATTEMPTS:
-        raise PickupCodeLocked()
-    if not hmac.compare_digest(_code_hash(detail.get(CODE_SALT, ""), code), detail[CODE_HASH]):
+    with uow.atomic():
+        case = repo.get(uow.conn, number)
+        by = _pickup_clerk(actor, case)
+        _pending(case, DeliveryMethod.PICKUP, "凭取件码领取结果")
+        detail = case.delivery_detail
+        if CODE_HASH not in detail:  # issued before pickup codes existed, or by an import
+            raise PickupCodeMissing()
+        tries = int(detail.get(ATTEMPTS, "0"))
+        if tries >= MAX_PICKUP_ATTEMPTS:
+            raise PickupCodeLocked()
+        if hmac.compare_digest(_code_hash(detail.get(CODE_SALT, ""), code), detail[CODE_HASH]):
+            case.deliver(by=by, at=actor.at, detail={"collected_at": by.centre_code or ""})
+            repo.save(uow.conn, case, actor.at)
+            return ref(case)
         tries += 1
         case.delivery_detail = {**detail, ATTEMPTS: str(tries)}
         counted = {"attempts": tries}
@@ -222,18 +227,12 @@ def collect_result(uow: UnitOfWork, actor: Actor, number: str, code: str) -> Cas
             "CasePickupCodeRefused", case.status, case.status, by, actor.at, detail=counted
         )
         repo.save(uow.conn, case, actor.at)
-        uow.commit()
-        if tries >= MAX_PICKUP_ATTEMPTS:
-            raise PickupCodeLocked()
-        raise PickupCodeWrong(
-            remaining=MAX_PICKUP_ATTEMPTS - tries, fields={"code": "取件码不正确"}
-        )
-    case.deliver(by=by, at=actor.at, detail={"collected_at": by.centre_code or ""})
-    repo.save(uow.conn, case, actor.at)
-    uow.commit()
-    return ref(case)
+    if tries >= MAX_PICKUP_ATTEMPTS:
+        raise PickupCodeLocked()
+    raise PickupCodeWrong(remaining=MAX_PICKUP_ATTEMPTS - tries, fields={"code": "取件码不正确"})
 
 
+@atomic
 def reissue_pickup_code(uow: UnitOfWork, actor: Actor, number: str) -> str:
     """The signed-in applicant gets a new code (lost or locked); the old one stops working."""
     case = repo.get(uow.conn, number)
@@ -241,10 +240,10 @@ def reissue_pickup_code(uow: UnitOfWork, actor: Actor, number: str) -> str:
     _pending(case, DeliveryMethod.PICKUP, "重新获取取件码")
     code = _new_pickup_code(case, by, actor.at, "CasePickupCodeReissued")
     repo.save(uow.conn, case, actor.at)
-    uow.commit()
     return code
 
 
+@atomic
 def confirm_mail_delivery(uow: UnitOfWork, actor: Actor, number: str, courier: Courier) -> CaseRef:
     """The courier reports the parcel signed for: the case is delivered (worker or staff)."""
     case = repo.get(uow.conn, number)
@@ -256,7 +255,6 @@ def confirm_mail_delivery(uow: UnitOfWork, actor: Actor, number: str, courier: C
         raise NotYetDelivered(tracking=tracking)
     case.deliver(by=by, at=actor.at, detail={TRACKING: tracking, "signed_at": signed.isoformat()})
     repo.save(uow.conn, case, actor.at)
-    uow.commit()
     return ref(case)
 
 
@@ -271,7 +269,9 @@ def sweep_mail_deliveries(uow: UnitOfWork, actor: Actor, courier: Courier) -> li
     done: list[str] = []
     for number in list(pending):
         try:
-            done.append(confirm_mail_delivery(uow, actor, number, courier).number)
+            # Each case on its own: not yet delivered leaves the others' deliveries standing.
+            with uow.atomic(savepoint=True):
+                done.append(confirm_mail_delivery(uow, actor, number, courier).number)
         except NotYetDelivered:
             continue
     return done

@@ -26,7 +26,7 @@ from tongban.services.cases.roles import APPLICANT, CLERK, performer
 from tongban.services.catalogue.items import ItemView, published_item
 from tongban.services.platform.calendar import load_calendar
 from tongban.services.platform.context import Actor
-from tongban.services.platform.unit_of_work import UnitOfWork
+from tongban.services.platform.unit_of_work import UnitOfWork, atomic
 
 
 @dataclass(frozen=True)
@@ -109,6 +109,7 @@ def check_applicant(uow: UnitOfWork, applicant_id: int) -> None:
         raise ValidationFailed(fields={"applicant_id": "请先核验申请人身份"})
 
 
+@atomic
 def save_draft(uow: UnitOfWork, actor: Actor, application: Application) -> CaseRef:
     """An applicant saves an online application unfinished; the form is checked on submit."""
     by = performer(actor, None, APPLICANT)
@@ -116,10 +117,10 @@ def save_draft(uow: UnitOfWork, actor: Actor, application: Application) -> CaseR
     case, item = new_case(uow, actor, by, by.user_id, Channel.ONLINE, application)
     notify(uow.conn, case, actor.at)
     repo.add(uow.conn, case, item.id, actor.at)
-    uow.commit()
     return ref(case)
 
 
+@atomic
 def submit_online(uow: UnitOfWork, actor: Actor, application: Application) -> CaseRef:
     """网上申请: a citizen or enterprise applies for an online-capable item."""
     by = performer(actor, None, APPLICANT)
@@ -128,10 +129,10 @@ def submit_online(uow: UnitOfWork, actor: Actor, application: Application) -> Ca
     submit_checked(case, item, by, actor)
     notify(uow.conn, case, actor.at)
     repo.add(uow.conn, case, item.id, actor.at)
-    uow.commit()
     return ref(case)
 
 
+@atomic
 def submit_at_window(
     uow: UnitOfWork,
     actor: Actor,
@@ -157,10 +158,10 @@ def submit_at_window(
         case.accept(by=by, at=actor.at, calendar=load_calendar(uow.conn))
     notify(uow.conn, case, actor.at)
     repo.add(uow.conn, case, item.id, actor.at)
-    uow.commit()
     return ref(case)
 
 
+@atomic
 def submit_by_mail(
     uow: UnitOfWork, actor: Actor, applicant_id: int, application: Application
 ) -> CaseRef:
@@ -171,5 +172,4 @@ def submit_by_mail(
     submit_checked(case, item, by, actor)
     notify(uow.conn, case, actor.at)
     repo.add(uow.conn, case, item.id, actor.at)
-    uow.commit()
     return ref(case)

@@ -2,9 +2,10 @@
 
 Every function loads the case, checks that the caller's ``expected_version`` is current, checks
 the actor's role and jurisdiction, calls one aggregate method and saves (compare-and-set plus
-the hash-chained events), then commits once.  One window anywhere (一窗通办): a clerk at any
-centre of any level accepts any item; the case goes to the item's department.  Submission
-(every channel) lives in ``cases.intake`` and is re-exported here.
+the hash-chained events), in one transaction: its own, or its caller's when another use case
+calls it.  One window anywhere (一窗通办): a clerk at any centre of any level accepts any
+item; the case goes to the item's department.  Submission (every channel) lives in
+``cases.intake`` and is re-exported here.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ from tongban.services.cases.roles import (
 from tongban.services.catalogue.items import published_item
 from tongban.services.platform.calendar import load_calendar
 from tongban.services.platform.context import Actor
-from tongban.services.platform.unit_of_work import UnitOfWork
+from tongban.services.platform.unit_of_work import UnitOfWork, atomic
 
 __all__ = [
     "Application",
@@ -76,6 +77,7 @@ __all__ = [
 # --- every later step -------------------------------------------------------------------------
 
 
+@atomic
 def _act(
     uow: UnitOfWork,
     actor: Actor,
@@ -85,7 +87,8 @@ def _act(
     change: Callable[[Case, Performer], None],
     also: Callable[[Connection, Case], None] | None = None,
 ) -> CaseRef:
-    """Load, check the version and the role, change, save (compare-and-set), commit.
+    """Load, check the version and the role, change, save (compare-and-set): one transaction,
+    the caller's when another use case calls this one.
 
     ``also`` writes anything else that must commit with the change (e.g. a message).
     """
@@ -98,7 +101,6 @@ def _act(
     if also is not None:
         also(uow.conn, case)
     repo.save(uow.conn, case, actor.at)
-    uow.commit()
     return ref(case)
 
 

@@ -55,10 +55,11 @@ from tongban.domain.shared.clock import china_date
 from tongban.services.cases import repository as repo
 from tongban.services.cases.notify import notify
 from tongban.services.people.sessions import load_principal
+from tongban.services.platform import audit
 from tongban.services.platform.access import access_catalogue_edit
 from tongban.services.platform.calendar import load_calendar
 from tongban.services.platform.context import Actor
-from tongban.services.platform.unit_of_work import UnitOfWork
+from tongban.services.platform.unit_of_work import UnitOfWork, atomic
 
 __all__ = [
     "StepRef",
@@ -88,6 +89,7 @@ class StepRef:
 # --- plans ------------------------------------------------------------------------------------
 
 
+@atomic
 def set_review_plan(
     uow: UnitOfWork, actor: Actor, item_code: str, stages: Iterable[Iterable[PlanStep]]
 ) -> ReviewPlan:
@@ -103,15 +105,13 @@ def set_review_plan(
     for code in sorted(plan.department_codes - known):
         raise UnknownDepartment(code=code)
     uow.conn.execute(delete(review_plans).where(review_plans.c.item_id == item_id))
+    stored = [[vars(step) for step in stage] for stage in plan.stages]
     uow.conn.execute(
         insert(review_plans).values(
-            item_id=item_id,
-            stages=[[vars(step) for step in stage] for stage in plan.stages],
-            updated_at=actor.at,
-            updated_by=principal.user_id,
+            item_id=item_id, stages=stored, updated_at=actor.at, updated_by=principal.user_id
         )
     )
-    uow.commit()
+    audit.record(uow.conn, actor, "review_plan.set", "service_item", item_code, {"stages": stored})
     return plan
 
 
@@ -328,7 +328,6 @@ def _claim(conn: Connection, step: ReviewStep, user_id: int | None) -> None:
 def _save(uow: UnitOfWork, case: Case, step: ReviewStep, at: datetime) -> StepRef:
     notify(uow.conn, case, at)
     repo.save(uow.conn, case, at)
-    uow.commit()
     assert step.id is not None
     return StepRef(step.id, case.number, case.status, case.version, step.status, step.assignee_id)
 
@@ -336,6 +335,7 @@ def _save(uow: UnitOfWork, case: Case, step: ReviewStep, at: datetime) -> StepRe
 # --- step actions -----------------------------------------------------------------------------
 
 
+@atomic
 def claim_step(
     uow: UnitOfWork, actor: Actor, step_id: int, *, case_number: str | None = None
 ) -> StepRef:
@@ -351,6 +351,7 @@ def claim_step(
     return _save(uow, case, step, actor.at)
 
 
+@atomic
 def assign_step(
     uow: UnitOfWork,
     actor: Actor,
@@ -377,6 +378,7 @@ def assign_step(
     return _save(uow, case, step, actor.at)
 
 
+@atomic
 def complete_step(
     uow: UnitOfWork,
     actor: Actor,

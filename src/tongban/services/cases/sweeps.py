@@ -100,7 +100,7 @@ def clock_alerts(ports: SweepPorts, now: datetime) -> int:
     department's reviewers and the accepting centre's managers are told once per colour."""
     today, yellow_days = china_date(now), ports.settings.case_yellow_days
     alerted = 0
-    with ports.uow() as uow:
+    with ports.uow() as uow, uow.atomic():
         conn = uow.conn
         calendar = load_calendar(conn)
         where: list[ColumnElement[bool]] = [
@@ -122,7 +122,6 @@ def clock_alerts(ports: SweepPorts, now: datetime) -> int:
             managers = centre_managers(conn, case.accepting_centre_code)
             tell_staff(conn, case, note, managers, key, now, link=MANAGER_PAGE)
             alerted += 1
-        uow.commit()
     return alerted
 
 
@@ -156,7 +155,7 @@ def missing_materials(ports: SweepPorts, now: datetime) -> int:
     supply-by date (once); past it, terminate the case as the signed commitment says."""
     today, days = china_date(now), ports.settings.case_missing_reminder_days
     expired: list[tuple[str, int, MissingMaterials]] = []
-    with ports.uow() as uow:
+    with ports.uow() as uow, uow.atomic():
         conn = uow.conn
         calendar = load_calendar(conn)
         status_in = cases_table.c.status.in_([s.value for s in WITH_MISSING])
@@ -169,7 +168,6 @@ def missing_materials(ports: SweepPorts, now: datetime) -> int:
             elif calendar.working_days_between(today, missing.supply_by) <= days:
                 key = f"case:{case.number}:missing-reminder:{missing.supply_by.isoformat()}"
                 tell_applicant(conn, case, _reminder(missing), key, now)
-        uow.commit()
     terminated = 0
     for number, version, missing in expired:
         reasons = _expiry_reasons(missing)

@@ -37,7 +37,7 @@ from tongban.services.catalogue.items import spec_from_json, spec_to_json
 from tongban.services.catalogue.xlsx import read_workbook, write_workbook
 from tongban.services.platform import audit
 from tongban.services.platform.context import Actor
-from tongban.services.platform.unit_of_work import UnitOfWork
+from tongban.services.platform.unit_of_work import UnitOfWork, atomic
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 JSON_MEDIA_TYPE = "application/json"
@@ -200,6 +200,7 @@ def parse_file(name: str, data: bytes) -> ParsedCatalogue:
     return _raise_errors(read_file(name, data))
 
 
+@atomic
 def import_catalogue(
     uow: UnitOfWork,
     actor: Actor,
@@ -227,7 +228,6 @@ def import_catalogue(
     summary = ImportSummary(created=created, updated=updated, unchanged=unchanged)
     detail = {"created": created, "updated": updated, "unchanged": unchanged, "note": note}
     audit.record(conn, actor, "catalogue.imported", "catalogue", "items", detail)
-    uow.commit()
     return summary
 
 

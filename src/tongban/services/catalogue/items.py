@@ -23,7 +23,7 @@ from tongban.domain.validation import pydantic_fields
 from tongban.services.catalogue import search
 from tongban.services.platform import audit
 from tongban.services.platform.context import Actor
-from tongban.services.platform.unit_of_work import UnitOfWork
+from tongban.services.platform.unit_of_work import UnitOfWork, atomic
 
 
 @dataclass(frozen=True)
@@ -112,6 +112,7 @@ def _bump(conn: Connection, row: Row[Any], expected: int, now: datetime, **value
     return expected + 1
 
 
+@atomic
 def create_item(uow: UnitOfWork, actor: Actor, spec: ServiceItemSpec) -> int:
     """Add a new item as an unpublished draft; its code must be new."""
     conn = uow.conn
@@ -120,7 +121,6 @@ def create_item(uow: UnitOfWork, actor: Actor, spec: ServiceItemSpec) -> int:
         raise Conflict(f"事项编码 {spec.code} 已存在。", fields={"code": "编码已被使用"})
     item_id = _insert_item(conn, spec, actor.at, status=ItemStatus.DRAFT, draft=True)
     audit.record(conn, actor, "item.created", "service_item", spec.code, {"name": spec.name})
-    uow.commit()
     return item_id
 
 
@@ -142,6 +142,7 @@ def _insert_item(
     return int(result.inserted_primary_key[0])  # type: ignore[index]
 
 
+@atomic
 def save_draft(
     uow: UnitOfWork, actor: Actor, code: str, spec: ServiceItemSpec, expected_lock_version: int
 ) -> int:
@@ -156,10 +157,10 @@ def save_draft(
         extra = _columns(spec, _department_id(conn, spec.department_code))
     lock = _bump(conn, row, expected_lock_version, actor.at, draft=spec_to_json(spec), **extra)
     audit.record(conn, actor, "item.draft_saved", "service_item", row.code, {})
-    uow.commit()
     return lock
 
 
+@atomic
 def publish(
     uow: UnitOfWork, actor: Actor, code: str, expected_lock_version: int, note: str = ""
 ) -> int:
@@ -170,7 +171,6 @@ def publish(
         raise Conflict("该事项没有待发布的草稿。")
     spec = spec_from_json(row.draft)
     version = _publish_spec(conn, actor, row, spec, expected_lock_version, note)
-    uow.commit()
     return version
 
 
@@ -210,13 +210,15 @@ def _publish_spec(
     return version
 
 
+@atomic
 def publish_spec(
     uow: UnitOfWork, actor: Actor, spec: ServiceItemSpec, note: str = ""
 ) -> int | None:
     """Create or update an item straight to a new published version (imports, demo data).
 
     Returns the new version, or None when ``spec`` equals the published version already.
-    Does not commit: the caller commits the whole batch, so an import is all or nothing.
+    Called for each item of a batch inside the batch's use case, it joins that transaction, so
+    an import is all or nothing.
     """
     conn = uow.conn
     row = conn.execute(select(service_items).where(service_items.c.code == spec.code)).first()
@@ -235,6 +237,7 @@ def publish_spec(
     return _publish_spec(conn, actor, row, spec, row.lock_version, note)
 
 
+@atomic
 def withdraw(
     uow: UnitOfWork, actor: Actor, code: str, expected_lock_version: int, reason: str
 ) -> None:
@@ -248,17 +251,17 @@ def withdraw(
     _bump(conn, row, expected_lock_version, actor.at, status=ItemStatus.WITHDRAWN.value)
     search.unindex_item(conn, row.id)
     audit.record(conn, actor, "item.withdrawn", "service_item", row.code, {"reason": reason})
-    uow.commit()
 
 
+@atomic
 def discard_draft(uow: UnitOfWork, actor: Actor, code: str, expected_lock_version: int) -> None:
+    """Drop the unpublished draft of a published item; the published version stays."""
     conn = uow.conn
     row = _row(conn, code, for_update=True)
     if row.published_version is None:
         raise Conflict("从未发布的事项不能放弃草稿。")
     _bump(conn, row, expected_lock_version, actor.at, draft=None)
     audit.record(conn, actor, "item.draft_discarded", "service_item", row.code, {})
-    uow.commit()
 
 
 def _department_name(conn: Connection, department_id: int) -> str:

@@ -22,7 +22,7 @@ from tongban.domain.errors import ImportRejected, ListEntryNotFound
 from tongban.domain.validation import pydantic_fields
 from tongban.services.platform import audit
 from tongban.services.platform.context import Actor
-from tongban.services.platform.unit_of_work import UnitOfWork
+from tongban.services.platform.unit_of_work import UnitOfWork, atomic
 
 EntryInput = ListEntry | Mapping[str, Any]
 
@@ -141,6 +141,7 @@ def write_list_entries(
     return changed
 
 
+@atomic
 def replace_list_entries(
     uow: UnitOfWork,
     actor: Actor,
@@ -150,7 +151,6 @@ def replace_list_entries(
 ) -> int:
     """Publish new versions of the lists of ``kinds`` (catalogue admin); all or nothing."""
     changed = write_list_entries(uow.conn, actor, raw, kinds=kinds)
-    uow.commit()
     return changed
 
 

@@ -19,7 +19,7 @@ from tongban.domain.people.model import Principal, Role, UserKind
 from tongban.services.data_space import licence_port
 from tongban.services.platform import audit
 from tongban.services.platform.context import Actor
-from tongban.services.platform.unit_of_work import UnitOfWork
+from tongban.services.platform.unit_of_work import UnitOfWork, atomic
 
 
 def holder_id_of(principal: Principal | None) -> str:
@@ -77,6 +77,7 @@ def _check_grantee(conn: Connection, department: str | None, item: str | None) -
             raise ValidationFailed(fields={"grantee_item": "找不到该事项：" + item})
 
 
+@atomic
 def grant(
     uow: UnitOfWork,
     actor: Actor,
@@ -105,6 +106,7 @@ def grant(
     return stored
 
 
+@atomic
 def grant_many(
     uow: UnitOfWork,
     actor: Actor,
@@ -118,7 +120,7 @@ def grant_many(
     single_use: bool,
 ) -> list[Grant]:
     """``grant`` for several scopes (types, fields) to one grantee at once, as the 秒批 consent
-    gives them: each checked and stored as its own grant with its own audit entry; commits."""
+    gives them: each checked and stored as its own grant with its own audit entry."""
     if holder_id_of(actor.principal) != holder_id:
         raise PermissionDenied()
     known = licence_port.licence_types()
@@ -138,6 +140,7 @@ def grant_many(
     return _store(uow, actor, holder_id, expires_at, single_use, checked)
 
 
+@atomic
 def insert_grant(
     uow: UnitOfWork,
     actor: Actor,
@@ -151,8 +154,7 @@ def insert_grant(
     expires_at: datetime,
     single_use: bool,
 ) -> Grant:
-    """Store a grant already checked (or given in person at a window) with its audit entry,
-    and commit."""
+    """Store a grant already checked (or given in person at a window) with its audit entry."""
     values = {
         "grantee_department": grantee_department,
         "grantee_item": grantee_item,
@@ -172,7 +174,7 @@ def _store(
     single_use: bool,
     checked: list[dict[str, Any]],
 ) -> list[Grant]:
-    """Grants to one grantee and their audit entries, one multi-row insert each; commits."""
+    """Grants to one grantee and their audit entries, one multi-row insert each."""
     if not checked:
         return []
     _check_grantee(uow.conn, checked[0]["grantee_department"], checked[0]["grantee_item"])
@@ -199,10 +201,10 @@ def _store(
             for row in rows
         ],
     )
-    uow.commit()
     return [grant_from(row) for row in rows]
 
 
+@atomic
 def revoke_grant(uow: UnitOfWork, actor: Actor, grant_id: int) -> None:
     """撤销授权: effective for the very next request; revoking twice changes nothing more."""
     holder = holder_id_of(actor.principal)
@@ -216,7 +218,6 @@ def revoke_grant(uow: UnitOfWork, actor: Actor, grant_id: int) -> None:
     ).rowcount
     if changed:
         audit.record(uow.conn, actor, "data_grant.revoke", "data_grant", str(grant_id))
-    uow.commit()
 
 
 def holder_grants(conn: Connection, holder_id: str) -> list[Grant]:

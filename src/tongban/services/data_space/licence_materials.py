@@ -32,7 +32,7 @@ def attach_licences(
     """Record the holder's licences as the case's materials; returns the names satisfied.
 
     Changes ``case`` in memory (materials, ``material_sources`` and one event per material);
-    the caller saves the case and commits, with the access logged on the same connection.
+    the calling use case saves the case, with the access logged in the same transaction.
     """
     item = published_item(uow.conn, case.item_code, case.item_version)
     known = licence_port.licence_types()

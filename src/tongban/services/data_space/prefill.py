@@ -13,7 +13,7 @@ from tongban.domain.data_space.errors import FieldNotDisputable
 from tongban.domain.data_space.model import Requester
 from tongban.domain.data_space.prefill import PrefillResult, fill, needs_by_type, sources
 from tongban.domain.errors import StaleVersion
-from tongban.domain.people.model import UserKind
+from tongban.domain.people.model import Principal, UserKind
 from tongban.services.cases import queries
 from tongban.services.cases import repository as repo
 from tongban.services.cases.intake import CaseRef, ref
@@ -22,9 +22,9 @@ from tongban.services.cases.roles import APPLICANT, CLERK, performer
 from tongban.services.catalogue.items import published_item
 from tongban.services.data_space import reads as data_space
 from tongban.services.platform.context import Actor
-from tongban.services.platform.unit_of_work import UnitOfWork
+from tongban.services.platform.unit_of_work import UnitOfWork, atomic
 
-__all__ = ["PrefillResult", "dispute", "prefill"]
+__all__ = ["PrefillResult", "dispute", "prefill", "prefill_own_form"]
 
 
 def prefill(
@@ -39,8 +39,8 @@ def prefill(
 ) -> PrefillResult:
     """Values for every sourced field the holder's licences hold, locked; the rest missing.
 
-    One read of the data space (logged on ``uow.conn``; the caller commits), covering only the
-    fields the form names.
+    One read of the data space (logged in the calling use case's transaction), covering only
+    the fields the form names.
     """
     needed = needs_by_type(form_schema)
     if not needed:
@@ -60,6 +60,24 @@ def prefill(
     return fill(form_schema, data)
 
 
+@atomic
+def prefill_own_form(
+    uow: UnitOfWork, principal: Principal | None, item_code: str, *, at: datetime
+) -> PrefillResult:
+    """表单秒填 for the signed-in holder: the item's form filled from their own licences (the
+    read is logged for them)."""
+    item = published_item(uow.conn, item_code)
+    return prefill(
+        uow,
+        data_space.requester_for(principal, item_code=item.code),
+        holder_id=data_space.holder_id_of(principal),
+        form_schema=item.spec.form,
+        purpose="填写“" + item.spec.name + "”申请表",
+        at=at,
+    )
+
+
+@atomic
 def dispute(
     uow: UnitOfWork,
     actor: Actor,
@@ -91,5 +109,4 @@ def dispute(
     case.dispute_form_value(field, value, claim, reason, by, actor.at)
     notify(uow.conn, case, actor.at)
     repo.save(uow.conn, case, actor.at)
-    uow.commit()
     return ref(case)

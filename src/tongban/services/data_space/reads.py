@@ -113,9 +113,10 @@ def _event(requester: Requester, access: _Access, outcome: str, **extra: Any) ->
 
 def _write_refusal(engine: Engine, row: dict[str, Any]) -> None:
     try:
-        with UnitOfWork(engine) as own:
+        # Its own connection and transaction: the refusal stands whatever becomes of the
+        # caller's work.
+        with UnitOfWork(engine) as own, own.atomic():
             own.conn.execute(insert(data_access_events).values(**row))
-            own.commit()
     except Exception:
         # Never mask the refusal itself (this may run while the caller's error unwinds).
         log.exception("could not log a refused data access of holder %s", row["holder_id"])
@@ -284,7 +285,7 @@ def read_licence_data(
     """Licence type → the fields read from the holder's current licence of that type.
 
     Needs a valid grant covering the requester, the types and the fields, or a legal basis
-    (recorded with the access).  Logged on ``uow.conn``: the caller commits.
+    (recorded with the access).  Logged on ``uow.conn``, in the calling use case's transaction.
     """
     data, _held = read_licences(
         uow,

@@ -22,7 +22,7 @@ from tongban.services.catalogue.items import ItemView
 from tongban.services.data_space import licence_materials, licence_port, prefill
 from tongban.services.data_space import reads as data_space
 from tongban.services.platform.context import Actor
-from tongban.services.platform.unit_of_work import UnitOfWork
+from tongban.services.platform.unit_of_work import UnitOfWork, atomic
 
 __all__ = ["LicencePlan", "licence_plan", "take_licences"]
 
@@ -82,9 +82,10 @@ def _mask_licence_id(licence_id: str) -> str:
     return licence_id if len(licence_id) <= 8 else f"{licence_id[:4]}…{licence_id[-4:]}"
 
 
+@atomic
 def licence_plan(uow: UnitOfWork, actor: Actor, item: ItemView, applicant: int) -> LicencePlan:
-    """The licences the page can show: read (and logged; the caller commits) only with a grant
-    in force; a grant revoked in the meantime leaves the page as without consent."""
+    """The licences the page can show: read (and logged) only with a grant in force; a grant
+    revoked in the meantime leaves the page as without consent."""
     types = _licence_types(item)
     if not types:
         return LicencePlan(types)

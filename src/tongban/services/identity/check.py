@@ -40,7 +40,7 @@ from tongban.services.data_space import licence_port
 from tongban.services.data_space.grants import insert_grant
 from tongban.services.platform import audit
 from tongban.services.platform.context import Actor
-from tongban.services.platform.unit_of_work import UnitOfWork
+from tongban.services.platform.unit_of_work import UnitOfWork, atomic
 
 DEFAULT_FACE_THRESHOLD = 0.80
 CONSENT_WINDOW = timedelta(minutes=15)
@@ -74,6 +74,7 @@ def _identifier(actor: Actor) -> None:
         raise PermissionDenied()
 
 
+@atomic
 def issue_citizen_code(uow: UnitOfWork, actor: Actor, *, key: str) -> CitizenCode:
     """市民码: a fresh signed token for the signed-in citizen, valid 2 minutes, usable once."""
     user_id = _holder(actor)
@@ -84,7 +85,7 @@ def issue_citizen_code(uow: UnitOfWork, actor: Actor, *, key: str) -> CitizenCod
             jti=jti, user_id=user_id, issued_at=actor.at, expires_at=expires_at
         )
     )
-    uow.commit()
+    audit.record(uow.conn, actor, "citizen_code.issued", "citizen_code", jti, {"user_id": user_id})
     return CitizenCode(model.sign(key, jti, user_id, expires_at), jti, user_id, expires_at)
 
 
@@ -97,6 +98,7 @@ def purge_codes(conn: Connection, before: datetime) -> int:
     return conn.execute(delete(citizen_codes).where(citizen_codes.c.expires_at < before)).rowcount
 
 
+@atomic
 def redeem_citizen_code(uow: UnitOfWork, actor: Actor, token: str, *, key: str) -> IdentifiedPerson:
     """A clerk or kiosk scans a citizen code: genuine, unexpired and unused, or refused."""
     _identifier(actor)
@@ -134,6 +136,7 @@ def _person_by_number(conn: Connection, id_number: str) -> int:
     return int(found)
 
 
+@atomic
 def read_id_card(
     uow: UnitOfWork,
     actor: Actor,
@@ -151,6 +154,7 @@ def read_id_card(
     return _identified(uow, actor, user_id, Method.ID_CARD)
 
 
+@atomic
 def face_check(
     uow: UnitOfWork,
     actor: Actor,
@@ -195,7 +199,6 @@ def _identified(
         )
     )
     audit.record_data_access(conn, actor, user_id, f"identity:{method}", "核验办事人身份")
-    uow.commit()
     return IdentifiedPerson(
         user_id=person.id,
         name=person.name,
@@ -206,6 +209,7 @@ def _identified(
     )
 
 
+@atomic
 def record_consent(uow: UnitOfWork, actor: Actor, *, subject_id: int, item_code: str) -> Grant:
     """当面授权: the person just identified at the window consents that this item's case take
     the e-licences it needs (材料秒报, 表单秒填); recorded as a one-day grant to the item."""

@@ -14,7 +14,7 @@ from tongban.services.licences import library as svc
 from tongban.services.platform import audit
 from tongban.services.platform.access import PUBLIC, roles
 from tongban.services.platform.context import Actor
-from tongban.services.platform.unit_of_work import UnitOfWork
+from tongban.services.platform.unit_of_work import UnitOfWork, atomic
 
 LICENCE_READERS = roles(
     Role.CITIZEN, Role.ENTERPRISE, Role.REVIEWER, Role.SECTION_CHIEF, Role.AUDITOR
@@ -48,26 +48,28 @@ def may_read(principal: Principal, licence: Licence) -> bool:
 
 def read_licence(uow: UnitOfWork, actor: Actor, licence_id: str, what: str) -> Licence:
     """The licence, for its holder, its department's staff or an auditor; the read (or the
-    refusal) is logged for the holder and committed.  Others get 403 ``permission_denied``."""
+    refusal) is logged for the holder.  Others get 403 ``permission_denied``, raised after the
+    logging transaction ends, so the refusal stays logged."""
     principal = actor.principal
     if principal is None:
         raise NotAuthenticated()
-    licence = svc.get(uow.conn, licence_id)
-    allowed = may_read(principal, licence)
-    subject = svc.holder_user_id(uow.conn, licence.holder_id)
-    if subject is not None and not is_holder(principal, licence):
-        purpose = "持证人本人以外查阅电子证照" if allowed else "无权查阅电子证照（已拒绝）"
-        audit.record_data_access(
-            uow.conn, actor, subject, f"{what} {licence.id}", purpose, allowed=allowed
-        )
-        uow.commit()
+    with uow.atomic():
+        licence = svc.get(uow.conn, licence_id)
+        allowed = may_read(principal, licence)
+        subject = svc.holder_user_id(uow.conn, licence.holder_id)
+        if subject is not None and not is_holder(principal, licence):
+            purpose = "持证人本人以外查阅电子证照" if allowed else "无权查阅电子证照（已拒绝）"
+            audit.record_data_access(
+                uow.conn, actor, subject, f"{what} {licence.id}", purpose, allowed=allowed
+            )
     if not allowed:
         raise PermissionDenied()
     return licence
 
 
+@atomic
 def revoke_licence(uow: UnitOfWork, actor: Actor, licence_id: str, reason: str) -> Licence:
-    """Revoke as a section chief of the issuing department (else 403); commits."""
+    """Revoke as a section chief of the issuing department (else 403)."""
     principal = actor.principal
     if principal is None:
         raise NotAuthenticated()

@@ -28,7 +28,7 @@ from tongban.domain.shared.clock import china_date
 from tongban.services.licences.verify import Verification, verify_credential, verify_pdf
 from tongban.services.platform import audit
 from tongban.services.platform.context import Actor
-from tongban.services.platform.unit_of_work import UnitOfWork
+from tongban.services.platform.unit_of_work import UnitOfWork, atomic
 
 if TYPE_CHECKING:
     from tongban.adapters.keys import KeyRing
@@ -81,6 +81,7 @@ def _credential(
     return sdjwt.issue(public, disclosable, keys.signing_jwk(), keys.current.kid)
 
 
+@atomic
 def issue(
     uow: UnitOfWork,
     actor: Actor,
@@ -96,7 +97,7 @@ def issue(
 ) -> Licence:
     """Issue a licence (出证): check the fields, sign its credential, store it with an audit entry.
 
-    Writes on ``uow.conn`` and does not commit: the caller's use case commits once.  Without
+    Called by another use case (a 秒批 decision), it joins that one's transaction.  Without
     ``valid_until`` the type's default term applies (none: long-term).
     """
     kind = licence_type(type_code)
@@ -198,6 +199,7 @@ def holder_licences(
     return found
 
 
+@atomic
 def revoke(uow: UnitOfWork, actor: Actor, licence_id: str, reason: str) -> Licence:
     """Revoke (注销) a licence: from the next verification on, it fails.  Commits.
 
@@ -218,7 +220,6 @@ def revoke(uow: UnitOfWork, actor: Actor, licence_id: str, reason: str) -> Licen
     if done.rowcount != 1:
         raise LicenceAlreadyRevoked(licence_id=licence_id)
     audit.record(uow.conn, actor, "licence.revoke", "licence", licence_id, {"reason": reason})
-    uow.commit()
     return get(uow.conn, licence_id)
 
 

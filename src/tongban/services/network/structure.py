@@ -19,7 +19,7 @@ from tongban.domain.errors import Conflict, ValidationFailed
 from tongban.domain.network.model import Centre, Department
 from tongban.services.platform import audit
 from tongban.services.platform.context import Actor
-from tongban.services.platform.unit_of_work import UnitOfWork
+from tongban.services.platform.unit_of_work import UnitOfWork, atomic
 
 LEVEL_RANK = {Level.DISTRICT: 0, Level.TOWN: 1, Level.COMMUNITY: 2}
 
@@ -123,21 +123,21 @@ def write_centres(conn: Connection, actor: Actor, batch: Sequence[Centre]) -> in
     return changed
 
 
+@atomic
 def upsert_departments(uow: UnitOfWork, actor: Actor, batch: Sequence[Department]) -> int:
     """Add or correct departments (catalogue admin); all or nothing."""
     try:
         changed = write_departments(uow.conn, actor, batch)
     except IntegrityError as error:  # a concurrent load inserted the same code first
         raise Conflict() from error
-    uow.commit()
     return changed
 
 
+@atomic
 def upsert_centres(uow: UnitOfWork, actor: Actor, batch: Sequence[Centre]) -> int:
     """Add or correct service centres (catalogue admin); all or nothing."""
     try:
         changed = write_centres(uow.conn, actor, batch)
     except IntegrityError as error:  # a concurrent load inserted the same code first
         raise Conflict() from error
-    uow.commit()
     return changed

@@ -39,7 +39,7 @@ from tongban.i18n import gettext as _
 from tongban.services.people import sessions
 from tongban.services.platform import audit
 from tongban.services.platform.context import Actor
-from tongban.services.platform.unit_of_work import UnitOfWork
+from tongban.services.platform.unit_of_work import UnitOfWork, atomic
 
 HASHER = PasswordHasher()
 """argon2id with the library's recommended parameters; hashes made with others are upgraded
@@ -205,6 +205,7 @@ def _load_user(conn: Connection, user_id: int) -> Any:
 # --- use cases --------------------------------------------------------------------------------
 
 
+@atomic
 def create_staff(
     uow: UnitOfWork,
     actor: Actor,
@@ -251,10 +252,10 @@ def create_staff(
         str(user_id),
         {"kind": "staff", "username": login, "roles": [_assignment_detail(a) for a in roles]},
     )
-    uow.commit()
     return user_id
 
 
+@atomic
 def create_citizen(
     uow: UnitOfWork,
     actor: Actor,
@@ -306,10 +307,10 @@ def create_citizen(
             "phone": mask_phone(mobile),
         },
     )
-    uow.commit()
     return user_id
 
 
+@atomic
 def create_enterprise(
     uow: UnitOfWork,
     actor: Actor,
@@ -365,10 +366,10 @@ def create_enterprise(
             "phone": mask_phone(mobile),
         },
     )
-    uow.commit()
     return user_id
 
 
+@atomic
 def assign_role(uow: UnitOfWork, actor: Actor, user_id: int, assignment: RoleAssignment) -> bool:
     """Give a staff member one more role; assigning a role they already hold changes nothing.
 
@@ -397,10 +398,10 @@ def assign_role(uow: UnitOfWork, actor: Actor, user_id: int, assignment: RoleAss
     audit.record(
         conn, actor, "user.role_assigned", "user", str(user_id), _assignment_detail(assignment)
     )
-    uow.commit()
     return True
 
 
+@atomic
 def set_password(uow: UnitOfWork, actor: Actor, user_id: int, password: str) -> None:
     """Set a new password: unlocks the account and ends every session of the user."""
     conn = uow.conn
@@ -414,9 +415,9 @@ def set_password(uow: UnitOfWork, actor: Actor, user_id: int, password: str) -> 
     conn.execute(delete(login_throttle).where(login_throttle.c.key == account_key(user_id)))
     sessions.end_all_sessions(conn, user_id)
     audit.record(conn, actor, "user.password_set", "user", str(user_id))
-    uow.commit()
 
 
+@atomic
 def deactivate_user(uow: UnitOfWork, actor: Actor, user_id: int) -> None:
     """Deactivate an account: it can no longer sign in and its sessions end at once."""
     conn = uow.conn
@@ -426,4 +427,3 @@ def deactivate_user(uow: UnitOfWork, actor: Actor, user_id: int) -> None:
     conn.execute(update(users).where(users.c.id == user_id).values(is_active=False))
     sessions.end_all_sessions(conn, user_id)
     audit.record(conn, actor, "user.deactivated", "user", str(user_id))
-    uow.commit()

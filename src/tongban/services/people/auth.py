@@ -14,6 +14,7 @@ import math
 import re
 import secrets
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, NoReturn
@@ -43,10 +44,10 @@ from tongban.services.people.accounts import (
     needs_rehash,
     verify_password,
 )
-from tongban.services.platform import audit
+from tongban.services.platform import audit, outbox
 from tongban.services.platform.context import Actor
 from tongban.services.platform.ports import SmsSender
-from tongban.services.platform.unit_of_work import UnitOfWork
+from tongban.services.platform.unit_of_work import UnitOfWork, atomic
 
 IP_MAX_FAILURES = 50
 IP_WINDOW = timedelta(minutes=15)
@@ -158,6 +159,14 @@ def shown_login(value: str, user: Any = None) -> str:
 # --- one log-in attempt -----------------------------------------------------------------------
 
 
+class _Refused(Exception):
+    """A refusal whose counters and audit entry must stand: ``_Attempt.run`` lets the attempt's
+    transaction commit, then raises ``error``."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+
 @dataclass
 class _Attempt:
     """One log-in attempt: its checks, and the counters and audit entry it leaves behind."""
@@ -212,20 +221,31 @@ class _Attempt:
         self._update_user(values)
         self.refuse("login.failed", error, failures=count)
 
+    def run(self, check: Callable[[], int]) -> int:
+        """Run the attempt's ``check`` in one transaction; returns the user id signed in.
+
+        A refusal commits too, with its counters and audit entry (they must outlive it), and
+        its error is raised after the commit.
+        """
+        with self.uow.atomic():
+            try:
+                return check()
+            except _Refused as refused:
+                error = refused.error
+        raise error
+
     def succeed(self) -> int:
-        """Reset the account's counter, record the log-in and commit; returns the user id."""
+        """Reset the account's counter and record the log-in; returns the user id."""
         self.conn.execute(delete(login_throttle).where(login_throttle.c.key == self.account))
         self._update_user({"failed_logins": 0, "locked_until": None, "last_login_at": self.now})
         user_id = int(self.user.id)
         self._audit("login.succeeded", {})
-        self.uow.commit()
         return user_id
 
     def refuse(self, action: str, error: Exception, **detail: Any) -> NoReturn:
-        """Audit and commit the refusal (the counters must outlive it), then raise ``error``."""
+        """Audit the refusal; ``run`` commits it with the counters, then raises ``error``."""
         self._audit(action, detail)
-        self.uow.commit()
-        raise error
+        raise _Refused(error)
 
     def _update_user(self, values: dict[str, Any]) -> None:
         if self.user is not None:
@@ -261,8 +281,12 @@ def login_with_password(
     account or the address is locked, even when the password is right.
     """
     attempt = _Attempt(uow, normalise_login(login), ip, now, settings, "password", request_id)
+    return attempt.run(lambda: _check_password(attempt, password))
+
+
+def _check_password(attempt: _Attempt, password: str) -> int:
     attempt.check_ip()
-    attempt.user = find_user(uow.conn, attempt.login)
+    attempt.user = find_user(attempt.conn, attempt.login)
     attempt.check_account()
     user = attempt.user
     stored = user.password_hash if user is not None and user.is_active else None
@@ -270,7 +294,7 @@ def login_with_password(
         attempt.fail(LoginFailed())
     assert stored is not None
     if needs_rehash(stored):
-        uow.conn.execute(
+        attempt.conn.execute(
             update(users).where(users.c.id == user.id).values(password_hash=hash_password(password))
         )
     return attempt.succeed()
@@ -298,6 +322,7 @@ def _check_sms_rate(conn: Connection, number: str, ip: str, now: datetime) -> No
         raise IpThrottled(minutes=_minutes(start + timedelta(hours=1), now))
 
 
+@atomic
 def request_sms_code(
     uow: UnitOfWork,
     sms: SmsSender,
@@ -310,7 +335,8 @@ def request_sms_code(
     """Send a 6-digit log-in code, valid 5 minutes, to the phone of a registered citizen.
 
     Answers alike for unregistered numbers (nothing is sent); a new code replaces older ones.
-    The SMS leaves only after the commit.
+    The SMS goes through the outbox, so it exists only if the code commits; it is delivered at
+    once after the commit, and by the worker should that fail.
     """
     conn = uow.conn
     number = normalise_login(id_number)
@@ -319,7 +345,6 @@ def request_sms_code(
     actor = Actor(request_id=request_id, ip=ip, at=now)
     if user is None or not user.is_active or not user.phone:
         audit.record(conn, actor, "sms_code.not_sent", "login", shown_login(number), {"ip": ip})
-        uow.commit()
         return
     conn.execute(
         update(sms_codes)
@@ -338,8 +363,9 @@ def request_sms_code(
     audit.record(conn, actor, "sms_code.sent", "user", str(user.id), {"ip": ip})
     phone = str(user.phone)
     text = _("【通办】您的登录验证码为 {code}，5 分钟内有效。如非本人操作，请忽略本短信。")
-    uow.after_commit(lambda: sms.send(phone, text.format(code=code)))
-    uow.commit()
+    message_id = outbox.enqueue_sms(conn, phone, text.format(code=code), now=now)
+    ports = outbox.Ports(uow.engine, sms)
+    uow.after_commit(lambda: outbox.deliver_now(ports, message_id, now))
 
 
 def login_with_sms_code(
@@ -357,12 +383,17 @@ def login_with_sms_code(
     Wrong codes count as failed log-ins; a code is void after 5 wrong tries.
     """
     attempt = _Attempt(uow, normalise_login(id_number), ip, now, settings, "sms", request_id)
+    return attempt.run(lambda: _check_sms_code(attempt, code))
+
+
+def _check_sms_code(attempt: _Attempt, code: str) -> int:
     attempt.check_ip()
-    attempt.user = find_user(uow.conn, attempt.login, UserKind.CITIZEN)
+    attempt.user = find_user(attempt.conn, attempt.login, UserKind.CITIZEN)
     attempt.check_account()
     if attempt.user is None or not attempt.user.is_active:
         attempt.fail(SmsCodeInvalid())
-    conn = uow.conn
+    conn = attempt.conn
+    now = attempt.now
     row = conn.execute(
         select(sms_codes)
         .where(
@@ -399,6 +430,7 @@ def login_with_sms_code(
 # --- sessions ---------------------------------------------------------------------------------
 
 
+@atomic
 def start_session(
     uow: UnitOfWork,
     user_id: int,
@@ -415,14 +447,13 @@ def start_session(
     token, csrf = sessions.create_session(
         uow.conn, user_id, now=now, hours=settings.session_hours, ip=ip, agent=agent
     )
-    uow.commit()
     return token, csrf
 
 
+@atomic
 def logout(uow: UnitOfWork, actor: Actor, token: str | None) -> None:
     """End the session of ``token`` everywhere at once."""
     if token:
         sessions.end_session(uow.conn, token)
     if actor.principal is not None:
         audit.record(uow.conn, actor, "logout", "user", str(actor.principal.user_id))
-    uow.commit()

@@ -8,6 +8,7 @@ from sqlalchemy import Connection, insert
 
 from tongban.adapters.db.tables import audit_log, data_access_log
 from tongban.services.platform.context import Actor
+from tongban.services.platform.unit_of_work import UnitOfWork, atomic
 
 
 def record(
@@ -65,3 +66,12 @@ def record_data_access(
             request_id=actor.request_id,
         )
     )
+
+
+@atomic
+def log_data_access(
+    uow: UnitOfWork, actor: Actor, subject_id: int, what: str, purpose: str
+) -> None:
+    """A page or an answer showed staff a person's data (《个人信息保护法》第五十一条): the read
+    is logged as a use case of its own, or in the transaction of the use case that made it."""
+    record_data_access(uow.conn, actor, subject_id, what, purpose)

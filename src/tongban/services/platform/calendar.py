@@ -33,7 +33,7 @@ from tongban.domain.shared.calendar import (
 )
 from tongban.services.platform import audit
 from tongban.services.platform.context import Actor
-from tongban.services.platform.unit_of_work import UnitOfWork
+from tongban.services.platform.unit_of_work import UnitOfWork, atomic
 
 CHINA_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
 """China has kept UTC+8 without daylight saving since 1991; deadlines are dates in this zone."""
@@ -205,6 +205,7 @@ class OfficialSchedules(Protocol):
     def official_days(self, first_year: int, last_year: int) -> list[CalendarDay]: ...
 
 
+@atomic
 def seed_official(
     uow: UnitOfWork,
     actor: Actor,
@@ -238,7 +239,6 @@ def seed_official(
         "official",
         {"years": missing, "days": len(days)},
     )
-    uow.commit()
     return len(days)
 
 
@@ -261,6 +261,7 @@ def _file_error(message: str) -> dict[str, Any]:
     return {"row": 0, "column": "date", "message": message}
 
 
+@atomic
 def import_notice(uow: UnitOfWork, actor: Actor, text_: str, filename: str) -> ImportSummary:
     """Replace the whole year a notice (放假安排) covers, in one transaction; a file with any error
     changes nothing and raises ``ImportRejected`` listing every row and column at fault."""
@@ -294,10 +295,10 @@ def import_notice(uow: UnitOfWork, actor: Actor, text_: str, filename: str) -> I
             "replaced": replaced,
         },
     )
-    uow.commit()
     return summary
 
 
+@atomic
 def set_day(
     uow: UnitOfWork, actor: Actor, day: date, kind: DayKind | str, name: str
 ) -> CalendarDay:
@@ -327,7 +328,6 @@ def set_day(
             "to": {"kind": entry.kind.value, "name": entry.name},
         },
     )
-    uow.commit()
     return entry
 
 

@@ -1,16 +1,17 @@
 """Idempotency keys (幂等键): a retried request returns the first answer and never applies twice.
 
-``run`` claims the key in the use case's own transaction: it inserts the key as
-``in_progress`` first, runs the use case on the same connection, records the answer on the row
-and commits once, so the change, its key and its answer commit together or not at all (a crash
-leaves neither).  The primary key (scope, key) lets exactly one concurrent caller hold it: on
-PostgreSQL a twin's ``INSERT ... ON CONFLICT DO NOTHING`` waits for the holder's transaction and
-then finds its answer (or, if the holder rolled back, runs afresh); on SQLite writers queue on
-``BEGIN IMMEDIATE`` anyway.  A repeat finds the row: the same key with another request is
-``IdempotencyKeyReused`` (422); ``done`` returns the stored answer; a committed
-``in_progress`` row (left by ``begin``, below) is ``IdempotencyInProgress`` (409, retry later)
-until it goes stale after ``STALE_AFTER`` and a retry takes it over.  A use case that raises
-leaves no key behind, so the client's retry runs it again.
+``run`` claims the key in the use case's own transaction: it opens the transaction, inserts the
+key as ``in_progress``, runs the use case (whose own ``atomic`` block joins the transaction),
+records the answer on the row and commits once, so the change, its key and its answer commit
+together or not at all (a crash leaves neither).  The primary key (scope, key) lets exactly one
+concurrent caller hold it: on PostgreSQL a twin's ``INSERT ... ON CONFLICT DO NOTHING`` waits
+for the holder's transaction and then finds its answer (or, if the holder rolled back, runs
+afresh); on SQLite writers queue on ``BEGIN IMMEDIATE`` anyway.  A repeat finds the row: the
+same key with another request is ``IdempotencyKeyReused`` (422); ``done`` returns the stored
+answer; a committed ``in_progress`` row (left by ``begin``, below) is ``IdempotencyInProgress``
+(409, retry later) until it goes stale after ``STALE_AFTER`` and a retry takes it over.  A use
+case that raises leaves no key behind, so the client's retry runs it again; what it recorded
+before raising, in a block that ended normally (a wrong pickup code counted), stands.
 
 ``begin``, ``finish`` and ``release`` are the same protocol with the claim committed in a short
 transaction of its own before the use case runs (three transactions where ``run`` needs one):
@@ -233,83 +234,6 @@ def purge_expired(conn: Connection, now: datetime) -> int:
     ).rowcount
 
 
-def _record(
-    conn: Connection, ticket: Ticket, *, status: int, body: Any, request_hash: str, now: datetime
-) -> None:
-    """``finish`` for a claim made in this transaction; re-made if the use case rolled it back."""
-    if _finish(conn, ticket, status, body):
-        return
-    # The claim went with a rollback inside the use case: claim again, or lose to a twin.
-    done = {"status": KeyStatus.DONE.value, "response_status": status, "response_body": body}
-    values = {**_fresh(request_hash, now, TTL), **done, "owner": ticket.owner}
-    t = idempotency_keys
-    if not insert_or_ignore(
-        conn, t, ["scope", "key"], {"scope": ticket.scope, "key": ticket.key, **values}
-    ):
-        raise IdempotencyInProgress()
-
-
-class RecordingUnitOfWork(UnitOfWork):
-    """A unit of work whose commit waits until the answer is recorded in the same transaction.
-
-    Use cases run on it unchanged; what they commit is made final by ``commit_with``.
-    """
-
-    def __init__(self, engine: Engine) -> None:
-        super().__init__(engine)
-        self.commit_requested = False
-
-    def commit(self) -> None:
-        self.commit_requested = True
-
-    def rollback(self) -> None:
-        super().rollback()
-        self.commit_requested = False
-
-    def keep_committed(self, ticket: Ticket | None = None) -> None:
-        """Make final what the use case committed, without recording an answer.
-
-        ``ticket``: a claim made in this transaction, withdrawn first so no key is left.
-        """
-        if not self.commit_requested:
-            return
-        if ticket is not None:
-            _withdraw(self.conn, ticket)
-        self._commit_last()
-
-    def commit_with(
-        self,
-        ticket: Ticket,
-        status: int,
-        body: Any,
-        *,
-        now: datetime,
-        request_hash: str = "",
-    ) -> None:
-        if not self.commit_requested:
-            super().rollback()  # keep only what the use case itself committed
-        if request_hash:
-            _record(
-                self.conn,
-                ticket,
-                status=status,
-                body=body,
-                request_hash=request_hash,
-                now=now,
-            )
-        else:
-            finish(self.conn, ticket, status=status, body=body)
-        self._commit_last()
-
-    def _commit_last(self) -> None:
-        """Commit without beginning another transaction (nothing runs on this one after)."""
-        self.conn.commit()
-        self.memo = {}
-        callbacks, self._after_commit = self._after_commit, []
-        for callback in callbacks:
-            callback()
-
-
 def _withdraw(conn: Connection, ticket: Ticket) -> None:
     t = idempotency_keys
     conn.execute(
@@ -337,20 +261,26 @@ def run(
 ) -> Outcome:
     """Run ``handler`` once per (scope, key): a repeat gets the first answer, never a re-run.
 
-    One transaction: claim the key, run the use case, record the answer, commit.  A handler
-    that raises leaves no key behind, so the client's retry runs it again.
+    One transaction: claim the key, run the use case (which joins it), record the answer,
+    commit.  A handler that raises leaves no key behind, so the client's retry runs it again.
     """
-    at = now
-    with RecordingUnitOfWork(engine) as uow:
-        started = claim(uow.conn, key=key, scope=scope, request_hash=request_hash, now=at)
-        if isinstance(started, Stored):
-            return Outcome(started.status, started.body, replayed=True)
-        try:
-            status, body = handler(uow)
-        except DomainError:
-            # A refusal the use case recorded before raising (a wrong pickup code counted
-            # towards the lock-out) stands; only the answer is not kept.
-            uow.keep_committed(started)
-            raise
-        uow.commit_with(started, status, body, request_hash=request_hash, now=at)
+    with UnitOfWork(engine) as uow:
+        refused: DomainError | None = None
+        with uow.atomic():
+            started = claim(uow.conn, key=key, scope=scope, request_hash=request_hash, now=now)
+            if isinstance(started, Stored):
+                return Outcome(started.status, started.body, replayed=True)
+            try:
+                status, body = handler(uow)
+            except DomainError as error:
+                if uow.doomed:
+                    raise  # the use case failed inside its transaction: nothing of it stays
+                # A refusal the use case recorded before raising (a wrong pickup code counted
+                # towards the lock-out) stands; only the answer is not kept, nor the key.
+                _withdraw(uow.conn, started)
+                refused = error
+            else:
+                finish(uow.conn, started, status=status, body=body)
+        if refused is not None:
+            raise refused
     return Outcome(status, body, replayed=False)

@@ -9,6 +9,7 @@ from sqlalchemy import Connection, func, select, update
 
 from tongban.adapters.db.tables import inbox_messages
 from tongban.domain.errors import NotFound
+from tongban.services.platform.unit_of_work import UnitOfWork, atomic
 
 
 def messages(conn: Connection, user_id: int, *, limit: int = 50) -> list[Any]:
@@ -41,3 +42,13 @@ def mark_read(conn: Connection, user_id: int, message_id: int, at: datetime) -> 
     )
     if done.rowcount != 1:
         raise NotFound()
+
+
+@atomic
+def open_message(uow: UnitOfWork, user_id: int, message_id: int, at: datetime) -> str:
+    """The person opens one of their messages: it is marked read; returns where it points."""
+    mark_read(uow.conn, user_id, message_id, at)
+    link = uow.conn.execute(
+        select(inbox_messages.c.link).where(inbox_messages.c.id == message_id)
+    ).scalar()
+    return str(link or "")

@@ -17,6 +17,7 @@ adapter receives ``message_id="outbox-<id>"`` to pass on as the gateway's idempo
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -84,6 +85,14 @@ class OutboxPorts(Protocol):
 
     @property
     def sms(self) -> SmsSender: ...
+
+
+@dataclass(frozen=True)
+class Ports:
+    """``OutboxPorts`` from their parts, for a use case that holds the engine and an adapter."""
+
+    engine: Engine
+    sms: SmsSender
 
 
 Handler = Callable[[Message, Connection, OutboxPorts], None]
@@ -279,10 +288,23 @@ def claim(
 ) -> list[Message]:
     """Claim up to ``limit`` due messages under a lease and commit, so other workers skip them.
 
+    The claim commits as it ends (a durable block, which refuses to run inside another use case):
+    the lease must be visible to every other worker before the first message goes out.
     PostgreSQL: ``FOR UPDATE SKIP LOCKED`` lets concurrent workers take disjoint rows without
     waiting.  SQLite: the select runs under BEGIN IMMEDIATE's write lock (no FOR UPDATE there).
     """
-    conn = uow.conn
+    with uow.atomic(durable=True):
+        live = _take_due(uow.conn, worker_id, limit, now, lease)
+    return [
+        Message(row.id, row.kind, dict(row.payload), row.attempts + 1, row.created_at)
+        for row in live
+    ]
+
+
+def _take_due(
+    conn: Connection, worker_id: str, limit: int, now: datetime, lease: timedelta
+) -> list[Any]:
+    """Lease the due messages to ``worker_id``; fail those whose last attempt's lease ran out."""
     due = or_(
         and_(outbox.c.status == Status.PENDING.value, outbox.c.available_at <= now),
         and_(outbox.c.status == Status.CLAIMED.value, outbox.c.claimed_until <= now),
@@ -320,11 +342,7 @@ def claim(
                 attempts=outbox.c.attempts + 1,
             )
         )
-    uow.commit()
-    return [
-        Message(row.id, row.kind, dict(row.payload), row.attempts + 1, row.created_at)
-        for row in live
-    ]
+    return live
 
 
 def deliver(
@@ -352,9 +370,43 @@ def deliver_claimed(
     return batch
 
 
+def deliver_now(
+    ports: OutboxPorts, message_id: int, now: datetime, *, lease: timedelta = LEASE
+) -> str:
+    """Deliver one message at once instead of at the worker's next pass (a log-in code): run
+    after the commit that queued it (``uow.after_commit``).  It is claimed under a lease like
+    the worker's claim, so only one of the two sends it; a failure is left to the worker's
+    retries and never reaches the caller, whose change has committed.  Returns the outcome."""
+    holder = f"now:{secrets.token_hex(6)}"
+    try:
+        with UnitOfWork(ports.engine) as uow, uow.atomic():
+            row = uow.conn.execute(
+                update(outbox)
+                .where(
+                    outbox.c.id == message_id,
+                    outbox.c.status == Status.PENDING.value,
+                    outbox.c.available_at <= now,
+                )
+                .values(
+                    status=Status.CLAIMED.value,
+                    claimed_by=holder,
+                    claimed_until=now + lease,
+                    attempts=outbox.c.attempts + 1,
+                )
+                .returning(outbox.c.kind, outbox.c.payload, outbox.c.attempts, outbox.c.created_at)
+            ).first()
+    except Exception:
+        log.exception("outbox %s: not claimed for delivery now; the worker sends it", message_id)
+        return "lost"
+    if row is None:
+        return "lost"  # the worker has it already
+    message = Message(message_id, row.kind, dict(row.payload), row.attempts, row.created_at)
+    return _deliver_one(ports, holder, message, now)
+
+
 def _deliver_one(ports: OutboxPorts, worker_id: str, message: Message, now: datetime) -> str:
     try:
-        with UnitOfWork(ports.engine) as uow:
+        with UnitOfWork(ports.engine) as uow, uow.atomic():
             # Mark first: the row stays locked (PostgreSQL) or the database write-locked
             # (SQLite) until commit, so no other worker can reclaim it while the handler runs.
             if not _mark_sent(uow.conn, message.id, worker_id, now):
@@ -364,7 +416,6 @@ def _deliver_one(ports: OutboxPorts, worker_id: str, message: Message, now: date
             if handler is None:
                 raise LookupError(f"no handler for outbox kind {message.kind!r}")
             handler(message, uow.conn, ports)
-            uow.commit()
     except Exception as error:
         return _record_failure(ports.engine, worker_id, message, now, error)
     log.info("outbox %s (%s) delivered", message.id, message.kind)
@@ -400,7 +451,7 @@ def _record_failure(
         values["status"] = Status.FAILED.value
     else:
         values.update(status=Status.PENDING.value, available_at=now + backoff(message.attempts))
-    with UnitOfWork(engine) as uow:
+    with UnitOfWork(engine) as uow, uow.atomic():
         changed = uow.conn.execute(
             update(outbox)
             .where(
@@ -410,7 +461,6 @@ def _record_failure(
             )
             .values(**values)
         ).rowcount
-        uow.commit()
     log.warning(
         "outbox %s (%s) attempt %s failed%s: %s",
         message.id,

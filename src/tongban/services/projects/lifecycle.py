@@ -45,7 +45,7 @@ from tongban.domain.shared.clock import china_date
 from tongban.services.cases.notify import centre_managers
 from tongban.services.platform import audit, outbox
 from tongban.services.platform.context import Actor
-from tongban.services.platform.unit_of_work import UnitOfWork, UnitsOfWork
+from tongban.services.platform.unit_of_work import UnitOfWork, UnitsOfWork, atomic
 
 
 @dataclass(frozen=True)
@@ -149,6 +149,7 @@ def _check_version(row: Row[Any], version: int | None) -> None:
 # --- the company ---------------------------------------------------------------------------------
 
 
+@atomic
 def register_project(uow: UnitOfWork, actor: Actor, data: ProjectInput) -> ProjectRef:
     """A company registers an investment project; its roadmap is generated from the template.
 
@@ -189,7 +190,6 @@ def register_project(uow: UnitOfWork, actor: Actor, data: ProjectInput) -> Proje
         code,
         {"investment_wan": facts.investment_wan, "town": facts.town, "industry": facts.industry},
     )
-    uow.commit()
     return ProjectRef(code, 1, ProjectStatus.REGISTERED)
 
 
@@ -247,6 +247,7 @@ def pick_agent(conn: Connection, town: str) -> tuple[int, str]:
     raise NoAgentAvailable()
 
 
+@atomic
 def request_proxy_service(
     uow: UnitOfWork, actor: Actor, code: str, version: int | None = None
 ) -> ProjectRef:
@@ -277,10 +278,10 @@ def request_proxy_service(
         now=actor.at,
     )
     audit.record(conn, actor, "project.agent_assigned", "project", row.code, {"agent_id": agent_id})
-    uow.commit()
     return ProjectRef(row.code, new_version, ProjectStatus.AGENT_ASSIGNED)
 
 
+@atomic
 def authorise_agent(
     uow: UnitOfWork, actor: Actor, code: str, version: int | None = None
 ) -> ProjectRef:
@@ -312,10 +313,10 @@ def authorise_agent(
         row.code,
         {"agent_id": row.agent_id, "scope": AUTHORISATION_SCOPE},
     )
-    uow.commit()
     return ProjectRef(row.code, new_version, ProjectStatus.IN_PROGRESS)
 
 
+@atomic
 def revoke_authorisation(
     uow: UnitOfWork, actor: Actor, code: str, version: int | None = None
 ) -> ProjectRef:
@@ -336,13 +337,13 @@ def revoke_authorisation(
         .values(revoked_at=actor.at)
     )
     audit.record(conn, actor, "project.authorisation_revoked", "project", row.code)
-    uow.commit()
     return ProjectRef(row.code, new_version, ProjectStatus.AGENT_ASSIGNED)
 
 
 # --- the agent's log -----------------------------------------------------------------------------
 
 
+@atomic
 def add_note(uow: UnitOfWork, actor: Actor, code: str, kind: str, body: str) -> int:
     """The agent logs a meeting, call, visit or note on a project assigned to them."""
     agent = agent_of(actor)
@@ -362,7 +363,6 @@ def add_note(uow: UnitOfWork, actor: Actor, code: str, kind: str, body: str) -> 
         .returning(project_notes.c.id)
     ).scalar_one()
     audit.record(conn, actor, "project.note_added", "project", row.code, {"kind": kind})
-    uow.commit()
     return int(note_id)
 
 
@@ -390,6 +390,7 @@ def overdue_steps(conn: Connection, today: date) -> list[Row[Any]]:
     )
 
 
+@atomic
 def alert_overdue(uow: UnitOfWork, actor: Actor, today: date) -> int:
     """超期预警: an in-app message about each overdue step to its agent and to the managers of
     the agent's centre, once per step and due day (dedup keys); returns messages queued."""
@@ -409,7 +410,6 @@ def alert_overdue(uow: UnitOfWork, actor: Actor, today: date) -> int:
                 now=actor.at,
             )
             queued += 1
-    uow.commit()
     return queued
 
 

@@ -33,7 +33,7 @@ from tongban.services.catalogue.items import published_item
 from tongban.services.platform import audit
 from tongban.services.platform.calendar import load_calendar
 from tongban.services.platform.context import Actor
-from tongban.services.platform.unit_of_work import UnitOfWork
+from tongban.services.platform.unit_of_work import UnitOfWork, atomic
 from tongban.services.projects.lifecycle import authorised_project
 
 INTAKE_DAYS = 5
@@ -92,6 +92,7 @@ def _step(conn: Connection, project_id: int, position: int) -> Row[Any]:
     return row
 
 
+@atomic
 def file_step(
     uow: UnitOfWork,
     actor: Actor,
@@ -154,5 +155,4 @@ def file_step(
         project.code,
         {"position": position, "case": case.number, "on_behalf_of": project.credit_code},
     )
-    uow.commit()
     return FiledStep(project.code, position, case.number, due)

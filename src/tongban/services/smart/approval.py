@@ -45,7 +45,7 @@ from tongban.services.licences import library as licences
 from tongban.services.platform import audit
 from tongban.services.platform.calendar import load_calendar
 from tongban.services.platform.context import Actor
-from tongban.services.platform.unit_of_work import UnitOfWork
+from tongban.services.platform.unit_of_work import UnitOfWork, atomic
 from tongban.services.smart import rules as rule_sets
 from tongban.services.smart.inputs import declared_materials, gather, purpose_for
 
@@ -81,9 +81,10 @@ IDENTITY_FIELDS = {
 """Form fields filled from the signed-in account's verified identity (实名认证)."""
 
 
+@atomic
 def prefill_for(uow: UnitOfWork, actor: Actor, item: ItemView) -> PrefillResult:
     """表单秒填: the applicant's verified identity, and every field with a licence source read
-    from their own licences (logged; the caller commits).  What is filled is locked."""
+    from their own licences (the read is logged).  What is filled is locked."""
     principal = actor.principal
     filled = prefill.prefill(
         uow,
@@ -189,6 +190,7 @@ def _holder_name(form: Mapping[str, Any], principal_name: str) -> str:
     return principal_name
 
 
+@atomic
 def apply(
     uow: UnitOfWork,
     actor: Actor,
@@ -283,7 +285,6 @@ def apply(
         case.number,
         {"outcome": outcome.value, "rule_set_version": stored.version},
     )
-    uow.commit()
     return SmartDecision(
         number=case.number,
         version=case.version,

@@ -39,24 +39,6 @@ def purpose_for(item: ItemView) -> str:
     return f"秒批：{item.spec.name}"
 
 
-class _SameTransaction:
-    """The decision's unit of work, as seen by a use case that commits: its commit waits for
-    the decision's, so the consent grants exist if and only if the decision commits."""
-
-    def __init__(self, uow: UnitOfWork) -> None:
-        self._uow = uow
-        self.conn = uow.conn
-        self.engine = uow.engine
-        self.dialect = uow.dialect
-        self.read_only = False
-
-    def commit(self) -> None:
-        """Deferred to the decision's own commit."""
-
-    def after_end(self, callback: Any) -> None:
-        self._uow.after_end(callback)
-
-
 def _consent(
     uow: UnitOfWork,
     actor: Actor,
@@ -67,8 +49,8 @@ def _consent(
 ) -> None:
     """授权: one single-use grant per read the decision makes, to the item's department for this
     case's purpose; each read consumes its own grant, so none is left usable afterwards."""
-    data_space.grant_many(
-        _SameTransaction(uow),  # type: ignore[arg-type]
+    data_space.grant_many(  # joins the decision's transaction: no grant outlives it
+        uow,
         actor,
         holder_id=holder_id,
         grantee_department=item.spec.department_code,

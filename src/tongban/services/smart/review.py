@@ -23,7 +23,7 @@ from tongban.services.cases.notify import notify
 from tongban.services.cases.roles import APPLICANT, performer
 from tongban.services.platform import audit
 from tongban.services.platform.context import Actor
-from tongban.services.platform.unit_of_work import UnitOfWork
+from tongban.services.platform.unit_of_work import UnitOfWork, atomic
 
 PIPL_ART_24 = "《个人信息保护法》第二十四条"
 
@@ -82,6 +82,7 @@ def decision_for(conn: Connection, actor: Actor, number: str) -> DecisionView:
     )
 
 
+@atomic
 def request_human_review(uow: UnitOfWork, actor: Actor, number: str, reason: str) -> DecisionView:
     """申请人工复核: the applicant asks a person to review the automated decision on their case
     (《个人信息保护法》第二十四条); recorded once, in the case's audit trail, and sent to the
@@ -118,5 +119,4 @@ def request_human_review(uow: UnitOfWork, actor: Actor, number: str, reason: str
     notify(conn, case, actor.at)
     repo.save(conn, case, actor.at)
     audit.record(conn, actor, "smart.human_review", "case", case.number)
-    uow.commit()
     return decision_for(conn, actor, case.number)

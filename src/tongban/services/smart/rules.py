@@ -32,7 +32,7 @@ from tongban.domain.shared.clock import china_date
 from tongban.services.catalogue.items import published_item
 from tongban.services.platform import audit
 from tongban.services.platform.context import Actor
-from tongban.services.platform.unit_of_work import UnitOfWork
+from tongban.services.platform.unit_of_work import UnitOfWork, atomic
 
 
 @dataclass(frozen=True)
@@ -124,6 +124,7 @@ def rule_set_items(conn: Connection) -> list[tuple[str, int, int]]:
     return [(r[0], int(r[1]), int(r[2] or 0)) for r in rows]
 
 
+@atomic
 def save_draft(
     uow: UnitOfWork,
     actor: Actor,
@@ -179,7 +180,6 @@ def save_draft(
         if changed != 1:
             raise StaleVersion(current=draft.lock_version)
     audit.record(conn, actor, "rule_set.save_draft", "rule_set", f"{code}/{version}")
-    uow.commit()
     return get_version(conn, code, version)
 
 
@@ -192,6 +192,7 @@ def validate(conn: Connection, item_code: str, version: int) -> dict[str, str]:
     return found
 
 
+@atomic
 def publish(
     uow: UnitOfWork, actor: Actor, item_code: str, version: int, *, expected_lock: int
 ) -> StoredRuleSet:
@@ -219,10 +220,10 @@ def publish(
         raise StaleVersion(current=stored.lock_version)
     code = stored.rule_set.item_code
     audit.record(conn, actor, "rule_set.publish", "rule_set", f"{code}/{version}")
-    uow.commit()
     return get_version(conn, code, version)
 
 
+@atomic
 def retire(
     uow: UnitOfWork, actor: Actor, item_code: str, version: int, *, expected_lock: int
 ) -> StoredRuleSet:
@@ -242,7 +243,6 @@ def retire(
         raise StaleVersion(current=stored.lock_version)
     code = stored.rule_set.item_code
     audit.record(conn, actor, "rule_set.retire", "rule_set", f"{code}/{version}")
-    uow.commit()
     return get_version(conn, code, version)
 
 

@@ -204,10 +204,7 @@ def get_application(
     if principal.user_id != view.applicant_id:
         with container.uow() as uow:
             what = f"bundle:{view.number}"
-            audit.record_data_access(
-                uow.conn, actor_for(request), view.applicant_id, what, "一件事联办"
-            )
-            uow.commit()
+            audit.log_data_access(uow, actor_for(request), view.applicant_id, what, "一件事联办")
     return application_out(view)
 
 

@@ -346,15 +346,12 @@ def get_case(
         case = queries.access_case(uow.conn, principal, number)
         found = people.applicants(uow.conn, [case.applicant_id])[case.applicant_id]
         applicant = _applicant_out(found, masked=False)
-        if principal.user_id != case.applicant_id:
-            # Staff reading an applicant's full details: logged (个人信息保护法 art. 51).
-            audit.record_data_access(
-                uow.conn, actor, case.applicant_id, f"case:{case.number}", "办件办理"
-            )
         detail = _detail(
             uow.conn, today_of(request), case, applicant, container.settings.case_yellow_days
         )
-        uow.commit()
+        if principal.user_id != case.applicant_id:
+            # Staff reading an applicant's full details: logged (个人信息保护法 art. 51).
+            audit.log_data_access(uow, actor, case.applicant_id, f"case:{case.number}", "办件办理")
     return detail
 
 

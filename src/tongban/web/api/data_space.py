@@ -18,7 +18,6 @@ from pydantic import BaseModel, Field
 
 from tongban.domain.data_space.model import Grant
 from tongban.domain.people.model import Principal
-from tongban.services.catalogue import items as catalogue
 from tongban.services.data_space import prefill
 from tongban.services.data_space import reads as data_space
 from tongban.services.platform import access
@@ -183,16 +182,7 @@ def my_prefill(
 ) -> PrefillOut:
     """The item's form fields that come from my licences, filled in and locked."""
     with container.uow() as uow:
-        item = catalogue.published_item(uow.conn, body.item_code)
-        result = prefill.prefill(
-            uow,
-            data_space.requester_for(principal, item_code=item.code),
-            holder_id=data_space.holder_id_of(principal),
-            form_schema=item.spec.form,
-            purpose="填写“" + item.spec.name + "”申请表",
-            at=now_of(request),
-        )
-        uow.commit()
+        result = prefill.prefill_own_form(uow, principal, body.item_code, at=now_of(request))
     return PrefillOut(values=result.values, locked=sorted(result.locked), missing=result.missing)
 
 

@@ -95,7 +95,6 @@ def prefill(item_code: Code, request: Request, container: ContainerDep, _: Appli
     with container.uow() as uow:
         item = svc.smart_item(uow.conn, item_code)
         filled = svc.prefill_for(uow, actor, item)
-        uow.commit()
     return PrefillOut(values=filled.values, locked=sorted(filled.locked), missing=filled.missing)
 
 

@@ -32,11 +32,6 @@ def read_message(
 ) -> Response:
     """Mark read, then go where the message points (or back to the inbox)."""
     with container.uow() as uow:
-        inbox.mark_read(uow.conn, principal.user_id, message_id, now)
-        link = next(
-            (m.link for m in inbox.messages(uow.conn, principal.user_id) if m.id == message_id),
-            "",
-        )
-        uow.commit()
+        link = inbox.open_message(uow, principal.user_id, message_id, now)
     target = link if link.startswith("/") and not link.startswith("//") else "/inbox"
     return RedirectResponse(target, status_code=303)

@@ -101,10 +101,9 @@ def _project_page(
     if view.company_id != principal.user_id:
         # Staff reading the company's legal representative and phone: logged.
         with container.uow() as uow:
-            audit.record_data_access(
-                uow.conn, actor_for(request), view.company_id, f"project:{view.code}", "代办服务"
+            audit.log_data_access(
+                uow, actor_for(request), view.company_id, f"project:{view.code}", "代办服务"
             )
-            uow.commit()
     context = {
         "p": view,
         "stage_names": stage_names(view.construction),

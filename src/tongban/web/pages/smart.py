@@ -73,8 +73,7 @@ def _apply_context(request: Request, container: Container, code: str) -> dict[st
     with container.uow() as uow:
         item = svc.smart_item(uow.conn, code)
         stored = rule_sets.in_force_on(uow.conn, item.code, china_date(actor.at))
-        filled = svc.prefill_for(uow, actor, item)
-        uow.commit()  # the read of the applicant's own licences is logged
+        filled = svc.prefill_for(uow, actor, item)  # the read is logged
     return {
         "item": item,
         "spec": item.spec,

@@ -120,16 +120,15 @@ def _apply_context(
 
 
 def _page_context(request: Request, container: Container, applicant: int, code: str) -> Any:
-    """The application page's context (None: no such applicant); licence reads committed."""
+    """The application page's context (None: no such applicant); the licence reads are logged."""
     actor = actor_for(request)
     with container.uow() as uow:
         card = applicant_card(uow.conn, applicant)
         if card is None:
             return None
         view = catalogue.published_item(uow.conn, code)
-        plan = window_licences.licence_plan(uow, actor, view, applicant)
+        plan = window_licences.licence_plan(uow, actor, view, applicant)  # the reads are logged
         context = _apply_context(uow.conn, view, card, plan)
-        uow.commit()  # the reads of the applicant's licences are logged
     return context
 
 
