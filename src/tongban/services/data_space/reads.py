@@ -25,7 +25,7 @@ from tongban.domain.data_space.errors import (
     UnknownLicenceType,
     UnknownPredicate,
 )
-from tongban.domain.data_space.model import Grant, Requester, wanted
+from tongban.domain.data_space.model import Grant, GrantTerms, Requester, wanted
 from tongban.domain.data_space.predicates import PREDICATES, Facts, evaluate
 from tongban.domain.people.model import UserKind
 from tongban.domain.shared.clock import china_date
@@ -47,6 +47,7 @@ __all__ = [
     "PREDICATES",
     "AccessEntry",
     "Grant",
+    "GrantTerms",
     "Requester",
     "access_log",
     "grant",

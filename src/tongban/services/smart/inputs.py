@@ -70,13 +70,19 @@ def _consent(
     data_space.grant_many(
         _SameTransaction(uow),  # type: ignore[arg-type]
         actor,
-        holder_id=holder_id,
-        grantee_department=item.spec.department_code,
-        grantee_item=item.code,
-        scopes=reads,
-        purpose=f"{purpose_for(item)}（办件 {case_number}）",
-        expires_at=actor.at + timedelta(minutes=GRANT_MINUTES),
-        single_use=True,
+        [
+            data_space.GrantTerms(
+                holder_id=holder_id,
+                grantee_department=item.spec.department_code,
+                grantee_item=item.code,
+                type_codes=type_codes,
+                fields=fields,
+                purpose=f"{purpose_for(item)}（办件 {case_number}）",
+                expires_at=actor.at + timedelta(minutes=GRANT_MINUTES),
+                single_use=True,
+            )
+            for type_codes, fields in reads
+        ],
     )
 
 

@@ -160,9 +160,9 @@ def create_grant(
     actor = actor_for(request)
 
     def handler(uow: UnitOfWork) -> tuple[int, Any]:
-        grant = data_space.grant(
-            uow, actor, holder_id=data_space.holder_id_of(principal), **body.model_dump()
-        )
+        holder_id = data_space.holder_id_of(principal)
+        terms = data_space.GrantTerms(holder_id=holder_id, **body.model_dump())
+        grant = data_space.grant(uow, actor, terms)
         return 201, GrantOut.of(grant, actor.at)
 
     return run_idempotent(request, container, key, handler)
