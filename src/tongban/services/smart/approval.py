@@ -27,8 +27,9 @@ from tongban.domain.cases.values import SYSTEM_ROLE, Performer
 from tongban.domain.data_space.prefill import PrefillResult
 from tongban.domain.errors import ValidationFailed
 from tongban.domain.people.model import UserKind
+from tongban.domain.rules.decision import conclude, decide
 from tongban.domain.rules.errors import NotSmartItem
-from tongban.domain.rules.evaluation import Evaluation, Inputs, Outcome, evaluate, result_fields
+from tongban.domain.rules.evaluation import Evaluation, Inputs, Outcome, result_fields
 from tongban.domain.rules.expressions import run
 from tongban.domain.rules.model import ResultHolder, RuleSetSpec
 from tongban.domain.shared.clock import china_date
@@ -226,23 +227,11 @@ def apply(
     notify(conn, case, actor.at)
     repo.add(conn, case, item.id, actor.at)  # the case id, for the grants' and licences' keys
     gathered = gather(uow, actor, case, item, stored.spec, holder_id, today)
-    evaluation = evaluate(stored.spec, gathered.inputs)
+    verdict = decide(case, stored.spec, gathered.inputs)
+    evaluation = verdict.evaluation
     system = Performer(None, SYSTEM_ROLE, request_id=actor.request_id)
-    calendar = load_calendar(conn)
-    reasons = list(evaluation.reasons)
-    if gathered.missing_materials:
-        reasons.append("材料未能从电子证照库获取：" + "、".join(gathered.missing_materials))
-    if case.needs_manual_review:
-        reasons.append("申请人对预填数据有异议")
-    approved = evaluation.outcome is Outcome.APPROVE and not reasons
-    outcome = Outcome.APPROVE if approved else Outcome.MANUAL_REVIEW
     licence_id: str | None = None
-    if not gathered.missing_materials:
-        case.accept(by=system, at=actor.at, calendar=calendar)
-    if approved:
-        if not case.terms.immediate:
-            case.start_review(by=system, at=actor.at)
-        case.approve(by=system, at=actor.at, reasons="秒批：全部审批规则均符合")
+    if verdict.approved:
         licence_id = _issue_licence(
             uow,
             actor,
@@ -254,24 +243,17 @@ def apply(
             case_number=case.number,
             today=today,
         )
-        case.issue_result(by=system, at=actor.at, reference=licence_id or case.number)
-        case.deliver(
-            by=system,
-            at=actor.at,
-            method=DeliveryMethod.ELECTRONIC,
-            detail={"licence_id": licence_id} if licence_id else {},
-        )
-    elif case.status is CaseStatus.ACCEPTED:
-        case.start_review(by=system, at=actor.at)
-        open_review(conn, case, actor.at)
-    case.note(
-        "AutomatedDecision",
-        system,
-        actor.at,
-        "；".join(reasons) if reasons else "全部审批规则均符合",
-        outcome=outcome.value,
+    conclude(
+        case,
+        verdict,
+        by=system,
+        at=actor.at,
+        calendar=load_calendar(conn),
         rule_set_version=stored.version,
+        licence_id=licence_id,
     )
+    if case.status is CaseStatus.UNDER_REVIEW:  # a person decides: the review steps open
+        open_review(conn, case, actor.at)
     _record_decision(conn, case, stored, evaluation, gathered.inputs, licence_id, actor.at)
     notify(conn, case, actor.at)
     repo.save(conn, case, actor.at)
@@ -281,18 +263,18 @@ def apply(
         "smart.apply",
         "case",
         case.number,
-        {"outcome": outcome.value, "rule_set_version": stored.version},
+        {"outcome": verdict.outcome.value, "rule_set_version": stored.version},
     )
     uow.commit()
     return SmartDecision(
         number=case.number,
         version=case.version,
         status=case.status,
-        outcome=outcome,
+        outcome=verdict.outcome,
         rule_set_version=stored.version,
         results=[r.as_dict() for r in evaluation.results],
         licence_id=licence_id,
-        reasons=reasons,
+        reasons=list(verdict.reasons),
     )
 
 
