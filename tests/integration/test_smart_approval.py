@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from tests.clock import SYSTEM
 from tests.factories import Person, make_citizen, resident_id, sign_in
 from tests.integration.test_rules import SmartWorld, build_smart_world, publish_demo
-from tongban.adapters.db.tables import audit_log, case_events, cases
+from tongban.adapters.db.tables import audit_log, case_events, cases, data_access_log
 from tongban.adapters.db.tables_data_space import data_access_events, data_grants
 from tongban.adapters.db.tables_licences import licences as licences_table
 from tongban.adapters.db.tables_rules import automated_decisions, human_review_requests
@@ -162,6 +162,39 @@ def test_every_read_rests_on_a_single_use_grant_that_is_then_used_up(world: Smar
             select(audit_log.c.object_key).where(audit_log.c.action == "data_grant.create")
         ).scalars()
         assert sorted(audited) == sorted(str(g.id) for g in grants)
+
+
+def test_one_application_gives_one_grant_per_read_purpose(world: SmartWorld) -> None:
+    """Known bug: one 秒批 application left the citizen three grant rows alike, any of which
+    any of the reads could take.  Each read now rests on the grant given for its purpose."""
+    who = elder(world, date(1944, 3, 1))
+    decision = apply(world, who)
+    with world.container.read() as uow:
+        grants = uow.conn.execute(select(data_grants)).all()
+        reads = uow.conn.execute(
+            select(
+                data_access_events.c.kind,
+                data_access_events.c.purpose,
+                data_access_events.c.grant_id,
+            ).where(data_access_events.c.role == "system")
+        ).all()
+        logged = uow.conn.execute(
+            select(data_access_log.c.what, data_access_log.c.purpose).where(
+                data_access_log.c.subject_id == who.person.user_id
+            )
+        ).all()
+    purposes = {g.id: g.purpose for g in grants}
+    assert len(grants) == len(set(purposes.values())) == len(reads) == 3
+    assert sorted(r.grant_id for r in reads) == sorted(purposes)
+    assert all(purposes[r.grant_id] == r.purpose for r in reads)
+    assert all(decision.number in p for p in purposes.values())
+    # and one line per read in the platform's access log of the holder
+    assert sorted(line.what.split(":")[1] for line in logged) == [
+        "licence",
+        "material",
+        "predicate",
+    ]
+    assert sorted(line.purpose for line in logged) == sorted(purposes.values())
 
 
 def test_a_75_year_old_goes_to_a_person_with_the_reason(world: SmartWorld) -> None:

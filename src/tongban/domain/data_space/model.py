@@ -137,6 +137,22 @@ class GrantTerms:
         )
         return replace(self, **values)
 
+    def as_grant(self, *, id: int, at: datetime, used_at: datetime | None = None) -> Grant:
+        """The grant these terms make, given at ``at``."""
+        return Grant(
+            id=id,
+            holder_id=self.holder_id,
+            grantee_department=self.grantee_department,
+            grantee_item=self.grantee_item,
+            type_codes=tuple(self.type_codes),
+            fields=None if self.fields is None else tuple(self.fields),
+            purpose=self.purpose,
+            expires_at=self.expires_at,
+            single_use=self.single_use,
+            created_at=at,
+            used_at=used_at,
+        )
+
 
 def plain_fields(fields: Iterable[str]) -> list[str]:
     """Field names as asked; a qualified ``type.field`` keeps its qualification."""
