@@ -11,7 +11,7 @@ from collections.abc import Callable, Collection, Mapping
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, RowMapping, insert, or_, select, update
+from sqlalchemy import Connection, RowMapping, bindparam, insert, or_, select, update
 
 from tongban.adapters import sdjwt
 from tongban.adapters.db.tables import departments, users
@@ -212,6 +212,19 @@ def get(conn: Connection, licence_id: str) -> Licence:
     return _licence(row)
 
 
+def _holder_query(by_type: bool, valid_only: bool) -> Any:
+    query = select(licences).where(licences.c.holder_id == bindparam("holder_id"))
+    if by_type:
+        query = query.where(licences.c.type_code.in_(bindparam("types", expanding=True)))
+    if valid_only:
+        query = query.where(licences.c.status == "valid")
+    return query.order_by(licences.c.issued_at.desc(), licences.c.id)
+
+
+_HOLDER_LICENCES = {(t, v): _holder_query(t, v) for t in (False, True) for v in (False, True)}
+"""Built once, by (some types only, valid ones only): a decision reads a holder's licences."""
+
+
 def holder_licences(
     conn: Connection,
     holder_id: str,
@@ -220,13 +233,11 @@ def holder_licences(
     type_codes: Collection[str] | None = None,
 ) -> list[Licence]:
     """A holder's licences, newest first: those valid on ``valid_on``, or all when None."""
-    query = select(licences).where(licences.c.holder_id == holder_id.strip().upper())
+    query = _HOLDER_LICENCES[(type_codes is not None, valid_on is not None)]
+    params: dict[str, Any] = {"holder_id": holder_id.strip().upper()}
     if type_codes is not None:
-        query = query.where(licences.c.type_code.in_(list(type_codes)))
-    if valid_on is not None:
-        query = query.where(licences.c.status == "valid")
-    query = query.order_by(licences.c.issued_at.desc(), licences.c.id)
-    found = [_licence(row) for row in conn.execute(query).mappings()]
+        params["types"] = list(type_codes)
+    found = [_licence(row) for row in conn.execute(query, params).mappings()]
     if valid_on is not None:
         found = [lic for lic in found if lic.status_on(valid_on) is LicenceStatus.VALID]
     return found
