@@ -216,6 +216,30 @@ def test_without_a_household_register_the_data_is_missing_and_a_person_decides(
     assert {r["rule_id"]: r["outcome"] for r in decision.results}["R2"] == "missing"
 
 
+def test_without_an_e_id_the_material_is_missing_and_the_stored_decision_says_so(
+    world: SmartWorld,
+) -> None:
+    """The rules pass (the age comes from the ID number itself), but the e-ID, a key material,
+    cannot come from the library: a person decides, and the stored decision says the same."""
+    number = resident_id(born=date(1940, 1, 1))
+    person = make_citizen(world.container, id_number=number, name="陈伯")
+    with world.container.uow() as uow:
+        licences.issue(
+            uow, SYSTEM, world.container.keys, type_code="hukou", holder_id=number,
+            holder_name="陈伯",
+            fields={"household_head": "陈伯", "relation": "户主", "household_type": "非农业",
+                    "household_address": NANHAI, "birth_date": "1940-01-01"},
+        )  # fmt: skip
+        uow.commit()
+    decision = apply(world, Elder(person, number), {"birth_date": "1940-01-01"})
+    assert [r["outcome"] for r in decision.results] == ["pass", "pass", "pass"]
+    assert decision.outcome is Outcome.MANUAL_REVIEW and decision.status is CaseStatus.SUBMITTED
+    assert decision.reasons and decision.reasons[0].startswith("材料未能从电子证照库获取")
+    with world.container.read() as uow:
+        seen = svc.decision_for(uow.conn, world.actor(person.user_id), decision.number)
+    assert seen.outcome is Outcome.MANUAL_REVIEW
+
+
 def test_a_field_filled_from_a_licence_is_locked_against_what_was_typed(
     world: SmartWorld,
 ) -> None:

@@ -28,9 +28,9 @@ from tongban.domain.data_space.prefill import PrefillResult, fill, needs_by_type
 from tongban.domain.errors import ValidationFailed
 from tongban.domain.licences.model import Licence
 from tongban.domain.people.model import UserKind
-from tongban.domain.rules.decision import conclude, decide
+from tongban.domain.rules.decision import Verdict, conclude, decide
 from tongban.domain.rules.errors import NotSmartItem
-from tongban.domain.rules.evaluation import Evaluation, Inputs, Outcome, result_fields
+from tongban.domain.rules.evaluation import Inputs, Outcome, result_fields
 from tongban.domain.rules.expressions import run
 from tongban.domain.rules.model import ResultHolder, RuleSetSpec
 from tongban.domain.shared.clock import china_date
@@ -175,7 +175,7 @@ def _record_decision(
     conn: Connection,
     case: Case,
     stored: rule_sets.StoredRuleSet,
-    evaluation: Evaluation,
+    verdict: Verdict,
     inputs: Inputs,
     licence_id: str | None,
     at: datetime,
@@ -189,8 +189,8 @@ def _record_decision(
             "rule_set_id": stored.id,
             "rule_set_version": stored.version,
             "inputs": inputs.snapshot(),
-            "outcome": evaluation.outcome.value,
-            "explanation": [r.as_dict() for r in evaluation.results],
+            "outcome": verdict.outcome.value,  # a rule, a material or a dispute: a person decides
+            "explanation": [r.as_dict() for r in verdict.evaluation.results],
             "licence_id": licence_id,
             "decided_at": at,
         },
@@ -270,7 +270,7 @@ def apply(
     entries = reads.flush()
     if licence is not None:
         entries.append(licences.store(conn, licence))
-    _record_decision(conn, case, stored, verdict.evaluation, inputs, licence_id, actor.at)
+    _record_decision(conn, case, stored, verdict, inputs, licence_id, actor.at)
     detail = {"outcome": verdict.outcome.value, "rule_set_version": stored.version}
     entries.append(("smart.apply", "case", case.number, detail))
     audit.record_many(conn, actor, entries)
