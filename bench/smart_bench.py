@@ -17,6 +17,15 @@ and a session each.  Then, as ``cases_bench.py`` does, it serves tongban and the
 (``cases_baseline_app.py``: FastAPI + psycopg inserting one case row and one audit row) with
 2 worker processes each, and 32 clients run: warm-ups, baseline, smart apply, baseline again.
 The ratio uses the faster baseline phase.  Figures only: nothing passes or fails on time.
+
+    .venv/bin/python bench/smart_bench.py --in-process [--decisions 200]
+
+``--in-process`` measures one decision instead, without HTTP: the same world on SQLite (and on
+PostgreSQL when ``TONGBAN_BENCH_POSTGRES_URL`` is set, in a database of its own named after the
+process), then ``approval.apply`` called directly, one decision at a time, each in its own unit
+of work as the route runs it.  Per decision it counts the SQL statements the use case sends
+(``BEGIN`` aside; not the request's session read nor its idempotency key) and this process's
+CPU time, and it prints the statements of the last decision by kind and table.
 """
 
 from __future__ import annotations
@@ -24,10 +33,13 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import re
+import statistics
 import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -61,7 +73,7 @@ from common import (
     postgres_url,
     print_table,
 )
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.engine import make_url
 
 from tongban.adapters.db import migrate
@@ -81,6 +93,8 @@ from tongban.services.network import structure as network
 from tongban.services.people import accounts as people
 from tongban.services.people import sessions
 from tongban.services.platform import calendar
+from tongban.services.platform.context import Actor
+from tongban.services.smart import approval
 from tongban.services.smart import rules as rule_sets
 from tongban.web.deps import CSRF_HEADER
 from tongban.web.idempotency import HEADER as IDEMPOTENCY_HEADER
@@ -96,6 +110,7 @@ HOUSEHOLD = "广东省佛山市南海区桂城街道南海大道北1号"
 class World:
     container: Container
     citizens: list[tuple[str, str]]  # (session token, CSRF token), one per client
+    user_ids: list[int]
 
 
 def _elder_id(n: int) -> str:
@@ -149,7 +164,7 @@ def build_world(url: str, data_dir: Path) -> World:
         now = container.clock.now()
         citizens = [sessions.create_session(uow.conn, uid, now=now, hours=2) for uid in ids]
         uow.commit()
-    return World(container, citizens)
+    return World(container, citizens, ids)
 
 
 def _body() -> dict[str, Any]:
@@ -300,12 +315,141 @@ def run(args: argparse.Namespace) -> None:
     print(f"whole run: {time.perf_counter() - started:.0f} s; {whole.describe()}")
 
 
+# --- one decision, in process ------------------------------------------------------------------
+
+SKIPPED_VERBS = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
+_TABLE = re.compile(r"^(?:SELECT .*? FROM|INSERT INTO|UPDATE|DELETE FROM)\s+(\w+)", re.S)
+
+
+def _kind(statement: str) -> str:
+    """``INSERT data_grants``: the verb and the first table a statement names."""
+    verb = statement.split(None, 1)[0].upper()
+    found = _TABLE.match(" ".join(statement.split()))
+    return f"{verb} {found.group(1) if found else '…'}"
+
+
+@dataclass
+class PerDecision:
+    engine: str
+    statements: list[int]
+    cpu_ms: list[float]
+    wall_ms: list[float]
+    last: list[str]
+    outcomes: Counter[str]
+
+
+def decide_in_process(world: World, label: str, decisions: int, warmup: int) -> PerDecision:
+    """``decisions`` 秒批 decisions through ``approval.apply``, after ``warmup`` untimed ones."""
+    container = world.container
+    with container.read() as uow:
+        principals = [sessions.load_principal(uow.conn, uid) for uid in world.user_ids]
+    seen: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if not statement.lstrip().upper().startswith(SKIPPED_VERBS):
+            seen.append(statement)
+
+    figures = PerDecision(label, [], [], [], [], Counter())
+    event.listen(container.engine, "before_cursor_execute", count)
+    try:
+        for n in range(warmup + decisions):
+            actor = Actor(
+                at=container.clock.now(),
+                principal=principals[n % len(principals)],
+                request_id=f"bench-{n}",
+            )
+            seen.clear()
+            cpu, wall = time.process_time(), time.perf_counter()
+            with container.uow() as uow:
+                decision = approval.apply(
+                    uow, actor, container.keys, ITEM, _body()["form"], consent=True
+                )
+            cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+            if n < warmup:
+                continue
+            figures.statements.append(len(seen))
+            figures.cpu_ms.append(cpu * 1000)
+            figures.wall_ms.append(wall * 1000)
+            figures.outcomes[decision.outcome.value] += 1
+            figures.last = list(seen)
+    finally:
+        event.remove(container.engine, "before_cursor_execute", count)
+    return figures
+
+
+def print_per_decision(results: list[PerDecision]) -> None:
+    rows = []
+    for r in results:
+        cpu, wall = (
+            Figures.of([c / 1000 for c in r.cpu_ms]),
+            Figures.of([w / 1000 for w in r.wall_ms]),
+        )
+        spread = f"{min(r.statements)}–{max(r.statements)}"
+        rows.append(
+            [r.engine, str(len(r.statements)), f"{statistics.median(r.statements):g}", spread,
+             f"{cpu.median:.1f}", f"{cpu.p95:.1f}", f"{wall.median:.1f}",
+             ", ".join(f"{k} {v}" for k, v in sorted(r.outcomes.items()))]
+        )  # fmt: skip
+    print_table(
+        ["engine", "decisions", "SQL statements (median)", "min–max", "CPU ms median",
+         "CPU ms p95", "wall ms median", "outcomes"],
+        rows,
+        title="One 秒批 decision in process (approval.apply, its own unit of work)",
+    )  # fmt: skip
+    for r in results:
+        kinds = Counter(_kind(s) for s in r.last)
+        print_table(
+            ["statement", "times"],
+            [[k, str(v)] for k, v in sorted(kinds.items())],
+            title=f"{r.engine}: the last decision's {len(r.last)} statements",
+        )
+
+
+def run_in_process(args: argparse.Namespace) -> None:
+    load_before = " ".join(f"{v:.2f}" for v in os.getloadavg())
+    server_url = postgres_url()
+    results: list[PerDecision] = []
+    with CpuMeter() as whole, tempfile.TemporaryDirectory(prefix="tongban-bench-smart-") as tmp:
+        engines = [("SQLite", f"sqlite:///{Path(tmp) / 'sqlite' / 'bench.db'}", None)]
+        if server_url:
+            engines.append(("PostgreSQL", "", f"{DATABASE}_{os.getpid()}"))
+        else:
+            print(f"smart bench: {SKIPPED_POSTGRES}")
+        for label, url, database in engines:
+            data_dir = Path(tmp) / label.lower()
+            data_dir.mkdir(parents=True, exist_ok=True)
+            if database is not None:
+                assert server_url is not None
+                url = _fresh_postgres(server_url, database)
+            try:
+                world = build_world(url, data_dir)
+                results.append(decide_in_process(world, label, args.decisions, args.warmup_calls))
+                world.container.engine.dispose()
+            finally:
+                if database is not None and server_url is not None:
+                    _drop_postgres(server_url, database)
+    print_per_decision(results)
+    load_after = " ".join(f"{v:.2f}" for v in os.getloadavg())
+    print(f"\nload average before: {load_before}; after: {load_after}")
+    print(f"command: {command_line()}")
+    print(whole.describe())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--requests", type=int, default=1000, help="per measured phase")
     parser.add_argument("--warmup", type=int, default=160, help="per server, untimed")
     parser.add_argument("--phase-limit", type=float, default=30.0, help="seconds per phase")
-    run(parser.parse_args())
+    parser.add_argument(
+        "--in-process", action="store_true", help="per decision, without HTTP (see above)"
+    )
+    parser.add_argument("--decisions", type=int, default=200, help="measured, --in-process")
+    parser.add_argument("--warmup-calls", type=int, default=32, help="untimed, --in-process")
+    args = parser.parse_args()
+    if args.in_process:
+        run_in_process(args)
+    else:
+        run(args)
 
 
 if __name__ == "__main__":

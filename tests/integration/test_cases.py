@@ -294,7 +294,7 @@ def test_a_citizen_only_ever_sees_and_touches_their_own_case(world: World) -> No
             queries.access_case(uow.conn, other, ref.number)
         with pytest.raises(PermissionDenied):
             queries.department_queue(uow.conn, other)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(CaseNotFound):  # as when reading it: another's case is not found
         step(world, svc.withdraw, world.other_citizen, ref, "2026-11-02")
     ref = step(world, svc.withdraw, world.citizen, ref, "2026-11-02", "填错了")
     assert ref.status is S.WITHDRAWN
@@ -325,7 +325,7 @@ def test_a_draft_is_saved_unchecked_and_submitted_by_its_applicant(world: World)
     with world.container.uow() as uow:
         draft = svc.save_draft(uow, world.actor(world.citizen), application(form={"area": "x"}))
     assert draft.status is S.DRAFT
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(CaseNotFound):
         step(world, svc.submit_draft, world.other_citizen, draft, "2026-11-02")
     with pytest.raises(ValidationFailed):
         step(world, svc.submit_draft, world.citizen, draft, "2026-11-02")

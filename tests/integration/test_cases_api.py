@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from tests.factories import Person, sign_in
 from tests.integration.test_cases import FORM, ID_PROOF, ITEM, PREMISES, World, build_world
@@ -260,6 +260,25 @@ def test_a_citizen_gets_not_found_for_anothers_case(api: Api) -> None:
     assert (withdraw.status_code, withdraw.json()["code"]) == (404, "case_not_found")
     assert api.other_citizen.get().json() == []
     assert api.citizen.act(n, "withdraw", 1, reason="填错了")["status"] == "withdrawn"
+
+
+def test_a_citizens_step_loads_their_case_once(api: Api) -> None:
+    """Finding only one's own case is part of loading it for the step, not a read before it."""
+    n = submit(api)["number"]
+    loads: list[str] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        text = " ".join(statement.split())
+        if text.startswith("SELECT") and " FROM cases " in text:
+            loads.append(text)
+
+    engine = api.world.container.engine
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        api.citizen.act(n, "withdraw", 1, reason="填错了")
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert len(loads) == 1
 
 
 def test_lists_mask_personal_data_and_a_clerks_full_read_is_logged(api: Api) -> None:

@@ -40,7 +40,7 @@ def give(world: Holder, **changes: Any) -> data_space.Grant:
     }
     values.update(changes)
     with world.container.uow() as uow:
-        return data_space.grant(uow, world.actor(world.user_id), **values)
+        return data_space.grant(uow, world.actor(world.user_id), data_space.GrantTerms(**values))
 
 
 def read(
@@ -231,9 +231,7 @@ def test_a_predicate_needs_a_grant_of_the_fields_it_reads(holder: Holder) -> Non
 
 def test_only_the_holder_grants_or_revokes(holder: Holder) -> None:
     with holder.container.uow() as uow, pytest.raises(PermissionDenied):
-        data_space.grant(
-            uow,
-            holder.actor(holder.other_user_id),
+        terms = data_space.GrantTerms(
             holder_id=holder.id_number,
             grantee_department="SCJGJ",
             grantee_item=None,
@@ -243,6 +241,7 @@ def test_only_the_holder_grants_or_revokes(holder: Holder) -> None:
             expires_at=later(days=1),
             single_use=False,
         )
+        data_space.grant(uow, holder.actor(holder.other_user_id), terms)
     grant = give(holder)
     with holder.container.uow() as uow, pytest.raises(GrantNotFound):
         data_space.revoke_grant(uow, holder.actor(holder.other_user_id), grant.id)

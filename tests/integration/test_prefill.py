@@ -141,9 +141,7 @@ def test_only_locked_values_are_disputed_and_only_by_their_applicant(holder: Hol
 
 def grant_item(world: Holder) -> None:
     with world.container.uow() as uow:
-        data_space.grant(
-            uow,
-            world.actor(world.user_id),
+        terms = data_space.GrantTerms(
             holder_id=world.id_number,
             grantee_department=None,
             grantee_item=ITEM,
@@ -153,6 +151,7 @@ def grant_item(world: Holder) -> None:
             expires_at=later(days=7),
             single_use=True,
         )
+        data_space.grant(uow, world.actor(world.user_id), terms)
 
 
 def attach(world: Holder, number: str) -> list[str]:

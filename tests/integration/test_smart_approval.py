@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from tests.clock import SYSTEM
 from tests.factories import Person, make_citizen, resident_id, sign_in
 from tests.integration.test_rules import SmartWorld, build_smart_world, publish_demo
-from tongban.adapters.db.tables import audit_log, case_events, cases
+from tongban.adapters.db.tables import audit_log, case_events, cases, data_access_log
 from tongban.adapters.db.tables_data_space import data_access_events, data_grants
 from tongban.adapters.db.tables_licences import licences as licences_table
 from tongban.adapters.db.tables_rules import automated_decisions, human_review_requests
@@ -164,6 +164,39 @@ def test_every_read_rests_on_a_single_use_grant_that_is_then_used_up(world: Smar
         assert sorted(audited) == sorted(str(g.id) for g in grants)
 
 
+def test_one_application_gives_one_grant_per_read_purpose(world: SmartWorld) -> None:
+    """Known bug: one 秒批 application left the citizen three grant rows alike, any of which
+    any of the reads could take.  Each read now rests on the grant given for its purpose."""
+    who = elder(world, date(1944, 3, 1))
+    decision = apply(world, who)
+    with world.container.read() as uow:
+        grants = uow.conn.execute(select(data_grants)).all()
+        reads = uow.conn.execute(
+            select(
+                data_access_events.c.kind,
+                data_access_events.c.purpose,
+                data_access_events.c.grant_id,
+            ).where(data_access_events.c.role == "system")
+        ).all()
+        logged = uow.conn.execute(
+            select(data_access_log.c.what, data_access_log.c.purpose).where(
+                data_access_log.c.subject_id == who.person.user_id
+            )
+        ).all()
+    purposes = {g.id: g.purpose for g in grants}
+    assert len(grants) == len(set(purposes.values())) == len(reads) == 3
+    assert sorted(r.grant_id for r in reads) == sorted(purposes)
+    assert all(purposes[r.grant_id] == r.purpose for r in reads)
+    assert all(decision.number in p for p in purposes.values())
+    # and one line per read in the platform's access log of the holder
+    assert sorted(line.what.split(":")[1] for line in logged) == [
+        "licence",
+        "material",
+        "predicate",
+    ]
+    assert sorted(line.purpose for line in logged) == sorted(purposes.values())
+
+
 def test_a_75_year_old_goes_to_a_person_with_the_reason(world: SmartWorld) -> None:
     who = elder(world, date(1951, 3, 1))
     decision = apply(world, who, {"birth_date": "1951-03-01"})
@@ -181,6 +214,30 @@ def test_without_a_household_register_the_data_is_missing_and_a_person_decides(
     decision = apply(world, who, {"birth_date": "1940-01-01"})
     assert decision.outcome is Outcome.MANUAL_REVIEW
     assert {r["rule_id"]: r["outcome"] for r in decision.results}["R2"] == "missing"
+
+
+def test_without_an_e_id_the_material_is_missing_and_the_stored_decision_says_so(
+    world: SmartWorld,
+) -> None:
+    """The rules pass (the age comes from the ID number itself), but the e-ID, a key material,
+    cannot come from the library: a person decides, and the stored decision says the same."""
+    number = resident_id(born=date(1940, 1, 1))
+    person = make_citizen(world.container, id_number=number, name="陈伯")
+    with world.container.uow() as uow:
+        licences.issue(
+            uow, SYSTEM, world.container.keys, type_code="hukou", holder_id=number,
+            holder_name="陈伯",
+            fields={"household_head": "陈伯", "relation": "户主", "household_type": "非农业",
+                    "household_address": NANHAI, "birth_date": "1940-01-01"},
+        )  # fmt: skip
+        uow.commit()
+    decision = apply(world, Elder(person, number), {"birth_date": "1940-01-01"})
+    assert [r["outcome"] for r in decision.results] == ["pass", "pass", "pass"]
+    assert decision.outcome is Outcome.MANUAL_REVIEW and decision.status is CaseStatus.SUBMITTED
+    assert decision.reasons and decision.reasons[0].startswith("材料未能从电子证照库获取")
+    with world.container.read() as uow:
+        seen = svc.decision_for(uow.conn, world.actor(person.user_id), decision.number)
+    assert seen.outcome is Outcome.MANUAL_REVIEW
 
 
 def test_a_field_filled_from_a_licence_is_locked_against_what_was_typed(

@@ -9,7 +9,7 @@ import pytest
 
 from tongban.domain.catalogue.model import FormField, Material
 from tongban.domain.data_space.materials import licence_type_for
-from tongban.domain.data_space.model import Grant, Requester, check_new_grant
+from tongban.domain.data_space.model import Grant, GrantTerms, Requester, check_new_grant
 from tongban.domain.data_space.predicates import PREDICATES, evaluate
 from tongban.domain.data_space.prefill import fill, locked_changes
 from tongban.domain.errors import ValidationFailed
@@ -72,6 +72,26 @@ def test_a_new_grant_is_checked_all_at_once() -> None:
             at=NOW,
         )
     assert set(error.value.fields) == {"grantee", "type_codes", "fields", "purpose", "expires_at"}
+
+
+def test_grant_terms_are_checked_and_normalised_in_one_value() -> None:
+    terms = GrantTerms(
+        holder_id="440605194005010011",
+        grantee_department=" SCJGJ ",
+        grantee_item="",
+        type_codes=["id_card", " id_card", "hukou"],
+        fields=[],
+        purpose=" 核验 ",
+        expires_at=NOW + timedelta(days=1),
+        single_use=True,
+    )
+    checked = terms.checked(known_types={"id_card", "hukou"}, at=NOW)
+    assert (checked.grantee_department, checked.grantee_item) == ("SCJGJ", None)
+    assert checked.type_codes == ("id_card", "hukou") and checked.fields is None
+    assert checked.purpose == "核验" and checked.single_use and terms.fields == ()
+    with pytest.raises(ValidationFailed) as error:
+        terms.checked(known_types={"id_card", "hukou"}, at=NOW + timedelta(days=2))
+    assert set(error.value.fields) == {"expires_at"}
 
 
 def test_predicates_answer_without_values_and_none_when_data_is_missing() -> None:

@@ -8,7 +8,7 @@ qualified (``id_card.birth_date``: that field of that type only).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -101,6 +101,57 @@ class Grant:
             if name and not self.covers_field(type_code, name):
                 return False
         return True
+
+
+@dataclass(frozen=True)
+class GrantTerms:
+    """What a holder grants (授权): to a department or an item, which licence types (and
+    fields; None: all of them), for what purpose, until when, once or repeatedly."""
+
+    holder_id: str
+    grantee_department: str | None
+    grantee_item: str | None
+    type_codes: Sequence[str]
+    fields: Sequence[str] | None
+    purpose: str
+    expires_at: datetime
+    single_use: bool
+
+    def __post_init__(self) -> None:
+        # Stored as tuples whatever the caller passed, so the terms stay immutable.
+        object.__setattr__(self, "type_codes", tuple(self.type_codes))
+        if self.fields is not None:
+            object.__setattr__(self, "fields", tuple(self.fields))
+
+    def checked(self, *, known_types: Iterable[str], at: datetime) -> GrantTerms:
+        """The terms validated (every problem at once, ``ValidationFailed``) and normalised."""
+        values = check_new_grant(
+            grantee_department=self.grantee_department,
+            grantee_item=self.grantee_item,
+            type_codes=self.type_codes,
+            known_types=known_types,
+            fields=self.fields,
+            purpose=self.purpose,
+            expires_at=self.expires_at,
+            at=at,
+        )
+        return replace(self, **values)
+
+    def as_grant(self, *, id: int, at: datetime, used_at: datetime | None = None) -> Grant:
+        """The grant these terms make, given at ``at``."""
+        return Grant(
+            id=id,
+            holder_id=self.holder_id,
+            grantee_department=self.grantee_department,
+            grantee_item=self.grantee_item,
+            type_codes=tuple(self.type_codes),
+            fields=None if self.fields is None else tuple(self.fields),
+            purpose=self.purpose,
+            expires_at=self.expires_at,
+            single_use=self.single_use,
+            created_at=at,
+            used_at=used_at,
+        )
 
 
 def plain_fields(fields: Iterable[str]) -> list[str]:

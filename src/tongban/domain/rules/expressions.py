@@ -71,6 +71,7 @@ def _tokens(expression: str) -> list[tuple[str, str]]:
     return out
 
 
+@lru_cache(maxsize=4096)
 def references(expression: str) -> tuple[tuple[str, ...], ...]:
     """Every variable chain the expression reads, in order, without repeats.
 
@@ -112,6 +113,7 @@ def references(expression: str) -> tuple[tuple[str, ...], ...]:
     return tuple(found)
 
 
+@lru_cache(maxsize=4096)
 def guarded(expression: str) -> frozenset[tuple[str, ...]]:
     """Chains tested with ``has(...)``: the rule handles their absence itself."""
     tokens = _tokens(expression)

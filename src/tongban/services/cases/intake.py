@@ -67,10 +67,12 @@ def new_case(
     application: Application,
     *,
     number: str | None = None,
+    item: ItemView | None = None,
 ) -> tuple[Case, ItemView]:
-    """A new draft case; ``number`` when the caller took one already (else the next one)."""
-    conn = uow.conn
-    item = published_item(conn, application.item_code)
+    """A new draft case; ``number`` when the caller took one already (else the next one),
+    ``item`` when the caller has read the item's published version already."""
+    if item is None or item.code != application.item_code.strip().upper():
+        item = published_item(uow.conn, application.item_code)
     if channel is Channel.ONLINE and ItemChannel.ONLINE not in item.spec.channels:
         raise ValidationFailed(fields={"item_code": "该事项不能网上申请，请到窗口办理"})
     if application.delivery_method is DeliveryMethod.MAIL and not application.address.strip():

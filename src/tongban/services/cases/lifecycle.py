@@ -34,6 +34,7 @@ from tongban.services.cases.intake import (
     submit_online,
 )
 from tongban.services.cases.notify import notify
+from tongban.services.cases.queries import case_to_act_on
 from tongban.services.cases.roles import (
     APPLICANT,
     CLERK,
@@ -90,9 +91,10 @@ def _act(
     """Load, check the version and the role, change, save (compare-and-set): one transaction,
     the caller's when another use case calls this one.
 
-    ``also`` writes anything else that must commit with the change (e.g. a message).
+    ``also`` writes anything else that must commit with the change (e.g. a message).  An
+    applicant acting on another's case finds none (404), as when reading it.
     """
-    case = repo.get(uow.conn, number)
+    case = case_to_act_on(uow.conn, actor.principal, number)
     by = performer(actor, case, *allowed)  # before the version: strangers learn nothing
     if case.version != expected_version:
         raise StaleVersion(current=case.version)

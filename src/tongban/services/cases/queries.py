@@ -183,15 +183,27 @@ def sign_off_queue(conn: Connection, principal: Principal | None) -> list[CaseSu
     return _run(conn, query.order_by(cases.c.deadline.is_(None), cases.c.deadline, cases.c.id))
 
 
+def case_to_act_on(conn: Connection, principal: Principal | None, number: str) -> Case:
+    """The case a step acts on, loaded once: an applicant finds only their own (another's is
+    not found, so its existence is never confirmed); for staff and the system the step's own
+    role check decides."""
+    case = repo.get(conn, number)
+    if (
+        principal is not None
+        and principal.kind in (UserKind.CITIZEN, UserKind.ENTERPRISE)
+        and case.applicant_id != principal.user_id
+    ):
+        raise CaseNotFound(number=number)  # never confirm another's case exists
+    return case
+
+
 def access_case(conn: Connection, principal: Principal | None, number: str) -> Case:
     """One case, for its applicant, any clerk (一窗通办), its department's staff, the staff of
     a department with a review step on it, auditors and leaders; anyone else is refused, and
-    an unknown number is not found."""
+    an unknown number (or another applicant's case) is not found."""
     who = _signed_in(principal)
-    case = repo.get(conn, number)
+    case = case_to_act_on(conn, who, number)
     if who.kind in (UserKind.CITIZEN, UserKind.ENTERPRISE):
-        if case.applicant_id != who.user_id:
-            raise CaseNotFound(number=number)  # never confirm another's case exists
         return case
     if who.has_role(Role.CLERK, Role.CENTRE_MANAGER, Role.AUDITOR, Role.LEADER):
         return case

@@ -185,13 +185,15 @@ def _store(conn: Connection, steps: Iterable[ReviewStep], expected: StepStatus) 
             raise StepNotOpen()
 
 
-def open_review(conn: Connection, case: Case, at: datetime) -> None:
+def open_review(
+    conn: Connection, case: Case, at: datetime, calendar: WorkingCalendar | None = None
+) -> None:
     """Review starts: the case gets its own copy of the item's plan (or the default step)."""
     plan = review_plan(conn, case.item_code) or ReviewPlan.default(
         case.department_code, case.terms.promised_days
     )
     ids = _department_ids(conn)
-    steps = instantiate(plan, china_date(at), load_calendar(conn))
+    steps = instantiate(plan, china_date(at), calendar or load_calendar(conn))
     conn.execute(
         insert(case_review_steps),
         [

@@ -13,7 +13,7 @@ from sqlalchemy import Connection, insert, select, update
 from tongban.adapters.db.tables import departments, service_items, users
 from tongban.adapters.db.tables_data_space import data_access_events, data_grants
 from tongban.domain.data_space.errors import GrantNotFound
-from tongban.domain.data_space.model import Grant, Requester, check_new_grant
+from tongban.domain.data_space.model import Grant, GrantTerms, Requester
 from tongban.domain.errors import PermissionDenied, ValidationFailed
 from tongban.domain.people.model import Principal, Role, UserKind
 from tongban.services.data_space import licence_port
@@ -78,129 +78,70 @@ def _check_grantee(conn: Connection, department: str | None, item: str | None) -
 
 
 @atomic
-def grant(
-    uow: UnitOfWork,
-    actor: Actor,
-    *,
-    holder_id: str,
-    grantee_department: str | None,
-    grantee_item: str | None,
-    type_codes: Sequence[str],
-    fields: Sequence[str] | None,
-    purpose: str,
-    expires_at: datetime,
-    single_use: bool,
-) -> Grant:
+def grant(uow: UnitOfWork, actor: Actor, terms: GrantTerms) -> Grant:
     """授权: the holder lets a department or an item read some of their licences."""
-    (stored,) = grant_many(
-        uow,
-        actor,
-        holder_id=holder_id,
-        grantee_department=grantee_department,
-        grantee_item=grantee_item,
-        scopes=[(type_codes, fields)],
-        purpose=purpose,
-        expires_at=expires_at,
-        single_use=single_use,
-    )
+    (stored,) = grant_many(uow, actor, [terms])
     return stored
 
 
 @atomic
-def grant_many(
-    uow: UnitOfWork,
-    actor: Actor,
-    *,
-    holder_id: str,
-    grantee_department: str | None,
-    grantee_item: str | None,
-    scopes: Sequence[tuple[Sequence[str], Sequence[str] | None]],
-    purpose: str,
-    expires_at: datetime,
-    single_use: bool,
-) -> list[Grant]:
-    """``grant`` for several scopes (types, fields) to one grantee at once, as the 秒批 consent
-    gives them: each checked and stored as its own grant with its own audit entry."""
-    if holder_id_of(actor.principal) != holder_id:
+def grant_many(uow: UnitOfWork, actor: Actor, terms: Sequence[GrantTerms]) -> list[Grant]:
+    """``grant`` for several terms at once: each checked and stored as its own grant with its
+    own audit entry, in one multi-row insert each."""
+    if any(holder_id_of(actor.principal) != t.holder_id for t in terms):
         raise PermissionDenied()
     known = licence_port.licence_types()
-    checked = [
-        check_new_grant(
-            grantee_department=grantee_department,
-            grantee_item=grantee_item,
-            type_codes=type_codes,
-            known_types=known,
-            fields=fields,
-            purpose=purpose,
-            expires_at=expires_at,
-            at=actor.at,
-        )
-        for type_codes, fields in scopes
-    ]
-    return _store(uow, actor, holder_id, expires_at, single_use, checked)
+    return _store(uow, actor, [t.checked(known_types=known, at=actor.at) for t in terms])
 
 
 @atomic
-def insert_grant(
-    uow: UnitOfWork,
-    actor: Actor,
-    *,
-    holder_id: str,
-    grantee_department: str | None,
-    grantee_item: str | None,
-    type_codes: Sequence[str],
-    fields: Sequence[str] | None,
-    purpose: str,
-    expires_at: datetime,
-    single_use: bool,
-) -> Grant:
+def insert_grant(uow: UnitOfWork, actor: Actor, terms: GrantTerms) -> Grant:
     """Store a grant already checked (or given in person at a window) with its audit entry."""
-    values = {
-        "grantee_department": grantee_department,
-        "grantee_item": grantee_item,
-        "type_codes": list(type_codes),
-        "fields": None if fields is None else list(fields),
-        "purpose": purpose,
-    }
-    (stored,) = _store(uow, actor, holder_id, expires_at, single_use, [values])
+    (stored,) = _store(uow, actor, [terms])
     return stored
 
 
-def _store(
-    uow: UnitOfWork,
-    actor: Actor,
-    holder_id: str,
-    expires_at: datetime,
-    single_use: bool,
-    checked: list[dict[str, Any]],
-) -> list[Grant]:
-    """Grants to one grantee and their audit entries, one multi-row insert each."""
-    if not checked:
+def grant_row(
+    terms: GrantTerms, actor: Actor, *, used_at: datetime | None = None
+) -> dict[str, Any]:
+    """The ``data_grants`` row of ``terms`` given by ``actor`` now (already used, or not)."""
+    return {
+        "holder_id": terms.holder_id,
+        "grantee_department": terms.grantee_department,
+        "grantee_item": terms.grantee_item,
+        "type_codes": list(terms.type_codes),
+        "fields": None if terms.fields is None else list(terms.fields),
+        "purpose": terms.purpose,
+        "expires_at": terms.expires_at,
+        "single_use": terms.single_use,
+        "created_at": actor.at,
+        "created_by": actor.user_id,
+        "used_at": used_at,
+    }
+
+
+def grant_audit(row: Any) -> tuple[str, str, str, dict[str, Any]]:
+    """The audit entry of a stored grant (``data_grant.create``)."""
+    detail = {"types": list(row.type_codes), "single_use": row.single_use}
+    return (
+        "data_grant.create",
+        "data_grant",
+        str(row.id),
+        {**detail, "holder": row.holder_id[-4:]},
+    )
+
+
+def _store(uow: UnitOfWork, actor: Actor, terms: Sequence[GrantTerms]) -> list[Grant]:
+    """Grants and their audit entries, one multi-row insert each."""
+    if not terms:
         return []
-    _check_grantee(uow.conn, checked[0]["grantee_department"], checked[0]["grantee_item"])
+    for grantee in dict.fromkeys((t.grantee_department, t.grantee_item) for t in terms):
+        _check_grantee(uow.conn, *grantee)
     rows = uow.conn.execute(
         insert(data_grants).returning(*data_grants.c, sort_by_parameter_order=True),
-        [
-            {
-                **values,
-                "holder_id": holder_id,
-                "expires_at": expires_at,
-                "single_use": single_use,
-                "created_at": actor.at,
-                "created_by": actor.user_id,
-            }
-            for values in checked
-        ],
+        [grant_row(t, actor) for t in terms],
     ).all()
-    detail = {"single_use": single_use, "holder": holder_id[-4:]}
-    audit.record_many(
-        uow.conn,
-        actor,
-        [
-            ("data_grant.create", "data_grant", str(row.id), {"types": row.type_codes, **detail})
-            for row in rows
-        ],
-    )
+    audit.record_many(uow.conn, actor, [grant_audit(row) for row in rows])
     return [grant_from(row) for row in rows]
 
 

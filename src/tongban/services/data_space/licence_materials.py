@@ -8,7 +8,13 @@ or the holder's own application, and an entry in the holder's log.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from datetime import datetime
+from typing import Any
+
 from tongban.domain.cases.model import Case
+from tongban.domain.cases.values import Performer
+from tongban.domain.catalogue.model import ServiceItemSpec
 from tongban.domain.data_space.materials import TRUST_FROM_LICENCE, licence_type_for
 from tongban.domain.data_space.model import Requester
 from tongban.services.cases.roles import APPLICANT, CLERK, DEPARTMENT_STAFF, SYSTEM, performer
@@ -17,6 +23,37 @@ from tongban.services.data_space import licence_port
 from tongban.services.data_space import reads as data_space
 from tongban.services.platform.context import Actor
 from tongban.services.platform.unit_of_work import UnitOfWork
+
+
+def wanted_materials(spec: ServiceItemSpec, taken: Collection[str] = ()) -> dict[str, str]:
+    """Material name → the licence type that stands in for it, for each of the item's
+    materials a licence can replace and that is not ``taken`` from one already."""
+    known = licence_port.licence_types()
+    return {
+        m.name: code
+        for m in spec.materials
+        if (code := licence_type_for(m, known)) in known and m.name not in taken
+    }
+
+
+def attach_held(
+    case: Case, wanted: dict[str, str], held: dict[str, Any], by: Performer, at: datetime
+) -> list[str]:
+    """Record each wanted material the holder's licences (``held``: type → licence, read with
+    the holder's grant) supply, trust level A; returns the names satisfied."""
+    satisfied = []
+    for name, type_code in wanted.items():
+        licence = held.get(type_code)
+        if licence is None:
+            continue
+        source = {
+            "licence_id": str(licence.id),
+            "type": type_code,
+            "trust_level": TRUST_FROM_LICENCE,
+        }
+        case.attach_licence(name, source, by, at)
+        satisfied.append(name)
+    return satisfied
 
 
 def attach_licences(
@@ -35,12 +72,7 @@ def attach_licences(
     the calling use case saves the case, with the access logged in the same transaction.
     """
     item = published_item(uow.conn, case.item_code, case.item_version)
-    known = licence_port.licence_types()
-    wanted = {
-        m.name: code
-        for m in item.spec.materials
-        if (code := licence_type_for(m, known)) in known and m.name not in case.material_sources
-    }
+    wanted = wanted_materials(item.spec, case.material_sources)
     if not wanted:
         return []
     by = performer(actor, case, SYSTEM, APPLICANT, CLERK, DEPARTMENT_STAFF)
@@ -56,16 +88,4 @@ def attach_licences(
         kind="material",
         at=actor.at,
     )
-    satisfied = []
-    for name, type_code in wanted.items():
-        licence = held.get(type_code)
-        if licence is None:
-            continue
-        source = {
-            "licence_id": str(licence.id),
-            "type": type_code,
-            "trust_level": TRUST_FROM_LICENCE,
-        }
-        case.attach_licence(name, source, by, actor.at)
-        satisfied.append(name)
-    return satisfied
+    return attach_held(case, wanted, held, by, actor.at)

@@ -13,7 +13,7 @@ from tongban.domain.data_space.errors import FieldNotDisputable
 from tongban.domain.data_space.model import Requester
 from tongban.domain.data_space.prefill import PrefillResult, fill, needs_by_type, sources
 from tongban.domain.errors import StaleVersion
-from tongban.domain.people.model import Principal, UserKind
+from tongban.domain.people.model import Principal
 from tongban.services.cases import queries
 from tongban.services.cases import repository as repo
 from tongban.services.cases.intake import CaseRef, ref
@@ -94,11 +94,7 @@ def dispute(
     in its audit trail); a case with an open dispute needs a person (``needs_manual_review``)
     and is never decided automatically.
     """
-    principal = actor.principal
-    if principal is not None and principal.kind in (UserKind.CITIZEN, UserKind.ENTERPRISE):
-        case = queries.access_case(uow.conn, principal, number)  # 404 for another's case
-    else:
-        case = repo.get(uow.conn, number)
+    case = queries.case_to_act_on(uow.conn, actor.principal, number)  # another's: 404
     by = performer(actor, case, APPLICANT, CLERK)
     if expected_version is not None and case.version != expected_version:
         raise StaleVersion(current=case.version)

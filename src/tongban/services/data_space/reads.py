@@ -25,7 +25,7 @@ from tongban.domain.data_space.errors import (
     UnknownLicenceType,
     UnknownPredicate,
 )
-from tongban.domain.data_space.model import Grant, Requester, wanted
+from tongban.domain.data_space.model import Grant, GrantTerms, Requester, wanted
 from tongban.domain.data_space.predicates import PREDICATES, Facts, evaluate
 from tongban.domain.people.model import UserKind
 from tongban.domain.shared.clock import china_date
@@ -47,6 +47,7 @@ __all__ = [
     "PREDICATES",
     "AccessEntry",
     "Grant",
+    "GrantTerms",
     "Requester",
     "access_log",
     "grant",
@@ -70,7 +71,7 @@ HOLDER_ROLES = (UserKind.CITIZEN.value, UserKind.ENTERPRISE.value)
 
 
 @dataclass(frozen=True)
-class _Access:
+class Access:
     holder_id: str
     kind: str
     what: dict[str, Any]
@@ -94,7 +95,7 @@ def _is_self(conn: Connection, requester: Requester, holder_id: str) -> bool:
     return _holder_user(conn, holder_id) == requester.user_id
 
 
-def _event(requester: Requester, access: _Access, outcome: str, **extra: Any) -> dict[str, Any]:
+def event_row(requester: Requester, access: Access, outcome: str, **extra: Any) -> dict[str, Any]:
     return {
         "holder_id": access.holder_id,
         "at": access.at,
@@ -122,8 +123,8 @@ def _write_refusal(engine: Engine, row: dict[str, Any]) -> None:
         log.exception("could not log a refused data access of holder %s", row["holder_id"])
 
 
-def _refuse(uow: UnitOfWork, requester: Requester, access: _Access, reason: str) -> None:
-    row = _event(requester, access, "refused", reason=reason[:200])
+def refuse(uow: UnitOfWork, requester: Requester, access: Access, reason: str) -> None:
+    row = event_row(requester, access, "refused", reason=reason[:200])
     if uow.dialect == "sqlite" and not uow.read_only:
         uow.after_end(lambda: _write_refusal(uow.engine, row))
     else:
@@ -134,14 +135,14 @@ def _refuse(uow: UnitOfWork, requester: Requester, access: _Access, reason: str)
 def _authorise(
     uow: UnitOfWork,
     requester: Requester,
-    access: _Access,
+    access: Access,
     covers: Callable[[Grant], bool],
     legal_basis: str | None,
 ) -> tuple[int | None, str | None]:
     """(grant id, legal basis) the read rests on; refuses (and logs the attempt) otherwise."""
     conn = uow.conn
     if not access.purpose.strip():
-        _refuse(uow, requester, access, "未说明用途")
+        refuse(uow, requester, access, "未说明用途")
     if _is_self(conn, requester, access.holder_id):
         return None, SELF_BASIS
     basis = (legal_basis or "").strip()
@@ -170,7 +171,7 @@ def _authorise(
             if found.single_use and not _consume(conn, found.id, access.at):
                 continue  # another request used it first
             return found.id, None
-    _refuse(uow, requester, access, "没有覆盖该请求的有效授权")
+    refuse(uow, requester, access, "没有覆盖该请求的有效授权")
     raise AssertionError("unreachable")
 
 
@@ -190,38 +191,44 @@ def _consume(conn: Connection, grant_id: int, at: datetime) -> bool:
     return bool(changed)
 
 
+def access_log_row(requester: Requester, access: Access, subject: int) -> dict[str, Any]:
+    """The platform's access-log line (``data_access_log``) of an allowed read of ``subject``."""
+    return {
+        "at": access.at,
+        "actor_id": requester.user_id,
+        "subject_id": subject,
+        "what": f"data_space:{access.kind}:" + ",".join(access.what.get("types", [])),
+        "purpose": access.purpose[:200],
+        "allowed": True,
+        "request_id": "",
+    }
+
+
+_INSERT_EVENT = insert(data_access_events)
+_INSERT_LOG = insert(data_access_log)
+"""Built once: no cache-key work per logged read."""
+
+
 def _log_allowed(
     uow: UnitOfWork,
     requester: Requester,
-    access: _Access,
+    access: Access,
     grant_id: int | None,
     basis: str | None,
 ) -> None:
     conn = uow.conn
     conn.execute(
-        insert(data_access_events).values(
-            **_event(requester, access, "allowed", grant_id=grant_id, legal_basis=basis)
-        )
+        _INSERT_EVENT, event_row(requester, access, "allowed", grant_id=grant_id, legal_basis=basis)
     )
     key = ("holder_user", access.holder_id)
     if key not in uow.memo:  # one lookup however many reads a use case makes
         uow.memo[key] = _holder_user(conn, access.holder_id)
     subject = uow.memo[key]
     if subject is not None and requester.user_id != subject:
-        conn.execute(
-            insert(data_access_log).values(
-                at=access.at,
-                actor_id=requester.user_id,
-                subject_id=subject,
-                what=f"data_space:{access.kind}:" + ",".join(access.what.get("types", [])),
-                purpose=access.purpose[:200],
-                allowed=True,
-                request_id="",
-            )
-        )
+        conn.execute(_INSERT_LOG, access_log_row(requester, access, subject))
 
 
-def _types(type_codes: Sequence[str]) -> list[str]:
+def checked_types(type_codes: Sequence[str]) -> list[str]:
     types = list(dict.fromkeys(t.strip() for t in type_codes if t.strip()))
     known = licence_port.licence_types()
     unknown = [t for t in types if t not in known]
@@ -238,6 +245,16 @@ def latest_by_type(licences: Sequence[Any]) -> dict[str, Any]:
     return found
 
 
+def licence_data(held: dict[str, Any], fields: Sequence[str] | None) -> dict[str, dict[str, Any]]:
+    """Type → the ``fields`` (None: all, with the holder's name) of each licence in ``held``."""
+    data: dict[str, dict[str, Any]] = {}
+    for type_code, licence in held.items():
+        keep = wanted(type_code, fields)
+        values = {**dict(licence.fields), HOLDER_NAME: licence.holder_name}
+        data[type_code] = {k: v for k, v in values.items() if keep is None or k in keep}
+    return data
+
+
 def read_licences(
     uow: UnitOfWork,
     requester: Requester,
@@ -252,20 +269,16 @@ def read_licences(
     at: datetime,
 ) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
     """``read_licence_data`` that also returns the licences read (type → licence)."""
-    types = _types(type_codes)
+    types = checked_types(type_codes)
     what = {"types": types, "fields": None if fields is None else list(fields)}
-    access = _Access(holder_id, kind, what, purpose or "", case_number, at)
+    access = Access(holder_id, kind, what, purpose or "", case_number, at)
     grant_id, basis = _authorise(
         uow, requester, access, lambda g: g.covers(requester, types, fields), legal_basis
     )
     held = latest_by_type(
         licence_port.holder_licences(uow.conn, holder_id, valid_on=china_date(at), type_codes=types)
     )
-    data: dict[str, dict[str, Any]] = {}
-    for type_code, licence in held.items():
-        keep = wanted(type_code, fields)
-        values = {**dict(licence.fields), HOLDER_NAME: licence.holder_name}
-        data[type_code] = {k: v for k, v in values.items() if keep is None or k in keep}
+    data = licence_data(held, fields)
     _log_allowed(uow, requester, access, grant_id, basis)
     return data, held
 
@@ -301,6 +314,16 @@ def read_licence_data(
     return data
 
 
+def predicate_needs(names: Sequence[str]) -> tuple[list[str], list[str], list[str]]:
+    """(names, ``type.field`` needs, licence types) of the named predicates, checked."""
+    wanted_names = list(dict.fromkeys(names))
+    unknown = [n for n in wanted_names if n not in PREDICATES]
+    if not wanted_names or unknown:
+        raise UnknownPredicate(names="、".join(unknown) or "（未指定）")
+    needs = [need for n in wanted_names for need in PREDICATES[n].needs]
+    return wanted_names, needs, list(dict.fromkeys(need.partition(".")[0] for need in needs))
+
+
 def predicates(
     uow: UnitOfWork,
     requester: Requester,
@@ -313,14 +336,9 @@ def predicates(
     at: datetime,
 ) -> dict[str, bool | None]:
     """最小必要: yes/no (None: data missing) for each named predicate; no value leaves."""
-    wanted_names = list(dict.fromkeys(names))
-    unknown = [n for n in wanted_names if n not in PREDICATES]
-    if not wanted_names or unknown:
-        raise UnknownPredicate(names="、".join(unknown) or "（未指定）")
-    needs = [need for n in wanted_names for need in PREDICATES[n].needs]
-    types = list(dict.fromkeys(need.partition(".")[0] for need in needs))
+    wanted_names, needs, types = predicate_needs(names)
     when = at
-    access = _Access(
+    access = Access(
         holder_id,
         "predicate",
         {"predicates": wanted_names, "types": types},

@@ -18,7 +18,7 @@ from sqlalchemy import Connection, delete, insert, select, update
 from tongban.adapters.db.tables import users
 from tongban.adapters.db.tables_data_space import citizen_codes, identity_checks
 from tongban.domain.data_space.materials import licence_type_for
-from tongban.domain.data_space.model import Grant
+from tongban.domain.data_space.model import Grant, GrantTerms
 from tongban.domain.data_space.prefill import sources
 from tongban.domain.errors import DomainError, PermissionDenied
 from tongban.domain.identity_check import model
@@ -235,9 +235,7 @@ def record_consent(uow: UnitOfWork, actor: Actor, *, subject_id: int, item_code:
     types = {t for t in wanted if t is not None and t in known}
     if not types:
         raise NothingToConsentTo()
-    return insert_grant(
-        uow,
-        actor,
+    terms = GrantTerms(
         holder_id=person.credit_code or person.id_number,
         grantee_department=None,
         grantee_item=item.code,
@@ -247,3 +245,4 @@ def record_consent(uow: UnitOfWork, actor: Actor, *, subject_id: int, item_code:
         expires_at=actor.at + CONSENT_LASTS,
         single_use=False,
     )
+    return insert_grant(uow, actor, terms)

@@ -11,7 +11,7 @@ from collections.abc import Callable, Collection, Mapping
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, RowMapping, insert, or_, select, update
+from sqlalchemy import Connection, RowMapping, bindparam, insert, or_, select, update
 
 from tongban.adapters import sdjwt
 from tongban.adapters.db.tables import departments, users
@@ -42,7 +42,9 @@ __all__ = [
     "present",
     "render_pdf",
     "revoke",
+    "sign",
     "status_of",
+    "store",
     "verify_credential",
     "verify_pdf",
 ]
@@ -81,6 +83,81 @@ def _credential(
     return sdjwt.issue(public, disclosable, keys.signing_jwk(), keys.current.kid)
 
 
+def sign(
+    actor: Actor,
+    keys: KeyRing,
+    *,
+    type_code: str,
+    holder_id: str,
+    holder_name: str,
+    fields: Mapping[str, Any],
+    case_number: str | None = None,
+    valid_from: date | None = None,
+    valid_until: date | None = None,
+) -> Licence:
+    """A new licence checked and its credential signed, not yet stored (see ``issue``)."""
+    kind = licence_type(type_code)
+    holder = check_holder(kind.holder_kind, holder_id, holder_name)
+    cleaned = kind.clean_fields(fields)
+    start = valid_from or china_date(actor.at)
+    end = valid_until
+    if end is None and kind.validity_days is not None:
+        end = start + timedelta(days=kind.validity_days)
+    if end is not None and end < start:
+        raise LicenceValidityInvalid()
+    licence_id = new_licence_id(type_code, china_date(actor.at))
+    name = holder_name.strip()
+    credential = _credential(
+        keys, licence_id, type_code, kind.department_code, holder, name, cleaned, actor.at,
+        start, end,
+    )  # fmt: skip
+    return Licence(
+        id=licence_id,
+        type_code=type_code,
+        holder_id=holder,
+        holder_name=name,
+        fields=cleaned,
+        valid_from=start,
+        valid_until=end,
+        issued_at=actor.at,
+        issuer_department=kind.department_code,
+        credential=credential,
+        key_id=keys.current.kid,
+        case_number=case_number,
+        issued_by=actor.user_id,
+    )
+
+
+_INSERT = insert(licences)
+"""Built once: no cache-key work per issued licence."""
+
+
+def store(conn: Connection, licence: Licence) -> tuple[str, str, str, dict[str, Any]]:
+    """Insert a signed licence (one statement); returns its audit entry for the caller to
+    record in the same transaction."""
+    conn.execute(
+        _INSERT,
+        {
+            "id": licence.id,
+            "type_code": licence.type_code,
+            "holder_id": licence.holder_id,
+            "holder_name": licence.holder_name,
+            "fields": licence.fields,
+            "valid_from": licence.valid_from,
+            "valid_until": licence.valid_until,
+            "status": "valid",
+            "issued_at": licence.issued_at,
+            "issued_by": licence.issued_by,
+            "issuer_department": licence.issuer_department,
+            "case_number": licence.case_number,
+            "credential": licence.credential,
+            "key_id": licence.key_id,
+        },
+    )
+    detail = {"type": licence.type_code, "case": licence.case_number, "kid": licence.key_id}
+    return ("licence.issue", "licence", licence.id, detail)
+
+
 @atomic
 def issue(
     uow: UnitOfWork,
@@ -100,55 +177,12 @@ def issue(
     Called by another use case (a 秒批 decision), it joins that one's transaction.  Without
     ``valid_until`` the type's default term applies (none: long-term).
     """
-    kind = licence_type(type_code)
-    holder = check_holder(kind.holder_kind, holder_id, holder_name)
-    cleaned = kind.clean_fields(fields)
-    start = valid_from or china_date(actor.at)
-    end = valid_until
-    if end is None and kind.validity_days is not None:
-        end = start + timedelta(days=kind.validity_days)
-    if end is not None and end < start:
-        raise LicenceValidityInvalid()
-    licence_id = new_licence_id(type_code, china_date(actor.at))
-    credential = _credential(
-        keys,
-        licence_id,
-        type_code,
-        kind.department_code,
-        holder,
-        holder_name.strip(),
-        cleaned,
-        actor.at,
-        start,
-        end,
-    )
-    uow.conn.execute(
-        insert(licences).values(
-            id=licence_id,
-            type_code=type_code,
-            holder_id=holder,
-            holder_name=holder_name.strip(),
-            fields=cleaned,
-            valid_from=start,
-            valid_until=end,
-            status="valid",
-            issued_at=actor.at,
-            issued_by=actor.user_id,
-            issuer_department=kind.department_code,
-            case_number=case_number,
-            credential=credential,
-            key_id=keys.current.kid,
-        )
-    )
-    audit.record(
-        uow.conn,
-        actor,
-        "licence.issue",
-        "licence",
-        licence_id,
-        {"type": type_code, "case": case_number, "kid": keys.current.kid},
-    )
-    return get(uow.conn, licence_id)
+    licence = sign(
+        actor, keys, type_code=type_code, holder_id=holder_id, holder_name=holder_name,
+        fields=fields, case_number=case_number, valid_from=valid_from, valid_until=valid_until,
+    )  # fmt: skip
+    audit.record(uow.conn, actor, *store(uow.conn, licence))
+    return licence
 
 
 def _licence(row: RowMapping) -> Licence:
@@ -179,6 +213,19 @@ def get(conn: Connection, licence_id: str) -> Licence:
     return _licence(row)
 
 
+def _holder_query(by_type: bool, valid_only: bool) -> Any:
+    query = select(licences).where(licences.c.holder_id == bindparam("holder_id"))
+    if by_type:
+        query = query.where(licences.c.type_code.in_(bindparam("types", expanding=True)))
+    if valid_only:
+        query = query.where(licences.c.status == "valid")
+    return query.order_by(licences.c.issued_at.desc(), licences.c.id)
+
+
+_HOLDER_LICENCES = {(t, v): _holder_query(t, v) for t in (False, True) for v in (False, True)}
+"""Built once, by (some types only, valid ones only): a decision reads a holder's licences."""
+
+
 def holder_licences(
     conn: Connection,
     holder_id: str,
@@ -187,13 +234,11 @@ def holder_licences(
     type_codes: Collection[str] | None = None,
 ) -> list[Licence]:
     """A holder's licences, newest first: those valid on ``valid_on``, or all when None."""
-    query = select(licences).where(licences.c.holder_id == holder_id.strip().upper())
+    query = _HOLDER_LICENCES[(type_codes is not None, valid_on is not None)]
+    params: dict[str, Any] = {"holder_id": holder_id.strip().upper()}
     if type_codes is not None:
-        query = query.where(licences.c.type_code.in_(list(type_codes)))
-    if valid_on is not None:
-        query = query.where(licences.c.status == "valid")
-    query = query.order_by(licences.c.issued_at.desc(), licences.c.id)
-    found = [_licence(row) for row in conn.execute(query).mappings()]
+        params["types"] = list(type_codes)
+    found = [_licence(row) for row in conn.execute(query, params).mappings()]
     if valid_on is not None:
         found = [lic for lic in found if lic.status_on(valid_on) is LicenceStatus.VALID]
     return found

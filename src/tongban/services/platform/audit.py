@@ -23,13 +23,17 @@ def record(
     record_many(conn, actor, [(action, object_type, object_key, detail or {})])
 
 
+_INSERT = insert(audit_log)
+"""Built once: no cache-key work per entry."""
+
+
 def record_many(
     conn: Connection, actor: Actor, entries: list[tuple[str, str, str, dict[str, Any]]]
 ) -> None:
     """Append several entries (action, object type, object key, detail) with one insert."""
     if entries:
         conn.execute(
-            insert(audit_log),
+            _INSERT,
             [
                 {
                     "at": actor.at,

@@ -24,11 +24,13 @@ from tongban.domain.cases.forms import validate_form
 from tongban.domain.cases.model import Case
 from tongban.domain.cases.status import CaseStatus, Channel, DeliveryMethod
 from tongban.domain.cases.values import SYSTEM_ROLE, Performer
-from tongban.domain.data_space.prefill import PrefillResult
+from tongban.domain.data_space.prefill import PrefillResult, fill, needs_by_type
 from tongban.domain.errors import ValidationFailed
+from tongban.domain.licences.model import Licence
 from tongban.domain.people.model import UserKind
+from tongban.domain.rules.decision import Verdict, conclude, decide
 from tongban.domain.rules.errors import NotSmartItem
-from tongban.domain.rules.evaluation import Evaluation, Inputs, Outcome, evaluate, result_fields
+from tongban.domain.rules.evaluation import Inputs, Outcome, result_fields
 from tongban.domain.rules.expressions import run
 from tongban.domain.rules.model import ResultHolder, RuleSetSpec
 from tongban.domain.shared.clock import china_date
@@ -39,15 +41,15 @@ from tongban.services.cases.notify import notify
 from tongban.services.cases.review_steps import open_review
 from tongban.services.cases.roles import APPLICANT, performer
 from tongban.services.catalogue.items import ItemView, published_item
-from tongban.services.data_space import prefill
 from tongban.services.data_space import reads as data_space
+from tongban.services.data_space.applicant_reads import ApplicantReads
 from tongban.services.licences import library as licences
 from tongban.services.platform import audit
 from tongban.services.platform.calendar import load_calendar
 from tongban.services.platform.context import Actor
 from tongban.services.platform.unit_of_work import UnitOfWork, atomic
 from tongban.services.smart import rules as rule_sets
-from tongban.services.smart.inputs import declared_materials, gather, purpose_for
+from tongban.services.smart.inputs import declared_materials, gather, plan_reads, purpose_for
 
 
 @dataclass(frozen=True)
@@ -82,18 +84,28 @@ IDENTITY_FIELDS = {
 
 
 @atomic
-def prefill_for(uow: UnitOfWork, actor: Actor, item: ItemView) -> PrefillResult:
+def prefill_for(
+    uow: UnitOfWork, actor: Actor, item: ItemView, reads: ApplicantReads | None = None
+) -> PrefillResult:
     """表单秒填: the applicant's verified identity, and every field with a licence source read
-    from their own licences (the read is logged).  What is filled is locked."""
+    from their own licences (the read is logged).  What is filled is locked.
+
+    ``reads``: the application's reads, when the licences are read for more than the form;
+    without, the read is logged here."""
     principal = actor.principal
-    filled = prefill.prefill(
-        uow,
-        data_space.requester_for(principal, item_code=item.code),
-        holder_id=data_space.holder_id_of(principal),
-        form_schema=item.spec.form,
-        purpose=purpose_for(item),
-        at=actor.at,
-    )
+    needed = needs_by_type(item.spec.form)
+    own = reads or ApplicantReads(uow, actor, needed)
+    data: dict[str, dict[str, Any]] = {}
+    if needed:
+        data = own.own(
+            data_space.requester_for(principal, item_code=item.code),
+            type_codes=list(needed),
+            fields=[f"{t}.{name}" for t, names in needed.items() for name in names],
+            purpose=purpose_for(item),
+        )
+    if reads is None:
+        own.flush()
+    filled = fill(item.spec.form, data)
     assert principal is not None
     enterprise = principal.kind is UserKind.ENTERPRISE
     names = {f.name for f in item.spec.form}
@@ -117,8 +129,7 @@ def new_individual_business_code(case_number: str) -> str:
     return body + credit_code_check_char(body)
 
 
-def _issue_licence(
-    uow: UnitOfWork,
+def _sign_licence(
     actor: Actor,
     keys: Any,
     spec: RuleSetSpec,
@@ -128,8 +139,9 @@ def _issue_licence(
     holder_name: str,
     case_number: str,
     today: date,
-) -> str | None:
-    """结果秒出: the e-licence, signed and stored in this same transaction."""
+) -> Licence | None:
+    """结果秒出: the e-licence the rule set issues on approval, signed (stored by the caller in
+    the decision's transaction)."""
     result = spec.result
     if result is None:
         return None
@@ -143,8 +155,7 @@ def _issue_licence(
     if result.holder is ResultHolder.NEW_INDIVIDUAL_BUSINESS:
         holder_id = new_individual_business_code(case_number)
     until = today.replace(year=today.year + result.valid_years) if result.valid_years else None
-    licence = licences.issue(
-        uow,
+    return licences.sign(
         actor,
         keys,
         type_code=result.licence_type,
@@ -155,31 +166,35 @@ def _issue_licence(
         valid_from=today,
         valid_until=until,
     )
-    return str(licence.id)
+
+
+_INSERT_DECISION = insert(automated_decisions)
+"""Built once: no cache-key work per decision."""
 
 
 def _record_decision(
     conn: Connection,
     case: Case,
     stored: rule_sets.StoredRuleSet,
-    evaluation: Evaluation,
+    verdict: Verdict,
     inputs: Inputs,
     licence_id: str | None,
     at: datetime,
 ) -> None:
     conn.execute(
-        insert(automated_decisions).values(
-            case_id=case.id,
-            case_number=case.number,
-            item_code=case.item_code,
-            rule_set_id=stored.id,
-            rule_set_version=stored.version,
-            inputs=inputs.snapshot(),
-            outcome=evaluation.outcome.value,
-            explanation=[r.as_dict() for r in evaluation.results],
-            licence_id=licence_id,
-            decided_at=at,
-        )
+        _INSERT_DECISION,
+        {
+            "case_id": case.id,
+            "case_number": case.number,
+            "item_code": case.item_code,
+            "rule_set_id": stored.id,
+            "rule_set_version": stored.version,
+            "inputs": inputs.snapshot(),
+            "outcome": verdict.outcome.value,  # a rule, a material or a dispute: a person decides
+            "explanation": [r.as_dict() for r in verdict.evaluation.results],
+            "licence_id": licence_id,
+            "decided_at": at,
+        },
     )
 
 
@@ -200,7 +215,14 @@ def apply(
     *,
     consent: bool,
 ) -> SmartDecision:
-    """秒批申请: one transaction from submission to the issued e-licence (or to a person)."""
+    """秒批申请: one transaction from submission to the issued e-licence (or to a person).
+
+    Everything is read first, once: the item, the rule set in force, the applicant's licences
+    (one fetch for the form, the materials, the predicates and the data), the calendar.  The
+    domain decides; then every row is written once (the case in its final state with all its
+    events, the consent grants already used, the logs, the licence, the decision, one batch of
+    audit entries and one of notifications), and the transaction commits.
+    """
     conn = uow.conn
     by = performer(actor, None, APPLICANT)
     principal = actor.principal
@@ -213,8 +235,9 @@ def apply(
     item = smart_item(conn, item_code)
     today = china_date(actor.at)
     stored = rule_sets.in_force_on(conn, item.code, today)
-    holder_id = data_space.holder_id_of(principal)
-    filled = prefill_for(uow, actor, item)
+    plan = plan_reads(item, stored.spec)
+    reads = ApplicantReads(uow, actor, plan.type_codes)
+    filled = prefill_for(uow, actor, item, reads)
     submitted = {k: v for k, v in form.items() if k not in filled.locked}
     application = Application(
         item_code=item.code,
@@ -223,77 +246,45 @@ def apply(
         delivery_method=DeliveryMethod.ELECTRONIC,
     )
     validate_form(item.spec.form, application.form)  # bad input: refused before writing
-    case, item = new_case(uow, actor, by, by.user_id, Channel.ONLINE, application)
+    case, item = new_case(uow, actor, by, by.user_id, Channel.ONLINE, application, item=item)
     submit_checked(case, item, by, actor)
-    notify(conn, case, actor.at)
-    repo.add(conn, case, item.id, actor.at)  # the case id, for the grants' and licences' keys
-    gathered = gather(uow, actor, case, item, stored.spec, holder_id, today)
-    evaluation = evaluate(stored.spec, gathered.inputs)
+    inputs = gather(reads, conn, actor, plan, case, item, stored.spec, today)
+    verdict = decide(case, stored.spec, inputs)
+    licence = None
+    if verdict.approved:
+        holder_name = _holder_name(case.form, principal.name)
+        licence = _sign_licence(
+            actor, keys, stored.spec, inputs, holder_id=reads.holder_id, holder_name=holder_name,
+            case_number=case.number, today=today,
+        )  # fmt: skip
+    licence_id = None if licence is None else licence.id
     system = Performer(None, SYSTEM_ROLE, request_id=actor.request_id)
     calendar = load_calendar(conn)
-    reasons = list(evaluation.reasons)
-    if gathered.missing_materials:
-        reasons.append("材料未能从电子证照库获取：" + "、".join(gathered.missing_materials))
-    if case.needs_manual_review:
-        reasons.append("申请人对预填数据有异议")
-    approved = evaluation.outcome is Outcome.APPROVE and not reasons
-    outcome = Outcome.APPROVE if approved else Outcome.MANUAL_REVIEW
-    licence_id: str | None = None
-    if not gathered.missing_materials:
-        case.accept(by=system, at=actor.at, calendar=calendar)
-    if approved:
-        if not case.terms.immediate:
-            case.start_review(by=system, at=actor.at)
-        case.approve(by=system, at=actor.at, reasons="秒批：全部审批规则均符合")
-        licence_id = _issue_licence(
-            uow,
-            actor,
-            keys,
-            stored.spec,
-            gathered.inputs,
-            holder_id=holder_id,
-            holder_name=_holder_name(case.form, principal.name),
-            case_number=case.number,
-            today=today,
-        )
-        case.issue_result(by=system, at=actor.at, reference=licence_id or case.number)
-        case.deliver(
-            by=system,
-            at=actor.at,
-            method=DeliveryMethod.ELECTRONIC,
-            detail={"licence_id": licence_id} if licence_id else {},
-        )
-    elif case.status is CaseStatus.ACCEPTED:
-        case.start_review(by=system, at=actor.at)
-        open_review(conn, case, actor.at)
-    case.note(
-        "AutomatedDecision",
-        system,
-        actor.at,
-        "；".join(reasons) if reasons else "全部审批规则均符合",
-        outcome=outcome.value,
-        rule_set_version=stored.version,
-    )
-    _record_decision(conn, case, stored, evaluation, gathered.inputs, licence_id, actor.at)
+    conclude(
+        case, verdict, by=system, at=actor.at, calendar=calendar,
+        rule_set_version=stored.version, licence_id=licence_id,
+    )  # fmt: skip
+    # --- every row once: nothing is inserted to be updated, nor read back
     notify(conn, case, actor.at)
-    repo.save(conn, case, actor.at)
-    audit.record(
-        conn,
-        actor,
-        "smart.apply",
-        "case",
-        case.number,
-        {"outcome": outcome.value, "rule_set_version": stored.version},
-    )
+    repo.add(conn, case, item.id, actor.at)
+    if case.status is CaseStatus.UNDER_REVIEW:  # a person decides: the review steps open
+        open_review(conn, case, actor.at, calendar)
+    entries = reads.flush()
+    if licence is not None:
+        entries.append(licences.store(conn, licence))
+    _record_decision(conn, case, stored, verdict, inputs, licence_id, actor.at)
+    detail = {"outcome": verdict.outcome.value, "rule_set_version": stored.version}
+    entries.append(("smart.apply", "case", case.number, detail))
+    audit.record_many(conn, actor, entries)
     return SmartDecision(
         number=case.number,
         version=case.version,
         status=case.status,
-        outcome=outcome,
+        outcome=verdict.outcome,
         rule_set_version=stored.version,
-        results=[r.as_dict() for r in evaluation.results],
+        results=[r.as_dict() for r in verdict.evaluation.results],
         licence_id=licence_id,
-        reasons=reasons,
+        reasons=list(verdict.reasons),
     )
 
 

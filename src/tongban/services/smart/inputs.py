@@ -1,15 +1,17 @@
-"""What a 秒批 decision reads, and on what authority (材料秒报, 最小必要).
+"""What a 秒批 decision reads, and on what authority (表单秒填, 材料秒报, 最小必要).
 
-The applicant's consent becomes single-use grants to the item's department for this case, one
-per read; then the materials are taken from the e-licence library, and the predicates and the
-licence data the rule set reads (found by scanning its expressions) are read through the
-personal data space, each read logged for the holder.
+Every read is known before anything is read (``plan_reads``): the form's licence sources, the
+materials a licence replaces, and the predicates and licence data the rule set reads (found by
+scanning its expressions).  The applicant's licences are then fetched once
+(``ApplicantReads``): the form is filled from them as the applicant's own read; on the
+applicant's consent each other read rests on a single-use grant of its own to the item's
+department for this case, and each is logged for the holder.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
@@ -20,16 +22,19 @@ from tongban.domain.cases.values import SYSTEM_ROLE
 from tongban.domain.catalogue.model import ListKind, ServiceItemSpec
 from tongban.domain.data_space.materials import licence_type_for
 from tongban.domain.data_space.model import Requester
+from tongban.domain.data_space.prefill import needs_by_type
 from tongban.domain.rules.evaluation import Inputs
 from tongban.domain.rules.model import RuleSetSpec
 from tongban.domain.rules.negative_list import matches
 from tongban.domain.rules.vocabulary import SERVICE_PREDICATES
+from tongban.services.cases.roles import APPLICANT, CLERK, DEPARTMENT_STAFF, SYSTEM, performer
 from tongban.services.catalogue import lists
 from tongban.services.catalogue.items import ItemView
-from tongban.services.data_space import licence_materials, licence_port
-from tongban.services.data_space import reads as data_space
+from tongban.services.data_space import licence_port
+from tongban.services.data_space.applicant_reads import ApplicantReads, Consent
+from tongban.services.data_space.licence_materials import attach_held, wanted_materials
+from tongban.services.data_space.reads import predicate_needs
 from tongban.services.platform.context import Actor
-from tongban.services.platform.unit_of_work import UnitOfWork
 
 GRANT_MINUTES = 10
 """A consent grant outlives the request only briefly; each is single use anyway."""
@@ -39,48 +44,37 @@ def purpose_for(item: ItemView) -> str:
     return f"秒批：{item.spec.name}"
 
 
-def _consent(
-    uow: UnitOfWork,
-    actor: Actor,
-    item: ItemView,
-    holder_id: str,
-    reads: list[tuple[list[str], list[str] | None]],
-    case_number: str,
-) -> None:
-    """授权: one single-use grant per read the decision makes, to the item's department for this
-    case's purpose; each read consumes its own grant, so none is left usable afterwards."""
-    data_space.grant_many(  # joins the decision's transaction: no grant outlives it
-        uow,
-        actor,
-        holder_id=holder_id,
-        grantee_department=item.spec.department_code,
-        grantee_item=item.code,
-        scopes=reads,
-        purpose=f"{purpose_for(item)}（办件 {case_number}）",
-        expires_at=actor.at + timedelta(minutes=GRANT_MINUTES),
-        single_use=True,
+@dataclass(frozen=True)
+class ReadPlan:
+    """Which of the applicant's licences a decision reads, and for what."""
+
+    prefill: dict[str, list[str]] = field(default_factory=dict)
+    """Licence type → the fields the form is filled from."""
+    materials: dict[str, str] = field(default_factory=dict)
+    """Material name → the licence type that stands in for it."""
+    predicates: list[str] = field(default_factory=list)
+    """The data space's predicates the rules ask (the service's own are answered here)."""
+    data: dict[str, list[str]] = field(default_factory=dict)
+    """Licence type → the fields the rules read."""
+
+    @property
+    def type_codes(self) -> set[str]:
+        """Every licence type any of the reads asks for."""
+        preds = predicate_needs(self.predicates)[2] if self.predicates else []
+        return {*self.prefill, *self.materials.values(), *preds, *self.data}
+
+
+def plan_reads(item: ItemView, spec: RuleSetSpec | None) -> ReadPlan:
+    """The reads of an application for ``item`` decided by ``spec`` (None: the form only)."""
+    prefill = needs_by_type(item.spec.form)
+    if spec is None:
+        return ReadPlan(prefill=prefill)
+    return ReadPlan(
+        prefill=prefill,
+        materials=wanted_materials(item.spec),
+        predicates=[p for p in spec.predicates_needed() if p not in SERVICE_PREDICATES],
+        data=spec.data_needed(),
     )
-
-
-def _predicate_types(names: list[str]) -> list[str]:
-    from tongban.domain.data_space.predicates import PREDICATES
-
-    needs = [need for n in names for need in PREDICATES[n].needs]
-    return list(dict.fromkeys(need.partition(".")[0] for need in needs))
-
-
-def _predicate_fields(names: list[str]) -> list[str] | None:
-    """The ``type.field`` pairs the predicates read (a bare type needs no field at all)."""
-    from tongban.domain.data_space.predicates import PREDICATES
-
-    fields = [need for n in names for need in PREDICATES[n].needs if "." in need]
-    return list(dict.fromkeys(fields)) or None
-
-
-def _material_types(spec: ServiceItemSpec) -> list[str]:
-    known = licence_port.licence_types()
-    codes = [licence_type_for(m) for m in spec.materials]
-    return sorted({c for c in codes if c is not None and c in known})
 
 
 def declared_materials(spec: ServiceItemSpec) -> list[str]:
@@ -101,64 +95,41 @@ def _service_predicates(
     return answers
 
 
-@dataclass
-class Gathered:
-    inputs: Inputs
-    missing_materials: list[str]
-
-
 def gather(
-    uow: UnitOfWork,
+    reads: ApplicantReads,
+    conn: Connection,
     actor: Actor,
+    plan: ReadPlan,
     case: Case,
     item: ItemView,
     spec: RuleSetSpec,
-    holder_id: str,
     today: date,
-) -> Gathered:
-    """材料秒报, predicates and licence data, each read on its own single-use consent grant."""
-    conn = uow.conn
+) -> Inputs:
+    """材料秒报, predicates and licence data, each read on its own single-use consent grant to
+    the item's department for this case; the materials found are attached to ``case``."""
     requester = Requester(item.spec.department_code, item.code, None, SYSTEM_ROLE)
-    purpose = f"{purpose_for(item)}（办件 {case.number}）"
-    wanted_preds = [p for p in spec.predicates_needed() if p not in SERVICE_PREDICATES]
-    data_needed = spec.data_needed()
-    reads: list[tuple[list[str], list[str] | None]] = []
-    material_types = _material_types(item.spec)
-    if material_types:
-        reads.append((material_types, []))
-    if wanted_preds:
-        reads.append((_predicate_types(wanted_preds), _predicate_fields(wanted_preds)))
-    if data_needed:
-        fields = [f"{t}.{f}" for t, names in data_needed.items() for f in names]
-        reads.append((list(data_needed), fields))
-    _consent(uow, actor, item, holder_id, reads, case.number)
-    if material_types:
-        licence_materials.attach_licences(
-            uow, actor, case, requester, holder_id=holder_id, purpose=purpose
+    consent = Consent(
+        grantee_department=item.spec.department_code,
+        grantee_item=item.code,
+        purpose=f"{purpose_for(item)}（办件 {case.number}）",
+        case_number=case.number,
+        expires_at=actor.at + timedelta(minutes=GRANT_MINUTES),
+    )
+    if plan.materials:
+        types = sorted(set(plan.materials.values()))
+        _data, held = reads.licences(
+            requester, consent, type_codes=types, fields=[], kind="material"
         )
+        by = performer(actor, case, SYSTEM, APPLICANT, CLERK, DEPARTMENT_STAFF)
+        attach_held(case, plan.materials, held, by, actor.at)
     preds: dict[str, bool | None] = {}
-    if wanted_preds:
-        preds = data_space.predicates(
-            uow,
-            requester,
-            holder_id=holder_id,
-            names=wanted_preds,
-            purpose=purpose,
-            case_number=case.number,
-            at=actor.at,
-        )
+    if plan.predicates:
+        preds = reads.predicates(requester, consent, plan.predicates)
     preds.update(_service_predicates(conn, spec.predicates_needed(), case.form))
     data: dict[str, dict[str, Any]] = {}
-    if data_needed:
-        data = data_space.read_licence_data(
-            uow,
-            requester,
-            holder_id=holder_id,
-            type_codes=list(data_needed),
-            fields=[f"{t}.{f}" for t, names in data_needed.items() for f in names],
-            purpose=purpose,
-            case_number=case.number,
-            at=actor.at,
+    if plan.data:
+        fields = [f"{t}.{f}" for t, names in plan.data.items() for f in names]
+        data, _held = reads.licences(
+            requester, consent, type_codes=list(plan.data), fields=fields, kind="licence"
         )
-    inputs = Inputs(form=dict(case.form), data=data, pred=preds, today=today)
-    return Gathered(inputs, case.absent_materials())
+    return Inputs(form=dict(case.form), data=data, pred=preds, today=today)

@@ -7,12 +7,13 @@ not the personal data of the inputs — and may ask once for a person to review 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, insert, select
 
 from tongban.adapters.db.tables_rules import automated_decisions, human_review_requests
+from tongban.domain.cases.model import Case
 from tongban.domain.cases.status import CaseStatus
 from tongban.domain.errors import ValidationFailed
 from tongban.domain.rules.errors import DecisionNotFound, HumanReviewAlreadyRequested
@@ -52,22 +53,16 @@ def has_automated_decision(conn: Connection, case_id: int | None) -> bool:
     return found is not None
 
 
-def decision_for(conn: Connection, actor: Actor, number: str) -> DecisionView:
-    """The automated decision on a case, for its applicant or the staff who may read the case
-    (404 for anyone else); the rules' explanation, not the inputs' personal data."""
-    case = case_queries.access_case(conn, actor.principal, number)
+def _decision_row(conn: Connection, case: Case) -> Any:
     row = conn.execute(
         select(automated_decisions).where(automated_decisions.c.case_id == case.id)
     ).first()
     if row is None:
         raise DecisionNotFound()
-    review = conn.execute(
-        select(
-            human_review_requests.c.status,
-            human_review_requests.c.reason,
-            human_review_requests.c.requested_at,
-        ).where(human_review_requests.c.decision_id == row.id)
-    ).first()
+    return row
+
+
+def _view(case: Case, row: Any, review: dict[str, Any] | None) -> DecisionView:
     return DecisionView(
         number=case.number,
         item_code=row.item_code,
@@ -78,23 +73,34 @@ def decision_for(conn: Connection, actor: Actor, number: str) -> DecisionView:
         decided_at=row.decided_at,
         case_status=case.status,
         case_version=case.version,
-        human_review=None if review is None else dict(review._mapping),
+        human_review=review,
     )
+
+
+def decision_for(conn: Connection, actor: Actor, number: str) -> DecisionView:
+    """The automated decision on a case, for its applicant or the staff who may read the case
+    (404 for anyone else); the rules' explanation, not the inputs' personal data."""
+    case = case_queries.access_case(conn, actor.principal, number)
+    row = _decision_row(conn, case)
+    review = conn.execute(
+        select(
+            human_review_requests.c.status,
+            human_review_requests.c.reason,
+            human_review_requests.c.requested_at,
+        ).where(human_review_requests.c.decision_id == row.id)
+    ).first()
+    return _view(case, row, None if review is None else dict(review._mapping))
 
 
 @atomic
 def request_human_review(uow: UnitOfWork, actor: Actor, number: str, reason: str) -> DecisionView:
     """申请人工复核: the applicant asks a person to review the automated decision on their case
     (《个人信息保护法》第二十四条); recorded once, in the case's audit trail, and sent to the
-    department's reviewers."""
+    department's reviewers.  The case is loaded once (another's: 404)."""
     conn = uow.conn
-    case = case_queries.access_case(conn, actor.principal, number)  # 404 for another's case
+    case = case_queries.case_to_act_on(conn, actor.principal, number)
     by = performer(actor, case, APPLICANT)
-    row = conn.execute(
-        select(automated_decisions.c.id).where(automated_decisions.c.case_id == case.id)
-    ).first()
-    if row is None:
-        raise DecisionNotFound()
+    row = _decision_row(conn, case)
     text = reason.strip()
     if not text or len(text) > 1000:
         raise ValidationFailed(fields={"reason": "请说明申请人工复核的理由（不超过 1000 字）"})
@@ -119,4 +125,5 @@ def request_human_review(uow: UnitOfWork, actor: Actor, number: str, reason: str
     notify(conn, case, actor.at)
     repo.save(conn, case, actor.at)
     audit.record(conn, actor, "smart.human_review", "case", case.number)
-    return decision_for(conn, actor, case.number)
+    review = {"status": "open", "reason": text, "requested_at": actor.at.astimezone(UTC)}
+    return _view(case, row, review)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, case, func, insert, select, update
+from sqlalchemy import Connection, Date, bindparam, case, func, insert, select, update
 
 from tongban.adapters.db.tables import cases
 from tongban.adapters.db.tables_rules import automated_decisions, rule_sets
@@ -97,15 +97,17 @@ def get_version(conn: Connection, item_code: str, version: int) -> StoredRuleSet
     return _stored(row)
 
 
+_PUBLISHED_FROM = select(rule_sets).where(
+    rule_sets.c.item_code == bindparam("item_code"),
+    rule_sets.c.status == RuleSetStatus.PUBLISHED.value,
+    rule_sets.c.effective_from <= bindparam("day", type_=Date),
+)
+"""Built once (every 秒批 decision asks): no cache-key work per call."""
+
+
 def in_force_on(conn: Connection, item_code: str, day: date) -> StoredRuleSet:
     """The published version in force on ``day``; ``no_rule_set_in_force`` when none is."""
-    rows = conn.execute(
-        select(rule_sets).where(
-            rule_sets.c.item_code == item_code.upper(),
-            rule_sets.c.status == RuleSetStatus.PUBLISHED.value,
-            rule_sets.c.effective_from <= day,
-        )
-    ).all()
+    rows = conn.execute(_PUBLISHED_FROM, {"item_code": item_code.upper(), "day": day}).all()
     stored = {row.version: _stored(row) for row in rows}
     chosen = in_force([s.rule_set for s in stored.values()], day)
     if chosen is None:

@@ -14,8 +14,8 @@ from pydantic import BaseModel, Field
 
 from tongban.bootstrap import Container
 from tongban.domain.cases.status import DeliveryMethod
-from tongban.domain.people.model import Principal, UserKind
-from tongban.services.cases import delivery, queries
+from tongban.domain.people.model import Principal
+from tongban.services.cases import delivery
 from tongban.services.cases import lifecycle as svc
 from tongban.services.platform import access
 from tongban.services.platform.context import Actor
@@ -90,18 +90,11 @@ Step = Callable[[UnitOfWork, Actor], svc.CaseRef]
 
 
 def _run(
-    request: Request,
-    container: Container,
-    key: IdempotentRequest,
-    principal: Principal,
-    number: str,
-    step: Step,
+    request: Request, container: Container, key: IdempotentRequest, step: Step
 ) -> JSONResponse:
-    """Run one transition once per key; an applicant may only find their own case."""
+    """Run one transition once per key (the service finds an applicant only their own case)."""
 
     def transition(uow: UnitOfWork, actor: Actor) -> CaseOut:
-        if principal.kind in (UserKind.CITIZEN, UserKind.ENTERPRISE):
-            queries.access_case(uow.conn, principal, number)  # 404 for another's case
         return CaseOut.of(step(uow, actor))
 
     return run_once(request, container, key, transition)
@@ -123,7 +116,7 @@ def submit(
     def step(uow: UnitOfWork, actor: Actor) -> svc.CaseRef:
         return svc.submit_draft(uow, actor, number, body.version)
 
-    return _run(request, container, key, who, number, step)
+    return _run(request, container, key, step)
 
 
 @_post("precheck", "预审")
@@ -138,7 +131,7 @@ def precheck(
     def step(uow: UnitOfWork, actor: Actor) -> svc.CaseRef:
         return svc.precheck(uow, actor, number, body.version, body.note)
 
-    return _run(request, container, key, who, number, step)
+    return _run(request, container, key, step)
 
 
 @_post("accept", "受理")
@@ -153,7 +146,7 @@ def accept(
     def step(uow: UnitOfWork, actor: Actor) -> svc.CaseRef:
         return svc.accept(uow, actor, number, body.version)
 
-    return _run(request, container, key, who, number, step)
+    return _run(request, container, key, step)
 
 
 @_post("accept-with-missing-materials", "容缺受理")
@@ -170,7 +163,7 @@ def accept_with_missing_materials(
             uow, actor, number, body.version, body.missing, body.commitment, body.supply_by
         )
 
-    return _run(request, container, key, who, number, step)
+    return _run(request, container, key, step)
 
 
 @_post("refuse", "不予受理")
@@ -185,7 +178,7 @@ def refuse(
     def step(uow: UnitOfWork, actor: Actor) -> svc.CaseRef:
         return svc.refuse_acceptance(uow, actor, number, body.version, body.reasons)
 
-    return _run(request, container, key, who, number, step)
+    return _run(request, container, key, step)
 
 
 @_post("request-correction", "一次性告知补正")
@@ -200,7 +193,7 @@ def request_correction(
     def step(uow: UnitOfWork, actor: Actor) -> svc.CaseRef:
         return svc.request_correction(uow, actor, number, body.version, body.reasons, body.needed)
 
-    return _run(request, container, key, who, number, step)
+    return _run(request, container, key, step)
 
 
 @_post("supply-correction", "提交补正材料")
@@ -215,7 +208,7 @@ def supply_correction(
     def step(uow: UnitOfWork, actor: Actor) -> svc.CaseRef:
         return svc.supply_correction(uow, actor, number, body.version, body.materials, body.note)
 
-    return _run(request, container, key, who, number, step)
+    return _run(request, container, key, step)
 
 
 @_post("supply-missing-materials", "补交容缺材料")
@@ -230,7 +223,7 @@ def supply_missing_materials(
     def step(uow: UnitOfWork, actor: Actor) -> svc.CaseRef:
         return svc.supply_missing_materials(uow, actor, number, body.version, body.names)
 
-    return _run(request, container, key, who, number, step)
+    return _run(request, container, key, step)
 
 
 @_post("start-review", "开始审查")
@@ -245,7 +238,7 @@ def start_review(
     def step(uow: UnitOfWork, actor: Actor) -> svc.CaseRef:
         return svc.start_review(uow, actor, number, body.version)
 
-    return _run(request, container, key, who, number, step)
+    return _run(request, container, key, step)
 
 
 @_post("propose-decision", "审查意见：准予，或拟不予许可（待科长签发）")
@@ -260,7 +253,7 @@ def propose_decision(
     def step(uow: UnitOfWork, actor: Actor) -> svc.CaseRef:
         return svc.propose_decision(uow, actor, number, body.version, body.approve, body.reasons)
 
-    return _run(request, container, key, who, number, step)
+    return _run(request, container, key, step)
 
 
 @_post("sign-off", "科长签发不予许可决定")
@@ -275,7 +268,7 @@ def sign_off(
     def step(uow: UnitOfWork, actor: Actor) -> svc.CaseRef:
         return svc.sign_off_rejection(uow, actor, number, body.version, body.note)
 
-    return _run(request, container, key, who, number, step)
+    return _run(request, container, key, step)
 
 
 @_post("send-back", "科长退回不予许可意见")
@@ -290,7 +283,7 @@ def send_back(
     def step(uow: UnitOfWork, actor: Actor) -> svc.CaseRef:
         return svc.send_back(uow, actor, number, body.version, body.note)
 
-    return _run(request, container, key, who, number, step)
+    return _run(request, container, key, step)
 
 
 @_post("issue-result", "出具办理结果")
@@ -310,7 +303,7 @@ def issue_result(
         )
         return dispatch.ref
 
-    return _run(request, container, key, who, number, step)
+    return _run(request, container, key, step)
 
 
 class CollectIn(BaseModel):
@@ -329,7 +322,7 @@ def collect(
     def step(uow: UnitOfWork, actor: Actor) -> svc.CaseRef:
         return delivery.collect_result(uow, actor, number, body.code)
 
-    return _run(request, container, key, who, number, step)
+    return _run(request, container, key, step)
 
 
 @_post("deliver", "送达结果")
@@ -344,7 +337,7 @@ def deliver(
     def step(uow: UnitOfWork, actor: Actor) -> svc.CaseRef:
         return svc.deliver(uow, actor, number, body.version, body.method, body.detail)
 
-    return _run(request, container, key, who, number, step)
+    return _run(request, container, key, step)
 
 
 @_post("archive", "归档")
@@ -359,7 +352,7 @@ def archive(
     def step(uow: UnitOfWork, actor: Actor) -> svc.CaseRef:
         return svc.archive(uow, actor, number, body.version)
 
-    return _run(request, container, key, who, number, step)
+    return _run(request, container, key, step)
 
 
 @_post("withdraw", "撤回申请")
@@ -374,7 +367,7 @@ def withdraw(
     def step(uow: UnitOfWork, actor: Actor) -> svc.CaseRef:
         return svc.withdraw(uow, actor, number, body.version, body.reason)
 
-    return _run(request, container, key, who, number, step)
+    return _run(request, container, key, step)
 
 
 @_post("terminate", "终止办理")
@@ -389,4 +382,4 @@ def terminate(
     def step(uow: UnitOfWork, actor: Actor) -> svc.CaseRef:
         return svc.terminate(uow, actor, number, body.version, body.reasons)
 
-    return _run(request, container, key, who, number, step)
+    return _run(request, container, key, step)

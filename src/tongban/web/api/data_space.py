@@ -147,9 +147,9 @@ def create_grant(
     """授权 a department or an item to read some licence types (or fields), for a purpose."""
 
     def action(uow: UnitOfWork, actor: Actor) -> GrantOut:
-        grant = data_space.grant(
-            uow, actor, holder_id=data_space.holder_id_of(principal), **body.model_dump()
-        )
+        holder_id = data_space.holder_id_of(principal)
+        terms = data_space.GrantTerms(holder_id=holder_id, **body.model_dump())
+        grant = data_space.grant(uow, actor, terms)
         return GrantOut.of(grant, actor.at)
 
     return run_once(request, container, key, action, status=201)

@@ -104,7 +104,7 @@ def expiry_from(text: str) -> datetime:
 
 
 def grant_values(form: FormData) -> dict[str, Any]:
-    """The grant form as the service's keyword arguments."""
+    """The grant form as ``GrantTerms`` fields (all but the holder)."""
     kind = str(form.get("grantee_kind") or "department")
     department = str(form.get("grantee_department") or "").strip() or None
     item = str(form.get("grantee_item") or "").strip().upper() or None
@@ -128,9 +128,9 @@ async def create_grant(request: Request, container: ContainerDep, principal: Hol
     try:
         values = grant_values(form)
         with container.uow() as uow:
-            data_space.grant(
-                uow, actor_for(request), holder_id=data_space.holder_id_of(principal), **values
-            )
+            holder_id = data_space.holder_id_of(principal)
+            terms = data_space.GrantTerms(holder_id=holder_id, **values)
+            data_space.grant(uow, actor_for(request), terms)
     except DomainError as error:
         with container.read() as uow:
             context = space_context(uow.conn, principal, now_of(request))
