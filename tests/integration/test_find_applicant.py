@@ -14,6 +14,7 @@ from tests.clock import SYSTEM, TEST_START
 from tests.factories import credit_code, make_citizen, make_enterprise, make_staff, resident_id
 from tongban.bootstrap import Container
 from tongban.domain.errors import (
+    DomainError,
     InvalidCreditCode,
     InvalidDocumentNumber,
     InvalidIdentityNumber,
@@ -26,6 +27,7 @@ from tongban.domain.shared.identity import (
     IdType,
     credit_code_check_char,
     organisation_code_check_char,
+    parse_credit_code,
 )
 from tongban.services.people import accounts
 from tongban.services.people.queries import applicant, applicants, find_applicant
@@ -91,7 +93,9 @@ def test_a_typo_is_told_apart_from_an_applicant_without_an_account(
     container: Container,
 ) -> None:
     number = resident_id()
-    typo = number[:-1] + ("0" if number[-1] != "0" else "1")
+    # A wrong last character; not one that happens to make a valid credit code instead
+    # (an 18-digit number can be both), which would be looked up as a company.
+    typo = next(t for c in "0123456789X" if (t := number[:-1] + c) != number and not _code(t))
     with pytest.raises(InvalidIdentityNumber) as bad_id:
         find(container, typo)
     assert "校验码" in bad_id.value.fields["id_number"]
@@ -122,3 +126,11 @@ def test_an_applicant_is_shown_masked_in_lists_and_staff_are_never_applicants(
     assert person.number is not None and person.number != citizen.login
     assert person.number[:6] == citizen.login[:6]
     assert (firm.name, firm.number) == ("佛山市南海区测试有限公司", company.login)
+
+
+def _code(text: str) -> bool:
+    try:
+        parse_credit_code(text)
+    except DomainError:
+        return False
+    return True
