@@ -15,9 +15,12 @@ from sqlalchemy import func, select
 
 from tests.integration.test_cases import ID_PROOF, PREMISES
 from tests.integration.test_cases_api import Api, Caller, build_api, submit
-from tongban.adapters.db.tables import case_events, data_access_log
+from tongban.adapters.db.tables import case_events, data_access_log, users
 from tongban.bootstrap import Container
 from tongban.services.cases.audit import verify
+from tongban.services.identity import check as identity
+from tongban.services.people.sessions import load_principal
+from tongban.services.platform.context import Actor
 from tongban.web.deps import CSRF_HEADER
 from tongban.web.idempotency import HEADER, REPLAYED_HEADER
 
@@ -155,10 +158,27 @@ def test_a_material_the_item_does_not_ask_for_is_refused(api: Api, case: dict[st
     assert stored_files(api.world.container) == []
 
 
+def identify_at_the_window(api: Api) -> None:
+    """The clerk reads the applicant's ID card, as it happens at a window."""
+    container = api.world.container
+    with container.read() as uow:
+        citizen = uow.conn.execute(
+            select(users.c.id_number, users.c.name).where(users.c.id == api.world.citizen)
+        ).one()
+        clerk = load_principal(uow.conn, api.world.clerk)
+    actor = Actor(principal=clerk, request_id="window", at=container.clock.now())
+    card = {"id_number": citizen.id_number, "name": citizen.name}
+    with container.uow() as uow:
+        identity.read_id_card(uow, actor, card, reader=container.id_card_reader)
+
+
 def test_a_clerk_uploads_for_the_applicant_but_not_once_the_case_is_accepted(
     api: Api, case: dict[str, Any]
 ) -> None:
     number = case["number"]
+    refused = upload(api.clerk, number, PDF)  # a window may accept any case, not open any
+    assert (refused.status_code, refused.json()["code"]) == (403, "permission_denied")
+    identify_at_the_window(api)  # the applicant hands the clerk their ID card
     assert upload(api.clerk, number, PDF).status_code == 201
     detail = api.citizen.get(f"/{number}").json()
     api.reviewer.act(number, "accept", detail["version"])

@@ -140,7 +140,7 @@ def upload_material(
 ) -> MaterialFile:
     """The applicant (or a clerk at the window) hands in one material's file: it is checked,
     stored, and the material counts as received, with its audit entry, in one transaction."""
-    case = queries.access_case(uow.conn, actor.principal, number)  # another's case: not found
+    case = queries.access_case(uow.conn, actor.principal, number, actor.at)  # another's: 404
     by = performer(actor, case, APPLICANT, CLERK)
     name = material.strip()
     if name not in case.terms.material_names:
@@ -209,7 +209,7 @@ def open_material_file(
 ) -> tuple[MaterialFile, BinaryIO]:
     """A material's file, for the applicant and the staff who may see the case; every staff
     download is logged (《个人信息保护法》第五十一条)."""
-    case = queries.access_case(uow.conn, actor.principal, number)
+    case = queries.access_case(uow.conn, actor.principal, number, actor.at)
     found = [f for f in material_files(uow.conn, case) if f.sha256 == sha256]
     if not found:
         raise MaterialFileNotFound()

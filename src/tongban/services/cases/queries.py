@@ -8,7 +8,7 @@ back-office queue, a section chief the rejections awaiting their signature.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Select, select
@@ -21,12 +21,16 @@ from tongban.adapters.db.tables import (
     departments,
     service_items,
 )
+from tongban.adapters.db.tables_data_space import identity_checks
 from tongban.domain.cases.model import Case
 from tongban.domain.cases.review import StepStatus
 from tongban.domain.cases.status import CaseStatus, Channel
 from tongban.domain.errors import CaseNotFound, NotAuthenticated, PermissionDenied
 from tongban.domain.people.model import Principal, Role, UserKind
 from tongban.services.cases import repository as repo
+from tongban.services.platform import audit
+from tongban.services.platform.context import Actor
+from tongban.services.platform.unit_of_work import UnitOfWork, atomic
 
 REVIEW_QUEUE = (
     CaseStatus.SUBMITTED,
@@ -197,24 +201,90 @@ def case_to_act_on(conn: Connection, principal: Principal | None, number: str) -
     return case
 
 
-def access_case(conn: Connection, principal: Principal | None, number: str) -> Case:
-    """One case, for its applicant, any clerk (一窗通办), its department's staff, the staff of
-    a department with a review step on it, auditors and leaders; anyone else is refused, and
-    an unknown number (or another applicant's case) is not found."""
-    who = _signed_in(principal)
-    case = case_to_act_on(conn, who, number)
+IDENTIFIED_AT_WINDOW = timedelta(hours=4)
+"""How long after identifying an applicant in person a clerk may read that applicant's cases."""
+
+
+def read_reason(
+    conn: Connection, who: Principal, case: Case, at: datetime | None = None
+) -> str | None:
+    """Why ``who``'s work gives them this case to read (None: it does not).
+
+    一窗通办 means any window may accept any item, not read any case: staff read a case only
+    when their work on it gives a reason.  The applicant reads their own; an unsubmitted draft
+    is theirs alone.  Reviewers and section chiefs read their department's cases and those with
+    a review step for their department (联审); clerks and centre managers the cases accepted at,
+    or to be collected at, their centre; a clerk also the cases of an applicant they identified
+    in person (市民码, ID card, face) within ``IDENTIFIED_AT_WINDOW`` before ``at``; auditors
+    every submitted case, for audit.  Leaders see figures, not cases.
+    """
     if who.kind in (UserKind.CITIZEN, UserKind.ENTERPRISE):
-        return case
-    if who.has_role(Role.CLERK, Role.CENTRE_MANAGER, Role.AUDITOR, Role.LEADER):
-        return case
-    mine = _codes(who, Role.REVIEWER, "department_code") + _codes(
+        return "本人办件" if case.applicant_id == who.user_id else None
+    if case.status is CaseStatus.DRAFT:
+        return None
+    if who.has_role(Role.AUDITOR):
+        return "审计检查"
+    departments = _codes(who, Role.REVIEWER, "department_code") + _codes(
         who, Role.SECTION_CHIEF, "department_code"
     )
-    if case.department_code in mine:
+    if case.department_code in departments:
+        return "本部门审批"
+    centres = _codes(who, Role.CLERK, "centre_code") + _codes(
+        who, Role.CENTRE_MANAGER, "centre_code"
+    )
+    if case.accepting_centre_code is not None and case.accepting_centre_code in centres:
+        return "本中心受理"
+    if case.delivery.pickup_centre_code is not None and case.delivery.pickup_centre_code in centres:
+        return "本中心发放结果"
+    if departments and _has_step_of(conn, case.id, departments):
+        return "联合审查"
+    if at is not None and who.has_role(Role.CLERK) and _identified_by(conn, who, case, at):
+        return "窗口当面核验身份"
+    return None
+
+
+def _identified_by(conn: Connection, clerk: Principal, case: Case, at: datetime) -> bool:
+    found = conn.execute(
+        select(identity_checks.c.id)
+        .where(
+            identity_checks.c.actor_id == clerk.user_id,
+            identity_checks.c.subject_id == case.applicant_id,
+            identity_checks.c.at > at - IDENTIFIED_AT_WINDOW,
+            identity_checks.c.at <= at,
+        )
+        .limit(1)
+    ).first()
+    return found is not None
+
+
+def access_case(
+    conn: Connection, principal: Principal | None, number: str, at: datetime | None = None
+) -> Case:
+    """One case, for whoever ``read_reason`` gives a reason (``at``: now, for the window's
+    in-person identification).  Another applicant's case, or a draft, is not found (its
+    existence is never confirmed); staff without a reason are refused.  Case numbers are
+    sequential and so guessable: this check, not their obscurity, is the defence."""
+    who = _signed_in(principal)
+    case = case_to_act_on(conn, who, number)
+    if read_reason(conn, who, case, at) is not None:
         return case
-    if mine and _has_step_of(conn, case.id, mine):
-        return case  # 联审: a department reviewing one step of another department's case
+    if case.status is CaseStatus.DRAFT:
+        raise CaseNotFound(number=number)
     raise PermissionDenied()
+
+
+@atomic
+def read_case(uow: UnitOfWork, actor: Actor, number: str, purpose: str) -> Case:
+    """``access_case`` for a read that shows the applicant's personal data: a staff read is
+    written to the applicant's access log with its reason (《个人信息保护法》第五十一条)."""
+    who = _signed_in(actor.principal)
+    case = access_case(uow.conn, who, number, actor.at)
+    if who.user_id != case.applicant_id:
+        reason = read_reason(uow.conn, who, case, actor.at)
+        audit.record_data_access(
+            uow.conn, actor, case.applicant_id, f"case:{case.number}", f"{purpose}（{reason}）"
+        )
+    return case
 
 
 def _has_step_of(conn: Connection, case_id: int | None, department_codes: list[str]) -> bool:

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
-from tongban.adapters.db.tables import departments, service_items, users
+from tongban.adapters.db.tables import data_access_log, departments, service_items, users
 from tongban.adapters.db.tables_data_space import data_access_events, data_grants
 from tongban.domain.data_space.errors import GrantNotFound
 from tongban.domain.data_space.model import Grant, GrantTerms, Requester
@@ -190,6 +190,8 @@ class AccessEntry:
 
 
 def access_log(conn: Connection, holder_id: str, limit: int = 200) -> list[AccessEntry]:
+    """The holder's access log, newest first: every read of their data space, and every read
+    of their personal data by staff (a case, a material, an identity check), with its reason."""
     query = (
         select(
             data_access_events,
@@ -205,7 +207,7 @@ def access_log(conn: Connection, holder_id: str, limit: int = 200) -> list[Acces
         .order_by(data_access_events.c.at.desc(), data_access_events.c.id.desc())
         .limit(limit)
     )
-    return [
+    entries = [
         AccessEntry(
             at=r.at,
             actor_name=r.actor_name,
@@ -222,4 +224,44 @@ def access_log(conn: Connection, holder_id: str, limit: int = 200) -> list[Acces
             reason=r.reason,
         )
         for r in conn.execute(query).all()
+    ]
+    entries.extend(_staff_reads(conn, holder_id, limit))
+    entries.sort(key=lambda e: e.at, reverse=True)
+    return entries[:limit]
+
+
+def _staff_reads(conn: Connection, holder_id: str, limit: int) -> list[AccessEntry]:
+    """Staff reads of the holder's personal data outside the data space (``data_access_log``)."""
+    subject = (
+        select(users.c.id)
+        .where((users.c.id_number == holder_id) | (users.c.credit_code == holder_id))
+        .scalar_subquery()
+    )
+    actor = users.alias("actor")
+    rows = conn.execute(
+        select(data_access_log, actor.c.name.label("actor_name"))
+        .select_from(data_access_log.outerjoin(actor, actor.c.id == data_access_log.c.actor_id))
+        .where(data_access_log.c.subject_id == subject)
+        .where(data_access_log.c.actor_id.is_distinct_from(data_access_log.c.subject_id))
+        .where(data_access_log.c.what.not_like("data_space:%"))  # in data_access_events
+        .order_by(data_access_log.c.at.desc(), data_access_log.c.id.desc())
+        .limit(limit)
+    ).all()
+    return [
+        AccessEntry(
+            at=r.at,
+            actor_name=r.actor_name,
+            role="staff",
+            department_code=None,
+            department_name=None,
+            item_code=None,
+            kind="staff_read",
+            what={"record": r.what},
+            purpose=r.purpose,
+            case_number=r.what.removeprefix("case:") if r.what.startswith("case:") else None,
+            outcome="allowed" if r.allowed else "refused",
+            legal_basis=None,
+            reason="",
+        )
+        for r in rows
     ]

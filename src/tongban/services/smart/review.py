@@ -80,7 +80,7 @@ def _view(case: Case, row: Any, review: dict[str, Any] | None) -> DecisionView:
 def decision_for(conn: Connection, actor: Actor, number: str) -> DecisionView:
     """The automated decision on a case, for its applicant or the staff who may read the case
     (404 for anyone else); the rules' explanation, not the inputs' personal data."""
-    case = case_queries.access_case(conn, actor.principal, number)
+    case = case_queries.access_case(conn, actor.principal, number, actor.at)
     row = _decision_row(conn, case)
     review = conn.execute(
         select(

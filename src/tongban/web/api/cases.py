@@ -22,7 +22,7 @@ from tongban.domain.shared.identity import IdType
 from tongban.services.cases import lifecycle as svc
 from tongban.services.cases import queries
 from tongban.services.people import queries as people
-from tongban.services.platform import access, audit
+from tongban.services.platform import access
 from tongban.services.platform.calendar import load_calendar
 from tongban.services.platform.context import Actor
 from tongban.services.platform.unit_of_work import UnitOfWork
@@ -343,15 +343,12 @@ def get_case(
 ) -> CaseDetailOut:
     actor = actor_for(request)
     with container.uow() as uow:
-        case = queries.access_case(uow.conn, principal, number)
+        case = queries.read_case(uow, actor, number, "查阅办件")
         found = people.applicants(uow.conn, [case.applicant_id])[case.applicant_id]
         applicant = _applicant_out(found, masked=False)
         detail = _detail(
             uow.conn, today_of(request), case, applicant, container.settings.case_yellow_days
         )
-        if principal.user_id != case.applicant_id:
-            # Staff reading an applicant's full details: logged (个人信息保护法 art. 51).
-            audit.log_data_access(uow, actor, case.applicant_id, f"case:{case.number}", "办件办理")
     return detail
 
 

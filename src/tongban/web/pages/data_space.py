@@ -35,6 +35,7 @@ KIND_LABELS = {
     "predicate": "条件核验（仅是/否）",
     "prefill": "表单预填",
     "material": "材料秒报",
+    "staff_read": "工作人员查阅",
 }
 STATUS_LABELS = {"active": "有效", "revoked": "已撤销", "used": "已使用", "expired": "已过期"}
 ROLE_LABELS = {
@@ -46,6 +47,7 @@ ROLE_LABELS = {
     "section_chief": "科长",
     "agent": "代办员",
     "centre_manager": "中心管理人员",
+    "staff": "工作人员",
 }
 
 

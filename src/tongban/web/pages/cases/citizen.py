@@ -24,6 +24,7 @@ from tongban.domain.catalogue.model import FieldType
 from tongban.domain.errors import DomainError, ValidationFailed
 from tongban.domain.network.model import Centre
 from tongban.domain.people.model import Principal
+from tongban.domain.shared.clock import china_date
 from tongban.services.cases import lifecycle as svc
 from tongban.services.cases import queries
 from tongban.services.catalogue import items as catalogue
@@ -34,7 +35,7 @@ from tongban.services.platform.calendar import load_calendar
 from tongban.services.platform.context import Actor
 from tongban.services.platform.unit_of_work import UnitOfWork
 from tongban.services.smart.review import has_automated_decision
-from tongban.web.deps import ContainerDep, actor_for, allow, load_principal, today_of
+from tongban.web.deps import ContainerDep, actor_for, allow, today_of
 from tongban.web.idempotency import form_key, new_form_key, run_form_once
 from tongban.web.templating import render
 
@@ -67,11 +68,11 @@ def clock_colour(conn: Connection, today: date, deadline: date | None, yellow_da
         return "normal"
 
 
-def case_context(
-    conn: Connection, today: date, principal: Principal | None, number: str, yellow_days: int
-) -> dict[str, Any]:
-    """The case (through ``access_case``), its timeline, the pinned item and the clock."""
-    case = queries.access_case(conn, principal, number)
+def case_context(uow: UnitOfWork, actor: Actor, number: str, yellow_days: int) -> dict[str, Any]:
+    """The case (through ``read_case``: a staff member's read is in the applicant's access log),
+    its timeline, the pinned item and the clock."""
+    conn, principal, today = uow.conn, actor.principal, china_date(actor.at)
+    case = queries.read_case(uow, actor, number, "查看办件页面")
     item = catalogue.published_item(conn, case.item_code, case.item_version)
     try:
         clock = case.status_of_clock(today, load_calendar(conn), yellow_days).value
@@ -150,13 +151,9 @@ def act_on_case(
         with container.uow() as uow:
             change(uow, form)
     except DomainError as error:
-        with container.read() as uow:
+        with container.uow() as uow:
             context = case_context(
-                uow.conn,
-                today_of(request),
-                load_principal(request),
-                number,
-                container.settings.case_yellow_days,
+                uow, actor_for(request), number, container.settings.case_yellow_days
             )
         context.update(errors=error.fields, error=error, v=dict(form))
         return render(request, template, context, status_code=error.status)
@@ -184,10 +181,8 @@ def my_cases(request: Request, container: ContainerDep, principal: Applicant) ->
 def my_case(
     request: Request, number: Number, container: ContainerDep, principal: Applicant
 ) -> Response:
-    with container.read() as uow:
-        context = case_context(
-            uow.conn, today_of(request), principal, number, container.settings.case_yellow_days
-        )
+    with container.uow() as uow:
+        context = case_context(uow, actor_for(request), number, container.settings.case_yellow_days)
         context["automated"] = has_automated_decision(uow.conn, context["case"].id)
     context["withdrawable"] = context["case"].status in UNDECIDED
     return render(request, "cases/citizen_case.html", context)

@@ -60,10 +60,8 @@ def review_case(
     request: Request, number: Number, container: ContainerDep, principal: Reviewer
 ) -> Response:
     """Form, materials and timeline, with the steps the case's status allows."""
-    with container.read() as uow:
-        context = case_context(
-            uow.conn, today_of(request), principal, number, container.settings.case_yellow_days
-        )
+    with container.uow() as uow:
+        context = case_context(uow, actor_for(request), number, container.settings.case_yellow_days)
         steps = queries.review_steps(uow.conn, principal, number)
     context["is_chief"] = principal.has_role(Role.SECTION_CHIEF)
     mine = {

@@ -261,7 +261,7 @@ def _decide(
     if supply_by is None:
         raise ValidationFailed(fields=fields)
     ticked = set(texts(data, "materials"))
-    case = queries.access_case(uow.conn, actor.principal, number)
+    case = queries.access_case(uow.conn, actor.principal, number, actor.at)
     missing = [n for n in case.absent_materials() if n not in ticked]
     commitment = str(data.get("commitment") or "")
     return svc.accept_with_missing_materials(
@@ -273,10 +273,8 @@ def _decide(
 def window_case(
     request: Request, number: Number, container: ContainerDep, principal: Clerk
 ) -> Response:
-    with container.read() as uow:
-        context = case_context(
-            uow.conn, today_of(request), principal, number, container.settings.case_yellow_days
-        )
+    with container.uow() as uow:
+        context = case_context(uow, actor_for(request), number, container.settings.case_yellow_days)
     context["before_acceptance"] = context["case"].status in BEFORE_ACCEPTANCE
     return render(request, "cases/window_case.html", context)
 
