@@ -333,3 +333,20 @@ def test_a_draft_is_saved_unchecked_and_submitted_by_its_applicant(world: World)
         complete = svc.save_draft(uow, world.actor(world.citizen), application())
     submitted = step(world, svc.submit_draft, world.citizen, complete, "2026-11-03")
     assert (submitted.status, submitted.version) == (S.SUBMITTED, 2)
+
+
+def test_an_immediate_item_is_decided_on_the_spot_by_the_clerk_who_accepted_it(
+    world: World,
+) -> None:
+    publish_item(world.container, kind="immediate", promised_limit_days=0)
+    ref = at_window(world)
+    ref = step(world, svc.accept, world.clerk, ref, "2026-11-02")
+    with pytest.raises(PermissionDenied):  # a clerk of another centre did not accept it
+        step(world, svc.propose_decision, world.district_clerk, ref, "2026-11-02", True, "符合")
+    ref = step(world, svc.propose_decision, world.clerk, ref, "2026-11-02", True, "当场办结")
+    assert ref.status is S.APPROVED
+    publish_item(world.container, kind="promised", promised_limit_days=1)  # a 承诺件 now
+    other = at_window(world)
+    other = step(world, svc.accept, world.clerk, other, "2026-11-02")
+    with pytest.raises(PermissionDenied):  # an ordinary case is the department's to decide
+        step(world, svc.propose_decision, world.clerk, other, "2026-11-02", True, "符合")

@@ -41,6 +41,7 @@ from tongban.services.cases.roles import (
     DEPARTMENT_STAFF,
     SECTION_CHIEF,
     SYSTEM,
+    WINDOW_DECIDER,
     performer,
 )
 from tongban.services.catalogue.items import published_item
@@ -292,7 +293,8 @@ def propose_decision(
     reasons: str = "",
 ) -> CaseRef:
     """A reviewer decides: an approval takes effect at once, a rejection waits for the
-    section chief's signature (否决权上移)."""
+    section chief's signature (否决权上移).  A 即办件 is decided on the spot at the window that
+    accepted it: its clerk may decide it too (a rejection still waits for the chief)."""
 
     def decide(case: Case, by: Performer) -> None:
         review_steps.close_for_decision(uow.conn, case, by, actor.at, approve, reasons)
@@ -301,7 +303,7 @@ def propose_decision(
         else:
             case.propose_rejection(by=by, at=actor.at, reasons=reasons)
 
-    return _act(uow, actor, number, expected_version, (DEPARTMENT_STAFF,), decide)
+    return _act(uow, actor, number, expected_version, (DEPARTMENT_STAFF, WINDOW_DECIDER), decide)
 
 
 def sign_off_rejection(

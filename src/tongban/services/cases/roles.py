@@ -19,6 +19,8 @@ DEPARTMENT_STAFF = "department_staff"
 """A reviewer or section chief of the case's competent department."""
 SECTION_CHIEF = "section_chief"
 SYSTEM = "system"
+WINDOW_DECIDER = "window_decider"
+"""即办件: the clerk of the centre that accepted an immediate item's case decides it on the spot."""
 
 _DEPARTMENT_ROLES = {
     DEPARTMENT_STAFF: (Role.REVIEWER, Role.SECTION_CHIEF),
@@ -46,6 +48,18 @@ def _as(actor: Actor, case: Case | None, allowed: str) -> Performer | None:
             )
         return None
     if case is None:
+        return None
+    if allowed == WINDOW_DECIDER:
+        if not case.terms.immediate or case.accepting_centre_code is None:
+            return None
+        for assignment in principal.assignments(Role.CLERK):
+            if assignment.centre_code == case.accepting_centre_code:
+                return Performer(
+                    principal.user_id,
+                    Role.CLERK.value,
+                    assignment.centre_code,
+                    request_id=request_id,
+                )
         return None
     for assignment in principal.roles:
         if (
