@@ -10,10 +10,12 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.factories import Person, make_staff, sign_in
-from tests.integration.test_cases import ITEM, World, build_world, publish_item
+from tests.integration.test_cases import ITEM, World, at_window, build_world, publish_item, step
 from tongban.adapters.db.tables import cases, users
 from tongban.bootstrap import Container
+from tongban.domain.cases.status import CaseStatus
 from tongban.domain.people.model import Role
+from tongban.services.cases import lifecycle as svc
 
 KEY, NON_KEY = "经营者身份证明", "经营场所使用证明"
 FORM = {"form.shop_name": "小明奶茶", "form.area": "35", "form.owner_id": "11010519491231002X"}
@@ -236,3 +238,25 @@ def test_a_deadline_beyond_the_calendar_is_explained_and_files_nothing(
     assert response.status_code == 422
     assert "工作日历" in response.text and "导入" in response.text
     assert case_rows(world.container) == []
+
+
+def test_a_clerk_decides_an_immediate_item_on_the_spot_from_the_window_page(
+    world: World, client: Any
+) -> None:
+    publish_item(world.container, kind="immediate", promised_limit_days=0)
+    ref = at_window(world)
+    ref = step(world, svc.accept, world.clerk, ref, "2026-11-02")
+    csrf = as_user(world.container, client, world.clerk)
+    page = client.get(f"/window/cases/{ref.number}")
+    assert 'id="decide-on-the-spot"' in page.text
+    done = post(
+        client,
+        f"/window/cases/{ref.number}",
+        csrf,
+        action="approve",
+        version=str(ref.version),
+        reasons="材料齐全，当场办结",
+    )
+    assert done.status_code == 303, done.text
+    assert "准予许可" in client.get(f"/window/cases/{ref.number}").text
+    assert [r.status for r in case_rows(world.container)] == [CaseStatus.APPROVED.value]

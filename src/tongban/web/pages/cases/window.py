@@ -256,6 +256,9 @@ def _decide(
         return svc.refuse_acceptance(uow, actor, number, version, str(data.get("reasons") or ""))
     if action == "missing":
         return svc.supply_missing_materials(uow, actor, number, version, texts(data, "names"))
+    if action == "approve":  # 即办件, decided on the spot
+        reasons = str(data.get("reasons") or "") or "当场办结，准予许可"
+        return svc.propose_decision(uow, actor, number, version, True, reasons)
     fields: dict[str, str] = {}
     supply_by = _date(data.get("supply_by"), fields)
     if supply_by is None:
@@ -283,12 +286,13 @@ def window_case(
 async def window_case_action(
     request: Request, number: Number, container: ContainerDep, _clerk: Clerk
 ) -> Response:
-    """Accept, 容缺受理 or refuse a received case; hand in 容缺 materials for the applicant."""
+    """Accept, 容缺受理 or refuse a received case; hand in 容缺 materials for the applicant;
+    decide a 即办件 on the spot."""
     form = await request.form()
     action = str(form.get("action") or "")
 
     def change(uow: UnitOfWork, data: FormData) -> object:
-        if action not in ("accept", "accept_missing", "refuse", "missing"):
+        if action not in ("accept", "accept_missing", "refuse", "missing", "approve"):
             raise ValidationFailed(fields={"action": "未知的操作"})
         return _decide(uow, request, number, version_of(data), action, data)
 
