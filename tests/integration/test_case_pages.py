@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from tests.factories import Person, make_staff, sign_in
+from tests.factories import TOWN_CENTRE_CODE, Person, make_staff, sign_in
 from tests.integration.test_cases import ITEM, World, at_window, build_world, publish_item, step
 from tongban.adapters.db.tables import cases, users
 from tongban.bootstrap import Container
@@ -260,3 +260,28 @@ def test_a_clerk_decides_an_immediate_item_on_the_spot_from_the_window_page(
     assert done.status_code == 303, done.text
     assert "准予许可" in client.get(f"/window/cases/{ref.number}").text
     assert [r.status for r in case_rows(world.container)] == [CaseStatus.APPROVED.value]
+
+
+def test_the_centre_list_is_paged_most_urgent_first_and_only_open_cases_are_late(
+    world: World, client: Any
+) -> None:
+    late = [at_window(world, pickup_centre_code=TOWN_CENTRE_CODE) for _ in range(3)]
+    late = [step(world, svc.accept, world.clerk, ref, "2026-11-02") for ref in late]  # due 3 Nov
+    decided = step(world, svc.start_review, world.reviewer, late[2], "2026-11-02")
+    decided = step(world, svc.propose_decision, world.reviewer, decided, "2026-11-02", True, "可")
+    fresh = [at_window(world, pickup_centre_code=TOWN_CENTRE_CODE) for _ in range(55)]
+    as_user(world.container, client, world.clerk)
+    first = client.get("/window").text
+    assert "共 58 件" in first and "第 1 / 2 页" in first
+    table = first.split('id="queue"')[1]
+    assert table.count('<tr class="clock-row-') == 50
+    assert table.index(late[0].number) < table.index(fresh[0].number)  # the late ones first
+    assert table.index(late[1].number) < table.index(fresh[0].number)
+    assert table.count("clock-row-red") == 2  # the decided case is no longer on the clock
+    second = client.get("/window?page=2").text.split('id="queue"')[1]
+    assert second.count('<tr class="clock-row-') == 8
+    overdue = client.get("/window?overdue=true").text.split('id="queue"')[1]
+    assert late[0].number in overdue and late[1].number in overdue
+    assert decided.number not in overdue and "共 2 件" in overdue
+    approved = client.get("/window?status=approved").text.split('id="queue"')[1]
+    assert decided.number in approved and "共 1 件" in approved

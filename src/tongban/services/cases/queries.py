@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Select, select
+from sqlalchemy import Connection, Select, func, select
 
 from tongban.adapters.db.tables import (
     case_events,
@@ -24,9 +24,10 @@ from tongban.adapters.db.tables import (
 from tongban.adapters.db.tables_data_space import identity_checks
 from tongban.domain.cases.model import Case
 from tongban.domain.cases.review import StepStatus
-from tongban.domain.cases.status import CaseStatus, Channel
+from tongban.domain.cases.status import UNDECIDED, CaseStatus, Channel
 from tongban.domain.errors import CaseNotFound, NotAuthenticated, PermissionDenied
 from tongban.domain.people.model import Principal, Role, UserKind
+from tongban.domain.shared.clock import CHINA_TZ
 from tongban.services.cases import repository as repo
 from tongban.services.platform import audit
 from tongban.services.platform.context import Actor
@@ -139,10 +140,30 @@ def _codes(principal: Principal, role: Role, attribute: str) -> list[str]:
     ]
 
 
-def centre_queue(
-    conn: Connection, principal: Principal | None, *, open_only: bool = True
-) -> list[CaseSummary]:
-    """A clerk's queue: cases accepted at, or to be collected at, the clerk's centres."""
+@dataclass(frozen=True)
+class QueueFilter:
+    """What a clerk narrows the centre's list to."""
+
+    status: CaseStatus | None = None
+    item_code: str | None = None
+    submitted_on: date | None = None
+    overdue_only: bool = False
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    rows: list[CaseSummary]
+    total: int
+    page: int
+    pages: int
+
+
+QUEUE_PAGE_SIZE = 50
+
+
+def _centre_cases(
+    principal: Principal | None, open_only: bool, today: date | None, filters: QueueFilter
+) -> Select[Any]:
     who = _signed_in(principal)
     codes = _codes(who, Role.CLERK, "centre_code") + _codes(who, Role.CENTRE_MANAGER, "centre_code")
     if not codes:
@@ -154,9 +175,65 @@ def centre_queue(
     if open_only:
         closed = (CaseStatus.DRAFT, *sorted(s for s in CaseStatus if s.is_final))
         query = query.where(cases.c.status.not_in([s.value for s in closed]))
-    # 绿色通道: green-channel cases first, then the nearest deadline.
-    order = (cases.c.priority.desc(), cases.c.deadline.is_(None), cases.c.deadline, cases.c.id)
-    return _run(conn, query.order_by(*order))
+    if filters.status is not None:
+        query = query.where(cases.c.status == filters.status.value)
+    if filters.item_code:
+        query = query.where(service_items.c.code == filters.item_code.strip().upper())
+    if filters.submitted_on is not None:
+        start = datetime.combine(filters.submitted_on, datetime.min.time(), tzinfo=CHINA_TZ)
+        query = query.where(
+            cases.c.submitted_at >= start, cases.c.submitted_at < start + timedelta(days=1)
+        )
+    if filters.overdue_only and today is not None:
+        query = query.where(_late(today))
+    return query
+
+
+def _late(today: date) -> Any:
+    """Still waiting for its decision and past its deadline: the only cases that are late."""
+    return cases.c.status.in_([s.value for s in UNDECIDED]) & (cases.c.deadline < today)
+
+
+def centre_queue(
+    conn: Connection,
+    principal: Principal | None,
+    *,
+    open_only: bool = True,
+    today: date | None = None,
+    filters: QueueFilter = QueueFilter(),
+    page: int = 1,
+    page_size: int = MAX_ROWS,
+) -> list[CaseSummary]:
+    """A clerk's queue: cases accepted at, or to be collected at, the clerk's centres, most
+    urgent first: 绿色通道, then the late ones (when ``today`` is given), then the nearest
+    deadline."""
+    query = _centre_cases(principal, open_only, today, filters)
+    order: list[Any] = [cases.c.priority.desc()]
+    if today is not None:
+        order.append(_late(today).desc())
+    order += [cases.c.deadline.is_(None), cases.c.deadline, cases.c.id]
+    query = query.order_by(*order).limit(page_size).offset((max(page, 1) - 1) * page_size)
+    return _run(conn, query)
+
+
+def centre_queue_page(
+    conn: Connection,
+    principal: Principal | None,
+    *,
+    today: date,
+    filters: QueueFilter = QueueFilter(),
+    page: int = 1,
+    page_size: int = QUEUE_PAGE_SIZE,
+) -> QueuePage:
+    """One page of the centre's open cases, with how many there are in all."""
+    counted = _centre_cases(principal, True, today, filters).limit(None).order_by(None)
+    total = conn.execute(select(func.count()).select_from(counted.subquery())).scalar_one()
+    pages = max(1, -(-total // page_size))
+    page = min(max(page, 1), pages)
+    rows = centre_queue(
+        conn, principal, today=today, filters=filters, page=page, page_size=page_size
+    )
+    return QueuePage(rows, total, page, pages)
 
 
 def _department_ids(principal: Principal, *roles: Role) -> Any:

@@ -58,9 +58,11 @@ ROLE_NAMES: dict[str, str] = {
 # --- shared by every case page ---------------------------------------------------------------
 
 
-def clock_colour(conn: Connection, today: date, deadline: date | None, yellow_days: int) -> str:
-    """normal / yellow / red for a list line; an unknown calendar year shows as normal."""
-    if deadline is None:
+def clock_colour(conn: Connection, today: date, row: queries.CaseSummary, yellow_days: int) -> str:
+    """normal / yellow / red for a list line; only a case still waiting for its decision can be
+    late (a decided one's clock has stopped), and an unknown calendar year shows as normal."""
+    deadline = row.deadline
+    if deadline is None or row.status not in UNDECIDED:
         return "normal"
     try:
         return clock_state(deadline, None, today, load_calendar(conn), yellow_days).value
@@ -170,7 +172,7 @@ def my_cases(request: Request, container: ContainerDep, principal: Applicant) ->
         rows = queries.my_cases(uow.conn, principal)
         colours = {
             r.number: clock_colour(
-                uow.conn, today_of(request), r.deadline, container.settings.case_yellow_days
+                uow.conn, today_of(request), r, container.settings.case_yellow_days
             )
             for r in rows
         }

@@ -27,7 +27,7 @@ def centre_overview(request: Request, container: ContainerDep, principal: Manage
         rows = queries.centre_queue(uow.conn, principal)
         colours = {
             r.number: clock_colour(
-                uow.conn, today_of(request), r.deadline, container.settings.case_yellow_days
+                uow.conn, today_of(request), r, container.settings.case_yellow_days
             )
             for r in rows
         }

@@ -47,7 +47,7 @@ def review_queue(request: Request, container: ContainerDep, principal: Reviewer)
         rows = queries.department_queue(uow.conn, principal)
         colours = {
             r.number: clock_colour(
-                uow.conn, today_of(request), r.deadline, container.settings.case_yellow_days
+                uow.conn, today_of(request), r, container.settings.case_yellow_days
             )
             for r in rows
         }
@@ -135,7 +135,7 @@ def sign_off_queue(request: Request, container: ContainerDep, principal: Chief) 
         rows = queries.sign_off_queue(uow.conn, principal)
         colours = {
             r.number: clock_colour(
-                uow.conn, today_of(request), r.deadline, container.settings.case_yellow_days
+                uow.conn, today_of(request), r, container.settings.case_yellow_days
             )
             for r in rows
         }

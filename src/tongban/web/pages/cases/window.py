@@ -55,10 +55,17 @@ def applicant_card(conn: Connection, user_id: int | None) -> people.Applicant | 
 
 
 def _queue(
-    conn: Connection, today: date, principal: Principal, yellow_days: int
-) -> tuple[list[Any], dict[str, str]]:
-    rows = queries.centre_queue(conn, principal)
-    return rows, {r.number: clock_colour(conn, today, r.deadline, yellow_days) for r in rows}
+    conn: Connection,
+    today: date,
+    principal: Principal,
+    yellow_days: int,
+    filters: queries.QueueFilter = queries.QueueFilter(),
+    page: int = 1,
+) -> dict[str, Any]:
+    """The centre's open cases, a page at a time, most urgent first, with their clock colours."""
+    found = queries.centre_queue_page(conn, principal, today=today, filters=filters, page=page)
+    colours = {r.number: clock_colour(conn, today, r, yellow_days) for r in found.rows}
+    return {"rows": found.rows, "colours": colours, "queue": found, "filters": filters}
 
 
 @router.get("")
@@ -68,15 +75,27 @@ def window(
     principal: Clerk,
     applicant: ApplicantId = None,
     q: Annotated[str, Query(max_length=100)] = "",
+    status: Annotated[CaseStatus | None, Query()] = None,
+    item: Annotated[str, Query(max_length=40)] = "",
+    submitted_on: Annotated[date | None, Query()] = None,
+    overdue: Annotated[bool, Query()] = False,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> Response:
-    """The workbench: who is being served, the item search and the centre's open cases."""
+    """The workbench: who is being served, the item search and the centre's open cases (most
+    urgent first, a page at a time, narrowed by status, item, day of submission or lateness)."""
+    filters = queries.QueueFilter(status, item or None, submitted_on, overdue)
     with container.read() as uow:
         card = applicant_card(uow.conn, applicant)
         result = search.search_items(uow.conn, q, limit=10) if card and q else None
-        rows, colours = _queue(
-            uow.conn, today_of(request), principal, container.settings.case_yellow_days
+        queue = _queue(
+            uow.conn,
+            today_of(request),
+            principal,
+            container.settings.case_yellow_days,
+            filters,
+            page,
         )
-    context = {"applicant": card, "q": q, "result": result, "rows": rows, "colours": colours}
+    context = {"applicant": card, "q": q, "result": result, **queue}
     context.update(errors={}, v={})
     return render(request, "cases/window.html", context, block="results")
 
@@ -90,11 +109,11 @@ async def identify(request: Request, container: ContainerDep, principal: Clerk) 
         try:
             user_id = people.find_applicant(uow.conn, number, today=today_of(request))
         except DomainError as error:
-            rows, colours = _queue(
+            queue = _queue(
                 uow.conn, today_of(request), principal, container.settings.case_yellow_days
             )
-            context: dict[str, Any] = {"applicant": None, "q": "", "result": None, "rows": rows}
-            context.update(colours=colours, errors=error.fields, error=error, v={})
+            context: dict[str, Any] = {"applicant": None, "q": "", "result": None, **queue}
+            context.update(errors=error.fields, error=error, v={})
             return render(request, "cases/window.html", context, status_code=error.status)
     return RedirectResponse(f"/window?applicant={user_id}", status_code=303)
 
