@@ -66,3 +66,20 @@ def test_a_number_the_database_cannot_store_is_bad_input_not_a_server_error(clie
     answer = client.get("/api/v1/items/SCJGJ-0001/versions/99999999999999999999")
     assert answer.status_code == 422
     assert answer.json()["code"] == "value_out_of_range"
+
+
+def test_the_idempotency_key_is_declared_required_with_its_format(client: Any) -> None:
+    document = client.get("/openapi.json").json()
+    operation = document["paths"]["/api/v1/cases"]["post"]
+    [key] = [p for p in operation["parameters"] if p["name"] == "Idempotency-Key"]
+    assert key["required"] is True
+    assert (key["schema"]["minLength"], key["schema"]["maxLength"]) == (1, 200)
+    assert {"409", "428"} <= set(operation["responses"])
+    refused = client.post("/api/v1/cases", json={})
+    assert refused.status_code in (401, 428)  # anonymous: no session before the key is asked
+
+
+def test_required_texts_are_declared_non_empty_in_the_schema(client: Any) -> None:
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    assert schemas["ReasonsIn"]["properties"]["reasons"]["minLength"] == 1
+    assert schemas["HumanReviewIn"]["properties"]["reason"]["minLength"] == 1

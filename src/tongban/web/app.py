@@ -110,11 +110,38 @@ def _document_error_bodies(app: FastAPI) -> None:
                 responses = operation.setdefault("responses", {})
                 if "422" in responses:
                     responses["422"] = {"description": "输入有误", "content": error}
+                if _declare_idempotency_key(operation):
+                    responses["409"] = {
+                        "description": "同一幂等键的请求仍在处理中，或数据已被他人修改",
+                        "content": error,
+                    }
+                    responses["428"] = {"description": "缺少 Idempotency-Key", "content": error}
                 responses.setdefault("default", {"description": "错误", "content": error})
         app.openapi_schema = schema
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+IDEMPOTENCY_KEY_SCHEMA = {
+    "type": "string",
+    "minLength": 1,
+    "maxLength": 200,
+    "pattern": "^[!-~]+$",
+    "description": "1–200 个可见 ASCII 字符，如 UUID",
+}
+
+
+def _declare_idempotency_key(operation: dict[str, Any]) -> bool:
+    """The ``Idempotency-Key`` header is required (428 without it): say so, with its format.
+    FastAPI lists it as optional because the route answers 428 itself instead of 422."""
+    found = False
+    for parameter in operation.get("parameters", []):
+        if parameter.get("in") == "header" and parameter.get("name") == "Idempotency-Key":
+            parameter["required"] = True
+            parameter["schema"] = dict(IDEMPOTENCY_KEY_SCHEMA)
+            found = True
+    return found
 
 
 def _include_routers(app: FastAPI) -> None:

@@ -33,6 +33,8 @@ ApplicantOrClerk = Annotated[Principal, Depends(allow(access.CASE_APPLICANT_OR_C
 Reviewer = Annotated[Principal, Depends(allow(access.CASE_REVIEWERS))]
 Chief = Annotated[Principal, Depends(allow(access.CASE_CHIEFS))]
 Text = Annotated[str, Field(max_length=2000)]
+RequiredText = Annotated[str, Field(min_length=1, max_length=2000)]
+"""A required text: the schema says it may not be empty, as the service does."""
 Names = Annotated[list[Annotated[str, Field(max_length=200)]], Field(max_length=50)]
 
 
@@ -45,17 +47,17 @@ class NoteIn(VersionIn):
 
 
 class ReasonsIn(VersionIn):
-    reasons: Text
+    reasons: RequiredText
 
 
 class MissingIn(VersionIn):
     missing: Names
-    commitment: Text
+    commitment: RequiredText
     supply_by: date
 
 
 class CorrectionIn(VersionIn):
-    reasons: Text
+    reasons: RequiredText
     needed: Names
 
 

@@ -94,7 +94,7 @@ class AccessOut(BaseModel):
 
 
 class PrefillIn(BaseModel):
-    item_code: Annotated[str, Field(max_length=40)]
+    item_code: Annotated[str, Field(min_length=1, max_length=40)]
 
 
 class PrefillOut(BaseModel):
@@ -104,9 +104,11 @@ class PrefillOut(BaseModel):
 
 
 class DisputeIn(BaseModel):
-    field: Annotated[str, Field(max_length=40)]
-    claim: Annotated[str, Field(max_length=500)] = Field(description="申请人认为正确的值")
-    reason: Annotated[str, Field(max_length=2000)]
+    field: Annotated[str, Field(min_length=1, max_length=40)]
+    claim: Annotated[str, Field(min_length=1, max_length=500)] = Field(
+        description="申请人认为正确的值"
+    )
+    reason: Annotated[str, Field(min_length=1, max_length=2000)]
     version: int | None = Field(default=None, ge=1, description="读取办件时得到的 version")
 
 

@@ -34,7 +34,7 @@ class CitizenCodeOut(BaseModel):
 
 
 class RedeemIn(BaseModel):
-    token: Annotated[str, Field(max_length=200)]
+    token: Annotated[str, Field(min_length=1, max_length=200)]
 
 
 class IdCardIn(BaseModel):
@@ -44,8 +44,10 @@ class IdCardIn(BaseModel):
 
 
 class FaceIn(BaseModel):
-    id_number: Annotated[str, Field(max_length=18)]
-    probe: Annotated[str, Field(max_length=200)] = Field(description="摄像头采集的人脸特征")
+    id_number: Annotated[str, Field(min_length=1, max_length=18)]
+    probe: Annotated[str, Field(min_length=1, max_length=200)] = Field(
+        description="摄像头采集的人脸特征"
+    )
 
 
 class PersonOut(BaseModel):
@@ -107,7 +109,7 @@ def face(body: FaceIn, request: Request, container: ContainerDep, _: Clerk) -> P
 
 class ConsentIn(BaseModel):
     user_id: int = Field(ge=1, description="刚核验身份的申请人")
-    item_code: Annotated[str, Field(max_length=40)]
+    item_code: Annotated[str, Field(min_length=1, max_length=40)]
 
 
 class ConsentOut(BaseModel):

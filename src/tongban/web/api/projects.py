@@ -46,14 +46,16 @@ Position = Annotated[int, Path(ge=1, le=100, description="审批环节序号（�
 
 
 class ProjectIn(BaseModel):
-    name: Annotated[str, Field(max_length=120, description="项目名称")]
+    name: Annotated[str, Field(min_length=1, max_length=120, description="项目名称")]
     investment_wan: Annotated[Decimal, Field(description="总投资（万元），大于零")]
-    industry: Annotated[str, Field(max_length=20, description="所属行业")]
-    site_address: Annotated[str, Field(max_length=200, description="项目地址")]
-    town: Annotated[str, Field(max_length=20, description="所在镇街")]
+    industry: Annotated[str, Field(min_length=1, max_length=20, description="所属行业")]
+    site_address: Annotated[str, Field(min_length=1, max_length=200, description="项目地址")]
+    town: Annotated[str, Field(min_length=1, max_length=20, description="所在镇街")]
     construction: bool = Field(description="是否工程建设项目（走四阶段审批）")
-    credit_code: Annotated[str, Field(max_length=30, description="统一社会信用代码")]
-    legal_representative: Annotated[str, Field(max_length=100, description="法定代表人")]
+    credit_code: Annotated[str, Field(min_length=1, max_length=30, description="统一社会信用代码")]
+    legal_representative: Annotated[
+        str, Field(min_length=1, max_length=100, description="法定代表人")
+    ]
 
 
 class VersionIn(BaseModel):
@@ -70,8 +72,10 @@ class FileStepIn(BaseModel):
 
 
 class NoteIn(BaseModel):
-    kind: Annotated[str, Field(max_length=12, description="meeting / call / visit / note")]
-    body: Annotated[str, Field(max_length=2000)]
+    kind: Annotated[
+        str, Field(min_length=1, max_length=12, description="meeting / call / visit / note")
+    ]
+    body: Annotated[str, Field(min_length=1, max_length=2000)]
 
 
 class ProjectRefOut(BaseModel):

@@ -85,7 +85,7 @@ class DecisionViewOut(BaseModel):
 
 
 class HumanReviewIn(BaseModel):
-    reason: Annotated[str, Field(max_length=1000)]
+    reason: Annotated[str, Field(min_length=1, max_length=1000)]
 
 
 @router.get("/smart/{item_code}/prefill", response_model=PrefillOut, summary="表单秒填")
