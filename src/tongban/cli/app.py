@@ -58,7 +58,11 @@ def serve(
 
     settings = Settings()
     if workers > 1 and settings.resolved_database_url().startswith("sqlite"):
-        console.print("[yellow]SQLite 只适合单进程；多进程请使用 PostgreSQL。[/yellow]")
+        # One app process per SQLite file: several would queue on its write lock and time
+        # out under load. The worker beside it is fine: it writes in short batches.
+        refusal = "SQLite 只支持一个应用进程：多进程请使用 PostgreSQL（见 docs/operations.md）。"
+        console.print(f"[red]{refusal}[/red]")
+        raise typer.Exit(2)
     uvicorn.run(
         "tongban.asgi:create_app",
         factory=True,
