@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Select, func, select
+from sqlalchemy import Connection, Select, case, func, select
 
 from tongban.adapters.db.tables import (
     case_events,
@@ -210,7 +210,9 @@ def centre_queue(
     query = _centre_cases(principal, open_only, today, filters)
     order: list[Any] = [cases.c.priority.desc()]
     if today is not None:
-        order.append(_late(today).desc())
+        # Late first; CASE rather than the condition itself, whose NULL (no deadline yet)
+        # PostgreSQL would sort before TRUE.
+        order.append(case((_late(today), 0), else_=1))
     order += [cases.c.deadline.is_(None), cases.c.deadline, cases.c.id]
     query = query.order_by(*order).limit(page_size).offset((max(page, 1) - 1) * page_size)
     return _run(conn, query)
