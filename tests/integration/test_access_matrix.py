@@ -119,6 +119,7 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/cases/{number}/send-back"): access.CASE_CHIEFS.name,
     ("POST", "/api/v1/cases/{number}/issue-result"): access.CASE_REVIEWERS.name,
     ("POST", "/api/v1/cases/{number}/collect"): access.CASE_CLERKS.name,
+    ("POST", "/api/v1/cases/{number}/pickup-code"): access.APPLICANT.name,
     ("POST", "/api/v1/cases/{number}/deliver"): access.CASE_INTAKE.name,
     ("POST", "/api/v1/cases/{number}/archive"): access.CASE_INTAKE.name,
     ("POST", "/api/v1/cases/{number}/withdraw"): access.CASE_APPLICANT_OR_CLERK.name,
@@ -134,6 +135,7 @@ EXPECTED: dict[tuple[str, str], str] = {
     # case pages (办件): one per role's workbench
     ("GET", "/my/cases"): access.APPLICANT.name,
     ("GET", "/my/cases/{number}"): access.APPLICANT.name,
+    ("POST", "/my/cases/{number}/pickup-code"): access.APPLICANT.name,
     ("POST", "/my/cases/{number}/{action}"): access.APPLICANT.name,
     ("POST", "/my/cases/{number}/materials/upload"): access.APPLICANT.name,
     ("GET", "/items/{code}/apply"): access.APPLICANT.name,

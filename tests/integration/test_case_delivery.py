@@ -254,3 +254,24 @@ def test_the_worker_sweep_marks_couriered_results_delivered(world: World) -> Non
     assert cases_sweeps.mail_deliveries(world.container, now) == 1
     assert events(world, ref.number)[-1] == "CaseDelivered"
     assert "case_mail_deliveries" in SWEEPS
+
+
+def test_the_applicant_gets_a_new_pickup_code_over_the_api_and_on_their_case_page(
+    world: World, client: Any
+) -> None:
+    sent = issue(world, decided(world), SimulatedCourier())
+    csrf = as_user(world.container, client, world.citizen)
+    headers = {"X-CSRF-Token": csrf, "Idempotency-Key": "reissue-1"}
+    url = f"/api/v1/cases/{sent.ref.number}/pickup-code"
+    answer = client.post(url, headers=headers)
+    assert answer.status_code == 200, answer.text
+    code = answer.json()["code"]
+    assert code != sent.pickup_code and client.post(url, headers=headers).json()["code"] == code
+    page = client.post(f"/my/cases/{sent.ref.number}/pickup-code", data={"csrf_token": csrf}).text
+    shown = page.split('id="new-pickup-code">')[1].split("<")[0]
+    assert len(shown) == 6 and shown != code  # the page's reissue replaced the API's code
+    with pytest.raises(delivery.PickupCodeWrong):
+        collect(world, world.district_clerk, sent.ref.number, code)
+    assert collect(world, world.district_clerk, sent.ref.number, shown).status is (
+        CaseStatus.DELIVERED
+    )

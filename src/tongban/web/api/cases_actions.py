@@ -327,6 +327,32 @@ def collect(
     return _run(request, container, key, step)
 
 
+class PickupCodeOut(BaseModel):
+    number: str
+    code: str = Field(description="新的 6 位取件码；旧码即时作废")
+
+
+@router.post(
+    "/cases/{number}/pickup-code",
+    response_model=PickupCodeOut,
+    summary="申请人重新获取取件码（遗失或已锁定）",
+)
+def reissue_pickup_code(
+    number: CaseNumber,
+    request: Request,
+    who: Applicant,
+    key: IdempotencyKey,
+    container: ContainerDep,
+) -> JSONResponse:
+    """The signed-in applicant's own result awaiting pickup gets a new code; the old one stops
+    working.  The answer carries the code: it goes only to the applicant themselves."""
+
+    def action(uow: UnitOfWork, actor: Actor) -> PickupCodeOut:
+        return PickupCodeOut(number=number, code=delivery.reissue_pickup_code(uow, actor, number))
+
+    return run_once(request, container, key, action)
+
+
 @_post("deliver", "送达结果")
 def deliver(
     number: CaseNumber,

@@ -25,8 +25,8 @@ from tongban.domain.errors import DomainError, ValidationFailed
 from tongban.domain.network.model import Centre
 from tongban.domain.people.model import Principal
 from tongban.domain.shared.clock import china_date
+from tongban.services.cases import delivery, queries
 from tongban.services.cases import lifecycle as svc
-from tongban.services.cases import queries
 from tongban.services.catalogue import items as catalogue
 from tongban.services.catalogue.items import ItemView
 from tongban.services.network import queries as network
@@ -187,6 +187,28 @@ def my_case(
         context = case_context(uow, actor_for(request), number, container.settings.case_yellow_days)
         context["automated"] = has_automated_decision(uow.conn, context["case"].id)
     context["withdrawable"] = context["case"].status in UNDECIDED
+    return render(request, "cases/citizen_case.html", context)
+
+
+@router.post("/my/cases/{number}/pickup-code")
+def my_pickup_code(
+    request: Request, number: Number, container: ContainerDep, principal: Applicant
+) -> Response:
+    """重新获取取件码: a lost or locked code is replaced; the new one is shown here, once."""
+    actor = actor_for(request)
+    try:
+        with container.uow() as uow:
+            code = delivery.reissue_pickup_code(uow, actor, number)
+    except DomainError as error:
+        with container.uow() as uow:
+            context = case_context(uow, actor, number, container.settings.case_yellow_days)
+        context.update(error=error)
+        return render(request, "cases/citizen_case.html", context, status_code=error.status)
+    with container.uow() as uow:
+        context = case_context(uow, actor, number, container.settings.case_yellow_days)
+        context["automated"] = has_automated_decision(uow.conn, context["case"].id)
+    context["withdrawable"] = context["case"].status in UNDECIDED
+    context["new_pickup_code"] = code
     return render(request, "cases/citizen_case.html", context)
 
 
