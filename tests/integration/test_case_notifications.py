@@ -159,6 +159,23 @@ def test_a_rejection_proposal_tells_the_section_chiefs_and_a_correction_the_revi
     assert all(user != other_chief for user, _ in staff)
 
 
+def test_a_signed_rejection_tells_the_applicant_with_the_reasons(world: World) -> None:
+    ref = at_window(world)
+    ref = step(world, svc.accept, world.clerk, ref, "2026-11-02")
+    ref = step(world, svc.start_review, world.reviewer, ref, "2026-11-02")
+    ref = step(world, svc.propose_decision, world.reviewer, ref, "2026-11-05", False, "场所不符")
+    ref = step(world, svc.sign_off_rejection, world.chief, ref, "2026-11-06", "同意")
+    told = [
+        r.payload
+        for r in messages(world, ref.number)
+        if r.kind == "inbox" and r.payload["user_id"] == world.citizen
+    ]
+    assert told[-1]["title"] == "办件不予许可" and "场所不符" in told[-1]["body"]
+    assert any(
+        r.kind == "sms" and "不予许可" in r.payload["text"] for r in messages(world, ref.number)
+    )
+
+
 def test_the_worker_delivers_them_to_the_inbox_and_the_sms_adapter(world: World) -> None:
     sms = LogSms()
     world.container.sms = sms

@@ -4,6 +4,7 @@ nothing."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
@@ -285,3 +286,27 @@ def test_the_centre_list_is_paged_most_urgent_first_and_only_open_cases_are_late
     assert decided.number not in overdue and "共 2 件" in overdue
     approved = client.get("/window?status=approved").text.split('id="queue"')[1]
     assert decided.number in approved and "共 1 件" in approved
+
+
+def test_a_rejected_applicant_is_no_longer_asked_for_their_missing_materials(
+    world: World, client: Any
+) -> None:
+    ref = at_window(world)
+    ref = step(
+        world,
+        svc.accept_with_missing_materials,
+        world.clerk,
+        ref,
+        "2026-11-02",
+        [NON_KEY],
+        "本人承诺补交",
+        date(2026, 11, 20),
+    )
+    as_user(world.container, client, world.citizen)
+    missing_form = f'action="/my/cases/{ref.number}/missing"'
+    assert missing_form in client.get(f"/my/cases/{ref.number}").text
+    ref = step(world, svc.start_review, world.reviewer, ref, "2026-11-03")
+    ref = step(world, svc.propose_decision, world.reviewer, ref, "2026-11-04", False, "不符")
+    ref = step(world, svc.sign_off_rejection, world.chief, ref, "2026-11-05", "同意")
+    page = client.get(f"/my/cases/{ref.number}").text
+    assert "不予许可" in page and missing_form not in page

@@ -65,6 +65,12 @@ def _applicant_note(event: CaseEvent) -> Note | None:
             body = _("您申请的“{item}”（办件编号 {number}）需要补正：{needed}。原因：{reasons}")
             values = dict(needed=_names(detail.get("needed")), reasons=reason)
             return Note(_("请补正材料"), body, values)
+        case "CaseRejected":  # signed by the section chief: the reviewer's reasons stand
+            body = _(
+                "您申请的“{item}”（办件编号 {number}）不予许可，理由：{reasons}。如不服，可依法申请"
+                "行政复议或者提起行政诉讼。"
+            )
+            return Note(_("办件不予许可"), body, dict(reasons=detail.get("reasons") or reason))
         case "CaseResultIssued":
             body = _("您申请的“{item}”（办件编号 {number}）已出具办理结果，请留意送达。")
             return Note(_("办理结果已出具"), body)
