@@ -146,5 +146,6 @@ def test_two_workers_deliver_each_message_once(
         logs.append(worker.communicate(timeout=30)[1])
     sent = [line for log in logs for line in log.splitlines() if "通知 " in line]
     texts = sorted(line.split("通知 ")[1].split()[0] for line in sent)
-    assert texts == sorted(str(n) for n in range(60))  # every message once, none twice
-    assert all(log.count("通知 ") > 0 for log in logs), "both workers took a share"
+    # Every message once, none twice, whichever worker took it (how they share the batch
+    # depends on which polls first: no test can rely on both taking some).
+    assert texts == sorted(str(n) for n in range(60))
