@@ -23,7 +23,7 @@ from tongban.domain.cases.status import UNDECIDED, CaseStatus, DeliveryMethod
 from tongban.domain.catalogue.model import FieldType
 from tongban.domain.errors import DomainError, ValidationFailed
 from tongban.domain.network.model import Centre
-from tongban.domain.people.model import Principal
+from tongban.domain.people.model import Principal, UserKind
 from tongban.domain.shared.clock import china_date
 from tongban.services.cases import delivery, queries
 from tongban.services.cases import lifecycle as svc
@@ -74,7 +74,10 @@ def case_context(uow: UnitOfWork, actor: Actor, number: str, yellow_days: int) -
     """The case (through ``read_case``: a staff member's read is in the applicant's access log),
     its timeline, the pinned item and the clock."""
     conn, principal, today = uow.conn, actor.principal, china_date(actor.at)
-    case = queries.read_case(uow, actor, number, "查看办件页面")
+    if principal is not None and principal.kind in (UserKind.CITIZEN, UserKind.ENTERPRISE):
+        case = queries.access_case(conn, principal, number)  # one's own: nothing to log
+    else:
+        case = queries.read_case(uow, actor, number, "查看办件页面")
     item = catalogue.published_item(conn, case.item_code, case.item_version)
     try:
         clock = case.status_of_clock(today, load_calendar(conn), yellow_days).value
@@ -153,7 +156,7 @@ def act_on_case(
         with container.uow() as uow:
             change(uow, form)
     except DomainError as error:
-        with container.uow() as uow:
+        with container.uow() as uow:  # a staff member's read of the case is logged
             context = case_context(
                 uow, actor_for(request), number, container.settings.case_yellow_days
             )
@@ -183,7 +186,7 @@ def my_cases(request: Request, container: ContainerDep, principal: Applicant) ->
 def my_case(
     request: Request, number: Number, container: ContainerDep, principal: Applicant
 ) -> Response:
-    with container.uow() as uow:
+    with container.read() as uow:  # the applicant's own case: a read, nothing to log
         context = case_context(uow, actor_for(request), number, container.settings.case_yellow_days)
         context["automated"] = has_automated_decision(uow.conn, context["case"].id)
     context["withdrawable"] = context["case"].status in UNDECIDED
@@ -200,11 +203,11 @@ def my_pickup_code(
         with container.uow() as uow:
             code = delivery.reissue_pickup_code(uow, actor, number)
     except DomainError as error:
-        with container.uow() as uow:
+        with container.read() as uow:
             context = case_context(uow, actor, number, container.settings.case_yellow_days)
         context.update(error=error)
         return render(request, "cases/citizen_case.html", context, status_code=error.status)
-    with container.uow() as uow:
+    with container.read() as uow:
         context = case_context(uow, actor, number, container.settings.case_yellow_days)
         context["automated"] = has_automated_decision(uow.conn, context["case"].id)
     context["withdrawable"] = context["case"].status in UNDECIDED
