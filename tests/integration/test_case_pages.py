@@ -10,13 +10,16 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from tests.factories import TOWN_CENTRE_CODE, Person, make_staff, sign_in
+from tests.clock import SYSTEM
+from tests.factories import TOWN_CENTRE_CODE, Person, credit_code, make_staff, sign_in
+from tests.integration.catalogue_fixtures import spec
 from tests.integration.test_cases import ITEM, World, at_window, build_world, publish_item, step
 from tongban.adapters.db.tables import cases, users
 from tongban.bootstrap import Container
 from tongban.domain.cases.status import CaseStatus
 from tongban.domain.people.model import Role
 from tongban.services.cases import lifecycle as svc
+from tongban.services.catalogue import items as catalogue_items
 
 KEY, NON_KEY = "经营者身份证明", "经营场所使用证明"
 FORM = {"form.shop_name": "小明奶茶", "form.area": "35", "form.owner_id": "11010519491231002X"}
@@ -310,3 +313,24 @@ def test_a_rejected_applicant_is_no_longer_asked_for_their_missing_materials(
     ref = step(world, svc.sign_off_rejection, world.chief, ref, "2026-11-05", "同意")
     page = client.get(f"/my/cases/{ref.number}").text
     assert "不予许可" in page and missing_form not in page
+
+
+def test_a_credit_code_with_a_wrong_check_character_is_flagged_for_the_clerk(
+    world: World, client: Any
+) -> None:
+    form = [
+        {"name": "shop_name", "label": "字号名称"},
+        {"name": "uscc", "label": "统一社会信用代码", "type": "credit_code"},
+    ]
+    with world.container.uow() as uow:
+        catalogue_items.publish_spec(uow, SYSTEM, spec(form=form))
+    good = credit_code()
+    wrong = good[:-1] + next(c for c in "0123456789ABCDEFGHJKLMNPQRTUWXY" if c != good[-1])
+    flagged = at_window(world, form={"shop_name": "小明奶茶", "uscc": wrong})
+    clean = at_window(world, form={"shop_name": "小明奶茶", "uscc": good})
+    as_user(world.container, client, world.clerk)
+    assert 'id="credit-code-check"' in client.get(f"/window/cases/{flagged.number}").text
+    assert 'id="credit-code-check"' not in client.get(f"/window/cases/{clean.number}").text
+    detail = client.get(f"/api/v1/cases/{flagged.number}").json()
+    assert detail["credit_codes_to_verify"] == ["统一社会信用代码"]
+    assert client.get(f"/api/v1/cases/{clean.number}").json()["credit_codes_to_verify"] == []

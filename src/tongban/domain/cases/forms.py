@@ -98,3 +98,25 @@ def validate_form(schema: Sequence[FormField], data: Mapping[str, Any]) -> dict[
     if fields:
         raise ValidationFailed("申请表填写有误，请按提示修改。", fields=fields)
     return cleaned
+
+
+def credit_codes_to_verify(schema: Sequence[FormField], form: Mapping[str, Any]) -> list[str]:
+    """The labels of the form's credit codes whose final check character is not the one
+    GB 32100 computes (``needs_manual_verification``): a person checks them against the
+    business licence before acceptance.
+
+    Such codes exist in the wild: some were assigned with a wrong or duplicate code and are
+    still being corrected by the credit offices (for example the 2023 notices of 宝鸡市社会
+    信用体系建设领导小组办公室 on correcting 重错码 in its city), so they are flagged, not refused.
+    """
+    flagged = []
+    for field in schema:
+        value = form.get(field.name)
+        if field.type is not FieldType.CREDIT_CODE or not isinstance(value, str) or not value:
+            continue
+        try:
+            if parse_credit_code(value).needs_manual_verification:
+                flagged.append(field.label)
+        except DomainError:
+            continue
+    return flagged

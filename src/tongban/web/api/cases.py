@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import Connection
 
+from tongban.domain.cases.forms import credit_codes_to_verify
 from tongban.domain.cases.model import Case
 from tongban.domain.cases.status import CaseStatus, Channel, ClockState, DeliveryMethod
 from tongban.domain.errors import ValidationFailed
@@ -21,6 +22,7 @@ from tongban.domain.shared.clock import china_date
 from tongban.domain.shared.identity import IdType
 from tongban.services.cases import lifecycle as svc
 from tongban.services.cases import queries
+from tongban.services.catalogue.items import published_item
 from tongban.services.people import queries as people
 from tongban.services.platform import access
 from tongban.services.platform.calendar import load_calendar
@@ -127,6 +129,10 @@ class CaseSummaryOut(BaseModel):
 class CaseDetailOut(BaseModel):
     number: str
     version: int
+    credit_codes_to_verify: list[str] = Field(
+        default_factory=list,
+        description="校验位与 GB 32100 不符、受理前须对照营业执照核实的代码（字段名称）",
+    )
     status: CaseStatus
     status_label: str
     channel: Channel
@@ -208,6 +214,9 @@ def _detail(
         accepting_centre_code=case.accepting_centre_code,
         applicant=applicant,
         form=case.form,
+        credit_codes_to_verify=credit_codes_to_verify(
+            published_item(conn, case.item_code, case.item_version).spec.form, case.form
+        ),
         materials=list(case.materials),
         missing_materials=list(case.missing.names) if case.missing else [],
         missing_supply_by=case.missing.supply_by if case.missing else None,

@@ -19,6 +19,7 @@ from starlette.datastructures import FormData
 
 from tongban.bootstrap import Container
 from tongban.domain.cases.clock import clock_state
+from tongban.domain.cases.forms import credit_codes_to_verify
 from tongban.domain.cases.status import UNDECIDED, CaseStatus, DeliveryMethod
 from tongban.domain.catalogue.model import FieldType
 from tongban.domain.errors import DomainError, ValidationFailed
@@ -89,6 +90,7 @@ def case_context(uow: UnitOfWork, actor: Actor, number: str, yellow_days: int) -
         "item": item,
         "spec": item.spec,
         "key_of": dict(case.terms.materials),
+        "codes_to_verify": credit_codes_to_verify(item.spec.form, case.form),
         "clock": clock,
         "role_names": ROLE_NAMES,
         "errors": {},
