@@ -136,6 +136,7 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("GET", "/my/cases"): access.APPLICANT.name,
     ("GET", "/my/cases/{number}"): access.APPLICANT.name,
     ("POST", "/my/cases/{number}/pickup-code"): access.APPLICANT.name,
+    ("POST", "/cases/{number}/reveal"): access.CASE_READERS.name,
     ("POST", "/my/cases/{number}/{action}"): access.APPLICANT.name,
     ("POST", "/my/cases/{number}/materials/upload"): access.APPLICANT.name,
     ("GET", "/items/{code}/apply"): access.APPLICANT.name,

@@ -106,3 +106,25 @@ def test_an_unsubmitted_draft_is_the_applicant_s_alone(world: World, client: Any
     url = f"/api/v1/cases/{draft.number}"
     assert status_of(world, client, staff(world, Role.AUDITOR), url) == 404
     assert status_of(world, client, world.citizen, url) == 200
+
+
+def test_staff_reveal_a_masked_value_only_with_a_reason_and_the_reveal_is_logged(
+    world: World, client: Any
+) -> None:
+    ref = at_window(world, pickup_centre_code=TOWN_CENTRE_CODE)
+    url = f"/cases/{ref.number}/reveal"
+
+    def reveal(user_id: int, field: str) -> Any:
+        client.cookies.clear()
+        csrf = sign_in(world.container, client, Person(user_id, "", None, Role.CITIZEN))
+        return client.post(url, data={"csrf_token": csrf, "field": field})
+
+    page = status_of(world, client, world.clerk, f"/window/cases/{ref.number}")
+    assert page == 200
+    shown = reveal(world.clerk, "owner_id")
+    assert shown.status_code == 200 and "11010519491231002X" in shown.text
+    case_page = client.get(f"/window/cases/{ref.number}").text  # still signed in as the clerk
+    assert 'class="reveal"' in case_page and "11010519491231002X" not in case_page
+    assert reveal(world.district_clerk, "owner_id").status_code == 403
+    assert reveal(world.clerk, "shop_name").status_code == 422  # not personal data
+    assert any("查看完整信息：经营者身份证号" in e["purpose"] for e in access_log(world, client))

@@ -15,7 +15,7 @@ from tongban import i18n
 from tongban.bootstrap import Container
 from tongban.domain.people.model import STAFF_ROLES, Principal, Role
 from tongban.domain.shared.clock import CHINA_TZ
-from tongban.domain.shared.masking import mask_by_type, mask_id_number, mask_phone
+from tongban.domain.shared.masking import MASK_BY_TYPE, mask_by_type, mask_id_number, mask_phone
 from tongban.web import deps
 from tongban.web.labels import label
 
@@ -73,6 +73,7 @@ def build_templates() -> Jinja2Blocks:
     env.filters["mask_id"] = mask_id_number
     env.filters["mask_phone"] = mask_phone
     env.filters["china_time"] = china_time
+    env.globals["personal_types"] = frozenset(MASK_BY_TYPE)
     env.filters["mask_field"] = lambda value, field_type: mask_by_type(str(field_type), value)
     env.policies["ext.i18n.trimmed"] = True
     return templates

@@ -25,10 +25,13 @@ from tongban.adapters.db.tables_data_space import identity_checks
 from tongban.domain.cases.model import Case
 from tongban.domain.cases.review import StepStatus
 from tongban.domain.cases.status import UNDECIDED, CaseStatus, Channel
-from tongban.domain.errors import CaseNotFound, NotAuthenticated, PermissionDenied
+from tongban.domain.catalogue.model import FormField
+from tongban.domain.errors import CaseNotFound, NotAuthenticated, PermissionDenied, ValidationFailed
 from tongban.domain.people.model import Principal, Role, UserKind
 from tongban.domain.shared.clock import CHINA_TZ
+from tongban.domain.shared.masking import MASK_BY_TYPE
 from tongban.services.cases import repository as repo
+from tongban.services.catalogue.items import published_item
 from tongban.services.platform import audit
 from tongban.services.platform.context import Actor
 from tongban.services.platform.unit_of_work import UnitOfWork, atomic
@@ -500,3 +503,23 @@ def overdue_steps(conn: Connection, principal: Principal | None, today: date) ->
     s = case_review_steps.c
     query = _open_steps(_signed_in(principal)).where(s.due_on < today)
     return _run_steps(conn, query.order_by(s.due_on, s.id))
+
+
+@atomic
+def reveal_form_value(uow: UnitOfWork, actor: Actor, number: str, field: str) -> str:
+    """显示完整信息: the unmasked value of one personal field of a case's form (ID, phone,
+    address, bank account), for whoever may read the case; a staff member's reveal is written to
+    the applicant's access log with the field and the reason."""
+    who = _signed_in(actor.principal)
+    case = access_case(uow.conn, who, number, actor.at)
+    spec = next((f for f in _item_form(uow.conn, case) if f.name == field), None)
+    if spec is None or spec.type.value not in MASK_BY_TYPE:
+        raise ValidationFailed(fields={"field": "该项不是需要遮盖的个人信息"})
+    if who.user_id != case.applicant_id:
+        read_case(uow, actor, number, f"查看完整信息：{spec.label}")
+    value = case.form.get(field)
+    return "" if value is None else str(value)
+
+
+def _item_form(conn: Connection, case: Case) -> tuple[FormField, ...]:
+    return tuple(published_item(conn, case.item_code, case.item_version).spec.form)

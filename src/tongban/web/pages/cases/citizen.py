@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from html import escape
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi import Path as PathParam
-from fastapi.responses import RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import Connection
 from starlette.datastructures import FormData
 
@@ -41,6 +42,7 @@ from tongban.web.idempotency import form_key, new_form_key, run_form_once
 from tongban.web.templating import render
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
+CaseReader = Annotated[Principal, Depends(allow(access.CASE_READERS))]
 Applicant = Annotated[Principal, Depends(allow(access.APPLICANT))]
 Number = Annotated[str, PathParam(max_length=24, pattern=r"^[A-Za-z0-9-]+$")]
 Code = Annotated[str, PathParam(max_length=40)]
@@ -193,6 +195,21 @@ def my_case(
         context["automated"] = has_automated_decision(uow.conn, context["case"].id)
     context["withdrawable"] = context["case"].status in UNDECIDED
     return render(request, "cases/citizen_case.html", context)
+
+
+@router.post("/cases/{number}/reveal")
+def reveal(
+    request: Request,
+    number: Number,
+    container: ContainerDep,
+    _reader: CaseReader,
+    field: Annotated[str, Form(max_length=40)] = "",
+) -> Response:
+    """显示完整信息 (htmx): one masked form value in full; a staff member's reveal is logged in
+    the applicant's access log."""
+    with container.uow() as uow:
+        value = queries.reveal_form_value(uow, actor_for(request), number, field)
+    return HTMLResponse(f'<span class="revealed">{escape(value)}</span>')
 
 
 @router.post("/my/cases/{number}/pickup-code")
