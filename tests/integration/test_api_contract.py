@@ -83,3 +83,12 @@ def test_required_texts_are_declared_non_empty_in_the_schema(client: Any) -> Non
     schemas = client.get("/openapi.json").json()["components"]["schemas"]
     assert schemas["ReasonsIn"]["properties"]["reasons"]["minLength"] == 1
     assert schemas["HumanReviewIn"]["properties"]["reason"]["minLength"] == 1
+
+
+def test_json_nested_too_deep_to_read_is_a_clear_bad_request(client: Any) -> None:
+    deep = b'{"login": ' + b"[" * 5000 + b"]" * 5000 + b', "password": "x"}'
+    answer = client.post(
+        "/api/v1/auth/login", content=deep, headers={"content-type": "application/json"}
+    )
+    assert answer.status_code == 400
+    assert answer.json()["code"] == "bad_request" and answer.json()["message"]

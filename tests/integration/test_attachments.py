@@ -227,3 +227,12 @@ def test_the_applicant_uploads_from_the_case_page(api: Api, case: dict[str, Any]
             .where(case_events.c.type == "CaseMaterialFileReceived")
         ).scalar_one()
     assert total == 1
+
+
+def test_a_file_name_of_five_thousand_characters_is_a_clear_refusal(
+    api: Api, case: dict[str, Any]
+) -> None:
+    answer = upload(api.citizen, case["number"], PDF, name="场" * 5000 + ".pdf")
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["code"] == "bad_request" and "文件名" in answer.json()["message"]
+    assert stored_files(api.world.container) == []

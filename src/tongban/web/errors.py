@@ -56,6 +56,7 @@ HTTP_ERRORS = {
     405: ("method_not_allowed", "不支持该请求方法。"),
     413: ("payload_too_large", "提交的内容过大。"),
 }
+MULTIPART_UNREADABLE = "上传的表单无法读取：文件名或字段可能过长（文件名请不超过 200 个字符）。"
 FORM_METHODS = frozenset({"GET", "HEAD", "POST"})
 """What a browser sends by itself: other methods are answered in JSON even on page paths."""
 
@@ -75,6 +76,10 @@ def error_response(request: Request, error: StarletteHTTPException) -> Response:
     """The answer to an HTTP-level refusal: the ``{code, message, fields}`` body for API
     clients (and for methods no browser form sends), a Chinese page otherwise."""
     code, message = HTTP_ERRORS.get(error.status_code, ("http_error", "请求无法完成。"))
+    if error.status_code == 400 and "multipart/" in request.headers.get("content-type", ""):
+        # The multipart parser refuses a part whose headers are too long: usually a file name
+        # of thousands of characters.
+        message = MULTIPART_UNREADABLE
     headers = dict(getattr(error, "headers", None) or {})
     if error.status_code == 405:
         headers["Allow"] = allowed_methods(request)
