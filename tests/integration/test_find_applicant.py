@@ -92,10 +92,11 @@ def test_a_passport_holder_is_found_by_the_document_type_and_number(
 def test_a_typo_is_told_apart_from_an_applicant_without_an_account(
     container: Container,
 ) -> None:
-    number = resident_id()
-    # A wrong last character; not one that happens to make a valid credit code instead
-    # (an 18-digit number can be both), which would be looked up as a company.
-    typo = next(t for c in "0123456789X" if (t := number[:-1] + c) != number and not _code(t))
+    # A number whose characters 9-17 are no organisation code, so that a wrong last character
+    # cannot be read as a credit code instead (one whose check character is merely wrong is
+    # still a credit code, to be verified by hand) and looked up as a company.
+    number = next(n for n in (resident_id() for _ in range(200)) if not _code(n))
+    typo = number[:-1] + ("0" if number[-1] != "0" else "1")
     with pytest.raises(InvalidIdentityNumber) as bad_id:
         find(container, typo)
     assert "校验码" in bad_id.value.fields["id_number"]
