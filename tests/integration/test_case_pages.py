@@ -334,3 +334,35 @@ def test_a_credit_code_with_a_wrong_check_character_is_flagged_for_the_clerk(
     detail = client.get(f"/api/v1/cases/{flagged.number}").json()
     assert detail["credit_codes_to_verify"] == ["统一社会信用代码"]
     assert client.get(f"/api/v1/cases/{clean.number}").json()["credit_codes_to_verify"] == []
+
+
+def test_a_flagged_credit_code_is_accepted_only_once_the_clerk_checked_the_licence(
+    world: World, client: Any
+) -> None:
+    form = [
+        {"name": "shop_name", "label": "字号名称"},
+        {"name": "uscc", "label": "统一社会信用代码", "type": "credit_code"},
+    ]
+    with world.container.uow() as uow:
+        catalogue_items.publish_spec(uow, SYSTEM, spec(form=form))
+    good = credit_code()
+    wrong = good[:-1] + next(c for c in "0123456789ABCDEFGHJKLMNPQRTUWXY" if c != good[-1])
+    ref = at_window(world, form={"shop_name": "小明奶茶", "uscc": wrong})
+    csrf = as_user(world.container, client, world.clerk)
+    page = client.get(f"/window/cases/{ref.number}").text
+    assert 'name="credit_codes_checked"' in page
+    url, version = f"/window/cases/{ref.number}", str(ref.version)
+    refused = post(client, url, csrf, action="accept", version=version, materials=[KEY, NON_KEY])
+    assert refused.status_code == 422 and 'id="err-credit_codes_checked"' in refused.text
+    assert [r.status for r in case_rows(world.container)] == [CaseStatus.SUBMITTED.value]
+    done = post(
+        client,
+        url,
+        csrf,
+        action="accept",
+        version=version,
+        materials=[KEY, NON_KEY],
+        credit_codes_checked="yes",
+    )
+    assert done.status_code == 303, done.text
+    assert [r.status for r in case_rows(world.container)] == [CaseStatus.ACCEPTED.value]

@@ -120,3 +120,17 @@ def credit_codes_to_verify(schema: Sequence[FormField], form: Mapping[str, Any])
         except DomainError:
             continue
     return flagged
+
+
+def require_checked_credit_codes(
+    schema: Sequence[FormField], form: Mapping[str, Any], checked: bool
+) -> None:
+    """受理: a credit code whose check character is wrong must have been checked by the clerk
+    against the business licence (``checked``) before the case is accepted."""
+    flagged = credit_codes_to_verify(schema, form)
+    if flagged and not checked:
+        names = "、".join(flagged)
+        raise ValidationFailed(
+            "统一社会信用代码的校验位与国家标准不符，受理前须对照营业执照原件核实。",
+            fields={"credit_codes_checked": f"请对照营业执照核实{names}后勾选确认"},
+        )

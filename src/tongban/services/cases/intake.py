@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 
 from tongban.adapters.db.tables import users
-from tongban.domain.cases.forms import validate_form
+from tongban.domain.cases.forms import require_checked_credit_codes, validate_form
 from tongban.domain.cases.model import Case
 from tongban.domain.cases.status import CaseStatus, Channel, DeliveryMethod
 from tongban.domain.cases.values import Delivery, ItemTerms, Performer
@@ -143,6 +143,7 @@ def submit_at_window(
     *,
     accept: bool = False,
     prepare: Callable[[UnitOfWork, Case], object] | None = None,
+    credit_codes_checked: bool = False,
 ) -> CaseRef:
     """窗口收件: a clerk at any centre files any item for an identified applicant (一窗通办),
     and may accept it at once when the materials are complete.
@@ -157,6 +158,7 @@ def submit_at_window(
         prepare(uow, case)
     submit_checked(case, item, by, actor)
     if accept:
+        require_checked_credit_codes(item.spec.form, case.form, credit_codes_checked)
         case.accept(by=by, at=actor.at, calendar=load_calendar(uow.conn))
     notify(uow.conn, case, actor.at)
     repo.add(uow.conn, case, item.id, actor.at)

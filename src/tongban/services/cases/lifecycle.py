@@ -16,6 +16,7 @@ from datetime import date
 from sqlalchemy import Connection, select
 
 from tongban.adapters.db.tables import case_events
+from tongban.domain.cases.forms import require_checked_credit_codes
 from tongban.domain.cases.model import Case
 from tongban.domain.cases.status import DeliveryMethod
 from tongban.domain.cases.values import Performer
@@ -131,17 +132,28 @@ def precheck(
     )
 
 
-def accept(uow: UnitOfWork, actor: Actor, number: str, expected_version: int) -> CaseRef:
-    """受理: the clock starts; the accepting centre is the clerk's own, whatever the item."""
+def accept(
+    uow: UnitOfWork,
+    actor: Actor,
+    number: str,
+    expected_version: int,
+    *,
+    credit_codes_checked: bool = False,
+) -> CaseRef:
+    """受理: the clock starts; the accepting centre is the clerk's own, whatever the item.  A
+    credit code with a wrong check character must have been checked against the licence."""
     calendar = load_calendar(uow.conn)
-    return _act(
-        uow,
-        actor,
-        number,
-        expected_version,
-        (CLERK, DEPARTMENT_STAFF),
-        lambda case, by: case.accept(by=by, at=actor.at, calendar=calendar),
-    )
+
+    def change(case: Case, by: Performer) -> None:
+        _require_checked_codes(uow, case, credit_codes_checked)
+        case.accept(by=by, at=actor.at, calendar=calendar)
+
+    return _act(uow, actor, number, expected_version, (CLERK, DEPARTMENT_STAFF), change)
+
+
+def _require_checked_codes(uow: UnitOfWork, case: Case, checked: bool) -> None:
+    form = published_item(uow.conn, case.item_code, case.item_version).spec.form
+    require_checked_credit_codes(form, case.form, checked)
 
 
 def accept_with_missing_materials(
@@ -152,25 +164,25 @@ def accept_with_missing_materials(
     missing: Iterable[str],
     commitment: str,
     supply_by: date,
+    *,
+    credit_codes_checked: bool = False,
 ) -> CaseRef:
     """容缺受理: accept with non-key materials missing on the applicant's signed commitment."""
     calendar = load_calendar(uow.conn)
     names = list(missing)
-    return _act(
-        uow,
-        actor,
-        number,
-        expected_version,
-        (CLERK, DEPARTMENT_STAFF),
-        lambda case, by: case.accept_with_missing_materials(
+
+    def change(case: Case, by: Performer) -> None:
+        _require_checked_codes(uow, case, credit_codes_checked)
+        case.accept_with_missing_materials(
             by=by,
             at=actor.at,
             calendar=calendar,
             missing=names,
             commitment=commitment,
             supply_by=supply_by,
-        ),
-    )
+        )
+
+    return _act(uow, actor, number, expected_version, (CLERK, DEPARTMENT_STAFF), change)
 
 
 def _first_correction_on(conn: Connection, case_id: int | None) -> date | None:

@@ -42,6 +42,13 @@ class VersionIn(BaseModel):
     version: int = Field(ge=1, description="读取办件时得到的 version（乐观锁）")
 
 
+class AcceptIn(VersionIn):
+    credit_codes_checked: bool = Field(
+        default=False,
+        description="表单中的统一社会信用代码校验位不符时，已对照营业执照原件核实",
+    )
+
+
 class NoteIn(VersionIn):
     note: Text = ""
 
@@ -50,7 +57,7 @@ class ReasonsIn(VersionIn):
     reasons: RequiredText
 
 
-class MissingIn(VersionIn):
+class MissingIn(AcceptIn):
     missing: Names
     commitment: RequiredText
     supply_by: date
@@ -139,14 +146,16 @@ def precheck(
 @_post("accept", "受理")
 def accept(
     number: CaseNumber,
-    body: VersionIn,
+    body: AcceptIn,
     request: Request,
     who: Intake,
     key: IdempotencyKey,
     container: ContainerDep,
 ) -> JSONResponse:
     def step(uow: UnitOfWork, actor: Actor) -> svc.CaseRef:
-        return svc.accept(uow, actor, number, body.version)
+        return svc.accept(
+            uow, actor, number, body.version, credit_codes_checked=body.credit_codes_checked
+        )
 
     return _run(request, container, key, step)
 
@@ -162,7 +171,14 @@ def accept_with_missing_materials(
 ) -> JSONResponse:
     def step(uow: UnitOfWork, actor: Actor) -> svc.CaseRef:
         return svc.accept_with_missing_materials(
-            uow, actor, number, body.version, body.missing, body.commitment, body.supply_by
+            uow,
+            actor,
+            number,
+            body.version,
+            body.missing,
+            body.commitment,
+            body.supply_by,
+            credit_codes_checked=body.credit_codes_checked,
         )
 
     return _run(request, container, key, step)

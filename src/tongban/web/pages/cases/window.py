@@ -221,7 +221,13 @@ async def window_apply(request: Request, container: ContainerDep, _clerk: Clerk)
         )
         application = application_from(view, form)
         ref = svc.submit_at_window(
-            uow, actor, applicant, application, accept=action == "accept", prepare=prepare
+            uow,
+            actor,
+            applicant,
+            application,
+            accept=action == "accept",
+            prepare=prepare,
+            credit_codes_checked=bool(form.get("credit_codes_checked")),
         )
         return {"number": ref.number, "version": ref.version, "status": ref.status.value}
 
@@ -269,8 +275,9 @@ def _decide(
     uow: UnitOfWork, request: Request, number: str, version: int, action: str, data: FormData
 ) -> object:
     actor = actor_for(request)
+    checked = bool(data.get("credit_codes_checked"))
     if action == "accept":
-        return svc.accept(uow, actor, number, version)
+        return svc.accept(uow, actor, number, version, credit_codes_checked=checked)
     if action == "refuse":
         return svc.refuse_acceptance(uow, actor, number, version, str(data.get("reasons") or ""))
     if action == "missing":
@@ -287,7 +294,7 @@ def _decide(
     missing = [n for n in case.absent_materials() if n not in ticked]
     commitment = str(data.get("commitment") or "")
     return svc.accept_with_missing_materials(
-        uow, actor, number, version, missing, commitment, supply_by
+        uow, actor, number, version, missing, commitment, supply_by, credit_codes_checked=checked
     )
 
 
