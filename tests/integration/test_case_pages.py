@@ -315,9 +315,9 @@ def test_a_rejected_applicant_is_no_longer_asked_for_their_missing_materials(
     assert "不予许可" in page and missing_form not in page
 
 
-def test_a_credit_code_with_a_wrong_check_character_is_flagged_for_the_clerk(
-    world: World, client: Any
-) -> None:
+def publish_item_with_a_credit_code(world: World) -> tuple[str, str]:
+    """A new version of the item whose form asks for a credit code; returns a valid code and
+    the same code with a wrong final check character."""
     form = [
         {"name": "shop_name", "label": "字号名称"},
         {"name": "uscc", "label": "统一社会信用代码", "type": "credit_code"},
@@ -326,6 +326,13 @@ def test_a_credit_code_with_a_wrong_check_character_is_flagged_for_the_clerk(
         catalogue_items.publish_spec(uow, SYSTEM, spec(form=form))
     good = credit_code()
     wrong = good[:-1] + next(c for c in "0123456789ABCDEFGHJKLMNPQRTUWXY" if c != good[-1])
+    return good, wrong
+
+
+def test_a_credit_code_with_a_wrong_check_character_is_flagged_for_the_clerk(
+    world: World, client: Any
+) -> None:
+    good, wrong = publish_item_with_a_credit_code(world)
     flagged = at_window(world, form={"shop_name": "小明奶茶", "uscc": wrong})
     clean = at_window(world, form={"shop_name": "小明奶茶", "uscc": good})
     as_user(world.container, client, world.clerk)
@@ -339,14 +346,7 @@ def test_a_credit_code_with_a_wrong_check_character_is_flagged_for_the_clerk(
 def test_a_flagged_credit_code_is_accepted_only_once_the_clerk_checked_the_licence(
     world: World, client: Any
 ) -> None:
-    form = [
-        {"name": "shop_name", "label": "字号名称"},
-        {"name": "uscc", "label": "统一社会信用代码", "type": "credit_code"},
-    ]
-    with world.container.uow() as uow:
-        catalogue_items.publish_spec(uow, SYSTEM, spec(form=form))
-    good = credit_code()
-    wrong = good[:-1] + next(c for c in "0123456789ABCDEFGHJKLMNPQRTUWXY" if c != good[-1])
+    _good, wrong = publish_item_with_a_credit_code(world)
     ref = at_window(world, form={"shop_name": "小明奶茶", "uscc": wrong})
     csrf = as_user(world.container, client, world.clerk)
     page = client.get(f"/window/cases/{ref.number}").text

@@ -7,7 +7,7 @@ by the staff case pages in ``cases.window``, ``cases.review`` and ``cases.manage
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date
 from html import escape
 from typing import Annotated, Any
@@ -61,16 +61,23 @@ ROLE_NAMES: dict[str, str] = {
 # --- shared by every case page ---------------------------------------------------------------
 
 
-def clock_colour(conn: Connection, today: date, row: queries.CaseSummary, yellow_days: int) -> str:
-    """normal / yellow / red for a list line; only a case still waiting for its decision can be
-    late (a decided one's clock has stopped), and an unknown calendar year shows as normal."""
-    deadline = row.deadline
-    if deadline is None or row.status not in UNDECIDED:
-        return "normal"
-    try:
-        return clock_state(deadline, None, today, load_calendar(conn), yellow_days).value
-    except DomainError:
-        return "normal"
+def clock_colours(
+    conn: Connection, today: date, rows: Iterable[queries.CaseSummary], yellow_days: int
+) -> dict[str, str]:
+    """normal / yellow / red for each line of a case list, by case number; only a case still
+    waiting for its decision can be late (a decided one's clock has stopped), and an unknown
+    calendar year shows as normal.  The calendar is loaded once for the whole list."""
+    calendar = load_calendar(conn)
+
+    def colour(row: queries.CaseSummary) -> str:
+        if row.deadline is None or row.status not in UNDECIDED:
+            return "normal"
+        try:
+            return clock_state(row.deadline, None, today, calendar, yellow_days).value
+        except DomainError:
+            return "normal"
+
+    return {row.number: colour(row) for row in rows}
 
 
 def case_context(uow: UnitOfWork, actor: Actor, number: str, yellow_days: int) -> dict[str, Any]:
@@ -177,12 +184,9 @@ def my_cases(request: Request, container: ContainerDep, principal: Applicant) ->
     """我的办件: the applicant's own cases, newest first, with status and clock."""
     with container.read() as uow:
         rows = queries.my_cases(uow.conn, principal)
-        colours = {
-            r.number: clock_colour(
-                uow.conn, today_of(request), r, container.settings.case_yellow_days
-            )
-            for r in rows
-        }
+        colours = clock_colours(
+            uow.conn, today_of(request), rows, container.settings.case_yellow_days
+        )
     return render(request, "cases/my_cases.html", {"rows": rows, "colours": colours})
 
 

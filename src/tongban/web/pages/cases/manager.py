@@ -13,7 +13,7 @@ from tongban.domain.people.model import Principal
 from tongban.services.cases import queries
 from tongban.services.platform import access
 from tongban.web.deps import ContainerDep, allow, today_of
-from tongban.web.pages.cases.citizen import clock_colour
+from tongban.web.pages.cases.citizen import clock_colours
 from tongban.web.templating import render
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -25,12 +25,9 @@ def centre_overview(request: Request, container: ContainerDep, principal: Manage
     """Counts by status and the cases whose clock is yellow (near) or red (past the deadline)."""
     with container.read() as uow:
         rows = queries.centre_queue(uow.conn, principal)
-        colours = {
-            r.number: clock_colour(
-                uow.conn, today_of(request), r, container.settings.case_yellow_days
-            )
-            for r in rows
-        }
+        colours = clock_colours(
+            uow.conn, today_of(request), rows, container.settings.case_yellow_days
+        )
     by_status = Counter(r.status for r in rows)
     alerts = [r for r in rows if colours[r.number] in ("yellow", "red")]
     alerts.sort(key=lambda r: (colours[r.number] != "red", r.deadline))

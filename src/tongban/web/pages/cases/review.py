@@ -24,7 +24,7 @@ from tongban.web.pages.cases.citizen import (
     Number,
     act_on_case,
     case_context,
-    clock_colour,
+    clock_colours,
     lines,
     version_of,
 )
@@ -45,12 +45,9 @@ def review_queue(request: Request, container: ContainerDep, principal: Reviewer)
     """The department's open cases, nearest deadline first."""
     with container.read() as uow:
         rows = queries.department_queue(uow.conn, principal)
-        colours = {
-            r.number: clock_colour(
-                uow.conn, today_of(request), r, container.settings.case_yellow_days
-            )
-            for r in rows
-        }
+        colours = clock_colours(
+            uow.conn, today_of(request), rows, container.settings.case_yellow_days
+        )
     context = {"rows": rows, "colours": colours, "title": "待审办件", "base": "/review/cases"}
     return render(request, "cases/queue.html", context)
 
@@ -133,12 +130,9 @@ def sign_off_queue(request: Request, container: ContainerDep, principal: Chief) 
     """Proposed rejections of the chief's department awaiting a signature."""
     with container.read() as uow:
         rows = queries.sign_off_queue(uow.conn, principal)
-        colours = {
-            r.number: clock_colour(
-                uow.conn, today_of(request), r, container.settings.case_yellow_days
-            )
-            for r in rows
-        }
+        colours = clock_colours(
+            uow.conn, today_of(request), rows, container.settings.case_yellow_days
+        )
     context = {"rows": rows, "colours": colours, "title": "否决签批", "base": "/review/cases"}
     return render(request, "cases/queue.html", context)
 

@@ -38,7 +38,7 @@ from tongban.web.pages.cases.citizen import (
     application_from,
     case_context,
     centre_options,
-    clock_colour,
+    clock_colours,
     texts,
     version_of,
 )
@@ -64,7 +64,7 @@ def _queue(
 ) -> dict[str, Any]:
     """The centre's open cases, a page at a time, most urgent first, with their clock colours."""
     found = queries.centre_queue_page(conn, principal, today=today, filters=filters, page=page)
-    colours = {r.number: clock_colour(conn, today, r, yellow_days) for r in found.rows}
+    colours = clock_colours(conn, today, found.rows, yellow_days)
     return {"rows": found.rows, "colours": colours, "queue": found, "filters": filters}
 
 
