@@ -16,6 +16,7 @@ from tests.integration.test_cases import (
     at,
     at_window,
     build_world,
+    issue,
     online,
     step,
 )
@@ -81,14 +82,16 @@ def test_every_step_that_concerns_the_applicant_is_told_once(world: World) -> No
     ref = step(world, svc.supply_missing_materials, world.citizen, ref, "2026-11-03", [PREMISES])
     ref = step(world, svc.start_review, world.reviewer, ref, "2026-11-03")
     ref = step(world, svc.propose_decision, world.reviewer, ref, "2026-11-03", True, "符合条件")
-    ref = step(world, svc.issue_result, world.reviewer, ref, "2026-11-04", "营业执照")
+    ref = step(world, issue, world.reviewer, ref, "2026-11-04", "营业执照")
     ref = step(world, svc.deliver, None, ref, "2026-11-04")
     applicant = [r.payload for r in messages(world, ref.number) if r.kind == "inbox"]
     titles = [p["title"] for p in applicant if p["user_id"] == world.citizen]
-    assert titles == ["申请已提交", "办件已容缺受理", "办理结果已出具", "办理结果已送达"]
+    assert titles == ["申请已提交", "办件已容缺受理", "办理结果已出具", "取件码", "办理结果已送达"]
     accepted = next(p for p in applicant if p["title"] == "办件已容缺受理")
     assert "2026-11-09" in accepted["body"] and PREMISES in accepted["body"]
-    assert len([r for r in messages(world, ref.number) if r.kind == "sms"]) == 4
+    assert (
+        len([r for r in messages(world, ref.number) if r.kind == "sms"]) == 5
+    )  # each title above, the pickup code included, also by SMS
 
 
 def test_reasons_are_shown_with_the_id_number_masked(world: World) -> None:

@@ -14,6 +14,7 @@ from tests.calendar_fixtures import seed_test_calendar
 from tests.clock import SYSTEM
 from tests.factories import DISTRICT_CENTRE_CODE, TOWN_CENTRE_CODE, make_citizen, make_staff
 from tests.integration.catalogue_fixtures import ensure_departments, spec
+from tongban.adapters.courier import SimulatedCourier
 from tongban.adapters.db.tables import case_events, cases
 from tongban.bootstrap import Container
 from tongban.domain.cases.status import CaseStatus, DeliveryMethod
@@ -27,8 +28,8 @@ from tongban.domain.errors import (
     ValidationFailed,
 )
 from tongban.domain.people.model import Role
+from tongban.services.cases import delivery, queries
 from tongban.services.cases import lifecycle as svc
-from tongban.services.cases import queries
 from tongban.services.cases.audit import verify
 from tongban.services.catalogue import items as catalogue
 from tongban.services.people.sessions import load_principal
@@ -135,14 +136,19 @@ def step(
     return result
 
 
+def issue(uow: Any, actor: Actor, number: str, version: int, reference: str) -> svc.CaseRef:
+    """出具结果 (with the simulated courier: these cases are picked up or sent online)."""
+    courier = SimulatedCourier()
+    return delivery.issue_result_and_dispatch(uow, actor, number, version, courier, reference).ref
+
+
 def test_an_online_application_runs_from_submission_to_archive(world: World) -> None:
-    ref = online(world)
+    ref = online(world, delivery_method=DeliveryMethod.ELECTRONIC)
     assert ref.status is S.SUBMITTED
     ref = step(world, svc.accept, world.reviewer, ref, "2026-11-02")
     ref = step(world, svc.start_review, world.reviewer, ref, "2026-11-02")
     ref = step(world, svc.propose_decision, world.reviewer, ref, "2026-11-03", True, "符合条件")
-    ref = step(world, svc.issue_result, world.reviewer, ref, "2026-11-03", "营业执照")
-    ref = step(world, svc.deliver, None, ref, "2026-11-03", DeliveryMethod.ELECTRONIC)
+    ref = step(world, issue, world.reviewer, ref, "2026-11-03", "营业执照")  # and delivered
     ref = step(world, svc.archive, None, ref, "2026-11-04")
     assert ref.status is S.ARCHIVED
     with world.container.read() as uow:

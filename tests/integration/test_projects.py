@@ -17,6 +17,7 @@ from tests.integration.project_fixtures import (
     build_project_world,
     register,
 )
+from tests.integration.test_cases import issue
 from tongban.adapters.db.tables import audit_log, case_events, cases, outbox
 from tongban.adapters.db.tables_projects import (
     project_authorisations,
@@ -264,7 +265,7 @@ def test_a_step_follows_its_case_from_filed_to_done(world: ProjectWorld) -> None
     assert progress is StepProgress.IN_PROGRESS
     act(case_svc.start_review)
     act(case_svc.propose_decision, True, "符合选址要求")
-    act(case_svc.issue_result, "选址意见书")
+    act(issue, "选址意见书")
     project = view(world, world.company, ref.code)
     assert project.stages[0].steps[1].progress is StepProgress.DONE
     assert project.steps_done == 1

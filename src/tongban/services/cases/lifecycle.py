@@ -58,7 +58,6 @@ __all__ = [
     "archive",
     "deem_accepted",
     "deliver",
-    "issue_result",
     "precheck",
     "propose_decision",
     "refuse_acceptance",
@@ -343,20 +342,6 @@ def send_back(
         review_steps.reopen_after_send_back(uow.conn, case)
 
     return _act(uow, actor, number, expected_version, (SECTION_CHIEF,), send)
-
-
-def issue_result(
-    uow: UnitOfWork, actor: Actor, number: str, expected_version: int, reference: str = ""
-) -> CaseRef:
-    """出具结果: the licence or the written rejection; never while 容缺 materials are missing."""
-    return _act(
-        uow,
-        actor,
-        number,
-        expected_version,
-        (DEPARTMENT_STAFF,),
-        lambda case, by: case.issue_result(by=by, at=actor.at, reference=reference),
-    )
 
 
 def deliver(
