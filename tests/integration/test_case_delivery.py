@@ -10,9 +10,18 @@ import pytest
 from sqlalchemy import select
 
 from tests.integration.test_case_pages import as_user
-from tests.integration.test_cases import ID_PROOF, World, application, at_window, step, world
+from tests.integration.test_cases import (
+    ID_PROOF,
+    World,
+    application,
+    at_window,
+    online,
+    step,
+    world,
+)
 from tongban.adapters.courier import SimulatedCourier
 from tongban.adapters.db.tables import outbox
+from tongban.domain.cases.mail import mail_address, parse_mail_address
 from tongban.domain.cases.status import CaseStatus, DeliveryMethod
 from tongban.domain.errors import CaseNotFound, PermissionDenied, ValidationFailed
 from tongban.services.cases import delivery, queries
@@ -23,7 +32,13 @@ from tongban.services.people.sessions import load_principal
 
 __all__ = ["world"]  # the fixture, shared with test_cases
 DAY = "2026-11-03"
-ADDRESS = delivery.mail_address("张三", "138 0013 8000", "广东省佛山市南海区桂城街道南海大道1号")
+ADDRESS = mail_address("张三", "138 0013 8000", "广东省佛山市南海区桂城街道南海大道1号")
+MAILED: dict[str, object] = {
+    "delivery_method": DeliveryMethod.MAIL,
+    "recipient": "张三",
+    "phone": "138 0013 8000",
+    "address": "广东省佛山市南海区桂城街道南海大道1号",
+}
 
 
 def decided(world: World, **changes: object) -> svc.CaseRef:
@@ -121,7 +136,7 @@ def test_a_mailed_result_gets_a_tracking_number_and_is_delivered_when_the_courie
     world: World,
 ) -> None:
     courier = SimulatedCourier()
-    ref = decided(world, delivery_method=DeliveryMethod.MAIL, address=ADDRESS.as_text())
+    ref = decided(world, **MAILED)
     sent = issue(world, ref, courier)
     assert sent.tracking_number is not None
     assert sent.tracking_number.startswith("SF") and len(sent.tracking_number) == 14
@@ -145,10 +160,10 @@ def test_a_mailed_result_gets_a_tracking_number_and_is_delivered_when_the_courie
 
 def test_a_mailing_address_needs_a_recipient_and_a_mainland_mobile() -> None:
     with pytest.raises(ValidationFailed) as bad:
-        delivery.mail_address("", "12345", "广东省佛山市南海区桂城街道南海大道1号")
+        mail_address("", "12345", "广东省佛山市南海区桂城街道南海大道1号")
     assert set(bad.value.fields) == {"recipient", "phone"}
     assert ADDRESS.phone == "13800138000"
-    assert delivery.parse_mail_address(ADDRESS.as_text()) == ADDRESS
+    assert parse_mail_address(ADDRESS.as_text()) == ADDRESS
 
 
 def test_an_electronic_result_is_delivered_as_it_is_issued(world: World) -> None:
@@ -198,8 +213,27 @@ def test_the_acceptance_receipt_is_a_pdf_for_the_applicant_and_the_centre_only(
     assert "*" in data.applicant_id_masked and data.clerk_name
 
 
-def test_an_application_built_for_mail_carries_the_checked_address() -> None:
-    assert application(address=ADDRESS.as_text()).address.count("\n") == 2
+def test_an_application_for_mail_carries_the_checked_three_part_address() -> None:
+    assert application(**MAILED).delivery(None).address == ADDRESS.as_text()
+    one_line = application(delivery_method=DeliveryMethod.MAIL, address="桂城街道南海大道1号")
+    with pytest.raises(ValidationFailed) as refused:  # the old one-line form: refused at once
+        one_line.delivery(None)
+    assert set(refused.value.fields) == {"recipient", "phone"}
+    picked_up = application(**{**MAILED, "delivery_method": DeliveryMethod.PICKUP})
+    assert picked_up.delivery("C1").address == ""  # an address is kept only for mail
+
+
+def test_a_mailed_application_without_its_address_is_refused_and_nothing_is_written(
+    world: World,
+) -> None:
+    with world.container.read() as uow:
+        before = len(queries.my_cases(uow.conn, load_principal(uow.conn, world.citizen)))
+    with pytest.raises(ValidationFailed) as refused:
+        online(world, **{**MAILED, "phone": "0757-8888888"})
+    assert set(refused.value.fields) == {"phone"}
+    with world.container.read() as uow:
+        after = len(queries.my_cases(uow.conn, load_principal(uow.conn, world.citizen)))
+    assert after == before
 
 
 def test_the_pickup_code_reaches_the_applicant_by_message_and_not_the_answer(world: World) -> None:
@@ -245,7 +279,7 @@ def test_the_worker_sweep_marks_couriered_results_delivered(world: World) -> Non
 
     courier = world.container.courier
     assert isinstance(courier, SimulatedCourier)
-    ref = decided(world, delivery_method=DeliveryMethod.MAIL, address=ADDRESS.as_text())
+    ref = decided(world, **MAILED)
     sent = issue(world, ref, courier)
     assert sent.tracking_number is not None
     now = datetime(2026, 11, 4, 3, tzinfo=UTC)

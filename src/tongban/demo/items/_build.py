@@ -33,6 +33,21 @@ PROCESS_PROMISED: tuple[str, ...] = ("申请", "受理", "审查", "决定", "�
 PROCESS_SITE: tuple[str, ...] = ("申请", "受理", "材料审查", "现场核查", "决定", "送达")
 PROCESS_FILING: tuple[str, ...] = ("提交备案信息", "窗口或系统核对", "出具备案回执")
 
+RESULT_LICENCES: dict[str, str] = {
+    "结婚证": "marriage",
+    "营业执照": "business_licence",
+    "食品经营许可证": "food_permit",
+    "仅销售预包装食品备案凭证": "food_permit",
+    "不动产权证书": "property",
+    "高龄津贴发放资格": "longevity_allowance",
+    "广东省老年人优待证（电子证）": "senior_card",
+    "生育登记信息（电子生育服务证明）": "birth_registration",
+    "居住证签注信息（电子签注）": "residence_permit",
+    "参保登记信息确认": "social_insurance",
+}
+"""The e-licence type each result is issued as (结果电子证照); other results are documents.
+A 秒批 item's rule set issues the same type (a test holds the two together)."""
+
 
 def mat(
     name: str,
@@ -179,6 +194,7 @@ def item(
         conditions=conditions,
         process=tuple(process),
         result_name=result,
+        result_licence_type=RESULT_LICENCES.get(result),
         channels=tuple(channels),
         fully_online=fully_online,
         visits=0 if fully_online else visits,

@@ -15,6 +15,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from tongban.domain.licences.types import find_type
+
 ITEM_CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]{3,39}$")
 
 
@@ -136,6 +138,9 @@ class ServiceItemSpec(_Model):
     """办理流程, one step per entry."""
     result_name: str = ""
     """审批结果 (e.g. 营业执照)."""
+    result_licence_type: str | None = None
+    """结果电子证照: the e-licence type an approval issues (``food_permit``), signed into the
+    holder's data space when the result is issued, whether rules or a person approved."""
     channels: tuple[Channel, ...] = (Channel.WINDOW,)
     fully_online: bool = False
     """全流程网办: applied for, decided and delivered without a visit."""
@@ -182,6 +187,8 @@ class ServiceItemSpec(_Model):
             raise ValueError("秒批事项必须开通网上办理渠道")
         if not self.channels:
             raise ValueError("至少需要一个办理渠道")
+        if self.result_licence_type is not None and find_type(self.result_licence_type) is None:
+            raise ValueError(f"未知的结果电子证照类型：{self.result_licence_type}")
         names = [m.name for m in self.materials]
         if len(names) != len(set(names)):
             raise ValueError("申请材料名称不得重复")

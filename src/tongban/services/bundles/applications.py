@@ -111,7 +111,10 @@ class BundleApplicationIn:
     materials: Sequence[str] = ()
     delivery_method: Delivery = Delivery.PICKUP
     pickup_centre_code: str | None = None
+    recipient: str = ""
+    phone: str = ""
     address: str = ""
+    """Recipient, mobile and address when the results are mailed (one parcel per result)."""
 
 
 @dataclass(frozen=True)
@@ -152,6 +155,8 @@ def apply(uow: UnitOfWork, actor: Actor, code: str, given: BundleApplicationIn) 
             materials=item_materials(bundle_item, materials),
             delivery_method=given.delivery_method,
             pickup_centre_code=given.pickup_centre_code,
+            recipient=given.recipient,
+            phone=given.phone,
             address=given.address,
         )
         drafted.append(new_case(uow, actor, by, by.user_id, Channel.ONLINE, application))

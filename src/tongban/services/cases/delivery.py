@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import Connection, select
 
 from tongban.adapters.db.tables import case_events, cases, centres, users
+from tongban.domain.cases.mail import parse_mail_address
 from tongban.domain.cases.model import Case
 from tongban.domain.cases.receipt import ReceiptData
 from tongban.domain.cases.status import CaseStatus, DeliveryMethod
@@ -38,7 +38,15 @@ from tongban.services.cases.intake import CaseRef, ref
 from tongban.services.cases.lifecycle import _act
 from tongban.services.cases.notify import Note, tell_applicant
 from tongban.services.cases.queries import access_case
-from tongban.services.cases.roles import APPLICANT, CLERK, DEPARTMENT_STAFF, SYSTEM, performer
+from tongban.services.cases.results import LicenceContent, issue_result_licence
+from tongban.services.cases.roles import (
+    APPLICANT,
+    CLERK,
+    DEPARTMENT_STAFF,
+    SYSTEM,
+    WINDOW_DECIDER,
+    performer,
+)
 from tongban.services.catalogue.items import published_item
 from tongban.services.platform.context import Actor
 from tongban.services.platform.ports import Courier
@@ -46,7 +54,6 @@ from tongban.services.platform.unit_of_work import UnitOfWork, atomic
 
 MAX_PICKUP_ATTEMPTS = 5
 CODE_HASH, CODE_SALT, ATTEMPTS, TRACKING = "code_sha256", "code_salt", "attempts", "tracking"
-_MOBILE = re.compile(r"(?:\+?86)?(1[3-9]\d{9})")
 S = CaseStatus
 
 
@@ -73,43 +80,6 @@ class PickupCodeMissing(Conflict):
 class NotYetDelivered(Conflict):
     code = "courier_not_delivered"
     template = "快递尚未签收：{tracking}。"
-
-
-@dataclass(frozen=True)
-class MailAddress:
-    """Where a mailed result goes: recipient, mainland mobile and full address."""
-
-    recipient: str
-    phone: str
-    address: str
-
-    def as_text(self) -> str:
-        """The one-field form ``Application.address`` stores: three lines."""
-        return f"{self.recipient}\n{self.phone}\n{self.address}"
-
-
-def mail_address(recipient: str, phone: str, address: str) -> MailAddress:
-    """A checked mailing address: every part filled in and a mainland mobile number."""
-    fields: dict[str, str] = {}
-    name, street = recipient.strip(), address.strip()
-    mobile = _MOBILE.fullmatch(re.sub(r"[\s-]", "", phone))
-    if not name:
-        fields["recipient"] = "请填写收件人"
-    if mobile is None:
-        fields["phone"] = "请填写收件人的大陆手机号码"
-    if len(street) < 6:
-        fields["address"] = "请填写完整的收件地址"
-    if fields or mobile is None:
-        raise ValidationFailed(fields=fields)
-    return MailAddress(name, mobile.group(1), street)
-
-
-def parse_mail_address(text: str) -> MailAddress:
-    """The address an application stored (``MailAddress.as_text``), checked again."""
-    parts = (text or "").strip().split("\n", 2)
-    if len(parts) != 3:
-        raise ValidationFailed(fields={"address": "邮寄送达须有收件人、手机号码和收件地址"})
-    return mail_address(*parts)
 
 
 @dataclass(frozen=True)
@@ -154,12 +124,21 @@ def issue_result_and_dispatch(
     expected_version: int,
     courier: Courier,
     reference: str = "",
+    *,
+    keys: Any = None,
+    licence: LicenceContent | None = None,
 ) -> Dispatch:
-    """出具结果 and start its delivery as the applicant chose, in one transaction."""
+    """出具结果 and start its delivery as the applicant chose, in one transaction.
+
+    An approved case of an item whose result is an e-licence needs ``licence`` (the content the
+    officer confirmed) and the signing ``keys``: the licence is signed, stored and becomes the
+    result's reference (``results.issue_result_licence``).  A 即办件 decided at the window is
+    issued there by the same centre's clerk."""
     made: dict[str, str] = {}
 
     def change(case: Case, by: Performer) -> None:
-        case.issue_result(by=by, at=actor.at, reference=reference)
+        issued = issue_result_licence(uow, actor, keys, case, licence)
+        case.issue_result(by=by, at=actor.at, reference=issued.id if issued else reference)
         method = case.delivery.method
         if method is DeliveryMethod.ELECTRONIC:
             case.deliver(by=by, at=actor.at, detail={"channel": "online"})
@@ -178,7 +157,8 @@ def issue_result_and_dispatch(
             )
             tell_applicant(conn, case, note, f"case:{case.number}:pickup-code", actor.at)
 
-    done = _act(uow, actor, number, expected_version, (DEPARTMENT_STAFF,), change, tell_code)
+    allowed = (DEPARTMENT_STAFF, WINDOW_DECIDER)
+    done = _act(uow, actor, number, expected_version, allowed, change, tell_code)
     return Dispatch(done, made.get("code"), made.get("tracking"))
 
 
@@ -316,6 +296,11 @@ def _delivery_text(case: Case, centre_names: dict[str, str]) -> str:
     except ValidationFailed:
         return "免费邮寄：" + case.delivery.address
     return f"免费邮寄：{to.recipient[:1]}*（{mask_phone(to.phone)}）{to.address}"
+
+
+def delivery_summary(conn: Connection, case: Case) -> str:
+    """How the result reaches the applicant, as pages show it (recipient and phone masked)."""
+    return _delivery_text(case, _names(conn, case.delivery.pickup_centre_code))
 
 
 def receipt_data(

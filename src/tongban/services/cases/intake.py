@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from tongban.adapters.db.tables import users
 from tongban.domain.cases.forms import require_checked_credit_codes, validate_form
+from tongban.domain.cases.mail import mail_address
 from tongban.domain.cases.model import Case
 from tongban.domain.cases.status import CaseStatus, Channel, DeliveryMethod
 from tongban.domain.cases.values import Delivery, ItemTerms, Performer
@@ -39,7 +40,18 @@ class Application:
     delivery_method: DeliveryMethod = DeliveryMethod.PICKUP
     pickup_centre_code: str | None = None
     """Where the applicant collects the result (any centre); the accepting centre if None."""
+    recipient: str = ""
+    phone: str = ""
     address: str = ""
+    """结果包邮: recipient, mainland mobile and one-line address; asked for (and kept) only
+    when the result is mailed."""
+
+    def delivery(self, accepting_centre: str | None) -> Delivery:
+        """The checked delivery choice; a mailed result needs all three address parts."""
+        mailed = ""
+        if self.delivery_method is DeliveryMethod.MAIL:
+            mailed = mail_address(self.recipient, self.phone, self.address).as_text()
+        return Delivery(self.delivery_method, self.pickup_centre_code or accepting_centre, mailed)
 
 
 @dataclass(frozen=True)
@@ -75,8 +87,7 @@ def new_case(
         item = published_item(uow.conn, application.item_code)
     if channel is Channel.ONLINE and ItemChannel.ONLINE not in item.spec.channels:
         raise ValidationFailed(fields={"item_code": "该事项不能网上申请，请到窗口办理"})
-    if application.delivery_method is DeliveryMethod.MAIL and not application.address.strip():
-        raise ValidationFailed(fields={"address": "选择邮寄送达须填写收件地址"})
+    delivery = application.delivery(by.centre_code)
     assert item.version is not None
     case = Case.start(
         by=by,
@@ -91,11 +102,7 @@ def new_case(
         form=dict(application.form),
         materials=list(dict.fromkeys(m.strip() for m in application.materials if m.strip())),
         accepting_centre_code=by.centre_code,
-        delivery=Delivery(
-            application.delivery_method,
-            application.pickup_centre_code or by.centre_code,
-            application.address.strip(),
-        ),
+        delivery=delivery,
     )
     return case, item
 

@@ -258,6 +258,7 @@ ITEM_COLUMNS: tuple[Column, ...] = (
     Column("受理条件", "conditions", width=40),
     Column("办理流程", "process", Kind.LINES, 24),
     Column("审批结果", "result_name", width=20),
+    Column("结果电子证照", "result_licence_type", width=18, optional=True),
     Column("办理渠道", "channels", Kind.ENUM_LIST, 30, labels=CHANNELS),
     Column("全流程网办", "fully_online", Kind.BOOL, 8),
     Column("跑动次数", "visits", Kind.INT, 8),

@@ -106,6 +106,8 @@ class BundleApplicationIn(BaseModel):
             materials=self.materials,
             delivery_method=self.delivery.method,
             pickup_centre_code=self.delivery.pickup_centre_code,
+            recipient=self.delivery.recipient,
+            phone=self.delivery.phone,
             address=self.delivery.address,
         )
 

@@ -55,9 +55,15 @@ class CaseOut(BaseModel):
 
 
 class DeliveryIn(BaseModel):
+    """How the result reaches the applicant; a mailed result needs all three address parts."""
+
     method: DeliveryMethod = DeliveryMethod.PICKUP
-    pickup_centre_code: str | None = Field(default=None, max_length=40)
-    address: str = Field(default="", max_length=300)
+    pickup_centre_code: str | None = Field(
+        default=None, max_length=40, description="领取结果的服务中心（默认受理中心）"
+    )
+    recipient: str = Field(default="", max_length=50, description="邮寄：收件人")
+    phone: str = Field(default="", max_length=20, description="邮寄：收件人大陆手机号码")
+    address: str = Field(default="", max_length=200, description="邮寄：收件地址（一行）")
 
 
 class ApplicationIn(BaseModel):
@@ -77,6 +83,8 @@ class ApplicationIn(BaseModel):
             materials=self.materials,
             delivery_method=self.delivery.method,
             pickup_centre_code=self.delivery.pickup_centre_code,
+            recipient=self.delivery.recipient,
+            phone=self.delivery.phone,
             address=self.delivery.address,
         )
 

@@ -17,6 +17,7 @@ from tongban.domain.cases.status import DeliveryMethod
 from tongban.domain.people.model import Principal
 from tongban.services.cases import delivery
 from tongban.services.cases import lifecycle as svc
+from tongban.services.cases.results import LicenceContent
 from tongban.services.platform import access
 from tongban.services.platform.context import Actor
 from tongban.services.platform.unit_of_work import UnitOfWork
@@ -82,8 +83,28 @@ class DecisionIn(VersionIn):
     reasons: Text = ""
 
 
+class ResultLicenceIn(BaseModel):
+    """The content of the e-licence an approval issues (结果电子证照)."""
+
+    fields: dict[Annotated[str, Field(max_length=40)], str | int | float] = Field(
+        default_factory=dict, max_length=30, description="证照字段（见证照类型的字段）"
+    )
+    holder_id: str | None = Field(
+        default=None, max_length=40, description="持证主体证件号：仅当持证主体不是申请人时填写"
+    )
+    holder_name: str | None = Field(default=None, max_length=100)
+
+    def content(self) -> LicenceContent:
+        return LicenceContent(self.fields, self.holder_id, self.holder_name)
+
+
 class ResultIn(VersionIn):
-    reference: Annotated[str, Field(max_length=200)] = ""
+    reference: Annotated[str, Field(max_length=200)] = Field(
+        default="", description="结果文号；结果为电子证照时由证照编号代替"
+    )
+    licence: ResultLicenceIn | None = Field(
+        default=None, description="事项的结果是电子证照且准予许可时必填（否则 422）"
+    )
 
 
 class DeliverIn(VersionIn):
@@ -317,7 +338,14 @@ def issue_result(
         # Delivery starts in the same transaction: a pickup code goes to the applicant by
         # SMS and message (never into this answer), a parcel is booked, or it is delivered.
         dispatch = delivery.issue_result_and_dispatch(
-            uow, actor, number, body.version, container.courier, body.reference
+            uow,
+            actor,
+            number,
+            body.version,
+            container.courier,
+            body.reference,
+            keys=container.keys,
+            licence=body.licence.content() if body.licence else None,
         )
         return dispatch.ref
 

@@ -72,6 +72,8 @@ def _application(view: queries.DefinitionView, form: FormData) -> svc.BundleAppl
         materials=texts(form, "materials"),
         delivery_method=DeliveryMethod(method),
         pickup_centre_code=str(form.get("pickup_centre_code") or "") or None,
+        recipient=str(form.get("recipient") or ""),
+        phone=str(form.get("phone") or ""),
         address=str(form.get("address") or ""),
     )
 

@@ -24,10 +24,11 @@ from tongban.domain.cases.forms import credit_codes_to_verify
 from tongban.domain.cases.status import UNDECIDED, CaseStatus, DeliveryMethod
 from tongban.domain.catalogue.model import FieldType
 from tongban.domain.errors import DomainError, ValidationFailed
+from tongban.domain.licences.model import looks_like_licence_id
 from tongban.domain.network.model import Centre
 from tongban.domain.people.model import Principal, UserKind
 from tongban.domain.shared.clock import china_date
-from tongban.services.cases import delivery, queries
+from tongban.services.cases import delivery, queries, results
 from tongban.services.cases import lifecycle as svc
 from tongban.services.catalogue import items as catalogue
 from tongban.services.catalogue.items import ItemView
@@ -84,7 +85,8 @@ def case_context(uow: UnitOfWork, actor: Actor, number: str, yellow_days: int) -
     """The case (through ``read_case``: a staff member's read is in the applicant's access log),
     its timeline, the pinned item and the clock."""
     conn, principal, today = uow.conn, actor.principal, china_date(actor.at)
-    if principal is not None and principal.kind in (UserKind.CITIZEN, UserKind.ENTERPRISE):
+    principal_is_staff = principal is not None and principal.kind is UserKind.STAFF
+    if not principal_is_staff:
         case = queries.access_case(conn, principal, number)  # one's own: nothing to log
     else:
         case = queries.read_case(uow, actor, number, "查看办件页面")
@@ -93,8 +95,12 @@ def case_context(uow: UnitOfWork, actor: Actor, number: str, yellow_days: int) -
         clock = case.status_of_clock(today, load_calendar(conn), yellow_days).value
     except DomainError:
         clock = "normal"
+    reference = case.result_reference or ""
     return {
         "case": case,
+        "delivery_text": delivery.delivery_summary(conn, case),
+        "draft": results.licence_draft(conn, case, today) if principal_is_staff else None,
+        "licence_link": f"/licences/{reference}.pdf" if looks_like_licence_id(reference) else "",
         "events": queries.timeline(conn, principal, number),
         "item": item,
         "spec": item.spec,
@@ -149,6 +155,8 @@ def application_from(item: ItemView, form: FormData) -> svc.Application:
         materials=texts(form, "materials"),
         delivery_method=DeliveryMethod(method),
         pickup_centre_code=str(form.get("pickup_centre_code") or "") or None,
+        recipient=str(form.get("recipient") or ""),
+        phone=str(form.get("phone") or ""),
         address=str(form.get("address") or ""),
     )
 

@@ -11,11 +11,12 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi import Path as PathParam
 from starlette.datastructures import FormData
 
+from tongban.bootstrap import Container
 from tongban.domain.cases.review import Outcome, StepNotFound, StepStatus
 from tongban.domain.errors import ValidationFailed
 from tongban.domain.people.model import Principal, Role
+from tongban.services.cases import delivery, queries, results
 from tongban.services.cases import lifecycle as svc
-from tongban.services.cases import queries
 from tongban.services.cases import review_steps as steps_svc
 from tongban.services.platform import access
 from tongban.services.platform.unit_of_work import UnitOfWork
@@ -34,7 +35,10 @@ router = APIRouter(tags=["pages"], include_in_schema=False)
 Reviewer = Annotated[Principal, Depends(allow(access.CASE_REVIEWERS))]
 Chief = Annotated[Principal, Depends(allow(access.CASE_CHIEFS))]
 ReviewAction = Annotated[
-    str, PathParam(pattern="^(accept|start|correction|decision|claim-step|complete-step)$")
+    str,
+    PathParam(
+        pattern="^(accept|start|correction|decision|claim-step|complete-step|issue|confirm-mail)$"
+    ),
 ]
 SignOffAction = Annotated[str, PathParam(pattern="^(sign-off|send-back)$")]
 TEMPLATE = "cases/staff_case.html"
@@ -58,7 +62,8 @@ def review_case(
 ) -> Response:
     """Form, materials and timeline, with the steps the case's status allows."""
     with container.uow() as uow:
-        context = case_context(uow, actor_for(request), number, container.settings.case_yellow_days)
+        actor = actor_for(request)
+        context = case_context(uow, actor, number, container.settings.case_yellow_days)
         steps = queries.review_steps(uow.conn, principal, number)
     context["is_chief"] = principal.has_role(Role.SECTION_CHIEF)
     mine = {
@@ -91,6 +96,10 @@ async def review_action(
         if action in ("claim-step", "complete-step"):
             return _step_action(uow, data, reasons)
         version = version_of(data)
+        if action == "issue":
+            return issue_from_form(uow, request, container, number, version, data)
+        if action == "confirm-mail":
+            return delivery.confirm_mail_delivery(uow, actor, number, container.courier)
         if action == "accept":
             return svc.accept(uow, actor, number, version)
         if action == "start":
@@ -123,6 +132,34 @@ async def review_action(
 
     done = f"/review/cases/{number}?done={action}"
     return act_on_case(request, container, number, TEMPLATE, change, form, done)
+
+
+def issue_from_form(
+    uow: UnitOfWork,
+    request: Request,
+    container: Container,
+    number: str,
+    version: int,
+    data: FormData,
+) -> object:
+    """出具结果 from the issue form (``cases/_macros.html`` ``issue_form``): the reference, or
+    the e-licence's fields (``licence.<name>``) and, when not the applicant, its holder."""
+    prefix = "licence."
+    content = results.LicenceContent(
+        fields={k[len(prefix) :]: str(v).strip() for k, v in data.items() if k.startswith(prefix)},
+        holder_id=str(data.get("holder_id") or "").strip() or None,
+        holder_name=str(data.get("holder_name") or "").strip() or None,
+    )
+    return delivery.issue_result_and_dispatch(
+        uow,
+        actor_for(request),
+        number,
+        version,
+        container.courier,
+        str(data.get("reference") or "").strip(),
+        keys=container.keys,
+        licence=content,
+    )
 
 
 @router.get("/sign-off")

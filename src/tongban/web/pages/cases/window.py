@@ -17,7 +17,7 @@ from starlette.datastructures import FormData
 from tongban.bootstrap import Container
 from tongban.domain.cases.status import BEFORE_ACCEPTANCE, CaseStatus
 from tongban.domain.errors import DomainError, ValidationFailed
-from tongban.domain.people.model import Principal
+from tongban.domain.people.model import Principal, Role
 from tongban.domain.shared.clock import china_date
 from tongban.services.cases import delivery as cases_delivery
 from tongban.services.cases import lifecycle as svc
@@ -42,6 +42,7 @@ from tongban.web.pages.cases.citizen import (
     texts,
     version_of,
 )
+from tongban.web.pages.cases.review import issue_from_form
 from tongban.web.templating import render
 
 router = APIRouter(prefix="/window", tags=["pages"], include_in_schema=False)
@@ -302,9 +303,13 @@ def _decide(
 def window_case(
     request: Request, number: Number, container: ContainerDep, principal: Clerk
 ) -> Response:
+    actor = actor_for(request)
     with container.uow() as uow:
-        context = case_context(uow, actor_for(request), number, container.settings.case_yellow_days)
+        context = case_context(uow, actor, number, container.settings.case_yellow_days)
     context["before_acceptance"] = context["case"].status in BEFORE_ACCEPTANCE
+    pickup = context["case"].delivery.pickup_centre_code
+    mine = {a.centre_code for a in principal.assignments(Role.CLERK)}
+    context["collects_here"] = pickup in mine
     return render(request, "cases/window_case.html", context)
 
 
@@ -313,11 +318,17 @@ async def window_case_action(
     request: Request, number: Number, container: ContainerDep, _clerk: Clerk
 ) -> Response:
     """Accept, 容缺受理 or refuse a received case; hand in 容缺 materials for the applicant;
-    decide a 即办件 on the spot."""
+    decide a 即办件 on the spot and issue its result; hand over a result against its pickup
+    code (取件)."""
     form = await request.form()
     action = str(form.get("action") or "")
 
     def change(uow: UnitOfWork, data: FormData) -> object:
+        if action == "issue":
+            return issue_from_form(uow, request, container, number, version_of(data), data)
+        if action == "collect":
+            code = str(data.get("code") or "").strip()
+            return cases_delivery.collect_result(uow, actor_for(request), number, code)
         if action not in ("accept", "accept_missing", "refuse", "missing", "approve"):
             raise ValidationFailed(fields={"action": "未知的操作"})
         return _decide(uow, request, number, version_of(data), action, data)
