@@ -18,6 +18,7 @@ from tongban.adapters.db.tables import cases, users
 from tongban.bootstrap import Container
 from tongban.domain.cases.status import CaseStatus
 from tongban.domain.people.model import Role
+from tongban.services.cases import delivery
 from tongban.services.cases import lifecycle as svc
 from tongban.services.catalogue import items as catalogue_items
 
@@ -262,8 +263,41 @@ def test_a_clerk_decides_an_immediate_item_on_the_spot_from_the_window_page(
         reasons="材料齐全，当场办结",
     )
     assert done.status_code == 303, done.text
-    assert "准予许可" in client.get(f"/window/cases/{ref.number}").text
+    page = client.get(f"/window/cases/{ref.number}")
+    assert "准予许可" in page.text and 'id="issue-form"' in page.text
     assert [r.status for r in case_rows(world.container)] == [CaseStatus.APPROVED.value]
+    [(_n, _s, version)] = case_rows(world.container)
+    issued = post(
+        client, f"/window/cases/{ref.number}", csrf, action="issue", version=str(version)
+    )  # and the result, on the spot too
+    assert issued.status_code == 303, issued.text
+    page = client.get(f"/window/cases/{ref.number}")
+    assert 'id="collect-elsewhere"' in page.text  # the applicant collects at the district
+
+
+def test_the_pickup_centres_clerk_hands_a_result_over_against_its_code(
+    world: World, client: Any
+) -> None:
+    ref = step(world, svc.accept, world.clerk, at_window(world), "2026-11-02")
+    ref = step(world, svc.start_review, world.reviewer, ref, "2026-11-02")
+    ref = step(world, svc.propose_decision, world.reviewer, ref, "2026-11-03", True, "符合条件")
+    with world.container.uow() as uow:  # to be collected at the district centre
+        actor = world.actor(world.reviewer, "2026-11-03")
+        courier = world.container.courier
+        ref = delivery.issue_result_and_dispatch(uow, actor, ref.number, ref.version, courier).ref
+    with world.container.uow() as uow:
+        code = delivery.reissue_pickup_code(
+            uow, world.actor(world.citizen, "2026-11-04"), ref.number
+        )
+    csrf = as_user(world.container, client, world.district_clerk)
+    page = client.get(f"/window/cases/{ref.number}")
+    assert 'id="collect-form"' in page.text and 'id="delivery-text"' in page.text
+    wrong = "000000" if code != "000000" else "111111"
+    refused = post(client, f"/window/cases/{ref.number}", csrf, action="collect", code=wrong)
+    assert refused.status_code == 422 and "还可尝试 4 次" in refused.text
+    done = post(client, f"/window/cases/{ref.number}", csrf, action="collect", code=code)
+    assert done.status_code == 303, done.text
+    assert [r.status for r in case_rows(world.container)] == [CaseStatus.DELIVERED.value]
 
 
 def test_the_centre_list_is_paged_most_urgent_first_and_only_open_cases_are_late(

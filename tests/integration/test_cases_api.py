@@ -312,3 +312,42 @@ def test_drafts_are_saved_then_submitted_by_their_applicant(api: Api) -> None:
     submitted = api.citizen.act(complete["number"], "submit", 1)
     assert (submitted["status"], submitted["version"]) == ("submitted", 2)
     assert api.citizen.get(f"/{n}").json()["submitted_at"] is None
+
+
+def test_a_mailed_licence_result_over_the_api_needs_the_address_parts_and_the_licence(
+    api: Api,
+) -> None:
+    from tests.factories import credit_code
+    from tests.integration.test_cases import publish_item
+    from tongban.domain.licences.model import looks_like_licence_id
+
+    publish_item(api.world.container, result_licence_type="business_licence")
+    one_line = {"method": "mail", "address": "佛山市南海区桂城街道南海大道1号"}
+    refused = api.citizen.post("", online_body(delivery=one_line))
+    assert refused.status_code == 422
+    assert set(refused.json()["fields"]) == {"recipient", "phone"}
+    mail = {**one_line, "recipient": "张小明", "phone": "13800138000"}
+    case = submit(api, delivery=mail)
+    n = case["number"]
+    case = api.clerk.act(n, "accept", case["version"])
+    case = api.reviewer.act(n, "start-review", case["version"])
+    case = api.reviewer.act(n, "propose-decision", case["version"], approve=True)
+    without = api.reviewer.post(f"/{n}/issue-result", {"version": case["version"]})
+    assert (without.status_code, without.json()["code"]) == (422, "result_licence_required")
+    licence = {
+        "holder_id": credit_code(),
+        "holder_name": "小明奶茶",
+        "fields": {
+            "entity_type": "个体工商户",
+            "legal_representative": "张小明",
+            "registered_capital": "5万元",
+            "established_on": "2026-11-16",
+            "address": "佛山市南海区桂城街道南海大道1号",
+            "business_scope": "饮品店经营",
+        },
+    }
+    case = api.reviewer.act(n, "issue-result", case["version"], licence=licence)
+    assert case["status"] == "result_issued"  # in the courier's hands
+    detail = api.citizen.get(f"/{n}").json()
+    assert looks_like_licence_id(detail["result_reference"])  # the licence is the result
+    assert api.count(cases) == 1

@@ -210,3 +210,18 @@ def test_the_negative_and_supervision_lists_are_realistic_in_size() -> None:
     supervised = [e for e in DEMO_LIST_ENTRIES if e.kind is ListKind.SUPERVISION]
     assert all(e.item_code in codes and e.frequency for e in supervised)
     assert len({e.code for e in DEMO_LIST_ENTRIES}) == len(DEMO_LIST_ENTRIES)
+
+
+def test_a_smart_items_rule_set_issues_the_licence_its_item_says_its_result_is() -> None:
+    # A 秒批 item decided by a person (a rule failed) must issue the same licence as its rules.
+    from tongban.demo.rules import rule_files
+
+    items = {i.code: i for i in HAND_WRITTEN_ITEMS}
+    pairs = {
+        f.item_code: (f.spec.result.licence_type, items[f.item_code].result_licence_type)
+        for f in rule_files()
+        if f.spec.result is not None and f.item_code in items
+    }
+    assert pairs and all(rules == item for rules, item in pairs.values()), pairs
+    issuing = [i for i in full_catalogue() if i.result_licence_type]
+    assert {i.result_licence_type for i in issuing} >= {"business_licence", "food_permit"}
