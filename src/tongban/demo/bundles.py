@@ -26,8 +26,15 @@ if TYPE_CHECKING:
     from tongban.demo.loader import Scale
 
 
-def _f(name: str, label: str, kind: FieldType = FieldType.TEXT, *options: str) -> FormField:
-    return FormField(name=name, label=label, type=kind, options=options)
+def _f(
+    name: str,
+    label: str,
+    kind: FieldType = FieldType.TEXT,
+    *options: str,
+    source: str | None = None,
+) -> FormField:
+    """A shared form field; ``source="account.<fact>"`` fills it from the applicant's account."""
+    return FormField(name=name, label=label, type=kind, options=options, source=source)
 
 
 REGISTRATION = "SCJGJ-0004"
@@ -54,7 +61,7 @@ _COMPANY_FORM: tuple[FormField, ...] = (
     _f("premises_address", "经营场所", FieldType.ADDRESS),
     _f("business_scope", "经营范围"),
     _f("contact_name", "联系人"),
-    _f("phone", "联系电话", FieldType.PHONE),
+    _f("phone", "联系电话", FieldType.PHONE, source="account.phone"),
 )
 _COMPANY_MATERIALS: tuple[BundleMaterial, ...] = (
     BundleMaterial(name=APPLICATION_FORM, note="网上填写即可，无需另交纸质申请书"),
@@ -239,12 +246,17 @@ NEWBORN = BundleDefinition(
         _f("baby_name", "新生儿姓名"),
         _f("baby_id_number", "新生儿公民身份号码（出生预赋号）", FieldType.ID_NUMBER),
         _f("birth_date", "出生日期", FieldType.DATE),
-        _f("parent_name", "申请人（父亲或母亲）姓名"),
-        _f("parent_id_number", "申请人公民身份号码", FieldType.ID_NUMBER),
+        _f("parent_name", "申请人（父亲或母亲）姓名", source="account.person_name"),
+        _f(
+            "parent_id_number",
+            "申请人公民身份号码",
+            FieldType.ID_NUMBER,
+            source="account.id_number",
+        ),
         _f("spouse_name", "配偶姓名"),
         _f("spouse_id_number", "配偶公民身份号码", FieldType.ID_NUMBER),
         _f("child_order", "孩次", FieldType.CHOICE, "一孩", "二孩", "三孩"),
-        _f("phone", "联系电话", FieldType.PHONE),
+        _f("phone", "联系电话", FieldType.PHONE, source="account.phone"),
         _f("address", "现居住地址", FieldType.ADDRESS),
         _f(
             "bank",
@@ -328,9 +340,9 @@ RETIREMENT = BundleDefinition(
     "3 个部门并联办理。",
     audience=Audience.CITIZEN,
     form=(
-        _f("applicant_name", "姓名"),
-        _f("id_number", "公民身份号码", FieldType.ID_NUMBER),
-        _f("phone", "联系电话", FieldType.PHONE),
+        _f("applicant_name", "姓名", source="account.person_name"),
+        _f("id_number", "公民身份号码", FieldType.ID_NUMBER, source="account.id_number"),
+        _f("phone", "联系电话", FieldType.PHONE, source="account.phone"),
         _f("address", "现居住地址", FieldType.ADDRESS),
         _f("fund_amount", "公积金提取金额（元）", FieldType.NUMBER),
     ),

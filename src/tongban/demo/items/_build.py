@@ -103,12 +103,20 @@ LOST_NOTICE = opt("遗失声明或损毁证件", "证件遗失的提交书面遗
 COMMITMENT = mat("告知承诺书", orig=1, copies=0, src="窗口领取或网上下载")
 
 # Form fields that recur.
-F_NAME = FormField(name="applicant_name", label="申请人姓名")
-F_ID = FormField(name="id_number", label="公民身份号码", type=FieldType.ID_NUMBER)
-F_PHONE = FormField(name="phone", label="联系电话", type=FieldType.PHONE)
+# The applicant's identity comes from their real-name account (locked), the phone as a default.
+F_NAME = FormField(name="applicant_name", label="申请人姓名", source="account.person_name")
+F_ID = FormField(
+    name="id_number", label="公民身份号码", type=FieldType.ID_NUMBER, source="account.id_number"
+)
+F_PHONE = FormField(name="phone", label="联系电话", type=FieldType.PHONE, source="account.phone")
 F_ADDRESS = FormField(name="address", label="现居住地址", type=FieldType.ADDRESS)
-F_ENTERPRISE = FormField(name="enterprise_name", label="单位名称")
-F_USCC = FormField(name="credit_code", label="统一社会信用代码", type=FieldType.CREDIT_CODE)
+F_ENTERPRISE = FormField(name="enterprise_name", label="单位名称", source="account.enterprise_name")
+F_USCC = FormField(
+    name="credit_code",
+    label="统一社会信用代码",
+    type=FieldType.CREDIT_CODE,
+    source="account.credit_code",
+)
 F_CONTACT = FormField(name="contact_name", label="联系人")
 F_PREMISES = FormField(name="premises_address", label="经营场所", type=FieldType.ADDRESS)
 PERSON_FORM: tuple[FormField, ...] = (F_NAME, F_ID, F_PHONE)

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from tongban.domain.catalogue.model import FieldType, FormField
+from tongban.domain.catalogue.model import ACCOUNT_SOURCES, FieldType, FormField
 from tongban.domain.errors import DomainError, ValidationFailed
 from tongban.domain.shared.identity import parse_credit_code, parse_resident_id
+from tongban.domain.shared.masking import mask_by_type
 
 MAX_TEXT = 2000
 _PHONE_RE = re.compile(r"^(1\d{10}|0\d{2,3}-?\d{7,8})$")
@@ -134,3 +136,46 @@ def require_checked_credit_codes(
             "统一社会信用代码的校验位与国家标准不符，受理前须对照营业执照原件核实。",
             fields={"credit_codes_checked": f"请对照营业执照核实{names}后勾选确认"},
         )
+
+
+@dataclass(frozen=True)
+class AccountField:
+    """A form field filled from the applicant's account, as a page shows it: the value masked
+    by its type, and whether it is locked (identity) or only a default (the phone)."""
+
+    shown: str
+    locked: bool
+
+
+def fill_from_account(
+    schema: Sequence[FormField], form: Mapping[str, Any], facts: Mapping[str, str | None]
+) -> dict[str, Any]:
+    """The form with its ``account.*`` fields filled from the applicant's account ``facts``:
+    a locked fact wins over whatever was sent (it is the real-name record), a default only
+    fills a field left blank.  A fact the account lacks leaves the field to the applicant."""
+    filled = dict(form)
+    for spec in schema:
+        fact = spec.account_fact
+        value = facts.get(fact) if fact else None
+        if fact is None or not value:
+            continue
+        if ACCOUNT_SOURCES[fact] or _blank(filled.get(spec.name)):
+            filled[spec.name] = value
+    return filled
+
+
+def account_fields(
+    schema: Sequence[FormField], facts: Mapping[str, str | None]
+) -> dict[str, AccountField]:
+    """Field name → how the page shows the account's value (never a personal value unmasked:
+    the server fills it in at submission)."""
+    shown: dict[str, AccountField] = {}
+    for spec in schema:
+        fact = spec.account_fact
+        value = facts.get(fact) if fact else None
+        if fact is None or not value:
+            continue
+        shown[spec.name] = AccountField(
+            str(mask_by_type(spec.type.value, value)), ACCOUNT_SOURCES[fact]
+        )
+    return shown

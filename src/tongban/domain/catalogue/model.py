@@ -70,6 +70,18 @@ class FieldType(StrEnum):
     BANK_ACCOUNT = "bank_account"
 
 
+ACCOUNT_PREFIX = "account."
+ACCOUNT_SOURCES: dict[str, bool] = {
+    "person_name": True,
+    "id_number": True,
+    "enterprise_name": True,
+    "credit_code": True,
+    "phone": False,
+}
+"""Facts of the applicant's real-name account a form field may be filled from, and whether
+the value is locked: identity is authoritative (实名认证); the phone is only a default."""
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
@@ -106,13 +118,26 @@ class FormField(_Model):
     options: tuple[str, ...] = ()
     source: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")] | None = None
     """表单秒填: ``<licence type>.<field>`` (e.g. ``hukou.address``): filled in from that
-    e-licence and locked; the applicant may dispute it but not change it."""
+    e-licence and locked; the applicant may dispute it but not change it.  Or
+    ``account.<fact>`` (``ACCOUNT_SOURCES``): filled in from the applicant's real-name account
+    on every channel."""
 
     @model_validator(mode="after")
     def _choice_needs_options(self) -> FormField:
         if self.type is FieldType.CHOICE and not self.options:
             raise ValueError("选择类字段必须列出选项")
+        fact = self.account_fact
+        if self.source and self.source.startswith(ACCOUNT_PREFIX) and fact not in ACCOUNT_SOURCES:
+            known = "、".join(ACCOUNT_PREFIX + k for k in ACCOUNT_SOURCES)
+            raise ValueError(f"账户数据来源应为 {known} 之一")
         return self
+
+    @property
+    def account_fact(self) -> str | None:
+        """The account fact this field is filled from (``person_name`` ...), if any."""
+        if self.source is None or not self.source.startswith(ACCOUNT_PREFIX):
+            return None
+        return self.source[len(ACCOUNT_PREFIX) :]
 
 
 class ServiceItemSpec(_Model):

@@ -26,7 +26,8 @@ class PrefillResult:
 
 
 def sources(form: Sequence[FormField]) -> dict[str, str]:
-    return {f.name: f.source for f in form if f.source}
+    """Field → its e-licence source (``account.*`` fields come from the account, not here)."""
+    return {f.name: f.source for f in form if f.source and f.account_fact is None}
 
 
 def needs_by_type(form: Sequence[FormField]) -> dict[str, list[str]]:

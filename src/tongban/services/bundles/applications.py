@@ -27,6 +27,7 @@ from tongban.domain.bundles.check import check_application
 from tongban.domain.bundles.errors import BundleNotFound
 from tongban.domain.bundles.model import BundleDefinition, item_form, item_materials
 from tongban.domain.bundles.progress import BundleState, SubCase, progress, to_halt
+from tongban.domain.cases.forms import fill_from_account
 from tongban.domain.cases.status import BEFORE_ACCEPTANCE, CaseStatus, Channel, Decision
 from tongban.domain.cases.status import DeliveryMethod as Delivery
 from tongban.domain.catalogue.model import Audience
@@ -38,6 +39,7 @@ from tongban.services.cases import repository as repo
 from tongban.services.cases.intake import Application, new_case, submit_checked
 from tongban.services.cases.notify import SMS_SIGNATURE, applicant_phone, notify
 from tongban.services.cases.roles import APPLICANT, SYSTEM, performer
+from tongban.services.people import queries as people
 from tongban.services.platform import audit, outbox
 from tongban.services.platform.context import Actor
 from tongban.services.platform.unit_of_work import UnitOfWork, UnitsOfWork, atomic
@@ -145,7 +147,9 @@ def apply(uow: UnitOfWork, actor: Actor, code: str, given: BundleApplicationIn) 
     # Each sub-case is drafted from the shared form (new_case pins the item's published version
     # and draws its number), then every item's form is checked at once: one error lists every
     # problem, and the transaction, counter included, is rolled back.
-    values = {k: v for k, v in given.form.items() if k in {f.name for f in definition.form}}
+    account = people.applicant(conn, by.user_id)
+    form = fill_from_account(definition.form, given.form, account.facts() if account else {})
+    values = {k: v for k, v in form.items() if k in {f.name for f in definition.form}}
     materials = {m.strip() for m in given.materials} | definition.provided_materials
     drafted = []
     for bundle_item in definition.items:
@@ -161,7 +165,7 @@ def apply(uow: UnitOfWork, actor: Actor, code: str, given: BundleApplicationIn) 
         )
         drafted.append(new_case(uow, actor, by, by.user_id, Channel.ONLINE, application))
     specs = {item.code: item.spec for _case, item in drafted}
-    check_application(definition, specs, given.form, given.materials)
+    check_application(definition, specs, form, given.materials)
     created = []
     for case, item in drafted:
         case.priority = definition.priority

@@ -11,7 +11,11 @@ from typing import Any
 from sqlalchemy import select
 
 from tongban.adapters.db.tables import users
-from tongban.domain.cases.forms import require_checked_credit_codes, validate_form
+from tongban.domain.cases.forms import (
+    fill_from_account,
+    require_checked_credit_codes,
+    validate_form,
+)
 from tongban.domain.cases.mail import mail_address
 from tongban.domain.cases.model import Case
 from tongban.domain.cases.status import CaseStatus, Channel, DeliveryMethod
@@ -25,6 +29,7 @@ from tongban.services.cases import repository as repo
 from tongban.services.cases.notify import notify
 from tongban.services.cases.roles import APPLICANT, CLERK, performer
 from tongban.services.catalogue.items import ItemView, published_item
+from tongban.services.people import queries as people
 from tongban.services.platform.calendar import load_calendar
 from tongban.services.platform.context import Actor
 from tongban.services.platform.unit_of_work import UnitOfWork, atomic
@@ -46,11 +51,18 @@ class Application:
     """结果包邮: recipient, mainland mobile and one-line address; asked for (and kept) only
     when the result is mailed."""
 
-    def delivery(self, accepting_centre: str | None) -> Delivery:
-        """The checked delivery choice; a mailed result needs all three address parts."""
+    def delivery(
+        self, accepting_centre: str | None, account: Mapping[str, str | None] | None = None
+    ) -> Delivery:
+        """The checked delivery choice; a mailed result needs all three address parts, the
+        recipient and phone defaulting to the applicant's account (``Applicant.facts``)."""
         mailed = ""
         if self.delivery_method is DeliveryMethod.MAIL:
-            mailed = mail_address(self.recipient, self.phone, self.address).as_text()
+            facts = account or {}
+            recipient = self.recipient.strip() or facts.get("person_name") or ""
+            recipient = recipient or facts.get("enterprise_name") or ""
+            phone = self.phone.strip() or facts.get("phone") or ""
+            mailed = mail_address(recipient, phone, self.address).as_text()
         return Delivery(self.delivery_method, self.pickup_centre_code or accepting_centre, mailed)
 
 
@@ -87,7 +99,9 @@ def new_case(
         item = published_item(uow.conn, application.item_code)
     if channel is Channel.ONLINE and ItemChannel.ONLINE not in item.spec.channels:
         raise ValidationFailed(fields={"item_code": "该事项不能网上申请，请到窗口办理"})
-    delivery = application.delivery(by.centre_code)
+    account = people.applicant(uow.conn, applicant_id)
+    facts = account.facts() if account is not None else {}
+    delivery = application.delivery(by.centre_code, facts)
     assert item.version is not None
     case = Case.start(
         by=by,
@@ -99,7 +113,7 @@ def new_case(
         applicant_id=applicant_id,
         channel=channel,
         department_code=item.spec.department_code,
-        form=dict(application.form),
+        form=fill_from_account(item.spec.form, application.form, facts),
         materials=list(dict.fromkeys(m.strip() for m in application.materials if m.strip())),
         accepting_centre_code=by.centre_code,
         delivery=delivery,

@@ -50,6 +50,17 @@ class Applicant:
         """The number as staff see it beside the name: an ID number masked, a credit code whole."""
         return self.masked().number
 
+    def facts(self) -> dict[str, str | None]:
+        """What an application form may take from the account (``ACCOUNT_SOURCES``)."""
+        citizen = self.kind is UserKind.CITIZEN
+        return {
+            "person_name": self.name if citizen else None,
+            "id_number": self.id_number if citizen else None,
+            "enterprise_name": None if citizen else self.name,
+            "credit_code": None if citizen else self.credit_code,
+            "phone": self.phone,
+        }
+
     def masked(self) -> Applicant:
         """As a list shows it: a citizen's name, the ID number and the phone masked; an
         enterprise's name and credit code are public (企业信用信息公示) and stay whole."""

@@ -25,7 +25,7 @@ from tongban.services.platform.context import Actor
 from tongban.services.platform.unit_of_work import UnitOfWork
 from tongban.web.deps import ContainerDep, actor_for, allow
 from tongban.web.idempotency import form_key, new_form_key, run_form_once
-from tongban.web.pages.cases.citizen import centre_options, texts
+from tongban.web.pages.cases.citizen import account_context, centre_options, texts
 from tongban.web.templating import render
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -79,9 +79,14 @@ def _application(view: queries.DefinitionView, form: FormData) -> svc.BundleAppl
 
 
 def _bundle_page(
-    request: Request, view: queries.DefinitionView, centres: Any, principal: Principal | None
+    request: Request,
+    view: queries.DefinitionView,
+    centres: Any,
+    principal: Principal | None,
+    account: dict[str, Any],
 ) -> dict[str, Any]:
     return {
+        **account,
         "view": view,
         "d": view.definition,
         "centres": centres,
@@ -100,7 +105,10 @@ def bundle_page(
     with container.read() as uow:
         view = queries.definition(uow.conn, code)
         centres = centre_options(uow.conn)
-    return render(request, "bundles/bundle.html", _bundle_page(request, view, centres, principal))
+        mine = principal.user_id if _is_applicant(principal) and principal else None
+        account = account_context(uow.conn, mine, view.definition.form)
+    context = _bundle_page(request, view, centres, principal, account)
+    return render(request, "bundles/bundle.html", context)
 
 
 @router.post("/bundles/{code}")
@@ -113,6 +121,7 @@ async def apply(
     with container.read() as uow:
         view = queries.definition(uow.conn, code)
         centres = centre_options(uow.conn)
+        account = account_context(uow.conn, principal.user_id, view.definition.form)
 
     def file(uow: UnitOfWork, actor: Actor) -> dict[str, str]:
         ref = svc.apply(uow, actor, view.definition.code, _application(view, form))
@@ -121,7 +130,7 @@ async def apply(
     try:
         outcome = await run_form_once(request, container, file)
     except DomainError as error:
-        context = _bundle_page(request, view, centres, principal)
+        context = _bundle_page(request, view, centres, principal, account)
         values = {k: form.getlist(k) if k == "materials" else form.get(k) for k in form}
         context.update(errors=error.fields, error=error, v=values, idem=form_key(form))
         return render(request, "bundles/bundle.html", context, status_code=error.status)

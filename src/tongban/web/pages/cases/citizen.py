@@ -7,7 +7,7 @@ by the staff case pages in ``cases.window``, ``cases.review`` and ``cases.manage
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from html import escape
 from typing import Annotated, Any
@@ -20,9 +20,9 @@ from starlette.datastructures import FormData
 
 from tongban.bootstrap import Container
 from tongban.domain.cases.clock import clock_state
-from tongban.domain.cases.forms import credit_codes_to_verify
+from tongban.domain.cases.forms import account_fields, credit_codes_to_verify
 from tongban.domain.cases.status import UNDECIDED, CaseStatus, DeliveryMethod
-from tongban.domain.catalogue.model import FieldType
+from tongban.domain.catalogue.model import FieldType, FormField
 from tongban.domain.errors import DomainError, ValidationFailed
 from tongban.domain.licences.model import looks_like_licence_id
 from tongban.domain.network.model import Centre
@@ -33,6 +33,7 @@ from tongban.services.cases import lifecycle as svc
 from tongban.services.catalogue import items as catalogue
 from tongban.services.catalogue.items import ItemView
 from tongban.services.network import queries as network
+from tongban.services.people import queries as people
 from tongban.services.platform import access
 from tongban.services.platform.calendar import load_calendar
 from tongban.services.platform.context import Actor
@@ -143,6 +144,22 @@ def lines(text: str) -> list[str]:
 def centre_options(conn: Connection) -> list[Centre]:
     """The district and town centres an applicant may collect a result at (一窗通办)."""
     return network.pickup_centres(conn)
+
+
+def account_context(
+    conn: Connection, user_id: int | None, schema: Sequence[FormField]
+) -> dict[str, Any]:
+    """What the applicant's real-name account fills in on an application page: the form fields
+    (``acc``: masked, identity locked) and the mail recipient's defaults.  The page never holds
+    the values themselves: the server fills them in at submission."""
+    account = people.applicant(conn, user_id) if user_id is not None else None
+    if account is None:
+        return {"acc": {}, "mail_defaults": {}}
+    shown = account.masked()
+    return {
+        "acc": account_fields(schema, account.facts()),
+        "mail_defaults": {"recipient": shown.name, "phone": shown.phone or ""},
+    }
 
 
 def application_from(item: ItemView, form: FormData) -> svc.Application:
@@ -279,6 +296,7 @@ def apply_page(request: Request, code: Code, container: ContainerDep, _p: Applic
     with container.read() as uow:
         item = catalogue.published_item(uow.conn, code)
         options = centre_options(uow.conn)
+        account = account_context(uow.conn, _p.user_id, item.spec.form)
     context = {
         "item": item,
         "spec": item.spec,
@@ -286,6 +304,7 @@ def apply_page(request: Request, code: Code, container: ContainerDep, _p: Applic
         "errors": {},
         "v": {},
         "idem": new_form_key(),
+        **account,
     }
     return render(request, "cases/apply.html", context)
 
@@ -298,6 +317,7 @@ async def apply(request: Request, code: Code, container: ContainerDep, _p: Appli
     with container.read() as uow:
         item = catalogue.published_item(uow.conn, code)
         options = centre_options(uow.conn)
+        account = account_context(uow.conn, _p.user_id, item.spec.form)
 
     def file(uow: UnitOfWork, actor: Actor) -> dict[str, str]:
         application = application_from(item, form)
@@ -318,6 +338,7 @@ async def apply(request: Request, code: Code, container: ContainerDep, _p: Appli
             "error": error,
             "v": {k: form.getlist(k) if k == "materials" else form.get(k) for k in form},
             "idem": form_key(form),
+            **account,
         }
         return render(request, "cases/apply.html", context, status_code=error.status)
     number = outcome.body["number"]

@@ -34,6 +34,7 @@ from tongban.web.deps import ContainerDep, actor_for, allow, today_of
 from tongban.web.idempotency import form_key, new_form_key, run_form_once
 from tongban.web.pages.cases.citizen import (
     Number,
+    account_context,
     act_on_case,
     application_from,
     case_context,
@@ -136,6 +137,7 @@ def _apply_context(
         "errors": {},
         "v": {f"form.{k}": v for k, v in plan.values.items()},
         "idem": new_form_key(),
+        **account_context(conn, card.id if card else None, item.spec.form),
     }
 
 
