@@ -7,7 +7,7 @@ import pytest
 from tongban.demo.items import HAND_WRITTEN_ITEMS
 from tongban.demo.rules import RuleFile, rule_files
 from tongban.domain.licences.types import licence_type
-from tongban.domain.rules.evaluation import Outcome, evaluate, result_fields
+from tongban.domain.rules.evaluation import Outcome, RuleOutcome, evaluate, result_fields
 from tongban.services.smart.rules import item_vocabulary
 
 FILES = rule_files()
@@ -29,6 +29,18 @@ def test_rule_set_compiles_against_its_items_form(rule_file: RuleFile) -> None:
 def test_rule_file_has_a_pass_and_a_fail_case(rule_file: RuleFile) -> None:
     outcomes = {case.outcome for case in rule_file.cases}
     assert outcomes == {Outcome.APPROVE, Outcome.MANUAL_REVIEW}
+
+
+@pytest.mark.parametrize("rule_file", FILES, ids=lambda f: f.path.stem)
+def test_every_rule_sends_some_case_to_a_person(rule_file: RuleFile) -> None:
+    """Each rule's own path to manual review is one of the file's cases."""
+    failing = {
+        rule_id
+        for case in rule_file.cases
+        for rule_id, outcome in case.rules.items()
+        if outcome is not RuleOutcome.PASS
+    }
+    assert [r.id for r in rule_file.spec.rules if r.id not in failing] == []
 
 
 CASES = [(f, c) for f in FILES for c in f.cases]
