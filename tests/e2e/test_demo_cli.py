@@ -13,6 +13,7 @@ from tongban.adapters.db.tables import centres
 from tongban.adapters.db.tables_projects import projects
 from tongban.cli.app import app
 from tongban.services.catalogue.stats import catalogue_figures
+from tongban.services.smart.rules import smart_items_in_force
 
 
 def test_the_full_demo_loads_the_figures_the_readme_promises(tmp_path: Path) -> None:
@@ -31,6 +32,7 @@ def test_the_full_demo_loads_the_figures_the_readme_promises(tmp_path: Path) -> 
     try:
         with engine.connect() as conn:
             figures = catalogue_figures(conn)
+            in_force = smart_items_in_force(conn, TEST_START.date())
             levels = dict(
                 conn.execute(select(centres.c.level, func.count()).group_by(centres.c.level)).all()
             )
@@ -40,6 +42,6 @@ def test_the_full_demo_loads_the_figures_the_readme_promises(tmp_path: Path) -> 
     finally:
         engine.dispose()
     assert (figures.items, str(figures.online_capable_rate)) == (2155, "93.55")
-    assert figures.smart_approval == 51
+    assert figures.smart_approval == in_force == 51  # 51 项（其中 51 项规则已生效）
     assert levels == {"district": 1, "town": 7, "community": 292}
     assert count == 400 and round(wan / 10_000 / 100) * 100 == 3800  # about 3,800 亿元

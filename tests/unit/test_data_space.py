@@ -112,6 +112,14 @@ def test_predicates_answer_without_values_and_none_when_data_is_missing() -> Non
     assert from_number == {"age_at_least_80": True}
 
 
+def test_holding_an_e_id_is_answered_by_the_licence_itself_not_the_id_number() -> None:
+    number = "44060519400501001" + resident_id_check_char("44060519400501001")
+    held = evaluate(["has_id_card"], {"id_card": {"birth_date": "1940-05-01"}}, number, NOW.date())
+    assert held == {"has_id_card": True}
+    # A valid ID number on the account is no e-ID: without the licence the answer is no.
+    assert evaluate(["has_id_card"], {}, number, NOW.date()) == {"has_id_card": False}
+
+
 @pytest.mark.parametrize(
     ("name", "licence_type", "expected"),
     [

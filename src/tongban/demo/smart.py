@@ -1,9 +1,11 @@
 """Demo smart-approval rule sets and the citizens and companies whose data exercises them.
 
-The rule sets are the YAML files of ``demo/rules`` (each with its test cases); they are
-published for their items.  The people below hold e-licences chosen so that every demo smart
-item has someone who passes and someone who does not (an 82-year-old with a Nanhai household
-passes 高龄津贴申领, a 75-year-old does not, nor does an 83-year-old registered elsewhere).
+The rule sets are the YAML files of ``demo/rules`` (each with its test cases): every 秒批 item
+of the catalogue loaded gets the file its ``rule_set`` names, published as the item's own rule
+set (the generated items share the ``generic-*`` files), so each has a rule set in force.  The
+people below hold e-licences chosen so that the first eight hand-written smart items each have
+someone who passes and someone who does not (an 82-year-old with a Nanhai household passes
+高龄津贴申领, a 75-year-old does not, nor does an 83-year-old registered elsewhere).
 Running it twice changes nothing the second time.
 """
 
@@ -14,10 +16,11 @@ import functools
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from tongban.demo.loader import Scale, demo_items
 from tongban.demo.people import DEMO_PASSWORD, credit_code, resident_id
-from tongban.demo.rules import rule_files
+from tongban.demo.rules import rule_files_by_slug
 from tongban.domain.catalogue.model import Level
-from tongban.domain.errors import AccountExists, ItemNotFound
+from tongban.domain.errors import AccountExists
 from tongban.domain.people.model import Role, RoleAssignment
 from tongban.domain.shared.clock import china_date
 from tongban.domain.shared.identity import IdType
@@ -28,7 +31,6 @@ from tongban.services.smart import rules as rule_sets
 
 if TYPE_CHECKING:
     from tongban.bootstrap import Container
-    from tongban.demo.loader import Scale
 
 NANHAI_ADDRESS = "广东省佛山市南海区"
 
@@ -283,19 +285,24 @@ def _licences(container: Container, actor: Actor) -> int:
     return written
 
 
-def _rule_sets(container: Container, actor: Actor) -> int:
+def _rule_sets(container: Container, actor: Actor, scale: Scale) -> int:
+    """Publish, for every 秒批 item of this scale's catalogue without a rule set yet, the rule
+    file its ``rule_set`` names."""
+    files = rule_files_by_slug()
     written = 0
-    for rule_file in rule_files():
+    for item in demo_items(scale):
+        if not item.smart_approval:
+            continue
+        rule_file = files.get(item.rule_set or "")
+        if rule_file is None:
+            raise LookupError(f"{item.code} names rule set {item.rule_set!r}: no file has it")
         with container.uow() as uow:
-            try:
-                if rule_sets.versions(uow.conn, rule_file.item_code):
-                    continue
-                draft = rule_sets.save_draft(uow, actor, rule_file.item_code, rule_file.spec)
-            except ItemNotFound:
-                continue  # not in this scale's catalogue
+            if rule_sets.versions(uow.conn, item.code):
+                continue
+            draft = rule_sets.save_draft(uow, actor, item.code, rule_file.spec)
         with container.uow() as uow:
             rule_sets.publish(
-                uow, actor, rule_file.item_code, draft.version, expected_lock=draft.lock_version
+                uow, actor, item.code, draft.version, expected_lock=draft.lock_version
             )
         written += 1
     return written
@@ -303,4 +310,8 @@ def _rule_sets(container: Container, actor: Actor) -> int:
 
 def load(container: Container, actor: Actor, scale: Scale) -> int:
     """Load (or top up) this part of the demo; returns how many records it wrote."""
-    return _rule_sets(container, actor) + _accounts(container, actor) + _licences(container, actor)
+    return (
+        _rule_sets(container, actor, scale)
+        + _accounts(container, actor)
+        + _licences(container, actor)
+    )

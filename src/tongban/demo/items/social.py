@@ -36,6 +36,15 @@ RESIDENT_PENSION = (
     "《广东省城乡居民基本养老保险实施办法》",
 )
 UNEMPLOYMENT = ("《失业保险条例》", "《失业保险金申领发放办法》")
+INVOLUNTARY_SEPARATION = (
+    "劳动合同期满终止",
+    "用人单位破产、被吊销营业执照、责令关闭、撤销或提前解散",
+    "用人单位解除劳动合同",
+    "被辞退、除名或开除",
+    "因用人单位过错本人解除劳动合同",
+)
+"""非因本人意愿中断就业 (《社会保险法》第四十五条; 《实施〈中华人民共和国社会保险法〉若干规定》);
+the 秒批 rule set ``unemployment-benefit`` lists the same words."""
 LOCATION = "各镇（街道）行政服务中心社保窗口；社区（村居）行政服务中心"
 
 ITEMS: tuple[ServiceItemSpec, ...] = (
@@ -148,7 +157,18 @@ ITEMS: tuple[ServiceItemSpec, ...] = (
         ),
         conditions="失业前用人单位和本人已缴纳失业保险费满1年，非因本人意愿中断就业，"
         "已进行失业登记并有求职要求。",
-        form=(*PERSON_FORM, field("separation_date", "离职日期", FieldType.DATE)),
+        form=(
+            *PERSON_FORM,
+            field("separation_date", "离职日期", FieldType.DATE),
+            choice(
+                "separation_reason",
+                "离职原因",
+                *INVOLUNTARY_SEPARATION,
+                "本人提出解除劳动合同",
+                "其他原因",
+            ),
+            field("job_seeking", "已进行失业登记（或随本申请登记）并有求职要求", FieldType.BOOLEAN),
+        ),
         smart="unemployment-benefit",
         kiosk=True,
         keywords=("失业金", "失业保险待遇", "失业补助"),

@@ -120,6 +120,7 @@ PREDICATES: dict[str, Predicate] = {
     "household_in_nanhai": Predicate(
         "户籍在南海区", ("hukou.household_address",), _household_in_nanhai
     ),
+    "has_id_card": Predicate("持有有效的居民身份证", ("id_card",), _holds("id_card")),
     "resident_permit_valid": Predicate(
         "持有有效居住证", ("residence_permit",), _holds("residence_permit")
     ),

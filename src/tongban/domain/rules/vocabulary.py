@@ -11,8 +11,10 @@ from collections.abc import Iterable
 
 from tongban.domain.rules.expressions import Vocabulary
 
-SERVICE_PREDICATES = ("scope_clear_of_negative_list",)
-"""Predicates the smart-approval service computes itself (the negative list screen)."""
+SERVICE_PREDICATES = ("scope_clear_of_negative_list", "no_pending_application")
+"""Predicates the smart-approval service computes itself: the negative list screen of the
+form's business scope, and whether the applicant has another application for the same item
+awaiting a decision."""
 
 
 def licence_fields() -> dict[str, frozenset[str]]:

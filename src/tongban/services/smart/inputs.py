@@ -10,14 +10,15 @@ department for this case, and each is logged for the holder.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 
+from tongban.adapters.db.tables import cases
 from tongban.domain.cases.model import Case
+from tongban.domain.cases.status import UNDECIDED, CaseStatus
 from tongban.domain.cases.values import SYSTEM_ROLE
 from tongban.domain.catalogue.model import ListKind, ServiceItemSpec
 from tongban.domain.data_space.materials import licence_type_for
@@ -84,14 +85,37 @@ def declared_materials(spec: ServiceItemSpec) -> list[str]:
     return [m.name for m in spec.materials if not m.key or licence_type_for(m) not in known]
 
 
+PENDING = tuple(s.value for s in UNDECIDED if s is not CaseStatus.DRAFT)
+"""Submitted and awaiting a decision: a second application would decide the same thing twice."""
+
+
+def no_pending_application(conn: Connection, case: Case, item_id: int) -> bool:
+    """The applicant has no other application for this item awaiting a decision (a draft is no
+    application).  ``case`` itself is not stored yet when the rules are evaluated."""
+    other = conn.execute(
+        select(cases.c.id)
+        .where(
+            cases.c.applicant_id == case.applicant_id,
+            cases.c.item_id == item_id,
+            cases.c.status.in_(PENDING),
+            cases.c.number != case.number,
+        )
+        .limit(1)
+    ).first()
+    return other is None
+
+
 def _service_predicates(
-    conn: Connection, names: list[str], form: Mapping[str, Any]
+    conn: Connection, names: list[str], case: Case, item: ItemView
 ) -> dict[str, bool | None]:
+    """The predicates the service answers itself, from the case and the platform's own data."""
     answers: dict[str, bool | None] = {}
     if "scope_clear_of_negative_list" in names:
-        scope = str(form.get("business_scope") or "")
+        scope = str(case.form.get("business_scope") or "")
         listed = [v.entry.code for v in lists.list_entries(conn, ListKind.NEGATIVE)]
         answers["scope_clear_of_negative_list"] = not matches(scope, listed) if scope else None
+    if "no_pending_application" in names:
+        answers["no_pending_application"] = no_pending_application(conn, case, item.id)
     return answers
 
 
@@ -125,7 +149,7 @@ def gather(
     preds: dict[str, bool | None] = {}
     if plan.predicates:
         preds = reads.predicates(requester, consent, plan.predicates)
-    preds.update(_service_predicates(conn, spec.predicates_needed(), case.form))
+    preds.update(_service_predicates(conn, spec.predicates_needed(), case, item))
     data: dict[str, dict[str, Any]] = {}
     if plan.data:
         fields = [f"{t}.{f}" for t, names in plan.data.items() for f in names]

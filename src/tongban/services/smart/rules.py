@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, Date, bindparam, case, func, insert, select, update
+from sqlalchemy import Connection, Date, bindparam, case, func, insert, or_, select, update
 
-from tongban.adapters.db.tables import cases
+from tongban.adapters.db.tables import cases, service_items
 from tongban.adapters.db.tables_rules import automated_decisions, rule_sets
-from tongban.domain.catalogue.model import ServiceItemSpec
+from tongban.domain.catalogue.model import ItemStatus, ServiceItemSpec
 from tongban.domain.errors import StaleVersion, ValidationFailed
 from tongban.domain.rules.errors import (
     NoRuleSetInForce,
@@ -124,6 +124,27 @@ def rule_set_items(conn: Connection) -> list[tuple[str, int, int]]:
         .order_by(rule_sets.c.item_code)
     ).all()
     return [(r[0], int(r[1]), int(r[2] or 0)) for r in rows]
+
+
+def smart_items_in_force(conn: Connection, day: date) -> int:
+    """How many published 秒批 items have a rule set in force on ``day`` (a published version
+    whose dates cover it); the others answer ``no_rule_set_in_force``."""
+    covering = (
+        select(rule_sets.c.id)
+        .where(
+            rule_sets.c.item_code == service_items.c.code,
+            rule_sets.c.status == RuleSetStatus.PUBLISHED.value,
+            rule_sets.c.effective_from <= day,
+            or_(rule_sets.c.effective_to.is_(None), rule_sets.c.effective_to > day),
+        )
+        .exists()
+    )
+    counted = select(func.count()).where(
+        service_items.c.status == ItemStatus.PUBLISHED.value,
+        service_items.c.smart_approval,
+        covering,
+    )
+    return int(conn.execute(counted).scalar_one())
 
 
 @atomic

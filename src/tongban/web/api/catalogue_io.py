@@ -20,10 +20,11 @@ from limits.strategies import MovingWindowRateLimiter
 from pydantic import BaseModel, Field
 
 from tongban.domain.errors import ImportRejected, TooManyRequests
-from tongban.domain.shared.clock import CHINA_TZ
+from tongban.domain.shared.clock import CHINA_TZ, china_date
 from tongban.services.catalogue import import_export as catalogue_io
 from tongban.services.catalogue import stats as catalogue_stats
 from tongban.services.catalogue.formats import file_error
+from tongban.services.smart import rules as rule_sets
 from tongban.web.deps import CatalogueAdmin, ContainerDep, Now, Viewer, actor_for, client_address
 
 router = APIRouter(prefix="/catalogue", tags=["catalogue"])
@@ -82,6 +83,7 @@ class GroupOut(BaseModel):
 
 class StatsOut(BaseModel):
     figures: FiguresOut
+    smart_approval_in_force: int = Field(description="秒批事项中今日有规则集生效的事项数")
     by_department: list[GroupOut]
     by_level: list[GroupOut]
 
@@ -112,11 +114,12 @@ def _groups(groups: list[catalogue_stats.GroupFigures]) -> list[GroupOut]:
 
 
 @router.get("/stats", response_model=StatsOut, summary="事项目录统计（可网办率等）")
-def catalogue_stats_route(container: ContainerDep, _viewer: Viewer) -> StatsOut:
+def catalogue_stats_route(container: ContainerDep, _viewer: Viewer, now: Now) -> StatsOut:
     with container.read() as uow:
         conn = uow.conn
         return StatsOut(
             figures=FiguresOut.of(catalogue_stats.catalogue_figures(conn)),
+            smart_approval_in_force=rule_sets.smart_items_in_force(conn, china_date(now)),
             by_department=_groups(catalogue_stats.figures_by_department(conn)),
             by_level=_groups(catalogue_stats.figures_by_level(conn)),
         )

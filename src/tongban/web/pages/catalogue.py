@@ -10,7 +10,8 @@ from fastapi import Path as PathParam
 from tongban.services.catalogue import items as catalogue
 from tongban.services.catalogue import search
 from tongban.services.catalogue import stats as catalogue_stats
-from tongban.web.deps import ContainerDep, Viewer
+from tongban.services.smart import rules as rule_sets
+from tongban.web.deps import ContainerDep, Viewer, today_of
 from tongban.web.templating import render
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -72,13 +73,20 @@ def guide_page(
 
 @router.get("/stats")
 def stats_page(request: Request, container: ContainerDep, _viewer: Viewer) -> Response:
-    """The seed's figures, computed from the catalogue, by department and by level."""
+    """The seed's figures, computed from the catalogue, by department and by level; beside the
+    秒批 items, how many of them have a rule set in force today."""
     with container.read() as uow:
         figures = catalogue_stats.catalogue_figures(uow.conn)
         by_department = catalogue_stats.figures_by_department(uow.conn)
         by_level = catalogue_stats.figures_by_level(uow.conn)
+        smart_in_force = rule_sets.smart_items_in_force(uow.conn, today_of(request))
     return render(
         request,
         "catalogue/stats.html",
-        {"figures": figures, "by_department": by_department, "by_level": by_level},
+        {
+            "figures": figures,
+            "smart_in_force": smart_in_force,
+            "by_department": by_department,
+            "by_level": by_level,
+        },
     )
