@@ -5,9 +5,11 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from tongban.domain.catalogue.model import Level
+from tongban.domain.errors import ValidationFailed
+from tongban.domain.network.hours import WeeklyHours, parse_hours
 
 Code = Annotated[str, Field(pattern=r"^[A-Z0-9][A-Z0-9-]{1,39}$")]
 
@@ -34,6 +36,7 @@ class Accessibility(StrEnum):
     LARGE_PRINT = "large_print"
     READING_GLASSES = "reading_glasses"
     PRIORITY_WINDOW = "priority_window"
+    HEARING_LOOP = "hearing_loop"
 
 
 class Centre(_Model):
@@ -50,6 +53,21 @@ class Centre(_Model):
     latitude: float = Field(ge=-90, le=90)
     longitude: float = Field(ge=-180, le=180)
     opening_hours: str = "周一至周五 09:00-12:00, 14:00-17:30"
+    """The weekly schedule as the notice board says it (``network.hours.parse_hours``)."""
     phone: str = ""
     windows: int = Field(default=1, ge=0, le=200)
     accessibility: tuple[Accessibility, ...] = ()
+
+    @field_validator("opening_hours")
+    @classmethod
+    def _hours_parse(cls, value: str) -> str:
+        try:
+            parse_hours(value)
+        except ValidationFailed as error:
+            raise ValueError(error.fields["opening_hours"]) from None
+        return value
+
+    @property
+    def hours(self) -> WeeklyHours:
+        """The opening hours as a schedule (read against the calendar for holidays)."""
+        return parse_hours(self.opening_hours)
