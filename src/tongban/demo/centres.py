@@ -13,7 +13,13 @@ from dataclasses import dataclass
 from functools import cache
 
 from tongban.domain.catalogue.model import Level
-from tongban.domain.network.model import Accessibility, Centre
+from tongban.domain.network.model import (
+    Accessibility,
+    Centre,
+    GroupKind,
+    ServiceWindow,
+    WindowGroup,
+)
 
 HOTLINE = "12345"
 """佛山市政务服务便民热线."""
@@ -420,6 +426,50 @@ def _spiral_point(town: Town, index: int) -> tuple[float, float]:
     return round(lat, 6), round(lon, 6)
 
 
+ENTERPRISE_DEPARTMENTS = ("SCJGJ", "SWJ", "FGJ", "GXJ", "ZJSLJ", "STHJJ", "XFJY", "RFB")
+"""The departments whose items the enterprise windows (企业开办 / 益晒你) serve."""
+
+_GENERAL = WindowGroup(code="A", name="综合窗口")
+_ENTERPRISE = WindowGroup(code="B", name="企业开办专区", departments=ENTERPRISE_DEPARTMENTS)
+_SOCIAL = WindowGroup(code="C", name="社保医保公积金", departments=("RSJ", "YBJ", "GJJ"))
+_PROPERTY = WindowGroup(code="D", name="不动产登记", departments=("ZRZYJ",))
+_HARD = WindowGroup(code="H", name="办不成事反映窗口", kind=GroupKind.HARD_CASE)
+_ASSISTED = WindowGroup(code="W", name="网办辅导区", kind=GroupKind.ASSISTED)
+
+
+def _windows(allocation: list[tuple[str, int]]) -> tuple[ServiceWindow, ...]:
+    """Numbered windows, group by group in the order given; window 1 is the priority window."""
+    windows: list[ServiceWindow] = []
+    for code, count in allocation:
+        for _ in range(count):
+            number = len(windows) + 1
+            windows.append(ServiceWindow(number=number, groups=(code,), priority=number == 1))
+    return tuple(windows)
+
+
+def town_layout(total: int) -> tuple[tuple[WindowGroup, ...], tuple[ServiceWindow, ...]]:
+    """A town centre's windows: the hard-case window, two assisted-filing desks, enterprise,
+    social-insurance and property windows (15 %, 15 % and 10 %, at least one each), and the
+    general windows (综合窗口, 一窗通办) for the rest."""
+    special = [("B", max(1, total * 15 // 100)), ("C", max(1, total * 15 // 100))]
+    special += [("D", max(1, total // 10)), ("H", 1), ("W", 2)]
+    general = total - sum(n for _, n in special)
+    groups = (_GENERAL, _ENTERPRISE, _SOCIAL, _PROPERTY, _HARD, _ASSISTED)
+    return groups, _windows([("A", general), *special])
+
+
+def community_layout(total: int) -> tuple[tuple[WindowGroup, ...], tuple[ServiceWindow, ...]]:
+    """A community centre: general windows only."""
+    return (_GENERAL,), _windows([("A", total)])
+
+
+def district_layout(total: int) -> tuple[tuple[WindowGroup, ...], tuple[ServiceWindow, ...]]:
+    """The district centre: no general collection windows after the flattening reform; the
+    enterprise service centre (益晒你), the hard-case window and assisted filing."""
+    groups = (_ENTERPRISE, _HARD, _ASSISTED)
+    return groups, _windows([("B", total - 4), ("H", 2), ("W", 2)])
+
+
 def district_centre() -> Centre:
     """南海区行政服务中心: after the flattening reform it keeps no general collection windows;
     its desks serve the enterprise service centre (益晒你) and the online approval centre."""
@@ -436,6 +486,8 @@ def district_centre() -> Centre:
         phone=HOTLINE,
         windows=20,
         accessibility=TOWN_FEATURES,
+        window_groups=district_layout(20)[0],
+        service_windows=district_layout(20)[1],
     )
 
 
@@ -454,6 +506,8 @@ def town_centre(town: Town) -> Centre:
         phone=HOTLINE,
         windows=town.windows,
         accessibility=ALL_FEATURES if town.key == "GC" else TOWN_FEATURES,
+        window_groups=town_layout(town.windows)[0],
+        service_windows=town_layout(town.windows)[1],
     )
 
 
@@ -491,6 +545,8 @@ def _community_centres(town: Town) -> list[Centre]:
                 phone=HOTLINE,
                 windows=2 + (index * 7) % 4,
                 accessibility=_community_features(index),
+                window_groups=community_layout(2 + (index * 7) % 4)[0],
+                service_windows=community_layout(2 + (index * 7) % 4)[1],
             )
         )
     return centres

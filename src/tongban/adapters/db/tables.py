@@ -60,6 +60,8 @@ centres = Table(
     Column("phone", String(40), nullable=False, server_default=""),
     Column("windows", Integer, nullable=False, server_default="1"),
     Column("accessibility", JSONDoc, nullable=False),
+    # {"groups": [WindowGroup...], "windows": [ServiceWindow...]}; NULL: no numbered windows.
+    Column("layout", JSONDoc, nullable=True),
     CheckConstraint("level in ('district', 'town', 'community')", name="level"),
 )
 Index("ix_centres_town_level", centres.c.town, centres.c.level)
@@ -464,4 +466,5 @@ from tongban.adapters.db import (  # noqa: E402, F401
     tables_licences,
     tables_projects,
     tables_rules,
+    tables_visits,
 )

@@ -16,7 +16,13 @@ from sqlalchemy import Connection, Select, case, select
 from tongban.adapters.db.tables import centres, departments
 from tongban.domain.catalogue.model import Level
 from tongban.domain.errors import CentreNotFound, ValidationFailed
-from tongban.domain.network.model import Accessibility, Centre, Department
+from tongban.domain.network.model import (
+    Accessibility,
+    Centre,
+    Department,
+    ServiceWindow,
+    WindowGroup,
+)
 
 EARTH_RADIUS_KM = 6371.0088
 WALKING_KMH = 5.0
@@ -47,6 +53,7 @@ def _centre_query() -> Select[Any]:
 
 
 def _centre(row: Any) -> Centre:
+    layout = row.layout or {}
     return Centre(
         code=row.code,
         name=row.name,
@@ -60,6 +67,8 @@ def _centre(row: Any) -> Centre:
         phone=row.phone,
         windows=row.windows,
         accessibility=tuple(Accessibility(a) for a in row.accessibility),
+        window_groups=tuple(WindowGroup.model_validate(g) for g in layout.get("groups", ())),
+        service_windows=tuple(ServiceWindow.model_validate(w) for w in layout.get("windows", ())),
     )
 
 

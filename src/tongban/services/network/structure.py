@@ -74,6 +74,17 @@ def _columns(centre: Centre, parent_id: int | None) -> dict[str, Any]:
         "phone": centre.phone,
         "windows": centre.windows,
         "accessibility": [a.value for a in centre.accessibility],
+        "layout": layout_of(centre),
+    }
+
+
+def layout_of(centre: Centre) -> dict[str, Any] | None:
+    """The window groups and numbered windows as stored (``centres.layout``)."""
+    if not centre.window_groups and not centre.service_windows:
+        return None
+    return {
+        "groups": [g.model_dump(mode="json") for g in centre.window_groups],
+        "windows": [w.model_dump(mode="json") for w in centre.service_windows],
     }
 
 

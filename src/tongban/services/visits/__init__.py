@@ -1,0 +1,1 @@
+"""Visits to a centre: queue numbers, windows that call them (and, later, appointments)."""
