@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -255,3 +256,37 @@ def test_a_window_sees_only_its_centres_tickets(hall: Hall, container: Container
     with container.uow() as uow, pytest.raises(WindowNotOpen):
         queue.recall(uow, hall.actor(elsewhere), ticket.id)
     assert isinstance(ticket.taken_at, datetime)
+
+
+def test_the_pages_take_a_number_call_it_and_show_it_on_the_board(hall: Hall, client: Any) -> None:
+    from tests.integration.test_case_pages import as_user, post
+
+    container = hall.container
+    csrf = as_user(container, client, hall.citizen.user_id)
+    taken = post(client, f"/centres/{TOWN_CENTRE_CODE}/take", csrf, group_code="A")
+    assert taken.status_code == 303, taken.text
+    ticket_url = taken.headers["location"]
+    mine = client.get(ticket_url)
+    assert "A001" in mine.text and "前面还有 0 人" in mine.text
+    refused = post(
+        client, f"/centres/{TOWN_CENTRE_CODE}/take", csrf, group_code="A", priority_reason="elderly"
+    )
+    assert refused.status_code == 422 and "现场工作人员" in refused.text
+    as_user(container, client, hall.elder.user_id)
+    assert client.get(ticket_url).status_code == 404  # another's ticket
+
+    csrf = as_user(container, client, hall.clerks[1])
+    assert "开窗" in client.get("/window/queue").text
+    assert post(client, "/window/queue/call-next", csrf).status_code == 409  # no window yet
+    opened = post(client, "/window/queue/open", csrf, centre_code=TOWN_CENTRE_CODE, number="2")
+    assert opened.status_code == 303, opened.text
+    assert post(client, "/window/queue/call-next", csrf).status_code == 303
+    console = client.get("/window/queue")
+    assert "A001" in console.text and "开始办理" in console.text
+    board = client.get(f"/centres/{TOWN_CENTRE_CODE}/board")
+    assert (
+        "A001" in board.text and "2 号窗口" in board.text and "请 A001 号到 2 号窗口" in board.text
+    )
+    live = client.get(f"/centres/{TOWN_CENTRE_CODE}/board/live", headers={"HX-Request": "true"})
+    assert live.text.lstrip().startswith('<section id="board-live"')
+    assert live.headers["cache-control"] == "no-store"

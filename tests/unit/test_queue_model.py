@@ -9,7 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from tongban.demo.centres import all_centres, town_layout
-from tongban.domain.network.model import Centre, GroupKind
+from tongban.domain.network.model import GroupKind
 from tongban.domain.visits.queue import (
     CallClass,
     PriorityReason,

@@ -30,6 +30,7 @@ NAVIGATION: tuple[tuple[str, str, tuple[Role, ...]], ...] = (
     ("市民码", "/me/code", (Role.CITIZEN, Role.ENTERPRISE)),
     ("秒批", "/smart", (Role.CITIZEN, Role.ENTERPRISE)),
     ("窗口受理", "/window", (Role.CLERK,)),
+    ("叫号", "/window/queue", (Role.CLERK,)),
     ("审查", "/review", (Role.REVIEWER, Role.SECTION_CHIEF)),
     ("签批", "/sign-off", (Role.SECTION_CHIEF,)),
     ("中心概况", "/centre", (Role.CENTRE_MANAGER,)),

@@ -27,6 +27,7 @@ MODULES = (
     "projects",
     "bundles",
     "approval_centre",
+    "queue",
 )
 
 

@@ -30,6 +30,7 @@ MODULES = (
     "projects",
     "bundles",
     "approval_centre",
+    "queue",
 )
 
 
