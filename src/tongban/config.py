@@ -51,6 +51,18 @@ class Settings(BaseSettings):
     """Departments whose online applications the online approval centre (网上审批中心) reviews;
     by default the 区市场监督管理局.  JSON list in the environment, e.g. ``["SCJGJ"]``."""
 
+    appointment_slot_minutes: int = Field(default=30, ge=10, le=120)
+    """预约办: length of an appointment slot, cut from the centre's opening hours."""
+    appointment_places_per_window: int = Field(default=1, ge=1, le=20)
+    """Bookings a slot takes per window of its group (the rest of the time serves walk-ins)."""
+    appointment_days_ahead: int = Field(default=14, ge=1, le=60)
+    """How far ahead slots can be booked."""
+    no_show_limit: int = Field(default=3, ge=1)
+    no_show_window_days: int = Field(default=90, ge=1)
+    no_show_block_days: int = Field(default=30, ge=0)
+    """No-show policy: ``no_show_limit`` bookings not kept within ``no_show_window_days``
+    block new bookings for ``no_show_block_days`` after the last of them (0: never block)."""
+
     face_match_threshold: float = Field(default=0.80, ge=0.5, le=1.0)
     """免证办: the least face-match score (0..1) at which a face check identifies a person."""
     trusted_proxies: tuple[str, ...] = ()

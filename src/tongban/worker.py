@@ -29,6 +29,7 @@ from tongban.services.cases import sweeps as cases_sweeps
 from tongban.services.identity import check as identity_check
 from tongban.services.platform import idempotency, outbox
 from tongban.services.projects import lifecycle as proxy_projects
+from tongban.services.visits import appointments
 
 log = logging.getLogger("tongban.worker")
 
@@ -226,6 +227,13 @@ def _register_sweeps() -> None:
     # 代办: overdue proxy-service steps alert their agent and the centre's managers.
     register_sweep(
         "project_overdue_alerts", proxy_projects.overdue_sweep, interval=timedelta(minutes=30)
+    )
+    # 预约办: the day-before reminder, and bookings not kept become no-shows.
+    register_sweep(
+        "appointment_reminders", appointments.remind_tomorrow, interval=timedelta(hours=1)
+    )
+    register_sweep(
+        "appointment_no_shows", appointments.mark_no_shows, interval=timedelta(minutes=15)
     )
 
 

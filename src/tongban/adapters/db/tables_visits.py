@@ -103,3 +103,52 @@ Index(
     sqlite_where=text("closed_at IS NULL"),
     postgresql_where=text("closed_at IS NULL"),
 )
+
+# --- appointments (预约办), migration 0013 ------------------------------------------------------
+
+_BOOKING_STATUSES = "'booked', 'cancelled', 'checked_in', 'no_show'"
+
+appointment_slots = Table(
+    "appointment_slots",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("centre_id", Integer, ForeignKey("centres.id"), nullable=False),
+    Column("group_code", String(1), nullable=False),
+    Column("starts_at", UTCDateTime, nullable=False),
+    Column("ends_at", UTCDateTime, nullable=False),
+    Column("capacity", Integer, nullable=False),
+    # Taken places: a booking is UPDATE ... SET booked = booked + 1 WHERE booked < capacity.
+    Column("booked", Integer, nullable=False, server_default="0"),
+    UniqueConstraint("centre_id", "group_code", "starts_at"),
+    CheckConstraint("booked >= 0 AND booked <= capacity", name="places"),
+)
+
+appointments = Table(
+    "appointments",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    # What the visitor shows at check-in (8 characters, no look-alikes).
+    Column("code", String(8), nullable=False, unique=True),
+    Column("slot_id", Integer, ForeignKey("appointment_slots.id"), nullable=False),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("item_code", String(40), nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("booked_at", UTCDateTime, nullable=False),
+    Column("cancelled_at", UTCDateTime, nullable=True),
+    Column("checked_in_at", UTCDateTime, nullable=True),
+    Column("ticket_id", Integer, ForeignKey("queue_tickets.id"), nullable=True),
+    Column("reminded_at", UTCDateTime, nullable=True),
+    Column("lock_version", Integer, nullable=False, server_default="1"),
+    CheckConstraint(f"status in ({_BOOKING_STATUSES})", name="status"),
+)
+# One active booking per person and item, whatever the concurrency.
+Index(
+    "uq_appointments_active",
+    appointments.c.user_id,
+    appointments.c.item_code,
+    unique=True,
+    sqlite_where=text("status = 'booked'"),
+    postgresql_where=text("status = 'booked'"),
+)
+Index("ix_appointments_user_status", appointments.c.user_id, appointments.c.status)
+Index("ix_appointments_slot", appointments.c.slot_id)
