@@ -26,6 +26,7 @@ TEMPLATES_DIR = Path(__file__).with_name("templates")
 NAVIGATION: tuple[tuple[str, str, tuple[Role, ...]], ...] = (
     ("工作台", "/workbench", tuple(sorted(STAFF_ROLES))),
     ("我的办件", "/my/cases", (Role.CITIZEN, Role.ENTERPRISE)),
+    ("我的预约", "/my/appointments", (Role.CITIZEN, Role.ENTERPRISE)),
     ("我的数据", "/me/data", (Role.CITIZEN, Role.ENTERPRISE)),
     ("市民码", "/me/code", (Role.CITIZEN, Role.ENTERPRISE)),
     ("秒批", "/smart", (Role.CITIZEN, Role.ENTERPRISE)),

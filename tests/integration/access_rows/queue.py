@@ -17,7 +17,22 @@ ROWS: dict[tuple[str, str], str] = {
     ("POST", f"{API}/tickets/{{ticket_id}}/{{action}}"): CLERKS,
     ("GET", f"{API}/my-tickets"): access.APPLICANT.name,
 }
-SAMPLES: dict[str, str] = {"ticket_id": "999999"}
+SAMPLES: dict[str, str] = {"ticket_id": "999999", "booking_id": "999999"}
+ROWS.update(
+    {  # appointments
+        ("GET", "/api/v1/appointments/slots"): access.PUBLIC.name,
+        ("POST", "/api/v1/appointments"): access.APPLICANT.name,
+        ("GET", "/api/v1/appointments"): access.APPLICANT.name,
+        ("POST", "/api/v1/appointments/{booking_id}/cancel"): access.APPLICANT.name,
+        ("POST", "/api/v1/appointments/{booking_id}/reschedule"): access.APPLICANT.name,
+        ("POST", f"{API}/centres/{{code}}/check-in"): access.CASE_APPLICANT_OR_CLERK.name,
+        ("GET", "/items/{code}/book"): access.APPLICANT.name,
+        ("POST", "/items/{code}/book"): access.APPLICANT.name,
+        ("GET", "/my/appointments"): access.APPLICANT.name,
+        ("POST", "/my/appointments/{booking_id}/{action}"): access.APPLICANT.name,
+        ("POST", "/centres/{code}/check-in"): access.CASE_APPLICANT_OR_CLERK.name,
+    }
+)
 ROWS.update(
     {  # pages
         ("GET", "/centres/{code}/board"): access.PUBLIC.name,

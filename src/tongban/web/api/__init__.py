@@ -28,6 +28,7 @@ MODULES = (
     "bundles",
     "approval_centre",
     "queue",
+    "appointments",
 )
 
 

@@ -31,6 +31,7 @@ MODULES = (
     "bundles",
     "approval_centre",
     "queue",
+    "appointments",
 )
 
 

@@ -56,7 +56,7 @@ def board_live(request: Request, code: Code, container: ContainerDep, _who: Anyo
     return response
 
 
-def _take_context(container: ContainerDep, code: str) -> dict[str, Any]:
+def take_page_context(container: ContainerDep, code: str) -> dict[str, Any]:
     with container.read() as uow:
         centre = network.centre(uow.conn, code)
     groups = [g for g in centre.window_groups if centre.windows_of(g.code)]
@@ -73,7 +73,7 @@ def _take_context(container: ContainerDep, code: str) -> dict[str, Any]:
 def take_page(request: Request, code: Code, container: ContainerDep, _who: Taker) -> Response:
     """取号: choose the kind of business (or an item code); a clerk at the entrance may say
     why the visitor goes first."""
-    return render(request, "queue/take.html", _take_context(container, code))
+    return render(request, "queue/take.html", take_page_context(container, code))
 
 
 @router.post("/centres/{code}/take")
@@ -96,7 +96,7 @@ async def take(request: Request, code: Code, container: ContainerDep, who: Taker
                 priority_reason=reason,
             )
     except DomainError as error:
-        context = _take_context(container, code)
+        context = take_page_context(container, code)
         context.update(errors=error.fields, error=error, v=dict(form))
         return render(request, "queue/take.html", context, status_code=error.status)
     return RedirectResponse(f"/queue/tickets/{ticket.id}", status_code=303)
