@@ -290,3 +290,33 @@ def test_the_pages_take_a_number_call_it_and_show_it_on_the_board(hall: Hall, cl
     live = client.get(f"/centres/{TOWN_CENTRE_CODE}/board/live", headers={"HX-Request": "true"})
     assert live.text.lstrip().startswith('<section id="board-live"')
     assert live.headers["cache-control"] == "no-store"
+
+
+def test_the_manager_sees_the_days_queues_times_and_windows(hall: Hall, client: Any) -> None:
+    from tests.integration.test_case_pages import as_user
+    from tongban.services.visits import figures
+
+    for minutes in (0, 1, 2):
+        take(hall, minutes, group_code="A")
+    open_window(hall, hall.clerks[1], 2)
+    first = call(hall, hall.clerks[1], 10)  # waited 10 minutes
+    with hall.container.uow() as uow:
+        queue.start_service(uow, hall.actor(hall.clerks[1], 11), first.id)
+    with hall.container.uow() as uow:
+        queue.finish_service(uow, hall.actor(hall.clerks[1], 16), first.id)
+    second = call(hall, hall.clerks[1], 20)  # waited 19 minutes
+    with hall.container.uow() as uow:
+        queue.mark_no_show(uow, hall.actor(hall.clerks[1], 25), second.id)
+    with hall.container.read() as uow:
+        shown = figures.day_figures(uow.conn, TOWN_CENTRE_CODE, china_date(OPEN))
+    total = shown.total
+    assert (total.taken, total.waiting, total.served, total.no_shows) == (3, 1, 1, 1)
+    assert (total.wait_mean, total.wait_p90, total.service_mean) == (14.5, 19.0, 5.0)
+    assert [(w.label.split(" ")[0], w.taken, w.is_open) for w in shown.windows] == [("2", 2, True)]
+    assert shown.hours == [(9, 3, 14.5)]
+    manager = make_staff(hall.container, Role.CENTRE_MANAGER).user_id
+    as_user(hall.container, client, manager)
+    page = client.get("/centre/visits")
+    assert page.status_code == 200 and 'id="visit-totals"' in page.text and "14.5" in page.text
+    as_user(hall.container, client, hall.clerks[1])
+    assert client.get("/centre/visits").status_code == 403

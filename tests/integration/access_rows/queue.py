@@ -42,5 +42,6 @@ ROWS.update(
         ("GET", "/queue/tickets/{ticket_id}"): access.CASE_APPLICANT_OR_CLERK.name,
         ("GET", "/window/queue"): CLERKS,
         ("POST", "/window/queue/{action}"): CLERKS,
+        ("GET", "/centre/visits"): access.CENTRE_MANAGERS.name,
     }
 )

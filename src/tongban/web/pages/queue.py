@@ -8,17 +8,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi import Path as PathParam
 from fastapi.responses import RedirectResponse
 from starlette.datastructures import FormData
 
-from tongban.domain.errors import DomainError, ValidationFailed
+from tongban.domain.errors import DomainError, PermissionDenied, ValidationFailed
 from tongban.domain.people.model import Principal, Role
 from tongban.domain.visits.queue import PriorityReason, TicketNotFound
 from tongban.services.network import queries as network
 from tongban.services.platform import access
-from tongban.services.visits import queue
+from tongban.services.visits import figures, queue
 from tongban.web.api.queue import apply_action
 from tongban.web.deps import ContainerDep, actor_for, allow, today_of
 from tongban.web.templating import render
@@ -184,3 +184,31 @@ def _act(uow: Any, actor: Any, action: str, form: FormData) -> object:
     case_number = str(form.get("case_number") or "").strip() or None
     group = str(form.get("group_code") or "").strip() or None
     return apply_action(uow, actor, ticket_id, action, case_number, group)
+
+
+Manager = Annotated[Principal, Depends(allow(access.CENTRE_MANAGERS))]
+
+
+@router.get("/centre/visits")
+def visits_page(
+    request: Request,
+    container: ContainerDep,
+    who: Manager,
+    centre: Annotated[str, Query(max_length=40)] = "",
+) -> Response:
+    """The manager's view of today's visits: queues, waiting and service times, no-shows and
+    bookings, per group, per window and per hour."""
+    mine = [a.centre_code for a in who.assignments(Role.CENTRE_MANAGER) if a.centre_code]
+    if not mine:
+        raise PermissionDenied()
+    chosen = centre if centre in mine else mine[0]
+    with container.read() as uow:
+        shown = figures.day_figures(uow.conn, chosen, today_of(request))
+        names = {code: network.centre(uow.conn, code).name for code in mine}
+    chart = {
+        "hours": [f"{h}:00" for h, _n, _w in shown.hours],
+        "taken": [n for _h, n, _w in shown.hours],
+        "waiting": [w for _h, _n, w in shown.hours],
+    }
+    context = {"f": shown, "centres": names, "chosen": chosen, "chart": chart}
+    return render(request, "queue/visits.html", context)
