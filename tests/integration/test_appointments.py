@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import delete, func, select, update
@@ -222,3 +223,27 @@ def test_the_worker_runs_the_reminders_and_the_no_show_sweep() -> None:
 
     assert SWEEPS["appointment_reminders"].run is svc.remind_tomorrow
     assert SWEEPS["appointment_no_shows"].run is svc.mark_no_shows
+
+
+def test_the_window_checks_in_an_identified_visitor_and_the_entrance_a_booking_code(
+    desk: Hall, client: Any
+) -> None:
+    from tests.integration.test_case_pages import as_user, post
+
+    mine = book(desk, desk.citizen.user_id, TEST_START + timedelta(minutes=30))  # today 10:00
+    theirs = book(desk, desk.elder.user_id, TEST_START + timedelta(minutes=60))
+    csrf = as_user(desk.container, client, desk.clerks[0])
+    window = client.get(f"/window?applicant={desk.citizen.user_id}")
+    assert 'id="check-in-applicant"' in window.text
+    done = post(
+        client, f"/centres/{TOWN_CENTRE_CODE}/check-in", csrf, applicant=str(desk.citizen.user_id)
+    )
+    assert done.status_code == 303, done.text
+    assert "B00" in client.get(done.headers["location"]).text
+    wrong = post(client, f"/centres/{TOWN_CENTRE_CODE}/check-in", csrf, booking_code="ZZZZ9999")
+    assert wrong.status_code == 404 and "没有找到该预约" in wrong.text
+    by_code = post(client, f"/centres/{TOWN_CENTRE_CODE}/check-in", csrf, booking_code=theirs.code)
+    assert by_code.status_code == 303
+    with desk.container.read() as uow:
+        statuses = {svc.get_booking(uow.conn, b.id).status for b in (mine, theirs)}
+    assert statuses == {BookingStatus.CHECKED_IN}

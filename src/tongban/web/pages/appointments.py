@@ -136,10 +136,15 @@ async def check_in(
 ) -> Response:
     """签到 at the entrance: the booking code the visitor shows becomes their queue number."""
     form = await request.form()
+    applicant = str(form.get("applicant") or "")
     try:
         with container.uow() as uow:
             ticket = svc.check_in(
-                uow, actor_for(request), code, code=str(form.get("booking_code") or "")
+                uow,
+                actor_for(request),
+                code,
+                code=str(form.get("booking_code") or "") or None,
+                user_id=int(applicant) if applicant.isdigit() else None,
             )
     except DomainError as error:
         from tongban.web.pages.queue import take_page_context

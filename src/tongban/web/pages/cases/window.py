@@ -98,6 +98,9 @@ def window(
             page,
         )
     context = {"applicant": card, "q": q, "result": result, **queue}
+    context["clerk_centres"] = [
+        a.centre_code for a in principal.assignments(Role.CLERK) if a.centre_code
+    ][:1]
     context.update(errors={}, v={})
     return render(request, "cases/window.html", context, block="results")
 
