@@ -18,6 +18,7 @@ from tests.integration.test_cases import ITEM, publish_item
 from tests.integration.test_queue import Hall, hall, open_window
 from tongban.adapters.db.tables import outbox
 from tongban.adapters.db.tables_visits import appointment_slots, appointments
+from tongban.bootstrap import Container
 from tongban.domain.shared.clock import CHINA_TZ
 from tongban.domain.visits.appointments import (
     AlreadyBooked,
@@ -247,3 +248,29 @@ def test_the_window_checks_in_an_identified_visitor_and_the_entrance_a_booking_c
     with desk.container.read() as uow:
         statuses = {svc.get_booking(uow.conn, b.id).status for b in (mine, theirs)}
     assert statuses == {BookingStatus.CHECKED_IN}
+
+
+def test_the_demo_books_the_next_working_day_and_shows_the_mornings_queue(
+    container: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tongban.demo import loader
+
+    monkeypatch.setattr(loader, "EXTRA_PARTS", ("visits",))
+    loader.load_demo(container, "small")  # the container's clock: Monday 09:30, open
+    with container.read() as uow:
+        starts = (
+            uow.conn.execute(
+                select(appointment_slots.c.starts_at).order_by(appointment_slots.c.starts_at)
+            )
+            .scalars()
+            .all()
+        )
+        shown = queue.board(uow.conn, TOWN_CENTRE_CODE, TEST_START.date())
+    assert len(starts) == 3 and {s.astimezone(CHINA_TZ).date() for s in starts} == {
+        date(2026, 11, 17)
+    }
+    assert [t.number for t in shown.called] == ["A002", "A001"]
+    assert {g.code: g.waiting for g in shown.groups}["A"] == 3
+    loader.load_demo(container, "small")  # again: nothing more
+    with container.read() as uow:
+        assert uow.conn.execute(select(func.count()).select_from(appointments)).scalar_one() == 3

@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from tongban.adapters.db.tables import centres, users
 from tongban.adapters.db.tables_visits import appointment_slots, appointments
 from tongban.config import Settings
+from tongban.domain.catalogue.model import Channel
 from tongban.domain.errors import NotAuthenticated, PermissionDenied
 from tongban.domain.network.model import Centre
 from tongban.domain.people.model import Role, UserKind
@@ -239,7 +240,10 @@ def _book(
 ) -> int:
     conn = uow.conn
     centre_id, centre = _centre(conn, centre_code)
-    item = published_item(conn, item_code).code
+    found = published_item(conn, item_code)
+    if Channel.APPOINTMENT not in found.spec.channels:
+        raise SlotUnavailable(why="该事项不提供预约", fields={"item_code": "该事项不提供预约"})
+    item = found.code
     group = _group(conn, centre, item)
     slot = _offered(conn, rules, centre, group, starts_at, actor.at)
     _check_not_blocked(conn, rules, user_id, actor.at)
