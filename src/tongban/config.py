@@ -51,6 +51,13 @@ class Settings(BaseSettings):
     """Departments whose online applications the online approval centre (网上审批中心) reviews;
     by default the 区市场监督管理局.  JSON list in the environment, e.g. ``["SCJGJ"]``."""
 
+    hard_case_days: int = Field(default=5, ge=1, le=60)
+    """办不成事: working days the hard-case window has to resolve an escalation (and again after
+    the person says it was not solved); past them the centre's managers are alerted."""
+    consultation_days: int = Field(default=3, ge=1, le=60)
+    """咨询: working days the item's department has to answer a question; past them its
+    section chiefs and reviewers are alerted."""
+
     face_match_threshold: float = Field(default=0.80, ge=0.5, le=1.0)
     """免证办: the least face-match score (0..1) at which a face check identifies a person."""
     trusted_proxies: tuple[str, ...] = ()
