@@ -12,6 +12,7 @@ from tongban.services.service_desk.access import (
     QUESTION_ANSWERERS,
     QUESTION_ASKERS,
     QUESTION_READERS,
+    QUESTION_STAFF,
 )
 
 _APPLICANT = access.APPLICANT.name
@@ -35,5 +36,22 @@ ROWS: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/consultations/{number}/faq"): FAQ_EDITORS.name,
     ("GET", "/api/v1/items/{code}/faqs"): access.PUBLIC.name,
     ("POST", "/api/v1/faqs/{faq_id}/withdraw"): FAQ_EDITORS.name,
+    # pages
+    ("GET", "/my/hard-cases"): _APPLICANT,
+    ("POST", "/my/hard-cases"): _APPLICANT,
+    ("GET", "/my/hard-cases/{number}"): _APPLICANT,
+    ("POST", "/my/hard-cases/{number}/feedback"): _APPLICANT,
+    ("GET", "/centre/hard-cases"): HARD_CASE_STAFF.name,
+    ("POST", "/centre/hard-cases"): access.CASE_CLERKS.name,
+    ("GET", "/centre/hard-cases/stats"): HARD_CASE_STATS.name,
+    ("GET", "/centre/hard-cases/{number}"): HARD_CASE_STAFF.name,
+    ("POST", "/centre/hard-cases/{number}/{action}"): HARD_CASE_STAFF.name,
+    ("GET", "/my/questions"): _APPLICANT,
+    ("POST", "/my/questions"): _APPLICANT,
+    ("GET", "/my/questions/{number}"): _APPLICANT,
+    ("GET", "/questions"): QUESTION_STAFF.name,
+    ("POST", "/questions"): access.CASE_CLERKS.name,
+    ("GET", "/questions/{number}"): QUESTION_STAFF.name,
+    ("POST", "/questions/{number}/{action}"): QUESTION_ANSWERERS.name,
 }
 SAMPLES: dict[str, str] = {"faq_id": "999999"}

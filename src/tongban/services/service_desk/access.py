@@ -39,6 +39,9 @@ QUESTION_READERS = roles(
     Role.SECTION_CHIEF,
 )
 """The asker, the centre that took a question down, the department that answers it."""
+QUESTION_STAFF = roles(Role.CLERK, Role.CENTRE_MANAGER, Role.REVIEWER, Role.SECTION_CHIEF)
+"""Staff with a list of questions: the centres that took them down, the departments that
+answer."""
 QUESTION_ANSWERERS = roles(Role.REVIEWER, Role.SECTION_CHIEF)
 """The item's department answers."""
 FAQ_EDITORS = roles(Role.SECTION_CHIEF)

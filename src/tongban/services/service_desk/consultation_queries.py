@@ -166,6 +166,8 @@ class QuestionView:
     """``asker`` or ``staff``."""
     may_answer: bool = False
     may_publish: bool = False
+    may_withdraw: bool = False
+    """The section chief may take the published FAQ entry off the guide."""
 
     @property
     def number(self) -> str:
@@ -204,6 +206,7 @@ def question_view(
         seen_as="staff" if staff else "asker",
         may_answer=of_department and open_,
         may_publish=chief and not open_ and row.faq_id is None,
+        may_withdraw=chief and row.faq_id is not None,
     )
 
 

@@ -30,6 +30,8 @@ MODULES = (
     "projects",
     "bundles",
     "approval_centre",
+    "service_desk.hard_cases",
+    "service_desk.consultation",
 )
 
 
