@@ -206,3 +206,19 @@ def test_a_question_is_answered_published_and_shown_on_the_items_faq(
     gone = post(client, chief, f"/api/v1/faqs/{faq['id']}/withdraw", {})
     assert gone.status_code == 200
     assert client.get("/api/v1/items/SCJGJ-0001/faqs").json() == []
+
+
+def test_a_refused_step_reads_in_english_without_a_chinese_word_in_it(
+    desk: Desk, client: Any
+) -> None:
+    number = post(client, as_user(desk, client, desk.world.citizen), HARD, PROBLEM).json()["number"]
+    manager = as_user(desk, client, desk.manager)
+    answer = client.post(
+        f"{HARD}/{number}/resolve",
+        json={"outcome": "solved", "resolution": "好", "version": 1},
+        headers={**manager, "Idempotency-Key": "en-1", "Accept-Language": "en"},
+    )
+    assert answer.status_code == 409 and answer.json()["code"] == "hard_case_step_refused"
+    assert answer.json()["message"] == (
+        "The problem is “Waiting for an owner”: you cannot resolve it now."
+    )

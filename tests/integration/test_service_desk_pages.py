@@ -205,3 +205,12 @@ def test_a_question_from_the_guide_is_answered_and_published_as_a_faq(
     citizen = as_user(desk, client, desk.world.citizen)
     mine = client.get("/my/questions/ZX000001")
     assert "周六上午可以办理。" in mine.text
+
+
+def test_the_pages_speak_english_where_the_shell_does(desk: Desk, client: Any) -> None:
+    as_user(desk, client, desk.world.citizen)
+    page = client.get("/my/hard-cases?lang=en")
+    assert 'lang="en"' in page.text and "Raise a new problem" in page.text
+    assert "反映新问题" not in page.text
+    asked = client.get("/my/questions?lang=en")
+    assert "Ask a question" in asked.text

@@ -121,7 +121,7 @@ EVENT_LABELS = {
     EventKind.RAISED: "登记问题",
     EventKind.ASSIGNED: "确定承办人",
     EventKind.NOTE: "处理记录",
-    EventKind.RESOLVED: "办结",
+    EventKind.RESOLVED: "问题办结",
     EventKind.FEEDBACK: "反映人回访",
     EventKind.REOPENED: "重新办理",
 }
@@ -227,7 +227,7 @@ class HardCase:
     def resolve(self, outcome: str, resolution: str | None) -> HardCase:
         """办结: an owner is working on it; the outcome and what was done are recorded."""
         if self.status is not HardCaseStatus.IN_PROGRESS:
-            raise self._refuse("办结")
+            raise self._refuse("办结此问题")
         errors: dict[str, str] = {}
         try:
             chosen = Outcome(outcome)

@@ -92,7 +92,7 @@ def _item(conn: Connection, code: str) -> Any:
         .where(service_items.c.code == text, service_items.c.status == "published")
     ).first()
     if row is None:
-        raise ItemNotFound(code=text, fields={"item_code": f"找不到事项编码为 {text} 的事项"})
+        raise ItemNotFound(code=text, fields={"item_code": "找不到该事项"})
     return row
 
 

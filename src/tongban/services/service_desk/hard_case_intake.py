@@ -66,7 +66,7 @@ def _linked_case(conn: Connection, principal: Principal, number: str | None) -> 
         )
     ).first()
     if row is None or (is_applicant(principal) and row.applicant_id != principal.user_id):
-        raise CaseNotFound(number=text, fields={"case_number": f"找不到编号为 {text} 的办件"})
+        raise CaseNotFound(number=text, fields={"case_number": "找不到该办件"})
     return row
 
 
