@@ -19,7 +19,7 @@ from tongban.services.platform import calendar
 from tongban.services.platform.context import Actor
 
 Scale = Literal["small", "full"]
-EXTRA_PARTS = ("licences", "smart", "projects", "bundles", "approval")
+EXTRA_PARTS = ("licences", "smart", "projects", "bundles", "approval", "service_desk")
 """Later parts of the demo, loaded in this order after the catalogue and the people."""
 
 
