@@ -30,9 +30,11 @@ from tongban.domain.service_desk.errors import (
     OwnerNotEligible,
 )
 from tongban.domain.service_desk.hard_cases import HardCaseStatus, Outcome, RaisedVia
+from tongban.domain.shared.clock import FixedClock
+from tongban.services.service_desk import consultation, stats
 from tongban.services.service_desk import hard_case_queries as queries
 from tongban.services.service_desk import hard_cases as svc
-from tongban.services.service_desk import stats
+from tongban.worker import Worker
 
 TODAY = date(2026, 11, 16)
 
@@ -338,3 +340,14 @@ def test_staff_reading_an_escalation_see_the_person_but_lists_never_log(desk: De
     seen = view(desk, desk.manager, ref.number)
     assert seen.person is not None and seen.person.name == "张小明"
     assert count(desk, data_access_log) == 0  # the page or the API logs the read it shows
+
+
+def test_a_worker_pass_alerts_overdue_escalations_and_questions(desk: Desk) -> None:
+    desk.raise_(desk.world.citizen)
+    data = consultation.AskInput("SCJGJ-0001", "能办吗？")
+    desk.run(consultation.ask, desk.world.citizen, data, days=3)
+    desk.container.clock = FixedClock(desk.actor(None, "2026-11-24").at)
+    report = Worker(desk.container, worker_id="w1").run_once()
+    assert {"hard_case_overdue_alerts", "consultation_overdue_alerts"} <= set(report.sweeps)
+    assert "办不成事问题已超期" in [m["title"] for m in desk.inbox(desk.manager)]
+    assert "咨询已超期未答复" in [m["title"] for m in desk.inbox(desk.world.chief)]
