@@ -122,6 +122,15 @@ def test_a_clerk_registers_a_problem_for_a_person_at_their_own_centre(desk: Desk
     assert seen.summary.raised_via is RaisedVia.WINDOW and seen.summary.centre_code == "C-NH"
     assert seen.person is not None and seen.person.id == citizen
     assert view(desk, citizen, ref.number).seen_as == "person"
+    # the person will read it: never about someone else's case
+    with pytest.raises(ValidationFailed) as refused:
+        desk.raise_(
+            desk.world.clerk,
+            centre_code=None,
+            case_number=desk.case_number(),
+            person_number=desk.id_number(desk.world.other_citizen),
+        )
+    assert refused.value.fields == {"case_number": "该办件不是反映人本人的办件"}
     # a problem of the service itself concerns nobody in particular
     systemic = desk.raise_(desk.world.clerk, type="system", centre_code=None)
     assert view(desk, desk.manager, systemic.number).person is None

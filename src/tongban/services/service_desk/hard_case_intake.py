@@ -102,6 +102,9 @@ def _where_and_who(
     if (data.person_number or "").strip():
         today = china_date(actor.at)
         person = find_applicant(conn, data.person_number or "", today=today, field="person_number")
+        if case is not None and case.applicant_id != person:
+            # The person will see the escalation: never another applicant's case number.
+            raise ValidationFailed(fields={"case_number": "该办件不是反映人本人的办件"})
     elif case is not None:
         person = int(case.applicant_id)
     return RaisedVia.WINDOW, centre_id, person
