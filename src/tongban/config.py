@@ -62,6 +62,12 @@ class Settings(BaseSettings):
     no_show_block_days: int = Field(default=30, ge=0)
     """No-show policy: ``no_show_limit`` bookings not kept within ``no_show_window_days``
     block new bookings for ``no_show_block_days`` after the last of them (0: never block)."""
+    hard_case_days: int = Field(default=5, ge=1, le=60)
+    """办不成事: working days the hard-case window has to resolve an escalation (and again after
+    the person says it was not solved); past them the centre's managers are alerted."""
+    consultation_days: int = Field(default=3, ge=1, le=60)
+    """咨询: working days the item's department has to answer a question; past them its
+    section chiefs and reviewers are alerted."""
 
     face_match_threshold: float = Field(default=0.80, ge=0.5, le=1.0)
     """免证办: the least face-match score (0..1) at which a face check identifies a person."""

@@ -29,6 +29,7 @@ from tongban.services.cases import sweeps as cases_sweeps
 from tongban.services.identity import check as identity_check
 from tongban.services.platform import idempotency, outbox
 from tongban.services.projects import lifecycle as proxy_projects
+from tongban.services.service_desk import sweeps as service_desk_sweeps
 from tongban.services.visits import appointments
 
 log = logging.getLogger("tongban.worker")
@@ -235,6 +236,8 @@ def _register_sweeps() -> None:
     register_sweep(
         "appointment_no_shows", appointments.mark_no_shows, interval=timedelta(minutes=15)
     )
+    # 办不成事 and 咨询: overdue escalations and unanswered questions alert.
+    service_desk_sweeps.register(register_sweep)
 
 
 _register_sweeps()

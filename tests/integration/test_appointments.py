@@ -40,7 +40,8 @@ TOMORROW_10 = datetime(2026, 11, 17, 10, 0, tzinfo=CHINA_TZ)  # Tuesday
 
 @pytest.fixture
 def desk(hall: Hall) -> Hall:
-    publish_item(hall.container)  # SCJGJ-0001: window group B (2 windows: capacity 1 each)
+    # SCJGJ-0001, bookable: window group B (one window: capacity 1)
+    publish_item(hall.container, channels=["online", "window", "appointment"])
     return hall
 
 

@@ -19,7 +19,15 @@ from tongban.services.platform import calendar
 from tongban.services.platform.context import Actor
 
 Scale = Literal["small", "full"]
-EXTRA_PARTS = ("licences", "smart", "projects", "bundles", "approval", "visits")
+EXTRA_PARTS = (
+    "licences",
+    "smart",
+    "projects",
+    "bundles",
+    "approval",
+    "visits",
+    "service_desk",
+)
 """Later parts of the demo, loaded in this order after the catalogue and the people."""
 
 

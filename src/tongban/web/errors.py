@@ -45,8 +45,11 @@ def _page(request: Request, status: int, title: str, message: str) -> Response:
 
 
 def _translated(error: DomainError) -> str:
+    """The message in the request's language; a text parameter (a status label) is translated
+    too, so an English message does not carry a Chinese word in its middle."""
     if error.message == error.template.format(**error.params):
-        return _(error.template).format(**error.params)
+        params = {k: _(v) if isinstance(v, str) and v else v for k, v in error.params.items()}
+        return _(error.template).format(**params)
     return _(error.message)
 
 

@@ -17,6 +17,7 @@ AREAS = (
     "bundles",
     "approval_centre",
     "queue",
+    "service_desk",
 )
 
 

@@ -466,5 +466,6 @@ from tongban.adapters.db import (  # noqa: E402, F401
     tables_licences,
     tables_projects,
     tables_rules,
+    tables_service_desk,
     tables_visits,
 )

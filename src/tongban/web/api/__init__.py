@@ -29,6 +29,8 @@ MODULES = (
     "approval_centre",
     "queue",
     "appointments",
+    "hard_cases",
+    "consultations",
 )
 
 

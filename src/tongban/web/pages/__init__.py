@@ -32,6 +32,8 @@ MODULES = (
     "approval_centre",
     "queue",
     "appointments",
+    "service_desk.hard_cases",
+    "service_desk.consultation",
 )
 
 

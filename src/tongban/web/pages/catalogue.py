@@ -10,6 +10,7 @@ from fastapi import Path as PathParam
 from tongban.services.catalogue import items as catalogue
 from tongban.services.catalogue import search
 from tongban.services.catalogue import stats as catalogue_stats
+from tongban.services.service_desk import consultation_queries
 from tongban.services.smart import rules as rule_sets
 from tongban.web.deps import ContainerDep, Viewer, today_of
 from tongban.web.templating import render
@@ -66,9 +67,9 @@ def guide_page(
     with container.read() as uow:
         view = catalogue.published_item(uow.conn, code, version)
         versions = catalogue.history(uow.conn, code, item_id=view.id)
-    return render(
-        request, "catalogue/guide.html", {"item": view, "spec": view.spec, "versions": versions}
-    )
+        faqs = consultation_queries.faqs_for_item(uow.conn, view.code)
+    context = {"item": view, "spec": view.spec, "versions": versions, "faqs": faqs}
+    return render(request, "catalogue/guide.html", context)
 
 
 @router.get("/stats")

@@ -44,17 +44,21 @@ TASKS: dict[Role, tuple[Task, ...]] = {
     Role.CLERK: (
         Task("综合窗口", "/window", "核验申请人身份，受理任一事项（一窗通办）"),
         Task("免证核验", "/window/identify", "扫市民码、读身份证或刷脸核验身份（免证办）"),
+        Task("办不成事", "/centre/hard-cases", "登记群众办不成的事，承办、记录并办结"),
+        Task("事项咨询", "/questions", "为群众登记事项咨询，查看部门答复"),
         Task("办事服务", "/items", "查询事项的办事指南和所需材料"),
     ),
     Role.REVIEWER: (
         Task("待审办件", "/review", "审查办件、要求补正、提出审批意见"),
         Task("网上审批中心", "/approval-centre/mine", "领取、释放网上申请，查看我的在办件"),
+        Task("事项咨询", "/questions", "在答复期限内答复本部门事项的咨询"),
         Task("办事服务", "/items", "查询事项的审批标准"),
     ),
     Role.SECTION_CHIEF: (
         Task("否决签批", "/sign-off", "签批不予许可决定（否决权上移），重新分派办件"),
         Task("待审办件", "/review", "本部门的全部在办件"),
         Task("网上审批中心", "/approval-centre", "共享队列、分派策略、审批人员负荷与效率"),
+        Task("事项咨询", "/questions", "答复咨询，把好的答复发布为办事指南的常见问题"),
     ),
     Role.CENTRE_MANAGER: (
         Task("中心概况", "/centre", "本中心在办件的状态和红黄灯预警"),
@@ -62,11 +66,13 @@ TASKS: dict[Role, tuple[Task, ...]] = {
         Task("窗口与排队", "/centre/queue", "窗口、取号叫号和等候时间"),
         Task("预约", "/centre/appointments", "各事项的预约时段"),
         Task("办不成事", "/centre/hard-cases", "办不成事窗口的问题与处理"),
+        Task("办不成事统计", "/centre/hard-cases/stats", "按问题类型、服务中心和办理结果统计"),
         Task("好差评", "/centre/ratings", "评价和整改"),
     ),
     Role.LEADER: (
         Task("指标看板", "/dashboard", "办件量、网办率、秒批率、按时办结率和满意度"),
         Task("代办中心", "/proxy-centre", "投资项目代办：按阶段、镇街、行业统计和审批堵点"),
+        Task("办不成事统计", "/centre/hard-cases/stats", "按问题类型、服务中心和办理结果统计"),
         Task("事项统计", "/stats", "事项目录的各项统计"),
         Task("事项管理", "/admin/items", "查看事项草稿和版本历史"),
     ),

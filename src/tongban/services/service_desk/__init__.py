@@ -1,0 +1,1 @@
+"""The service desk: the hard-case window (办不成事) and consultation (咨询)."""

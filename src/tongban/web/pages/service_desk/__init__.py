@@ -1,0 +1,1 @@
+"""Pages of the service desk: the hard-case window (办不成事) and consultation (咨询)."""
