@@ -318,5 +318,6 @@ def test_the_manager_sees_the_days_queues_times_and_windows(hall: Hall, client: 
     as_user(hall.container, client, manager)
     page = client.get("/centre/visits")
     assert page.status_code == 200 and 'id="visit-totals"' in page.text and "14.5" in page.text
+    assert "在办 0 件，其中超期 0 件" in page.text
     as_user(hall.container, client, hall.clerks[1])
     assert client.get("/centre/visits").status_code == 403

@@ -15,9 +15,11 @@ from starlette.datastructures import FormData
 
 from tongban.domain.errors import DomainError, PermissionDenied, ValidationFailed
 from tongban.domain.people.model import Principal, Role
+from tongban.domain.service_desk.hard_cases import HardCaseStatus
 from tongban.domain.visits.queue import PriorityReason, TicketNotFound
 from tongban.services.network import queries as network
 from tongban.services.platform import access
+from tongban.services.service_desk import hard_case_queries
 from tongban.services.visits import figures, queue
 from tongban.web.api.queue import apply_action
 from tongban.web.deps import ContainerDep, actor_for, allow, today_of
@@ -202,13 +204,26 @@ def visits_page(
     if not mine:
         raise PermissionDenied()
     chosen = centre if centre in mine else mine[0]
+    today = today_of(request)
     with container.read() as uow:
-        shown = figures.day_figures(uow.conn, chosen, today_of(request))
+        shown = figures.day_figures(uow.conn, chosen, today)
         names = {code: network.centre(uow.conn, code).name for code in mine}
+        hard = [
+            h
+            for h in hard_case_queries.hard_case_list(uow.conn, who, today)
+            if h.centre_code == chosen and h.status is not HardCaseStatus.RESOLVED
+        ]
     chart = {
         "hours": [f"{h}:00" for h, _n, _w in shown.hours],
         "taken": [n for _h, n, _w in shown.hours],
         "waiting": [w for _h, _n, w in shown.hours],
     }
-    context = {"f": shown, "centres": names, "chosen": chosen, "chart": chart}
+    context = {
+        "f": shown,
+        "centres": names,
+        "chosen": chosen,
+        "chart": chart,
+        "hard_open": len(hard),
+        "hard_overdue": sum(1 for h in hard if h.due_on < today),
+    }
     return render(request, "queue/visits.html", context)
