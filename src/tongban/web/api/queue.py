@@ -199,14 +199,19 @@ def open_window(
     return run_once(request, container, key, action)
 
 
-@router.post("/window/close", status_code=204, summary="关窗")
+class ClosedOut(BaseModel):
+    closed_at: datetime = Field(description="关窗时间")
+
+
+@router.post("/window/close", response_model=ClosedOut, summary="关窗")
 def close_window(
     request: Request, who: Clerk, key: IdempotencyKey, container: ContainerDep
 ) -> JSONResponse:
-    def action(uow: UnitOfWork, actor: Actor) -> None:
+    def action(uow: UnitOfWork, actor: Actor) -> ClosedOut:
         queue.close_window(uow, actor)
+        return ClosedOut(closed_at=actor.at)
 
-    return run_once(request, container, key, action, status=204)
+    return run_once(request, container, key, action)
 
 
 @router.post("/call-next", response_model=TicketOut, summary="叫下一个号")
