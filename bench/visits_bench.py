@@ -800,6 +800,7 @@ class BookingPhase:
     postgres_cpu: float = 0.0
     meter: CpuMeter = field(default_factory=CpuMeter)
     violations: int | None = None
+    first_error: str = ""
     places: int = 0
     check: str = ""
 
@@ -838,6 +839,7 @@ def _contend(
                     refused += 1
                 except Exception as error:
                     bad[type(error).__name__] += 1
+                    phase.first_error = phase.first_error or f"{type(error).__name__}: {error}"
             if time.perf_counter() >= deadline:
                 break
         with lock:
@@ -896,11 +898,35 @@ class Bookings:
     def close(self) -> None:
         for conn in self._base_conns:
             conn.close()
-        if self.postgres and cases_baseline._pool is not None:
-            while not cases_baseline._pool.idle.empty():
-                cases_baseline._pool.idle.get_nowait().close()
+        self._empty_baseline_pool()
+        if self.postgres:
             cases_baseline._pool = None
         self.container.engine.dispose()
+
+    # The server allows 100 connections, shared with other people's test databases: the app's
+    # pool and the baseline's (50 each) are never open together.  Each is filled before its
+    # phase, so that no phase times opening connections.
+
+    def _empty_baseline_pool(self) -> None:
+        pool = cases_baseline._pool
+        while pool is not None and not pool.idle.empty():
+            pool.idle.get_nowait().close()
+
+    def _fill_app_pool(self) -> None:
+        self._empty_baseline_pool()
+        held = [self.container.engine.connect() for _ in range(self.clients)]
+        for conn in held:
+            conn.close()  # back to the pool, which keeps them (pool size = clients + 4)
+
+    def _fill_baseline_pool(self) -> None:
+        self.container.engine.dispose()
+        pool = cases_baseline._pool
+        if pool is None:
+            return
+        import psycopg
+
+        while pool.idle.qsize() < self.clients:
+            pool.idle.put(psycopg.connect(pool.dsn))
 
     def _offered(self, n: int) -> list[datetime]:
         """The first ``n`` slots the centre offers for the item from the bench's start on."""
@@ -932,6 +958,8 @@ class Bookings:
             self.free_slots[self.slots_per_run :],
         )
         who = self.world.take_next_citizens(self.clients * self.attempts)
+        if self.postgres:
+            self._fill_app_pool()
         container, rules, item = self.container, self.rules, self.world.item
 
         def one(principal: Principal, starts_at: datetime) -> Call:
@@ -1026,6 +1054,8 @@ class Bookings:
         return conn
 
     def baseline_phase(self, name: str) -> BookingPhase:
+        if self.postgres:
+            self._fill_baseline_pool()
         body = {"item_code": self.world.item, "form": {"shop_name": "小明奶茶", "area": "35"},
                 "materials": ["经营者身份证明"]}  # fmt: skip
 
@@ -1138,6 +1168,9 @@ def print_booking(result: BookingResult) -> None:
         print(f"  run {r}: {booked.check}")
     warm = result.warmup[0]
     print(f"  warm-up: {warm.check}; VIOLATIONS = {warm.violations}")
+    for phase in [*(p for pair in result.runs for p in pair), *result.warmup]:
+        if phase.first_error:
+            print(f"  {phase.name}: first error: {phase.first_error[:300]}")
     slots, bad = result.all_slots
     print(f"  every slot of the database after the runs: {slots} slots, VIOLATIONS = {bad}")
     s = booking_summary(result)
