@@ -4,6 +4,12 @@
     TONGBAN_BENCH_POSTGRES_URL=postgresql+psycopg://postgres@127.0.0.1:5432/postgres \\
         .venv/bin/python bench/run_all.py        # SQLite and PostgreSQL
 
+Then ``visits_bench`` on the same databases: call-next at a fixed arrival rate with about 500
+tickets waiting at a town centre, beside a bare SELECT ... UPDATE at the same rate, and 50
+threads booking 5 slots (requests per second beside a bare insert, and a check that no slot is
+overbooked); it prints its own tables, and its call-next rows and booking figures join the
+summary.
+
 On PostgreSQL it then runs ``cases_bench`` too (submit and accept over HTTP with 2 server
 processes and 32 clients against a bare FastAPI + psycopg baseline), which prints its own
 phases, ratios and summary; without ``TONGBAN_BENCH_POSTGRES_URL`` that part is skipped.
@@ -22,6 +28,7 @@ import time
 import cases_bench
 import guide_bench
 import search_bench
+import visits_bench
 from common import (
     SKIPPED_POSTGRES,
     CpuMeter,
@@ -50,11 +57,30 @@ def _row(engine: str, what: str, measured: Measured, target: float | None) -> li
     ]
 
 
+def _visits(v: visits_bench.VisitsResult, baseline: bool = False) -> Measured:
+    """Call next (or its bare baseline) at the open-loop rate: each percentile the median over
+    the runs, latency from the due time, CPU the calling thread's."""
+    return Measured(*visits_bench.summary_figures(v.queue, baseline))
+
+
+def _booking_row(v: visits_bench.VisitsResult) -> list[str]:
+    b = visits_bench.booking_summary(v.booking)
+    return [
+        v.engine,
+        f"{b['rps']:.0f}",
+        f"{b['ok_rps']:.0f}",
+        f"{b['base_rps']:.0f}",
+        f"{b['ratio']:.0%}",
+        f"{b['violations']:.0f}",
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     search_bench.add_arguments(parser)
     guide_bench.add_arguments(parser)
     cases_bench.add_arguments(parser)
+    visits_bench.add_arguments(parser)
     args = parser.parse_args()
     started = time.perf_counter()
     with CpuMeter() as whole, databases() as dbs:
@@ -62,15 +88,21 @@ def main() -> None:
         guides = guide_bench.run_all(
             dbs, sample=args.guide_sample, rounds=args.guide_rounds, warmup=args.guide_warmup
         )
+        visits = visits_bench.run_all(dbs, args)
         machine_rows = machine(dbs)
     rows: list[list[str]] = []
-    for s, g in zip(searches, guides, strict=True):
+    for s, g, v in zip(searches, guides, visits, strict=True):
+        # The issue sets the call-next target for PostgreSQL; SQLite's row is for comparison.
+        call_target = visits_bench.TARGET_P99_MS if v.engine == "PostgreSQL" else None
+        rate, waiting = f"{v.queue.rate:.0f}/s", args.visits_waiting
         rows += [
             _row(s.engine, "search_items (in-process)", s.search, search_bench.TARGET_MS),
             _row(g.engine, "guide: services + render", g.handler, guide_bench.TARGET_MS),
             _row(g.engine, "guide: TestClient GET", g.request, guide_bench.TARGET_MS),
             _row(g.engine, "search page: TestClient GET", g.search_request, None),
             _row(g.engine, "TestClient GET, empty route", g.floor, None),
+            _row(v.engine, f"call next, {waiting} waiting, {rate}", _visits(v), call_target),
+            _row(v.engine, f"bare SELECT…UPDATE, {rate}", _visits(v, baseline=True), None),
         ]
     print("\n" + "=" * 100)
     print_table(
@@ -83,6 +115,12 @@ def main() -> None:
         "CPU median / p99: this process's CPU time per call, all its threads: no waiting for a"
         "\n  CPU, no PostgreSQL server work.  others' CPU: share of all CPUs the other processes"
         "\n  (PostgreSQL server included) used while the row was measured."
+    )
+    print_table(
+        ["engine", "book req/s", "bookings done/s", "baseline req/s", "÷ baseline", "VIOLATIONS"],
+        [_booking_row(v) for v in visits],
+        title=f"Booking under contention ({args.visits_clients} threads, {args.visits_slots} "
+        "slots; medians over runs)",
     )
     if not postgres_url():
         print(f"\n{SKIPPED_POSTGRES}")
