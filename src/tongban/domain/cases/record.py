@@ -14,6 +14,7 @@ from typing import Any
 from tongban.domain.cases.clock import clock_state, used_days
 from tongban.domain.cases.status import ACTION_LABELS, CaseStatus, Channel, ClockState, Decision
 from tongban.domain.cases.values import (
+    Agent,
     CaseEvent,
     CorrectionRequest,
     Delivery,
@@ -28,6 +29,7 @@ from tongban.domain.shared.clock import china_date
 
 S = CaseStatus
 GENESIS_HASH = "0" * 64
+AGENT_ONLY_UNASKED = "未登记委托代理人，无需提交委托代理人办理时才需的材料："
 _DISPUTABLE = (
     S.DRAFT,
     S.SUBMITTED,
@@ -64,6 +66,8 @@ class CaseRecord:
     form: dict[str, Any] = field(default_factory=dict)
     materials: list[str] = field(default_factory=list)
     """Names of the materials received."""
+    agent: Agent | None = None
+    """委托代理人: who hands the application in for the applicant; None: the applicant themself."""
     missing: MissingMaterials | None = None
     correction: CorrectionRequest | None = None
     stops: list[ClockStop] = field(default_factory=list)
@@ -108,8 +112,13 @@ class CaseRecord:
         """Red past the deadline; yellow when at most ``yellow_days`` working days remain."""
         return clock_state(self.deadline, self.decided_on, today, calendar, yellow_days)
 
+    @property
+    def required_materials(self) -> tuple[str, ...]:
+        """What this application needs: the agent-only materials only when an agent acts."""
+        return self.terms.required_names(by_agent=self.agent is not None)
+
     def absent_materials(self) -> list[str]:
-        return [n for n in self.terms.material_names if n not in self.materials]
+        return [n for n in self.required_materials if n not in self.materials]
 
     # --- licence-backed materials and form disputes (材料秒报, 表单秒填) -------------------------
 
@@ -182,6 +191,10 @@ class CaseRecord:
             raise ValidationFailed(
                 fields={"materials": "不是该事项要求的材料：" + "、".join(unknown)}
             )
+        unasked = [n for n in given if n not in self.required_materials]
+        if unasked:
+            # Received, they would say an agent acts when none was recorded.
+            raise ValidationFailed(fields={"materials": AGENT_ONLY_UNASKED + "、".join(unasked)})
         return given
 
     def _receive(self, names: Iterable[str]) -> None:

@@ -14,7 +14,7 @@ from tongban.adapters.db.tables import users
 from tongban.domain.cases.forms import require_checked_credit_codes, validate_form
 from tongban.domain.cases.model import Case
 from tongban.domain.cases.status import CaseStatus, Channel, DeliveryMethod
-from tongban.domain.cases.values import Delivery, ItemTerms, Performer
+from tongban.domain.cases.values import Agent, Delivery, ItemTerms, Performer
 from tongban.domain.catalogue.model import Channel as ItemChannel
 from tongban.domain.errors import ValidationFailed
 from tongban.domain.people.model import UserKind
@@ -40,6 +40,8 @@ class Application:
     pickup_centre_code: str | None = None
     """Where the applicant collects the result (any centre); the accepting centre if None."""
     address: str = ""
+    agent: Agent | None = None
+    """委托代理人 handing the application in (at a window or by post); None: the applicant."""
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,7 @@ def new_case(
         department_code=item.spec.department_code,
         form=dict(application.form),
         materials=list(dict.fromkeys(m.strip() for m in application.materials if m.strip())),
+        agent=application.agent,
         accepting_centre_code=by.centre_code,
         delivery=Delivery(
             application.delivery_method,
@@ -111,9 +114,19 @@ def check_applicant(uow: UnitOfWork, applicant_id: int) -> None:
         raise ValidationFailed(fields={"applicant_id": "请先核验申请人身份"})
 
 
+def _in_person_online(application: Application) -> None:
+    """Online, the signed-in applicant applies in their own name: an agent hands an application
+    in at a window (or by post), with the authorisation the agent-only materials are."""
+    if application.agent is not None:
+        raise ValidationFailed(
+            fields={"agent": "网上申请由申请人本人提交；委托他人办理的，请代理人到窗口办理"}
+        )
+
+
 @atomic
 def save_draft(uow: UnitOfWork, actor: Actor, application: Application) -> CaseRef:
     """An applicant saves an online application unfinished; the form is checked on submit."""
+    _in_person_online(application)
     by = performer(actor, None, APPLICANT)
     assert by.user_id is not None
     case, item = new_case(uow, actor, by, by.user_id, Channel.ONLINE, application)
@@ -125,6 +138,7 @@ def save_draft(uow: UnitOfWork, actor: Actor, application: Application) -> CaseR
 @atomic
 def submit_online(uow: UnitOfWork, actor: Actor, application: Application) -> CaseRef:
     """网上申请: a citizen or enterprise applies for an online-capable item."""
+    _in_person_online(application)
     by = performer(actor, None, APPLICANT)
     assert by.user_id is not None
     case, item = new_case(uow, actor, by, by.user_id, Channel.ONLINE, application)
