@@ -23,7 +23,8 @@ pytestmark = pytest.mark.browser
 
 ITEM, ITEM_NAME = "SCJGJ-0005", "企业变更登记"
 AGENT = "委托书及受托人身份证件"
-"""The item's one non-key material (may be missing under 容缺受理)."""
+"""The item's one non-key material, asked only when an agent hands the application in."""
+AGENT_ID = "440605199005170031"
 COMPANY = DEMO_ENTERPRISES[0]
 CITIZEN = DEMO_CITIZENS[0]
 
@@ -75,7 +76,9 @@ def reviewer_takes_up(open_page: Callable[..., Page], number: str) -> Page:
     return reviewer
 
 
-def test_a_clerk_accepts_at_the_window_with_a_non_key_material_missing(page: Page) -> None:
+def test_a_clerk_records_an_agent_and_accepts_with_their_authorisation_to_follow(
+    page: Page,
+) -> None:
     log_in(page, "clerk.guicheng")
     page.get_by_role("link", name="窗口受理").click()
     page.get_by_label("身份证号码或统一社会信用代码").fill(CITIZEN.id_number)
@@ -87,6 +90,9 @@ def test_a_clerk_accepts_at_the_window_with_a_non_key_material_missing(page: Pag
     page.get_by_role("button", name="搜索").click()
     page.get_by_role("link", name=ITEM_NAME, exact=True).click()
     fill_company_form(page)
+    page.get_by_label("委托他人办理：由代理人递交申请").check()
+    page.get_by_label("代理人姓名").fill("王五")
+    page.get_by_label("代理人证件号码").fill(AGENT_ID)
     tick_materials(page, except_=AGENT)
     page.get_by_label("申请人承诺").fill(
         "本人承诺在补交期限前提交委托书及受托人身份证件，逾期按规定终止办理。"
@@ -96,6 +102,11 @@ def test_a_clerk_accepts_at_the_window_with_a_non_key_material_missing(page: Pag
     expect(page).to_have_url(re.compile(r"/window/cases/NH"))
     expect(page.locator("#case-status")).to_have_text("已受理")
     expect(page.locator("#missing-outstanding")).to_contain_text(AGENT)
+    agent = page.locator("#case-agent")
+    expect(agent).to_contain_text("王五")
+    expect(agent).not_to_contain_text(AGENT_ID)  # masked
+    agent.get_by_role("button", name="显示").click()
+    expect(agent).to_contain_text(AGENT_ID)
     expect(page.locator("#timeline")).to_contain_text("综合窗口人员")
     expect(page.locator("#receipt-link")).to_be_visible()
 
