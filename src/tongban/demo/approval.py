@@ -186,7 +186,8 @@ def _applications(container: Container, chief: Actor, department_id: int, count:
         application = Application(
             item_code=item.code,
             form=form,
-            materials=[m.name for m in item.spec.materials],
+            # The demo applicants apply themselves: nobody brings an agent's authorisation.
+            materials=[m.name for m in item.spec.materials if not m.only_by_agent],
             pickup_centre_code=DISTRICT_CENTRE,
         )
         applicant = _as(container, user_id, chief, at=now - timedelta(hours=3 * (count - n)))
