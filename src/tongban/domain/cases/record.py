@@ -7,7 +7,7 @@ record exactly one event per transition; ``model.Case`` adds the transitions the
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -29,6 +29,7 @@ from tongban.domain.shared.clock import china_date
 
 S = CaseStatus
 GENESIS_HASH = "0" * 64
+MATERIAL_FILE_RECEIVED = "CaseMaterialFileReceived"
 AGENT_ONLY_UNASKED = "未登记委托代理人，无需提交委托代理人办理时才需的材料："
 _DISPUTABLE = (
     S.DRAFT,
@@ -135,6 +136,24 @@ class CaseRecord:
         self.material_sources[name] = dict(source)
         self._receive([name])
         self.note("MaterialFromLicence", by, at, material=name, **dict(source))
+
+    def receive_material_file(
+        self, name: str, file: Mapping[str, Any], by: Performer, at: datetime
+    ) -> None:
+        """A material's file arrives (上传材料): the material counts as received, and a 容缺
+        one as supplied.  Bookkeeping, not a status change; when an upload is allowed is the
+        caller's rule.  ``file`` is what the audit entry keeps of it (hash, size, type, name)."""
+        given = self._known([name])
+        if not given:
+            raise ValidationFailed(fields={"material": "请选择该事项要求的材料"})
+        name = given[0]
+        self._receive(given)
+        detail: dict[str, Any] = {"material": name, **file}
+        if self.missing is not None and name in self.missing.names:
+            still = tuple(n for n in self.missing.names if n != name)
+            self.missing = replace(self.missing, names=still) if still else None
+            detail["still_missing"] = list(still)
+        self.note(MATERIAL_FILE_RECEIVED, by, at, **detail)
 
     def dispute_form_value(
         self, field_name: str, value: Any, claim: str, reason: str, by: Performer, at: datetime

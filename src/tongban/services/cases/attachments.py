@@ -27,6 +27,7 @@ from sqlalchemy import Connection, select
 
 from tongban.adapters.db.tables import case_events
 from tongban.domain.cases.model import Case
+from tongban.domain.cases.record import MATERIAL_FILE_RECEIVED
 from tongban.domain.cases.status import CaseStatus
 from tongban.domain.errors import (
     FileTooLarge,
@@ -44,7 +45,7 @@ from tongban.services.platform.context import Actor
 from tongban.services.platform.ports import FileStore
 from tongban.services.platform.unit_of_work import UnitOfWork, atomic
 
-EVENT = "CaseMaterialFileReceived"
+EVENT = MATERIAL_FILE_RECEIVED
 CHUNK = 64 * 1024
 MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"%PDF-", "application/pdf"),
@@ -139,7 +140,8 @@ def upload_material(
     expected_version: int | None = None,
 ) -> MaterialFile:
     """The applicant (or a clerk at the window) hands in one material's file: it is checked,
-    stored, and the material counts as received, with its audit entry, in one transaction."""
+    stored, and the material counts as received (a 容缺 one as supplied), with its audit
+    entry, in one transaction."""
     case = queries.access_case(uow.conn, actor.principal, number, actor.at)  # another's: 404
     by = performer(actor, case, APPLICANT, CLERK)
     name = material.strip()
@@ -160,24 +162,8 @@ def upload_material(
         actor.at,
         by.role,
     )
-    # A material's arrival is bookkeeping, not a status change: the case stays where it is.
-    # TODO(domain): a ``Case.receive_material_file`` method should own these two lines.
-    if name not in case.materials:
-        case.materials.append(name)
-    case._record(
-        EVENT,
-        case.status,
-        case.status,
-        by,
-        actor.at,
-        detail={
-            "material": name,
-            "sha256": sha256,
-            "size": size,
-            "content_type": content_type,
-            "filename": stored.filename,
-        },
-    )
+    file = {"sha256": sha256, "size": size, "content_type": content_type}
+    case.receive_material_file(name, {**file, "filename": stored.filename}, by, actor.at)
     repo.save(uow.conn, case, actor.at)
     return stored
 
