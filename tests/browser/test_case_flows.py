@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import FilePayload, Page, expect
 
 from tests.browser.conftest import PHONE, SERVED_ON
 from tongban.demo.people import DEMO_CITIZENS, DEMO_ENTERPRISES, DEMO_PASSWORD
@@ -25,6 +25,7 @@ ITEM, ITEM_NAME = "SCJGJ-0005", "企业变更登记"
 AGENT = "委托书及受托人身份证件"
 """The item's one non-key material, asked only when an agent hands the application in."""
 AGENT_ID = "440605199005170031"
+SCAN = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n"
 COMPANY = DEMO_ENTERPRISES[0]
 CITIZEN = DEMO_CITIZENS[0]
 
@@ -51,16 +52,30 @@ def tick_materials(page: Page, *, except_: str = "") -> None:
             box.check()
 
 
+def scan(name: str) -> FilePayload:
+    return {"name": name, "mimeType": "application/pdf", "buffer": SCAN}
+
+
+def attach_materials(page: Page) -> int:
+    """Choose a scanned file for every material the online application asks; returns how many."""
+    inputs = page.locator("#materials-checklist input[type=file]").all()
+    for n, box in enumerate(inputs):
+        box.set_input_files(scan(f"material-{n}.pdf"))
+    return len(inputs)
+
+
 def apply_online(open_page: Callable[..., Page]) -> tuple[Page, str]:
-    """The demo citizen applies online, on a phone, with every material; returns their page and
-    the case number."""
+    """The demo citizen applies online, on a phone, with a file for every material; returns
+    their page and the case number."""
     citizen = open_page(PHONE)
     log_in(citizen, CITIZEN.id_number, staff=False)
     citizen.goto(f"/items/{ITEM}/apply")
     fill_company_form(citizen)
-    tick_materials(citizen)
+    expect(citizen.locator("#materials-checklist input[type=checkbox]")).to_have_count(0)
+    files = attach_materials(citizen)
     citizen.get_by_role("button", name="提交申请").click()
     expect(citizen.locator("#case-status")).to_have_text("已提交")
+    expect(citizen.locator("#material-files li")).to_have_count(files)
     return citizen, citizen.locator("#case-number").inner_text()
 
 
@@ -125,6 +140,10 @@ def test_a_correction_goes_to_the_citizen_and_the_case_returns_to_review(
     citizen.goto("/my/cases")
     citizen.get_by_role("link", name=number).click()
     expect(citizen.locator("#correction-needed")).to_contain_text("需加盖公章")
+    citizen.get_by_label("材料", exact=True).select_option("变更事项相关证明文件")
+    citizen.locator("#f-file").set_input_files(scan("盖章证明.pdf"))
+    citizen.get_by_role("button", name="上传", exact=True).click()
+    expect(citizen.locator("#material-files")).to_contain_text("盖章证明.pdf")
     citizen.get_by_label("补正说明").fill("已补交盖章的证明文件")
     citizen.get_by_role("button", name="提交补正").click()
     expect(citizen.locator("#case-status")).to_have_text("审查中")

@@ -175,6 +175,17 @@ def test_the_api_files_a_window_case_with_its_agent_and_lists_what_it_needs(api:
     assert bad.status_code == 422 and "agent.id_number" in bad.json()["fields"]
 
 
+def test_the_online_application_asks_no_file_for_an_agents_authorisation(
+    world: World, client: Any
+) -> None:
+    as_user(world.container, client, world.citizen)
+    page = client.get(f"/items/{ITEM}/apply").text
+    checklist = page.split('id="materials-checklist"')[1].split("</fieldset>")[0]
+    assert checklist.count('type="file"') == 2
+    power = checklist[checklist.index(POWER) :].split("</p>")[0]
+    assert "网上申请由您本人办理，无需提交" in power and "file" not in power
+
+
 def test_online_the_signed_in_applicant_applies_themself(world: World) -> None:
     agent = Agent("王五", "resident_id", AGENT_ID)
     with pytest.raises(ValidationFailed) as refused, world.container.uow() as uow:

@@ -16,7 +16,7 @@ from tongban.domain.cases.model import Case
 from tongban.domain.cases.status import CaseStatus, Channel, DeliveryMethod
 from tongban.domain.cases.values import Agent, Delivery, ItemTerms, Performer
 from tongban.domain.catalogue.model import Channel as ItemChannel
-from tongban.domain.errors import ValidationFailed
+from tongban.domain.errors import MaterialFileRequired, ValidationFailed
 from tongban.domain.people.model import UserKind
 from tongban.domain.shared.clock import china_date
 from tongban.services.cases import numbers as case_numbers
@@ -114,19 +114,27 @@ def check_applicant(uow: UnitOfWork, applicant_id: int) -> None:
         raise ValidationFailed(fields={"applicant_id": "请先核验申请人身份"})
 
 
-def _in_person_online(application: Application) -> None:
-    """Online, the signed-in applicant applies in their own name: an agent hands an application
-    in at a window (or by post), with the authorisation the agent-only materials are."""
+def _online(application: Application) -> None:
+    """Online, the signed-in applicant applies in their own name (an agent hands an application
+    in at a window, or by post), and hands each material in by uploading its file: a material
+    merely listed (a ticked box) is refused, never taken as received."""
     if application.agent is not None:
         raise ValidationFailed(
             fields={"agent": "网上申请由申请人本人提交；委托他人办理的，请代理人到窗口办理"}
+        )
+    claimed = [m.strip() for m in application.materials if m.strip()]
+    if claimed:
+        raise MaterialFileRequired(
+            names="、".join(claimed),
+            fields={"materials": "请为每份材料上传文件（PDF、JPEG 或 PNG）"},
         )
 
 
 @atomic
 def save_draft(uow: UnitOfWork, actor: Actor, application: Application) -> CaseRef:
-    """An applicant saves an online application unfinished; the form is checked on submit."""
-    _in_person_online(application)
+    """An applicant saves an online application unfinished; the form is checked on submit, the
+    materials' files are uploaded to the draft (``cases.attachments``)."""
+    _online(application)
     by = performer(actor, None, APPLICANT)
     assert by.user_id is not None
     case, item = new_case(uow, actor, by, by.user_id, Channel.ONLINE, application)
@@ -138,7 +146,7 @@ def save_draft(uow: UnitOfWork, actor: Actor, application: Application) -> CaseR
 @atomic
 def submit_online(uow: UnitOfWork, actor: Actor, application: Application) -> CaseRef:
     """网上申请: a citizen or enterprise applies for an online-capable item."""
-    _in_person_online(application)
+    _online(application)
     by = performer(actor, None, APPLICANT)
     assert by.user_id is not None
     case, item = new_case(uow, actor, by, by.user_id, Channel.ONLINE, application)
