@@ -6,8 +6,9 @@
 The bench (re)creates its own database ``tongban_bench_cases`` on that server (dropped at the
 end), migrates it and sets up, through the services, the departments and centres, the working
 calendar (the official schedule plus the example 2027 notice, as the tests do), one published
-item with a one-day promised limit and a three-field form, one citizen per client and one clerk,
-and a session for each client.  Then it starts two servers on loopback, each with 2 worker
+item with a one-day promised limit, a three-field form and no materials (online a material is
+an uploaded file, not measured here), one citizen per client and one clerk, and a session for
+each client.  Then it starts two servers on loopback, each with 2 worker
 processes: ``tongban serve --workers 2`` and the baseline ``cases_baseline_app.py`` (FastAPI +
 psycopg inserting one case row and one audit row, nothing else; its two bare tables live in the
 schema ``bench_baseline`` of the same database).
@@ -85,7 +86,6 @@ WORKERS = 2
 TARGET_RATIO = 0.40
 TARGET_P99_MS = 100.0
 ITEM = "SCJGJ-0001"
-MATERIALS = ["经营者身份证明", "经营场所使用证明"]
 FORM = {"shop_name": "小明奶茶", "area": "35", "owner_id": "11010519491231002X"}
 EXAMPLE_2027 = Path(tongban.__file__).parent / "demo" / "data" / "calendar-2027-example.csv"
 BENCH_DIR = Path(__file__).resolve().parent
@@ -118,10 +118,9 @@ def _item_spec() -> ServiceItemSpec:
             "channels": ["online", "window"],
             "fully_online": True,
             "visits": 0,
-            "materials": [
-                {"name": MATERIALS[0], "key": True, "licence_type": "居民身份证"},
-                {"name": MATERIALS[1], "key": False},
-            ],
+            # Online each material is an uploaded file, which this bench does not measure:
+            # the item asks none, so a submitted case can be accepted as it is.
+            "materials": [],
             "result_name": "营业执照",
             "keywords": ["个体户"],
             "needs": ["开奶茶店"],
@@ -396,7 +395,7 @@ def _body(i: int, tag: str) -> dict[str, Any]:
     return {
         "item_code": ITEM,
         "form": {**FORM, "shop_name": f"店铺{tag}{i}"},
-        "materials": MATERIALS,
+        "materials": [],
         "delivery": {"method": "pickup", "pickup_centre_code": "C-NH"},
     }
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import FilePayload, Page, expect
 
 from tests.browser.conftest import PHONE, SERVED_ON
 from tongban.demo.people import DEMO_CITIZENS, DEMO_ENTERPRISES, DEMO_PASSWORD
@@ -23,7 +23,9 @@ pytestmark = pytest.mark.browser
 
 ITEM, ITEM_NAME = "SCJGJ-0005", "企业变更登记"
 AGENT = "委托书及受托人身份证件"
-"""The item's one non-key material (may be missing under 容缺受理)."""
+"""The item's one non-key material, asked only when an agent hands the application in."""
+AGENT_ID = "440605199005170031"
+SCAN = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n"
 COMPANY = DEMO_ENTERPRISES[0]
 CITIZEN = DEMO_CITIZENS[0]
 
@@ -50,16 +52,30 @@ def tick_materials(page: Page, *, except_: str = "") -> None:
             box.check()
 
 
+def scan(name: str) -> FilePayload:
+    return {"name": name, "mimeType": "application/pdf", "buffer": SCAN}
+
+
+def attach_materials(page: Page) -> int:
+    """Choose a scanned file for every material the online application asks; returns how many."""
+    inputs = page.locator("#materials-checklist input[type=file]").all()
+    for n, box in enumerate(inputs):
+        box.set_input_files(scan(f"material-{n}.pdf"))
+    return len(inputs)
+
+
 def apply_online(open_page: Callable[..., Page]) -> tuple[Page, str]:
-    """The demo citizen applies online, on a phone, with every material; returns their page and
-    the case number."""
+    """The demo citizen applies online, on a phone, with a file for every material; returns
+    their page and the case number."""
     citizen = open_page(PHONE)
     log_in(citizen, CITIZEN.id_number, staff=False)
     citizen.goto(f"/items/{ITEM}/apply")
     fill_company_form(citizen)
-    tick_materials(citizen)
+    expect(citizen.locator("#materials-checklist input[type=checkbox]")).to_have_count(0)
+    files = attach_materials(citizen)
     citizen.get_by_role("button", name="提交申请").click()
     expect(citizen.locator("#case-status")).to_have_text("已提交")
+    expect(citizen.locator("#material-files li")).to_have_count(files)
     return citizen, citizen.locator("#case-number").inner_text()
 
 
@@ -75,7 +91,9 @@ def reviewer_takes_up(open_page: Callable[..., Page], number: str) -> Page:
     return reviewer
 
 
-def test_a_clerk_accepts_at_the_window_with_a_non_key_material_missing(page: Page) -> None:
+def test_a_clerk_records_an_agent_and_accepts_with_their_authorisation_to_follow(
+    page: Page,
+) -> None:
     log_in(page, "clerk.guicheng")
     page.get_by_role("link", name="窗口受理").click()
     page.get_by_label("身份证号码或统一社会信用代码").fill(CITIZEN.id_number)
@@ -87,6 +105,9 @@ def test_a_clerk_accepts_at_the_window_with_a_non_key_material_missing(page: Pag
     page.get_by_role("button", name="搜索").click()
     page.get_by_role("link", name=ITEM_NAME, exact=True).click()
     fill_company_form(page)
+    page.get_by_label("委托他人办理：由代理人递交申请").check()
+    page.get_by_label("代理人姓名").fill("王五")
+    page.get_by_label("代理人证件号码").fill(AGENT_ID)
     tick_materials(page, except_=AGENT)
     page.get_by_label("申请人承诺").fill(
         "本人承诺在补交期限前提交委托书及受托人身份证件，逾期按规定终止办理。"
@@ -96,6 +117,11 @@ def test_a_clerk_accepts_at_the_window_with_a_non_key_material_missing(page: Pag
     expect(page).to_have_url(re.compile(r"/window/cases/NH"))
     expect(page.locator("#case-status")).to_have_text("已受理")
     expect(page.locator("#missing-outstanding")).to_contain_text(AGENT)
+    agent = page.locator("#case-agent")
+    expect(agent).to_contain_text("王五")
+    expect(agent).not_to_contain_text(AGENT_ID)  # masked
+    agent.get_by_role("button", name="显示").click()
+    expect(agent).to_contain_text(AGENT_ID)
     expect(page.locator("#timeline")).to_contain_text("综合窗口人员")
     expect(page.locator("#receipt-link")).to_be_visible()
 
@@ -114,6 +140,10 @@ def test_a_correction_goes_to_the_citizen_and_the_case_returns_to_review(
     citizen.goto("/my/cases")
     citizen.get_by_role("link", name=number).click()
     expect(citizen.locator("#correction-needed")).to_contain_text("需加盖公章")
+    citizen.get_by_label("材料", exact=True).select_option("变更事项相关证明文件")
+    citizen.locator("#f-file").set_input_files(scan("盖章证明.pdf"))
+    citizen.get_by_role("button", name="上传", exact=True).click()
+    expect(citizen.locator("#material-files")).to_contain_text("盖章证明.pdf")
     citizen.get_by_label("补正说明").fill("已补交盖章的证明文件")
     citizen.get_by_role("button", name="提交补正").click()
     expect(citizen.locator("#case-status")).to_have_text("审查中")

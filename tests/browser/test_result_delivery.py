@@ -11,7 +11,13 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import PHONE
-from tests.browser.test_case_flows import COMPANY, ITEM, log_in, reviewer_takes_up, tick_materials
+from tests.browser.test_case_flows import (
+    COMPANY,
+    ITEM,
+    attach_materials,
+    log_in,
+    reviewer_takes_up,
+)
 from tongban.adapters.courier import SimulatedCourier
 from tongban.bootstrap import Container
 
@@ -27,7 +33,7 @@ def test_an_online_application_with_mail_delivery_ends_with_the_delivered_licenc
     expect(company.locator("#f-enterprise_name")).to_have_value(COMPANY.name)  # from the account
     expect(company.locator("#f-enterprise_name")).not_to_be_editable()
     company.get_by_label("联系人").fill("李大同")
-    tick_materials(company)
+    assert attach_materials(company) > 0
     company.get_by_label("免费邮寄（结果包邮）").check()
     company.get_by_label("收件人", exact=True).fill("李大同")
     company.get_by_label("收件人手机号码").fill("13800138000")

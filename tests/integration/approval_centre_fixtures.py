@@ -10,10 +10,15 @@ from typing import Any
 from sqlalchemy import update
 
 from tests.factories import make_staff
-from tests.integration.test_cases import World, application, build_world, publish_item
+from tests.integration.test_cases import (
+    World,
+    application,
+    build_world,
+    file_online,
+    publish_item,
+)
 from tongban.adapters.db.tables import cases
 from tongban.domain.people.model import Role
-from tongban.services.cases import lifecycle as svc
 from tongban.services.platform.context import Actor
 
 SERVED = ("SCJGJ",)
@@ -41,10 +46,8 @@ class Centre:
     ) -> str:
         """An online application by the world's citizen at ``day`` ``hour`` (China time)."""
         changes: dict[str, Any] = {"item_code": item} if item else {}
-        with self.world.container.uow() as uow:
-            ref = svc.submit_online(
-                uow, self.world.actor(self.world.citizen, day, hour), application(**changes)
-            )
+        actor = self.world.actor(self.world.citizen, day, hour)
+        ref = file_online(self.world.container, actor, application(**changes))
         if priority:
             with self.world.container.uow() as uow:
                 uow.conn.execute(

@@ -66,8 +66,8 @@ def api(app: FastAPI, container: Container) -> Api:
 
 @pytest.fixture
 def case(api: Api) -> dict[str, Any]:
-    """A submitted online case whose premises proof is not in yet."""
-    return submit(api, materials=[ID_PROOF])
+    """A submitted online case none of whose materials' files is in yet."""
+    return submit(api, materials=[])
 
 
 def test_a_pdf_upload_is_recorded_and_downloadable_by_the_applicant_and_the_reviewer(
@@ -180,7 +180,9 @@ def test_a_clerk_uploads_for_the_applicant_but_not_once_the_case_is_accepted(
     assert (refused.status_code, refused.json()["code"]) == (403, "permission_denied")
     identify_at_the_window(api)  # the applicant hands the clerk their ID card
     assert upload(api.clerk, number, PDF).status_code == 201
+    assert upload(api.citizen, number, PNG, material=ID_PROOF).status_code == 201
     detail = api.citizen.get(f"/{number}").json()
+    assert detail["materials"] == [PREMISES, ID_PROOF]  # each received with its file
     api.reviewer.act(number, "accept", detail["version"])
     late = upload(api.citizen, number, PNG, material=ID_PROOF)
     assert (late.status_code, late.json()["code"]) == (409, "illegal_transition")

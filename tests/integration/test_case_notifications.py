@@ -19,6 +19,7 @@ from tests.integration.test_cases import (
     issue,
     online,
     step,
+    upload_scan,
 )
 from tongban.adapters.db.tables import inbox_messages, outbox
 from tongban.adapters.sms import LogSms
@@ -55,10 +56,10 @@ def test_submission_tells_the_applicant_in_app_and_by_sms_in_the_same_transactio
 ) -> None:
     ref = online(world)
     rows = messages(world, ref.number)
-    # seq 1 is the draft, seq 2 the submission: one in-app message and one SMS.
+    # seq 1 is the draft, 2 and 3 the two files, 4 the submission: one in-app message, one SMS.
     assert [(r.kind, r.dedup_key) for r in rows] == [
-        ("inbox", f"case:{ref.number}:2:inbox"),
-        ("sms", f"case:{ref.number}:2:sms"),
+        ("inbox", f"case:{ref.number}:4:inbox"),
+        ("sms", f"case:{ref.number}:4:sms"),
     ]
     inbox, sms = rows[0].payload, rows[1].payload
     assert inbox["user_id"] == world.citizen and inbox["title"] == "申请已提交"
@@ -79,7 +80,7 @@ def test_every_step_that_concerns_the_applicant_is_told_once(world: World) -> No
         "本人承诺按期补交",
         date(2026, 11, 9),
     )
-    ref = step(world, svc.supply_missing_materials, world.citizen, ref, "2026-11-03", [PREMISES])
+    ref = upload_scan(world, ref, PREMISES, "2026-11-03")
     ref = step(world, svc.start_review, world.reviewer, ref, "2026-11-03")
     ref = step(world, svc.propose_decision, world.reviewer, ref, "2026-11-03", True, "符合条件")
     ref = step(world, issue, world.reviewer, ref, "2026-11-04", "营业执照")

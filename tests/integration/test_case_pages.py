@@ -13,13 +13,22 @@ from sqlalchemy import func, select
 from tests.clock import SYSTEM
 from tests.factories import TOWN_CENTRE_CODE, Person, credit_code, make_staff, sign_in
 from tests.integration.catalogue_fixtures import spec
-from tests.integration.test_cases import ITEM, World, at_window, build_world, publish_item, step
+from tests.integration.test_cases import (
+    ITEM,
+    SCAN,
+    World,
+    at_window,
+    build_world,
+    publish_item,
+    step,
+)
 from tongban.adapters.db.tables import cases, users
 from tongban.bootstrap import Container
 from tongban.domain.cases.status import CaseStatus
 from tongban.domain.people.model import Role
 from tongban.services.cases import delivery
 from tongban.services.cases import lifecycle as svc
+from tongban.services.cases import repository as repo
 from tongban.services.catalogue import items as catalogue_items
 
 KEY, NON_KEY = "经营者身份证明", "经营场所使用证明"
@@ -42,14 +51,27 @@ def case_rows(container: Container) -> list[Any]:
         return list(uow.conn.execute(select(cases.c.number, cases.c.status, cases.c.lock_version)))
 
 
-def post(client: Any, url: str, csrf: str, **data: Any) -> Any:
-    return client.post(url, data={"csrf_token": csrf, **data}, follow_redirects=False)
+def post(client: Any, url: str, csrf: str, files: Any = None, **data: Any) -> Any:
+    return client.post(url, data={"csrf_token": csrf, **data}, files=files, follow_redirects=False)
+
+
+def scans(*materials: str, content: bytes = SCAN) -> tuple[dict[str, str], dict[str, Any]]:
+    """The application page's file inputs, one scanned file for each of ``materials``."""
+    fields = {f"file.{n}.material": m for n, m in enumerate(materials)}
+    files = {f"file.{n}": (f"{m}.pdf", content, "application/pdf") for n, m in enumerate(materials)}
+    return fields, files
+
+
+def stored_files(container: Container) -> list[Any]:
+    root = container.settings.data_dir / "files"
+    return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
 
 
 def apply_online(world: World, client: Any) -> str:
     csrf = as_user(world.container, client, world.citizen)
-    data = {**FORM, "materials": [KEY, NON_KEY], "action": "submit"}
-    response = post(client, f"/items/{ITEM}/apply", csrf, **data)
+    fields, files = scans(KEY, NON_KEY)
+    data = {**FORM, **fields, "action": "submit"}
+    response = post(client, f"/items/{ITEM}/apply", csrf, files, **data)
     assert response.status_code == 303, response.text
     return str(response.headers["location"]).split("/")[3].split("?")[0]
 
@@ -123,12 +145,49 @@ def test_case_pages_mask_every_personal_form_value_by_its_type(client: Any) -> N
 
 def test_a_wrong_form_field_shows_beside_it_and_files_nothing(world: World, client: Any) -> None:
     csrf = as_user(world.container, client, world.citizen)
-    data = {**FORM, "form.area": "三十五", "materials": [KEY], "action": "submit"}
-    response = post(client, f"/items/{ITEM}/apply", csrf, **data)
+    fields, files = scans(KEY)
+    data = {**FORM, **fields, "form.area": "三十五", "action": "submit"}
+    response = post(client, f"/items/{ITEM}/apply", csrf, files, **data)
     assert response.status_code == 422
     assert 'id="err-form-area"' in response.text and "应为数字" in response.text
     assert 'value="小明奶茶"' in response.text  # what was typed stays
     assert case_rows(world.container) == []
+    assert stored_files(world.container) == []  # the form is checked before any file is kept
+
+
+def test_online_a_material_is_handed_in_by_its_file_and_a_tick_is_refused(
+    world: World, client: Any
+) -> None:
+    csrf = as_user(world.container, client, world.citizen)
+    page = client.get(f"/items/{ITEM}/apply").text
+    checklist = page.split('id="materials-checklist"')[1].split("</fieldset>")[0]
+    assert checklist.count('type="file"') == 2 and 'name="materials"' not in checklist
+    ticked = {**FORM, "materials": [KEY, NON_KEY], "action": "submit"}
+    refused = post(client, f"/items/{ITEM}/apply", csrf, **ticked)
+    assert refused.status_code == 422 and "勾选不能代替提交" in refused.text
+    assert case_rows(world.container) == []
+    fields, files = scans(KEY)
+    done = post(client, f"/items/{ITEM}/apply", csrf, files, **FORM, **fields, action="submit")
+    assert done.status_code == 303, done.text
+    [(number, status, _version)] = case_rows(world.container)
+    with world.container.read() as uow:
+        case = repo.get(uow.conn, number)
+    assert status == "submitted" and case.materials == [KEY]
+    shown = client.get(f"/my/cases/{number}").text
+    assert f"{KEY}.pdf" in shown.split('id="material-files"')[1].split("</section>")[0]
+    materials = shown.split('id="case-materials"')[1].split("</section>")[0]
+    assert materials.count("已收") == 1 and materials.count("未收") == 1
+
+
+def test_a_wrong_file_in_the_application_shows_beside_its_material_and_files_nothing(
+    world: World, client: Any
+) -> None:
+    csrf = as_user(world.container, client, world.citizen)
+    fields, files = scans(KEY, NON_KEY, content="不是扫描件".encode())
+    sent = post(client, f"/items/{ITEM}/apply", csrf, files, **FORM, **fields, action="submit")
+    assert sent.status_code == 415 and "文件类型不受支持" in sent.text
+    assert f'id="err-files-{KEY}"' in sent.text and "请重新选择要上传的文件" in sent.text
+    assert case_rows(world.container) == [] and stored_files(world.container) == []
 
 
 def test_submitting_the_same_application_page_twice_files_one_case(
@@ -137,14 +196,15 @@ def test_submitting_the_same_application_page_twice_files_one_case(
     csrf = as_user(world.container, client, world.citizen)
     page = client.get(f"/items/{ITEM}/apply")
     key = page.text.split('name="idem" value="')[1].split('"')[0]
-    data = {**FORM, "materials": [KEY, NON_KEY], "action": "submit", "idem": key}
-    first = post(client, f"/items/{ITEM}/apply", csrf, **data)
-    again = post(client, f"/items/{ITEM}/apply", csrf, **data)
+    fields, files = scans(KEY, NON_KEY)
+    data = {**FORM, **fields, "action": "submit", "idem": key}
+    first = post(client, f"/items/{ITEM}/apply", csrf, files, **data)
+    again = post(client, f"/items/{ITEM}/apply", csrf, files, **data)
     assert first.status_code == again.status_code == 303, again.text
     assert first.headers["location"] == again.headers["location"]
     assert len(case_rows(world.container)) == 1
     # The key with another form (the page edited after the first answer) is refused.
-    edited = post(client, f"/items/{ITEM}/apply", csrf, **{**data, "form.area": "40"})
+    edited = post(client, f"/items/{ITEM}/apply", csrf, files, **{**data, "form.area": "40"})
     assert edited.status_code == 422 and len(case_rows(world.container)) == 1
 
 
@@ -340,7 +400,7 @@ def test_a_rejected_applicant_is_no_longer_asked_for_their_missing_materials(
         date(2026, 11, 20),
     )
     as_user(world.container, client, world.citizen)
-    missing_form = f'action="/my/cases/{ref.number}/missing"'
+    missing_form = 'id="missing-upload"'
     assert missing_form in client.get(f"/my/cases/{ref.number}").text
     ref = step(world, svc.start_review, world.reviewer, ref, "2026-11-03")
     ref = step(world, svc.propose_decision, world.reviewer, ref, "2026-11-04", False, "不符")

@@ -102,7 +102,7 @@ def test_a_clerk_reads_an_online_case_once_the_applicant_is_identified_in_person
 
 def test_an_unsubmitted_draft_is_the_applicant_s_alone(world: World, client: Any) -> None:
     with world.container.uow() as uow:
-        draft = svc.save_draft(uow, world.actor(world.citizen), application())
+        draft = svc.save_draft(uow, world.actor(world.citizen), application(materials=[]))
     url = f"/api/v1/cases/{draft.number}"
     assert status_of(world, client, staff(world, Role.AUDITOR), url) == 404
     assert status_of(world, client, world.citizen, url) == 200

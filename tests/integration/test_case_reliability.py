@@ -46,7 +46,7 @@ def test_the_same_key_sent_ten_times_at_once_creates_exactly_one_case(api: Api) 
 
     def send(_: int) -> Any:
         barrier.wait(timeout=10)
-        return api.citizen.post("", online_body(), key="ten-at-once")
+        return api.citizen.post("", online_body(materials=[]), key="ten-at-once")
 
     with ThreadPoolExecutor(max_workers=10) as pool:
         answers = list(pool.map(send, range(10)))
@@ -55,7 +55,7 @@ def test_the_same_key_sent_ten_times_at_once_creates_exactly_one_case(api: Api) 
     assert created and all(body == created[0] for body in created)
     assert others <= {(409, "idempotency_in_progress")}
     assert api.count(cases) == 1
-    again = api.citizen.post("", online_body(), key="ten-at-once")
+    again = api.citizen.post("", online_body(materials=[]), key="ten-at-once")
     assert (again.status_code, again.json()) == (201, created[0])
 
 
@@ -158,7 +158,7 @@ def _session(container: Container, user_id: int) -> tuple[str, str]:
 
 def _fire(client: httpx.Client, csrf: str, i: int) -> tuple[int, Any]:
     """Submission ``i`` with its own key; (0, None) when the server was gone."""
-    body = online_body(form={**FORM, "shop_name": f"店铺{i}"})
+    body = online_body(form={**FORM, "shop_name": f"店铺{i}"}, materials=[])
     headers = {CSRF_HEADER: csrf, HEADER: f"burst-{i}"}
     try:
         answer = client.post("/api/v1/cases", json=body, headers=headers)

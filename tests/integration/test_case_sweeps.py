@@ -10,7 +10,16 @@ import pytest
 from sqlalchemy import select
 
 from tests.factories import make_staff
-from tests.integration.test_cases import PREMISES, World, at, at_window, build_world, online, step
+from tests.integration.test_cases import (
+    PREMISES,
+    World,
+    at,
+    at_window,
+    build_world,
+    online,
+    step,
+    upload_scan,
+)
 from tongban.adapters.db.tables import case_events, outbox
 from tongban.bootstrap import Container
 from tongban.domain.cases.status import CaseStatus
@@ -144,7 +153,7 @@ def test_supplied_missing_materials_are_never_terminated(world: World) -> None:
         "承诺补交",
         date(2026, 11, 9),
     )
-    step(world, svc.supply_missing_materials, world.citizen, ref, "2026-11-06", [PREMISES])
+    upload_scan(world, ref, PREMISES, "2026-11-06")  # the applicant's file supplies it
     assert cases_sweeps.missing_materials(world.container, at("2026-11-10")) == 0
     assert load(world, ref.number).status is S.ACCEPTED
 

@@ -3,8 +3,9 @@ calendar, one window anywhere, the pinned catalogue version, case numbers and wh
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
+from io import BytesIO
 from typing import Any
 
 import pytest
@@ -23,13 +24,15 @@ from tongban.domain.errors import (
     IllegalTransition,
     ItemNotFound,
     KeyMaterialNotWaivable,
+    MaterialFileRequired,
     PermissionDenied,
     StaleVersion,
     ValidationFailed,
 )
 from tongban.domain.people.model import Role
-from tongban.services.cases import delivery, queries
+from tongban.services.cases import attachments, delivery, queries
 from tongban.services.cases import lifecycle as svc
+from tongban.services.cases import repository as repo
 from tongban.services.cases.audit import verify
 from tongban.services.catalogue import items as catalogue
 from tongban.services.people.sessions import load_principal
@@ -115,9 +118,52 @@ def application(**changes: object) -> svc.Application:
     return svc.Application(**values)  # type: ignore[arg-type]
 
 
+SCAN = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n"
+"""A scanned material, as small as a PDF gets."""
+
+
+def file_online(
+    container: Container, actor: Actor, application: svc.Application, *, submit: bool = True
+) -> svc.CaseRef:
+    """网上申请 as the page files it: each material the application lists is handed in as a
+    scanned file, never as a tick."""
+    uploads = [attachments.Upload(m, f"{m}.pdf", BytesIO(SCAN)) for m in application.materials]
+    with container.uow() as uow:
+        return attachments.apply_online(
+            uow,
+            actor,
+            container.files,  # type: ignore[arg-type]
+            replace(application, materials=()),
+            uploads,
+            submit=submit,
+            max_bytes=container.settings.upload_max_bytes,
+            allowed=container.settings.upload_allowed_types,
+        )
+
+
 def online(world: World, day: str = "2026-11-02", **changes: object) -> svc.CaseRef:
-    with world.container.uow() as uow:
-        return svc.submit_online(uow, world.actor(world.citizen, day), application(**changes))
+    return file_online(world.container, world.actor(world.citizen, day), application(**changes))
+
+
+def upload_scan(
+    world: World, ref: svc.CaseRef, material: str, day: str, who: int | None = None
+) -> svc.CaseRef:
+    """The applicant (or ``who``) uploads one material's scan to the case."""
+    container = world.container
+    with container.uow() as uow:
+        attachments.upload_material(
+            uow,
+            world.actor(who or world.citizen, day),
+            container.files,  # type: ignore[arg-type]
+            ref.number,
+            material,
+            f"{material}.pdf",
+            BytesIO(SCAN),
+            max_bytes=container.settings.upload_max_bytes,
+            allowed=container.settings.upload_allowed_types,
+            expected_version=ref.version,
+        )
+    return svc.CaseRef(ref.number, ref.version + 1, ref.status)
 
 
 def at_window(world: World, day: str = "2026-11-02", **changes: object) -> svc.CaseRef:
@@ -160,7 +206,13 @@ def test_an_online_application_runs_from_submission_to_archive(world: World) -> 
             date(2026, 11, 3),
         )
         timeline = queries.timeline(uow.conn, citizen, ref.number)
-        assert [e.seq for e in timeline] == list(range(1, 9))
+        assert [e.seq for e in timeline] == list(range(1, 11))
+        assert [e.type for e in timeline][:4] == [
+            "CaseDrafted",
+            "CaseMaterialFileReceived",
+            "CaseMaterialFileReceived",
+            "CaseSubmitted",
+        ]
         assert [e.type for e in timeline][-3:] == [
             "CaseResultIssued",
             "CaseDelivered",
@@ -284,7 +336,8 @@ def test_a_correction_round_trip_stops_and_restarts_the_clock(world: World) -> N
     )
     with world.container.read() as uow:
         assert uow.conn.execute(select(cases.c.deadline)).scalar() is None
-    ref = step(world, svc.supply_correction, world.citizen, ref, "2026-11-05", [PREMISES])
+    ref = upload_scan(world, ref, PREMISES, "2026-11-05")
+    ref = step(world, svc.supply_correction, world.citizen, ref, "2026-11-05")
     assert ref.status is S.UNDER_REVIEW
     with world.container.read() as uow:
         # Stopped 2 Nov, resumed 5 Nov: the one working day counts from 6 Nov.
@@ -315,7 +368,7 @@ def test_another_departments_reviewer_cannot_act_on_the_case(world: World) -> No
 
 
 def test_a_stale_version_or_an_illegal_step_is_refused_and_changes_nothing(world: World) -> None:
-    ref = online(world)
+    ref = at_window(world)
     accepted = step(world, svc.accept, world.clerk, ref, "2026-11-02")
     with pytest.raises(StaleVersion):
         step(world, svc.accept, world.clerk, ref, "2026-11-02")
@@ -328,17 +381,67 @@ def test_a_stale_version_or_an_illegal_step_is_refused_and_changes_nothing(world
 
 
 def test_a_draft_is_saved_unchecked_and_submitted_by_its_applicant(world: World) -> None:
+    unfinished = application(form={"area": "x"}, materials=[])
     with world.container.uow() as uow:
-        draft = svc.save_draft(uow, world.actor(world.citizen), application(form={"area": "x"}))
+        draft = svc.save_draft(uow, world.actor(world.citizen), unfinished)
     assert draft.status is S.DRAFT
     with pytest.raises(CaseNotFound):
         step(world, svc.submit_draft, world.other_citizen, draft, "2026-11-02")
     with pytest.raises(ValidationFailed):
         step(world, svc.submit_draft, world.citizen, draft, "2026-11-02")
-    with world.container.uow() as uow:
-        complete = svc.save_draft(uow, world.actor(world.citizen), application())
+    complete = file_online(world.container, world.actor(world.citizen), application(), submit=False)
+    assert (complete.status, complete.version) == (S.DRAFT, 3)  # the draft and two files
     submitted = step(world, svc.submit_draft, world.citizen, complete, "2026-11-03")
-    assert (submitted.status, submitted.version) == (S.SUBMITTED, 2)
+    assert (submitted.status, submitted.version) == (S.SUBMITTED, 4)
+
+
+def test_online_a_ticked_material_is_refused_and_only_its_file_hands_it_in(world: World) -> None:
+    with pytest.raises(MaterialFileRequired) as refused, world.container.uow() as uow:
+        svc.submit_online(uow, world.actor(world.citizen), application())
+    assert refused.value.code == "material_file_required" and PREMISES in refused.value.message
+    with world.container.read() as uow:
+        assert uow.conn.execute(select(func.count()).select_from(cases)).scalar() == 0
+    ref = online(world, materials=[ID_PROOF])
+    with world.container.read() as uow:
+        case = repo.get(uow.conn, ref.number)
+    assert case.materials == [ID_PROOF] and case.absent_materials() == [PREMISES]
+    with pytest.raises(ValidationFailed) as incomplete:
+        step(world, svc.accept, world.clerk, ref, "2026-11-02")
+    assert PREMISES in incomplete.value.fields["materials"]
+    ref = upload_scan(world, ref, PREMISES, "2026-11-02")
+    assert step(world, svc.accept, world.clerk, ref, "2026-11-02").status is S.ACCEPTED
+
+
+def test_the_applicants_word_is_no_correction_nor_a_waived_material_but_their_file_is(
+    world: World,
+) -> None:
+    ref = online(world, materials=[ID_PROOF])
+    ref = step(
+        world,
+        svc.accept_with_missing_materials,
+        world.clerk,
+        ref,
+        "2026-11-02",
+        [PREMISES],
+        "本人承诺五个工作日内补交",
+        date(2026, 11, 9),
+    )
+    with pytest.raises(MaterialFileRequired):
+        step(world, svc.supply_missing_materials, world.citizen, ref, "2026-11-03", [PREMISES])
+    ref = upload_scan(world, ref, PREMISES, "2026-11-03")
+    with world.container.read() as uow:
+        case = repo.get(uow.conn, ref.number)
+    assert case.missing is None and PREMISES in case.materials
+    ref = step(world, svc.start_review, world.reviewer, ref, "2026-11-03")
+    ref = step(
+        world, svc.request_correction, world.reviewer, ref, "2026-11-03", "照片模糊", [PREMISES]
+    )
+    with pytest.raises(MaterialFileRequired):
+        step(world, svc.supply_correction, world.citizen, ref, "2026-11-04", [PREMISES])
+    ref = upload_scan(world, ref, PREMISES, "2026-11-04")
+    assert step(world, svc.supply_correction, world.citizen, ref, "2026-11-04").status is (
+        S.UNDER_REVIEW
+    )
 
 
 def test_an_immediate_item_is_decided_on_the_spot_by_the_clerk_who_accepted_it(

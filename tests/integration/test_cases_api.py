@@ -17,7 +17,15 @@ from fastapi.testclient import TestClient
 from sqlalchemy import event, func, select
 
 from tests.factories import Person, sign_in
-from tests.integration.test_cases import FORM, ID_PROOF, ITEM, PREMISES, World, build_world
+from tests.integration.test_cases import (
+    FORM,
+    ID_PROOF,
+    ITEM,
+    PREMISES,
+    SCAN,
+    World,
+    build_world,
+)
 from tongban.adapters.db.tables import case_events, cases, data_access_log, users
 from tongban.bootstrap import Container
 from tongban.domain.people.model import Role
@@ -40,6 +48,16 @@ class Caller:
         if key is not None:
             headers[HEADER] = uuid.uuid4().hex if key == "new" else key
         return self.client.post(CASES + path, json=body, headers=headers)
+
+    def upload(self, number: str, material: str, content: bytes = SCAN) -> Any:
+        """One material's file, as ``POST /cases/{number}/materials`` takes it."""
+        headers = {CSRF_HEADER: self.csrf, HEADER: uuid.uuid4().hex}
+        return self.client.post(
+            f"{CASES}/{number}/materials",
+            data={"material": material},
+            files={"file": (f"{material}.pdf", content, "application/pdf")},
+            headers=headers,
+        )
 
     def get(self, path: str = "", **params: Any) -> Any:
         return self.client.get(CASES + path, params=params)
@@ -100,15 +118,27 @@ def online_body(**changes: Any) -> dict[str, Any]:
 
 
 def submit(api: Api, **changes: Any) -> dict[str, Any]:
-    answer = api.citizen.post("", online_body(**changes))
-    assert answer.status_code == 201, answer.text
-    created: dict[str, Any] = answer.json()
-    return created
+    """网上申请 as an API client makes it: a draft, each material's file uploaded to it, then
+    the submission (online a material merely listed is refused)."""
+    body = online_body(**changes)
+    materials = body.pop("materials")
+    draft = api.citizen.post("/drafts", {**body, "materials": []})
+    assert draft.status_code == 201, draft.text
+    number, version = draft.json()["number"], draft.json()["version"]
+    for material in materials:
+        uploaded = api.citizen.upload(number, material)
+        assert uploaded.status_code == 201, uploaded.text
+        version += 1
+    answer = api.citizen.post(f"/{number}/submit", {"version": version})
+    assert answer.status_code == 200, answer.text
+    submitted: dict[str, Any] = answer.json()
+    return submitted
 
 
 def test_an_online_application_runs_from_submission_to_archive(api: Api) -> None:
     case = submit(api)
-    assert (case["status"], case["version"], case["status_label"]) == ("submitted", 1, "已提交")
+    # the draft, one version per material's file, and the submission
+    assert (case["status"], case["version"], case["status_label"]) == ("submitted", 4, "已提交")
     n = case["number"]
     case = api.reviewer.act(n, "accept", case["version"])
     detail = api.citizen.get(f"/{n}").json()
@@ -122,8 +152,10 @@ def test_an_online_application_runs_from_submission_to_archive(api: Api) -> None
     case = api.clerk.act(n, "archive", case["version"])
     assert case["status"] == "archived"
     timeline = api.citizen.get(f"/{n}/timeline").json()
-    # Issuing a pickup result also issues the pickup code (its own audit entry): 9 entries.
-    assert [e["seq"] for e in timeline] == list(range(1, 10))
+    # Two files, and issuing a pickup result also issues the pickup code (its own audit entry).
+    assert [e["seq"] for e in timeline] == list(range(1, 12))
+    files = [e["detail"]["material"] for e in timeline if e["type"] == "CaseMaterialFileReceived"]
+    assert files == [ID_PROOF, PREMISES]
     assert timeline[-1]["type"] == "CaseArchived"
     [mine] = api.citizen.get().json()
     assert (mine["number"], mine["status"]) == (n, "archived")
@@ -158,8 +190,14 @@ def test_a_window_clerk_accepts_with_missing_materials_and_no_result_issues_unti
     case = api.reviewer.act(n, "propose-decision", case["version"], approve=True)
     refused = api.reviewer.post(f"/{n}/issue-result", {"version": case["version"]})
     assert (refused.status_code, refused.json()["code"]) == (409, "materials_outstanding")
-    case = api.citizen.act(n, "supply-missing-materials", case["version"], names=[PREMISES])
-    case = api.reviewer.act(n, "issue-result", case["version"], reference="许可证")
+    # The applicant's word is not the material; the file is, and supplies it.
+    said = api.citizen.post(
+        f"/{n}/supply-missing-materials", {"version": case["version"], "names": [PREMISES]}
+    )
+    assert (said.status_code, said.json()["code"]) == (422, "material_file_required")
+    assert api.citizen.upload(n, PREMISES).status_code == 201
+    assert api.clerk.get(f"/{n}").json()["missing_materials"] == []
+    case = api.reviewer.act(n, "issue-result", case["version"] + 1, reference="许可证")
     assert case["status"] == "result_issued"
 
 
@@ -181,7 +219,11 @@ def test_a_correction_round_trip_stops_the_clock_and_resumes_review(api: Api) ->
     assert detail["status"] == "correction_requested"
     assert detail["correction_needed"] == [PREMISES]
     assert detail["clock"]["stopped"] is True and detail["clock"]["deadline"] is None
-    case = api.citizen.act(n, "supply-correction", case["version"], materials=[PREMISES])
+    ticked = {"version": case["version"], "materials": [PREMISES]}
+    said = api.citizen.post(f"/{n}/supply-correction", ticked)
+    assert (said.status_code, said.json()["code"]) == (422, "material_file_required")
+    assert api.citizen.upload(n, PREMISES).status_code == 201
+    case = api.citizen.act(n, "supply-correction", case["version"] + 1, note="已上传清晰照片")
     assert case["status"] == "under_review"
     assert api.citizen.get(f"/{n}").json()["clock"]["stopped"] is False
 
@@ -204,27 +246,32 @@ def test_a_rejection_waits_for_the_chiefs_sign_off_and_may_be_sent_back(api: Api
 
 
 def test_bad_input_gets_a_clear_error_with_a_stable_code_and_changes_nothing(api: Api) -> None:
-    case = api.clerk.act(submit(api)["number"], "accept", 1)
+    submitted = submit(api)
+    case = api.clerk.act(submitted["number"], "accept", submitted["version"])
     n = case["number"]
     before = (api.count(cases), api.count(case_events))
-    unknown = api.citizen.post("", online_body(item_code="NOPE-0001"))
+    unknown = api.citizen.post("", online_body(item_code="NOPE-0001", materials=[]))
     assert (unknown.status_code, unknown.json()["code"]) == (404, "item_not_found")
-    wrong = api.citizen.post("", online_body(form={"area": "三十", "owner_id": "123"}))
+    ticked = api.citizen.post("", online_body())
+    assert (ticked.status_code, ticked.json()["code"]) == (422, "material_file_required")
+    assert set(ticked.json()["fields"]) == {"materials"}
+    bad_form = {"area": "三十", "owner_id": "123"}
+    wrong = api.citizen.post("", online_body(form=bad_form, materials=[]))
     assert (wrong.status_code, wrong.json()["code"]) == (422, "validation_failed")
     assert set(wrong.json()["fields"]) == {"form.shop_name", "form.area", "form.owner_id"}
     shapeless = api.citizen.post("", {"form": []})
     assert (shapeless.status_code, shapeless.json()["code"]) == (422, "validation_failed")
-    stale = api.reviewer.post(f"/{n}/start-review", {"version": 1})
+    stale = api.reviewer.post(f"/{n}/start-review", {"version": submitted["version"]})
     assert (stale.status_code, stale.json()["code"]) == (409, "stale_version")
     illegal = api.clerk.post(f"/{n}/accept", {"version": case["version"]})
     assert (illegal.status_code, illegal.json()["code"]) == (409, "illegal_transition")
     keyless = api.citizen.post("", online_body(), key=None)
     assert (keyless.status_code, keyless.json()["code"]) == (428, "idempotency_key_required")
-    keyless_step = api.reviewer.post(f"/{n}/start-review", {"version": 2}, key=None)
+    keyless_step = api.reviewer.post(f"/{n}/start-review", case, key=None)
     assert keyless_step.status_code == 428
     missing_case = api.clerk.post("/NH20000101-000009/accept", {"version": 1})
     assert (missing_case.status_code, missing_case.json()["code"]) == (404, "case_not_found")
-    for answer in (unknown, wrong, stale, illegal, keyless):
+    for answer in (unknown, ticked, wrong, stale, illegal, keyless):
         assert any("\u4e00" <= ch <= "\u9fff" for ch in answer.json()["message"])
     assert (api.count(cases), api.count(case_events)) == before
 
@@ -232,39 +279,44 @@ def test_bad_input_gets_a_clear_error_with_a_stable_code_and_changes_nothing(api
 def test_a_repeated_post_with_the_same_key_returns_the_first_answer_and_creates_one_case(
     api: Api,
 ) -> None:
-    first = api.citizen.post("", online_body(), key="same-key-1")
-    again = api.citizen.post("", online_body(), key="same-key-1")
+    body = online_body(materials=[])
+    first = api.citizen.post("", body, key="same-key-1")
+    again = api.citizen.post("", body, key="same-key-1")
     assert (first.status_code, again.status_code) == (201, 201)
     assert first.json() == again.json() and again.headers.get(REPLAYED_HEADER) == "true"
     assert api.count(cases) == 1
     n, version = first.json()["number"], first.json()["version"]
-    step = api.clerk.post(f"/{n}/accept", {"version": version}, key="accept-1")
-    repeat = api.clerk.post(f"/{n}/accept", {"version": version}, key="accept-1")
+    step = api.clerk.post(f"/{n}/precheck", {"version": version}, key="precheck-1")
+    repeat = api.clerk.post(f"/{n}/precheck", {"version": version}, key="precheck-1")
     assert (step.status_code, repeat.status_code, step.json()) == (200, 200, repeat.json())
-    reused = api.citizen.post("", online_body(materials=[ID_PROOF]), key="same-key-1")
+    reused = api.citizen.post(
+        "", online_body(form={**FORM, "area": "40"}, materials=[]), key="same-key-1"
+    )
     assert (reused.status_code, reused.json()["code"]) == (422, "idempotency_key_reused")
     with api.world.container.read() as uow:
-        accepted = uow.conn.execute(
-            select(func.count()).where(case_events.c.type == "CaseAccepted")
+        prechecked = uow.conn.execute(
+            select(func.count()).where(case_events.c.type == "CasePrechecked")
         ).scalar()
         assert verify(uow.conn).ok
-    assert (api.count(cases), accepted) == (1, 1)
+    assert (api.count(cases), prechecked) == (1, 1)
 
 
 def test_a_citizen_gets_not_found_for_anothers_case(api: Api) -> None:
-    n = submit(api)["number"]
+    case = submit(api)
+    n, version = case["number"], case["version"]
     for path in (f"/{n}", f"/{n}/timeline"):
         answer = api.other_citizen.get(path)
         assert (answer.status_code, answer.json()["code"]) == (404, "case_not_found")
-    withdraw = api.other_citizen.post(f"/{n}/withdraw", {"version": 1})
+    withdraw = api.other_citizen.post(f"/{n}/withdraw", {"version": version})
     assert (withdraw.status_code, withdraw.json()["code"]) == (404, "case_not_found")
     assert api.other_citizen.get().json() == []
-    assert api.citizen.act(n, "withdraw", 1, reason="填错了")["status"] == "withdrawn"
+    assert api.citizen.act(n, "withdraw", version, reason="填错了")["status"] == "withdrawn"
 
 
 def test_a_citizens_step_loads_their_case_once(api: Api) -> None:
     """Finding only one's own case is part of loading it for the step, not a read before it."""
-    n = submit(api)["number"]
+    case = submit(api)
+    n = case["number"]
     loads: list[str] = []
 
     def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
@@ -275,7 +327,7 @@ def test_a_citizens_step_loads_their_case_once(api: Api) -> None:
     engine = api.world.container.engine
     event.listen(engine, "before_cursor_execute", seen)
     try:
-        api.citizen.act(n, "withdraw", 1, reason="填错了")
+        api.citizen.act(n, "withdraw", case["version"], reason="填错了")
     finally:
         event.remove(engine, "before_cursor_execute", seen)
     assert len(loads) == 1
@@ -303,14 +355,19 @@ def test_lists_mask_personal_data_and_a_clerks_full_read_is_logged(api: Api) -> 
 
 
 def test_drafts_are_saved_then_submitted_by_their_applicant(api: Api) -> None:
-    answer = api.citizen.post("/drafts", online_body(form={"area": "x"}))
+    answer = api.citizen.post("/drafts", online_body(form={"area": "x"}, materials=[]))
     assert answer.status_code == 201 and answer.json()["status"] == "draft"
     n = answer.json()["number"]
     incomplete = api.citizen.post(f"/{n}/submit", {"version": 1})
     assert (incomplete.status_code, incomplete.json()["code"]) == (422, "validation_failed")
-    complete = api.citizen.post("/drafts", online_body()).json()
-    submitted = api.citizen.act(complete["number"], "submit", 1)
-    assert (submitted["status"], submitted["version"]) == ("submitted", 2)
+    ticked = api.citizen.post("/drafts", online_body())
+    assert (ticked.status_code, ticked.json()["code"]) == (422, "material_file_required")
+    complete = api.citizen.post("/drafts", online_body(materials=[])).json()
+    assert api.citizen.upload(complete["number"], ID_PROOF).status_code == 201
+    submitted = api.citizen.act(complete["number"], "submit", 2)
+    assert (submitted["status"], submitted["version"]) == ("submitted", 3)
+    detail = api.citizen.get(f"/{complete['number']}").json()
+    assert detail["materials"] == [ID_PROOF]  # the one with its file; none by a tick
     assert api.citizen.get(f"/{n}").json()["submitted_at"] is None
 
 

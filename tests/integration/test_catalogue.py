@@ -119,6 +119,18 @@ def test_the_guide_page_shows_materials_limits_and_legal_basis(
         assert text in page.text
 
 
+def test_the_guide_says_which_materials_only_an_agent_brings(container: Container, client) -> None:  # type: ignore[no-untyped-def]
+    ensure_departments(container.engine)
+    agent = {"name": "委托书及受托人身份证件", "key": False, "only_by_agent": True}
+    materials = [*spec().model_dump()["materials"], agent]
+    with container.uow() as uow:
+        catalogue.publish_spec(uow, SYSTEM, spec(materials=materials))
+    page = client.get("/items/SCJGJ-0001").text
+    row = page[page.index("委托书及受托人身份证件") :].split("</tr>")[0]
+    assert "委托代理人办理时提交" in row
+    assert page.count("委托代理人办理时提交") == 1
+
+
 def test_the_api_answers_unknown_items_with_a_stable_code(published: Container, client) -> None:  # type: ignore[no-untyped-def]
     answer = client.get("/api/v1/items/NOPE-0001")
     assert answer.status_code == 404

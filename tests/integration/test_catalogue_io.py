@@ -18,7 +18,7 @@ from tongban.bootstrap import Container
 from tongban.demo import generate
 from tongban.demo.departments import DEPARTMENTS
 from tongban.demo.items import HAND_WRITTEN_ITEMS
-from tongban.domain.catalogue.model import ServiceItemSpec
+from tongban.domain.catalogue.model import Material, ServiceItemSpec
 from tongban.domain.errors import ImportRejected
 from tongban.domain.people.model import Role
 from tongban.services.catalogue import bulk as catalogue_bulk
@@ -42,9 +42,9 @@ def insert_departments(engine: Engine) -> None:
         )
 
 
-def json_file(items: Sequence[ServiceItemSpec | dict[str, Any]]) -> bytes:
+def json_file(items: Sequence[ServiceItemSpec | dict[str, Any]], version: int = 2) -> bytes:
     data = [item if isinstance(item, dict) else spec_to_json(item) for item in items]
-    document = {"format": "tongban-catalogue", "version": 1, "items": data}
+    document = {"format": "tongban-catalogue", "version": version, "items": data}
     return json.dumps(document, ensure_ascii=False).encode()
 
 
@@ -99,7 +99,7 @@ def test_exports_read_back_exactly_and_import_unchanged(catalogue: Engine) -> No
             catalogue_io.export_xlsx(conn),
         )
     document = json.loads(as_json)
-    assert document["format"] == "tongban-catalogue" and document["version"] == 1
+    assert document["format"] == "tongban-catalogue" and document["version"] == 2
     assert document["items"] == [spec_to_json(spec) for spec in HAND_WRITTEN]
     assert HAND_WRITTEN[0].name in as_json.decode("utf-8")
     from_xlsx = catalogue_io.parse_xlsx(as_xlsx)
@@ -114,6 +114,65 @@ def test_generated_items_survive_an_excel_round_trip() -> None:
     specs = generate.full_catalogue()[len(HAND_WRITTEN) :: 4]
     back = catalogue_io.parse_xlsx(write_workbook(specs))
     assert [spec_to_json(s) for s in back] == [spec_to_json(s) for s in specs]
+
+
+AGENT_MATERIAL = Material(name="委托书及受托人身份证件", key=False, only_by_agent=True)
+
+
+def with_agent_material(spec: ServiceItemSpec) -> ServiceItemSpec:
+    return spec.model_copy(update={"materials": (*spec.materials, AGENT_MATERIAL)})
+
+
+def test_a_material_asked_only_of_an_agent_survives_both_formats() -> None:
+    specs = [with_agent_material(spec) for spec in HAND_WRITTEN[:3]]
+    from_xlsx = catalogue_io.parse_xlsx(write_workbook(specs))
+    from_json = catalogue_io.parse_json(json_file(specs, version=2))
+    for back in (from_xlsx, from_json):
+        assert [m.only_by_agent for m in back[0].materials][-1] is True
+        assert not any(m.only_by_agent for m in back[0].materials[:-1])
+        assert [spec_to_json(s) for s in back] == [spec_to_json(s) for s in specs]
+
+
+def test_files_from_before_agent_only_materials_import_as_always_asked() -> None:
+    specs = HAND_WRITTEN[:3]
+    book = load_workbook(BytesIO(write_workbook(specs)))
+    sheet = book["材料"]
+    header = [cell.value for cell in sheet[1]]
+    sheet.delete_cols(header.index("仅委托代理人办理时提交") + 1)
+    older = BytesIO()
+    book.save(older)
+    from_xlsx = catalogue_io.parse_xlsx(older.getvalue())
+    old_json = [{**spec_to_json(s)} for s in specs]
+    for item in old_json:
+        item["materials"] = [
+            {k: v for k, v in m.items() if k != "only_by_agent"} for m in item["materials"]
+        ]
+    from_json = catalogue_io.parse_json(json_file(old_json, version=1))
+    assert list(from_xlsx) == list(from_json) == list(specs)
+    unknown = json.dumps({"format": "tongban-catalogue", "version": 3, "items": []}).encode()
+    assert "支持 1、2" in rejected(catalogue_io.parse_json, unknown)[0]["message"]
+
+
+def test_an_agent_only_material_cannot_name_the_applicants_licence() -> None:
+    wrong = with_agent_material(HAND_WRITTEN[0])
+    data = spec_to_json(wrong)
+    data["materials"][-1]["licence_type"] = "居民身份证"
+    errors = rejected(catalogue_io.parse_json, json_file([data]))
+    message = "委托代理人办理时提交的材料不能由申请人的电子证照替代"
+    row = len(wrong.materials) - 1
+    assert errors == [
+        {"sheet": "items", "row": 1, "column": f"materials.{row}.licence_type", "message": message}
+    ]
+
+
+def test_an_export_in_a_newer_layout_is_another_version(
+    few: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with few.connect() as conn:
+        now = catalogue_io.catalogue_version(conn).tag
+        monkeypatch.setattr(catalogue_io, "JSON_VERSION", 1)
+        before = catalogue_io.catalogue_version(conn).tag
+    assert now != before
 
 
 def test_an_edited_item_is_published_as_a_new_version(few: Engine) -> None:

@@ -51,6 +51,9 @@ from tongban.services.platform.unit_of_work import UnitOfWork, atomic
 from tongban.web.app import build_app
 from tongban.web.deps import SESSION_COOKIE
 
+ONLINE = application(materials=[])
+"""An online application with its form and none of its materials' files (none needed here)."""
+
 
 @pytest.fixture
 def other(container: Container) -> Iterator[Container]:
@@ -178,7 +181,7 @@ def test_a_new_version_published_by_another_process_is_served_at_once(
     assert (current.version, current.spec.name) == (2, "个体工商户设立登记（新版）")
     assert (pinned.version, pinned.spec) == (first.version, first.spec)
     with container.uow() as uow:  # a case filed now pins version 2
-        ref = svc.submit_online(uow, world.actor(world.citizen), application())
+        ref = svc.submit_online(uow, world.actor(world.citizen), application(materials=[]))
     with container.read() as uow:
         assert cases_repository.get(uow.conn, ref.number).item_version == 2
 
@@ -293,7 +296,7 @@ def test_case_numbers_stay_unique_across_processes(container: Container, other: 
     def submit(i: int) -> str:
         target = container if i % 2 else other
         with target.uow() as uow:
-            return svc.submit_online(uow, world.actor(world.citizen, day), application()).number
+            return svc.submit_online(uow, world.actor(world.citizen, day), ONLINE).number
 
     with ThreadPoolExecutor(6) as pool:
         numbers = list(pool.map(submit, range(24)))
@@ -327,7 +330,9 @@ def test_a_process_takes_numbers_from_blocks_it_reserved_on_their_own(
     # insert): the reservation stands, the failed case's number is a gap.
     with pytest.raises(UnknownCentre), container.uow() as uow:
         svc.submit_online(
-            uow, world.actor(world.citizen, day), application(pickup_centre_code="C-NOWHERE")
+            uow,
+            world.actor(world.citizen, day),
+            application(pickup_centre_code="C-NOWHERE", materials=[]),
         )
     assert counter_of(container, on) == case_numbers.BLOCK
     # The block's other numbers go to the next cases without touching the counter row.
@@ -337,7 +342,7 @@ def test_a_process_takes_numbers_from_blocks_it_reserved_on_their_own(
     assert counter_of(container, on) == 2 * case_numbers.BLOCK
     # Another process (another engine) reserves after this one's blocks, never inside them.
     with other.uow() as uow:
-        later = svc.submit_online(uow, world.actor(world.citizen, day), application()).number
+        later = svc.submit_online(uow, world.actor(world.citizen, day), ONLINE).number
     assert later == format_number(on, 2 * case_numbers.BLOCK + 1)
 
 
@@ -351,7 +356,9 @@ def test_messages_of_a_change_exist_iff_it_commits(container: Container) -> None
     before = count_outbox(container)
     with pytest.raises(UnknownCentre), container.uow() as uow:
         svc.submit_online(
-            uow, world.actor(world.citizen), application(pickup_centre_code="C-NOWHERE")
+            uow,
+            world.actor(world.citizen),
+            application(pickup_centre_code="C-NOWHERE", materials=[]),
         )
     assert count_outbox(container) == before
     with container.read() as uow:
@@ -361,7 +368,7 @@ def test_messages_of_a_change_exist_iff_it_commits(container: Container) -> None
 
 def submit_and_count(world: World, day: str = "2026-11-02") -> svc.CaseRef:
     with world.container.uow() as uow:
-        return svc.submit_online(uow, world.actor(world.citizen, day), application())
+        return svc.submit_online(uow, world.actor(world.citizen, day), ONLINE)
 
 
 def count_outbox(container: Container) -> int:

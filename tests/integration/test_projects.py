@@ -36,6 +36,7 @@ from tongban.domain.projects.errors import (
 )
 from tongban.domain.projects.model import ProjectStatus, StepProgress
 from tongban.services.cases import lifecycle as case_svc
+from tongban.services.cases import repository as repo
 from tongban.services.cases.audit import verify
 from tongban.services.people.sessions import load_principal
 from tongban.services.platform.context import Actor
@@ -220,6 +221,31 @@ def test_the_authorised_agent_files_a_step_as_the_companys_case_on_its_behalf(
     with pytest.raises(StepAlreadyFiled):
         file(world, ref.code, 2)
     assert count(world, cases) == 1
+
+
+def test_a_step_the_agent_files_records_them_as_the_one_acting_for_the_company(
+    world: ProjectWorld,
+) -> None:
+    ref = register(world, construction=False, name="智能装备技术改造项目")
+    with world.container.uow() as uow:
+        ref = svc.request_proxy_service(uow, world.actor(world.company), ref.code, ref.version)
+    with world.container.uow() as uow:
+        svc.authorise_agent(uow, world.actor(world.company), ref.code, ref.version)
+    form = {
+        "company_type": "有限责任公司",
+        "registered_capital": "500",
+        "legal_rep_id": "11010519491231002X",
+        "business_scope": "智能装备制造",
+        "phone": "13800138000",
+    }
+    with world.container.uow() as uow:  # 企业设立登记: its 委托书 is asked when an agent acts
+        filed = steps.file_step(uow, world.actor(world.agent), ref.code, 1, form)
+    with world.container.read() as uow:
+        case = repo.get(uow.conn, filed.case_number)
+    assert case.agent is not None and case.agent.staff_id == world.agent
+    assert case.agent.name == "冯代办"
+    assert "委托书及受托人身份证件" in case.required_materials
+    assert case.absent_materials() == []
 
 
 def test_the_agent_is_asked_only_for_what_the_project_and_company_records_leave_open(

@@ -86,7 +86,7 @@ def test_supplying_corrections_moves_open_steps_by_the_working_days_stopped(
     }
     events = event_count(world)
 
-    ref = step(world, svc.supply_correction, world.citizen, ref, RESUMED, [PREMISES])
+    ref = step(world, svc.supply_correction, world.clerk, ref, RESUMED, [PREMISES])
 
     assert ref.status is S.UNDER_REVIEW
     with world.container.read() as uow:
@@ -114,7 +114,7 @@ def test_a_step_is_not_overdue_while_the_clock_is_stopped(world: World) -> None:
         rsj = load_principal(uow.conn, world.other_reviewer)
         assert queries.overdue_steps(uow.conn, rsj, late_day) == []
 
-    step(world, svc.supply_correction, world.citizen, ref, RESUMED, [PREMISES])
+    step(world, svc.supply_correction, world.clerk, ref, RESUMED, [PREMISES])
 
     shown = listed(world, ref.number)
     assert not StepOut.of(shown["社保核查"], date(2026, 11, 13)).overdue
@@ -126,7 +126,7 @@ def test_a_step_is_not_overdue_while_the_clock_is_stopped(world: World) -> None:
 
 def test_two_correction_rounds_add_up_and_a_refused_supply_moves_nothing(world: World) -> None:
     ref = stopped_case(world)
-    ref = step(world, svc.supply_correction, world.citizen, ref, RESUMED, [PREMISES])
+    ref = step(world, svc.supply_correction, world.clerk, ref, RESUMED, [PREMISES])
     assert stored_due(world)["社保核查"] == date(2026, 11, 13)
     # A second round, Wednesday 11 Nov to Friday 13 Nov: 2 more working days (12, 13 Nov).
     ref = step(
@@ -137,7 +137,7 @@ def test_two_correction_rounds_add_up_and_a_refused_supply_moves_nothing(world: 
             uow, world.actor(world.citizen, "2026-11-13"), ref.number, ref.version - 1
         )
     assert stored_due(world)["社保核查"] == date(2026, 11, 13)
-    step(world, svc.supply_correction, world.citizen, ref, "2026-11-13", [PREMISES])
+    step(world, svc.supply_correction, world.clerk, ref, "2026-11-13", [PREMISES])
     assert stored_due(world)["社保核查"] == date(2026, 11, 17)
     with world.container.read() as uow:
         assert verify(uow.conn).ok

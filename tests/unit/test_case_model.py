@@ -183,6 +183,34 @@ def test_no_result_is_issued_while_missing_materials_are_outstanding() -> None:
     assert case.status is S.RESULT_ISSUED
 
 
+def test_an_uploaded_file_of_a_missing_material_supplies_it() -> None:
+    case = submitted(materials=(ID_CARD,))
+    case.accept_with_missing_materials(
+        by=CLERK,
+        at=at("2026-11-02"),
+        calendar=CALENDAR,
+        missing=[PREMISES, PHOTO],
+        commitment="承诺补交",
+        supply_by=date(2026, 11, 9),
+    )
+    scan = {"sha256": "ab" * 32, "size": 1024, "content_type": "application/pdf"}
+    case.receive_material_file(
+        PREMISES, {**scan, "filename": "场所.pdf"}, APPLICANT, at("2026-11-03")
+    )
+    assert case.missing is not None and case.missing.names == (PHOTO,)
+    assert PREMISES in case.materials and case.status is S.ACCEPTED
+    event = case.events[-1]
+    assert (event.type, event.detail["material"], event.detail["still_missing"]) == (
+        "CaseMaterialFileReceived",
+        PREMISES,
+        [PHOTO],
+    )
+    case.receive_material_file(PHOTO, {**scan, "filename": "照片.jpg"}, APPLICANT, at("2026-11-04"))
+    assert case.missing is None
+    with pytest.raises(ValidationFailed):
+        case.receive_material_file("户口本", scan, APPLICANT, at("2026-11-04"))
+
+
 def test_refusing_acceptance_needs_reasons_and_ends_the_case() -> None:
     case = submitted()
     with pytest.raises(ValidationFailed) as refused:

@@ -140,6 +140,13 @@ def test_a_material_is_matched_to_the_licence_that_replaces_it(
     assert licence_type_for(material, {"senior_card", "id_card"}) == expected
 
 
+def test_the_applicants_id_card_never_stands_in_for_their_agents() -> None:
+    # "受托人身份证件" speaks of an ID card: the agent's, which no licence of the applicant is.
+    name = "委托书及受托人身份证件"
+    assert licence_type_for(Material(name=name), {"id_card"}) == "id_card"
+    assert licence_type_for(Material(name=name, only_by_agent=True), {"id_card"}) is None
+
+
 def test_prefill_locks_what_the_licences_hold() -> None:
     form = [
         FormField(name="born", label="出生日期", source="id_card.birth_date"),

@@ -195,6 +195,19 @@ def test_non_key_materials_make_accepting_with_missing_materials_meaningful() ->
     assert {"居民身份证", "居民户口簿", "营业执照", "结婚证", "不动产权证书"} <= replaceable
 
 
+def test_materials_only_an_agent_brings_are_marked_so_wherever_an_item_lists_them(
+    catalogue: list,
+) -> None:
+    # "委托他人办理的，提交授权委托书及受托人身份证件": never asked of an applicant who comes.
+    agents = [(i.code, m) for i in catalogue for m in i.materials if "受托人" in m.name]
+    assert len(agents) > 100
+    assert all(m.only_by_agent and m.licence_type is None for _code, m in agents)
+    archive = next(i for i in HAND_WRITTEN_ITEMS if i.code == "DAG-0001")
+    assert [m.name for m in archive.materials if m.only_by_agent] == ["委托书及受托人身份证件"]
+    # A company's own clerk (经办人) is no agent of it: still asked every time.
+    assert not any(m.only_by_agent for i in catalogue for m in i.materials if "经办人" in m.name)
+
+
 def test_the_permit_list_has_one_entry_per_permit_item() -> None:
     permits = [e for e in DEMO_LIST_ENTRIES if e.kind is ListKind.PERMIT]
     permit_items = {i.code for i in HAND_WRITTEN_ITEMS if i.on_permit_list}

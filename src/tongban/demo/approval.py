@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 from dataclasses import replace
 from datetime import timedelta
+from io import BytesIO
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
@@ -32,7 +33,8 @@ from tongban.domain.errors import AccountExists, DomainError
 from tongban.domain.people.model import Role, RoleAssignment
 from tongban.services.approval_centre import assignment as centre
 from tongban.services.approval_centre import queries as q
-from tongban.services.cases.intake import Application, submit_online
+from tongban.services.cases.attachments import Upload, apply_online
+from tongban.services.cases.intake import Application
 from tongban.services.catalogue.items import published_item
 from tongban.services.people import accounts as people
 from tongban.services.people.sessions import load_principal
@@ -58,6 +60,8 @@ SKILLS = {
 """Item categories each reviewer handles (empty: any item)."""
 APPLICATIONS = {"small": 6, "full": 12}
 ADDRESS = "佛山市南海区桂城街道南海大道北 80 号"
+DEMO_SCAN = "%PDF-1.4\n% 演示用材料扫描件\n%%EOF\n".encode()
+"""Every demo applicant's scanned material: a PDF with nothing in it."""
 
 
 def load(container: Container, actor: Actor, scale: Scale) -> int:
@@ -176,7 +180,8 @@ def _applications(container: Container, chief: Actor, department_id: int, count:
     if busy or waiting:
         return 0
     items, applicants = _online_items(container, department_id), _applicants(container)
-    if not items or not applicants:
+    files = container.files
+    if not items or not applicants or files is None:
         return 0
     written, now = 0, container.clock.now()
     for n in range(count):
@@ -184,14 +189,27 @@ def _applications(container: Container, chief: Actor, department_id: int, count:
         user_id, identity, phone = applicants[n % len(applicants)]
         form = {f.name: _value(f, identity, phone) for f in item.spec.form}
         application = Application(
-            item_code=item.code,
-            form=form,
-            materials=[m.name for m in item.spec.materials],
-            pickup_centre_code=DISTRICT_CENTRE,
+            item_code=item.code, form=form, pickup_centre_code=DISTRICT_CENTRE
         )
+        # Online each material is handed in as its file; the demo applicants apply themselves,
+        # so nobody brings an agent's authorisation.
+        uploads = [
+            Upload(m.name, f"{m.name}.pdf", BytesIO(DEMO_SCAN))
+            for m in item.spec.materials
+            if not m.only_by_agent
+        ]
         applicant = _as(container, user_id, chief, at=now - timedelta(hours=3 * (count - n)))
         with contextlib.suppress(DomainError), container.uow() as uow:
-            submit_online(uow, applicant, application)
+            apply_online(
+                uow,
+                applicant,
+                files,
+                application,
+                uploads,
+                submit=True,
+                max_bytes=container.settings.upload_max_bytes,
+                allowed=container.settings.upload_allowed_types,
+            )
             written += 1
     for _ in range(2):  # the chief has already handed out the two oldest by the strategy
         with contextlib.suppress(DomainError), container.uow() as uow:

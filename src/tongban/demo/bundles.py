@@ -5,6 +5,8 @@ the four bundles they reach 11 departments.  开办企业 and 开餐馆 halt whe
 registration (the key item) is refused: nothing else makes sense without the company.  开餐馆 runs
 in the green channel (绿色通道): catering start-ups are queued first in every department.
 Opening the bank account is done at a commercial bank, not a department, so it is no sub-case.
+A bundle is applied for online by the signed-in applicant themself, so no bundle asks for the
+items' materials that only an agent brings (委托书及受托人身份证件).
 """
 
 from __future__ import annotations
@@ -40,7 +42,6 @@ def _f(
 REGISTRATION = "SCJGJ-0004"
 LICENCE = "营业执照（企业设立登记办结后共享）"
 APPLICATION_FORM = "一件事申请表（本页填写，替代各事项申请书）"
-AGENT = "委托书及受托人身份证件"
 BANK_ACCOUNT = "单位银行账户信息"
 
 _COMPANY_FORM: tuple[FormField, ...] = (
@@ -70,7 +71,6 @@ _COMPANY_MATERIALS: tuple[BundleMaterial, ...] = (
     BundleMaterial(name="法定代表人、董事、监事和经理的任职文件及身份证件"),
     BundleMaterial(name="经营场所使用证明", note="自有房产提供不动产权证书，租用提供租赁合同"),
     BundleMaterial(name="经办人身份证件及授权委托书"),
-    BundleMaterial(name=AGENT, note="委托他人办理的提供"),
     BundleMaterial(name=BANK_ACCOUNT, note="到银行开立基本存款账户后提供，可容缺后补"),
     BundleMaterial(
         name=LICENCE, note="由登记机关共享电子营业执照，无需提交", shared_from=REGISTRATION
@@ -102,14 +102,13 @@ _REGISTRATION = BundleItem(
         "股东、发起人的主体资格文件或自然人身份证件": "股东、发起人的主体资格文件或自然人身份证件",
         _REP_ID: _REP_ID,
         "经营场所使用证明": "经营场所使用证明",
-        AGENT: AGENT,
     },
     key=True,
 )
 _SEAL = BundleItem(
     item_code="GAJ-0014",
     fields=_ENTERPRISE_FIELDS,
-    materials={"营业执照": LICENCE, "法定代表人（负责人）身份证件": _REP_ID, AGENT: AGENT},
+    materials={"营业执照": LICENCE, "法定代表人（负责人）身份证件": _REP_ID},
 )
 _INVOICES = BundleItem(
     item_code="SWJ-0002",
@@ -203,7 +202,6 @@ OPEN_RESTAURANT = BundleDefinition(
                 "食品安全自查、从业人员健康管理、进货查验记录、食品安全事故处置等保证食品安全的"
                 "规章制度目录": "食品安全管理制度目录",
                 _FOOD_MANAGER: _FOOD_MANAGER,
-                AGENT: AGENT,
             },
         ),
         BundleItem(
@@ -275,7 +273,6 @@ NEWBORN = BundleDefinition(
         BundleMaterial(name="居民户口簿"),
         BundleMaterial(name="结婚证"),
         BundleMaterial(name="新生儿近期免冠彩色照片", note="可不交，社保卡可后补照片"),
-        BundleMaterial(name=AGENT, note="委托他人办理的提供"),
     ),
     items=(
         BundleItem(
@@ -326,7 +323,6 @@ NEWBORN = BundleDefinition(
             materials={
                 "申请人居民身份证": _PARENT_IDS,
                 "近期免冠彩色证件照片": "新生儿近期免冠彩色照片",
-                AGENT: AGENT,
             },
         ),
     ),

@@ -264,6 +264,14 @@ class MaterialUnknown(ValidationFailed):
     template = "“{name}”不是该事项要求的材料。"
 
 
+class MaterialFileRequired(ValidationFailed):
+    """Online, a material is handed in by its file (or an e-licence), never by a tick: only a
+    clerk who saw the paper may mark a material received without one."""
+
+    code = "material_file_required"
+    template = "网上办理的材料须上传文件，勾选不能代替提交：{names}。"
+
+
 class MaterialFileNotFound(NotFound):
     code = "material_file_not_found"
     template = "该办件没有这份材料文件。"

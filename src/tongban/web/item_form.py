@@ -34,6 +34,18 @@ FLAGS = ("fully_online", "certificate_free", "smart_approval", "on_permit_list")
 MULTI = ("handled_at", "channels", "scopes")
 LINES = ("legal_basis", "process", "keywords", "needs")
 BLANK_ROWS = 2
+MATERIAL_COLUMNS = (
+    "name",
+    "key",
+    "licence_type",
+    "originals",
+    "copies",
+    "source",
+    "notes",
+    "when",
+)
+ALWAYS, AGENT_ACTS = "always", "agent"
+"""A material's ``when``: always asked, or only when someone acts for the applicant."""
 
 
 def _lines(text: str) -> list[str]:
@@ -77,12 +89,9 @@ def spec_from_form(form: FormData) -> ServiceItemSpec:
             "copies": int(r["copies"] or 0) if r["copies"].isdigit() else -1,
             "source": r["source"],
             "notes": r["notes"],
+            "only_by_agent": r["when"] == AGENT_ACTS,
         }
-        for r in _rows(
-            form,
-            "material",
-            ("name", "key", "licence_type", "originals", "copies", "source", "notes"),
-        )
+        for r in _rows(form, "material", MATERIAL_COLUMNS)
     ]
     data["fees"] = [
         {"name": r["name"], "amount_yuan": r["amount_yuan"] or "0", "basis": r["basis"]}
@@ -128,7 +137,12 @@ def values_from_spec(spec: ServiceItemSpec | None) -> dict[str, Any]:
     values.update({n: list(data[n]) for n in MULTI})
     values.update({n: "\n".join(data[n]) for n in LINES})
     values["materials"] = [
-        {**m, "key": "yes" if m["key"] else "no", "licence_type": m["licence_type"] or ""}
+        {
+            **m,
+            "key": "yes" if m["key"] else "no",
+            "licence_type": m["licence_type"] or "",
+            "when": AGENT_ACTS if m["only_by_agent"] else ALWAYS,
+        }
         for m in data["materials"]
     ]
     values["fees"] = data["fees"]
@@ -149,9 +163,7 @@ def values_from_form(form: FormData) -> dict[str, Any]:
     values: dict[str, Any] = {n: str(form.get(n, "")) for n in SCALARS + INTEGERS + LINES}
     values.update({n: form.get(n) == "on" for n in FLAGS})
     values.update({n: [str(v) for v in form.getlist(n)] for n in MULTI})
-    values["materials"] = _rows(
-        form, "material", ("name", "key", "licence_type", "originals", "copies", "source", "notes")
-    )
+    values["materials"] = _rows(form, "material", MATERIAL_COLUMNS)
     values["fees"] = _rows(form, "fee", ("name", "amount_yuan", "basis"))
     values["form"] = _rows(
         form, "field", ("name", "label", "type", "required", "options", "source")

@@ -64,6 +64,13 @@ LABELS: dict[str, str] = {
     "phone": "手机号码",
     "address": "地址",
     "bank_account": "银行账号",
+    # IdType
+    "resident_id": "居民身份证",
+    "hmt_residence_permit": "港澳台居民居住证",
+    "hk_macao_travel_permit": "港澳居民来往内地通行证",
+    "taiwan_travel_permit": "台湾居民来往大陆通行证",
+    "passport": "护照",
+    "foreign_permanent_residence": "外国人永久居留身份证",
 }
 
 

@@ -2,8 +2,9 @@
 
 A body over its route's limit is refused with 413 ``payload_too_large`` before the route parses
 it: at once when ``Content-Length`` says so, or as soon as a streamed (chunked) body passes the
-limit.  Uploads take twice ``TONGBAN_UPLOAD_MAX_BYTES`` plus room for the multipart framing; the
-catalogue import its own 32 MB; log-in forms a few kilobytes; everything else 1 MiB.
+limit.  Uploads (and the online application form with its files) take twice
+``TONGBAN_UPLOAD_MAX_BYTES`` plus room for the multipart framing; the catalogue import its own
+32 MB; log-in forms a few kilobytes; everything else 1 MiB.
 """
 
 from __future__ import annotations
@@ -29,9 +30,12 @@ LIMITS: tuple[tuple[re.Pattern[str], Callable[[Settings], int]], ...] = (
     (
         re.compile(
             r"^/api/v1/cases/[^/]+/materials$|/materials/upload$|^/(api/v1/licences/)?verify$"
+            r"|^/items/[^/]+/apply$"
         ),
         # Twice the file limit: a file somewhat over it still reaches the route, which names
-        # the limit (file_too_large); a far larger body is cut off here.
+        # the limit (file_too_large); a far larger body is cut off here.  The online
+        # application form carries its materials' files together, within the same limit (the
+        # page says so; more files are uploaded to the case afterwards).
         lambda s: 2 * s.upload_max_bytes + MULTIPART_ROOM,
     ),
 )

@@ -76,6 +76,12 @@ def opt(name: str, notes: str = "", src: str = "申请人自备") -> Material:
     return mat(name, key=False, src=src, notes=notes)
 
 
+def by_agent(name: str, notes: str = "委托他人办理的提供") -> Material:
+    """A material asked only when someone acts for the applicant (委托他人办理的): not needed,
+    nor missing, when the applicant comes themself; may follow under 容缺受理 when it is."""
+    return Material(name=name, key=False, notes=notes, only_by_agent=True)
+
+
 def form_(name: str, *, orig: int = 1) -> Material:
     """The item's application form or 申请书, filled in online or at the window."""
     return mat(name, orig=orig, copies=0, src="窗口领取或网上下载")
@@ -89,7 +95,7 @@ def fee(name: str, amount: str, basis: str) -> Fee:
 ID_CARD = mat("申请人居民身份证", lic="居民身份证", orig=1, copies=1, src="公安机关")
 HUKOU = mat("居民户口簿", lic="居民户口簿", orig=1, copies=1, src="公安机关")
 PHOTO = opt("近期免冠彩色证件照片", "白底，1寸或2寸，可现场拍摄")
-AGENT = opt("委托书及受托人身份证件", "委托他人办理的提供")
+AGENT = by_agent("委托书及受托人身份证件")
 BIZ_LICENCE = mat("营业执照", lic="营业执照", orig=1, copies=1, src="市场监管部门")
 LEGAL_REP_ID = mat("法定代表人（负责人）身份证件", lic="居民身份证", copies=1)
 PREMISES = mat(

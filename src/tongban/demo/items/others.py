@@ -15,6 +15,7 @@ from ._build import (
     PERSON_FORM,
     PREMISES,
     PROCESS_SITE,
+    by_agent,
     choice,
     form_,
     item,
@@ -283,7 +284,7 @@ ARCHIVE: tuple[ServiceItemSpec, ...] = (
         result="档案查阅证明或复制件",
         materials=(
             ID_CARD,
-            opt("委托书及受托人身份证件", "代查他人档案的提供"),
+            by_agent("委托书及受托人身份证件", "代查他人档案的提供"),
             opt("与档案内容有关的证明材料", "查询他人或单位档案时提供"),
         ),
         online=True,

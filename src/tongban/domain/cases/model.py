@@ -12,7 +12,13 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
-from tongban.domain.cases.record import GENESIS_HASH, CaseRecord, iso, required_text
+from tongban.domain.cases.record import (
+    AGENT_ONLY_UNASKED,
+    GENESIS_HASH,
+    CaseRecord,
+    iso,
+    required_text,
+)
 from tongban.domain.cases.status import (
     ACTION_LABELS,
     BEFORE_ACCEPTANCE,
@@ -64,12 +70,12 @@ class Case(CaseRecord):
     def start(cls, *, by: Performer, at: datetime, **fields: Any) -> Case:
         """A new case in draft, whatever the channel; it pins the item version in ``fields``."""
         case = cls(**fields)
-        unknown = sorted(set(case.materials) - set(case.terms.material_names))
-        if unknown:
-            raise ValidationFailed(
-                fields={"materials": "不是该事项要求的材料：" + "、".join(unknown)}
-            )
-        case._record("CaseDrafted", None, S.DRAFT, by, at, detail={"channel": case.channel.value})
+        case._known(case.materials)
+        detail: dict[str, Any] = {"channel": case.channel.value}
+        if case.agent is not None:
+            # Whether an agent acts, never who: the trail keeps no ID numbers.
+            detail["by_agent"] = True
+        case._record("CaseDrafted", None, S.DRAFT, by, at, detail=detail)
         return case
 
     def submit(self, *, by: Performer, at: datetime) -> None:
@@ -118,8 +124,11 @@ class Case(CaseRecord):
         names = tuple(dict.fromkeys(n.strip() for n in missing if n.strip()))
         fields: dict[str, str] = {}
         unknown = [n for n in names if n not in self.terms.material_names]
+        unasked = [n for n in names if n not in unknown and n not in self.required_materials]
         if unknown:
             fields["missing"] = "不是该事项要求的材料：" + "、".join(unknown)
+        elif unasked:
+            fields["missing"] = AGENT_ONLY_UNASKED + "、".join(unasked)
         key = [n for n in names if n in self.terms.key_material_names]
         if key:
             raise KeyMaterialNotWaivable(

@@ -7,13 +7,14 @@ record exactly one event per transition; ``model.Case`` adds the transitions the
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
 from tongban.domain.cases.clock import clock_state, used_days
 from tongban.domain.cases.status import ACTION_LABELS, CaseStatus, Channel, ClockState, Decision
 from tongban.domain.cases.values import (
+    Agent,
     CaseEvent,
     CorrectionRequest,
     Delivery,
@@ -28,6 +29,8 @@ from tongban.domain.shared.clock import china_date
 
 S = CaseStatus
 GENESIS_HASH = "0" * 64
+MATERIAL_FILE_RECEIVED = "CaseMaterialFileReceived"
+AGENT_ONLY_UNASKED = "未登记委托代理人，无需提交委托代理人办理时才需的材料："
 _DISPUTABLE = (
     S.DRAFT,
     S.SUBMITTED,
@@ -64,6 +67,8 @@ class CaseRecord:
     form: dict[str, Any] = field(default_factory=dict)
     materials: list[str] = field(default_factory=list)
     """Names of the materials received."""
+    agent: Agent | None = None
+    """委托代理人: who hands the application in for the applicant; None: the applicant themself."""
     missing: MissingMaterials | None = None
     correction: CorrectionRequest | None = None
     stops: list[ClockStop] = field(default_factory=list)
@@ -108,8 +113,13 @@ class CaseRecord:
         """Red past the deadline; yellow when at most ``yellow_days`` working days remain."""
         return clock_state(self.deadline, self.decided_on, today, calendar, yellow_days)
 
+    @property
+    def required_materials(self) -> tuple[str, ...]:
+        """What this application needs: the agent-only materials only when an agent acts."""
+        return self.terms.required_names(by_agent=self.agent is not None)
+
     def absent_materials(self) -> list[str]:
-        return [n for n in self.terms.material_names if n not in self.materials]
+        return [n for n in self.required_materials if n not in self.materials]
 
     # --- licence-backed materials and form disputes (材料秒报, 表单秒填) -------------------------
 
@@ -126,6 +136,24 @@ class CaseRecord:
         self.material_sources[name] = dict(source)
         self._receive([name])
         self.note("MaterialFromLicence", by, at, material=name, **dict(source))
+
+    def receive_material_file(
+        self, name: str, file: Mapping[str, Any], by: Performer, at: datetime
+    ) -> None:
+        """A material's file arrives (上传材料): the material counts as received, and a 容缺
+        one as supplied.  Bookkeeping, not a status change; when an upload is allowed is the
+        caller's rule.  ``file`` is what the audit entry keeps of it (hash, size, type, name)."""
+        given = self._known([name])
+        if not given:
+            raise ValidationFailed(fields={"material": "请选择该事项要求的材料"})
+        name = given[0]
+        self._receive(given)
+        detail: dict[str, Any] = {"material": name, **file}
+        if self.missing is not None and name in self.missing.names:
+            still = tuple(n for n in self.missing.names if n != name)
+            self.missing = replace(self.missing, names=still) if still else None
+            detail["still_missing"] = list(still)
+        self.note(MATERIAL_FILE_RECEIVED, by, at, **detail)
 
     def dispute_form_value(
         self, field_name: str, value: Any, claim: str, reason: str, by: Performer, at: datetime
@@ -182,6 +210,10 @@ class CaseRecord:
             raise ValidationFailed(
                 fields={"materials": "不是该事项要求的材料：" + "、".join(unknown)}
             )
+        unasked = [n for n in given if n not in self.required_materials]
+        if unasked:
+            # Received, they would say an agent acts when none was recorded.
+            raise ValidationFailed(fields={"materials": AGENT_ONLY_UNASKED + "、".join(unasked)})
         return given
 
     def _receive(self, names: Iterable[str]) -> None:

@@ -9,6 +9,8 @@ from typing import Any
 
 from tongban.domain.cases.status import CaseStatus, DeliveryMethod
 from tongban.domain.catalogue.model import ItemKind, ServiceItemSpec
+from tongban.domain.errors import DomainError, ValidationFailed
+from tongban.domain.shared.identity import IdType, document_number
 
 SYSTEM_ROLE = "system"
 
@@ -36,8 +38,10 @@ class ItemTerms:
     kind: ItemKind
     promised_days: int
     materials: tuple[tuple[str, bool], ...] = ()
-    """(name, key) of every required material."""
+    """(name, key) of every material the item lists."""
     result_name: str = ""
+    agent_only: frozenset[str] = frozenset()
+    """Materials asked only when an agent acts for the applicant (委托书及受托人身份证件)."""
 
     @classmethod
     def from_spec(cls, spec: ServiceItemSpec) -> ItemTerms:
@@ -46,7 +50,12 @@ class ItemTerms:
             promised_days=spec.promised_limit_days,
             materials=tuple((m.name, m.key) for m in spec.materials),
             result_name=spec.result_name,
+            agent_only=frozenset(m.name for m in spec.materials if m.only_by_agent),
         )
+
+    def required_names(self, *, by_agent: bool) -> tuple[str, ...]:
+        """The materials an application needs: the agent-only ones only when an agent acts."""
+        return tuple(name for name, _ in self.materials if by_agent or name not in self.agent_only)
 
     @property
     def immediate(self) -> bool:
@@ -60,6 +69,47 @@ class ItemTerms:
     @property
     def key_material_names(self) -> frozenset[str]:
         return frozenset(name for name, key in self.materials if key)
+
+
+@dataclass(frozen=True, repr=False)
+class Agent:
+    """委托代理人 (受托人): who hands the application in for the applicant, as identified.
+
+    Either a person identified at the window by an identity document, or the centre's proxy
+    agent (代办员, ``staff_id``), whom the company authorised on record."""
+
+    name: str
+    id_type: str = ""
+    id_number: str = ""
+    staff_id: int | None = None
+
+    @classmethod
+    def identified(cls, name: str, id_type: str, id_number: str, *, today: date) -> Agent:
+        """A person acting for the applicant, by name and a valid identity document; each
+        wrong part is told beside its own field (``agent.name``, ``agent.id_number`` ...)."""
+        fields: dict[str, str] = {}
+        name = (name or "").strip()
+        if not name:
+            fields["agent.name"] = "请填写代理人姓名"
+        elif len(name) > 100:
+            fields["agent.name"] = "代理人姓名不能超过 100 个字"
+        number = ""
+        if id_type not in {t.value for t in IdType}:
+            fields["agent.id_type"] = "请选择代理人的证件类型"
+        elif not (id_number or "").strip():
+            fields["agent.id_number"] = "请填写代理人的证件号码"
+        else:
+            try:
+                number = document_number(id_type, id_number, today=today)
+            except DomainError as error:
+                fields["agent.id_number"] = error.message
+        if fields:
+            raise ValidationFailed("代理人信息有误，请核对后重试。", fields=fields)
+        return cls(name, id_type, number)
+
+    def __repr__(self) -> str:
+        # Never the ID number in a log or a traceback.
+        return f"Agent(name={self.name!r}, id_type={self.id_type!r}, staff_id={self.staff_id!r})"
 
 
 @dataclass(frozen=True)

@@ -102,6 +102,16 @@ class Material(_Model):
     source: str = ""
     """Where the applicant gets it (出具单位), e.g. 申请人自备."""
     notes: str = ""
+    only_by_agent: bool = False
+    """Asked only when someone acts for the applicant (委托他人办理的，提交授权委托书及受托人身份
+    证件): an application the applicant hands in themself neither needs nor lacks it."""
+
+    @model_validator(mode="after")
+    def _agent_material_is_not_the_applicants_licence(self) -> Material:
+        # The applicant's e-licences prove who the applicant is, never who their agent is.
+        if self.only_by_agent and self.licence_type:
+            raise ValueError("委托代理人办理时提交的材料不能由申请人的电子证照替代")
+        return self
 
 
 class Fee(_Model):

@@ -41,7 +41,11 @@ TRUST_FROM_LICENCE = "A"
 
 def licence_type_for(material: Material, known: Collection[str] = ()) -> str | None:
     """The licence type that can stand in for ``material``, if any: its ``licence_type`` when
-    that is a known code, else the type its ``licence_type`` or its name speaks of."""
+    that is a known code, else the type its ``licence_type`` or its name speaks of.  None for
+    a material asked only of an agent: the applicant's licences never prove who the agent is
+    (受托人身份证件 names an ID card, but the agent's, not the applicant's)."""
+    if material.only_by_agent:
+        return None
     if material.licence_type and material.licence_type in known:
         return material.licence_type
     if material.licence_type:

@@ -1,5 +1,6 @@
 """Materials' files (材料附件): an applicant, or a clerk for them, uploads a required material's
-scan; whoever may see the case downloads it.
+scan; whoever may see the case downloads it.  Online this is how a material is handed in: an
+uploaded file makes it received (and a 容缺 one supplied); a tick never does.
 
 The file's type is decided by its content (magic bytes), never by its name or the type the
 client declares.  The file is stored (content-addressed, see ``adapters.file_store``) only
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import BinaryIO
@@ -26,9 +27,12 @@ from typing import BinaryIO
 from sqlalchemy import Connection, select
 
 from tongban.adapters.db.tables import case_events
+from tongban.domain.cases.forms import validate_form
 from tongban.domain.cases.model import Case
+from tongban.domain.cases.record import MATERIAL_FILE_RECEIVED
 from tongban.domain.cases.status import CaseStatus
 from tongban.domain.errors import (
+    DomainError,
     FileTooLarge,
     FileTypeNotAllowed,
     IllegalTransition,
@@ -38,13 +42,17 @@ from tongban.domain.errors import (
 )
 from tongban.services.cases import queries
 from tongban.services.cases import repository as repo
+from tongban.services.cases.intake import Application, CaseRef, save_draft
+from tongban.services.cases.intake import ref as ref_of
+from tongban.services.cases.lifecycle import submit_draft
 from tongban.services.cases.roles import APPLICANT, CLERK, performer
+from tongban.services.catalogue.items import published_item
 from tongban.services.platform import audit
 from tongban.services.platform.context import Actor
 from tongban.services.platform.ports import FileStore
 from tongban.services.platform.unit_of_work import UnitOfWork, atomic
 
-EVENT = "CaseMaterialFileReceived"
+EVENT = MATERIAL_FILE_RECEIVED
 CHUNK = 64 * 1024
 MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"%PDF-", "application/pdf"),
@@ -139,7 +147,8 @@ def upload_material(
     expected_version: int | None = None,
 ) -> MaterialFile:
     """The applicant (or a clerk at the window) hands in one material's file: it is checked,
-    stored, and the material counts as received, with its audit entry, in one transaction."""
+    stored, and the material counts as received (a 容缺 one as supplied), with its audit
+    entry, in one transaction."""
     case = queries.access_case(uow.conn, actor.principal, number, actor.at)  # another's: 404
     by = performer(actor, case, APPLICANT, CLERK)
     name = material.strip()
@@ -160,26 +169,60 @@ def upload_material(
         actor.at,
         by.role,
     )
-    # A material's arrival is bookkeeping, not a status change: the case stays where it is.
-    # TODO(domain): a ``Case.receive_material_file`` method should own these two lines.
-    if name not in case.materials:
-        case.materials.append(name)
-    case._record(
-        EVENT,
-        case.status,
-        case.status,
-        by,
-        actor.at,
-        detail={
-            "material": name,
-            "sha256": sha256,
-            "size": size,
-            "content_type": content_type,
-            "filename": stored.filename,
-        },
-    )
+    file = {"sha256": sha256, "size": size, "content_type": content_type}
+    case.receive_material_file(name, {**file, "filename": stored.filename}, by, actor.at)
     repo.save(uow.conn, case, actor.at)
     return stored
+
+
+@dataclass(frozen=True)
+class Upload:
+    """One file of an online application, for one of its materials."""
+
+    material: str
+    filename: str
+    stream: BinaryIO
+
+
+@atomic
+def apply_online(
+    uow: UnitOfWork,
+    actor: Actor,
+    files: FileStore,
+    application: Application,
+    uploads: Sequence[Upload],
+    *,
+    submit: bool,
+    max_bytes: int,
+    allowed: tuple[str, ...],
+) -> CaseRef:
+    """网上申请 with its materials' files, in one transaction: the draft, each file received as
+    its material, then (``submit``) the submission.  Online a material is handed in by its file
+    (or an e-licence), never by a tick; a wrong file fails the whole application, the error
+    beside that material (``files.<material>``), and nothing is kept."""
+    if submit:  # a wrong form is told before any file is stored
+        validate_form(published_item(uow.conn, application.item_code).spec.form, application.form)
+    ref = save_draft(uow, actor, application)
+    for upload in uploads:
+        try:
+            upload_material(
+                uow,
+                actor,
+                files,
+                ref.number,
+                upload.material,
+                upload.filename,
+                upload.stream,
+                max_bytes=max_bytes,
+                allowed=allowed,
+            )
+        except DomainError as error:
+            error.fields.setdefault(f"files.{upload.material.strip()}", error.message)
+            raise
+    case = repo.get(uow.conn, ref.number)
+    if not submit:
+        return ref_of(case)
+    return submit_draft(uow, actor, case.number, case.version)
 
 
 def material_files(conn: Connection, case: Case) -> list[MaterialFile]:

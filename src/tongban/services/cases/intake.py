@@ -19,9 +19,9 @@ from tongban.domain.cases.forms import (
 from tongban.domain.cases.mail import mail_address
 from tongban.domain.cases.model import Case
 from tongban.domain.cases.status import CaseStatus, Channel, DeliveryMethod
-from tongban.domain.cases.values import Delivery, ItemTerms, Performer
+from tongban.domain.cases.values import Agent, Delivery, ItemTerms, Performer
 from tongban.domain.catalogue.model import Channel as ItemChannel
-from tongban.domain.errors import ValidationFailed
+from tongban.domain.errors import MaterialFileRequired, ValidationFailed
 from tongban.domain.people.model import UserKind
 from tongban.domain.shared.clock import china_date
 from tongban.services.cases import numbers as case_numbers
@@ -64,6 +64,9 @@ class Application:
             phone = self.phone.strip() or facts.get("phone") or ""
             mailed = mail_address(recipient, phone, self.address).as_text()
         return Delivery(self.delivery_method, self.pickup_centre_code or accepting_centre, mailed)
+
+    agent: Agent | None = None
+    """委托代理人 handing the application in (at a window or by post); None: the applicant."""
 
 
 @dataclass(frozen=True)
@@ -115,6 +118,7 @@ def new_case(
         department_code=item.spec.department_code,
         form=fill_from_account(item.spec.form, application.form, facts),
         materials=list(dict.fromkeys(m.strip() for m in application.materials if m.strip())),
+        agent=application.agent,
         accepting_centre_code=by.centre_code,
         delivery=delivery,
     )
@@ -132,9 +136,27 @@ def check_applicant(uow: UnitOfWork, applicant_id: int) -> None:
         raise ValidationFailed(fields={"applicant_id": "请先核验申请人身份"})
 
 
+def _online(application: Application) -> None:
+    """Online, the signed-in applicant applies in their own name (an agent hands an application
+    in at a window, or by post), and hands each material in by uploading its file: a material
+    merely listed (a ticked box) is refused, never taken as received."""
+    if application.agent is not None:
+        raise ValidationFailed(
+            fields={"agent": "网上申请由申请人本人提交；委托他人办理的，请代理人到窗口办理"}
+        )
+    claimed = [m.strip() for m in application.materials if m.strip()]
+    if claimed:
+        raise MaterialFileRequired(
+            names="、".join(claimed),
+            fields={"materials": "请为每份材料上传文件（PDF、JPEG 或 PNG）"},
+        )
+
+
 @atomic
 def save_draft(uow: UnitOfWork, actor: Actor, application: Application) -> CaseRef:
-    """An applicant saves an online application unfinished; the form is checked on submit."""
+    """An applicant saves an online application unfinished; the form is checked on submit, the
+    materials' files are uploaded to the draft (``cases.attachments``)."""
+    _online(application)
     by = performer(actor, None, APPLICANT)
     assert by.user_id is not None
     case, item = new_case(uow, actor, by, by.user_id, Channel.ONLINE, application)
@@ -146,6 +168,7 @@ def save_draft(uow: UnitOfWork, actor: Actor, application: Application) -> CaseR
 @atomic
 def submit_online(uow: UnitOfWork, actor: Actor, application: Application) -> CaseRef:
     """网上申请: a citizen or enterprise applies for an online-capable item."""
+    _online(application)
     by = performer(actor, None, APPLICANT)
     assert by.user_id is not None
     case, item = new_case(uow, actor, by, by.user_id, Channel.ONLINE, application)

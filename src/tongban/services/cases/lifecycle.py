@@ -20,7 +20,7 @@ from tongban.domain.cases.forms import require_checked_credit_codes
 from tongban.domain.cases.model import Case
 from tongban.domain.cases.status import DeliveryMethod
 from tongban.domain.cases.values import Performer
-from tongban.domain.errors import StaleVersion
+from tongban.domain.errors import MaterialFileRequired, StaleVersion
 from tongban.domain.shared.clock import china_date
 from tongban.services.cases import repository as repo
 from tongban.services.cases import review_steps
@@ -43,6 +43,7 @@ from tongban.services.cases.roles import (
     SECTION_CHIEF,
     SYSTEM,
     WINDOW_DECIDER,
+    is_applicant,
     performer,
 )
 from tongban.services.catalogue.items import published_item
@@ -257,11 +258,18 @@ def supply_correction(
     note: str = "",
 ) -> CaseRef:
     """The applicant (or a clerk for them) hands in the corrections; the clock resumes, and
-    so do the open review steps' due days (``cases.review_steps.resume_after_stops``)."""
+    so do the open review steps' due days (``cases.review_steps.resume_after_stops``).  Only a
+    clerk, who saw the paper, lists ``materials`` as handed in; the applicant's corrected
+    materials are the files they uploaded to the case (``cases.attachments``)."""
     calendar = load_calendar(uow.conn)
-    names = list(materials)
+    names = [n.strip() for n in materials if n.strip()]
 
     def supply(case: Case, by: Performer) -> None:
+        if names and is_applicant(by):
+            raise MaterialFileRequired(
+                names="、".join(names),
+                fields={"materials": "补正的材料请上传文件，上传后再提交补正"},
+            )
         before = list(case.stops)
         case.supply_correction(by=by, at=actor.at, calendar=calendar, materials=names, note=note)
         review_steps.resume_after_stops(uow.conn, case, before, calendar)
@@ -272,16 +280,20 @@ def supply_correction(
 def supply_missing_materials(
     uow: UnitOfWork, actor: Actor, number: str, expected_version: int, names: Iterable[str]
 ) -> CaseRef:
-    """容缺 materials arrive, from the applicant or through a clerk."""
+    """容缺 materials arrive through a clerk, who saw the paper.  The applicant supplies them
+    by uploading their files, each of which counts as supplied (``cases.attachments``); a list
+    of names from the applicant is refused."""
     given = list(names)
-    return _act(
-        uow,
-        actor,
-        number,
-        expected_version,
-        (APPLICANT, CLERK),
-        lambda case, by: case.supply_missing_materials(by=by, at=actor.at, names=given),
-    )
+
+    def supply(case: Case, by: Performer) -> None:
+        if is_applicant(by) and case.missing is not None:
+            wanted = [n.strip() for n in given if n.strip()] or case.missing.names
+            raise MaterialFileRequired(
+                names="、".join(wanted), fields={"names": "请上传容缺材料的文件，上传即视为补交"}
+            )
+        case.supply_missing_materials(by=by, at=actor.at, names=given)
+
+    return _act(uow, actor, number, expected_version, (APPLICANT, CLERK), supply)
 
 
 def start_review(uow: UnitOfWork, actor: Actor, number: str, expected_version: int) -> CaseRef:

@@ -505,13 +505,21 @@ def overdue_steps(conn: Connection, principal: Principal | None, today: date) ->
     return _run_steps(conn, query.order_by(s.due_on, s.id))
 
 
+AGENT_ID_FIELD = "agent.id_number"
+"""The agent's document number, revealed like a personal form field (代理人证件号码)."""
+
+
 @atomic
 def reveal_form_value(uow: UnitOfWork, actor: Actor, number: str, field: str) -> str:
     """显示完整信息: the unmasked value of one personal field of a case's form (ID, phone,
-    address, bank account), for whoever may read the case; a staff member's reveal is written to
-    the applicant's access log with the field and the reason."""
+    address, bank account) or of its agent's document number, for whoever may read the case; a
+    staff member's reveal is written to the applicant's access log with the field and reason."""
     who = _signed_in(actor.principal)
     case = access_case(uow.conn, who, number, actor.at)
+    if field == AGENT_ID_FIELD and case.agent is not None and case.agent.id_number:
+        if who.user_id != case.applicant_id:
+            read_case(uow, actor, number, "查看完整信息：代理人证件号码")
+        return case.agent.id_number
     spec = next((f for f in _item_form(uow.conn, case) if f.name == field), None)
     if spec is None or spec.type.value not in MASK_BY_TYPE:
         raise ValidationFailed(fields={"field": "该项不是需要遮盖的个人信息"})

@@ -26,6 +26,7 @@ from tongban.domain.cases.model import Case
 from tongban.domain.cases.numbers import format_number, normalise_number
 from tongban.domain.cases.status import CaseStatus, Channel, Decision, DeliveryMethod
 from tongban.domain.cases.values import (
+    Agent,
     CorrectionRequest,
     Delivery,
     ItemTerms,
@@ -114,6 +115,22 @@ def _day(text: str | None) -> date | None:
     return date.fromisoformat(text) if text else None
 
 
+def _agent_data(agent: Agent) -> dict[str, Any]:
+    return {
+        "name": agent.name,
+        "id_type": agent.id_type,
+        "id_number": agent.id_number,
+        "staff_id": agent.staff_id,
+    }
+
+
+def _agent(data: dict[str, Any] | None) -> Agent | None:
+    """The stored agent; cases stored before agents were recorded have none."""
+    if not data:
+        return None
+    return Agent(data["name"], data["id_type"], data["id_number"], data.get("staff_id"))
+
+
 def _data(case: Case) -> dict[str, Any]:
     """Everything the queues do not filter on, as one JSON document."""
     missing, correction, proposal = case.missing, case.correction, case.proposal
@@ -123,8 +140,10 @@ def _data(case: Case) -> dict[str, Any]:
             "promised_days": case.terms.promised_days,
             "materials": [[name, key] for name, key in case.terms.materials],
             "result_name": case.terms.result_name,
+            "agent_only": sorted(case.terms.agent_only),
         },
         "materials": list(case.materials),
+        "agent": None if case.agent is None else _agent_data(case.agent),
         "missing": None
         if missing is None
         else {
@@ -190,7 +209,9 @@ def _from_row(row: Row[Any]) -> Case:
             promised_days=terms["promised_days"],
             materials=tuple((name, bool(key)) for name, key in terms["materials"]),
             result_name=terms.get("result_name", ""),
+            agent_only=frozenset(terms.get("agent_only") or ()),
         ),
+        agent=_agent(data.get("agent")),
         applicant_id=row.applicant_id,
         channel=Channel(row.channel),
         department_code=row.department_code,

@@ -76,6 +76,11 @@ def _as(actor: Actor, case: Case | None, allowed: str) -> Performer | None:
     return None
 
 
+def is_applicant(by: Performer) -> bool:
+    """The applicant acting themself (a citizen or enterprise), not staff acting for them."""
+    return by.role in (UserKind.CITIZEN.value, UserKind.ENTERPRISE.value)
+
+
 def performer(actor: Actor, case: Case | None, *allowed: str) -> Performer:
     """The first of ``allowed`` the actor may act as on ``case``; refuses otherwise."""
     for name in allowed:

@@ -26,7 +26,11 @@ from tongban.domain.catalogue.model import (
 from tongban.domain.validation import pydantic_fields
 
 JSON_FORMAT = "tongban-catalogue"
-JSON_VERSION = 1
+JSON_VERSION = 2
+"""The exchange formats' layout: 2 added materials asked only when an agent acts.  JSON files
+carry it; the export's tag includes it, so an export in an older layout is never current."""
+JSON_VERSIONS_READ = (1, 2)
+"""Version 1 files import as they always did: none of their materials is agent-only."""
 JSON_SHEET = "items"
 """The ``sheet`` of errors in a JSON file: the ``items`` array, counted from 1."""
 
@@ -282,6 +286,7 @@ MATERIAL_COLUMNS: tuple[Column, ...] = (
     Column("复印件份数", "copies", Kind.INT, 8),
     Column("来源渠道", "source", width=18),
     Column("备注", "notes", width=36),
+    Column("仅委托代理人办理时提交", "only_by_agent", Kind.BOOL, 12, optional=True),
 )
 
 FEE_COLUMNS: tuple[Column, ...] = (
@@ -334,6 +339,7 @@ RULE_FIELDS: dict[str, str] = {
     "申请材料名称不得重复": "materials",
     "表单字段名不得重复": "form",
     "选择类字段必须列出选项": "options",
+    "委托代理人办理时提交的材料不能由申请人的电子证照替代": "licence_type",
 }
 """The field each cross-field rule of the model is about, so its error points at a column."""
 

@@ -25,6 +25,7 @@ from tongban.services.catalogue.formats import (
     JSON_FORMAT,
     JSON_SHEET,
     JSON_VERSION,
+    JSON_VERSIONS_READ,
     RULE_FIELDS,
     ParsedCatalogue,
     file_error,
@@ -90,10 +91,12 @@ _VERSION = select(
 
 
 def catalogue_version(conn: Connection) -> CatalogueVersion:
-    """The catalogue's current version, from one aggregate over the items (no specs read)."""
+    """The catalogue's current version, from one aggregate over the items (no specs read), and
+    the exchange formats' layout: the same catalogue exported in a newer layout is another."""
     published, locks, latest = conn.execute(_VERSION).one()
     stamp = latest.isoformat() if latest is not None else "-"
-    digest = hashlib.sha256(f"{published}:{locks}:{stamp}".encode()).hexdigest()[:20]
+    state = f"{JSON_VERSION}:{published}:{locks}:{stamp}"
+    digest = hashlib.sha256(state.encode()).hexdigest()[:20]
     return CatalogueVersion(digest, latest)
 
 
@@ -168,8 +171,9 @@ def _json_items(data: bytes) -> list[Any]:
         raise ImportRejected(errors=[file_error("JSON 文件应包含 items 列表")])
     if document.get("format", JSON_FORMAT) != JSON_FORMAT:
         raise ImportRejected(errors=[file_error(f"不是事项目录文件（format 应为 {JSON_FORMAT}）")])
-    if document.get("version", JSON_VERSION) != JSON_VERSION:
-        message = f"不支持的文件版本 {document.get('version')}（支持 {JSON_VERSION}）"
+    if document.get("version", JSON_VERSION) not in JSON_VERSIONS_READ:
+        supported = "、".join(str(v) for v in JSON_VERSIONS_READ)
+        message = f"不支持的文件版本 {document.get('version')}（支持 {supported}）"
         raise ImportRejected(errors=[file_error(message)])
     items: list[Any] = document["items"]
     return items

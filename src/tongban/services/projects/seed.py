@@ -35,7 +35,7 @@ from tongban.domain.cases.forms import validate_form
 from tongban.domain.cases.model import Case
 from tongban.domain.cases.numbers import format_number
 from tongban.domain.cases.status import Channel, DeliveryMethod
-from tongban.domain.cases.values import Delivery, ItemTerms, Performer
+from tongban.domain.cases.values import Agent, Delivery, ItemTerms, Performer
 from tongban.domain.catalogue.model import Channel as ItemChannel
 from tongban.domain.catalogue.model import FieldType, FormField
 from tongban.domain.projects.model import (
@@ -122,6 +122,7 @@ class Recorder:
     calendar: WorkingCalendar
     items: dict[str, ItemView] = field(default_factory=dict)
     companies: dict[int, Any] = field(default_factory=dict)
+    agents: dict[int, Agent] = field(default_factory=dict)
     pending: list[_Pending] = field(default_factory=list)
     written: int = 0
 
@@ -211,6 +212,13 @@ class Recorder:
         self.written += 1
         return code
 
+    def _agent(self, agent_id: int) -> Agent:
+        """The proxy agent as the cases they file record them (代办员, acting for the company)."""
+        if agent_id not in self.agents:
+            name = self.uow.conn.execute(select(users.c.name).where(users.c.id == agent_id))
+            self.agents[agent_id] = Agent(name.scalar_one(), staff_id=agent_id)
+        return self.agents[agent_id]
+
     def _company(self, company_id: int) -> Any:
         if company_id not in self.companies:
             self.companies[company_id] = self.uow.conn.execute(
@@ -252,6 +260,7 @@ class Recorder:
             department_code=spec.department_code,
             form=form,
             materials=[m.name for m in spec.materials],
+            agent=self._agent(agent_id),
             accepting_centre_code=centre,
             delivery=Delivery(DeliveryMethod.PICKUP, centre, ""),
         )

@@ -1,7 +1,9 @@
 """The agent files a roadmap step as a case for the company (代为申报).
 
 The case is the company's (it is the applicant); the agent is the performer, and every event
-the agent causes records ``on_behalf_of`` = the company's credit code.  Filing needs the
+the agent causes records ``on_behalf_of`` = the company's credit code.  The case records the
+agent as the one handing it in (委托代理人), so the materials asked only when an agent acts
+are needed too.  Filing needs the
 company's authorisation in force: without it, 403 ``agent_not_authorised`` and nothing is
 written.
 """
@@ -18,7 +20,7 @@ from sqlalchemy import Connection, Row, select, update
 from tongban.adapters.db.tables import cases, users
 from tongban.adapters.db.tables_projects import project_steps
 from tongban.domain.cases.status import Channel
-from tongban.domain.cases.values import Performer
+from tongban.domain.cases.values import Agent, Performer
 from tongban.domain.catalogue.model import Channel as ItemChannel
 from tongban.domain.catalogue.model import FormField
 from tongban.domain.errors import CalendarUnknown
@@ -118,11 +120,13 @@ def file_step(
     application = Application(
         item_code=step.item_code,
         form={**prefill(item.spec.form, project, company), **given},
-        # The agent collected the materials from the company before filing (代办 practice).
+        # The agent collected the materials from the company before filing (代办 practice),
+        # the company's authorisation (委托书) among them: it is on record, checked above.
         materials=list(materials)
         if materials is not None
         else [m.name for m in item.spec.materials],
         pickup_centre_code=project.centre_code,
+        agent=Agent(agent.name, staff_id=agent.user_id),
     )
     case, item = new_case(uow, actor, by, project.company_id, channel, application)
     submit_checked(case, item, by, actor)

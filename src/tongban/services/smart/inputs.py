@@ -80,9 +80,14 @@ def plan_reads(item: ItemView, spec: RuleSetSpec | None) -> ReadPlan:
 
 def declared_materials(spec: ServiceItemSpec) -> list[str]:
     """Materials the online application itself declares (告知承诺, trust D): those no licence
-    replaces, and the non-key ones; a key material a licence replaces must come from it."""
+    replaces, and the non-key ones; a key material a licence replaces must come from it.  None
+    asked only of an agent: online, the signed-in applicant applies themself."""
     known = licence_port.licence_types()
-    return [m.name for m in spec.materials if not m.key or licence_type_for(m) not in known]
+    return [
+        m.name
+        for m in spec.materials
+        if not m.only_by_agent and (not m.key or licence_type_for(m) not in known)
+    ]
 
 
 PENDING = tuple(s.value for s in UNDECIDED if s is not CaseStatus.DRAFT)

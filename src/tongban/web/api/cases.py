@@ -5,6 +5,7 @@ Every POST that creates a case needs an ``Idempotency-Key``; transitions are in 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
@@ -16,6 +17,7 @@ from sqlalchemy import Connection
 from tongban.domain.cases.forms import credit_codes_to_verify
 from tongban.domain.cases.model import Case
 from tongban.domain.cases.status import CaseStatus, Channel, ClockState, DeliveryMethod
+from tongban.domain.cases.values import Agent
 from tongban.domain.errors import ValidationFailed
 from tongban.domain.people.model import Principal, Role, UserKind
 from tongban.domain.shared.clock import china_date
@@ -89,13 +91,34 @@ class ApplicationIn(BaseModel):
         )
 
 
+class AgentIn(BaseModel):
+    """委托代理人: the person handing the application in for the applicant."""
+
+    name: str = Field(max_length=100, description="代理人姓名")
+    id_type: IdType = Field(default=IdType.RESIDENT_ID, description="代理人证件类型")
+    id_number: str = Field(max_length=40, description="代理人证件号码，按证件类型校验")
+
+
 class IdentifiedApplicationIn(ApplicationIn):
-    """A clerk's application: the applicant by user id, identity document or credit code."""
+    """A clerk's application: the applicant by user id, identity document or credit code, and
+    the agent when someone else hands it in (then the agent-only materials are needed)."""
 
     applicant_id: int | None = Field(default=None, ge=1)
     id_type: IdType | None = None
     id_number: str | None = Field(default=None, max_length=40)
     credit_code: str | None = Field(default=None, max_length=18)
+    agent: AgentIn | None = Field(
+        default=None, description="委托他人办理时的代理人；申请人本人办理时省略"
+    )
+
+    def identified_application(self, today: date) -> svc.Application:
+        """The application with its agent, whose name and document are checked."""
+        if self.agent is None:
+            return self.application()
+        agent = Agent.identified(
+            self.agent.name, self.agent.id_type.value, self.agent.id_number, today=today
+        )
+        return replace(self.application(), agent=agent)
 
 
 class WindowIn(IdentifiedApplicationIn):
@@ -134,6 +157,16 @@ class CaseSummaryOut(BaseModel):
     applicant: ApplicantOut | None
 
 
+class AgentOut(BaseModel):
+    """Who handed the application in for the applicant: a person identified by a document, or
+    the centre's proxy agent (代办员, ``staff_id``)."""
+
+    name: str
+    id_type: str
+    id_number: str
+    staff_id: int | None
+
+
 class CaseDetailOut(BaseModel):
     number: str
     version: int
@@ -150,6 +183,10 @@ class CaseDetailOut(BaseModel):
     accepting_centre_code: str | None
     applicant: ApplicantOut
     form: dict[str, Any]
+    agent: AgentOut | None = Field(description="委托代理人；申请人本人办理时为 null")
+    required_materials: list[str] = Field(
+        description="本件须提交的材料：仅委托代理人办理时提交的材料只在有代理人时列出"
+    )
     materials: list[str]
     missing_materials: list[str]
     missing_supply_by: date | None
@@ -225,6 +262,8 @@ def _detail(
         credit_codes_to_verify=credit_codes_to_verify(
             published_item(conn, case.item_code, case.item_version).spec.form, case.form
         ),
+        agent=None if case.agent is None else out(AgentOut, case.agent),
+        required_materials=list(case.required_materials),
         materials=list(case.materials),
         missing_materials=list(case.missing.names) if case.missing else [],
         missing_supply_by=case.missing.supply_by if case.missing else None,
@@ -282,8 +321,10 @@ def submit_at_window(
     request: Request, body: WindowIn, _clerk: Clerk, key: IdempotencyKey, container: ContainerDep
 ) -> JSONResponse:
     def action(uow: UnitOfWork, actor: Actor) -> CaseOut:
-        applicant = _applicant_id(uow.conn, body, china_date(actor.at))
-        ref = svc.submit_at_window(uow, actor, applicant, body.application(), accept=body.accept)
+        today = china_date(actor.at)
+        applicant = _applicant_id(uow.conn, body, today)
+        application = body.identified_application(today)
+        ref = svc.submit_at_window(uow, actor, applicant, application, accept=body.accept)
         return CaseOut.of(ref)
 
     return run_once(request, container, key, action, status=201)
@@ -298,8 +339,10 @@ def submit_by_mail(
     container: ContainerDep,
 ) -> JSONResponse:
     def action(uow: UnitOfWork, actor: Actor) -> CaseOut:
-        applicant = _applicant_id(uow.conn, body, china_date(actor.at))
-        return CaseOut.of(svc.submit_by_mail(uow, actor, applicant, body.application()))
+        today = china_date(actor.at)
+        applicant = _applicant_id(uow.conn, body, today)
+        application = body.identified_application(today)
+        return CaseOut.of(svc.submit_by_mail(uow, actor, applicant, application))
 
     return run_once(request, container, key, action, status=201)
 

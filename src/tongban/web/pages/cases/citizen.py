@@ -1,5 +1,6 @@
 """The applicant's case pages (我的办件): the list, one case with its timeline, applying online
-from a service guide, supplying corrections or 容缺 materials, and withdrawing.
+from a service guide (each material handed in as its file), supplying corrections, and
+withdrawing.
 
 The helpers at the top (the case page's context, the clock colour, reading the form) are shared
 by the staff case pages in ``cases.window``, ``cases.review`` and ``cases.manager``.
@@ -16,7 +17,7 @@ from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import Connection
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, UploadFile
 
 from tongban.bootstrap import Container
 from tongban.domain.cases.clock import clock_state
@@ -28,7 +29,7 @@ from tongban.domain.licences.model import looks_like_licence_id
 from tongban.domain.network.model import Centre
 from tongban.domain.people.model import Principal, UserKind
 from tongban.domain.shared.clock import china_date
-from tongban.services.cases import delivery, queries, results
+from tongban.services.cases import attachments, delivery, queries, results
 from tongban.services.cases import lifecycle as svc
 from tongban.services.catalogue import items as catalogue
 from tongban.services.catalogue.items import ItemView
@@ -39,6 +40,7 @@ from tongban.services.platform.calendar import load_calendar
 from tongban.services.platform.context import Actor
 from tongban.services.platform.unit_of_work import UnitOfWork
 from tongban.services.smart.review import has_automated_decision
+from tongban.web.api.attachments import store_of
 from tongban.web.deps import ContainerDep, actor_for, allow, today_of
 from tongban.web.idempotency import form_key, new_form_key, run_form_once
 from tongban.web.templating import render
@@ -267,11 +269,12 @@ def my_pickup_code(
 async def my_case_action(
     request: Request,
     number: Number,
-    action: Annotated[str, PathParam(pattern="^(submit|correction|missing|withdraw)$")],
+    action: Annotated[str, PathParam(pattern="^(submit|correction|withdraw)$")],
     container: ContainerDep,
     _principal: Applicant,
 ) -> Response:
-    """Submit a draft, supply a correction or 容缺 materials, or withdraw."""
+    """Submit a draft, supply a correction, or withdraw.  Materials (corrected ones, 容缺
+    ones) are handed in by uploading their files (``cases.attachments``)."""
     form = await request.form()
     actor = actor_for(request)
 
@@ -282,64 +285,85 @@ async def my_case_action(
         if action == "correction":
             given, note = texts(data, "materials"), str(data.get("note") or "")
             return svc.supply_correction(uow, actor, number, version, given, note)
-        if action == "missing":
-            return svc.supply_missing_materials(uow, actor, number, version, texts(data, "names"))
         return svc.withdraw(uow, actor, number, version, str(data.get("reason") or ""))
 
     done = f"/my/cases/{number}?done={action}"
     return act_on_case(request, container, number, "cases/citizen_case.html", change, form, done)
 
 
-@router.get("/items/{code}/apply")
-def apply_page(request: Request, code: Code, container: ContainerDep, _p: Applicant) -> Response:
-    """网上申请: the item's form, its materials checklist and the delivery choice."""
-    with container.read() as uow:
-        item = catalogue.published_item(uow.conn, code)
-        options = centre_options(uow.conn)
-        account = account_context(uow.conn, _p.user_id, item.spec.form)
-    context = {
+def uploads_from(form: FormData) -> list[attachments.Upload]:
+    """The materials' files an online application form carries: ``file.<n>`` with the material
+    it is for in ``file.<n>.material``; a file input left empty carries none."""
+    found = []
+    for key, value in form.multi_items():
+        is_file_input = key.count(".") == 1 and key.startswith("file.")
+        if is_file_input and isinstance(value, UploadFile) and value.filename:
+            material = str(form.get(f"{key}.material") or "")
+            found.append(attachments.Upload(material, value.filename, value.file))
+    return found
+
+
+def _apply_context(
+    container: Container, item: ItemView, options: list[Centre], account: dict[str, Any]
+) -> dict[str, Any]:
+    return {
+        **account,
         "item": item,
         "spec": item.spec,
         "centres": options,
         "errors": {},
         "v": {},
         "idem": new_form_key(),
-        **account,
+        "upload_mb": max(1, container.settings.upload_max_bytes // (1024 * 1024)),
     }
+
+
+@router.get("/items/{code}/apply")
+def apply_page(request: Request, code: Code, container: ContainerDep, _p: Applicant) -> Response:
+    """网上申请: the item's form, a file for each material, and the delivery choice."""
+    with container.read() as uow:
+        item = catalogue.published_item(uow.conn, code)
+        options = centre_options(uow.conn)
+        account = account_context(uow.conn, _p.user_id, item.spec.form)
+    context = _apply_context(container, item, options, account)
     return render(request, "cases/apply.html", context)
 
 
 @router.post("/items/{code}/apply")
 async def apply(request: Request, code: Code, container: ContainerDep, _p: Applicant) -> Response:
-    """Save a draft or submit; a wrong field shows beside itself and nothing is saved.  The
-    page's hidden key makes a second click (or a resend) show the first submission's case."""
+    """Save a draft or submit, with the materials' files; a wrong field or file shows beside
+    itself and nothing is saved.  The page's hidden key makes a second click (or a resend)
+    show the first submission's case."""
     form = await request.form()
+    settings = container.settings
     with container.read() as uow:
         item = catalogue.published_item(uow.conn, code)
         options = centre_options(uow.conn)
         account = account_context(uow.conn, _p.user_id, item.spec.form)
 
     def file(uow: UnitOfWork, actor: Actor) -> dict[str, str]:
-        application = application_from(item, form)
-        if form.get("action") == "draft":
-            ref = svc.save_draft(uow, actor, application)
-        else:
-            ref = svc.submit_online(uow, actor, application)
+        ref = attachments.apply_online(
+            uow,
+            actor,
+            store_of(container),
+            application_from(item, form),
+            uploads_from(form),
+            submit=form.get("action") != "draft",
+            max_bytes=settings.upload_max_bytes,
+            allowed=settings.upload_allowed_types,
+        )
         return {"number": ref.number, "status": ref.status.value}
 
     try:
         outcome = await run_form_once(request, container, file)
     except DomainError as error:
-        context = {
-            "item": item,
-            "spec": item.spec,
-            "centres": options,
-            "errors": error.fields,
-            "error": error,
-            "v": {k: form.getlist(k) if k == "materials" else form.get(k) for k in form},
-            "idem": form_key(form),
-            **account,
-        }
+        context = _apply_context(container, item, options, account)
+        context.update(
+            errors=error.fields,
+            error=error,
+            v={k: form.get(k) for k in form if not k.startswith("file.")},
+            idem=form_key(form),
+        )
         return render(request, "cases/apply.html", context, status_code=error.status)
     number = outcome.body["number"]
     status = "draft" if outcome.body["status"] == CaseStatus.DRAFT.value else "submitted"

@@ -6,6 +6,7 @@ and the centre's queue of open cases with their clock colours.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import date
 from typing import Annotated, Any
 
@@ -16,9 +17,11 @@ from starlette.datastructures import FormData
 
 from tongban.bootstrap import Container
 from tongban.domain.cases.status import BEFORE_ACCEPTANCE, CaseStatus
+from tongban.domain.cases.values import Agent
 from tongban.domain.errors import DomainError, ValidationFailed
 from tongban.domain.people.model import Principal, Role
 from tongban.domain.shared.clock import china_date
+from tongban.domain.shared.identity import IdType
 from tongban.services.cases import delivery as cases_delivery
 from tongban.services.cases import lifecycle as svc
 from tongban.services.cases import queries
@@ -137,6 +140,7 @@ def _apply_context(
         "centres": centre_options(conn),
         "plan": plan,
         "from_licences": {m["name"] for m in plan.materials},
+        "id_types": list(IdType),
         "errors": {},
         "v": {f"form.{k}": v for k, v in plan.values.items()},
         "idem": new_form_key(),
@@ -171,15 +175,35 @@ def window_apply_page(
     return render(request, "cases/window_apply.html", context)
 
 
+def agent_from(form: FormData, today: date) -> Agent | None:
+    """代理人办理: the agent the clerk recorded when the box is ticked (else none, whatever
+    was typed); a wrong name or document is told beside its field."""
+    if not form.get("by_agent"):
+        return None
+    return Agent.identified(
+        str(form.get("agent.name") or ""),
+        str(form.get("agent.id_type") or ""),
+        str(form.get("agent.id_number") or ""),
+        today=today,
+    )
+
+
 def _check_before_filing(
     today: date, item: ItemView, form: FormData, action: str, from_licences: Iterable[str] = ()
-) -> None:
-    """What the page can check before filing, so a wrong entry leaves no case behind;
-    ``from_licences``: materials the page said the e-licences supply."""
+) -> Agent | None:
+    """What the page can check before filing, so a wrong entry leaves no case behind, and the
+    agent if one acts; ``from_licences``: materials the page said the e-licences supply."""
     ticked = set(texts(form, "materials")) | set(from_licences)
     fields: dict[str, str] = {}
+    agent = None
+    try:
+        agent = agent_from(form, today)
+    except DomainError as error:
+        fields.update(error.fields)
     if action == "accept_missing":
-        unticked = [m for m in item.spec.materials if m.name not in ticked]
+        by_agent = bool(form.get("by_agent"))
+        required = [m for m in item.spec.materials if by_agent or not m.only_by_agent]
+        unticked = [m for m in required if m.name not in ticked]
         key = [m.name for m in unticked if m.key]
         if key:
             fields["materials"] = "关键材料不能容缺：" + "、".join(key)
@@ -194,6 +218,7 @@ def _check_before_filing(
         fields["reasons"] = "请写明不予受理的理由"
     if fields:
         raise ValidationFailed(fields=fields)
+    return agent
 
 
 def _date(raw: Any, fields: dict[str, str]) -> date | None:
@@ -222,10 +247,10 @@ async def window_apply(request: Request, container: ContainerDep, _clerk: Clerk)
     prepare = window_licences.take_licences(actor, view, applicant) if with_licences else None
 
     def file(uow: UnitOfWork, actor: Actor) -> dict[str, Any]:
-        _check_before_filing(
+        agent = _check_before_filing(
             china_date(actor.at), view, form, action, texts(form, "licence_materials")
         )
-        application = application_from(view, form)
+        application = replace(application_from(view, form), agent=agent)
         ref = svc.submit_at_window(
             uow,
             actor,
