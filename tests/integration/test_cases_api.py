@@ -380,7 +380,7 @@ def test_a_mailed_licence_result_over_the_api_needs_the_address_parts_and_the_li
 
     publish_item(api.world.container, result_licence_type="business_licence")
     bad = {"method": "mail", "address": "南海", "phone": "0757-86280000"}
-    refused = api.citizen.post("", online_body(delivery=bad))
+    refused = api.citizen.post("", {**online_body(delivery=bad), "materials": []})
     assert refused.status_code == 422
     assert set(refused.json()["fields"]) == {"address", "phone"}  # a mobile, a full address
     # Recipient and mobile left out: the applicant's real-name account supplies them.

@@ -27,7 +27,7 @@ from typing import BinaryIO
 from sqlalchemy import Connection, select
 
 from tongban.adapters.db.tables import case_events
-from tongban.domain.cases.forms import validate_form
+from tongban.domain.cases.forms import fill_from_account, validate_form
 from tongban.domain.cases.model import Case
 from tongban.domain.cases.record import MATERIAL_FILE_RECEIVED
 from tongban.domain.cases.status import CaseStatus
@@ -47,6 +47,7 @@ from tongban.services.cases.intake import ref as ref_of
 from tongban.services.cases.lifecycle import submit_draft
 from tongban.services.cases.roles import APPLICANT, CLERK, performer
 from tongban.services.catalogue.items import published_item
+from tongban.services.people import queries as people
 from tongban.services.platform import audit
 from tongban.services.platform.context import Actor
 from tongban.services.platform.ports import FileStore
@@ -201,7 +202,10 @@ def apply_online(
     (or an e-licence), never by a tick; a wrong file fails the whole application, the error
     beside that material (``files.<material>``), and nothing is kept."""
     if submit:  # a wrong form is told before any file is stored
-        validate_form(published_item(uow.conn, application.item_code).spec.form, application.form)
+        schema = published_item(uow.conn, application.item_code).spec.form
+        account = people.applicant(uow.conn, actor.principal.user_id) if actor.principal else None
+        facts = account.facts() if account is not None else {}
+        validate_form(schema, fill_from_account(schema, application.form, facts))
     ref = save_draft(uow, actor, application)
     for upload in uploads:
         try:
