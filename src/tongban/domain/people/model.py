@@ -29,9 +29,13 @@ class Role(StrEnum):
     LEADER = "leader"
     CATALOGUE_ADMIN = "catalogue_admin"
     AUDITOR = "auditor"
+    KIOSK = "kiosk"
+    """自助终端: the account of a self-service device at a centre, never a person; it signs in
+    only by the pairing its centre manager starts, and serves one identified visitor at a time."""
 
 
-STAFF_ROLES = frozenset(Role) - {Role.CITIZEN, Role.ENTERPRISE}
+STAFF_ROLES = frozenset(Role) - {Role.CITIZEN, Role.ENTERPRISE, Role.KIOSK}
+"""Roles people on the staff hold (a kiosk's device account holds none of them)."""
 
 
 @dataclass(frozen=True)
