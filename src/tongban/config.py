@@ -51,6 +51,10 @@ class Settings(BaseSettings):
     """Departments whose online applications the online approval centre (网上审批中心) reviews;
     by default the 区市场监督管理局.  JSON list in the environment, e.g. ``["SCJGJ"]``."""
 
+    kiosk_session_days: int = Field(default=180, ge=1, le=400)
+    """自助终端: how long a paired kiosk stays signed in before its centre manager must pair it
+    again (its visitors' visits end after the kiosk's own idle time, whatever this says)."""
+
     face_match_threshold: float = Field(default=0.80, ge=0.5, le=1.0)
     """免证办: the least face-match score (0..1) at which a face check identifies a person."""
     trusted_proxies: tuple[str, ...] = ()

@@ -29,6 +29,7 @@ from tongban.services.cases import sweeps as cases_sweeps
 from tongban.services.identity import check as identity_check
 from tongban.services.platform import idempotency, outbox
 from tongban.services.projects import lifecycle as proxy_projects
+from tongban.services.self_service import visits as kiosk_visits
 
 log = logging.getLogger("tongban.worker")
 
@@ -226,6 +227,10 @@ def _register_sweeps() -> None:
     # 代办: overdue proxy-service steps alert their agent and the centre's managers.
     register_sweep(
         "project_overdue_alerts", proxy_projects.overdue_sweep, interval=timedelta(minutes=30)
+    )
+    # 自助办: a kiosk visit past its idle time leaves nothing behind, even if the kiosk is off.
+    register_sweep(
+        "kiosk_visits_close", kiosk_visits.close_expired_sweep, interval=timedelta(minutes=1)
     )
 
 
