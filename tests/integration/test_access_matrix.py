@@ -180,6 +180,7 @@ ROLES: tuple[str, ...] = (
     Role.CITIZEN.value,
     Role.ENTERPRISE.value,
     *sorted(r.value for r in STAFF_ROLES),
+    Role.KIOSK.value,  # a paired kiosk's device account: a role, not a person
 )
 
 CHEAP = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
@@ -265,7 +266,9 @@ def row_counts(container: Container) -> dict[str, int]:
 
 def assert_refused(response: Any, role: str, what: str) -> None:
     if role == "anonymous":
-        to_login = response.status_code == 303 and response.headers["location"].startswith("/login")
+        # An unpaired kiosk is sent to pair, not to log in.
+        places = ("/login", "/kiosk/pair")
+        to_login = response.status_code == 303 and response.headers["location"].startswith(places)
         assert response.status_code == 401 or to_login, f"{what}: {response.status_code}"
     else:
         assert response.status_code == 403, f"{what}: {response.status_code}"

@@ -27,6 +27,8 @@ MODULES = (
     "projects",
     "bundles",
     "approval_centre",
+    "kiosk",
+    "assist",
 )
 
 

@@ -30,6 +30,9 @@ MODULES = (
     "projects",
     "bundles",
     "approval_centre",
+    "kiosk",
+    "kiosk_admin",
+    "assist",
 )
 
 
