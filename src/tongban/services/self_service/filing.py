@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from tongban.domain.cases.forms import account_fields
+from tongban.domain.cases.forms import account_fields, fill_from_account
 from tongban.domain.cases.model import Case
 from tongban.domain.cases.status import BEFORE_ACCEPTANCE, CaseStatus, Channel, DeliveryMethod
 from tongban.domain.catalogue.model import Channel as ItemChannel
@@ -45,6 +45,8 @@ class KioskForm:
     locked: dict[str, str]
     """Field → the value the server fills in at submission (from the account or a licence),
     masked as a passer-by may see it; the page never sends these back."""
+    defaults: dict[str, str] = field(default_factory=dict)
+    """Field → the account's value (masked) a blank field takes, e.g. the phone on file."""
     values: dict[str, str] = field(default_factory=dict)
     """What the visitor typed before (a form shown again with its errors)."""
     errors: dict[str, str] = field(default_factory=dict)
@@ -118,9 +120,12 @@ def application_form(uow: UnitOfWork, actor: Actor, code: str) -> KioskForm:
     }
     account = people.applicant(conn, visit.subject_id)
     facts = account.facts() if account is not None else {}
+    defaults: dict[str, str] = {}
     for name, shown in account_fields(item.spec.form, facts).items():
         if shown.locked:
             locked.setdefault(name, shown.shown)
+        else:
+            defaults[name] = shown.shown
     draft = visit.draft if visit.draft and visit.draft.get("item") == item.code else {}
     wanted = licence_materials.wanted_materials(item.spec)
     held = _held_types(uow, visitor, kiosk, item, sorted(set(wanted.values())))
@@ -129,6 +134,7 @@ def application_form(uow: UnitOfWork, actor: Actor, code: str) -> KioskForm:
     return KioskForm(
         item=item,
         locked=locked,
+        defaults=defaults,
         values=dict(draft.get("values") or {}),
         errors=dict(draft.get("errors") or {}),
         message=str(draft.get("message") or ""),
@@ -202,6 +208,9 @@ def file_application(
     kiosk, visit = visits.live_visit(conn, actor)
     item = kiosk_item(conn, code)
     visitor = visits.visitor_actor(conn, actor, kiosk, visit)
+    account = people.applicant(conn, visit.subject_id)
+    # A blank field the account has a value for (the phone on file) takes it, on every path.
+    form = fill_from_account(item.spec.form, form, account.facts() if account else {})
     if item.spec.smart_approval:
         decision = smart.apply(
             uow, visitor, keys, item.code, form, consent=consent, channel=Channel.SELF_SERVICE
