@@ -54,6 +54,7 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("GET", "/items"): PUBLIC,
     ("GET", "/items/{code}"): PUBLIC,
     ("GET", "/stats"): PUBLIC,
+    ("GET", "/frequent"): PUBLIC,
     ("GET", "/admin/items"): READERS,
     ("GET", "/admin/items/new"): ADMIN,
     ("POST", "/admin/items/new"): ADMIN,

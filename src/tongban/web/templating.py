@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import jinja2
 from fastapi import Request
@@ -50,12 +51,34 @@ NAVIGATION: tuple[tuple[str, str, tuple[Role, ...]], ...] = (
 )
 
 
-def navigation(principal: Principal | None) -> list[tuple[str, str]]:
+ELDERLY_NAVIGATION: tuple[tuple[str, str, tuple[Role, ...]], ...] = (
+    ("首页", "/", ()),
+    ("常办事项", "/frequent", ()),
+    ("我的办件", "/my/cases", (Role.CITIZEN, Role.ENTERPRISE)),
+    ("市民码", "/me/code", (Role.CITIZEN, Role.ENTERPRISE)),
+    ("查找事项", "/items", ()),
+    ("服务网点", "/centres", ()),
+)
+"""长辈版: the few places an older person goes, the high-frequency items first."""
+
+
+def navigation(principal: Principal | None, elderly: bool = False) -> list[tuple[str, str]]:
+    """The menu: everything the principal may use, or, in the elderly version for citizens
+    and visitors, the short one (staff keep theirs: they work in it)."""
+    staff = principal is not None and principal.has_role(*STAFF_ROLES)
+    entries = ELDERLY_NAVIGATION if elderly and not staff else NAVIGATION
     return [
         (label, url)
-        for label, url, roles in NAVIGATION
+        for label, url, roles in entries
         if not roles or (principal is not None and principal.has_role(*roles))
     ]
+
+
+def mode_url(request: Request, mode: str) -> str:
+    """This page's address with ``mode`` chosen (长辈版 ``elderly`` or ``standard``), keeping
+    its other query parameters: the switch is a plain link, no script needed."""
+    params = [(k, v) for k, v in request.query_params.multi_items() if k != "mode"]
+    return request.url.path + "?" + urlencode([*params, ("mode", mode)])
 
 
 def build_templates() -> Jinja2Blocks:
@@ -70,6 +93,7 @@ def build_templates() -> Jinja2Blocks:
         i18n.gettext, i18n.ngettext, newstyle=True
     )
     env.globals["navigation"] = navigation
+    env.globals["mode_url"] = mode_url
     env.globals["current_locale"] = i18n.current_locale.get
     env.globals["label"] = label
     env.filters["mask_id"] = mask_id_number
@@ -112,6 +136,7 @@ def render(
     ctx = dict(context or {})
     ctx.setdefault("principal", deps.load_principal(request))
     ctx.setdefault("csrf_token", deps.csrf_token_for(request))
+    ctx.setdefault("elderly", deps.is_elderly(request))
     principal = ctx["principal"]
     if principal is not None and principal.has_role(Role.CATALOGUE_ADMIN):
         ctx.setdefault("calendar_status", _calendar_status(request))

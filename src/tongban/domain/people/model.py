@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 
 from tongban.domain.catalogue.model import Level
@@ -60,6 +61,8 @@ class Principal:
     id_number: str | None = None
     credit_code: str | None = None
     session_id: str | None = None
+    session_expires_at: datetime | None = None
+    """When the session this principal was read from ends (None: not read from a session)."""
 
     def has_role(self, *roles: Role) -> bool:
         return any(a.role in roles for a in self.roles)
