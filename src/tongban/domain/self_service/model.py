@@ -23,6 +23,7 @@ from tongban.domain.errors import ValidationFailed
 IDLE_DEFAULT = 120
 IDLE_MIN, IDLE_MAX = 30, 900
 """Seconds without an action after which a visit ends (the table checks the same range)."""
+IDLE_RANGE = "无操作自动退出时间应在 30–900 秒之间"
 PAIRING_LIFETIME = timedelta(minutes=30)
 PAIRING_MAX_FAILURES = 5
 """Wrong pairing codes in a row after which the code is void and a new one must be issued."""
@@ -63,9 +64,7 @@ def kiosk_name(text: str) -> str:
 
 def idle_seconds(value: int) -> int:
     if not IDLE_MIN <= value <= IDLE_MAX:
-        raise ValidationFailed(
-            fields={"idle_seconds": f"无操作自动退出时间应在 {IDLE_MIN}–{IDLE_MAX} 秒之间"}
-        )
+        raise ValidationFailed(fields={"idle_seconds": IDLE_RANGE})
     return value
 
 
