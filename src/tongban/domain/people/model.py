@@ -61,8 +61,9 @@ class Principal:
     id_number: str | None = None
     credit_code: str | None = None
     session_id: str | None = None
-    session_expires_at: datetime | None = None
-    """When the session this principal was read from ends (None: not read from a session)."""
+    session_expires_at: datetime | None = field(default=None, compare=False)
+    """When the session this principal was read from ends (None: not read from a session);
+    a fact about the session, not the person, so two principals compare equal without it."""
 
     def has_role(self, *roles: Role) -> bool:
         return any(a.role in roles for a in self.roles)
