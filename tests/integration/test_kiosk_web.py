@@ -136,6 +136,20 @@ def test_a_kiosk_files_for_its_visitor_and_keeps_nothing_of_her(world: KioskWorl
     assert drafts == [None]
 
 
+def test_looking_an_item_up_keeps_the_words_off_the_address(world: KioskWorld) -> None:
+    world.register_and_pair()
+    world.card()
+    looked = world.post("/kiosk/items", q="津贴")
+    assert looked.status_code == 303 and looked.headers["location"] == "/kiosk/items"
+    found = world.device.get("/kiosk/items")
+    assert "高龄津贴申领" in found.text and 'value="津贴"' in found.text
+    world.post("/kiosk/items", q="没有这种事项")
+    assert "高龄津贴申领" not in world.device.get("/kiosk/items").text
+    world.post("/kiosk/finish")
+    with world.container.read() as uow:
+        assert uow.conn.execute(select(kiosk_visits.c.draft)).scalar_one() is None
+
+
 def test_a_kiosk_left_idle_mid_form_resets_and_nothing_changes(world: KioskWorld) -> None:
     world.register_and_pair()
     world.card()

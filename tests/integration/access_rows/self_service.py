@@ -18,6 +18,7 @@ ROWS: dict[tuple[str, str], str] = {
     ("POST", "/kiosk/identify/code"): _KIOSK,
     ("POST", "/kiosk/identify/card"): _KIOSK,
     ("GET", "/kiosk/items"): _KIOSK,
+    ("POST", "/kiosk/items"): _KIOSK,
     ("GET", "/kiosk/items/{code}"): _KIOSK,
     ("POST", "/kiosk/items/{code}"): _KIOSK,
     ("GET", "/kiosk/receipt"): _KIOSK,

@@ -183,9 +183,10 @@ def _reload(conn: Connection, visit_id: int) -> Visit:
 
 @atomic
 def keep_draft(uow: UnitOfWork, actor: Actor, draft: Mapping[str, Any]) -> None:
-    """The form as typed (and what was wrong with it), kept on the visit until it closes."""
+    """What the visitor typed (a form and what was wrong with it, or the words they looked an
+    item up by), kept on the visit until it closes, together with what it kept before."""
     kiosk, visit = live_visit(uow.conn, actor)
-    touch(uow.conn, kiosk, visit, actor.at, draft=dict(draft))
+    touch(uow.conn, kiosk, visit, actor.at, draft={**(visit.draft or {}), **draft})
 
 
 @atomic

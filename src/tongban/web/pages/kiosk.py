@@ -181,10 +181,10 @@ def items(
     request: Request,
     container: ContainerDep,
     _device: Device,
-    q: Annotated[str, Query(max_length=40)] = "",
     e: Annotated[str, Query(max_length=40)] = "",
 ) -> Response:
-    """The self-service items the visitor may apply for, narrowed by a word of the name."""
+    """The self-service items the visitor may apply for, narrowed by the words they looked
+    for (kept on the visit, not in the address the browser's history keeps)."""
     actor = actor_for(request)
     with container.uow() as uow:
         shown = visits.screen(uow, actor)
@@ -197,7 +197,7 @@ def items(
         return _to("/kiosk/receipt")
     with container.read() as uow:
         offered = filing.offered_items(uow.conn, shown.visitor.kind.value)
-    word = q.strip()
+    word = str((shown.visit.draft or {}).get("search") or "").strip()
     listed = [i for i in offered if word in i.spec.name] if word else offered
     context = {
         "screen": shown,
@@ -208,6 +208,22 @@ def items(
         "seconds_left": shown.seconds_left(now_of(request)),
     }
     return _page(request, "kiosk/items.html", context)
+
+
+@router.post("/items")
+def search(
+    request: Request,
+    container: ContainerDep,
+    _device: Device,
+    q: Annotated[str, Form(max_length=40)] = "",
+) -> Response:
+    """按名称查找: the words go onto the visit, and the list is shown again narrowed by them."""
+    try:
+        with container.uow() as uow:
+            visits.keep_draft(uow, actor_for(request), {"search": q.strip()})
+    except DomainError as error:
+        return _restart(error) or _to("/kiosk")
+    return _to("/kiosk/items")
 
 
 def _by_category(listed: list[ItemView]) -> list[tuple[str, list[ItemView]]]:
