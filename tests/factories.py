@@ -26,6 +26,7 @@ from tongban.domain.shared.identity import (
 )
 from tongban.services.people import accounts as people
 from tongban.services.people import sessions
+from tongban.services.platform.context import Actor
 from tongban.web.deps import SESSION_COOKIE
 
 PASSWORD = "Factory@2026"
@@ -169,12 +170,35 @@ def make_enterprise(
     return Person(user_id, value, password, Role.ENTERPRISE)
 
 
+def make_kiosk(container: Container, *, code: str | None = None, idle_seconds: int = 120) -> Person:
+    """A kiosk of the town centre, registered by its centre manager (not yet paired): the
+    person is its device account, which has no password."""
+    from tongban.services.people.sessions import load_principal
+    from tongban.services.self_service import kiosks
+
+    manager = make_staff(container, Role.CENTRE_MANAGER, TOWN_CENTRE_CODE)
+    with container.uow() as uow:
+        principal = load_principal(uow.conn, manager.user_id)
+    actor = Actor(at=container.clock.now(), principal=principal, request_id="factory")
+    with container.uow() as uow:
+        kiosk = kiosks.register_kiosk(
+            uow,
+            actor,
+            code=code or f"K-{next(_serial)}",
+            name="测试自助终端",
+            idle_seconds=idle_seconds,
+        )
+    return Person(kiosk.user_id, kiosk.code, None, Role.KIOSK)
+
+
 def make_user(container: Container, role: Role) -> Person:
-    """A user of any role: citizen, enterprise or staff."""
+    """A user of any role: citizen, enterprise, staff, or a kiosk's device account."""
     if role is Role.CITIZEN:
         return make_citizen(container)
     if role is Role.ENTERPRISE:
         return make_enterprise(container)
+    if role is Role.KIOSK:
+        return make_kiosk(container)
     return make_staff(container, role)
 
 

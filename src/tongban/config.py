@@ -68,6 +68,9 @@ class Settings(BaseSettings):
     consultation_days: int = Field(default=3, ge=1, le=60)
     """咨询: working days the item's department has to answer a question; past them its
     section chiefs and reviewers are alerted."""
+    kiosk_session_days: int = Field(default=180, ge=1, le=400)
+    """自助终端: how long a paired kiosk stays signed in before its centre manager must pair it
+    again (its visitors' visits end after the kiosk's own idle time, whatever this says)."""
 
     face_match_threshold: float = Field(default=0.80, ge=0.5, le=1.0)
     """免证办: the least face-match score (0..1) at which a face check identifies a person."""

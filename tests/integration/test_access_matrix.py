@@ -54,6 +54,7 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("GET", "/items"): PUBLIC,
     ("GET", "/items/{code}"): PUBLIC,
     ("GET", "/stats"): PUBLIC,
+    ("GET", "/frequent"): PUBLIC,
     ("GET", "/admin/items"): READERS,
     ("GET", "/admin/items/new"): ADMIN,
     ("POST", "/admin/items/new"): ADMIN,
@@ -180,6 +181,7 @@ ROLES: tuple[str, ...] = (
     Role.CITIZEN.value,
     Role.ENTERPRISE.value,
     *sorted(r.value for r in STAFF_ROLES),
+    Role.KIOSK.value,  # a paired kiosk's device account: a role, not a person
 )
 
 CHEAP = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
@@ -265,7 +267,9 @@ def row_counts(container: Container) -> dict[str, int]:
 
 def assert_refused(response: Any, role: str, what: str) -> None:
     if role == "anonymous":
-        to_login = response.status_code == 303 and response.headers["location"].startswith("/login")
+        # An unpaired kiosk is sent to pair, not to log in.
+        places = ("/login", "/kiosk/pair")
+        to_login = response.status_code == 303 and response.headers["location"].startswith(places)
         assert response.status_code == 401 or to_login, f"{what}: {response.status_code}"
     else:
         assert response.status_code == 403, f"{what}: {response.status_code}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import zlib
+from dataclasses import replace
 from datetime import date, datetime
 
 import pytest
@@ -82,6 +83,22 @@ def test_the_receipt_is_a_pdf_that_reads_in_chinese() -> None:
     expected += ["2026年11月3日", "经营场所使用证明", "2026年11月9日", "王五", "凭取件码领取"]
     assert [e for e in expected if e not in text] == []
     assert b"/Subtype /Image" in pdf  # the QR code
+
+
+def test_a_case_not_yet_accepted_gets_a_submission_slip_that_says_so() -> None:
+    slip = replace(
+        RECEIPT,
+        accepted_on=None,
+        deadline=None,
+        submitted_on=date(2026, 11, 2),
+        clerk_name="自助终端 GC-ZZ-01",
+        materials_due=("银行账户信息",),
+        supply_by=None,
+    )
+    text = page_text(render_receipt(slip))
+    expected = ["申请回执", "2026年11月2日", "待受理", "自助终端 GC-ZZ-01", "尚需提交的材料"]
+    assert [e for e in expected if e not in text] == []
+    assert "受理回执" not in text and "承诺办结日期" not in text and "即为受理" in text
 
 
 def test_without_a_chinese_font_the_error_says_which_package_to_install(

@@ -1,4 +1,5 @@
-"""PDF documents with fpdf2: the acceptance receipt (受理回执) a window prints for the applicant.
+"""PDF documents with fpdf2: the acceptance receipt (受理回执) a window prints for the applicant,
+and the submission slip (申请回执) of a case received but not yet accepted (a kiosk's).
 
 Text is set in the Chinese font ``adapters.fonts`` finds; fpdf2 embeds only the glyphs used.
 The QR code (segno) carries the case number or its lookup URL.
@@ -42,15 +43,27 @@ def _rows(data: ReceiptData) -> list[tuple[str, str]]:
         ("承办部门", data.department_name),
         ("申请人", data.applicant_name),
         ("证件号码", data.applicant_id_masked or "—"),
-        ("受理日期", _day(data.accepted_on)),
-        ("承诺办结日期", _day(data.deadline)),
-        ("受理中心", data.accepting_centre),
-        ("受理人", data.clerk_name),
-        ("已收材料", _listing(data.materials_received)),
     ]
-    if data.materials_due:
+    if data.is_acceptance:
+        rows += [
+            ("受理日期", _day(data.accepted_on)),
+            ("承诺办结日期", _day(data.deadline)),
+            ("受理中心", data.accepting_centre),
+            ("受理人", data.clerk_name),
+        ]
+    else:
+        rows += [
+            ("提交日期", _day(data.submitted_on)),
+            ("受理状态", "已收到申请，待受理"),
+            ("提交地点", data.accepting_centre),
+            ("经办", data.clerk_name),
+        ]
+    rows.append(("已收材料", _listing(data.materials_received)))
+    if data.materials_due and data.is_acceptance:
         rows.append(("容缺待补材料", _listing(data.materials_due)))
         rows.append(("补交期限", _day(data.supply_by)))
+    elif data.materials_due:
+        rows.append(("尚需提交的材料", _listing(data.materials_due)))
     rows.append(("结果领取方式", data.delivery or "—"))
     return rows
 
@@ -97,14 +110,14 @@ def render_receipt(data: ReceiptData) -> bytes:
     """The receipt as PDF bytes: one A4 page with a QR code of ``qr_text`` in the corner."""
     rows = _rows(data)
     pdf = FPDF(format="A4")
-    pdf.set_title(f"受理回执 {data.number}")
+    pdf.set_title(f"{data.title} {data.number}")
     # Labels and notes are fixed GB 2312 text; only the values decide which face is needed.
     add_chinese_font(pdf, [data.number, *(value for _label, value in rows)])
     pdf.set_auto_page_break(auto=True, margin=18)
     pdf.add_page()
     pdf.image(_qr_png(data.qr_text or data.number), x=pdf.w - 20 - _QR_SIZE, y=14, w=_QR_SIZE)
     pdf.set_font(FONT, size=22)
-    pdf.cell(0, 16, "受理回执", align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.cell(0, 16, data.title, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font(FONT, size=10)
     pdf.cell(0, 8, f"编号：{data.number}", align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(14)
@@ -121,7 +134,12 @@ def render_receipt(data: ReceiptData) -> bytes:
     pdf.ln(6)
     pdf.set_font(FONT, size=10)
     note = "请妥善保管本回执，凭办件编号或扫描二维码查询办理进度。"
-    if data.materials_due:
+    if not data.is_acceptance:
+        note += (
+            "本回执不是受理凭证：是否受理将在 5 个工作日内以短信和站内消息告知，"
+            "逾期未告知的自收到申请之日起即为受理。"
+        )
+    elif data.materials_due:
         note += "容缺受理的材料须在补交期限前补齐，逾期将按承诺终止办理。"
     pdf.multi_cell(0, 6, note, wrapmode=WrapMode.CHAR, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     if data.printed_at is not None:

@@ -191,6 +191,10 @@ class RequestContext:
         # API clients may also ask through Accept-Language.
         accept = request.headers.get("accept-language") if errors.is_api(request) else None
         locale = i18n.negotiate(chosen or request.cookies.get("lang"), accept)
+        # 长辈版: ?mode=elderly (or standard) switches, and the browser remembers it.
+        mode = request.query_params.get("mode")
+        mode = mode if mode in deps.MODES else None
+        request.state.elderly = (mode or request.cookies.get(deps.MODE_COOKIE)) == "elderly"
         status = 0
         # Personal data is only ever served to a signed-in session: nothing answered to one may
         # be kept by the browser's or a proxy's cache (static files carry none).
@@ -210,6 +214,25 @@ class RequestContext:
                     headers["Cache-Control"] = "no-store"
                 if chosen and locale == chosen:
                     headers.raw.append(_cookie("lang", locale, max_age=365 * 86400, samesite="lax"))
+                if mode and request.cookies.get(deps.MODE_COOKIE) != mode:
+                    headers.raw.append(
+                        _cookie(deps.MODE_COOKIE, mode, max_age=365 * 86400, samesite="lax")
+                    )
+                renewed = getattr(request.state, "renewed_session", None)
+                if renewed is not None:
+                    token, seconds = renewed
+                    settings = scope["app"].state.container.settings
+                    headers.raw.append(
+                        _cookie(
+                            deps.SESSION_COOKIE,
+                            token,
+                            max_age=seconds,
+                            path="/",
+                            httponly=True,
+                            samesite="lax",
+                            secure=settings.cookie_secure,
+                        )
+                    )
                 anon = getattr(request.state, "anon_csrf", None)
                 if anon and request.cookies.get(deps.ANON_CSRF_COOKIE) != anon:
                     secure = scope["app"].state.container.settings.cookie_secure

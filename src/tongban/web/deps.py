@@ -10,7 +10,7 @@ from __future__ import annotations
 import hmac
 import secrets
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -26,6 +26,11 @@ from tongban.services.platform.context import Actor
 
 SESSION_COOKIE = "tb_session"
 ANON_CSRF_COOKIE = "tb_csrf"
+MODE_COOKIE = "tb_mode"
+"""长辈版: ``elderly`` when this browser chose the elderly version of the portal."""
+MODES = ("elderly", "standard")
+ELDERLY_SESSION_CAP = timedelta(hours=24)
+"""长辈版: an older person's session is renewed while they use it, up to a day after log-in."""
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -145,11 +150,43 @@ def allow(policy: access.Policy) -> Callable[..., Any]:
         principal = await load_principal_async(request)
         policy.check(principal)
         await verify_csrf(request)
+        await keep_elderly_signed_in(request, principal)
         return principal
 
     dependency.policy = policy  # type: ignore[attr-defined]
     dependency.__name__ = f"allow_{policy.name}"
     return dependency
+
+
+def is_elderly(request: Request) -> bool:
+    """Whether this request is in the elderly version (长辈版): chosen by ``?mode=`` or the
+    browser's remembered choice (the middleware sets it)."""
+    return bool(getattr(request.state, "elderly", False))
+
+
+async def keep_elderly_signed_in(request: Request, principal: Principal | None) -> None:
+    """长辈版, no time-out that loses input: while an older person uses the portal, a session
+    with less than half its time left is renewed (up to a day after log-in), so a form that
+    takes long to fill in is not met by a log-in page.  Writes only when renewing."""
+    if principal is None or principal.session_expires_at is None or not is_elderly(request):
+        return
+    container: Container = request.app.state.container
+    hours = container.settings.session_hours
+    now = now_of(request)
+    if principal.session_expires_at - now > timedelta(hours=hours) / 2:
+        return
+    token = request.cookies.get(SESSION_COOKIE) or ""
+    renewed = await run_in_threadpool(
+        sessions.renew_session,
+        container.engine,
+        token,
+        now=now,
+        hours=hours,
+        cap=ELDERLY_SESSION_CAP,
+    )
+    if renewed is not None:
+        # The browser keeps the cookie as long as the session now lasts (see web.app).
+        request.state.renewed_session = (token, int((renewed - now).total_seconds()))
 
 
 def client_address(request: Request) -> str:

@@ -108,6 +108,9 @@ def install(app: FastAPI) -> None:
             headers = {"Retry-After": str(retry)} if retry is not None else None
             return JSONResponse(body, status_code=error.status, headers=headers)
         if isinstance(error, NotAuthenticated) and request.method == "GET":
+            if request.url.path == "/kiosk" or request.url.path.startswith("/kiosk/"):
+                # A kiosk is not signed in by a person: an unpaired device is paired instead.
+                return RedirectResponse("/kiosk/pair", status_code=303)
             return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
         return _page(request, error.status, _("无法完成"), body["message"])
 

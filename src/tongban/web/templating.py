@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import jinja2
 from fastapi import Request
@@ -34,9 +35,11 @@ NAVIGATION: tuple[tuple[str, str, tuple[Role, ...]], ...] = (
     ("办不成事反映", "/my/hard-cases", (Role.CITIZEN, Role.ENTERPRISE)),
     ("窗口受理", "/window", (Role.CLERK,)),
     ("叫号", "/window/queue", (Role.CLERK,)),
+    ("网办辅导", "/assist", (Role.CLERK,)),
     ("审查", "/review", (Role.REVIEWER, Role.SECTION_CHIEF)),
     ("签批", "/sign-off", (Role.SECTION_CHIEF,)),
     ("中心概况", "/centre", (Role.CENTRE_MANAGER,)),
+    ("自助终端", "/centre/kiosks", (Role.CENTRE_MANAGER,)),
     ("办不成事", "/centre/hard-cases", (Role.CLERK, Role.CENTRE_MANAGER)),
     ("事项咨询", "/questions", (Role.CLERK, Role.REVIEWER, Role.SECTION_CHIEF)),
     ("投资项目", "/enterprise/projects", (Role.ENTERPRISE,)),
@@ -54,12 +57,34 @@ NAVIGATION: tuple[tuple[str, str, tuple[Role, ...]], ...] = (
 )
 
 
-def navigation(principal: Principal | None) -> list[tuple[str, str]]:
+ELDERLY_NAVIGATION: tuple[tuple[str, str, tuple[Role, ...]], ...] = (
+    ("首页", "/", ()),
+    ("常办事项", "/frequent", ()),
+    ("我的办件", "/my/cases", (Role.CITIZEN, Role.ENTERPRISE)),
+    ("市民码", "/me/code", (Role.CITIZEN, Role.ENTERPRISE)),
+    ("查找事项", "/items", ()),
+    ("服务网点", "/centres", ()),
+)
+"""长辈版: the few places an older person goes, the high-frequency items first."""
+
+
+def navigation(principal: Principal | None, elderly: bool = False) -> list[tuple[str, str]]:
+    """The menu: everything the principal may use, or, in the elderly version for citizens
+    and visitors, the short one (staff keep theirs: they work in it)."""
+    staff = principal is not None and principal.has_role(*STAFF_ROLES)
+    entries = ELDERLY_NAVIGATION if elderly and not staff else NAVIGATION
     return [
         (label, url)
-        for label, url, roles in NAVIGATION
+        for label, url, roles in entries
         if not roles or (principal is not None and principal.has_role(*roles))
     ]
+
+
+def mode_url(request: Request, mode: str) -> str:
+    """This page's address with ``mode`` chosen (长辈版 ``elderly`` or ``standard``), keeping
+    its other query parameters: the switch is a plain link, no script needed."""
+    params = [(k, v) for k, v in request.query_params.multi_items() if k != "mode"]
+    return request.url.path + "?" + urlencode([*params, ("mode", mode)])
 
 
 def build_templates() -> Jinja2Blocks:
@@ -74,6 +99,7 @@ def build_templates() -> Jinja2Blocks:
         i18n.gettext, i18n.ngettext, newstyle=True
     )
     env.globals["navigation"] = navigation
+    env.globals["mode_url"] = mode_url
     env.globals["current_locale"] = i18n.current_locale.get
     env.globals["label"] = label
     env.filters["mask_id"] = mask_id_number
@@ -116,6 +142,7 @@ def render(
     ctx = dict(context or {})
     ctx.setdefault("principal", deps.load_principal(request))
     ctx.setdefault("csrf_token", deps.csrf_token_for(request))
+    ctx.setdefault("elderly", deps.is_elderly(request))
     principal = ctx["principal"]
     if principal is not None and principal.has_role(Role.CATALOGUE_ADMIN):
         ctx.setdefault("calendar_status", _calendar_status(request))

@@ -18,6 +18,7 @@ AREAS = (
     "approval_centre",
     "queue",
     "service_desk",
+    "self_service",
 )
 
 

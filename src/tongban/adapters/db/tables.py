@@ -373,7 +373,7 @@ cases = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     CheckConstraint(f"status in ({_CASE_STATUSES})", name="status"),
-    CheckConstraint("channel in ('online', 'window', 'mail')", name="channel"),
+    CheckConstraint("channel in ('online', 'window', 'mail', 'self_service')", name="channel"),
 )
 Index("ix_cases_status_department", cases.c.status, cases.c.department_id)
 Index("ix_cases_applicant", cases.c.applicant_id)
@@ -466,6 +466,7 @@ from tongban.adapters.db import (  # noqa: E402, F401
     tables_licences,
     tables_projects,
     tables_rules,
+    tables_self_service,
     tables_service_desk,
     tables_visits,
 )

@@ -15,6 +15,7 @@ from tongban.domain.cases.clock import clock_state, used_days
 from tongban.domain.cases.status import ACTION_LABELS, CaseStatus, Channel, ClockState, Decision
 from tongban.domain.cases.values import (
     Agent,
+    AssistedBy,
     CaseEvent,
     CorrectionRequest,
     Delivery,
@@ -90,6 +91,10 @@ class CaseRecord:
     disputes: list[dict[str, Any]] = field(default_factory=list)
     """表单秒填: the applicant's disputes of prefilled, locked form values (field, value, claim,
     reason, at, by); a case with an open dispute goes to manual review, never automatic."""
+    assisted_by: AssistedBy | None = None
+    """网办辅导: the staff member who filed this online application with the applicant."""
+    kiosk: str | None = None
+    """自助办: the code of the kiosk the applicant filed at (channel ``self_service``)."""
     priority: int = 0
     """0 normal; 1 green channel (绿色通道), e.g. a bundle's sub-case: queues put it first."""
     audit_seq: int = 0
@@ -258,6 +263,11 @@ class CaseRecord:
         if by.on_behalf_of:
             # 代办: the agent acts for the company; events without it hash exactly as before.
             detail.setdefault("on_behalf_of", by.on_behalf_of)
+        # 自助办 and 网办辅导, the same way: who else was there, in every event they made.
+        if by.kiosk:
+            detail.setdefault("kiosk", by.kiosk)
+        if by.assisted_by is not None:
+            detail.setdefault("assisted_by", by.assisted_by)
         self.events.append(
             CaseEvent(
                 type=event_type,

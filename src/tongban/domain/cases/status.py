@@ -87,6 +87,8 @@ class Channel(StrEnum):
     ONLINE = "online"
     WINDOW = "window"
     MAIL = "mail"
+    SELF_SERVICE = "self_service"
+    """自助办: filed by the applicant at a kiosk (自助终端) of a centre."""
 
 
 class Decision(StrEnum):

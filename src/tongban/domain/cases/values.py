@@ -29,6 +29,22 @@ class Performer:
     request_id: str = ""
     on_behalf_of: str | None = None
     """代办: the credit code of the company an agent acts for; every event then records it."""
+    kiosk: str | None = None
+    """自助办: the code of the kiosk (自助终端) the applicant acts at; every event records it."""
+    assisted_by: int | None = None
+    """网办辅导: the staff member helping the applicant file online; every event records it."""
+
+
+@dataclass(frozen=True)
+class AssistedBy:
+    """网办辅导: who filed an online application together with the applicant, at which centre's
+    assisted online filing desk, and how the applicant consented there (their citizen code)."""
+
+    user_id: int
+    name: str
+    centre_code: str | None
+    consent: str
+    """How the applicant consented on the spot: ``citizen_code`` (their own phone's code)."""
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 
 from tongban.domain.catalogue.model import Level
@@ -29,9 +30,13 @@ class Role(StrEnum):
     LEADER = "leader"
     CATALOGUE_ADMIN = "catalogue_admin"
     AUDITOR = "auditor"
+    KIOSK = "kiosk"
+    """自助终端: the account of a self-service device at a centre, never a person; it signs in
+    only by the pairing its centre manager starts, and serves one identified visitor at a time."""
 
 
-STAFF_ROLES = frozenset(Role) - {Role.CITIZEN, Role.ENTERPRISE}
+STAFF_ROLES = frozenset(Role) - {Role.CITIZEN, Role.ENTERPRISE, Role.KIOSK}
+"""Roles people on the staff hold (a kiosk's device account holds none of them)."""
 
 
 @dataclass(frozen=True)
@@ -56,6 +61,9 @@ class Principal:
     id_number: str | None = None
     credit_code: str | None = None
     session_id: str | None = None
+    session_expires_at: datetime | None = field(default=None, compare=False)
+    """When the session this principal was read from ends (None: not read from a session);
+    a fact about the session, not the person, so two principals compare equal without it."""
 
     def has_role(self, *roles: Role) -> bool:
         return any(a.role in roles for a in self.roles)

@@ -20,7 +20,7 @@ from tongban.adapters.db.tables import case_events, cases, centres, users
 from tongban.domain.cases.mail import parse_mail_address
 from tongban.domain.cases.model import Case
 from tongban.domain.cases.receipt import ReceiptData
-from tongban.domain.cases.status import CaseStatus, DeliveryMethod
+from tongban.domain.cases.status import BEFORE_ACCEPTANCE, CaseStatus, DeliveryMethod
 from tongban.domain.cases.values import Performer
 from tongban.domain.errors import (
     Conflict,
@@ -31,6 +31,7 @@ from tongban.domain.errors import (
     ValidationFailed,
 )
 from tongban.domain.people.model import Principal, Role
+from tongban.domain.shared.clock import china_date
 from tongban.domain.shared.masking import mask_id_number, mask_phone
 from tongban.i18n import gettext as _
 from tongban.services.cases import repository as repo
@@ -304,11 +305,19 @@ def delivery_summary(conn: Connection, case: Case) -> str:
 
 
 def receipt_data(
-    conn: Connection, principal: Principal | None, number: str, *, lookup_url: str = ""
+    conn: Connection,
+    principal: Principal | None,
+    number: str,
+    *,
+    lookup_url: str = "",
+    slip: bool = False,
 ) -> ReceiptData:
-    """What the 受理回执 of an accepted case says; the ID number is masked."""
+    """What the 受理回执 of an accepted case says; the ID number is masked.  ``slip``: a case
+    received but not yet accepted gets its 申请回执 instead (a kiosk prints one)."""
     case = _receipt_case(conn, principal, number)
     if case.accepted_on is None:
+        if slip and case.status in BEFORE_ACCEPTANCE:
+            return _slip(conn, case, lookup_url)
         raise IllegalTransition(status=case.status.label, action="打印受理回执")
     item = published_item(conn, case.item_code, case.item_version)
     applicant = conn.execute(select(users).where(users.c.id == case.applicant_id)).one()
@@ -339,6 +348,36 @@ def receipt_data(
     )
 
 
+def _slip(conn: Connection, case: Case, lookup_url: str) -> ReceiptData:
+    """申请回执: received on ``submitted_at``, where, and what is still to be handed in."""
+    item = published_item(conn, case.item_code, case.item_version)
+    applicant = conn.execute(select(users).where(users.c.id == case.applicant_id)).one()
+    names = _names(conn, case.accepting_centre_code, case.delivery.pickup_centre_code)
+    by = "—"
+    if case.kiosk:
+        by = "自助终端 " + case.kiosk
+    elif case.assisted_by is not None:
+        by = "网办辅导 " + case.assisted_by.name
+    assert case.submitted_at is not None
+    return ReceiptData(
+        number=case.number,
+        item_name=item.spec.name,
+        department_name=item.department_name,
+        applicant_name=applicant.name,
+        applicant_id_masked=applicant.credit_code
+        or (mask_id_number(applicant.id_number) if applicant.id_number else ""),
+        accepted_on=None,
+        deadline=None,
+        accepting_centre=names.get(case.accepting_centre_code or "", "网上提交"),
+        clerk_name=by,
+        materials_received=tuple(case.materials),
+        materials_due=tuple(case.absent_materials()),
+        delivery=_delivery_text(case, names),
+        qr_text=lookup_url or case.number,
+        submitted_on=china_date(case.submitted_at),
+    )
+
+
 class ReceiptPrinter(Protocol):
     """Port: prints a 受理回执 (a PDF in the shipped adapter)."""
 
@@ -352,6 +391,9 @@ def receipt_pdf(
     *,
     printer: ReceiptPrinter,
     lookup_url: str = "",
+    slip: bool = False,
 ) -> bytes:
-    """The 受理回执 as PDF, for the applicant or the staff of the case's centre or department."""
-    return printer.render(receipt_data(conn, principal, number, lookup_url=lookup_url))
+    """The 受理回执 as PDF, for the applicant or the staff of the case's centre or department;
+    ``slip``: the 申请回执 of a case not yet accepted."""
+    data = receipt_data(conn, principal, number, lookup_url=lookup_url, slip=slip)
+    return printer.render(data)

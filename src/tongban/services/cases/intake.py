@@ -21,7 +21,7 @@ from tongban.domain.cases.model import Case
 from tongban.domain.cases.status import CaseStatus, Channel, DeliveryMethod
 from tongban.domain.cases.values import Agent, Delivery, ItemTerms, Performer
 from tongban.domain.catalogue.model import Channel as ItemChannel
-from tongban.domain.errors import MaterialFileRequired, ValidationFailed
+from tongban.domain.errors import MaterialFileRequired, PermissionDenied, ValidationFailed
 from tongban.domain.people.model import UserKind
 from tongban.domain.shared.clock import china_date
 from tongban.services.cases import numbers as case_numbers
@@ -102,6 +102,10 @@ def new_case(
         item = published_item(uow.conn, application.item_code)
     if channel is Channel.ONLINE and ItemChannel.ONLINE not in item.spec.channels:
         raise ValidationFailed(fields={"item_code": "该事项不能网上申请，请到窗口办理"})
+    if channel is Channel.SELF_SERVICE and ItemChannel.SELF_SERVICE not in item.spec.channels:
+        raise ValidationFailed(fields={"item_code": "该事项不能在自助终端办理，请到窗口办理"})
+    via = actor.via
+    assisted = via is not None and via.assisted_by is not None
     account = people.applicant(uow.conn, applicant_id)
     facts = account.facts() if account is not None else {}
     delivery = application.delivery(by.centre_code, facts)
@@ -119,8 +123,12 @@ def new_case(
         form=fill_from_account(item.spec.form, application.form, facts),
         materials=list(dict.fromkeys(m.strip() for m in application.materials if m.strip())),
         agent=application.agent,
-        accepting_centre_code=by.centre_code,
+        # 网办辅导: an online application helped at a centre's desk is still an online one,
+        # accepted where online applications are; the desk's centre is in its events.
+        accepting_centre_code=None if assisted else by.centre_code,
         delivery=delivery,
+        assisted_by=via.assisted_by if via is not None else None,
+        kiosk=via.kiosk if via is not None else None,
     )
     return case, item
 
@@ -204,6 +212,29 @@ def submit_at_window(
     if accept:
         require_checked_credit_codes(item.spec.form, case.form, credit_codes_checked)
         case.accept(by=by, at=actor.at, calendar=load_calendar(uow.conn))
+    notify(uow.conn, case, actor.at)
+    repo.add(uow.conn, case, item.id, actor.at)
+    return ref(case)
+
+
+@atomic
+def submit_self_service(
+    uow: UnitOfWork,
+    actor: Actor,
+    application: Application,
+    *,
+    prepare: Callable[[UnitOfWork, Case], object] | None = None,
+) -> CaseRef:
+    """自助办: the applicant, identified at a kiosk of a centre, files for themself there; the
+    case is the kiosk's centre's to accept.  ``prepare`` as at the window (免证办)."""
+    if actor.via is None or not actor.via.kiosk:
+        raise PermissionDenied()
+    by = performer(actor, None, APPLICANT)
+    assert by.user_id is not None
+    case, item = new_case(uow, actor, by, by.user_id, Channel.SELF_SERVICE, application)
+    if prepare is not None:
+        prepare(uow, case)
+    submit_checked(case, item, by, actor)
     notify(uow.conn, case, actor.at)
     repo.add(uow.conn, case, item.id, actor.at)
     return ref(case)

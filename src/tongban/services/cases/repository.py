@@ -27,6 +27,7 @@ from tongban.domain.cases.numbers import format_number, normalise_number
 from tongban.domain.cases.status import CaseStatus, Channel, Decision, DeliveryMethod
 from tongban.domain.cases.values import (
     Agent,
+    AssistedBy,
     CorrectionRequest,
     Delivery,
     ItemTerms,
@@ -175,7 +176,31 @@ def _data(case: Case) -> dict[str, Any]:
         "closing_reason": case.closing_reason,
         "material_sources": dict(case.material_sources),
         "disputes": list(case.disputes),
+        **_filed_with(case),
     }
+
+
+def _filed_with(case: Case) -> dict[str, Any]:
+    """网办辅导 and 自助办, kept only when they apply (older cases' documents stay as they were)."""
+    found: dict[str, Any] = {}
+    if case.assisted_by is not None:
+        helper = case.assisted_by
+        found["assisted_by"] = {
+            "user_id": helper.user_id,
+            "name": helper.name,
+            "centre_code": helper.centre_code,
+            "consent": helper.consent,
+        }
+    if case.kiosk:
+        found["kiosk"] = case.kiosk
+    return found
+
+
+def _assisted_by(data: dict[str, Any]) -> AssistedBy | None:
+    helper = data.get("assisted_by")
+    if not helper:
+        return None
+    return AssistedBy(helper["user_id"], helper["name"], helper["centre_code"], helper["consent"])
 
 
 def _columns(conn: Connection, case: Case, at: datetime) -> dict[str, Any]:
@@ -255,6 +280,8 @@ def _from_row(row: Row[Any]) -> Case:
         closing_reason=data["closing_reason"],
         material_sources=dict(data.get("material_sources") or {}),
         disputes=list(data.get("disputes") or []),
+        assisted_by=_assisted_by(data),
+        kiosk=data.get("kiosk"),
         priority=row.priority,
         audit_seq=row.audit_seq,
         audit_head=row.audit_head,

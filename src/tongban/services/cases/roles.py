@@ -40,7 +40,18 @@ def _as(actor: Actor, case: Case | None, allowed: str) -> Performer | None:
             return None
         if case is not None and case.applicant_id != principal.user_id:
             return None
-        return Performer(principal.user_id, principal.kind.value, request_id=request_id)
+        via = actor.via
+        if via is None:
+            return Performer(principal.user_id, principal.kind.value, request_id=request_id)
+        helper = via.assisted_by
+        return Performer(
+            principal.user_id,
+            principal.kind.value,
+            via.centre_code,
+            request_id=request_id,
+            kiosk=via.kiosk,
+            assisted_by=helper.user_id if helper is not None else None,
+        )
     if allowed == CLERK:
         for assignment in principal.assignments(Role.CLERK):
             return Performer(

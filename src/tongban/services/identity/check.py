@@ -46,7 +46,8 @@ DEFAULT_FACE_THRESHOLD = 0.80
 CONSENT_WINDOW = timedelta(minutes=15)
 """How recently the clerk must have identified the person whose consent they record."""
 CONSENT_LASTS = timedelta(days=1)
-IDENTIFYING_ROLES = (Role.CLERK, Role.CENTRE_MANAGER)
+IDENTIFYING_ROLES = (Role.CLERK, Role.CENTRE_MANAGER, Role.KIOSK)
+"""Who identifies people: window staff, and kiosks (自助终端) for their own visitors."""
 
 
 class IdCardReader(Protocol):
@@ -209,21 +210,29 @@ def _identified(
     )
 
 
+def recent_identification(
+    conn: Connection, actor: Actor, subject_id: int, *, method: str | None = None
+) -> int | None:
+    """The id of the latest identity check of ``subject_id`` by this actor in the last
+    ``CONSENT_WINDOW`` (by ``method`` if given), or None: the person stood here just now."""
+    query = select(identity_checks.c.id).where(
+        identity_checks.c.actor_id == actor.user_id,
+        identity_checks.c.subject_id == subject_id,
+        identity_checks.c.at >= actor.at - CONSENT_WINDOW,
+    )
+    if method is not None:
+        query = query.where(identity_checks.c.method == method)
+    found = conn.execute(query.order_by(identity_checks.c.at.desc()).limit(1)).scalar()
+    return None if found is None else int(found)
+
+
 @atomic
 def record_consent(uow: UnitOfWork, actor: Actor, *, subject_id: int, item_code: str) -> Grant:
     """当面授权: the person just identified at the window consents that this item's case take
     the e-licences it needs (材料秒报, 表单秒填); recorded as a one-day grant to the item."""
     _identifier(actor)
     conn = uow.conn
-    since = actor.at - CONSENT_WINDOW
-    checked = conn.execute(
-        select(identity_checks.c.id).where(
-            identity_checks.c.actor_id == actor.user_id,
-            identity_checks.c.subject_id == subject_id,
-            identity_checks.c.at >= since,
-        )
-    ).first()
-    if checked is None:
+    if recent_identification(conn, actor, subject_id) is None:
         raise IdentifyFirst()
     person = conn.execute(
         select(users.c.id_number, users.c.credit_code).where(users.c.id == subject_id)

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, delete, insert, select
+from sqlalchemy import Connection, Engine, bindparam, delete, insert, select, update
 
 from tongban.adapters.db.async_reader import AsyncReader
 from tongban.adapters.db.engine import READ_ONLY, psycopg_sql
@@ -120,7 +120,7 @@ def _live_principal(
         for r in rows
         if r.role is not None
     )
-    return _principal_of(user, roles, session_id), first.csrf_token
+    return _principal_of(user, roles, session_id, first.expires_at), first.csrf_token
 
 
 def read_session(engine: Engine, token: str, *, now: datetime) -> tuple[Principal, str] | None:
@@ -153,7 +153,10 @@ async def read_session_async(
 
 @lru_cache(maxsize=4096)
 def _principal_of(
-    user: tuple[Any, ...], roles: tuple[tuple[Any, ...], ...], session_id: str
+    user: tuple[Any, ...],
+    roles: tuple[tuple[Any, ...], ...],
+    session_id: str,
+    expires_at: datetime | None = None,
 ) -> Principal:
     """The (immutable) principal these exact rows describe; a change in any row is a new key."""
     user_id, kind, name, id_number, credit_code = user
@@ -174,7 +177,28 @@ def _principal_of(
         id_number=id_number,
         credit_code=credit_code,
         session_id=session_id,
+        session_expires_at=expires_at,
     )
+
+
+def renew_session(
+    engine: Engine, token: str, *, now: datetime, hours: int, cap: timedelta
+) -> datetime | None:
+    """Move a live session's end to ``hours`` from now, but never past ``cap`` after it began;
+    returns the new end (None: the session is over, or at its cap already).  Its own short
+    transaction: a page view renews the session it is read with."""
+    session_id = _digest(token)
+    with engine.begin() as conn:
+        row = conn.execute(
+            select(sessions.c.created_at, sessions.c.expires_at).where(sessions.c.id == session_id)
+        ).first()
+        if row is None or row.expires_at <= now:
+            return None
+        until: datetime = min(now + timedelta(hours=hours), row.created_at + cap)
+        if until <= row.expires_at:
+            return None
+        conn.execute(update(sessions).where(sessions.c.id == session_id).values(expires_at=until))
+    return until
 
 
 def load_principal(

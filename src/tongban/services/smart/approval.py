@@ -214,6 +214,7 @@ def apply(
     form: Mapping[str, Any],
     *,
     consent: bool,
+    channel: Channel = Channel.ONLINE,
 ) -> SmartDecision:
     """秒批申请: one transaction from submission to the issued e-licence (or to a person).
 
@@ -221,7 +222,8 @@ def apply(
     (one fetch for the form, the materials, the predicates and the data), the calendar.  The
     domain decides; then every row is written once (the case in its final state with all its
     events, the consent grants already used, the logs, the licence, the decision, one batch of
-    audit entries and one of notifications), and the transaction commits.
+    audit entries and one of notifications), and the transaction commits.  ``channel``:
+    online, or self-service for an applicant identified at a kiosk (自助办).
     """
     conn = uow.conn
     by = performer(actor, None, APPLICANT)
@@ -246,7 +248,7 @@ def apply(
         delivery_method=DeliveryMethod.ELECTRONIC,
     )
     validate_form(item.spec.form, application.form)  # bad input: refused before writing
-    case, item = new_case(uow, actor, by, by.user_id, Channel.ONLINE, application, item=item)
+    case, item = new_case(uow, actor, by, by.user_id, channel, application, item=item)
     submit_checked(case, item, by, actor)
     inputs = gather(reads, conn, actor, plan, case, item, stored.spec, today)
     verdict = decide(case, stored.spec, inputs)

@@ -31,6 +31,8 @@ MODULES = (
     "appointments",
     "hard_cases",
     "consultations",
+    "kiosk",
+    "assist",
 )
 
 

@@ -167,6 +167,15 @@ class AgentOut(BaseModel):
     staff_id: int | None
 
 
+class AssistedByOut(BaseModel):
+    """网办辅导: who filed the online application with the applicant, and on what consent."""
+
+    user_id: int
+    name: str
+    centre_code: str | None
+    consent: str = Field(description="申请人当面同意的方式：citizen_code（市民码）")
+
+
 class CaseDetailOut(BaseModel):
     number: str
     version: int
@@ -199,6 +208,8 @@ class CaseDetailOut(BaseModel):
     submitted_at: datetime | None
     accepted_on: date | None
     clock: ClockOut
+    kiosk: str | None = Field(default=None, description="自助办：提交所用的自助终端编号")
+    assisted_by: AssistedByOut | None = Field(default=None, description="网办辅导：协助提交的人")
 
 
 class TimelineOut(BaseModel):
@@ -275,6 +286,8 @@ def _detail(
         pickup_centre_code=case.delivery.pickup_centre_code,
         submitted_at=case.submitted_at,
         accepted_on=case.accepted_on,
+        kiosk=case.kiosk,
+        assisted_by=out(AssistedByOut, case.assisted_by) if case.assisted_by else None,
         clock=ClockOut(
             deadline=case.deadline,
             days_used=case.days_used(today, calendar),

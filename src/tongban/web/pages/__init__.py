@@ -34,6 +34,9 @@ MODULES = (
     "appointments",
     "service_desk.hard_cases",
     "service_desk.consultation",
+    "kiosk",
+    "kiosk_admin",
+    "assist",
 )
 
 

@@ -1,0 +1,161 @@
+"""网办辅导: the assisted online filing desk.  A clerk scans the citizen code on the applicant's
+phone (their consent, there and then), finds the online item with them, and files the
+applicant's own online application together; the case records that the clerk helped."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.responses import RedirectResponse
+from sqlalchemy import Connection
+from starlette.datastructures import FormData
+
+from tongban.bootstrap import Container
+from tongban.domain.errors import DomainError
+from tongban.domain.people.model import Principal
+from tongban.services.catalogue import items as catalogue
+from tongban.services.catalogue import search
+from tongban.services.catalogue.items import ItemView
+from tongban.services.identity import check as identity_check
+from tongban.services.people import queries as people
+from tongban.services.platform.context import Actor
+from tongban.services.platform.unit_of_work import UnitOfWork
+from tongban.services.self_service import assisted
+from tongban.services.self_service.access import ASSISTING_CLERKS
+from tongban.web.deps import ContainerDep, actor_for, allow
+from tongban.web.idempotency import form_key, new_form_key, run_form_once
+from tongban.web.pages.cases.citizen import account_context, application_from, centre_options
+from tongban.web.templating import render
+
+router = APIRouter(prefix="/assist", tags=["pages"], include_in_schema=False)
+Clerk = Annotated[Principal, Depends(allow(ASSISTING_CLERKS))]
+ApplicantId = Annotated[int | None, Query(ge=1)]
+
+
+def _desk(
+    request: Request,
+    container: Container,
+    applicant: int | None = None,
+    q: str = "",
+    *,
+    status: int = 200,
+    **context: Any,
+) -> Response:
+    actor = actor_for(request)
+    card = until = result = None
+    with container.read() as uow:
+        if applicant is not None:
+            card = people.applicant(uow.conn, applicant)
+            until = assisted.consent_until(uow.conn, actor, applicant) if card else None
+        if card is not None and until is not None and q:
+            result = search.search_items(uow.conn, q, limit=10, online_only=True)
+    context.setdefault("error", None)
+    context.update(applicant=card, until=until, q=q, result=result)
+    return render(request, "assist/desk.html", context, status_code=status)
+
+
+@router.get("")
+def desk(
+    request: Request,
+    container: ContainerDep,
+    _clerk: Clerk,
+    applicant: ApplicantId = None,
+    q: Annotated[str, Query(max_length=100)] = "",
+    done: Annotated[str, Query(max_length=24)] = "",
+) -> Response:
+    """网办辅导台: scan the applicant's citizen code, then find the item to apply for online."""
+    return _desk(request, container, applicant, q, done=done)
+
+
+@router.post("/identify")
+async def identify(request: Request, container: ContainerDep, _clerk: Clerk) -> Response:
+    """扫市民码: the applicant shows their own code; scanning it is their consent to be helped."""
+    form = await request.form()
+    try:
+        with container.uow() as uow:
+            person = identity_check.redeem_citizen_code(
+                uow, actor_for(request), str(form.get("token") or ""), key=container.secret_key
+            )
+    except DomainError as error:
+        return _desk(request, container, status=error.status, error=error)
+    return RedirectResponse(f"/assist?applicant={person.user_id}", status_code=303)
+
+
+def _apply_context(conn: Connection, item: ItemView, card: people.Applicant) -> dict[str, Any]:
+    return {
+        "item": item,
+        "spec": item.spec,
+        "applicant": card,
+        "centres": centre_options(conn),
+        "errors": {},
+        "v": {},
+        "idem": new_form_key(),
+        **account_context(conn, card.id, item.spec.form),
+    }
+
+
+@router.get("/apply")
+def apply_page(
+    request: Request,
+    container: ContainerDep,
+    _clerk: Clerk,
+    applicant: Annotated[int, Query(ge=1)],
+    item: Annotated[str, Query(max_length=40)],
+) -> Response:
+    """The applicant's online application, filled in together at the desk."""
+    with container.read() as uow:
+        card = people.applicant(uow.conn, applicant)
+        if card is None:
+            return RedirectResponse("/assist", status_code=303)
+        context = _apply_context(uow.conn, catalogue.published_item(uow.conn, item), card)
+        context["until"] = assisted.consent_until(uow.conn, actor_for(request), applicant)
+    return render(request, "assist/apply.html", context)
+
+
+@router.post("/apply")
+async def apply(request: Request, container: ContainerDep, _clerk: Clerk) -> Response:
+    """协助提交: files it as the applicant's online application, recording the clerk's help;
+    without a citizen code scanned in the last 15 minutes nothing is filed."""
+    form = await request.form()
+    try:
+        applicant = int(str(form.get("applicant")))
+    except ValueError:
+        return RedirectResponse("/assist", status_code=303)
+    with container.read() as uow:
+        card = people.applicant(uow.conn, applicant)
+        view = catalogue.published_item(uow.conn, str(form.get("item") or ""))
+    if card is None:
+        return RedirectResponse("/assist", status_code=303)
+
+    def file(uow: UnitOfWork, actor: Actor) -> dict[str, str]:
+        ref = assisted.file_assisted(uow, actor, applicant, application_from(view, form))
+        return {"number": ref.number}
+
+    try:
+        outcome = await run_form_once(request, container, file)
+    except DomainError as error:
+        return _again(request, container, view, card, form, error)
+    number = quote(str(outcome.body["number"]))
+    return RedirectResponse(f"/assist?applicant={applicant}&done={number}", status_code=303)
+
+
+def _again(
+    request: Request,
+    container: Container,
+    view: ItemView,
+    card: people.Applicant,
+    form: FormData,
+    error: DomainError,
+) -> Response:
+    with container.read() as uow:
+        context = _apply_context(uow.conn, view, card)
+        context["until"] = assisted.consent_until(uow.conn, actor_for(request), card.id)
+    context.update(
+        errors=error.fields,
+        error=error,
+        v={k: form.getlist(k) if k == "materials" else form.get(k) for k in form},
+        idem=form_key(form),
+    )
+    return render(request, "assist/apply.html", context, status_code=error.status)

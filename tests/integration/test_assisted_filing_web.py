@@ -1,0 +1,95 @@
+# ruff: noqa: F811  (the ``holder`` fixture is imported)
+"""网办辅导 through the pages and the API on both databases: the clerk scans the citizen's code
+at the desk, fills in the online application with her and files it; her case page and the API
+say who helped; without the scan nothing is filed and the API answers a stable code."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from tests.factories import Person, sign_in
+from tests.integration.data_space_fixtures import Holder, holder  # noqa: F401
+from tests.integration.kiosk_fixtures import ITEM, publish_items
+from tongban.domain.people.model import Role
+from tongban.services.identity import check as identity
+from tongban.web.deps import CSRF_HEADER
+
+FORM = {
+    "form.applicant_name": "陈阿婆",
+    "form.birth_date": "1940-05-01",
+    "form.address": "广东省佛山市南海区桂城街道南海大道1号",
+    "form.phone": "13800138000",
+}
+
+
+def her_code(holder: Holder) -> str:
+    """The citizen code her phone shows, issued as of the request clock."""
+    with holder.container.uow() as uow:
+        now = holder.container.clock.now()
+        actor = holder.actor(holder.user_id, now)
+        return identity.issue_citizen_code(uow, actor, key=holder.container.secret_key).token
+
+
+def test_a_clerk_files_with_her_at_the_desk_and_her_case_says_who_helped(
+    holder: Holder, app: Any
+) -> None:
+    publish_items(holder.container)
+    desk = TestClient(app)
+    csrf = sign_in(holder.container, desk, Person(holder.clerk, "", None, Role.CLERK))
+    scanned = desk.post(
+        "/assist/identify",
+        data={"csrf_token": csrf, "token": her_code(holder)},
+        follow_redirects=False,
+    )
+    assert scanned.headers["location"] == f"/assist?applicant={holder.user_id}"
+    page = desk.get(scanned.headers["location"])
+    assert 'id="consent-until"' in page.text and "陈阿婆" not in page.text
+    form = desk.get(f"/assist/apply?applicant={holder.user_id}&item={ITEM}")
+    assert form.status_code == 200 and "以申请人名义提交" in form.text
+    data = {"csrf_token": csrf, "idem": uuid.uuid4().hex, "applicant": str(holder.user_id)}
+    filed = desk.post("/assist/apply", data={**data, "item": ITEM, **FORM}, follow_redirects=False)
+    assert filed.status_code == 303, filed.text
+    number = re.search(r"done=([^&]+)$", filed.headers["location"])
+    assert number
+
+    citizen = TestClient(app)
+    sign_in(holder.container, citizen, Person(holder.user_id, "", None, Role.CITIZEN))
+    mine = citizen.get(f"/my/cases/{number[1]}")
+    assert 'id="case-assisted"' in mine.text and "市民码当面同意" in mine.text
+    assert "网办辅导协助" in mine.text  # in the timeline too
+    detail = citizen.get(f"/api/v1/cases/{number[1]}").json()
+    assert detail["channel"] == "online"
+    assert detail["assisted_by"]["user_id"] == holder.clerk
+    assert detail["assisted_by"]["consent"] == "citizen_code"
+
+
+def test_without_her_code_nothing_is_filed_and_the_api_says_why(holder: Holder, app: Any) -> None:
+    publish_items(holder.container)
+    desk = TestClient(app)
+    csrf = sign_in(holder.container, desk, Person(holder.clerk, "", None, Role.CLERK))
+    data = {"csrf_token": csrf, "idem": uuid.uuid4().hex, "applicant": str(holder.user_id)}
+    refused = desk.post("/assist/apply", data={**data, "item": ITEM, **FORM})
+    assert refused.status_code == 409 and "请先扫描申请人手机上的市民码" in refused.text
+    body = {
+        "applicant_id": holder.user_id,
+        "item_code": ITEM,
+        "form": {k.removeprefix("form."): v for k, v in FORM.items()},
+    }
+    headers = {CSRF_HEADER: csrf, "Idempotency-Key": "assist-1"}
+    answer = desk.post("/api/v1/cases/assisted", json=body, headers=headers)
+    assert answer.status_code == 409 and answer.json()["code"] == "assist_consent_required"
+
+    redeemed = desk.post(
+        "/api/v1/identity/citizen-code/redeem",
+        json={"token": her_code(holder)},
+        headers={CSRF_HEADER: csrf},
+    )
+    assert redeemed.status_code == 200
+    filed = desk.post("/api/v1/cases/assisted", json=body, headers=headers)
+    assert filed.status_code == 201, filed.text
+    again = desk.post("/api/v1/cases/assisted", json=body, headers=headers)
+    assert again.json() == filed.json() and again.headers["Idempotent-Replayed"] == "true"
