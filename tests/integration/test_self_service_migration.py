@@ -1,5 +1,5 @@
 # ruff: noqa: F811  (the ``holder`` and ``kiosk`` fixtures are imported)
-"""Migration 0013 on both databases, with cases in them: the channel CHECK is replaced without
+"""Migration 0015 on both databases, with cases in them: the channel CHECK is replaced without
 losing a case or an audit entry (SQLite rebuilds the table under its foreign keys), and going
 back below it is refused while a case filed at a kiosk exists."""
 
@@ -34,12 +34,12 @@ def test_the_channel_check_moves_with_every_case_kept(kiosk: Kiosk) -> None:
     before = counts(kiosk)
     engine = kiosk.container.engine
     with pytest.raises(RuntimeError, match="filed at kiosks"):
-        migrate.downgrade(engine, "0011")
-    assert migrate.current(engine) == "0013" and counts(kiosk) == before
+        migrate.downgrade(engine, "0014")
+    assert migrate.current(engine) == "0015" and counts(kiosk) == before
 
     with engine.begin() as conn:  # as if it had come in online
         conn.execute(update(cases).where(cases.c.number == filed.number).values(channel="online"))
-    migrate.downgrade(engine, "0011")
+    migrate.downgrade(engine, "0014")
     assert counts(kiosk) == before
     with pytest.raises(IntegrityError), engine.begin() as conn:
         conn.execute(text("UPDATE cases SET channel = 'self_service'"))
