@@ -9,6 +9,7 @@ on the case and in every event of the filing), so the case pages show it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import Connection, select
@@ -53,11 +54,18 @@ def consent_until(conn: Connection, actor: Actor, applicant_id: int) -> datetime
 
 @atomic
 def file_assisted(
-    uow: UnitOfWork, actor: Actor, applicant_id: int, application: Application
+    uow: UnitOfWork,
+    actor: Actor,
+    applicant_id: int,
+    application: Application,
+    *,
+    upload: Callable[[UnitOfWork, Actor], CaseRef] | None = None,
 ) -> CaseRef:
     """协助网上申请: the clerk files the applicant's online application with them; refused
     (409 ``assist_consent_required``) unless the clerk scanned the applicant's citizen code
-    in the last 15 minutes."""
+    in the last 15 minutes.  Online a material is its file: ``upload`` files the application
+    with its materials' files as the applicant (``attachments.apply_online``); without it the
+    application is submitted as it stands (the files uploaded to the case afterwards)."""
     conn = uow.conn
     clerk_id, clerk_name, centre = _desk(actor)
     check = identity_check.recent_identification(conn, actor, applicant_id, method=CONSENT)
@@ -74,7 +82,9 @@ def file_assisted(
         ip=actor.ip,
         via=Via(centre, assisted_by=helper),
     )
-    ref = submit_online(uow, applicant, application)
+    ref = (
+        upload(uow, applicant) if upload is not None else submit_online(uow, applicant, application)
+    )
     detail = {"applicant_id": applicant_id, "identity_check": check, "centre": centre}
     audit.record(conn, actor, "case.filed_assisted", "case", ref.number, detail)
     return ref

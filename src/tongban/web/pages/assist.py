@@ -15,6 +15,8 @@ from starlette.datastructures import FormData
 from tongban.bootstrap import Container
 from tongban.domain.errors import DomainError
 from tongban.domain.people.model import Principal
+from tongban.services.cases import attachments
+from tongban.services.cases import lifecycle as svc
 from tongban.services.catalogue import items as catalogue
 from tongban.services.catalogue import search
 from tongban.services.catalogue.items import ItemView
@@ -24,9 +26,15 @@ from tongban.services.platform.context import Actor
 from tongban.services.platform.unit_of_work import UnitOfWork
 from tongban.services.self_service import assisted
 from tongban.services.self_service.access import ASSISTING_CLERKS
+from tongban.web.api.attachments import store_of
 from tongban.web.deps import ContainerDep, actor_for, allow
 from tongban.web.idempotency import form_key, new_form_key, run_form_once
-from tongban.web.pages.cases.citizen import account_context, application_from, centre_options
+from tongban.web.pages.cases.citizen import (
+    account_context,
+    application_from,
+    centre_options,
+    uploads_from,
+)
 from tongban.web.templating import render
 
 router = APIRouter(prefix="/assist", tags=["pages"], include_in_schema=False)
@@ -83,7 +91,9 @@ async def identify(request: Request, container: ContainerDep, _clerk: Clerk) -> 
     return RedirectResponse(f"/assist?applicant={person.user_id}", status_code=303)
 
 
-def _apply_context(conn: Connection, item: ItemView, card: people.Applicant) -> dict[str, Any]:
+def _apply_context(
+    conn: Connection, item: ItemView, card: people.Applicant, upload_max_bytes: int
+) -> dict[str, Any]:
     return {
         "item": item,
         "spec": item.spec,
@@ -93,6 +103,7 @@ def _apply_context(conn: Connection, item: ItemView, card: people.Applicant) -> 
         "v": {},
         "idem": new_form_key(),
         **account_context(conn, card.id, item.spec.form),
+        "upload_mb": max(1, upload_max_bytes // (1024 * 1024)),
     }
 
 
@@ -109,7 +120,8 @@ def apply_page(
         card = people.applicant(uow.conn, applicant)
         if card is None:
             return RedirectResponse("/assist", status_code=303)
-        context = _apply_context(uow.conn, catalogue.published_item(uow.conn, item), card)
+        found = catalogue.published_item(uow.conn, item)
+        context = _apply_context(uow.conn, found, card, container.settings.upload_max_bytes)
         context["until"] = assisted.consent_until(uow.conn, actor_for(request), applicant)
     return render(request, "assist/apply.html", context)
 
@@ -129,8 +141,23 @@ async def apply(request: Request, container: ContainerDep, _clerk: Clerk) -> Res
     if card is None:
         return RedirectResponse("/assist", status_code=303)
 
+    application = application_from(view, form)
+    settings = container.settings
+
+    def with_files(uow: UnitOfWork, as_applicant: Actor) -> svc.CaseRef:
+        return attachments.apply_online(
+            uow,
+            as_applicant,
+            store_of(container),
+            application,
+            uploads_from(form),
+            submit=True,
+            max_bytes=settings.upload_max_bytes,
+            allowed=settings.upload_allowed_types,
+        )
+
     def file(uow: UnitOfWork, actor: Actor) -> dict[str, str]:
-        ref = assisted.file_assisted(uow, actor, applicant, application_from(view, form))
+        ref = assisted.file_assisted(uow, actor, applicant, application, upload=with_files)
         return {"number": ref.number}
 
     try:
@@ -150,12 +177,12 @@ def _again(
     error: DomainError,
 ) -> Response:
     with container.read() as uow:
-        context = _apply_context(uow.conn, view, card)
+        context = _apply_context(uow.conn, view, card, container.settings.upload_max_bytes)
         context["until"] = assisted.consent_until(uow.conn, actor_for(request), card.id)
     context.update(
         errors=error.fields,
         error=error,
-        v={k: form.getlist(k) if k == "materials" else form.get(k) for k in form},
+        v={k: form.get(k) for k in form if not k.startswith("file.")},
         idem=form_key(form),
     )
     return render(request, "assist/apply.html", context, status_code=error.status)
