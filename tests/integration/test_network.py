@@ -137,8 +137,9 @@ def test_the_nearest_centre_to_a_point_in_jiujiang_is_a_jiujiang_centre(
     assert towns_only[0].centre.code == "C-JJ"
 
 
-def test_walking_time_is_at_five_kilometres_an_hour() -> None:
-    assert queries.walking_minutes(1.25) == 15
+def test_walking_time_is_the_detoured_distance_at_five_kilometres_an_hour() -> None:
+    assert queries.walking_minutes(1.25) == 20  # 1.25 km × 1.3 = 1.625 km: 19.5 minutes
+    assert queries.walking_minutes(0.96) == 15
     assert queries.walking_minutes(0.0) == 1
     assert round(queries.haversine_km(23.0, 113.0, 24.0, 113.0), 1) == 111.2
 
