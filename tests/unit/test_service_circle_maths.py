@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import math
 import random
+from datetime import datetime
 
 import pytest
 
@@ -28,6 +29,9 @@ from tongban.domain.network.geo import (
     walking_minutes_exact,
     within_service_circle,
 )
+from tongban.domain.network.hours import parse_hours
+from tongban.domain.shared.calendar import CalendarDay, DayKind, WorkingCalendar
+from tongban.domain.shared.clock import CHINA_TZ
 
 PLANE = LocalPlane(23.05, 113.05)
 
@@ -261,3 +265,22 @@ def test_a_road_needs_its_end_and_a_community_has_none() -> None:
             longitude=113.0,
             last_number=3,
         )
+
+
+# --- closing time -----------------------------------------------------------------------
+
+
+def test_a_centre_open_now_says_when_its_period_ends() -> None:
+    days = []
+    day = datetime(2026, 1, 1).date()
+    while day.year == 2026:
+        kind = DayKind.REST if day.weekday() >= 5 else DayKind.WORKDAY
+        days.append(CalendarDay(day, kind))
+        day = day.fromordinal(day.toordinal() + 1)
+    calendar = WorkingCalendar(days)
+    hours = parse_hours("周一至周五 08:30-12:00, 14:30-17:30")
+    monday = datetime(2026, 11, 16, 9, 30, tzinfo=CHINA_TZ)
+    assert hours.closes_at(monday, calendar) == monday.replace(hour=12, minute=0)
+    assert hours.closes_at(monday.replace(hour=12, minute=30), calendar) is None
+    afternoon = monday.replace(hour=15)
+    assert hours.closes_at(afternoon, calendar) == monday.replace(hour=17, minute=30)

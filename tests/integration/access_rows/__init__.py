@@ -16,6 +16,7 @@ AREAS = (
     "projects",
     "bundles",
     "approval_centre",
+    "nearby",
 )
 
 
