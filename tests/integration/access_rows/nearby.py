@@ -7,6 +7,7 @@ from tongban.services.platform import access
 _PUBLIC = access.PUBLIC.name
 
 ROWS: dict[tuple[str, str], str] = {
+    ("GET", "/service-circle"): _PUBLIC,
     ("GET", "/api/v1/centres/nearest-open"): _PUBLIC,
     ("GET", "/api/v1/centres/{code}/items"): _PUBLIC,
     ("GET", "/api/v1/service-circle"): _PUBLIC,
