@@ -383,3 +383,13 @@ def test_an_empty_catalogue_counts_every_centre_for_any_item(container: Containe
         scope, computed = circle.service_circle(uow.conn)
     assert scope.levels == frozenset(Level) and computed.centres == 300
     assert [i.code for i in circle_items()] == [COMMUNITY_ITEM, TOWN_ITEM, DISTRICT_ITEM]
+
+
+def test_every_centre_and_every_place_of_the_demo_is_inside_the_district(
+    district: Container,
+) -> None:
+    with district.read() as uow:
+        network_ = snapshot.snapshot(uow.conn)
+    assert all(network_.cell_at(c.latitude, c.longitude) for c in network_.centres)
+    assert all(network_.cell_at(*p.point()) for p in network_.gazetteer.places)
+    assert network_.cell_at(30.5, 114.3) is None

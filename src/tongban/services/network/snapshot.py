@@ -28,6 +28,11 @@ from tongban.services.network import geography, queries
 from tongban.services.network.state import network_version
 
 
+_SLACK = 1.01
+"""A grid's cells are squares in degrees: a few metres wider or narrower than ``size_m`` away
+from the latitude they were drawn at.  A point on a cell's edge must not fall between two."""
+
+
 @dataclass(eq=False)
 class NetworkSnapshot:
     """The network as of ``version``; read-only once built (shared between threads)."""
@@ -70,12 +75,13 @@ class NetworkSnapshot:
         """The grid cell the point lies in, None outside the grid (outside the district)."""
         if not self.cells:
             return None
-        found = self._cell_index.nearest(lat, lon, self._largest_cell_km * math.sqrt(2) / 2)
+        reach = self._largest_cell_km * math.sqrt(2) / 2 * _SLACK
+        found = self._cell_index.nearest(lat, lon, reach)
         if found is None:
             return None
         cell = found[1]
         x, y = LocalPlane(cell.latitude, cell.longitude).xy(lat, lon)
-        half = cell.size_m / 2000
+        half = cell.size_m / 2000 * _SLACK
         return cell if abs(x) <= half and abs(y) <= half else None
 
 
