@@ -23,6 +23,7 @@ from tongban.domain.network.geo import (
     WALKING_KMH,
     LocalPlane,
     PointIndex,
+    flat_km,
     haversine_km,
     reach_km,
     walking_minutes,
@@ -65,6 +66,14 @@ def test_the_local_plane_round_trips_and_measures_within_a_percent() -> None:
     x, y = PLANE.xy(22.84, 112.97)
     assert PLANE.latlon(x, y) == pytest.approx((22.84, 112.97))
     assert math.hypot(x, y) == pytest.approx(haversine_km(23.05, 113.05, 22.84, 112.97), rel=0.01)
+
+
+def test_the_flat_distance_ranks_as_haversine_does_within_a_metre() -> None:
+    rng = random.Random(5)
+    for _ in range(500):
+        a = (23.05 + rng.uniform(-0.3, 0.3), 113.05 + rng.uniform(-0.3, 0.3))
+        b = (23.05 + rng.uniform(-0.3, 0.3), 113.05 + rng.uniform(-0.3, 0.3))
+        assert abs(flat_km(*a, *b) - haversine_km(*a, *b)) < 0.001
 
 
 def test_the_bucket_index_finds_what_measuring_every_point_finds() -> None:

@@ -4,13 +4,16 @@ centres the items whose ``handled_at`` includes them."""
 
 from __future__ import annotations
 
+import threading
+import weakref
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Connection, bindparam, func, or_, select
+from sqlalchemy import ColumnElement, Connection, Engine, bindparam, func, or_, select
 
 from tongban.adapters.db.tables import departments, service_items
 from tongban.domain.catalogue.model import ItemStatus, Level
 from tongban.domain.errors import ItemNotFound, ValidationFailed
+from tongban.services.catalogue.search import index_generation
 
 MAX_PAGE = 100
 HANDLED_AT: dict[Level, ColumnElement[bool]] = {
@@ -38,11 +41,13 @@ class HandledItem:
     category: str
 
 
-_BY_CODE_OR_NAME = select(service_items.c.code, service_items.c.name, *HANDLED_AT.values()).where(
-    _PUBLISHED,
-    or_(service_items.c.code == bindparam("code"), service_items.c.name == bindparam("name")),
+_HANDLING = select(service_items.c.code, service_items.c.name, *HANDLED_AT.values()).where(
+    _PUBLISHED
 )
-"""Built once: a statement built per call costs SQLAlchemy a cache-key computation."""
+_BY_CODE = _HANDLING.where(service_items.c.code == bindparam("code"))
+_BY_NAME = _HANDLING.where(service_items.c.name == bindparam("name")).order_by(service_items.c.code)
+"""Built once (a statement built per call costs SQLAlchemy a cache-key computation); by code
+first, through its unique index, and by name only when no code matches."""
 
 
 def item_handling(conn: Connection, item: str) -> ItemHandling:
@@ -51,25 +56,41 @@ def item_handling(conn: Connection, item: str) -> ItemHandling:
     text = item.strip()
     if not text:
         raise ValidationFailed(fields={"item": "请填写事项编码或名称"})
-    rows = conn.execute(_BY_CODE_OR_NAME, {"code": text.upper(), "name": text}).all()
-    if not rows:
+    row = conn.execute(_BY_CODE, {"code": text.upper()}).first()
+    if row is None:
+        row = conn.execute(_BY_NAME, {"name": text}).first()
+    if row is None:
         raise ItemNotFound(code=text)
-    row = min(rows, key=lambda r: r.code != text.upper())  # a code before a namesake
     levels = frozenset(level for level, flag in zip(HANDLED_AT, row[2:], strict=True) if flag)
     return ItemHandling(row.code, row.name, levels)
 
 
+_IN_USE = select(
+    *(
+        select(service_items.c.id).where(_PUBLISHED, column).exists()
+        for column in HANDLED_AT.values()
+    )
+)
+_in_use: weakref.WeakKeyDictionary[Engine, tuple[str, frozenset[Level]]] = (
+    weakref.WeakKeyDictionary()
+)
+_in_use_lock = threading.Lock()
+
+
 def levels_in_use(conn: Connection) -> frozenset[Level]:
-    """The levels at which at least one published item is handled."""
-    flags = conn.execute(
-        select(
-            *(
-                select(service_items.c.id).where(_PUBLISHED, column).exists()
-                for column in HANDLED_AT.values()
-            )
-        )
-    ).one()
-    return frozenset(level for level, flag in zip(HANDLED_AT, flags, strict=True) if flag)
+    """The levels at which at least one published item is handled.  Kept per process until
+    the catalogue's index generation moves (every publish and withdrawal moves it): asking
+    the table scans it for a level no item names."""
+    generation = index_generation(conn)
+    cached = _in_use.get(conn.engine)
+    if generation and cached is not None and cached[0] == generation:
+        return cached[1]
+    flags = conn.execute(_IN_USE).one()
+    levels = frozenset(level for level, flag in zip(HANDLED_AT, flags, strict=True) if flag)
+    if generation:
+        with _in_use_lock:
+            _in_use[conn.engine] = (generation, levels)
+    return levels
 
 
 def handled_counts(conn: Connection) -> dict[Level, int]:

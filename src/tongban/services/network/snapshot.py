@@ -27,7 +27,6 @@ from tongban.domain.network.model import Centre
 from tongban.services.network import geography, queries
 from tongban.services.network.state import network_version
 
-
 _SLACK = 1.01
 """A grid's cells are squares in degrees: a few metres wider or narrower than ``size_m`` away
 from the latitude they were drawn at.  A point on a cell's edge must not fall between two."""
@@ -61,7 +60,9 @@ class NetworkSnapshot:
 
     @cached_property
     def _cell_index(self) -> PointIndex[PopulationCell]:
-        return PointIndex(((c.latitude, c.longitude, c) for c in self.cells), self.plane)
+        # Buckets of a cell's side: finding the cell of a point measures to a handful of cells.
+        points = ((c.latitude, c.longitude, c) for c in self.cells)
+        return PointIndex(points, self.plane, bucket_km=self._largest_cell_km)
 
     @cached_property
     def _largest_cell_km(self) -> float:
