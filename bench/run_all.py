@@ -14,6 +14,9 @@ On PostgreSQL it then runs ``cases_bench`` too (submit and accept over HTTP with
 processes and 32 clients against a bare FastAPI + psycopg baseline), which prints its own
 phases, ratios and summary; without ``TONGBAN_BENCH_POSTGRES_URL`` that part is skipped.
 
+Then ``nearby_bench`` (the nearest open centre for an item, open loop, and the 15-minute circle
+after a centre change), which prints its own tables first.
+
 The summary gives, per engine, each figure the issue sets a target for, the target and the
 ratio figure ÷ target (below 1 is inside the target), with the machine and the command.
 Figures only: the run never fails on time.  The box may be shared and noisy, so each row says
@@ -27,6 +30,7 @@ import time
 
 import cases_bench
 import guide_bench
+import nearby_bench
 import search_bench
 import visits_bench
 from common import (
@@ -75,12 +79,19 @@ def _booking_row(v: visits_bench.VisitsResult) -> list[str]:
     ]
 
 
+def _plain(engine: str, what: str, median: float, p99: float, target: float) -> list[str]:
+    """A row of a figure with its own table above (medians over its runs; no CPU columns)."""
+    return [engine, what, "-", f"{median:.2f}", f"{p99:.2f}", f"{target:.0f}",
+            f"{p99 / target:.2f}", "-", "-", "-"]  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     search_bench.add_arguments(parser)
     guide_bench.add_arguments(parser)
     cases_bench.add_arguments(parser)
     visits_bench.add_arguments(parser)
+    nearby_bench.add_arguments(parser)
     args = parser.parse_args()
     started = time.perf_counter()
     with CpuMeter() as whole, databases() as dbs:
@@ -89,6 +100,7 @@ def main() -> None:
             dbs, sample=args.guide_sample, rounds=args.guide_rounds, warmup=args.guide_warmup
         )
         visits = visits_bench.run_all(dbs, args)
+        nearby = nearby_bench.run_all(dbs, args)
         machine_rows = machine(dbs)
     rows: list[list[str]] = []
     for s, g, v in zip(searches, guides, visits, strict=True):
@@ -104,6 +116,13 @@ def main() -> None:
             _row(v.engine, f"call next, {waiting} waiting, {rate}", _visits(v), call_target),
             _row(v.engine, f"bare SELECT…UPDATE, {rate}", _visits(v, baseline=True), None),
         ]
+    for n in nearby:
+        rows += [
+            _plain(n.engine, "nearest open centre (open loop)", n.nearest_median, n.nearest_p99,
+                   nearby_bench.NEAREST_TARGET_MS),
+            _plain(n.engine, "15-minute circle after a change", n.circle_ms, n.circle_ms,
+                   nearby_bench.CIRCLE_TARGET_MS),
+        ]  # fmt: skip
     print("\n" + "=" * 100)
     print_table(
         ["engine", "figure", "n", "median ms", "p99 ms", "target p99 ms", "p99 ÷ target",

@@ -109,6 +109,7 @@ def _centre(code: str, name: str, level: Level, town: str) -> dict[str, Any]:
         "town": town,
         "latitude": 23.04,
         "longitude": 113.15,
+        "opening_hours": "周一至周五 09:00-12:00, 14:00-17:30",
         "accessibility": [],
     }
 

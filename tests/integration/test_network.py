@@ -7,6 +7,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Table, func, select
 
+from tests.calendar_fixtures import seed_test_calendar
 from tests.clock import SYSTEM
 from tongban.adapters.db.tables import audit_log, centres, departments
 from tongban.bootstrap import Container
@@ -40,7 +41,9 @@ def count(container: Container, table: Table) -> int:
 
 @pytest.fixture
 def loaded(container: Container) -> Container:
+    """The demo network, and the calendar its opening hours are read against."""
     load_demo_network(container)
+    seed_test_calendar(container)
     return container
 
 
@@ -137,8 +140,9 @@ def test_the_nearest_centre_to_a_point_in_jiujiang_is_a_jiujiang_centre(
     assert towns_only[0].centre.code == "C-JJ"
 
 
-def test_walking_time_is_at_five_kilometres_an_hour() -> None:
-    assert queries.walking_minutes(1.25) == 15
+def test_walking_time_is_the_detoured_distance_at_five_kilometres_an_hour() -> None:
+    assert queries.walking_minutes(1.25) == 20  # 1.25 km × 1.3 = 1.625 km: 19.5 minutes
+    assert queries.walking_minutes(0.96) == 15
     assert queries.walking_minutes(0.0) == 1
     assert round(queries.haversine_km(23.0, 113.0, 24.0, 113.0), 1) == 111.2
 
@@ -166,7 +170,7 @@ def test_the_centres_page_lists_towns_and_communities_in_chinese(
     assert '<html lang="zh-CN">' in html
     assert "九江镇行政服务中心" in html
     assert "南海区行政服务中心" in html
-    assert html.count("<details") == 7
+    assert html.count('<details class="town-group">') == 7
     assert "适老化" in html and "适残化" in html
     assert "无障碍通道" in html
     assert '<script src="/static/js/geolocate.js" defer></script>' in html
@@ -196,7 +200,7 @@ def test_the_nearest_form_explains_bad_input(loaded: Container, client: TestClie
     assert bad.status_code == 200
     assert "请填写纬度（数字）" in bad.text
     empty = client.get("/centres/nearest", headers={"HX-Request": "true"})
-    assert "请填写经纬度，或选择一个镇街" in empty.text
+    assert "请填写地址或经纬度，或选择一个镇街" in empty.text
     far = client.get("/centres/nearest", params={"lat": "200", "lon": "113"})
     assert "纬度应在 -90 到 90 之间" in far.text
 

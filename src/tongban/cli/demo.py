@@ -45,7 +45,9 @@ def demo(
     with c.uow() as uow:
         figures = catalogue_figures(uow.conn)
     console.print(
-        f"演示数据已加载：{summary.centres} 个服务中心变更，{summary.items_published} 个事项发布，"
+        f"演示数据已加载：{summary.centres} 个服务中心变更，"
+        f"人口网格 {summary.population_cells:,} 格、地名 {summary.places} 个写入，"
+        f"{summary.items_published} 个事项发布，"
         f"{summary.items_unchanged} 个未变；目录共 {figures.items:,} 个事项，"
         f"可网办率 {figures.online_capable_rate}%。"
     )

@@ -14,6 +14,7 @@ from tongban.bootstrap import Container
 from tongban.domain.catalogue.model import ServiceItemSpec
 from tongban.services.catalogue import lists
 from tongban.services.catalogue.bulk import publish_specs
+from tongban.services.network import geography
 from tongban.services.network import structure as network
 from tongban.services.platform import calendar
 from tongban.services.platform.context import Actor
@@ -35,6 +36,8 @@ EXTRA_PARTS = (
 class DemoSummary:
     departments: int = 0
     centres: int = 0
+    population_cells: int = 0
+    places: int = 0
     calendar_days: int = 0
     items_published: int = 0
     items_unchanged: int = 0
@@ -66,7 +69,7 @@ def load_demo(
     on_item: Callable[[int, int], None] | None = None,
 ) -> DemoSummary:
     """Load (or top up) the demo; running it twice changes nothing the second time."""
-    from tongban.demo import centres, departments, people
+    from tongban.demo import centres, departments, gazetteer, people, population
     from tongban.demo.lists import DEMO_LIST_ENTRIES
 
     summary = DemoSummary()
@@ -76,6 +79,10 @@ def load_demo(
         summary.departments = network.upsert_departments(uow, actor, departments.DEPARTMENTS)
         every_centre = [*centres.district_and_town_centres(), *centres.community_centres()]
         summary.centres = network.upsert_centres(uow, actor, every_centre)
+        summary.population_cells = geography.replace_population_grid(
+            uow, actor, population.population_grid()
+        )
+        summary.places = geography.upsert_places(uow, actor, gazetteer.places())
         summary.calendar_days = calendar.seed_official(
             uow, actor, source=container.official_schedules
         )

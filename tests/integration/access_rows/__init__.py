@@ -19,6 +19,7 @@ AREAS = (
     "queue",
     "service_desk",
     "self_service",
+    "nearby",
 )
 
 

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
     true,
 )
 
@@ -85,6 +86,11 @@ service_items = Table(
     Column("fully_online", Boolean, nullable=False),
     Column("smart_approval", Boolean, nullable=False),
     Column("certificate_free", Boolean, nullable=False),
+    # Where the item is handled (handled_at): after the flattening reform at every town
+    # centre; community centres handle the items marked for them (migration 0016).
+    Column("handled_at_district", Boolean, nullable=False, server_default=false()),
+    Column("handled_at_town", Boolean, nullable=False, server_default=false()),
+    Column("handled_at_community", Boolean, nullable=False, server_default=false()),
     Column("published_version", Integer, nullable=True),
     # The spec being edited, if any; published versions live in service_item_versions.
     Column("draft", JSONDoc, nullable=True),
@@ -464,6 +470,7 @@ from tongban.adapters.db import (  # noqa: E402, F401
     tables_bundles,
     tables_data_space,
     tables_licences,
+    tables_network,
     tables_projects,
     tables_rules,
     tables_self_service,

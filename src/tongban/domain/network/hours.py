@@ -65,6 +65,14 @@ class WeeklyHours:
         local = at.astimezone(CHINA_TZ)
         return any(p.contains(local.time()) for p in self.periods_on(local.date(), calendar))
 
+    def closes_at(self, at: datetime, calendar: WorkingCalendar) -> datetime | None:
+        """When the period open at ``at`` ends (lunch or evening); None if closed at ``at``."""
+        local = at.astimezone(CHINA_TZ)
+        for period in self.periods_on(local.date(), calendar):
+            if period.contains(local.time()):
+                return datetime.combine(local.date(), period.end, tzinfo=CHINA_TZ)
+        return None
+
     def next_opening(
         self, at: datetime, calendar: WorkingCalendar, *, within_days: int = 14
     ) -> datetime | None:

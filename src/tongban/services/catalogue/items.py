@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from sqlalchemy import Connection, Engine, Integer, Row, bindparam, insert, select, update
 
 from tongban.adapters.db.tables import departments, service_item_versions, service_items
-from tongban.domain.catalogue.model import ItemStatus, ServiceItemSpec
+from tongban.domain.catalogue.model import ItemStatus, Level, ServiceItemSpec
 from tongban.domain.errors import Conflict, ItemNotFound, StaleVersion, ValidationFailed
 from tongban.domain.validation import pydantic_fields
 from tongban.services.catalogue import search
@@ -85,6 +85,7 @@ def _columns(spec: ServiceItemSpec, department_id: int) -> dict[str, Any]:
         "fully_online": spec.fully_online,
         "smart_approval": spec.smart_approval,
         "certificate_free": spec.certificate_free,
+        **{f"handled_at_{level.value}": level in spec.handled_at for level in Level},
     }
 
 

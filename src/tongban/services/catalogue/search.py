@@ -186,6 +186,12 @@ def _generation(conn: Connection) -> str:
     return conn.execute(_GENERATION).scalar() or ""
 
 
+def index_generation(conn: Connection) -> str:
+    """A token that changes whenever a published item is added, changed or withdrawn (empty
+    before the first): what a cache of facts about published items can be keyed by."""
+    return _generation(conn)
+
+
 def _bump_generation(conn: Connection) -> None:
     token = uuid.uuid4().hex
     done = conn.execute(update(search_state).where(search_state.c.id == 1).values(generation=token))

@@ -1,12 +1,12 @@
 """Read side of the service network: departments, centres, the nearest centre and coverage.
 
 Distances are great-circle (haversine) distances computed in Python over the few hundred
-centres, so the answer is the same on SQLite and PostgreSQL without a spatial extension.
+centres, so the answer is the same on SQLite and PostgreSQL without a spatial extension;
+walking times add the detour factor of ``domain/network/geo.py``.
 """
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,6 +16,11 @@ from sqlalchemy import Connection, Select, case, select
 from tongban.adapters.db.tables import centres, departments
 from tongban.domain.catalogue.model import Level
 from tongban.domain.errors import CentreNotFound, ValidationFailed
+from tongban.domain.network.geo import (
+    SERVICE_CIRCLE_MINUTES,
+    haversine_km,
+    walking_minutes,
+)
 from tongban.domain.network.model import (
     Accessibility,
     Centre,
@@ -24,10 +29,6 @@ from tongban.domain.network.model import (
     WindowGroup,
 )
 
-EARTH_RADIUS_KM = 6371.0088
-WALKING_KMH = 5.0
-SERVICE_CIRCLE_MINUTES = 15
-"""The 15-minute service circle (15 分钟政务服务圈): a centre within a quarter-hour's walk."""
 MAX_NEAREST = 50
 
 _parent = centres.alias("parent")
@@ -152,19 +153,6 @@ def coverage(conn: Connection) -> Coverage:
     """The number of community centres, overall and per town."""
     by_town = {t.town: t.communities for t in centres_by_town(conn)}
     return Coverage(community_centres=sum(by_town.values()), by_town=by_town)
-
-
-def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance between two points, in kilometres."""
-    phi1, phi2 = math.radians(lat1), math.radians(lat2)
-    dphi, dlmb = phi2 - phi1, math.radians(lon2 - lon1)
-    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlmb / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
-
-
-def walking_minutes(distance_km: float) -> int:
-    """Minutes on foot at 5 km/h, rounded up; straight-line, so a lower bound."""
-    return max(1, math.ceil(distance_km / WALKING_KMH * 60))
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from tongban.adapters.db.tables import centres, departments
 from tongban.domain.catalogue.model import Level
 from tongban.domain.errors import Conflict, ValidationFailed
 from tongban.domain.network.model import Centre, Department
+from tongban.services.network.state import bump_version
 from tongban.services.platform import audit
 from tongban.services.platform.context import Actor
 from tongban.services.platform.unit_of_work import UnitOfWork, atomic
@@ -131,6 +132,8 @@ def write_centres(conn: Connection, actor: Actor, batch: Sequence[Centre]) -> in
             conn.execute(update(centres).where(centres.c.id == row.id).values(**diff))
             audit.record(conn, actor, "centre.updated", "centre", centre.code, {"fields": [*diff]})
         changed += 1
+    if changed:
+        bump_version(conn)  # what processes derived from the centres is stale now
     return changed
 
 

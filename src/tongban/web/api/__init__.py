@@ -15,6 +15,7 @@ MODULES = (
     "catalogue",
     "catalogue_io",
     "calendar",
+    "nearby",  # before network: /centres/nearest-open is no centre code
     "network",
     "auth",
     "review_steps",

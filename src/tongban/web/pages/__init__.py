@@ -13,6 +13,7 @@ MODULES = (
     "catalogue_admin",
     "calendar",
     "network",
+    "nearby",
     "lists",
     "auth",
     "workbench",

@@ -1,4 +1,5 @@
-"""Public pages of the service network: every centre, one centre, the nearest centre."""
+"""Public pages of the service network: every centre, one centre and the items it handles, the
+nearest centre open now (for an item, from an address, a point or a town)."""
 
 from __future__ import annotations
 
@@ -8,15 +9,17 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from sqlalchemy import Connection
 
 from tongban.domain.catalogue.model import Level
-from tongban.domain.errors import ValidationFailed
+from tongban.domain.errors import DomainError, ItemNotFound, ValidationFailed
 from tongban.domain.network.model import Centre
+from tongban.services.nearby import handling, nearest_open
 from tongban.services.network import queries
-from tongban.web.deps import ContainerDep, Viewer
+from tongban.web.deps import ContainerDep, Now, Viewer
 from tongban.web.templating import render
 
 router = APIRouter(tags=["pages"])
 
 _NOT_A_NUMBER = {"lat": "请填写纬度（数字）", "lon": "请填写经度（数字）"}
+ITEMS_SHOWN = 50
 
 
 def _index_context(conn: Connection) -> dict[str, Any]:
@@ -31,15 +34,17 @@ def _index_context(conn: Connection) -> dict[str, Any]:
         "communities": list(communities.items()),
         "towns": queries.towns(conn),
         "coverage": queries.coverage(conn),
-        "form": {"lat": "", "lon": "", "town": ""},
+        "form": {"lat": "", "lon": "", "town": "", "address": "", "item": ""},
         "errors": {},
-        "nearest": [],
+        "result": None,
         "point": None,
+        "high_frequency": handling.high_frequency_items(conn),
     }
 
 
 def _point(conn: Connection, lat: str, lon: str, town: str) -> dict[str, Any]:
-    """The point to search from: typed coordinates first, else the chosen town's centre."""
+    """The point to search from when no address is given: typed coordinates first, else the
+    chosen town's centre."""
     if lat.strip() or lon.strip():
         fields: dict[str, str] = {}
         values: dict[str, float] = {}
@@ -54,8 +59,15 @@ def _point(conn: Connection, lat: str, lon: str, town: str) -> dict[str, Any]:
         return {"lat": values["lat"], "lon": values["lon"], "town": ""}
     found = queries.list_centres(conn, town=town, level=Level.TOWN) if town else []
     if not found:
-        raise ValidationFailed(fields={"town": "请填写经纬度，或选择一个镇街"})
+        raise ValidationFailed(fields={"address": "请填写地址或经纬度，或选择一个镇街"})
     return {"lat": found[0].latitude, "lon": found[0].longitude, "town": town}
+
+
+def _form_errors(error: DomainError) -> dict[str, str]:
+    """The error's messages by form field (an unknown item under the item field)."""
+    if isinstance(error, ItemNotFound):
+        return {"item": error.message}
+    return error.fields or {"form": error.message}
 
 
 @router.get("/centres", include_in_schema=False)
@@ -70,20 +82,33 @@ def nearest_page(
     request: Request,
     container: ContainerDep,
     _viewer: Viewer,
+    now: Now,
     lat: Annotated[str, Query(max_length=30)] = "",
     lon: Annotated[str, Query(max_length=30)] = "",
     town: Annotated[str, Query(max_length=20)] = "",
+    address: Annotated[str, Query(max_length=100)] = "",
+    item: Annotated[str, Query(max_length=200)] = "",
 ) -> Response:
-    """The nearest centres to a point or a town: the htmx partial, or the whole page."""
+    """The nearest centres open now that handle the item (any item if none is given), from an
+    address, a point or a town: the htmx partial, or the whole page."""
     with container.read() as uow:
         context = _index_context(uow.conn)
-        context["form"] = {"lat": lat, "lon": lon, "town": town}
+        context["form"] = {"lat": lat, "lon": lon, "town": town, "address": address, "item": item}
         try:
-            point = _point(uow.conn, lat, lon, town)
-            context["nearest"] = queries.nearest_centres(uow.conn, point["lat"], point["lon"])
+            point: dict[str, Any] = {"lat": None, "lon": None, "town": ""}
+            if not address.strip():
+                point = _point(uow.conn, lat, lon, town)
+            context["result"] = nearest_open.nearest_open_centre(
+                uow.conn,
+                at=now,
+                item=item or None,
+                address=address,
+                lat=point["lat"],
+                lon=point["lon"],
+            )
             context["point"] = point
-        except ValidationFailed as error:
-            context["errors"] = error.fields
+        except DomainError as error:
+            context["errors"] = _form_errors(error)
     return render(request, "network/centres.html", context, block="nearest")
 
 
@@ -93,7 +118,10 @@ def centre_page(
     container: ContainerDep,
     _viewer: Viewer,
     code: Annotated[str, Path(max_length=40)],
+    q: Annotated[str, Query(max_length=100)] = "",
 ) -> Response:
+    """One centre: hours, features, the items it handles (``q`` searches them), its
+    communities and its neighbours."""
     with container.read() as uow:
         conn = uow.conn
         centre = queries.centre(conn, code)
@@ -104,5 +132,12 @@ def centre_page(
             for n in queries.nearest_centres(conn, centre.latitude, centre.longitude, limit=6)
             if n.centre.code != centre.code
         ][:5]
-    context = {"centre": centre, "parent": parent, "children": children, "nearby": nearby}
+        handled = handling.items_handled(conn, centre.code, q=q, limit=ITEMS_SHOWN)
+    context = {
+        "centre": centre,
+        "parent": parent,
+        "children": children,
+        "nearby": nearby,
+        "handled": handled,
+    }
     return render(request, "network/centre.html", context)

@@ -1,6 +1,6 @@
 // "Use my location" on /centres: fills the nearest-centre form from the browser's geolocation
 // and submits it (htmx turns the submit into a partial update).  Without JS the button stays
-// hidden and the form works with typed coordinates or a town.
+// hidden and the form works with an address, typed coordinates or a town.
 (function () {
   "use strict";
 
@@ -24,6 +24,9 @@
           form.elements.lat.value = position.coords.latitude.toFixed(6);
           form.elements.lon.value = position.coords.longitude.toFixed(6);
           form.elements.town.value = "";
+          if (form.elements.address) {
+            form.elements.address.value = "";
+          }
           status.textContent = "";
           button.disabled = false;
           if (form.requestSubmit) {
