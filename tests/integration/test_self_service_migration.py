@@ -33,9 +33,10 @@ def test_the_channel_check_moves_with_every_case_kept(kiosk: Kiosk) -> None:
         )
     before = counts(kiosk)
     engine = kiosk.container.engine
+    head = migrate.current(engine)
     with pytest.raises(RuntimeError, match="filed at kiosks"):
         migrate.downgrade(engine, "0014")
-    assert migrate.current(engine) == "0015" and counts(kiosk) == before
+    assert migrate.current(engine) == head and counts(kiosk) == before  # nothing undone
 
     with engine.begin() as conn:  # as if it had come in online
         conn.execute(update(cases).where(cases.c.number == filed.number).values(channel="online"))
