@@ -107,6 +107,13 @@ def centre(conn: Connection, code: str) -> Centre:
     return _centre(row)
 
 
+def centre_with_id(conn: Connection, code: str) -> tuple[int, Centre]:
+    """A centre by code with its row id (for tables that refer to it); ``CentreNotFound``."""
+    found = centre(conn, code)
+    centre_id = conn.execute(select(centres.c.id).where(centres.c.code == found.code)).scalar_one()
+    return int(centre_id), found
+
+
 @dataclass(frozen=True)
 class TownCentres:
     """How many centres a town (镇街) has at each level."""

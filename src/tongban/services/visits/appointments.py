@@ -108,12 +108,6 @@ class Booking:
     slot_id: int
 
 
-def _centre(conn: Connection, code: str) -> tuple[int, Centre]:
-    found = network.centre(conn, code)
-    centre_id = conn.execute(select(centres.c.id).where(centres.c.code == found.code)).scalar_one()
-    return int(centre_id), found
-
-
 def _group(conn: Connection, centre: Centre, item_code: str) -> str:
     spec = published_item(conn, item_code).spec
     group = centre.group_for(spec.department_code)
@@ -127,7 +121,7 @@ def slots(
 ) -> list[Slot]:
     """The slots of ``day`` for the item at the centre, with the places taken; past slots and
     days beyond the booking horizon have none."""
-    centre_id, centre = _centre(conn, centre_code)
+    centre_id, centre = network.centre_with_id(conn, centre_code)
     group = _group(conn, centre, item_code)
     today = china_date(now)
     hours = centre.hours
@@ -239,7 +233,7 @@ def _book(
     starts_at: datetime,
 ) -> int:
     conn = uow.conn
-    centre_id, centre = _centre(conn, centre_code)
+    centre_id, centre = network.centre_with_id(conn, centre_code)
     found = published_item(conn, item_code)
     if Channel.APPOINTMENT not in found.spec.channels:
         raise SlotUnavailable(why="该事项不提供预约", fields={"item_code": "该事项不提供预约"})
@@ -441,7 +435,7 @@ def check_in(
     their booking at this centre today) becomes a queue ticket; on time (no later than the
     slot's end) it is called first.  By the centre's clerk, or by the visitor themselves."""
     conn = uow.conn
-    centre_id, centre = _centre(conn, centre_code)
+    centre_id, centre = network.centre_with_id(conn, centre_code)
     who = actor.principal
     if who is None:
         raise NotAuthenticated()

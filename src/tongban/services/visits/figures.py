@@ -15,7 +15,6 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from tongban.adapters.db.tables import centres
 from tongban.adapters.db.tables_visits import (
     appointment_slots,
     appointments,
@@ -93,8 +92,7 @@ def _row(label: str, tickets: list[dict[str, Any]], is_open: bool | None = None)
 
 
 def day_figures(conn: Connection, centre_code: str, day: date) -> DayFigures:
-    centre = network.centre(conn, centre_code)
-    centre_id = conn.execute(select(centres.c.id).where(centres.c.code == centre.code)).scalar_one()
+    centre_id, centre = network.centre_with_id(conn, centre_code)
     tickets = [
         dict(r._mapping)
         for r in conn.execute(

@@ -102,12 +102,6 @@ class Ticket:
         return int((self.service_ended_at - self.service_started_at).total_seconds())
 
 
-def _centre_id(conn: Connection, code: str) -> tuple[int, Centre]:
-    found = network.centre(conn, code)
-    centre_id = conn.execute(select(centres.c.id).where(centres.c.code == found.code)).scalar_one()
-    return int(centre_id), found
-
-
 _TICKET = select(queue_tickets, centres.c.code.label("centre_code")).select_from(
     queue_tickets.join(centres, queue_tickets.c.centre_id == centres.c.id)
 )
@@ -220,7 +214,7 @@ def take_ticket(
     """取号: a number in the queue of the group that serves the item (or the group named), while
     the centre is open.  An identified visitor of 65 or more is called with priority."""
     conn = uow.conn
-    centre_id, centre = _centre_id(conn, centre_code)
+    centre_id, centre = network.centre_with_id(conn, centre_code)
     _may_take_for(actor, centre, user_id)
     principal = actor.principal
     if user_id is None and principal is not None and not principal.is_staff:
@@ -280,7 +274,7 @@ def open_window(uow: UnitOfWork, actor: Actor, centre_code: str, number: int) ->
     """开窗: the clerk takes window ``number`` of a centre they work at (closing any other window
     they had open); a window another clerk has open is refused."""
     conn = uow.conn
-    centre_id, centre = _centre_id(conn, centre_code)
+    centre_id, centre = network.centre_with_id(conn, centre_code)
     if centre.code not in _clerk_centres(actor):
         raise PermissionDenied()
     window = next((w for w in centre.service_windows if w.number == number), None)
@@ -513,7 +507,7 @@ class Board:
 
 
 def board(conn: Connection, centre_code: str, day: date, *, shown: int = 8) -> Board:
-    centre_id, centre = _centre_id(conn, centre_code)
+    centre_id, centre = network.centre_with_id(conn, centre_code)
     called = [
         _ticket(row)
         for row in conn.execute(
