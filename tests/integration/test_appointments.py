@@ -31,7 +31,7 @@ from tongban.domain.visits.appointments import (
 from tongban.domain.visits.queue import CallClass
 from tongban.services.platform.context import Actor
 from tongban.services.visits import appointments as svc
-from tongban.services.visits import queue
+from tongban.services.visits import queue, queue_reads
 
 __all__ = ["hall"]  # the fixture, shared with test_queue
 RULES = svc.Rules(slot_minutes=30, places_per_window=1, days_ahead=14)
@@ -266,7 +266,7 @@ def test_the_demo_books_the_next_working_day_and_shows_the_mornings_queue(
             .scalars()
             .all()
         )
-        shown = queue.board(uow.conn, TOWN_CENTRE_CODE, TEST_START.date())
+        shown = queue_reads.board(uow.conn, TOWN_CENTRE_CODE, TEST_START.date())
     assert len(starts) == 3 and {s.astimezone(CHINA_TZ).date() for s in starts} == {
         date(2026, 11, 17)
     }

@@ -40,7 +40,7 @@ from tongban.services.network import queries as network
 from tongban.services.network import structure
 from tongban.services.people.sessions import load_principal
 from tongban.services.platform.context import Actor
-from tongban.services.visits import queue
+from tongban.services.visits import queue, queue_reads
 
 OPEN = TEST_START  # Monday 09:30: the town centre is open
 GROUPS = (
@@ -185,7 +185,7 @@ def test_the_board_shows_the_calls_and_the_waiting_per_group(hall: Hall) -> None
     open_window(hall, hall.clerks[1], 2)
     called = call(hall, hall.clerks[1])
     with hall.container.read() as uow:
-        shown = queue.board(uow.conn, TOWN_CENTRE_CODE, china_date(OPEN))
+        shown = queue_reads.board(uow.conn, TOWN_CENTRE_CODE, china_date(OPEN))
     assert [(t.number, t.window_number) for t in shown.called] == [(called.number, 2)]
     assert {g.code: g.waiting for g in shown.groups} == {"A": 1, "B": 1, "H": 0}
     assert shown.latest_call == f"{called.id}:1"

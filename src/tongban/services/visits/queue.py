@@ -11,19 +11,18 @@ clock's; the day is China's.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, case, func, insert, select, update
+from sqlalchemy import Connection, bindparam, case, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from tongban.adapters.db.tables import centres, users
 from tongban.adapters.db.tables_visits import queue_counters, queue_tickets, window_sessions
 from tongban.domain.errors import Conflict, NotAuthenticated, PermissionDenied, ValidationFailed
-from tongban.domain.network.model import Centre, GroupKind, ServiceWindow
+from tongban.domain.network.model import Centre, ServiceWindow
 from tongban.domain.people.model import Role, UserKind
 from tongban.domain.shared.clock import china_date
 from tongban.domain.visits.queue import (
@@ -102,12 +101,12 @@ class Ticket:
         return int((self.service_ended_at - self.service_started_at).total_seconds())
 
 
-_TICKET = select(queue_tickets, centres.c.code.label("centre_code")).select_from(
+TICKET_QUERY = select(queue_tickets, centres.c.code.label("centre_code")).select_from(
     queue_tickets.join(centres, queue_tickets.c.centre_id == centres.c.id)
 )
 
 
-def _ticket(row: Any) -> Ticket:
+def ticket_of(row: Any) -> Ticket:
     return Ticket(
         id=row.id,
         centre_code=row.centre_code,
@@ -132,10 +131,10 @@ def _ticket(row: Any) -> Ticket:
 
 
 def get_ticket(conn: Connection, ticket_id: int) -> Ticket:
-    row = conn.execute(_TICKET.where(queue_tickets.c.id == ticket_id)).first()
+    row = conn.execute(TICKET_QUERY.where(queue_tickets.c.id == ticket_id)).first()
     if row is None:
         raise TicketNotFound()
-    return _ticket(row)
+    return ticket_of(row)
 
 
 _NEXT_SEQ = {
@@ -482,134 +481,3 @@ def transfer(uow: UnitOfWork, actor: Actor, ticket_id: int, group_code: str) -> 
         "called_by": None,
     }
     return _act(uow, actor, ticket_id, "transfer", values, own_call=False)
-
-
-# --- reading ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class GroupCount:
-    code: str
-    name: str
-    waiting: int
-    kind: GroupKind
-
-
-@dataclass(frozen=True)
-class Board:
-    """The waiting-room board: the numbers being called, the waiting per group."""
-
-    centre: Centre
-    called: list[Ticket]
-    groups: list[GroupCount]
-    latest_call: str
-    """An id of the latest call (ticket and count): the page announces a change of it."""
-
-
-def board(conn: Connection, centre_code: str, day: date, *, shown: int = 8) -> Board:
-    centre_id, centre = network.centre_with_id(conn, centre_code)
-    called = [
-        _ticket(row)
-        for row in conn.execute(
-            _TICKET.where(
-                queue_tickets.c.centre_id == centre_id,
-                queue_tickets.c.day == day,
-                queue_tickets.c.status.in_([TicketStatus.CALLED.value, TicketStatus.SERVING.value]),
-            )
-            .order_by(queue_tickets.c.called_at.desc(), queue_tickets.c.id.desc())
-            .limit(shown)
-        )
-    ]
-    counts: dict[str, int] = dict(
-        conn.execute(
-            select(queue_tickets.c.group_code, func.count())
-            .where(
-                queue_tickets.c.centre_id == centre_id,
-                queue_tickets.c.day == day,
-                queue_tickets.c.status == TicketStatus.WAITING.value,
-            )
-            .group_by(queue_tickets.c.group_code)
-        ).all()
-    )
-    groups = [
-        GroupCount(g.code, g.name, int(counts.get(g.code, 0)), g.kind)
-        for g in centre.window_groups
-        if centre.windows_of(g.code)
-    ]
-    latest = f"{called[0].id}:{called[0].call_count}" if called else ""
-    return Board(centre, called, groups, latest)
-
-
-def window_queue(conn: Connection, window: OpenWindow, day: date) -> list[Ticket]:
-    """The tickets the window calls today: waiting ones in call order first, then its own
-    called or serving ones."""
-    rows = conn.execute(
-        _TICKET.where(
-            queue_tickets.c.centre_id == window.centre_id,
-            queue_tickets.c.day == day,
-            and_(
-                queue_tickets.c.group_code.in_(window.window.groups),
-                queue_tickets.c.status == TicketStatus.WAITING.value,
-            )
-            | and_(
-                queue_tickets.c.window_number == window.window.number,
-                queue_tickets.c.status.in_([TicketStatus.CALLED.value, TicketStatus.SERVING.value]),
-            ),
-        ).order_by(queue_tickets.c.priority, queue_tickets.c.taken_at, queue_tickets.c.seq)
-    )
-    return [_ticket(r) for r in rows]
-
-
-def my_tickets(conn: Connection, actor: Actor, day: date) -> list[Ticket]:
-    """The signed-in visitor's tickets of ``day`` (their own only)."""
-    if actor.principal is None:
-        raise NotAuthenticated()
-    rows = conn.execute(
-        _TICKET.where(
-            queue_tickets.c.user_id == actor.principal.user_id, queue_tickets.c.day == day
-        ).order_by(queue_tickets.c.taken_at)
-    )
-    return [_ticket(r) for r in rows]
-
-
-def _centre_id_of(code: str) -> Any:
-    return select(centres.c.id).where(centres.c.code == code).scalar_subquery()
-
-
-def ahead_of(conn: Connection, ticket: Ticket) -> int:
-    """How many tickets of the same group wait before this one (a rough count: the call order
-    may seat a priority ticket in front)."""
-    return int(
-        conn.execute(
-            select(func.count())
-            .select_from(queue_tickets)
-            .where(
-                queue_tickets.c.centre_id
-                == select(centres.c.id)
-                .where(centres.c.code == ticket.centre_code)
-                .scalar_subquery(),
-                queue_tickets.c.day == ticket.day,
-                queue_tickets.c.group_code == ticket.group_code,
-                queue_tickets.c.status == TicketStatus.WAITING.value,
-                queue_tickets.c.taken_at < ticket.taken_at,
-            )
-        ).scalar_one()
-    )
-
-
-__all__: Sequence[str] = (
-    "Board",
-    "CentreClosed",
-    "OpenWindow",
-    "Ticket",
-    "board",
-    "call_next",
-    "close_window",
-    "finish_service",
-    "mark_no_show",
-    "open_window",
-    "recall",
-    "start_service",
-    "take_ticket",
-    "transfer",
-)

@@ -23,7 +23,7 @@ from tongban.domain.visits.queue import CallClass, PriorityReason, TicketSource,
 from tongban.services.platform import access
 from tongban.services.platform.context import Actor
 from tongban.services.platform.unit_of_work import UnitOfWork
-from tongban.services.visits import queue
+from tongban.services.visits import queue, queue_reads
 from tongban.web.api.views import out
 from tongban.web.deps import ContainerDep, Today, actor_for, allow
 from tongban.web.idempotency import IdempotencyKey, run_once
@@ -126,7 +126,7 @@ def _window_out(container: ContainerDep, actor: Actor, day: date) -> WindowOut |
         window = queue.open_window_of(uow.conn, actor)
         if window is None:
             return None
-        tickets = queue.window_queue(uow.conn, window, day)
+        tickets = queue_reads.window_queue(uow.conn, window, day)
     return WindowOut(
         centre_code=window.centre_code,
         number=window.window.number,
@@ -164,7 +164,7 @@ def take(
 @router.get("/centres/{code}/board", response_model=BoardOut, summary="等候大厅叫号屏")
 def board(code: CentreCode, today: Today, container: ContainerDep, _who: Anyone) -> BoardOut:
     with container.read() as uow:
-        shown = queue.board(uow.conn, code, today)
+        shown = queue_reads.board(uow.conn, code, today)
     return BoardOut(
         centre_code=shown.centre.code,
         centre_name=shown.centre.name,
@@ -185,15 +185,14 @@ def open_window(
 ) -> JSONResponse:
     def action(uow: UnitOfWork, actor: Actor) -> WindowOut:
         window = queue.open_window(uow, actor, body.centre_code, body.number)
+        day = china_date(actor.at)
         return WindowOut(
             centre_code=window.centre_code,
             number=window.window.number,
             groups=list(window.window.groups),
             priority=window.window.priority,
             opened_at=window.opened_at,
-            queue=[
-                TicketOut.of(t) for t in queue.window_queue(uow.conn, window, china_date(actor.at))
-            ],
+            queue=[TicketOut.of(t) for t in queue_reads.window_queue(uow.conn, window, day)],
         )
 
     return run_once(request, container, key, action)
@@ -275,8 +274,8 @@ def my_tickets(
 ) -> list[MyTicketOut]:
     actor = actor_for(request)
     with container.read() as uow:
-        mine = queue.my_tickets(uow.conn, actor, today)
+        mine = queue_reads.my_tickets(uow.conn, actor, today)
         return [
-            MyTicketOut(**TicketOut.of(t).model_dump(), ahead=queue.ahead_of(uow.conn, t))
+            MyTicketOut(**TicketOut.of(t).model_dump(), ahead=queue_reads.ahead_of(uow.conn, t))
             for t in mine
         ]

@@ -20,7 +20,7 @@ from tongban.domain.visits.queue import PriorityReason, TicketNotFound
 from tongban.services.network import queries as network
 from tongban.services.platform import access
 from tongban.services.service_desk import hard_case_queries
-from tongban.services.visits import figures, queue
+from tongban.services.visits import figures, queue, queue_reads
 from tongban.web.api.queue import apply_action
 from tongban.web.deps import ContainerDep, actor_for, allow, today_of
 from tongban.web.templating import render
@@ -38,7 +38,7 @@ WindowAction = Annotated[
 
 def _board_context(request: Request, container: ContainerDep, code: str) -> dict[str, Any]:
     with container.read() as uow:
-        shown = queue.board(uow.conn, code, today_of(request))
+        shown = queue_reads.board(uow.conn, code, today_of(request))
     return {"board": shown, "centre": shown.centre}
 
 
@@ -117,7 +117,7 @@ def ticket_page(request: Request, ticket_id: int, container: ContainerDep, who: 
         ):
             raise TicketNotFound()
         centre = network.centre(uow.conn, ticket.centre_code)
-        ahead = queue.ahead_of(uow.conn, ticket)
+        ahead = queue_reads.ahead_of(uow.conn, ticket)
     group = centre.group(ticket.group_code)
     context = {"ticket": ticket, "centre": centre, "group": group, "ahead": ahead}
     return render(request, "queue/ticket.html", context)
@@ -127,7 +127,7 @@ def _window_context(request: Request, container: ContainerDep, who: Principal) -
     actor = actor_for(request)
     with container.read() as uow:
         window = queue.open_window_of(uow.conn, actor)
-        tickets = queue.window_queue(uow.conn, window, today_of(request)) if window else []
+        tickets = queue_reads.window_queue(uow.conn, window, today_of(request)) if window else []
         centres = [
             network.centre(uow.conn, a.centre_code)
             for a in who.assignments(Role.CLERK)
