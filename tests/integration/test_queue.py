@@ -149,6 +149,29 @@ def test_a_window_is_one_clerks_and_calling_needs_an_open_window(hall: Hall) -> 
         queue.open_window(uow, hall.actor(hall.citizen.user_id), TOWN_CENTRE_CODE, 3)
 
 
+def test_a_window_the_layout_no_longer_has_cannot_call_and_a_new_group_is_served(
+    hall: Hall,
+) -> None:
+    """The open window's layout comes from the in-memory network: a change to the centre is
+    seen at the next call, in this process, without a restart."""
+    take(hall, group_code="B")
+    open_window(hall, hall.clerks[1], 2)  # serves A only
+    with pytest.raises(NoTicketWaiting):
+        call(hall, hall.clerks[1])
+    with hall.container.read() as uow:
+        town = network.centre(uow.conn, TOWN_CENTRE_CODE)
+    regrouped = (WINDOWS[0], ServiceWindow(number=2, groups=("A", "B")), *WINDOWS[2:])
+    without_2 = (WINDOWS[0], *WINDOWS[2:])
+    for windows in (regrouped, without_2):
+        changed = town.model_copy(update={"windows": len(windows), "service_windows": windows})
+        with hall.container.uow() as uow:
+            structure.upsert_centres(uow, SYSTEM, [changed])
+        if windows is regrouped:
+            assert call(hall, hall.clerks[1], 11).number == "B001"
+    with pytest.raises(WindowNotOpen):
+        call(hall, hall.clerks[1], 12)
+
+
 def test_recall_no_show_transfer_and_the_times_of_service(hall: Hall) -> None:
     a = take(hall, group_code="A")
     b = take(hall, 1, group_code="A")

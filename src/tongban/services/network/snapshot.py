@@ -56,6 +56,14 @@ class NetworkSnapshot:
         self.plane = LocalPlane(lat, lon)
         self.towns = tuple(dict.fromkeys(c.town for c in self.centres if c.level is Level.TOWN))
 
+    @cached_property
+    def _by_code(self) -> dict[str, Centre]:
+        return {c.code: c for c in self.centres}
+
+    def centre(self, code: str) -> Centre | None:
+        """The centre with that code, None if the network has none."""
+        return self._by_code.get(code)
+
     def centres_at(self, levels: frozenset[Level]) -> list[Centre]:
         """The centres of the given levels, district first, each level in registered order."""
         return [c for c in self.centres if c.level in levels]

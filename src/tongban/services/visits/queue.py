@@ -44,6 +44,7 @@ from tongban.domain.visits.queue import (
 )
 from tongban.services.catalogue.items import published_item
 from tongban.services.network import queries as network
+from tongban.services.network.snapshot import snapshot
 from tongban.services.platform.calendar import load_calendar
 from tongban.services.platform.context import Actor
 from tongban.services.platform.unit_of_work import UnitOfWork, atomic
@@ -327,9 +328,13 @@ def open_window_of(conn: Connection, actor: Actor) -> OpenWindow | None:
     ).first()
     if row is None:
         return None
-    centre = network.centre(conn, row.code)
-    window = next((w for w in centre.service_windows if w.number == row.window_number), None)
-    if window is None:  # the layout changed under an open window
+    # The layout from the in-memory network (one version read), not parsed again per call.
+    centre = snapshot(conn).centre(row.code)
+    window = next(
+        (w for w in centre.service_windows if w.number == row.window_number) if centre else (),
+        None,
+    )
+    if centre is None or window is None:  # the layout changed under an open window
         return None
     return OpenWindow(centre.code, row.centre_id, window, row.opened_at)
 
