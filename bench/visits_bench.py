@@ -110,6 +110,7 @@ from tongban.bootstrap import Container, build_container
 from tongban.config import Settings
 from tongban.demo import centres as demo_centres
 from tongban.demo.departments import DEPARTMENTS
+from tongban.domain.catalogue.model import Channel, ServiceItemSpec
 from tongban.domain.errors import ItemNotFound
 from tongban.domain.people.model import Principal, Role, RoleAssignment
 from tongban.domain.shared.clock import china_date
@@ -193,6 +194,15 @@ def _resident_id(n: int) -> str:
     return first17 + resident_id_check_char(first17)
 
 
+def _bookable(spec: ServiceItemSpec) -> ServiceItemSpec:
+    """The item as booked at a centre: appointments (预约办) are one of its channels."""
+    return spec.model_copy(update={"channels": (*spec.channels, Channel.APPOINTMENT)})
+
+
+def _booked_item_spec() -> ServiceItemSpec:
+    return _bookable(_item_spec())
+
+
 def prepare(label: str, container: Container, citizens: int) -> World:
     """What the bench needs, through the services; what a full-catalogue database already has
     (departments, centres, the calendar, the item) is kept."""
@@ -207,15 +217,15 @@ def prepare(label: str, container: Container, citizens: int) -> World:
     if BENCH_START.year not in years:  # as the demo loader seeds it: every official year
         with container.uow() as uow:
             calendar.seed_official(uow, SYSTEM, source=container.official_schedules)
-    spec = _item_spec()
+    spec = _booked_item_spec()
     with container.read() as uow:
         try:
             item = catalogue.published_item(uow.conn, spec.code)
         except ItemNotFound:
             item = None
-    if item is None:
-        with container.uow() as uow:
-            catalogue.publish_spec(uow, SYSTEM, spec)
+    if item is None or Channel.APPOINTMENT not in item.spec.channels:
+        with container.uow() as uow:  # a full-catalogue database: a new version that books
+            catalogue.publish_spec(uow, SYSTEM, spec if item is None else _bookable(item.spec))
     with container.read() as uow:
         item = catalogue.published_item(uow.conn, spec.code)
         centre = network_queries.centre(uow.conn, CENTRE)
@@ -1006,6 +1016,8 @@ class Bookings:
         ]
         phase = _contend(BookingPhase(name), work, self.world.database)
         self._verify(phase, slots)
+        if phase.ok == 0:  # a figure of refusals measures nothing: stop and say why
+            raise SystemExit(f"booking: not one request booked; first error: {phase.first_error}")
         return phase, slots
 
     def _verify(self, phase: BookingPhase, slots: list[datetime]) -> None:
