@@ -18,7 +18,7 @@ from tongban.web.app import build_app
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the container from the settings (``TONGBAN_*``) and the app around it."""
     container = build_container(settings)
-    configure_logging(container.settings.log_level)
+    configure_logging(container.settings.log_level, container.settings.log_format)
     if container.settings.clock_start is not None:
         logging.getLogger(__name__).warning(
             "TONGBAN_CLOCK_START is set: this process's clock started at %s, not the real time",

@@ -26,6 +26,7 @@ from tongban.domain.shared.clock import Clock, PinnedClock, SystemClock
 from tongban.domain.shared.masking import MaskingFilter
 from tongban.services.cases.delivery import ReceiptPrinter
 from tongban.services.identity.check import FaceCamera, IdCardReader
+from tongban.services.platform import telemetry
 from tongban.services.platform.calendar import OfficialSchedules
 from tongban.services.platform.ports import Courier, FileStore, SmsSender
 from tongban.services.platform.unit_of_work import UnitOfWork
@@ -102,6 +103,7 @@ def build_container(settings: Settings | None = None, *, clock: Clock | None = N
         known = ", ".join(sorted(SMS_ADAPTERS))
         raise ValueError(f"TONGBAN_SMS_ADAPTER={settings.sms_adapter!r}: known adapters: {known}")
     engine = build_engine(settings.resolved_database_url(), pool_size=settings.db_pool_size)
+    telemetry.watch_pool(engine, settings.db_pool_size)
     return Container(
         settings=settings,
         engine=engine,
@@ -111,10 +113,13 @@ def build_container(settings: Settings | None = None, *, clock: Clock | None = N
     )
 
 
-def configure_logging(level: str = "INFO") -> None:
-    """Plain log lines with ID and phone numbers masked wherever they appear."""
+def configure_logging(level: str = "INFO", fmt: str = "text") -> None:
+    """Log lines to standard error, ID and phone numbers masked wherever they appear: JSON
+    objects with the request context (``fmt="json"``, the server and the worker by default) or
+    plain text with the request id (a terminal)."""
     handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    formatter = telemetry.JsonFormatter() if fmt == "json" else telemetry.ContextTextFormatter()
+    handler.setFormatter(formatter)
     handler.addFilter(MaskingFilter())
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -39,6 +40,17 @@ class Settings(BaseSettings):
     """Which SmsSender to use: ``log`` writes each message to the log (the demo's only one)."""
     db_pool_size: int = Field(default=16, ge=1)
     log_level: str = "INFO"
+    log_format: Literal["json", "text"] = "json"
+    """``json``: one JSON object a line with the request id, user id and route (for a log
+    collector); ``text``: plain lines for a terminal."""
+    worker_stale_seconds: int = Field(default=120, ge=10)
+    """/readyz fails when no worker has beaten its heartbeat for this long."""
+    outbox_max_age_seconds: int = Field(default=900, ge=30)
+    """/readyz warns when the oldest message due in the outbox is older than half this, and
+    fails past it."""
+    metrics_token: SecretStr | None = None
+    """When set, /metrics answers only ``Authorization: Bearer <token>``; when unset it answers
+    anyone who reaches it (keep it off the public side of the proxy)."""
     case_yellow_days: int = Field(default=1, ge=0)
     """Yellow alert when at most this many working days remain before a case's deadline."""
     case_missing_reminder_days: int = Field(default=2, ge=0)

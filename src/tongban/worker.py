@@ -27,7 +27,7 @@ from tongban.bootstrap import Container
 from tongban.services.bundles import applications as bundles
 from tongban.services.cases import sweeps as cases_sweeps
 from tongban.services.identity import check as identity_check
-from tongban.services.platform import idempotency, outbox
+from tongban.services.platform import idempotency, outbox, readiness, telemetry
 from tongban.services.projects import lifecycle as proxy_projects
 from tongban.services.self_service import visits as kiosk_visits
 from tongban.services.service_desk import sweeps as service_desk_sweeps
@@ -141,16 +141,31 @@ class Worker:
         self.interval = interval
         self.sweeps = SWEEPS if sweeps is None else sweeps
         self._stop = threading.Event()
+        self.started_at = self.clock()
+        self._last_beat: datetime | None = None
 
     def clock(self) -> datetime:
         """Now, by the container's clock (read afresh: a pass may take a while)."""
         return self.container.clock.now()
 
+    def beat(self) -> None:
+        """Tell /readyz this worker is alive (at most every ``HEARTBEAT_EVERY``)."""
+        now = self.clock()
+        if self._last_beat is not None and now - self._last_beat < readiness.HEARTBEAT_EVERY:
+            return
+        with self.container.engine.begin() as conn:
+            readiness.beat(conn, self.worker_id, self.started_at, now)
+        self._last_beat = now
+
     def run_once(self) -> PassReport:
         report = PassReport()
+        self.beat()
         for _ in range(self.MAX_BATCHES_PER_PASS):
             batch = outbox.deliver(self.container, self.worker_id, self.clock(), limit=self.batch)
             report.add(batch)
+            telemetry.count_deliveries(
+                sent=batch.sent, retried=batch.retried, failed=batch.failed, lost=batch.lost
+            )
             if batch.claimed < self.batch or self._stop.is_set():
                 break
         for sweep in list(self.sweeps.values()):
@@ -166,11 +181,14 @@ class Worker:
         if not take_lease(engine, sweep, self.worker_id, self.clock()):
             return False
         try:
-            sweep.run(self.container, self.clock())
+            with telemetry.job_context(f"sweep:{sweep.name}:{secrets.token_hex(4)}"):
+                sweep.run(self.container, self.clock())
         except Exception:
             log.exception("sweep %s failed; it will be tried again after its interval", sweep.name)
+            telemetry.count_sweep(sweep.name, ok=False)
             release_lease(engine, sweep.name, self.worker_id)
             return False
+        telemetry.count_sweep(sweep.name, ok=True)
         release_lease(engine, sweep.name, self.worker_id, finished_at=self.clock())
         return True
 
@@ -182,6 +200,11 @@ class Worker:
             except Exception:  # the database may be restarting: keep going, leases recover
                 log.exception("worker pass failed")
             self._stop.wait(self.interval)
+        try:
+            with self.container.engine.begin() as conn:
+                readiness.forget(conn, self.worker_id)
+        except Exception:  # its row goes stale instead, and /readyz sees that
+            log.exception("worker %s: heartbeat row not removed", self.worker_id)
         log.info("worker %s stopped", self.worker_id)
 
     def stop(self) -> None:

@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 import pytest
+from prometheus_client import REGISTRY
 from sqlalchemy import func, select
 
 from tests.clock import SYSTEM
@@ -320,3 +321,20 @@ def test_another_citizen_cannot_see_the_decision(world: SmartWorld, client: Any)
     sign_in(world.container, client, Person(stranger.user_id, "", "", Role.CITIZEN))
     assert client.get(f"/api/v1/smart/cases/{decision.number}/decision").status_code == 404
     assert client.get(f"/smart/cases/{decision.number}").status_code == 404
+
+
+def test_the_metrics_count_committed_decisions_by_outcome_and_no_refused_one(
+    world: SmartWorld,
+) -> None:
+    def counted(outcome: str) -> float:
+        found = REGISTRY.get_sample_value(
+            "tongban_smart_approval_decisions_total", {"outcome": outcome}
+        )
+        return found or 0.0
+
+    before = {o: counted(o) for o in ("approve", "manual_review")}
+    apply(world, elder(world, date(1944, 3, 1)))
+    apply(world, elder(world, date(1951, 3, 1)), {"birth_date": "1951-03-01"})
+    with pytest.raises(ValidationFailed):
+        apply(world, elder(world, date(1944, 5, 1)), consent=False)
+    assert {o: counted(o) - before[o] for o in before} == {"approve": 1, "manual_review": 1}

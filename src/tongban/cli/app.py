@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -63,6 +66,12 @@ def serve(
         refusal = "SQLite 只支持一个应用进程：多进程请使用 PostgreSQL（见 docs/operations.md）。"
         console.print(f"[red]{refusal}[/red]")
         raise typer.Exit(2)
+    if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # Several app processes: each writes its metrics to files that /metrics adds up.
+        shared = Path(settings.data_dir) / "metrics"
+        shutil.rmtree(shared, ignore_errors=True)
+        shared.mkdir(parents=True)
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(shared)
     uvicorn.run(
         "tongban.asgi:create_app",
         factory=True,
@@ -71,6 +80,10 @@ def serve(
         workers=workers,
         reload=reload,
         log_level="info",
+        # The app logs every request itself (JSON with the request context, see
+        # services/platform/telemetry.py) and configures the loggers in each process.
+        access_log=False,
+        log_config=None,
         # uvicorn's default (5 s) restarts busy workers on a saturated machine, dropping the
         # requests they were serving.
         timeout_worker_healthcheck=healthcheck_timeout,

@@ -31,7 +31,7 @@ def worker(
     from tongban.worker import Worker
 
     container = build_container(Settings())
-    configure_logging(container.settings.log_level)
+    configure_logging(container.settings.log_level, container.settings.log_format)
     runner = Worker(container, batch=batch, interval=interval)
     try:
         if once:

@@ -18,12 +18,15 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tongban import __version__, i18n
 from tongban.bootstrap import Container
+from tongban.services.platform import telemetry
 from tongban.web import deps, errors
 from tongban.web.api.catalogue_io import Exports
 from tongban.web.limits import BodyLimit
 from tongban.web.templating import build_templates
 
 log = logging.getLogger("tongban.web")
+access = logging.getLogger("tongban.access")
+"""One line per request: method, path, status and duration, with the request context."""
 STATIC_DIR = Path(__file__).with_name("static")
 
 SECURITY_HEADERS = {
@@ -248,14 +251,44 @@ class RequestContext:
             await send(message)
 
         token = i18n.current_locale.set(locale)
+        request_token = telemetry.current.set(
+            telemetry.RequestInfo(request_id, lambda: (_user_id(scope), _route(scope)))
+        )
         try:
             await self.app(scope, receive, send_with_headers)
         finally:
-            i18n.current_locale.reset(token)
-            log.debug(
+            seconds = time.perf_counter() - started
+            telemetry.observe_request(scope["method"], _route(scope) or "-", status, seconds)
+            access.info(
                 "%s %s %s %.1fms",
                 scope["method"],
                 scope["path"],
                 status,
-                (time.perf_counter() - started) * 1000,
+                seconds * 1000,
+                extra={"status": status, "duration_ms": round(seconds * 1000, 2)},
             )
+            telemetry.current.reset(request_token)
+            i18n.current_locale.reset(token)
+
+
+def _route(scope: Scope) -> str:
+    """The matched route's template (``/cases/{number}``), never the raw path: metric labels
+    stay few and no personal data gets into them; empty when nothing matched."""
+    found = scope.get("route")
+    template = str(getattr(found, "path", "")) if found is not None else ""
+    if not template:
+        return ""
+    # The route object may be the one declared in its router, without the prefix it was
+    # included under (/api/v1): the raw path ends with the route rendered, the rest is prefix.
+    params = {k: str(v) for k, v in scope.get("path_params", {}).items()}
+    try:
+        rendered = str(getattr(found, "path_format", template)).format(**params)
+    except (KeyError, IndexError, ValueError):
+        return template
+    path = str(scope.get("path", ""))
+    return path[: -len(rendered)] + template if path.endswith(rendered) else template
+
+
+def _user_id(scope: Scope) -> int | None:
+    principal = scope.get("state", {}).get("principal")
+    return getattr(principal, "user_id", None)

@@ -285,6 +285,8 @@ outbox = Table(
     # A lease: a worker that dies mid-delivery loses its claim when this passes.
     Column("claimed_until", UTCDateTime, nullable=True),
     Column("sent_at", UTCDateTime, nullable=True),
+    # The request (or command) that queued it: the worker logs its delivery under the same id.
+    Column("request_id", String(64), nullable=True),
     CheckConstraint("status in ('pending', 'claimed', 'sent', 'failed')", name="status"),
     # Ids are never reused on SQLite either: an outbox id is the gateway's idempotency token.
     sqlite_autoincrement=True,
@@ -334,6 +336,17 @@ job_runs = Table(
     # A lease, so only one worker runs a sweep at a time across processes.
     Column("locked_by", String(100), nullable=True),
     Column("locked_until", UTCDateTime, nullable=True),
+)
+
+worker_heartbeats = Table(
+    "worker_heartbeats",
+    metadata,
+    # Migration 0022.  One row per running worker, refreshed while it works; /readyz reads it.
+    Column("worker_id", String(100), primary_key=True),
+    Column("host", String(100), nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("beat_at", UTCDateTime, nullable=False),
 )
 
 # --- cases (办件): migration 0004 ---------------------------------------------------------------

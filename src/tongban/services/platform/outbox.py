@@ -40,6 +40,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from tongban.adapters.db.tables import inbox_messages, outbox
 from tongban.domain.shared.masking import mask_text
+from tongban.services.platform import telemetry
 from tongban.services.platform.ports import SmsSender
 from tongban.services.platform.unit_of_work import UnitOfWork
 
@@ -70,6 +71,8 @@ class Message:
     payload: dict[str, Any]
     attempts: int
     created_at: datetime
+    request_id: str = ""
+    """The request that queued it: the delivery's log lines carry the same id."""
 
     @property
     def token(self) -> str:
@@ -175,6 +178,7 @@ def enqueue(
         "attempts": 0,
         "created_at": at,
         "available_at": available_at or at,
+        "request_id": telemetry.current_request_id() or None,
     }
     if dedup_key is None:
         new_id: int = conn.execute(_INSERT_RETURNING_ID, values).scalar_one()
@@ -233,6 +237,7 @@ def enqueue_many(conn: Connection, messages: Sequence[Pending], *, now: datetime
     if not messages:
         return
     at = now
+    request_id = telemetry.current_request_id() or None
     rows = []
     for message in messages:
         if message.kind not in HANDLERS:
@@ -246,6 +251,7 @@ def enqueue_many(conn: Connection, messages: Sequence[Pending], *, now: datetime
                 "attempts": 0,
                 "created_at": at,
                 "available_at": at,
+                "request_id": request_id,
             }
         )
     # With RETURNING, SQLAlchemy sends the rows as one multi-row INSERT ("insertmanyvalues")
@@ -296,7 +302,14 @@ def claim(
     with uow.atomic(durable=True):
         live = _take_due(uow.conn, worker_id, limit, now, lease)
     return [
-        Message(row.id, row.kind, dict(row.payload), row.attempts + 1, row.created_at)
+        Message(
+            row.id,
+            row.kind,
+            dict(row.payload),
+            row.attempts + 1,
+            row.created_at,
+            row.request_id or "",
+        )
         for row in live
     ]
 
@@ -310,7 +323,14 @@ def _take_due(
         and_(outbox.c.status == Status.CLAIMED.value, outbox.c.claimed_until <= now),
     )
     rows = conn.execute(
-        select(outbox.c.id, outbox.c.kind, outbox.c.payload, outbox.c.attempts, outbox.c.created_at)
+        select(
+            outbox.c.id,
+            outbox.c.kind,
+            outbox.c.payload,
+            outbox.c.attempts,
+            outbox.c.created_at,
+            outbox.c.request_id,
+        )
         .where(due)
         .order_by(outbox.c.available_at, outbox.c.id)
         .limit(limit)
@@ -393,18 +413,31 @@ def deliver_now(
                     claimed_until=now + lease,
                     attempts=outbox.c.attempts + 1,
                 )
-                .returning(outbox.c.kind, outbox.c.payload, outbox.c.attempts, outbox.c.created_at)
+                .returning(
+                    outbox.c.kind,
+                    outbox.c.payload,
+                    outbox.c.attempts,
+                    outbox.c.created_at,
+                    outbox.c.request_id,
+                )
             ).first()
     except Exception:
         log.exception("outbox %s: not claimed for delivery now; the worker sends it", message_id)
         return "lost"
     if row is None:
         return "lost"  # the worker has it already
-    message = Message(message_id, row.kind, dict(row.payload), row.attempts, row.created_at)
+    message = Message(
+        message_id, row.kind, dict(row.payload), row.attempts, row.created_at, row.request_id or ""
+    )
     return _deliver_one(ports, holder, message, now)
 
 
 def _deliver_one(ports: OutboxPorts, worker_id: str, message: Message, now: datetime) -> str:
+    with telemetry.job_context(message.request_id):
+        return _deliver_in_context(ports, worker_id, message, now)
+
+
+def _deliver_in_context(ports: OutboxPorts, worker_id: str, message: Message, now: datetime) -> str:
     try:
         with UnitOfWork(ports.engine) as uow, uow.atomic():
             # Mark first: the row stays locked (PostgreSQL) or the database write-locked

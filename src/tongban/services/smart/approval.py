@@ -44,7 +44,7 @@ from tongban.services.catalogue.items import ItemView, published_item
 from tongban.services.data_space import reads as data_space
 from tongban.services.data_space.applicant_reads import ApplicantReads
 from tongban.services.licences import library as licences
-from tongban.services.platform import audit
+from tongban.services.platform import audit, telemetry
 from tongban.services.platform.calendar import load_calendar
 from tongban.services.platform.context import Actor
 from tongban.services.platform.unit_of_work import UnitOfWork, atomic
@@ -278,6 +278,8 @@ def apply(
     detail = {"outcome": verdict.outcome.value, "rule_set_version": stored.version}
     entries.append(("smart.apply", "case", case.number, detail))
     audit.record_many(conn, actor, entries)
+    outcome = verdict.outcome.value
+    uow.after_commit(lambda: telemetry.count_smart_decision(outcome))  # counted once it holds
     return SmartDecision(
         number=case.number,
         version=case.version,

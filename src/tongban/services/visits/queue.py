@@ -330,10 +330,8 @@ def open_window_of(conn: Connection, actor: Actor) -> OpenWindow | None:
         return None
     # The layout from the in-memory network (one version read), not parsed again per call.
     centre = snapshot(conn).centre(row.code)
-    window = next(
-        (w for w in centre.service_windows if w.number == row.window_number) if centre else (),
-        None,
-    )
+    windows = centre.service_windows if centre is not None else ()
+    window = next((w for w in windows if w.number == row.window_number), None)
     if centre is None or window is None:  # the layout changed under an open window
         return None
     return OpenWindow(centre.code, row.centre_id, window, row.opened_at)

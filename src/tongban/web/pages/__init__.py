@@ -9,6 +9,7 @@ from fastapi import APIRouter
 # One module per area; each defines ``router``.  Order matters only for overlapping paths.
 MODULES = (
     "home",
+    "system",
     "catalogue",
     "catalogue_admin",
     "calendar",
