@@ -71,7 +71,12 @@ def job_context(request_id: str) -> Iterator[None]:
 
 # --- log lines -----------------------------------------------------------------------------------
 
-_RESERVED = frozenset(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime"}
+_RESERVED = frozenset(vars(logging.makeLogRecord({})).keys()) | {
+    "message",
+    "asctime",
+    "color_message",
+}
+"""Record attributes that are not a call's own fields (uvicorn adds a coloured copy)."""
 
 
 class JsonFormatter(logging.Formatter):
