@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from tests.integration.test_access_matrix import api_routes
@@ -70,3 +72,61 @@ def test_the_openapi_document_describes_tongbans_error_body(client: TestClient) 
     assert schemas["Error"]["required"] == ["code", "message", "fields"]
     search = document["paths"]["/api/v1/items"]["get"]["responses"]
     assert search["422"]["content"]["application/json"]["schema"]["$ref"].endswith("/Error")
+
+
+def test_operation_ids_are_stable_words_and_unique(client: TestClient) -> None:
+    document = client.get("/openapi.json").json()
+    ids = [op["operationId"] for ops in document["paths"].values() for op in ops.values()]
+    assert len(ids) == len(set(ids))
+    assert all(re.fullmatch(r"[a-z][a-z0-9_]*", i) for i in ids), ids
+    post = document["paths"]["/api/v1/cases"]["post"]
+    assert post["operationId"] == "cases_submit_online"
+    assert document["paths"]["/api/v1/cases/{number}"]["get"]["operationId"] == "cases_get_case"
+
+
+def test_every_api_operation_documents_its_errors_with_examples_and_how_to_sign_in(
+    client: TestClient,
+) -> None:
+    document = client.get("/openapi.json").json()
+    schemes, schemas = document["components"]["securitySchemes"], document["components"]["schemas"]
+    assert schemes["session"] == {**schemes["session"], "in": "cookie", "name": "tb_session"}
+    assert schemes["csrf"]["in"] == "header" and schemes["csrf"]["name"] == "X-CSRF-Token"
+    checked = 0
+    for path, operations in document["paths"].items():
+        if not path.startswith("/api/v1/"):
+            continue
+        for method, operation in operations.items():
+            expected = {"401", "403", "404", "422", "429"}
+            if method in {"post", "put", "patch", "delete"}:
+                expected.add("409")
+                assert {"session": [], "csrf": []} in operation["security"]
+            for status in expected:
+                body = operation["responses"][status]["content"]["application/json"]
+                schema = schemas[body["schema"]["$ref"].rsplit("/", 1)[1]]  # Error, or a kin
+                assert set(schema["properties"]) >= {"code", "message", "fields"}, (path, status)
+                assert set(body["example"]) >= {"code", "message", "fields"}, (path, status)
+            checked += 1
+    assert checked > 100
+    too_many = document["paths"]["/api/v1/cases"]["post"]["responses"]["429"]
+    assert too_many["content"]["application/json"]["example"]["code"] == "too_many_requests"
+    assert "Retry-After" in too_many["headers"]
+
+
+def test_two_routes_with_one_operation_id_make_the_document_fail() -> None:
+    from fastapi import APIRouter, FastAPI
+
+    from tongban.web import openapi as api_document
+
+    app = FastAPI(generate_unique_id_function=api_document.operation_id)
+    first, second = APIRouter(tags=["cases"]), APIRouter(tags=["cases"])
+
+    @first.get("/a")
+    def listing() -> None: ...
+
+    @second.get("/b", name="listing")
+    def other() -> None: ...
+
+    app.include_router(first)
+    app.include_router(second)
+    with pytest.raises(RuntimeError, match="cases_listing"):
+        api_document.check_unique_ids(app.openapi())

@@ -20,6 +20,7 @@ from tongban import __version__, i18n
 from tongban.bootstrap import Container
 from tongban.services.platform import telemetry
 from tongban.web import deps, errors
+from tongban.web import openapi as api_document
 from tongban.web.api.catalogue_io import Exports
 from tongban.web.limits import BodyLimit
 from tongban.web.templating import build_templates
@@ -62,6 +63,7 @@ def build_app(container: Container) -> FastAPI:
         docs_url=None,  # served by pages/api_docs.py from vendored files, not a CDN
         redoc_url=None,
         openapi_url="/openapi.json",
+        generate_unique_id_function=api_document.operation_id,
     )
     app.state.container = container
     app.state.templates = build_templates()
@@ -120,6 +122,7 @@ def _document_error_bodies(app: FastAPI) -> None:
                     }
                     responses["428"] = {"description": "缺少 Idempotency-Key", "content": error}
                 responses.setdefault("default", {"description": "错误", "content": error})
+        api_document.document_errors_and_security(schema)
         app.openapi_schema = schema
         return schema
 
