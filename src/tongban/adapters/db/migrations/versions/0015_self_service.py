@@ -18,6 +18,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 import tongban.adapters.db.types
+from tongban.adapters.db.schema_edits import replace_check
 
 revision = "0015"
 down_revision = "0014"
@@ -40,34 +41,8 @@ def _fk(table: str, column: str, target: str) -> sa.ForeignKeyConstraint:
 
 
 def _channels(old: str, new: str) -> None:
-    """Replace the CHECK on ``cases.channel``: the rows already satisfy the new one.
-
-    PostgreSQL drops and adds the constraint.  SQLite cannot alter a CHECK, and rebuilding the
-    table would trip the foreign keys of every table that points at it (they are on, and
-    cannot be turned off inside the migration's transaction); so it edits the table's recorded
-    definition, the procedure SQLite documents for changing a constraint that no stored row
-    breaks (https://www.sqlite.org/lang_altertable.html#otheralter), and checks the result."""
-    bind = op.get_bind()
-    if bind.dialect.name != "sqlite":
-        op.drop_constraint(op.f("ck_cases_channel"), "cases", type_="check")
-        op.create_check_constraint(op.f("ck_cases_channel"), "cases", new)
-        return
-    version = bind.exec_driver_sql("PRAGMA schema_version").scalar_one()
-    bind.exec_driver_sql("PRAGMA writable_schema = ON")
-    changed = bind.execute(
-        sa.text(
-            "UPDATE sqlite_master SET sql = replace(sql, :old, :new) "
-            "WHERE type = 'table' AND name = 'cases' AND instr(sql, :old) > 0"
-        ),
-        {"old": old, "new": new},
-    ).rowcount
-    bind.exec_driver_sql(f"PRAGMA schema_version = {int(version) + 1}")
-    bind.exec_driver_sql("PRAGMA writable_schema = OFF")
-    if changed != 1:
-        raise RuntimeError("cases.channel: the CHECK constraint is not the one expected")
-    problems = bind.exec_driver_sql("PRAGMA quick_check").scalars().all()
-    if problems != ["ok"]:
-        raise RuntimeError(f"cases.channel: quick_check failed: {problems}")
+    """Replace the CHECK on ``cases.channel``: the rows already satisfy the new one."""
+    replace_check("cases", "ck_cases_channel", old, new)
 
 
 def upgrade() -> None:
