@@ -7,6 +7,7 @@ directly, and only when missing, so that role assignments have somewhere to poin
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -133,6 +134,24 @@ def make_staff(
     with container.uow() as uow:
         user_id = people.create_staff(uow, SYSTEM, login, name, password, [assignment])
     return Person(user_id, login, password, role)
+
+
+def make_service_token(
+    container: Container, role: Role, *, scopes: Sequence[str] | None = None, days: int = 30
+) -> tuple[int, str]:
+    """A service account holding ``role`` at the role's usual place, and a token for it:
+    (user id, the bearer token)."""
+    from tongban.services.people import tokens
+
+    ensure_reference_data(container)
+    centre_code, department_code = _DEFAULT_PLACE.get(role, (None, None))
+    assignment = RoleAssignment(role, centre_code=centre_code, department_code=department_code)
+    login = f"svc.{role.value.replace('_', '.')}.{next(_serial)}"
+    with container.uow() as uow:
+        user_id = tokens.create_service_account(uow, SYSTEM, login, "测试系统", [assignment])
+    with container.uow() as uow:
+        token, _info = tokens.issue_token(uow, SYSTEM, login, "测试", scopes=scopes, days=days)
+    return user_id, token
 
 
 def make_citizen(

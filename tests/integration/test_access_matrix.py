@@ -16,7 +16,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from sqlalchemy import func, select
 
-from tests.factories import make_user
+from tests.factories import make_service_token, make_user
 from tests.integration import access_rows
 from tongban.adapters.db.tables import metadata
 from tongban.bootstrap import Container
@@ -329,3 +329,38 @@ def test_unsafe_routes_refuse_other_roles_without_changing_anything(
             response = client.request(method, url, json={}, headers=headers, follow_redirects=False)
             assert_refused(response, role, f"{role} {method} {path}")
         assert row_counts(container) == before, f"{method} {path} changed data when refused"
+
+
+def test_a_service_accounts_token_answers_every_api_route_as_its_role_would(
+    app, client, container
+) -> None:
+    """The matrix for other systems: a token of each staff role, on every API route, gets the
+    answer the route's policy gives that role (writes refused change nothing); pages are not
+    for tokens at all."""
+    client.cookies.clear()
+    staff = sorted(STAFF_ROLES, key=lambda r: r.value)
+    made = {role: make_service_token(container, role) for role in staff}
+    bearers = {role: token for role, (_id, token) in made.items()}
+    with container.read() as uow:
+        principals = {role: sessions.load_principal(uow.conn, made[role][0]) for role in staff}
+    for method, path, url, found in endpoints(app):
+        if not path.startswith("/api/v1/"):
+            continue
+        policy = found[0]
+        before = row_counts(container) if method != "GET" else None
+        for role in staff:
+            headers = {"Authorization": f"Bearer {bearers[role]}"}
+            what = f"token of {role.value} {method} {path}"
+            allowed = policy.allows(principals[role])
+            if method == "GET":
+                response = client.get(url, headers=headers, follow_redirects=False)
+                if allowed:
+                    assert response.status_code not in (401, 403), what
+                    assert response.status_code < 500, f"{what}: {response.status_code}"
+                else:
+                    assert response.status_code == 403, f"{what}: {response.status_code}"
+            elif not allowed:
+                response = client.request(method, url, json={}, headers=headers)
+                assert response.status_code == 403, f"{what}: {response.status_code}"
+        if before is not None:
+            assert row_counts(container) == before, f"{method} {path} changed data when refused"

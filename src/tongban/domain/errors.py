@@ -105,6 +105,12 @@ class NotAuthenticated(DomainError):
     template = "请先登录。"
 
 
+class TokenInvalid(DomainError):
+    code = "token_invalid"
+    status = 401
+    template = "访问令牌无效、已过期或已被吊销。"
+
+
 class LoginFailed(DomainError):
     code = "login_failed"
     status = 401

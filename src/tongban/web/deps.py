@@ -20,7 +20,7 @@ from tongban.bootstrap import Container
 from tongban.domain.errors import CsrfFailed
 from tongban.domain.people.model import Principal
 from tongban.domain.shared.clock import china_date
-from tongban.services.people import sessions
+from tongban.services.people import sessions, tokens
 from tongban.services.platform import access
 from tongban.services.platform.context import Actor
 
@@ -78,9 +78,16 @@ def load_principal(request: Request) -> Principal | None:
     request.state.principal = None
     request.state.csrf_token = None
     token = request.cookies.get(SESSION_COOKIE)
+    bearer = _bearer(request)
+    container: Container = request.app.state.container
+    if bearer is not None and not token:
+        # Another system's API token (a service account); a bad one is refused outright
+        # rather than treated as anonymous.
+        found_by_token = tokens.read_token(container.engine, bearer, now=now_of(request))
+        request.state.principal = found_by_token
+        return found_by_token
     if token:
         # One query, read afresh: a log-out or a role change counts from the next request.
-        container: Container = request.app.state.container
         found = sessions.read_session(container.engine, token, now=now_of(request))
         if found is not None:
             request.state.principal, request.state.csrf_token = found
@@ -96,7 +103,7 @@ async def load_principal_async(request: Request) -> Principal | None:
     container: Container = request.app.state.container
     token = request.cookies.get(SESSION_COOKIE)
     reader = container.async_reader
-    if not token or reader is None:
+    if not token or reader is None or _bearer(request) is not None:
         return await run_in_threadpool(load_principal, request)
     found = await sessions.read_session_async(reader, token, now=now_of(request))
     request.state.principal, request.state.csrf_token = found or (None, None)
@@ -116,10 +123,21 @@ def csrf_token_for(request: Request) -> str:
     return anon
 
 
+def _bearer(request: Request) -> str | None:
+    """The API token of an ``Authorization: Bearer`` header, on API routes only."""
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "bearer" or not request.url.path.startswith("/api/v1/"):
+        return None
+    return value.strip()
+
+
 async def verify_csrf(request: Request) -> None:
     if request.method in SAFE_METHODS:
         return
     principal = load_principal(request)
+    if principal is not None and principal.token_id is not None:
+        return  # a token is sent explicitly by the caller: no ambient credential to forge
     expected = (
         request.state.csrf_token if principal is not None else request.cookies.get(ANON_CSRF_COOKIE)
     )

@@ -94,6 +94,11 @@ def document_errors_and_security(spec: dict[str, Any]) -> None:
         "name": "X-CSRF-Token",
         "description": "会话的 CSRF 令牌（登录时返回）；会话的写操作须带上",
     }
+    schemes["bearer"] = {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "服务账号的访问令牌 tbk_…（tongban token issue 签发）；无需 CSRF 令牌",
+    }
     for path, operations in spec.get("paths", {}).items():
         if not path.startswith("/api/v1/"):
             continue
@@ -111,6 +116,8 @@ def document_errors_and_security(spec: dict[str, Any]) -> None:
                     found.setdefault("content", {}).setdefault("application/json", {}).setdefault(
                         "example", example
                     )
-            operation.setdefault(
-                "security", [{"session": [], "csrf": []}] if write else [{"session": []}, {}]
+            session: dict[str, list[str]] = (
+                {"session": [], "csrf": []} if write else {"session": []}
             )
+            anyone: list[dict[str, list[str]]] = [] if write else [{}]  # public reads: by policy
+            operation.setdefault("security", [session, {"bearer": []}, *anyone])

@@ -181,8 +181,27 @@ users = Table(
     Column("locked_until", UTCDateTime, nullable=True),
     Column("last_login_at", UTCDateTime, nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
-    CheckConstraint("kind in ('staff', 'citizen', 'enterprise')", name="kind"),
+    CheckConstraint("kind in ('staff', 'citizen', 'enterprise', 'service')", name="kind"),
 )
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    # Migration 0023.  A service account's bearer token: ``tbk_<id>_<secret>``; only the
+    # secret's SHA-256 is kept.  Scopes are the account's roles the token may use.
+    Column("id", String(16), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("secret_hash", String(64), nullable=False),
+    Column("scopes", JSONDoc, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("created_by", Integer, ForeignKey("users.id"), nullable=True),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime, nullable=True),
+    Column("revoked_by", Integer, ForeignKey("users.id"), nullable=True),
+    Column("last_used_at", UTCDateTime, nullable=True),
+)
+Index("ix_api_tokens_user", api_tokens.c.user_id)
 
 role_assignments = Table(
     "role_assignments",

@@ -13,6 +13,8 @@ class UserKind(StrEnum):
     STAFF = "staff"
     CITIZEN = "citizen"
     ENTERPRISE = "enterprise"
+    SERVICE = "service"
+    """A service account: another system calling the API with a scoped token, never a person."""
 
 
 class Role(StrEnum):
@@ -64,6 +66,9 @@ class Principal:
     session_expires_at: datetime | None = field(default=None, compare=False)
     """When the session this principal was read from ends (None: not read from a session);
     a fact about the session, not the person, so two principals compare equal without it."""
+    token_id: str | None = None
+    """The API token the request presented (a service account), None for a session: such a
+    request carries no ambient credential, so it needs no CSRF token."""
 
     def has_role(self, *roles: Role) -> bool:
         return any(a.role in roles for a in self.roles)

@@ -229,6 +229,29 @@ def create_staff(
         raise ValidationFailed(
             _("群众或企业角色不能分配给工作人员"), fields={"roles": _("角色无效")}
         )
+    return create_account_with_roles(
+        conn,
+        actor,
+        UserKind.STAFF,
+        login,
+        name,
+        roles,
+        password_hash=_hash_once(password, password_hash),
+    )
+
+
+def create_account_with_roles(
+    conn: Connection,
+    actor: Actor,
+    kind: UserKind,
+    username: str,
+    name: str,
+    roles: Sequence[RoleAssignment],
+    *,
+    password_hash: str | None = None,
+) -> int:
+    """A staff or service account with its roles (checked by the caller), audited."""
+    login = _username(username)
     resolved = [_resolve(conn, a) for a in roles]
     if _exists(conn, "username", login):
         raise AccountExists(login=login)
@@ -237,10 +260,10 @@ def create_staff(
         actor,
         login,
         {
-            "kind": UserKind.STAFF.value,
+            "kind": kind.value,
             "username": login,
             "name": _name(name),
-            "password_hash": _hash_once(password, password_hash),
+            "password_hash": password_hash,
         },
     )
     conn.execute(insert(role_assignments), [{"user_id": user_id, **row} for row in resolved])
@@ -250,7 +273,7 @@ def create_staff(
         "user.created",
         "user",
         str(user_id),
-        {"kind": "staff", "username": login, "roles": [_assignment_detail(a) for a in roles]},
+        {"kind": kind.value, "username": login, "roles": [_assignment_detail(a) for a in roles]},
     )
     return user_id
 
