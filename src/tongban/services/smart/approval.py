@@ -44,6 +44,7 @@ from tongban.services.catalogue.items import ItemView, published_item
 from tongban.services.data_space import reads as data_space
 from tongban.services.data_space.applicant_reads import ApplicantReads
 from tongban.services.licences import library as licences
+from tongban.services.supervision import tasks as inspection_tasks
 from tongban.services.platform import audit
 from tongban.services.platform.calendar import load_calendar
 from tongban.services.platform.context import Actor
@@ -274,6 +275,11 @@ def apply(
     entries = reads.flush()
     if licence is not None:
         entries.append(licences.store(conn, licence))
+    if verdict.approved:  # 批后监管: a supervised item's 秒批 approval is inspected too
+        inspection_tasks.open_for_result(
+            conn, actor, item_code=case.item_code, case_id=case.id, case_number=case.number,
+            applicant_id=case.applicant_id, licence_id=licence_id,
+        )  # fmt: skip
     _record_decision(conn, case, stored, verdict, inputs, licence_id, actor.at)
     detail = {"outcome": verdict.outcome.value, "rule_set_version": stored.version}
     entries.append(("smart.apply", "case", case.number, detail))
