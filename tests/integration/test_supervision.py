@@ -23,8 +23,7 @@ from tongban.domain.supervision.errors import (
     UnknownChecklistEntry,
 )
 from tongban.domain.supervision.model import Outcome, TaskStatus
-from tongban.services.licences import library
-from tongban.services.licences import revocations
+from tongban.services.licences import library, revocations
 from tongban.services.platform import calendar as working_days
 from tongban.services.supervision import draws, queries, tasks
 

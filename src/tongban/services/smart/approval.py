@@ -44,13 +44,13 @@ from tongban.services.catalogue.items import ItemView, published_item
 from tongban.services.data_space import reads as data_space
 from tongban.services.data_space.applicant_reads import ApplicantReads
 from tongban.services.licences import library as licences
-from tongban.services.supervision import tasks as inspection_tasks
 from tongban.services.platform import audit
 from tongban.services.platform.calendar import load_calendar
 from tongban.services.platform.context import Actor
 from tongban.services.platform.unit_of_work import UnitOfWork, atomic
 from tongban.services.smart import rules as rule_sets
 from tongban.services.smart.inputs import declared_materials, gather, plan_reads, purpose_for
+from tongban.services.supervision import tasks as inspection_tasks
 
 
 @dataclass(frozen=True)

@@ -130,7 +130,7 @@ def task_detail_masked_phone(detail: TaskDetail) -> str:
     return mask_phone(detail.subject_phone) if detail.subject_phone else ""
 
 
-# --- 一公开: the public record ---------------------------------------------------------------------
+# --- 一公开: the public record ------------------------------------------------------------
 
 
 def public_draws(conn: Connection, limit: int = 50) -> list[dict[str, Any]]:
@@ -184,7 +184,7 @@ def public_draws(conn: Connection, limit: int = 50) -> list[dict[str, Any]]:
     return out
 
 
-# --- figures ---------------------------------------------------------------------------------------
+# --- figures ------------------------------------------------------------------------------
 
 
 def figures(
