@@ -71,6 +71,8 @@ inspection_tasks = Table(
     Column("case_number", String(40), nullable=True),
     Column("subject_id", Integer, ForeignKey("users.id"), nullable=True),
     Column("subject_name", String(200), nullable=False),
+    # person / enterprise: a person's name is masked wherever a list shows it.
+    Column("subject_kind", String(12), nullable=False),
     Column("licence_id", String(80), nullable=True),
     Column("checklist", JSONDoc, nullable=False),
     Column("findings", JSONDoc, nullable=False),
@@ -90,6 +92,7 @@ inspection_tasks = Table(
     Column("updated_at", UTCDateTime, nullable=False),
     CheckConstraint(f"status in ({TASK_STATUSES})", name="status"),
     CheckConstraint(f"outcome in ({OUTCOMES})", name="outcome"),
+    CheckConstraint("subject_kind in ('person', 'enterprise')", name="subject_kind"),
 )
 Index(
     "ix_inspection_tasks_department_status",

@@ -15,7 +15,7 @@ from tongban.adapters.db.tables_supervision import (
     inspection_tasks,
     supervision_draws,
 )
-from tongban.domain.people.model import Principal, UserKind
+from tongban.domain.people.model import Principal
 from tongban.domain.shared.clock import CHINA_TZ
 from tongban.domain.shared.masking import mask_name, mask_phone
 from tongban.domain.supervision.model import TaskStatus
@@ -29,7 +29,7 @@ LIST_LIMIT = 200
 
 def shown_name(name: str, kind: str | None) -> str:
     """An enterprise's name is public; a person's is masked wherever a list shows it."""
-    return name if kind == UserKind.ENTERPRISE.value else mask_name(name)
+    return name if kind == "enterprise" else mask_name(name)
 
 
 def _summary(row: Any) -> dict[str, Any]:
@@ -56,11 +56,9 @@ def _task_select() -> Any:
         select(
             t,
             service_items.c.name.label("item_name"),
-            users.c.kind.label("subject_kind"),
         )
         .select_from(t)
         .join(service_items, service_items.c.code == t.c.item_code)
-        .outerjoin(users, users.c.id == t.c.subject_id)
     )
 
 
@@ -143,15 +141,12 @@ def public_draws(conn: Connection, limit: int = 50) -> list[dict[str, Any]]:
         .limit(limit)
     ).all()
     out: list[dict[str, Any]] = []
+    inspector = users.alias("inspector")
     for d in draws:
         tasks = conn.execute(
             _task_select()
-            .add_columns(
-                select(users.c.name)
-                .where(users.c.id == inspection_tasks.c.inspector_id)
-                .scalar_subquery()
-                .label("inspector_name")
-            )
+            .add_columns(inspector.c.name.label("inspector_name"))
+            .outerjoin(inspector, inspector.c.id == inspection_tasks.c.inspector_id)
             .where(inspection_tasks.c.draw_id == d.id)
             .order_by(inspection_tasks.c.number)
         ).all()

@@ -20,6 +20,7 @@ from sqlalchemy import Connection, Row, and_, insert, select, update
 from tongban.adapters.db.tables import users
 from tongban.adapters.db.tables_supervision import inspection_tasks
 from tongban.domain.errors import ValidationFailed
+from tongban.domain.people.model import UserKind
 from tongban.domain.shared.clock import china_date
 from tongban.domain.supervision.errors import NoLicenceToRevoke
 from tongban.domain.supervision.model import Outcome, TaskStatus, task_number
@@ -68,9 +69,14 @@ def open_for_result(
     setting = supervised(conn, item_code)
     if setting is None:
         return None
-    name = conn.execute(select(users.c.name).where(users.c.id == applicant_id)).scalar() or ""
-    if licence_id is not None:
-        name = licences.get(conn, licence_id).holder_name or name
+    applicant = conn.execute(
+        select(users.c.name, users.c.kind).where(users.c.id == applicant_id)
+    ).one()
+    name = applicant.name or ""
+    kind = "enterprise" if applicant.kind == UserKind.ENTERPRISE.value else "person"
+    if licence_id is not None:  # the licence's holder is who is inspected
+        licence = licences.get(conn, licence_id)
+        name, kind = licence.holder_name or name, licence.holder_kind.value
     due = _due(conn, actor, setting.inspect_within_days)
     new_id = conn.execute(
         insert(inspection_tasks)
@@ -82,6 +88,7 @@ def open_for_result(
             case_number=case_number,
             subject_id=applicant_id,
             subject_name=name[:200],
+            subject_kind=kind,
             licence_id=licence_id,
             checklist=[e.as_dict() for e in setting.checklist],
             findings={},

@@ -83,6 +83,7 @@ def upgrade() -> None:
         sa.Column("case_number", sa.String(length=40), nullable=True),
         sa.Column("subject_id", sa.Integer(), nullable=True),
         sa.Column("subject_name", sa.String(length=200), nullable=False),
+        sa.Column("subject_kind", sa.String(length=12), nullable=False),
         sa.Column("licence_id", sa.String(length=80), nullable=True),
         sa.Column("checklist", _JSON, nullable=False),
         sa.Column("findings", _JSON, nullable=False),
@@ -100,6 +101,10 @@ def upgrade() -> None:
         _at("updated_at", nullable=False),
         sa.CheckConstraint(f"status in ({_STATUSES})", name=op.f("ck_inspection_tasks_status")),
         sa.CheckConstraint(f"outcome in ({_OUTCOMES})", name=op.f("ck_inspection_tasks_outcome")),
+        sa.CheckConstraint(
+            "subject_kind in ('person', 'enterprise')",
+            name=op.f("ck_inspection_tasks_subject_kind"),
+        ),
         _fk("inspection_tasks", "case_id", "cases"),
         _fk("inspection_tasks", "subject_id", "users"),
         _fk("inspection_tasks", "inspector_id", "users"),
