@@ -10,6 +10,7 @@ and outcome, so a changed pool or a changed outcome is detected.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,10 +64,23 @@ def _pool(conn: Connection, department_code: str) -> list[dict[str, Any]]:
     return [{"key": r.number, "licence": r.licence_id, "item": r.item_code} for r in rows]
 
 
+def new_seed() -> str:
+    """32 bytes from the operating system's secure generator, as hex."""
+    return secrets.token_bytes(SEED_BYTES).hex()
+
+
 @atomic
-def run_draw(uow: UnitOfWork, actor: Actor, department_code: str, sample_size: int) -> DrawRef:
+def run_draw(
+    uow: UnitOfWork,
+    actor: Actor,
+    department_code: str,
+    sample_size: int,
+    *,
+    seed_source: Callable[[], str] = new_seed,
+) -> DrawRef:
     """双随机: draw ``sample_size`` of the department's pending tasks and an inspector for each;
-    the drawn tasks become 待检查 and their inspectors are told."""
+    the drawn tasks become 待检查 and their inspectors are told.  Pages and the API always use
+    ``new_seed``; only the demo passes a fixed ``seed_source`` so that it loads the same way."""
     conn = uow.conn
     check_head(actor.principal, department_code)
     if not 1 <= sample_size <= MAX_SAMPLE:
@@ -75,7 +89,7 @@ def run_draw(uow: UnitOfWork, actor: Actor, department_code: str, sample_size: i
     inspectors = department_inspectors(conn, department_code)
     if not subjects or not inspectors:
         raise NothingToDraw(subjects=len(subjects), inspectors=len(inspectors))
-    seed = secrets.token_bytes(SEED_BYTES).hex()
+    seed = seed_source()
     picks = draw(seed, [s["key"] for s in subjects], inspectors, sample_size)
     draw_id = conn.execute(
         insert(supervision_draws)

@@ -59,7 +59,7 @@ def open_for_result(
     *,
     item_code: str,
     case_id: int | None,
-    case_number: str,
+    case_number: str | None,
     applicant_id: int,
     licence_id: str | None,
 ) -> str | None:
