@@ -83,7 +83,7 @@ def load(container: Container, actor: Actor, scale: Scale) -> int:
     with container.uow() as uow:
         made = draws.run_draw(uow, as_(chief, 20), DEPARTMENT, 5, seed_source=lambda: SEED)
     _approve(container, as_(None, 12), SHOPS[5], applicants)
-    outcomes = (
+    outcomes: tuple[tuple[Outcome, dict[str, Any]], ...] = (
         (Outcome.REVOCATION, {"reason": "食品经营场所已改作他用，原许可条件不再具备，拒不整改"}),
         (Outcome.RECTIFICATION, {"rectify_days": 10}),
         (Outcome.CLOSURE, {}),
