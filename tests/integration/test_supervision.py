@@ -5,6 +5,8 @@ concurrent changes wins, and each person sees only what is theirs."""
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
 import pytest
@@ -265,3 +267,36 @@ def test_the_figures_count_tasks_inspections_and_outcomes_by_item(supervised: Su
     assert count == 2 and empty == []
     assert (row["created"], row["inspected"], row["on_time"]) == (2, 1, 1)
     assert (row["closure"], row["rectification"], row["revocation"]) == (1, 0, 0)
+
+
+def test_two_changes_to_one_task_at_the_same_moment_never_both_win(
+    supervised: Supervised,
+) -> None:
+    """Two threads, two connections, the version read before either: on both databases exactly
+    one change is written every time (the inspector's two devices; the other inspector of the
+    department does not even see the task)."""
+    s = supervised
+    number, inspector, _ = drawn(s)
+    other = next(i for i in s.inspectors if i != inspector)
+    actor = s.actor(inspector)
+    barrier = threading.Barrier(2)
+
+    def record(result: str, version: int) -> str:
+        barrier.wait(timeout=10)  # meet before beginning (SQLite's BEGIN IMMEDIATE)
+        with s.world.container.uow() as uow:
+            try:
+                tasks.record_findings(uow, actor, number, _findings({"C1": result}), version)
+            except StaleVersion as lost:
+                return lost.code
+            return result
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        for trial in range(12):
+            version = task_rows(s)[0].lock_version
+            outcomes = list(pool.map(record, ["pass", "na"], [version, version]))
+            assert outcomes.count("stale_version") == 1, f"trial {trial}: {outcomes}"
+            [won] = [o for o in outcomes if o != "stale_version"]
+            row = task_rows(s)[0]
+            assert row.lock_version == version + 1 and row.findings["C1"]["result"] == won
+    with pytest.raises(TaskNotFound):  # not theirs: they do not even see it
+        s.findings(other, number, _findings({"C1": "pass"}), task_rows(s)[0].lock_version)

@@ -17,7 +17,7 @@ from tongban.adapters.db.tables_supervision import (
 )
 from tongban.domain.people.model import Principal
 from tongban.domain.shared.clock import CHINA_TZ
-from tongban.domain.shared.masking import mask_name, mask_phone
+from tongban.domain.shared.masking import mask_name
 from tongban.domain.supervision.model import TaskStatus
 from tongban.services.platform import audit
 from tongban.services.platform.context import Actor
@@ -122,10 +122,6 @@ def task_detail(conn: Connection, actor: Actor, number: str) -> TaskDetail:
         findings=dict(row.findings or {}),
         history=[{"kind": e.kind, "detail": e.detail, "at": e.at} for e in events],
     )
-
-
-def task_detail_masked_phone(detail: TaskDetail) -> str:
-    return mask_phone(detail.subject_phone) if detail.subject_phone else ""
 
 
 # --- 一公开: the public record ------------------------------------------------------------
