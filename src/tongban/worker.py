@@ -31,6 +31,7 @@ from tongban.services.platform import idempotency, outbox, readiness, telemetry
 from tongban.services.projects import lifecycle as proxy_projects
 from tongban.services.self_service import visits as kiosk_visits
 from tongban.services.service_desk import sweeps as service_desk_sweeps
+from tongban.services.supervision import sweeps as supervision_sweeps
 from tongban.services.visits import appointments
 
 log = logging.getLogger("tongban.worker")
@@ -262,6 +263,8 @@ def _register_sweeps() -> None:
     )
     # 办不成事 and 咨询: overdue escalations and unanswered questions alert.
     service_desk_sweeps.register(register_sweep)
+    # 批后监管: overdue inspection tasks alert the department head.
+    supervision_sweeps.register(register_sweep)
     # 自助办: a kiosk visit past its idle time leaves nothing behind, even if the kiosk is off.
     register_sweep(
         "kiosk_visits_close", kiosk_visits.close_expired_sweep, interval=timedelta(minutes=1)

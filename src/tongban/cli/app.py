@@ -99,7 +99,17 @@ def proxy_options(settings: Settings) -> dict[str, Any]:
 
 
 def _register() -> None:
-    from tongban.cli import audit, calendar, catalogue, demo, keys, licence, tokens, worker
+    from tongban.cli import (
+        audit,
+        calendar,
+        catalogue,
+        demo,
+        keys,
+        licence,
+        supervision,
+        tokens,
+        worker,
+    )
 
     app.add_typer(audit.app, name="audit")
     app.add_typer(calendar.app, name="calendar")
@@ -108,6 +118,7 @@ def _register() -> None:
     app.add_typer(licence.app, name="licence")
     app.add_typer(tokens.accounts_app, name="service-account")
     app.add_typer(tokens.tokens_app, name="token")
+    app.add_typer(supervision.app, name="supervision")
     app.command(name="demo")(demo.demo)
     app.command(name="worker")(worker.worker)
 

@@ -75,6 +75,8 @@ DEMO_STAFF: tuple[DemoStaff, ...] = (
     DemoStaff("clerk.guicheng", "林小燕", Role.CLERK, centre_code=GUICHENG_CENTRE),
     DemoStaff("reviewer.scjg", "张国栋", Role.REVIEWER, department_code=MARKET_SUPERVISION),
     DemoStaff("chief.scjg", "罗志坚", Role.SECTION_CHIEF, department_code=MARKET_SUPERVISION),
+    DemoStaff("inspector.scjg", "赵明辉", Role.INSPECTOR, department_code=MARKET_SUPERVISION),
+    DemoStaff("inspector2.scjg", "孙丽华", Role.INSPECTOR, department_code=MARKET_SUPERVISION),
     DemoStaff("manager.guicheng", "吴丽萍", Role.CENTRE_MANAGER, centre_code=GUICHENG_CENTRE),
     DemoStaff("leader", "邓伟明", Role.LEADER),
     DemoStaff("auditor", "郭敏", Role.AUDITOR),

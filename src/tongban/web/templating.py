@@ -48,6 +48,8 @@ NAVIGATION: tuple[tuple[str, str, tuple[Role, ...]], ...] = (
     ("办事服务", "/items", ()),
     ("一件事", "/bundles", ()),
     ("三单管理", "/lists", ()),
+    ("检查任务", "/supervision/tasks", (Role.INSPECTOR, Role.SECTION_CHIEF)),
+    ("抽查公开", "/supervision/draws", ()),
     ("服务网点", "/centres", ()),
     ("事项统计", "/stats", ()),
     ("事项管理", "/admin/items", (Role.CATALOGUE_ADMIN, Role.AUDITOR, Role.LEADER)),

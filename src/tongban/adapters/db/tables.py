@@ -507,5 +507,6 @@ from tongban.adapters.db import (  # noqa: E402, F401
     tables_rules,
     tables_self_service,
     tables_service_desk,
+    tables_supervision,
     tables_visits,
 )

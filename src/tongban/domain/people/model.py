@@ -32,6 +32,8 @@ class Role(StrEnum):
     LEADER = "leader"
     CATALOGUE_ADMIN = "catalogue_admin"
     AUDITOR = "auditor"
+    INSPECTOR = "inspector"
+    """监管检查人员 of a department: inspects approved subjects after a random draw (双随机)."""
     KIOSK = "kiosk"
     """自助终端: the account of a self-service device at a centre, never a person; it signs in
     only by the pairing its centre manager starts, and serves one identified visitor at a time."""

@@ -52,6 +52,7 @@ from tongban.services.catalogue.items import published_item
 from tongban.services.platform.context import Actor
 from tongban.services.platform.ports import Courier
 from tongban.services.platform.unit_of_work import UnitOfWork, atomic
+from tongban.services.supervision import tasks as inspection_tasks
 
 MAX_PICKUP_ATTEMPTS = 5
 CODE_HASH, CODE_SALT, ATTEMPTS, TRACKING = "code_sha256", "code_salt", "attempts", "tracking"
@@ -139,7 +140,19 @@ def issue_result_and_dispatch(
 
     def change(case: Case, by: Performer) -> None:
         issued = issue_result_licence(uow, actor, keys, case, licence)
+        approved = case.status is S.APPROVED
         case.issue_result(by=by, at=actor.at, reference=issued.id if issued else reference)
+        if approved:
+            # 批后监管: same transaction, so the task exists iff the approval's result does.
+            inspection_tasks.open_for_result(
+                uow.conn,
+                actor,
+                item_code=case.item_code,
+                case_id=case.id,
+                case_number=case.number,
+                applicant_id=case.applicant_id,
+                licence_id=issued.id if issued else None,
+            )
         method = case.delivery.method
         if method is DeliveryMethod.ELECTRONIC:
             case.deliver(by=by, at=actor.at, detail={"channel": "online"})

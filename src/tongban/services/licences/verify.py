@@ -27,6 +27,9 @@ MESSAGES: dict[str, str] = {
     "valid_offline": "签名与有效期核验通过；离线核验无法确认证照是否已被注销，请联网核验状态。",
     "bad_signature": "核验失败：签名无效，证照内容可能已被篡改。",
     "unknown_key": "核验失败：签发密钥不在公布的密钥之列，无法确认签发机关。",
+    "valid_offline_list": (
+        "签名、有效期核验通过，且不在所给的注销证照清单中（清单签发于 {issued}）。"
+    ),
     "revoked": "核验失败：该电子证照已被注销。",
     "expired": "核验失败：该电子证照已超过有效期。",
     "not_yet_valid": "核验失败：该电子证照尚未生效。",
@@ -71,7 +74,7 @@ def _failed(code: str, **known: Any) -> Verification:
     return Verification(False, code, MESSAGES[code], **known)
 
 
-def _key_lookup(keys_or_jwks: Any) -> Callable[[str], JWK | None]:
+def key_lookup(keys_or_jwks: Any) -> Callable[[str], JWK | None]:
     """Keys by kid from a ``KeyRing``, a JWKS dict or its JSON text."""
     jwks = keys_or_jwks
     if hasattr(keys_or_jwks, "jwks"):
@@ -91,22 +94,35 @@ def verify_credential(
     status_of: Callable[[str], str | None] | None,
     *,
     today: date,
+    revocations: RevokedSet | None = None,
 ) -> Verification:
     """Check an SD-JWT VC (or a presentation of one): signature, every disclosure, validity
-    dates, and — when ``status_of`` is given — that the library has not revoked it."""
+    dates, and — when ``status_of`` is given — that the library has not revoked it; offline,
+    ``revocations`` (a checked revocation list) stands in for the library."""
     try:
-        found = sdjwt.verify(text, _key_lookup(keys_or_jwks))
+        found = sdjwt.verify(text, key_lookup(keys_or_jwks))
     except sdjwt.NotSdJwt:
         return _failed("not_a_licence")
     except sdjwt.UnknownKey:
         return _failed("unknown_key")
     except sdjwt.BadSignature:
         return _failed("bad_signature")
-    return _judge(found, status_of, today)
+    return _judge(found, status_of, today, revocations)
+
+
+@dataclass(frozen=True)
+class RevokedSet:
+    """The ids a verified revocation list names, and when the list was issued."""
+
+    ids: frozenset[str]
+    issued: str
 
 
 def _judge(
-    found: sdjwt.VerifiedCredential, status_of: Callable[[str], str | None] | None, today: date
+    found: sdjwt.VerifiedCredential,
+    status_of: Callable[[str], str | None] | None,
+    today: date,
+    revocations: RevokedSet | None = None,
 ) -> Verification:
     payload = found.payload
     vct = str(payload.get("vct", ""))
@@ -128,6 +144,11 @@ def _judge(
     starts = payload.get("nbf_date")
     if starts and today < date.fromisoformat(starts):
         return _failed("not_yet_valid", **known)
+    if status_of is None and revocations is not None:
+        if known["licence_id"] in revocations.ids:
+            return _failed("revoked", **known)
+        message = MESSAGES["valid_offline_list"].format(issued=revocations.issued)
+        return Verification(True, "valid", message, **known)
     if status_of is None:
         return Verification(True, "valid", MESSAGES["valid_offline"], **known)
     status = status_of(known["licence_id"])
@@ -154,6 +175,7 @@ def verify_pdf(
     status_of: Callable[[str], str | None] | None = None,
     *,
     today: date,
+    revocations: RevokedSet | None = None,
 ) -> Verification:
     """Check a licence PDF: the PAdES signature against the CA, then the credential it carries
     (signed by the same certificate's key), its dates and, online, its status."""
@@ -173,4 +195,4 @@ def verify_pdf(
         return _failed("not_a_licence")
     except (sdjwt.UnknownKey, sdjwt.BadSignature):
         return _failed("bad_signature")
-    return _judge(found, status_of, today)
+    return _judge(found, status_of, today, revocations)

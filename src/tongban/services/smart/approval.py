@@ -50,6 +50,7 @@ from tongban.services.platform.context import Actor
 from tongban.services.platform.unit_of_work import UnitOfWork, atomic
 from tongban.services.smart import rules as rule_sets
 from tongban.services.smart.inputs import declared_materials, gather, plan_reads, purpose_for
+from tongban.services.supervision import tasks as inspection_tasks
 
 
 @dataclass(frozen=True)
@@ -274,6 +275,11 @@ def apply(
     entries = reads.flush()
     if licence is not None:
         entries.append(licences.store(conn, licence))
+    if verdict.approved:  # 批后监管: a supervised item's 秒批 approval is inspected too
+        inspection_tasks.open_for_result(
+            conn, actor, item_code=case.item_code, case_id=case.id, case_number=case.number,
+            applicant_id=case.applicant_id, licence_id=licence_id,
+        )  # fmt: skip
     _record_decision(conn, case, stored, verdict, inputs, licence_id, actor.at)
     detail = {"outcome": verdict.outcome.value, "rule_set_version": stored.version}
     entries.append(("smart.apply", "case", case.number, detail))

@@ -39,6 +39,7 @@ MODULES = (
     "kiosk",
     "kiosk_admin",
     "assist",
+    "supervision",
 )
 
 

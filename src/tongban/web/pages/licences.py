@@ -1,6 +1,7 @@
 """E-licences: the public /verify page, licence downloads and the published keys (电子证照).
 
-``/.well-known/jwks.json`` and ``/.well-known/ca.pem`` are all an offline verifier needs.
+``/.well-known/jwks.json`` and ``/.well-known/ca.pem`` are all an offline verifier needs, and
+``/.well-known/licence-revocations.json`` (signed) tells it which licences are revoked.
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ from tongban.domain.people.model import Principal
 from tongban.domain.shared.masking import mask_name
 from tongban.services.licences import access as policy
 from tongban.services.licences import library as svc
+from tongban.services.licences import revocations
 from tongban.web.api.licences import licence_pdf_response, read_submission, verify_submission
-from tongban.web.deps import ContainerDep, allow, today_of
+from tongban.web.deps import ContainerDep, allow, now_of, today_of
 from tongban.web.templating import render
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -101,6 +103,15 @@ def licence_pdf(
 def jwks(container: ContainerDep, _anyone: Anyone) -> JSONResponse:
     """The public keys of every licence signing key, old ones included."""
     return JSONResponse(container.keys.jwks(), headers={"Cache-Control": "public, max-age=300"})
+
+
+@router.get("/.well-known/licence-revocations.json")
+def revocation_list(request: Request, container: ContainerDep, _anyone: Anyone) -> JSONResponse:
+    """The signed list of revoked licences (issued now, next update in 24 hours): with the
+    keys above, what an offline verifier needs to refuse a revoked licence."""
+    with container.read() as uow:
+        signed = revocations.signed_list(uow.conn, container.keys, now_of(request))
+    return JSONResponse(signed, headers={"Cache-Control": "public, max-age=300"})
 
 
 @router.get("/.well-known/ca.pem")

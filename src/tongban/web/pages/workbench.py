@@ -31,6 +31,7 @@ ROLE_TITLES: dict[Role, str] = {
     Role.LEADER: "区领导",
     Role.AUDITOR: "审计人员",
     Role.AGENT: "代办员",
+    Role.INSPECTOR: "监管检查人员",
 }
 
 TASKS: dict[Role, tuple[Task, ...]] = {
@@ -59,6 +60,8 @@ TASKS: dict[Role, tuple[Task, ...]] = {
         Task("待审办件", "/review", "本部门的全部在办件"),
         Task("网上审批中心", "/approval-centre", "共享队列、分派策略、审批人员负荷与效率"),
         Task("事项咨询", "/questions", "答复咨询，把好的答复发布为办事指南的常见问题"),
+        Task("批后监管", "/supervision/tasks", "本部门的检查任务，双随机抽取检查对象和检查人员"),
+        Task("监管统计", "/supervision/figures", "检查任务、按期检查和合格、整改、注销情况"),
     ),
     Role.CENTRE_MANAGER: (
         Task("中心概况", "/centre", "本中心在办件的状态和红黄灯预警"),
@@ -74,12 +77,21 @@ TASKS: dict[Role, tuple[Task, ...]] = {
         Task("代办中心", "/proxy-centre", "投资项目代办：按阶段、镇街、行业统计和审批堵点"),
         Task("办不成事统计", "/centre/hard-cases/stats", "按问题类型、服务中心和办理结果统计"),
         Task("事项统计", "/stats", "事项目录的各项统计"),
+        Task("监管统计", "/supervision/figures", "批后监管：检查任务、按期检查和处理结果"),
         Task("事项管理", "/admin/items", "查看事项草稿和版本历史"),
     ),
     Role.AUDITOR: (
         Task("审计日志", "/audit", "每一次写操作的记录"),
         Task("数据访问日志", "/audit/data-access", "每一次个人数据读取的记录"),
         Task("事项管理", "/admin/items", "查看事项草稿和版本历史"),
+    ),
+    Role.INSPECTOR: (
+        Task(
+            "检查任务",
+            "/supervision/tasks",
+            "抽取给我的批后监管检查任务：记录检查结果并作出处理决定",
+        ),
+        Task("抽查公开", "/supervision/draws", "双随机抽查结果公开"),
     ),
     Role.AGENT: (
         Task("代办项目", "/agent/projects", "企业投资项目的审批进度（一对一代办）"),
