@@ -23,6 +23,10 @@ from tongban.domain.shared.clock import CHINA_TZ, china_date
 from tongban.services.service_desk.access import managed_centres, signed_in
 
 
+FEEDBACK = ("solved", "unsolved", "awaiting", "no_answer")
+"""The people's answers to 问题解决了吗？ the statistics count."""
+
+
 @dataclass
 class Tally:
     """Counts of one group (a type, a centre)."""
@@ -57,7 +61,8 @@ class HardCaseStats:
     by_centre: list[Tally]
     by_outcome: list[tuple[Outcome, int]]
     feedback: dict[str, int] = field(default_factory=dict)
-    """``solved``, ``unsolved`` (at the last answer) and ``awaiting`` an answer."""
+    """``solved``, ``unsolved`` (at the last answer), ``awaiting`` an answer, and ``no_answer``
+    (未回复: not answered even after the reminder)."""
     reopened: int = 0
     """How many times people said "not solved" and the work started again."""
     since: date | None = None
@@ -102,6 +107,7 @@ def hard_case_stats(
         hard_cases.c.person_id,
         hard_cases.c.feedback_solved,
         hard_cases.c.reopened,
+        hard_cases.c.feedback_lapsed_at,
         centres.c.code.label("centre_code"),
         centres.c.name.label("centre_name"),
     ).select_from(hard_cases.join(centres, centres.c.id == hard_cases.c.centre_id))
@@ -130,13 +136,13 @@ def hard_case_stats(
         elif row.feedback_solved is False and row.status != HardCaseStatus.RESOLVED.value:
             feedback["unsolved"] += 1
         elif row.status == HardCaseStatus.RESOLVED.value and row.person_id is not None:
-            feedback["awaiting"] += 1
+            feedback["no_answer" if row.feedback_lapsed_at is not None else "awaiting"] += 1
     return HardCaseStats(
         all=overall,
         by_type=[t for t in by_type.values() if t.total],
         by_centre=sorted(by_centre.values(), key=lambda t: (-t.total, t.key)),
         by_outcome=[(o, outcomes[o]) for o in Outcome if outcomes[o]],
-        feedback={k: feedback[k] for k in ("solved", "unsolved", "awaiting")},
+        feedback={k: feedback[k] for k in FEEDBACK},
         reopened=reopened,
         since=since,
         until=until,
