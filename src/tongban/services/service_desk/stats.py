@@ -79,7 +79,7 @@ def stats_scope(conn: Connection, principal: Principal | None) -> list[int] | No
     return sorted(managed_centres(conn, who))
 
 
-def _period(since: date | None, until: date | None) -> tuple[datetime | None, datetime | None]:
+def stats_period(since: date | None, until: date | None) -> tuple[datetime | None, datetime | None]:
     if since is not None and until is not None and until < since:
         raise ValidationFailed(fields={"until": "结束日期不能早于开始日期"})
     start = datetime.combine(since, time.min, tzinfo=CHINA_TZ) if since else None
@@ -97,7 +97,7 @@ def hard_case_stats(
 ) -> HardCaseStats:
     """Escalations raised in the period (China dates, both ends included; all when open)."""
     scope = stats_scope(conn, principal)
-    start, end = _period(since, until)
+    start, end = stats_period(since, until)
     query = select(
         hard_cases.c.type,
         hard_cases.c.status,
