@@ -153,8 +153,9 @@ def test_a_kiosk_application_with_its_result_mailed_and_an_idle_reset_that_forge
     assert cases_of(live_container, ZHAO) == before + 1
     with live_container.read() as uow:
         row = uow.conn.execute(
-            select(cases.c.delivery_method, cases.c.data)
-            .where(cases.c.number == kiosk.locator("#case-number").inner_text())
+            select(cases.c.delivery_method, cases.c.data).where(
+                cases.c.number == kiosk.locator("#case-number").inner_text()
+            )
         ).one()
     assert row.delivery_method == "mail"
     assert row.data["address"] == f"赵德胜\n13900001111\n{ADDRESS}"

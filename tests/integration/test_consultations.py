@@ -32,8 +32,8 @@ from tongban.domain.service_desk.errors import (
     QuestionNotFound,
 )
 from tongban.services.service_desk import consultation as svc
-from tongban.services.service_desk import consultation_stats
 from tongban.services.service_desk import consultation_queries as queries
+from tongban.services.service_desk import consultation_stats
 
 TODAY = date(2026, 11, 16)
 ITEM = "SCJGJ-0001"
@@ -240,7 +240,11 @@ def test_statistics_of_questions_by_item_department_channel_and_status(desk: Des
         values: dict[str, object] = {"item_code": ITEM, "question": "需要带什么材料？"}
         values.update(changes)
         ref: svc.QuestionRef = desk.run(
-            svc.ask, who, svc.AskInput(**values), days=CONSULTATION_DAYS, day=day  # type: ignore[arg-type]
+            svc.ask,
+            who,
+            svc.AskInput(**values),
+            days=CONSULTATION_DAYS,
+            day=day,  # type: ignore[arg-type]
         )
         return ref
 

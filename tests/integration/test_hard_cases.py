@@ -404,9 +404,13 @@ def test_an_unanswered_resolution_is_reminded_once_then_recorded_as_no_answer(
     assert reminders(desk, citizen) == 1
     with desk.container.read() as uow:
         row = uow.conn.execute(select(hard_cases).where(hard_cases.c.number == number)).one()
-        actions = uow.conn.execute(
-            select(audit_log.c.action).where(audit_log.c.action.like("hard_case.feedback_%"))
-        ).scalars().all()
+        actions = (
+            uow.conn.execute(
+                select(audit_log.c.action).where(audit_log.c.action.like("hard_case.feedback_%"))
+            )
+            .scalars()
+            .all()
+        )
     assert row.feedback_reminded_at is not None and row.feedback_lapsed_at is not None
     assert row.feedback_solved is None and row.status == "resolved"
     assert actions == ["hard_case.feedback_reminded", "hard_case.feedback_lapsed"]
@@ -436,7 +440,9 @@ def test_an_answer_before_the_reminder_means_no_reminder_and_a_new_resolution_as
     assert reminders(desk, desk.world.other_citizen) == 0
 
     ref = desk.run(svc.answer_follow_up, citizen, number, False, "", days=5, day="2026-11-23")
-    ref = desk.run(svc.resolve, clerk, number, "referred", "已转办。", ref.version, day="2026-11-24")
+    ref = desk.run(
+        svc.resolve, clerk, number, "referred", "已转办。", ref.version, day="2026-11-24"
+    )
     assert follow_up(desk, "2026-11-27") == follow_up_svc.FollowUpRun(0, 0)  # 3 days from the 24th
     assert follow_up(desk, "2026-11-30") == follow_up_svc.FollowUpRun(1, 0)
     assert reminders(desk, citizen) == 2  # once per resolution
@@ -458,7 +464,9 @@ def test_two_sweeps_at_once_remind_exactly_once(desk: Desk) -> None:
     assert [reminders(desk, who) for who in citizens] == [1, 1]
     with desk.container.read() as uow:
         queued = uow.conn.execute(
-            select(func.count()).select_from(outbox).where(outbox.c.dedup_key.like("%feedback-reminder%"))
+            select(func.count())
+            .select_from(outbox)
+            .where(outbox.c.dedup_key.like("%feedback-reminder%"))
         ).scalar()
     assert queued == 4  # an inbox message and an SMS each
 

@@ -274,7 +274,9 @@ def test_a_kiosk_application_may_have_its_result_mailed_to_a_checked_address(
     }  # a blank recipient is the visitor herself
     assert kiosk.cases() == 0
 
-    filed = mailed(20, {"recipient": "", "phone": "139-0000-1111", "address": "佛山市南海区桂城南海大道1号"})
+    filed = mailed(
+        20, {"recipient": "", "phone": "139-0000-1111", "address": "佛山市南海区桂城南海大道1号"}
+    )
     with kiosk.container.read() as uow:
         case = repo.get(uow.conn, filed.number)
     assert case.delivery.method is DeliveryMethod.MAIL

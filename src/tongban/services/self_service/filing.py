@@ -19,7 +19,7 @@ from tongban.domain.cases.forms import account_fields, fill_from_account
 from tongban.domain.cases.model import Case
 from tongban.domain.cases.status import BEFORE_ACCEPTANCE, CaseStatus, Channel, DeliveryMethod
 from tongban.domain.catalogue.model import Channel as ItemChannel
-from tongban.domain.errors import ItemNotFound, ValidationFailed
+from tongban.domain.errors import ItemNotFound
 from tongban.domain.self_service.errors import NoReceipt, NotSelfService, NoVisit, VisitExpired
 from tongban.domain.self_service.model import Kiosk, VisitState
 from tongban.domain.shared.masking import mask_by_type, mask_name

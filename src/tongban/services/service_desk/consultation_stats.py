@@ -102,7 +102,9 @@ def consultation_stats(
     """Questions asked in the period (China dates, both ends included; all when open)."""
     scope = stats_scope(conn, principal)
     start, end = stats_period(since, until)
-    live_faq = and_(item_faqs.c.consultation_id == consultations.c.id, item_faqs.c.withdrawn_at.is_(None))
+    live_faq = and_(
+        item_faqs.c.consultation_id == consultations.c.id, item_faqs.c.withdrawn_at.is_(None)
+    )
     query = select(
         consultations.c.status,
         consultations.c.asked_via,

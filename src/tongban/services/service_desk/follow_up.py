@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, select, update
+from sqlalchemy import Connection, and_, select, update
 
 from tongban.adapters.db.tables_service_desk import hard_cases
 from tongban.domain.errors import CalendarUnknown
@@ -58,7 +58,7 @@ def _passed(calendar: WorkingCalendar, since: datetime, days: int, today: date) 
     return due is not None and today > due
 
 
-def _claim(conn: Connection, row: Row[Any], **values: datetime) -> bool:
+def _claim(conn: Connection, row: Any, **values: datetime) -> bool:
     """Mark the row (only if nobody answered, reminded or lapsed it meanwhile)."""
     column = "feedback_reminded_at" if "feedback_reminded_at" in values else "feedback_lapsed_at"
     done = conn.execute(
@@ -112,7 +112,7 @@ def follow_up_unanswered(
     return FollowUpRun(reminded, lapsed)
 
 
-def _remind(conn: Connection, actor: Actor, row: Row[Any]) -> None:
+def _remind(conn: Connection, actor: Actor, row: Any) -> None:
     tell(
         conn,
         [row.person_id],

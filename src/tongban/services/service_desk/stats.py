@@ -22,7 +22,6 @@ from tongban.domain.service_desk.hard_cases import HardCaseStatus, HardCaseType,
 from tongban.domain.shared.clock import CHINA_TZ, china_date
 from tongban.services.service_desk.access import managed_centres, signed_in
 
-
 FEEDBACK = ("solved", "unsolved", "awaiting", "no_answer")
 """The people's answers to 问题解决了吗？ the statistics count."""
 

@@ -9,7 +9,6 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from tongban.config import Settings
-
 from tongban.domain.shared.clock import china_date
 from tongban.services.platform.context import Actor
 from tongban.services.platform.unit_of_work import UnitsOfWork

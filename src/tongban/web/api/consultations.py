@@ -151,7 +151,9 @@ class QuestionTallyOut(BaseModel):
     open: int = Field(description="待答复")
     answered: int = Field(description="已答复")
     on_time: int = Field(description="按期答复")
-    on_time_rate: float | None = Field(description="按期答复率（按期答复 ÷ 已答复，0–1；无答复为空）")
+    on_time_rate: float | None = Field(
+        description="按期答复率（按期答复 ÷ 已答复，0–1；无答复为空）"
+    )
     mean_answer_days: float | None = Field(
         description="平均答复用时（工作日，提问当日不计；无答复为空）"
     )

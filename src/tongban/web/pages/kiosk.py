@@ -275,7 +275,7 @@ async def submit(
         except DomainError as error:
             return _to(f"/kiosk/items?e={error.code}")
     typed = form_values(item, form)
-    # 结果包邮: what the visitor typed for the mailed result, kept (like the form) on the visit only.
+    # 结果包邮: what the visitor typed for the mailed result, kept (as the form) on the visit.
     mail = {name: str(form.get(name) or "").strip() for name in MAIL_FIELDS}
 
     def file(uow: Any, actor: Any) -> dict[str, Any]:
@@ -301,7 +301,11 @@ async def submit(
             return restart
         draft = {
             "item": item.code,
-            "values": {**typed, **{f"mail_{k}": v for k, v in mail.items()}, "delivery_method": method},
+            "values": {
+                **typed,
+                **{f"mail_{k}": v for k, v in mail.items()},
+                "delivery_method": method,
+            },
             "errors": {k: _(v) for k, v in error.fields.items()},
             "message": error_message(error),
         }

@@ -29,7 +29,10 @@ def upgrade() -> None:
     # Plain ALTER TABLE ... ADD COLUMN on both engines: a batch rebuild of hard_cases would
     # have to recreate the tables that reference it.
     for name in _COLUMNS:
-        op.add_column("hard_cases", sa.Column(name, tongban.adapters.db.types.UTCDateTime(timezone=True), nullable=True))
+        op.add_column(
+            "hard_cases",
+            sa.Column(name, tongban.adapters.db.types.UTCDateTime(timezone=True), nullable=True),
+        )
 
 
 def downgrade() -> None:
