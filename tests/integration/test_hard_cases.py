@@ -414,6 +414,8 @@ def test_an_unanswered_resolution_is_reminded_once_then_recorded_as_no_answer(
     assert row.feedback_reminded_at is not None and row.feedback_lapsed_at is not None
     assert row.feedback_solved is None and row.status == "resolved"
     assert actions == ["hard_case.feedback_reminded", "hard_case.feedback_lapsed"]
+    seen = view(desk, desk.manager, number, date(2026, 11, 30)).summary
+    assert seen.feedback_reminded and seen.feedback_no_answer
     with desk.container.read() as uow:
         figures = stats.hard_case_stats(
             uow.conn, desk.actor(desk.manager).principal, date(2026, 11, 30)

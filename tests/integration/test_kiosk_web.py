@@ -234,11 +234,23 @@ def test_the_kiosk_api_from_pairing_to_receipt(world: KioskWorld) -> None:
     form = world.device.get(f"/api/v1/kiosk/items/{ITEM}/form").json()
     assert {f["name"]: f["locked"] for f in form["fields"]}["birth_date"] == "1940-05-01"
 
-    body = {"item_code": ITEM, "form": {"phone": "13800138000"}}
+    body: dict[str, Any] = {"item_code": ITEM, "form": {"phone": "13800138000"}}
+    mailed = {"delivery_method": "mail", "phone": "13900001111", "address": "南海"}
+    wrong = world.device.post(
+        "/api/v1/kiosk/applications",
+        json={**body, **mailed},
+        headers={**headers, "Idempotency-Key": "a-0"},
+    )
+    assert wrong.status_code == 422 and wrong.json()["code"] == "validation_failed"
+    assert wrong.json()["fields"] == {"address": "请填写完整的收件地址（省、市、区、街道和门牌号）"}
+    assert world.case_count() == 0
+    body |= {**mailed, "address": "佛山市南海区桂城南海大道1号"}
     filed = world.device.post(
         "/api/v1/kiosk/applications", json=body, headers={**headers, "Idempotency-Key": "a-1"}
     )
     assert filed.status_code == 201 and filed.json()["receipt"] == "submission"
+    with world.container.read() as uow:
+        assert uow.conn.execute(select(cases.c.delivery_method)).scalar_one() == "mail"
     replay = world.device.post(
         "/api/v1/kiosk/applications", json=body, headers={**headers, "Idempotency-Key": "a-1"}
     )
