@@ -237,6 +237,7 @@ def test_a_signature_needs_her_identified_at_this_desk_just_now(holder: Holder) 
     with pytest.raises(AssistConsentRequired):
         file_signed(holder, other_clerk, drawn())
     assert case_count(holder) == 0
+    assert not holder.container.files.exists(hashlib.sha256(drawn()).hexdigest())
 
 
 def test_the_pads_data_url_is_decoded_and_bad_base64_is_no_png() -> None:

@@ -29,7 +29,7 @@ from tongban.services.platform import audit
 from tongban.services.platform.context import Actor, Via
 from tongban.services.platform.ports import FileStore
 from tongban.services.platform.unit_of_work import UnitOfWork, atomic
-from tongban.services.self_service.signature import store_signature
+from tongban.services.self_service.signature import checked_sha256, keep_signature
 
 CONSENT = Method.CITIZEN_CODE
 """How the applicant consents at the desk: their citizen code, scanned by the clerk."""
@@ -84,7 +84,12 @@ def file_assisted(
     (409 ``assist_consent_required``) unless the clerk scanned the applicant's citizen code
     in the last 15 minutes.  Online a material is its file: ``upload`` files the application
     with its materials' files as the applicant (``attachments.apply_online``); without it the
-    application is submitted as it stands (the files uploaded to the case afterwards)."""
+    application is submitted as it stands (the files uploaded to the case afterwards).
+
+    With a ``signature`` (the tablet's PNG) the consent is the applicant's handwriting instead:
+    they must have been identified at this desk in the last 15 minutes by any means.  The image
+    is checked (a PNG, within limits, not blank) before anything is filed, stored in ``files``
+    once the case is, and the case records its hash."""
     conn = uow.conn
     clerk_id, clerk_name, centre = _desk(actor)
     method = CONSENT if signature is None else SIGNATURE
@@ -96,10 +101,7 @@ def file_assisted(
     principal = sessions.load_principal(conn, applicant_id)
     if principal is None or principal.kind not in (UserKind.CITIZEN, UserKind.ENTERPRISE):
         raise AssistConsentRequired()
-    signed: str | None = None
-    if signature is not None:
-        assert files is not None, "a signature is kept in the file store"
-        signed = store_signature(files, signature)
+    signed = None if signature is None else checked_sha256(signature)
     helper = AssistedBy(clerk_id, clerk_name, centre, method, signed)
     applicant = Actor(
         at=actor.at,
@@ -111,6 +113,11 @@ def file_assisted(
     ref = (
         upload(uow, applicant) if upload is not None else submit_online(uow, applicant, application)
     )
+    if signature is not None:
+        # Stored only now that the case is filed: a refused filing leaves no file behind.
+        assert files is not None, "a signature is kept in the file store"
+        kept = keep_signature(files, signature)
+        assert kept == signed
     detail: dict[str, object] = {
         "applicant_id": applicant_id,
         "identity_check": check,

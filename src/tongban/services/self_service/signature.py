@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import io
 from typing import BinaryIO
 
@@ -87,9 +88,15 @@ def check_signature(data: bytes) -> None:
         raise SignatureBlank(fields={"signature": SignatureBlank.template})
 
 
-def store_signature(files: FileStore, data: bytes) -> str:
-    """Check the signature and store it content-addressed; returns its SHA-256."""
+def checked_sha256(data: bytes) -> str:
+    """Check the signature; its SHA-256, the key it will be stored under."""
     check_signature(data)
+    return hashlib.sha256(data).hexdigest()
+
+
+def keep_signature(files: FileStore, data: bytes) -> str:
+    """Store a checked signature content-addressed (once filing has succeeded, so bad input
+    leaves nothing behind); returns its SHA-256."""
     sha256, _size = files.put([data])
     return sha256
 
