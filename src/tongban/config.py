@@ -77,6 +77,12 @@ class Settings(BaseSettings):
     hard_case_days: int = Field(default=5, ge=1, le=60)
     """办不成事: working days the hard-case window has to resolve an escalation (and again after
     the person says it was not solved); past them the centre's managers are alerted."""
+    hard_case_feedback_reminder_days: int = Field(default=3, ge=1, le=60)
+    """办不成事: working days after a resolution without the person's answer to 问题解决了吗？
+    before the worker reminds them (once)."""
+    hard_case_feedback_lapse_days: int = Field(default=5, ge=1, le=60)
+    """办不成事: working days after that reminder without an answer before it is recorded as
+    "no answer" (未回复) in the statistics."""
     consultation_days: int = Field(default=3, ge=1, le=60)
     """咨询: working days the item's department has to answer a question; past them its
     section chiefs and reviewers are alerted."""

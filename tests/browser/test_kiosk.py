@@ -21,6 +21,7 @@ from tongban.demo.smart import LI, ZHAO
 pytestmark = pytest.mark.browser
 
 IDLE = 60
+ADDRESS = "广东省佛山市南海区大沥镇广佛路88号"
 
 
 def pair_a_kiosk(open_page: Callable[..., Page]) -> Page:
@@ -115,3 +116,46 @@ def test_a_kiosk_left_idle_mid_form_resets_safely_and_nothing_changes(
     kiosk.goto("/kiosk/items")  # the visit is over on the server too
     expect(kiosk.get_by_role("heading", level=1)).to_have_text("欢迎使用自助办")
     assert "湖南省长沙市" not in kiosk.content()
+
+
+def test_a_kiosk_application_with_its_result_mailed_and_an_idle_reset_that_forgets_the_address(
+    open_page: Callable[..., Page], live_container: Container
+) -> None:
+    """赵德胜 renews his driving licence at the kiosk and has it mailed: a wrong mobile is
+    explained in Chinese, the address he typed vanishes with the idle reset, and the second
+    attempt files the case with the checked address."""
+    kiosk = pair_a_kiosk(open_page)
+    read_card(kiosk, ZHAO, "赵德胜")
+    kiosk.get_by_role("link", name=re.compile("机动车驾驶证换证")).click()
+    expect(kiosk.get_by_role("heading", level=1)).to_have_text("机动车驾驶证换证")
+    kiosk.get_by_label("免费邮寄（结果包邮）").check()
+    kiosk.get_by_label("收件人手机号码").fill("1390000")
+    kiosk.get_by_label("收件地址", exact=False).fill(ADDRESS)
+    kiosk.get_by_role("button", name="提交申请").click()
+    expect(kiosk.locator("#kerr-mail-phone")).to_have_text("请填写收件人的大陆手机号码")
+    expect(kiosk.get_by_label("收件地址", exact=False)).to_have_value(ADDRESS)
+    assert "?" not in kiosk.url  # the error came back from the visit, not the address
+    before = cases_of(live_container, ZHAO)
+
+    kiosk.clock.fast_forward((IDLE + 1) * 1000)
+    expect(kiosk.get_by_role("heading", level=1)).to_have_text("欢迎使用自助办")
+    assert ADDRESS not in kiosk.content()
+    read_card(kiosk, ZHAO, "赵德胜")
+    kiosk.get_by_role("link", name=re.compile("机动车驾驶证换证")).click()
+    expect(kiosk.get_by_label("收件地址", exact=False)).to_have_value("")
+    expect(kiosk.get_by_label("到本中心领取", exact=False)).to_be_checked()
+
+    kiosk.get_by_label("免费邮寄（结果包邮）").check()
+    kiosk.get_by_label("收件人手机号码").fill("139 0000 1111")
+    kiosk.get_by_label("收件地址", exact=False).fill(ADDRESS)
+    kiosk.get_by_role("button", name="提交申请").click()
+    expect(kiosk.locator("#submitted")).to_have_text("申请已提交")
+    assert cases_of(live_container, ZHAO) == before + 1
+    with live_container.read() as uow:
+        row = uow.conn.execute(
+            select(cases.c.delivery_method, cases.c.data).where(
+                cases.c.number == kiosk.locator("#case-number").inner_text()
+            )
+        ).one()
+    assert row.delivery_method == "mail"
+    assert row.data["address"] == f"赵德胜\n13900001111\n{ADDRESS}"

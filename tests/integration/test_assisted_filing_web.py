@@ -5,15 +5,20 @@ say who helped; without the scan nothing is filed and the API answers a stable c
 
 from __future__ import annotations
 
+import base64
+import io
 import re
 import uuid
 from typing import Any
 
 from fastapi.testclient import TestClient
+from PIL import Image, ImageDraw
+from sqlalchemy import select
 
 from tests.factories import Person, sign_in
 from tests.integration.data_space_fixtures import Holder, holder  # noqa: F401
 from tests.integration.kiosk_fixtures import ITEM, publish_items
+from tongban.adapters.db.tables import data_access_log
 from tongban.domain.people.model import Role
 from tongban.services.identity import check as identity
 from tongban.web.deps import CSRF_HEADER
@@ -93,3 +98,98 @@ def test_without_her_code_nothing_is_filed_and_the_api_says_why(holder: Holder, 
     assert filed.status_code == 201, filed.text
     again = desk.post("/api/v1/cases/assisted", json=body, headers=headers)
     assert again.json() == filed.json() and again.headers["Idempotent-Replayed"] == "true"
+
+
+def pad(strokes: bool = True) -> str:
+    """What the desk's signature pad sends: a PNG data URL."""
+    image = Image.new("RGBA", (600, 200), (0, 0, 0, 0))
+    if strokes:
+        ImageDraw.Draw(image).line([(40, 150), (150, 40), (260, 160), (400, 60)], "black", 3)
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode()
+
+
+def test_after_her_id_card_she_signs_on_the_tablet_and_staff_see_the_signature_logged(
+    holder: Holder, app: Any
+) -> None:
+    publish_items(holder.container)
+    desk = TestClient(app)
+    csrf = sign_in(holder.container, desk, Person(holder.clerk, "", None, Role.CLERK))
+    card = {"csrf_token": csrf, "id_number": holder.id_number, "name": "陈阿婆"}
+    read = desk.post("/assist/identify-card", data=card, follow_redirects=False)
+    assert read.headers["location"] == f"/assist?applicant={holder.user_id}"
+    assert 'id="signing-until"' in desk.get(read.headers["location"]).text
+    form = desk.get(f"/assist/apply?applicant={holder.user_id}&item={ITEM}")
+    assert 'id="signature-pad"' in form.text and "/static/js/signature_pad.js" in form.text
+    data = {"csrf_token": csrf, "applicant": str(holder.user_id), "item": ITEM, **FORM}
+    data["consent"] = "signature"
+
+    blank = desk.post(
+        "/assist/apply", data={**data, "idem": uuid.uuid4().hex, "signature": pad(False)}
+    )
+    assert blank.status_code == 422 and "未检测到签名" in blank.text
+    assert 'id="signature-pad"' in blank.text  # she signs again
+    filed = desk.post(
+        "/assist/apply",
+        data={**data, "idem": uuid.uuid4().hex, "signature": pad()},
+        follow_redirects=False,
+    )
+    assert filed.status_code == 303, filed.text
+    number = re.search(r"done=([^&]+)$", filed.headers["location"])
+    assert number
+
+    reviewer = TestClient(app)
+    sign_in(holder.container, reviewer, Person(holder.reviewer, "", None, Role.REVIEWER))
+    page = reviewer.get(f"/review/cases/{number[1]}")
+    assert "申请人签名确认" in page.text and 'id="consent-signature"' in page.text
+    detail = reviewer.get(f"/api/v1/cases/{number[1]}").json()
+    assert detail["assisted_by"]["consent"] == "signature"
+    image = reviewer.get(f"/api/v1/cases/{number[1]}/consent-signature")
+    assert image.status_code == 200 and image.headers["content-type"] == "image/png"
+    assert image.content.startswith(b"\x89PNG") and "no-store" in image.headers["cache-control"]
+
+    citizen = TestClient(app)
+    sign_in(holder.container, citizen, Person(holder.user_id, "", None, Role.CITIZEN))
+    mine = citizen.get(f"/my/cases/{number[1]}")
+    assert "辅导办理：由" in mine.text and "申请人签名确认" in mine.text
+    assert 'id="consent-signature"' in mine.text
+    with holder.container.read() as uow:
+        logged = uow.conn.execute(
+            select(data_access_log.c.actor_id, data_access_log.c.purpose).where(
+                data_access_log.c.subject_id == holder.user_id,
+                data_access_log.c.what.like("%consent_signature%"),
+            )
+        ).all()
+    assert [(r.actor_id, r.purpose) for r in logged] == [(holder.reviewer, "网办辅导签名确认查阅")]
+
+
+def test_the_api_files_on_a_signature_and_refuses_a_bad_one_with_a_stable_code(
+    holder: Holder, app: Any
+) -> None:
+    publish_items(holder.container)
+    desk = TestClient(app)
+    csrf = sign_in(holder.container, desk, Person(holder.clerk, "", None, Role.CLERK))
+    card = {"csrf_token": csrf, "id_number": holder.id_number, "name": "陈阿婆"}
+    desk.post("/assist/identify-card", data=card, follow_redirects=False)
+    body: dict[str, Any] = {
+        "applicant_id": holder.user_id,
+        "item_code": ITEM,
+        "form": {k.removeprefix("form."): v for k, v in FORM.items()},
+    }
+
+    def send(png: str, key: str) -> Any:
+        headers = {CSRF_HEADER: csrf, "Idempotency-Key": key}
+        return desk.post(
+            "/api/v1/cases/assisted", json={**body, "signature_png": png}, headers=headers
+        )
+
+    blank = send(pad(False), "sig-1")
+    assert blank.status_code == 422 and blank.json()["code"] == "signature_blank"
+    assert set(blank.json()["fields"]) == {"signature"}
+    not_png = send(base64.b64encode(b"GIF89a....").decode(), "sig-2")
+    assert not_png.status_code == 422 and not_png.json()["code"] == "signature_not_png"
+    filed = send(pad(), "sig-3")
+    assert filed.status_code == 201, filed.text
+    number = filed.json()["number"]
+    assert desk.get(f"/api/v1/cases/{number}").json()["assisted_by"]["consent"] == "signature"

@@ -11,7 +11,9 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
+from tests.factories import make_staff
 from tests.integration.service_desk_fixtures import CONSULTATION_DAYS, Desk, build_desk
+from tests.integration.test_cases import publish_item
 from tongban.adapters.db.tables import audit_log, outbox
 from tongban.adapters.db.tables_service_desk import consultations, item_faqs
 from tongban.domain.errors import (
@@ -20,6 +22,7 @@ from tongban.domain.errors import (
     StaleVersion,
     ValidationFailed,
 )
+from tongban.domain.people.model import Role
 from tongban.domain.service_desk.consultation import AskedVia, QuestionStatus
 from tongban.domain.service_desk.errors import (
     FaqAlreadyPublished,
@@ -30,6 +33,7 @@ from tongban.domain.service_desk.errors import (
 )
 from tongban.services.service_desk import consultation as svc
 from tongban.services.service_desk import consultation_queries as queries
+from tongban.services.service_desk import consultation_stats
 
 TODAY = date(2026, 11, 16)
 ITEM = "SCJGJ-0001"
@@ -213,3 +217,88 @@ def test_a_good_answer_becomes_a_faq_on_the_items_guide(desk: Desk) -> None:
     assert again.id == published.id
     assert [(f.question, f.answer) for f in faqs(desk)] == [("周末能办吗？", "周六上午可以。")]
     assert count(desk, item_faqs) == 1
+
+
+# --- statistics ----------------------------------------------------------------------------------
+
+
+def test_statistics_of_questions_by_item_department_channel_and_status(desk: Desk) -> None:
+    """Five questions by hand, asked and answered on chosen days of November 2026 (the 16th is
+    a Monday; a deadline is three working days on):
+
+    - ``online`` SCJGJ-0001 asked Mon 16, answered Wed 18 (2 working days, on time), published;
+    - ``window`` (at 桂城) SCJGJ-0001 asked Mon 16, answered Mon 23 (5 days; due Thu 19: late);
+    - ``self_service`` SCJGJ-0001 asked Mon 16, unanswered: overdue on Tue 24;
+    - ``online`` RSJ-0001 asked Fri 20, unanswered, due Wed 25: not overdue yet;
+    - ``online`` RSJ-0001 asked Fri 20, answered the same day (0 days, on time)."""
+    w = desk.world
+    publish_item(
+        w.container, code="RSJ-0001", name="失业登记", department_code="RSJ", audience="citizen"
+    )
+
+    def asked(who: int, day: str, **changes: object) -> svc.QuestionRef:
+        values: dict[str, object] = {"item_code": ITEM, "question": "需要带什么材料？"}
+        values.update(changes)
+        ref: svc.QuestionRef = desk.run(
+            svc.ask,
+            who,
+            svc.AskInput(**values),
+            days=CONSULTATION_DAYS,
+            day=day,  # type: ignore[arg-type]
+        )
+        return ref
+
+    one = asked(w.citizen, "2026-11-16")
+    desk.run(svc.answer, w.reviewer, one.number, "身份证即可。", one.version, day="2026-11-18")
+    desk.run(svc.publish_faq, w.chief, one.number, day="2026-11-18")
+    two = asked(w.clerk, "2026-11-16", asked_via="window", asker_number=desk.id_number(w.citizen))
+    desk.run(svc.answer, w.reviewer, two.number, "营业执照。", two.version, day="2026-11-23")
+    asked(w.citizen, "2026-11-16", asked_via="self_service")
+    asked(w.other_citizen, "2026-11-20", item_code="RSJ-0001")
+    five = asked(w.other_citizen, "2026-11-20", item_code="RSJ-0001")
+    desk.run(svc.answer, w.other_reviewer, five.number, "社保卡。", five.version, day="2026-11-20")
+    leader = make_staff(w.container, Role.LEADER).user_id
+
+    def figures(who: int, **period: date) -> consultation_stats.ConsultationStats:
+        with desk.container.read() as uow:
+            return consultation_stats.consultation_stats(
+                uow.conn, desk.actor(who).principal, date(2026, 11, 24), **period
+            )
+
+    def row(t: consultation_stats.QuestionTally) -> tuple[object, ...]:
+        return (
+            t.key, t.total, t.open, t.answered, t.on_time, t.on_time_rate,
+            t.mean_answer_days, t.overdue, t.faq,
+        )  # fmt: skip
+
+    everything = figures(leader)
+    assert row(everything.all) == ("all", 5, 2, 3, 2, 0.6667, 2.33, 1, 1)
+    assert [row(t) for t in everything.by_item] == [
+        ("SCJGJ-0001", 3, 1, 2, 1, 0.5, 3.5, 1, 1),
+        ("RSJ-0001", 2, 1, 1, 1, 1.0, 0.0, 0, 0),
+    ]
+    assert [(t.key, t.total, t.answered) for t in everything.by_department] == [
+        ("SCJGJ", 3, 2),
+        ("RSJ", 2, 1),
+    ]
+    assert [(t.key, t.total, t.on_time, t.overdue) for t in everything.by_channel] == [
+        ("online", 3, 2, 0),
+        ("self_service", 1, 0, 1),
+        ("window", 1, 0, 0),
+    ]
+    assert [(t.key, t.total) for t in everything.by_status] == [("open", 2), ("answered", 3)]
+    assert row(figures(leader, since=date(2026, 11, 20)).all) == (
+        "all", 2, 1, 1, 1, 1.0, 0.0, 0, 0,
+    )  # fmt: skip
+
+    # The 桂城 manager counts the question taken down at 桂城's window only.
+    assert row(figures(desk.manager).all) == ("all", 1, 0, 1, 0, 0.0, 5.0, 0, 0)
+    # An entry taken off the guide no longer counts as published.
+    with desk.container.read() as uow:
+        faq_id = uow.conn.execute(select(item_faqs.c.id)).scalar_one()
+    desk.run(svc.withdraw_faq, w.chief, faq_id, day="2026-11-24")
+    assert figures(leader).all.faq == 0
+    with pytest.raises(PermissionDenied):
+        figures(w.clerk)
+    with pytest.raises(ValidationFailed):
+        figures(leader, since=date(2026, 11, 20), until=date(2026, 11, 19))

@@ -32,6 +32,7 @@ from tongban.domain.service_desk.errors import (
 from tongban.domain.service_desk.hard_cases import HardCaseStatus, Outcome, RaisedVia
 from tongban.domain.shared.clock import FixedClock
 from tongban.services.service_desk import consultation, stats
+from tongban.services.service_desk import follow_up as follow_up_svc
 from tongban.services.service_desk import hard_case_queries as queries
 from tongban.services.service_desk import hard_cases as svc
 from tongban.worker import Worker
@@ -332,7 +333,7 @@ def test_statistics_count_by_type_centre_and_outcome(desk: Desk) -> None:
     assert {t.key: t.total for t in town.by_type} == {"missing_proof": 1, "cross_department": 1}
     assert [(t.key, t.total) for t in town.by_centre] == [("C-GC", 2)]
     assert town.by_outcome == [(Outcome.SOLVED, 1)]
-    assert town.feedback == {"solved": 0, "unsolved": 0, "awaiting": 1}
+    assert town.feedback == {"solved": 0, "unsolved": 0, "awaiting": 1, "no_answer": 0}
     district = figures(desk.district_manager)
     assert {t.key: t.total for t in district.by_centre} == {"C-GC": 2, "C-NH": 1}
     with desk.container.read() as uow:
@@ -360,3 +361,121 @@ def test_a_worker_pass_alerts_overdue_escalations_and_questions(desk: Desk) -> N
     assert {"hard_case_overdue_alerts", "consultation_overdue_alerts"} <= set(report.sweeps)
     assert "办不成事问题已超期" in [m["title"] for m in desk.inbox(desk.manager)]
     assert "咨询已超期未答复" in [m["title"] for m in desk.inbox(desk.world.chief)]
+
+
+# --- 问题解决了吗？ left unanswered: one reminder, then "no answer" ------------------------------
+
+
+def follow_up(desk: Desk, day: str) -> follow_up_svc.FollowUpRun:
+    today = date.fromisoformat(day)
+    return desk.run(  # type: ignore[no-any-return]
+        follow_up_svc.follow_up_unanswered, None, today, remind_days=3, lapse_days=5, day=day
+    )
+
+
+def resolved_for(desk: Desk, who: int) -> str:
+    """An escalation by ``who``, resolved on Monday 16 November 2026."""
+    ref = desk.raise_(who)
+    ref = desk.run(svc.assign_owner, desk.world.clerk, ref.number, None, ref.version)
+    ref = desk.run(svc.resolve, desk.world.clerk, ref.number, "solved", "已办成。", ref.version)
+    return str(ref.number)
+
+
+def reminders(desk: Desk, who: int) -> int:
+    return [m["title"] for m in desk.inbox(who)].count("问题解决了吗？请告诉我们")
+
+
+def test_an_unanswered_resolution_is_reminded_once_then_recorded_as_no_answer(
+    desk: Desk,
+) -> None:
+    citizen = desk.world.citizen
+    number = resolved_for(desk, citizen)
+    sms_before = desk.sms_count()
+    # Three working days after Monday the 16th is Thursday the 19th: nothing until it is past.
+    assert follow_up(desk, "2026-11-19") == follow_up_svc.FollowUpRun(0, 0)
+    assert follow_up(desk, "2026-11-20") == follow_up_svc.FollowUpRun(1, 0)
+    assert follow_up(desk, "2026-11-20") == follow_up_svc.FollowUpRun(0, 0)  # run twice
+    assert follow_up(desk, "2026-11-23") == follow_up_svc.FollowUpRun(0, 0)
+    assert reminders(desk, citizen) == 1 and desk.sms_count() == sms_before + 1
+    # Five working days after Friday the 20th is Friday the 27th: "no answer" the day after.
+    assert follow_up(desk, "2026-11-27") == follow_up_svc.FollowUpRun(0, 0)
+    assert follow_up(desk, "2026-11-28") == follow_up_svc.FollowUpRun(0, 1)
+    assert follow_up(desk, "2026-11-30") == follow_up_svc.FollowUpRun(0, 0)
+    assert reminders(desk, citizen) == 1
+    with desk.container.read() as uow:
+        row = uow.conn.execute(select(hard_cases).where(hard_cases.c.number == number)).one()
+        actions = (
+            uow.conn.execute(
+                select(audit_log.c.action).where(audit_log.c.action.like("hard_case.feedback_%"))
+            )
+            .scalars()
+            .all()
+        )
+    assert row.feedback_reminded_at is not None and row.feedback_lapsed_at is not None
+    assert row.feedback_solved is None and row.status == "resolved"
+    assert actions == ["hard_case.feedback_reminded", "hard_case.feedback_lapsed"]
+    seen = view(desk, desk.manager, number, date(2026, 11, 30)).summary
+    assert seen.feedback_reminded and seen.feedback_no_answer
+    with desk.container.read() as uow:
+        figures = stats.hard_case_stats(
+            uow.conn, desk.actor(desk.manager).principal, date(2026, 11, 30)
+        )
+    assert figures.feedback == {"solved": 0, "unsolved": 0, "awaiting": 0, "no_answer": 1}
+
+    # A late answer still counts, and then replaces the "no answer".
+    desk.run(svc.answer_follow_up, citizen, number, True, "", days=5, day="2026-12-01")
+    with desk.container.read() as uow:
+        figures = stats.hard_case_stats(
+            uow.conn, desk.actor(desk.manager).principal, date(2026, 12, 1)
+        )
+    assert figures.feedback == {"solved": 1, "unsolved": 0, "awaiting": 0, "no_answer": 0}
+
+
+def test_an_answer_before_the_reminder_means_no_reminder_and_a_new_resolution_asks_anew(
+    desk: Desk,
+) -> None:
+    citizen, clerk = desk.world.citizen, desk.world.clerk
+    answered = resolved_for(desk, desk.world.other_citizen)
+    desk.run(svc.answer_follow_up, desk.world.other_citizen, answered, True, "", days=5)
+    number = resolved_for(desk, citizen)
+    assert follow_up(desk, "2026-11-20") == follow_up_svc.FollowUpRun(1, 0)
+    assert reminders(desk, desk.world.other_citizen) == 0
+
+    ref = desk.run(svc.answer_follow_up, citizen, number, False, "", days=5, day="2026-11-23")
+    ref = desk.run(
+        svc.resolve, clerk, number, "referred", "已转办。", ref.version, day="2026-11-24"
+    )
+    assert follow_up(desk, "2026-11-27") == follow_up_svc.FollowUpRun(0, 0)  # 3 days from the 24th
+    assert follow_up(desk, "2026-11-30") == follow_up_svc.FollowUpRun(1, 0)
+    assert reminders(desk, citizen) == 2  # once per resolution
+
+
+def test_two_sweeps_at_once_remind_exactly_once(desk: Desk) -> None:
+    citizens = [desk.world.citizen, desk.world.other_citizen]
+    for who in citizens:
+        resolved_for(desk, who)
+    barrier = threading.Barrier(2)
+
+    def sweep(_: int) -> int:
+        barrier.wait(timeout=10)
+        return follow_up(desk, "2026-11-20").reminded
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        reminded = list(pool.map(sweep, range(2)))
+    assert sum(reminded) == 2  # two escalations, each reminded by one of the sweeps
+    assert [reminders(desk, who) for who in citizens] == [1, 1]
+    with desk.container.read() as uow:
+        queued = uow.conn.execute(
+            select(func.count())
+            .select_from(outbox)
+            .where(outbox.c.dedup_key.like("%feedback-reminder%"))
+        ).scalar()
+    assert queued == 4  # an inbox message and an SMS each
+
+
+def test_the_worker_follows_up_unanswered_resolutions(desk: Desk) -> None:
+    resolved_for(desk, desk.world.citizen)
+    desk.container.clock = FixedClock(desk.actor(None, "2026-11-20").at)
+    report = Worker(desk.container, worker_id="w1").run_once()
+    assert "hard_case_follow_up" in report.sweeps
+    assert reminders(desk, desk.world.citizen) == 1

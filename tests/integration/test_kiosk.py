@@ -14,7 +14,7 @@ from tests.integration.kiosk_fixtures import IDLE, ITEM, WINDOW_ONLY, Kiosk, at,
 from tongban.adapters.db.tables import case_events, sessions
 from tongban.adapters.db.tables_data_space import identity_checks
 from tongban.adapters.pdf import FpdfReceipts
-from tongban.domain.cases.status import CaseStatus, Channel
+from tongban.domain.cases.status import CaseStatus, Channel, DeliveryMethod
 from tongban.domain.errors import PermissionDenied, ValidationFailed
 from tongban.domain.identity_check.errors import IdCardUnreadable
 from tongban.domain.self_service.errors import (
@@ -244,3 +244,40 @@ def test_a_person_is_not_a_kiosk(kiosk: Kiosk) -> None:
     with kiosk.container.uow() as uow, pytest.raises(PermissionDenied):
         visits.screen(uow, kiosk.holder.actor(kiosk.holder.clerk))
     assert NOW  # the clock the world runs on
+
+
+def test_a_kiosk_application_may_have_its_result_mailed_to_a_checked_address(
+    kiosk: Kiosk,
+) -> None:
+    kiosk.card(at(0))
+    with kiosk.container.uow() as uow:
+        form = filing.application_form(uow, kiosk.as_device(at(5)), ITEM)
+    assert form.mail_defaults["recipient"] != "陈阿婆" and "*" in form.mail_defaults["recipient"]
+
+    def mailed(when: int, to: dict[str, str]) -> filing.Filed:
+        with kiosk.container.uow() as uow:
+            return filing.file_application(
+                uow,
+                kiosk.as_device(at(when)),
+                ITEM,
+                TYPED,
+                keys=kiosk.container.keys,
+                delivery_method=DeliveryMethod.MAIL,
+                mail=to,
+            )
+
+    with pytest.raises(ValidationFailed) as refused:
+        mailed(10, {"recipient": "", "phone": "123", "address": "南海"})
+    assert refused.value.fields == {
+        "phone": "请填写收件人的大陆手机号码",
+        "address": "请填写完整的收件地址（省、市、区、街道和门牌号）",
+    }  # a blank recipient is the visitor herself
+    assert kiosk.cases() == 0
+
+    filed = mailed(
+        20, {"recipient": "", "phone": "139-0000-1111", "address": "佛山市南海区桂城南海大道1号"}
+    )
+    with kiosk.container.read() as uow:
+        case = repo.get(uow.conn, filed.number)
+    assert case.delivery.method is DeliveryMethod.MAIL
+    assert case.delivery.address == "陈阿婆\n13900001111\n佛山市南海区桂城南海大道1号"

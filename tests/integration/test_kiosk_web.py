@@ -234,11 +234,23 @@ def test_the_kiosk_api_from_pairing_to_receipt(world: KioskWorld) -> None:
     form = world.device.get(f"/api/v1/kiosk/items/{ITEM}/form").json()
     assert {f["name"]: f["locked"] for f in form["fields"]}["birth_date"] == "1940-05-01"
 
-    body = {"item_code": ITEM, "form": {"phone": "13800138000"}}
+    body: dict[str, Any] = {"item_code": ITEM, "form": {"phone": "13800138000"}}
+    mailed = {"delivery_method": "mail", "phone": "13900001111", "address": "南海"}
+    wrong = world.device.post(
+        "/api/v1/kiosk/applications",
+        json={**body, **mailed},
+        headers={**headers, "Idempotency-Key": "a-0"},
+    )
+    assert wrong.status_code == 422 and wrong.json()["code"] == "validation_failed"
+    assert wrong.json()["fields"] == {"address": "请填写完整的收件地址（省、市、区、街道和门牌号）"}
+    assert world.case_count() == 0
+    body |= {**mailed, "address": "佛山市南海区桂城南海大道1号"}
     filed = world.device.post(
         "/api/v1/kiosk/applications", json=body, headers={**headers, "Idempotency-Key": "a-1"}
     )
     assert filed.status_code == 201 and filed.json()["receipt"] == "submission"
+    with world.container.read() as uow:
+        assert uow.conn.execute(select(cases.c.delivery_method)).scalar_one() == "mail"
     replay = world.device.post(
         "/api/v1/kiosk/applications", json=body, headers={**headers, "Idempotency-Key": "a-1"}
     )
@@ -265,3 +277,31 @@ def test_an_expired_visit_in_the_api_is_a_stable_code_and_files_nothing(world: K
     )
     assert late.status_code == 409 and late.json()["code"] == "kiosk_visit_expired"
     assert world.case_count() == 0
+
+
+def test_a_kiosk_mails_the_result_and_a_wrong_address_comes_back_from_the_visit(
+    world: KioskWorld,
+) -> None:
+    world.register_and_pair()
+    world.card()
+    form = world.device.get(f"/kiosk/items/{ITEM}")
+    assert 'value="mail"' in form.text and 'id="k-mail-address"' in form.text
+    mail = {"delivery_method": "mail", "recipient": "", "phone": "1390000", "address": "南海"}
+    wrong = world.post(
+        f"/kiosk/items/{ITEM}", idem=uuid.uuid4().hex, **{"form.phone": "13800138000"}, **mail
+    )
+    assert wrong.headers["location"] == f"/kiosk/items/{ITEM}"  # nothing in the address
+    again = world.device.get(f"/kiosk/items/{ITEM}")
+    assert "请填写收件人的大陆手机号码" in again.text and 'value="1390000"' in again.text
+    assert 'value="mail" checked' in again.text and world.case_count() == 0
+
+    mail |= {"phone": "13900001111", "address": "佛山市南海区桂城南海大道1号"}
+    filed = world.post(
+        f"/kiosk/items/{ITEM}", idem=uuid.uuid4().hex, **{"form.phone": "13800138000"}, **mail
+    )
+    assert filed.headers["location"] == "/kiosk/receipt" and world.case_count() == 1
+    with world.container.read() as uow:
+        stored = uow.conn.execute(select(cases.c.delivery_method, cases.c.data)).one()
+        drafts = uow.conn.execute(select(kiosk_visits.c.draft)).scalars().all()
+    assert stored.delivery_method == "mail" and "南海大道1号" in str(stored.data)
+    assert drafts == [None]  # the visit that filed keeps nothing of what she typed

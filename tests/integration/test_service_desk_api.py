@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from tests.factories import Person, sign_in
+from tests.factories import Person, make_staff, sign_in
 from tests.integration.service_desk_fixtures import Desk, build_desk
 from tongban.adapters.db.tables import data_access_log
 from tongban.adapters.db.tables_service_desk import hard_cases
@@ -222,3 +222,45 @@ def test_a_refused_step_reads_in_english_without_a_chinese_word_in_it(
     assert answer.json()["message"] == (
         "The problem is “Waiting for an owner”: you cannot resolve it now."
     )
+
+
+def test_consultation_statistics_are_for_the_leader_and_the_centre_manager(
+    desk: Desk, client: Any
+) -> None:
+    citizen = as_user(desk, client, desk.world.citizen)
+    number = post(client, citizen, ASK, {"item_code": "SCJGJ-0001", "question": "要带章吗？"})
+    number = number.json()["number"]
+    post(client, citizen, ASK, {"item_code": "SCJGJ-0001", "question": "能代办吗？"})
+    reviewer = as_user(desk, client, desk.world.reviewer)
+    post(client, reviewer, f"{ASK}/{number}/answer", {"answer": "不用。", "version": 1})
+    chief = as_user(desk, client, desk.world.chief)
+    assert post(client, chief, f"{ASK}/{number}/faq", {}).status_code == 201
+
+    leader = make_staff(desk.container, Role.LEADER).user_id
+    as_user(desk, client, leader)
+    figures = client.get(f"{ASK}/stats").json()
+    assert figures["all"] == {
+        "key": "all",
+        "label": "合计",
+        "total": 2,
+        "open": 1,
+        "answered": 1,
+        "on_time": 1,
+        "on_time_rate": 1.0,
+        "mean_answer_days": 0.0,
+        "overdue": 0,
+        "faq": 1,
+    }
+    assert [(t["key"], t["total"]) for t in figures["by_item"]] == [("SCJGJ-0001", 2)]
+    assert [(t["key"], t["label"]) for t in figures["by_channel"]] == [("online", "网上咨询")]
+    assert [(t["key"], t["total"]) for t in figures["by_status"]] == [("open", 1), ("answered", 1)]
+    page = client.get("/centre/questions/stats")
+    assert page.status_code == 200 and 'id="on-time-rate">100.0%<' in page.text
+    wrong = client.get(f"{ASK}/stats", params={"since": "2026-12-01", "until": "2026-11-01"})
+    assert wrong.status_code == 422 and set(wrong.json()["fields"]) == {"until"}
+
+    as_user(desk, client, desk.manager)  # asked online: no centre of theirs took them down
+    assert client.get(f"{ASK}/stats").json()["all"]["total"] == 0
+    as_user(desk, client, desk.world.clerk)
+    assert client.get(f"{ASK}/stats").status_code == 403
+    assert client.get("/centre/questions/stats").status_code == 403

@@ -47,8 +47,10 @@ ROWS: dict[tuple[str, str], str] = {
     # 网办辅导
     ("GET", "/assist"): _CLERK,
     ("POST", "/assist/identify"): _CLERK,
+    ("POST", "/assist/identify-card"): _CLERK,
     ("GET", "/assist/apply"): _CLERK,
     ("POST", "/assist/apply"): _CLERK,
     ("POST", "/api/v1/cases/assisted"): _CLERK,
+    ("GET", "/api/v1/cases/{number}/consent-signature"): access.CASE_READERS.name,
 }
 SAMPLES: dict[str, str] = {"kiosk_code": "NOPE-01", "item_code": "NOPE-0001"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tongban.services.platform import access
 from tongban.services.service_desk.access import (
+    CONSULTATION_STATS,
     FAQ_EDITORS,
     HARD_CASE_RAISERS,
     HARD_CASE_READERS,
@@ -31,6 +32,7 @@ ROWS: dict[tuple[str, str], str] = {
     # consultation (咨询) and the items' FAQ
     ("POST", "/api/v1/consultations"): QUESTION_ASKERS.name,
     ("GET", "/api/v1/consultations"): QUESTION_READERS.name,
+    ("GET", "/api/v1/consultations/stats"): CONSULTATION_STATS.name,
     ("GET", "/api/v1/consultations/{number}"): QUESTION_READERS.name,
     ("POST", "/api/v1/consultations/{number}/answer"): QUESTION_ANSWERERS.name,
     ("POST", "/api/v1/consultations/{number}/faq"): FAQ_EDITORS.name,
@@ -49,6 +51,7 @@ ROWS: dict[tuple[str, str], str] = {
     ("GET", "/my/questions"): _APPLICANT,
     ("POST", "/my/questions"): _APPLICANT,
     ("GET", "/my/questions/{number}"): _APPLICANT,
+    ("GET", "/centre/questions/stats"): CONSULTATION_STATS.name,
     ("GET", "/questions"): QUESTION_STAFF.name,
     ("POST", "/questions"): access.CASE_CLERKS.name,
     ("GET", "/questions/{number}"): QUESTION_STAFF.name,

@@ -59,6 +59,10 @@ hard_cases = Table(
     Column("feedback_solved", Boolean, nullable=True),
     Column("feedback_at", UTCDateTime, nullable=True),
     Column("reopened", Integer, nullable=False, server_default="0"),
+    # The worker's reminder when the person has not answered, and the recorded "no answer"
+    # (未回复) some working days later; both cleared by a new resolution (migration 0017).
+    Column("feedback_reminded_at", UTCDateTime, nullable=True),
+    Column("feedback_lapsed_at", UTCDateTime, nullable=True),
     # Optimistic lock: every change is UPDATE ... WHERE lock_version = <the version read>.
     Column("lock_version", Integer, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),

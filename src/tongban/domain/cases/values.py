@@ -38,13 +38,17 @@ class Performer:
 @dataclass(frozen=True)
 class AssistedBy:
     """网办辅导: who filed an online application together with the applicant, at which centre's
-    assisted online filing desk, and how the applicant consented there (their citizen code)."""
+    assisted online filing desk, and how the applicant consented there (their citizen code, or
+    their signature on the desk's tablet)."""
 
     user_id: int
     name: str
     centre_code: str | None
     consent: str
-    """How the applicant consented on the spot: ``citizen_code`` (their own phone's code)."""
+    """How the applicant consented on the spot: ``citizen_code`` (their own phone's code) or
+    ``signature`` (handwritten on the desk's tablet, after an identity check)."""
+    signature_sha256: str | None = None
+    """The stored PNG of the applicant's signature (content-addressed), when they signed."""
 
 
 @dataclass(frozen=True)

@@ -54,4 +54,30 @@ class NoReceipt(NotFound):
 class AssistConsentRequired(DomainError):
     code = "assist_consent_required"
     status = 409
-    template = "请先扫描申请人手机上的市民码（15 分钟内），由其当面同意协助网上申请。"
+    template = (
+        "请先扫描申请人手机上的市民码，或读取其身份证后由其在签名板上签名（15 分钟内），"
+        "由其当面同意协助网上申请。"
+    )
+
+
+class SignatureBlank(ValidationFailed):
+    """网办辅导: the signature pad was sent back with (almost) nothing drawn on it."""
+
+    code = "signature_blank"
+    template = "未检测到签名：请申请人在签名板上手写签名后再提交。"
+
+
+class SignatureNotPng(ValidationFailed):
+    code = "signature_not_png"
+    template = "签名须为签名板生成的 PNG 图片。"
+
+
+class SignatureTooLarge(ValidationFailed):
+    code = "signature_too_large"
+    status = 413
+    template = "签名图片过大：不能超过 {limit_kb} KB，宽高不超过 {side} 像素。"
+
+
+class ConsentSignatureNotFound(NotFound):
+    code = "consent_signature_not_found"
+    template = "该办件没有申请人的签名确认。"

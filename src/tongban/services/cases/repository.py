@@ -191,6 +191,8 @@ def _filed_with(case: Case) -> dict[str, Any]:
             "centre_code": helper.centre_code,
             "consent": helper.consent,
         }
+        if helper.signature_sha256:
+            found["assisted_by"]["signature_sha256"] = helper.signature_sha256
     if case.kiosk:
         found["kiosk"] = case.kiosk
     return found
@@ -200,7 +202,13 @@ def _assisted_by(data: dict[str, Any]) -> AssistedBy | None:
     helper = data.get("assisted_by")
     if not helper:
         return None
-    return AssistedBy(helper["user_id"], helper["name"], helper["centre_code"], helper["consent"])
+    return AssistedBy(
+        helper["user_id"],
+        helper["name"],
+        helper["centre_code"],
+        helper["consent"],
+        helper.get("signature_sha256"),
+    )
 
 
 def _columns(conn: Connection, case: Case, at: datetime) -> dict[str, Any]:

@@ -19,10 +19,10 @@ from tongban.domain.cases.forms import account_fields, fill_from_account
 from tongban.domain.cases.model import Case
 from tongban.domain.cases.status import BEFORE_ACCEPTANCE, CaseStatus, Channel, DeliveryMethod
 from tongban.domain.catalogue.model import Channel as ItemChannel
-from tongban.domain.errors import ItemNotFound, ValidationFailed
+from tongban.domain.errors import ItemNotFound
 from tongban.domain.self_service.errors import NoReceipt, NotSelfService, NoVisit, VisitExpired
 from tongban.domain.self_service.model import Kiosk, VisitState
-from tongban.domain.shared.masking import mask_by_type
+from tongban.domain.shared.masking import mask_by_type, mask_name
 from tongban.services.cases import delivery
 from tongban.services.cases.intake import Application, submit_self_service
 from tongban.services.catalogue import channels
@@ -53,6 +53,8 @@ class KioskForm:
     message: str = ""
     from_licences: list[str] = field(default_factory=list)
     """Materials the visitor's e-licences supply (材料秒报)."""
+    mail_defaults: dict[str, str] = field(default_factory=dict)
+    """结果包邮: the recipient and mobile a blank mail field takes (the account's, masked)."""
     still_needed: list[str] = field(default_factory=list)
     """Materials to hand in after filing (the centre will say how)."""
 
@@ -127,6 +129,11 @@ def application_form(uow: UnitOfWork, actor: Actor, code: str) -> KioskForm:
         else:
             defaults[name] = shown.shown
     draft = visit.draft if visit.draft and visit.draft.get("item") == item.code else {}
+    recipient = facts.get("person_name") or facts.get("enterprise_name") or ""
+    mail_defaults = {
+        "recipient": mask_name(recipient) if recipient else "",
+        "phone": str(mask_by_type("phone", facts.get("phone") or "")),
+    }
     wanted = licence_materials.wanted_materials(item.spec)
     held = _held_types(uow, visitor, kiosk, item, sorted(set(wanted.values())))
     supplied = [name for name, type_code in wanted.items() if type_code in held]
@@ -139,6 +146,7 @@ def application_form(uow: UnitOfWork, actor: Actor, code: str) -> KioskForm:
         errors=dict(draft.get("errors") or {}),
         message=str(draft.get("message") or ""),
         from_licences=supplied,
+        mail_defaults={k: v for k, v in mail_defaults.items() if v},
         still_needed=[m.name for m in item.spec.materials if m.name not in supplied],
     )
 
@@ -200,10 +208,14 @@ def file_application(
     keys: Any,
     consent: bool = False,
     delivery_method: DeliveryMethod = DeliveryMethod.PICKUP,
+    mail: Mapping[str, str] | None = None,
 ) -> Filed:
     """提交: the visitor files the item as themself on the self-service channel; a 秒批 item is
-    decided at once (on their consent to the reads it needs).  The visit then acts for no
-    one; only its receipt may be printed.  Bad input files nothing and the visit goes on."""
+    decided at once (on their consent to the reads it needs).  The result is collected at the
+    kiosk's centre, delivered electronically, or mailed (结果包邮) to ``mail``'s recipient,
+    mobile and address (the first two default to the visitor's account).  The visit then acts
+    for no one; only its receipt may be printed.  Bad input files nothing and the visit goes
+    on."""
     conn = uow.conn
     kiosk, visit = visits.live_visit(conn, actor)
     item = kiosk_item(conn, code)
@@ -217,13 +229,15 @@ def file_application(
         )
         number, status = decision.number, decision.status
     else:
-        if delivery_method is DeliveryMethod.MAIL:
-            raise ValidationFailed(fields={"delivery_method": "自助终端不办理邮寄，请选择领取方式"})
+        to = mail or {}
         application = Application(
             item_code=item.code,
             form=dict(form),
             delivery_method=delivery_method,
             pickup_centre_code=kiosk.centre_code,
+            recipient=str(to.get("recipient") or ""),
+            phone=str(to.get("phone") or ""),
+            address=str(to.get("address") or ""),
         )
         prepare = _take_own_licences(visitor, kiosk, item)
         ref = submit_self_service(uow, visitor, application, prepare=prepare)

@@ -27,6 +27,8 @@ HARD_CASE_READERS = roles(Role.CITIZEN, Role.ENTERPRISE, Role.CLERK, Role.CENTRE
 HARD_CASE_STAFF = roles(Role.CLERK, Role.CENTRE_MANAGER)
 """Owner, notes and resolution: clerks and managers of the owning centre."""
 HARD_CASE_STATS = roles(Role.CENTRE_MANAGER, Role.LEADER)
+CONSULTATION_STATS = HARD_CASE_STATS
+"""咨询统计: the same readers as the hard-case statistics, counting the same centres."""
 """Statistics: a manager for their centres, a district leader for all."""
 QUESTION_ASKERS = roles(Role.CITIZEN, Role.ENTERPRISE, Role.CLERK)
 """A citizen or company asks online or at a kiosk; a clerk takes a question down for them."""

@@ -63,6 +63,10 @@ class HardCaseSummary:
     reopened: int
     version: int
     overdue: bool
+    feedback_reminded: bool = False
+    """The person was reminded of 问题解决了吗？ (after the last resolution)."""
+    feedback_no_answer: bool = False
+    """未回复: still no answer some working days after the reminder."""
 
 
 def _select() -> Select[Any]:
@@ -107,6 +111,8 @@ def _summary(row: Any, today: date, *, mask: bool) -> HardCaseSummary:
         reopened=row.reopened,
         version=row.lock_version,
         overdue=status is not HardCaseStatus.RESOLVED and row.due_on < today,
+        feedback_reminded=row.feedback_reminded_at is not None,
+        feedback_no_answer=row.feedback_lapsed_at is not None and row.feedback_solved is None,
     )
 
 

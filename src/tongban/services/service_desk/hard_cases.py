@@ -171,6 +171,8 @@ def resolve(
         resolved_at=actor.at,
         resolved_by=actor.user_id,
         feedback_at=None,
+        feedback_reminded_at=None,  # a new resolution: the person is asked (and reminded) anew
+        feedback_lapsed_at=None,
     )
     assert after.outcome is not None
     add_event(conn, row.id, EventKind.RESOLVED, actor, after.resolution, {"outcome": outcome})

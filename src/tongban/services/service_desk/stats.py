@@ -22,6 +22,9 @@ from tongban.domain.service_desk.hard_cases import HardCaseStatus, HardCaseType,
 from tongban.domain.shared.clock import CHINA_TZ, china_date
 from tongban.services.service_desk.access import managed_centres, signed_in
 
+FEEDBACK = ("solved", "unsolved", "awaiting", "no_answer")
+"""The people's answers to 问题解决了吗？ the statistics count."""
+
 
 @dataclass
 class Tally:
@@ -57,7 +60,8 @@ class HardCaseStats:
     by_centre: list[Tally]
     by_outcome: list[tuple[Outcome, int]]
     feedback: dict[str, int] = field(default_factory=dict)
-    """``solved``, ``unsolved`` (at the last answer) and ``awaiting`` an answer."""
+    """``solved``, ``unsolved`` (at the last answer), ``awaiting`` an answer, and ``no_answer``
+    (未回复: not answered even after the reminder)."""
     reopened: int = 0
     """How many times people said "not solved" and the work started again."""
     since: date | None = None
@@ -74,7 +78,7 @@ def stats_scope(conn: Connection, principal: Principal | None) -> list[int] | No
     return sorted(managed_centres(conn, who))
 
 
-def _period(since: date | None, until: date | None) -> tuple[datetime | None, datetime | None]:
+def stats_period(since: date | None, until: date | None) -> tuple[datetime | None, datetime | None]:
     if since is not None and until is not None and until < since:
         raise ValidationFailed(fields={"until": "结束日期不能早于开始日期"})
     start = datetime.combine(since, time.min, tzinfo=CHINA_TZ) if since else None
@@ -92,7 +96,7 @@ def hard_case_stats(
 ) -> HardCaseStats:
     """Escalations raised in the period (China dates, both ends included; all when open)."""
     scope = stats_scope(conn, principal)
-    start, end = _period(since, until)
+    start, end = stats_period(since, until)
     query = select(
         hard_cases.c.type,
         hard_cases.c.status,
@@ -102,6 +106,7 @@ def hard_case_stats(
         hard_cases.c.person_id,
         hard_cases.c.feedback_solved,
         hard_cases.c.reopened,
+        hard_cases.c.feedback_lapsed_at,
         centres.c.code.label("centre_code"),
         centres.c.name.label("centre_name"),
     ).select_from(hard_cases.join(centres, centres.c.id == hard_cases.c.centre_id))
@@ -130,13 +135,13 @@ def hard_case_stats(
         elif row.feedback_solved is False and row.status != HardCaseStatus.RESOLVED.value:
             feedback["unsolved"] += 1
         elif row.status == HardCaseStatus.RESOLVED.value and row.person_id is not None:
-            feedback["awaiting"] += 1
+            feedback["no_answer" if row.feedback_lapsed_at is not None else "awaiting"] += 1
     return HardCaseStats(
         all=overall,
         by_type=[t for t in by_type.values() if t.total],
         by_centre=sorted(by_centre.values(), key=lambda t: (-t.total, t.key)),
         by_outcome=[(o, outcomes[o]) for o in Outcome if outcomes[o]],
-        feedback={k: feedback[k] for k in ("solved", "unsolved", "awaiting")},
+        feedback={k: feedback[k] for k in FEEDBACK},
         reopened=reopened,
         since=since,
         until=until,

@@ -173,7 +173,12 @@ class AssistedByOut(BaseModel):
     user_id: int
     name: str
     centre_code: str | None
-    consent: str = Field(description="申请人当面同意的方式：citizen_code（市民码）")
+    consent: str = Field(
+        description="申请人当面同意的方式：citizen_code（市民码）或 signature（签名板手写签名）"
+    )
+    signature_sha256: str | None = Field(
+        default=None, description="签名确认：签名图片（PNG）的 SHA-256，可经 consent-signature 查看"
+    )
 
 
 class CaseDetailOut(BaseModel):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
@@ -24,7 +24,9 @@ from tongban.services.platform.context import Actor
 from tongban.services.platform.unit_of_work import UnitOfWork
 from tongban.services.service_desk import consultation as svc
 from tongban.services.service_desk import consultation_queries as queries
+from tongban.services.service_desk import consultation_stats as stats
 from tongban.services.service_desk.access import (
+    CONSULTATION_STATS,
     FAQ_EDITORS,
     QUESTION_ANSWERERS,
     QUESTION_ASKERS,
@@ -41,6 +43,7 @@ Asker = Annotated[Principal, Depends(allow(QUESTION_ASKERS))]
 Reader = Annotated[Principal, Depends(allow(QUESTION_READERS))]
 Answerer = Annotated[Principal, Depends(allow(QUESTION_ANSWERERS))]
 Editor = Annotated[Principal, Depends(allow(FAQ_EDITORS))]
+Counter = Annotated[Principal, Depends(allow(CONSULTATION_STATS))]
 Anyone = Annotated[Principal | None, Depends(allow(PUBLIC))]
 Number = Annotated[str, Path(max_length=20, description="咨询编号，如 ZX000001")]
 ItemCode = Annotated[str, Path(max_length=40, description="事项编码")]
@@ -139,6 +142,76 @@ def list_questions(
             uow.conn, principal, today_of(request), status=status, overdue_only=overdue
         )
     return [QuestionSummaryOut.of(r) for r in rows]
+
+
+class QuestionTallyOut(BaseModel):
+    key: str = Field(description="事项编码、部门编码、渠道或状态；合计为 all")
+    label: str
+    total: int
+    open: int = Field(description="待答复")
+    answered: int = Field(description="已答复")
+    on_time: int = Field(description="按期答复")
+    on_time_rate: float | None = Field(
+        description="按期答复率（按期答复 ÷ 已答复，0–1；无答复为空）"
+    )
+    mean_answer_days: float | None = Field(
+        description="平均答复用时（工作日，提问当日不计；无答复为空）"
+    )
+    overdue: int = Field(description="超期未答复")
+    faq: int = Field(description="已发布为常见问题（未撤下）")
+
+    @classmethod
+    def of(cls, t: stats.QuestionTally) -> QuestionTallyOut:
+        return cls(
+            key=t.key,
+            label=_(t.label),
+            total=t.total,
+            open=t.open,
+            answered=t.answered,
+            on_time=t.on_time,
+            on_time_rate=t.on_time_rate,
+            mean_answer_days=t.mean_answer_days,
+            overdue=t.overdue,
+            faq=t.faq,
+        )
+
+
+class ConsultationStatsOut(BaseModel):
+    all: QuestionTallyOut
+    by_item: list[QuestionTallyOut]
+    by_department: list[QuestionTallyOut]
+    by_channel: list[QuestionTallyOut]
+    by_status: list[QuestionTallyOut]
+    since: date | None
+    until: date | None
+
+
+@router.get(
+    "/consultations/stats",
+    response_model=ConsultationStatsOut,
+    summary="咨询统计（按事项、部门、渠道、状态）",
+)
+def consultation_stats(
+    request: Request,
+    container: ContainerDep,
+    principal: Counter,
+    since: Annotated[date | None, Query(description="提问日期起（含）")] = None,
+    until: Annotated[date | None, Query(description="提问日期止（含）")] = None,
+) -> ConsultationStatsOut:
+    """中心负责人：本中心及下级中心代为登记的咨询；区领导：全部咨询。"""
+    with container.read() as uow:
+        found = stats.consultation_stats(
+            uow.conn, principal, today_of(request), since=since, until=until
+        )
+    return ConsultationStatsOut(
+        all=QuestionTallyOut.of(found.all),
+        by_item=[QuestionTallyOut.of(t) for t in found.by_item],
+        by_department=[QuestionTallyOut.of(t) for t in found.by_department],
+        by_channel=[QuestionTallyOut.of(t) for t in found.by_channel],
+        by_status=[QuestionTallyOut.of(t) for t in found.by_status],
+        since=found.since,
+        until=found.until,
+    )
 
 
 @router.get("/consultations/{number}", response_model=QuestionOut, summary="咨询详情与答复")

@@ -125,6 +125,8 @@ class HardCaseSummaryOut(BaseModel):
     feedback_solved: bool | None = Field(description="反映人回访：是否解决（未答为空）")
     reopened: int = Field(description="反映人表示未解决而重新办理的次数")
     version: int
+    feedback_reminded: bool = Field(description="已提醒反映人回复“问题解决了吗？”")
+    feedback_no_answer: bool = Field(description="提醒后仍未回复（未回复）")
 
     @classmethod
     def of(cls, s: queries.HardCaseSummary) -> HardCaseSummaryOut:
@@ -174,7 +176,7 @@ class StatsOut(BaseModel):
     by_centre: list[TallyOut]
     by_outcome: list[OutcomeCountOut]
     feedback: dict[str, int] = Field(
-        description="solved 已解决 / unsolved 未解决 / awaiting 待回访"
+        description="solved 已解决 / unsolved 未解决 / awaiting 待回访 / no_answer 提醒后仍未回复"
     )
     reopened: int
     since: date | None

@@ -134,7 +134,15 @@ class ApplicationIn(BaseModel):
     item_code: str = Field(min_length=1, max_length=40)
     form: dict[str, Any] = Field(default_factory=dict)
     consent: bool = Field(default=False, description="秒批事项：同意为本次办理读取电子证照")
-    delivery_method: DeliveryMethod = DeliveryMethod.PICKUP
+    delivery_method: DeliveryMethod = Field(
+        default=DeliveryMethod.PICKUP,
+        description="pickup：到本终端所在中心领取；electronic：电子送达；mail：免费邮寄",
+    )
+    recipient: str = Field(default="", max_length=50, description="邮寄：收件人（默认申请人）")
+    phone: str = Field(
+        default="", max_length=20, description="邮寄：收件人大陆手机号码（默认实名账户的号码）"
+    )
+    address: str = Field(default="", max_length=200, description="邮寄：收件地址（一行）")
 
 
 class FiledOut(BaseModel):
@@ -357,6 +365,7 @@ def file_application(
             keys=container.keys,
             consent=body.consent,
             delivery_method=body.delivery_method,
+            mail={"recipient": body.recipient, "phone": body.phone, "address": body.address},
         )
         return FiledOut(
             number=filed.number,

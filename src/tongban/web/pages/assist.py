@@ -1,6 +1,7 @@
 """网办辅导: the assisted online filing desk.  A clerk scans the citizen code on the applicant's
-phone (their consent, there and then), finds the online item with them, and files the
-applicant's own online application together; the case records that the clerk helped."""
+phone (their consent, there and then) — or reads their ID card, and the applicant signs on the
+desk's tablet when filing — finds the online item with them, and files the applicant's own
+online application together; the case records that the clerk helped and how they consented."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from tongban.services.identity import check as identity_check
 from tongban.services.people import queries as people
 from tongban.services.platform.context import Actor
 from tongban.services.platform.unit_of_work import UnitOfWork
-from tongban.services.self_service import assisted
+from tongban.services.self_service import assisted, signature
 from tongban.services.self_service.access import ASSISTING_CLERKS
 from tongban.web.api.attachments import store_of
 from tongban.web.deps import ContainerDep, actor_for, allow
@@ -52,15 +53,18 @@ def _desk(
     **context: Any,
 ) -> Response:
     actor = actor_for(request)
-    card = until = result = None
+    card = until = signing_until = result = None
     with container.read() as uow:
         if applicant is not None:
             card = people.applicant(uow.conn, applicant)
             until = assisted.consent_until(uow.conn, actor, applicant) if card else None
-        if card is not None and until is not None and q:
+            if card is not None and until is None:
+                signing_until = assisted.identified_until(uow.conn, actor, applicant)
+        if card is not None and (until or signing_until) and q:
             result = search.search_items(uow.conn, q, limit=10, online_only=True)
     context.setdefault("error", None)
-    context.update(applicant=card, until=until, q=q, result=result)
+    context.setdefault("v", {})
+    context.update(applicant=card, until=until, signing_until=signing_until, q=q, result=result)
     return render(request, "assist/desk.html", context, status_code=status)
 
 
@@ -88,6 +92,23 @@ async def identify(request: Request, container: ContainerDep, _clerk: Clerk) -> 
             )
     except DomainError as error:
         return _desk(request, container, status=error.status, error=error)
+    return RedirectResponse(f"/assist?applicant={person.user_id}", status_code=303)
+
+
+@router.post("/identify-card")
+async def identify_by_card(request: Request, container: ContainerDep, _clerk: Clerk) -> Response:
+    """读取身份证: proves who stands at the desk; the applicant then consents by signing on the
+    tablet when the application is filed (an ID card alone is no consent)."""
+    form = await request.form()
+    payload = {k: str(form.get(k) or "").strip() for k in ("id_number", "name")}
+    try:
+        with container.uow() as uow:
+            person = identity_check.read_id_card(
+                uow, actor_for(request), payload, reader=container.id_card_reader
+            )
+    except DomainError as error:
+        values = {"card_id_number": payload["id_number"], "card_name": payload["name"]}
+        return _desk(request, container, status=error.status, error=error, v=values)
     return RedirectResponse(f"/assist?applicant={person.user_id}", status_code=303)
 
 
@@ -122,8 +143,19 @@ def apply_page(
             return RedirectResponse("/assist", status_code=303)
         found = catalogue.published_item(uow.conn, item)
         context = _apply_context(uow.conn, found, card, container.settings.upload_max_bytes)
-        context["until"] = assisted.consent_until(uow.conn, actor_for(request), applicant)
+        _consent_context(uow.conn, actor_for(request), applicant, context)
     return render(request, "assist/apply.html", context)
+
+
+def _consent_context(
+    conn: Connection, actor: Actor, applicant: int, context: dict[str, Any]
+) -> None:
+    """How the applicant consents on this page: their citizen code scanned just now, or else
+    (identified at the desk just now) their signature on the tablet."""
+    context["until"] = assisted.consent_until(conn, actor, applicant)
+    context["signing_until"] = (
+        None if context["until"] else assisted.identified_until(conn, actor, applicant)
+    )
 
 
 @router.post("/apply")
@@ -143,6 +175,7 @@ async def apply(request: Request, container: ContainerDep, _clerk: Clerk) -> Res
 
     application = application_from(view, form)
     settings = container.settings
+    drawn = str(form.get("signature") or "")
 
     def with_files(uow: UnitOfWork, as_applicant: Actor) -> svc.CaseRef:
         return attachments.apply_online(
@@ -157,7 +190,19 @@ async def apply(request: Request, container: ContainerDep, _clerk: Clerk) -> Res
         )
 
     def file(uow: UnitOfWork, actor: Actor) -> dict[str, str]:
-        ref = assisted.file_assisted(uow, actor, applicant, application, upload=with_files)
+        # A signature is asked for only when the citizen code was not scanned just now.
+        signed = None
+        if form.get("consent") == "signature":
+            signed = signature.decode_data(drawn)
+        ref = assisted.file_assisted(
+            uow,
+            actor,
+            applicant,
+            application,
+            upload=with_files,
+            signature=signed,
+            files=store_of(container),
+        )
         return {"number": ref.number}
 
     try:
@@ -178,11 +223,12 @@ def _again(
 ) -> Response:
     with container.read() as uow:
         context = _apply_context(uow.conn, view, card, container.settings.upload_max_bytes)
-        context["until"] = assisted.consent_until(uow.conn, actor_for(request), card.id)
+        _consent_context(uow.conn, actor_for(request), card.id, context)
     context.update(
         errors=error.fields,
         error=error,
-        v={k: form.get(k) for k in form if not k.startswith("file.")},
+        # The drawn signature is not sent back: the applicant signs again.
+        v={k: form.get(k) for k in form if not k.startswith("file.") and k != "signature"},
         idem=form_key(form),
     )
     return render(request, "assist/apply.html", context, status_code=error.status)

@@ -51,6 +51,10 @@ NOTICES: dict[str, str] = {
 """The start screen's notice for ``?e=<code>``: a code in the address, never the visitor's data."""
 
 
+MAIL_FIELDS = ("recipient", "phone", "address")
+"""The mailed result's recipient, mobile and address (``domain.cases.mail``)."""
+
+
 def _no_store(response: Response) -> Response:
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -271,6 +275,8 @@ async def submit(
         except DomainError as error:
             return _to(f"/kiosk/items?e={error.code}")
     typed = form_values(item, form)
+    # 结果包邮: what the visitor typed for the mailed result, kept (as the form) on the visit.
+    mail = {name: str(form.get(name) or "").strip() for name in MAIL_FIELDS}
 
     def file(uow: Any, actor: Any) -> dict[str, Any]:
         if method not in {m.value for m in DeliveryMethod}:
@@ -283,6 +289,7 @@ async def submit(
             keys=container.keys,
             consent=form.get("consent") == "yes",
             delivery_method=DeliveryMethod(method),
+            mail=mail if method == DeliveryMethod.MAIL.value else None,
         )
         return {"number": filed.number}
 
@@ -294,7 +301,11 @@ async def submit(
             return restart
         draft = {
             "item": item.code,
-            "values": {**typed, "delivery_method": method},
+            "values": {
+                **typed,
+                **{f"mail_{k}": v for k, v in mail.items()},
+                "delivery_method": method,
+            },
             "errors": {k: _(v) for k, v in error.fields.items()},
             "message": error_message(error),
         }

@@ -70,12 +70,18 @@ TASKS: dict[Role, tuple[Task, ...]] = {
         Task("预约", "/centre/appointments", "各事项的预约时段"),
         Task("办不成事", "/centre/hard-cases", "办不成事窗口的问题与处理"),
         Task("办不成事统计", "/centre/hard-cases/stats", "按问题类型、服务中心和办理结果统计"),
+        Task(
+            "咨询统计", "/centre/questions/stats", "按事项、部门、渠道统计咨询的按期答复和平均用时"
+        ),
         Task("好差评", "/centre/ratings", "评价和整改"),
     ),
     Role.LEADER: (
         Task("指标看板", "/dashboard", "办件量、网办率、秒批率、按时办结率和满意度"),
         Task("代办中心", "/proxy-centre", "投资项目代办：按阶段、镇街、行业统计和审批堵点"),
         Task("办不成事统计", "/centre/hard-cases/stats", "按问题类型、服务中心和办理结果统计"),
+        Task(
+            "咨询统计", "/centre/questions/stats", "按事项、部门、渠道统计咨询的按期答复和平均用时"
+        ),
         Task("事项统计", "/stats", "事项目录的各项统计"),
         Task("监管统计", "/supervision/figures", "批后监管：检查任务、按期检查和处理结果"),
         Task("事项管理", "/admin/items", "查看事项草稿和版本历史"),

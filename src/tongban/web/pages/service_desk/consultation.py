@@ -8,9 +8,10 @@ item's guide as a frequently asked question (or takes one down).
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi import Path as PathParam
 from fastapi.responses import RedirectResponse
 
@@ -22,7 +23,12 @@ from tongban.services.platform.context import Actor
 from tongban.services.platform.unit_of_work import UnitOfWork
 from tongban.services.service_desk import consultation as svc
 from tongban.services.service_desk import consultation_queries as queries
-from tongban.services.service_desk.access import QUESTION_ANSWERERS, QUESTION_STAFF
+from tongban.services.service_desk import consultation_stats as stats
+from tongban.services.service_desk.access import (
+    CONSULTATION_STATS,
+    QUESTION_ANSWERERS,
+    QUESTION_STAFF,
+)
 from tongban.web.deps import ContainerDep, actor_for, allow, today_of
 from tongban.web.idempotency import form_key, new_form_key, run_form_once
 from tongban.web.pages.service_desk.common import Page, act, text_of, version_of
@@ -33,6 +39,7 @@ Asker = Annotated[Principal, Depends(allow(access.APPLICANT))]
 Clerk = Annotated[Principal, Depends(allow(access.CASE_CLERKS))]
 Staff = Annotated[Principal, Depends(allow(QUESTION_STAFF))]
 Answerer = Annotated[Principal, Depends(allow(QUESTION_ANSWERERS))]
+Counter = Annotated[Principal, Depends(allow(CONSULTATION_STATS))]
 Number = Annotated[str, PathParam(max_length=20, pattern=r"^[A-Za-z0-9-]+$")]
 StaffAction = Annotated[str, PathParam(pattern="^(answer|faq|withdraw-faq)$")]
 DONE = {
@@ -142,6 +149,30 @@ def _staff_list(request: Request, container: ContainerDep, principal: Principal)
         "idem": new_form_key(),
         "done": _done(request),
     }
+
+
+@router.get("/centre/questions/stats")
+def consultation_stats(
+    request: Request,
+    container: ContainerDep,
+    principal: Counter,
+    since: Annotated[date | None, Query()] = None,
+    until: Annotated[date | None, Query()] = None,
+) -> Response:
+    """咨询统计: by item, department, channel and status, with the answers on time, the mean
+    answer time in working days, the overdue and the answers published as FAQ entries."""
+    error: ValidationFailed | None = None
+    with container.read() as uow:
+        try:
+            found = stats.consultation_stats(
+                uow.conn, principal, today_of(request), since=since, until=until
+            )
+        except ValidationFailed as refused:
+            error = refused
+            found = stats.consultation_stats(uow.conn, principal, today_of(request))
+    context = {"s": found, "error": error, "errors": error.fields if error else {}}
+    status = error.status if error else 200
+    return render(request, "service_desk/consultation_stats.html", context, status_code=status)
 
 
 @router.get("/questions")
