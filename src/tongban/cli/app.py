@@ -108,6 +108,7 @@ def _register() -> None:
         licence,
         supervision,
         tokens,
+        users,
         worker,
     )
 
@@ -118,6 +119,7 @@ def _register() -> None:
     app.add_typer(licence.app, name="licence")
     app.add_typer(tokens.accounts_app, name="service-account")
     app.add_typer(tokens.tokens_app, name="token")
+    app.add_typer(users.app, name="users")
     app.add_typer(supervision.app, name="supervision")
     app.command(name="demo")(demo.demo)
     app.command(name="worker")(worker.worker)

@@ -148,6 +148,21 @@ def _phone(phone: str) -> str:
     return value
 
 
+def check_username(username: str) -> str:
+    """The normalised user name, or ``ValidationFailed`` saying what a user name must be."""
+    return _username(username)
+
+
+def check_phone(phone: str) -> str:
+    """The normalised mobile number, or ``ValidationFailed`` saying what is wrong."""
+    return _phone(phone)
+
+
+def set_phone(conn: Connection, user_id: int, phone: str) -> None:
+    """Record a (checked) mobile number on an account, in the caller's transaction."""
+    conn.execute(update(users).where(users.c.id == user_id).values(phone=_phone(phone)))
+
+
 def _exists(conn: Connection, column: str, value: str) -> bool:
     return conn.execute(select(users.c.id).where(users.c[column] == value)).first() is not None
 
