@@ -34,6 +34,10 @@ class Settings(BaseSettings):
     login_max_failures: int = Field(default=5, ge=1)
     """Failed log-ins in a row after which an account is locked for ``lockout_minutes``."""
     lockout_minutes: int = Field(default=15, ge=1)
+    password_max_age_days: int = Field(default=90, ge=0)
+    """A staff password older than this must be changed at sign-in (0: never)."""
+    password_history: int = Field(default=5, ge=0, le=24)
+    """How many of an account's recent passwords may not be chosen again."""
     calendar_warn_days: int = Field(default=60, ge=1)
     """Warn on the admin pages and /healthz when the calendar is known less far ahead."""
     sms_adapter: str = "log"

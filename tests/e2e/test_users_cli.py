@@ -104,9 +104,10 @@ def test_an_xlsx_import_creates_accounts_that_sign_in_and_can_be_managed(
     issued = passwords(out)
     assert set(issued) == {"li.ming", "chen.jing"}
     with client_for(env) as client:
-        signed = client.post(
-            "/api/v1/auth/login", json={"login": "chen.jing", "password": issued["chen.jing"]}
-        )
+        first = {"login": "chen.jing", "password": issued["chen.jing"]}
+        refused = client.post("/api/v1/auth/login", json=first)
+        assert (refused.status_code, refused.json()["code"]) == (403, "password_change_required")
+        signed = client.post("/api/v1/auth/login", json={**first, "new_password": "Chen@Jing2026"})
         assert signed.status_code == 200
         roles = {(r["role"], r["department"]) for r in signed.json()["user"]["roles"]}
         assert roles == {("reviewer", "SCJGJ"), ("section_chief", "SCJGJ")}
@@ -122,7 +123,10 @@ def test_an_xlsx_import_creates_accounts_that_sign_in_and_can_be_managed(
         )
         assert old.status_code == 401
         client.cookies.clear()
-        new = client.post("/api/v1/auth/login", json={"login": "li.ming", "password": fresh})
+        new = client.post(
+            "/api/v1/auth/login",
+            json={"login": "li.ming", "password": fresh, "new_password": "LiMing#2026"},
+        )
         assert new.status_code == 200
         assert run(env, "disable", "li.ming")[0] == 0
         assert client.get("/api/v1/me").status_code == 401  # its session ended at once

@@ -131,7 +131,14 @@ def reset_password(username: Annotated[str, typer.Argument(help="账号")]) -> N
     try:
         with container.uow() as uow:
             user_id = staff_import.find_staff(uow.conn, username)
-            accounts.set_password(uow, cli_actor(container), user_id, password)
+            accounts.set_password(
+                uow,
+                cli_actor(container),
+                user_id,
+                password,
+                temporary=True,
+                keep=container.settings.password_history,
+            )
     except DomainError as error:
         raise _fail(error) from None
     _print_created([staff_import.Created(user_id, username, password)])

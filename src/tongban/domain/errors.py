@@ -111,6 +111,20 @@ class TokenInvalid(DomainError):
     template = "访问令牌无效、已过期或已被吊销。"
 
 
+class PasswordChangeRequired(DomainError):
+    """The password is right but must be replaced before the account signs in."""
+
+    code = "password_change_required"
+    status = 403
+    template = "{reason}请设置新密码后登录。"
+
+
+class PasswordReused(DomainError):
+    code = "password_reused"
+    status = 422
+    template = "新密码不能与最近 {count} 次使用过的密码相同。"
+
+
 class LoginFailed(DomainError):
     code = "login_failed"
     status = 401

@@ -181,8 +181,23 @@ users = Table(
     Column("locked_until", UTCDateTime, nullable=True),
     Column("last_login_at", UTCDateTime, nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
+    # Migration 0026: a password someone else chose must be changed at the next sign-in; a
+    # staff password older than the maximum age too.
+    Column("must_change_password", Boolean, nullable=False, server_default=false()),
+    Column("password_changed_at", UTCDateTime, nullable=True),
     CheckConstraint("kind in ('staff', 'citizen', 'enterprise', 'service')", name="kind"),
 )
+
+password_history = Table(
+    "password_history",
+    metadata,
+    # Migration 0026.  The hashes of an account's recent passwords (never chosen again).
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("password_hash", String(200), nullable=False),
+    Column("set_at", UTCDateTime, nullable=False),
+)
+Index("ix_password_history_user", password_history.c.user_id)
 
 api_tokens = Table(
     "api_tokens",

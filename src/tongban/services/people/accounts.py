@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -18,10 +19,18 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from tongban.adapters.db.tables import centres, departments, login_throttle, role_assignments, users
+from tongban.adapters.db.tables import (
+    centres,
+    departments,
+    login_throttle,
+    password_history,
+    role_assignments,
+    users,
+)
 from tongban.domain.catalogue.model import Level
 from tongban.domain.errors import (
     AccountExists,
+    PasswordReused,
     UnknownCentre,
     UnknownDepartment,
     UserNotFound,
@@ -47,6 +56,8 @@ at the next successful log-in.  Tests may swap in cheaper parameters."""
 
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 128
+PASSWORD_HISTORY = 5
+"""Recent passwords of an account never chosen again (default of ``TONGBAN_PASSWORD_HISTORY``)."""
 USERNAME_RE = re.compile(r"[a-z][a-z0-9._-]{2,59}")
 PHONE_RE = re.compile(r"1[3-9][0-9]{9}|\+[0-9]{6,15}")
 """A mainland mobile number, or an international one with its country code (+852...)."""
@@ -202,8 +213,9 @@ def _assignment_detail(assignment: RoleAssignment) -> dict[str, Any]:
 
 def _insert_user(conn: Connection, actor: Actor, login: str, values: dict[str, Any]) -> int:
     try:
+        stamped = {"password_changed_at": actor.at} if values.get("password_hash") else {}
         user_id: int = conn.execute(
-            insert(users).values(created_at=actor.at, **values).returning(users.c.id)
+            insert(users).values(created_at=actor.at, **stamped, **values).returning(users.c.id)
         ).scalar_one()
     except IntegrityError:
         raise AccountExists(login=login) from None
@@ -230,8 +242,10 @@ def create_staff(
     roles: Sequence[RoleAssignment],
     *,
     password_hash: str | None = None,
+    must_change: bool = False,
 ) -> int:
     """Create a staff account with at least one staff role, each within its jurisdiction.
+    ``must_change``: the password is a one-time one (its owner sets their own at sign-in).
 
     ``password_hash`` (an argon2 hash of ``password``) saves re-hashing a known password.
     """
@@ -252,6 +266,7 @@ def create_staff(
         name,
         roles,
         password_hash=_hash_once(password, password_hash),
+        must_change=must_change,
     )
 
 
@@ -264,6 +279,7 @@ def create_account_with_roles(
     roles: Sequence[RoleAssignment],
     *,
     password_hash: str | None = None,
+    must_change: bool = False,
 ) -> int:
     """A staff or service account with its roles (checked by the caller), audited."""
     login = _username(username)
@@ -279,6 +295,7 @@ def create_account_with_roles(
             "username": login,
             "name": _name(name),
             "password_hash": password_hash,
+            "must_change_password": must_change,
         },
     )
     conn.execute(insert(role_assignments), [{"user_id": user_id, **row} for row in resolved])
@@ -440,19 +457,75 @@ def assign_role(uow: UnitOfWork, actor: Actor, user_id: int, assignment: RoleAss
 
 
 @atomic
-def set_password(uow: UnitOfWork, actor: Actor, user_id: int, password: str) -> None:
-    """Set a new password: unlocks the account and ends every session of the user."""
+def set_password(
+    uow: UnitOfWork,
+    actor: Actor,
+    user_id: int,
+    password: str,
+    *,
+    temporary: bool = False,
+    keep: int = PASSWORD_HISTORY,
+) -> None:
+    """Set a new password: unlocks the account and ends every session of the user.
+    ``temporary``: a one-time password someone else chose (changed at the next sign-in);
+    none of the account's last ``keep`` passwords may be chosen again."""
     conn = uow.conn
     check_password_rules(password)
     _load_user(conn, user_id)
+    store_password(conn, user_id, password, actor.at, must_change=temporary, keep=keep)
     conn.execute(
-        update(users)
-        .where(users.c.id == user_id)
-        .values(password_hash=hash_password(password), failed_logins=0, locked_until=None)
+        update(users).where(users.c.id == user_id).values(failed_logins=0, locked_until=None)
     )
     conn.execute(delete(login_throttle).where(login_throttle.c.key == account_key(user_id)))
     sessions.end_all_sessions(conn, user_id)
-    audit.record(conn, actor, "user.password_set", "user", str(user_id))
+    audit.record(conn, actor, "user.password_set", "user", str(user_id), {"temporary": temporary})
+
+
+def store_password(
+    conn: Connection,
+    user_id: int,
+    password: str,
+    now: datetime,
+    *,
+    must_change: bool,
+    keep: int = PASSWORD_HISTORY,
+) -> None:
+    """Replace the account's password (checked by the caller against the rules) unless it is
+    one of its last ``keep``; the old one joins the history."""
+    current = conn.execute(select(users.c.password_hash).where(users.c.id == user_id)).scalar()
+    recent = [current] if current else []
+    if keep > 1:
+        recent += list(
+            conn.execute(
+                select(password_history.c.password_hash)
+                .where(password_history.c.user_id == user_id)
+                .order_by(password_history.c.set_at.desc(), password_history.c.id.desc())
+                .limit(keep - 1)
+            ).scalars()
+        )
+    if keep and any(verify_password(h, password) for h in recent[:keep]):
+        raise PasswordReused(count=keep, fields={"password": f"不能与最近 {keep} 次的密码相同"})
+    if current:
+        conn.execute(
+            insert(password_history).values(user_id=user_id, password_hash=current, set_at=now)
+        )
+        stale = select(password_history.c.id).where(password_history.c.user_id == user_id)
+        kept = stale.order_by(password_history.c.set_at.desc(), password_history.c.id.desc())
+        keep_ids = list(conn.execute(kept.limit(max(keep, 1))).scalars())
+        conn.execute(
+            delete(password_history).where(
+                password_history.c.user_id == user_id, password_history.c.id.not_in(keep_ids)
+            )
+        )
+    conn.execute(
+        update(users)
+        .where(users.c.id == user_id)
+        .values(
+            password_hash=hash_password(password),
+            password_changed_at=now,
+            must_change_password=must_change,
+        )
+    )
 
 
 @atomic

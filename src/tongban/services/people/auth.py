@@ -28,6 +28,8 @@ from tongban.config import Settings
 from tongban.domain.errors import (
     IpThrottled,
     LoginFailed,
+    PasswordChangeRequired,
+    PasswordReused,
     SmsCodeInvalid,
     SmsDailyLimit,
     SmsTooFrequent,
@@ -40,8 +42,10 @@ from tongban.i18n import gettext as _
 from tongban.services.people import sessions
 from tongban.services.people.accounts import (
     account_key,
+    check_password_rules,
     hash_password,
     needs_rehash,
+    store_password,
     verify_password,
 )
 from tongban.services.platform import audit, outbox
@@ -274,17 +278,32 @@ def login_with_password(
     now: datetime,
     settings: Settings,
     request_id: str = "",
+    new_password: str | None = None,
 ) -> int:
     """Check a password for a username, resident ID number or credit code; returns the user id.
 
     Raises ``LoginFailed`` for any wrong or unknown account and ``TooManyAttempts`` while the
-    account or the address is locked, even when the password is right.
+    account or the address is locked, even when the password is right.  A right password that
+    must be replaced (a one-time password, or a staff password past
+    ``password_max_age_days``) raises ``PasswordChangeRequired`` unless ``new_password`` is
+    given, which then replaces it (the rules and the history apply) and signs in.
     """
     attempt = _Attempt(uow, normalise_login(login), ip, now, settings, "password", request_id)
-    return attempt.run(lambda: _check_password(attempt, password))
+    return attempt.run(lambda: _check_password(attempt, password, new_password))
 
 
-def _check_password(attempt: _Attempt, password: str) -> int:
+def _change_due(user: Any, settings: Settings, now: datetime) -> str | None:
+    """Why the account's password must be changed before it signs in, or None."""
+    if user.must_change_password:
+        return "这是他人为您设置的一次性密码，"
+    max_age = settings.password_max_age_days
+    changed = user.password_changed_at
+    if user.kind == "staff" and max_age and changed and changed <= now - timedelta(days=max_age):
+        return f"密码已使用超过 {max_age} 天，"
+    return None
+
+
+def _check_password(attempt: _Attempt, password: str, new_password: str | None = None) -> int:
     attempt.check_ip()
     attempt.user = find_user(attempt.conn, attempt.login)
     attempt.check_account()
@@ -293,7 +312,23 @@ def _check_password(attempt: _Attempt, password: str) -> int:
     if not verify_password(stored, password):
         attempt.fail(LoginFailed())
     assert stored is not None
-    if needs_rehash(stored):
+    reason = _change_due(user, attempt.settings, attempt.now)
+    if reason is not None and new_password is None:
+        attempt.refuse("login.password_change_required", PasswordChangeRequired(reason=reason))
+    if reason is not None and new_password is not None:
+        if new_password == password:
+            raise PasswordReused(count=1, fields={"new_password": "新密码不能与原密码相同"})
+        check_password_rules(new_password)
+        store_password(
+            attempt.conn,
+            user.id,
+            new_password,
+            attempt.now,
+            must_change=False,
+            keep=attempt.settings.password_history,
+        )
+        attempt._audit("user.password_changed", {"reason": "at_sign_in"})
+    elif needs_rehash(stored):
         attempt.conn.execute(
             update(users).where(users.c.id == user.id).values(password_hash=hash_password(password))
         )

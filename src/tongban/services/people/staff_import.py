@@ -203,9 +203,12 @@ def add_staff(
     *,
     phone: str = "",
 ) -> Created:
-    """One staff account with a one-time password (returned once)."""
+    """One staff account with a one-time password (returned once), to be replaced by its
+    owner at the first sign-in."""
     password = one_time_password()
-    user_id = accounts.create_staff(uow, actor, username, name, password, list(roles))
+    user_id = accounts.create_staff(
+        uow, actor, username, name, password, list(roles), must_change=True
+    )
     if phone:
         accounts.set_phone(uow.conn, user_id, phone)
     return Created(user_id, accounts.normalise_username(username), password)

@@ -35,6 +35,11 @@ class PasswordLogin(_Body):
         min_length=1, max_length=100, description="用户名、身份证号码或统一社会信用代码"
     )
     password: str = Field(min_length=1, max_length=256)
+    new_password: str | None = Field(
+        default=None,
+        max_length=256,
+        description="答复 403 password_change_required 时：用它替换当前密码并登录",
+    )
 
 
 class SmsCodeRequest(_Body):
@@ -116,7 +121,11 @@ def login(
 ) -> SignedInOut:
     with container.uow() as uow:
         user_id = auth.login_with_password(
-            uow, login=body.login, password=body.password, **_attempt(request, container)
+            uow,
+            login=body.login,
+            password=body.password,
+            new_password=body.new_password,
+            **_attempt(request, container),
         )
     return _signed_in(request, response, container, user_id)
 

@@ -119,8 +119,11 @@ def login_submit(
     method: Annotated[str, Form()] = "password",
     tab: Annotated[str, Form()] = "staff",
     next: Annotated[str, Form(max_length=500)] = "",
+    new_password: Annotated[str, Form(max_length=256)] = "",
+    new_password_again: Annotated[str, Form(max_length=256)] = "",
 ) -> Response:
-    """Check the password (or SMS code), open the session and go on; else the form again."""
+    """Check the password (or SMS code), open the session and go on; else the form again.
+    A password that must be replaced brings the form back with the new-password fields."""
     next_url = safe_next(next)
     sms = method == "sms"
     shown_tab = "sms" if sms else tab
@@ -146,9 +149,23 @@ def login_submit(
             if sms:
                 user_id = auth.login_with_sms_code(uow, id_number=login, code=code, **kwargs)
             else:
-                user_id = auth.login_with_password(uow, login=login, password=password, **kwargs)
+                if new_password != new_password_again:
+                    mismatch = _("两次输入的新密码不一致")
+                    return _form_page(
+                        request, status=422, error=mismatch, change_password=True, **again
+                    )
+                user_id = auth.login_with_password(
+                    uow, login=login, password=password, new_password=new_password or None, **kwargs
+                )
     except DomainError as error:
-        return _form_page(request, status=error.status, error=error_message(error), **again)
+        change = error.code in ("password_change_required", "password_reused", "weak_password")
+        return _form_page(
+            request,
+            status=error.status,
+            error=error_message(error),
+            change_password=change and not sms,
+            **again,
+        )
     token, _csrf, principal = open_session(request, container, user_id)
     response = RedirectResponse(next_url or landing_page(principal), status_code=303)
     set_session_cookie(response, token, settings)
