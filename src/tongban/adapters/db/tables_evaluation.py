@@ -23,9 +23,7 @@ from sqlalchemy import (
 from tongban.adapters.db.tables import metadata
 from tongban.adapters.db.types import JSONDoc, UTCDateTime
 
-LEVELS = (
-    "'very_satisfied', 'satisfied', 'fairly_satisfied', 'dissatisfied', 'very_dissatisfied'"
-)
+LEVELS = "'very_satisfied', 'satisfied', 'fairly_satisfied', 'dissatisfied', 'very_dissatisfied'"
 CHANNELS = "'online', 'pad', 'sms', 'kiosk'"
 
 ratings = Table(

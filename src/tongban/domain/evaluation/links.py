@@ -50,3 +50,18 @@ def verify(key: str, token: str) -> LinkClaims:
     if not hmac.compare_digest(_signature(key, body), parts[3]) or not parts[2].isdigit():
         raise RatingLinkInvalid()
     return LinkClaims(parts[1], datetime.fromtimestamp(int(parts[2]), tz=UTC))
+
+
+PAD_PURPOSE = "rating-pad"
+
+
+def pad_token(key: str, ticket_id: int) -> str:
+    """What the pad's buttons carry: the ticket it was shown for, signed for the pad alone, so
+    that the form cannot be turned on another ticket."""
+    digest = hmac.new(key.encode(), f"{PAD_PURPOSE}:{ticket_id}".encode(), hashlib.sha256)
+    return base64.urlsafe_b64encode(digest.digest()[:16]).rstrip(b"=").decode()
+
+
+def check_pad_token(key: str, ticket_id: int, token: str) -> None:
+    if not hmac.compare_digest(pad_token(key, ticket_id), (token or "").strip()):
+        raise RatingLinkInvalid()

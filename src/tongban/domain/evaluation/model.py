@@ -14,12 +14,12 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from tongban.domain.errors import ValidationFailed
 from tongban.domain.evaluation.errors import (
     EditWindowClosed,
     RatingAlreadyEdited,
     UnknownLevel,
 )
-from tongban.domain.errors import ValidationFailed
 
 COMMENT_LIMIT = 500
 EDITS_ALLOWED = 1

@@ -12,7 +12,7 @@ from datetime import date
 from enum import StrEnum
 
 from tongban.domain.errors import ValidationFailed
-from tongban.domain.evaluation.errors import ReRatingNotOpen, RectificationStepRefused
+from tongban.domain.evaluation.errors import RectificationStepRefused, ReRatingNotOpen
 from tongban.domain.evaluation.model import Level
 
 TEXT_LIMIT = 2000

@@ -109,9 +109,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("number", name=op.f("uq_rectifications_number")),
         sa.UniqueConstraint("rating_id", name=op.f("uq_rectifications_rating_id")),
     )
-    op.create_index(
-        "ix_rectifications_status_due_on", "rectifications", ["status", "due_on"]
-    )
+    op.create_index("ix_rectifications_status_due_on", "rectifications", ["status", "due_on"])
     op.create_index("ix_rectifications_department", "rectifications", ["department_id"])
     op.create_table(
         "rectification_callbacks",
