@@ -42,8 +42,9 @@ class UnknownLevel(ValidationFailed):
     template = "评价等级无效，请在“非常满意、满意、基本满意、不满意、非常不满意”中选择。"
 
 
-class RatingLinkInvalid(PermissionDenied):
-    """A link that was not signed by the platform, or altered, or for another purpose."""
+class RatingLinkInvalid(NotFound):
+    """A link that was not signed by the platform, or altered, or for another purpose: to
+    whoever holds it, there is no such link."""
 
     code = "rating_link_invalid"
     template = "评价链接无效，请从短信中的链接打开，或登录后在“我的办件”中评价。"

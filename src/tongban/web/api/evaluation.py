@@ -7,8 +7,8 @@ Creating POSTs need an ``Idempotency-Key``; a change of a task names the ``versi
 ``stale_version`` when someone else changed it first).  Errors: 403 ``not_case_applicant``,
 409 ``rating_exists``, ``case_not_finished``, ``rating_edit_closed``,
 ``rating_already_edited``, ``re_rating_not_open``, ``rating_link_expired``,
-``rating_link_used``, ``ticket_not_rateable``, ``rectification_step_refused``; 403
-``rating_link_invalid``; 404 ``rectification_not_found``; 422 ``unknown_level``.
+``rating_link_used``, ``ticket_not_rateable``, ``rectification_step_refused``; 404
+``rating_link_invalid``, ``rectification_not_found``; 422 ``unknown_level``.
 """
 
 from __future__ import annotations

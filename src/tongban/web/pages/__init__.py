@@ -17,6 +17,7 @@ MODULES = (
     "lists",
     "auth",
     "workbench",
+    "evaluation",  # before cases.citizen: /my/cases/{number}/rating is no case action
     "cases.citizen",
     "cases.attachments",
     "cases.window",
@@ -38,7 +39,6 @@ MODULES = (
     "kiosk",
     "kiosk_admin",
     "assist",
-    "evaluation",
 )
 
 
