@@ -31,6 +31,11 @@ def _signature(key: str, body: str) -> str:
     return base64.urlsafe_b64encode(digest[:16]).rstrip(b"=").decode()
 
 
+def _same(expected: str, given: str) -> bool:
+    """Constant-time comparison that any text may be given to (non-ASCII included)."""
+    return hmac.compare_digest(expected.encode(), given.encode())
+
+
 def new_jti() -> str:
     return secrets.token_hex(12)
 
@@ -47,7 +52,11 @@ def verify(key: str, token: str) -> LinkClaims:
     if len(text) > MAX_TOKEN_LENGTH or len(parts) != 4 or parts[0] != PREFIX:
         raise RatingLinkInvalid()
     body = ".".join(parts[:3])
-    if not hmac.compare_digest(_signature(key, body), parts[3]) or not parts[2].isdigit():
+    if (
+        not _same(_signature(key, body), parts[3])
+        or not parts[2].isascii()
+        or not parts[2].isdigit()
+    ):
         raise RatingLinkInvalid()
     return LinkClaims(parts[1], datetime.fromtimestamp(int(parts[2]), tz=UTC))
 
@@ -63,5 +72,5 @@ def pad_token(key: str, ticket_id: int) -> str:
 
 
 def check_pad_token(key: str, ticket_id: int, token: str) -> None:
-    if not hmac.compare_digest(pad_token(key, ticket_id), (token or "").strip()):
+    if not _same(pad_token(key, ticket_id), (token or "").strip()):
         raise RatingLinkInvalid()
