@@ -23,7 +23,8 @@ def r(container: object) -> Ratings:
 def test_the_demo_rates_finished_cases_deterministically_and_works_on_two_poor_ones(
     r: Ratings,
 ) -> None:
-    numbers = [r.finished_case() for _ in range(4)]
+    numbers = [r.finished_case() for _ in range(6)]
+    rated = [n for n in numbers if evaluation.rated(n)]
     r.open_case()  # not finished: not rated
     written = evaluation.load(r.container, SYSTEM, "small")
     again = evaluation.load(r.container, SYSTEM, "small")
@@ -36,8 +37,8 @@ def test_the_demo_rates_finished_cases_deterministically_and_works_on_two_poor_o
                 rectifications.c.id
             )
         ).all()
-    assert again == 0 and len(given) == len(numbers)
-    assert written == 4 + 1 + 3  # four ratings; a call-back; a call-back, a response, a re-rating
+    assert again == 0 and len(given) == len(rated) >= 2
+    assert written == len(rated) + 1 + 3  # a call-back; a call-back, a response, a re-rating
     assert sorted(g.level for g in given if g.level in ("dissatisfied", "very_dissatisfied")) == [
         "dissatisfied",
         "very_dissatisfied",
