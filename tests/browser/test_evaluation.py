@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import exists, func, select
 
+from tests.browser.axe import violations
 from tests.browser.conftest import PHONE
 from tests.browser.test_case_flows import log_in
 from tongban.adapters.db.tables import cases, users
@@ -48,6 +49,7 @@ def test_a_citizen_rates_a_finished_case_on_a_phone(
     phone.goto(f"/my/cases/{number}")
     phone.locator("#rate-case a").click()
     expect(phone).to_have_url(re.compile(rf"/my/cases/{number}/rating$"))
+    assert violations(phone) == []
     phone.get_by_role("button", name="提交评价").click()  # no level chosen: refused
     expect(phone.locator("#form-error")).to_contain_text("评价等级无效")
     phone.get_by_label("满意", exact=True).check()
@@ -86,6 +88,7 @@ def test_the_window_pad_records_the_visitors_rating_of_the_ticket_just_served(
 
     # The pad polls: the five buttons appear for the ticket just served.
     expect(pad.locator(".pad-ticket")).to_contain_text(served, timeout=10_000)
+    assert violations(pad) == []
     pad.get_by_role("button", name="非常满意").click()
     expect(pad.locator("#done")).to_contain_text("谢谢您的评价")
     expect(pad.locator("#pad-form")).to_have_count(0)  # one rating per ticket
