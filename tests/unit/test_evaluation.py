@@ -13,8 +13,8 @@ from tongban.domain.evaluation.errors import (
     EditWindowClosed,
     RatingAlreadyEdited,
     RatingLinkInvalid,
-    ReRatingNotOpen,
     RectificationStepRefused,
+    ReRatingNotOpen,
     UnknownLevel,
 )
 from tongban.domain.evaluation.model import (

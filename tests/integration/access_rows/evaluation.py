@@ -1,4 +1,4 @@
-"""Access-matrix rows of 好差评: ratings, the SMS link, the window pad, rectification, statistics."""
+"""Access-matrix rows of 好差评: ratings, the SMS link, the pad, rectification, statistics."""
 
 from __future__ import annotations
 

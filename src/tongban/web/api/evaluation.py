@@ -337,7 +337,9 @@ def rate_by_link(
 # --- the window pad -----------------------------------------------------------------------------
 
 
-@router.get("/queue/window/pad", response_model=PadOut | None, summary="评价器：本窗口刚办完、待评价的号")
+@router.get(
+    "/queue/window/pad", response_model=PadOut | None, summary="评价器：本窗口刚办完、待评价的号"
+)
 def pad_ticket(request: Request, container: ContainerDep, _who: Pad) -> PadOut | None:
     with container.read() as uow:
         found = pad.pad_ticket(uow.conn, actor_for(request), container.secret_key)
