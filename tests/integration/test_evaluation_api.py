@@ -144,3 +144,33 @@ def test_the_sms_link_page_rates_without_log_in_once(r: Ratings, client: Any) ->
     bad = client.get(path[:-3] + "abc")
     assert bad.status_code == 404 and "评价链接无效" in bad.text
     assert count(r, ratings) == 1 and count(r, rectifications) == 0
+
+
+def test_the_department_head_works_on_a_task_and_reads_the_statistics_on_the_pages(
+    r: Ratings, client: Any
+) -> None:
+    number = r.finished_case()
+    citizen = as_user(r, client, r.world.citizen)
+    rated = post(client, citizen, f"/api/v1/cases/{number}/rating", {"level": "very_dissatisfied"})
+    task = rated.json()["rectification"]
+    case_page = client.get(f"/my/cases/{number}/rating")
+    assert case_page.status_code == 200 and "待整改" in case_page.text
+
+    chief = as_user(r, client, r.chief)
+    listed = client.get("/evaluation/rectifications")
+    assert listed.status_code == 200 and task in listed.text
+    page = client.get(f"/evaluation/rectifications/{task}")
+    assert page.status_code == 200 and "登记回访" in page.text
+    form = {"csrf_token": chief["X-CSRF-Token"], "version": "1", "called_on": "2026-11-16"}
+    refused = client.post(
+        f"/evaluation/rectifications/{task}/callback", data={**form, "outcome": "maybe"}
+    )
+    assert refused.status_code == 422 and "请选择回访结果" in refused.text
+    done = client.post(
+        f"/evaluation/rectifications/{task}/callback",
+        data={**form, "outcome": "reached", "note": "已联系"},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    figures = client.get("/evaluation/stats")
+    assert figures.status_code == 200 and "100.00%（1/1）" in figures.text
