@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from tongban.demo.loader import Scale
 
 POOR_SHARE = 0.015
-LIMIT = 3000
+LIMIT = 1500
 """At most this many cases are rated (the full demo has more; the rest stay unrated)."""
 COMMENTS = {
     "very_satisfied": "窗口服务热情，一次就办好了。",
