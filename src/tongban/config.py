@@ -90,6 +90,16 @@ class Settings(BaseSettings):
     consultation_days: int = Field(default=3, ge=1, le=60)
     """咨询: working days the item's department has to answer a question; past them its
     section chiefs and reviewers are alerted."""
+    rating_edit_days: int = Field(default=7, ge=0, le=90)
+    """好差评: days after rating in which the rater may change the rating, once."""
+    rectification_days: int = Field(default=15, ge=1, le=60)
+    """差评整改: working days the item's department has to respond to a poor rating; past them
+    the department head is alerted."""
+    rating_link_days: int = Field(default=15, ge=1, le=90)
+    """好差评: days the SMS rating link of a finished case stays valid."""
+    public_url: str = ""
+    """The address citizens reach the platform at (``https://…``), put before links sent by
+    SMS; empty: the links are sent as paths."""
     kiosk_session_days: int = Field(default=180, ge=1, le=400)
     """自助终端: how long a paired kiosk stays signed in before its centre manager must pair it
     again (its visitors' visits end after the kiosk's own idle time, whatever this says)."""

@@ -26,6 +26,7 @@ from tongban.adapters.db.tables import job_runs
 from tongban.bootstrap import Container
 from tongban.services.bundles import applications as bundles
 from tongban.services.cases import sweeps as cases_sweeps
+from tongban.services.evaluation import sweeps as evaluation_sweeps
 from tongban.services.identity import check as identity_check
 from tongban.services.platform import idempotency, outbox, readiness, telemetry
 from tongban.services.projects import lifecycle as proxy_projects
@@ -265,6 +266,8 @@ def _register_sweeps() -> None:
     service_desk_sweeps.register(register_sweep)
     # 批后监管: overdue inspection tasks alert the department head.
     supervision_sweeps.register(register_sweep)
+    # 好差评: the SMS rating link of finished cases, and overdue rectification tasks alert.
+    evaluation_sweeps.register(register_sweep)
     # 自助办: a kiosk visit past its idle time leaves nothing behind, even if the kiosk is off.
     register_sweep(
         "kiosk_visits_close", kiosk_visits.close_expired_sweep, interval=timedelta(minutes=1)

@@ -29,6 +29,7 @@ EXTRA_PARTS = (
     "visits",
     "service_desk",
     "supervision",
+    "evaluation",
 )
 """Later parts of the demo, loaded in this order after the catalogue and the people."""
 

@@ -21,6 +21,7 @@ AREAS = (
     "self_service",
     "nearby",
     "supervision",
+    "evaluation",
 )
 
 

@@ -35,6 +35,7 @@ MODULES = (
     "kiosk",
     "assist",
     "supervision",
+    "evaluation",
 )
 
 

@@ -18,6 +18,7 @@ MODULES = (
     "lists",
     "auth",
     "workbench",
+    "evaluation",  # before cases.citizen: /my/cases/{number}/rating is no case action
     "cases.citizen",
     "cases.attachments",
     "cases.window",

@@ -47,12 +47,14 @@ TASKS: dict[Role, tuple[Task, ...]] = {
         Task("免证核验", "/window/identify", "扫市民码、读身份证或刷脸核验身份（免证办）"),
         Task("办不成事", "/centre/hard-cases", "登记群众办不成的事，承办、记录并办结"),
         Task("事项咨询", "/questions", "为群众登记事项咨询，查看部门答复"),
+        Task("评价器", "/window/pad", "窗口第二屏：办事人对刚办完的服务评价"),
         Task("办事服务", "/items", "查询事项的办事指南和所需材料"),
     ),
     Role.REVIEWER: (
         Task("待审办件", "/review", "审查办件、要求补正、提出审批意见"),
         Task("网上审批中心", "/approval-centre/mine", "领取、释放网上申请，查看我的在办件"),
         Task("事项咨询", "/questions", "在答复期限内答复本部门事项的咨询"),
+        Task("差评整改", "/evaluation/rectifications", "差评的整改、回访和答复"),
         Task("办事服务", "/items", "查询事项的审批标准"),
     ),
     Role.SECTION_CHIEF: (
@@ -62,6 +64,8 @@ TASKS: dict[Role, tuple[Task, ...]] = {
         Task("事项咨询", "/questions", "答复咨询，把好的答复发布为办事指南的常见问题"),
         Task("批后监管", "/supervision/tasks", "本部门的检查任务，双随机抽取检查对象和检查人员"),
         Task("监管统计", "/supervision/figures", "检查任务、按期检查和合格、整改、注销情况"),
+        Task("差评整改", "/evaluation/rectifications", "差评的整改、回访和答复"),
+        Task("好差评统计", "/evaluation/stats", "本部门按事项、工作人员的评价和回访率"),
     ),
     Role.CENTRE_MANAGER: (
         Task("中心概况", "/centre", "本中心在办件的状态和红黄灯预警"),
@@ -73,7 +77,8 @@ TASKS: dict[Role, tuple[Task, ...]] = {
         Task(
             "咨询统计", "/centre/questions/stats", "按事项、部门、渠道统计咨询的按期答复和平均用时"
         ),
-        Task("好差评", "/centre/ratings", "评价和整改"),
+        Task("好差评", "/evaluation/stats", "评价和整改"),
+        Task("差评整改", "/evaluation/rectifications", "差评的整改、回访和答复"),
     ),
     Role.LEADER: (
         Task("指标看板", "/dashboard", "办件量、网办率、秒批率、按时办结率和满意度"),
@@ -82,6 +87,7 @@ TASKS: dict[Role, tuple[Task, ...]] = {
         Task(
             "咨询统计", "/centre/questions/stats", "按事项、部门、渠道统计咨询的按期答复和平均用时"
         ),
+        Task("好差评统计", "/evaluation/stats", "按事项、部门、中心和工作人员的评价和回访率"),
         Task("事项统计", "/stats", "事项目录的各项统计"),
         Task("监管统计", "/supervision/figures", "批后监管：检查任务、按期检查和处理结果"),
         Task("事项管理", "/admin/items", "查看事项草稿和版本历史"),
