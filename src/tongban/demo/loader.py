@@ -28,6 +28,7 @@ EXTRA_PARTS = (
     "approval",
     "visits",
     "service_desk",
+    "indicators",
 )
 """Later parts of the demo, loaded in this order after the catalogue and the people."""
 

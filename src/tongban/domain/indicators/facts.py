@@ -15,6 +15,7 @@ from datetime import date
 from tongban.domain.cases.clock import used_days
 from tongban.domain.cases.status import Channel, DeliveryMethod
 from tongban.domain.catalogue.model import ItemKind
+from tongban.domain.errors import CalendarUnknown
 from tongban.domain.shared.calendar import ClockStop, WorkingCalendar
 
 RECEIVED = ("cases_received", "cases_online", "cases_certificate_free", "visits")
@@ -99,15 +100,14 @@ def fact_of(state: CaseState, calendar: WorkingCalendar | None) -> CaseFact | No
     official calendar, from acceptance to the decision, clock stops left out."""
     if state.submitted_on is None or state.status == "draft":
         return None
-    finished = state.decided_on is not None and state.decision is not None
-    on_time = finished and (state.deadline is None or state.decided_on <= state.deadline)  # type: ignore[operator]
+    decided_on = state.decided_on if state.decision is not None else None
+    finished = decided_on is not None
+    on_time = decided_on is not None and (state.deadline is None or decided_on <= state.deadline)
     used = 0
-    if finished and calendar is not None and state.accepted_on is not None:
+    if decided_on is not None and calendar is not None and state.accepted_on is not None:
         try:
-            used = used_days(
-                state.accepted_on, state.decided_on, state.stops, state.decided_on, calendar  # type: ignore[arg-type]
-            )
-        except (ValueError, LookupError):  # a day the calendar does not know yet
+            used = used_days(state.accepted_on, decided_on, state.stops, decided_on, calendar)
+        except CalendarUnknown:  # a day the calendar does not know yet: counted as 0
             used = 0
     visits = int(state.channel in AT_A_CENTRE) + int(
         state.delivery_method == DeliveryMethod.PICKUP and state.status in HANDED_OVER
@@ -119,7 +119,7 @@ def fact_of(state: CaseState, calendar: WorkingCalendar | None) -> CaseFact | No
         centre_code=state.centre_code or "",
         channel=state.channel,
         received_on=state.submitted_on,
-        finished_on=state.decided_on if finished else None,
+        finished_on=decided_on,
         received=1,
         online=int(state.channel == Channel.ONLINE),
         certificate_free=int(state.from_licences),
@@ -159,9 +159,7 @@ def delta(
     writers always touch rows in the same order (no deadlock between them)."""
     out: dict[RollupKey, dict[str, int]] = {}
     for key in sorted(set(old) | set(new)):
-        change = {
-            m: new.get(key, {}).get(m, 0) - old.get(key, {}).get(m, 0) for m in CASE_MEASURES
-        }
+        change = {m: new.get(key, {}).get(m, 0) - old.get(key, {}).get(m, 0) for m in CASE_MEASURES}
         if any(change.values()):
             out[key] = change
     return out

@@ -98,7 +98,9 @@ class _Parser:
         token = self.take()
         if token.text != text:
             found = token.text or "公式结尾"
-            raise FormulaSyntaxError(position=token.position, problem=f"应为“{text}”，却是“{found}”")
+            raise FormulaSyntaxError(
+                position=token.position, problem=f"应为“{text}”，却是“{found}”"
+            )
         return token
 
     def expression(self) -> Node:

@@ -96,14 +96,28 @@ MEASURES: dict[str, Measure] = {
     for m in (
         _M("cases_received", Source.CASES, "提交的办件数（按提交日）", "received"),
         _M("cases_online", Source.CASES, "网上提交的办件数（按提交日）", "online"),
-        _M("cases_certificate_free", Source.CASES, "以电子证照代替材料的办件数", "certificate_free"),
-        _M("visits", Source.CASES, "申请人到中心的次数：窗口或自助提交 1 次，窗口取件 1 次", "received"),
-        _M("cases_finished", Source.CASES, "办结（准予或不予许可）的办件数（按办结日）", "finished"),
+        _M(
+            "cases_certificate_free", Source.CASES, "以电子证照代替材料的办件数", "certificate_free"
+        ),
+        _M(
+            "visits",
+            Source.CASES,
+            "申请人到中心的次数：窗口或自助提交 1 次，窗口取件 1 次",
+            "received",
+        ),
+        _M(
+            "cases_finished", Source.CASES, "办结（准予或不予许可）的办件数（按办结日）", "finished"
+        ),
         _M("cases_finished_on_time", Source.CASES, "在承诺期限内办结的办件数", "on_time"),
         _M("cases_immediate", Source.CASES, "办结的即办件数", "immediate"),
         _M("cases_smart", Source.CASES, "秒批（系统自动准予）办结的办件数", "smart"),
         _M("working_days_used", Source.CASES, "办结办件从受理到办结所用工作日之和", "finished"),
-        _M("promised_days_of_finished", Source.CASES, "办结办件的承诺时限（工作日）之和", "finished"),
+        _M(
+            "promised_days_of_finished",
+            Source.CASES,
+            "办结办件的承诺时限（工作日）之和",
+            "finished",
+        ),
         _M("items_total", Source.CATALOGUE, "已发布事项数"),
         _M("items_online_capable", Source.CATALOGUE, "网上可办的已发布事项数"),
         _M("items_fully_online", Source.CATALOGUE, "全流程网办的已发布事项数"),
@@ -178,7 +192,9 @@ def parse_dimensions(names: list[str] | tuple[str, ...]) -> tuple[Dimension, ...
         try:
             dimension = Dimension(name)
         except ValueError:
-            raise UnknownDimension(name=name, fields={"dimensions": f"不存在的维度：{name}"}) from None
+            raise UnknownDimension(
+                name=name, fields={"dimensions": f"不存在的维度：{name}"}
+            ) from None
         if dimension not in out:
             out.append(dimension)
     return tuple(out)

@@ -66,8 +66,15 @@ def _upserts() -> dict[str, Any]:
 
 
 _ADD = _upserts()
-_FACT_COLUMNS = ("item_code", "department_code", "centre_code", "channel", "received_on")
-_FACT_COLUMNS += ("finished_on", *_FACT_MEASURES)
+_FACT_COLUMNS = (
+    "item_code",
+    "department_code",
+    "centre_code",
+    "channel",
+    "received_on",
+    "finished_on",
+    *_FACT_MEASURES,
+)
 
 
 def _fact_upserts() -> dict[str, Any]:
@@ -216,7 +223,9 @@ def recompute(conn: Connection, batch: int = 2000) -> Iterator[CaseFact]:
 
     calendar = load_calendar(conn)
     smart_ids = set(
-        conn.execute(select(case_events.c.case_id).where(case_events.c.type == AUTOMATED).distinct())
+        conn.execute(
+            select(case_events.c.case_id).where(case_events.c.type == AUTOMATED).distinct()
+        )
         .scalars()
         .all()
     )
@@ -258,4 +267,3 @@ def stored_rollup(conn: Connection) -> dict[RollupKey, dict[str, int]]:
         )
         out[key] = {m: int(row[m]) for m in CASE_DAILY_MEASURES}
     return out
-

@@ -108,12 +108,8 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("case_id", name=op.f("pk_indicator_case_facts")),
     )
-    op.create_index(
-        "ix_indicator_case_facts_received_on", "indicator_case_facts", ["received_on"]
-    )
-    op.create_index(
-        "ix_indicator_case_facts_finished_on", "indicator_case_facts", ["finished_on"]
-    )
+    op.create_index("ix_indicator_case_facts_received_on", "indicator_case_facts", ["received_on"])
+    op.create_index("ix_indicator_case_facts_finished_on", "indicator_case_facts", ["finished_on"])
     op.create_table(
         "indicator_case_daily",
         sa.Column("id", sa.Integer(), nullable=False),
