@@ -174,9 +174,8 @@ def labels(conn: Connection, by: Dimension, keys: list[str]) -> dict[str, str]:
         Dimension.DEPARTMENT: departments,
         Dimension.ITEM: service_items,
     }[by]
-    found = dict(
-        conn.execute(select(table.c.code, table.c.name).where(table.c.code.in_(keys))).tuples()
-    )
+    query = select(table.c.code, table.c.name).where(table.c.code.in_(keys))
+    found = {row.code: row.name for row in conn.execute(query)}
     blank = "网上（不经服务中心）" if by is Dimension.CENTRE else "—"
     return {k: found.get(k, k) if k else blank for k in keys}
 
