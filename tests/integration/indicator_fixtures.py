@@ -11,8 +11,8 @@ from tests.factories import TOWN_CENTRE_CODE
 from tests.integration.service_desk_fixtures import Desk, build_desk
 from tests.integration.test_cases import at_window, issue, online, publish_item, step
 from tongban.bootstrap import Container
-from tongban.domain.catalogue.model import Level
 from tongban.domain.cases.status import DeliveryMethod
+from tongban.domain.catalogue.model import Level
 from tongban.domain.network.model import ServiceWindow, WindowGroup
 from tongban.domain.people.model import Role, RoleAssignment
 from tongban.services.cases import lifecycle as svc
