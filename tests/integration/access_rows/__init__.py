@@ -20,6 +20,7 @@ AREAS = (
     "service_desk",
     "self_service",
     "nearby",
+    "indicators",
 )
 
 

@@ -34,6 +34,7 @@ MODULES = (
     "consultations",
     "kiosk",
     "assist",
+    "indicators",
 )
 
 

@@ -38,6 +38,7 @@ MODULES = (
     "kiosk",
     "kiosk_admin",
     "assist",
+    "indicators",
 )
 
 
