@@ -62,6 +62,9 @@ def assert_rollup_equals_recomputation(container: Container) -> metrics.Report:
     return report
 
 
+_WORLDS: dict[int, World] = {}
+"""One world per database: the examples of one run add to the same cases."""
+
 PLAN = st.lists(
     st.tuples(
         st.sampled_from(["online", "window"]),
@@ -82,8 +85,9 @@ PLAN = st.lists(
 def test_after_random_filings_and_steps_the_rollup_equals_the_raw_rows(
     container: Container, plan: list[tuple[str, int, list[int]]]
 ) -> None:
-    world = getattr(container, "_rollup_world", None) or build_world(container)
-    container._rollup_world = world  # type: ignore[attr-defined]  # one world per database
+    world = _WORLDS.get(id(container))
+    if world is None or world.container is not container:
+        world = _WORLDS[id(container)] = build_world(container)
     for how, first_day, choices in plan:
         ref = _file(world, how, DAYS[first_day])
         for offset, choice in enumerate(choices):

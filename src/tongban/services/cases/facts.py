@@ -219,6 +219,7 @@ def record_new(conn: Connection, stored: Iterable[Case]) -> None:
 
 def recompute(conn: Connection, batch: int = 2000) -> Iterator[CaseFact]:
     """Every case's fact derived afresh from ``cases`` and ``case_events`` (the raw rows)."""
+    # The repository imports this module (it calls ``record``): read its rows lazily.
     from tongban.services.cases.repository import _from_row, case_select
 
     calendar = load_calendar(conn)
