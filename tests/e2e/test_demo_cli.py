@@ -12,7 +12,10 @@ from tongban.adapters.db.engine import build_engine
 from tongban.adapters.db.tables import centres
 from tongban.adapters.db.tables_projects import projects
 from tongban.cli.app import app
+from tongban.domain.indicators.model import Period
 from tongban.services.catalogue.stats import catalogue_figures
+from tongban.services.indicators.access import DISTRICT
+from tongban.services.indicators.figures import figure
 from tongban.services.smart.rules import smart_items_in_force
 
 
@@ -39,9 +42,18 @@ def test_the_full_demo_loads_the_figures_the_readme_promises(tmp_path: Path) -> 
             count, wan = conn.execute(
                 select(func.count(), func.sum(projects.c.investment_wan))
             ).one()
+            indicator = {
+                code: figure(conn, DISTRICT, code, period=Period.YEAR, at=TEST_START.date()).value
+                for code in ("online_capable_rate", "smart_item_count", "satisfaction")
+            }
     finally:
         engine.dispose()
     assert (figures.items, str(figures.online_capable_rate)) == (2155, "93.55")
     assert figures.smart_approval == in_force == 51  # 51 项（其中 51 项规则已生效）
     assert levels == {"district": 1, "town": 7, "community": 292}
     assert count == 400 and round(wan / 10_000 / 100) * 100 == 3800  # about 3,800 亿元
+    # the indicator system gives the catalogue's figures, and no satisfaction before ratings
+    assert indicator == {"online_capable_rate": 93.55, "smart_item_count": 51, "satisfaction": None}
+    # every case the demo filed (the proxy-service projects' in bulk too) is in the rollup
+    verified = runner.invoke(app, ["metrics", "verify"], env=env)
+    assert verified.exit_code == 0, verified.output

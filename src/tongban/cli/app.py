@@ -106,6 +106,7 @@ def _register() -> None:
         demo,
         keys,
         licence,
+        metrics,
         supervision,
         tokens,
         users,
@@ -121,6 +122,7 @@ def _register() -> None:
     app.add_typer(tokens.tokens_app, name="token")
     app.add_typer(users.app, name="users")
     app.add_typer(supervision.app, name="supervision")
+    app.add_typer(metrics.app, name="metrics")
     app.command(name="demo")(demo.demo)
     app.command(name="worker")(worker.worker)
 

@@ -30,6 +30,7 @@ EXTRA_PARTS = (
     "service_desk",
     "supervision",
     "evaluation",
+    "indicators",
 )
 """Later parts of the demo, loaded in this order after the catalogue and the people."""
 

@@ -50,6 +50,7 @@ class DemoStaff:
     role: Role
     centre_code: str | None = None
     department_code: str | None = None
+    level: Level = Level.DISTRICT
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,10 @@ DEMO_STAFF: tuple[DemoStaff, ...] = (
     DemoStaff("inspector2.scjg", "孙丽华", Role.INSPECTOR, department_code=MARKET_SUPERVISION),
     DemoStaff("manager.guicheng", "吴丽萍", Role.CENTRE_MANAGER, centre_code=GUICHENG_CENTRE),
     DemoStaff("leader", "邓伟明", Role.LEADER),
+    DemoStaff(
+        "leader.guicheng", "梁志华", Role.LEADER, level=Level.TOWN, centre_code=GUICHENG_CENTRE
+    ),
+    DemoStaff("head.scjg", "黄美玲", Role.DEPARTMENT_HEAD, department_code=MARKET_SUPERVISION),
     DemoStaff("auditor", "郭敏", Role.AUDITOR),
     DemoStaff("agent", "冯嘉俊", Role.AGENT, centre_code=DISTRICT_CENTRE),
 )
@@ -145,7 +150,7 @@ def load_people(uow: UnitOfWork, actor: Actor) -> list[tuple[str, str, str]]:
     for staff in DEMO_STAFF:
         assignment = RoleAssignment(
             staff.role,
-            level=Level.DISTRICT,
+            level=staff.level,
             centre_code=staff.centre_code,
             department_code=staff.department_code,
         )

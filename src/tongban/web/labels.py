@@ -51,6 +51,7 @@ LABELS: dict[str, str] = {
     "section_chief": "科长",
     "centre_manager": "中心负责人",
     "leader": "区领导",
+    "department_head": "部门负责人",
     "catalogue_admin": "事项目录管理员",
     "auditor": "审计人员",
     "inspector": "监管检查人员",

@@ -22,6 +22,7 @@ AREAS = (
     "nearby",
     "supervision",
     "evaluation",
+    "indicators",
 )
 
 

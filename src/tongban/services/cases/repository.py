@@ -37,6 +37,7 @@ from tongban.domain.cases.values import (
 from tongban.domain.catalogue.model import ItemKind
 from tongban.domain.errors import CaseNotFound, StaleVersion, UnknownCentre
 from tongban.domain.shared.calendar import ClockStop
+from tongban.services.cases import facts
 
 _accepting = centres.alias("accepting_centre")
 _pickup = centres.alias("pickup_centre")
@@ -346,6 +347,7 @@ def add(conn: Connection, case: Case, item_id: int, at: datetime) -> None:
     _check_centres(case, row)
     case.id = row.id
     case.version = 1
+    facts.record(conn, case, new=True)  # before _append clears the pending events
     _append(conn, case, entries)
 
 
@@ -368,6 +370,7 @@ def save(conn: Connection, case: Case, at: datetime) -> None:
         raise StaleVersion(current=current)
     _check_centres(case, row)
     case.version = read + 1
+    facts.record(conn, case)  # before _append clears the pending events
     _append(conn, case, entries)
 
 

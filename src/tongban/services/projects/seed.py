@@ -46,6 +46,7 @@ from tongban.domain.projects.model import (
 )
 from tongban.domain.shared.calendar import WorkingCalendar
 from tongban.domain.shared.clock import china_date
+from tongban.services.cases import facts as case_facts
 from tongban.services.cases import repository as repo
 from tongban.services.catalogue.items import ItemView, published_item
 from tongban.services.platform import audit
@@ -336,6 +337,9 @@ class Recorder:
             .scalars()
             .all()
         )
+        for p, case_id in zip(self.pending, ids, strict=True):
+            p.case.id = case_id
+        case_facts.record_new(conn, [p.case for p in self.pending])
         events: list[dict[str, Any]] = []
         links = []
         for p, case_id in zip(self.pending, ids, strict=True):

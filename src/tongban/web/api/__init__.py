@@ -36,6 +36,7 @@ MODULES = (
     "assist",
     "supervision",
     "evaluation",
+    "indicators",
 )
 
 

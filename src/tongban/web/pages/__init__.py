@@ -41,6 +41,7 @@ MODULES = (
     "kiosk_admin",
     "assist",
     "supervision",
+    "indicators",
 )
 
 

@@ -29,6 +29,7 @@ ROLE_TITLES: dict[Role, str] = {
     Role.SECTION_CHIEF: "科长",
     Role.CENTRE_MANAGER: "服务中心管理员",
     Role.LEADER: "区领导",
+    Role.DEPARTMENT_HEAD: "部门负责人",
     Role.AUDITOR: "审计人员",
     Role.AGENT: "代办员",
     Role.INSPECTOR: "监管检查人员",
@@ -81,7 +82,7 @@ TASKS: dict[Role, tuple[Task, ...]] = {
         Task("差评整改", "/evaluation/rectifications", "差评的整改、回访和答复"),
     ),
     Role.LEADER: (
-        Task("指标看板", "/dashboard", "办件量、网办率、秒批率、按时办结率和满意度"),
+        Task("指标体系", "/indicators", "办件量、网办率、秒批率、按时办结率和满意度，可下钻到办件"),
         Task("代办中心", "/proxy-centre", "投资项目代办：按阶段、镇街、行业统计和审批堵点"),
         Task("办不成事统计", "/centre/hard-cases/stats", "按问题类型、服务中心和办理结果统计"),
         Task(
@@ -91,6 +92,10 @@ TASKS: dict[Role, tuple[Task, ...]] = {
         Task("事项统计", "/stats", "事项目录的各项统计"),
         Task("监管统计", "/supervision/figures", "批后监管：检查任务、按期检查和处理结果"),
         Task("事项管理", "/admin/items", "查看事项草稿和版本历史"),
+    ),
+    Role.DEPARTMENT_HEAD: (
+        Task("指标体系", "/indicators", "本部门的办件量、按时办结率等指标，逐级下钻到办件"),
+        Task("事项统计", "/stats", "事项目录的各项统计"),
     ),
     Role.AUDITOR: (
         Task("审计日志", "/audit", "每一次写操作的记录"),

@@ -1,0 +1,113 @@
+"""Tables of the indicator system (指标体系): definitions with versions, the case facts and
+the daily case rollup the figures read.
+
+Mirrors migration 0019; imported at the end of ``tables.py`` so ``metadata`` holds every table.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    UniqueConstraint,
+)
+
+from tongban.adapters.db.tables import metadata
+from tongban.adapters.db.types import JSONDoc, UTCDateTime
+
+indicator_definitions = Table(
+    "indicator_definitions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code", String(40), nullable=False, unique=True),
+    Column("status", String(12), nullable=False),
+    Column("published_version", Integer, nullable=True),
+    # The spec being edited, if any; published versions live in indicator_versions.
+    Column("draft", JSONDoc, nullable=True),
+    Column("lock_version", Integer, nullable=False, server_default="1"),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    CheckConstraint("status in ('draft', 'published')", name="status"),
+)
+
+indicator_versions = Table(
+    "indicator_versions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("definition_id", Integer, ForeignKey("indicator_definitions.id"), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("spec", JSONDoc, nullable=False),
+    Column("note", String(500), nullable=False, server_default=""),
+    Column("published_at", UTCDateTime, nullable=False),
+    Column("published_by", Integer, ForeignKey("users.id"), nullable=True),
+    UniqueConstraint("definition_id", "version", name="uq_indicator_versions_definition_version"),
+)
+
+_MEASURES = (
+    "received",
+    "online",
+    "certificate_free",
+    "visits",
+    "finished",
+    "on_time",
+    "immediate",
+    "smart",
+    "working_days_used",
+    "promised_days",
+)
+
+indicator_case_facts = Table(
+    "indicator_case_facts",
+    metadata,
+    # One row per submitted case: what it counts for (domain.indicators.facts.CaseFact).
+    Column("case_id", Integer, ForeignKey("cases.id"), primary_key=True),
+    Column("item_code", String(40), nullable=False),
+    Column("department_code", String(40), nullable=False),
+    Column("centre_code", String(40), nullable=False),
+    Column("channel", String(12), nullable=False),
+    Column("received_on", Date, nullable=False),
+    Column("finished_on", Date, nullable=True),
+    *(Column(name, Integer, nullable=False) for name in _MEASURES),
+)
+Index("ix_indicator_case_facts_received_on", indicator_case_facts.c.received_on)
+Index("ix_indicator_case_facts_finished_on", indicator_case_facts.c.finished_on)
+
+CASE_DAILY_MEASURES = (
+    "cases_received",
+    "cases_online",
+    "cases_certificate_free",
+    "visits",
+    "cases_finished",
+    "cases_finished_on_time",
+    "cases_immediate",
+    "cases_smart",
+    "working_days_used",
+    "promised_days_of_finished",
+)
+
+indicator_case_daily = Table(
+    "indicator_case_daily",
+    metadata,
+    # Daily sums per item × department × centre × channel; the town is the centre's.
+    Column("id", Integer, primary_key=True),
+    Column("day", Date, nullable=False),
+    Column("item_code", String(40), nullable=False),
+    Column("department_code", String(40), nullable=False),
+    Column("centre_code", String(40), nullable=False),
+    Column("channel", String(12), nullable=False),
+    *(Column(name, Integer, nullable=False, server_default="0") for name in CASE_DAILY_MEASURES),
+    UniqueConstraint(
+        "day",
+        "item_code",
+        "department_code",
+        "centre_code",
+        "channel",
+        name="uq_indicator_case_daily_key",
+    ),
+)

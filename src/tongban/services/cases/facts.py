@@ -1,0 +1,270 @@
+"""What each case counts for in the statistics, kept current in the case's own transaction.
+
+Every insert and save of a case (``repository.add``/``save``, and the demo's bulk filing)
+calls ``record``: the case's new fact replaces its stored one in ``indicator_case_facts``, and
+the difference goes into ``indicator_case_daily`` by ``UPDATE ... SET n = n + delta`` (an
+upsert), so the rollup is exactly the sum of the facts, and two writers add without losing
+each other's counts.  ``recompute`` derives the same from the raw rows, for ``tongban metrics
+verify`` and ``rebuild``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection, Row, bindparam, delete, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from tongban.adapters.db.tables import case_events, cases
+from tongban.adapters.db.tables_indicators import (
+    CASE_DAILY_MEASURES,
+    indicator_case_daily,
+    indicator_case_facts,
+)
+from tongban.domain.cases.model import Case
+from tongban.domain.indicators.facts import (
+    CaseFact,
+    CaseState,
+    RollupKey,
+    contributions,
+    delta,
+    fact_of,
+)
+from tongban.domain.shared.calendar import WorkingCalendar
+from tongban.domain.shared.clock import china_date
+from tongban.services.platform.calendar import load_calendar
+
+AUTOMATED = "AutomatedDecision"
+"""The event a 秒批 decision records (domain.rules.decision.conclude)."""
+
+_FACT_MEASURES = (
+    "received",
+    "online",
+    "certificate_free",
+    "visits",
+    "finished",
+    "on_time",
+    "immediate",
+    "smart",
+    "working_days_used",
+    "promised_days",
+)
+_KEY = ("day", "item_code", "department_code", "centre_code", "channel")
+
+
+def _upserts() -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite)):
+        stmt = dialect.insert(indicator_case_daily)
+        out[name] = stmt.on_conflict_do_update(
+            index_elements=list(_KEY),
+            set_={m: indicator_case_daily.c[m] + stmt.excluded[m] for m in CASE_DAILY_MEASURES},
+        )
+    return out
+
+
+_ADD = _upserts()
+_FACT_COLUMNS = (
+    "item_code",
+    "department_code",
+    "centre_code",
+    "channel",
+    "received_on",
+    "finished_on",
+    *_FACT_MEASURES,
+)
+
+
+def _fact_upserts() -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite)):
+        stmt = dialect.insert(indicator_case_facts)
+        out[name] = stmt.on_conflict_do_update(
+            index_elements=["case_id"], set_={c: stmt.excluded[c] for c in _FACT_COLUMNS}
+        )
+    return out
+
+
+_PUT_FACT = _fact_upserts()
+_GET_FACT = select(indicator_case_facts).where(indicator_case_facts.c.case_id == bindparam("id"))
+
+
+def state_of(case: Case, smart: bool) -> CaseState:
+    """The parts of the aggregate the fact depends on."""
+    assert case.id is not None
+    return CaseState(
+        case_id=case.id,
+        item_code=case.item_code,
+        department_code=case.department_code,
+        centre_code=case.accepting_centre_code,
+        channel=case.channel.value,
+        status=case.status.value,
+        submitted_on=None if case.submitted_at is None else china_date(case.submitted_at),
+        accepted_on=case.accepted_on,
+        decided_on=case.decided_on,
+        decision=None if case.decision is None else case.decision.value,
+        deadline=case.deadline,
+        kind=case.terms.kind.value,
+        promised_days=case.terms.promised_days,
+        delivery_method=case.delivery.method.value,
+        stops=list(case.stops),
+        from_licences=bool(case.material_sources),
+        smart=smart,
+    )
+
+
+def fact_from_row(row: Row[Any] | Mapping[str, Any]) -> CaseFact:
+    data = row._mapping if isinstance(row, Row) else row
+    return CaseFact(
+        case_id=data["case_id"],
+        item_code=data["item_code"],
+        department_code=data["department_code"],
+        centre_code=data["centre_code"],
+        channel=data["channel"],
+        received_on=data["received_on"],
+        finished_on=data["finished_on"],
+        received=data["received"],
+        online=data["online"],
+        certificate_free=data["certificate_free"],
+        visits=data["visits"],
+        finished=data["finished"],
+        on_time=data["on_time"],
+        immediate=data["immediate"],
+        smart=data["smart"],
+        working_days_used=data["working_days_used"],
+        promised_days=data["promised_days"],
+    )
+
+
+def fact_row(fact: CaseFact) -> dict[str, Any]:
+    measures = fact.measures()
+    return {
+        "case_id": fact.case_id,
+        "item_code": fact.item_code,
+        "department_code": fact.department_code,
+        "centre_code": fact.centre_code,
+        "channel": fact.channel,
+        "received_on": fact.received_on,
+        "finished_on": fact.finished_on,
+        "received": fact.received,
+        "online": fact.online,
+        "certificate_free": fact.certificate_free,
+        "visits": measures["visits"],
+        "finished": fact.finished,
+        "on_time": fact.on_time,
+        "immediate": fact.immediate,
+        "smart": fact.smart,
+        "working_days_used": fact.working_days_used,
+        "promised_days": fact.promised_days,
+    }
+
+
+def _calendar(conn: Connection, case: Case) -> WorkingCalendar | None:
+    return load_calendar(conn) if case.decided_on is not None else None
+
+
+def _decided_by_rules(case: Case) -> bool:
+    return any(event.type == AUTOMATED for event in case.events)
+
+
+def apply_delta(conn: Connection, change: Mapping[RollupKey, Mapping[str, int]]) -> None:
+    """Add ``change`` to the rollup rows (created at zero when missing)."""
+    if not change:
+        return
+    rows = [dict(zip(_KEY, key, strict=True)) | dict(values) for key, values in change.items()]
+    conn.execute(_ADD[conn.dialect.name], rows)
+
+
+def record(conn: Connection, case: Case, *, new: bool = False) -> None:
+    """Replace the case's fact and move the rollup by the difference; call it in the
+    transaction that writes the case, with its pending events still on it."""
+    assert case.id is not None
+    old: CaseFact | None = None
+    if not new:
+        row = conn.execute(_GET_FACT, {"id": case.id}).first()
+        old = None if row is None else fact_from_row(row)
+    smart = _decided_by_rules(case) or (old is not None and old.smart == 1)
+    fact = fact_of(state_of(case, smart), _calendar(conn, case))
+    change = delta(contributions(old), contributions(fact))
+    if fact is not None and fact != old:
+        conn.execute(_PUT_FACT[conn.dialect.name], fact_row(fact))
+    elif fact is None and old is not None:
+        conn.execute(delete(indicator_case_facts).where(indicator_case_facts.c.case_id == case.id))
+    apply_delta(conn, change)
+
+
+def record_new(conn: Connection, stored: Iterable[Case]) -> None:
+    """The facts of newly inserted cases, in bulk (the demo files thousands at once)."""
+    calendar: WorkingCalendar | None = None
+    facts: list[CaseFact] = []
+    for case in stored:
+        if calendar is None and case.decided_on is not None:
+            calendar = load_calendar(conn)
+        fact = fact_of(state_of(case, _decided_by_rules(case)), calendar)
+        if fact is not None:
+            facts.append(fact)
+    if not facts:
+        return
+    conn.execute(_PUT_FACT[conn.dialect.name], [fact_row(f) for f in facts])
+    total: dict[RollupKey, dict[str, int]] = {}
+    for fact in facts:
+        for key, values in contributions(fact).items():
+            row = total.setdefault(key, dict.fromkeys(CASE_DAILY_MEASURES, 0))
+            for m, v in values.items():
+                row[m] += v
+    apply_delta(conn, delta({}, total))
+
+
+def recompute(conn: Connection, batch: int = 2000) -> Iterator[CaseFact]:
+    """Every case's fact derived afresh from ``cases`` and ``case_events`` (the raw rows)."""
+    # The repository imports this module (it calls ``record``): read its rows lazily.
+    from tongban.services.cases.repository import _from_row, case_select
+
+    calendar = load_calendar(conn)
+    smart_ids = set(
+        conn.execute(
+            select(case_events.c.case_id).where(case_events.c.type == AUTOMATED).distinct()
+        )
+        .scalars()
+        .all()
+    )
+    last = 0
+    while True:
+        rows = conn.execute(
+            case_select().where(cases.c.id > last).order_by(cases.c.id).limit(batch)
+        ).all()
+        if not rows:
+            return
+        for row in rows:
+            case = _from_row(row)
+            fact = fact_of(state_of(case, row.id in smart_ids), calendar)
+            if fact is not None:
+                yield fact
+        last = rows[-1].id
+
+
+def rollup_of(facts: Iterable[CaseFact]) -> dict[RollupKey, dict[str, int]]:
+    """The rollup rows the facts add up to."""
+    total: dict[RollupKey, dict[str, int]] = {}
+    for fact in facts:
+        for key, values in contributions(fact).items():
+            row = total.setdefault(key, dict.fromkeys(CASE_DAILY_MEASURES, 0))
+            for m, v in values.items():
+                row[m] += v
+    return total
+
+
+def stored_rollup(conn: Connection) -> dict[RollupKey, dict[str, int]]:
+    out: dict[RollupKey, dict[str, int]] = {}
+    for row in conn.execute(select(indicator_case_daily)).mappings():
+        key: RollupKey = (
+            row["day"] if isinstance(row["day"], date) else date.fromisoformat(row["day"]),
+            row["item_code"],
+            row["department_code"],
+            row["centre_code"],
+            row["channel"],
+        )
+        out[key] = {m: int(row[m]) for m in CASE_DAILY_MEASURES}
+    return out

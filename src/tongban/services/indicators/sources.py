@@ -1,0 +1,183 @@
+"""Where measures come from: the totals of some measures over a period and a cut.
+
+Case measures read the daily rollup (``indicator_case_daily``), never the cases; catalogue
+measures the published items as they are now; ticket and hard-case measures their own
+tables, per centre and day (both small per centre and indexed by centre and day); rating
+measures have no source yet and are ``None`` ("no data").  A dimension a source cannot be cut
+by is the caller's to refuse (``model.check_spec`` and ``figures``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, and_, case, func, literal, select
+
+from tongban.adapters.db.tables import centres, departments, service_items
+from tongban.adapters.db.tables_indicators import indicator_case_daily as daily
+from tongban.adapters.db.tables_service_desk import hard_cases
+from tongban.adapters.db.tables_visits import queue_tickets
+from tongban.domain.indicators.model import MEASURES, Dimension, Source
+from tongban.domain.shared.clock import CHINA_TZ
+
+Totals = dict[str, float | None]
+Groups = dict[str, Totals]
+"""Group key (the code of the ``by`` dimension; '' without one) → measure → total."""
+
+
+def _count(condition: Any) -> Any:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def _case_totals(
+    conn: Connection,
+    names: list[str],
+    start: date,
+    end: date,
+    filters: Mapping[Dimension, str],
+    by: Dimension | None,
+) -> Groups:
+    town = func.coalesce(centres.c.town, literal(""))
+    column = {
+        Dimension.TOWN: town,
+        Dimension.CENTRE: daily.c.centre_code,
+        Dimension.DEPARTMENT: daily.c.department_code,
+        Dimension.ITEM: daily.c.item_code,
+        Dimension.CHANNEL: daily.c.channel,
+    }
+    key = column[by].label("key") if by else literal("").label("key")
+    query = (
+        select(key, *(func.coalesce(func.sum(daily.c[m]), 0).label(m) for m in names))
+        .select_from(daily.outerjoin(centres, centres.c.code == daily.c.centre_code))
+        .where(daily.c.day >= start, daily.c.day <= end)
+        .group_by(key)
+    )
+    for dimension, value in filters.items():
+        query = query.where(column[dimension] == value)
+    return {row.key: {m: float(row._mapping[m]) for m in names} for row in conn.execute(query)}
+
+
+_ITEM_MEASURES = {
+    "items_total": func.count(),
+    "items_online_capable": _count(service_items.c.online_capable),
+    "items_fully_online": _count(service_items.c.fully_online),
+    "items_smart": _count(service_items.c.smart_approval),
+    "items_certificate_free": _count(service_items.c.certificate_free),
+    "items_immediate": _count(service_items.c.kind == "immediate"),
+    "items_legal_days": func.coalesce(func.sum(service_items.c.legal_limit_days), 0),
+    "items_promised_days": func.coalesce(func.sum(service_items.c.promised_limit_days), 0),
+}
+
+
+def _catalogue_totals(
+    conn: Connection, names: list[str], filters: Mapping[Dimension, str], by: Dimension | None
+) -> Groups:
+    column = {Dimension.DEPARTMENT: departments.c.code, Dimension.ITEM: service_items.c.code}
+    key = column[by].label("key") if by else literal("").label("key")
+    query = (
+        select(key, *(_ITEM_MEASURES[m].label(m) for m in names))
+        .select_from(service_items.join(departments))
+        .where(service_items.c.status == "published")
+        .group_by(key)
+    )
+    for dimension, value in filters.items():
+        query = query.where(column[dimension] == value)
+    return {row.key: {m: float(row._mapping[m]) for m in names} for row in conn.execute(query)}
+
+
+def china_bounds(start: date, end: date) -> tuple[datetime, datetime]:
+    """The instants of the China days ``start`` … ``end`` (end exclusive)."""
+    first = datetime.combine(start, time(), CHINA_TZ)
+    return first, datetime.combine(end + timedelta(days=1), time(), CHINA_TZ)
+
+
+def _add(groups: Groups, key: str, names: Iterable[str], values: Mapping[str, float]) -> None:
+    totals = groups.setdefault(key, dict.fromkeys(names, 0.0))
+    for name, value in values.items():
+        if name in totals:
+            totals[name] = (totals[name] or 0.0) + value
+
+
+def _ticket_totals(
+    conn: Connection,
+    names: list[str],
+    start: date,
+    end: date,
+    filters: Mapping[Dimension, str],
+    by: Dimension | None,
+) -> Groups:
+    query = (
+        select(
+            centres.c.code.label("centre"),
+            centres.c.town,
+            queue_tickets.c.item_code,
+            queue_tickets.c.taken_at,
+            queue_tickets.c.called_at,
+        )
+        .select_from(queue_tickets.join(centres))
+        .where(
+            queue_tickets.c.day >= start,
+            queue_tickets.c.day <= end,
+            queue_tickets.c.called_at.is_not(None),
+        )
+    )
+    groups: Groups = {}
+    for row in conn.execute(query):
+        values = {Dimension.TOWN: row.town, Dimension.CENTRE: row.centre}
+        values[Dimension.ITEM] = row.item_code or ""
+        if any(values[d] != v for d, v in filters.items()):
+            continue
+        wait = max((row.called_at - row.taken_at).total_seconds(), 0.0) / 60
+        key = values[by] if by else ""
+        _add(groups, key, names, {"tickets_called": 1.0, "ticket_wait_minutes": wait})
+    return groups
+
+
+def _hard_case_totals(
+    conn: Connection,
+    names: list[str],
+    start: date,
+    end: date,
+    filters: Mapping[Dimension, str],
+    by: Dimension | None,
+) -> Groups:
+    column = {Dimension.TOWN: centres.c.town, Dimension.CENTRE: centres.c.code}
+    key = column[by].label("key") if by else literal("").label("key")
+    first, after = china_bounds(start, end)
+    query = (
+        select(
+            key,
+            func.count().label("hard_cases_raised"),
+            _count(hard_cases.c.status == "resolved").label("hard_cases_resolved"),
+        )
+        .select_from(hard_cases.join(centres))
+        .where(and_(hard_cases.c.raised_at >= first, hard_cases.c.raised_at < after))
+        .group_by(key)
+    )
+    for dimension, value in filters.items():
+        query = query.where(column[dimension] == value)
+    return {row.key: {m: float(row._mapping[m]) for m in names} for row in conn.execute(query)}
+
+
+def totals(
+    conn: Connection,
+    source: Source,
+    names: list[str],
+    start: date,
+    end: date,
+    filters: Mapping[Dimension, str],
+    by: Dimension | None,
+) -> Groups | None:
+    """The measures' totals per group; None when the source has no data at all (ratings)."""
+    assert all(MEASURES[n].source is source for n in names)
+    if source is Source.CASES:
+        return _case_totals(conn, names, start, end, filters, by)
+    if source is Source.CATALOGUE:
+        return _catalogue_totals(conn, names, filters, by)
+    if source is Source.TICKETS:
+        return _ticket_totals(conn, names, start, end, filters, by)
+    if source is Source.HARD_CASES:
+        return _hard_case_totals(conn, names, start, end, filters, by)
+    return None  # 好差评 has no rollup yet: "no data", never zero

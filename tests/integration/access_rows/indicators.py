@@ -1,0 +1,24 @@
+"""Access-matrix rows of the indicator system (指标体系): definitions for staff, edits for the
+catalogue admin, figures and the cases behind them for leaders and department heads."""
+
+from __future__ import annotations
+
+from tongban.services.indicators.access import FIGURE_READERS, INDICATOR_EDITORS, INDICATOR_READERS
+
+API = "/api/v1/indicators"
+READ, EDIT, FIGURES = INDICATOR_READERS.name, INDICATOR_EDITORS.name, FIGURE_READERS.name
+
+ROWS: dict[tuple[str, str], str] = {
+    ("GET", API): READ,
+    ("GET", f"{API}/measures"): READ,
+    ("GET", f"{API}/{{code}}"): READ,
+    ("POST", API): EDIT,
+    ("PUT", f"{API}/{{code}}/draft"): EDIT,
+    ("POST", f"{API}/{{code}}/publish"): EDIT,
+    ("GET", f"{API}/{{code}}/figures"): FIGURES,
+    ("GET", f"{API}/{{code}}/cases"): FIGURES,
+    ("GET", "/indicators"): READ,
+    ("GET", "/indicators/{code}"): FIGURES,
+    ("GET", "/indicators/{code}/cases"): FIGURES,
+}
+SAMPLES: dict[str, str] = {}
