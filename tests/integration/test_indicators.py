@@ -166,3 +166,44 @@ def test_the_cases_behind_a_figure_are_listed_masked_and_each_read_is_logged(
     with district.container.uow() as uow:
         volume = drill.cases_behind(uow, leader, DISTRICT, "volume", period=Period.MONTH, at=MONTH)
     assert not volume.by_finish and volume.total == 4
+
+
+def test_satisfaction_and_the_call_back_rate_come_from_the_ratings_given(
+    district: District,
+) -> None:
+    """A, B and C are rated by their applicant on 16 November: very satisfied, very
+    dissatisfied (a rectification task opens), satisfied — then B's rater is called back."""
+    from tongban.services.evaluation import ratings, rectifications
+
+    world = district.desk.world
+    levels = {"A": "very_satisfied", "B": "very_dissatisfied", "C": "satisfied"}
+    refs = {}
+    for case, level in levels.items():
+        with district.container.uow() as uow:
+            refs[case] = ratings.rate_case(
+                uow,
+                world.actor(world.citizen, "2026-11-16"),
+                district.numbers[case],
+                level,
+                None,
+                None,
+                rectification_days=15,
+            )
+    assert value(district, "satisfaction") == 66.67  # 2 of 3
+    assert value(district, "poor_call_back_rate") == 0.0  # B not called back yet
+    october = value(district, "satisfaction", at=MONTH.replace(month=10))
+    assert october is None  # no rating in October: no data, not zero
+    task = refs["B"].rectification
+    assert task is not None
+    with district.container.uow() as uow:
+        rectifications.record_callback(
+            uow, world.actor(world.reviewer, "2026-11-17"), task, MONTH, "reached", "已回访", 1
+        )
+    assert value(district, "poor_call_back_rate") == 100.0
+    by_channel = {}
+    with district.container.read() as uow:
+        cut = figures.figure(
+            uow.conn, DISTRICT, "satisfaction", period=Period.MONTH, at=MONTH, by=Dimension.CHANNEL
+        )
+        by_channel = {row.key: row.value for row in cut.rows}
+    assert by_channel == {"online": 100.0, "window": 50.0}  # A online; B and C at the window

@@ -69,7 +69,7 @@ class Source(StrEnum):
     HARD_CASES = "hard_cases"
     """Escalations at the hard-case window (办不成事)."""
     RATINGS = "ratings"
-    """好差评: no source yet; its measures are "no data" until ratings feed a rollup."""
+    """好差评: the ratings of cases and queue tickets, by the day each was given."""
 
 
 SOURCE_DIMENSIONS: dict[Source, frozenset[Dimension]] = {

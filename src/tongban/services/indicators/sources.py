@@ -1,10 +1,10 @@
 """Where measures come from: the totals of some measures over a period and a cut.
 
 Case measures read the daily rollup (``indicator_case_daily``), never the cases; catalogue
-measures the published items as they are now; ticket and hard-case measures their own
-tables, per centre and day (both small per centre and indexed by centre and day); rating
-measures have no source yet and are ``None`` ("no data").  A dimension a source cannot be cut
-by is the caller's to refuse (``model.check_spec`` and ``figures``).
+measures the published items as they are now; ticket, hard-case and rating measures their
+own tables, by centre and day (small per centre and day, and indexed by time).  A period
+without a single rating gives "no data", never a satisfaction of zero.  A dimension a source
+cannot be cut by is the caller's to refuse (``model.check_spec`` and ``figures``).
 """
 
 from __future__ import annotations
@@ -15,10 +15,12 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, case, func, literal, select
 
-from tongban.adapters.db.tables import centres, departments, service_items
+from tongban.adapters.db.tables import cases, centres, departments, service_items
+from tongban.adapters.db.tables_evaluation import ratings, rectifications
 from tongban.adapters.db.tables_indicators import indicator_case_daily as daily
 from tongban.adapters.db.tables_service_desk import hard_cases
 from tongban.adapters.db.tables_visits import queue_tickets
+from tongban.domain.evaluation.model import POOR_LEVELS, Level
 from tongban.domain.indicators.model import MEASURES, Dimension, Source
 from tongban.domain.shared.clock import CHINA_TZ
 
@@ -161,6 +163,55 @@ def _hard_case_totals(
     return {row.key: {m: float(row._mapping[m]) for m in names} for row in conn.execute(query)}
 
 
+_SATISFIED = [level.value for level in Level if level not in POOR_LEVELS]
+_POOR = [level.value for level in POOR_LEVELS]
+
+
+def _rating_totals(
+    conn: Connection,
+    names: list[str],
+    start: date,
+    end: date,
+    filters: Mapping[Dimension, str],
+    by: Dimension | None,
+) -> Groups:
+    """好差评 by the day each rating was given, read from the ratings themselves (one row per
+    case or ticket, indexed by time).  A case's rating is cut by the case's channel; a ticket's
+    was given at the window."""
+    channel = func.coalesce(cases.c.channel, literal("window"))
+    column = {
+        Dimension.TOWN: func.coalesce(centres.c.town, literal("")),
+        Dimension.CENTRE: func.coalesce(centres.c.code, literal("")),
+        Dimension.DEPARTMENT: func.coalesce(departments.c.code, literal("")),
+        Dimension.ITEM: func.coalesce(service_items.c.code, literal("")),
+        Dimension.CHANNEL: channel,
+    }
+    key = column[by].label("key") if by else literal("").label("key")
+    first, after = china_bounds(start, end)
+    poor = ratings.c.level.in_(_POOR)
+    measures = {
+        "ratings_total": func.count(),
+        "ratings_satisfied": _count(ratings.c.level.in_(_SATISFIED)),
+        "ratings_poor": _count(poor),
+        "ratings_poor_called_back": _count(and_(poor, rectifications.c.called_back.is_(True))),
+    }
+    query = (
+        select(key, *(measures[m].label(m) for m in names))
+        .select_from(
+            ratings.outerjoin(centres, centres.c.id == ratings.c.centre_id)
+            .outerjoin(departments, departments.c.id == ratings.c.department_id)
+            .outerjoin(service_items, service_items.c.id == ratings.c.item_id)
+            .outerjoin(cases, cases.c.id == ratings.c.case_id)
+            .outerjoin(rectifications, rectifications.c.rating_id == ratings.c.id)
+        )
+        .where(ratings.c.rated_at >= first, ratings.c.rated_at < after)
+        .group_by(key)
+    )
+    for dimension, value in filters.items():
+        query = query.where(column[dimension] == value)
+    return {row.key: {m: float(row._mapping[m]) for m in names} for row in conn.execute(query)}
+
+
 def totals(
     conn: Connection,
     source: Source,
@@ -170,7 +221,7 @@ def totals(
     filters: Mapping[Dimension, str],
     by: Dimension | None,
 ) -> Groups | None:
-    """The measures' totals per group; None when the source has no data at all (ratings)."""
+    """The measures' totals per group (a group without rows is absent: "no data")."""
     assert all(MEASURES[n].source is source for n in names)
     if source is Source.CASES:
         return _case_totals(conn, names, start, end, filters, by)
@@ -180,4 +231,6 @@ def totals(
         return _ticket_totals(conn, names, start, end, filters, by)
     if source is Source.HARD_CASES:
         return _hard_case_totals(conn, names, start, end, filters, by)
-    return None  # 好差评 has no rollup yet: "no data", never zero
+    if source is Source.RATINGS:
+        return _rating_totals(conn, names, start, end, filters, by)
+    raise AssertionError(source)
