@@ -40,6 +40,10 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("GET", "/metrics"): PUBLIC,  # a bearer token when TONGBAN_METRICS_TOKEN is set
     ("GET", "/api/docs"): PUBLIC,
     ("GET", "/api/v1/me"): SIGNED_IN,
+    ("GET", "/api/v1/me/sessions"): SIGNED_IN,
+    ("POST", "/api/v1/me/sessions/end-others"): SIGNED_IN,
+    ("GET", "/account/sessions"): SIGNED_IN,
+    ("POST", "/account/sessions/end-others"): SIGNED_IN,
     # log-in and the workbench
     ("GET", "/login"): PUBLIC,
     ("POST", "/login"): PUBLIC,

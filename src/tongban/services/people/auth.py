@@ -28,6 +28,7 @@ from tongban.config import Settings
 from tongban.domain.errors import (
     IpThrottled,
     LoginFailed,
+    NotAuthenticated,
     PasswordChangeRequired,
     PasswordReused,
     SmsCodeInvalid,
@@ -492,3 +493,17 @@ def logout(uow: UnitOfWork, actor: Actor, token: str | None) -> None:
         sessions.end_session(uow.conn, token)
     if actor.principal is not None:
         audit.record(uow.conn, actor, "logout", "user", str(actor.principal.user_id))
+
+
+@atomic
+def end_other_sessions(uow: UnitOfWork, actor: Actor) -> int:
+    """下线其他设备: end every session of the actor's account but the one in use (all of
+    them for a request without a session); audited.  Returns how many ended."""
+    principal = actor.principal
+    if principal is None:
+        raise NotAuthenticated()
+    ended = sessions.end_other_sessions(uow.conn, principal.user_id, principal.session_id)
+    audit.record(
+        uow.conn, actor, "session.ended_others", "user", str(principal.user_id), {"ended": ended}
+    )
+    return ended

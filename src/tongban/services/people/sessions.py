@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -62,6 +63,42 @@ def end_session(conn: Connection, token: str) -> None:
 
 def end_all_sessions(conn: Connection, user_id: int) -> None:
     conn.execute(delete(sessions).where(sessions.c.user_id == user_id))
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    """One live session as its owner sees it (never its token)."""
+
+    key: str
+    """The first 12 characters of the session's stored digest: enough to tell them apart."""
+    created_at: datetime
+    expires_at: datetime
+    ip: str
+    user_agent: str
+    current: bool
+
+
+def list_sessions(
+    conn: Connection, user_id: int, *, now: datetime, current: str | None
+) -> list[SessionInfo]:
+    """The user's live sessions, newest first; ``current`` is the session id of the request."""
+    rows = conn.execute(
+        select(sessions)
+        .where(sessions.c.user_id == user_id, sessions.c.expires_at > now)
+        .order_by(sessions.c.created_at.desc(), sessions.c.id)
+    )
+    return [
+        SessionInfo(r.id[:12], r.created_at, r.expires_at, r.ip, r.user_agent, r.id == current)
+        for r in rows
+    ]
+
+
+def end_other_sessions(conn: Connection, user_id: int, keep: str | None) -> int:
+    """End every session of the user but ``keep`` (the one in use); returns how many ended."""
+    query = delete(sessions).where(sessions.c.user_id == user_id)
+    if keep is not None:
+        query = query.where(sessions.c.id != keep)
+    return int(conn.execute(query).rowcount)
 
 
 _SESSION_PRINCIPAL = (
