@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 import tongban
+from tests.calendar_fixtures import notice_2027
 from tests.clock import TEST_START
 from tongban.cli.app import app
 
@@ -81,9 +82,13 @@ def test_a_bad_notice_is_listed_row_by_row_and_changes_nothing(
     assert run(env, "show", "2028")[0] == 2
 
 
-def test_importing_next_years_notice_extends_the_calendar(env: dict[str, str]) -> None:
+def test_importing_next_years_notice_extends_the_calendar(
+    env: dict[str, str], tmp_path: Path
+) -> None:
     assert run(env, "seed")[0] == 0
-    code, out, _ = run(env, "import", str(EXAMPLE_2027))
+    notice = tmp_path / "calendar-2027.csv"
+    notice.write_text(notice_2027(), "utf-8")
+    code, out, _ = run(env, "import", str(notice))
     assert code == 0, out
     assert "2027" in out
 

@@ -20,8 +20,8 @@ from tongban.domain.shared.calendar import (
     ClockStop,
     DayKind,
     WorkingCalendar,
-    parse_notice,
 )
+from tongban.domain.shared.calendar_notice import parse_notice
 
 OFFICIAL = WorkingCalendar(official_days(2019, 2026))
 LAST_KNOWN = date(2026, 12, 31)

@@ -14,6 +14,7 @@ from starlette.datastructures import UploadFile
 from tongban.domain.errors import ImportRejected
 from tongban.domain.shared.calendar import NAME_MAX_LENGTH, CalendarDay, DayKind
 from tongban.services.platform import calendar as calendar_service
+from tongban.services.platform import calendar_import as notices
 from tongban.web.api.views import out
 from tongban.web.deps import CatalogueAdmin, ContainerDep, Today, Viewer, actor_for
 
@@ -215,7 +216,7 @@ async def calendar_import(
     as the body.  Errors: 422 ``import_rejected`` with ``errors`` per row (nothing imported)."""
     text, filename = await _notice_from(request)
     with container.uow() as uow:
-        summary = calendar_service.import_notice(uow, actor_for(request), text, filename)
+        summary = notices.import_notice(uow, actor_for(request), text, filename)
     return ImportOut(
         year=summary.year,
         holidays=summary.holidays,
@@ -231,10 +232,10 @@ async def _notice_from(request: Request) -> tuple[str, str]:
         upload = form.get("file")
         if not isinstance(upload, UploadFile):
             raise ImportRejected(errors=[_file_error("缺少文件：请以 file 字段上传。")])
-        data = await upload.read(calendar_service.MAX_NOTICE_BYTES + 1)
-        return calendar_service.decode_notice(data), upload.filename or "notice.csv"
+        data = await upload.read(notices.MAX_NOTICE_BYTES + 1)
+        return notices.decode_notice(data), upload.filename or "notice.csv"
     body = await request.body()
-    text = calendar_service.decode_notice(body)
+    text = notices.decode_notice(body)
     if content_type.startswith("application/json"):
         return text, "notice.json"
     return text, "notice.csv"
