@@ -164,7 +164,8 @@ async def calendar_import(
 
 
 def _no_file() -> dict[str, Any]:
-    return {"row": 0, "column": "date", "message": "请选择要导入的放假安排文件（CSV 或 JSON）。"}
+    message = "请选择要导入的放假安排文件（CSV 或 JSON）。"
+    return {"row": 0, "column": "date", "code": "file_missing", "message": message}
 
 
 @router.get("/calendar/deadline")
