@@ -82,7 +82,11 @@ class InvalidDocumentNumber(ValidationFailed):
 class CalendarUnknown(DomainError):
     code = "calendar_unknown"
     status = 422
-    template = "工作日历尚未包含 {day} 所在的年份，请先导入当年的放假安排。"
+    template = (
+        "工作日历尚未包含 {day} 所在的年份，无法计算办理期限，暂不能办理。"
+        "请联系目录管理员在“工作日历”页面导入该年的放假安排（命令行：tongban calendar import），"
+        "导入后即可重试。"
+    )
 
 
 class ImportRejected(ValidationFailed):

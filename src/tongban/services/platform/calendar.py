@@ -54,6 +54,8 @@ class CalendarStatus:
     """Years imported from an example file (示例), not from the State Council's notice."""
     official_days_ahead: int = 0
     """Days after today known without a gap from official years only."""
+    official_until: date | None = None
+    """The last day of the last official (non-example) year."""
 
 
 # --- reading, with a per-process cache ----------------------------------------------------------
@@ -162,6 +164,7 @@ def calendar_status(conn: Connection, today: date, warn_days: int) -> CalendarSt
         years=calendar.years,
         example_years=tuple(year for year in calendar.years if year in examples),
         official_days_ahead=official_ahead,
+        official_until=date(official[-1], 12, 31) if official else None,
     )
 
 
