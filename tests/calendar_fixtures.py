@@ -37,6 +37,6 @@ def notice_2027() -> str:
     format without the example mark (tests need a year after 2026 that is not an example)."""
     text = EXAMPLE_2027.read_text(encoding="utf-8")
     assert "# @example: yes\n" in text
-    return text.replace("# @example: yes\n", "# @example: no\n# @notice: 国办发明电〔2026〕1号\n").replace(
-        "# @notice: 示例，无文号\n", ""
-    )
+    return text.replace(
+        "# @example: yes\n", "# @example: no\n# @notice: 国办发明电〔2026〕1号\n"
+    ).replace("# @notice: 示例，无文号\n", "")

@@ -193,7 +193,7 @@ def test_the_shipped_example_is_refused_without_example(
     assert code == 1 and "这是示例文件" in err
     assert snapshot(fresh) == before
 
-    code, out, err = run(fresh, "import", str(EXAMPLE_2027), "--example")
+    code, _out, err = run(fresh, "import", str(EXAMPLE_2027), "--example")
     assert code == 0 and "标为示例年份" in err
     code, _, err = run(fresh, "status")
     assert code == 1  # an example year does not make the official calendar long enough

@@ -99,9 +99,8 @@ def test_a_previous_december_day_needs_that_year_and_cannot_overrule_a_holiday(
     with container.uow() as uow:
         cal.seed_official(uow, SYSTEM, 2026, 2026, source=container.official_schedules)
     unknown_year = "# @year: 2026\ndate,kind,name\n2025-12-28,makeup_workday,元旦\n"
-    with pytest.raises(ImportRejected) as caught:
-        with container.uow() as uow:
-            notices.import_notice(uow, SYSTEM, unknown_year, "2026.csv")
+    with pytest.raises(ImportRejected) as caught, container.uow() as uow:
+        notices.import_notice(uow, SYSTEM, unknown_year, "2026.csv")
     assert [e["code"] for e in caught.value.errors] == ["carried_year_unknown"]
 
     holiday = HEADER + "2026-10-03,makeup_workday,国庆节\n"  # not December: another year
@@ -184,7 +183,9 @@ def test_a_preview_lists_the_changes_against_what_is_stored_and_writes_nothing(
     with seeded.read() as uow:
         preview = notices.preview_notice(uow.conn, notice)
     assert preview.replaced and not preview.was_example
-    assert [(c.day, c.before.kind if c.before else None, c.after.kind) for c in preview.changes] == [
+    assert [
+        (c.day, c.before.kind if c.before else None, c.after.kind) for c in preview.changes
+    ] == [
         (date(2027, 6, 9), DayKind.HOLIDAY, DayKind.WORKDAY),
         (date(2027, 6, 11), DayKind.WORKDAY, DayKind.HOLIDAY),
     ]

@@ -40,7 +40,9 @@ def seed(container: Container, first: int | None = 2025, last: int | None = 2026
         return cal.seed_official(uow, ACTOR, first, last, source=container.official_schedules)
 
 
-def import_text(container: Container, text: str, filename: str = "notice.csv") -> notices.ImportSummary:
+def import_text(
+    container: Container, text: str, filename: str = "notice.csv"
+) -> notices.ImportSummary:
     with container.uow() as uow:
         return notices.import_notice(uow, ACTOR, text, filename)
 

@@ -17,9 +17,9 @@ from rich.table import Table
 
 from tongban.bootstrap import Container
 from tongban.cli.app import cli_actor
+from tongban.cli.calendar_views import changes_table, legend, year_grid
 from tongban.domain.errors import DomainError, ImportRejected
 from tongban.domain.shared.calendar import DayKind
-from tongban.cli.calendar_views import changes_table, legend, year_grid
 from tongban.domain.shared.calendar_notice import blank_template
 from tongban.i18n import gettext as _
 from tongban.services.platform import calendar as calendar_service
@@ -110,8 +110,10 @@ def template(
     except OSError:
         _fail(_("无法写入文件：{path}").format(path=str(path)))
     out.print(
-        _("已写入 {year} 年的空白模板：{path}。按正式通知填写后先运行 "
-          "tongban calendar import {path} --dry-run 预览。").format(year=year, path=str(path))
+        _(
+            "已写入 {year} 年的空白模板：{path}。按正式通知填写后先运行 "
+            "tongban calendar import {path} --dry-run 预览。"
+        ).format(year=year, path=str(path))
     )
 
 
@@ -161,7 +163,9 @@ def import_(
         days = "、".join(day.isoformat() for day in summary.carried)
         out.print(_("上一年 12 月调为上班的日子：{days}。").format(days=days))
     if summary.example:
-        err.print("[yellow]" + _("注意：该年来自示例文件，已在工作日历中标为示例年份。") + "[/yellow]")
+        err.print(
+            "[yellow]" + _("注意：该年来自示例文件，已在工作日历中标为示例年份。") + "[/yellow]"
+        )
 
 
 def _print_preview(preview: notices.NoticePreview) -> None:
@@ -284,15 +288,17 @@ def status() -> None:
         years = "、".join(str(year) for year in current.example_years)
         err.print(
             "[yellow]"
-            + _("注意：{years} 年来自示例文件，并非正式通知，不能用于实际办件。").format(years=years)
+            + _("注意：{years} 年来自示例文件，并非正式通知，不能用于实际办件。").format(
+                years=years
+            )
             + "[/yellow]"
         )
     if current.warn:
         err.print(
             "[yellow]"
             + _(
-                "警告：正式工作日历仅覆盖今后 {days} 天（少于 {warn} 天），请尽快导入下一年的放假安排："
-                "tongban calendar template、tongban calendar import。"
+                "警告：正式工作日历仅覆盖今后 {days} 天（少于 {warn} 天），"
+                "请尽快导入下一年的放假安排：tongban calendar template、tongban calendar import。"
             ).format(days=current.official_days_ahead, warn=warn_days)
             + "[/yellow]"
         )

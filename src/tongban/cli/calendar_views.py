@@ -56,7 +56,7 @@ def _cell(day: date, entry: CalendarDay | None) -> str:
     number = f"{day.day:>2}"
     kind = entry.kind if entry is not None else None
     if kind in _MARKERS:
-        marker, style = _MARKERS[kind]  # type: ignore[index]
+        marker, style = _MARKERS[kind]
         return f"[{style}]{number}{marker}[/{style}]"
     if day.weekday() >= 5:
         return f"[dim]{number}[/dim] "

@@ -14,11 +14,11 @@ from sqlalchemy import func, select
 from tongban.adapters.db.tables import service_items
 from tongban.bootstrap import Container
 from tongban.domain.catalogue.model import ServiceItemSpec
+from tongban.domain.shared.clock import china_date
 from tongban.services.catalogue import lists
 from tongban.services.catalogue.bulk import publish_specs
 from tongban.services.network import geography
 from tongban.services.network import structure as network
-from tongban.domain.shared.clock import china_date
 from tongban.services.platform import calendar, calendar_import
 from tongban.services.platform.context import Actor
 from tongban.services.platform.unit_of_work import UnitOfWork

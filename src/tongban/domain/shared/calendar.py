@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
+
 from tongban.domain.errors import CalendarUnknown
 
 ONE_DAY = timedelta(days=1)

@@ -102,11 +102,13 @@ def read_notice(text: str, *, filename: str = "") -> Notice:
         carried=tuple(carried),
         example=bool(header.get("example", False)),
         reference=str(header.get("notice", "")),
-        published=header.get("published"),  # type: ignore[arg-type]
+        published=header.get("published"),
     )
 
 
-def _read_directives(meta: dict[str, tuple[int, str]], errors: list[dict[str, Any]]) -> dict[str, Any]:
+def _read_directives(
+    meta: dict[str, tuple[int, str]], errors: list[dict[str, Any]]
+) -> dict[str, Any]:
     header: dict[str, Any] = {}
     for key, (row, value) in meta.items():
         if key == "year":
@@ -134,7 +136,9 @@ def _read_directives(meta: dict[str, tuple[int, str]], errors: list[dict[str, An
             header["example"] = value.lower() in _YES
         else:
             errors.append(
-                row_error(row, "date", "example_invalid", f"@example 只能填 yes 或 no，不是“{value}”。")
+                row_error(
+                    row, "date", "example_invalid", f"@example 只能填 yes 或 no，不是“{value}”。"
+                )
             )
     return header
 
@@ -154,7 +158,9 @@ def _csv_rows(
                 continue
             key = directive.group(1).lower()
             if key not in DIRECTIVES:
-                message = f"未知的说明项 @{key}：只能是 " + "、".join(f"@{k}" for k in DIRECTIVES) + "。"
+                message = (
+                    f"未知的说明项 @{key}：只能是 " + "、".join(f"@{k}" for k in DIRECTIVES) + "。"
+                )
                 errors.append(row_error(number, "date", "directive_unknown", message))
             elif key in meta:
                 message = f"说明项 @{key} 与第 {meta[key][0]} 行重复。"
@@ -222,7 +228,9 @@ def _parse_date(raw: str) -> date | None:
 _Checked = tuple[int, date, DayKind, str]
 
 
-def _check_row(number: int, values: dict[str, str], errors: list[dict[str, Any]]) -> _Checked | None:
+def _check_row(
+    number: int, values: dict[str, str], errors: list[dict[str, Any]]
+) -> _Checked | None:
     """One row's date, kind and name, or None with its problems appended to ``errors``."""
     raw_date, raw_kind, name = values["date"], values["kind"], values.get("name", "")
     day = _parse_date(raw_date)
@@ -275,8 +283,7 @@ def _check_rows(
                 errors.append(row_error(number, "date", "date_twice", message))
             else:
                 message = (
-                    f"日期 {day.isoformat()} 在第 {earlier} 行已列出，"
-                    "同一天不能既放假又调休上班。"
+                    f"日期 {day.isoformat()} 在第 {earlier} 行已列出，同一天不能既放假又调休上班。"
                 )
                 errors.append(row_error(number, "date", "holiday_on_makeup_day", message))
             continue

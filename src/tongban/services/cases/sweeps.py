@@ -99,7 +99,10 @@ _Gap = tuple[Case, str]
 def _calendar_gap(sweep: str, case: Case, error: CalendarUnknown, gaps: list[_Gap]) -> None:
     day = str(error.params.get("day", ""))
     log.warning(
-        "sweep %s skipped case %s: the working-day calendar does not know %s", sweep, case.number, day
+        "sweep %s skipped case %s: the working-day calendar does not know %s",
+        sweep,
+        case.number,
+        day,
     )
     gaps.append((case, day))
 

@@ -1,5 +1,6 @@
 """Working-day calendar use cases: seed the official schedules, edit one day, report how far the
-calendar reaches, and compute deadlines from a per-process cache that notices edits made by any process.
+calendar reaches, and compute deadlines from a per-process cache that notices edits made by any
+process.  Importing a year's notice is in ``calendar_import``.
 
 Every write runs in one transaction with its audit entry and stamps ``updated_at`` strictly
 later than any stamp before it, so ``(count, max(updated_at))`` identifies the calendar's content.
@@ -14,7 +15,18 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, Connection, Engine, delete, extract, func, insert, select, text, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    delete,
+    extract,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 
 from tongban.adapters.db.tables import calendar_days, calendar_years
 from tongban.domain.errors import (

@@ -126,9 +126,9 @@ def preview_notice(conn: Connection, notice: Notice) -> NoticePreview:
     if errors:
         raise ImportRejected(errors=errors)
     for entry in notice.days:
-        before = calendar.day(entry.day) if replaced else None
-        if before != entry and (before is not None or entry.kind in _LISTED):
-            changes.append(DayChange(entry.day, before, entry))
+        stored = calendar.day(entry.day) if replaced else None
+        if stored != entry and (stored is not None or entry.kind in _LISTED):
+            changes.append(DayChange(entry.day, stored, entry))
     return NoticePreview(
         notice=notice,
         replaced=replaced,
@@ -158,7 +158,9 @@ def import_notice(
         conn.execute(
             update(calendar_days)
             .where(calendar_days.c.day == entry.day)
-            .values(kind=entry.kind.value, name=entry.name, updated_at=stamp, updated_by=actor.user_id)
+            .values(
+                kind=entry.kind.value, name=entry.name, updated_at=stamp, updated_by=actor.user_id
+            )
         )
     _record_year(conn, notice, actor)
     summary = ImportSummary(

@@ -148,9 +148,7 @@ async def calendar_import(
     try:
         if file is None or not file.filename:
             raise ImportRejected(errors=[_no_file()])
-        text = notices.decode_notice(
-            await file.read(notices.MAX_NOTICE_BYTES + 1)
-        )
+        text = notices.decode_notice(await file.read(notices.MAX_NOTICE_BYTES + 1))
         with container.uow() as uow:
             summary = notices.import_notice(uow, actor_for(request), text, file.filename)
     except ImportRejected as rejected:
