@@ -263,4 +263,4 @@ def test_accepting_past_the_calendar_tells_the_clerk_what_to_do(container: Conta
     message = caught.value.message
     assert caught.value.code == "calendar_unknown"
     assert "2028-01-01" in message and "请联系目录管理员" in message
-    assert "导入该年的放假安排" in message
+    assert "导入该年放假安排后重试" in message

@@ -82,11 +82,7 @@ class InvalidDocumentNumber(ValidationFailed):
 class CalendarUnknown(DomainError):
     code = "calendar_unknown"
     status = 422
-    template = (
-        "工作日历尚未包含 {day} 所在的年份，无法计算办理期限，暂不能办理。"
-        "请联系目录管理员在“工作日历”页面导入该年的放假安排（命令行：tongban calendar import），"
-        "导入后即可重试。"
-    )
+    template = "工作日历尚未包含 {day}，无法计算期限：请联系目录管理员导入该年放假安排后重试。"
 
 
 class ImportRejected(ValidationFailed):
