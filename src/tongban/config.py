@@ -34,7 +34,8 @@ class Settings(BaseSettings):
     """Failed log-ins in a row after which an account is locked for ``lockout_minutes``."""
     lockout_minutes: int = Field(default=15, ge=1)
     calendar_warn_days: int = Field(default=60, ge=1)
-    """Warn on the admin pages and /healthz when the calendar is known less far ahead."""
+    """Warn on every staff page, in /healthz and by ``calendar status`` (exit 1) when the official
+    calendar (example years aside) is known less far ahead."""
     sms_adapter: str = "log"
     """Which SmsSender to use: ``log`` writes each message to the log (the demo's only one)."""
     db_pool_size: int = Field(default=16, ge=1)
