@@ -31,6 +31,16 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     return variables
 
 
+@pytest.fixture(autouse=True)
+def wide_consoles(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The commands' consoles are built once per process, at import, from that moment's
+    COLUMNS; here they are as wide as ``COLUMNS`` above says, whichever test imported them."""
+    from tongban.cli import calendar as calendar_cli
+
+    for console in (calendar_cli.out, calendar_cli.err):
+        monkeypatch.setattr(console, "width", 200)
+
+
 def run(env: dict[str, str], *args: str) -> tuple[int, str, str]:
     result = CliRunner().invoke(app, ["calendar", *args], env=env)
     return result.exit_code, result.stdout, result.stderr
