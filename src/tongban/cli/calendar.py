@@ -317,8 +317,9 @@ def _print_range(current: calendar_service.CalendarStatus) -> None:
         )
     )
     out.print(
-        _("最后已知日：{last}；正式放假安排（不含示例年份）今后已知 {days} 天。").format(
-            last=current.known_until.isoformat(), days=current.official_days_ahead
+        _("正式放假安排（不含示例年份）最后已知日：{last}，今后已知 {days} 天。").format(
+            last=(current.official_until or current.known_until).isoformat(),
+            days=current.official_days_ahead,
         )
     )
     gaps = sorted(set(range(current.years[0], current.years[-1] + 1)) - set(current.years))
