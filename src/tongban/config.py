@@ -39,7 +39,8 @@ class Settings(BaseSettings):
     password_history: int = Field(default=5, ge=0, le=24)
     """How many of an account's recent passwords may not be chosen again."""
     calendar_warn_days: int = Field(default=60, ge=1)
-    """Warn on the admin pages and /healthz when the calendar is known less far ahead."""
+    """Warn on every staff page, in /healthz and by ``calendar status`` (exit 1) when the official
+    calendar (example years aside) is known less far ahead."""
     sms_adapter: str = "log"
     """Which SmsSender to use: ``log`` writes each message to the log (the demo's only one)."""
     db_pool_size: int = Field(default=16, ge=1)

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 import tongban
+from tests.calendar_fixtures import notice_2027
 from tests.clock import TEST_START
 from tongban.adapters.calendar_source import official_years
 from tongban.adapters.db.engine import build_engine
@@ -23,6 +24,7 @@ from tongban.domain.errors import (
 )
 from tongban.domain.shared.calendar import ClockStop, DayKind
 from tongban.services.platform import calendar as cal
+from tongban.services.platform import calendar_import as notices
 from tongban.services.platform.context import Actor
 
 EXAMPLE_2027 = Path(tongban.__file__).parent / "demo" / "data" / "calendar-2027-example.csv"
@@ -38,9 +40,11 @@ def seed(container: Container, first: int | None = 2025, last: int | None = 2026
         return cal.seed_official(uow, ACTOR, first, last, source=container.official_schedules)
 
 
-def import_text(container: Container, text: str, filename: str = "notice.csv") -> cal.ImportSummary:
+def import_text(
+    container: Container, text: str, filename: str = "notice.csv"
+) -> notices.ImportSummary:
     with container.uow() as uow:
-        return cal.import_notice(uow, ACTOR, text, filename)
+        return notices.import_notice(uow, ACTOR, text, filename)
 
 
 def deadline(
@@ -91,9 +95,11 @@ def test_importing_the_2027_notice_extends_the_known_range(container: Container)
     assert status(container).known_until == d("2026-12-31")
     assert status(container).warn  # 34 days ahead of 27 November, fewer than 60
 
-    summary = import_text(container, EXAMPLE_2027.read_text(encoding="utf-8"), EXAMPLE_2027.name)
+    summary = import_text(container, notice_2027(), "calendar-2027.csv")
 
-    assert summary == cal.ImportSummary(year=2027, holidays=29, makeup_workdays=5, replaced=False)
+    assert summary == notices.ImportSummary(
+        year=2027, holidays=29, makeup_workdays=5, replaced=False, changed_days=34
+    )
     after = status(container)
     assert after.known_until == d("2027-12-31")
     assert after.days_known_ahead == 399
@@ -105,7 +111,7 @@ def test_importing_the_2027_notice_extends_the_known_range(container: Container)
 
 def test_reimporting_a_year_replaces_it_whole(container: Container) -> None:
     seed(container)
-    import_text(container, EXAMPLE_2027.read_text(encoding="utf-8"))
+    import_text(container, notice_2027())
     summary = import_text(container, "date,kind,name\n2027-10-01,holiday,国庆节\n")
     assert summary.replaced
     with container.uow() as uow:
@@ -116,7 +122,7 @@ def test_reimporting_a_year_replaces_it_whole(container: Container) -> None:
 
 def test_a_notice_with_one_bad_row_among_many_imports_nothing(container: Container) -> None:
     seed(container)
-    good = EXAMPLE_2027.read_text(encoding="utf-8")
+    good = notice_2027()
     import_text(container, good)
     # The year is known; a corrected notice with one bad row must leave it as it was.
     bad = good.replace("2027-10-04,holiday,国庆节", "2027-10-04,makeup_workday,国庆节").replace(
@@ -148,8 +154,8 @@ def test_a_bad_file_for_a_new_year_leaves_that_year_unknown(container: Container
 
 def test_a_notice_saved_by_excel_in_gb18030_is_read() -> None:
     text = "date,kind,name\n2027-01-01,holiday,元旦\n"
-    assert cal.decode_notice(text.encode("gb18030")) == text
-    assert cal.decode_notice(b"\xef\xbb\xbf" + text.encode()) == text
+    assert notices.decode_notice(text.encode("gb18030")) == text
+    assert notices.decode_notice(b"\xef\xbb\xbf" + text.encode()) == text
 
 
 def test_closing_a_working_day_moves_the_deadline(container: Container) -> None:

@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 import tongban
+from tests.calendar_fixtures import notice_2027
 from tests.clock import SYSTEM
 from tests.factories import make_staff, sign_in
 from tongban.bootstrap import Container
@@ -129,7 +130,7 @@ def test_importing_next_years_notice_from_the_page(
     container: Container, client: TestClient
 ) -> None:
     csrf = as_role(container, client, Role.CATALOGUE_ADMIN)
-    upload = {"file": ("2027.csv", EXAMPLE_2027.read_bytes(), "text/csv")}
+    upload = {"file": ("2027.csv", notice_2027().encode(), "text/csv")}
     done = client.post(
         "/admin/calendar/import", files=upload, data={"csrf_token": csrf["X-CSRF-Token"]}
     )

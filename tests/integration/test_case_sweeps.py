@@ -218,3 +218,53 @@ def test_a_worker_pass_applies_the_sweeps(world: World) -> None:
     report = worker.run_once()
     assert "case_deemed_acceptance" in report.sweeps
     assert load(world, ref.number).status is S.ACCEPTED
+
+
+def test_a_supply_by_date_past_the_calendar_never_stops_the_reminders_for_the_others(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The calendar knows 2027 at most: a 容缺 case due to supply in 2028 is skipped, logged and
+    reported to the catalogue admins, and the ordinary case next to it is still reminded."""
+    admin = make_staff(world.container, Role.CATALOGUE_ADMIN).user_id
+    accepted = []
+    for supply_by in (date(2028, 3, 1), date(2026, 11, 9)):
+        ref = at_window(world, materials=["经营者身份证明"])
+        accepted.append(
+            step(
+                world,
+                svc.accept_with_missing_materials,
+                world.clerk,
+                ref,
+                "2026-11-02",
+                [PREMISES],
+                "逾期未补交的，同意终止办理",
+                supply_by,
+            )
+        )
+    unknown, normal = accepted
+
+    caplog.set_level("WARNING", logger="tongban.sweeps")
+    for _ in range(2):  # a second run reminds and reports nothing new
+        assert cases_sweeps.missing_materials(world.container, at("2026-11-05")) == 0
+
+    assert [k for k in outbox_keys(world, normal.number) if "reminder" in k] == [
+        f"case:{normal.number}:missing-reminder:2026-11-09:{k}" for k in ("inbox", "sms")
+    ]
+    assert not [k for k in outbox_keys(world, unknown.number) if "reminder" in k]
+    with world.container.read() as uow:
+        reported = uow.conn.execute(
+            select(outbox.c.dedup_key, outbox.c.payload).where(
+                outbox.c.dedup_key.like("calendar-gap:%")
+            )
+        ).all()
+    assert [row.dedup_key for row in reported] == [
+        f"calendar-gap:case_missing_materials:{unknown.number}:2028-01-01:inbox:{admin}"
+    ]
+    payload = reported[0].payload
+    assert payload["user_id"] == admin and "工作日历尚未包含 2028-01-01" in payload["body"]
+    assert f"skipped case {unknown.number}" in caplog.text
+
+    # Past the normal case's date it is terminated as committed, the other one still skipped.
+    assert cases_sweeps.missing_materials(world.container, at("2026-11-10")) == 1
+    assert load(world, normal.number).status is S.TERMINATED
+    assert load(world, unknown.number).status is S.ACCEPTED

@@ -20,8 +20,8 @@ from tongban.domain.shared.calendar import (
     ClockStop,
     DayKind,
     WorkingCalendar,
-    parse_notice,
 )
+from tongban.domain.shared.calendar_notice import blank_template, parse_notice, read_notice
 
 OFFICIAL = WorkingCalendar(official_days(2019, 2026))
 LAST_KNOWN = date(2026, 12, 31)
@@ -373,3 +373,53 @@ def test_a_bad_json_notice_names_the_item_at_fault() -> None:
     items = [{"date": "2027-01-01", "kind": "holiday", "name": "元旦"}, "2027-01-02"]
     errors = rejected(json.dumps(items), filename="notice.json")
     assert [(e["row"], e["column"]) for e in errors] == [(2, "date")]
+
+
+# --- the blank template and the @ lines ---------------------------------------------------------
+
+
+def test_the_blank_template_reads_back_as_its_year_once_days_are_added() -> None:
+    blank = blank_template(2027)
+    with pytest.raises(ImportRejected) as caught:
+        read_notice(blank)
+    assert [e["code"] for e in caught.value.errors] == ["file_empty"]
+
+    filled = blank.replace("# @notice: ", "# @notice: 国办发明电〔2026〕1号").replace(
+        "# @published: ", "# @published: 2026-11-20"
+    )
+    notice = read_notice(filled + "2026-12-27,makeup_workday,元旦\n2027-01-01,holiday,元旦\n")
+    assert (notice.year, notice.example, notice.reference, notice.published) == (
+        2027,
+        False,
+        "国办发明电〔2026〕1号",
+        date(2026, 11, 20),
+    )
+    assert [d.day for d in notice.carried] == [date(2026, 12, 27)]
+    assert len(notice.days) == 365 and notice.days[0].kind is DayKind.HOLIDAY
+
+
+def test_the_shipped_example_says_it_is_an_example() -> None:
+    assert read_notice(EXAMPLE_2027.read_text(encoding="utf-8")).example
+
+
+@pytest.mark.parametrize(
+    ("lines", "code"),
+    [
+        ("# @year: 二〇二七\n", "year_invalid"),
+        ("# @example: maybe\n", "example_invalid"),
+        ("# @exmaple: yes\n", "directive_unknown"),
+        ("# @year: 2027\n# @year: 2027\n", "directive_twice"),
+        ("# @published: 11月20日\n", "date_malformed"),
+        ("# @year: 2028\n", "year_mismatch"),
+    ],
+)
+def test_a_bad_at_line_is_reported_with_its_code(lines: str, code: str) -> None:
+    with pytest.raises(ImportRejected) as caught:
+        read_notice(lines + "date,kind,name\n2027-01-01,holiday,元旦\n")
+    assert [e["code"] for e in caught.value.errors] == [code]
+
+
+def test_a_previous_december_holiday_does_not_belong_to_next_years_notice() -> None:
+    with pytest.raises(ImportRejected) as caught:
+        read_notice("# @year: 2027\ndate,kind,name\n2026-12-31,holiday,元旦\n")
+    assert [e["code"] for e in caught.value.errors] == ["year_mismatch"]

@@ -14,7 +14,8 @@ from tongban.domain.cases.review import (
     due_after_stop,
     shift_for_stops,
 )
-from tongban.domain.shared.calendar import ClockStop, WorkingCalendar, parse_notice
+from tongban.domain.shared.calendar import ClockStop, WorkingCalendar
+from tongban.domain.shared.calendar_notice import parse_notice
 
 CAL = WorkingCalendar(
     parse_notice(EXAMPLE_2027.read_text(encoding="utf-8"), filename=EXAMPLE_2027.name)

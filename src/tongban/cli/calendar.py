@@ -1,7 +1,8 @@
 """``tongban calendar ...``: the working-day calendar.
 
-Exit codes: 0 done; 1 a notice file was rejected (nothing imported); 2 bad input or a date
-outside the known years.
+Exit codes: 0 done; 1 a notice file was rejected (nothing imported), or ``status`` found the
+official calendar known fewer than ``TONGBAN_CALENDAR_WARN_DAYS`` days ahead (for cron); 2 bad
+input or a date outside the known years.
 """
 
 from __future__ import annotations
@@ -16,10 +17,13 @@ from rich.table import Table
 
 from tongban.bootstrap import Container
 from tongban.cli.app import cli_actor
+from tongban.cli.calendar_views import changes_table, legend, year_grid
 from tongban.domain.errors import DomainError, ImportRejected
 from tongban.domain.shared.calendar import DayKind
+from tongban.domain.shared.calendar_notice import blank_template
 from tongban.i18n import gettext as _
 from tongban.services.platform import calendar as calendar_service
+from tongban.services.platform import calendar_import as notices
 
 app = typer.Typer(help="工作日历：导入放假安排、计算办理期限。", no_args_is_help=True)
 out = Console(highlight=False)
@@ -87,9 +91,41 @@ def seed(
     _print_range(status)
 
 
+@app.command()
+def template(
+    year: Annotated[int, typer.Argument(help="年份，如 2027")],
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="写入的文件；默认 calendar-年份.csv")
+    ] = None,
+    force: Annotated[bool, typer.Option(help="文件已存在时覆盖")] = False,
+) -> None:
+    """Write a blank notice file for YEAR to fill in from the State Council's notice."""
+    if not 1900 <= year <= 2200:
+        _fail(_("年份“{year}”无效，应为如 2027。").format(year=year))
+    path = output or Path(f"calendar-{year}.csv")
+    if path.exists() and not force:
+        _fail(_("文件已存在：{path}。如需覆盖请加 --force。").format(path=str(path)))
+    try:
+        path.write_text(blank_template(year), encoding="utf-8")
+    except OSError:
+        _fail(_("无法写入文件：{path}").format(path=str(path)))
+    out.print(
+        _(
+            "已写入 {year} 年的空白模板：{path}。按正式通知填写后先运行 "
+            "tongban calendar import {path} --dry-run 预览。"
+        ).format(year=year, path=str(path))
+    )
+
+
 @app.command(name="import")
 def import_(
     file: Annotated[Path, typer.Argument(help="放假安排文件（CSV 或 JSON）", exists=False)],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="只显示月历和将发生的变更，不写入任何数据")
+    ] = False,
+    example: Annotated[
+        bool, typer.Option("--example", help="允许导入标为示例的文件（仅限演示），该年标为示例")
+    ] = False,
 ) -> None:
     """Import one year's holiday notice, replacing that year; a bad file changes nothing."""
     try:
@@ -98,9 +134,17 @@ def import_(
         _fail(_("无法读取文件：{path}").format(path=str(file)))
     container = _container()
     try:
-        text = calendar_service.decode_notice(data)
+        text = notices.decode_notice(data)
+        if dry_run:
+            notice = notices.read_checked(text, file.name, allow_example=example)
+            with container.read() as uow:
+                preview = notices.preview_notice(uow.conn, notice)
+            _print_preview(preview)
+            return
         with container.uow() as uow:
-            summary = calendar_service.import_notice(uow, cli_actor(container), text, file.name)
+            summary = notices.import_notice(
+                uow, cli_actor(container), text, file.name, allow_example=example
+            )
     except ImportRejected as rejected:
         _print_import_errors(rejected)
         raise typer.Exit(1) from None
@@ -115,6 +159,46 @@ def import_(
             makeup=summary.makeup_workdays,
         )
     )
+    if summary.carried:
+        days = "、".join(day.isoformat() for day in summary.carried)
+        out.print(_("上一年 12 月调为上班的日子：{days}。").format(days=days))
+    if summary.example:
+        err.print(
+            "[yellow]" + _("注意：该年来自示例文件，已在工作日历中标为示例年份。") + "[/yellow]"
+        )
+
+
+def _print_preview(preview: notices.NoticePreview) -> None:
+    notice = preview.notice
+    out.print(_("预览（未写入任何数据）：{year} 年放假安排").format(year=notice.year))
+    if notice.reference or notice.published:
+        published = notice.published.isoformat() if notice.published else _("未填写")
+        out.print(
+            _("来源：{reference}，发布日期 {published}").format(
+                reference=notice.reference or _("未填写文号"), published=published
+            )
+        )
+    else:
+        out.print(_("文件未填写通知文号和发布日期（@notice、@published），建议填写以便核对来源。"))
+    if notice.example:
+        out.print("[yellow]" + _("这是示例文件：导入后该年将标为示例年份。") + "[/yellow]")
+    out.print(legend())
+    for line in year_grid(notice.year, notice.days):
+        out.print(line)
+    if notice.carried:
+        out.print(_("上一年 12 月调为上班的日子："))
+        for entry in notice.carried:
+            out.print(f"  {entry.day.isoformat()} {entry.name}")
+    if preview.replaced:
+        note = _("{year} 年已在工作日历中，导入将整体替换该年。").format(year=notice.year)
+        if preview.was_example:
+            note += _("（现存的是示例年份）")
+        out.print(note)
+    if preview.changes:
+        out.print(changes_table(preview.changes))
+    else:
+        out.print(_("与已存内容相同，导入不会改变任何日期。"))
+    out.print(_("去掉 --dry-run 即可正式导入。"))
 
 
 def _print_import_errors(rejected: ImportRejected) -> None:
@@ -193,20 +277,32 @@ def show(year: Annotated[int, typer.Argument(help="年份，如 2026")]) -> None
 
 @app.command()
 def status() -> None:
-    """How far ahead the calendar is known, with a warning when that is too short."""
+    """How far ahead the calendar is known; exits 1 when the official years reach fewer than
+    the warning days ahead (``TONGBAN_CALENDAR_WARN_DAYS``), so cron can alert."""
     container = _container()
     warn_days = container.settings.calendar_warn_days
     with container.uow() as uow:
         current = calendar_service.calendar_status(uow.conn, container.clock.today(), warn_days)
     _print_range(current)
+    if current.example_years:
+        years = "、".join(str(year) for year in current.example_years)
+        err.print(
+            "[yellow]"
+            + _("注意：{years} 年来自示例文件，并非正式通知，不能用于实际办件。").format(
+                years=years
+            )
+            + "[/yellow]"
+        )
     if current.warn:
         err.print(
             "[yellow]"
             + _(
-                "警告：工作日历仅覆盖今后 {days} 天（少于 {warn} 天），请尽快导入下一年的放假安排。"
-            ).format(days=current.days_known_ahead, warn=warn_days)
+                "警告：正式工作日历仅覆盖今后 {days} 天（少于 {warn} 天），"
+                "请尽快导入下一年的放假安排：tongban calendar template、tongban calendar import。"
+            ).format(days=current.official_days_ahead, warn=warn_days)
             + "[/yellow]"
         )
+        raise typer.Exit(1)
 
 
 def _print_range(current: calendar_service.CalendarStatus) -> None:
@@ -218,6 +314,12 @@ def _print_range(current: calendar_service.CalendarStatus) -> None:
             first=current.known_from.isoformat(),
             last=current.known_until.isoformat(),
             days=current.days_known_ahead,
+        )
+    )
+    out.print(
+        _("正式放假安排（不含示例年份）最后已知日：{last}，今后已知 {days} 天。").format(
+            last=(current.official_until or current.known_until).isoformat(),
+            days=current.official_days_ahead,
         )
     )
     gaps = sorted(set(range(current.years[0], current.years[-1] + 1)) - set(current.years))

@@ -8,6 +8,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
 
+from tongban.bootstrap import Container
 from tongban.cli.app import console, container
 from tongban.services.catalogue.stats import catalogue_figures
 
@@ -27,6 +28,7 @@ def demo(
     c = container()
     if if_empty and has_items(c):
         console.print("数据库已有演示数据，跳过加载。")
+        _top_up_calendar(c)
         _print_logins(c)
         return
     with Progress(
@@ -56,6 +58,18 @@ def demo(
     written = "，".join(f"{parts.get(k, k)} {n}" for k, n in summary.extras.items())
     console.print(f"其余演示数据本次写入（条）：{written}。")
     _print_logins(c)
+
+
+def _top_up_calendar(c: Container) -> None:
+    """An existing demo started again in a new year still gets the example schedule it needs."""
+    from tongban.demo.loader import demo_calendar
+    from tongban.services.platform.context import Actor
+
+    actor = Actor(request_id="demo", at=c.clock.now())
+    with c.uow() as uow:
+        added = demo_calendar(uow, actor, c.settings.calendar_warn_days)
+    if added:
+        console.print(f"官方放假安排不足，已为演示载入示例年份（{added} 天），页面上会标明“示例”。")
 
 
 def _print_logins(c: object) -> None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from importlib import import_module
+from pathlib import Path
 from typing import Literal
 
 from sqlalchemy import func, select
@@ -12,12 +14,14 @@ from sqlalchemy import func, select
 from tongban.adapters.db.tables import service_items
 from tongban.bootstrap import Container
 from tongban.domain.catalogue.model import ServiceItemSpec
+from tongban.domain.shared.clock import china_date
 from tongban.services.catalogue import lists
 from tongban.services.catalogue.bulk import publish_specs
 from tongban.services.network import geography
 from tongban.services.network import structure as network
-from tongban.services.platform import calendar
+from tongban.services.platform import calendar, calendar_import
 from tongban.services.platform.context import Actor
+from tongban.services.platform.unit_of_work import UnitOfWork
 
 Scale = Literal["small", "full"]
 EXTRA_PARTS = (
@@ -60,6 +64,30 @@ def demo_items(scale: Scale) -> Sequence[ServiceItemSpec]:
     return HAND_WRITTEN_ITEMS
 
 
+EXAMPLE_CALENDARS = Path(__file__).parent / "data"
+"""Where the example schedules ``calendar-YYYY-example.csv`` ship (the import format sample)."""
+
+
+def demo_calendar(uow: UnitOfWork, actor: Actor, warn_days: int) -> int:
+    """The demo only: when the official calendar runs short, load the shipped example schedule
+    of each following year, flagged as an example (every page and /healthz then say so), so a
+    demo started in January still computes deadlines.  A production deployment never calls
+    this.  Returns the number of days added."""
+    today = china_date(actor.at)
+    status = calendar.calendar_status(uow.conn, today, warn_days)
+    if not status.warn or status.known_until is None:
+        return 0
+    added = 0
+    for year in range(status.known_until.year + 1, today.year + 2):
+        example = EXAMPLE_CALENDARS / f"calendar-{year}-example.csv"
+        if year in status.years or not example.exists():
+            break
+        text = example.read_text(encoding="utf-8")
+        calendar_import.import_notice(uow, actor, text, example.name, allow_example=True)
+        added += (date(year + 1, 1, 1) - date(year, 1, 1)).days
+    return added
+
+
 def has_items(container: Container) -> bool:
     with container.uow() as uow:
         return bool(uow.conn.execute(select(func.count()).select_from(service_items)).scalar())
@@ -89,6 +117,7 @@ def load_demo(
         summary.calendar_days = calendar.seed_official(
             uow, actor, source=container.official_schedules
         )
+        summary.calendar_days += demo_calendar(uow, actor, container.settings.calendar_warn_days)
         summary.logins = people.load_people(uow, actor)
         with uow.atomic():  # the catalogue and its lists: all or nothing
             items = demo_items(scale)

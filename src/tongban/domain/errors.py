@@ -82,7 +82,7 @@ class InvalidDocumentNumber(ValidationFailed):
 class CalendarUnknown(DomainError):
     code = "calendar_unknown"
     status = 422
-    template = "工作日历尚未包含 {day} 所在的年份，请先导入当年的放假安排。"
+    template = "工作日历尚未包含 {day}，无法计算期限：请联系目录管理员导入该年放假安排后重试。"
 
 
 class ImportRejected(ValidationFailed):

@@ -14,7 +14,7 @@ from starlette.responses import Response
 
 from tongban import i18n
 from tongban.bootstrap import Container
-from tongban.domain.people.model import STAFF_ROLES, Principal, Role
+from tongban.domain.people.model import STAFF_ROLES, Principal, Role, UserKind
 from tongban.domain.shared.clock import CHINA_TZ
 from tongban.domain.shared.masking import MASK_BY_TYPE, mask_by_type, mask_id_number, mask_phone
 from tongban.web import deps
@@ -121,14 +121,21 @@ def china_time(at: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
 
 
 def _calendar_status(request: Request) -> Any:
-    """The catalogue admin is warned on every page when the calendar runs out soon."""
+    """How far the calendar reaches, for the banners of the page shell: every staff member is
+    warned when it runs out soon, everyone is told when it holds an example year.  None when
+    the database cannot answer (an error page must still render)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     from tongban.services.platform.calendar import calendar_status
     from tongban.web.deps import today_of
 
     container: Container = request.app.state.container
     today = today_of(request)
-    with container.read() as uow:
-        return calendar_status(uow.conn, today, container.settings.calendar_warn_days)
+    try:
+        with container.read() as uow:
+            return calendar_status(uow.conn, today, container.settings.calendar_warn_days)
+    except SQLAlchemyError:
+        return None
 
 
 def render(
@@ -145,11 +152,14 @@ def render(
     ctx.setdefault("principal", deps.load_principal(request))
     ctx.setdefault("csrf_token", deps.csrf_token_for(request))
     ctx.setdefault("elderly", deps.is_elderly(request))
-    principal = ctx["principal"]
-    if principal is not None and principal.has_role(Role.CATALOGUE_ADMIN):
-        ctx.setdefault("calendar_status", _calendar_status(request))
     if block is not None and request.headers.get("HX-Request") == "true":
         return templates.TemplateResponse(
             request, template, ctx, block_name=block, status_code=status_code
         )
+    principal = ctx["principal"]
+    ctx.setdefault("calendar_status", _calendar_status(request))
+    ctx.setdefault("calendar_staff", principal is not None and principal.kind is UserKind.STAFF)
+    ctx.setdefault(
+        "calendar_admin", principal is not None and principal.has_role(Role.CATALOGUE_ADMIN)
+    )
     return templates.TemplateResponse(request, template, ctx, status_code=status_code)

@@ -162,6 +162,19 @@ calendar_days = Table(
 # The calendar cache checks (count, max(updated_at)) on every deadline computation.
 Index("ix_calendar_days_updated_at", calendar_days.c.updated_at)
 
+# Where each imported year comes from: the notice's number and date, and whether the file was
+# an example (示例) rather than the State Council's notice.  Seeded official years have no row.
+calendar_years = Table(
+    "calendar_years",
+    metadata,
+    Column("year", Integer, primary_key=True, autoincrement=False),
+    Column("example", Boolean, nullable=False, server_default=false()),
+    Column("reference", String(200), nullable=False, server_default=""),
+    Column("published", Date, nullable=True),
+    Column("imported_at", UTCDateTime, nullable=False),
+    Column("imported_by", Integer, ForeignKey("users.id"), nullable=True),
+)
+
 users = Table(
     "users",
     metadata,

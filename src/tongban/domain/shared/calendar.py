@@ -7,22 +7,18 @@ official notice (放假安排); a date in any other year raises ``CalendarUnknow
 
 from __future__ import annotations
 
-import csv
 import itertools
-import json
-import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
-from typing import Any
 
-from tongban.domain.errors import CalendarUnknown, ImportRejected
+from tongban.domain.errors import CalendarUnknown
 
 ONE_DAY = timedelta(days=1)
 NAME_MAX_LENGTH = 20
-_WEEKDAYS = ("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日")
+WEEKDAYS = ("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日")
 
 
 class DayKind(StrEnum):
@@ -69,7 +65,7 @@ class CalendarDay:
         object.__setattr__(self, "kind", kind)
         weekend = self.day.weekday() >= 5
         if (kind is DayKind.WORKDAY and weekend) or (kind is DayKind.REST and not weekend):
-            raise ValueError(f"{self.day} falls on a {_WEEKDAYS[self.day.weekday()]}, not {kind}")
+            raise ValueError(f"{self.day} falls on a {WEEKDAYS[self.day.weekday()]}, not {kind}")
         if kind is DayKind.MAKEUP_WORKDAY and not weekend:
             raise ValueError(f"a make-up working day must be a weekend day, not {self.day}")
 
@@ -232,162 +228,3 @@ def _checked_stops(start: date, stops: Sequence[ClockStop]) -> tuple[ClockStop, 
 
 def _covering(stops: tuple[ClockStop, ...], day: date) -> ClockStop | None:
     return next((stop for stop in stops if stop.covers(day)), None)
-
-
-# --- the official notice (放假安排) ------------------------------------------------------------
-
-_DATE_RE = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$")
-_COLUMNS = ("date", "kind", "name")
-_KIND_HINT = "holiday（放假）或 makeup_workday（调休上班）"
-_Row = tuple[int, dict[str, str]]
-
-
-def parse_notice(text: str, *, filename: str = "") -> list[CalendarDay]:
-    """Every day of the one year a notice covers: the listed holidays and 调休上班 days, the rest
-    ordinary.  CSV ``date,kind,name`` (``#`` comments), or JSON if ``filename`` ends in .json.
-
-    Any error rejects the whole file: ``ImportRejected.errors`` holds one
-    ``{"row", "column", "message"}`` per problem (row is the CSV line or JSON item, 0 = file).
-    """
-    text = text.removeprefix("\ufeff")
-    if filename.lower().endswith(".json"):
-        rows, errors = _json_rows(text)
-    else:
-        rows, errors = _csv_rows(text)
-    if not rows and not errors:
-        errors.append(_error(0, "date", "文件为空：没有列出任何放假或调休上班的日期。"))
-    listed = _check_rows(rows, errors)
-    if errors:
-        raise ImportRejected(
-            errors=sorted(errors, key=lambda e: (e["row"], _COLUMNS.index(e["column"])))
-        )
-    year = next(iter(listed)).year
-    day = date(year, 1, 1)
-    days: list[CalendarDay] = []
-    while day.year == year:
-        kind, name = listed.get(day, (ordinary_kind(day), ""))
-        days.append(CalendarDay(day, kind, name))
-        day += ONE_DAY
-    return days
-
-
-def _error(row: int, column: str, message: str) -> dict[str, Any]:
-    return {"row": row, "column": column, "message": message}
-
-
-def _csv_rows(text: str) -> tuple[list[_Row], list[dict[str, Any]]]:
-    rows: list[_Row] = []
-    positions: dict[str, int] | None = None
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        cells = [cell.strip() for cell in next(csv.reader([line]))]
-        if positions is None:
-            header = [cell.lower() for cell in cells]
-            missing = [column for column in ("date", "kind") if column not in header]
-            if missing:
-                return [], [
-                    _error(number, column, f"第一行应为表头 date,kind,name，缺少 {column} 列。")
-                    for column in missing
-                ]
-            positions = {column: header.index(column) for column in _COLUMNS if column in header}
-            continue
-        values = {
-            column: cells[index] if index < len(cells) else ""
-            for column, index in positions.items()
-        }
-        rows.append((number, values))
-    return rows, []
-
-
-def _json_rows(text: str) -> tuple[list[_Row], list[dict[str, Any]]]:
-    try:
-        data = json.loads(text) if text.strip() else []
-    except json.JSONDecodeError as exc:
-        return [], [_error(0, "date", f"JSON 格式错误（第 {exc.lineno} 行）：{exc.msg}")]
-    if not isinstance(data, list):
-        return [], [_error(0, "date", "JSON 文件应为一个列表，每项含 date、kind、name。")]
-    rows: list[_Row] = []
-    errors: list[dict[str, Any]] = []
-    for number, item in enumerate(data, start=1):
-        if not isinstance(item, dict):
-            errors.append(_error(number, "date", "此项应为含 date、kind、name 的对象。"))
-            continue
-        values = {
-            column: "" if item.get(column) is None else str(item[column]).strip()
-            for column in _COLUMNS
-        }
-        rows.append((number, values))
-    return rows, errors
-
-
-def _parse_date(raw: str) -> date | None:
-    match = _DATE_RE.match(raw)
-    if match is None:
-        return None
-    try:
-        return date(*(int(part) for part in match.groups()))
-    except ValueError:
-        return None
-
-
-def _check_rows(rows: list[_Row], errors: list[dict[str, Any]]) -> dict[date, tuple[DayKind, str]]:
-    """The valid rows by date; every problem found is appended to ``errors``."""
-    checked: list[tuple[int, date, DayKind, str]] = []
-    for number, values in rows:
-        raw_date, raw_kind, name = values["date"], values["kind"], values.get("name", "")
-        day = _parse_date(raw_date)
-        if day is None:
-            message = (
-                f"日期“{raw_date}”无效，应为 YYYY-MM-DD 格式，如 2027-01-01。"
-                if raw_date
-                else "缺少日期。"
-            )
-            errors.append(_error(number, "date", message))
-        kind = DayKind(raw_kind.lower()) if raw_kind.lower() in _NOTICE_KINDS else None
-        if kind is None:
-            message = (
-                f"类型“{raw_kind}”无效，只能是 {_KIND_HINT}。"
-                if raw_kind
-                else f"缺少类型：应为 {_KIND_HINT}。"
-            )
-            errors.append(_error(number, "kind", message))
-        if len(name) > NAME_MAX_LENGTH:
-            errors.append(_error(number, "name", f"名称过长：最多 {NAME_MAX_LENGTH} 个字。"))
-        elif kind is DayKind.HOLIDAY and not name:
-            errors.append(_error(number, "name", "放假日须填写节日名称，如“春节”。"))
-        if day is None or kind is None:
-            continue
-        if kind is DayKind.MAKEUP_WORKDAY and day.weekday() < 5:
-            errors.append(
-                _error(
-                    number,
-                    "date",
-                    f"{day.isoformat()} 是{_WEEKDAYS[day.weekday()]}，"
-                    "调休上班日只能是星期六或星期日。",
-                )
-            )
-            continue
-        checked.append((number, day, kind, name))
-
-    years = Counter(day.year for _, day, _, _ in checked)
-    year = years.most_common(1)[0][0] if years else None
-    first_row: dict[date, int] = {}
-    listed: dict[date, tuple[DayKind, str]] = {}
-    for number, day, kind, name in checked:
-        if day.year != year:
-            errors.append(
-                _error(
-                    number,
-                    "date",
-                    f"日期 {day.isoformat()} 不属于 {year} 年：一个文件只能包含一年的放假安排。",
-                )
-            )
-        elif day in first_row:
-            errors.append(
-                _error(number, "date", f"日期 {day.isoformat()} 与第 {first_row[day]} 行重复。")
-            )
-        else:
-            first_row[day] = number
-            listed[day] = (kind, name)
-    return listed

@@ -141,6 +141,18 @@ def department_staff(conn: Connection, department_code: str, role: Role) -> list
     return [int(u) for u in conn.execute(query).scalars()]
 
 
+def role_holders(conn: Connection, role: Role) -> list[int]:
+    """Active holders of ``role`` anywhere (the catalogue admins who keep the calendar)."""
+    query = (
+        select(role_assignments.c.user_id)
+        .join(users, users.c.id == role_assignments.c.user_id)
+        .where(role_assignments.c.role == role.value, users.c.is_active.is_(True))
+        .distinct()
+        .order_by(role_assignments.c.user_id)
+    )
+    return [int(u) for u in conn.execute(query).scalars()]
+
+
 def centre_managers(conn: Connection, centre_code: str | None) -> list[int]:
     """Active managers of the accepting centre (none for a case not yet accepted anywhere)."""
     if centre_code is None:

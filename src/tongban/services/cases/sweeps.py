@@ -1,5 +1,9 @@
 """The worker's case sweeps: clock alerts, 容缺 expiry and deemed acceptance (视为受理).
 
+A case whose dates run past the working-day calendar (``calendar_unknown``) never stops a sweep:
+it is skipped, logged, and the catalogue admins are told once per case and date, so every
+other case is still reminded, alerted or terminated on time.
+
 Each sweep runs under its ``job_runs`` lease.  A case change goes through the ordinary service as
 SYSTEM (one transaction, compare-and-set, audit entry, notifications), so a clerk acting at the
 same moment wins or loses cleanly and the sweep moves on; alerts and reminders carry dedup keys.
@@ -20,7 +24,7 @@ from tongban.config import Settings
 from tongban.domain.cases.model import Case
 from tongban.domain.cases.status import BEFORE_ACCEPTANCE, CaseStatus, ClockState
 from tongban.domain.cases.values import MissingMaterials
-from tongban.domain.errors import DomainError
+from tongban.domain.errors import CalendarUnknown, DomainError
 from tongban.domain.people.model import Role
 from tongban.domain.shared.calendar import WorkingCalendar
 from tongban.domain.shared.clock import china_date
@@ -31,6 +35,7 @@ from tongban.services.cases.notify import (
     Note,
     centre_managers,
     department_staff,
+    role_holders,
     tell_applicant,
     tell_staff,
 )
@@ -84,6 +89,39 @@ def _apply(sweep: str, now: datetime, ports: SweepPorts, change: Callable[..., o
     return True
 
 
+CALENDAR_PAGE = "/admin/calendar"
+"""Where the catalogue admin imports the next year's notice."""
+
+_Gap = tuple[Case, str]
+"""A case a sweep skipped and the date the calendar does not know."""
+
+
+def _calendar_gap(sweep: str, case: Case, error: CalendarUnknown, gaps: list[_Gap]) -> None:
+    day = str(error.params.get("day", ""))
+    log.warning(
+        "sweep %s skipped case %s: the working-day calendar does not know %s",
+        sweep,
+        case.number,
+        day,
+    )
+    gaps.append((case, day))
+
+
+def _report_gaps(conn: Connection, sweep: str, gaps: list[_Gap], now: datetime) -> None:
+    """Tell the catalogue admins, once per case and date, which cases a sweep had to skip."""
+    if not gaps:
+        return
+    admins = role_holders(conn, Role.CATALOGUE_ADMIN)
+    for case, day in gaps:
+        body = _(
+            "工作日历尚未包含 {day}：办件 {number}（{item}）在本轮自动检查（{sweep}）中无法计算"
+            "工作日，已跳过，其他办件照常处理。请尽快导入下一年的放假安排。"
+        )
+        note = Note(_("工作日历不足，有办件被跳过"), body, {"day": day, "sweep": sweep})
+        key = f"calendar-gap:{sweep}:{case.number}:{day}"
+        tell_staff(conn, case, note, admins, key, now, link=CALENDAR_PAGE)
+
+
 # --- clock alerts (办理时限预警) --------------------------------------------------------------
 
 
@@ -100,6 +138,7 @@ def clock_alerts(ports: SweepPorts, now: datetime) -> int:
     department's reviewers and the accepting centre's managers are told once per colour."""
     today, yellow_days = china_date(now), ports.settings.case_yellow_days
     alerted = 0
+    gaps: list[_Gap] = []
     with ports.uow() as uow, uow.atomic():
         conn = uow.conn
         calendar = load_calendar(conn)
@@ -112,7 +151,11 @@ def clock_alerts(ports: SweepPorts, now: datetime) -> int:
         for case in list(_load(conn, *where)):
             if case.deadline is None:
                 continue
-            colour = case.status_of_clock(today, calendar, yellow_days)
+            try:
+                colour = case.status_of_clock(today, calendar, yellow_days)
+            except CalendarUnknown as error:
+                _calendar_gap("case_clock_alerts", case, error, gaps)
+                continue
             if colour is ClockState.NORMAL:
                 continue
             note = _alert_note(colour, case.deadline)
@@ -122,6 +165,7 @@ def clock_alerts(ports: SweepPorts, now: datetime) -> int:
             managers = centre_managers(conn, case.accepting_centre_code)
             tell_staff(conn, case, note, managers, key, now, link=MANAGER_PAGE)
             alerted += 1
+        _report_gaps(conn, "case_clock_alerts", gaps, now)
     return alerted
 
 
@@ -155,6 +199,7 @@ def missing_materials(ports: SweepPorts, now: datetime) -> int:
     supply-by date (once); past it, terminate the case as the signed commitment says."""
     today, days = china_date(now), ports.settings.case_missing_reminder_days
     expired: list[tuple[str, int, MissingMaterials]] = []
+    gaps: list[_Gap] = []
     with ports.uow() as uow, uow.atomic():
         conn = uow.conn
         calendar = load_calendar(conn)
@@ -165,9 +210,16 @@ def missing_materials(ports: SweepPorts, now: datetime) -> int:
                 continue
             if today > missing.supply_by:
                 expired.append((case.number, case.version, missing))
-            elif calendar.working_days_between(today, missing.supply_by) <= days:
+                continue
+            try:
+                due_soon = calendar.working_days_between(today, missing.supply_by) <= days
+            except CalendarUnknown as error:
+                _calendar_gap("case_missing_materials", case, error, gaps)
+                continue
+            if due_soon:
                 key = f"case:{case.number}:missing-reminder:{missing.supply_by.isoformat()}"
                 tell_applicant(conn, case, _reminder(missing), key, now)
+        _report_gaps(conn, "case_missing_materials", gaps, now)
     terminated = 0
     for number, version, missing in expired:
         reasons = _expiry_reasons(missing)
@@ -187,18 +239,26 @@ def deemed_acceptance(ports: SweepPorts, now: datetime) -> int:
     """Cases received over 5 working days ago with nothing listed to the applicant in time are
     deemed accepted from the day of receipt (《行政许可法》第三十二条), as SYSTEM, audited."""
     today = china_date(now)
+    candidates: list[tuple[str, int]] = []
+    gaps: list[_Gap] = []
     with ports.read() as uow:
         calendar = load_calendar(uow.conn)
-        candidates = [
-            (case.number, case.version)
-            for case in _load(
-                uow.conn,
-                cases_table.c.status.in_([s.value for s in BEFORE_ACCEPTANCE]),
-                # 5 working days are at least 5 calendar days: a cheap pre-filter.
-                cases_table.c.submitted_at <= now - timedelta(days=5),
-            )
-            if (limit := case.listing_limit(calendar)) is not None and today > limit
-        ]
+        for case in _load(
+            uow.conn,
+            cases_table.c.status.in_([s.value for s in BEFORE_ACCEPTANCE]),
+            # 5 working days are at least 5 calendar days: a cheap pre-filter.
+            cases_table.c.submitted_at <= now - timedelta(days=5),
+        ):
+            try:
+                limit = case.listing_limit(calendar)
+            except CalendarUnknown as error:
+                _calendar_gap("case_deemed_acceptance", case, error, gaps)
+                continue
+            if limit is not None and today > limit:
+                candidates.append((case.number, case.version))
+    if gaps:
+        with ports.uow() as uow, uow.atomic():
+            _report_gaps(uow.conn, "case_deemed_acceptance", gaps, now)
     deemed = 0
     for number, version in candidates:
         deemed += _apply(

@@ -1,5 +1,6 @@
-"""Working-day calendar use cases: seed the official schedules, import a year's notice, edit one
-day, and compute deadlines from a per-process cache that notices edits made by any process.
+"""Working-day calendar use cases: seed the official schedules, edit one day, report how far the
+calendar reaches, and compute deadlines from a per-process cache that notices edits made by any
+process.  Importing a year's notice is in ``calendar_import``.
 
 Every write runs in one transaction with its audit entry and stamps ``updated_at`` strictly
 later than any stamp before it, so ``(count, max(updated_at))`` identifies the calendar's content.
@@ -14,13 +15,23 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, Engine, delete, extract, func, insert, select, text, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    delete,
+    extract,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 
-from tongban.adapters.db.tables import calendar_days
+from tongban.adapters.db.tables import calendar_days, calendar_years
 from tongban.domain.errors import (
     CalendarUnknown,
     CalendarYearUnknown,
-    ImportRejected,
     ValidationFailed,
 )
 from tongban.domain.shared.calendar import (
@@ -29,7 +40,6 @@ from tongban.domain.shared.calendar import (
     ClockStop,
     DayKind,
     WorkingCalendar,
-    parse_notice,
 )
 from tongban.services.platform import audit
 from tongban.services.platform.context import Actor
@@ -37,20 +47,8 @@ from tongban.services.platform.unit_of_work import UnitOfWork, atomic
 
 CHINA_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
 """China has kept UTC+8 without daylight saving since 1991; deadlines are dates in this zone."""
-MAX_NOTICE_BYTES = 1_000_000
 _WRITE_LOCK_KEY = 7_410_510_221  # pg_advisory_xact_lock key serialising calendar writes
 _TICK = timedelta(microseconds=1)
-
-
-@dataclass(frozen=True)
-class ImportSummary:
-    """What importing one year's notice changed."""
-
-    year: int
-    holidays: int
-    makeup_workdays: int
-    replaced: bool
-    """True when the year was known before and has been replaced as a whole."""
 
 
 @dataclass(frozen=True)
@@ -60,8 +58,16 @@ class CalendarStatus:
     known_from: date | None
     known_until: date | None
     days_known_ahead: int
+    """Days after today known without a gap, example years included (deadlines use them)."""
     warn: bool
+    """Fewer than the warning days are known ahead from official (non-example) years."""
     years: tuple[int, ...]
+    example_years: tuple[int, ...] = ()
+    """Years imported from an example file (示例), not from the State Council's notice."""
+    official_days_ahead: int = 0
+    """Days after today known without a gap from official years only."""
+    official_until: date | None = None
+    """The last day of the last official (non-example) year."""
 
 
 # --- reading, with a per-process cache ----------------------------------------------------------
@@ -156,22 +162,43 @@ def year_days(conn: Connection, year: int) -> list[CalendarDay]:
 
 
 def calendar_status(conn: Connection, today: date, warn_days: int) -> CalendarStatus:
-    """The known range and the days known ahead of ``today``; warn below ``warn_days``."""
+    """The known range and the days known ahead of ``today``; warn when the official years (an
+    example year does not count) reach fewer than ``warn_days`` ahead."""
     calendar = load_calendar(conn)
-    ahead = calendar.days_known_ahead(today)
+    examples = example_years(conn)
+    official = [year for year in calendar.years if year not in examples]
+    official_ahead = _days_ahead(official, today)
     return CalendarStatus(
         known_from=calendar.known_from,
         known_until=calendar.known_until,
-        days_known_ahead=ahead,
-        warn=ahead < warn_days,
+        days_known_ahead=calendar.days_known_ahead(today),
+        warn=official_ahead < warn_days,
         years=calendar.years,
+        example_years=tuple(year for year in calendar.years if year in examples),
+        official_days_ahead=official_ahead,
+        official_until=date(official[-1], 12, 31) if official else None,
     )
+
+
+def example_years(conn: Connection) -> set[int]:
+    """The years imported from an example file rather than the State Council's notice."""
+    query = select(calendar_years.c.year).where(calendar_years.c.example.is_(True))
+    return {int(year) for year in conn.execute(query).scalars()}
+
+
+def _days_ahead(years: Sequence[int], today: date) -> int:
+    if today.year not in years:
+        return 0
+    last = today.year
+    while last + 1 in years:
+        last += 1
+    return (date(last, 12, 31) - today).days
 
 
 # --- writing ------------------------------------------------------------------------------------
 
 
-def _begin_write(conn: Connection, now: datetime) -> datetime:
+def begin_write(conn: Connection, now: datetime) -> datetime:
     """Serialise calendar writers and return a stamp later than every stored ``updated_at``."""
     if conn.dialect.name == "postgresql":
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _WRITE_LOCK_KEY})
@@ -179,12 +206,17 @@ def _begin_write(conn: Connection, now: datetime) -> datetime:
     return now if latest is None or now > latest else latest + _TICK
 
 
-def _stored_years(conn: Connection) -> set[int]:
+def year_range(year: int) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    """The ``calendar_days`` rows of ``year``."""
+    return calendar_days.c.day >= date(year, 1, 1), calendar_days.c.day <= date(year, 12, 31)
+
+
+def stored_years(conn: Connection) -> set[int]:
     year = extract("year", calendar_days.c.day)
     return {int(y) for y in conn.execute(select(year).group_by(year)).scalars()}
 
 
-def _rows(days: Iterable[CalendarDay], stamp: datetime, actor: Actor) -> list[dict[str, Any]]:
+def day_rows(days: Iterable[CalendarDay], stamp: datetime, actor: Actor) -> list[dict[str, Any]]:
     return [
         {
             "day": d.day,
@@ -215,8 +247,8 @@ def seed_official(
     source: OfficialSchedules,
 ) -> int:
     """Store the official schedule of every year ``source`` covers (within the given range) that
-    the calendar lacks; years already stored are never touched.  Returns the number of days
-    added (0 the second time)."""
+    the calendar lacks or holds only as an example; official years already stored are never
+    touched.  Returns the number of days added (0 the second time)."""
     covered = source.official_years()
     first = covered.start if first_year is None else first_year
     last = covered.stop - 1 if last_year is None else last_year
@@ -224,13 +256,16 @@ def seed_official(
         if year not in covered:
             raise CalendarUnknown(day=date(year, 1, 1).isoformat())
     conn = uow.conn
-    stamp = _begin_write(conn, actor.at)
-    stored = _stored_years(conn)
+    stamp = begin_write(conn, actor.at)
+    stored = stored_years(conn) - example_years(conn)
     missing = [year for year in range(first, last + 1) if year not in stored]
     days = [d for year in missing for d in source.official_days(year, year)]
     if not days:
         return 0
-    conn.execute(insert(calendar_days), _rows(days, stamp, actor))
+    for year in missing:  # an example year gives way to the official schedule
+        conn.execute(delete(calendar_days).where(*year_range(year)))
+        conn.execute(delete(calendar_years).where(calendar_years.c.year == year))
+    conn.execute(insert(calendar_days), day_rows(days, stamp, actor))
     audit.record(
         conn,
         actor,
@@ -242,62 +277,6 @@ def seed_official(
     return len(days)
 
 
-def decode_notice(data: bytes) -> str:
-    """The text of an uploaded notice: UTF-8 (with or without BOM), else GB18030 as Excel on a
-    Chinese Windows saves CSV; ``ImportRejected`` if it is too large or neither."""
-    if len(data) > MAX_NOTICE_BYTES:
-        raise ImportRejected(errors=[_file_error("文件过大：放假安排文件不应超过 1 MB。")])
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise ImportRejected(
-        errors=[_file_error("无法识别文件编码，请保存为 UTF-8 编码的 CSV 或 JSON。")]
-    )
-
-
-def _file_error(message: str) -> dict[str, Any]:
-    return {"row": 0, "column": "date", "message": message}
-
-
-@atomic
-def import_notice(uow: UnitOfWork, actor: Actor, text_: str, filename: str) -> ImportSummary:
-    """Replace the whole year a notice (放假安排) covers, in one transaction; a file with any error
-    changes nothing and raises ``ImportRejected`` listing every row and column at fault."""
-    days = parse_notice(text_, filename=filename)
-    year = days[0].day.year
-    conn = uow.conn
-    stamp = _begin_write(conn, actor.at)
-    replaced = year in _stored_years(conn)
-    conn.execute(
-        delete(calendar_days).where(
-            calendar_days.c.day >= date(year, 1, 1), calendar_days.c.day <= date(year, 12, 31)
-        )
-    )
-    conn.execute(insert(calendar_days), _rows(days, stamp, actor))
-    summary = ImportSummary(
-        year=year,
-        holidays=sum(1 for d in days if d.kind is DayKind.HOLIDAY),
-        makeup_workdays=sum(1 for d in days if d.kind is DayKind.MAKEUP_WORKDAY),
-        replaced=replaced,
-    )
-    audit.record(
-        conn,
-        actor,
-        "calendar.imported",
-        "calendar_year",
-        str(year),
-        {
-            "filename": filename[:200],
-            "holidays": summary.holidays,
-            "makeup_workdays": summary.makeup_workdays,
-            "replaced": replaced,
-        },
-    )
-    return summary
-
-
 @atomic
 def set_day(
     uow: UnitOfWork, actor: Actor, day: date, kind: DayKind | str, name: str
@@ -306,7 +285,7 @@ def set_day(
     fit the weekday (调休上班 only at weekends) and a holiday needs its name."""
     entry = _checked_day(day, kind, name)
     conn = uow.conn
-    stamp = _begin_write(conn, actor.at)
+    stamp = begin_write(conn, actor.at)
     before = conn.execute(
         select(calendar_days.c.kind, calendar_days.c.name).where(calendar_days.c.day == day)
     ).first()

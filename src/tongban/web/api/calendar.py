@@ -14,6 +14,7 @@ from starlette.datastructures import UploadFile
 from tongban.domain.errors import ImportRejected
 from tongban.domain.shared.calendar import NAME_MAX_LENGTH, CalendarDay, DayKind
 from tongban.services.platform import calendar as calendar_service
+from tongban.services.platform import calendar_import as notices
 from tongban.web.api.views import out
 from tongban.web.deps import CatalogueAdmin, ContainerDep, Today, Viewer, actor_for
 
@@ -29,6 +30,11 @@ class ErrorBody(BaseModel):
 class RowError(BaseModel):
     row: int = Field(description="CSV 行号或 JSON 列表序号（从 1 起）；0 表示整个文件")
     column: str = Field(description="date、kind 或 name")
+    code: str = Field(
+        default="",
+        description="稳定的错误代码，如 date_malformed、date_twice、makeup_not_weekend、"
+        "holiday_on_makeup_day、year_mismatch、example_refused",
+    )
     message: str
 
 
@@ -40,10 +46,15 @@ class CalendarStatusOut(BaseModel):
     known_from: date | None = Field(description="第一个已知日期（首个已知年份的 1 月 1 日）")
     known_until: date | None = Field(description="最后一个已知日期（末个已知年份的 12 月 31 日）")
     days_known_ahead: int = Field(description="今天之后连续已知的天数（今天未知则为 0）")
-    warn: bool = Field(description="已知天数少于 warn_days 时为 true：应导入下一年的放假安排")
+    warn: bool = Field(
+        description="正式放假安排（不含示例年份）已知天数少于 warn_days 时为 true："
+        "应导入下一年的放假安排"
+    )
     warn_days: int
     today: date
     years: list[int]
+    example_years: list[int] = Field(description="来自示例文件、并非正式通知的年份")
+    official_days_ahead: int = Field(description="不含示例年份时今天之后连续已知的天数")
 
 
 class DayOut(BaseModel):
@@ -113,6 +124,8 @@ def calendar_status(container: ContainerDep, _viewer: Viewer, today: Today) -> C
         warn_days=warn_days,
         today=today,
         years=list(status.years),
+        example_years=list(status.example_years),
+        official_days_ahead=status.official_days_ahead,
     )
 
 
@@ -215,7 +228,7 @@ async def calendar_import(
     as the body.  Errors: 422 ``import_rejected`` with ``errors`` per row (nothing imported)."""
     text, filename = await _notice_from(request)
     with container.uow() as uow:
-        summary = calendar_service.import_notice(uow, actor_for(request), text, filename)
+        summary = notices.import_notice(uow, actor_for(request), text, filename)
     return ImportOut(
         year=summary.year,
         holidays=summary.holidays,
@@ -231,14 +244,14 @@ async def _notice_from(request: Request) -> tuple[str, str]:
         upload = form.get("file")
         if not isinstance(upload, UploadFile):
             raise ImportRejected(errors=[_file_error("缺少文件：请以 file 字段上传。")])
-        data = await upload.read(calendar_service.MAX_NOTICE_BYTES + 1)
-        return calendar_service.decode_notice(data), upload.filename or "notice.csv"
+        data = await upload.read(notices.MAX_NOTICE_BYTES + 1)
+        return notices.decode_notice(data), upload.filename or "notice.csv"
     body = await request.body()
-    text = calendar_service.decode_notice(body)
+    text = notices.decode_notice(body)
     if content_type.startswith("application/json"):
         return text, "notice.json"
     return text, "notice.csv"
 
 
 def _file_error(message: str) -> dict[str, Any]:
-    return {"row": 0, "column": "date", "message": message}
+    return {"row": 0, "column": "date", "code": "file_missing", "message": message}

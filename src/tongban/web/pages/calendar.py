@@ -18,6 +18,7 @@ from sqlalchemy import Connection
 from tongban.domain.errors import DomainError, ImportRejected, ValidationFailed
 from tongban.domain.shared.calendar import NAME_MAX_LENGTH, CalendarDay, DayKind
 from tongban.services.platform import calendar as calendar_service
+from tongban.services.platform import calendar_import as notices
 from tongban.web.deps import CatalogueAdmin, ContainerDep, Today, Viewer, actor_for
 from tongban.web.templating import render
 
@@ -147,11 +148,9 @@ async def calendar_import(
     try:
         if file is None or not file.filename:
             raise ImportRejected(errors=[_no_file()])
-        text = calendar_service.decode_notice(
-            await file.read(calendar_service.MAX_NOTICE_BYTES + 1)
-        )
+        text = notices.decode_notice(await file.read(notices.MAX_NOTICE_BYTES + 1))
         with container.uow() as uow:
-            summary = calendar_service.import_notice(uow, actor_for(request), text, file.filename)
+            summary = notices.import_notice(uow, actor_for(request), text, file.filename)
     except ImportRejected as rejected:
         with container.uow() as uow:
             context = _year_context(uow.conn, today, container.settings.calendar_warn_days, None)
@@ -163,7 +162,8 @@ async def calendar_import(
 
 
 def _no_file() -> dict[str, Any]:
-    return {"row": 0, "column": "date", "message": "请选择要导入的放假安排文件（CSV 或 JSON）。"}
+    message = "请选择要导入的放假安排文件（CSV 或 JSON）。"
+    return {"row": 0, "column": "date", "code": "file_missing", "message": message}
 
 
 @router.get("/calendar/deadline")

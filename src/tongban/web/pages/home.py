@@ -38,7 +38,8 @@ def healthz(
     _viewer: Viewer,
     today: Today,
 ) -> JSONResponse:
-    """Status ``ok`` or ``warn`` (calendar known less than the configured days ahead)."""
+    """Status ``ok`` or ``warn``: ``calendar_short`` (the official calendar known less than the
+    configured days ahead), ``calendar_example`` (an example year is loaded)."""
     with container.read() as uow:
         body = health.check(uow, today=today, warn_days=container.settings.calendar_warn_days)
     return JSONResponse(body)
