@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -24,6 +25,11 @@ from tongban.adapters.db.tables import metadata
 from tongban.bootstrap import Container
 from tongban.config import Settings
 from tongban.domain.shared.clock import PinnedClock
+
+# Hypothesis checks no example's duration: a shared CI machine would make such a check fail
+# at random, and speed is the benches' to measure, never a test's.
+hypothesis_settings.register_profile("tongban", deadline=None)
+hypothesis_settings.load_profile("tongban")
 
 POSTGRES_URL = os.environ.get("TONGBAN_TEST_POSTGRES_URL", "")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
