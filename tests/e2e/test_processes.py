@@ -3,6 +3,7 @@ PostgreSQL database; SQLite refuses more than one app process."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -144,7 +145,9 @@ def test_two_workers_deliver_each_message_once(
     for worker in processes:
         worker.send_signal(signal.SIGTERM)
         logs.append(worker.communicate(timeout=30)[1])
-    sent = [line for log in logs for line in log.splitlines() if "通知 " in line]
+    # The worker logs JSON lines (TONGBAN_LOG_FORMAT's default): one object per line.
+    lines = [json.loads(line) for log in logs for line in log.splitlines() if line.startswith("{")]
+    sent = [line["message"] for line in lines if "通知 " in line["message"]]
     texts = sorted(line.split("通知 ")[1].split()[0] for line in sent)
     # Every message once, none twice, whichever worker took it (how they share the batch
     # depends on which polls first: no test can rely on both taking some).
