@@ -42,6 +42,7 @@ _DEFAULT_PLACE: dict[Role, tuple[str | None, str | None]] = {
     Role.AGENT: (DISTRICT_CENTRE_CODE, None),
     Role.REVIEWER: (None, DEPARTMENT_CODE),
     Role.SECTION_CHIEF: (None, DEPARTMENT_CODE),
+    Role.DEPARTMENT_HEAD: (None, DEPARTMENT_CODE),
 }
 
 _serial = itertools.count(1)

@@ -15,11 +15,15 @@ from tongban.services.platform.access import APPLICANT, roles
 
 RATERS = APPLICANT
 """一事一评 is the applicant's own."""
-RECTIFIERS = roles(Role.SECTION_CHIEF, Role.REVIEWER, Role.CENTRE_MANAGER, Role.LEADER)
+RECTIFIERS = roles(
+    Role.DEPARTMENT_HEAD, Role.SECTION_CHIEF, Role.REVIEWER, Role.CENTRE_MANAGER, Role.LEADER
+)
 """Who sees rectification tasks (each within their scope)."""
-RECTIFICATION_WORKERS = roles(Role.SECTION_CHIEF, Role.REVIEWER)
+RECTIFICATION_WORKERS = roles(Role.DEPARTMENT_HEAD, Role.SECTION_CHIEF, Role.REVIEWER)
 """The item's department acts on its tasks; its section chief assigns them."""
-RATING_STATS = roles(Role.LEADER, Role.AUDITOR, Role.SECTION_CHIEF, Role.CENTRE_MANAGER)
+RATING_STATS = roles(
+    Role.LEADER, Role.AUDITOR, Role.DEPARTMENT_HEAD, Role.SECTION_CHIEF, Role.CENTRE_MANAGER
+)
 """Leaders and auditors for the district, centre managers and department heads for theirs."""
 PAD = roles(Role.CLERK)
 """The rating pad is the second screen of a clerk's open window."""
@@ -73,7 +77,8 @@ def scope_of(conn: Connection, principal: Principal | None, *, stats: bool = Fal
         raise NotAuthenticated()
     if principal.has_role(Role.LEADER, Role.AUDITOR):
         return Scope(True, frozenset(), frozenset())
-    dept_roles = {Role.SECTION_CHIEF} if stats else {Role.SECTION_CHIEF, Role.REVIEWER}
+    heads = {Role.DEPARTMENT_HEAD, Role.SECTION_CHIEF}
+    dept_roles = heads if stats else heads | {Role.REVIEWER}
     dept_codes = {
         a.department_code for a in principal.roles if a.role in dept_roles and a.department_code
     }

@@ -70,7 +70,10 @@ def department_heads(conn: Connection, department_id: int | None) -> list[int]:
     code = conn.execute(
         select(departments.c.code).where(departments.c.id == department_id)
     ).scalar()
-    return department_staff(conn, str(code), Role.SECTION_CHIEF) if code else []
+    if not code:
+        return []
+    heads = department_staff(conn, str(code), Role.DEPARTMENT_HEAD)
+    return sorted({*heads, *department_staff(conn, str(code), Role.SECTION_CHIEF)})
 
 
 def open_rectification(

@@ -52,7 +52,9 @@ def _department_member(conn: Connection, department_id: int | None, user_id: int
         .where(
             role_assignments.c.user_id == user_id,
             role_assignments.c.department_id == department_id,
-            role_assignments.c.role.in_([Role.REVIEWER.value, Role.SECTION_CHIEF.value]),
+            role_assignments.c.role.in_(
+                [Role.REVIEWER.value, Role.SECTION_CHIEF.value, Role.DEPARTMENT_HEAD.value]
+            ),
             users.c.is_active.is_(True),
         )
         .limit(1)
@@ -68,7 +70,8 @@ def _is_head(conn: Connection, actor: Actor, department_id: int | None) -> bool:
     code = conn.execute(
         select(departments.c.code).where(departments.c.id == department_id)
     ).scalar()
-    return any(a.role is Role.SECTION_CHIEF and a.department_code == code for a in p.roles)
+    heads = (Role.DEPARTMENT_HEAD, Role.SECTION_CHIEF)
+    return any(a.role in heads and a.department_code == code for a in p.roles)
 
 
 @atomic

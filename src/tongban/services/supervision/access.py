@@ -18,10 +18,10 @@ from tongban.domain.supervision.errors import TaskNotFound
 from tongban.services.platform.access import roles
 
 INSPECTORS = roles(Role.INSPECTOR)
-TASK_READERS = roles(Role.INSPECTOR, Role.SECTION_CHIEF)
-DRAW_RUNNERS = roles(Role.SECTION_CHIEF)
-LIST_EDITORS = roles(Role.CATALOGUE_ADMIN, Role.SECTION_CHIEF)
-FIGURE_READERS = roles(Role.LEADER, Role.AUDITOR, Role.SECTION_CHIEF)
+TASK_READERS = roles(Role.INSPECTOR, Role.DEPARTMENT_HEAD, Role.SECTION_CHIEF)
+DRAW_RUNNERS = roles(Role.DEPARTMENT_HEAD, Role.SECTION_CHIEF)
+LIST_EDITORS = roles(Role.CATALOGUE_ADMIN, Role.DEPARTMENT_HEAD, Role.SECTION_CHIEF)
+FIGURE_READERS = roles(Role.LEADER, Role.AUDITOR, Role.DEPARTMENT_HEAD, Role.SECTION_CHIEF)
 
 
 def signed_in(principal: Principal | None) -> Principal:
@@ -31,11 +31,11 @@ def signed_in(principal: Principal | None) -> Principal:
 
 
 def heads_of(principal: Principal) -> frozenset[str]:
-    """The departments the principal heads (section chief of)."""
+    """The departments the principal heads (部门负责人, or the section chief of)."""
     return frozenset(
         a.department_code
-        for a in principal.assignments(Role.SECTION_CHIEF)
-        if a.department_code is not None
+        for a in principal.roles
+        if a.role in (Role.DEPARTMENT_HEAD, Role.SECTION_CHIEF) and a.department_code is not None
     )
 
 

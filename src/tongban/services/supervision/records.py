@@ -101,14 +101,14 @@ def add_event(
 
 
 def department_heads(conn: Connection, department_code: str) -> list[int]:
-    """The active section chiefs of the department: those alerted of its overdue tasks."""
+    """The department's active heads and section chiefs: those alerted of overdue tasks."""
     query = (
         select(role_assignments.c.user_id)
         .join(departments, departments.c.id == role_assignments.c.department_id)
         .join(users, users.c.id == role_assignments.c.user_id)
         .where(
             departments.c.code == department_code,
-            role_assignments.c.role == Role.SECTION_CHIEF.value,
+            role_assignments.c.role.in_([Role.DEPARTMENT_HEAD.value, Role.SECTION_CHIEF.value]),
             users.c.is_active.is_(True),
         )
         .distinct()

@@ -95,6 +95,10 @@ TASKS: dict[Role, tuple[Task, ...]] = {
     ),
     Role.DEPARTMENT_HEAD: (
         Task("指标体系", "/indicators", "本部门的办件量、按时办结率等指标，逐级下钻到办件"),
+        Task("好差评统计", "/evaluation/stats", "本部门按事项、工作人员的评价和回访率"),
+        Task("差评整改", "/evaluation/rectifications", "差评的整改、回访和答复"),
+        Task("批后监管", "/supervision/tasks", "本部门的检查任务，双随机抽取检查对象和检查人员"),
+        Task("监管统计", "/supervision/figures", "检查任务、按期检查和合格、整改、注销情况"),
         Task("事项统计", "/stats", "事项目录的各项统计"),
     ),
     Role.AUDITOR: (
