@@ -265,7 +265,8 @@ def create_staff(
         login,
         name,
         roles,
-        password_hash=_hash_once(password, password_hash),
+        password=password,
+        password_hash=password_hash,
         must_change=must_change,
     )
 
@@ -278,14 +279,19 @@ def create_account_with_roles(
     name: str,
     roles: Sequence[RoleAssignment],
     *,
+    password: str | None = None,
     password_hash: str | None = None,
     must_change: bool = False,
 ) -> int:
-    """A staff or service account with its roles (checked by the caller), audited."""
+    """A staff or service account with its roles (checked by the caller), audited; with a
+    password (hashed here, after the checks, unless ``password_hash`` is its known hash) or
+    none (a service account)."""
     login = _username(username)
     resolved = [_resolve(conn, a) for a in roles]
     if _exists(conn, "username", login):
         raise AccountExists(login=login)
+    if password is not None:
+        password_hash = _hash_once(password, password_hash)
     user_id = _insert_user(
         conn,
         actor,

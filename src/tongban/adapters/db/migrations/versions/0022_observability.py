@@ -28,7 +28,9 @@ def _at(name: str, *, nullable: bool) -> sa.Column[object]:
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("outbox", schema=None) as batch_op:
+    # In place (ALTER TABLE ... ADD COLUMN): rebuilding outbox would trip the foreign keys
+    # of the rows that point at it.
+    with op.batch_alter_table("outbox", recreate="never") as batch_op:
         batch_op.add_column(sa.Column("request_id", sa.String(length=64), nullable=True))
     op.create_table(
         "worker_heartbeats",
@@ -43,5 +45,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("worker_heartbeats")
-    with op.batch_alter_table("outbox", schema=None) as batch_op:
+    # Natively (SQLite 3.35+ drops a column in place): rebuilding outbox would trip the
+    # foreign keys that point at it.
+    with op.batch_alter_table("outbox", recreate="never") as batch_op:
         batch_op.drop_column("request_id")

@@ -30,7 +30,9 @@ def _at(name: str, *, nullable: bool) -> sa.Column[object]:
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("users", schema=None) as batch_op:
+    # In place (ALTER TABLE ... ADD COLUMN): rebuilding users would trip the foreign keys
+    # of the rows that point at it.
+    with op.batch_alter_table("users", recreate="never") as batch_op:
         batch_op.add_column(
             sa.Column(
                 "must_change_password", sa.Boolean(), server_default=sa.false(), nullable=False
@@ -58,6 +60,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_password_history_user", table_name="password_history")
     op.drop_table("password_history")
-    with op.batch_alter_table("users", schema=None) as batch_op:
+    # Natively (SQLite 3.35+ drops a column in place): rebuilding users would trip the
+    # foreign keys that point at it.
+    with op.batch_alter_table("users", recreate="never") as batch_op:
         batch_op.drop_column("password_changed_at")
         batch_op.drop_column("must_change_password")
