@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, and_, insert, or_, select, true, update
 
 from tongban.adapters.db.tables import data_access_log, departments, service_items, users
 from tongban.adapters.db.tables_data_space import data_access_events, data_grants
@@ -187,11 +187,54 @@ class AccessEntry:
     outcome: str
     legal_basis: str | None
     reason: str
+    source: int = 0
+    """1: a read of the data space (``data_access_events``); 0: a staff read elsewhere
+    (``data_access_log``).  With ``row_id`` it orders entries of the same instant."""
+    row_id: int = 0
+
+    @property
+    def key(self) -> tuple[datetime, int, int]:
+        """The log's order, newest first: time, then source, then row id (all descending)."""
+        return (self.at, self.source, self.row_id)
+
+
+@dataclass(frozen=True)
+class LogPage:
+    """One page of the access log and, when older entries exist, where the next one starts."""
+
+    entries: list[AccessEntry]
+    next_cursor: tuple[datetime, int, int] | None
+
+
+def _older(at: Any, row_id: Any, source: int, cursor: tuple[datetime, int, int] | None) -> Any:
+    """Rows of ``source`` that come after ``cursor`` in the log's order (newest first)."""
+    if cursor is None:
+        return true()
+    c_at, c_source, c_id = cursor
+    if source < c_source:
+        return at <= c_at
+    if source > c_source:
+        return at < c_at
+    return or_(at < c_at, and_(at == c_at, row_id < c_id))
 
 
 def access_log(conn: Connection, holder_id: str, limit: int = 200) -> list[AccessEntry]:
-    """The holder's access log, newest first: every read of their data space, and every read
-    of their personal data by staff (a case, a material, an identity check), with its reason."""
+    """The holder's newest ``limit`` access-log entries (``access_log_page`` for the rest)."""
+    return access_log_page(conn, holder_id, limit=limit).entries
+
+
+def access_log_page(
+    conn: Connection,
+    holder_id: str,
+    *,
+    limit: int = 200,
+    cursor: tuple[datetime, int, int] | None = None,
+) -> LogPage:
+    """The holder's access log, newest first, one page of ``limit`` entries after ``cursor``:
+    every read of their data space, and every read of their personal data by staff (a case, a
+    material, an identity check), with its reason.  Nothing is cut off: when older entries
+    exist the page says where the next one starts."""
+    events = data_access_events
     query = (
         select(
             data_access_events,
@@ -204,8 +247,9 @@ def access_log(conn: Connection, holder_id: str, limit: int = 200) -> list[Acces
             ).outerjoin(departments, departments.c.code == data_access_events.c.department_code)
         )
         .where(data_access_events.c.holder_id == holder_id)
+        .where(_older(events.c.at, events.c.id, 1, cursor))
         .order_by(data_access_events.c.at.desc(), data_access_events.c.id.desc())
-        .limit(limit)
+        .limit(limit + 1)
     )
     entries = [
         AccessEntry(
@@ -222,15 +266,21 @@ def access_log(conn: Connection, holder_id: str, limit: int = 200) -> list[Acces
             outcome=r.outcome,
             legal_basis=r.legal_basis,
             reason=r.reason,
+            source=1,
+            row_id=r.id,
         )
         for r in conn.execute(query).all()
     ]
-    entries.extend(_staff_reads(conn, holder_id, limit))
-    entries.sort(key=lambda e: e.at, reverse=True)
-    return entries[:limit]
+    entries.extend(_staff_reads(conn, holder_id, limit + 1, cursor))
+    entries.sort(key=lambda e: e.key, reverse=True)
+    more = len(entries) > limit
+    page = entries[:limit]
+    return LogPage(page, page[-1].key if more and page else None)
 
 
-def _staff_reads(conn: Connection, holder_id: str, limit: int) -> list[AccessEntry]:
+def _staff_reads(
+    conn: Connection, holder_id: str, limit: int, cursor: tuple[datetime, int, int] | None
+) -> list[AccessEntry]:
     """Staff reads of the holder's personal data outside the data space (``data_access_log``)."""
     subject = (
         select(users.c.id)
@@ -244,6 +294,7 @@ def _staff_reads(conn: Connection, holder_id: str, limit: int) -> list[AccessEnt
         .where(data_access_log.c.subject_id == subject)
         .where(data_access_log.c.actor_id.is_distinct_from(data_access_log.c.subject_id))
         .where(data_access_log.c.what.not_like("data_space:%"))  # in data_access_events
+        .where(_older(data_access_log.c.at, data_access_log.c.id, 0, cursor))
         .order_by(data_access_log.c.at.desc(), data_access_log.c.id.desc())
         .limit(limit)
     ).all()
@@ -262,6 +313,8 @@ def _staff_reads(conn: Connection, holder_id: str, limit: int) -> list[AccessEnt
             outcome="allowed" if r.allowed else "refused",
             legal_basis=None,
             reason="",
+            source=0,
+            row_id=r.id,
         )
         for r in rows
     ]

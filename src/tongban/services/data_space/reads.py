@@ -32,7 +32,9 @@ from tongban.domain.shared.clock import china_date
 from tongban.services.data_space import licence_port
 from tongban.services.data_space.grants import (
     AccessEntry,
+    LogPage,
     access_log,
+    access_log_page,
     grant,
     grant_from,
     grant_many,
@@ -48,8 +50,10 @@ __all__ = [
     "AccessEntry",
     "Grant",
     "GrantTerms",
+    "LogPage",
     "Requester",
     "access_log",
+    "access_log_page",
     "grant",
     "grant_many",
     "holder_grants",

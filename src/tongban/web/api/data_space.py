@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
@@ -23,6 +23,7 @@ from tongban.services.data_space import reads as data_space
 from tongban.services.platform import access
 from tongban.services.platform.context import Actor
 from tongban.services.platform.unit_of_work import UnitOfWork
+from tongban.web import paging
 from tongban.web.api.cases import CaseNumber, CaseOut
 from tongban.web.api.views import out
 from tongban.web.deps import ContainerDep, Now, Today, actor_for, allow, now_of
@@ -170,12 +171,36 @@ def revoke_grant(
     return GrantOut.of(next(g for g in grants if g.id == grant_id), actor.at)
 
 
-@router.get("/me/data/access-log", response_model=list[AccessOut], summary="访问记录")
-def my_access_log(container: ContainerDep, principal: Holder) -> list[AccessOut]:
-    """Every read of my data space and every refused attempt, newest first."""
+_NEXT_PAGE = {
+    "Link": {"schema": {"type": "string"}, "description": '下一页：<…?cursor=…>; rel="next"'},
+    "X-Next-Cursor": {"schema": {"type": "string"}, "description": "下一页的游标（最后一页没有）"},
+}
+
+
+@router.get(
+    "/me/data/access-log",
+    response_model=list[AccessOut],
+    summary="访问记录（分页）",
+    responses={200: {"headers": _NEXT_PAGE}},
+)
+def my_access_log(
+    request: Request,
+    response: Response,
+    container: ContainerDep,
+    principal: Holder,
+    cursor: paging.CursorParam = None,
+    limit: Annotated[int, Query(ge=1, le=200, description="每页条数")] = 200,
+) -> list[AccessOut]:
+    """Every read of my data space and every refused attempt, and every staff read of my
+    personal data, newest first, a page at a time; a ``Link: rel="next"`` header points to
+    the older entries (none on the last page)."""
+    position = paging.decode(cursor)
     with container.read() as uow:
-        entries = data_space.access_log(uow.conn, data_space.holder_id_of(principal))
-    return [out(AccessOut, e) for e in entries]
+        page = data_space.access_log_page(
+            uow.conn, data_space.holder_id_of(principal), limit=limit, cursor=position
+        )
+    paging.link_next(request, response, page.next_cursor)
+    return [out(AccessOut, e) for e in page.entries]
 
 
 @router.post("/me/data/prefill", response_model=PrefillOut, summary="表单秒填")

@@ -23,6 +23,7 @@ from tongban.services.data_space import licence_port
 from tongban.services.data_space import reads as data_space
 from tongban.services.network.queries import list_departments
 from tongban.services.platform import access
+from tongban.web import paging
 from tongban.web.deps import ContainerDep, actor_for, allow, now_of
 from tongban.web.templating import render
 
@@ -63,8 +64,11 @@ def holder_licences(conn: Connection, holder_id: str) -> list[Any]:
         return []
 
 
-def space_context(conn: Connection, principal: Principal, now: datetime) -> dict[str, Any]:
+def space_context(
+    conn: Connection, principal: Principal, now: datetime, log_cursor: str | None = None
+) -> dict[str, Any]:
     holder = data_space.holder_id_of(principal)
+    log = data_space.access_log_page(conn, holder, cursor=paging.decode(log_cursor))
     grants = data_space.holder_grants(conn, holder)
     return {
         "holder_id": holder,
@@ -74,7 +78,9 @@ def space_context(conn: Connection, principal: Principal, now: datetime) -> dict
         "grant_status": {g.id: g.status(now) for g in grants},
         "status_labels": STATUS_LABELS,
         "role_labels": ROLE_LABELS,
-        "entries": data_space.access_log(conn, holder),
+        "entries": log.entries,
+        "older_log": paging.encode(log.next_cursor) if log.next_cursor else None,
+        "log_cursor": log_cursor,
         "kind_labels": KIND_LABELS,
         "predicate_labels": {name: p.label for name, p in PREDICATES.items()},
         "types": licence_port.licence_types(),
@@ -90,7 +96,9 @@ def space_context(conn: Connection, principal: Principal, now: datetime) -> dict
 def my_data(request: Request, container: ContainerDep, principal: Holder) -> Response:
     """个人数据空间: what the government holds about me, who may read it, who did."""
     with container.read() as uow:
-        context = space_context(uow.conn, principal, now_of(request))
+        context = space_context(
+            uow.conn, principal, now_of(request), request.query_params.get("log")
+        )
     context["done"] = request.query_params.get("done", "")
     return render(request, "data_space/my_data.html", context)
 
