@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import logging
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
@@ -45,7 +46,7 @@ class Container:
     sms: SmsSender = field(default_factory=LogSms)
     courier: Courier = field(default_factory=SimulatedCourier)
     files: FileStore | None = None
-    """Uploaded materials' files; ``{data_dir}/files`` on the local disk when not given."""
+    """Uploaded files; where ``TONGBAN_FILE_STORE`` says when not given (``file_store_for``)."""
     id_card_reader: IdCardReader = field(default_factory=SimulatedIdCardReader)
     """The windows' resident ID-card reader; simulated in the demo."""
     face_camera: FaceCamera = field(default_factory=SimulatedFaceCamera)
@@ -59,7 +60,7 @@ class Container:
 
     def __post_init__(self) -> None:
         if self.files is None:
-            self.files = LocalFileStore(self.settings.data_dir / "files")
+            self.files = file_store_for(self.settings)
 
     @functools.cached_property
     def keys(self) -> KeyRing:
@@ -83,6 +84,26 @@ class Container:
     def read(self) -> UnitOfWork:
         """A read-only unit of work, for pages and queries."""
         return UnitOfWork(self.engine, read_only=True)
+
+
+def file_store_for(settings: Settings) -> FileStore:
+    """The file store ``TONGBAN_FILE_STORE`` names: the local disk, or an S3-compatible bucket."""
+    where = settings.file_store
+    if not where:
+        return LocalFileStore(settings.data_dir / "files")
+    if not where.startswith("s3://"):
+        return LocalFileStore(Path(where))
+    from tongban.adapters.s3_store import S3FileStore, S3Location, s3_client
+
+    secret = settings.s3_secret_access_key
+    client = s3_client(
+        endpoint_url=settings.s3_endpoint_url,
+        region=settings.s3_region,
+        access_key_id=settings.s3_access_key_id,
+        secret_access_key=secret.get_secret_value() if secret is not None else "",
+        addressing_style=settings.s3_addressing_style,
+    )
+    return S3FileStore(client, S3Location.parse(where))
 
 
 SMS_ADAPTERS: dict[str, type] = {"log": LogSms}

@@ -64,6 +64,20 @@ class Settings(BaseSettings):
     """The largest material file accepted (10 MB); an upload is refused as soon as it passes it."""
     upload_allowed_types: tuple[str, ...] = ("application/pdf", "image/jpeg", "image/png")
     """Material file types accepted, as recognised from the content (PDF, JPEG, PNG)."""
+    file_store: str = ""
+    """Where uploaded files (materials' scans, consent signatures) are kept: empty for
+    ``{data_dir}/files`` on the local disk, a directory for another local place (a shared mount),
+    or ``s3://bucket/prefix`` for an S3-compatible object store that several app servers share
+    (then the ``s3_*`` settings)."""
+    s3_endpoint_url: str = ""
+    """The S3-compatible service's address (``https://minio.internal:9000``); empty: AWS's."""
+    s3_region: str = ""
+    s3_access_key_id: str = ""
+    s3_secret_access_key: SecretStr | None = None
+    """Credentials for the bucket; when both are empty, boto3's usual chain (``AWS_*``
+    variables, the shared credentials file, an instance role) supplies them."""
+    s3_addressing_style: Literal["path", "virtual", "auto"] = "path"
+    """``path`` (``endpoint/bucket/key``) suits MinIO and most self-hosted services."""
     approval_centre_departments: tuple[str, ...] = ("SCJGJ",)
     """Departments whose online applications the online approval centre (网上审批中心) reviews;
     by default the 区市场监督管理局.  JSON list in the environment, e.g. ``["SCJGJ"]``."""
