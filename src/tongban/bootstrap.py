@@ -34,6 +34,7 @@ from tongban.services.platform.unit_of_work import UnitOfWork
 
 if TYPE_CHECKING:
     from tongban.adapters.keys import KeyRing
+    from tongban.adapters.signer import LicenceSigner
 
 
 @dataclass
@@ -64,11 +65,17 @@ class Container:
 
     @functools.cached_property
     def keys(self) -> KeyRing:
-        """The e-licence signing keys and CA of ``{data_dir}/keys``, loaded once per process
-        (created on first use when the directory is empty)."""
+        """The e-licence signing keys and CA of ``TONGBAN_KEYS_DIR`` (``{data_dir}/keys``),
+        loaded once per process (created on first use when the directory is empty); the
+        current key signs through the configured signer (``signer_for``)."""
         from tongban.services.licences.keys import key_ring
 
-        return key_ring(self.settings.data_dir)
+        settings = self.settings
+        if settings.signer == "file":
+            return key_ring(settings.data_dir, directory=settings.resolved_keys_dir())
+        # On a token the keys are made elsewhere: an empty directory is a mistake, not a demo.
+        ring = key_ring(settings.data_dir, directory=settings.resolved_keys_dir(), create=False)
+        return ring.with_signer(signer_for(settings, ring))
 
     @functools.cached_property
     def async_reader(self) -> AsyncReader | None:
@@ -104,6 +111,22 @@ def file_store_for(settings: Settings) -> FileStore:
         addressing_style=settings.s3_addressing_style,
     )
     return S3FileStore(client, S3Location.parse(where))
+
+
+def signer_for(settings: Settings, ring: KeyRing) -> LicenceSigner:
+    """The PKCS#11 signer of the ring's current key (``TONGBAN_SIGNER=pkcs11``)."""
+    from tongban.adapters.pkcs11_signer import Pkcs11Signer
+
+    if not settings.pkcs11_module or not settings.pkcs11_token_label:
+        raise ValueError("TONGBAN_SIGNER=pkcs11 needs TONGBAN_PKCS11_MODULE and _TOKEN_LABEL")
+    return Pkcs11Signer(
+        module=settings.pkcs11_module,
+        token_label=settings.pkcs11_token_label,
+        key_label=settings.pkcs11_key_label or ring.current.kid,
+        pin=settings.resolved_pkcs11_pin(),
+        kid=ring.current.kid,
+        certificate_pem=ring.current.certificate_pem,
+    )
 
 
 SMS_ADAPTERS: dict[str, type] = {"log": LogSms}

@@ -78,6 +78,22 @@ class Settings(BaseSettings):
     variables, the shared credentials file, an instance role) supplies them."""
     s3_addressing_style: Literal["path", "virtual", "auto"] = "path"
     """``path`` (``endpoint/bucket/key``) suits MinIO and most self-hosted services."""
+    keys_dir: Path | None = None
+    """The e-licence certificates (and, with the ``file`` signer, private keys); empty:
+    ``{data_dir}/keys``."""
+    signer: Literal["file", "pkcs11"] = "file"
+    """Who holds the current signing key: ``file`` (``{keys_dir}/signing/<kid>.key.pem``) or
+    ``pkcs11`` (a hardware token or HSM; the ``pkcs11_*`` settings), so the key need not sit on
+    the app servers."""
+    pkcs11_module: str = ""
+    """The token's PKCS#11 library, e.g. ``/usr/lib/softhsm/libsofthsm2.so``."""
+    pkcs11_token_label: str = ""
+    pkcs11_key_label: str = ""
+    """The label of the signing key on the token; empty: the current key's kid."""
+    pkcs11_pin: SecretStr | None = None
+    pkcs11_pin_file: Path | None = None
+    """The token's user PIN, given directly or (better) in a file readable only by the
+    service; the file wins when both are set."""
     approval_centre_departments: tuple[str, ...] = ("SCJGJ",)
     """Departments whose online applications the online approval centre (网上审批中心) reviews;
     by default the 区市场监督管理局.  JSON list in the environment, e.g. ``["SCJGJ"]``."""
@@ -143,6 +159,14 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.data_dir / 'tongban.db'}"
+
+    def resolved_keys_dir(self) -> Path:
+        return self.keys_dir if self.keys_dir is not None else self.data_dir / "keys"
+
+    def resolved_pkcs11_pin(self) -> str | None:
+        if self.pkcs11_pin_file is not None:
+            return self.pkcs11_pin_file.read_text().strip()
+        return self.pkcs11_pin.get_secret_value() if self.pkcs11_pin is not None else None
 
     def resolved_secret_key(self) -> str:
         """The configured key, or one kept in the data directory (created on first use)."""

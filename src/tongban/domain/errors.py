@@ -313,3 +313,12 @@ class StoredFileCorrupted(DomainError):
     code = "stored_file_corrupted"
     status = 500
     template = "所存文件已损坏（内容与登记的摘要不符），请联系管理员从备份恢复。"
+
+
+class SignerUnavailable(DomainError):
+    """The token that holds the licence signing key (PKCS#11) cannot be reached, refuses the
+    PIN or has no such key: nothing was signed or issued."""
+
+    code = "signer_unavailable"
+    status = 503
+    template = "电子证照签名设备暂时无法使用，请稍后重试或联系管理员。"
