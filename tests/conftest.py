@@ -161,3 +161,11 @@ def client(app):  # type: ignore[no-untyped-def]
 
     with TestClient(app) as test_client:
         yield test_client
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    """The URL of a real S3-compatible server (moto's) for this test process."""
+    from tests import s3
+
+    yield from s3.serve()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import logging
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
@@ -33,6 +34,7 @@ from tongban.services.platform.unit_of_work import UnitOfWork
 
 if TYPE_CHECKING:
     from tongban.adapters.keys import KeyRing
+    from tongban.adapters.signer import LicenceSigner
 
 
 @dataclass
@@ -45,7 +47,7 @@ class Container:
     sms: SmsSender = field(default_factory=LogSms)
     courier: Courier = field(default_factory=SimulatedCourier)
     files: FileStore | None = None
-    """Uploaded materials' files; ``{data_dir}/files`` on the local disk when not given."""
+    """Uploaded files; where ``TONGBAN_FILE_STORE`` says when not given (``file_store_for``)."""
     id_card_reader: IdCardReader = field(default_factory=SimulatedIdCardReader)
     """The windows' resident ID-card reader; simulated in the demo."""
     face_camera: FaceCamera = field(default_factory=SimulatedFaceCamera)
@@ -59,15 +61,21 @@ class Container:
 
     def __post_init__(self) -> None:
         if self.files is None:
-            self.files = LocalFileStore(self.settings.data_dir / "files")
+            self.files = file_store_for(self.settings)
 
     @functools.cached_property
     def keys(self) -> KeyRing:
-        """The e-licence signing keys and CA of ``{data_dir}/keys``, loaded once per process
-        (created on first use when the directory is empty)."""
+        """The e-licence signing keys and CA of ``TONGBAN_KEYS_DIR`` (``{data_dir}/keys``),
+        loaded once per process (created on first use when the directory is empty); the
+        current key signs through the configured signer (``signer_for``)."""
         from tongban.services.licences.keys import key_ring
 
-        return key_ring(self.settings.data_dir)
+        settings = self.settings
+        if settings.signer == "file":
+            return key_ring(settings.data_dir, directory=settings.resolved_keys_dir())
+        # On a token the keys are made elsewhere: an empty directory is a mistake, not a demo.
+        ring = key_ring(settings.data_dir, directory=settings.resolved_keys_dir(), create=False)
+        return ring.with_signer(signer_for(settings, ring))
 
     @functools.cached_property
     def async_reader(self) -> AsyncReader | None:
@@ -83,6 +91,42 @@ class Container:
     def read(self) -> UnitOfWork:
         """A read-only unit of work, for pages and queries."""
         return UnitOfWork(self.engine, read_only=True)
+
+
+def file_store_for(settings: Settings) -> FileStore:
+    """The file store ``TONGBAN_FILE_STORE`` names: the local disk, or an S3-compatible bucket."""
+    where = settings.file_store
+    if not where:
+        return LocalFileStore(settings.data_dir / "files")
+    if not where.startswith("s3://"):
+        return LocalFileStore(Path(where))
+    from tongban.adapters.s3_store import S3FileStore, S3Location, s3_client
+
+    secret = settings.s3_secret_access_key
+    client = s3_client(
+        endpoint_url=settings.s3_endpoint_url,
+        region=settings.s3_region,
+        access_key_id=settings.s3_access_key_id,
+        secret_access_key=secret.get_secret_value() if secret is not None else "",
+        addressing_style=settings.s3_addressing_style,
+    )
+    return S3FileStore(client, S3Location.parse(where))
+
+
+def signer_for(settings: Settings, ring: KeyRing) -> LicenceSigner:
+    """The PKCS#11 signer of the ring's current key (``TONGBAN_SIGNER=pkcs11``)."""
+    from tongban.adapters.pkcs11_signer import Pkcs11Signer
+
+    if not settings.pkcs11_module or not settings.pkcs11_token_label:
+        raise ValueError("TONGBAN_SIGNER=pkcs11 needs TONGBAN_PKCS11_MODULE and _TOKEN_LABEL")
+    return Pkcs11Signer(
+        module=settings.pkcs11_module,
+        token_label=settings.pkcs11_token_label,
+        key_label=settings.pkcs11_key_label or ring.current.kid,
+        pin=settings.resolved_pkcs11_pin(),
+        kid=ring.current.kid,
+        certificate_pem=ring.current.certificate_pem,
+    )
 
 
 SMS_ADAPTERS: dict[str, type] = {"log": LogSms}

@@ -64,6 +64,36 @@ class Settings(BaseSettings):
     """The largest material file accepted (10 MB); an upload is refused as soon as it passes it."""
     upload_allowed_types: tuple[str, ...] = ("application/pdf", "image/jpeg", "image/png")
     """Material file types accepted, as recognised from the content (PDF, JPEG, PNG)."""
+    file_store: str = ""
+    """Where uploaded files (materials' scans, consent signatures) are kept: empty for
+    ``{data_dir}/files`` on the local disk, a directory for another local place (a shared mount),
+    or ``s3://bucket/prefix`` for an S3-compatible object store that several app servers share
+    (then the ``s3_*`` settings)."""
+    s3_endpoint_url: str = ""
+    """The S3-compatible service's address (``https://minio.internal:9000``); empty: AWS's."""
+    s3_region: str = ""
+    s3_access_key_id: str = ""
+    s3_secret_access_key: SecretStr | None = None
+    """Credentials for the bucket; when both are empty, boto3's usual chain (``AWS_*``
+    variables, the shared credentials file, an instance role) supplies them."""
+    s3_addressing_style: Literal["path", "virtual", "auto"] = "path"
+    """``path`` (``endpoint/bucket/key``) suits MinIO and most self-hosted services."""
+    keys_dir: Path | None = None
+    """The e-licence certificates (and, with the ``file`` signer, private keys); empty:
+    ``{data_dir}/keys``."""
+    signer: Literal["file", "pkcs11"] = "file"
+    """Who holds the current signing key: ``file`` (``{keys_dir}/signing/<kid>.key.pem``) or
+    ``pkcs11`` (a hardware token or HSM; the ``pkcs11_*`` settings), so the key need not sit on
+    the app servers."""
+    pkcs11_module: str = ""
+    """The token's PKCS#11 library, e.g. ``/usr/lib/softhsm/libsofthsm2.so``."""
+    pkcs11_token_label: str = ""
+    pkcs11_key_label: str = ""
+    """The label of the signing key on the token; empty: the current key's kid."""
+    pkcs11_pin: SecretStr | None = None
+    pkcs11_pin_file: Path | None = None
+    """The token's user PIN, given directly or (better) in a file readable only by the
+    service; the file wins when both are set."""
     approval_centre_departments: tuple[str, ...] = ("SCJGJ",)
     """Departments whose online applications the online approval centre (网上审批中心) reviews;
     by default the 区市场监督管理局.  JSON list in the environment, e.g. ``["SCJGJ"]``."""
@@ -129,6 +159,14 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.data_dir / 'tongban.db'}"
+
+    def resolved_keys_dir(self) -> Path:
+        return self.keys_dir if self.keys_dir is not None else self.data_dir / "keys"
+
+    def resolved_pkcs11_pin(self) -> str | None:
+        if self.pkcs11_pin_file is not None:
+            return self.pkcs11_pin_file.read_text().strip()
+        return self.pkcs11_pin.get_secret_value() if self.pkcs11_pin is not None else None
 
     def resolved_secret_key(self) -> str:
         """The configured key, or one kept in the data directory (created on first use)."""

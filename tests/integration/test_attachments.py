@@ -1,22 +1,28 @@
-"""Materials' files on both databases: the content decides the type, a refused upload changes
-nothing and leaves no file, only those who may see the case download, and a repeat is applied once.
+"""Materials' files on both databases and both file stores (the local disk and an S3-compatible
+server): the content decides the type, a refused upload changes nothing and leaves no file, only
+those who may see the case download, a repeat is applied once, and a damaged file is refused.
 """
 
 from __future__ import annotations
 
 import hashlib
 import uuid
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 
+from tests import s3
+from tests.clock import TEST_START
 from tests.integration.test_cases import ID_PROOF, PREMISES
 from tests.integration.test_cases_api import Api, Caller, build_api, submit
 from tongban.adapters.db.tables import case_events, data_access_log, users
+from tongban.adapters.s3_store import S3FileStore
 from tongban.bootstrap import Container
+from tongban.config import Settings
+from tongban.domain.shared.clock import PinnedClock
 from tongban.services.cases.audit import verify
 from tongban.services.identity import check as identity
 from tongban.services.people.sessions import load_principal
@@ -50,9 +56,42 @@ def upload(
     )
 
 
-def stored_files(container: Container) -> list[Path]:
+@dataclass(frozen=True)
+class StoredFile:
+    name: str
+    data: bytes
+
+    def read_bytes(self) -> bytes:
+        return self.data
+
+
+def stored_files(container: Container) -> list[StoredFile]:
+    """Every file the store holds, temporary ones included, on whichever backend it is."""
+    files = container.files
+    if isinstance(files, S3FileStore):
+        where = files.location
+        listed = files.client.list_objects_v2(Bucket=where.bucket, Prefix=where.prefix)
+        return [
+            StoredFile(
+                o["Key"].rsplit("/", 1)[-1],
+                files.client.get_object(Bucket=where.bucket, Key=o["Key"])["Body"].read(),
+            )
+            for o in listed.get("Contents", [])
+        ]
     root = container.settings.data_dir / "files"
-    return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
+    found = [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
+    return [StoredFile(p.name, p.read_bytes()) for p in found]
+
+
+@pytest.fixture(params=["local", "s3"])
+def container(request: pytest.FixtureRequest, settings: Settings, engine: Engine) -> Container:
+    """The shared fixture's container, its files on the local disk or in a fresh bucket of a
+    real S3-compatible server (``TONGBAN_FILE_STORE=s3://…``)."""
+    if request.param == "s3":
+        settings = s3.settings_for(settings, request.getfixturevalue("s3_endpoint"))
+    return Container(
+        settings=settings, engine=engine, secret_key="test-secret", clock=PinnedClock(TEST_START)
+    )
 
 
 def count(api: Api, table: Any) -> int:
@@ -238,3 +277,22 @@ def test_a_file_name_of_five_thousand_characters_is_a_clear_refusal(
     assert answer.status_code == 400, answer.text
     assert answer.json()["code"] == "bad_request" and "文件名" in answer.json()["message"]
     assert stored_files(api.world.container) == []
+
+
+def test_a_damaged_file_is_refused_not_served(api: Api, case: dict[str, Any]) -> None:
+    number = case["number"]
+    sha = upload(api.citizen, number, PDF).json()["sha256"]
+    files = api.world.container.files
+    damaged = PDF.replace(b"Catalog", b"Catalox")
+    if isinstance(files, S3FileStore):
+        key = files.key(sha)
+        files.client.put_object(Bucket=files.location.bucket, Key=key, Body=damaged)
+    else:
+        path = api.world.container.settings.data_dir / "files" / sha[:2] / sha
+        path.chmod(0o640)
+        path.write_bytes(damaged)
+    logged = count(api, data_access_log)
+    answer = api.reviewer.client.get(f"{CASES}/{number}/materials/{sha}")
+    assert answer.status_code == 500 and answer.json()["code"] == "stored_file_corrupted"
+    assert b"Catalox" not in answer.content
+    assert count(api, data_access_log) == logged  # nothing was read, so nothing is logged

@@ -8,11 +8,16 @@ Layout under ``{data_dir}/keys/`` (private keys are written 0600)::
 
 Rotation adds a signing key and points ``current`` at it; the old keys stay, so licences they
 signed still verify against the published JWKS.  ``KeyRing`` is the loaded, read-only view.
+
+The current private key may live on a PKCS#11 token instead (``adapters.pkcs11_signer``): the
+directory then holds the certificates and ``current`` but no ``<kid>.key.pem``, and the ring
+signs through the token (``KeyRing.signer``, see ``adapters.signer``).
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import fcntl
 import os
 import secrets
@@ -27,6 +32,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from jwcrypto.jwk import JWK
+
+from tongban.adapters.signer import FileSigner, LicenceSigner
 
 CA_NAME = "南海区政务服务数据管理局 电子证照 CA"
 SIGNER_NAME = "电子证照签章"
@@ -72,6 +79,8 @@ class KeyRing:
     ca_certificate_pem: bytes
     current: SigningKey
     keys: dict[str, SigningKey]
+    token_signer: LicenceSigner | None = None
+    """The current key's signer when it is kept on a token rather than in the directory."""
 
     def jwks(self) -> dict[str, Any]:
         """Every signing key's public half, newest first: what ``/.well-known/jwks.json`` serves."""
@@ -80,6 +89,21 @@ class KeyRing:
 
     def signing_jwk(self) -> JWK:
         return JWK.from_pem(self.current.private_pem())
+
+    @property
+    def signer(self) -> LicenceSigner:
+        """What signs with the current key: the token's signer, or the key file's."""
+        if self.token_signer is not None:
+            return self.token_signer
+        if self.current.private_key is None:
+            raise KeysNotInitialised(f"no private key for {self.current.kid} in {self.directory}")
+        return FileSigner(self.current.kid, self.current.certificate_pem, self.current.private_key)
+
+    def with_signer(self, signer: LicenceSigner) -> KeyRing:
+        """The same keys, the current one signing through ``signer`` (a PKCS#11 token)."""
+        if signer.certificate_pem != self.current.certificate_pem:
+            raise KeysNotInitialised(f"the signer is not the current key {self.current.kid}")
+        return dataclasses.replace(self, token_signer=signer)
 
 
 # --- files ---------------------------------------------------------------------------------------
@@ -244,10 +268,10 @@ def load(directory: Path) -> KeyRing:
     for cert_file in sorted((directory / "signing").glob("*.cert.pem")):
         kid = cert_file.name.removesuffix(".cert.pem")
         private = None
-        if kid == current_kid:
-            loaded = serialization.load_pem_private_key(
-                cert_file.with_name(f"{kid}.key.pem").read_bytes(), None
-            )
+        key_file = cert_file.with_name(f"{kid}.key.pem")
+        # Without its key file the current key is on a PKCS#11 token (``KeyRing.with_signer``).
+        if kid == current_kid and key_file.exists():
+            loaded = serialization.load_pem_private_key(key_file.read_bytes(), None)
             assert isinstance(loaded, ec.EllipticCurvePrivateKey)
             private = loaded
         keys[kid] = SigningKey(kid, cert_file.read_bytes(), private)

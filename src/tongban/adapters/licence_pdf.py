@@ -8,7 +8,6 @@ file (nothing appended after signing), and chain to the CA.
 from __future__ import annotations
 
 import asyncio
-import functools
 import io
 import logging
 from collections.abc import Callable, Sequence
@@ -22,6 +21,7 @@ from fpdf import FPDF
 from fpdf.enums import WrapMode, XPos, YPos
 
 from tongban.adapters.pdf import FONT, add_chinese_font
+from tongban.adapters.signer import LicenceSigner
 
 CREDENTIAL_NAME = "licence.sd-jwt"
 """The attached file holding the licence's SD-JWT VC."""
@@ -142,9 +142,10 @@ def _off_event_loop(work: Callable[..., T], *args: Any) -> T:
     return _OFF_LOOP.submit(work, *args).result()
 
 
-def sign(pdf_bytes: bytes, key_pem: bytes, cert_pem: bytes, ca_pem: bytes) -> bytes:
-    """Add a PAdES baseline signature (ECDSA P-256, SHA-256) covering the whole file."""
-    return _off_event_loop(_sign, pdf_bytes, key_pem, cert_pem, ca_pem)
+def sign(pdf_bytes: bytes, signer: LicenceSigner, ca_pem: bytes) -> bytes:
+    """Add a PAdES baseline signature (ECDSA P-256, SHA-256) covering the whole file, made by
+    ``signer`` (the key file, or a PKCS#11 token through pyHanko's own PKCS#11 signer)."""
+    return _off_event_loop(_sign, pdf_bytes, signer, ca_pem)
 
 
 SIGNATURE_BYTES = 8192
@@ -154,7 +155,7 @@ room saves the dry-run signature it otherwise makes to measure it, a third of th
 time."""
 
 
-def _sign(pdf_bytes: bytes, key_pem: bytes, cert_pem: bytes, ca_pem: bytes) -> bytes:
+def _sign(pdf_bytes: bytes, signer: LicenceSigner, ca_pem: bytes) -> bytes:
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
 
@@ -166,30 +167,10 @@ def _sign(pdf_bytes: bytes, key_pem: bytes, cert_pem: bytes, ca_pem: bytes) -> b
         location="佛山市南海区",
     )
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf_bytes), strict=False)
-    signer = _signer(key_pem, cert_pem, ca_pem)
-    out = signers.sign_pdf(writer, meta, signer=signer, bytes_reserved=SIGNATURE_BYTES)
+    with signer.pades(ca_pem) as pyhanko_signer:
+        out = signers.sign_pdf(writer, meta, signer=pyhanko_signer, bytes_reserved=SIGNATURE_BYTES)
     signed: bytes = out.getvalue()
     return signed
-
-
-@functools.lru_cache(maxsize=8)
-def _signer(key_pem: bytes, cert_pem: bytes, ca_pem: bytes) -> Any:
-    """The pyHanko signer of a key and its certificates, parsed once (the key ring changes
-    only on rotation, which brings new PEM bytes and so a new entry)."""
-    from pyhanko.keys import load_private_key_from_pemder_data
-    from pyhanko.sign import signers
-    from pyhanko_certvalidator.registry import SimpleCertificateStore
-
-    certificate = _cert(cert_pem)
-    ca = _cert(ca_pem)
-    return signers.SimpleSigner(
-        signing_cert=certificate,
-        signing_key=load_private_key_from_pemder_data(key_pem, passphrase=None),
-        cert_registry=SimpleCertificateStore.from_certs([ca]),  # type: ignore[no-untyped-call]
-        # Only the signer's own certificate travels in the signature: a verifier brings the CA
-        # (an embedded copy of it would be bytes nobody checks).
-        embed_roots=False,
-    )
 
 
 def _cert(pem: bytes) -> Any:

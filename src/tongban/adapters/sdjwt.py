@@ -23,6 +23,8 @@ from sd_jwt.holder import SDJWTHolder
 from sd_jwt.issuer import SDJWTIssuer
 from sd_jwt.verifier import SDJWTVerifier
 
+from tongban.adapters.signer import LicenceSigner, compact_jws
+
 TYP = "dc+sd-jwt"
 ALG = "ES256"
 _SEPARATOR = "~"
@@ -66,23 +68,37 @@ def _digest(disclosure: str) -> str:
     )
 
 
+class _Issuer(SDJWTIssuer):  # type: ignore[misc]
+    """The library's issuer, whose JWT is signed by our ``LicenceSigner`` (a key file or a
+    PKCS#11 token) instead of a private key handed to jwcrypto."""
+
+    def __init__(self, claims: dict[Any, Any], signer: LicenceSigner, **options: Any) -> None:
+        self._licence_signer = signer
+        super().__init__(claims, None, **options)
+
+    def _create_signed_jws(self) -> None:
+        header = {"alg": self._sign_alg, "typ": self.SD_JWT_HEADER}
+        header.update(self._extra_header_parameters)
+        payload = json.dumps(self.sd_jwt_payload).encode()
+        self.serialized_sd_jwt = compact_jws(header, payload, self._licence_signer)
+
+
 def issue(
     public_claims: Mapping[str, Any],
     disclosable: Mapping[str, Any],
-    signing_key: JWK,
-    kid: str,
+    signer: LicenceSigner,
 ) -> str:
     """An SD-JWT (compact, ending in ``~``) with every ``disclosable`` claim selectively
-    disclosable."""
+    disclosable, signed by ``signer`` under its kid."""
     claims: dict[Any, Any] = dict(public_claims)
     for name, value in disclosable.items():
         claims[SDObj(name)] = value
-    issuer = SDJWTIssuer(
+    issuer = _Issuer(
         claims,
-        signing_key,
+        signer,
         sign_alg=ALG,
         add_decoy_claims=True,
-        extra_header_parameters={"typ": TYP, "kid": kid},
+        extra_header_parameters={"typ": TYP, "kid": signer.kid},
     )
     issued: str = issuer.sd_jwt_issuance
     return issued

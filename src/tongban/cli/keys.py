@@ -1,4 +1,5 @@
-"""``tongban keys ...``: the e-licence CA and signing keys under ``{data_dir}/keys``.
+"""``tongban keys ...``: the e-licence CA and signing keys under ``TONGBAN_KEYS_DIR``
+(``{data_dir}/keys`` by default).
 
 Exit codes: 0 done; 2 bad input.
 """
@@ -22,7 +23,7 @@ out = Console(highlight=False)
 def init() -> None:
     """Create the CA and a first signing key unless they exist (safe to run again)."""
     settings = Settings()
-    ring, made = svc.initialise(settings.data_dir)
+    ring, made = svc.initialise(settings.data_dir, directory=settings.resolved_keys_dir())
     if made:
         out.print(
             _("已生成电子证照 CA 与签名密钥：{dir}").format(dir=ring.directory), soft_wrap=True
@@ -36,7 +37,7 @@ def init() -> None:
 def rotate() -> None:
     """Add a new signing key and make it current; old keys stay published in the JWKS."""
     settings = Settings()
-    ring = svc.rotate(settings.data_dir)
+    ring = svc.rotate(settings.data_dir, directory=settings.resolved_keys_dir())
     out.print(
         _("新的签名密钥：{kid}（共 {n} 个公钥，旧证照仍可核验）").format(
             kid=ring.current.kid, n=len(ring.keys)
@@ -53,7 +54,8 @@ def export(
     import json
     from pathlib import Path
 
-    ring = svc.key_ring(Settings().data_dir)
+    settings = Settings()
+    ring = svc.key_ring(settings.data_dir, directory=settings.resolved_keys_dir())
     target = Path(directory)
     target.mkdir(parents=True, exist_ok=True)
     (target / "jwks.json").write_text(json.dumps(ring.jwks(), ensure_ascii=False, indent=2))

@@ -43,7 +43,10 @@ def _published(jwks: Path | None, ca: Path | None) -> tuple[Any, bytes]:
     """The given public files, else the public halves of this installation's keys."""
     if jwks is not None and ca is not None:
         return json.loads(jwks.read_text()), ca.read_bytes()
-    ring = key_service.key_ring(Settings().data_dir, create=False)
+    settings = Settings()
+    ring = key_service.key_ring(
+        settings.data_dir, create=False, directory=settings.resolved_keys_dir()
+    )
     return (
         json.loads(jwks.read_text()) if jwks else ring.jwks(),
         ca.read_bytes() if ca else ring.ca_certificate_pem,

@@ -295,3 +295,30 @@ class MaterialFileRequired(ValidationFailed):
 class MaterialFileNotFound(NotFound):
     code = "material_file_not_found"
     template = "该办件没有这份材料文件。"
+
+
+class FileStoreUnavailable(DomainError):
+    """The file store (the local disk or the S3-compatible service) did not answer or refused
+    the platform's credentials; nothing was stored."""
+
+    code = "file_store_unavailable"
+    status = 503
+    template = "文件存储暂时无法访问，请稍后重试。"
+
+
+class StoredFileCorrupted(DomainError):
+    """A stored file's bytes no longer hash to the SHA-256 it is stored under: it is never
+    served, and operations restore it from the backup."""
+
+    code = "stored_file_corrupted"
+    status = 500
+    template = "所存文件已损坏（内容与登记的摘要不符），请联系管理员从备份恢复。"
+
+
+class SignerUnavailable(DomainError):
+    """The token that holds the licence signing key (PKCS#11) cannot be reached, refuses the
+    PIN or has no such key: nothing was signed or issued."""
+
+    code = "signer_unavailable"
+    status = 503
+    template = "电子证照签名设备暂时无法使用，请稍后重试或联系管理员。"

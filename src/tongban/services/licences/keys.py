@@ -18,27 +18,28 @@ def key_directory(data_dir: Path) -> Path:
     return data_dir / "keys"
 
 
-def initialise(data_dir: Path) -> tuple[KeyRing, bool]:
+def initialise(data_dir: Path, *, directory: Path | None = None) -> tuple[KeyRing, bool]:
     """Create the CA and a signing key if missing (idempotent); returns the ring and whether
-    anything was created."""
-    directory = key_directory(data_dir)
+    anything was created.  ``directory`` (``TONGBAN_KEYS_DIR``) overrides ``{data_dir}/keys``."""
+    directory = directory or key_directory(data_dir)
     made = store.initialise(directory)
     return store.load(directory), made
 
 
-def rotate(data_dir: Path) -> KeyRing:
+def rotate(data_dir: Path, *, directory: Path | None = None) -> KeyRing:
     """Add a signing key and make it current; licences signed by older keys still verify.
 
     Running app processes keep the ring they loaded: restart them after a rotation.
     """
-    directory = key_directory(data_dir)
+    directory = directory or key_directory(data_dir)
     store.rotate(directory)
     return store.load(directory)
 
 
-def key_ring(data_dir: Path, *, create: bool = True) -> KeyRing:
-    """The keys of ``data_dir``, created on first use unless ``create`` is false."""
-    directory = key_directory(data_dir)
+def key_ring(data_dir: Path, *, create: bool = True, directory: Path | None = None) -> KeyRing:
+    """The keys of ``data_dir`` (or of ``directory``), created on first use unless ``create``
+    is false."""
+    directory = directory or key_directory(data_dir)
     try:
         return store.load(directory)
     except KeysNotInitialised:

@@ -80,7 +80,7 @@ def _credential(
         end = datetime(valid_until.year, valid_until.month, valid_until.day) + timedelta(days=1)
         public["exp"] = int((end - timedelta(hours=8) - datetime(1970, 1, 1)).total_seconds())
     disclosable = {"holder_id": holder_id, "holder_name": holder_name, **fields}
-    return sdjwt.issue(public, disclosable, keys.signing_jwk(), keys.current.kid)
+    return sdjwt.issue(public, disclosable, keys.signer)
 
 
 def sign(

@@ -57,7 +57,4 @@ def render(licence: Licence, keys: KeyRing, *, verify_url: str | None, issuer_na
         certificate_pem=signed_by.certificate_pem if signed_by else b"",
     )
     unsigned = licence_pdf.render_unsigned(page)
-    key = keys.current
-    return licence_pdf.sign(
-        unsigned, key.private_pem(), key.certificate_pem, keys.ca_certificate_pem
-    )
+    return licence_pdf.sign(unsigned, keys.signer, keys.ca_certificate_pem)

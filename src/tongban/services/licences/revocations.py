@@ -21,6 +21,7 @@ from jwcrypto.common import JWException
 from sqlalchemy import Connection, select
 
 from tongban.adapters.db.tables_licences import licences
+from tongban.adapters.signer import flattened_jws
 from tongban.services.licences.library import ISSUER
 from tongban.services.licences.verify import RevokedSet, key_lookup
 
@@ -57,11 +58,8 @@ def signed_list(conn: Connection, keys: Any, now: datetime) -> dict[str, Any]:
         "revoked": revoked_licences(conn),
     }
     payload = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    token = jws.JWS(payload.encode())
     header = {"alg": "ES256", "kid": keys.current.kid, "typ": TYP}
-    token.add_signature(keys.signing_jwk(), None, json.dumps(header))
-    signed: dict[str, Any] = json.loads(token.serialize(compact=False))
-    return signed
+    return dict(flattened_jws(header, payload.encode(), keys.signer))
 
 
 @dataclass(frozen=True)
