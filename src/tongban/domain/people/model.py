@@ -34,6 +34,9 @@ class Role(StrEnum):
     DEPARTMENT_HEAD = "department_head"
     """部门负责人: the head of one department, who reads that department's indicators."""
     CATALOGUE_ADMIN = "catalogue_admin"
+    USER_ADMIN = "user_admin"
+    """用户管理员 of the district: adds, disables and imports staff, resets their passwords and
+    second factors, and grants and revokes their roles (never their own)."""
     AUDITOR = "auditor"
     INSPECTOR = "inspector"
     """监管检查人员 of a department: inspects approved subjects after a random draw (双随机)."""

@@ -1,0 +1,24 @@
+"""Access-matrix rows of 用户管理 (staff accounts): the user administrator only, on the page and
+in the API; the account security page (a second factor) for anyone signed in."""
+
+from __future__ import annotations
+
+from tongban.services.platform.access import AUTHENTICATED, USER_ADMINS
+
+API = "/api/v1/admin/users"
+ADMIN, SIGNED_IN = USER_ADMINS.name, AUTHENTICATED.name
+
+ROWS: dict[tuple[str, str], str] = {
+    ("GET", API): ADMIN,
+    ("POST", API): ADMIN,
+    ("GET", f"{API}/changes"): ADMIN,
+    ("POST", f"{API}/import"): ADMIN,
+    ("GET", f"{API}/{{user_id}}"): ADMIN,
+    ("POST", f"{API}/{{user_id}}/disable"): ADMIN,
+    ("POST", f"{API}/{{user_id}}/enable"): ADMIN,
+    ("POST", f"{API}/{{user_id}}/reset-password"): ADMIN,
+    ("POST", f"{API}/{{user_id}}/reset-totp"): ADMIN,
+    ("POST", f"{API}/{{user_id}}/roles"): ADMIN,
+    ("DELETE", f"{API}/{{user_id}}/roles/{{assignment_id}}"): ADMIN,
+}
+SAMPLES: dict[str, str] = {"user_id": "999999", "assignment_id": "999999"}
