@@ -20,5 +20,14 @@ ROWS: dict[tuple[str, str], str] = {
     ("POST", f"{API}/{{user_id}}/reset-totp"): ADMIN,
     ("POST", f"{API}/{{user_id}}/roles"): ADMIN,
     ("DELETE", f"{API}/{{user_id}}/roles/{{assignment_id}}"): ADMIN,
+    ("GET", "/admin/users"): ADMIN,
+    ("POST", "/admin/users/new"): ADMIN,
+    ("POST", "/admin/users/import"): ADMIN,
+    ("GET", "/admin/users/{user_id}"): ADMIN,
+    ("POST", "/admin/users/{user_id}/active"): ADMIN,
+    ("POST", "/admin/users/{user_id}/reset-password"): ADMIN,
+    ("POST", "/admin/users/{user_id}/reset-totp"): ADMIN,
+    ("POST", "/admin/users/{user_id}/roles"): ADMIN,
+    ("POST", "/admin/users/{user_id}/roles/{assignment_id}/revoke"): ADMIN,
 }
 SAMPLES: dict[str, str] = {"user_id": "999999", "assignment_id": "999999"}

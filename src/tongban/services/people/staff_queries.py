@@ -63,6 +63,7 @@ class Change:
     at: datetime
     actor: str
     action: str
+    subject_id: int
     subject: str
     detail: dict[str, Any]
 
@@ -165,8 +166,10 @@ def get_staff(conn: Connection, user_id: int, now: datetime) -> StaffMember:
     return _member(row, _roles(conn, [user_id]).get(user_id, []), now)
 
 
-def recent_changes(conn: Connection, limit: int = 20) -> list[Change]:
-    """The latest changes to staff accounts: who did what to whom, when."""
+def recent_changes(
+    conn: Connection, limit: int = 20, subject_id: int | None = None
+) -> list[Change]:
+    """The latest changes to staff accounts (or to one): who did what to whom, when."""
     actor = aliased(users)
     subject = aliased(users)
     rows = conn.execute(
@@ -176,6 +179,7 @@ def recent_changes(conn: Connection, limit: int = 20) -> list[Change]:
             audit_log.c.detail,
             actor.c.username.label("actor_username"),
             actor.c.name.label("actor_name"),
+            subject.c.id.label("subject_id"),
             subject.c.username.label("subject_username"),
             subject.c.name.label("subject_name"),
         )
@@ -189,6 +193,7 @@ def recent_changes(conn: Connection, limit: int = 20) -> list[Change]:
             audit_log.c.object_type == "user",
             audit_log.c.action.in_(ADMIN_ACTIONS),
             subject.c.kind == UserKind.STAFF.value,
+            *([audit_log.c.object_key == str(subject_id)] if subject_id is not None else []),
         )
         .order_by(audit_log.c.id.desc())
         .limit(limit)
@@ -198,6 +203,7 @@ def recent_changes(conn: Connection, limit: int = 20) -> list[Change]:
             at=r.at,
             actor=f"{r.actor_name}（{r.actor_username}）" if r.actor_username else "",
             action=r.action,
+            subject_id=r.subject_id,
             subject=f"{r.subject_name}（{r.subject_username}）",
             detail=dict(r.detail or {}),
         )

@@ -104,6 +104,7 @@ class ChangeOut(BaseModel):
     at: datetime
     actor: str = Field(description="操作人（姓名和账号）；命令行操作为空")
     action: str = Field(description="如 user.created、user.role_revoked、user.totp_reset")
+    subject_id: int = Field(description="被操作的工作人员的编号")
     subject: str = Field(description="被操作的工作人员（姓名和账号）")
     detail: dict[str, Any]
 
