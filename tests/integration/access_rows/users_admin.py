@@ -29,5 +29,9 @@ ROWS: dict[tuple[str, str], str] = {
     ("POST", "/admin/users/{user_id}/reset-totp"): ADMIN,
     ("POST", "/admin/users/{user_id}/roles"): ADMIN,
     ("POST", "/admin/users/{user_id}/roles/{assignment_id}/revoke"): ADMIN,
+    ("GET", "/account/security"): SIGNED_IN,
+    ("POST", "/account/security/totp/start"): SIGNED_IN,
+    ("POST", "/account/security/totp/confirm"): SIGNED_IN,
+    ("POST", "/account/security/totp/disable"): SIGNED_IN,
 }
 SAMPLES: dict[str, str] = {"user_id": "999999", "assignment_id": "999999"}

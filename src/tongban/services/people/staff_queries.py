@@ -122,6 +122,31 @@ def _member(row: Any, roles: list[HeldRole], now: datetime) -> StaffMember:
     )
 
 
+@dataclass(frozen=True)
+class Places:
+    """Where a role may apply: every centre and every department (code and name)."""
+
+    centres: list[Any]
+    departments: list[Any]
+
+
+def places(conn: Connection) -> Places:
+    return Places(
+        centres=list(
+            conn.execute(
+                select(centres.c.code, centres.c.name, centres.c.level).order_by(
+                    centres.c.level, centres.c.code
+                )
+            ).all()
+        ),
+        departments=list(
+            conn.execute(
+                select(departments.c.code, departments.c.name).order_by(departments.c.code)
+            ).all()
+        ),
+    )
+
+
 def list_staff(conn: Connection, query: str, page: int, now: datetime) -> StaffPage:
     """Staff whose name, user name or one of whose departments (name or code) contains
     ``query``, by user name, ``PAGE_SIZE`` a page."""

@@ -109,14 +109,6 @@ def start_enrolment(uow: UnitOfWork, actor: Actor, user_id: int) -> Enrolment:
     return Enrolment(secret, uri(secret, user.username))
 
 
-def pending(conn: Connection, user_id: int) -> Enrolment | None:
-    """The secret being enrolled, if any (shown again until it is confirmed)."""
-    user = _user(conn, user_id)
-    if is_enabled(user) or not user.totp_secret:
-        return None
-    return Enrolment(user.totp_secret, uri(user.totp_secret, user.username))
-
-
 @atomic
 def confirm_enrolment(uow: UnitOfWork, actor: Actor, user_id: int, code: str) -> list[str]:
     """Turn the second factor on with a first code from the app; returns the recovery codes
@@ -155,6 +147,23 @@ def _new_recovery_codes(conn: Connection, user_id: int) -> list[str]:
         [{"user_id": user_id, "code_hash": _digest(c)} for c in codes],
     )
     return codes
+
+
+@dataclass(frozen=True)
+class Status:
+    """An account's second factor as its owner's page shows it."""
+
+    enabled: bool
+    pending: Enrolment | None
+    recovery_left: int
+
+
+def status(conn: Connection, user_id: int) -> Status:
+    user = conn.execute(select(users).where(users.c.id == user_id)).first()
+    pending_one = None
+    if user is not None and not is_enabled(user) and user.totp_secret:
+        pending_one = Enrolment(user.totp_secret, uri(user.totp_secret, user.username))
+    return Status(is_enabled(user), pending_one, recovery_codes_left(conn, user_id))
 
 
 def recovery_codes_left(conn: Connection, user_id: int) -> int:

@@ -12,9 +12,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request, Response, UploadFile
 from fastapi.responses import RedirectResponse
-from sqlalchemy import Connection, select
 
-from tongban.adapters.db.tables import centres, departments
 from tongban.domain.errors import DomainError, ImportRejected, ValidationFailed
 from tongban.domain.people.model import STAFF_ROLES, Role, RoleAssignment
 from tongban.services.people import staff_import, staff_queries, user_admin
@@ -36,17 +34,9 @@ EMPTY_FORM = {
 }
 
 
-def _places(conn: Connection) -> dict[str, Any]:
-    return {
-        "centres": conn.execute(
-            select(centres.c.code, centres.c.name, centres.c.level).order_by(
-                centres.c.level, centres.c.code
-            )
-        ).all(),
-        "departments": conn.execute(
-            select(departments.c.code, departments.c.name).order_by(departments.c.code)
-        ).all(),
-    }
+def _places(conn: Any) -> dict[str, Any]:
+    found = staff_queries.places(conn)
+    return {"centres": found.centres, "departments": found.departments}
 
 
 def _list_context(
