@@ -127,3 +127,9 @@ def test_the_page_refuses_the_administrators_own_account(app: Any, container: Co
         f"/admin/users/{me}/roles", data={"csrf_token": csrf, "role": "catalogue_admin"}
     )
     assert refused.status_code == 403 and "另一位用户管理员" in refused.text
+
+
+def test_the_staff_page_reads_in_english(app: Any, container: Container) -> None:
+    client, _csrf = admin_page(app, container)
+    page = client.get("/admin/users?lang=en").text
+    assert "Staff accounts" in page and "Add a staff member" in page and "工作人员账号" not in page
