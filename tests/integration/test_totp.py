@@ -182,3 +182,29 @@ def test_roles_that_require_it_reach_only_their_account_page_until_they_enrol(
         data={"csrf_token": csrf, "code": code_now(container, secret.group(1))},
     )
     assert client.get("/admin/users").status_code == 200
+
+
+def test_a_reset_password_is_replaced_with_the_code_asked_only_once(
+    app: Any, container: Container
+) -> None:
+    secret, _codes = enrol(app, container)
+    clock(container).advance(timedelta(seconds=30))
+    with container.read() as uow:
+        owner = find_user(uow.conn, "totp.user")
+    admin = make_staff(container, Role.USER_ADMIN)
+    admin_client = TestClient(app)
+    csrf = sign_in(container, admin_client, admin)
+    reset = admin_client.post(
+        f"/api/v1/admin/users/{owner.id}/reset-password",
+        headers={"X-CSRF-Token": csrf, "Idempotency-Key": "totp-reset-1"},
+    )
+    once = reset.json()["one_time_password"]
+    code = code_now(container, secret)
+    client = TestClient(app)
+    body = {"login": "totp.user", "password": once, "totp_code": code}
+    change = client.post("/api/v1/auth/login", json=body)
+    assert change.json()["code"] == "password_change_required"  # the code is not used up
+    done = client.post("/api/v1/auth/login", json={**body, "new_password": "Totp@User2027"})
+    assert done.status_code == 200, done.text
+    replay = log_in(app, "totp.user", password="Totp@User2027", totp_code=code)
+    assert replay.json()["code"] == "totp_invalid"

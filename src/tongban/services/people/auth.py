@@ -323,17 +323,19 @@ def _check_password(
     if not verify_password(stored, password):
         attempt.fail(LoginFailed())
     assert stored is not None
-    if totp.is_enabled(user):
-        if not totp_code:
-            attempt.refuse("login.totp_required", TotpRequired())
-        used = totp.use_code(attempt.conn, user, totp_code, attempt.now)
+    second_factor = totp.is_enabled(user)
+    if second_factor and not totp_code:
+        attempt.refuse("login.totp_required", TotpRequired())
+    reason = _change_due(user, attempt.settings, attempt.now)
+    if reason is not None and new_password is None:
+        # Before the code is used up: the next attempt, with a new password, may send it again.
+        attempt.refuse("login.password_change_required", PasswordChangeRequired(reason=reason))
+    if second_factor:
+        used = totp.use_code(attempt.conn, user, totp_code or "", attempt.now)
         if used is None:
             attempt.fail(TotpInvalid())
         if used == "recovery":
             attempt._audit("totp.recovery_code_used", {})
-    reason = _change_due(user, attempt.settings, attempt.now)
-    if reason is not None and new_password is None:
-        attempt.refuse("login.password_change_required", PasswordChangeRequired(reason=reason))
     if reason is not None and new_password is not None:
         if new_password == password:
             raise PasswordReused(count=1, fields={"new_password": "新密码不能与原密码相同"})

@@ -32,9 +32,14 @@ from sqlalchemy import select
 
 from tongban.adapters.db.tables import centres, departments, users
 from tongban.domain.catalogue.model import Level
-from tongban.domain.errors import DomainError, ImportRejected, ValidationFailed
+from tongban.domain.errors import (
+    DomainError,
+    ImportRejected,
+    InvalidIdentityNumber,
+    ValidationFailed,
+)
 from tongban.domain.people.model import STAFF_ROLES, Role, RoleAssignment
-from tongban.domain.shared.clock import CHINA_TZ
+from tongban.domain.shared.clock import china_date
 from tongban.domain.shared.identity import parse_resident_id
 from tongban.domain.shared.masking import mask_id_number
 from tongban.services.people import accounts
@@ -236,7 +241,7 @@ def one_time_password() -> str:
 @atomic
 def import_staff(uow: UnitOfWork, actor: Actor, rows: Sequence[dict[str, str]]) -> list[Created]:
     """Create every row's account with its roles, or none; returns the one-time passwords."""
-    checked = check_rows(uow.conn, rows, actor.at.astimezone(CHINA_TZ).date())
+    checked = check_rows(uow.conn, rows, china_date(actor.at))
     return [
         add_staff(uow, actor, r.username, r.name, r.roles, phone=r.phone, id_number=r.id_number)
         for r in checked
@@ -259,7 +264,12 @@ def add_staff(
     password = one_time_password()
     number = ""
     if id_number.strip():
-        number = parse_resident_id(id_number, today=actor.at.astimezone(CHINA_TZ).date()).number
+        try:
+            number = parse_resident_id(id_number, today=china_date(actor.at)).number
+        except DomainError as problem:
+            raise InvalidIdentityNumber(
+                problem.message, fields={"id_number": problem.message}
+            ) from None
     user_id = accounts.create_staff(
         uow, actor, username, name, password, list(roles), must_change=True
     )

@@ -171,8 +171,8 @@ def login_submit(
             status=error.status,
             error=None if error.code == "totp_required" else error_message(error),
             notice=error_message(error) if error.code == "totp_required" else None,
-            change_password=change and not sms,
-            totp_step=second and not sms,
+            change_password=(change or bool(new_password)) and not sms,
+            totp_step=(second or bool(totp_code)) and not sms,
             **again,
         )
     token, _csrf, principal = open_session(request, container, user_id)
