@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from tests.factories import PASSWORD, Person, make_staff, sign_in
+from tests.factories import login as login_api
 from tongban.adapters.db.tables import audit_log
 from tongban.bootstrap import Container
 from tongban.domain.people.model import Role
@@ -208,3 +209,31 @@ def test_a_reset_password_is_replaced_with_the_code_asked_only_once(
     assert done.status_code == 200, done.text
     replay = log_in(app, "totp.user", password="Totp@User2027", totp_code=code)
     assert replay.json()["code"] == "totp_invalid"
+
+
+def test_staff_enrol_and_turn_it_off_through_the_api(app: Any, container: Container) -> None:
+    person = make_staff(container, Role.REVIEWER, username="api.totp")
+    client = TestClient(app)
+    csrf = login_api(client, person.login, PASSWORD)
+    headers = {"X-CSRF-Token": csrf}
+    assert client.get("/api/v1/me/totp").json()["enabled"] is False
+    made = client.post("/api/v1/me/totp/enrolment", headers=headers)
+    assert made.status_code == 201 and made.json()["uri"].startswith("otpauth://totp/")
+    secret = made.json()["secret"]
+    assert client.get("/api/v1/me/totp").json()["pending"] is True
+    codes = client.post(
+        "/api/v1/me/totp/confirm", json={"code": code_now(container, secret)}, headers=headers
+    ).json()["recovery_codes"]
+    assert len(codes) == 10 and client.get("/api/v1/me/totp").json()["enabled"] is True
+    again = client.post("/api/v1/me/totp/enrolment", headers=headers)
+    assert (again.status_code, again.json()["code"]) == (409, "totp_already_enabled")
+    off = client.post(
+        "/api/v1/me/totp/disable", json={"password": PASSWORD, "code": codes[0]}, headers=headers
+    )
+    assert off.status_code == 204
+    assert client.get("/api/v1/me/totp").json() == {
+        "enabled": False,
+        "pending": False,
+        "recovery_codes_left": 0,
+        "required": False,
+    }

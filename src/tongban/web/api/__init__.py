@@ -38,6 +38,7 @@ MODULES = (
     "evaluation",
     "indicators",
     "users_admin",
+    "account_security",
 )
 
 
