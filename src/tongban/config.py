@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     """A staff password older than this must be changed at sign-in (0: never)."""
     password_history: int = Field(default=5, ge=0, le=24)
     """How many of an account's recent passwords may not be chosen again."""
+    totp_required_roles: list[str] = Field(default_factory=list)
+    """Staff roles whose holders must enrol a TOTP second factor before they use anything but
+    their account page, e.g. ``["user_admin", "catalogue_admin"]`` (default: nobody)."""
     calendar_warn_days: int = Field(default=60, ge=1)
     """Warn on every staff page, in /healthz and by ``calendar status`` (exit 1) when the official
     calendar (example years aside) is known less far ahead."""

@@ -18,6 +18,7 @@ from rich.table import Table
 
 from tongban.bootstrap import Container
 from tongban.domain.errors import DomainError, ImportRejected
+from tongban.domain.shared.clock import china_date
 from tongban.i18n import gettext as _
 from tongban.services.people import accounts, staff_import
 
@@ -62,6 +63,7 @@ def add(
         list[str], typer.Option("--role", help="角色，可重复：ROLE、ROLE:部门编码 或 ROLE@中心编码")
     ],
     phone: Annotated[str, typer.Option("--phone", help="手机号码")] = "",
+    id_number: Annotated[str, typer.Option("--id-number", help="居民身份证号")] = "",
 ) -> None:
     """Add one staff member; prints a one-time password."""
     from tongban.cli.app import cli_actor
@@ -75,7 +77,7 @@ def add(
     try:
         with container.uow() as uow:
             created = staff_import.add_staff(
-                uow, cli_actor(container), username, name, roles, phone=phone
+                uow, cli_actor(container), username, name, roles, phone=phone, id_number=id_number
             )
     except DomainError as error:
         raise _fail(error) from None
@@ -94,8 +96,9 @@ def import_file(
     try:
         rows = staff_import.read_table(file.name, file.read_bytes())
         if dry_run:
+            today = china_date(container.clock.now())
             with container.read() as uow:
-                checked = staff_import.check_rows(uow.conn, rows)
+                checked = staff_import.check_rows(uow.conn, rows, today)
             out.print(f"检查通过：{len(checked)} 行，可以导入（未做任何改动）。")
             return
         with container.uow() as uow:

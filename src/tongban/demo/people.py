@@ -85,6 +85,7 @@ DEMO_STAFF: tuple[DemoStaff, ...] = (
     ),
     DemoStaff("head.scjg", "黄美玲", Role.DEPARTMENT_HEAD, department_code=MARKET_SUPERVISION),
     DemoStaff("auditor", "郭敏", Role.AUDITOR),
+    DemoStaff("useradmin", "何静", Role.USER_ADMIN),
     DemoStaff("agent", "冯嘉俊", Role.AGENT, centre_code=DISTRICT_CENTRE),
 )
 """One staff member per staff role (the agent works at the district's enterprise centre)."""

@@ -182,6 +182,51 @@ class WeakPassword(ValidationFailed):
     template = "密码不符合要求：{reason}"
 
 
+class OwnAccount(PermissionDenied):
+    """A user administrator acting on their own account through the administration pages."""
+
+    code = "own_account"
+    template = "不能在用户管理中修改自己的账号、角色或动态口令，请由另一位用户管理员办理。"
+
+
+class LastRole(Conflict):
+    code = "last_role"
+    template = "工作人员至少需要保留一个角色；如不再使用该账号，请停用。"
+
+
+class RoleNotHeld(NotFound):
+    code = "role_not_held"
+    template = "该工作人员没有这项角色。"
+
+
+class TotpRequired(DomainError):
+    """The password is right; the account's second factor is asked for next."""
+
+    code = "totp_required"
+    status = 401
+    template = "请输入动态口令（身份验证器应用中的 6 位数字）或一个恢复码。"
+
+
+class TotpInvalid(LoginFailed):
+    code = "totp_invalid"
+    template = "动态口令错误或已使用过，请输入验证器中当前显示的 6 位数字。"
+
+
+class TotpAlreadyEnabled(Conflict):
+    code = "totp_already_enabled"
+    template = "已启用动态口令；如需更换，请先停用。"
+
+
+class TotpNotEnabled(Conflict):
+    code = "totp_not_enabled"
+    template = "尚未启用动态口令。"
+
+
+class TotpEnrolmentRequired(PermissionDenied):
+    code = "totp_enrolment_required"
+    template = "您的角色要求使用动态口令，请先在“账号安全”中启用后再继续。"
+
+
 class IpThrottled(TooManyAttempts):
     code = "ip_throttled"
     template = "此网络的登录失败次数过多，请 {minutes} 分钟后再试。"

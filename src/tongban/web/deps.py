@@ -17,10 +17,10 @@ from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
 from tongban.bootstrap import Container
-from tongban.domain.errors import CsrfFailed
+from tongban.domain.errors import CsrfFailed, TotpEnrolmentRequired
 from tongban.domain.people.model import Principal
 from tongban.domain.shared.clock import china_date
-from tongban.services.people import sessions, tokens
+from tongban.services.people import sessions, tokens, totp
 from tongban.services.platform import access
 from tongban.services.platform.context import Actor
 
@@ -167,6 +167,7 @@ def allow(policy: access.Policy) -> Callable[..., Any]:
         # request of the process meanwhile).
         principal = await load_principal_async(request)
         policy.check(principal)
+        _check_second_factor(request, policy, principal)
         await verify_csrf(request)
         await keep_elderly_signed_in(request, principal)
         return principal
@@ -174,6 +175,21 @@ def allow(policy: access.Policy) -> Callable[..., Any]:
     dependency.policy = policy  # type: ignore[attr-defined]
     dependency.__name__ = f"allow_{policy.name}"
     return dependency
+
+
+def _check_second_factor(
+    request: Request, policy: access.Policy, principal: Principal | None
+) -> None:
+    """Staff whose roles require a TOTP second factor (``settings.totp_required_roles``) and
+    who have none reach only what anyone signed in may (their account page, log-out) until
+    they enrol.  A service account's token is not a person and is never held."""
+    if principal is None or principal.second_factor or principal.token_id is not None:
+        return
+    if policy.anonymous or policy is access.AUTHENTICATED:
+        return
+    required = request.app.state.container.settings.totp_required_roles
+    if required and totp.required_for(principal, required):
+        raise TotpEnrolmentRequired()
 
 
 def is_elderly(request: Request) -> bool:
@@ -228,3 +244,4 @@ SignedIn = Annotated[Principal, Depends(allow(access.AUTHENTICATED))]
 Staff = Annotated[Principal, Depends(allow(access.STAFF))]
 CatalogueAdmin = Annotated[Principal, Depends(allow(access.CATALOGUE_ADMIN))]
 CatalogueReader = Annotated[Principal, Depends(allow(access.CATALOGUE_READERS))]
+UserAdmin = Annotated[Principal, Depends(allow(access.USER_ADMINS))]

@@ -16,7 +16,12 @@ from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
-from tongban.domain.errors import DomainError, NotAuthenticated, TooManyRequests
+from tongban.domain.errors import (
+    DomainError,
+    NotAuthenticated,
+    TooManyRequests,
+    TotpEnrolmentRequired,
+)
 from tongban.domain.validation import pydantic_fields
 from tongban.i18n import gettext as _
 
@@ -107,6 +112,8 @@ def install(app: FastAPI) -> None:
             retry = error.params.get("seconds") if isinstance(error, TooManyRequests) else None
             headers = {"Retry-After": str(retry)} if retry is not None else None
             return JSONResponse(body, status_code=error.status, headers=headers)
+        if isinstance(error, TotpEnrolmentRequired) and request.method == "GET":
+            return RedirectResponse("/account/security", status_code=303)
         if isinstance(error, NotAuthenticated) and request.method == "GET":
             if request.url.path == "/kiosk" or request.url.path.startswith("/kiosk/"):
                 # A kiosk is not signed in by a person: an unpaired device is paired instead.

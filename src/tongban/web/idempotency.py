@@ -152,6 +152,49 @@ def run_once(
     return run_idempotent(request, container, key, lambda uow: (status, action(uow, actor)))
 
 
+SECRET_FIELD = "one_time_password"
+
+
+def run_once_secret(
+    request: Request,
+    container: Container,
+    key: IdempotentRequest,
+    action: Action,
+    *,
+    status: int = 200,
+) -> JSONResponse:
+    """``run_once`` for an answer carrying a credential (``one_time_password`` fields, at any
+    depth): the stored answer has them as null, so only the first answer shows them and no
+    password rests in the key store; a repeat gets the rest of the answer."""
+    actor = actor_for(request)
+    first: dict[str, Any] = {}
+
+    def handler(uow: UnitOfWork) -> tuple[int, Any]:
+        first["body"] = jsonable_encoder(action(uow, actor))
+        return status, _without_secrets(first["body"])
+
+    outcome = idempotency.run(
+        container.engine,
+        key=key.key,
+        scope=_scope(request),
+        request_hash=key.request_hash,
+        handler=handler,
+        now=now_of(request),
+    )
+    if outcome.replayed:
+        headers = {REPLAYED_HEADER: "true"}
+        return JSONResponse(outcome.body, status_code=outcome.status, headers=headers)
+    return JSONResponse(first["body"], status_code=outcome.status)
+
+
+def _without_secrets(body: Any) -> Any:
+    if isinstance(body, dict):
+        return {k: None if k == SECRET_FIELD else _without_secrets(v) for k, v in body.items()}
+    if isinstance(body, list):
+        return [_without_secrets(v) for v in body]
+    return body
+
+
 FORM_KEY = "idem"
 """The hidden field a page form that creates a case carries: a key made when the page was
 shown, so a second click (or a resend after a lost answer) finds the first submission."""

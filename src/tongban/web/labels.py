@@ -53,6 +53,7 @@ LABELS: dict[str, str] = {
     "leader": "区领导",
     "department_head": "部门负责人",
     "catalogue_admin": "事项目录管理员",
+    "user_admin": "用户管理员",
     "auditor": "审计人员",
     "inspector": "监管检查人员",
     "kiosk": "自助终端",

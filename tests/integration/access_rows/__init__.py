@@ -23,6 +23,7 @@ AREAS = (
     "supervision",
     "evaluation",
     "indicators",
+    "users_admin",
 )
 
 

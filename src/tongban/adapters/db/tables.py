@@ -198,8 +198,28 @@ users = Table(
     # staff password older than the maximum age too.
     Column("must_change_password", Boolean, nullable=False, server_default=false()),
     Column("password_changed_at", UTCDateTime, nullable=True),
+    # Migration 0031: a staff member's 居民身份证号 from the staff file (personal data, shown
+    # masked), and the optional TOTP second factor: its base32 secret (set while enrolling,
+    # in force once ``totp_enabled_at`` is set) and the last time step used (no replay).
+    Column("staff_id_number", String(18), nullable=True),
+    Column("totp_secret", String(64), nullable=True),
+    Column("totp_enabled_at", UTCDateTime, nullable=True),
+    Column("totp_last_step", Integer, nullable=True),
     CheckConstraint("kind in ('staff', 'citizen', 'enterprise', 'service')", name="kind"),
 )
+
+Index("ix_users_staff_id_number", users.c.staff_id_number, unique=True)
+
+totp_recovery_codes = Table(
+    "totp_recovery_codes",
+    metadata,
+    # Migration 0031.  One-time recovery codes of a TOTP second factor: SHA-256 only.
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("code_hash", String(64), nullable=False),
+    Column("used_at", UTCDateTime, nullable=True),
+)
+Index("ix_totp_recovery_codes_user", totp_recovery_codes.c.user_id)
 
 password_history = Table(
     "password_history",

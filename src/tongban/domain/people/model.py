@@ -34,6 +34,9 @@ class Role(StrEnum):
     DEPARTMENT_HEAD = "department_head"
     """部门负责人: the head of one department, who reads that department's indicators."""
     CATALOGUE_ADMIN = "catalogue_admin"
+    USER_ADMIN = "user_admin"
+    """用户管理员 of the district: adds, disables and imports staff, resets their passwords and
+    second factors, and grants and revokes their roles (never their own)."""
     AUDITOR = "auditor"
     INSPECTOR = "inspector"
     """监管检查人员 of a department: inspects approved subjects after a random draw (双随机)."""
@@ -71,6 +74,9 @@ class Principal:
     session_expires_at: datetime | None = field(default=None, compare=False)
     """When the session this principal was read from ends (None: not read from a session);
     a fact about the session, not the person, so two principals compare equal without it."""
+    second_factor: bool = field(default=False, compare=False)
+    """Whether the account has a TOTP second factor in force (staff who must have one and do
+    not are held on their account page until they enrol)."""
     token_id: str | None = None
     """The API token the request presented (a service account), None for a session: such a
     request carries no ambient credential, so it needs no CSRF token."""

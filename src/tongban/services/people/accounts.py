@@ -174,6 +174,26 @@ def set_phone(conn: Connection, user_id: int, phone: str) -> None:
     conn.execute(update(users).where(users.c.id == user_id).values(phone=_phone(phone)))
 
 
+def set_staff_id_number(conn: Connection, actor: Actor, user_id: int, number: str) -> None:
+    """Record a (checked) 居民身份证号 on a staff account, in the caller's transaction; audited
+    masked.  One number belongs to one staff member."""
+    taken = conn.execute(
+        select(users.c.id).where(users.c.staff_id_number == number, users.c.id != user_id)
+    ).first()
+    if taken is not None:
+        message = _("该身份证号已属于另一名工作人员")
+        raise ValidationFailed(message, fields={"id_number": message})
+    conn.execute(update(users).where(users.c.id == user_id).values(staff_id_number=number))
+    audit.record(
+        conn,
+        actor,
+        "user.id_number_set",
+        "user",
+        str(user_id),
+        {"id_number": mask_id_number(number)},
+    )
+
+
 def _exists(conn: Connection, column: str, value: str) -> bool:
     return conn.execute(select(users.c.id).where(users.c[column] == value)).first() is not None
 

@@ -35,12 +35,14 @@ from tongban.domain.errors import (
     SmsDailyLimit,
     SmsTooFrequent,
     TooManyAttempts,
+    TotpInvalid,
+    TotpRequired,
 )
 from tongban.domain.people.model import UserKind
 from tongban.domain.shared.identity import CREDIT_CODE_ALPHABET
 from tongban.domain.shared.masking import mask_id_number, mask_text
 from tongban.i18n import gettext as _
-from tongban.services.people import sessions
+from tongban.services.people import sessions, totp
 from tongban.services.people.accounts import (
     account_key,
     check_password_rules,
@@ -280,6 +282,7 @@ def login_with_password(
     settings: Settings,
     request_id: str = "",
     new_password: str | None = None,
+    totp_code: str | None = None,
 ) -> int:
     """Check a password for a username, resident ID number or credit code; returns the user id.
 
@@ -287,10 +290,12 @@ def login_with_password(
     account or the address is locked, even when the password is right.  A right password that
     must be replaced (a one-time password, or a staff password past
     ``password_max_age_days``) raises ``PasswordChangeRequired`` unless ``new_password`` is
-    given, which then replaces it (the rules and the history apply) and signs in.
+    given, which then replaces it (the rules and the history apply) and signs in.  An account
+    with a TOTP second factor then needs ``totp_code`` (``TotpRequired`` without one); a wrong
+    or reused code counts as a failed log-in (``TotpInvalid``), as a wrong password does.
     """
     attempt = _Attempt(uow, normalise_login(login), ip, now, settings, "password", request_id)
-    return attempt.run(lambda: _check_password(attempt, password, new_password))
+    return attempt.run(lambda: _check_password(attempt, password, new_password, totp_code))
 
 
 def _change_due(user: Any, settings: Settings, now: datetime) -> str | None:
@@ -304,7 +309,12 @@ def _change_due(user: Any, settings: Settings, now: datetime) -> str | None:
     return None
 
 
-def _check_password(attempt: _Attempt, password: str, new_password: str | None = None) -> int:
+def _check_password(
+    attempt: _Attempt,
+    password: str,
+    new_password: str | None = None,
+    totp_code: str | None = None,
+) -> int:
     attempt.check_ip()
     attempt.user = find_user(attempt.conn, attempt.login)
     attempt.check_account()
@@ -313,9 +323,19 @@ def _check_password(attempt: _Attempt, password: str, new_password: str | None =
     if not verify_password(stored, password):
         attempt.fail(LoginFailed())
     assert stored is not None
+    second_factor = totp.is_enabled(user)
+    if second_factor and not totp_code:
+        attempt.refuse("login.totp_required", TotpRequired())
     reason = _change_due(user, attempt.settings, attempt.now)
     if reason is not None and new_password is None:
+        # Before the code is used up: the next attempt, with a new password, may send it again.
         attempt.refuse("login.password_change_required", PasswordChangeRequired(reason=reason))
+    if second_factor:
+        used = totp.use_code(attempt.conn, user, totp_code or "", attempt.now)
+        if used is None:
+            attempt.fail(TotpInvalid())
+        if used == "recovery":
+            attempt._audit("totp.recovery_code_used", {})
     if reason is not None and new_password is not None:
         if new_password == password:
             raise PasswordReused(count=1, fields={"new_password": "新密码不能与原密码相同"})

@@ -111,6 +111,7 @@ _SESSION_PRINCIPAL = (
         users.c.is_active,
         users.c.id_number,
         users.c.credit_code,
+        (users.c.totp_enabled_at.is_not(None)).label("second_factor"),
         role_assignments.c.role,
         role_assignments.c.level,
         centres.c.code.label("centre_code"),
@@ -151,7 +152,14 @@ def _live_principal(
     first = rows[0]
     if first.expires_at <= now or not first.is_active:
         return None
-    user = (first.id, first.kind, first.name, first.id_number, first.credit_code)
+    user = (
+        first.id,
+        first.kind,
+        first.name,
+        first.id_number,
+        first.credit_code,
+        bool(first.second_factor),
+    )
     roles = tuple(
         (r.role, r.level, r.centre_code, r.department_code, r.town)
         for r in rows
@@ -196,7 +204,7 @@ def _principal_of(
     expires_at: datetime | None = None,
 ) -> Principal:
     """The (immutable) principal these exact rows describe; a change in any row is a new key."""
-    user_id, kind, name, id_number, credit_code = user
+    user_id, kind, name, id_number, credit_code, second_factor = user
     return Principal(
         user_id=user_id,
         kind=UserKind(kind),
@@ -215,6 +223,7 @@ def _principal_of(
         credit_code=credit_code,
         session_id=session_id,
         session_expires_at=expires_at,
+        second_factor=second_factor,
     )
 
 
@@ -278,4 +287,5 @@ def load_principal(
         id_number=user.id_number,
         credit_code=user.credit_code,
         session_id=session_id,
+        second_factor=user.totp_enabled_at is not None,
     )

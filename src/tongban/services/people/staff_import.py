@@ -3,13 +3,17 @@
 A CSV (UTF-8, with or without BOM) or Excel (.xlsx, first sheet) file, one staff member a
 row, with a header row naming the columns in Chinese or English:
 
-| 账号 / username | 姓名 / name | 角色 / roles | 手机 / phone (optional) |
+| 账号 / username | 姓名 / name | 角色 / roles | 手机 / phone | 身份证号 / id_number |
+
+(phone and id_number optional)
 
 ``roles`` lists one or more roles separated by ``;`` or ``，``: ``ROLE`` (the district),
 ``ROLE:DEPARTMENT`` (a department's code) or ``ROLE@CENTRE`` (a centre's code), e.g.
 ``clerk@C-GC; reviewer:SCJGJ``.  Every row is checked before anything is written; one bad row
 stops the whole file (``ImportRejected`` with each error's row, column and reason).  Each new
-account gets a random one-time password, returned once, to hand over in person.
+account gets a random one-time password, returned once, to hand over in person.  A 居民身份证号
+is checked like a citizen's (birth date, check digit), must not repeat among staff, and is kept
+as personal data: shown masked, in audit entries too.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import re
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from openpyxl import load_workbook
@@ -27,8 +32,16 @@ from sqlalchemy import select
 
 from tongban.adapters.db.tables import centres, departments, users
 from tongban.domain.catalogue.model import Level
-from tongban.domain.errors import DomainError, ImportRejected, ValidationFailed
+from tongban.domain.errors import (
+    DomainError,
+    ImportRejected,
+    InvalidIdentityNumber,
+    ValidationFailed,
+)
 from tongban.domain.people.model import STAFF_ROLES, Role, RoleAssignment
+from tongban.domain.shared.clock import china_date
+from tongban.domain.shared.identity import parse_resident_id
+from tongban.domain.shared.masking import mask_id_number
 from tongban.services.people import accounts
 from tongban.services.platform.context import Actor
 from tongban.services.platform.unit_of_work import UnitOfWork, atomic
@@ -42,6 +55,10 @@ HEADERS = {
     "角色": "roles",
     "phone": "phone",
     "手机": "phone",
+    "id_number": "id_number",
+    "身份证号": "id_number",
+    "居民身份证号": "id_number",
+    "身份证号码": "id_number",
 }
 REQUIRED = ("username", "name", "roles")
 MAX_ROWS = 5000
@@ -55,6 +72,7 @@ class StaffRow:
     name: str
     roles: tuple[RoleAssignment, ...]
     phone: str
+    id_number: str = ""
 
 
 @dataclass(frozen=True)
@@ -125,9 +143,11 @@ def read_table(filename: str, content: bytes) -> list[dict[str, str]]:
     return rows
 
 
-def check_rows(conn: Any, rows: Sequence[dict[str, str]]) -> list[StaffRow]:
+def check_rows(
+    conn: Any, rows: Sequence[dict[str, str]], today: date | None = None
+) -> list[StaffRow]:
     """Every row checked against the rules and the database; ``ImportRejected`` with all the
-    errors at once."""
+    errors at once.  ``today`` bounds the birth dates of ID numbers."""
     errors: list[dict[str, Any]] = []
     known_centres = set(conn.execute(select(centres.c.code)).scalars())
     known_departments = set(conn.execute(select(departments.c.code)).scalars())
@@ -135,6 +155,12 @@ def check_rows(conn: Any, rows: Sequence[dict[str, str]]) -> list[StaffRow]:
         conn.execute(select(users.c.username).where(users.c.username.is_not(None))).scalars()
     )
     seen: dict[str, int] = {}
+    taken_ids = set(
+        conn.execute(
+            select(users.c.staff_id_number).where(users.c.staff_id_number.is_not(None))
+        ).scalars()
+    )
+    seen_ids: dict[str, int] = {}
     checked = []
 
     def error(row: int, column: str, message: str) -> None:
@@ -171,11 +197,37 @@ def check_rows(conn: Any, rows: Sequence[dict[str, str]]) -> list[StaffRow]:
                 phone = accounts.check_phone(phone)
             except DomainError as problem:
                 error(number, "phone", next(iter(problem.fields.values()), problem.message))
+        id_number = _id_number(values.get("id_number", ""), today, taken_ids, seen_ids, number)
+        if isinstance(id_number, _Problem):
+            error(number, "id_number", id_number.message)
         if len(errors) == before:
-            checked.append(StaffRow(number, username, name, roles, phone))
+            checked.append(StaffRow(number, username, name, roles, phone, str(id_number)))
     if errors:
         raise ImportRejected(errors)
     return checked
+
+
+@dataclass(frozen=True)
+class _Problem:
+    message: str
+
+
+def _id_number(
+    raw: str, today: date | None, taken: set[str], seen: dict[str, int], row: int
+) -> str | _Problem:
+    """The normalised 居民身份证号 of a row ('' when none), or what is wrong with it."""
+    if not raw.strip():
+        return ""
+    try:
+        number = parse_resident_id(raw, today=today).number
+    except DomainError as problem:
+        return _Problem(problem.message)
+    if number in taken:
+        return _Problem(f"身份证号 {mask_id_number(number)} 已属于另一名工作人员")
+    if number in seen:
+        return _Problem(f"与第 {seen[number]} 行的身份证号重复")
+    seen[number] = row
+    return number
 
 
 def one_time_password() -> str:
@@ -189,8 +241,11 @@ def one_time_password() -> str:
 @atomic
 def import_staff(uow: UnitOfWork, actor: Actor, rows: Sequence[dict[str, str]]) -> list[Created]:
     """Create every row's account with its roles, or none; returns the one-time passwords."""
-    checked = check_rows(uow.conn, rows)
-    return [add_staff(uow, actor, r.username, r.name, r.roles, phone=r.phone) for r in checked]
+    checked = check_rows(uow.conn, rows, china_date(actor.at))
+    return [
+        add_staff(uow, actor, r.username, r.name, r.roles, phone=r.phone, id_number=r.id_number)
+        for r in checked
+    ]
 
 
 @atomic
@@ -202,15 +257,26 @@ def add_staff(
     roles: Iterable[RoleAssignment],
     *,
     phone: str = "",
+    id_number: str = "",
 ) -> Created:
     """One staff account with a one-time password (returned once), to be replaced by its
-    owner at the first sign-in."""
+    owner at the first sign-in; ``id_number`` a 居民身份证号, checked here."""
     password = one_time_password()
+    number = ""
+    if id_number.strip():
+        try:
+            number = parse_resident_id(id_number, today=china_date(actor.at)).number
+        except DomainError as problem:
+            raise InvalidIdentityNumber(
+                problem.message, fields={"id_number": problem.message}
+            ) from None
     user_id = accounts.create_staff(
         uow, actor, username, name, password, list(roles), must_change=True
     )
     if phone:
         accounts.set_phone(uow.conn, user_id, phone)
+    if number:
+        accounts.set_staff_id_number(uow.conn, actor, user_id, number)
     return Created(user_id, accounts.normalise_username(username), password)
 
 

@@ -50,6 +50,8 @@ CATALOGUE_ADMIN = roles(Role.CATALOGUE_ADMIN)
 CATALOGUE_READERS = roles(Role.CATALOGUE_ADMIN, Role.AUDITOR, Role.LEADER)
 """Staff who see drafts, history and the audit of the catalogue."""
 APPLICANT = roles(Role.CITIZEN, Role.ENTERPRISE)
+USER_ADMINS = roles(Role.USER_ADMIN)
+"""用户管理员: the staff accounts page and API (``/admin/users``, ``/api/v1/admin/users``)."""
 
 
 def access_catalogue_drafts(principal: Principal | None) -> Principal:

@@ -37,6 +37,8 @@ MODULES = (
     "supervision",
     "evaluation",
     "indicators",
+    "users_admin",
+    "account_security",
 )
 
 

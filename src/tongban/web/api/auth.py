@@ -40,6 +40,13 @@ class PasswordLogin(_Body):
         max_length=256,
         description="答复 403 password_change_required 时：用它替换当前密码并登录",
     )
+    totp_code: str | None = Field(
+        default=None,
+        max_length=20,
+        description="已启用动态口令的账号：答复 401 totp_required 后，带上验证器中的 6 位数字"
+        "或一个恢复码（xxxxx-xxxxx）再次提交；错误或已用过的口令为 401 totp_invalid，"
+        "与密码错误一样计入失败次数",
+    )
 
 
 class SmsCodeRequest(_Body):
@@ -125,6 +132,7 @@ def login(
             login=body.login,
             password=body.password,
             new_password=body.new_password,
+            totp_code=body.totp_code,
             **_attempt(request, container),
         )
     return _signed_in(request, response, container, user_id)

@@ -121,6 +121,7 @@ def login_submit(
     next: Annotated[str, Form(max_length=500)] = "",
     new_password: Annotated[str, Form(max_length=256)] = "",
     new_password_again: Annotated[str, Form(max_length=256)] = "",
+    totp_code: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
     """Check the password (or SMS code), open the session and go on; else the form again.
     A password that must be replaced brings the form back with the new-password fields."""
@@ -155,15 +156,23 @@ def login_submit(
                         request, status=422, error=mismatch, change_password=True, **again
                     )
                 user_id = auth.login_with_password(
-                    uow, login=login, password=password, new_password=new_password or None, **kwargs
+                    uow,
+                    login=login,
+                    password=password,
+                    new_password=new_password or None,
+                    totp_code=totp_code or None,
+                    **kwargs,
                 )
     except DomainError as error:
         change = error.code in ("password_change_required", "password_reused", "weak_password")
+        second = error.code in ("totp_required", "totp_invalid")
         return _form_page(
             request,
             status=error.status,
-            error=error_message(error),
-            change_password=change and not sms,
+            error=None if error.code == "totp_required" else error_message(error),
+            notice=error_message(error) if error.code == "totp_required" else None,
+            change_password=(change or bool(new_password)) and not sms,
+            totp_step=(second or bool(totp_code)) and not sms,
             **again,
         )
     token, _csrf, principal = open_session(request, container, user_id)

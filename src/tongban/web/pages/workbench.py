@@ -24,6 +24,7 @@ class Task:
 
 ROLE_TITLES: dict[Role, str] = {
     Role.CATALOGUE_ADMIN: "事项目录管理员",
+    Role.USER_ADMIN: "用户管理员",
     Role.CLERK: "综合窗口人员",
     Role.REVIEWER: "审批人员",
     Role.SECTION_CHIEF: "科长",
@@ -36,6 +37,13 @@ ROLE_TITLES: dict[Role, str] = {
 }
 
 TASKS: dict[Role, tuple[Task, ...]] = {
+    Role.USER_ADMIN: (
+        Task(
+            "工作人员账号",
+            "/admin/users",
+            "新增、导入、停用工作人员，重置密码和动态口令，授予和收回角色",
+        ),
+    ),
     Role.CATALOGUE_ADMIN: (
         Task("事项管理", "/admin/items", "编辑、发布和撤回政务服务事项及其材料、规则"),
         Task("工作日历", "/admin/calendar", "维护法定节假日和调休工作日"),
