@@ -37,6 +37,7 @@ MODULES = (
     "supervision",
     "evaluation",
     "indicators",
+    "dashboard",
 )
 
 

@@ -43,6 +43,7 @@ MODULES = (
     "assist",
     "supervision",
     "indicators",
+    "dashboard",
 )
 
 
