@@ -176,6 +176,8 @@ def test_the_page_is_tables_with_links_and_says_no_data_not_zero(
     satisfaction = gauges.split('id="gauge-satisfaction"')[1].split("</tr>")[0]
     assert "暂无数据" in satisfaction and ">0" not in satisfaction
     assert 'href="/dashboard/export?period=month&amp;at=2026-11-10"' in text
+    towns = text.split('id="table-towns"')[1].split("</table>")[0]
+    assert ">3 件</a>" in towns and ">1 件</a>" in towns  # a count without ".0"
     as_user(district, client, district.town_leader)
     town = client.get("/dashboard", params=NOVEMBER).text
     assert "范围：桂城街道" in town and 'id="supervision-none"' in town

@@ -1,5 +1,6 @@
 """Access-matrix rows of the indicator system (指标体系): definitions for staff, edits for the
-catalogue admin, figures, the cases behind them and the dashboard for leaders and department heads."""
+catalogue admin; figures, the cases behind them and the dashboard for leaders and department
+heads."""
 
 from __future__ import annotations
 
