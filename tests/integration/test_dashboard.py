@@ -270,3 +270,24 @@ def test_exporting_a_period_without_any_data_is_refused_and_nothing_is_written(
     assert page.status_code == 422
     assert "text/html" in page.headers["content-type"]
     assert "没有任何数据" in page.text and 'id="no-data"' in page.text
+
+
+def test_the_openapi_document_names_the_dashboards_operations_and_their_own_errors(
+    client: Any,
+) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    summary, export_op = paths["/api/v1/dashboard"]["get"], paths["/api/v1/dashboard/export"]["get"]
+    assert (summary["operationId"], export_op["operationId"]) == (
+        "dashboard_summary",
+        "dashboard_export_xlsx",
+    )
+
+    def example(operation: dict[str, Any], status: str) -> str:
+        return str(operation["responses"][status]["content"]["application/json"]["example"]["code"])
+
+    assert example(summary, "403") == example(export_op, "403") == "indicator_out_of_jurisdiction"
+    assert example(summary, "422") == "indicator_dimension_unsupported"
+    assert example(export_op, "422") == "dashboard_empty_period"
+    # another route's generic 422 keeps its own example, not one written for a 409
+    items = paths["/api/v1/items"]["get"]["responses"]["422"]["content"]["application/json"]
+    assert items["example"]["code"] == "validation_failed"

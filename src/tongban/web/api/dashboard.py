@@ -10,11 +10,17 @@ indicator that cannot be cut by town is 422 ``indicator_dimension_unsupported``.
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel
 
+from tongban.domain.errors import DomainError
+from tongban.domain.indicators.errors import (
+    DashboardEmptyPeriod,
+    DimensionNotSupported,
+    OutOfJurisdiction,
+)
 from tongban.domain.indicators.model import Dimension, Period
 from tongban.domain.people.model import Principal
 from tongban.services.indicators import dashboard as svc
@@ -24,6 +30,25 @@ from tongban.web.dashboard_links import Links
 from tongban.web.deps import ContainerDep, Today, allow
 
 router = APIRouter(prefix="/dashboard", tags=["dashboard"])
+
+
+def _error(description: str, error: DomainError) -> dict[str, Any]:
+    body = {"schema": {"$ref": "#/components/schemas/Error"}, "example": error.as_dict()}
+    return {"description": description, "content": {"application/json": body}}
+
+
+_OUT_OF_JURISDICTION = _error("town、department 不在调用者的辖区内", OutOfJurisdiction())
+_SUMMARY_ERRORS: dict[int | str, dict[str, Any]] = {
+    403: _OUT_OF_JURISDICTION,
+    422: _error("compare 的指标不能按镇街分解", DimensionNotSupported(name="镇街")),
+}
+_EXPORT_ERRORS: dict[int | str, dict[str, Any]] = {
+    403: _OUT_OF_JURISDICTION,
+    422: _error(
+        "该期间在辖区内没有任何数据，不生成文件",
+        DashboardEmptyPeriod(start="2026-10-01", end="2026-10-31"),
+    ),
+}
 Viewer = Annotated[Principal, Depends(allow(FIGURE_READERS))]
 PeriodName = Literal["month", "quarter", "year"]
 CodeQuery = Annotated[str | None, Query(max_length=40, pattern=r"^[a-z0-9_]+$")]
@@ -167,7 +192,9 @@ def dashboard_out(found: svc.Dashboard) -> DashboardOut:
     )
 
 
-@router.get("", response_model=DashboardOut, summary="领导驾驶舱：各面板的数据")
+@router.get(
+    "", response_model=DashboardOut, summary="领导驾驶舱：各面板的数据", responses=_SUMMARY_ERRORS
+)
 def summary(
     container: ContainerDep,
     principal: Viewer,
@@ -192,7 +219,7 @@ def summary(
     "/export",
     summary="导出驾驶舱数据（Excel）",
     response_class=Response,
-    responses={200: {"content": {export.XLSX_MEDIA_TYPE: {}}}},
+    responses={200: {"content": {export.XLSX_MEDIA_TYPE: {}}}, **_EXPORT_ERRORS},
 )
 def export_xlsx(
     container: ContainerDep,
