@@ -291,3 +291,13 @@ def test_the_openapi_document_names_the_dashboards_operations_and_their_own_erro
     # another route's generic 422 keeps its own example, not one written for a 409
     items = paths["/api/v1/items"]["get"]["responses"]["422"]["content"]["application/json"]
     assert items["example"]["code"] == "validation_failed"
+
+
+def test_the_dashboard_reads_in_english_too(district: District, client: Any) -> None:
+    as_user(district, client, district.district_leader)
+    page = client.get("/dashboard", params={**NOVEMBER, "lang": "en"})
+    assert page.status_code == 200
+    assert "<h1>Leaders' dashboard</h1>" in page.text
+    for words in ("Trends over 12 months", "Schematic", "Targets"):
+        assert words in page.text, words
+    assert "领导驾驶舱" not in page.text and "示意图" not in page.text
