@@ -100,6 +100,11 @@ def test_a_district_leader_narrows_the_dashboard_to_a_town(district: District) -
     assert gauges["on_time_rate"] == 50.0  # A was online; of B and C only C on time
     assert gauges["online_capable_rate"] is None  # the catalogue has no towns
     assert found.supervision is None
+    by_department = build(
+        district, filters={Dimension.DEPARTMENT: "SCJGJ"}, compare="waiting_minutes"
+    )
+    assert [(b.key, b.value) for b in by_department.bars] == [(TOWN, None)]  # no department
+    assert by_department.supervision is not None
 
 
 def test_the_dashboard_api_answers_every_panel_with_its_drill_down_links(
@@ -139,6 +144,8 @@ def test_the_dashboard_api_answers_every_panel_with_its_drill_down_links(
     refused = client.get("/api/v1/dashboard", params={**NOVEMBER, "compare": "legal_days"})
     assert refused.status_code == 422
     assert refused.json()["code"] == "indicator_dimension_unsupported"
+    unknown = client.get("/api/v1/dashboard", params={**NOVEMBER, "compare": "no_such"})
+    assert unknown.status_code == 404 and unknown.json()["code"] == "indicator_not_found"
 
 
 def test_a_department_head_cannot_see_another_department_by_page_or_api(

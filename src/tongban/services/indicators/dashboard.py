@@ -12,7 +12,11 @@ from datetime import date
 from sqlalchemy import Connection
 
 from tongban.domain.catalogue.model import Level
-from tongban.domain.indicators.errors import DashboardEmptyPeriod, DimensionNotSupported
+from tongban.domain.indicators.errors import (
+    DashboardEmptyPeriod,
+    DimensionNotSupported,
+    IndicatorNotFound,
+)
 from tongban.domain.indicators.model import (
     DIMENSION_LABELS,
     MEASURES,
@@ -167,6 +171,11 @@ def town_bars(
     """One bar per town of the jurisdiction (and one for online cases, which have no town);
     a town without a row of its own gets its figure asked alone, so 0 stays 0 and a rate
     without cases stays "no data"."""
+    if any(d not in spec.dimensions for d in filters):  # no data rather than another cut's
+        return [
+            Bar(t, t, None, None, {Dimension.TOWN.value: t, "by": Dimension.CENTRE.value})
+            for t in towns_in(conn, scope, filters.get(Dimension.TOWN))
+        ]
     found = figures.figure(
         conn, scope, spec.code, period=period, at=at, filters=filters, by=Dimension.TOWN
     )
@@ -225,6 +234,8 @@ def build(
     specs = published_specs(conn)
     start, end = figures.period_range(period, at)
     choices = comparable(specs)
+    if compare is not None and compare not in specs:
+        raise IndicatorNotFound(code=compare)
     chosen = specs.get(compare or DEFAULT_COMPARE)
     if chosen is None and compare is None and choices:
         chosen = choices[0]

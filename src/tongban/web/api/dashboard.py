@@ -4,7 +4,8 @@ year, and the same figures as an Excel workbook.
 For leaders and department heads, each within their jurisdiction (scope); a figure without
 data is ``null``.  Each figure names the drill-down page behind it (``link``).  Exporting a
 period in which nothing happened at all is 422 ``dashboard_empty_period``; a comparison by an
-indicator that cannot be cut by town is 422 ``indicator_dimension_unsupported``.
+indicator that cannot be cut by town is 422 ``indicator_dimension_unsupported``, by one that
+does not exist 404 ``indicator_not_found``.
 """
 
 from __future__ import annotations
