@@ -97,6 +97,11 @@ ERROR_SCHEMA = {
 }
 
 
+def _has_example(response: dict[str, Any]) -> bool:
+    """A route that documents its own error (with an example of it) keeps it."""
+    return "example" in response.get("content", {}).get("application/json", {})
+
+
 def _document_error_bodies(app: FastAPI) -> None:
     """Document tongban's {code, message, fields} error body instead of FastAPI's default."""
     generate = app.openapi
@@ -109,19 +114,23 @@ def _document_error_bodies(app: FastAPI) -> None:
         schemas.pop("HTTPValidationError", None)
         schemas.pop("ValidationError", None)
         schemas["Error"] = ERROR_SCHEMA
-        error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+
+        def error() -> dict[str, Any]:
+            # A fresh body each time: the examples added later belong to one response only.
+            return {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+
         for operations in schema.get("paths", {}).values():
             for operation in operations.values():
                 responses = operation.setdefault("responses", {})
-                if "422" in responses:
-                    responses["422"] = {"description": "输入有误", "content": error}
+                if "422" in responses and not _has_example(responses["422"]):
+                    responses["422"] = {"description": "输入有误", "content": error()}
                 if _declare_idempotency_key(operation):
                     responses["409"] = {
                         "description": "同一幂等键的请求仍在处理中，或数据已被他人修改",
-                        "content": error,
+                        "content": error(),
                     }
-                    responses["428"] = {"description": "缺少 Idempotency-Key", "content": error}
-                responses.setdefault("default", {"description": "错误", "content": error})
+                    responses["428"] = {"description": "缺少 Idempotency-Key", "content": error()}
+                responses.setdefault("default", {"description": "错误", "content": error()})
         api_document.document_errors_and_security(schema)
         app.openapi_schema = schema
         return schema

@@ -1,5 +1,6 @@
 """Access-matrix rows of the indicator system (指标体系): definitions for staff, edits for the
-catalogue admin, figures and the cases behind them for leaders and department heads."""
+catalogue admin; figures, the cases behind them and the dashboard for leaders and department
+heads."""
 
 from __future__ import annotations
 
@@ -20,5 +21,10 @@ ROWS: dict[tuple[str, str], str] = {
     ("GET", "/indicators"): READ,
     ("GET", "/indicators/{code}"): FIGURES,
     ("GET", "/indicators/{code}/cases"): FIGURES,
+    # the leaders' dashboard (领导驾驶舱) reads the same figures
+    ("GET", "/api/v1/dashboard"): FIGURES,
+    ("GET", "/api/v1/dashboard/export"): FIGURES,
+    ("GET", "/dashboard"): FIGURES,
+    ("GET", "/dashboard/export"): FIGURES,
 }
 SAMPLES: dict[str, str] = {}

@@ -58,3 +58,8 @@ class IndicatorNoDraft(Conflict):
 class OutOfJurisdiction(PermissionDenied):
     code = "indicator_out_of_jurisdiction"
     template = "您只能查看本辖区（本部门或本镇街）的指标。"
+
+
+class DashboardEmptyPeriod(ValidationFailed):
+    code = "dashboard_empty_period"
+    template = "{start} 至 {end} 没有任何数据（办件、取号、办不成事、评价），不能导出。"

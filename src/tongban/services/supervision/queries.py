@@ -227,3 +227,60 @@ def figures(
 
 def _case_when(condition: Any) -> Any:
     return case((condition, 1), else_=0)
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where the inspection tasks opened in a period stand today (the leaders' dashboard)."""
+
+    opened: int
+    open: int
+    """Not yet concluded: waiting for the draw, for the inspector or for a rectification."""
+    overdue: int
+    """Open, and past their inspection deadline."""
+    closed: int
+    """Concluded as compliant (合格办结)."""
+    revoked: int
+    """Concluded by revoking the licence (注销证照)."""
+    with_findings: int
+    """Inspections that found a problem: a rectification ordered or the licence revoked."""
+
+
+_OPEN = (TaskStatus.PENDING.value, TaskStatus.ASSIGNED.value, TaskStatus.RECTIFYING.value)
+
+
+def standing(
+    conn: Connection,
+    *,
+    start: date,
+    end: date,
+    today: date,
+    department_code: str | None = None,
+) -> Standing:
+    """The tasks created in [start, end] (of one department, or all): open, overdue as of
+    ``today``, closed, revoked and those with findings."""
+    t = inspection_tasks
+    lower = datetime.combine(start, time(), CHINA_TZ)
+    upper = datetime.combine(end + timedelta(days=1), time(), CHINA_TZ)
+    is_open = t.c.status.in_(_OPEN)
+    query = select(
+        func.count().label("opened"),
+        func.sum(_case_when(is_open)).label("open"),
+        func.sum(_case_when(is_open & (t.c.due_on < today))).label("overdue"),
+        func.sum(_case_when(t.c.status == TaskStatus.CLOSED.value)).label("closed"),
+        func.sum(_case_when(t.c.status == TaskStatus.REVOKED.value)).label("revoked"),
+        func.sum(
+            _case_when((t.c.rectifications > 0) | (t.c.status == TaskStatus.REVOKED.value))
+        ).label("with_findings"),
+    ).where(t.c.created_at >= lower, t.c.created_at < upper)
+    if department_code:
+        query = query.where(t.c.department_code == department_code)
+    row = conn.execute(query).one()
+    return Standing(
+        opened=int(row.opened),
+        open=int(row.open or 0),
+        overdue=int(row.overdue or 0),
+        closed=int(row.closed or 0),
+        revoked=int(row.revoked or 0),
+        with_findings=int(row.with_findings or 0),
+    )

@@ -44,6 +44,7 @@ MODULES = (
     "supervision",
     "indicators",
     "users_admin",
+    "dashboard",
 )
 
 

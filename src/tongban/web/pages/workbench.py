@@ -90,6 +90,7 @@ TASKS: dict[Role, tuple[Task, ...]] = {
         Task("差评整改", "/evaluation/rectifications", "差评的整改、回访和答复"),
     ),
     Role.LEADER: (
+        Task("领导驾驶舱", "/dashboard", "趋势、镇街对比、目标达成、示意图和批后监管，可导出"),
         Task("指标体系", "/indicators", "办件量、网办率、秒批率、按时办结率和满意度，可下钻到办件"),
         Task("代办中心", "/proxy-centre", "投资项目代办：按阶段、镇街、行业统计和审批堵点"),
         Task("办不成事统计", "/centre/hard-cases/stats", "按问题类型、服务中心和办理结果统计"),
@@ -102,6 +103,7 @@ TASKS: dict[Role, tuple[Task, ...]] = {
         Task("事项管理", "/admin/items", "查看事项草稿和版本历史"),
     ),
     Role.DEPARTMENT_HEAD: (
+        Task("领导驾驶舱", "/dashboard", "本部门的趋势、目标达成和批后监管，可导出 Excel"),
         Task("指标体系", "/indicators", "本部门的办件量、按时办结率等指标，逐级下钻到办件"),
         Task("好差评统计", "/evaluation/stats", "本部门按事项、工作人员的评价和回访率"),
         Task("差评整改", "/evaluation/rectifications", "差评的整改、回访和答复"),

@@ -1,0 +1,153 @@
+"""The dashboard's figures as an Excel workbook: a definitions sheet, then one sheet per
+indicator with its value for the period, its cuts (town, centre, department, item, channel, as
+the indicator and the reader's jurisdiction allow) and its twelve-month trend.
+
+No data is written 暂无数据, never 0; a period in which nothing happened at all is refused
+(``dashboard_empty_period``) and nothing is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date
+from io import BytesIO
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from sqlalchemy import Connection
+
+from tongban.domain.indicators.model import (
+    DIMENSION_LABELS,
+    Dimension,
+    Direction,
+    IndicatorSpec,
+    Period,
+)
+from tongban.services.indicators import dashboard, figures
+from tongban.services.indicators.access import Scope
+from tongban.services.indicators.definitions import list_definitions
+
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DEFINITIONS_SHEET = "指标定义"
+NO_DATA = "暂无数据"
+DIRECTION_WORDS = {Direction.HIGHER: "越高越好", Direction.LOWER: "越低越好"}
+PERIOD_WORDS = {Period.DAY: "日", Period.MONTH: "月", Period.QUARTER: "季度", Period.YEAR: "年"}
+_BOLD = Font(bold=True)
+_NOT_IN_TITLE = str.maketrans({c: "_" for c in "[]:*?/\\"})
+
+
+def shown(value: float | None) -> float | str:
+    return NO_DATA if value is None else value
+
+
+def judged(meets: bool | None) -> str:
+    return "—" if meets is None else ("达标" if meets else "未达标")
+
+
+def scope_words(scope: Scope, filters: Mapping[Dimension, str]) -> str:
+    town = scope.town or filters.get(Dimension.TOWN)
+    department = scope.department or filters.get(Dimension.DEPARTMENT)
+    words = [f"镇街：{town}"] if town is not None else []
+    words += [f"部门：{department}"] if department is not None else []
+    return "，".join(words) or "全区"
+
+
+def workbook(
+    conn: Connection,
+    scope: Scope,
+    *,
+    period: Period,
+    at: date,
+    filters: Mapping[Dimension, str] | None = None,
+) -> bytes:
+    """The workbook for the period holding ``at`` as the reader may see it (optionally
+    narrowed to a town or department of their jurisdiction)."""
+    asked = {d: v for d, v in (filters or {}).items() if d in dashboard.FILTERS}
+    start, end = dashboard.check_has_data(conn, scope, period, at, asked)
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = DEFINITIONS_SHEET
+    published = [d for d in list_definitions(conn) if d.published is not None]
+    _rows(
+        sheet,
+        [["编码", "名称", "定义", "公式", "单位", "方向", "目标值", "版本"]],
+        header=True,
+    )
+    for found in published:
+        spec = found.published
+        assert spec is not None
+        target: Any = "—" if spec.target is None else spec.target
+        words = DIRECTION_WORDS[spec.direction]
+        row = [spec.code, spec.name, spec.definition, spec.formula, spec.unit, words, target]
+        _rows(sheet, [[*row, found.published_version]])
+    titles: set[str] = {DEFINITIONS_SHEET}
+    for found in published:
+        assert found.published is not None
+        sheet = book.create_sheet(sheet_title(found.published, titles))
+        _indicator_sheet(sheet, conn, scope, found.published, period, at, (start, end), asked)
+    out = BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def sheet_title(spec: IndicatorSpec, taken: set[str]) -> str:
+    """The indicator's name as Excel allows a sheet title (31 characters, no []:*?/\\)."""
+    title = spec.name.translate(_NOT_IN_TITLE)[:31]
+    if title in taken:
+        title = f"{title[: 31 - len(spec.code) - 1]}_{spec.code}"[:31]
+    taken.add(title)
+    return title
+
+
+def _indicator_sheet(
+    sheet: Any,
+    conn: Connection,
+    scope: Scope,
+    spec: IndicatorSpec,
+    period: Period,
+    at: date,
+    span: tuple[date, date],
+    asked: dict[Dimension, str],
+) -> None:
+    value, meets = dashboard.value_of(conn, scope, spec, period, at, asked)
+    target: Any = "—" if spec.target is None else spec.target
+    _rows(sheet, [
+        ["指标", spec.name],
+        ["编码", spec.code],
+        ["期间", f"{PERIOD_WORDS[period]}：{span[0].isoformat()} 至 {span[1].isoformat()}"],
+        ["范围", scope_words(scope, asked)],
+        ["数值", shown(value)],
+        ["单位", spec.unit],
+        ["目标值", target],
+        ["是否达标", judged(meets)],
+    ])  # fmt: skip
+    cuttable = all(d in spec.dimensions for d in asked)
+    for dimension in spec.dimensions:
+        rows: list[figures.FigureRow] = []
+        if cuttable:
+            rows = figures.figure(
+                conn, scope, spec.code, period=period, at=at, filters=asked, by=dimension
+            ).rows
+        label = DIMENSION_LABELS[dimension]
+        sheet.append([])
+        _rows(sheet, [[f"按{label}"], [label, "编码", "数值", "是否达标"]], header=True)
+        _rows(sheet, [[r.label, r.key or "—", shown(r.value), judged(r.meets_target)]
+                      for r in rows])  # fmt: skip
+        if not rows:
+            sheet.append([NO_DATA])
+    sheet.append([])
+    _rows(sheet, [["近12个月"], ["月份", "数值"]], header=True)
+    points = dashboard.trend(conn, scope, spec, at, asked).points
+    _rows(sheet, [[f"{p.month:%Y-%m}", shown(p.value)] for p in points])
+    sheet.column_dimensions["A"].width = 24
+    sheet.column_dimensions["B"].width = 40
+
+
+def _rows(sheet: Any, rows: Iterable[list[Any]], *, header: bool = False) -> None:
+    for row in rows:
+        sheet.append(row)
+        if header:
+            for cell in sheet[sheet.max_row]:
+                cell.font = _BOLD
