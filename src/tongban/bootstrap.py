@@ -32,7 +32,7 @@ from tongban.services.platform.ports import Courier, FileStore, SmsSender
 from tongban.services.platform.unit_of_work import UnitOfWork
 
 if TYPE_CHECKING:
-    from tongban.adapters.keys import KeyRing
+    from tongban.adapters.keys import CaSubject, KeyRing
 
 
 @dataclass
@@ -64,10 +64,16 @@ class Container:
     @functools.cached_property
     def keys(self) -> KeyRing:
         """The e-licence signing keys and CA of ``{data_dir}/keys``, loaded once per process
-        (created on first use when the directory is empty)."""
-        from tongban.services.licences.keys import key_ring
+        (created on first use when the directory is empty, the CA named after the configured
+        jurisdiction's licence authority)."""
+        from tongban.services.licences.keys import ca_subject, key_ring
+        from tongban.services.platform.jurisdiction import configured
 
-        return key_ring(self.settings.data_dir)
+        def subject() -> CaSubject:
+            with self.read() as uow:
+                return ca_subject(configured(uow.conn))
+
+        return key_ring(self.settings.data_dir, subject=subject)
 
     @functools.cached_property
     def async_reader(self) -> AsyncReader | None:

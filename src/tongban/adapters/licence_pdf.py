@@ -142,9 +142,12 @@ def _off_event_loop(work: Callable[..., T], *args: Any) -> T:
     return _OFF_LOOP.submit(work, *args).result()
 
 
-def sign(pdf_bytes: bytes, key_pem: bytes, cert_pem: bytes, ca_pem: bytes) -> bytes:
-    """Add a PAdES baseline signature (ECDSA P-256, SHA-256) covering the whole file."""
-    return _off_event_loop(_sign, pdf_bytes, key_pem, cert_pem, ca_pem)
+def sign(
+    pdf_bytes: bytes, key_pem: bytes, cert_pem: bytes, ca_pem: bytes, location: str = ""
+) -> bytes:
+    """Add a PAdES baseline signature (ECDSA P-256, SHA-256) covering the whole file;
+    ``location``: where it is signed (the district's full name)."""
+    return _off_event_loop(_sign, pdf_bytes, key_pem, cert_pem, ca_pem, location)
 
 
 SIGNATURE_BYTES = 8192
@@ -154,7 +157,7 @@ room saves the dry-run signature it otherwise makes to measure it, a third of th
 time."""
 
 
-def _sign(pdf_bytes: bytes, key_pem: bytes, cert_pem: bytes, ca_pem: bytes) -> bytes:
+def _sign(pdf_bytes: bytes, key_pem: bytes, cert_pem: bytes, ca_pem: bytes, location: str) -> bytes:
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
 
@@ -163,7 +166,7 @@ def _sign(pdf_bytes: bytes, key_pem: bytes, cert_pem: bytes, ca_pem: bytes) -> b
         md_algorithm="sha256",
         subfilter=fields.SigSeedSubFilter.PADES,
         reason="电子证照签发",
-        location="佛山市南海区",
+        location=location or None,
     )
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf_bytes), strict=False)
     signer = _signer(key_pem, cert_pem, ca_pem)

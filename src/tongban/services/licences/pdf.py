@@ -47,7 +47,14 @@ def page_of(
     )
 
 
-def render(licence: Licence, keys: KeyRing, *, verify_url: str | None, issuer_name: str) -> bytes:
+def render(
+    licence: Licence,
+    keys: KeyRing,
+    *,
+    verify_url: str | None,
+    issuer_name: str,
+    location: str = "",
+) -> bytes:
     """Render and PAdES-sign; the signing certificate is the current key's (CA-issued)."""
     signed_by = keys.keys.get(licence.key_id)
     page = page_of(
@@ -59,5 +66,5 @@ def render(licence: Licence, keys: KeyRing, *, verify_url: str | None, issuer_na
     unsigned = licence_pdf.render_unsigned(page)
     key = keys.current
     return licence_pdf.sign(
-        unsigned, key.private_pem(), key.certificate_pem, keys.ca_certificate_pem
+        unsigned, key.private_pem(), key.certificate_pem, keys.ca_certificate_pem, location
     )
