@@ -9,13 +9,13 @@ import pytest
 
 from tests.factories import credit_code
 from tongban.demo.items import HAND_WRITTEN_ITEMS
+from tongban.demo.jurisdictions import NANHAI
 from tongban.domain.cases.chain import canonical_json
 from tongban.domain.cases.model import Case
 from tongban.domain.cases.status import CaseStatus, Channel
 from tongban.domain.cases.values import ItemTerms, Performer
 from tongban.domain.catalogue.model import ItemKind
 from tongban.domain.errors import ValidationFailed
-from tongban.demo.jurisdictions import NANHAI
 from tongban.domain.projects.model import (
     ProjectInput,
     StepProgress,
