@@ -230,7 +230,10 @@ def check_jurisdiction(values: Mapping[str, Any]) -> Jurisdiction:
     try:
         parsed = parse_credit_code(issuer_code)
         issuer_code = parsed.code
+        valid = not parsed.needs_manual_verification  # a configured code has its check char
     except ValidationFailed:
+        valid = False
+    if not valid:
         errors["licence_issuer_code"] = "签发机关代码须为有效的统一社会信用代码（GB 32100，18 位）"
     towns = _towns(values.get("towns"), "" if problem else region, errors)
     if errors:
