@@ -88,3 +88,14 @@ def test_towns_must_be_unique_and_named() -> None:
         with pytest.raises(InvalidJurisdiction) as caught:
             check_jurisdiction({**PANYU, "towns": towns})
         assert set(caught.value.fields) == {"towns"}
+
+
+def test_an_address_loses_the_configured_province_city_and_district() -> None:
+    from tongban.domain.network.gazetteer import address_prefixes, normalise
+
+    panyu = address_prefixes("广东省", "广州市", "番禺区", "广州市番禺区")
+    assert normalise("广东省广州市番禺区市桥街道光明北路 8 号", panyu) == "市桥街道光明北路8号"
+    assert normalise("广州番禺区南村镇", panyu) == "南村镇"
+    nanhai = address_prefixes("广东省", "佛山市", "南海区")
+    assert normalise("佛山南海区南海大道北８８号", nanhai) == "南海大道北88号"
+    assert normalise("佛山南海区南海大道北８８号", panyu) == "佛山南海区南海大道北88号"
