@@ -143,9 +143,12 @@ def _jurisdiction(request: Request) -> Any:
     ``tongban init`` or when the database cannot answer (an error page must still render)."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from tongban.services.platform.jurisdiction import configured
+    from tongban.services.platform.jurisdiction import cached, configured
 
     container: Container = request.app.state.container
+    known = cached(container.engine)
+    if known is not None:
+        return known  # no connection taken for it once read
     try:
         with container.read() as uow:
             return configured(uow.conn)

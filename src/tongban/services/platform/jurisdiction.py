@@ -43,6 +43,11 @@ def configured(conn: Connection) -> Jurisdiction | None:
     return value
 
 
+def cached(engine: Engine) -> Jurisdiction | None:
+    """This process's copy for ``engine``, without touching the database (None: not read yet)."""
+    return _cache.get(engine)
+
+
 def current(conn: Connection) -> Jurisdiction:
     """The stored jurisdiction; ``JurisdictionNotConfigured`` before ``tongban init``."""
     value = configured(conn)
