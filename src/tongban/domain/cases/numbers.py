@@ -21,8 +21,6 @@ SEQUENCE_DIGITS = 7
 NUMBER_RE = re.compile(r"^([0-9A-Z]{2,8})-(\d{8})-(\d{7})$")
 LEGACY_NUMBER_RE = re.compile(r"^NH(\d{8})-(\d{6})$")
 """The numbers of the first, Nanhai-only releases."""
-EXAMPLE = "440605-20261116-0000001"
-"""A case number as the API's documentation shows it."""
 
 
 def format_number(prefix: str, day: date, sequence: int) -> str:

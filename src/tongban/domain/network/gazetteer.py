@@ -3,7 +3,8 @@ address without an online geocoder.
 
 A community (村居) is one point.  A road runs straight from its start to its end with house
 numbers 1..``last_number`` spread evenly along it, so "南海大道北 88 号" is a point on the road
-and "南海大道北" its middle.  An address is read as: optional 广东省/佛山市/南海区, optional
+and "南海大道北" its middle.  An address is read as: optional province, city and district names
+(the configured jurisdiction's, ``address_prefixes``: 广东省/佛山市/南海区 in the demo), optional
 town (桂城街道 or 桂城), then a place name, optionally followed by a house number (88号) or
 by anything more precise (夏北社区居委会 is 夏北社区).
 """
