@@ -21,10 +21,12 @@ from sqlalchemy.engine import make_url
 from tests.clock import TEST_START
 from tongban.adapters.db import migrate
 from tongban.adapters.db.engine import build_engine
-from tongban.adapters.db.tables import metadata
+from tongban.adapters.db.tables import jurisdiction, metadata
 from tongban.bootstrap import Container
 from tongban.config import Settings
+from tongban.demo.jurisdictions import NANHAI
 from tongban.domain.shared.clock import PinnedClock
+from tongban.domain.shared.jurisdiction import check_jurisdiction
 
 # Hypothesis checks no example's duration: a shared CI machine would make such a check fail
 # at random, and speed is the benches' to measure, never a test's.
@@ -68,6 +70,7 @@ def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "template.db"
     engine = build_engine(f"sqlite:///{path}")
     migrate.upgrade(engine)
+    configure_nanhai(engine)
     raw = engine.raw_connection()
     try:
         # Outside SQLAlchemy's transaction (the engine begins every one IMMEDIATE).
@@ -95,6 +98,18 @@ def migrated_postgres() -> Iterator[str]:
     engine.dispose()
     yield url
     _drop_postgres_database(name)
+
+
+def configure_nanhai(engine: Engine) -> None:
+    """Every test database serves 南海区 as ``tongban init --preset nanhai`` would set it (the
+    row alone, without the audit entry ``init`` adds: tests count their own audit entries)."""
+    document = check_jurisdiction(NANHAI).as_document()
+    with engine.begin() as conn:
+        conn.execute(
+            jurisdiction.insert().values(
+                id=1, region_code=document["region_code"], document=document, updated_at=TEST_START
+            )
+        )
 
 
 def _truncate_all(engine: Engine) -> None:
@@ -126,6 +141,7 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     url = request.getfixturevalue("migrated_postgres")
     eng = build_engine(url, pool_size=5)
     _truncate_all(eng)
+    configure_nanhai(eng)
     yield eng
     eng.dispose()
 

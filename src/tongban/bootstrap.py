@@ -33,7 +33,7 @@ from tongban.services.platform.ports import Courier, FileStore, SmsSender
 from tongban.services.platform.unit_of_work import UnitOfWork
 
 if TYPE_CHECKING:
-    from tongban.adapters.keys import KeyRing
+    from tongban.adapters.keys import CaSubject, KeyRing
     from tongban.adapters.signer import LicenceSigner
 
 
@@ -66,13 +66,21 @@ class Container:
     @functools.cached_property
     def keys(self) -> KeyRing:
         """The e-licence signing keys and CA of ``TONGBAN_KEYS_DIR`` (``{data_dir}/keys``),
-        loaded once per process (created on first use when the directory is empty); the
-        current key signs through the configured signer (``signer_for``)."""
-        from tongban.services.licences.keys import key_ring
+        loaded once per process (created on first use when the directory is empty, the CA named
+        after the configured jurisdiction's licence authority); the current key signs through
+        the configured signer (``signer_for``)."""
+        from tongban.services.licences.keys import ca_subject, key_ring
+        from tongban.services.platform.jurisdiction import configured
+
+        def subject() -> CaSubject:
+            with self.read() as uow:
+                return ca_subject(configured(uow.conn))
 
         settings = self.settings
         if settings.signer == "file":
-            return key_ring(settings.data_dir, directory=settings.resolved_keys_dir())
+            return key_ring(
+                settings.data_dir, directory=settings.resolved_keys_dir(), subject=subject
+            )
         # On a token the keys are made elsewhere: an empty directory is a mistake, not a demo.
         ring = key_ring(settings.data_dir, directory=settings.resolved_keys_dir(), create=False)
         return ring.with_signer(signer_for(settings, ring))

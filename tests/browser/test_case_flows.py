@@ -114,7 +114,7 @@ def test_a_clerk_records_an_agent_and_accepts_with_their_authorisation_to_follow
     )
     page.get_by_label("补交期限").fill((SERVED_ON + timedelta(days=7)).isoformat())
     page.get_by_role("button", name="容缺受理").click()
-    expect(page).to_have_url(re.compile(r"/window/cases/NH"))
+    expect(page).to_have_url(re.compile(r"/window/cases/440605-\d{8}-\d{7}"))
     expect(page.locator("#case-status")).to_have_text("已受理")
     expect(page.locator("#missing-outstanding")).to_contain_text(AGENT)
     agent = page.locator("#case-agent")

@@ -79,7 +79,7 @@ def test_a_kiosk_application_from_identification_to_printed_receipt_then_the_idl
 
     expect(kiosk.locator("#submitted")).to_have_text("申请已提交")
     number = kiosk.locator("#case-number").inner_text()
-    assert re.fullmatch(r"NH\d{8}-\d{6}", number)
+    assert re.fullmatch(r"440605-\d{8}-\d{7}", number)
     assert "李桂英" not in kiosk.content()
     printed = kiosk.get_by_role("link", name="打印回执")
     assert printed.get_attribute("href") == "/kiosk/receipt.pdf"

@@ -68,7 +68,7 @@ def test_an_agent_files_a_step_for_the_company(open_page: Callable[..., Page]) -
     expect(page.locator("#done")).to_be_visible()
     filed = page.locator(".roadmap-step", has_text=name)
     expect(filed).to_contain_text("已申报待受理")
-    expect(filed).to_contain_text("NH")
+    expect(filed).to_contain_text("440605-")
 
     page.get_by_label("内容").fill("已代企业申报，等待部门受理。")
     page.get_by_role("button", name="保存记录").click()

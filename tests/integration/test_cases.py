@@ -298,8 +298,8 @@ def test_the_case_keeps_the_version_it_was_filed_under_after_a_republish(world: 
 def test_case_numbers_are_unique_and_count_per_day(world: World) -> None:
     first = [online(world).number for _ in range(3)]
     next_day = online(world, day="2026-11-03").number
-    assert first == [f"NH20261102-00000{i}" for i in (1, 2, 3)]
-    assert next_day == "NH20261103-000001"
+    assert first == [f"440605-20261102-000000{i}" for i in (1, 2, 3)]
+    assert next_day == "440605-20261103-0000001"
 
 
 def test_a_wrong_form_is_refused_field_by_field_and_nothing_is_stored(world: World) -> None:

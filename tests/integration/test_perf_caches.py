@@ -302,8 +302,8 @@ def test_case_numbers_stay_unique_across_processes(container: Container, other: 
         numbers = list(pool.map(submit, range(24)))
     assert len(set(numbers)) == 24
     on = world.actor(None, day).at.date()
-    assert all(n.startswith(format_number(on, 1)[:11]) for n in numbers)
-    sequences = sorted(int(n[-6:]) for n in numbers)
+    assert all(n.startswith(format_number("440605", on, 1)[:16]) for n in numbers)
+    sequences = sorted(int(n[-7:]) for n in numbers)
     reserved = counter_of(container, on)
     if container.engine.dialect.name == "sqlite":
         assert sequences == list(range(1, 25)) and reserved == 24
@@ -337,13 +337,13 @@ def test_a_process_takes_numbers_from_blocks_it_reserved_on_their_own(
     assert counter_of(container, on) == case_numbers.BLOCK
     # The block's other numbers go to the next cases without touching the counter row.
     taken = [submit_and_count(world, day).number for _ in range(case_numbers.BLOCK)]
-    assert taken[:-1] == [format_number(on, i) for i in range(2, case_numbers.BLOCK + 1)]
-    assert taken[-1] == format_number(on, case_numbers.BLOCK + 1)
+    assert taken[:-1] == [format_number("440605", on, i) for i in range(2, case_numbers.BLOCK + 1)]
+    assert taken[-1] == format_number("440605", on, case_numbers.BLOCK + 1)
     assert counter_of(container, on) == 2 * case_numbers.BLOCK
     # Another process (another engine) reserves after this one's blocks, never inside them.
     with other.uow() as uow:
         later = svc.submit_online(uow, world.actor(world.citizen, day), ONLINE).number
-    assert later == format_number(on, 2 * case_numbers.BLOCK + 1)
+    assert later == format_number("440605", on, 2 * case_numbers.BLOCK + 1)
 
 
 def test_messages_of_a_change_exist_iff_it_commits(container: Container) -> None:

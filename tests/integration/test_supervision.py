@@ -162,7 +162,7 @@ def before_payload(s: Supervised, now: object) -> str:
     import base64
     import json
 
-    body = {"iss": library.ISSUER, "issued_at": "x", "next_update": "y", "revoked": []}
+    body = {"iss": "urn:tongban:440605", "issued_at": "x", "next_update": "y", "revoked": []}
     raw = json.dumps(body).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 

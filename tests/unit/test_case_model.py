@@ -10,7 +10,7 @@ from tongban.adapters.calendar_source import official_days
 from tongban.domain.cases.chain import entry_hash
 from tongban.domain.cases.forms import validate_form
 from tongban.domain.cases.model import GENESIS_HASH, Case
-from tongban.domain.cases.numbers import format_number, is_case_number
+from tongban.domain.cases.numbers import digits_of, format_number, is_case_number
 from tongban.domain.cases.status import CaseStatus, Channel, ClockState, Decision
 from tongban.domain.cases.values import ItemTerms, Performer
 from tongban.domain.catalogue.model import FieldType, FormField, ItemKind
@@ -395,10 +395,32 @@ def test_every_transition_records_exactly_one_event_with_who_when_and_why() -> N
 # --- numbers, forms and the audit chain --------------------------------------------------------
 
 
-def test_case_numbers_are_the_district_the_day_and_a_six_digit_sequence() -> None:
-    assert format_number(date(2026, 11, 27), 42) == "NH20261127-000042"
+def test_case_numbers_are_the_region_the_day_and_a_seven_digit_sequence() -> None:
+    assert format_number("440605", date(2026, 11, 27), 42) == "440605-20261127-0000042"
+    assert format_number("440113", date(2026, 11, 27), 9_999_999) == "440113-20261127-9999999"
+    with pytest.raises(ValueError):
+        format_number("440605", date(2026, 11, 27), 10_000_000)
+    assert is_case_number(" 440605-20261127-0000042 ")
+    assert not is_case_number("440605-2026112-0000042")
+    assert not is_case_number("440605-20261127-000042")
+
+
+def test_case_numbers_sort_by_day_then_sequence_past_a_million_a_day() -> None:
+    day, next_day = date(2026, 11, 27), date(2026, 11, 28)
+    numbers = [
+        format_number("440605", next_day, 1),
+        format_number("440605", day, 1_000_000),
+        format_number("440605", day, 999_999),
+        format_number("440605", day, 2),
+    ]
+    assert sorted(numbers) == [numbers[3], numbers[2], numbers[1], numbers[0]]
+
+
+def test_numbers_given_before_the_jurisdiction_was_configured_stay_readable() -> None:
     assert is_case_number(" nh20261127-000042 ")
     assert not is_case_number("NH2026112-000042")
+    assert digits_of("NH20261127-000042") == "20261127000042"
+    assert digits_of("440605-20261127-0000042") == "202611270000042"
 
 
 def test_a_form_is_checked_field_by_field_in_chinese() -> None:

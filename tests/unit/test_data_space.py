@@ -10,7 +10,7 @@ import pytest
 from tongban.domain.catalogue.model import FormField, Material
 from tongban.domain.data_space.materials import licence_type_for
 from tongban.domain.data_space.model import Grant, GrantTerms, Requester, check_new_grant
-from tongban.domain.data_space.predicates import PREDICATES, evaluate
+from tongban.domain.data_space.predicates import PREDICATES, District, evaluate
 from tongban.domain.data_space.prefill import fill, locked_changes
 from tongban.domain.errors import ValidationFailed
 from tongban.domain.identity_check import model as code
@@ -94,30 +94,56 @@ def test_grant_terms_are_checked_and_normalised_in_one_value() -> None:
     assert set(error.value.fields) == {"expires_at"}
 
 
+NANHAI = District.of("440605", "佛山市", "南海区")
+PANYU = District.of("440113", "广州市", "番禺区")
+
+
+def test_in_the_district_is_the_configured_district() -> None:
+    nanhai = {
+        "hukou": {"household_address": "佛山市南海桂城街道"},
+        "property": {"region_code": "440113"},
+    }
+    assert NANHAI.names == ("南海区", "佛山市南海")
+    assert evaluate(
+        ["household_in_nanhai", "has_property_in_nanhai"], nanhai, "", NOW.date(), NANHAI
+    ) == {
+        "household_in_nanhai": True,
+        "has_property_in_nanhai": False,
+    }
+    assert evaluate(
+        ["household_in_nanhai", "has_property_in_nanhai"], nanhai, "", NOW.date(), PANYU
+    ) == {
+        "household_in_nanhai": False,
+        "has_property_in_nanhai": True,
+    }
+
+
 def test_predicates_answer_without_values_and_none_when_data_is_missing() -> None:
     facts = {
         "id_card": {"birth_date": "1946-11-03"},
         "hukou": {"household_address": "佛山市南海区大沥镇"},
     }
-    answers = evaluate(list(PREDICATES), facts, "", date(2026, 11, 2))
+    answers = evaluate(list(PREDICATES), facts, "", date(2026, 11, 2), NANHAI)
     assert answers["age_at_least_80"] is False and answers["age_at_least_60"] is True
     assert answers["household_in_nanhai"] is True and answers["married"] is False
     assert set(answers.values()) <= {True, False, None}
     missing = evaluate(
-        ["age_at_least_18", "household_in_nanhai"], {}, "not-an-id", date(2026, 11, 16)
+        ["age_at_least_18", "household_in_nanhai"], {}, "not-an-id", date(2026, 11, 16), NANHAI
     )
     assert missing == {"age_at_least_18": None, "household_in_nanhai": None}
     number = "44060519400501001" + resident_id_check_char("44060519400501001")
-    from_number = evaluate(["age_at_least_80"], {}, number, date(2026, 11, 2))
+    from_number = evaluate(["age_at_least_80"], {}, number, date(2026, 11, 2), NANHAI)
     assert from_number == {"age_at_least_80": True}
 
 
 def test_holding_an_e_id_is_answered_by_the_licence_itself_not_the_id_number() -> None:
     number = "44060519400501001" + resident_id_check_char("44060519400501001")
-    held = evaluate(["has_id_card"], {"id_card": {"birth_date": "1940-05-01"}}, number, NOW.date())
+    held = evaluate(
+        ["has_id_card"], {"id_card": {"birth_date": "1940-05-01"}}, number, NOW.date(), NANHAI
+    )
     assert held == {"has_id_card": True}
     # A valid ID number on the account is no e-ID: without the licence the answer is no.
-    assert evaluate(["has_id_card"], {}, number, NOW.date()) == {"has_id_card": False}
+    assert evaluate(["has_id_card"], {}, number, NOW.date(), NANHAI) == {"has_id_card": False}
 
 
 @pytest.mark.parametrize(

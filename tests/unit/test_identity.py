@@ -109,7 +109,6 @@ def test_the_widely_published_sample_number_is_valid() -> None:
     assert parsed.sequence_code == "002"
     assert parsed.sex is Sex.FEMALE
     assert parsed.check_char == "X"
-    assert not parsed.in_nanhai
 
 
 @given(resident_ids())
@@ -174,7 +173,7 @@ def test_unknown_region_codes_are_accepted_because_they_are_advisory(region: str
 def test_a_nanhai_number_reports_nanhai_and_guangdong() -> None:
     body = "440605" + "19600229" + "135"
     parsed = parse_resident_id(body + oracle_mod11_2(body), today=TODAY)
-    assert parsed.in_nanhai
+    assert parsed.region_code == "440605"
     assert parsed.province_code == "440000"
     assert parsed.sex is Sex.MALE
 
@@ -271,7 +270,6 @@ def test_the_commonly_cited_credit_code_is_valid() -> None:
     )
     assert parsed.organisation_code_display == "M000100Y-4"
     assert parsed.registration_authority_name == "市场监管（工商）"
-    assert not parsed.in_nanhai
 
 
 @given(credit_codes())

@@ -52,6 +52,7 @@ def ring(tmp_path: Path) -> key_store.KeyRing:
 def credential(ring: key_store.KeyRing, *, until: date | None = date(2046, 1, 1)) -> str:
     return _credential(
         ring,
+        "urn:tongban:440605",
         "DZZZ-id_card-20261127-TEST0001",
         "id_card",
         "GAJ",

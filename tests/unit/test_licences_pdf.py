@@ -32,6 +32,7 @@ def licence_of(ring: key_store.KeyRing, number: str) -> Licence:
     licence_id = "DZZZ-id_card-20261127-PDFTEST1"
     text = _credential(
         ring,
+        "urn:tongban:440605",
         licence_id,
         "id_card",
         "GAJ",

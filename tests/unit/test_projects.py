@@ -9,6 +9,7 @@ import pytest
 
 from tests.factories import credit_code
 from tongban.demo.items import HAND_WRITTEN_ITEMS
+from tongban.demo.jurisdictions import NANHAI
 from tongban.domain.cases.chain import canonical_json
 from tongban.domain.cases.model import Case
 from tongban.domain.cases.status import CaseStatus, Channel
@@ -16,7 +17,6 @@ from tongban.domain.cases.values import ItemTerms, Performer
 from tongban.domain.catalogue.model import ItemKind
 from tongban.domain.errors import ValidationFailed
 from tongban.domain.projects.model import (
-    TOWNS,
     ProjectInput,
     StepProgress,
     check_note,
@@ -32,6 +32,7 @@ from tongban.domain.projects.roadmap import (
     roadmap_for,
 )
 
+TOWNS = tuple(t["name"] for t in NANHAI["towns"])
 CODE = credit_code(4242)
 
 
@@ -51,7 +52,7 @@ def data(**changes: object) -> ProjectInput:
 
 
 def test_a_valid_project_is_cleaned() -> None:
-    facts = check_project(data(investment_wan="35,000", name="  智能制造  产业园 "), CODE)
+    facts = check_project(data(investment_wan="35,000", name="  智能制造  产业园 "), CODE, TOWNS)
     assert facts.investment_wan == 35000
     assert facts.name == "智能制造 产业园"
 
@@ -61,6 +62,7 @@ def test_every_problem_is_reported_at_once() -> None:
         check_project(
             data(investment_wan="-1", town="天河区", credit_code="91440605MA4WQ7K1", industry="?"),
             CODE,
+            TOWNS,
         )
     assert set(caught.value.fields) == {"investment_wan", "town", "credit_code", "industry"}
 
@@ -68,19 +70,22 @@ def test_every_problem_is_reported_at_once() -> None:
 @pytest.mark.parametrize("amount", ["0", "-20", "12.5", "abc", "99999999"])
 def test_an_investment_must_be_whole_positive_and_plausible(amount: str) -> None:
     with pytest.raises(ValidationFailed) as caught:
-        check_project(data(investment_wan=amount), CODE)
+        check_project(data(investment_wan=amount), CODE, TOWNS)
     assert "investment_wan" in caught.value.fields
 
 
 def test_a_credit_code_with_a_wrong_check_character_is_refused() -> None:
     wrong = CODE[:17] + ("0" if CODE[17] != "0" else "1")
     with pytest.raises(ValidationFailed) as caught:
-        check_project(data(credit_code=wrong), wrong)
+        check_project(data(credit_code=wrong), wrong, TOWNS)
     assert "校验" in caught.value.fields["credit_code"]
 
 
-def test_the_seven_towns_of_nanhai() -> None:
-    assert len(TOWNS) == 7 and "桂城街道" in TOWNS
+def test_a_town_outside_the_jurisdiction_is_refused() -> None:
+    with pytest.raises(ValidationFailed) as caught:
+        check_project(data(town="桂城街道"), CODE, ("市桥街道", "南村镇"))
+    assert set(caught.value.fields) == {"town"}
+    assert check_project(data(town="南村镇"), CODE, ("市桥街道", "南村镇")).town == "南村镇"
 
 
 def test_construction_projects_follow_the_four_stages_in_order() -> None:

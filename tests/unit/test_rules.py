@@ -158,6 +158,7 @@ def test_a_new_individual_business_gets_a_valid_nanhai_credit_code() -> None:
     from tongban.domain.shared.identity import parse_credit_code
     from tongban.services.smart.approval import new_individual_business_code
 
-    code = new_individual_business_code("NH20261127-000123")
-    assert code.startswith("92440605")
+    code = new_individual_business_code("440605-20261127-0000123", "440605")
+    assert code.startswith("92440605") and code[8:16] == "27000123"
+    assert new_individual_business_code("440113-20261127-0000123", "440113")[2:8] == "440113"
     assert parse_credit_code(code).code == code

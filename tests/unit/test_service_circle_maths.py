@@ -17,7 +17,7 @@ from tongban.demo import population
 from tongban.domain.errors import ValidationFailed
 from tongban.domain.network import circle
 from tongban.domain.network.errors import AddressAmbiguous, AddressUnknown
-from tongban.domain.network.gazetteer import Gazetteer, Place, PlaceKind
+from tongban.domain.network.gazetteer import Gazetteer, Place, PlaceKind, address_prefixes
 from tongban.domain.network.geo import (
     DETOUR_FACTOR,
     WALKING_KMH,
@@ -188,7 +188,9 @@ def test_texture_is_a_factor_between_half_and_one_and_a_half_or_nothing() -> Non
 
 @pytest.fixture(scope="module")
 def gazetteer() -> Gazetteer:
-    return Gazetteer(demo_gazetteer.places())
+    return Gazetteer(
+        demo_gazetteer.places(), address_prefixes("广东省", "佛山市", "南海区", "佛山市南海区")
+    )
 
 
 def test_the_demo_gazetteer_has_every_community_and_each_town_centre_s_road() -> None:

@@ -35,10 +35,23 @@ from jwcrypto.jwk import JWK
 
 from tongban.adapters.signer import FileSigner, LicenceSigner
 
-CA_NAME = "南海区政务服务数据管理局 电子证照 CA"
 SIGNER_NAME = "电子证照签章"
-ORGANISATION = "佛山市南海区政务服务数据管理局"
 ALGORITHM = "ES256"
+
+
+@dataclass(frozen=True)
+class CaSubject:
+    """Who the CA is (the jurisdiction's licence authority): the subject of its certificate,
+    which its signing keys' certificates repeat with their own common name."""
+
+    organisation: str
+    common_name: str
+    province: str = ""
+    locality: str = ""
+
+
+UNNAMED_CA = CaSubject(organisation="通办电子证照", common_name="通办 电子证照 CA")
+"""The subject of keys made where no jurisdiction is configured (tests of the keys alone)."""
 
 
 class KeysNotInitialised(RuntimeError):
@@ -130,21 +143,28 @@ def _locked(directory: Path) -> Iterator[None]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def _name(common: str) -> x509.Name:
-    return x509.Name(
-        [
-            x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
-            x509.NameAttribute(NameOID.STATE_OR_PROVINCE_NAME, "广东省"),
-            x509.NameAttribute(NameOID.LOCALITY_NAME, "佛山市"),
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, ORGANISATION),
-            x509.NameAttribute(NameOID.COMMON_NAME, common),
-        ]
-    )
+def _name(subject: CaSubject) -> x509.Name:
+    attributes = [x509.NameAttribute(NameOID.COUNTRY_NAME, "CN")]
+    if subject.province:
+        attributes.append(x509.NameAttribute(NameOID.STATE_OR_PROVINCE_NAME, subject.province))
+    if subject.locality:
+        attributes.append(x509.NameAttribute(NameOID.LOCALITY_NAME, subject.locality))
+    attributes.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME, subject.organisation))
+    attributes.append(x509.NameAttribute(NameOID.COMMON_NAME, subject.common_name))
+    return x509.Name(attributes)
 
 
-def _new_ca(now: datetime) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
+def _signer_name(ca_subject: x509.Name, common: str) -> x509.Name:
+    """The CA's subject with the signing key's own common name."""
+    kept = [a for a in ca_subject if a.oid != NameOID.COMMON_NAME]
+    return x509.Name([*kept, x509.NameAttribute(NameOID.COMMON_NAME, common)])
+
+
+def _new_ca(
+    now: datetime, subject: CaSubject
+) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
     key = ec.generate_private_key(ec.SECP256R1())
-    name = _name(CA_NAME)
+    name = _name(subject)
     cert = (
         x509.CertificateBuilder()
         .subject_name(name)
@@ -180,7 +200,7 @@ def _new_signer(
     key = ec.generate_private_key(ec.SECP256R1())
     cert = (
         x509.CertificateBuilder()
-        .subject_name(_name(f"{SIGNER_NAME} {kid}"))
+        .subject_name(_signer_name(ca_cert.subject, f"{SIGNER_NAME} {kid}"))
         .issuer_name(ca_cert.subject)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
@@ -224,7 +244,7 @@ def _add_signing_key(directory: Path, now: datetime) -> str:
     ca_key = serialization.load_pem_private_key((directory / "ca.key.pem").read_bytes(), None)
     ca_cert = x509.load_pem_x509_certificate((directory / "ca.cert.pem").read_bytes())
     assert isinstance(ca_key, ec.EllipticCurvePrivateKey)
-    kid = f"nh-{now:%Y%m%d}-{secrets.token_hex(3)}"
+    kid = f"lk-{now:%Y%m%d}-{secrets.token_hex(3)}"
     key, cert = _new_signer(ca_key, ca_cert, kid, now)
     signing = directory / "signing"
     signing.mkdir(exist_ok=True, mode=0o700)
@@ -234,13 +254,16 @@ def _add_signing_key(directory: Path, now: datetime) -> str:
     return kid
 
 
-def initialise(directory: Path, *, now: datetime | None = None) -> bool:
-    """Create the CA and a first signing key unless they exist; True when something was made."""
+def initialise(
+    directory: Path, *, subject: CaSubject = UNNAMED_CA, now: datetime | None = None
+) -> bool:
+    """Create the CA (named ``subject``) and a first signing key unless they exist; True when
+    something was made."""
     now = now or datetime.now(UTC)
     with _locked(directory):
         made = False
         if not (directory / "ca.cert.pem").exists():
-            ca_key, ca_cert = _new_ca(now)
+            ca_key, ca_cert = _new_ca(now, subject)
             _write(directory / "ca.key.pem", _pem_key(ca_key), private=True)
             _write(directory / "ca.cert.pem", ca_cert.public_bytes(serialization.Encoding.PEM))
             made = True

@@ -142,10 +142,11 @@ def _off_event_loop(work: Callable[..., T], *args: Any) -> T:
     return _OFF_LOOP.submit(work, *args).result()
 
 
-def sign(pdf_bytes: bytes, signer: LicenceSigner, ca_pem: bytes) -> bytes:
+def sign(pdf_bytes: bytes, signer: LicenceSigner, ca_pem: bytes, location: str = "") -> bytes:
     """Add a PAdES baseline signature (ECDSA P-256, SHA-256) covering the whole file, made by
-    ``signer`` (the key file, or a PKCS#11 token through pyHanko's own PKCS#11 signer)."""
-    return _off_event_loop(_sign, pdf_bytes, signer, ca_pem)
+    ``signer`` (the key file, or a PKCS#11 token through pyHanko's own PKCS#11 signer);
+    ``location``: where it is signed (the district's full name)."""
+    return _off_event_loop(_sign, pdf_bytes, signer, ca_pem, location)
 
 
 SIGNATURE_BYTES = 8192
@@ -155,7 +156,7 @@ room saves the dry-run signature it otherwise makes to measure it, a third of th
 time."""
 
 
-def _sign(pdf_bytes: bytes, signer: LicenceSigner, ca_pem: bytes) -> bytes:
+def _sign(pdf_bytes: bytes, signer: LicenceSigner, ca_pem: bytes, location: str) -> bytes:
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
 
@@ -164,7 +165,7 @@ def _sign(pdf_bytes: bytes, signer: LicenceSigner, ca_pem: bytes) -> bytes:
         md_algorithm="sha256",
         subfilter=fields.SigSeedSubFilter.PADES,
         reason="电子证照签发",
-        location="佛山市南海区",
+        location=location or None,
     )
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf_bytes), strict=False)
     with signer.pades(ca_pem) as pyhanko_signer:

@@ -104,6 +104,7 @@ def _register() -> None:
         calendar,
         catalogue,
         demo,
+        jurisdiction,
         keys,
         licence,
         metrics,
@@ -123,6 +124,7 @@ def _register() -> None:
     app.add_typer(users.app, name="users")
     app.add_typer(supervision.app, name="supervision")
     app.add_typer(metrics.app, name="metrics")
+    app.command(name="init")(jurisdiction.init)
     app.command(name="demo")(demo.demo)
     app.command(name="worker")(worker.worker)
 

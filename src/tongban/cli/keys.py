@@ -21,9 +21,17 @@ out = Console(highlight=False)
 
 @app.command()
 def init() -> None:
-    """Create the CA and a first signing key unless they exist (safe to run again)."""
-    settings = Settings()
-    ring, made = svc.initialise(settings.data_dir, directory=settings.resolved_keys_dir())
+    """Create the CA (named after the jurisdiction's licence authority) and a first signing key
+    unless they exist (safe to run again)."""
+    from tongban.cli.app import container
+    from tongban.services.platform.jurisdiction import configured
+
+    c = container()
+    with c.read() as uow:
+        subject = svc.ca_subject(configured(uow.conn))
+    ring, made = svc.initialise(
+        c.settings.data_dir, subject, directory=c.settings.resolved_keys_dir()
+    )
     if made:
         out.print(
             _("已生成电子证照 CA 与签名密钥：{dir}").format(dir=ring.directory), soft_wrap=True

@@ -13,13 +13,14 @@ from sqlalchemy import func, select
 
 from tongban.adapters.db.tables import service_items
 from tongban.bootstrap import Container
+from tongban.demo.jurisdictions import NANHAI
 from tongban.domain.catalogue.model import ServiceItemSpec
 from tongban.domain.shared.clock import china_date
 from tongban.services.catalogue import lists
 from tongban.services.catalogue.bulk import publish_specs
 from tongban.services.network import geography
 from tongban.services.network import structure as network
-from tongban.services.platform import calendar, calendar_import
+from tongban.services.platform import calendar, calendar_import, jurisdiction
 from tongban.services.platform.context import Actor
 from tongban.services.platform.unit_of_work import UnitOfWork
 
@@ -106,6 +107,8 @@ def load_demo(
     summary = DemoSummary()
     actor = Actor(request_id="demo", at=container.clock.now())
     with container.uow() as uow:
+        if jurisdiction.configured(uow.conn) is None:  # as ``tongban init --preset nanhai``
+            jurisdiction.configure(uow, actor, NANHAI)
         # Each of these is a use case of its own (an account that exists is skipped).
         summary.departments = network.upsert_departments(uow, actor, departments.DEPARTMENTS)
         every_centre = [*centres.district_and_town_centres(), *centres.community_centres()]

@@ -139,6 +139,24 @@ def _calendar_status(request: Request) -> Any:
         return None
 
 
+def _jurisdiction(request: Request) -> Any:
+    """The configured jurisdiction (names, branding) for the page shell; None before
+    ``tongban init`` or when the database cannot answer (an error page must still render)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from tongban.services.platform.jurisdiction import cached, configured
+
+    container: Container = request.app.state.container
+    known = cached(container.engine)
+    if known is not None:
+        return known  # no connection taken for it once read
+    try:
+        with container.read() as uow:
+            return configured(uow.conn)
+    except SQLAlchemyError:
+        return None
+
+
 def render(
     request: Request,
     template: str,
@@ -153,6 +171,7 @@ def render(
     ctx.setdefault("principal", deps.load_principal(request))
     ctx.setdefault("csrf_token", deps.csrf_token_for(request))
     ctx.setdefault("elderly", deps.is_elderly(request))
+    ctx.setdefault("jurisdiction", _jurisdiction(request))
     if block is not None and request.headers.get("HX-Request") == "true":
         return templates.TemplateResponse(
             request, template, ctx, block_name=block, status_code=status_code

@@ -175,6 +175,19 @@ calendar_years = Table(
     Column("imported_by", Integer, ForeignKey("users.id"), nullable=True),
 )
 
+# The jurisdiction the deployment serves (one row, written by ``tongban init``): its region code
+# and the whole validated document (domain.shared.jurisdiction), read through
+# services/platform/jurisdiction.py.
+jurisdiction = Table(
+    "jurisdiction",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("region_code", String(6), nullable=False),
+    Column("document", JSONDoc, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    CheckConstraint("id = 1", name="single_row"),
+)
+
 users = Table(
     "users",
     metadata,
@@ -428,8 +441,9 @@ cases = Table(
     "cases",
     metadata,
     Column("id", Integer, primary_key=True),
-    # NH + yyyymmdd + '-' + daily sequence (domain.cases.numbers).
-    Column("number", String(20), nullable=False, unique=True),
+    # prefix + '-' + yyyymmdd + '-' + daily sequence (domain.cases.numbers); older numbers
+    # (NH + yyyymmdd + '-' + 6 digits) stay as they were.
+    Column("number", String(32), nullable=False, unique=True),
     Column("item_id", Integer, ForeignKey("service_items.id"), nullable=False),
     # The catalogue version the case was filed under; later versions never apply to it.
     Column("item_version", Integer, nullable=False),

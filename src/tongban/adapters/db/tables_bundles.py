@@ -29,8 +29,8 @@ bundle_applications = Table(
     "bundle_applications",
     metadata,
     Column("id", Integer, primary_key=True),
-    # YJS + yyyymmdd + '-' + the daily sequence of its first sub-case's number.
-    Column("number", String(24), nullable=False, unique=True),
+    # 'YJS-' + its first sub-case's number (before 0030: YJS + yyyymmdd + '-' + 6 digits).
+    Column("number", String(32), nullable=False, unique=True),
     Column("definition_id", Integer, ForeignKey("bundle_definitions.id"), nullable=False),
     Column("applicant_id", Integer, ForeignKey("users.id"), nullable=False),
     # in_progress, completed, partly_refused, refused, halted: refreshed by the worker.

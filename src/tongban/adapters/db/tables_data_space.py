@@ -59,7 +59,7 @@ data_access_events = Table(
     # {"types": [...], "fields": [...]} or {"predicates": [...]}; never the values read.
     Column("what", JSONDoc, nullable=False),
     Column("purpose", String(200), nullable=False),
-    Column("case_number", String(20), nullable=True),
+    Column("case_number", String(32), nullable=True),
     Column("outcome", String(10), nullable=False),
     Column("legal_basis", String(300), nullable=True),
     Column("grant_id", Integer, ForeignKey("data_grants.id"), nullable=True),

@@ -51,7 +51,7 @@ automated_decisions = Table(
     # Append-only: what the rules decided on one case, with everything needed to explain it.
     Column("id", Integer, primary_key=True),
     Column("case_id", Integer, ForeignKey("cases.id"), nullable=False, unique=True),
-    Column("case_number", String(20), nullable=False),
+    Column("case_number", String(32), nullable=False),
     Column("item_code", String(40), nullable=False),
     Column("rule_set_id", Integer, ForeignKey("rule_sets.id"), nullable=False),
     Column("rule_set_version", Integer, nullable=False),

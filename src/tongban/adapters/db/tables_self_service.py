@@ -57,7 +57,7 @@ kiosk_visits = Table(
     Column("submitted_at", UTCDateTime, nullable=True),
     Column("closed_at", UTCDateTime, nullable=True),
     Column("close_reason", String(12), nullable=True),
-    Column("case_number", String(24), nullable=True),
+    Column("case_number", String(32), nullable=True),
     # The form being filled in (item, values typed, errors): wiped when the visit closes.
     Column("draft", JSONDoc, nullable=True),
     CheckConstraint("method in ('citizen_code', 'id_card')", name="method"),

@@ -9,10 +9,7 @@ class AddressUnknown(ValidationFailed):
     """No community or road of the gazetteer matches the address (no online geocoder)."""
 
     code = "address_unknown"
-    template = (
-        "找不到地址“{address}”：请填写本区的村居（社区）名称或道路名称，"
-        "如“夏北社区”“桂城街道南海大道北 88 号”。"
-    )
+    template = "找不到地址“{address}”：请填写本区的村居（社区）名称，或镇街、道路名称和门牌号。"
 
 
 class AddressAmbiguous(ValidationFailed):

@@ -3,7 +3,8 @@ address without an online geocoder.
 
 A community (村居) is one point.  A road runs straight from its start to its end with house
 numbers 1..``last_number`` spread evenly along it, so "南海大道北 88 号" is a point on the road
-and "南海大道北" its middle.  An address is read as: optional 广东省/佛山市/南海区, optional
+and "南海大道北" its middle.  An address is read as: optional province, city and district names
+(the configured jurisdiction's, ``address_prefixes``: 广东省/佛山市/南海区 in the demo), optional
 town (桂城街道 or 桂城), then a place name, optionally followed by a house number (88号) or
 by anything more precise (夏北社区居委会 is 夏北社区).
 """
@@ -23,7 +24,6 @@ from tongban.domain.errors import ValidationFailed
 from tongban.domain.network.errors import AddressAmbiguous, AddressUnknown
 
 MAX_ADDRESS_LENGTH = 100
-_PREFIXES = ("广东省", "广东", "佛山市", "佛山", "南海区")
 _NUMBER = re.compile(r"^(?P<name>.+?)(?P<number>\d{1,5})\s*号?$")
 _TOWN_SUFFIXES = ("街道", "镇")
 
@@ -85,13 +85,26 @@ class Located:
         return f"{self.place.town}{self.place.name}{number}"
 
 
-def normalise(text: str) -> str:
-    """Full-width digits and letters to ASCII, no spaces, without 广东省/佛山市/南海区."""
+def address_prefixes(province: str, city: str, *district: str) -> tuple[str, ...]:
+    """What an address may start with before the district's own places: the province's and the
+    city's names, in full and without 省/市 (广东省, 广东, 佛山市, 佛山), and the district's
+    names in full only (南海区: a short 南海 would eat the start of 南海大道)."""
+    found: list[str] = []
+    for name in (province, city):
+        short = name[:-1] if len(name) > 2 and name[-1] in "省市" else ""
+        found += [n for n in (name, short) if n and n not in found]
+    found += [n for n in district if n and n not in found]
+    return tuple(found)
+
+
+def normalise(text: str, prefixes: Sequence[str] = ()) -> str:
+    """Full-width digits and letters to ASCII, no spaces, without the leading ``prefixes``
+    (the province, city and district: ``address_prefixes``)."""
     text = "".join(unicodedata.normalize("NFKC", text).split())
     changed = True
     while changed:
         changed = False
-        for prefix in _PREFIXES:
+        for prefix in prefixes:
             if text.startswith(prefix) and len(text) > len(prefix):
                 text, changed = text[len(prefix) :], True
     return text
@@ -114,8 +127,9 @@ def _town_names(town: str) -> tuple[str, ...]:
 class Gazetteer:
     """The places of a district, looked up by address."""
 
-    def __init__(self, places: Sequence[Place]) -> None:
+    def __init__(self, places: Sequence[Place], prefixes: Sequence[str] = ()) -> None:
         self.places = tuple(places)
+        self.prefixes = tuple(prefixes)
         towns = dict.fromkeys(p.town for p in self.places)
         # Longest town name first: 桂城街道 before 桂城.
         self._towns = sorted(
@@ -129,13 +143,13 @@ class Gazetteer:
         raw = address.strip()
         if not raw:
             raise ValidationFailed(
-                fields={"address": "请填写地址，如“夏北社区”或“南海大道北 88 号”"}
+                fields={"address": "请填写地址：村居（社区）名称，或道路名称和门牌号"}
             )
         if len(raw) > MAX_ADDRESS_LENGTH:
             raise ValidationFailed(
                 fields={"address": f"地址过长：请不超过 {MAX_ADDRESS_LENGTH} 个字"}
             )
-        text = normalise(raw)
+        text = normalise(raw, self.prefixes)
         town, rest = self._split_town(text)
         candidates, number = self._find(town, rest)
         if not candidates and town is not None:  # 大沥路 is a road, not 大沥(镇) + 路
@@ -191,7 +205,7 @@ class Gazetteer:
 
     def suggest(self, text: str, limit: int = 10) -> list[Place]:
         """Places whose name (or town and name) contains the text, communities first."""
-        needle = normalise(text)
+        needle = normalise(text, self.prefixes)
         if not needle:
             return []
         found = [p for p in self.places if needle in p.name or needle in p.town + p.name]

@@ -6,6 +6,7 @@ go through, and how a step's progress follows the status of the case it was file
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -14,9 +15,6 @@ from enum import StrEnum
 from tongban.domain.cases.status import CaseStatus
 from tongban.domain.errors import InvalidCreditCode, ValidationFailed
 from tongban.domain.shared.identity import parse_credit_code
-
-TOWNS: tuple[str, ...] = ("桂城街道", "九江镇", "西樵镇", "丹灶镇", "狮山镇", "大沥镇", "里水镇")
-"""The seven towns and streets (镇街) of Nanhai."""
 
 INDUSTRIES: tuple[str, ...] = (
     "先进制造",
@@ -179,10 +177,13 @@ def _investment(raw: str | int | Decimal, errors: dict[str, str]) -> int:
     return 0
 
 
-def check_project(data: ProjectInput, company_credit_code: str | None) -> ProjectFacts:
+def check_project(
+    data: ProjectInput, company_credit_code: str | None, towns: Sequence[str]
+) -> ProjectFacts:
     """Every field checked at once; all problems are reported together, nothing is stored.
 
-    The credit code must be valid (GB 32100) and be the registering company's own.
+    The credit code must be valid (GB 32100) and be the registering company's own; the town
+    one of the jurisdiction's ``towns``.
     """
     errors: dict[str, str] = {}
     name = _text(data.name, "name", "项目名称", 120, errors)
@@ -191,8 +192,8 @@ def check_project(data: ProjectInput, company_credit_code: str | None) -> Projec
     investment = _investment(data.investment_wan, errors)
     if data.industry not in INDUSTRIES:
         errors["industry"] = "请选择所属行业"
-    if data.town not in TOWNS:
-        errors["town"] = "项目所在镇街须为南海区七个镇街之一"
+    if data.town not in towns:
+        errors["town"] = "请选择项目所在镇街（本辖区的镇街之一）"
     code = ""
     try:
         parsed = parse_credit_code(data.credit_code)

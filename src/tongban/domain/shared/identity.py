@@ -25,9 +25,6 @@ from tongban.domain.errors import (
 )
 from tongban.domain.shared.masking import mask_id_number
 
-NANHAI_REGION_CODE = "440605"
-"""佛山市南海区 (GB/T 2260)."""
-
 EARLIEST_BIRTH_DATE = date(1900, 1, 1)
 
 # --- GB 11643 / ISO 7064 MOD 11-2 -------------------------------------------------------------
@@ -133,11 +130,6 @@ class ResidentId:
         return self.region_code[:2] + "0000"
 
     @property
-    def in_nanhai(self) -> bool:
-        """Whether the address code is 南海区 (440605); advisory, not a residence test."""
-        return self.region_code == NANHAI_REGION_CODE
-
-    @property
     def check_char(self) -> str:
         return self.number[-1]
 
@@ -217,11 +209,6 @@ class CreditCode:
     @property
     def expected_check_char(self) -> str:
         return credit_code_check_char(self.code[:17])
-
-    @property
-    def in_nanhai(self) -> bool:
-        """Whether the registration region code is 南海区 (440605); advisory."""
-        return self.region_code == NANHAI_REGION_CODE
 
 
 def parse_credit_code(code: str) -> CreditCode:

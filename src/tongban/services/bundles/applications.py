@@ -50,6 +50,12 @@ PREFIX = "YJS"
 """一件事: the prefix of an application number."""
 
 
+def bundle_number(first_case: str) -> str:
+    """An application's number: ``YJS-`` and its first case's number (numbers given before the
+    jurisdiction became configuration read ``YJS`` + date + ``-`` + 6 digits)."""
+    return f"{PREFIX}-{first_case}"
+
+
 def application_link(number: str) -> str:
     return f"/bundles/applications/{number}"
 
@@ -172,7 +178,7 @@ def apply(uow: UnitOfWork, actor: Actor, code: str, given: BundleApplicationIn) 
         submit_checked(case, item, by, actor)
         repo.add(conn, case, item.id, actor.at)
         created.append(case)
-    number = PREFIX + created[0].number.removeprefix("NH")
+    number = bundle_number(created[0].number)
     application_id = conn.execute(
         insert(bundle_applications)
         .values(

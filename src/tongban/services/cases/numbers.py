@@ -101,4 +101,4 @@ def take(uow: UnitOfWork, day: date) -> str:
     """The next case number of ``day`` for a case created in ``uow``'s transaction."""
     if uow.dialect != "postgresql":
         return repo.next_number(uow.conn, day)
-    return format_number(day, _spare_of(uow.engine).take(day))
+    return format_number(repo.case_prefix(uow.conn), day, _spare_of(uow.engine).take(day))

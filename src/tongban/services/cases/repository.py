@@ -38,6 +38,7 @@ from tongban.domain.catalogue.model import ItemKind
 from tongban.domain.errors import CaseNotFound, StaleVersion, UnknownCentre
 from tongban.domain.shared.calendar import ClockStop
 from tongban.services.cases import facts
+from tongban.services.platform import jurisdiction
 
 _accepting = centres.alias("accepting_centre")
 _pickup = centres.alias("pickup_centre")
@@ -68,7 +69,12 @@ def reserve_numbers(conn: Connection, day: date, count: int) -> int:
 
 def next_number(conn: Connection, day: date) -> str:
     """The next case number of ``day`` from its counter (see ``reserve_numbers``)."""
-    return format_number(day, reserve_numbers(conn, day, 1))
+    return format_number(case_prefix(conn), day, reserve_numbers(conn, day, 1))
+
+
+def case_prefix(conn: Connection) -> str:
+    """The jurisdiction's case-number prefix."""
+    return jurisdiction.current(conn).case_prefix
 
 
 def _id_of(table: Any, code_param: str) -> Any:

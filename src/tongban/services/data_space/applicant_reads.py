@@ -34,6 +34,7 @@ from tongban.services.data_space.reads import (
     Access,
     access_log_row,
     checked_types,
+    district_of,
     event_row,
     latest_by_type,
     licence_data,
@@ -172,7 +173,8 @@ class ApplicantReads:
         if not terms.as_grant(id=0, at=self._actor.at).covers_needs(requester, needs):
             refuse(self._uow, requester, access, "没有覆盖该请求的有效授权")
         facts: Facts = {t: dict(lic.fields) for t, lic in self._licences(types).items()}
-        answers = evaluate(wanted, facts, self.holder_id, china_date(self._actor.at))
+        where = district_of(self._uow.conn)
+        answers = evaluate(wanted, facts, self.holder_id, china_date(self._actor.at), where)
         self._allowed(requester, access, terms)
         return answers
 

@@ -26,7 +26,7 @@ from tongban.domain.data_space.errors import (
     UnknownPredicate,
 )
 from tongban.domain.data_space.model import Grant, GrantTerms, Requester, wanted
-from tongban.domain.data_space.predicates import PREDICATES, Facts, evaluate
+from tongban.domain.data_space.predicates import PREDICATES, District, Facts, evaluate
 from tongban.domain.people.model import UserKind
 from tongban.domain.shared.clock import china_date
 from tongban.services.data_space import licence_port
@@ -43,6 +43,7 @@ from tongban.services.data_space.grants import (
     requester_for,
     revoke_grant,
 )
+from tongban.services.platform import jurisdiction
 from tongban.services.platform.unit_of_work import UnitOfWork
 
 __all__ = [
@@ -82,6 +83,12 @@ class Access:
     purpose: str
     case_number: str | None
     at: datetime
+
+
+def district_of(conn: Connection) -> District:
+    """The configured jurisdiction as the predicates' "in the district" reads it."""
+    where = jurisdiction.current(conn)
+    return District.of(where.region_code, where.city, where.district)
 
 
 def _holder_user(conn: Connection, holder_id: str) -> int | None:
@@ -359,6 +366,6 @@ def predicates(
         )
     )
     facts: Facts = {t: dict(lic.fields) for t, lic in held.items()}
-    answers = evaluate(wanted_names, facts, holder_id, china_date(when))
+    answers = evaluate(wanted_names, facts, holder_id, china_date(when), district_of(uow.conn))
     _log_allowed(uow, requester, access, grant_id, basis)
     return answers

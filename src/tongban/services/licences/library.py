@@ -26,7 +26,7 @@ from tongban.domain.licences.model import Licence, LicenceStatus, check_holder, 
 from tongban.domain.licences.types import licence_type
 from tongban.domain.shared.clock import china_date
 from tongban.services.licences.verify import Verification, verify_credential, verify_pdf
-from tongban.services.platform import audit
+from tongban.services.platform import audit, jurisdiction
 from tongban.services.platform.context import Actor
 from tongban.services.platform.unit_of_work import UnitOfWork, atomic
 
@@ -34,7 +34,6 @@ if TYPE_CHECKING:
     from tongban.adapters.keys import KeyRing
 
 __all__ = [
-    "ISSUER",
     "Verification",
     "get",
     "holder_licences",
@@ -49,13 +48,12 @@ __all__ = [
     "verify_pdf",
 ]
 
-ISSUER = "urn:tongban:440605"
-"""``iss`` of every credential: the district's licence library (南海区, region 440605)."""
 VCT_PREFIX = "urn:tongban:licence:"
 
 
 def _credential(
     keys: KeyRing,
+    issuer: str,
     licence_id: str,
     type_code: str,
     department: str,
@@ -67,7 +65,7 @@ def _credential(
     valid_until: date | None,
 ) -> str:
     public: dict[str, Any] = {
-        "iss": ISSUER,
+        "iss": issuer,
         "vct": VCT_PREFIX + type_code,
         "jti": licence_id,
         "iat": int(issued_at.timestamp()),
@@ -87,6 +85,7 @@ def sign(
     actor: Actor,
     keys: KeyRing,
     *,
+    issuer: str,
     type_code: str,
     holder_id: str,
     holder_name: str,
@@ -108,7 +107,7 @@ def sign(
     licence_id = new_licence_id(type_code, china_date(actor.at))
     name = holder_name.strip()
     credential = _credential(
-        keys, licence_id, type_code, kind.department_code, holder, name, cleaned, actor.at,
+        keys, issuer, licence_id, type_code, kind.department_code, holder, name, cleaned, actor.at,
         start, end,
     )  # fmt: skip
     return Licence(
@@ -177,9 +176,11 @@ def issue(
     Called by another use case (a 秒批 decision), it joins that one's transaction.  Without
     ``valid_until`` the type's default term applies (none: long-term).
     """
+    issuer = jurisdiction.current(uow.conn).credential_issuer
     licence = sign(
-        actor, keys, type_code=type_code, holder_id=holder_id, holder_name=holder_name,
-        fields=fields, case_number=case_number, valid_from=valid_from, valid_until=valid_until,
+        actor, keys, issuer=issuer, type_code=type_code, holder_id=holder_id,
+        holder_name=holder_name, fields=fields, case_number=case_number, valid_from=valid_from,
+        valid_until=valid_until,
     )  # fmt: skip
     audit.record(uow.conn, actor, *store(uow.conn, licence))
     return licence
@@ -307,9 +308,15 @@ def present(licence: Licence, disclose: list[str]) -> str:
 
 
 def render_pdf(
-    licence: Licence, keys: KeyRing, *, verify_url: str | None = None, issuer_name: str = ""
+    licence: Licence,
+    keys: KeyRing,
+    *,
+    verify_url: str | None = None,
+    issuer_name: str = "",
+    location: str = "",
 ) -> bytes:
-    """The licence as a PAdES-signed PDF in Chinese, with a QR code to verify it."""
+    """The licence as a PAdES-signed PDF in Chinese, with a QR code to verify it; ``location``
+    (the district's full name) goes into the signature."""
     from tongban.services.licences.pdf import render
 
-    return render(licence, keys, verify_url=verify_url, issuer_name=issuer_name)
+    return render(licence, keys, verify_url=verify_url, issuer_name=issuer_name, location=location)

@@ -47,7 +47,14 @@ def page_of(
     )
 
 
-def render(licence: Licence, keys: KeyRing, *, verify_url: str | None, issuer_name: str) -> bytes:
+def render(
+    licence: Licence,
+    keys: KeyRing,
+    *,
+    verify_url: str | None,
+    issuer_name: str,
+    location: str = "",
+) -> bytes:
     """Render and PAdES-sign; the signing certificate is the current key's (CA-issued)."""
     signed_by = keys.keys.get(licence.key_id)
     page = page_of(
@@ -57,4 +64,4 @@ def render(licence: Licence, keys: KeyRing, *, verify_url: str | None, issuer_na
         certificate_pem=signed_by.certificate_pem if signed_by else b"",
     )
     unsigned = licence_pdf.render_unsigned(page)
-    return licence_pdf.sign(unsigned, keys.signer, keys.ca_certificate_pem)
+    return licence_pdf.sign(unsigned, keys.signer, keys.ca_certificate_pem, location)

@@ -11,6 +11,7 @@ hide a later revocation for long.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -22,12 +23,15 @@ from sqlalchemy import Connection, select
 
 from tongban.adapters.db.tables_licences import licences
 from tongban.adapters.signer import flattened_jws
-from tongban.services.licences.library import ISSUER
 from tongban.services.licences.verify import RevokedSet, key_lookup
+from tongban.services.platform import jurisdiction
 
 VALID_FOR = timedelta(hours=24)
 """How long a published list holds: verifiers fetch a new one at least daily."""
 TYP = "tongban-revocation-list+json"
+ISSUER_RE = re.compile(r"urn:tongban:[0-9]{6}")
+"""``iss`` of a list: the district's licence library by its region code (the signature, checked
+against the published keys, says which district's)."""
 
 
 class BadRevocationList(ValueError):
@@ -52,7 +56,7 @@ def revoked_licences(conn: Connection) -> list[dict[str, str]]:
 def signed_list(conn: Connection, keys: Any, now: datetime) -> dict[str, Any]:
     """The current list signed with the current licence key (flattened JWS JSON)."""
     content = {
-        "iss": ISSUER,
+        "iss": jurisdiction.current(conn).credential_issuer,
         "issued_at": now.isoformat(),
         "next_update": (now + VALID_FOR).isoformat(),
         "revoked": revoked_licences(conn),
@@ -96,7 +100,8 @@ def check_list(
         raise BadRevocationList("bad_signature") from None
     except (ValueError, KeyError, TypeError):
         raise BadRevocationList("revocation_list_invalid") from None
-    if header.get("typ") != TYP or content.get("iss") != ISSUER:
+    issuer = content.get("iss")
+    if header.get("typ") != TYP or not isinstance(issuer, str) or not ISSUER_RE.fullmatch(issuer):
         raise BadRevocationList("revocation_list_invalid")
     if now > next_update:
         raise BadRevocationList("revocation_list_stale")

@@ -20,12 +20,13 @@ from sqlalchemy import Connection, Engine
 
 from tongban.domain.catalogue.model import Level
 from tongban.domain.network.circle import PopulationCell
-from tongban.domain.network.gazetteer import Gazetteer
+from tongban.domain.network.gazetteer import Gazetteer, address_prefixes
 from tongban.domain.network.geo import LocalPlane, PointIndex
 from tongban.domain.network.hours import WeeklyHours
 from tongban.domain.network.model import Centre
 from tongban.services.network import geography, queries
 from tongban.services.network.state import network_version
+from tongban.services.platform import jurisdiction
 
 _SLACK = 1.01
 """A grid's cells are squares in degrees: a few metres wider or narrower than ``size_m`` away
@@ -110,8 +111,17 @@ def snapshot(conn: Connection) -> NetworkSnapshot:
         version=version,
         centres=tuple(queries.list_centres(conn)),
         cells=tuple(geography.read_cells(conn)),
-        gazetteer=Gazetteer(geography.read_places(conn)),
+        gazetteer=Gazetteer(geography.read_places(conn), _address_prefixes(conn)),
     )
     with _lock:
         _cache[conn.engine] = built
     return built
+
+
+def _address_prefixes(conn: Connection) -> tuple[str, ...]:
+    """The province, city and district names an address may start with (none before
+    ``tongban init``)."""
+    where = jurisdiction.configured(conn)
+    if where is None:
+        return ()
+    return address_prefixes(where.province, where.city, where.district, where.full_name)

@@ -19,8 +19,9 @@ from sqlalchemy import ColumnElement, Connection, case, func, literal, select
 from tongban.adapters.db.tables import audit_log, case_events, cases, departments, users
 from tongban.adapters.db.tables_projects import project_steps, projects
 from tongban.domain.people.model import Principal
-from tongban.domain.projects.model import TOWNS, ProjectStatus
+from tongban.domain.projects.model import ProjectStatus
 from tongban.domain.projects.roadmap import stage_names
+from tongban.services.platform import jurisdiction
 from tongban.services.projects.access import Scope, project_scope
 from tongban.services.projects.queries import DONE_STATUSES, OPEN_STATUSES, wan_to_yi
 
@@ -187,6 +188,7 @@ def compute_dashboard(conn: Connection, scope: Scope, today: date, now: datetime
                 figures[2] += 1
 
     department_names = dict(conn.execute(select(departments.c.code, departments.c.name)).all())
+    towns = jurisdiction.current(conn).town_names
     by: dict[str, dict[str, list[int]]] = {k: {} for k in ("town", "industry", "status", "stage")}
     total = construction = 0
     registered = ProjectStatus.REGISTERED.value
@@ -235,7 +237,7 @@ def compute_dashboard(conn: Connection, scope: Scope, today: date, now: datetime
             if s.value in by["status"]
         ],
         by_stage=[Bucket(s, *_pair(by["stage"][s])) for s in stage_order if s in by["stage"]],
-        by_town=[Bucket(t, *_pair(by["town"][t])) for t in TOWNS if t in by["town"]],
+        by_town=[Bucket(t, *_pair(by["town"][t])) for t in towns if t in by["town"]],
         by_industry=sorted(
             (Bucket(i, *_pair(v)) for i, v in by["industry"].items()),
             key=lambda b: b.investment_yi,

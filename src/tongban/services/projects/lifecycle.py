@@ -43,7 +43,7 @@ from tongban.domain.projects.model import (
 from tongban.domain.projects.roadmap import RoadmapStep, roadmap_for
 from tongban.domain.shared.clock import china_date
 from tongban.services.cases.notify import centre_managers
-from tongban.services.platform import audit, outbox
+from tongban.services.platform import audit, jurisdiction, outbox
 from tongban.services.platform.context import Actor
 from tongban.services.platform.unit_of_work import UnitOfWork, UnitsOfWork, atomic
 
@@ -154,10 +154,10 @@ def register_project(uow: UnitOfWork, actor: Actor, data: ProjectInput) -> Proje
     """A company registers an investment project; its roadmap is generated from the template.
 
     Every field is checked first (credit code GB 32100 and the company's own, investment in
-    万元 above zero, one of the seven towns): a bad one stores nothing."""
+    万元 above zero, one of the jurisdiction's towns): a bad one stores nothing."""
     company = company_of(actor)
-    facts = check_project(data, company.credit_code)
     conn = uow.conn
+    facts = check_project(data, company.credit_code, jurisdiction.current(conn).town_names)
     placeholder = f"T{uuid4().hex[:19]}"  # replaced by the code made of the new id below
     project_id = conn.execute(
         insert(projects)

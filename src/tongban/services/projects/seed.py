@@ -49,7 +49,7 @@ from tongban.domain.shared.clock import china_date
 from tongban.services.cases import facts as case_facts
 from tongban.services.cases import repository as repo
 from tongban.services.catalogue.items import ItemView, published_item
-from tongban.services.platform import audit
+from tongban.services.platform import audit, jurisdiction
 from tongban.services.platform.context import Actor
 from tongban.services.platform.unit_of_work import UnitOfWork
 from tongban.services.projects.lifecycle import roadmap_rows, roadmap_step
@@ -381,6 +381,7 @@ class Recorder:
             by_day[china_date(p.filed_at)].append(p.case)
         conn = self.uow.conn
         insert_ = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+        prefix = jurisdiction.current(conn).case_prefix
         for day, day_cases in sorted(by_day.items()):
             k = len(day_cases)
             upsert = insert_(case_number_counters).values(day=day, last=k)
@@ -390,7 +391,7 @@ class Recorder:
                 ).returning(case_number_counters.c.last)
             ).scalar_one()
             for offset, case in enumerate(day_cases):
-                case.number = format_number(day, int(last) - k + 1 + offset)
+                case.number = format_number(prefix, day, int(last) - k + 1 + offset)
 
 
 def _status(history: ProjectHistory) -> ProjectStatus:

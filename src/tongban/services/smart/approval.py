@@ -22,6 +22,7 @@ from sqlalchemy import Connection, insert
 from tongban.adapters.db.tables_rules import automated_decisions
 from tongban.domain.cases.forms import validate_form
 from tongban.domain.cases.model import Case
+from tongban.domain.cases.numbers import digits_of
 from tongban.domain.cases.status import CaseStatus, Channel, DeliveryMethod
 from tongban.domain.cases.values import SYSTEM_ROLE, Performer
 from tongban.domain.data_space.prefill import PrefillResult, fill, needs_by_type
@@ -35,6 +36,7 @@ from tongban.domain.rules.expressions import run
 from tongban.domain.rules.model import ResultHolder, RuleSetSpec
 from tongban.domain.shared.clock import china_date
 from tongban.domain.shared.identity import credit_code_check_char, organisation_code_check_char
+from tongban.domain.shared.jurisdiction import Jurisdiction
 from tongban.services.cases import repository as repo
 from tongban.services.cases.intake import Application, new_case, submit_checked
 from tongban.services.cases.notify import notify
@@ -44,7 +46,7 @@ from tongban.services.catalogue.items import ItemView, published_item
 from tongban.services.data_space import reads as data_space
 from tongban.services.data_space.applicant_reads import ApplicantReads
 from tongban.services.licences import library as licences
-from tongban.services.platform import audit, telemetry
+from tongban.services.platform import audit, jurisdiction, telemetry
 from tongban.services.platform.calendar import load_calendar
 from tongban.services.platform.context import Actor
 from tongban.services.platform.unit_of_work import UnitOfWork, atomic
@@ -122,11 +124,13 @@ def prefill_for(
     return replace(filled, values=values, locked=frozenset(values))
 
 
-def new_individual_business_code(case_number: str) -> str:
+def new_individual_business_code(case_number: str, region_code: str) -> str:
     """统一社会信用代码 of a 个体工商户 registered on the spot (GB 32100: 9 = 工商, 2 = 个体工商户,
-    the Nanhai region code, an organisation code from the case number's digits, check char)."""
-    digits = "".join(c for c in case_number if c.isdigit())[-8:].rjust(8, "0")
-    body = "92" + "440605" + digits + organisation_code_check_char(digits)
+    the jurisdiction's region code, an organisation code from the case number's day of the month
+    and the last six digits of its sequence, check char)."""
+    rest = digits_of(case_number)  # yyyymmdd + the sequence
+    digits = (rest[6:8] + rest[8:][-6:]).rjust(8, "0")
+    body = "92" + region_code + digits + organisation_code_check_char(digits)
     return body + credit_code_check_char(body)
 
 
@@ -140,6 +144,7 @@ def _sign_licence(
     holder_name: str,
     case_number: str,
     today: date,
+    where: Jurisdiction,
 ) -> Licence | None:
     """结果秒出: the e-licence the rule set issues on approval, signed (stored by the caller in
     the decision's transaction)."""
@@ -154,11 +159,12 @@ def _sign_licence(
     if result.holder_name:
         holder_name = str(run(result.holder_name, inputs.variables()))
     if result.holder is ResultHolder.NEW_INDIVIDUAL_BUSINESS:
-        holder_id = new_individual_business_code(case_number)
+        holder_id = new_individual_business_code(case_number, where.region_code)
     until = today.replace(year=today.year + result.valid_years) if result.valid_years else None
     return licences.sign(
         actor,
         keys,
+        issuer=where.credential_issuer,
         type_code=result.licence_type,
         holder_id=holder_id,
         holder_name=holder_name,
@@ -258,7 +264,7 @@ def apply(
         holder_name = _holder_name(case.form, principal.name)
         licence = _sign_licence(
             actor, keys, stored.spec, inputs, holder_id=reads.holder_id, holder_name=holder_name,
-            case_number=case.number, today=today,
+            case_number=case.number, today=today, where=jurisdiction.current(conn),
         )  # fmt: skip
     licence_id = None if licence is None else licence.id
     system = Performer(None, SYSTEM_ROLE, request_id=actor.request_id)

@@ -38,7 +38,7 @@ router = APIRouter(prefix="/approval-centre", tags=["approval-centre"])
 
 CentreStaff = Annotated[Principal, Depends(allow(APPROVAL_CENTRE_STAFF))]
 CentreChief = Annotated[Principal, Depends(allow(APPROVAL_CENTRE_CHIEFS))]
-Number = Annotated[str, Field(min_length=1, max_length=20, description="办件编号")]
+Number = Annotated[str, Field(min_length=1, max_length=32, description="办件编号")]
 UserId = Annotated[int, Field(ge=1, description="审批人员的用户 id")]
 Skill = Annotated[str, Field(max_length=60)]
 

@@ -32,7 +32,7 @@ router = APIRouter(tags=["cases"])
 
 Uploader = Annotated[Principal, Depends(allow(access.CASE_APPLICANT_OR_CLERK))]
 CaseReader = Annotated[Principal, Depends(allow(access.CASE_READERS))]
-CaseNumber = Annotated[str, Path(max_length=40, description="办件编号，如 NH20261102-000001")]
+CaseNumber = Annotated[str, Path(max_length=40, description="办件编号，如 440605-20261102-0000001")]
 Sha256 = Annotated[str, Path(pattern=r"^[0-9a-f]{64}$", description="文件内容的 SHA-256")]
 _FILE_TYPES: dict[int | str, dict[str, Any]] = {
     200: {"content": {t: {} for t in svc.EXTENSIONS}, "description": "材料文件"}

@@ -34,7 +34,7 @@ Applicant = Annotated[Principal, Depends(allow(access.APPLICANT))]
 Reader = Annotated[Principal, Depends(allow(queries.BUNDLE_APPLICATION_READERS))]
 BundleCode = Annotated[str, Path(max_length=40, description="一件事编码，如 KCG")]
 ApplicationNumber = Annotated[
-    str, Path(max_length=24, description="一件事申请编号，如 YJS20261127-000001")
+    str, Path(max_length=32, description="一件事申请编号，如 YJS-440605-20261127-0000001")
 ]
 
 

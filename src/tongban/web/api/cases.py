@@ -40,7 +40,7 @@ Applicant = Annotated[Principal, Depends(allow(access.APPLICANT))]
 Clerk = Annotated[Principal, Depends(allow(access.CASE_CLERKS))]
 QueueReader = Annotated[Principal, Depends(allow(access.CASE_QUEUE_READERS))]
 CaseReader = Annotated[Principal, Depends(allow(access.CASE_READERS))]
-CaseNumber = Annotated[str, Path(max_length=40, description="办件编号，如 NH20261102-000001")]
+CaseNumber = Annotated[str, Path(max_length=40, description="办件编号，如 440605-20261102-0000001")]
 
 
 class CaseOut(BaseModel):

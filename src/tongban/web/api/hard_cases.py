@@ -57,7 +57,7 @@ class HardCaseIn(BaseModel):
     type: HardCaseType = Field(description="问题类型")
     summary: Annotated[str, Field(min_length=1, max_length=100, description="一句话概括问题")]
     description: Annotated[Text, Field(description="遇到的问题")]
-    case_number: Annotated[str, Field(max_length=20)] | None = Field(
+    case_number: Annotated[str, Field(max_length=32)] | None = Field(
         None, description="相关办件编号（可不填）"
     )
     centre_code: Annotated[str, Field(max_length=40)] | None = Field(

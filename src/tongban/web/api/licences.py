@@ -25,6 +25,7 @@ from tongban.domain.shared.clock import china_date
 from tongban.services.licences import access as policy
 from tongban.services.licences import library as svc
 from tongban.services.licences.pdf import verify_path
+from tongban.services.platform import jurisdiction
 from tongban.services.platform.context import Actor
 from tongban.services.platform.unit_of_work import UnitOfWork
 from tongban.web.api.views import out
@@ -148,8 +149,11 @@ def licence_pdf_response(request: Request, container: Container, licence_id: str
     with container.uow() as uow:
         licence = policy.read_licence(uow, actor_for(request), licence_id, "下载电子证照 PDF")
         issuer = svc.department_name(uow.conn, licence.issuer_department)
+        where = jurisdiction.current(uow.conn).full_name
     url = f"{str(request.base_url).rstrip('/')}{verify_path(licence.id)}"
-    pdf = svc.render_pdf(licence, container.keys, verify_url=url, issuer_name=issuer)
+    pdf = svc.render_pdf(
+        licence, container.keys, verify_url=url, issuer_name=issuer, location=where
+    )
     headers = {
         "Content-Disposition": f'inline; filename="{licence.id}.pdf"',
         "Cache-Control": "private, no-store",

@@ -288,7 +288,12 @@ def locate_place(
     container: ContainerDep,
     _viewer: Viewer,
     address: Annotated[
-        str, Query(min_length=1, max_length=MAX_ADDRESS_LENGTH, description="如 南海大道北88号")
+        str,
+        Query(
+            min_length=1,
+            max_length=MAX_ADDRESS_LENGTH,
+            description="村居（社区）名称，或道路名称和门牌号",
+        ),
     ],
 ) -> LocatedOut:
     with container.read() as uow:

@@ -27,7 +27,7 @@ from tongban.web.idempotency import IdempotencyKey, run_once
 router = APIRouter(tags=["smart approval"])
 
 Code = Annotated[str, PathParam(max_length=40, pattern=r"^[A-Za-z0-9-]+$")]
-Number = Annotated[str, PathParam(max_length=24, pattern=r"^[A-Za-z0-9-]+$")]
+Number = Annotated[str, PathParam(max_length=32, pattern=r"^[A-Za-z0-9-]+$")]
 Applicant = Annotated[Principal, Depends(allow(access.APPLICANT))]
 Readers = Annotated[Principal, Depends(allow(access.CASE_READERS))]
 

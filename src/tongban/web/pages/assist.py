@@ -75,7 +75,7 @@ def desk(
     _clerk: Clerk,
     applicant: ApplicantId = None,
     q: Annotated[str, Query(max_length=100)] = "",
-    done: Annotated[str, Query(max_length=24)] = "",
+    done: Annotated[str, Query(max_length=32)] = "",
 ) -> Response:
     """网办辅导台: scan the applicant's citizen code, then find the item to apply for online."""
     return _desk(request, container, applicant, q, done=done)

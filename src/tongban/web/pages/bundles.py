@@ -33,7 +33,7 @@ Anyone = Annotated[Principal | None, Depends(allow(access.PUBLIC))]
 Applicant = Annotated[Principal, Depends(allow(access.APPLICANT))]
 Reader = Annotated[Principal, Depends(allow(queries.BUNDLE_APPLICATION_READERS))]
 Code = Annotated[str, PathParam(max_length=40, pattern=r"^[A-Za-z0-9-]+$")]
-Number = Annotated[str, PathParam(max_length=24, pattern=r"^[A-Za-z0-9-]+$")]
+Number = Annotated[str, PathParam(max_length=32, pattern=r"^[A-Za-z0-9-]+$")]
 
 POLL_SECONDS = 5
 """How often an open application's page refreshes its sub-cases."""

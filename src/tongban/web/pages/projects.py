@@ -19,11 +19,10 @@ from tongban.domain.people.model import Principal
 from tongban.domain.projects.model import (
     INDUSTRIES,
     NOTE_KINDS,
-    TOWNS,
     ProjectInput,
 )
 from tongban.domain.projects.roadmap import stage_names
-from tongban.services.platform import audit
+from tongban.services.platform import audit, jurisdiction
 from tongban.services.platform.unit_of_work import UnitOfWork
 from tongban.services.projects import dashboard as project_dashboard
 from tongban.services.projects import lifecycle as svc
@@ -41,8 +40,10 @@ Code = Annotated[str, PathParam(max_length=20, pattern=r"^[A-Za-z0-9-]+$")]
 Position = Annotated[int, PathParam(ge=1, le=100)]
 
 
-def _choices() -> dict[str, Any]:
-    return {"towns": TOWNS, "industries": INDUSTRIES, "note_kinds": NOTE_KINDS}
+def _choices(container: ContainerDep) -> dict[str, Any]:
+    with container.read() as uow:
+        towns = jurisdiction.current(uow.conn).town_names
+    return {"towns": towns, "industries": INDUSTRIES, "note_kinds": NOTE_KINDS}
 
 
 # --- the company ---------------------------------------------------------------------------------
@@ -54,7 +55,7 @@ def company_projects(request: Request, container: ContainerDep, principal: Compa
     with container.read() as uow:
         rows = queries.list_projects(uow.conn, principal, today_of(request))
     v = {"credit_code": principal.credit_code or ""}
-    context = {"rows": rows, "errors": {}, "v": v, **_choices()}
+    context = {"rows": rows, "errors": {}, "v": v, **_choices(container)}
     return render(request, "projects/company_list.html", context)
 
 
@@ -81,7 +82,13 @@ async def register_project(
     except DomainError as error:
         with container.read() as uow:
             rows = queries.list_projects(uow.conn, principal, today_of(request))
-        context = {"rows": rows, "errors": error.fields, "error": error, "v": v, **_choices()}
+        context = {
+            "rows": rows,
+            "errors": error.fields,
+            "error": error,
+            "v": v,
+            **_choices(container),
+        }
         return render(request, "projects/company_list.html", context, status_code=error.status)
     return RedirectResponse(f"/enterprise/projects/{ref.code}?done=registered", status_code=303)
 
@@ -111,7 +118,7 @@ def _project_page(
         "done": request.query_params.get("done"),
         "errors": {},
         "v": {},
-        **_choices(),
+        **_choices(container),
         **(extra or {}),
     }
     return render(request, template, context, status_code=status_code)

@@ -37,7 +37,7 @@ from tongban.web.templating import render
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
 Code = Annotated[str, PathParam(max_length=40, pattern=r"^[A-Za-z0-9-]+$")]
-Number = Annotated[str, PathParam(max_length=24, pattern=r"^[A-Za-z0-9-]+$")]
+Number = Annotated[str, PathParam(max_length=32, pattern=r"^[A-Za-z0-9-]+$")]
 Anyone = Annotated[Principal | None, Depends(allow(access.PUBLIC))]
 Applicant = Annotated[Principal, Depends(allow(access.APPLICANT))]
 Admin = Annotated[Principal, Depends(allow(access.CATALOGUE_ADMIN))]

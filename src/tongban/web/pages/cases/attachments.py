@@ -24,7 +24,7 @@ from tongban.web.pages.cases.citizen import act_on_case, version_of
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 Applicant = Annotated[Principal, Depends(allow(access.APPLICANT))]
-Number = Annotated[str, PathParam(max_length=24, pattern=r"^[A-Za-z0-9-]+$")]
+Number = Annotated[str, PathParam(max_length=32, pattern=r"^[A-Za-z0-9-]+$")]
 
 
 @router.post("/my/cases/{number}/materials/upload")

@@ -48,7 +48,7 @@ from tongban.web.templating import render
 router = APIRouter(tags=["pages"], include_in_schema=False)
 CaseReader = Annotated[Principal, Depends(allow(access.CASE_READERS))]
 Applicant = Annotated[Principal, Depends(allow(access.APPLICANT))]
-Number = Annotated[str, PathParam(max_length=24, pattern=r"^[A-Za-z0-9-]+$")]
+Number = Annotated[str, PathParam(max_length=32, pattern=r"^[A-Za-z0-9-]+$")]
 Code = Annotated[str, PathParam(max_length=40)]
 
 ROLE_NAMES: dict[str, str] = {

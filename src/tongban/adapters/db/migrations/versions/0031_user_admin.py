@@ -7,7 +7,7 @@ never accepted twice; ``totp_recovery_codes`` keeps the SHA-256 of its one-time 
 The ``user_admin`` role needs no schema change (roles are strings).
 
 Revision ID: 0031
-Revises: 0029
+Revises: 0030
 Create Date: 2026-12-06 17:00:00
 """
 
@@ -19,7 +19,7 @@ from alembic import op
 import tongban.adapters.db.types
 
 revision = "0031"
-down_revision = "0029"
+down_revision = "0030"
 branch_labels = None
 depends_on = None
 
