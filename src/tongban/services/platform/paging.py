@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Row, Select, and_, or_
+from sqlalchemy import Connection, Row, Select, and_, or_
 from sqlalchemy.sql import ColumnElement
 
 from tongban.domain.errors import ValidationFailed
@@ -116,3 +116,15 @@ def in_memory(items: Sequence[T], key: Callable[[T], Position], page: PageReques
     shown = ordered[: page.limit]
     more = len(ordered) > page.limit
     return Page(shown, key(shown[-1]) if more and shown else None)
+
+
+def read_page(
+    conn: Connection,
+    query: Select[Any],
+    keys: Sequence[Key],
+    page: PageRequest,
+    convert: Callable[[Row[Any]], T],
+) -> Page[T]:
+    """Run ``query`` as one page in the order of ``keys`` and convert its rows."""
+    rows = conn.execute(seek(query.limit(None), keys, page)).all()
+    return mapped(split(rows, keys, page), convert)

@@ -21,6 +21,7 @@ from tongban.domain.shared.masking import mask_name
 from tongban.domain.supervision.model import TaskStatus
 from tongban.services.platform import audit
 from tongban.services.platform.context import Actor
+from tongban.services.platform.paging import Key, Page, PageRequest, read_page
 from tongban.services.supervision.access import check_task_reader, heads_of, signed_in
 from tongban.services.supervision.records import load
 
@@ -66,6 +67,13 @@ def tasks_for(
     conn: Connection, principal: Principal | None, status: str | None = None
 ) -> list[dict[str, Any]]:
     """An inspector's own tasks; a department head's department's tasks (names masked)."""
+    return task_page(conn, principal, PageRequest(limit=LIST_LIMIT), status).rows
+
+
+def task_page(
+    conn: Connection, principal: Principal | None, page: PageRequest, status: str | None = None
+) -> Page[dict[str, Any]]:
+    """One page of ``tasks_for``, the nearest due day first, from where the last page ended."""
     who = signed_in(principal)
     t = inspection_tasks
     scope = [t.c.inspector_id == who.user_id]
@@ -74,8 +82,7 @@ def tasks_for(
     query = _task_select().where(or_(*scope))
     if status:
         query = query.where(t.c.status == status)
-    rows = conn.execute(query.order_by(t.c.due_on, t.c.id).limit(LIST_LIMIT))
-    return [_summary(row) for row in rows]
+    return read_page(conn, query, [Key(t.c.due_on), Key(t.c.id)], page, _summary)
 
 
 @dataclass(frozen=True)

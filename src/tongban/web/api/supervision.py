@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
@@ -29,6 +29,7 @@ from tongban.services.supervision.access import (
     LIST_EDITORS,
     TASK_READERS,
 )
+from tongban.web import paging
 from tongban.web.deps import ContainerDep, actor_for, allow, today_of
 from tongban.web.idempotency import IdempotencyKey, run_once
 
@@ -234,12 +235,18 @@ def place_item(
 
 @router.get("/tasks", response_model=list[TaskSummaryOut], summary="检查任务列表")
 def list_tasks(
-    container: ContainerDep, principal: Reader, status: TaskStatus | None = None
+    request: Request,
+    response: Response,
+    container: ContainerDep,
+    principal: Reader,
+    page: paging.PageParams,
+    status: TaskStatus | None = None,
 ) -> list[TaskSummaryOut]:
-    """检查人员：抽取给本人的任务；部门负责人：本部门的任务。"""
+    """检查人员：抽取给本人的任务；部门负责人：本部门的任务。一次一页（``Link: rel="next"``）。"""
     with container.read() as uow:
-        rows = queries.tasks_for(uow.conn, principal, status.value if status else None)
-    return [TaskSummaryOut(**row) for row in rows]
+        found = queries.task_page(uow.conn, principal, page, status.value if status else None)
+    paging.link_page(request, response, found.next)
+    return [TaskSummaryOut(**row) for row in found.rows]
 
 
 @router.get("/tasks/{number}", response_model=TaskOut, summary="检查任务详情")
