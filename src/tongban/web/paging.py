@@ -13,8 +13,9 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Query, Request, Response
 
@@ -25,12 +26,22 @@ from tongban.services.platform.paging import (
     CursorInvalid,
     PageRequest,
     Value,
+    in_memory,
 )
 from tongban.services.platform.paging import Position as SeekPosition
 
 Position = tuple[datetime, int, int]
+T = TypeVar("T")
 
-__all__ = ["CursorInvalid", "PageParams", "PageRequest", "link_page"]
+__all__ = [
+    "DEFAULT_LIMIT",
+    "MAX_LIMIT",
+    "CursorInvalid",
+    "PageParams",
+    "PageRequest",
+    "cut",
+    "link_page",
+]
 
 
 class LimitTooLarge(ValidationFailed):
@@ -122,22 +133,29 @@ def decode_position(cursor: str | None) -> SeekPosition | None:
         raise CursorInvalid() from None
 
 
-def page_request(
-    cursor: CursorParam = None,
-    limit: Annotated[
-        int,
-        Query(
-            ge=1,
-            description=f"每页条数：默认 {DEFAULT_LIMIT}，最多 {MAX_LIMIT}"
-            f"（更多答 422 limit_too_large）",
-            json_schema_extra={"maximum": MAX_LIMIT},
-        ),
-    ] = DEFAULT_LIMIT,
-) -> PageRequest:
-    """``limit`` and ``cursor`` of a list; a limit beyond the maximum is refused, not cut."""
+LimitParam = Annotated[
+    int,
+    Query(
+        ge=1,
+        description=f"每页条数：默认 {DEFAULT_LIMIT}，最多 {MAX_LIMIT}"
+        "（更多答 422 limit_too_large）",
+        json_schema_extra={"maximum": MAX_LIMIT},
+    ),
+]
+
+
+def check_limit(limit: int) -> int:
+    """A page larger than the maximum is refused with its own code, never silently cut."""
     if limit > MAX_LIMIT:
-        raise LimitTooLarge(fields={"limit": f"最多 {MAX_LIMIT}"}, maximum=MAX_LIMIT)
-    return PageRequest(limit=limit, after=decode_position(cursor))
+        error = LimitTooLarge(maximum=MAX_LIMIT)
+        error.fields = {"limit": error.message}
+        raise error
+    return limit
+
+
+def page_request(cursor: CursorParam = None, limit: LimitParam = DEFAULT_LIMIT) -> PageRequest:
+    """``limit`` and ``cursor`` of a list."""
+    return PageRequest(limit=check_limit(limit), after=decode_position(cursor))
 
 
 PageParams = Annotated[PageRequest, Depends(page_request)]
@@ -151,3 +169,19 @@ def link_page(request: Request, response: Response, position: SeekPosition | Non
     url = request.url.include_query_params(cursor=cursor)
     response.headers["Link"] = f'<{url.path}?{url.query}>; rel="next"'
     response.headers["X-Next-Cursor"] = cursor
+
+
+def cut(
+    request: Request,
+    response: Response,
+    items: Sequence[T],
+    key: Callable[[T], SeekPosition],
+    page: PageRequest,
+    *,
+    descending: bool = False,
+) -> list[T]:
+    """One page of a list that is small by nature (read whole, then cut by a unique ``key``),
+    with the same ``Link`` as a list read by a keyset seek."""
+    found = in_memory(items, key, page, descending=descending)
+    link_page(request, response, found.next)
+    return found.rows

@@ -35,7 +35,7 @@ from tongban.services.cases import repository as repo
 from tongban.services.catalogue.items import published_item
 from tongban.services.platform import audit
 from tongban.services.platform.context import Actor
-from tongban.services.platform.paging import Key, Page, PageRequest, mapped, seek, split
+from tongban.services.platform.paging import Key, Page, PageRequest, read_page
 from tongban.services.platform.unit_of_work import UnitOfWork, atomic
 
 REVIEW_QUEUE = (
@@ -132,8 +132,7 @@ _NO_DEADLINE = date(9999, 12, 31)
 def _paged(
     conn: Connection, query: Select[Any], keys: Sequence[Key], page: PageRequest
 ) -> Page[CaseSummary]:
-    rows = conn.execute(seek(query.limit(None), keys, page)).all()
-    return mapped(split(rows, keys, page), _summary)
+    return read_page(conn, query, keys, page, _summary)
 
 
 def _urgency(today: date | None = None) -> list[Key]:
@@ -507,28 +506,27 @@ def _steps() -> Select[Any]:
     )
 
 
-def _run_steps(conn: Connection, query: Select[Any]) -> list[StepSummary]:
+def _step_row(r: Row[Any]) -> StepSummary:
     """While the case's clock is stopped (补正) an open step has no due day, like the case's
     deadline: it is moved on when the clock resumes, and nothing is overdue meanwhile."""
     stopped = CaseStatus.CORRECTION_REQUESTED.value
-    return [
-        StepSummary(
-            id=r.id,
-            number=r.number,
-            item_name=r.item_name,
-            stage=r.stage,
-            name=r.name,
-            department_code=r.department_code,
-            role=r.role,
-            assignee_id=r.assignee_id,
-            status=StepStatus(r.status),
-            outcome=r.outcome,
-            due_on=None
-            if r.case_status == stopped and r.status != StepStatus.DONE.value
-            else r.due_on,
-        )
-        for r in conn.execute(query)
-    ]
+    return StepSummary(
+        id=r.id,
+        number=r.number,
+        item_name=r.item_name,
+        stage=r.stage,
+        name=r.name,
+        department_code=r.department_code,
+        role=r.role,
+        assignee_id=r.assignee_id,
+        status=StepStatus(r.status),
+        outcome=r.outcome,
+        due_on=None if r.case_status == stopped and r.status != StepStatus.DONE.value else r.due_on,
+    )
+
+
+def _run_steps(conn: Connection, query: Select[Any]) -> list[StepSummary]:
+    return [_step_row(r) for r in conn.execute(query)]
 
 
 def review_steps(conn: Connection, principal: Principal | None, number: str) -> list[StepSummary]:
@@ -556,6 +554,21 @@ def my_review_steps(conn: Connection, principal: Principal | None) -> list[StepS
     return _run_steps(
         conn, query.order_by(s.assignee_id.is_(None), s.due_on.is_(None), s.due_on, s.id)
     )
+
+
+def my_review_step_page(
+    conn: Connection, principal: Principal | None, page: PageRequest
+) -> Page[StepSummary]:
+    """One page of ``my_review_steps`` (the same order), from where the last page ended."""
+    who = _signed_in(principal)
+    s = case_review_steps.c
+    query = _open_steps(who).where((s.assignee_id == who.user_id) | s.assignee_id.is_(None))
+    keys = [
+        Key(case((s.assignee_id.is_(None), 1), else_=0)),
+        Key(func.coalesce(s.due_on, _NO_DEADLINE)),
+        Key(s.id),
+    ]
+    return read_page(conn, query, keys, page, _step_row)
 
 
 def overdue_steps(conn: Connection, principal: Principal | None, today: date) -> list[StepSummary]:

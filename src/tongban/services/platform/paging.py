@@ -104,13 +104,24 @@ def mapped(page: Page[Row[Any]], convert: Callable[[Row[Any]], T]) -> Page[T]:
     return Page([convert(r) for r in page.rows], page.next)
 
 
-def in_memory(items: Sequence[T], key: Callable[[T], Position], page: PageRequest) -> Page[T]:
-    """A bounded list cut into pages by a unique key, ascending (the same contract as ``seek``)."""
-    ordered = sorted(items, key=key)
+def in_memory(
+    items: Sequence[T],
+    key: Callable[[T], Position],
+    page: PageRequest,
+    *,
+    descending: bool = False,
+) -> Page[T]:
+    """A bounded list cut into pages by a unique key (the same contract as ``seek``)."""
+    ordered = sorted(items, key=key, reverse=descending)
     if page.after is not None:
         after = page.after
+        if ordered and len(key(ordered[0])) != len(after):
+            raise CursorInvalid()
         try:
-            ordered = [i for i in ordered if key(i) > after]
+            if descending:
+                ordered = [i for i in ordered if key(i) < after]
+            else:
+                ordered = [i for i in ordered if key(i) > after]
         except TypeError:
             raise CursorInvalid() from None
     shown = ordered[: page.limit]

@@ -197,11 +197,19 @@ def figures(container: ContainerDep, principal: CentreStaff, now: Now) -> Figure
 
 
 @router.get("/settings", response_model=list[SettingsOut], summary="分派策略与技能设置")
-def get_settings(container: ContainerDep, principal: CentreStaff) -> list[SettingsOut]:
+def get_settings(
+    request: Request,
+    response: Response,
+    container: ContainerDep,
+    principal: CentreStaff,
+    page: paging.PageParams,
+) -> list[SettingsOut]:
+    """One entry per department served, by department code, a page at a time."""
     with container.read() as uow:
         scope = scope_of(uow.conn, principal, served(container))
         rows = centre.settings_for(uow.conn, scope)
-    return [SettingsOut.of(s) for s in rows]
+    listed = [SettingsOut.of(s) for s in rows]
+    return paging.cut(request, response, listed, lambda s: (s.department_code,), page)
 
 
 # --- writes -----------------------------------------------------------------------------------

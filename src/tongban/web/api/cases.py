@@ -433,8 +433,15 @@ def get_case(
 
 @router.get("/cases/{number}/timeline", response_model=list[TimelineOut], summary="办件办理过程")
 def get_timeline(
-    number: CaseNumber, container: ContainerDep, principal: CaseReader
+    number: CaseNumber,
+    request: Request,
+    response: Response,
+    container: ContainerDep,
+    principal: CaseReader,
+    page: paging.PageParams,
 ) -> list[TimelineOut]:
+    """In the order things happened (by ``seq``), a page at a time."""
     with container.read() as uow:
         entries = queries.timeline(uow.conn, principal, number)
-    return [out(TimelineOut, e) for e in entries]
+    shown = paging.cut(request, response, entries, lambda e: (e.seq,), page)
+    return [out(TimelineOut, e) for e in shown]

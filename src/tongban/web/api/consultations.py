@@ -243,9 +243,18 @@ def get_question(
 
 
 @router.get("/items/{code}/faqs", response_model=list[FaqOut], summary="事项的常见问题")
-def item_faqs(code: ItemCode, container: ContainerDep, _anyone: Anyone) -> list[FaqOut]:
+def item_faqs(
+    code: ItemCode,
+    request: Request,
+    response: Response,
+    container: ContainerDep,
+    _anyone: Anyone,
+    page: paging.PageParams,
+) -> list[FaqOut]:
+    """In the order they were published, a page at a time."""
     with container.read() as uow:
-        return [out(FaqOut, f) for f in queries.faqs_for_item(uow.conn, code)]
+        found = [out(FaqOut, f) for f in queries.faqs_for_item(uow.conn, code)]
+    return paging.cut(request, response, found, lambda f: (f.published_at, f.id), page)
 
 
 # --- writes -----------------------------------------------------------------------------------
