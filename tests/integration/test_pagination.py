@@ -5,6 +5,7 @@ following ``Link: rel="next"`` visits every row once, in the list's own order.""
 from __future__ import annotations
 
 import base64
+import re
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from tests.integration.test_cases import application, build_world, file_online
 from tongban.bootstrap import Container
 from tongban.domain.people.model import Role
 from tongban.services.platform.paging import DEFAULT_LIMIT, MAX_LIMIT
+from tongban.web import paging
 
 NOT_PAGED = {
     "/api/v1/centres/nearest": "the nearest few centres to a point (its own limit, at most 20)",
@@ -141,3 +143,25 @@ def test_a_small_list_is_cut_the_same_way(container: Container, client: TestClie
     pages = _walk(client, "/api/v1/licence-types?limit=1", {})
     assert all(len(p) == 1 for p in pages)
     assert [d["code"] for p in pages for d in p] == [d["code"] for d in whole.json()]
+
+
+def test_the_my_cases_page_links_to_the_next_page_instead_of_stopping(
+    container: Container, client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(paging, "PAGE_ROWS", 2)
+    world = build_world(container)
+    filed = [file_online(container, world.actor(world.citizen), application()) for _ in range(3)]
+    sign_in(container, client, Person(world.citizen, "", None, Role.CITIZEN))
+    newest_first = [r.number for r in reversed(filed)]
+    first = client.get("/my/cases")
+    assert first.status_code == 200
+    shown = [n for n in newest_first if n in first.text]
+    assert shown == newest_first[:2]
+    found = re.search(r'href="(/my/cases\?after=[^"]+)" rel="next"', first.text)
+    assert found is not None and "回到第一页" not in first.text
+    second = client.get(found.group(1).replace("&amp;", "&"))
+    assert second.status_code == 200
+    assert [n for n in newest_first if n in second.text] == newest_first[2:]
+    assert 'rel="next"' not in second.text and "回到第一页" in second.text
+    forged = client.get("/my/cases", params={"after": "forged"})
+    assert forged.status_code == 422

@@ -185,3 +185,27 @@ def cut(
     found = in_memory(items, key, page, descending=descending)
     link_page(request, response, found.next)
     return found.rows
+
+
+PAGE_ROWS = 50
+"""Rows an HTML list shows before its "next page" link."""
+
+AfterParam = Annotated[str | None, Query(max_length=400, description="下一页从何处开始")]
+
+
+def page_from(after: str | None, limit: int | None = None) -> PageRequest:
+    """An HTML list's page: ``?after=`` is the cursor its "next page" link carries."""
+    return PageRequest(limit=limit or PAGE_ROWS, after=decode_position(after))
+
+
+def more_links(request: Request, position: SeekPosition | None) -> dict[str, str | None]:
+    """Where an HTML list's "next page" and "first page" links go (``None``: not shown);
+    ``templates/paging.html`` renders them."""
+    first = None
+    if "after" in request.query_params:
+        start = request.url.remove_query_params("after")
+        first = f"{start.path}?{start.query}" if start.query else start.path
+    if position is None:
+        return {"next_page": None, "first_page": first}
+    url = request.url.include_query_params(after=encode_position(position))
+    return {"next_page": f"{url.path}?{url.query}", "first_page": first}
