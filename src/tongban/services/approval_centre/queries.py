@@ -177,6 +177,28 @@ _OLDEST_URGENT_FIRST = [
 """The queues' order: 绿色通道 first, then the oldest submission; the id settles ties."""
 
 
+def _queued(department_ids: Sequence[int]) -> Any:
+    return and_(
+        cases.c.department_id.in_(department_ids),
+        cases.c.status.in_(_statuses(QUEUE_STATUSES)),
+        approval_assignments.c.assignee_id.is_(None),
+    )
+
+
+def waiting_ages(
+    conn: Connection, department_ids: Sequence[int]
+) -> list[tuple[datetime | None, int]]:
+    """(submitted_at, priority) of every application in the shared queue, however many."""
+    rows = conn.execute(
+        select(cases.c.submitted_at, cases.c.priority)
+        .select_from(
+            cases.outerjoin(approval_assignments, approval_assignments.c.case_id == cases.c.id)
+        )
+        .where(cases.c.channel == Channel.ONLINE.value, _queued(department_ids))
+    )
+    return [(r.submitted_at, r.priority) for r in rows]
+
+
 def queue_page(
     conn: Connection, department_ids: Sequence[int], page: PageRequest
 ) -> Page[CentreCase]:
@@ -314,7 +336,7 @@ def decisions(conn: Connection, department_ids: Sequence[int], since: datetime) 
 
 def figures(conn: Connection, department_ids: Sequence[int], now: datetime) -> CentreFigures:
     """Queue size and age; per reviewer: load, decided per day (7/30 days), median hours."""
-    waiting = [(c.submitted_at, c.priority) for c in queue(conn, department_ids, limit=10_000)]
+    waiting = waiting_ages(conn, department_ids)
     done = decisions(conn, department_ids, now - timedelta(days=30))
     rows = [
         (r, reviewer_figures(r.user_id, r.load, done, now)) for r in reviewers(conn, department_ids)
