@@ -158,11 +158,11 @@ def list_bundles(
     _who: Anyone,
     page: paging.PageParams,
 ) -> list[BundleOut]:
-    """By code, a page at a time."""
+    """In the order they were defined, a page at a time."""
     with container.read() as uow:
         views = queries.definitions(uow.conn)
-    listed = [BundleOut(**_out(v)) for v in views]
-    return paging.cut(request, response, listed, lambda b: (b.code,), page)
+    shown = paging.cut(request, response, views, lambda v: (v.id,), page)
+    return [BundleOut(**_out(v)) for v in shown]
 
 
 @router.get("/bundles/{code}", response_model=BundleDetailOut, summary="一件事详情（共享表单）")
