@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.factories import Person, make_service_token, sign_in
+from tests.factories import Person, make_citizen, make_service_token, sign_in
 from tests.integration.test_cases import application, build_world, file_online
+from tests.integration.test_inbox import _deliver
 from tongban.bootstrap import Container
 from tongban.domain.people.model import Role
 from tongban.services.platform.paging import DEFAULT_LIMIT, MAX_LIMIT
@@ -165,3 +166,23 @@ def test_the_my_cases_page_links_to_the_next_page_instead_of_stopping(
     assert 'rel="next"' not in second.text and "回到第一页" in second.text
     forged = client.get("/my/cases", params={"after": "forged"})
     assert forged.status_code == 422
+
+
+def test_the_inbox_pages_by_time_and_id_even_for_messages_of_one_instant(
+    container: Container, client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A seek on a timestamp: five messages delivered at one instant, two a page, each once."""
+    monkeypatch.setattr(paging, "PAGE_ROWS", 2)
+    me = make_citizen(container)
+    for n in range(5):
+        _deliver(container, me.user_id, f"第{n}条消息")
+    sign_in(container, client, me)
+    seen: list[str] = []
+    url: str | None = "/inbox"
+    while url is not None:
+        answer = client.get(url)
+        assert answer.status_code == 200, (url, answer.text[-3000:])
+        seen += re.findall(r"第(\d)条消息：详情", answer.text)
+        found = re.search(r'href="(/inbox\?after=[^"]+)" rel="next"', answer.text)
+        url = found.group(1) if found else None
+    assert seen == ["4", "3", "2", "1", "0"]

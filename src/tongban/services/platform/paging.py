@@ -61,16 +61,24 @@ class Key:
     descending: bool = False
 
 
+def _python_type(column_type: Any) -> type:
+    try:
+        found: type = column_type.python_type
+    except NotImplementedError:  # pragma: no cover - every key here has a Python type
+        return object
+    return found
+
+
 def _after(keys: Sequence[Key], position: Position) -> ColumnElement[bool]:
     """Rows strictly after ``position`` in the order of ``keys`` (the expanded row comparison:
     k1 beyond v1, or k1 = v1 and k2 beyond v2, …), which works for mixed directions."""
     if len(position) != len(keys):
         raise CursorInvalid()
     for key, value in zip(keys, position, strict=True):
-        try:
-            expected: type = key.expression.type.python_type
-        except NotImplementedError:  # pragma: no cover - every key here has a Python type
-            continue
+        column_type = key.expression.type
+        expected = _python_type(column_type)
+        if expected is object:  # a decorated type (UTCDateTime): what it stores
+            expected = _python_type(getattr(column_type, "impl_instance", column_type))
         fits = isinstance(value, expected) and (expected is datetime) == isinstance(value, datetime)
         if not fits or (isinstance(value, bool) and expected is not bool):
             raise CursorInvalid()
