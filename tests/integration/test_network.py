@@ -228,7 +228,11 @@ def test_the_api_lists_departments_and_centres(loaded: Container, client: TestCl
     assert jiujiang.status_code == 200
     assert len(jiujiang.json()) == 20
     assert all(c["parent_code"] == "C-JJ" for c in jiujiang.json())
-    assert len(client.get("/api/v1/centres").json()) == 300
+    first = client.get("/api/v1/centres", params={"limit": 200})
+    assert len(first.json()) == 200 and first.headers["Link"].endswith('>; rel="next"')
+    rest = client.get(first.headers["Link"][1 : first.headers["Link"].index(">")])
+    assert len(rest.json()) == 100 and "Link" not in rest.headers
+    assert len({c["code"] for c in first.json() + rest.json()}) == 300
 
 
 def test_the_api_finds_the_nearest_centres(loaded: Container, client: TestClient) -> None:

@@ -76,10 +76,58 @@ def _error_response(status: str) -> dict[str, Any]:
     return response
 
 
+_NEXT_PAGE = {
+    "Link": {
+        "schema": {"type": "string"},
+        "description": '下一页的地址：<…?cursor=…>; rel="next"（最后一页没有）',
+    },
+    "X-Next-Cursor": {"schema": {"type": "string"}, "description": "下一页的游标（最后一页没有）"},
+}
+
+
+def is_paginated(operation: dict[str, Any]) -> bool:
+    names = {p.get("name") for p in operation.get("parameters", []) if p.get("in") == "query"}
+    return {"cursor", "limit"} <= names
+
+
+def document_pagination(spec: dict[str, Any]) -> None:
+    """A list read a page at a time says so: its answer documents ``Link`` and
+    ``X-Next-Cursor`` (see ``web/paging``)."""
+    for operations in spec.get("paths", {}).values():
+        operation = operations.get("get")
+        if operation is None or not is_paginated(operation):
+            continue
+        ok = operation.setdefault("responses", {}).setdefault("200", {})
+        ok.setdefault("headers", {}).update(_NEXT_PAGE)
+
+
+def _camel(words: str) -> str:
+    return "".join(w[:1].upper() + w[1:] for w in re.split(r"[_\-]+", words) if w)
+
+
+def unique_titles(spec: dict[str, Any]) -> None:
+    """Give every schema a title of its own.  Two classes of one name in different modules
+    (``queue.GroupOut`` and ``catalogue_io.GroupOut``, or the two ``Channel`` enums) are
+    keyed apart by FastAPI but keep their shared title, from which client generators name
+    their classes: one would overwrite the other, or the generator refuses both.  The
+    title becomes the area and the name (``QueueGroupOut``, ``EvaluationLevel``)."""
+    for key, schema in spec.get("components", {}).get("schemas", {}).items():
+        if key == schema.get("title"):
+            continue
+        parts = key.split("__")
+        if len(parts) >= 4 and parts[0] == "tongban":
+            area = parts[3] if parts[1] == "web" else parts[2]
+            schema["title"] = _camel(area) + parts[-1]
+        else:
+            schema["title"] = _camel(key)
+
+
 def document_errors_and_security(spec: dict[str, Any]) -> None:
     """Every ``/api/v1`` operation lists the errors it may answer, each with an example of the
     one error body (``components/schemas/Error``), and declares how a caller authenticates."""
     check_unique_ids(spec)
+    unique_titles(spec)
+    document_pagination(spec)
     components = spec.setdefault("components", {})
     schemes = components.setdefault("securitySchemes", {})
     schemes["session"] = {

@@ -476,7 +476,7 @@ cases = Table(
     CheckConstraint("channel in ('online', 'window', 'mail', 'self_service')", name="channel"),
 )
 Index("ix_cases_status_department", cases.c.status, cases.c.department_id)
-Index("ix_cases_applicant", cases.c.applicant_id)
+Index("ix_cases_applicant_id", cases.c.applicant_id, cases.c.id)
 Index("ix_cases_accepting_centre", cases.c.accepting_centre_id)
 Index("ix_cases_pickup_centre", cases.c.pickup_centre_id)
 

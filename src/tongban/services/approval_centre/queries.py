@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, func, select
+from sqlalchemy import Connection, Row, Select, and_, func, select
 
 from tongban.adapters.db.tables import (
     case_events,
@@ -35,6 +35,7 @@ from tongban.domain.approval.model import (
 )
 from tongban.domain.cases.status import CaseStatus, Channel
 from tongban.domain.people.model import Role
+from tongban.services.platform.paging import Key, Page, PageRequest, read_page
 
 QUEUE_STATUSES = (
     CaseStatus.SUBMITTED,
@@ -133,27 +134,28 @@ def _cases() -> Select[Any]:
     )
 
 
+def _run_row(r: Row[Any]) -> CentreCase:
+    return CentreCase(
+        case_id=r.case_id,
+        number=r.number,
+        department_id=r.department_id,
+        department_code=r.department_code,
+        item_code=r.item_code,
+        item_name=r.item_name,
+        item_category=r.item_category,
+        status=CaseStatus(r.status),
+        priority=r.priority,
+        submitted_at=r.submitted_at,
+        deadline=r.deadline,
+        assignee_id=r.assignee_id,
+        assignee_name=r.assignee_name,
+        assigned_at=r.assigned_at,
+        action=AssignmentAction(r.action) if r.action else None,
+    )
+
+
 def _run(conn: Connection, query: Select[Any]) -> list[CentreCase]:
-    return [
-        CentreCase(
-            case_id=r.case_id,
-            number=r.number,
-            department_id=r.department_id,
-            department_code=r.department_code,
-            item_code=r.item_code,
-            item_name=r.item_name,
-            item_category=r.item_category,
-            status=CaseStatus(r.status),
-            priority=r.priority,
-            submitted_at=r.submitted_at,
-            deadline=r.deadline,
-            assignee_id=r.assignee_id,
-            assignee_name=r.assignee_name,
-            assigned_at=r.assigned_at,
-            action=AssignmentAction(r.action) if r.action else None,
-        )
-        for r in conn.execute(query)
-    ]
+    return [_run_row(r) for r in conn.execute(query)]
 
 
 def _statuses(statuses: Sequence[CaseStatus]) -> list[str]:
@@ -164,17 +166,49 @@ def queue(
     conn: Connection, department_ids: Sequence[int], limit: int = MAX_ROWS
 ) -> list[CentreCase]:
     """The shared queue: unheld applications waiting for a decision, priority first, then oldest."""
-    query = (
-        _cases()
-        .where(
-            cases.c.department_id.in_(department_ids),
-            cases.c.status.in_(_statuses(QUEUE_STATUSES)),
-            approval_assignments.c.assignee_id.is_(None),
-        )
-        .order_by(cases.c.priority.desc(), cases.c.submitted_at, cases.c.id)
-        .limit(limit)
+    return queue_page(conn, department_ids, PageRequest(limit=limit)).rows
+
+
+_OLDEST_URGENT_FIRST = [
+    Key(cases.c.priority, descending=True),
+    Key(cases.c.submitted_at),
+    Key(cases.c.id),
+]
+"""The queues' order: 绿色通道 first, then the oldest submission; the id settles ties."""
+
+
+def _queued(department_ids: Sequence[int]) -> Any:
+    return and_(
+        cases.c.department_id.in_(department_ids),
+        cases.c.status.in_(_statuses(QUEUE_STATUSES)),
+        approval_assignments.c.assignee_id.is_(None),
     )
-    return _run(conn, query)
+
+
+def waiting_ages(
+    conn: Connection, department_ids: Sequence[int]
+) -> list[tuple[datetime | None, int]]:
+    """(submitted_at, priority) of every application in the shared queue, however many."""
+    rows = conn.execute(
+        select(cases.c.submitted_at, cases.c.priority)
+        .select_from(
+            cases.outerjoin(approval_assignments, approval_assignments.c.case_id == cases.c.id)
+        )
+        .where(cases.c.channel == Channel.ONLINE.value, _queued(department_ids))
+    )
+    return [(r.submitted_at, r.priority) for r in rows]
+
+
+def queue_page(
+    conn: Connection, department_ids: Sequence[int], page: PageRequest
+) -> Page[CentreCase]:
+    """One page of the shared queue, from where the last page ended."""
+    query = _cases().where(
+        cases.c.department_id.in_(department_ids),
+        cases.c.status.in_(_statuses(QUEUE_STATUSES)),
+        approval_assignments.c.assignee_id.is_(None),
+    )
+    return read_page(conn, query, _OLDEST_URGENT_FIRST, page, _run_row)
 
 
 def centre_case(conn: Connection, number: str) -> CentreCase | None:
@@ -187,6 +221,16 @@ def held(
     conn: Connection, department_ids: Sequence[int], user_id: int | None = None
 ) -> list[CentreCase]:
     """Open applications held by ``user_id`` (or by anyone), the oldest submission first."""
+    return held_page(conn, department_ids, PageRequest(limit=MAX_ROWS), user_id).rows
+
+
+def held_page(
+    conn: Connection,
+    department_ids: Sequence[int],
+    page: PageRequest,
+    user_id: int | None = None,
+) -> Page[CentreCase]:
+    """One page of the open applications held by ``user_id`` (or by anyone)."""
     query = _cases().where(
         cases.c.department_id.in_(department_ids),
         cases.c.status.in_(_statuses(OPEN_STATUSES)),
@@ -194,7 +238,7 @@ def held(
     )
     if user_id is not None:
         query = query.where(approval_assignments.c.assignee_id == user_id)
-    return _run(conn, query.order_by(cases.c.priority.desc(), cases.c.submitted_at).limit(MAX_ROWS))
+    return read_page(conn, query, _OLDEST_URGENT_FIRST, page, _run_row)
 
 
 def loads(conn: Connection, department_ids: Sequence[int]) -> dict[int, int]:
@@ -292,7 +336,7 @@ def decisions(conn: Connection, department_ids: Sequence[int], since: datetime) 
 
 def figures(conn: Connection, department_ids: Sequence[int], now: datetime) -> CentreFigures:
     """Queue size and age; per reviewer: load, decided per day (7/30 days), median hours."""
-    waiting = [(c.submitted_at, c.priority) for c in queue(conn, department_ids, limit=10_000)]
+    waiting = waiting_ages(conn, department_ids)
     done = decisions(conn, department_ids, now - timedelta(days=30))
     rows = [
         (r, reviewer_figures(r.user_id, r.load, done, now)) for r in reviewers(conn, department_ids)

@@ -28,6 +28,7 @@ from tongban.domain.errors import NotAuthenticated, PermissionDenied
 from tongban.domain.people.model import Principal, Role, UserKind
 from tongban.services.bundles.applications import load_definition
 from tongban.services.platform.access import roles
+from tongban.services.platform.paging import Key, Page, PageRequest, read_page
 
 BUNDLE_APPLICATION_READERS = roles(
     Role.CITIZEN, Role.ENTERPRISE, Role.CLERK, Role.REVIEWER, Role.SECTION_CHIEF
@@ -48,6 +49,8 @@ class ItemLine:
 class DefinitionView:
     definition: BundleDefinition
     items: list[ItemLine]
+    id: int = 0
+    """The definition's row id: the lists' order."""
 
     @property
     def departments(self) -> list[str]:
@@ -75,16 +78,16 @@ def _item_lines(conn: Connection, definition: BundleDefinition) -> list[ItemLine
 
 
 def definitions(conn: Connection) -> list[DefinitionView]:
-    """Every active bundle, in code order, with its items and departments."""
+    """Every active bundle, in the order they were defined, with its items and departments."""
     query = (
-        select(bundle_definitions.c.spec)
+        select(bundle_definitions.c.id, bundle_definitions.c.spec)
         .where(bundle_definitions.c.is_active.is_(True))
         .order_by(bundle_definitions.c.id)
     )
     views = []
-    for spec in conn.execute(query).scalars():
-        definition = BundleDefinition.model_validate(spec)
-        views.append(DefinitionView(definition, _item_lines(conn, definition)))
+    for row in conn.execute(query):
+        definition = BundleDefinition.model_validate(row.spec)
+        views.append(DefinitionView(definition, _item_lines(conn, definition), row.id))
     return views
 
 
@@ -223,15 +226,22 @@ class ApplicationSummary:
     status: str
 
 
-def my_applications(conn: Connection, principal: Principal | None) -> list[ApplicationSummary]:
-    """The applicant's own bundle applications, newest first."""
+def my_applications(
+    conn: Connection, principal: Principal | None, page: PageRequest
+) -> Page[ApplicationSummary]:
+    """One page of the applicant's own bundle applications, newest first."""
     who = _signed_in(principal)
     t = bundle_applications
     query = (
         select(t.c.number, bundle_definitions.c.name, t.c.created_at, t.c.status)
         .join(bundle_definitions, bundle_definitions.c.id == t.c.definition_id)
         .where(t.c.applicant_id == who.user_id)
-        .order_by(t.c.id.desc())
-        .limit(100)
     )
-    return [ApplicationSummary(*r) for r in conn.execute(query)]
+    keys = [Key(t.c.id, descending=True)]
+    return read_page(
+        conn,
+        query,
+        keys,
+        page,
+        lambda r: ApplicationSummary(r.number, r.name, r.created_at, r.status),
+    )

@@ -7,11 +7,12 @@ back-office queue, a section chief the rejections awaiting their signature.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
-from sqlalchemy import Connection, Select, case, func, select
+from sqlalchemy import Connection, Row, Select, case, func, select
 
 from tongban.adapters.db.tables import (
     case_events,
@@ -34,6 +35,7 @@ from tongban.services.cases import repository as repo
 from tongban.services.catalogue.items import published_item
 from tongban.services.platform import audit
 from tongban.services.platform.context import Actor
+from tongban.services.platform.paging import Key, Page, PageRequest, read_page
 from tongban.services.platform.unit_of_work import UnitOfWork, atomic
 
 REVIEW_QUEUE = (
@@ -103,23 +105,80 @@ def _summaries() -> Select[Any]:
     )
 
 
+def _summary(r: Row[Any]) -> CaseSummary:
+    return CaseSummary(
+        number=r.number,
+        item_code=r.item_code,
+        item_name=r.item_name,
+        department_name=r.department_name,
+        status=CaseStatus(r.status),
+        channel=Channel(r.channel),
+        version=r.lock_version,
+        submitted_at=r.submitted_at,
+        accepted_on=r.accepted_on,
+        deadline=r.deadline,
+        applicant_id=r.applicant_id,
+    )
+
+
 def _run(conn: Connection, query: Select[Any]) -> list[CaseSummary]:
-    return [
-        CaseSummary(
-            number=r.number,
-            item_code=r.item_code,
-            item_name=r.item_name,
-            department_name=r.department_name,
-            status=CaseStatus(r.status),
-            channel=Channel(r.channel),
-            version=r.lock_version,
-            submitted_at=r.submitted_at,
-            accepted_on=r.accepted_on,
-            deadline=r.deadline,
-            applicant_id=r.applicant_id,
+    return [_summary(r) for r in conn.execute(query)]
+
+
+_NO_DEADLINE = date(9999, 12, 31)
+"""Sorts a case without a deadline yet after every case with one."""
+
+
+def _paged(
+    conn: Connection, query: Select[Any], keys: Sequence[Key], page: PageRequest
+) -> Page[CaseSummary]:
+    return read_page(conn, query, keys, page, _summary)
+
+
+def _urgency(today: date | None = None) -> list[Key]:
+    """绿色通道 first, then (when ``today`` is given) the late ones, then the nearest deadline;
+    the case id settles ties so every case has one place."""
+    keys = [Key(cases.c.priority, descending=True)]
+    if today is not None:
+        keys.append(Key(case((_late(today), 0), else_=1)))
+    deadline = func.coalesce(cases.c.deadline, _NO_DEADLINE)
+    return [*keys, Key(deadline), Key(cases.c.id)]
+
+
+CaseQueue = Literal["mine", "centre", "department", "sign_off"]
+
+
+def case_list(
+    conn: Connection,
+    principal: Principal | None,
+    queue: CaseQueue,
+    page: PageRequest,
+    *,
+    today: date | None = None,
+) -> Page[CaseSummary]:
+    """One page of a case list, read from where the last page ended: the applicant's own cases
+    newest first, or a staff queue most urgent first (the same order as the queue pages)."""
+    who = _signed_in(principal)
+    if queue == "mine":
+        if who.kind not in (UserKind.CITIZEN, UserKind.ENTERPRISE):
+            raise PermissionDenied()
+        query = _summaries().where(cases.c.applicant_id == who.user_id)
+        return _paged(conn, query, [Key(cases.c.id, descending=True)], page)
+    if queue == "centre":
+        query = _centre_cases(who, True, today, QueueFilter())
+        return _paged(conn, query, _urgency(today), page)
+    if queue == "department":
+        ids = _department_ids(who, Role.REVIEWER, Role.SECTION_CHIEF)
+        query = _summaries().where(
+            cases.c.department_id.in_(ids), cases.c.status.in_([s.value for s in REVIEW_QUEUE])
         )
-        for r in conn.execute(query)
-    ]
+        return _paged(conn, query, _urgency(), page)
+    ids = _department_ids(who, Role.SECTION_CHIEF)
+    query = _summaries().where(
+        cases.c.department_id.in_(ids), cases.c.status == CaseStatus.REJECTION_PROPOSED.value
+    )
+    deadline = func.coalesce(cases.c.deadline, _NO_DEADLINE)
+    return _paged(conn, query, [Key(deadline), Key(cases.c.id)], page)
 
 
 def _signed_in(principal: Principal | None) -> Principal:
@@ -447,28 +506,27 @@ def _steps() -> Select[Any]:
     )
 
 
-def _run_steps(conn: Connection, query: Select[Any]) -> list[StepSummary]:
+def _step_row(r: Row[Any]) -> StepSummary:
     """While the case's clock is stopped (补正) an open step has no due day, like the case's
     deadline: it is moved on when the clock resumes, and nothing is overdue meanwhile."""
     stopped = CaseStatus.CORRECTION_REQUESTED.value
-    return [
-        StepSummary(
-            id=r.id,
-            number=r.number,
-            item_name=r.item_name,
-            stage=r.stage,
-            name=r.name,
-            department_code=r.department_code,
-            role=r.role,
-            assignee_id=r.assignee_id,
-            status=StepStatus(r.status),
-            outcome=r.outcome,
-            due_on=None
-            if r.case_status == stopped and r.status != StepStatus.DONE.value
-            else r.due_on,
-        )
-        for r in conn.execute(query)
-    ]
+    return StepSummary(
+        id=r.id,
+        number=r.number,
+        item_name=r.item_name,
+        stage=r.stage,
+        name=r.name,
+        department_code=r.department_code,
+        role=r.role,
+        assignee_id=r.assignee_id,
+        status=StepStatus(r.status),
+        outcome=r.outcome,
+        due_on=None if r.case_status == stopped and r.status != StepStatus.DONE.value else r.due_on,
+    )
+
+
+def _run_steps(conn: Connection, query: Select[Any]) -> list[StepSummary]:
+    return [_step_row(r) for r in conn.execute(query)]
 
 
 def review_steps(conn: Connection, principal: Principal | None, number: str) -> list[StepSummary]:
@@ -496,6 +554,21 @@ def my_review_steps(conn: Connection, principal: Principal | None) -> list[StepS
     return _run_steps(
         conn, query.order_by(s.assignee_id.is_(None), s.due_on.is_(None), s.due_on, s.id)
     )
+
+
+def my_review_step_page(
+    conn: Connection, principal: Principal | None, page: PageRequest
+) -> Page[StepSummary]:
+    """One page of ``my_review_steps`` (the same order), from where the last page ended."""
+    who = _signed_in(principal)
+    s = case_review_steps.c
+    query = _open_steps(who).where((s.assignee_id == who.user_id) | s.assignee_id.is_(None))
+    keys = [
+        Key(case((s.assignee_id.is_(None), 1), else_=0)),
+        Key(func.coalesce(s.due_on, _NO_DEADLINE)),
+        Key(s.id),
+    ]
+    return read_page(conn, query, keys, page, _step_row)
 
 
 def overdue_steps(conn: Connection, principal: Principal | None, today: date) -> list[StepSummary]:

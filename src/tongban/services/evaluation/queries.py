@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Row, select
+from sqlalchemy import Connection, Row, Select, select
 
 from tongban.adapters.db.tables import cases, departments, service_items, users
 from tongban.adapters.db.tables_evaluation import ratings, rectification_callbacks, rectifications
@@ -18,6 +18,7 @@ from tongban.domain.evaluation.rectification import CallbackOutcome, Rectificati
 from tongban.domain.people.model import Principal
 from tongban.domain.shared.masking import mask_name, mask_text
 from tongban.services.evaluation.access import scope_of
+from tongban.services.platform.paging import Key, Page, PageRequest, read_page
 
 
 @dataclass(frozen=True)
@@ -130,14 +131,35 @@ def task_list(
     status: RectificationStatus | None = None,
 ) -> list[TaskSummary]:
     """The tasks of the reader's departments and centres, soonest deadline first."""
+    query = _scoped_tasks(conn, principal, status)
+    query = query.order_by(rectifications.c.due_on, rectifications.c.id)
+    return [_summary(r, today) for r in conn.execute(query)]
+
+
+def _scoped_tasks(
+    conn: Connection, principal: Principal | None, status: RectificationStatus | None
+) -> Select[Any]:
     scope = scope_of(conn, principal)
-    query = _task_query().where(
+    query: Select[Any] = _task_query().where(
         scope.condition(rectifications.c.department_id, rectifications.c.centre_id)
     )
     if status is not None:
         query = query.where(rectifications.c.status == status.value)
-    query = query.order_by(rectifications.c.due_on, rectifications.c.id)
-    return [_summary(r, today) for r in conn.execute(query)]
+    return query
+
+
+def task_page(
+    conn: Connection,
+    principal: Principal | None,
+    today: date,
+    page: PageRequest,
+    *,
+    status: RectificationStatus | None = None,
+) -> Page[TaskSummary]:
+    """One page of ``task_list``, from where the last page ended."""
+    query = _scoped_tasks(conn, principal, status)
+    keys = [Key(rectifications.c.due_on), Key(rectifications.c.id)]
+    return read_page(conn, query, keys, page, lambda r: _summary(r, today))
 
 
 def task_view(conn: Connection, principal: Principal | None, number: str, today: date) -> TaskView:

@@ -18,6 +18,7 @@ from tongban.domain.errors import UserNotFound
 from tongban.domain.people.model import Role, UserKind
 from tongban.domain.shared.masking import mask_id_number, mask_phone
 from tongban.services.people.user_admin import ADMIN_ACTIONS
+from tongban.services.platform.paging import Key, Page, PageRequest, seek, split
 
 PAGE_SIZE = 20
 
@@ -195,9 +196,15 @@ def recent_changes(
     conn: Connection, limit: int = 20, subject_id: int | None = None
 ) -> list[Change]:
     """The latest changes to staff accounts (or to one): who did what to whom, when."""
+    return change_page(conn, PageRequest(limit=limit), subject_id=subject_id).rows
+
+
+def change_page(conn: Connection, page: PageRequest, subject_id: int | None = None) -> Page[Change]:
+    """One page of the changes to staff accounts, newest first, keyset on the audit entry."""
+    keys = [Key(audit_log.c.id, descending=True)]
     actor = aliased(users)
     subject = aliased(users)
-    rows = conn.execute(
+    query = (
         select(
             audit_log.c.at,
             audit_log.c.action,
@@ -220,10 +227,9 @@ def recent_changes(
             subject.c.kind == UserKind.STAFF.value,
             *([audit_log.c.object_key == str(subject_id)] if subject_id is not None else []),
         )
-        .order_by(audit_log.c.id.desc())
-        .limit(limit)
-    ).all()
-    return [
+    )
+    found = split(conn.execute(seek(query, keys, page)).all(), keys, page)
+    rows = [
         Change(
             at=r.at,
             actor=f"{r.actor_name}（{r.actor_username}）" if r.actor_username else "",
@@ -232,5 +238,6 @@ def recent_changes(
             subject=f"{r.subject_name}（{r.subject_username}）",
             detail=dict(r.detail or {}),
         )
-        for r in rows
+        for r in found.rows
     ]
+    return Page(rows=rows, next=found.next)

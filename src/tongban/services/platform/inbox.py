@@ -9,7 +9,18 @@ from sqlalchemy import Connection, func, select, update
 
 from tongban.adapters.db.tables import inbox_messages
 from tongban.domain.errors import NotFound
+from tongban.services.platform.paging import Key, Page, PageRequest, read_page
 from tongban.services.platform.unit_of_work import UnitOfWork, atomic
+
+
+def message_page(conn: Connection, user_id: int, page: PageRequest) -> Page[Any]:
+    """One page of the person's messages, newest first, from where the last page ended."""
+    query = select(inbox_messages).where(inbox_messages.c.user_id == user_id)
+    keys = [
+        Key(inbox_messages.c.created_at, descending=True),
+        Key(inbox_messages.c.id, descending=True),
+    ]
+    return read_page(conn, query, keys, page, lambda row: row)
 
 
 def messages(conn: Connection, user_id: int, *, limit: int = 50) -> list[Any]:

@@ -44,6 +44,7 @@ from tongban.domain.projects.model import (
 )
 from tongban.domain.projects.roadmap import stage_names
 from tongban.services.catalogue.items import published_item
+from tongban.services.platform.paging import Key, Page, PageRequest, mapped, seek, split
 from tongban.services.projects.access import Scope, project_scope
 from tongban.services.projects.steps import prefill
 
@@ -90,6 +91,13 @@ def list_projects(
     conn: Connection, principal: Principal | None, today: date, *, limit: int = MAX_ROWS
 ) -> list[ProjectSummary]:
     """The projects the principal may see, newest first, each with done/total steps."""
+    return project_page(conn, principal, today, PageRequest(limit=limit)).rows
+
+
+def project_page(
+    conn: Connection, principal: Principal | None, today: date, page: PageRequest
+) -> Page[ProjectSummary]:
+    """One page of the projects the principal may see, newest first (keyset on the id)."""
     scope = project_scope(conn, principal)
     agent = users.alias("agent")
     company = users.alias("company")
@@ -124,11 +132,12 @@ def list_projects(
             .outerjoin(progress, progress.c.project_id == projects.c.id)
         )
         .where(scope.where)
-        .order_by(projects.c.id.desc())
-        .limit(limit)
     )
-    return [
-        ProjectSummary(
+    keys = [Key(projects.c.id, descending=True)]
+    found = split(conn.execute(seek(query, keys, page)).all(), keys, page)
+    return mapped(
+        found,
+        lambda r: ProjectSummary(
             code=r.code,
             name=r.name,
             company_name=r.company_name,
@@ -142,9 +151,8 @@ def list_projects(
             steps_total=int(r.total or 0),
             overdue=int(r.overdue or 0),
             version=int(r.lock_version),
-        )
-        for r in conn.execute(query)
-    ]
+        ),
+    )
 
 
 # --- one project ---------------------------------------------------------------------------------

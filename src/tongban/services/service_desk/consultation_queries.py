@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, case, false, or_, select
+from sqlalchemy import Connection, Select, and_, case, false, or_, select
 
 from tongban.adapters.db.tables import centres, departments, service_items, users
 from tongban.adapters.db.tables_service_desk import consultations, item_faqs
@@ -21,6 +21,7 @@ from tongban.domain.service_desk.consultation import AskedVia, QuestionStatus
 from tongban.domain.service_desk.errors import QuestionNotFound
 from tongban.domain.shared.masking import mask_name
 from tongban.services.people.queries import Applicant, applicant
+from tongban.services.platform.paging import Key, Page, PageRequest, read_page
 from tongban.services.service_desk.access import (
     centre_ids_by_code,
     chief_department_ids,
@@ -132,6 +133,24 @@ def question_list(
 ) -> list[QuestionSummary]:
     """The reader's questions: unanswered first, the nearest deadline first, then the answered
     ones, newest first."""
+    return question_page(
+        conn, principal, today, PageRequest(limit=limit), status=status, overdue_only=overdue_only
+    ).rows
+
+
+_FAR = date(9999, 12, 31)
+
+
+def question_page(
+    conn: Connection,
+    principal: Principal | None,
+    today: date,
+    page: PageRequest,
+    *,
+    status: QuestionStatus | None = None,
+    overdue_only: bool = False,
+) -> Page[QuestionSummary]:
+    """One page of ``question_list``, from where the last page ended."""
     who = signed_in(principal)
     staff = not is_applicant(who)
     query = _select()
@@ -144,12 +163,13 @@ def question_list(
     open_ = consultations.c.status == QuestionStatus.OPEN.value
     if overdue_only:
         query = query.where(open_, consultations.c.due_on < today)
-    query = query.order_by(
-        case((open_, 0), else_=1),
-        case((open_, consultations.c.due_on), else_=None),
-        consultations.c.id.desc(),
-    ).limit(limit)
-    return [_summary(row, today, mask=staff) for row in conn.execute(query)]
+    due = consultations.c.due_on
+    keys = [
+        Key(case((open_, 0), else_=1)),
+        Key(case((and_(open_, due.is_not(None)), due), else_=_FAR)),
+        Key(consultations.c.id, descending=True),
+    ]
+    return read_page(conn, query, keys, page, lambda row: _summary(row, today, mask=staff))
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from tongban.domain.service_desk.hard_cases import (
 )
 from tongban.domain.shared.masking import mask_name
 from tongban.services.people.queries import Applicant, applicant
+from tongban.services.platform.paging import Key, Page, PageRequest, read_page
 from tongban.services.service_desk.access import (
     CentreScope,
     centre_scope,
@@ -131,6 +132,24 @@ def hard_case_list(
 ) -> list[HardCaseSummary]:
     """The reader's escalations: open ones first, the overdue and nearest deadline first, then
     the resolved ones, newest first."""
+    return hard_case_page(
+        conn, principal, today, PageRequest(limit=limit), status=status, overdue_only=overdue_only
+    ).rows
+
+
+_FAR = date(9999, 12, 31)
+
+
+def hard_case_page(
+    conn: Connection,
+    principal: Principal | None,
+    today: date,
+    page: PageRequest,
+    *,
+    status: HardCaseStatus | None = None,
+    overdue_only: bool = False,
+) -> Page[HardCaseSummary]:
+    """One page of ``hard_case_list``, from where the last page ended."""
     who = signed_in(principal)
     query = _select()
     staff = not is_applicant(who)
@@ -143,12 +162,12 @@ def hard_case_list(
     open_ = hard_cases.c.status != HardCaseStatus.RESOLVED.value
     if overdue_only:
         query = query.where(and_(open_, hard_cases.c.due_on < today))
-    query = query.order_by(
-        case((open_, 0), else_=1),
-        case((open_, hard_cases.c.due_on), else_=None),
-        hard_cases.c.id.desc(),
-    ).limit(limit)
-    return [_summary(row, today, mask=staff) for row in conn.execute(query)]
+    keys = [
+        Key(case((open_, 0), else_=1)),
+        Key(case((and_(open_, hard_cases.c.due_on.is_not(None)), hard_cases.c.due_on), else_=_FAR)),
+        Key(hard_cases.c.id, descending=True),
+    ]
+    return read_page(conn, query, keys, page, lambda row: _summary(row, today, mask=staff))
 
 
 @dataclass(frozen=True)

@@ -3,11 +3,12 @@ logged in the subject's access log), the public record of draws (一公开) and 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, case, func, or_, select
+from sqlalchemy import Connection, Row, case, func, or_, select
 
 from tongban.adapters.db.tables import departments, service_items, users
 from tongban.adapters.db.tables_supervision import (
@@ -21,6 +22,7 @@ from tongban.domain.shared.masking import mask_name
 from tongban.domain.supervision.model import TaskStatus
 from tongban.services.platform import audit
 from tongban.services.platform.context import Actor
+from tongban.services.platform.paging import Key, Page, PageRequest, read_page, seek, split
 from tongban.services.supervision.access import check_task_reader, heads_of, signed_in
 from tongban.services.supervision.records import load
 
@@ -66,6 +68,13 @@ def tasks_for(
     conn: Connection, principal: Principal | None, status: str | None = None
 ) -> list[dict[str, Any]]:
     """An inspector's own tasks; a department head's department's tasks (names masked)."""
+    return task_page(conn, principal, PageRequest(limit=LIST_LIMIT), status).rows
+
+
+def task_page(
+    conn: Connection, principal: Principal | None, page: PageRequest, status: str | None = None
+) -> Page[dict[str, Any]]:
+    """One page of ``tasks_for``, the nearest due day first, from where the last page ended."""
     who = signed_in(principal)
     t = inspection_tasks
     scope = [t.c.inspector_id == who.user_id]
@@ -74,8 +83,7 @@ def tasks_for(
     query = _task_select().where(or_(*scope))
     if status:
         query = query.where(t.c.status == status)
-    rows = conn.execute(query.order_by(t.c.due_on, t.c.id).limit(LIST_LIMIT))
-    return [_summary(row) for row in rows]
+    return read_page(conn, query, [Key(t.c.due_on), Key(t.c.id)], page, _summary)
 
 
 @dataclass(frozen=True)
@@ -130,12 +138,23 @@ def task_detail(conn: Connection, actor: Actor, number: str) -> TaskDetail:
 def public_draws(conn: Connection, limit: int = 50) -> list[dict[str, Any]]:
     """Every draw with its seed, hashes and the subjects drawn with their outcome so far;
     persons' names masked, inspectors shown by masked name."""
-    draws = conn.execute(
-        select(supervision_draws, departments.c.name.label("department_name"))
-        .join(departments, departments.c.code == supervision_draws.c.department_code)
-        .order_by(supervision_draws.c.run_at.desc(), supervision_draws.c.id.desc())
-        .limit(limit)
-    ).all()
+    return draw_page(conn, PageRequest(limit=limit)).rows
+
+
+def draw_page(conn: Connection, page: PageRequest) -> Page[dict[str, Any]]:
+    """One page of the public draws, the latest first, from where the last page ended."""
+    query = select(supervision_draws, departments.c.name.label("department_name")).join(
+        departments, departments.c.code == supervision_draws.c.department_code
+    )
+    keys = [
+        Key(supervision_draws.c.run_at, descending=True),
+        Key(supervision_draws.c.id, descending=True),
+    ]
+    found = split(conn.execute(seek(query, keys, page)).all(), keys, page)
+    return Page(_draws_out(conn, found.rows), found.next)
+
+
+def _draws_out(conn: Connection, draws: Sequence[Row[Any]]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     inspector = users.alias("inspector")
     for d in draws:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime, BaseModel, Field
 
@@ -22,6 +22,7 @@ from tongban.services.platform import access
 from tongban.services.platform.context import Actor
 from tongban.services.platform.unit_of_work import UnitOfWork
 from tongban.services.visits import appointments as svc
+from tongban.web import paging
 from tongban.web.api.queue import TicketOut
 from tongban.web.api.views import out
 from tongban.web.deps import ContainerDep, Now, actor_for, allow
@@ -90,16 +91,23 @@ def rules(container: ContainerDep) -> svc.Rules:
 
 @router.get("/appointments/slots", response_model=list[SlotOut], summary="可预约时段")
 def slots(
+    request: Request,
+    response: Response,
     container: ContainerDep,
     now: Now,
     _who: Anyone,
     centre_code: Annotated[str, Query(max_length=40)],
     item_code: Annotated[str, Query(max_length=40)],
     day: date,
+    page: paging.PageParams,
 ) -> list[SlotOut]:
+    """The day's slots in time order, a page at a time."""
     with container.read() as uow:
         found = svc.slots(uow.conn, rules(container), centre_code, item_code, day, now)
-    return [SlotOut(**{**s.__dict__, "free": s.free}) for s in found]
+    listed = [SlotOut(**{**s.__dict__, "free": s.free}) for s in found]
+    return paging.cut(
+        request, response, listed, lambda s: (s.starts_at, s.group_code, s.ends_at), page
+    )
 
 
 @router.post("/appointments", status_code=201, response_model=BookingOut, summary="预约")
@@ -120,9 +128,19 @@ def book(
 
 
 @router.get("/appointments", response_model=list[BookingOut], summary="我的预约")
-def mine(request: Request, container: ContainerDep, _who: Applicant) -> list[BookingOut]:
+def mine(
+    request: Request,
+    response: Response,
+    container: ContainerDep,
+    _who: Applicant,
+    page: paging.PageParams,
+) -> list[BookingOut]:
+    """The latest slot first, a page at a time."""
     with container.read() as uow:
-        return [BookingOut.of(b) for b in svc.my_bookings(uow.conn, actor_for(request))]
+        found = [BookingOut.of(b) for b in svc.my_bookings(uow.conn, actor_for(request))]
+    return paging.cut(
+        request, response, found, lambda b: (b.starts_at, b.id), page, descending=True
+    )
 
 
 @router.post("/appointments/{booking_id}/cancel", response_model=BookingOut, summary="取消预约")

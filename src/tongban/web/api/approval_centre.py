@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
@@ -30,6 +30,7 @@ from tongban.services.approval_centre.access import (
 )
 from tongban.services.platform.context import Actor
 from tongban.services.platform.unit_of_work import UnitOfWork
+from tongban.web import paging
 from tongban.web.api.views import out
 from tongban.web.deps import ContainerDep, Now, allow
 from tongban.web.idempotency import IdempotencyKey, run_once
@@ -153,19 +154,35 @@ class FiguresOut(BaseModel):
 
 
 @router.get("/queue", response_model=list[ApplicationOut], summary="待领取队列")
-def queue(container: ContainerDep, principal: CentreStaff) -> list[ApplicationOut]:
+def queue(
+    request: Request,
+    response: Response,
+    container: ContainerDep,
+    principal: CentreStaff,
+    page: paging.PageParams,
+) -> list[ApplicationOut]:
+    """绿色通道 first, then the oldest; a page at a time (``Link: rel="next"``)."""
     with container.read() as uow:
         scope = scope_of(uow.conn, principal, served(container))
-        rows = q.queue(uow.conn, scope.department_ids)
-    return [ApplicationOut.of(r) for r in rows]
+        found = q.queue_page(uow.conn, scope.department_ids, page)
+    paging.link_page(request, response, found.next)
+    return [ApplicationOut.of(r) for r in found.rows]
 
 
 @router.get("/mine", response_model=list[ApplicationOut], summary="我在办的申请")
-def mine(container: ContainerDep, principal: CentreStaff) -> list[ApplicationOut]:
+def mine(
+    request: Request,
+    response: Response,
+    container: ContainerDep,
+    principal: CentreStaff,
+    page: paging.PageParams,
+) -> list[ApplicationOut]:
+    """The applications the caller holds, a page at a time (``Link: rel="next"``)."""
     with container.read() as uow:
         scope = scope_of(uow.conn, principal, served(container))
-        rows = q.held(uow.conn, scope.department_ids, scope.user_id)
-    return [ApplicationOut.of(r) for r in rows]
+        found = q.held_page(uow.conn, scope.department_ids, page, scope.user_id)
+    paging.link_page(request, response, found.next)
+    return [ApplicationOut.of(r) for r in found.rows]
 
 
 @router.get("/figures", response_model=FiguresOut, summary="队列与审批人员统计")
@@ -180,11 +197,19 @@ def figures(container: ContainerDep, principal: CentreStaff, now: Now) -> Figure
 
 
 @router.get("/settings", response_model=list[SettingsOut], summary="分派策略与技能设置")
-def get_settings(container: ContainerDep, principal: CentreStaff) -> list[SettingsOut]:
+def get_settings(
+    request: Request,
+    response: Response,
+    container: ContainerDep,
+    principal: CentreStaff,
+    page: paging.PageParams,
+) -> list[SettingsOut]:
+    """One entry per department served, by department code, a page at a time."""
     with container.read() as uow:
         scope = scope_of(uow.conn, principal, served(container))
         rows = centre.settings_for(uow.conn, scope)
-    return [SettingsOut.of(s) for s in rows]
+    listed = [SettingsOut.of(s) for s in rows]
+    return paging.cut(request, response, listed, lambda s: (s.department_code,), page)
 
 
 # --- writes -----------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Path, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
@@ -23,6 +23,7 @@ from tongban.services.bundles import queries
 from tongban.services.platform import access, audit
 from tongban.services.platform.context import Actor
 from tongban.services.platform.unit_of_work import UnitOfWork
+from tongban.web import paging
 from tongban.web.api.cases import DeliveryIn
 from tongban.web.deps import ContainerDep, actor_for, allow
 from tongban.web.idempotency import IdempotencyKey, run_once
@@ -150,10 +151,18 @@ class ApplicationOut(BaseModel):
 
 
 @router.get("/bundles", response_model=list[BundleOut], summary="一件事清单")
-def list_bundles(container: ContainerDep, _who: Anyone) -> list[BundleOut]:
+def list_bundles(
+    request: Request,
+    response: Response,
+    container: ContainerDep,
+    _who: Anyone,
+    page: paging.PageParams,
+) -> list[BundleOut]:
+    """In the order they were defined, a page at a time."""
     with container.read() as uow:
         views = queries.definitions(uow.conn)
-    return [BundleOut(**_out(v)) for v in views]
+    shown = paging.cut(request, response, views, lambda v: (v.id,), page)
+    return [BundleOut(**_out(v)) for v in shown]
 
 
 @router.get("/bundles/{code}", response_model=BundleDetailOut, summary="一件事详情（共享表单）")

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import Connection
@@ -30,6 +30,7 @@ from tongban.services.platform import access
 from tongban.services.platform.calendar import load_calendar
 from tongban.services.platform.context import Actor
 from tongban.services.platform.unit_of_work import UnitOfWork
+from tongban.web import paging
 from tongban.web.api.views import out
 from tongban.web.deps import ContainerDep, actor_for, allow, today_of
 from tongban.web.idempotency import IdempotencyKey, run_once
@@ -367,7 +368,7 @@ def submit_by_mail(
 
 # --- reads ----------------------------------------------------------------------------------
 
-Queue = Literal["mine", "centre", "department", "sign_off"]
+Queue = queries.CaseQueue
 
 
 def _default_queue(principal: Principal) -> Queue:
@@ -380,20 +381,20 @@ def _default_queue(principal: Principal) -> Queue:
 
 @router.get("/cases", response_model=list[CaseSummaryOut], summary="我的办件或工作队列")
 def list_cases(
+    request: Request,
+    response: Response,
     container: ContainerDep,
     principal: QueueReader,
+    page: paging.PageParams,
     queue: Annotated[Queue | None, Query(description="默认按角色选择")] = None,
 ) -> list[CaseSummaryOut]:
+    """The applicant's cases newest first, or a staff queue most urgent first; a page at a
+    time (``Link: rel="next"`` while more follow)."""
     chosen = queue or _default_queue(principal)
-    readers = {
-        "mine": queries.my_cases,
-        "centre": queries.centre_queue,
-        "department": queries.department_queue,
-        "sign_off": queries.sign_off_queue,
-    }
     with container.read() as uow:
-        rows = readers[chosen](uow.conn, principal)
-        owners = people.applicants(uow.conn, (r.applicant_id for r in rows))
+        found = queries.case_list(uow.conn, principal, chosen, page, today=today_of(request))
+        owners = people.applicants(uow.conn, (r.applicant_id for r in found.rows))
+    paging.link_page(request, response, found.next)
     return [
         CaseSummaryOut(
             number=r.number,
@@ -411,7 +412,7 @@ def list_cases(
             if r.applicant_id in owners
             else None,
         )
-        for r in rows
+        for r in found.rows
     ]
 
 
@@ -432,8 +433,15 @@ def get_case(
 
 @router.get("/cases/{number}/timeline", response_model=list[TimelineOut], summary="办件办理过程")
 def get_timeline(
-    number: CaseNumber, container: ContainerDep, principal: CaseReader
+    number: CaseNumber,
+    request: Request,
+    response: Response,
+    container: ContainerDep,
+    principal: CaseReader,
+    page: paging.PageParams,
 ) -> list[TimelineOut]:
+    """In the order things happened (by ``seq``), a page at a time."""
     with container.read() as uow:
         entries = queries.timeline(uow.conn, principal, number)
-    return [out(TimelineOut, e) for e in entries]
+    shown = paging.cut(request, response, entries, lambda e: (e.seq,), page)
+    return [out(TimelineOut, e) for e in shown]

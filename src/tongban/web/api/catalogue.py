@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from tongban.domain.catalogue.model import ServiceItemSpec
 from tongban.services.catalogue import items as catalogue
 from tongban.services.catalogue import search
+from tongban.web import paging
 from tongban.web.api.views import out
 from tongban.web.deps import CatalogueAdmin, CatalogueReader, ContainerDep, Viewer, actor_for
 
@@ -136,9 +137,18 @@ def get_item(code: str, container: ContainerDep, _viewer: Viewer) -> dict[str, A
 
 
 @router.get("/items/{code}/versions", response_model=list[VersionOut], summary="事项的历史版本")
-def list_versions(code: str, container: ContainerDep, _viewer: Viewer) -> list[VersionOut]:
+def list_versions(
+    code: str,
+    request: Request,
+    response: Response,
+    container: ContainerDep,
+    _viewer: Viewer,
+    page: paging.PageParams,
+) -> list[VersionOut]:
+    """Every published version, the first first, a page at a time."""
     with container.read() as uow:
-        return [out(VersionOut, v) for v in catalogue.history(uow.conn, code)]
+        found = [out(VersionOut, v) for v in catalogue.history(uow.conn, code)]
+    return paging.cut(request, response, found, lambda v: (v.version,), page)
 
 
 @router.get(

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
@@ -32,6 +32,7 @@ from tongban.services.service_desk.access import (
     QUESTION_ASKERS,
     QUESTION_READERS,
 )
+from tongban.web import paging
 from tongban.web.api.hard_cases import PersonOut
 from tongban.web.api.views import out
 from tongban.web.deps import ContainerDep, actor_for, allow, today_of
@@ -131,17 +132,21 @@ class FaqRefOut(BaseModel):
 @router.get("/consultations", response_model=list[QuestionSummaryOut], summary="咨询列表")
 def list_questions(
     request: Request,
+    response: Response,
     container: ContainerDep,
     principal: Reader,
+    page: paging.PageParams,
     status: QuestionStatus | None = None,
     overdue: bool = False,
 ) -> list[QuestionSummaryOut]:
-    """咨询人：本人的；审批人员和科长：本部门事项的；窗口工作人员和中心负责人：本中心代为登记的。"""
+    """咨询人：本人的；审批人员和科长：本部门事项的；窗口工作人员和中心负责人：本中心代为登记的。
+    一次一页，还有下一页时答复带 ``Link: rel="next"``。"""
     with container.read() as uow:
-        rows = queries.question_list(
-            uow.conn, principal, today_of(request), status=status, overdue_only=overdue
+        found = queries.question_page(
+            uow.conn, principal, today_of(request), page, status=status, overdue_only=overdue
         )
-    return [QuestionSummaryOut.of(r) for r in rows]
+    paging.link_page(request, response, found.next)
+    return [QuestionSummaryOut.of(r) for r in found.rows]
 
 
 class QuestionTallyOut(BaseModel):
@@ -238,9 +243,18 @@ def get_question(
 
 
 @router.get("/items/{code}/faqs", response_model=list[FaqOut], summary="事项的常见问题")
-def item_faqs(code: ItemCode, container: ContainerDep, _anyone: Anyone) -> list[FaqOut]:
+def item_faqs(
+    code: ItemCode,
+    request: Request,
+    response: Response,
+    container: ContainerDep,
+    _anyone: Anyone,
+    page: paging.PageParams,
+) -> list[FaqOut]:
+    """In the order they were published, a page at a time."""
     with container.read() as uow:
-        return [out(FaqOut, f) for f in queries.faqs_for_item(uow.conn, code)]
+        found = [out(FaqOut, f) for f in queries.faqs_for_item(uow.conn, code)]
+    return paging.cut(request, response, found, lambda f: (f.published_at, f.id), page)
 
 
 # --- writes -----------------------------------------------------------------------------------

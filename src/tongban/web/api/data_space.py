@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
@@ -114,10 +114,18 @@ class DisputeIn(BaseModel):
 
 
 @router.get("/me/data/licences", response_model=list[LicenceOut], summary="我的电子证照")
-def my_licences(container: ContainerDep, principal: Holder, today: Today) -> list[LicenceOut]:
+def my_licences(
+    request: Request,
+    response: Response,
+    container: ContainerDep,
+    principal: Holder,
+    today: Today,
+    page: paging.PageParams,
+) -> list[LicenceOut]:
+    """The latest issued first, a page at a time."""
     with container.read() as uow:
         found = holder_licences(uow.conn, data_space.holder_id_of(principal))
-    return [
+    listed = [
         LicenceOut(
             id=lic.id,
             type_code=lic.type_code,
@@ -130,13 +138,25 @@ def my_licences(container: ContainerDep, principal: Holder, today: Today) -> lis
         )
         for lic in found
     ]
+    return paging.cut(
+        request, response, listed, lambda lic: (lic.issued_at, lic.id), page, descending=True
+    )
 
 
 @router.get("/me/data/grants", response_model=list[GrantOut], summary="我的授权")
-def my_grants(container: ContainerDep, principal: Holder, now: Now) -> list[GrantOut]:
+def my_grants(
+    request: Request,
+    response: Response,
+    container: ContainerDep,
+    principal: Holder,
+    now: Now,
+    page: paging.PageParams,
+) -> list[GrantOut]:
+    """The newest first, a page at a time."""
     with container.read() as uow:
         grants = data_space.holder_grants(uow.conn, data_space.holder_id_of(principal))
-    return [GrantOut.of(g, now) for g in grants]
+    listed = [GrantOut.of(g, now) for g in grants]
+    return paging.cut(request, response, listed, lambda g: (g.id,), page, descending=True)
 
 
 @router.post("/me/data/grants", status_code=201, response_model=GrantOut, summary="授权")
@@ -171,29 +191,19 @@ def revoke_grant(
     return GrantOut.of(next(g for g in grants if g.id == grant_id), actor.at)
 
 
-_NEXT_PAGE = {
-    "Link": {"schema": {"type": "string"}, "description": '下一页：<…?cursor=…>; rel="next"'},
-    "X-Next-Cursor": {"schema": {"type": "string"}, "description": "下一页的游标（最后一页没有）"},
-}
-
-
-@router.get(
-    "/me/data/access-log",
-    response_model=list[AccessOut],
-    summary="访问记录（分页）",
-    responses={200: {"headers": _NEXT_PAGE}},
-)
+@router.get("/me/data/access-log", response_model=list[AccessOut], summary="访问记录（分页）")
 def my_access_log(
     request: Request,
     response: Response,
     container: ContainerDep,
     principal: Holder,
     cursor: paging.CursorParam = None,
-    limit: Annotated[int, Query(ge=1, le=200, description="每页条数")] = 200,
+    limit: paging.LimitParam = paging.DEFAULT_LIMIT,
 ) -> list[AccessOut]:
     """Every read of my data space and every refused attempt, and every staff read of my
     personal data, newest first, a page at a time; a ``Link: rel="next"`` header points to
     the older entries (none on the last page)."""
+    paging.check_limit(limit)
     position = paging.decode(cursor)
     with container.read() as uow:
         page = data_space.access_log_page(

@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
@@ -37,6 +37,7 @@ from tongban.services.platform import audit
 from tongban.services.platform.access import PUBLIC
 from tongban.services.platform.context import Actor
 from tongban.services.platform.unit_of_work import UnitOfWork
+from tongban.web import paging
 from tongban.web.api.views import out
 from tongban.web.deps import ContainerDep, actor_for, allow, now_of, today_of
 from tongban.web.idempotency import IdempotencyKey, run_once
@@ -420,13 +421,17 @@ def callback_rate(
 @router.get("/rectifications", response_model=list[TaskOut], summary="差评整改任务列表")
 def list_tasks(
     request: Request,
+    response: Response,
     container: ContainerDep,
     principal: Reader,
+    page: paging.PageParams,
     status: RectificationStatus | None = None,
 ) -> list[TaskOut]:
+    """Soonest deadline first, a page at a time (``Link: rel="next"`` while more follow)."""
     with container.read() as uow:
-        rows = queries.task_list(uow.conn, principal, today_of(request), status=status)
-    return [_task(t) for t in rows]
+        found = queries.task_page(uow.conn, principal, today_of(request), page, status=status)
+    paging.link_page(request, response, found.next)
+    return [_task(t) for t in found.rows]
 
 
 @router.get("/rectifications/{number}", response_model=TaskDetailOut, summary="整改任务详情")

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
@@ -38,6 +38,7 @@ from tongban.services.service_desk.access import (
     HARD_CASE_STAFF,
     HARD_CASE_STATS,
 )
+from tongban.web import paging
 from tongban.web.api.views import out
 from tongban.web.deps import ContainerDep, actor_for, allow, today_of
 from tongban.web.idempotency import IdempotencyKey, run_once
@@ -193,17 +194,21 @@ def _ref(ref: svc.HardCaseRef) -> HardCaseRefOut:
 @router.get("", response_model=list[HardCaseSummaryOut], summary="办不成事问题列表")
 def list_hard_cases(
     request: Request,
+    response: Response,
     container: ContainerDep,
     principal: Reader,
+    page: paging.PageParams,
     status: HardCaseStatus | None = None,
     overdue: bool = False,
 ) -> list[HardCaseSummaryOut]:
-    """反映人：本人的问题；窗口工作人员：本中心的；中心负责人：本中心及下级中心的。"""
+    """反映人：本人的问题；窗口工作人员：本中心的；中心负责人：本中心及下级中心的。
+    一次一页，还有下一页时答复带 ``Link: rel="next"``。"""
     with container.read() as uow:
-        rows = queries.hard_case_list(
-            uow.conn, principal, today_of(request), status=status, overdue_only=overdue
+        found = queries.hard_case_page(
+            uow.conn, principal, today_of(request), page, status=status, overdue_only=overdue
         )
-    return [HardCaseSummaryOut.of(r) for r in rows]
+    paging.link_page(request, response, found.next)
+    return [HardCaseSummaryOut.of(r) for r in found.rows]
 
 
 @router.get("/stats", response_model=StatsOut, summary="办不成事统计（按类型、中心、结果）")

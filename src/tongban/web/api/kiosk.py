@@ -25,7 +25,7 @@ from tongban.services.platform.context import Actor
 from tongban.services.platform.unit_of_work import UnitOfWork
 from tongban.services.self_service import filing, kiosks, visits
 from tongban.services.self_service.access import KIOSK_MANAGERS, KIOSKS
-from tongban.web import deps
+from tongban.web import deps, paging
 from tongban.web.api.views import out
 from tongban.web.deps import ContainerDep, Viewer, actor_for, allow, now_of
 from tongban.web.idempotency import IdempotencyKey, run_once
@@ -172,9 +172,17 @@ def _screen_out(shown: visits.Screen, at: datetime) -> ScreenOut:
 
 
 @router.get("/kiosks", response_model=list[KioskOut], summary="本中心的自助终端")
-def list_kiosks(container: ContainerDep, principal: Manager) -> list[KioskOut]:
+def list_kiosks(
+    request: Request,
+    response: Response,
+    container: ContainerDep,
+    principal: Manager,
+    page: paging.PageParams,
+) -> list[KioskOut]:
+    """By code, a page at a time."""
     with container.read() as uow:
-        return [KioskOut.of(k) for k in kiosks.centre_kiosks(uow.conn, principal)]
+        found = [KioskOut.of(k) for k in kiosks.centre_kiosks(uow.conn, principal)]
+    return paging.cut(request, response, found, lambda k: (k.code,), page)
 
 
 @router.post("/kiosks", status_code=201, response_model=KioskOut, summary="登记自助终端")
@@ -298,14 +306,22 @@ def finish(request: Request, container: ContainerDep, _d: Device) -> ScreenOut:
 
 
 @router.get("/kiosk/items", response_model=list[ItemOut], summary="访客可自助办理的事项")
-def list_items(request: Request, container: ContainerDep, _d: Device) -> list[ItemOut]:
+def list_items(
+    request: Request,
+    response: Response,
+    container: ContainerDep,
+    _d: Device,
+    page: paging.PageParams,
+) -> list[ItemOut]:
+    """By item code, a page at a time."""
     actor = actor_for(request)
     with container.uow() as uow:
         visits.live_visit(uow.conn, actor)
         shown = visits.screen(uow, actor)
         assert shown.visitor is not None
         offered = filing.offered_items(uow.conn, shown.visitor.kind.value)
-    return [_item_out(i) for i in offered]
+    listed = [_item_out(i) for i in offered]
+    return paging.cut(request, response, listed, lambda i: (i.code,), page)
 
 
 def _item_out(item: Any) -> ItemOut:

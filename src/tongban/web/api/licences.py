@@ -28,6 +28,7 @@ from tongban.services.licences.pdf import verify_path
 from tongban.services.platform import jurisdiction
 from tongban.services.platform.context import Actor
 from tongban.services.platform.unit_of_work import UnitOfWork
+from tongban.web import paging
 from tongban.web.api.views import out
 from tongban.web.deps import ContainerDep, actor_for, allow, today_of
 from tongban.web.idempotency import IdempotencyKey, run_once
@@ -118,8 +119,11 @@ class LicenceTypeOut(BaseModel):
 
 
 @router.get("/licence-types", response_model=list[LicenceTypeOut], summary="电子证照类型")
-def list_types(_anyone: Anyone) -> list[LicenceTypeOut]:
-    return [
+def list_types(
+    request: Request, response: Response, _anyone: Anyone, page: paging.PageParams
+) -> list[LicenceTypeOut]:
+    """By code, a page at a time."""
+    listed = [
         LicenceTypeOut(
             code=t.code,
             name=t.name,
@@ -133,6 +137,7 @@ def list_types(_anyone: Anyone) -> list[LicenceTypeOut]:
         )
         for t in LICENCE_TYPES
     ]
+    return paging.cut(request, response, listed, lambda t: (t.code,), page)
 
 
 @router.get("/licences/{licence_id}", response_model=LicenceOut, summary="查阅一份电子证照")

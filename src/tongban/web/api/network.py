@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel
 
 from tongban.domain.catalogue.model import Level, ListKind, Restriction
 from tongban.domain.network.model import Accessibility, Centre
 from tongban.services.catalogue import lists
 from tongban.services.network import queries
+from tongban.web import paging
 from tongban.web.deps import ContainerDep, Viewer
 
 router = APIRouter(tags=["network"])
@@ -72,22 +73,35 @@ class ListEntryOut(BaseModel):
 
 
 @router.get("/departments", summary="部门列表")
-def get_departments(container: ContainerDep, _viewer: Viewer) -> list[DepartmentOut]:
+def get_departments(
+    request: Request,
+    response: Response,
+    container: ContainerDep,
+    _viewer: Viewer,
+    page: paging.PageParams,
+) -> list[DepartmentOut]:
+    """By code, a page at a time."""
     with container.read() as uow:
         found = queries.list_departments(uow.conn)
-    return [DepartmentOut.model_validate(d.model_dump()) for d in found]
+    listed = [DepartmentOut.model_validate(d.model_dump()) for d in found]
+    return paging.cut(request, response, listed, lambda d: (d.code,), page)
 
 
 @router.get("/centres", summary="服务中心列表（可按镇街、层级筛选）")
 def get_centres(
+    request: Request,
+    response: Response,
     container: ContainerDep,
     _viewer: Viewer,
+    page: paging.PageParams,
     town: Annotated[str | None, Query(max_length=20, description="镇街名称，如 九江镇")] = None,
     level: Annotated[Level | None, Query(description="层级")] = None,
 ) -> list[CentreOut]:
+    """By code, a page at a time."""
     with container.read() as uow:
         found = queries.list_centres(uow.conn, town=town, level=level)
-    return [CentreOut.of(c) for c in found]
+    listed = [CentreOut.of(c) for c in found]
+    return paging.cut(request, response, listed, lambda c: (c.code,), page)
 
 
 @router.get("/centres/nearest", summary="离某一地点最近的服务中心")
@@ -122,12 +136,17 @@ def get_centre(
 
 @router.get("/lists/{kind}", summary="三单管理：负面清单、准许清单或监管清单", tags=["lists"])
 def get_list(
+    request: Request,
+    response: Response,
     container: ContainerDep,
     _viewer: Viewer,
+    page: paging.PageParams,
     kind: ListKind,
     department: Annotated[str | None, Query(max_length=40, description="部门编码")] = None,
     q: Annotated[str | None, Query(max_length=100, description="关键词")] = None,
 ) -> list[ListEntryOut]:
+    """By entry code, a page at a time."""
     with container.read() as uow:
         found = lists.list_entries(uow.conn, kind, department_code=department, q=q)
-    return [ListEntryOut.of(v) for v in found]
+    listed = [ListEntryOut.of(v) for v in found]
+    return paging.cut(request, response, listed, lambda e: (e.code,), page)

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Path, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
@@ -31,6 +31,7 @@ from tongban.services.projects.access import (
     PROJECT_COMPANIES,
     PROJECT_READERS,
 )
+from tongban.web import paging
 from tongban.web.api.views import out
 from tongban.web.deps import ContainerDep, actor_for, allow, now_of, today_of
 from tongban.web.idempotency import IdempotencyKey, run_once
@@ -147,11 +148,17 @@ def _ref(ref: svc.ProjectRef) -> ProjectRefOut:
 
 @router.get("/projects", response_model=list[ProjectSummaryOut], summary="我可见的投资项目")
 def list_projects(
-    request: Request, container: ContainerDep, principal: Reader
+    request: Request,
+    response: Response,
+    container: ContainerDep,
+    principal: Reader,
+    page: paging.PageParams,
 ) -> list[ProjectSummaryOut]:
+    """Newest first, a page at a time (``Link: rel="next"`` while more follow)."""
     with container.read() as uow:
-        rows = queries.list_projects(uow.conn, principal, today_of(request))
-    return [out(ProjectSummaryOut, r, status=r.status.value) for r in rows]
+        found = queries.project_page(uow.conn, principal, today_of(request), page)
+    paging.link_page(request, response, found.next)
+    return [out(ProjectSummaryOut, r, status=r.status.value) for r in found.rows]
 
 
 @router.post("/projects", status_code=201, response_model=ProjectRefOut, summary="登记投资项目")

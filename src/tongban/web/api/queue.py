@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Path, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
@@ -24,6 +24,7 @@ from tongban.services.platform import access
 from tongban.services.platform.context import Actor
 from tongban.services.platform.unit_of_work import UnitOfWork
 from tongban.services.visits import queue, queue_reads
+from tongban.web import paging
 from tongban.web.api.views import out
 from tongban.web.deps import ContainerDep, Today, actor_for, allow
 from tongban.web.idempotency import IdempotencyKey, run_once
@@ -270,12 +271,19 @@ def apply_action(
 
 @router.get("/my-tickets", response_model=list[MyTicketOut], summary="我今天的排队号")
 def my_tickets(
-    request: Request, today: Today, container: ContainerDep, _who: Applicant
+    request: Request,
+    response: Response,
+    today: Today,
+    container: ContainerDep,
+    _who: Applicant,
+    page: paging.PageParams,
 ) -> list[MyTicketOut]:
+    """Today's tickets in the order they were taken, a page at a time."""
     actor = actor_for(request)
     with container.read() as uow:
         mine = queue_reads.my_tickets(uow.conn, actor, today)
+        shown = paging.cut(request, response, mine, lambda t: (t.id,), page)
         return [
             MyTicketOut(**TicketOut.of(t).model_dump(), ahead=queue_reads.ahead_of(uow.conn, t))
-            for t in mine
+            for t in shown
         ]

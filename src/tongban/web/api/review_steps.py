@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Path, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
@@ -25,6 +25,7 @@ from tongban.services.cases import review_steps as steps
 from tongban.services.platform import access
 from tongban.services.platform.context import Actor
 from tongban.services.platform.unit_of_work import UnitOfWork
+from tongban.web import paging
 from tongban.web.api.cases import CaseNumber, CaseReader
 from tongban.web.api.views import out
 from tongban.web.deps import CatalogueAdmin, ContainerDep, Today, actor_for, allow
@@ -108,18 +109,36 @@ class PlanOut(BaseModel):
 
 @router.get("/cases/{number}/steps", response_model=list[StepOut], summary="办件的审查环节")
 def case_steps(
-    number: CaseNumber, container: ContainerDep, principal: CaseReader, today: Today
+    number: CaseNumber,
+    request: Request,
+    response: Response,
+    container: ContainerDep,
+    principal: CaseReader,
+    today: Today,
+    page: paging.PageParams,
 ) -> list[StepOut]:
+    """In stage order, a page at a time."""
     with container.read() as uow:
         rows = queries.review_steps(uow.conn, principal, number)
-    return [StepOut.of(s, today) for s in rows]
+    shown = paging.cut(request, response, rows, lambda s: (s.stage, s.id), page)
+    return [StepOut.of(s, today) for s in shown]
 
 
 @router.get("/review/steps", response_model=list[StepOut], summary="我的审查环节（已认领与可认领）")
-def my_steps(container: ContainerDep, principal: Reviewer, today: Today) -> list[StepOut]:
+def my_steps(
+    request: Request,
+    response: Response,
+    container: ContainerDep,
+    principal: Reviewer,
+    today: Today,
+    page: paging.PageParams,
+) -> list[StepOut]:
+    """The caller's own steps, then the claimable ones, the nearest due day first; a page at a
+    time (``Link: rel="next"``)."""
     with container.read() as uow:
-        rows = queries.my_review_steps(uow.conn, principal)
-    return [StepOut.of(s, today) for s in rows]
+        found = queries.my_review_step_page(uow.conn, principal, page)
+    paging.link_page(request, response, found.next)
+    return [StepOut.of(s, today) for s in found.rows]
 
 
 # --- step actions -----------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi import Path as PathParam
 from pydantic import BaseModel, Field
 
@@ -19,6 +19,7 @@ from tongban.domain.people.model import Principal
 from tongban.domain.rules.model import RuleSetSpec
 from tongban.services.platform import access
 from tongban.services.smart import rules as svc
+from tongban.web import paging
 from tongban.web.deps import ContainerDep, Today, actor_for, allow
 
 router = APIRouter(tags=["rules"])
@@ -76,9 +77,18 @@ class DryRunOut(BaseModel):
 
 
 @router.get("/rules/{item_code}", response_model=list[RuleSetOut], summary="规则集的全部版本")
-def list_versions(item_code: Code, container: ContainerDep, _: Reader) -> list[RuleSetOut]:
+def list_versions(
+    item_code: Code,
+    request: Request,
+    response: Response,
+    container: ContainerDep,
+    _: Reader,
+    page: paging.PageParams,
+) -> list[RuleSetOut]:
+    """The newest version first, a page at a time."""
     with container.read() as uow:
-        return [RuleSetOut.of(s) for s in svc.versions(uow.conn, item_code)]
+        found = [RuleSetOut.of(s) for s in svc.versions(uow.conn, item_code)]
+    return paging.cut(request, response, found, lambda s: (s.version,), page, descending=True)
 
 
 @router.get("/rules/{item_code}/in-force", response_model=RuleSetOut, summary="某日生效的规则集")

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
@@ -29,6 +29,7 @@ from tongban.services.supervision.access import (
     LIST_EDITORS,
     TASK_READERS,
 )
+from tongban.web import paging
 from tongban.web.deps import ContainerDep, actor_for, allow, today_of
 from tongban.web.idempotency import IdempotencyKey, run_once
 
@@ -206,9 +207,17 @@ def _ref(row: Any) -> TaskRefOut:
 
 
 @router.get("/items", response_model=list[SupervisedItemOut], summary="批后监管事项清单")
-def list_items(container: ContainerDep, _anyone: Anyone) -> list[SupervisedItemOut]:
+def list_items(
+    request: Request,
+    response: Response,
+    container: ContainerDep,
+    _anyone: Anyone,
+    page: paging.PageParams,
+) -> list[SupervisedItemOut]:
+    """By item code, a page at a time."""
     with container.read() as uow:
-        return [_item(found) for found in items.supervised_list(uow.conn)]
+        found = [_item(found) for found in items.supervised_list(uow.conn)]
+    return paging.cut(request, response, found, lambda i: (i.item_code,), page)
 
 
 @router.post(
@@ -234,12 +243,18 @@ def place_item(
 
 @router.get("/tasks", response_model=list[TaskSummaryOut], summary="检查任务列表")
 def list_tasks(
-    container: ContainerDep, principal: Reader, status: TaskStatus | None = None
+    request: Request,
+    response: Response,
+    container: ContainerDep,
+    principal: Reader,
+    page: paging.PageParams,
+    status: TaskStatus | None = None,
 ) -> list[TaskSummaryOut]:
-    """检查人员：抽取给本人的任务；部门负责人：本部门的任务。"""
+    """检查人员：抽取给本人的任务；部门负责人：本部门的任务。一次一页（``Link: rel="next"``）。"""
     with container.read() as uow:
-        rows = queries.tasks_for(uow.conn, principal, status.value if status else None)
-    return [TaskSummaryOut(**row) for row in rows]
+        found = queries.task_page(uow.conn, principal, page, status.value if status else None)
+    paging.link_page(request, response, found.next)
+    return [TaskSummaryOut(**row) for row in found.rows]
 
 
 @router.get("/tasks/{number}", response_model=TaskOut, summary="检查任务详情")
@@ -323,9 +338,18 @@ def run_draw(
 
 
 @router.get("/draws", response_model=list[DrawOut], summary="双随机抽查结果公开")
-def list_draws(container: ContainerDep, _anyone: Anyone) -> list[DrawOut]:
+def list_draws(
+    request: Request,
+    response: Response,
+    container: ContainerDep,
+    _anyone: Anyone,
+    page: paging.PageParams,
+) -> list[DrawOut]:
+    """The latest draw first, a page at a time (``Link: rel="next"``)."""
     with container.read() as uow:
-        return [DrawOut(**d) for d in queries.public_draws(uow.conn)]
+        found = queries.draw_page(uow.conn, page)
+    paging.link_page(request, response, found.next)
+    return [DrawOut(**d) for d in found.rows]
 
 
 @router.get("/draws/{number}/replay", response_model=ReplayOut, summary="复算并核对抽查记录")
@@ -352,13 +376,17 @@ def figures(
     since: Annotated[date | None, Query(description="任务生成日期起（含）；默认本月1日")] = None,
     until: Annotated[date | None, Query(description="任务生成日期止（含）；默认今天")] = None,
     department_code: Annotated[str | None, Query(max_length=40)] = None,
+    *,
+    response: Response,
+    page: paging.PageParams,
 ) -> list[FigureOut]:
     """按事项与部门：生成任务数、已检查数、按期检查数、合格 / 责令整改 / 注销数。"""
     today = today_of(request)
     start, end = since or today.replace(day=1), until or today
     with container.read() as uow:
         rows = queries.figures(uow.conn, start=start, end=end, department_code=department_code)
-    return [FigureOut(**row) for row in rows]
+    listed = [FigureOut(**row) for row in rows]
+    return paging.cut(request, response, listed, lambda f: (f.department_code, f.item_code), page)
 
 
 __all__ = ["router"]

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel
 
 from tongban.services.people import auth, sessions
+from tongban.web import paging
 from tongban.web.api.auth import PrincipalOut
 from tongban.web.deps import ContainerDep, Now, SignedIn, actor_for
 
@@ -33,13 +34,23 @@ class EndedOut(BaseModel):
 
 
 @router.get("/me/sessions", response_model=list[SessionOut], summary="我的登录会话（登录设备）")
-def my_sessions(container: ContainerDep, principal: SignedIn, now: Now) -> list[SessionOut]:
+def my_sessions(
+    request: Request,
+    response: Response,
+    container: ContainerDep,
+    principal: SignedIn,
+    now: Now,
+    page: paging.PageParams,
+) -> list[SessionOut]:
     """The account's live sessions, newest first; ``current`` marks the one of this request."""
     with container.read() as uow:
         found = sessions.list_sessions(
             uow.conn, principal.user_id, now=now, current=principal.session_id
         )
-    return [SessionOut(**vars(s)) for s in found]
+    listed = [SessionOut(**vars(s)) for s in found]
+    return paging.cut(
+        request, response, listed, lambda s: (s.created_at, s.key), page, descending=True
+    )
 
 
 @router.post(

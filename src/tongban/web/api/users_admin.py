@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Query, Request, UploadFile
+from fastapi import APIRouter, File, Query, Request, Response, UploadFile
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
@@ -24,6 +24,7 @@ from tongban.domain.people.model import STAFF_ROLES, Role, RoleAssignment
 from tongban.services.people import staff_import, staff_queries, user_admin
 from tongban.services.platform.context import Actor
 from tongban.services.platform.unit_of_work import UnitOfWork
+from tongban.web import paging
 from tongban.web.deps import ContainerDep, Now, UserAdmin, actor_for
 from tongban.web.idempotency import IdempotencyKey, run_once_secret
 
@@ -172,14 +173,18 @@ def list_staff(
 
 @router.get("/changes", summary="最近的账号变更", response_model=list[ChangeOut], responses=_ERRORS)
 def recent_changes(
+    request: Request,
+    response: Response,
     container: ContainerDep,
     _admin: UserAdmin,
-    limit: Annotated[int, Query(ge=1, le=200)] = 20,
+    page: paging.PageParams,
 ) -> list[ChangeOut]:
-    """The latest changes to staff accounts from the audit log: who, what, whom, when."""
+    """The changes to staff accounts from the audit log, newest first: who, what, whom, when.
+    One page at a time; ``Link: rel="next"`` when more follow."""
     with container.read() as uow:
-        changes = staff_queries.recent_changes(uow.conn, limit)
-    return [ChangeOut.model_validate(c, from_attributes=True) for c in changes]
+        found = staff_queries.change_page(uow.conn, page)
+    paging.link_page(request, response, found.next)
+    return [ChangeOut.model_validate(c, from_attributes=True) for c in found.rows]
 
 
 @router.post(

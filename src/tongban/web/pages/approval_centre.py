@@ -97,7 +97,7 @@ def _mine(request: Request, container: Container, principal: Principal) -> dict[
         context = {
             "scope": scope,
             "mine": q.held(uow.conn, scope.department_ids, scope.user_id),
-            "waiting": len(q.queue(uow.conn, scope.department_ids)),
+            "waiting": len(q.waiting_ages(uow.conn, scope.department_ids)),
         }
     context.update(local=local, done=_done(request))
     return context

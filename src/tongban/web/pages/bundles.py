@@ -23,6 +23,7 @@ from tongban.services.bundles import queries
 from tongban.services.platform import access, audit
 from tongban.services.platform.context import Actor
 from tongban.services.platform.unit_of_work import UnitOfWork
+from tongban.web import paging
 from tongban.web.deps import ContainerDep, actor_for, allow
 from tongban.web.idempotency import form_key, new_form_key, run_form_once
 from tongban.web.pages.cases.citizen import account_context, centre_options, texts
@@ -44,12 +45,21 @@ def _is_applicant(principal: Principal | None) -> bool:
 
 
 @router.get("/bundles")
-def bundle_list(request: Request, container: ContainerDep, principal: Anyone) -> Response:
-    """一件事一次办: every bundle with its items and departments; the applicant's own ones."""
+def bundle_list(
+    request: Request,
+    container: ContainerDep,
+    principal: Anyone,
+    after: paging.AfterParam = None,
+) -> Response:
+    """一件事一次办: every bundle with its items and departments; the applicant's own ones, a
+    page at a time."""
+    context: dict[str, Any] = {"mine": [], "next_page": None, "first_page": None}
     with container.read() as uow:
-        views = queries.definitions(uow.conn)
-        mine = queries.my_applications(uow.conn, principal) if _is_applicant(principal) else []
-    return render(request, "bundles/list.html", {"views": views, "mine": mine})
+        context["views"] = queries.definitions(uow.conn)
+        if _is_applicant(principal):
+            found = queries.my_applications(uow.conn, principal, paging.page_from(after))
+            context.update(mine=found.rows, **paging.more_links(request, found.next))
+    return render(request, "bundles/list.html", context)
 
 
 def _form_values(view: queries.DefinitionView, form: FormData) -> dict[str, Any]:

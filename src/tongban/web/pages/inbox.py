@@ -9,6 +9,7 @@ from fastapi import Path as PathParam
 from fastapi.responses import RedirectResponse
 
 from tongban.services.platform import inbox
+from tongban.web import paging
 from tongban.web.deps import ContainerDep, Now, SignedIn
 from tongban.web.templating import render
 
@@ -16,11 +17,18 @@ router = APIRouter(tags=["pages"], include_in_schema=False)
 
 
 @router.get("/inbox")
-def inbox_page(request: Request, container: ContainerDep, principal: SignedIn) -> Response:
+def inbox_page(
+    request: Request,
+    container: ContainerDep,
+    principal: SignedIn,
+    after: paging.AfterParam = None,
+) -> Response:
+    """The person's messages, newest first, a page at a time."""
     with container.read() as uow:
-        rows = inbox.messages(uow.conn, principal.user_id)
+        found = inbox.message_page(uow.conn, principal.user_id, paging.page_from(after))
         unread = inbox.unread_count(uow.conn, principal.user_id)
-    return render(request, "inbox.html", {"messages": rows, "unread": unread})
+    more = paging.more_links(request, found.next)
+    return render(request, "inbox.html", {"messages": found.rows, "unread": unread, **more})
 
 
 @router.post("/inbox/{message_id}/read")

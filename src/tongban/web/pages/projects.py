@@ -29,6 +29,7 @@ from tongban.services.projects import lifecycle as svc
 from tongban.services.projects import queries
 from tongban.services.projects import steps as steps_svc
 from tongban.services.projects.access import PROJECT_AGENTS, PROJECT_CENTRE, PROJECT_COMPANIES
+from tongban.web import paging
 from tongban.web.deps import ContainerDep, actor_for, allow, now_of, today_of
 from tongban.web.templating import render
 
@@ -53,9 +54,15 @@ def _choices(container: ContainerDep) -> dict[str, Any]:
 def company_projects(request: Request, container: ContainerDep, principal: Company) -> Response:
     """The company's projects and the form to register a new one."""
     with container.read() as uow:
-        rows = queries.list_projects(uow.conn, principal, today_of(request))
+        found = queries.project_page(
+            uow.conn,
+            principal,
+            today_of(request),
+            paging.page_from(request.query_params.get("after")),
+        )
     v = {"credit_code": principal.credit_code or ""}
-    context = {"rows": rows, "errors": {}, "v": v, **_choices(container)}
+    more = paging.more_links(request, found.next)
+    context = {"rows": found.rows, "errors": {}, "v": v, **_choices(container), **more}
     return render(request, "projects/company_list.html", context)
 
 

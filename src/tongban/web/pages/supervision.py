@@ -23,6 +23,7 @@ from tongban.services.supervision.access import (
     TASK_READERS,
     heads_of,
 )
+from tongban.web import paging
 from tongban.web.deps import ContainerDep, actor_for, allow, today_of
 from tongban.web.pages.service_desk.common import Page, act, text_of, version_of
 from tongban.web.templating import render
@@ -45,9 +46,12 @@ DONE = {
 
 def _tasks_page(request: Request, container: ContainerDep, principal: Principal) -> dict[str, Any]:
     with container.read() as uow:
-        rows = queries.tasks_for(uow.conn, principal)
+        found = queries.task_page(
+            uow.conn, principal, paging.page_from(request.query_params.get("after"))
+        )
     return {
-        "tasks": rows,
+        "tasks": found.rows,
+        **paging.more_links(request, found.next),
         "heads": sorted(heads_of(principal)),
         "done": DONE.get(request.query_params.get("done", "")),
         "error": None,
@@ -155,8 +159,9 @@ async def conclusion_form(
 def public_draws(request: Request, container: ContainerDep, _anyone: Anyone) -> Response:
     """一公开: every draw, its seed and pool hashes, the subjects drawn and their outcome."""
     with container.read() as uow:
-        found = queries.public_draws(uow.conn)
-    return render(request, "supervision/draws.html", {"draws": found})
+        found = queries.draw_page(uow.conn, paging.page_from(request.query_params.get("after")))
+    context = {"draws": found.rows, **paging.more_links(request, found.next)}
+    return render(request, "supervision/draws.html", context)
 
 
 @router.get("/supervision/figures")

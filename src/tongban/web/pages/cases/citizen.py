@@ -40,6 +40,7 @@ from tongban.services.platform.calendar import load_calendar
 from tongban.services.platform.context import Actor
 from tongban.services.platform.unit_of_work import UnitOfWork
 from tongban.services.smart.review import has_automated_decision
+from tongban.web import paging
 from tongban.web.api.attachments import store_of
 from tongban.web.deps import ContainerDep, actor_for, allow, today_of
 from tongban.web.idempotency import form_key, new_form_key, run_form_once
@@ -207,14 +208,22 @@ def act_on_case(
 
 
 @router.get("/my/cases")
-def my_cases(request: Request, container: ContainerDep, principal: Applicant) -> Response:
-    """我的办件: the applicant's own cases, newest first, with status and clock."""
+def my_cases(
+    request: Request,
+    container: ContainerDep,
+    principal: Applicant,
+    after: paging.AfterParam = None,
+) -> Response:
+    """我的办件: the applicant's own cases, newest first, with status and clock; a page at a
+    time, never cut off."""
     with container.read() as uow:
-        rows = queries.my_cases(uow.conn, principal)
+        found = queries.case_list(uow.conn, principal, "mine", paging.page_from(after))
+        rows = found.rows
         colours = clock_colours(
             uow.conn, today_of(request), rows, container.settings.case_yellow_days
         )
-    return render(request, "cases/my_cases.html", {"rows": rows, "colours": colours})
+    context = {"rows": rows, "colours": colours, **paging.more_links(request, found.next)}
+    return render(request, "cases/my_cases.html", context)
 
 
 @router.get("/my/cases/{number}")

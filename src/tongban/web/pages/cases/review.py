@@ -20,6 +20,7 @@ from tongban.services.cases import lifecycle as svc
 from tongban.services.cases import review_steps as steps_svc
 from tongban.services.platform import access
 from tongban.services.platform.unit_of_work import UnitOfWork
+from tongban.web import paging
 from tongban.web.deps import ContainerDep, actor_for, allow, today_of
 from tongban.web.pages.cases.citizen import (
     Number,
@@ -45,15 +46,23 @@ TEMPLATE = "cases/staff_case.html"
 
 
 @router.get("/review")
-def review_queue(request: Request, container: ContainerDep, principal: Reviewer) -> Response:
-    """The department's open cases, nearest deadline first."""
+def review_queue(
+    request: Request,
+    container: ContainerDep,
+    principal: Reviewer,
+    after: paging.AfterParam = None,
+) -> Response:
+    """The department's open cases, nearest deadline first, a page at a time."""
     with container.read() as uow:
-        rows = queries.department_queue(uow.conn, principal)
+        found = queries.case_list(uow.conn, principal, "department", paging.page_from(after))
+        rows = found.rows
         colours = clock_colours(
             uow.conn, today_of(request), rows, container.settings.case_yellow_days
         )
     context = {"rows": rows, "colours": colours, "title": "待审办件", "base": "/review/cases"}
-    return render(request, "cases/queue.html", context)
+    return render(
+        request, "cases/queue.html", {**context, **paging.more_links(request, found.next)}
+    )
 
 
 @router.get("/review/cases/{number}")
@@ -163,15 +172,23 @@ def issue_from_form(
 
 
 @router.get("/sign-off")
-def sign_off_queue(request: Request, container: ContainerDep, principal: Chief) -> Response:
-    """Proposed rejections of the chief's department awaiting a signature."""
+def sign_off_queue(
+    request: Request,
+    container: ContainerDep,
+    principal: Chief,
+    after: paging.AfterParam = None,
+) -> Response:
+    """Proposed rejections of the chief's department awaiting a signature, a page at a time."""
     with container.read() as uow:
-        rows = queries.sign_off_queue(uow.conn, principal)
+        found = queries.case_list(uow.conn, principal, "sign_off", paging.page_from(after))
+        rows = found.rows
         colours = clock_colours(
             uow.conn, today_of(request), rows, container.settings.case_yellow_days
         )
     context = {"rows": rows, "colours": colours, "title": "否决签批", "base": "/review/cases"}
-    return render(request, "cases/queue.html", context)
+    return render(
+        request, "cases/queue.html", {**context, **paging.more_links(request, found.next)}
+    )
 
 
 @router.post("/sign-off/cases/{number}/{action}")

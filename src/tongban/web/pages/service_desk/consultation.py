@@ -29,6 +29,7 @@ from tongban.services.service_desk.access import (
     QUESTION_ANSWERERS,
     QUESTION_STAFF,
 )
+from tongban.web import paging
 from tongban.web.deps import ContainerDep, actor_for, allow, today_of
 from tongban.web.idempotency import form_key, new_form_key, run_form_once
 from tongban.web.pages.service_desk.common import Page, act, text_of, version_of
@@ -90,9 +91,15 @@ async def _ask(
 
 def _my_list(request: Request, container: ContainerDep, principal: Principal) -> dict[str, Any]:
     with container.read() as uow:
-        rows = queries.question_list(uow.conn, principal, today_of(request))
+        found = queries.question_page(
+            uow.conn,
+            principal,
+            today_of(request),
+            paging.page_from(request.query_params.get("after")),
+        )
     return {
-        "rows": rows,
+        "rows": found.rows,
+        **paging.more_links(request, found.next),
         "errors": {},
         "v": {"item_code": request.query_params.get("item", "")},
         "idem": new_form_key(),
@@ -135,11 +142,17 @@ def _staff_list(request: Request, container: ContainerDep, principal: Principal)
     status = QuestionStatus(status_text) if status_text in set(QuestionStatus) else None
     overdue = request.query_params.get("overdue") == "1"
     with container.read() as uow:
-        rows = queries.question_list(
-            uow.conn, principal, today_of(request), status=status, overdue_only=overdue
+        found = queries.question_page(
+            uow.conn,
+            principal,
+            today_of(request),
+            paging.page_from(request.query_params.get("after")),
+            status=status,
+            overdue_only=overdue,
         )
     return {
-        "rows": rows,
+        "rows": found.rows,
+        **paging.more_links(request, found.next),
         "status": status,
         "statuses": list(QuestionStatus),
         "overdue": overdue,

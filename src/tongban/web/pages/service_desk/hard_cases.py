@@ -27,6 +27,7 @@ from tongban.services.service_desk import hard_case_queries as queries
 from tongban.services.service_desk import hard_cases as svc
 from tongban.services.service_desk import stats
 from tongban.services.service_desk.access import HARD_CASE_STAFF, HARD_CASE_STATS
+from tongban.web import paging
 from tongban.web.deps import ContainerDep, actor_for, allow, today_of
 from tongban.web.idempotency import form_key, new_form_key, run_form_once
 from tongban.web.pages.service_desk.common import Page, act, text_of, version_of
@@ -74,11 +75,17 @@ def _choices() -> dict[str, Any]:
 
 def _my_list(request: Request, container: ContainerDep, principal: Principal) -> dict[str, Any]:
     with container.read() as uow:
-        rows = queries.hard_case_list(uow.conn, principal, today_of(request))
+        found = queries.hard_case_page(
+            uow.conn,
+            principal,
+            today_of(request),
+            paging.page_from(request.query_params.get("after")),
+        )
         centres = pickup_centres(uow.conn)
         own_cases = case_queries.my_cases(uow.conn, principal)
     return {
-        "rows": rows,
+        "rows": found.rows,
+        **paging.more_links(request, found.next),
         "centres": centres,
         "own_cases": own_cases[:20],
         "errors": {},
@@ -164,11 +171,17 @@ def _staff_list(request: Request, container: ContainerDep, principal: Principal)
     status = HardCaseStatus(status_text) if status_text in set(HardCaseStatus) else None
     overdue = request.query_params.get("overdue") == "1"
     with container.read() as uow:
-        rows = queries.hard_case_list(
-            uow.conn, principal, today_of(request), status=status, overdue_only=overdue
+        found = queries.hard_case_page(
+            uow.conn,
+            principal,
+            today_of(request),
+            paging.page_from(request.query_params.get("after")),
+            status=status,
+            overdue_only=overdue,
         )
     return {
-        "rows": rows,
+        "rows": found.rows,
+        **paging.more_links(request, found.next),
         "status": status,
         "statuses": list(HardCaseStatus),
         "overdue": overdue,
