@@ -111,3 +111,32 @@ indicator_case_daily = Table(
         name="uq_indicator_case_daily_key",
     ),
 )
+
+RATING_DAILY_MEASURES = (
+    "ratings_total",
+    "ratings_satisfied",
+    "ratings_poor",
+    "ratings_poor_called_back",
+)
+
+indicator_rating_daily = Table(
+    "indicator_rating_daily",
+    metadata,
+    # 好差评 sums per day rated × item × department × centre × channel (the rated case's
+    # channel, 'window' for a ticket); '' where the rating has no item, department or centre.
+    Column("id", Integer, primary_key=True),
+    Column("day", Date, nullable=False),
+    Column("item_code", String(40), nullable=False),
+    Column("department_code", String(40), nullable=False),
+    Column("centre_code", String(40), nullable=False),
+    Column("channel", String(12), nullable=False),
+    *(Column(name, Integer, nullable=False, server_default="0") for name in RATING_DAILY_MEASURES),
+    UniqueConstraint(
+        "day",
+        "item_code",
+        "department_code",
+        "centre_code",
+        "channel",
+        name="uq_indicator_rating_daily_key",
+    ),
+)

@@ -1,8 +1,9 @@
 """``tongban metrics verify | rebuild``: the rollups against a recomputation from raw rows.
 
 ``verify`` derives every case's fact from ``cases`` and ``case_events`` afresh and the daily
-rollup from those facts, and reports each stored row that differs (or is missing, or should
-not be there).  ``rebuild`` replaces both tables with the recomputation in one transaction.
+rollup from those facts, and the daily rating rollup from ``ratings`` and ``rectifications``,
+and reports each stored row that differs (or is missing, or should not be there).
+``rebuild`` replaces the three tables with the recomputation in one transaction.
 """
 
 from __future__ import annotations
@@ -16,11 +17,14 @@ from sqlalchemy import Connection, delete, func, insert, select
 from tongban.adapters.db.tables import cases
 from tongban.adapters.db.tables_indicators import (
     CASE_DAILY_MEASURES,
+    RATING_DAILY_MEASURES,
     indicator_case_daily,
     indicator_case_facts,
+    indicator_rating_daily,
 )
 from tongban.domain.indicators.facts import CaseFact
 from tongban.services.cases import facts as case_facts
+from tongban.services.evaluation import rollup as rating_rollup
 from tongban.services.platform import audit
 from tongban.services.platform.context import Actor
 from tongban.services.platform.unit_of_work import UnitOfWork, atomic
@@ -42,6 +46,7 @@ class Difference:
 class Report:
     cases: int = 0
     rollup_rows: int = 0
+    rating_rows: int = 0
     differences: list[Difference] = field(default_factory=list)
 
     @property
@@ -107,7 +112,28 @@ def verify(conn: Connection, progress: Progress | None = None) -> Report:
                         want_row[measure],
                     )
                 )
+    _verify_ratings(conn, report)
     return report
+
+
+def _verify_ratings(conn: Connection, report: Report) -> None:
+    stored = rating_rollup.stored(conn)
+    rolled = rating_rollup.recompute(conn)
+    report.rating_rows = len(rolled)
+    zero = dict.fromkeys(RATING_DAILY_MEASURES, 0)
+    for key in sorted(set(stored) | set(rolled)):
+        have_row, want_row = stored.get(key, zero), rolled.get(key, zero)
+        for measure in RATING_DAILY_MEASURES:
+            if have_row[measure] != want_row[measure]:
+                report.differences.append(
+                    Difference(
+                        "indicator_rating_daily",
+                        _key_text(key),
+                        measure,
+                        have_row[measure] if key in stored else None,
+                        want_row[measure],
+                    )
+                )
 
 
 def _plain(value: object) -> int | str | None:
@@ -142,8 +168,16 @@ def rebuild(uow: UnitOfWork, actor: Actor, progress: Progress | None = None) -> 
     ]
     for start in range(0, len(daily), 1000):
         conn.execute(insert(indicator_case_daily), daily[start : start + 1000])
+    conn.execute(delete(indicator_rating_daily))
+    rated = [
+        dict(zip(("day", "item_code", "department_code", "centre_code", "channel"), key,
+                 strict=True)) | values
+        for key, values in sorted(rating_rollup.recompute(conn).items())
+    ]  # fmt: skip
+    for start in range(0, len(rated), 1000):
+        conn.execute(insert(indicator_rating_daily), rated[start : start + 1000])
     audit.record(
         conn, actor, "metrics.rebuild", "rollup", "indicator_case_daily",
-        {"cases": len(expected), "rows": len(daily)},
+        {"cases": len(expected), "rows": len(daily), "rating_rows": len(rated)},
     )  # fmt: skip
-    return Report(cases=len(expected), rollup_rows=len(daily))
+    return Report(cases=len(expected), rollup_rows=len(daily), rating_rows=len(rated))
