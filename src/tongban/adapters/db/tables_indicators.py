@@ -112,6 +112,28 @@ indicator_case_daily = Table(
     ),
 )
 
+indicator_case_monthly = Table(
+    "indicator_case_monthly",
+    metadata,
+    # The daily rows summed by month (``month`` is its first day): what a month, quarter or
+    # year reads, a twelfth to a thirtieth of the daily rows.
+    Column("id", Integer, primary_key=True),
+    Column("month", Date, nullable=False),
+    Column("item_code", String(40), nullable=False),
+    Column("department_code", String(40), nullable=False),
+    Column("centre_code", String(40), nullable=False),
+    Column("channel", String(12), nullable=False),
+    *(Column(name, Integer, nullable=False, server_default="0") for name in CASE_DAILY_MEASURES),
+    UniqueConstraint(
+        "month",
+        "item_code",
+        "department_code",
+        "centre_code",
+        "channel",
+        name="uq_indicator_case_monthly_key",
+    ),
+)
+
 RATING_DAILY_MEASURES = (
     "ratings_total",
     "ratings_satisfied",

@@ -2,10 +2,11 @@
 
 Every insert and save of a case (``repository.add``/``save``, and the demo's bulk filing)
 calls ``record``: the case's new fact replaces its stored one in ``indicator_case_facts``, and
-the difference goes into ``indicator_case_daily`` by ``UPDATE ... SET n = n + delta`` (an
-upsert), so the rollup is exactly the sum of the facts, and two writers add without losing
-each other's counts.  ``recompute`` derives the same from the raw rows, for ``tongban metrics
-verify`` and ``rebuild``.
+the difference goes into ``indicator_case_daily`` and the month's row of
+``indicator_case_monthly`` by ``UPDATE ... SET n = n + delta`` (an upsert), so the rollup is
+exactly the sum of the facts, and two writers add without losing each other's counts.
+``recompute`` derives the same from the raw rows, for ``tongban metrics verify`` and
+``rebuild``.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from tongban.adapters.db.tables_indicators import (
     CASE_DAILY_MEASURES,
     indicator_case_daily,
     indicator_case_facts,
+    indicator_case_monthly,
 )
 from tongban.domain.cases.model import Case
 from tongban.domain.indicators.facts import (
@@ -54,18 +56,22 @@ _FACT_MEASURES = (
 _KEY = ("day", "item_code", "department_code", "centre_code", "channel")
 
 
-def _upserts() -> dict[str, Any]:
+_MONTH_KEY = ("month", *_KEY[1:])
+
+
+def _upserts(table: Any, key: tuple[str, ...]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite)):
-        stmt = dialect.insert(indicator_case_daily)
+        stmt = dialect.insert(table)
         out[name] = stmt.on_conflict_do_update(
-            index_elements=list(_KEY),
-            set_={m: indicator_case_daily.c[m] + stmt.excluded[m] for m in CASE_DAILY_MEASURES},
+            index_elements=list(key),
+            set_={m: table.c[m] + stmt.excluded[m] for m in CASE_DAILY_MEASURES},
         )
     return out
 
 
-_ADD = _upserts()
+_ADD = _upserts(indicator_case_daily, _KEY)
+_ADD_MONTHLY = _upserts(indicator_case_monthly, _MONTH_KEY)
 _FACT_COLUMNS = (
     "item_code",
     "department_code",
@@ -169,12 +175,29 @@ def _decided_by_rules(case: Case) -> bool:
     return any(event.type == AUTOMATED for event in case.events)
 
 
+def by_month(rows: Mapping[RollupKey, Mapping[str, int]]) -> dict[RollupKey, dict[str, int]]:
+    """Daily rollup rows summed by month (the key's day becomes the month's first day), in key
+    order."""
+    out: dict[RollupKey, dict[str, int]] = {}
+    for key, values in rows.items():
+        month = (key[0].replace(day=1), *key[1:])
+        total = out.setdefault(month, dict.fromkeys(CASE_DAILY_MEASURES, 0))
+        for m, v in values.items():
+            total[m] += v
+    return {k: out[k] for k in sorted(out)}
+
+
 def apply_delta(conn: Connection, change: Mapping[RollupKey, Mapping[str, int]]) -> None:
-    """Add ``change`` to the rollup rows (created at zero when missing)."""
+    """Add ``change`` to the daily rollup rows and to their months' rows (created at zero when
+    missing)."""
     if not change:
         return
     rows = [dict(zip(_KEY, key, strict=True)) | dict(values) for key, values in change.items()]
     conn.execute(_ADD[conn.dialect.name], rows)
+    months = [
+        dict(zip(_MONTH_KEY, key, strict=True)) | values for key, values in by_month(change).items()
+    ]
+    conn.execute(_ADD_MONTHLY[conn.dialect.name], months)
 
 
 def record(conn: Connection, case: Case, *, new: bool = False) -> None:
@@ -256,11 +279,13 @@ def rollup_of(facts: Iterable[CaseFact]) -> dict[RollupKey, dict[str, int]]:
     return total
 
 
-def stored_rollup(conn: Connection) -> dict[RollupKey, dict[str, int]]:
+def stored_rollup(conn: Connection, *, monthly: bool = False) -> dict[RollupKey, dict[str, int]]:
+    """The stored daily rows (or, ``monthly``, the monthly rows keyed by the month's first day)."""
+    table, first = (indicator_case_monthly, "month") if monthly else (indicator_case_daily, "day")
     out: dict[RollupKey, dict[str, int]] = {}
-    for row in conn.execute(select(indicator_case_daily)).mappings():
+    for row in conn.execute(select(table)).mappings():
         key: RollupKey = (
-            row["day"] if isinstance(row["day"], date) else date.fromisoformat(row["day"]),
+            row[first] if isinstance(row[first], date) else date.fromisoformat(row[first]),
             row["item_code"],
             row["department_code"],
             row["centre_code"],

@@ -1,9 +1,9 @@
 """``tongban metrics verify | rebuild``: the rollups against a recomputation from raw rows.
 
 ``verify`` derives every case's fact from ``cases`` and ``case_events`` afresh and the daily
-rollup from those facts, and the daily rating rollup from ``ratings`` and ``rectifications``,
-and reports each stored row that differs (or is missing, or should not be there).
-``rebuild`` replaces the three tables with the recomputation in one transaction.
+rollup and its monthly sums from those facts, and the daily rating rollup from ``ratings`` and
+``rectifications``, and reports each stored row that differs (or is missing, or should not be
+there).  ``rebuild`` replaces the four tables with the recomputation in one transaction.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from tongban.adapters.db.tables_indicators import (
     RATING_DAILY_MEASURES,
     indicator_case_daily,
     indicator_case_facts,
+    indicator_case_monthly,
     indicator_rating_daily,
 )
 from tongban.domain.indicators.facts import CaseFact
@@ -95,25 +96,41 @@ def verify(conn: Connection, progress: Progress | None = None) -> Report:
                     report.differences.append(
                         Difference("indicator_case_facts", str(case_id), name, _plain(a), _plain(b))
                     )
-    stored = case_facts.stored_rollup(conn)
     rolled = case_facts.rollup_of(expected)
     report.rollup_rows = len(rolled)
+    _compare(report, "indicator_case_daily", case_facts.stored_rollup(conn), rolled)
+    _compare(
+        report,
+        "indicator_case_monthly",
+        case_facts.stored_rollup(conn, monthly=True),
+        case_facts.by_month(rolled),
+    )
+    _verify_ratings(conn, report)
+    return report
+
+
+def _compare(
+    report: Report,
+    table: str,
+    stored: dict[tuple[date, str, str, str, str], dict[str, int]],
+    rolled: dict[tuple[date, str, str, str, str], dict[str, int]],
+) -> None:
     zero = dict.fromkeys(CASE_DAILY_MEASURES, 0)
     for key in sorted(set(stored) | set(rolled)):
         have_row, want_row = stored.get(key, zero), rolled.get(key, zero)
+        if have_row == want_row:
+            continue
         for measure in CASE_DAILY_MEASURES:
             if have_row[measure] != want_row[measure]:
                 report.differences.append(
                     Difference(
-                        "indicator_case_daily",
+                        table,
                         _key_text(key),
                         measure,
                         have_row[measure] if key in stored else None,
                         want_row[measure],
                     )
                 )
-    _verify_ratings(conn, report)
-    return report
 
 
 def _verify_ratings(conn: Connection, report: Report) -> None:
@@ -150,6 +167,7 @@ def rebuild(uow: UnitOfWork, actor: Actor, progress: Progress | None = None) -> 
     conn = uow.conn
     expected = _recomputed(conn, progress)
     conn.execute(delete(indicator_case_daily))
+    conn.execute(delete(indicator_case_monthly))
     conn.execute(delete(indicator_case_facts))
     rows = [case_facts.fact_row(f) for f in expected]
     for start in range(0, len(rows), 1000):
@@ -168,6 +186,13 @@ def rebuild(uow: UnitOfWork, actor: Actor, progress: Progress | None = None) -> 
     ]
     for start in range(0, len(daily), 1000):
         conn.execute(insert(indicator_case_daily), daily[start : start + 1000])
+    monthly = [
+        dict(zip(("month", "item_code", "department_code", "centre_code", "channel"), key,
+                 strict=True)) | values
+        for key, values in case_facts.by_month(rolled).items()
+    ]  # fmt: skip
+    for start in range(0, len(monthly), 1000):
+        conn.execute(insert(indicator_case_monthly), monthly[start : start + 1000])
     conn.execute(delete(indicator_rating_daily))
     rated = [
         dict(zip(("day", "item_code", "department_code", "centre_code", "channel"), key,

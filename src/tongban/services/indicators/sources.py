@@ -1,6 +1,7 @@
 """Where measures come from: the totals of some measures over a period and a cut.
 
-Case measures read the daily rollup (``indicator_case_daily``), never the cases, and rating
+Case measures read the daily rollup (``indicator_case_daily``; for whole months, a quarter or
+a year its monthly sums, ``indicator_case_monthly``), never the cases, and rating
 measures the daily rating rollup (``indicator_rating_daily``), never the ratings; catalogue
 measures the published items as they are now; ticket and hard-case measures their own tables,
 by centre and day (small per centre and day, and indexed by time).  A period
@@ -18,6 +19,7 @@ from sqlalchemy import Connection, and_, case, func, literal, select
 
 from tongban.adapters.db.tables import centres, departments, service_items
 from tongban.adapters.db.tables_indicators import indicator_case_daily as daily
+from tongban.adapters.db.tables_indicators import indicator_case_monthly as monthly
 from tongban.adapters.db.tables_indicators import indicator_rating_daily as rating_daily
 from tongban.adapters.db.tables_service_desk import hard_cases
 from tongban.adapters.db.tables_visits import queue_tickets
@@ -33,6 +35,11 @@ def _count(condition: Any) -> Any:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
+def whole_months(start: date, end: date) -> bool:
+    """Whether ``start`` … ``end`` is whole months (a month, a quarter, a year)."""
+    return start.day == 1 and (end + timedelta(days=1)).day == 1
+
+
 def _case_totals(
     conn: Connection,
     names: list[str],
@@ -41,19 +48,27 @@ def _case_totals(
     filters: Mapping[Dimension, str],
     by: Dimension | None,
 ) -> Groups:
-    town = func.coalesce(centres.c.town, literal(""))
+    """Whole months read the monthly rows, other periods the daily ones; the centres are joined
+    only for the town (the rollup keeps the centre's code)."""
+    if whole_months(start, end):
+        table, when = monthly, monthly.c.month
+    else:
+        table, when = daily, daily.c.day
     column = {
-        Dimension.TOWN: town,
-        Dimension.CENTRE: daily.c.centre_code,
-        Dimension.DEPARTMENT: daily.c.department_code,
-        Dimension.ITEM: daily.c.item_code,
-        Dimension.CHANNEL: daily.c.channel,
+        Dimension.TOWN: func.coalesce(centres.c.town, literal("")),
+        Dimension.CENTRE: table.c.centre_code,
+        Dimension.DEPARTMENT: table.c.department_code,
+        Dimension.ITEM: table.c.item_code,
+        Dimension.CHANNEL: table.c.channel,
     }
     key = column[by].label("key") if by else literal("").label("key")
+    source: Any = table
+    if by is Dimension.TOWN or Dimension.TOWN in filters:
+        source = table.outerjoin(centres, centres.c.code == table.c.centre_code)
     query = (
-        select(key, *(func.coalesce(func.sum(daily.c[m]), 0).label(m) for m in names))
-        .select_from(daily.outerjoin(centres, centres.c.code == daily.c.centre_code))
-        .where(daily.c.day >= start, daily.c.day <= end)
+        select(key, *(func.coalesce(func.sum(table.c[m]), 0).label(m) for m in names))
+        .select_from(source)
+        .where(when >= start, when <= end)
         .group_by(key)
     )
     for dimension, value in filters.items():
