@@ -16,6 +16,7 @@ from tongban.adapters.db.tables_indicators import (
     indicator_case_daily,
     indicator_case_facts,
     indicator_case_monthly,
+    indicator_case_town_monthly,
 )
 from tongban.bootstrap import Container
 from tongban.domain.cases.status import CaseStatus, DeliveryMethod
@@ -113,6 +114,7 @@ def test_verify_finds_a_difference_put_in_by_hand_and_rebuild_repairs_it(
         uow.conn.execute(update(indicator_case_daily).values(cases_received=99))
         uow.conn.execute(update(indicator_case_facts).values(visits=7))
         uow.conn.execute(update(indicator_case_monthly).values(cases_online=5))
+        uow.conn.execute(update(indicator_case_town_monthly).values(cases_finished=4))
         uow.commit()
     with container.read() as uow:
         report = metrics.verify(uow.conn)
@@ -120,6 +122,7 @@ def test_verify_finds_a_difference_put_in_by_hand_and_rebuild_repairs_it(
     assert ("indicator_case_daily", "cases_received", 99) in found
     assert ("indicator_case_facts", "visits", 7) in found
     assert ("indicator_case_monthly", "cases_online", 5) in found
+    assert ("indicator_case_town_monthly", "cases_finished", 4) in found
 
     cli = importlib.import_module("tongban.cli.app")
     monkeypatch.setattr(cli, "container", lambda: container)

@@ -6,8 +6,9 @@ accepted on the official calendar, reviewed, decided, issued and delivered, or a
 recorded by the rules' ``AutomatedDecision`` event) and serialised by the repository's own
 functions, so the case page, the audit chain and ``tongban metrics verify`` read it like any
 other case.  What each case counts for is computed in the same pass (``facts.fact_of``) and its
-rollup rows summed in memory, then added to ``indicator_case_daily`` at the end; ratings and
-their rectification tasks likewise into ``indicator_rating_daily``.
+rollup rows summed in memory and added to ``indicator_case_daily`` and ``indicator_case_monthly``
+(upserts, whenever 300,000 rows are held and at the end); ratings and their rectification tasks
+likewise into ``indicator_rating_daily``.
 
 How the history looks (the seed report's figures where it has them, the rest assumed):
 
@@ -108,6 +109,8 @@ SMART_SHARE = 0.08
 RATED_SHARE = 0.6
 RECTIFICATION_DAYS = 15
 BATCH = 5000
+ROLLUP_ROWS_HELD = 300_000
+"""Rollup rows summed in memory before they are added to the tables."""
 _HANDED = frozenset({"result_issued", "delivered", "archived"})
 
 
@@ -222,11 +225,13 @@ class _Generator:
     def _channel(self, item: _Item, weekday: bool) -> Channel:
         if item.spec.smart_approval:
             return Channel.ONLINE
-        if not weekday:  # centres are closed: online, or a kiosk
-            return Channel.ONLINE if item.online or self.rng.random() < 0.5 else Channel.MAIL
+        offered = set(item.spec.channels)
+        if not weekday:  # centres are closed: online, by mail, or a weekend window
+            if item.online:
+                return Channel.ONLINE
+            return Channel.MAIL if ItemChannel.MAIL in offered else Channel.WINDOW
         index = self._pick(self.channel_cum)
         chosen = CHANNEL_SHARES[index][0] if index < len(CHANNEL_SHARES) else Channel.MAIL
-        offered = set(item.spec.channels)
         if chosen is Channel.ONLINE and not item.online:
             return Channel.WINDOW
         if chosen is Channel.SELF_SERVICE and ItemChannel.SELF_SERVICE not in offered:
@@ -323,7 +328,7 @@ class _Generator:
         case.issue_result(by=clerk, at=decided, reference=spec.result_name)
         if delivery.method is DeliveryMethod.PICKUP:
             case.deliver(by=clerk, at=decided, detail={"collected_at": centre or ""})
-        elif delivery.method is DeliveryMethod.ELECTRONIC:
+        else:
             case.deliver(by=clerk, at=decided)
         return case
 
@@ -673,6 +678,8 @@ def generate(
             if batch.size() >= BATCH:
                 _flush(writer, batch, summary, progress)
                 batch = _Batch()
+                if len(gen.daily) + len(gen.rated) > ROLLUP_ROWS_HELD:
+                    _add_rollups(conn, gen)
     _flush(writer, batch, summary, progress)
     _add_rollups(conn, gen)
     writer.reset_sequences()
@@ -696,10 +703,14 @@ def _chunks(rows: dict[Any, dict[str, int]], size: int) -> Iterator[dict[Any, di
 
 
 def _add_rollups(conn: Connection, gen: _Generator) -> None:
+    """Add the rollup rows summed so far (upserts: rows met again later add up) and start
+    again, so that memory stays bounded at 20 million cases."""
     for part in _chunks(gen.daily, 5000):
         case_facts.apply_delta(conn, delta({}, part))
     for rated in _chunks(gen.rated, 5000):
         rating_rollup.apply(conn, {}, rated)
+    gen.daily.clear()
+    gen.rated.clear()
 
 
 def load(

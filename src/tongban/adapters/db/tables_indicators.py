@@ -134,6 +134,23 @@ indicator_case_monthly = Table(
     ),
 )
 
+indicator_case_town_monthly = Table(
+    "indicator_case_town_monthly",
+    metadata,
+    # The monthly rows summed by the centre's town instead of item and centre ('' online): what
+    # the district's and towns' month, quarter and year panels read, whole, by town, department
+    # or channel (a few hundred rows a month).
+    Column("id", Integer, primary_key=True),
+    Column("month", Date, nullable=False),
+    Column("department_code", String(40), nullable=False),
+    Column("town", String(40), nullable=False),
+    Column("channel", String(12), nullable=False),
+    *(Column(name, Integer, nullable=False, server_default="0") for name in CASE_DAILY_MEASURES),
+    UniqueConstraint(
+        "month", "department_code", "town", "channel", name="uq_indicator_case_town_monthly_key"
+    ),
+)
+
 RATING_DAILY_MEASURES = (
     "ratings_total",
     "ratings_satisfied",

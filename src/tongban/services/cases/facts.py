@@ -18,12 +18,13 @@ from typing import Any
 from sqlalchemy import Connection, Row, bindparam, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from tongban.adapters.db.tables import case_events, cases
+from tongban.adapters.db.tables import case_events, cases, centres
 from tongban.adapters.db.tables_indicators import (
     CASE_DAILY_MEASURES,
     indicator_case_daily,
     indicator_case_facts,
     indicator_case_monthly,
+    indicator_case_town_monthly,
 )
 from tongban.domain.cases.model import Case
 from tongban.domain.indicators.facts import (
@@ -70,8 +71,12 @@ def _upserts(table: Any, key: tuple[str, ...]) -> dict[str, Any]:
     return out
 
 
+_TOWN_KEY = ("month", "department_code", "town", "channel")
 _ADD = _upserts(indicator_case_daily, _KEY)
 _ADD_MONTHLY = _upserts(indicator_case_monthly, _MONTH_KEY)
+_ADD_TOWN_MONTHLY = _upserts(indicator_case_town_monthly, _TOWN_KEY)
+TownKey = tuple[date, str, str, str]
+"""Month, department code, town, channel."""
 _FACT_COLUMNS = (
     "item_code",
     "department_code",
@@ -187,17 +192,49 @@ def by_month(rows: Mapping[RollupKey, Mapping[str, int]]) -> dict[RollupKey, dic
     return {k: out[k] for k in sorted(out)}
 
 
+def towns_of(conn: Connection, codes: Iterable[str]) -> dict[str, str]:
+    """The town of each centre code ('' for no centre, or a centre without a town)."""
+    wanted = sorted({c for c in codes if c})
+    found: dict[str, str] = {}
+    for start in range(0, len(wanted), 500):
+        query = select(centres.c.code, centres.c.town).where(
+            centres.c.code.in_(wanted[start : start + 500])
+        )
+        found.update({row.code: row.town or "" for row in conn.execute(query)})
+    return found
+
+
+def by_town_month(
+    rows: Mapping[RollupKey, Mapping[str, int]], towns: Mapping[str, str]
+) -> dict[TownKey, dict[str, int]]:
+    """Daily (or monthly) rollup rows summed by month × department × town × channel, in key
+    order."""
+    out: dict[TownKey, dict[str, int]] = {}
+    for (day, _item, department, centre, channel), values in rows.items():
+        key = (day.replace(day=1), department, towns.get(centre, ""), channel)
+        total = out.setdefault(key, dict.fromkeys(CASE_DAILY_MEASURES, 0))
+        for m, v in values.items():
+            total[m] += v
+    return {k: out[k] for k in sorted(out)}
+
+
 def apply_delta(conn: Connection, change: Mapping[RollupKey, Mapping[str, int]]) -> None:
-    """Add ``change`` to the daily rollup rows and to their months' rows (created at zero when
-    missing)."""
+    """Add ``change`` to the daily rollup rows, to their months' rows and to their months'
+    town rows (created at zero when missing)."""
     if not change:
         return
     rows = [dict(zip(_KEY, key, strict=True)) | dict(values) for key, values in change.items()]
     conn.execute(_ADD[conn.dialect.name], rows)
-    months = [
-        dict(zip(_MONTH_KEY, key, strict=True)) | values for key, values in by_month(change).items()
-    ]
-    conn.execute(_ADD_MONTHLY[conn.dialect.name], months)
+    months = by_month(change)
+    conn.execute(
+        _ADD_MONTHLY[conn.dialect.name],
+        [dict(zip(_MONTH_KEY, key, strict=True)) | values for key, values in months.items()],
+    )
+    towns = by_town_month(months, towns_of(conn, (key[3] for key in months)))
+    conn.execute(
+        _ADD_TOWN_MONTHLY[conn.dialect.name],
+        [dict(zip(_TOWN_KEY, key, strict=True)) | values for key, values in towns.items()],
+    )
 
 
 def record(conn: Connection, case: Case, *, new: bool = False) -> None:
@@ -277,6 +314,20 @@ def rollup_of(facts: Iterable[CaseFact]) -> dict[RollupKey, dict[str, int]]:
             for m, v in values.items():
                 row[m] += v
     return total
+
+
+def stored_town_rollup(conn: Connection) -> dict[TownKey, dict[str, int]]:
+    out: dict[TownKey, dict[str, int]] = {}
+    for row in conn.execute(select(indicator_case_town_monthly)).mappings():
+        month = row["month"]
+        key: TownKey = (
+            month if isinstance(month, date) else date.fromisoformat(month),
+            row["department_code"],
+            row["town"],
+            row["channel"],
+        )
+        out[key] = {m: int(row[m]) for m in CASE_DAILY_MEASURES}
+    return out
 
 
 def stored_rollup(conn: Connection, *, monthly: bool = False) -> dict[RollupKey, dict[str, int]]:

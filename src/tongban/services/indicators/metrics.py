@@ -1,9 +1,10 @@
 """``tongban metrics verify | rebuild``: the rollups against a recomputation from raw rows.
 
 ``verify`` derives every case's fact from ``cases`` and ``case_events`` afresh and the daily
-rollup and its monthly sums from those facts, and the daily rating rollup from ``ratings`` and
-``rectifications``, and reports each stored row that differs (or is missing, or should not be
-there).  ``rebuild`` replaces the four tables with the recomputation in one transaction.
+rollup and its monthly sums (by item and centre, and by town) from those facts, and the daily
+rating rollup from ``ratings`` and ``rectifications``, and reports each stored row that differs
+(or is missing, or should not be there).  ``rebuild`` replaces the five tables with the
+recomputation in one transaction.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select
 
@@ -21,6 +23,7 @@ from tongban.adapters.db.tables_indicators import (
     indicator_case_daily,
     indicator_case_facts,
     indicator_case_monthly,
+    indicator_case_town_monthly,
     indicator_rating_daily,
 )
 from tongban.domain.indicators.facts import CaseFact
@@ -72,9 +75,8 @@ def _recomputed(conn: Connection, progress: Progress | None) -> list[CaseFact]:
     return found
 
 
-def _key_text(key: tuple[date, str, str, str, str]) -> str:
-    day, item, department, centre, channel = key
-    return f"{day.isoformat()}/{item}/{department}/{centre or '-'}/{channel}"
+def _key_text(key: tuple[Any, ...]) -> str:
+    return "/".join(part.isoformat() if isinstance(part, date) else part or "-" for part in key)
 
 
 def verify(conn: Connection, progress: Progress | None = None) -> Report:
@@ -105,6 +107,13 @@ def verify(conn: Connection, progress: Progress | None = None) -> Report:
         case_facts.stored_rollup(conn, monthly=True),
         case_facts.by_month(rolled),
     )
+    towns = case_facts.towns_of(conn, (key[3] for key in rolled))
+    _compare(
+        report,
+        "indicator_case_town_monthly",
+        case_facts.stored_town_rollup(conn),
+        case_facts.by_town_month(rolled, towns),
+    )
     _verify_ratings(conn, report)
     return report
 
@@ -112,8 +121,8 @@ def verify(conn: Connection, progress: Progress | None = None) -> Report:
 def _compare(
     report: Report,
     table: str,
-    stored: dict[tuple[date, str, str, str, str], dict[str, int]],
-    rolled: dict[tuple[date, str, str, str, str], dict[str, int]],
+    stored: dict[tuple[Any, ...], dict[str, int]],
+    rolled: dict[tuple[Any, ...], dict[str, int]],
 ) -> None:
     zero = dict.fromkeys(CASE_DAILY_MEASURES, 0)
     for key in sorted(set(stored) | set(rolled)):
@@ -168,6 +177,7 @@ def rebuild(uow: UnitOfWork, actor: Actor, progress: Progress | None = None) -> 
     expected = _recomputed(conn, progress)
     conn.execute(delete(indicator_case_daily))
     conn.execute(delete(indicator_case_monthly))
+    conn.execute(delete(indicator_case_town_monthly))
     conn.execute(delete(indicator_case_facts))
     rows = [case_facts.fact_row(f) for f in expected]
     for start in range(0, len(rows), 1000):
@@ -193,6 +203,13 @@ def rebuild(uow: UnitOfWork, actor: Actor, progress: Progress | None = None) -> 
     ]  # fmt: skip
     for start in range(0, len(monthly), 1000):
         conn.execute(insert(indicator_case_monthly), monthly[start : start + 1000])
+    towns = case_facts.towns_of(conn, (key[3] for key in rolled))
+    by_town = [
+        dict(zip(("month", "department_code", "town", "channel"), key, strict=True)) | values
+        for key, values in case_facts.by_town_month(rolled, towns).items()
+    ]
+    for start in range(0, len(by_town), 1000):
+        conn.execute(insert(indicator_case_town_monthly), by_town[start : start + 1000])
     conn.execute(delete(indicator_rating_daily))
     rated = [
         dict(zip(("day", "item_code", "department_code", "centre_code", "channel"), key,

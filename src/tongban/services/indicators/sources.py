@@ -1,7 +1,8 @@
 """Where measures come from: the totals of some measures over a period and a cut.
 
 Case measures read the daily rollup (``indicator_case_daily``; for whole months, a quarter or
-a year its monthly sums, ``indicator_case_monthly``), never the cases, and rating
+a year its monthly sums, ``indicator_case_monthly``, or by town, ``indicator_case_town_monthly``,
+when only the town, department or channel is asked for), never the cases, and rating
 measures the daily rating rollup (``indicator_rating_daily``), never the ratings; catalogue
 measures the published items as they are now; ticket and hard-case measures their own tables,
 by centre and day (small per centre and day, and indexed by time).  A period
@@ -20,6 +21,7 @@ from sqlalchemy import Connection, and_, case, func, literal, select
 from tongban.adapters.db.tables import centres, departments, service_items
 from tongban.adapters.db.tables_indicators import indicator_case_daily as daily
 from tongban.adapters.db.tables_indicators import indicator_case_monthly as monthly
+from tongban.adapters.db.tables_indicators import indicator_case_town_monthly as town_monthly
 from tongban.adapters.db.tables_indicators import indicator_rating_daily as rating_daily
 from tongban.adapters.db.tables_service_desk import hard_cases
 from tongban.adapters.db.tables_visits import queue_tickets
@@ -33,6 +35,34 @@ Groups = dict[str, Totals]
 
 def _count(condition: Any) -> Any:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+_TOWN_CUTS = {Dimension.TOWN, Dimension.DEPARTMENT, Dimension.CHANNEL}
+
+
+def _town_month_totals(
+    conn: Connection,
+    names: list[str],
+    start: date,
+    end: date,
+    filters: Mapping[Dimension, str],
+    by: Dimension | None,
+) -> Groups:
+    """Whole months, whole or cut by town, department or channel: the town rows (no join)."""
+    column = {
+        Dimension.TOWN: town_monthly.c.town,
+        Dimension.DEPARTMENT: town_monthly.c.department_code,
+        Dimension.CHANNEL: town_monthly.c.channel,
+    }
+    key = column[by].label("key") if by else literal("").label("key")
+    query = (
+        select(key, *(func.coalesce(func.sum(town_monthly.c[m]), 0).label(m) for m in names))
+        .where(town_monthly.c.month >= start, town_monthly.c.month <= end)
+        .group_by(key)
+    )
+    for dimension, value in filters.items():
+        query = query.where(column[dimension] == value)
+    return {row.key: {m: float(row._mapping[m]) for m in names} for row in conn.execute(query)}
 
 
 def whole_months(start: date, end: date) -> bool:
@@ -50,6 +80,8 @@ def _case_totals(
 ) -> Groups:
     """Whole months read the monthly rows, other periods the daily ones; the centres are joined
     only for the town (the rollup keeps the centre's code)."""
+    if whole_months(start, end) and {*filters, *([by] if by else [])} <= _TOWN_CUTS:
+        return _town_month_totals(conn, names, start, end, filters, by)
     if whole_months(start, end):
         table, when = monthly, monthly.c.month
     else:

@@ -3,8 +3,9 @@
 ``indicator_rating_daily`` holds the ratings' counts per day rated × item × department ×
 centre × channel, kept current by the rating and rectification write path
 (``services/evaluation/rollup``).  ``indicator_case_monthly`` holds the daily case rollup
-summed by month, kept current with it (``services/cases/facts.apply_delta``), for the month,
-quarter and year figures.  An existing database fills both with ``tongban metrics rebuild``.
+summed by month, and ``indicator_case_town_monthly`` the same by month × department × town ×
+channel, kept current with it (``services/cases/facts.apply_delta``), for the month, quarter
+and year figures.  An existing database fills both with ``tongban metrics rebuild``.
 
 Revision ID: 0035
 Revises: 0029
@@ -79,7 +80,29 @@ def upgrade() -> None:
         ),
     )
 
+    op.create_table(
+        "indicator_case_town_monthly",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("month", sa.Date(), nullable=False),
+        sa.Column("department_code", sa.String(length=40), nullable=False),
+        sa.Column("town", sa.String(length=40), nullable=False),
+        sa.Column("channel", sa.String(length=12), nullable=False),
+        *(
+            sa.Column(name, sa.Integer(), server_default="0", nullable=False)
+            for name in _CASE_MEASURES
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_indicator_case_town_monthly")),
+        sa.UniqueConstraint(
+            "month",
+            "department_code",
+            "town",
+            "channel",
+            name="uq_indicator_case_town_monthly_key",
+        ),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("indicator_case_town_monthly")
     op.drop_table("indicator_case_monthly")
     op.drop_table("indicator_rating_daily")
