@@ -55,11 +55,13 @@ from tongban.adapters.db import migrate
 from tongban.adapters.db.tables import cases, centres, departments, service_items, users
 from tongban.adapters.db.tables_evaluation import ratings, rectifications
 from tongban.adapters.db.tables_indicators import (
+    RATING_DAILY_MEASURES,
     indicator_case_daily,
     indicator_case_facts,
     indicator_case_monthly,
     indicator_case_town_monthly,
     indicator_rating_daily,
+    indicator_rating_town_monthly,
 )
 from tongban.bootstrap import Container, build_container
 from tongban.config import Settings
@@ -248,14 +250,20 @@ def _load(container: Container, count: int) -> dict[str, int]:
             dict(zip(("month", "department_code", "town", "channel"), k, strict=True)) | v
             for k, v in by_town_month(daily, towns).items()
         ]
+        rating_rolled = rating_rollup.rollup_of(rated)
         rating_daily = [
             {"day": k[0], **dict(zip(key, k[1:], strict=True)), **v}
-            for k, v in rating_rollup.rollup_of(rated).items()
+            for k, v in rating_rolled.items()
+        ]
+        rating_towns = [
+            dict(zip(("month", "department_code", "town", "channel"), k, strict=True)) | v
+            for k, v in by_town_month(rating_rolled, towns, RATING_DAILY_MEASURES).items()
         ]
         writer.write(indicator_case_daily, day_rows)
         writer.write(indicator_case_monthly, month_rows)
         writer.write(indicator_case_town_monthly, town_rows)
         writer.write(indicator_rating_daily, rating_daily)
+        writer.write(indicator_rating_town_monthly, rating_towns)
         writer.reset_sequences()
     with container.uow() as uow:
         uow.conn.execute(text("ANALYZE"))  # the planner's statistics, as a live database has

@@ -18,7 +18,10 @@ from tests.integration.evaluation_fixtures import (
     build_ratings,
 )
 from tongban.adapters.db.tables_evaluation import rectifications
-from tongban.adapters.db.tables_indicators import indicator_rating_daily
+from tongban.adapters.db.tables_indicators import (
+    indicator_rating_daily,
+    indicator_rating_town_monthly,
+)
 from tongban.bootstrap import Container
 from tongban.domain.errors import DomainError
 from tongban.domain.indicators.model import Dimension, Period
@@ -129,11 +132,13 @@ def test_figures_read_the_rollup_and_verify_and_rebuild_cover_it(container: Cont
 
     with container.uow() as uow:
         uow.conn.execute(update(indicator_rating_daily).values(ratings_poor=7))
+        uow.conn.execute(update(indicator_rating_town_monthly).values(ratings_total=3))
         uow.commit()
     with container.read() as uow:
         report = metrics.verify(uow.conn)
     assert {(d.table, d.measure, d.stored) for d in report.differences} == {
-        ("indicator_rating_daily", "ratings_poor", 7)
+        ("indicator_rating_daily", "ratings_poor", 7),
+        ("indicator_rating_town_monthly", "ratings_total", 3),
     }
     with container.uow() as uow:
         rebuilt = metrics.rebuild(uow, r.actor(None))

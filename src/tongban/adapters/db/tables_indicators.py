@@ -179,3 +179,19 @@ indicator_rating_daily = Table(
         name="uq_indicator_rating_daily_key",
     ),
 )
+
+indicator_rating_town_monthly = Table(
+    "indicator_rating_town_monthly",
+    metadata,
+    # The daily rating rows summed by month × department × town × channel: what the month,
+    # quarter and year panels read when only the town, department or channel is asked for.
+    Column("id", Integer, primary_key=True),
+    Column("month", Date, nullable=False),
+    Column("department_code", String(40), nullable=False),
+    Column("town", String(40), nullable=False),
+    Column("channel", String(12), nullable=False),
+    *(Column(name, Integer, nullable=False, server_default="0") for name in RATING_DAILY_MEASURES),
+    UniqueConstraint(
+        "month", "department_code", "town", "channel", name="uq_indicator_rating_town_monthly_key"
+    ),
+)

@@ -205,14 +205,17 @@ def towns_of(conn: Connection, codes: Iterable[str]) -> dict[str, str]:
 
 
 def by_town_month(
-    rows: Mapping[RollupKey, Mapping[str, int]], towns: Mapping[str, str]
+    rows: Mapping[RollupKey, Mapping[str, int]],
+    towns: Mapping[str, str],
+    measures: Iterable[str] = CASE_DAILY_MEASURES,
 ) -> dict[TownKey, dict[str, int]]:
     """Daily (or monthly) rollup rows summed by month × department × town × channel, in key
-    order."""
+    order (the case rollup's, or with ``measures`` the rating rollup's)."""
     out: dict[TownKey, dict[str, int]] = {}
+    names = tuple(measures)
     for (day, _item, department, centre, channel), values in rows.items():
         key = (day.replace(day=1), department, towns.get(centre, ""), channel)
-        total = out.setdefault(key, dict.fromkeys(CASE_DAILY_MEASURES, 0))
+        total = out.setdefault(key, dict.fromkeys(names, 0))
         for m, v in values.items():
             total[m] += v
     return {k: out[k] for k in sorted(out)}
@@ -316,9 +319,13 @@ def rollup_of(facts: Iterable[CaseFact]) -> dict[RollupKey, dict[str, int]]:
     return total
 
 
-def stored_town_rollup(conn: Connection) -> dict[TownKey, dict[str, int]]:
+def stored_town_rollup(
+    conn: Connection, table: Any = indicator_case_town_monthly, measures: Iterable[str] = ()
+) -> dict[TownKey, dict[str, int]]:
+    """The stored town rows of the case rollup (or of ``table`` with its ``measures``)."""
+    names = tuple(measures) or CASE_DAILY_MEASURES
     out: dict[TownKey, dict[str, int]] = {}
-    for row in conn.execute(select(indicator_case_town_monthly)).mappings():
+    for row in conn.execute(select(table)).mappings():
         month = row["month"]
         key: TownKey = (
             month if isinstance(month, date) else date.fromisoformat(month),
@@ -326,7 +333,7 @@ def stored_town_rollup(conn: Connection) -> dict[TownKey, dict[str, int]]:
             row["town"],
             row["channel"],
         )
-        out[key] = {m: int(row[m]) for m in CASE_DAILY_MEASURES}
+        out[key] = {m: int(row[m]) for m in names}
     return out
 
 

@@ -20,9 +20,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from tongban.adapters.db.tables import cases, centres, departments, service_items
 from tongban.adapters.db.tables_evaluation import ratings, rectifications
-from tongban.adapters.db.tables_indicators import RATING_DAILY_MEASURES, indicator_rating_daily
+from tongban.adapters.db.tables_indicators import (
+    RATING_DAILY_MEASURES,
+    indicator_rating_daily,
+    indicator_rating_town_monthly,
+)
 from tongban.domain.evaluation.model import POOR_LEVELS, Level
 from tongban.domain.shared.clock import china_date
+from tongban.services.cases import facts as case_facts
 
 RatingKey = tuple[date, str, str, str, str]
 """Day rated, item code, department code, centre code, channel."""
@@ -33,18 +38,22 @@ _POOR = frozenset(level.value for level in POOR_LEVELS)
 _SATISFIED = frozenset(level.value for level in Level if level not in POOR_LEVELS)
 
 
-def _upserts() -> dict[str, Any]:
+_TOWN_KEY = ("month", "department_code", "town", "channel")
+
+
+def _upserts(table: Any, key: tuple[str, ...]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite)):
-        stmt = dialect.insert(indicator_rating_daily)
+        stmt = dialect.insert(table)
         out[name] = stmt.on_conflict_do_update(
-            index_elements=list(_KEY),
-            set_={m: indicator_rating_daily.c[m] + stmt.excluded[m] for m in RATING_DAILY_MEASURES},
+            index_elements=list(key),
+            set_={m: table.c[m] + stmt.excluded[m] for m in RATING_DAILY_MEASURES},
         )
     return out
 
 
-_ADD = _upserts()
+_ADD = _upserts(indicator_rating_daily, _KEY)
+_ADD_TOWN = _upserts(indicator_rating_town_monthly, _TOWN_KEY)
 
 
 def _select() -> Select[Any]:
@@ -93,17 +102,26 @@ def counts_of(conn: Connection, rating_id: int) -> Rollup:
 
 
 def apply(conn: Connection, before: Mapping[RatingKey, Mapping[str, int]], after: Rollup) -> None:
-    """Add ``after - before`` to the rollup, rows in key order (no deadlock between writers)."""
-    rows = []
+    """Add ``after - before`` to the daily rows and to their months' town rows, rows in key
+    order (no deadlock between writers)."""
+    changes: Rollup = {}
     for key in sorted(set(before) | set(after)):
         change = {
             m: after.get(key, {}).get(m, 0) - before.get(key, {}).get(m, 0)
             for m in RATING_DAILY_MEASURES
         }
         if any(change.values()):
-            rows.append(dict(zip(_KEY, key, strict=True)) | change)
-    if rows:
-        conn.execute(_ADD[conn.dialect.name], rows)
+            changes[key] = change
+    if not changes:
+        return
+    rows = [dict(zip(_KEY, key, strict=True)) | change for key, change in changes.items()]
+    conn.execute(_ADD[conn.dialect.name], rows)
+    towns = case_facts.towns_of(conn, (key[3] for key in changes))
+    by_town = case_facts.by_town_month(changes, towns, RATING_DAILY_MEASURES)
+    conn.execute(
+        _ADD_TOWN[conn.dialect.name],
+        [dict(zip(_TOWN_KEY, key, strict=True)) | values for key, values in by_town.items()],
+    )
 
 
 def record(conn: Connection, rating_id: int, before: Rollup | None = None) -> None:

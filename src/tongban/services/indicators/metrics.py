@@ -2,9 +2,9 @@
 
 ``verify`` derives every case's fact from ``cases`` and ``case_events`` afresh and the daily
 rollup and its monthly sums (by item and centre, and by town) from those facts, and the daily
-rating rollup from ``ratings`` and ``rectifications``, and reports each stored row that differs
-(or is missing, or should not be there).  ``rebuild`` replaces the five tables with the
-recomputation in one transaction.
+rating rollup and its town rows from ``ratings`` and ``rectifications``, and reports each
+stored row that differs (or is missing, or should not be there).  ``rebuild`` replaces the six
+tables with the recomputation in one transaction.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from tongban.adapters.db.tables_indicators import (
     indicator_case_monthly,
     indicator_case_town_monthly,
     indicator_rating_daily,
+    indicator_rating_town_monthly,
 )
 from tongban.domain.indicators.facts import CaseFact
 from tongban.services.cases import facts as case_facts
@@ -123,13 +124,14 @@ def _compare(
     table: str,
     stored: dict[tuple[Any, ...], dict[str, int]],
     rolled: dict[tuple[Any, ...], dict[str, int]],
+    measures: tuple[str, ...] = CASE_DAILY_MEASURES,
 ) -> None:
-    zero = dict.fromkeys(CASE_DAILY_MEASURES, 0)
+    zero = dict.fromkeys(measures, 0)
     for key in sorted(set(stored) | set(rolled)):
         have_row, want_row = stored.get(key, zero), rolled.get(key, zero)
         if have_row == want_row:
             continue
-        for measure in CASE_DAILY_MEASURES:
+        for measure in measures:
             if have_row[measure] != want_row[measure]:
                 report.differences.append(
                     Difference(
@@ -143,23 +145,18 @@ def _compare(
 
 
 def _verify_ratings(conn: Connection, report: Report) -> None:
-    stored = rating_rollup.stored(conn)
     rolled = rating_rollup.recompute(conn)
     report.rating_rows = len(rolled)
-    zero = dict.fromkeys(RATING_DAILY_MEASURES, 0)
-    for key in sorted(set(stored) | set(rolled)):
-        have_row, want_row = stored.get(key, zero), rolled.get(key, zero)
-        for measure in RATING_DAILY_MEASURES:
-            if have_row[measure] != want_row[measure]:
-                report.differences.append(
-                    Difference(
-                        "indicator_rating_daily",
-                        _key_text(key),
-                        measure,
-                        have_row[measure] if key in stored else None,
-                        want_row[measure],
-                    )
-                )
+    measures = RATING_DAILY_MEASURES
+    _compare(report, "indicator_rating_daily", rating_rollup.stored(conn), rolled, measures)
+    towns = case_facts.towns_of(conn, (key[3] for key in rolled))
+    _compare(
+        report,
+        "indicator_rating_town_monthly",
+        case_facts.stored_town_rollup(conn, indicator_rating_town_monthly, measures),
+        case_facts.by_town_month(rolled, towns, measures),
+        measures,
+    )
 
 
 def _plain(value: object) -> int | str | None:
@@ -211,13 +208,24 @@ def rebuild(uow: UnitOfWork, actor: Actor, progress: Progress | None = None) -> 
     for start in range(0, len(by_town), 1000):
         conn.execute(insert(indicator_case_town_monthly), by_town[start : start + 1000])
     conn.execute(delete(indicator_rating_daily))
+    conn.execute(delete(indicator_rating_town_monthly))
+    rating_rows = rating_rollup.recompute(conn)
     rated = [
         dict(zip(("day", "item_code", "department_code", "centre_code", "channel"), key,
                  strict=True)) | values
-        for key, values in sorted(rating_rollup.recompute(conn).items())
+        for key, values in sorted(rating_rows.items())
     ]  # fmt: skip
     for start in range(0, len(rated), 1000):
         conn.execute(insert(indicator_rating_daily), rated[start : start + 1000])
+    rating_towns = case_facts.towns_of(conn, (key[3] for key in rating_rows))
+    rated_by_town = [
+        dict(zip(("month", "department_code", "town", "channel"), key, strict=True)) | values
+        for key, values in case_facts.by_town_month(
+            rating_rows, rating_towns, RATING_DAILY_MEASURES
+        ).items()
+    ]
+    for start in range(0, len(rated_by_town), 1000):
+        conn.execute(insert(indicator_rating_town_monthly), rated_by_town[start : start + 1000])
     audit.record(
         conn, actor, "metrics.rebuild", "rollup", "indicator_case_daily",
         {"cases": len(expected), "rows": len(daily), "rating_rows": len(rated)},

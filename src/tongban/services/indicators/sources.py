@@ -21,8 +21,11 @@ from sqlalchemy import Connection, and_, case, func, literal, select
 from tongban.adapters.db.tables import centres, departments, service_items
 from tongban.adapters.db.tables_indicators import indicator_case_daily as daily
 from tongban.adapters.db.tables_indicators import indicator_case_monthly as monthly
-from tongban.adapters.db.tables_indicators import indicator_case_town_monthly as town_monthly
+from tongban.adapters.db.tables_indicators import indicator_case_town_monthly as case_town_monthly
 from tongban.adapters.db.tables_indicators import indicator_rating_daily as rating_daily
+from tongban.adapters.db.tables_indicators import (
+    indicator_rating_town_monthly as rating_town_monthly,
+)
 from tongban.adapters.db.tables_service_desk import hard_cases
 from tongban.adapters.db.tables_visits import queue_tickets
 from tongban.domain.indicators.model import MEASURES, Dimension, Source
@@ -47,6 +50,7 @@ def _town_month_totals(
     end: date,
     filters: Mapping[Dimension, str],
     by: Dimension | None,
+    town_monthly: Any = case_town_monthly,
 ) -> Groups:
     """Whole months, whole or cut by town, department or channel: the town rows (no join)."""
     column = {
@@ -221,6 +225,8 @@ def _rating_totals(
     """好差评 by the day each rating was given, from the daily rating rollup (a case's rating
     cut by the case's channel, a ticket's counted as window).  A cut without a single rating
     has no row: "no data"."""
+    if whole_months(start, end) and {*filters, *([by] if by else [])} <= _TOWN_CUTS:
+        return _town_month_totals(conn, names, start, end, filters, by, rating_town_monthly)
     town = func.coalesce(centres.c.town, literal(""))
     column = {
         Dimension.TOWN: town,

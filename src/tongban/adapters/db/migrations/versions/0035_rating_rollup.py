@@ -5,7 +5,8 @@ centre × channel, kept current by the rating and rectification write path
 (``services/evaluation/rollup``).  ``indicator_case_monthly`` holds the daily case rollup
 summed by month, and ``indicator_case_town_monthly`` the same by month × department × town ×
 channel, kept current with it (``services/cases/facts.apply_delta``), for the month, quarter
-and year figures.  An existing database fills both with ``tongban metrics rebuild``.
+and year figures; ``indicator_rating_town_monthly`` the rating rollup likewise.  An existing
+database fills both with ``tongban metrics rebuild``.
 
 Revision ID: 0035
 Revises: 0029
@@ -100,9 +101,27 @@ def upgrade() -> None:
             name="uq_indicator_case_town_monthly_key",
         ),
     )
+    op.create_table(
+        "indicator_rating_town_monthly",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("month", sa.Date(), nullable=False),
+        sa.Column("department_code", sa.String(length=40), nullable=False),
+        sa.Column("town", sa.String(length=40), nullable=False),
+        sa.Column("channel", sa.String(length=12), nullable=False),
+        *(sa.Column(name, sa.Integer(), server_default="0", nullable=False) for name in _MEASURES),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_indicator_rating_town_monthly")),
+        sa.UniqueConstraint(
+            "month",
+            "department_code",
+            "town",
+            "channel",
+            name="uq_indicator_rating_town_monthly_key",
+        ),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("indicator_rating_town_monthly")
     op.drop_table("indicator_case_town_monthly")
     op.drop_table("indicator_case_monthly")
     op.drop_table("indicator_rating_daily")
