@@ -13,9 +13,9 @@ bulk-written (COPY on PostgreSQL) the way ``metrics rebuild`` computes them.
 
 A panel is one standard indicator for a month (June 2026) or a year (2025), for the whole
 district, by town and by department where the indicator has the cut, through
-``figures.figure`` (the service the pages and the dashboard call).  "rollup" reads
-``indicator_case_monthly`` / ``indicator_case_daily`` and ``indicator_rating_daily`` as the
-service does; "raw" is the same ``figures.figure`` with the case source summing the per-case
+``figures.figure`` (the service the pages and the dashboard call).  "rollup" reads the case
+and rating rollups as the service does (for these whole-month periods and cuts, the town-level
+monthly rows); "raw" is the same ``figures.figure`` with the case source summing the per-case
 rows (``indicator_case_facts``, one row per case, indexed by the day received and the day
 decided: the cheapest a query without a rollup can do, as working days need the events) and the
 rating source joining the ratings to their items, centres, cases and tasks (what the figures
