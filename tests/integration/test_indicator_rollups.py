@@ -12,7 +12,12 @@ from sqlalchemy import select, update
 from typer.testing import CliRunner
 
 from tests.integration.test_cases import World, at_window, build_world, issue, online, step
-from tongban.adapters.db.tables_indicators import indicator_case_daily, indicator_case_facts
+from tongban.adapters.db.tables_indicators import (
+    indicator_case_daily,
+    indicator_case_facts,
+    indicator_case_monthly,
+    indicator_case_town_monthly,
+)
 from tongban.bootstrap import Container
 from tongban.domain.cases.status import CaseStatus, DeliveryMethod
 from tongban.domain.errors import DomainError
@@ -108,12 +113,16 @@ def test_verify_finds_a_difference_put_in_by_hand_and_rebuild_repairs_it(
     with container.uow() as uow:
         uow.conn.execute(update(indicator_case_daily).values(cases_received=99))
         uow.conn.execute(update(indicator_case_facts).values(visits=7))
+        uow.conn.execute(update(indicator_case_monthly).values(cases_online=5))
+        uow.conn.execute(update(indicator_case_town_monthly).values(cases_finished=4))
         uow.commit()
     with container.read() as uow:
         report = metrics.verify(uow.conn)
     found = {(d.table, d.measure, d.stored) for d in report.differences}
     assert ("indicator_case_daily", "cases_received", 99) in found
     assert ("indicator_case_facts", "visits", 7) in found
+    assert ("indicator_case_monthly", "cases_online", 5) in found
+    assert ("indicator_case_town_monthly", "cases_finished", 4) in found
 
     cli = importlib.import_module("tongban.cli.app")
     monkeypatch.setattr(cli, "container", lambda: container)

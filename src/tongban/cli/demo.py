@@ -18,12 +18,23 @@ def demo(
         str, typer.Option(help="small：约 150 个手写事项；full：按南海区目录生成 2,155 个事项")
     ] = "small",
     if_empty: Annotated[bool, typer.Option(help="数据库已有事项时不做任何事")] = False,
+    cases: Annotated[
+        int, typer.Option("--cases", help="再生成多少件历史办件（含评价与整改），0 为不生成")
+    ] = 0,
+    seed: Annotated[
+        int, typer.Option("--seed", help="历史办件的随机种子：同一种子生成同样的数据")
+    ] = 1,
+    years: Annotated[int, typer.Option("--years", help="历史办件覆盖今天之前的多少年")] = 3,
 ) -> None:
-    """Load the Nanhai demo data (centres, departments, people, calendar, catalogue)."""
+    """Load the Nanhai demo data (centres, departments, people, calendar, catalogue), and with
+    ``--cases N`` N cases of history over the past ``--years`` years."""
     from tongban.demo.loader import has_items, load_demo
 
     if scale not in ("small", "full"):
         console.print("[red]--scale 只能是 small 或 full[/red]")
+        raise typer.Exit(2)
+    if not 0 <= cases <= 20_000_000 or not 1 <= years <= 10:
+        console.print("[red]--cases 须在 0 到 20,000,000 之间，--years 须在 1 到 10 之间[/red]")
         raise typer.Exit(2)
     c = container()
     if if_empty and has_items(c):
@@ -57,7 +68,34 @@ def demo(
     parts["approval"] = "网上审批中心"
     written = "，".join(f"{parts.get(k, k)} {n}" for k, n in summary.extras.items())
     console.print(f"其余演示数据本次写入（条）：{written}。")
+    if cases:
+        _history(c, cases, seed, years)
     _print_logins(c)
+
+
+def _history(c: Container, cases: int, seed: int, years: int) -> None:
+    from tongban.demo import history
+
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    ) as progress:
+        task = progress.add_task("生成历史办件", total=cases)
+        summary = history.load(
+            c,
+            cases_wanted=cases,
+            seed=seed,
+            years=years,
+            progress=lambda n: progress.advance(task, n),
+        )
+    console.print(
+        f"历史办件已生成：{summary.cases:,} 件（{summary.first_day} 至 {summary.last_day}），"
+        f"事件 {summary.events:,} 条，评价 {summary.ratings:,} 条，"
+        f"整改 {summary.rectifications:,} 件。"
+    )
 
 
 def _top_up_calendar(c: Container) -> None:

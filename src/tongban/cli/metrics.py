@@ -54,6 +54,7 @@ def verify(
                 cases=report.cases, rows=report.rollup_rows
             )
         )
+        out.print(_("评价日汇总 {rows} 行，与原始评价一致。").format(rows=report.rating_rows))
         return
     for diff in report.differences[:limit]:
         out.print(
@@ -76,7 +77,8 @@ def verify(
 
 @app.command()
 def rebuild() -> None:
-    """Rebuild the case facts and the daily rollup from the raw rows, in one transaction."""
+    """Rebuild the case facts and the daily case and rating rollups from the raw rows, in one
+    transaction."""
     from tongban.cli.app import cli_actor
 
     container = _container()
@@ -91,6 +93,7 @@ def rebuild() -> None:
             cases=report.cases, rows=report.rollup_rows
         )
     )
+    out.print(_("评价日汇总已重建：{rows} 行。").format(rows=report.rating_rows))
 
 
 @app.command()

@@ -111,3 +111,87 @@ indicator_case_daily = Table(
         name="uq_indicator_case_daily_key",
     ),
 )
+
+indicator_case_monthly = Table(
+    "indicator_case_monthly",
+    metadata,
+    # The daily rows summed by month (``month`` is its first day): what a month, quarter or
+    # year reads, a twelfth to a thirtieth of the daily rows.
+    Column("id", Integer, primary_key=True),
+    Column("month", Date, nullable=False),
+    Column("item_code", String(40), nullable=False),
+    Column("department_code", String(40), nullable=False),
+    Column("centre_code", String(40), nullable=False),
+    Column("channel", String(12), nullable=False),
+    *(Column(name, Integer, nullable=False, server_default="0") for name in CASE_DAILY_MEASURES),
+    UniqueConstraint(
+        "month",
+        "item_code",
+        "department_code",
+        "centre_code",
+        "channel",
+        name="uq_indicator_case_monthly_key",
+    ),
+)
+
+indicator_case_town_monthly = Table(
+    "indicator_case_town_monthly",
+    metadata,
+    # The monthly rows summed by the centre's town instead of item and centre ('' online): what
+    # the district's and towns' month, quarter and year panels read, whole, by town, department
+    # or channel (a few hundred rows a month).
+    Column("id", Integer, primary_key=True),
+    Column("month", Date, nullable=False),
+    Column("department_code", String(40), nullable=False),
+    Column("town", String(40), nullable=False),
+    Column("channel", String(12), nullable=False),
+    *(Column(name, Integer, nullable=False, server_default="0") for name in CASE_DAILY_MEASURES),
+    UniqueConstraint(
+        "month", "department_code", "town", "channel", name="uq_indicator_case_town_monthly_key"
+    ),
+)
+
+RATING_DAILY_MEASURES = (
+    "ratings_total",
+    "ratings_satisfied",
+    "ratings_poor",
+    "ratings_poor_called_back",
+)
+
+indicator_rating_daily = Table(
+    "indicator_rating_daily",
+    metadata,
+    # 好差评 sums per day rated × item × department × centre × channel (the rated case's
+    # channel, 'window' for a ticket); '' where the rating has no item, department or centre.
+    Column("id", Integer, primary_key=True),
+    Column("day", Date, nullable=False),
+    Column("item_code", String(40), nullable=False),
+    Column("department_code", String(40), nullable=False),
+    Column("centre_code", String(40), nullable=False),
+    Column("channel", String(12), nullable=False),
+    *(Column(name, Integer, nullable=False, server_default="0") for name in RATING_DAILY_MEASURES),
+    UniqueConstraint(
+        "day",
+        "item_code",
+        "department_code",
+        "centre_code",
+        "channel",
+        name="uq_indicator_rating_daily_key",
+    ),
+)
+
+indicator_rating_town_monthly = Table(
+    "indicator_rating_town_monthly",
+    metadata,
+    # The daily rating rows summed by month × department × town × channel: what the month,
+    # quarter and year panels read when only the town, department or channel is asked for.
+    Column("id", Integer, primary_key=True),
+    Column("month", Date, nullable=False),
+    Column("department_code", String(40), nullable=False),
+    Column("town", String(40), nullable=False),
+    Column("channel", String(12), nullable=False),
+    *(Column(name, Integer, nullable=False, server_default="0") for name in RATING_DAILY_MEASURES),
+    UniqueConstraint(
+        "month", "department_code", "town", "channel", name="uq_indicator_rating_town_monthly_key"
+    ),
+)

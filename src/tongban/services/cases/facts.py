@@ -2,10 +2,11 @@
 
 Every insert and save of a case (``repository.add``/``save``, and the demo's bulk filing)
 calls ``record``: the case's new fact replaces its stored one in ``indicator_case_facts``, and
-the difference goes into ``indicator_case_daily`` by ``UPDATE ... SET n = n + delta`` (an
-upsert), so the rollup is exactly the sum of the facts, and two writers add without losing
-each other's counts.  ``recompute`` derives the same from the raw rows, for ``tongban metrics
-verify`` and ``rebuild``.
+the difference goes into ``indicator_case_daily`` and the month's row of
+``indicator_case_monthly`` by ``UPDATE ... SET n = n + delta`` (an upsert), so the rollup is
+exactly the sum of the facts, and two writers add without losing each other's counts.
+``recompute`` derives the same from the raw rows, for ``tongban metrics verify`` and
+``rebuild``.
 """
 
 from __future__ import annotations
@@ -17,11 +18,13 @@ from typing import Any
 from sqlalchemy import Connection, Row, bindparam, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from tongban.adapters.db.tables import case_events, cases
+from tongban.adapters.db.tables import case_events, cases, centres
 from tongban.adapters.db.tables_indicators import (
     CASE_DAILY_MEASURES,
     indicator_case_daily,
     indicator_case_facts,
+    indicator_case_monthly,
+    indicator_case_town_monthly,
 )
 from tongban.domain.cases.model import Case
 from tongban.domain.indicators.facts import (
@@ -54,18 +57,26 @@ _FACT_MEASURES = (
 _KEY = ("day", "item_code", "department_code", "centre_code", "channel")
 
 
-def _upserts() -> dict[str, Any]:
+_MONTH_KEY = ("month", *_KEY[1:])
+
+
+def _upserts(table: Any, key: tuple[str, ...]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite)):
-        stmt = dialect.insert(indicator_case_daily)
+        stmt = dialect.insert(table)
         out[name] = stmt.on_conflict_do_update(
-            index_elements=list(_KEY),
-            set_={m: indicator_case_daily.c[m] + stmt.excluded[m] for m in CASE_DAILY_MEASURES},
+            index_elements=list(key),
+            set_={m: table.c[m] + stmt.excluded[m] for m in CASE_DAILY_MEASURES},
         )
     return out
 
 
-_ADD = _upserts()
+_TOWN_KEY = ("month", "department_code", "town", "channel")
+_ADD = _upserts(indicator_case_daily, _KEY)
+_ADD_MONTHLY = _upserts(indicator_case_monthly, _MONTH_KEY)
+_ADD_TOWN_MONTHLY = _upserts(indicator_case_town_monthly, _TOWN_KEY)
+TownKey = tuple[date, str, str, str]
+"""Month, department code, town, channel."""
 _FACT_COLUMNS = (
     "item_code",
     "department_code",
@@ -169,12 +180,64 @@ def _decided_by_rules(case: Case) -> bool:
     return any(event.type == AUTOMATED for event in case.events)
 
 
+def by_month(rows: Mapping[RollupKey, Mapping[str, int]]) -> dict[RollupKey, dict[str, int]]:
+    """Daily rollup rows summed by month (the key's day becomes the month's first day), in key
+    order."""
+    out: dict[RollupKey, dict[str, int]] = {}
+    for key, values in rows.items():
+        month = (key[0].replace(day=1), *key[1:])
+        total = out.setdefault(month, dict.fromkeys(CASE_DAILY_MEASURES, 0))
+        for m, v in values.items():
+            total[m] += v
+    return {k: out[k] for k in sorted(out)}
+
+
+def towns_of(conn: Connection, codes: Iterable[str]) -> dict[str, str]:
+    """The town of each centre code ('' for no centre, or a centre without a town)."""
+    wanted = sorted({c for c in codes if c})
+    found: dict[str, str] = {}
+    for start in range(0, len(wanted), 500):
+        query = select(centres.c.code, centres.c.town).where(
+            centres.c.code.in_(wanted[start : start + 500])
+        )
+        found.update({row.code: row.town or "" for row in conn.execute(query)})
+    return found
+
+
+def by_town_month(
+    rows: Mapping[RollupKey, Mapping[str, int]],
+    towns: Mapping[str, str],
+    measures: Iterable[str] = CASE_DAILY_MEASURES,
+) -> dict[TownKey, dict[str, int]]:
+    """Daily (or monthly) rollup rows summed by month × department × town × channel, in key
+    order (the case rollup's, or with ``measures`` the rating rollup's)."""
+    out: dict[TownKey, dict[str, int]] = {}
+    names = tuple(measures)
+    for (day, _item, department, centre, channel), values in rows.items():
+        key = (day.replace(day=1), department, towns.get(centre, ""), channel)
+        total = out.setdefault(key, dict.fromkeys(names, 0))
+        for m, v in values.items():
+            total[m] += v
+    return {k: out[k] for k in sorted(out)}
+
+
 def apply_delta(conn: Connection, change: Mapping[RollupKey, Mapping[str, int]]) -> None:
-    """Add ``change`` to the rollup rows (created at zero when missing)."""
+    """Add ``change`` to the daily rollup rows, to their months' rows and to their months'
+    town rows (created at zero when missing)."""
     if not change:
         return
     rows = [dict(zip(_KEY, key, strict=True)) | dict(values) for key, values in change.items()]
     conn.execute(_ADD[conn.dialect.name], rows)
+    months = by_month(change)
+    conn.execute(
+        _ADD_MONTHLY[conn.dialect.name],
+        [dict(zip(_MONTH_KEY, key, strict=True)) | values for key, values in months.items()],
+    )
+    towns = by_town_month(months, towns_of(conn, (key[3] for key in months)))
+    conn.execute(
+        _ADD_TOWN_MONTHLY[conn.dialect.name],
+        [dict(zip(_TOWN_KEY, key, strict=True)) | values for key, values in towns.items()],
+    )
 
 
 def record(conn: Connection, case: Case, *, new: bool = False) -> None:
@@ -256,11 +319,31 @@ def rollup_of(facts: Iterable[CaseFact]) -> dict[RollupKey, dict[str, int]]:
     return total
 
 
-def stored_rollup(conn: Connection) -> dict[RollupKey, dict[str, int]]:
+def stored_town_rollup(
+    conn: Connection, table: Any = indicator_case_town_monthly, measures: Iterable[str] = ()
+) -> dict[TownKey, dict[str, int]]:
+    """The stored town rows of the case rollup (or of ``table`` with its ``measures``)."""
+    names = tuple(measures) or CASE_DAILY_MEASURES
+    out: dict[TownKey, dict[str, int]] = {}
+    for row in conn.execute(select(table)).mappings():
+        month = row["month"]
+        key: TownKey = (
+            month if isinstance(month, date) else date.fromisoformat(month),
+            row["department_code"],
+            row["town"],
+            row["channel"],
+        )
+        out[key] = {m: int(row[m]) for m in names}
+    return out
+
+
+def stored_rollup(conn: Connection, *, monthly: bool = False) -> dict[RollupKey, dict[str, int]]:
+    """The stored daily rows (or, ``monthly``, the monthly rows keyed by the month's first day)."""
+    table, first = (indicator_case_monthly, "month") if monthly else (indicator_case_daily, "day")
     out: dict[RollupKey, dict[str, int]] = {}
-    for row in conn.execute(select(indicator_case_daily)).mappings():
+    for row in conn.execute(select(table)).mappings():
         key: RollupKey = (
-            row["day"] if isinstance(row["day"], date) else date.fromisoformat(row["day"]),
+            row[first] if isinstance(row[first], date) else date.fromisoformat(row[first]),
             row["item_code"],
             row["department_code"],
             row["centre_code"],

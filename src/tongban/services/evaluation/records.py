@@ -31,6 +31,7 @@ from tongban.domain.evaluation.rectification import (
     RectificationStatus,
     rectification_number,
 )
+from tongban.services.evaluation import rollup
 from tongban.services.platform import outbox
 from tongban.services.platform.context import Actor
 
@@ -146,9 +147,11 @@ def insert_rating(
     }
     if not outbox.insert_or_ignore(conn, ratings, [column], values):
         raise RatingExists(subject=subject.label)
-    return int(
+    rating_id = int(
         conn.execute(select(ratings.c.id).where(ratings.c[column] == target_id)).scalar_one()
     )
+    rollup.record(conn, rating_id)
+    return rating_id
 
 
 def exists_for(conn: Connection, subject: Subject, target_id: int) -> bool:
@@ -175,8 +178,10 @@ def load_case_rating(conn: Connection, case_id: int) -> Row[Any]:
 
 
 def save_rating(conn: Connection, row: Row[Any], after: Rating, at: datetime) -> int:
-    """Compare-and-set on ``lock_version``: of two edits at once one wins."""
+    """Compare-and-set on ``lock_version``: of two edits at once one wins; the rating rollup
+    moves by the change of level."""
     version = int(row.lock_version) + 1
+    before = rollup.counts_of(conn, row.id)
     done = conn.execute(
         update(ratings)
         .where(ratings.c.id == row.id, ratings.c.lock_version == row.lock_version)
@@ -192,6 +197,7 @@ def save_rating(conn: Connection, row: Row[Any], after: Rating, at: datetime) ->
     ).rowcount
     if done != 1:
         raise StaleVersion(current=row.lock_version)
+    rollup.record(conn, row.id, before)
     return version
 
 
@@ -238,8 +244,11 @@ def check_version(row: Row[Any], version: int) -> None:
 def save_task(
     conn: Connection, row: Row[Any], after: Rectification, at: datetime, **extra: Any
 ) -> Rectification:
-    """UPDATE ... WHERE lock_version = <read>: of two staff acting at once exactly one wins."""
+    """UPDATE ... WHERE lock_version = <read>: of two staff acting at once exactly one wins;
+    a call-back moves the rating rollup."""
     version = int(row.lock_version) + 1
+    moves = bool(row.called_back) != after.called_back
+    before = rollup.counts_of(conn, row.rating_id) if moves else None
     done = conn.execute(
         update(rectifications)
         .where(
@@ -261,6 +270,8 @@ def save_task(
             select(rectifications.c.lock_version).where(rectifications.c.id == row.id)
         ).scalar()
         raise StaleVersion(current=current)
+    if before is not None:
+        rollup.record(conn, row.rating_id, before)
     return replace(after, version=version)
 
 

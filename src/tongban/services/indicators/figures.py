@@ -195,6 +195,23 @@ def spec_of(conn: Connection, code: str) -> tuple[IndicatorSpec, dict[str, Indic
     return specs[code], specs
 
 
+def _whole_of(
+    grouped: Mapping[str, Mapping[str, float | None]], names: set[str], by: Dimension | None
+) -> dict[str, float | None] | None:
+    """The whole as the sum of the groups, when every measure's source is cut by ``by`` (each
+    of its rows then falls in exactly one group, and every measure is a sum); None otherwise,
+    and when there are no groups (the whole then says whether it is 0 or "no data")."""
+    if by is None or not grouped:
+        return None
+    if any(by not in SOURCE_DIMENSIONS[MEASURES[n].source] for n in names):
+        return None
+    whole: dict[str, float | None] = {}
+    for name in names:
+        values = [totals.get(name) for totals in grouped.values()]
+        whole[name] = None if any(v is None for v in values) else sum(v or 0.0 for v in values)
+    return whole
+
+
 def figure(
     conn: Connection,
     scope: Scope,
@@ -215,11 +232,13 @@ def figure(
     cut = check_filters(scope, asked)
     start, end = period_range(period, at)
     names = needs(spec, specs)
-    whole = gather(conn, names, start, end, cut, scope, None)[""]
+    grouped = gather(conn, names, start, end, cut, scope, by) if by is not None else {}
+    whole = _whole_of(grouped, names, by)
+    if whole is None:
+        whole = gather(conn, names, start, end, cut, scope, None)[""]
     value = rounded(_value(spec, whole, specs))
     rows: list[FigureRow] = []
     if by is not None:
-        grouped = gather(conn, names, start, end, cut, scope, by)
         keys = sorted(grouped)
         named = labels(conn, by, keys)
         deeper = next_level({**asked, by: ""}, spec)

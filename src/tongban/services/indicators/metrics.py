@@ -1,8 +1,10 @@
 """``tongban metrics verify | rebuild``: the rollups against a recomputation from raw rows.
 
 ``verify`` derives every case's fact from ``cases`` and ``case_events`` afresh and the daily
-rollup from those facts, and reports each stored row that differs (or is missing, or should
-not be there).  ``rebuild`` replaces both tables with the recomputation in one transaction.
+rollup and its monthly sums (by item and centre, and by town) from those facts, and the daily
+rating rollup and its town rows from ``ratings`` and ``rectifications``, and reports each
+stored row that differs (or is missing, or should not be there).  ``rebuild`` replaces the six
+tables with the recomputation in one transaction.
 """
 
 from __future__ import annotations
@@ -10,17 +12,24 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select
 
 from tongban.adapters.db.tables import cases
 from tongban.adapters.db.tables_indicators import (
     CASE_DAILY_MEASURES,
+    RATING_DAILY_MEASURES,
     indicator_case_daily,
     indicator_case_facts,
+    indicator_case_monthly,
+    indicator_case_town_monthly,
+    indicator_rating_daily,
+    indicator_rating_town_monthly,
 )
 from tongban.domain.indicators.facts import CaseFact
 from tongban.services.cases import facts as case_facts
+from tongban.services.evaluation import rollup as rating_rollup
 from tongban.services.platform import audit
 from tongban.services.platform.context import Actor
 from tongban.services.platform.unit_of_work import UnitOfWork, atomic
@@ -42,6 +51,7 @@ class Difference:
 class Report:
     cases: int = 0
     rollup_rows: int = 0
+    rating_rows: int = 0
     differences: list[Difference] = field(default_factory=list)
 
     @property
@@ -66,9 +76,8 @@ def _recomputed(conn: Connection, progress: Progress | None) -> list[CaseFact]:
     return found
 
 
-def _key_text(key: tuple[date, str, str, str, str]) -> str:
-    day, item, department, centre, channel = key
-    return f"{day.isoformat()}/{item}/{department}/{centre or '-'}/{channel}"
+def _key_text(key: tuple[Any, ...]) -> str:
+    return "/".join(part.isoformat() if isinstance(part, date) else part or "-" for part in key)
 
 
 def verify(conn: Connection, progress: Progress | None = None) -> Report:
@@ -90,24 +99,64 @@ def verify(conn: Connection, progress: Progress | None = None) -> Report:
                     report.differences.append(
                         Difference("indicator_case_facts", str(case_id), name, _plain(a), _plain(b))
                     )
-    stored = case_facts.stored_rollup(conn)
     rolled = case_facts.rollup_of(expected)
     report.rollup_rows = len(rolled)
-    zero = dict.fromkeys(CASE_DAILY_MEASURES, 0)
+    _compare(report, "indicator_case_daily", case_facts.stored_rollup(conn), rolled)
+    _compare(
+        report,
+        "indicator_case_monthly",
+        case_facts.stored_rollup(conn, monthly=True),
+        case_facts.by_month(rolled),
+    )
+    towns = case_facts.towns_of(conn, (key[3] for key in rolled))
+    _compare(
+        report,
+        "indicator_case_town_monthly",
+        case_facts.stored_town_rollup(conn),
+        case_facts.by_town_month(rolled, towns),
+    )
+    _verify_ratings(conn, report)
+    return report
+
+
+def _compare(
+    report: Report,
+    table: str,
+    stored: dict[tuple[Any, ...], dict[str, int]],
+    rolled: dict[tuple[Any, ...], dict[str, int]],
+    measures: tuple[str, ...] = CASE_DAILY_MEASURES,
+) -> None:
+    zero = dict.fromkeys(measures, 0)
     for key in sorted(set(stored) | set(rolled)):
         have_row, want_row = stored.get(key, zero), rolled.get(key, zero)
-        for measure in CASE_DAILY_MEASURES:
+        if have_row == want_row:
+            continue
+        for measure in measures:
             if have_row[measure] != want_row[measure]:
                 report.differences.append(
                     Difference(
-                        "indicator_case_daily",
+                        table,
                         _key_text(key),
                         measure,
                         have_row[measure] if key in stored else None,
                         want_row[measure],
                     )
                 )
-    return report
+
+
+def _verify_ratings(conn: Connection, report: Report) -> None:
+    rolled = rating_rollup.recompute(conn)
+    report.rating_rows = len(rolled)
+    measures = RATING_DAILY_MEASURES
+    _compare(report, "indicator_rating_daily", rating_rollup.stored(conn), rolled, measures)
+    towns = case_facts.towns_of(conn, (key[3] for key in rolled))
+    _compare(
+        report,
+        "indicator_rating_town_monthly",
+        case_facts.stored_town_rollup(conn, indicator_rating_town_monthly, measures),
+        case_facts.by_town_month(rolled, towns, measures),
+        measures,
+    )
 
 
 def _plain(value: object) -> int | str | None:
@@ -124,6 +173,8 @@ def rebuild(uow: UnitOfWork, actor: Actor, progress: Progress | None = None) -> 
     conn = uow.conn
     expected = _recomputed(conn, progress)
     conn.execute(delete(indicator_case_daily))
+    conn.execute(delete(indicator_case_monthly))
+    conn.execute(delete(indicator_case_town_monthly))
     conn.execute(delete(indicator_case_facts))
     rows = [case_facts.fact_row(f) for f in expected]
     for start in range(0, len(rows), 1000):
@@ -142,8 +193,41 @@ def rebuild(uow: UnitOfWork, actor: Actor, progress: Progress | None = None) -> 
     ]
     for start in range(0, len(daily), 1000):
         conn.execute(insert(indicator_case_daily), daily[start : start + 1000])
+    monthly = [
+        dict(zip(("month", "item_code", "department_code", "centre_code", "channel"), key,
+                 strict=True)) | values
+        for key, values in case_facts.by_month(rolled).items()
+    ]  # fmt: skip
+    for start in range(0, len(monthly), 1000):
+        conn.execute(insert(indicator_case_monthly), monthly[start : start + 1000])
+    towns = case_facts.towns_of(conn, (key[3] for key in rolled))
+    by_town = [
+        dict(zip(("month", "department_code", "town", "channel"), key, strict=True)) | values
+        for key, values in case_facts.by_town_month(rolled, towns).items()
+    ]
+    for start in range(0, len(by_town), 1000):
+        conn.execute(insert(indicator_case_town_monthly), by_town[start : start + 1000])
+    conn.execute(delete(indicator_rating_daily))
+    conn.execute(delete(indicator_rating_town_monthly))
+    rating_rows = rating_rollup.recompute(conn)
+    rated = [
+        dict(zip(("day", "item_code", "department_code", "centre_code", "channel"), key,
+                 strict=True)) | values
+        for key, values in sorted(rating_rows.items())
+    ]  # fmt: skip
+    for start in range(0, len(rated), 1000):
+        conn.execute(insert(indicator_rating_daily), rated[start : start + 1000])
+    rating_towns = case_facts.towns_of(conn, (key[3] for key in rating_rows))
+    rated_by_town = [
+        dict(zip(("month", "department_code", "town", "channel"), key, strict=True)) | values
+        for key, values in case_facts.by_town_month(
+            rating_rows, rating_towns, RATING_DAILY_MEASURES
+        ).items()
+    ]
+    for start in range(0, len(rated_by_town), 1000):
+        conn.execute(insert(indicator_rating_town_monthly), rated_by_town[start : start + 1000])
     audit.record(
         conn, actor, "metrics.rebuild", "rollup", "indicator_case_daily",
-        {"cases": len(expected), "rows": len(daily)},
+        {"cases": len(expected), "rows": len(daily), "rating_rows": len(rated)},
     )  # fmt: skip
-    return Report(cases=len(expected), rollup_rows=len(daily))
+    return Report(cases=len(expected), rollup_rows=len(daily), rating_rows=len(rated))

@@ -1,8 +1,11 @@
 """Where measures come from: the totals of some measures over a period and a cut.
 
-Case measures read the daily rollup (``indicator_case_daily``), never the cases; catalogue
-measures the published items as they are now; ticket, hard-case and rating measures their
-own tables, by centre and day (small per centre and day, and indexed by time).  A period
+Case measures read the daily rollup (``indicator_case_daily``; for whole months, a quarter or
+a year its monthly sums, ``indicator_case_monthly``, or by town, ``indicator_case_town_monthly``,
+when only the town, department or channel is asked for), never the cases, and rating
+measures the daily rating rollup (``indicator_rating_daily``), never the ratings; catalogue
+measures the published items as they are now; ticket and hard-case measures their own tables,
+by centre and day (small per centre and day, and indexed by time).  A period
 without a single rating gives "no data", never a satisfaction of zero.  A dimension a source
 cannot be cut by is the caller's to refuse (``model.check_spec`` and ``figures``).
 """
@@ -15,12 +18,16 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, case, func, literal, select
 
-from tongban.adapters.db.tables import cases, centres, departments, service_items
-from tongban.adapters.db.tables_evaluation import ratings, rectifications
+from tongban.adapters.db.tables import centres, departments, service_items
 from tongban.adapters.db.tables_indicators import indicator_case_daily as daily
+from tongban.adapters.db.tables_indicators import indicator_case_monthly as monthly
+from tongban.adapters.db.tables_indicators import indicator_case_town_monthly as case_town_monthly
+from tongban.adapters.db.tables_indicators import indicator_rating_daily as rating_daily
+from tongban.adapters.db.tables_indicators import (
+    indicator_rating_town_monthly as rating_town_monthly,
+)
 from tongban.adapters.db.tables_service_desk import hard_cases
 from tongban.adapters.db.tables_visits import queue_tickets
-from tongban.domain.evaluation.model import POOR_LEVELS, Level
 from tongban.domain.indicators.model import MEASURES, Dimension, Source
 from tongban.domain.shared.clock import CHINA_TZ
 
@@ -33,6 +40,40 @@ def _count(condition: Any) -> Any:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
+_TOWN_CUTS = {Dimension.TOWN, Dimension.DEPARTMENT, Dimension.CHANNEL}
+
+
+def _town_month_totals(
+    conn: Connection,
+    names: list[str],
+    start: date,
+    end: date,
+    filters: Mapping[Dimension, str],
+    by: Dimension | None,
+    town_monthly: Any = case_town_monthly,
+) -> Groups:
+    """Whole months, whole or cut by town, department or channel: the town rows (no join)."""
+    column = {
+        Dimension.TOWN: town_monthly.c.town,
+        Dimension.DEPARTMENT: town_monthly.c.department_code,
+        Dimension.CHANNEL: town_monthly.c.channel,
+    }
+    key = column[by].label("key") if by else literal("").label("key")
+    query = (
+        select(key, *(func.coalesce(func.sum(town_monthly.c[m]), 0).label(m) for m in names))
+        .where(town_monthly.c.month >= start, town_monthly.c.month <= end)
+        .group_by(key)
+    )
+    for dimension, value in filters.items():
+        query = query.where(column[dimension] == value)
+    return {row.key: {m: float(row._mapping[m]) for m in names} for row in conn.execute(query)}
+
+
+def whole_months(start: date, end: date) -> bool:
+    """Whether ``start`` … ``end`` is whole months (a month, a quarter, a year)."""
+    return start.day == 1 and (end + timedelta(days=1)).day == 1
+
+
 def _case_totals(
     conn: Connection,
     names: list[str],
@@ -41,19 +82,29 @@ def _case_totals(
     filters: Mapping[Dimension, str],
     by: Dimension | None,
 ) -> Groups:
-    town = func.coalesce(centres.c.town, literal(""))
+    """Whole months read the monthly rows, other periods the daily ones; the centres are joined
+    only for the town (the rollup keeps the centre's code)."""
+    if whole_months(start, end) and {*filters, *([by] if by else [])} <= _TOWN_CUTS:
+        return _town_month_totals(conn, names, start, end, filters, by)
+    if whole_months(start, end):
+        table, when = monthly, monthly.c.month
+    else:
+        table, when = daily, daily.c.day
     column = {
-        Dimension.TOWN: town,
-        Dimension.CENTRE: daily.c.centre_code,
-        Dimension.DEPARTMENT: daily.c.department_code,
-        Dimension.ITEM: daily.c.item_code,
-        Dimension.CHANNEL: daily.c.channel,
+        Dimension.TOWN: func.coalesce(centres.c.town, literal("")),
+        Dimension.CENTRE: table.c.centre_code,
+        Dimension.DEPARTMENT: table.c.department_code,
+        Dimension.ITEM: table.c.item_code,
+        Dimension.CHANNEL: table.c.channel,
     }
     key = column[by].label("key") if by else literal("").label("key")
+    source: Any = table
+    if by is Dimension.TOWN or Dimension.TOWN in filters:
+        source = table.outerjoin(centres, centres.c.code == table.c.centre_code)
     query = (
-        select(key, *(func.coalesce(func.sum(daily.c[m]), 0).label(m) for m in names))
-        .select_from(daily.outerjoin(centres, centres.c.code == daily.c.centre_code))
-        .where(daily.c.day >= start, daily.c.day <= end)
+        select(key, *(func.coalesce(func.sum(table.c[m]), 0).label(m) for m in names))
+        .select_from(source)
+        .where(when >= start, when <= end)
         .group_by(key)
     )
     for dimension, value in filters.items():
@@ -163,10 +214,6 @@ def _hard_case_totals(
     return {row.key: {m: float(row._mapping[m]) for m in names} for row in conn.execute(query)}
 
 
-_SATISFIED = [level.value for level in Level if level not in POOR_LEVELS]
-_POOR = [level.value for level in POOR_LEVELS]
-
-
 def _rating_totals(
     conn: Connection,
     names: list[str],
@@ -175,40 +222,32 @@ def _rating_totals(
     filters: Mapping[Dimension, str],
     by: Dimension | None,
 ) -> Groups:
-    """好差评 by the day each rating was given, read from the ratings themselves (one row per
-    case or ticket, indexed by time).  A case's rating is cut by the case's channel; a ticket's
-    was given at the window."""
-    channel = func.coalesce(cases.c.channel, literal("window"))
+    """好差评 by the day each rating was given, from the daily rating rollup (a case's rating
+    cut by the case's channel, a ticket's counted as window).  A cut without a single rating
+    has no row: "no data"."""
+    if whole_months(start, end) and {*filters, *([by] if by else [])} <= _TOWN_CUTS:
+        return _town_month_totals(conn, names, start, end, filters, by, rating_town_monthly)
+    town = func.coalesce(centres.c.town, literal(""))
     column = {
-        Dimension.TOWN: func.coalesce(centres.c.town, literal("")),
-        Dimension.CENTRE: func.coalesce(centres.c.code, literal("")),
-        Dimension.DEPARTMENT: func.coalesce(departments.c.code, literal("")),
-        Dimension.ITEM: func.coalesce(service_items.c.code, literal("")),
-        Dimension.CHANNEL: channel,
+        Dimension.TOWN: town,
+        Dimension.CENTRE: rating_daily.c.centre_code,
+        Dimension.DEPARTMENT: rating_daily.c.department_code,
+        Dimension.ITEM: rating_daily.c.item_code,
+        Dimension.CHANNEL: rating_daily.c.channel,
     }
     key = column[by].label("key") if by else literal("").label("key")
-    first, after = china_bounds(start, end)
-    poor = ratings.c.level.in_(_POOR)
-    measures = {
-        "ratings_total": func.count(),
-        "ratings_satisfied": _count(ratings.c.level.in_(_SATISFIED)),
-        "ratings_poor": _count(poor),
-        "ratings_poor_called_back": _count(and_(poor, rectifications.c.called_back.is_(True))),
-    }
-    query = (
-        select(key, *(measures[m].label(m) for m in names))
-        .select_from(
-            ratings.outerjoin(centres, centres.c.id == ratings.c.centre_id)
-            .outerjoin(departments, departments.c.id == ratings.c.department_id)
-            .outerjoin(service_items, service_items.c.id == ratings.c.item_id)
-            .outerjoin(cases, cases.c.id == ratings.c.case_id)
-            .outerjoin(rectifications, rectifications.c.rating_id == ratings.c.id)
+    query = select(
+        key, *(func.coalesce(func.sum(rating_daily.c[m]), 0).label(m) for m in names)
+    ).where(rating_daily.c.day >= start, rating_daily.c.day <= end)
+    if by is Dimension.TOWN or Dimension.TOWN in filters:
+        query = query.select_from(
+            rating_daily.outerjoin(centres, centres.c.code == rating_daily.c.centre_code)
         )
-        .where(ratings.c.rated_at >= first, ratings.c.rated_at < after)
-        .group_by(key)
-    )
+    else:
+        query = query.select_from(rating_daily)
     for dimension, value in filters.items():
         query = query.where(column[dimension] == value)
+    query = query.group_by(key).having(func.sum(rating_daily.c.ratings_total) > 0)
     return {row.key: {m: float(row._mapping[m]) for m in names} for row in conn.execute(query)}
 
 
