@@ -201,15 +201,32 @@ def file_case(container: Container, citizen: Person) -> str:
 
 
 def decoded(credential: str) -> str:
-    """The credential's header, signed claims and disclosures, as readable JSON text."""
+    """The credential's header, signed claims and disclosures, as readable JSON text, without
+    its random parts (the digests of the selectively disclosed claims and each disclosure's
+    salt), where base64 letters could spell NH by chance."""
 
-    def readable(part: str) -> str:
-        raw = base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
-        return json.dumps(json.loads(raw), ensure_ascii=False, separators=(",", ":"))
+    def part(text: str) -> Any:
+        return json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
+
+    def without_digests(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: without_digests(v) for k, v in value.items() if k != "_sd"}
+        if isinstance(value, list):
+            return [without_digests(v) for v in value if not (isinstance(v, dict) and "..." in v)]
+        return value
+
+    def readable(value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
     jwt, *disclosures = [p for p in credential.split("~") if p]
     header, payload, _signature = jwt.split(".")
-    return "\n".join([readable(header), readable(payload), *map(readable, disclosures)])
+    return "\n".join(
+        [
+            readable(part(header)),
+            readable(without_digests(part(payload))),
+            *(readable(part(d)[1:]) for d in disclosures),
+        ]
+    )
 
 
 def assert_nothing_of_nanhai(what: str, text: str, *random: str) -> None:
