@@ -14,12 +14,14 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
+from tongban.adapters import node_keys
 from tongban.adapters.calendar_source import ChineseCalendarSource
 from tongban.adapters.courier import SimulatedCourier
 from tongban.adapters.db.async_reader import AsyncReader, libpq_dsn
 from tongban.adapters.db.engine import build_engine
 from tongban.adapters.file_store import LocalFileStore
 from tongban.adapters.id_devices import SimulatedFaceCamera, SimulatedIdCardReader
+from tongban.adapters.node_keys import NodeKeyRing
 from tongban.adapters.pdf import FpdfReceipts
 from tongban.adapters.sms import LogSms
 from tongban.config import Settings
@@ -84,6 +86,12 @@ class Container:
         # On a token the keys are made elsewhere: an empty directory is a mistake, not a demo.
         ring = key_ring(settings.data_dir, directory=settings.resolved_keys_dir(), create=False)
         return ring.with_signer(signer_for(settings, ring))
+
+    @functools.cached_property
+    def node_keys(self) -> NodeKeyRing:
+        """The node's Ed25519 keys (跨城通办) under ``{keys_dir}/node``, loaded once per process;
+        ``NodeKeysMissing`` before ``tongban node init``."""
+        return node_keys.load(self.settings.resolved_keys_dir())
 
     @functools.cached_property
     def async_reader(self) -> AsyncReader | None:
