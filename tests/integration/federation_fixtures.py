@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from tests.clock import TEST_START
 from tongban.domain.federation.canonical import b64url
+from tongban.domain.federation.envelope import signing_input, unsigned_envelope
 
 PANYU = "440113"
 
@@ -43,12 +47,39 @@ class FakePartner:
             "keys": [self.public_jwk()],
         }
 
-    @property
-    def kid_(self) -> str:
-        return self.kid
-
     def sign(self, data: bytes) -> bytes:
         return self.key.sign(data)
 
     def public_jwks(self) -> list[dict[str, Any]]:
         return [self.public_jwk()]
+
+
+def signed_message(
+    partner: FakePartner,
+    *,
+    receiver: str = "440605",
+    case_ref: str = "440113-2026-0000001",
+    seq: int = 1,
+    type: str = "case.handover",
+    item: str = "NH-001",
+    issued_at: datetime = TEST_START,
+    life: timedelta = timedelta(days=7),
+    body: dict[str, Any] | None = None,
+    message_id: str | None = None,
+) -> dict[str, Any]:
+    """An envelope from ``partner`` as its node would sign it."""
+    document = unsigned_envelope(
+        message_id=message_id or str(uuid.uuid4()),
+        sender=partner.region_code,
+        receiver=receiver,
+        case_ref=case_ref,
+        seq=seq,
+        type=type,
+        item=item,
+        issued_at=issued_at,
+        expires_at=issued_at + life,
+        body=body if body is not None else {"form": {"申请人": "李**"}, "materials": []},
+        kid=partner.kid,
+    )
+    document["signature"]["value"] = b64url(partner.sign(signing_input(document)))
+    return document
