@@ -153,3 +153,28 @@ def rotate_key() -> None:
         _("新的节点签名密钥：{kid}（共 {n} 个公钥）").format(kid=ring.kid, n=len(ring.public_keys))
     )
     out.print(_("请重启正在运行的服务进程，并请伙伴节点重新获取本节点文件。"))
+
+
+log_app = typer.Typer(help="交换日志：本节点收发的每条消息，哈希链相连。", no_args_is_help=True)
+app.add_typer(log_app, name="log")
+
+
+@log_app.command(name="verify")
+def log_verify() -> None:
+    """Walk the exchange log's hash chain; exit 1 naming the first broken entry."""
+    from tongban.cli.app import container
+    from tongban.services.federation import exchange_log
+
+    c = container()
+    with c.read() as uow:
+        report = exchange_log.verify(uow.conn)
+    if report.ok:
+        out.print(_("OK：交换日志 {n} 条记录的哈希链完整。").format(n=report.entries))
+        return
+    out.print(
+        _("损坏：交换日志第 {seq} 条：{problem}").format(
+            seq=report.broken_at, problem=report.problem
+        ),
+        soft_wrap=True,
+    )
+    raise typer.Exit(1)

@@ -30,7 +30,7 @@ from tongban.domain.federation.errors import (
     UntrustedSender,
     WrongReceiver,
 )
-from tongban.services.federation import node
+from tongban.services.federation import exchange_log, node
 from tongban.services.federation.ports import NodeSigner
 from tongban.services.platform.context import Actor
 from tongban.services.platform.outbox import insert_or_ignore
@@ -106,6 +106,15 @@ def send(
             created_at=actor.at,
         )
     )
+    exchange_log.append(
+        conn,
+        direction="out",
+        peer=receiver,
+        message_id=envelope.id,
+        outcome=exchange_log.SENT,
+        envelope=document,
+        at=actor.at,
+    )
     return document
 
 
@@ -167,17 +176,41 @@ def _apply(uow: UnitOfWork, actor: Actor, document: Any) -> Envelope:
         handler = HANDLERS.get(envelope.type)
         if handler is not None:
             handler(conn, envelope, actor)
+        exchange_log.append(
+            conn,
+            direction="in",
+            peer=envelope.sender,
+            message_id=envelope.id,
+            outcome=exchange_log.APPLIED,
+            envelope=document,
+            at=actor.at,
+        )
         return envelope
 
 
+def _text(document: Any, name: str) -> str:
+    value = document.get(name) if isinstance(document, dict) else None
+    return value if isinstance(value, str) else ""
+
+
 def receive(uow: UnitOfWork, actor: Actor, document: Any) -> Envelope:
-    """Verify a received message and apply it once, its effect in the same transaction; a
-    ``MessageRefused`` (with its code) when it cannot be applied, nothing changed."""
+    """Verify a received message and apply it once, its effect and its log entry in the same
+    transaction; a ``MessageRefused`` (with its code) when it cannot be applied: then only the
+    refusal is logged, in a transaction of its own.  Runs as the outermost use case."""
     try:
         return _apply(uow, actor, document)
     except MessageRefused as refusal:
-        message_id = document.get("id") if isinstance(document, dict) else None
-        sender = document.get("sender") if isinstance(document, dict) else None
+        message_id, sender = _text(document, "id"), _text(document, "sender")
+        with uow.atomic():
+            exchange_log.append(
+                uow.conn,
+                direction="in",
+                peer=sender,
+                message_id=message_id,
+                outcome=f"refused:{refusal.code}",
+                envelope=document,
+                at=actor.at,
+            )
         log.warning(
             "federation message refused: %s (message %s from %s)",
             refusal.code,
