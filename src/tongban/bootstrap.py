@@ -19,6 +19,7 @@ from tongban.adapters.calendar_source import ChineseCalendarSource
 from tongban.adapters.courier import SimulatedCourier
 from tongban.adapters.db.async_reader import AsyncReader, libpq_dsn
 from tongban.adapters.db.engine import build_engine
+from tongban.adapters.federation_http import HttpTransport
 from tongban.adapters.file_store import LocalFileStore
 from tongban.adapters.id_devices import SimulatedFaceCamera, SimulatedIdCardReader
 from tongban.adapters.node_keys import NodeKeyRing
@@ -31,7 +32,7 @@ from tongban.services.cases.delivery import ReceiptPrinter
 from tongban.services.identity.check import FaceCamera, IdCardReader
 from tongban.services.platform import telemetry
 from tongban.services.platform.calendar import OfficialSchedules
-from tongban.services.platform.ports import Courier, FileStore, SmsSender
+from tongban.services.platform.ports import Courier, FileStore, MessageTransport, SmsSender
 from tongban.services.platform.unit_of_work import UnitOfWork
 
 if TYPE_CHECKING:
@@ -60,6 +61,8 @@ class Container:
     """Prints the windows' acceptance receipts."""
     clock: Clock = field(default_factory=SystemClock)
     """The one clock every reading of 'now' in this process comes from."""
+    federation_transport: MessageTransport = field(default_factory=HttpTransport)
+    """How 跨城通办 messages reach partner nodes (HTTP; in-process in tests)."""
 
     def __post_init__(self) -> None:
         if self.files is None:

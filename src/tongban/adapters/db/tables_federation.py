@@ -54,6 +54,12 @@ federation_sent = Table(
     Column("type", String(40), nullable=False),
     Column("envelope", JSONDoc, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+    # pending until the partner answers: acknowledged (applied, or applied before) or refused.
+    Column("status", String(12), nullable=False, server_default="pending"),
+    Column("answered_at", UTCDateTime, nullable=True),
+    # The partner's signed receipt (its acknowledgement or its refusal, with the code).
+    Column("answer", JSONDoc, nullable=True),
+    CheckConstraint("status in ('pending', 'acknowledged', 'refused')", name="status"),
     # Two messages of one case can never take the same number.
     UniqueConstraint("receiver", "case_ref", "seq", name="uq_federation_sent_case_seq"),
 )

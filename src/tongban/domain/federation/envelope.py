@@ -183,10 +183,15 @@ def parse_envelope(document: Any) -> Envelope:
 
 def check_signature(envelope: Envelope, key: Ed25519PublicKey | None) -> None:
     """``BadSignature`` unless ``key`` (the sender's key named by ``kid``) signed it."""
+    check_signed(envelope.document, envelope.signature, key)
+
+
+def check_signed(document: dict[str, Any], signature: bytes, key: Ed25519PublicKey | None) -> None:
+    """``BadSignature`` unless ``key`` made ``signature`` over ``document``'s signing input."""
     if key is None:
         raise BadSignature()
     try:
-        key.verify(envelope.signature, envelope.signing_input())
+        key.verify(signature, signing_input(document))
     except InvalidSignature:
         raise BadSignature() from None
 

@@ -30,7 +30,8 @@ from tongban.domain.federation.errors import (
     UntrustedSender,
     WrongReceiver,
 )
-from tongban.services.federation import exchange_log, node
+from tongban.domain.federation.receipt import unsigned_receipt
+from tongban.services.federation import delivery, exchange_log, node
 from tongban.services.federation.ports import NodeSigner
 from tongban.services.platform.context import Actor
 from tongban.services.platform.outbox import insert_or_ignore
@@ -70,8 +71,8 @@ def send(
     body: dict[str, Any],
     life: timedelta = DEFAULT_LIFE,
 ) -> dict[str, Any]:
-    """Number, sign and keep a message to a trusted partner, in the caller's transaction;
-    returns the signed envelope (what is delivered)."""
+    """Number, sign and keep a message to a trusted partner and queue its delivery, all in the
+    caller's transaction (so it leaves iff the change commits); returns the signed envelope."""
     conn = uow.conn
     if node.partner(conn, receiver) is None:
         raise UntrustedSender(sender=receiver)
@@ -115,6 +116,7 @@ def send(
         envelope=document,
         at=actor.at,
     )
+    delivery.enqueue(conn, envelope.id, actor.at)
     return document
 
 
@@ -218,3 +220,30 @@ def receive(uow: UnitOfWork, actor: Actor, document: Any) -> Envelope:
             sender,
         )
         raise
+
+
+def answer(
+    uow: UnitOfWork, actor: Actor, signer: NodeSigner, document: Any
+) -> tuple[int, dict[str, Any]]:
+    """Receive a delivered message and answer it: 200 and a signed acknowledgement when it is
+    applied, the refusal's HTTP status and a signed refusal with its code when not."""
+    code: str | None = None
+    reason: str | None = None
+    status = 200
+    try:
+        receive(uow, actor, document)
+    except MessageRefused as refusal:
+        code, reason, status = refusal.code, refusal.message, refusal.status
+    with uow.atomic():
+        own = node.own_region_code(uow.conn)
+    receipt = unsigned_receipt(
+        message_id=_text(document, "id"),
+        sender=own,
+        receiver=_text(document, "sender"),
+        at=actor.at,
+        kid=signer.kid,
+        code=code,
+        reason=reason,
+    )
+    receipt["signature"]["value"] = b64url(signer.sign(rules.signing_input(receipt)))
+    return status, receipt

@@ -2,8 +2,9 @@
 
 ``federation_node`` is this deployment's node (one row; region code and name come from the
 jurisdiction); ``federation_partners`` the partner nodes it trusts, with their published
-documents; ``federation_sent`` and ``federation_received`` the messages sent and applied (the
-received message id is the primary key, so a message is applied once); ``federation_log`` the
+documents; ``federation_sent`` the messages sent, with the partner's signed answer;
+``federation_received`` those applied (the message id is the primary key, so a message is
+applied once); ``federation_log`` the
 append-only, hash-chained exchange log, ``federation_log_head`` its last entry.
 
 Revision ID: 0036
@@ -61,6 +62,15 @@ def upgrade() -> None:
         sa.Column("type", sa.String(length=40), nullable=False),
         sa.Column("envelope", _JSON, nullable=False),
         _at("created_at"),
+        sa.Column("status", sa.String(length=12), server_default="pending", nullable=False),
+        sa.Column(
+            "answered_at", tongban.adapters.db.types.UTCDateTime(timezone=True), nullable=True
+        ),
+        sa.Column("answer", _JSON, nullable=True),
+        sa.CheckConstraint(
+            "status in ('pending', 'acknowledged', 'refused')",
+            name=op.f("ck_federation_sent_status"),
+        ),
         sa.PrimaryKeyConstraint("message_id", name=op.f("pk_federation_sent")),
         sa.UniqueConstraint(
             "receiver", "case_ref", "seq", name=op.f("uq_federation_sent_case_seq")
