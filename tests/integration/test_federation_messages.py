@@ -3,6 +3,7 @@ must not be applied is refused with its code, changing nothing."""
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -18,7 +19,7 @@ from tongban.adapters.db.tables import audit_log
 from tongban.adapters.db.tables_federation import federation_received, federation_sent
 from tongban.bootstrap import Container
 from tongban.domain.federation import envelope as rules
-from tongban.domain.federation.errors import MessageRefused
+from tongban.domain.federation.errors import MessageRefused, PartnerNotFound
 from tongban.domain.federation.node import parse_node_document
 from tongban.services.federation import messages, node
 from tongban.services.platform import audit
@@ -185,3 +186,39 @@ def test_sent_messages_are_numbered_per_case_and_verify_with_the_published_keys(
     with container.read() as uow:
         kept = uow.conn.execute(select(func.count()).select_from(federation_sent)).scalar_one()
     assert kept == 3
+
+
+@pytest.mark.usefixtures("effects")
+def test_two_deliveries_of_one_message_at_once_apply_it_once(
+    container: Container, panyu: FakePartner
+) -> None:
+    message = signed_message(panyu)
+    start = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def deliver() -> None:
+        start.wait()
+        try:
+            receive(container, message)
+            outcomes.append("applied")
+        except MessageRefused as refusal:
+            outcomes.append(refusal.code)
+
+    threads = [threading.Thread(target=deliver) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(outcomes) == ["applied", "federation_replayed"]
+    assert counts(container) == (1, 1)
+
+
+def test_sending_to_a_node_not_trusted_is_refused(container: Container, tmp_path: Path) -> None:
+    ring, _ = node_keys.initialise(tmp_path, TEST_START)
+    with container.uow() as uow:
+        node.init_node(uow, SYSTEM, "https://nanhai.example", [])
+    with pytest.raises(PartnerNotFound), container.uow() as uow:
+        messages.send(
+            uow, SYSTEM, ring, receiver=PANYU, case_ref="440605-1", type="case.handover",
+            item="PY-001", body={},
+        )  # fmt: skip

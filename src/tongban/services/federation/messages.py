@@ -27,6 +27,7 @@ from tongban.domain.federation.errors import (
     ItemNotAccepted,
     MessageRefused,
     MessageReplayed,
+    PartnerNotFound,
     UntrustedSender,
     WrongReceiver,
 )
@@ -75,7 +76,7 @@ def send(
     caller's transaction (so it leaves iff the change commits); returns the signed envelope."""
     conn = uow.conn
     if node.partner(conn, receiver) is None:
-        raise UntrustedSender(sender=receiver)
+        raise PartnerNotFound(code=receiver)
     last = conn.execute(
         select(func.max(federation_sent.c.seq)).where(
             federation_sent.c.receiver == receiver, federation_sent.c.case_ref == case_ref
