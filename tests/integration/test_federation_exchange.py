@@ -6,6 +6,7 @@ replays and forgeries get signed refusals; both exchange logs stay whole."""
 from __future__ import annotations
 
 import dataclasses
+import logging
 import shutil
 from collections.abc import Iterator
 from datetime import timedelta
@@ -33,6 +34,15 @@ from tongban.domain.shared.jurisdiction import check_jurisdiction
 from tongban.services.federation import exchange_log, messages, node
 from tongban.services.platform import outbox as outbox_svc
 from tongban.web.app import build_app
+
+
+@pytest.fixture(autouse=True)
+def keep_logging() -> Iterator[None]:
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 
 class InProcess:
@@ -202,3 +212,28 @@ def test_a_forged_or_unagreed_message_gets_a_signed_refusal_and_changes_nothing(
         ).scalar_one()
     assert stored["code"] == "federation_item_not_accepted"
     assert count(pair.panyu, federation_received) == 0
+
+
+def test_a_refused_message_is_listed_here_with_its_code_and_reason(pair: Pair) -> None:
+    from typer.testing import CliRunner
+
+    from tongban.cli.app import app
+
+    sent = hand_over(pair.nanhai)
+    with pair.panyu.uow() as uow:
+        node.init_node(uow, SYSTEM, "http://panyu.test", [])
+    deliver(pair.nanhai)
+    env = {
+        "TONGBAN_DATABASE_URL": pair.nanhai.engine.url.render_as_string(hide_password=False),
+        "TONGBAN_DATA_DIR": str(pair.nanhai.settings.data_dir),
+        "TONGBAN_SECRET_KEY": "cli-test-secret-" + "x" * 32,
+        "COLUMNS": "200",
+    }
+    result = CliRunner().invoke(app, ["node", "sent", "--status", "refused"], env=env)
+    assert result.exit_code == 0, result.output
+    assert sent["id"] in result.output
+    assert "被拒收 federation_item_not_accepted：事项 PY-001 不在与 440605 约定的" in result.output
+    pending = CliRunner().invoke(app, ["node", "sent", "--status", "pending"], env=env)
+    assert "没有已发送的消息" in pending.output
+    bad = CliRunner().invoke(app, ["node", "sent", "--status", "lost"], env=env)
+    assert bad.exit_code == 2

@@ -155,6 +155,37 @@ def rotate_key() -> None:
     out.print(_("请重启正在运行的服务进程，并请伙伴节点重新获取本节点文件。"))
 
 
+STATUS_LABELS = {"pending": "待确认", "acknowledged": "已确认", "refused": "被拒收"}
+
+
+@app.command()
+def sent(
+    status: Annotated[
+        str | None, typer.Option(help="只列出此状态：pending、acknowledged 或 refused")
+    ] = None,
+) -> None:
+    """List the messages sent to partners, newest first, with each refusal's code and reason."""
+    from tongban.cli.app import container
+    from tongban.services.federation import delivery
+
+    if status is not None and status not in STATUS_LABELS:
+        err.print(_("状态只能是 pending、acknowledged 或 refused"))
+        raise typer.Exit(2)
+    c = container()
+    with c.read() as uow:
+        rows = delivery.sent_messages(uow.conn, status)
+    if not rows:
+        out.print(_("没有已发送的消息。"))
+    for row in rows:
+        answer = row.answer or {}
+        out.print(
+            f"{row.message_id} → {row.receiver} {row.case_ref}#{row.seq} {row.type} "
+            f"{_(STATUS_LABELS[row.status])}"
+            + (f" {answer.get('code')}：{answer.get('reason')}" if row.status == "refused" else ""),
+            soft_wrap=True,
+        )
+
+
 log_app = typer.Typer(help="交换日志：本节点收发的每条消息，哈希链相连。", no_args_is_help=True)
 app.add_typer(log_app, name="log")
 

@@ -90,3 +90,21 @@ def _deliver(message: outbox.Message, conn: Connection, ports: outbox.OutboxPort
 
 
 outbox.register_handler(KIND, _deliver)
+
+
+def sent_messages(conn: Connection, status: str | None = None, limit: int = 100) -> list[Any]:
+    """Messages sent, newest first (only those of ``status`` when given), with the partner's
+    answer: what a person here reads to resolve a refused one."""
+    query = select(
+        federation_sent.c.message_id,
+        federation_sent.c.receiver,
+        federation_sent.c.case_ref,
+        federation_sent.c.seq,
+        federation_sent.c.type,
+        federation_sent.c.status,
+        federation_sent.c.created_at,
+        federation_sent.c.answer,
+    ).order_by(federation_sent.c.created_at.desc(), federation_sent.c.message_id)
+    if status is not None:
+        query = query.where(federation_sent.c.status == status)
+    return list(conn.execute(query.limit(limit)))
