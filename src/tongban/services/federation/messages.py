@@ -18,6 +18,7 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Connection, func, insert, select
+from sqlalchemy.exc import IntegrityError
 
 from tongban.adapters.db.tables_federation import federation_received, federation_sent
 from tongban.domain.federation import envelope as rules
@@ -201,7 +202,14 @@ def receive(uow: UnitOfWork, actor: Actor, document: Any) -> Envelope:
     transaction; a ``MessageRefused`` (with its code) when it cannot be applied: then only the
     refusal is logged, in a transaction of its own.  Runs as the outermost use case."""
     try:
-        return _apply(uow, actor, document)
+        try:
+            return _apply(uow, actor, document)
+        except IntegrityError:
+            # A concurrent delivery of this message (or of another with the same case and
+            # number) committed between the checks and the insert; PostgreSQL reports it on
+            # the second unique key.  Checked again, the message is now a replay or out of
+            # sequence.
+            return _apply(uow, actor, document)
     except MessageRefused as refusal:
         message_id, sender = _text(document, "id"), _text(document, "sender")
         with uow.atomic():
