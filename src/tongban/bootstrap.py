@@ -14,12 +14,15 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
+from tongban.adapters import node_keys
 from tongban.adapters.calendar_source import ChineseCalendarSource
 from tongban.adapters.courier import SimulatedCourier
 from tongban.adapters.db.async_reader import AsyncReader, libpq_dsn
 from tongban.adapters.db.engine import build_engine
+from tongban.adapters.federation_http import HttpTransport
 from tongban.adapters.file_store import LocalFileStore
 from tongban.adapters.id_devices import SimulatedFaceCamera, SimulatedIdCardReader
+from tongban.adapters.node_keys import NodeKeyRing
 from tongban.adapters.pdf import FpdfReceipts
 from tongban.adapters.sms import LogSms
 from tongban.config import Settings
@@ -29,7 +32,7 @@ from tongban.services.cases.delivery import ReceiptPrinter
 from tongban.services.identity.check import FaceCamera, IdCardReader
 from tongban.services.platform import telemetry
 from tongban.services.platform.calendar import OfficialSchedules
-from tongban.services.platform.ports import Courier, FileStore, SmsSender
+from tongban.services.platform.ports import Courier, FileStore, MessageTransport, SmsSender
 from tongban.services.platform.unit_of_work import UnitOfWork
 
 if TYPE_CHECKING:
@@ -58,6 +61,8 @@ class Container:
     """Prints the windows' acceptance receipts."""
     clock: Clock = field(default_factory=SystemClock)
     """The one clock every reading of 'now' in this process comes from."""
+    federation_transport: MessageTransport = field(default_factory=HttpTransport)
+    """How 跨城通办 messages reach partner nodes (HTTP; in-process in tests)."""
 
     def __post_init__(self) -> None:
         if self.files is None:
@@ -84,6 +89,12 @@ class Container:
         # On a token the keys are made elsewhere: an empty directory is a mistake, not a demo.
         ring = key_ring(settings.data_dir, directory=settings.resolved_keys_dir(), create=False)
         return ring.with_signer(signer_for(settings, ring))
+
+    @functools.cached_property
+    def node_keys(self) -> NodeKeyRing:
+        """The node's Ed25519 keys (跨城通办) under ``{keys_dir}/node``, loaded once per process;
+        ``NodeKeysMissing`` before ``tongban node init``."""
+        return node_keys.load(self.settings.resolved_keys_dir())
 
     @functools.cached_property
     def async_reader(self) -> AsyncReader | None:

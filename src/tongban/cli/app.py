@@ -108,6 +108,7 @@ def _register() -> None:
         keys,
         licence,
         metrics,
+        node,
         supervision,
         tokens,
         users,
@@ -124,6 +125,7 @@ def _register() -> None:
     app.add_typer(users.app, name="users")
     app.add_typer(supervision.app, name="supervision")
     app.add_typer(metrics.app, name="metrics")
+    app.add_typer(node.app, name="node")
     app.command(name="init")(jurisdiction.init)
     app.command(name="demo")(demo.demo)
     app.command(name="worker")(worker.worker)

@@ -24,6 +24,7 @@ AREAS = (
     "evaluation",
     "indicators",
     "users_admin",
+    "federation",
 )
 
 

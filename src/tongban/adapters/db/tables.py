@@ -564,6 +564,7 @@ from tongban.adapters.db import (  # noqa: E402, F401
     tables_bundles,
     tables_data_space,
     tables_evaluation,
+    tables_federation,
     tables_indicators,
     tables_licences,
     tables_network,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import BinaryIO, Protocol
+from typing import Any, BinaryIO, Protocol
 
 
 class SmsSender(Protocol):
@@ -49,3 +49,12 @@ class FileStore(Protocol):
         ...
 
     def exists(self, sha256: str) -> bool: ...
+
+
+class MessageTransport(Protocol):
+    """Posts a JSON document to another system and returns its answer (跨城通办 delivery)."""
+
+    def post_json(self, url: str, document: dict[str, Any]) -> tuple[int, Any]:
+        """The HTTP status and the decoded JSON answer (None when it is not JSON); raises
+        ``OSError`` when the other side cannot be reached."""
+        ...

@@ -28,6 +28,7 @@ MODULES = (
     "api_docs",
     "inbox",
     "licences",
+    "federation",
     "data_space",
     "identity",
     "smart",

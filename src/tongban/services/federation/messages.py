@@ -1,0 +1,258 @@
+"""Signed messages between nodes: sending (numbered per case, signed, kept) and receiving
+(verified in a fixed order, applied exactly once).
+
+Receiving checks, in this order, and refuses at the first that fails (docs/federation.md):
+well-formed, addressed to this node, sender trusted, signature by one of the sender's
+published keys, item accepted between the two nodes, not expired, not replayed, next in the
+case's sequence.  A refused message changes nothing and is logged with its code.  An applied
+message's id is stored (primary key) in the same transaction as its effect, so however often
+it is delivered it is applied once.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import Connection, func, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from tongban.adapters.db.tables_federation import federation_received, federation_sent
+from tongban.domain.federation import envelope as rules
+from tongban.domain.federation.canonical import b64url
+from tongban.domain.federation.envelope import Envelope, ItemOwner
+from tongban.domain.federation.errors import (
+    ItemNotAccepted,
+    MessageRefused,
+    MessageReplayed,
+    PartnerNotFound,
+    UntrustedSender,
+    WrongReceiver,
+)
+from tongban.domain.federation.receipt import unsigned_receipt
+from tongban.services.federation import delivery, exchange_log, node
+from tongban.services.federation.ports import NodeSigner
+from tongban.services.platform.context import Actor
+from tongban.services.platform.outbox import insert_or_ignore
+from tongban.services.platform.unit_of_work import UnitOfWork, atomic
+
+log = logging.getLogger("tongban.federation")
+
+DEFAULT_LIFE = timedelta(days=7)
+"""How long a message stays valid: long enough to outlast a partner's outage and the retries."""
+
+Handler = Callable[[Connection, Envelope, Actor], None]
+HANDLERS: dict[str, Handler] = {}
+"""The effect of each message type, run in the transaction that records it applied."""
+
+
+def register(type: str) -> Callable[[Handler], Handler]:
+    if type not in rules.TYPES:
+        raise ValueError(f"unknown message type {type}")
+
+    def add(handler: Handler) -> Handler:
+        HANDLERS[type] = handler
+        return handler
+
+    return add
+
+
+@atomic
+def send(
+    uow: UnitOfWork,
+    actor: Actor,
+    signer: NodeSigner,
+    *,
+    receiver: str,
+    case_ref: str,
+    type: str,
+    item: str,
+    body: dict[str, Any],
+    life: timedelta = DEFAULT_LIFE,
+) -> dict[str, Any]:
+    """Number, sign and keep a message to a trusted partner and queue its delivery, all in the
+    caller's transaction (so it leaves iff the change commits); returns the signed envelope."""
+    conn = uow.conn
+    if node.partner(conn, receiver) is None:
+        raise PartnerNotFound(code=receiver)
+    last = conn.execute(
+        select(func.max(federation_sent.c.seq)).where(
+            federation_sent.c.receiver == receiver, federation_sent.c.case_ref == case_ref
+        )
+    ).scalar()
+    document = rules.unsigned_envelope(
+        message_id=str(uuid.uuid4()),
+        sender=node.own_region_code(conn),
+        receiver=receiver,
+        case_ref=case_ref,
+        seq=(last or 0) + 1,
+        type=type,
+        item=item,
+        issued_at=actor.at,
+        expires_at=actor.at + life,
+        body=body,
+        kid=signer.kid,
+    )
+    document["signature"]["value"] = b64url(signer.sign(rules.signing_input(document)))
+    envelope = rules.parse_envelope(document)  # what we send, the partner can read
+    conn.execute(
+        insert(federation_sent).values(
+            message_id=envelope.id,
+            receiver=receiver,
+            case_ref=case_ref,
+            seq=envelope.seq,
+            type=type,
+            envelope=document,
+            created_at=actor.at,
+        )
+    )
+    exchange_log.append(
+        conn,
+        direction="out",
+        peer=receiver,
+        message_id=envelope.id,
+        outcome=exchange_log.SENT,
+        envelope=document,
+        at=actor.at,
+    )
+    delivery.enqueue(conn, envelope.id, actor.at)
+    return document
+
+
+def _last_applied(conn: Connection, envelope: Envelope) -> int:
+    last = conn.execute(
+        select(func.max(federation_received.c.seq)).where(
+            federation_received.c.sender == envelope.sender,
+            federation_received.c.case_ref == envelope.case_ref,
+        )
+    ).scalar()
+    return int(last or 0)
+
+
+def verify(conn: Connection, document: Any, actor: Actor) -> Envelope:
+    """Every check a received message must pass, in the documented order; the first that
+    fails raises its ``MessageRefused``."""
+    envelope = rules.parse_envelope(document)
+    if envelope.receiver != node.own_region_code(conn):
+        raise WrongReceiver(receiver=envelope.receiver)
+    partner = node.partner(conn, envelope.sender)
+    if partner is None:
+        raise UntrustedSender(sender=envelope.sender)
+    rules.check_signature(envelope, partner.public_key(envelope.kid))
+    offered = node.own_items(conn) if envelope.item_owner is ItemOwner.RECEIVER else partner.items
+    if envelope.item not in offered:
+        raise ItemNotAccepted(item=envelope.item, sender=envelope.sender)
+    rules.check_fresh(envelope, actor.at)
+    seen = conn.execute(
+        select(federation_received.c.message_id).where(
+            federation_received.c.message_id == envelope.id
+        )
+    ).first()
+    if seen is not None:
+        raise MessageReplayed(message_id=envelope.id)
+    rules.check_sequence(envelope, _last_applied(conn, envelope))
+    return envelope
+
+
+def _apply(uow: UnitOfWork, actor: Actor, document: Any) -> Envelope:
+    with uow.atomic():
+        conn = uow.conn
+        envelope = verify(conn, document, actor)
+        stored = insert_or_ignore(
+            conn,
+            federation_received,
+            ["message_id"],
+            {
+                "message_id": envelope.id,
+                "sender": envelope.sender,
+                "case_ref": envelope.case_ref,
+                "seq": envelope.seq,
+                "type": envelope.type,
+                "body": document["body"],
+                "applied_at": actor.at,
+            },
+        )
+        if not stored:  # a concurrent delivery of the same message got there first
+            raise MessageReplayed(message_id=envelope.id)
+        handler = HANDLERS.get(envelope.type)
+        if handler is not None:
+            handler(conn, envelope, actor)
+        exchange_log.append(
+            conn,
+            direction="in",
+            peer=envelope.sender,
+            message_id=envelope.id,
+            outcome=exchange_log.APPLIED,
+            envelope=document,
+            at=actor.at,
+        )
+        return envelope
+
+
+def _text(document: Any, name: str) -> str:
+    value = document.get(name) if isinstance(document, dict) else None
+    return value if isinstance(value, str) else ""
+
+
+def receive(uow: UnitOfWork, actor: Actor, document: Any) -> Envelope:
+    """Verify a received message and apply it once, its effect and its log entry in the same
+    transaction; a ``MessageRefused`` (with its code) when it cannot be applied: then only the
+    refusal is logged, in a transaction of its own.  Runs as the outermost use case."""
+    try:
+        try:
+            return _apply(uow, actor, document)
+        except IntegrityError:
+            # A concurrent delivery of this message (or of another with the same case and
+            # number) committed between the checks and the insert; PostgreSQL reports it on
+            # the second unique key.  Checked again, the message is now a replay or out of
+            # sequence.
+            return _apply(uow, actor, document)
+    except MessageRefused as refusal:
+        message_id, sender = _text(document, "id"), _text(document, "sender")
+        with uow.atomic():
+            exchange_log.append(
+                uow.conn,
+                direction="in",
+                peer=sender,
+                message_id=message_id,
+                outcome=f"refused:{refusal.code}",
+                envelope=document,
+                at=actor.at,
+            )
+        log.warning(
+            "federation message refused: %s (message %s from %s)",
+            refusal.code,
+            message_id,
+            sender,
+        )
+        raise
+
+
+def answer(
+    uow: UnitOfWork, actor: Actor, signer: NodeSigner, document: Any
+) -> tuple[int, dict[str, Any]]:
+    """Receive a delivered message and answer it: 200 and a signed acknowledgement when it is
+    applied, the refusal's HTTP status and a signed refusal with its code when not."""
+    code: str | None = None
+    reason: str | None = None
+    status = 200
+    try:
+        receive(uow, actor, document)
+    except MessageRefused as refusal:
+        code, reason, status = refusal.code, refusal.message, refusal.status
+    with uow.atomic():
+        own = node.own_region_code(uow.conn)
+    receipt = unsigned_receipt(
+        message_id=_text(document, "id"),
+        sender=own,
+        receiver=_text(document, "sender"),
+        at=actor.at,
+        kid=signer.kid,
+        code=code,
+        reason=reason,
+    )
+    receipt["signature"]["value"] = b64url(signer.sign(rules.signing_input(receipt)))
+    return status, receipt
