@@ -241,6 +241,35 @@ def held_page(
     return read_page(conn, query, _OLDEST_URGENT_FIRST, page, _run_row)
 
 
+def held_count(conn: Connection, department_ids: Sequence[int], user_id: int | None = None) -> int:
+    """How many open applications ``user_id`` (or anyone) holds, however many pages they fill."""
+    query = (
+        select(func.count())
+        .select_from(cases.join(approval_assignments, approval_assignments.c.case_id == cases.c.id))
+        .where(
+            cases.c.channel == Channel.ONLINE.value,
+            cases.c.department_id.in_(department_ids),
+            cases.c.status.in_(_statuses(OPEN_STATUSES)),
+            approval_assignments.c.assignee_id.is_not(None),
+        )
+    )
+    if user_id is not None:
+        query = query.where(approval_assignments.c.assignee_id == user_id)
+    return int(conn.execute(query).scalar_one())
+
+
+def queue_count(conn: Connection, department_ids: Sequence[int]) -> int:
+    """How many applications wait in the shared queue, however many pages they fill."""
+    query = (
+        select(func.count())
+        .select_from(
+            cases.outerjoin(approval_assignments, approval_assignments.c.case_id == cases.c.id)
+        )
+        .where(cases.c.channel == Channel.ONLINE.value, _queued(department_ids))
+    )
+    return int(conn.execute(query).scalar_one())
+
+
 def loads(conn: Connection, department_ids: Sequence[int]) -> dict[int, int]:
     """Open applications held per reviewer (当前在办)."""
     rows = conn.execute(
