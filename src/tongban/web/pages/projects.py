@@ -88,9 +88,12 @@ async def register_project(
             ref = svc.register_project(uow, actor_for(request), data)
     except DomainError as error:
         with container.read() as uow:
-            rows = queries.list_projects(uow.conn, principal, today_of(request))
+            found = queries.project_page(
+                uow.conn, principal, today_of(request), paging.page_from(None)
+            )
         context = {
-            "rows": rows,
+            "rows": found.rows,
+            "next_page": paging.more_links(request, found.next)["next_page"],
             "errors": error.fields,
             "error": error,
             "v": v,
@@ -228,10 +231,18 @@ async def revoke_authorisation(
 def agent_projects(request: Request, container: ContainerDep, principal: Agent) -> Response:
     """The agent's workbench: their projects, overdue steps first."""
     with container.read() as uow:
-        rows = queries.list_projects(uow.conn, principal, today_of(request))
+        found = queries.project_page(
+            uow.conn,
+            principal,
+            today_of(request),
+            paging.page_from(request.query_params.get("after")),
+            overdue_first=True,
+        )
+        count = queries.project_count(uow.conn, principal)
         alerts = project_dashboard.overdue_alerts_for(uow.conn, principal, today_of(request))
-    rows.sort(key=lambda r: (-r.overdue, r.status.value != "agent_assigned"))
-    return render(request, "projects/agent_list.html", {"rows": rows, "alerts": alerts})
+    context = {"rows": found.rows, "count": count, "alerts": alerts}
+    context.update(paging.more_links(request, found.next))
+    return render(request, "projects/agent_list.html", context)
 
 
 @router.get("/agent/projects/{code}")
