@@ -211,3 +211,40 @@ def test_the_agent_workbench_pages_every_project_overdue_first_instead_of_stoppi
     # the overdue one, then the two waiting for authorisation, then the rest: newest first
     assert seen == [names[1], names[4], names[3], names[2], names[0]]
     assert client.get("/agent/projects", params={"after": "forged"}).status_code == 422
+
+
+def _alerts(client: Any, url: str, names: list[str]) -> list[str]:
+    """Follow the overdue alerts' "next page" links; the project names they showed, in order."""
+    seen: list[str] = []
+    next_url: str | None = url
+    while next_url is not None:
+        answer = client.get(next_url)
+        assert answer.status_code == 200, answer.text[-2000:]
+        assert 'id="overdue-count">3<' in answer.text or url.startswith("/agent")
+        section = answer.text.split('id="overdue-alerts"')[1].split("</section>")[0]
+        seen += sorted((n for n in names if n in section), key=section.index)
+        found = re.search(r'href="([^"]*alerts_after=[^"]+)" rel="next"', section)
+        next_url = found.group(1).replace("&amp;", "&") if found else None
+    return seen
+
+
+def test_the_overdue_alerts_page_on_the_workbench_and_the_centre_board_and_are_all_counted(
+    world: ProjectWorld, client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(paging, "PAGE_ROWS", 2)
+    names = [f"超期测试项目{n}号" for n in range(3)]
+    made = [authorised_project(world, name=name) for name in names]
+    for n, ref in enumerate(made):  # filed on successive days: the first is the most overdue
+        with world.container.read() as uow:
+            mine = projects.c.code == ref.code
+            agent = uow.conn.execute(select(projects.c.agent_id).where(mine)).scalar_one()
+        with world.container.uow() as uow:
+            steps.file_step(uow, world.actor(agent, f"2026-11-0{n + 2}"), ref.code, 1)
+    with world.container.uow() as uow:
+        uow.conn.execute(update(projects).values(agent_id=world.agent))
+        uow.commit()
+    as_user(world, client, world.agent, Role.AGENT)
+    assert _alerts(client, "/agent/projects", names) == names
+    leader = make_staff(world.container, Role.LEADER).user_id
+    as_user(world, client, leader, Role.LEADER)
+    assert _alerts(client, "/proxy-centre", names) == names
