@@ -224,6 +224,19 @@ def held(
     return held_page(conn, department_ids, PageRequest(limit=MAX_ROWS), user_id).rows
 
 
+def every_held(conn: Connection, department_ids: Sequence[int], user_id: int) -> list[CentreCase]:
+    """Every open application ``user_id`` holds, read a page at a time: a reassignment of all
+    of a reviewer's applications moves them all, however many."""
+    found: list[CentreCase] = []
+    page = PageRequest(limit=MAX_ROWS)
+    while True:
+        chunk = held_page(conn, department_ids, page, user_id)
+        found += chunk.rows
+        if chunk.next is None:
+            return found
+        page = PageRequest(limit=MAX_ROWS, after=chunk.next)
+
+
 def held_page(
     conn: Connection,
     department_ids: Sequence[int],
