@@ -232,3 +232,11 @@ def test_the_visits_page_counts_every_open_escalation_of_the_centre(
     page = client.get("/centre/visits")
     assert page.status_code == 200
     assert "在办 3 件，其中超期 2 件" in page.text.split('id="hard-open"')[1]
+
+
+def test_the_problem_form_suggests_the_persons_newest_cases(desk: Desk, client: Any) -> None:
+    older, newer = desk.case_number(), desk.case_number()
+    as_user(desk, client, desk.world.citizen)
+    page = client.get("/my/hard-cases").text
+    suggested = page.split('<datalist id="own-cases">')[1].split("</datalist>")[0]
+    assert suggested.index(newer) < suggested.index(older)
