@@ -248,3 +248,5 @@ def test_the_overdue_alerts_page_on_the_workbench_and_the_centre_board_and_are_a
     leader = make_staff(world.container, Role.LEADER).user_id
     as_user(world, client, leader, Role.LEADER)
     assert _alerts(client, "/proxy-centre", names) == names
+    board = client.get("/api/v1/projects/dashboard").json()
+    assert board["overdue_steps"] == 3 and len(board["alerts"]) == 3

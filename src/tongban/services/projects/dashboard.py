@@ -70,7 +70,10 @@ class Dashboard:
     step_bottlenecks: list[Bottleneck]
     department_bottlenecks: list[Bottleneck]
     alerts: list[OverdueAlert]
+    """The 50 longest overdue steps (the pages read them all a page at a time)."""
     town: str | None
+    overdue_steps: int = 0
+    """How many steps are overdue in all, however many ``alerts`` shows."""
 
 
 def _days_waited(conn: Connection, now: datetime) -> ColumnElement[Any]:
@@ -248,6 +251,7 @@ def compute_dashboard(conn: Connection, scope: Scope, today: date, now: datetime
         department_bottlenecks=_by_department(steps)[:10],
         alerts=overdue_alerts(conn, scope.where, today),
         town=scope.town,
+        overdue_steps=overdue_count(conn, scope.where, today),
     )
 
 
