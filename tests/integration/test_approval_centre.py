@@ -184,6 +184,20 @@ def test_only_the_chief_assigns_and_reassigns(c: Centre) -> None:
     assert c.run(centre.assign, c.chief, third, c.a).assignee_id == c.a
 
 
+def test_reassigning_all_of_a_reviewers_applications_moves_more_than_one_read(
+    c: Centre, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(q, "MAX_ROWS", 2)  # read two at a time: five need three reads
+    numbers = [c.submit("2026-11-02", 8 + h) for h in range(5)]
+    for number in numbers:
+        c.run(centre.claim, c.a, number)
+    moved = c.run(centre.reassign, c.chief, c.b, from_user_id=c.a)
+    assert sorted(r.number for r in moved) == sorted(numbers)
+    with c.world.container.read() as uow:
+        ids = departments(c, uow.conn)
+        assert (q.held_count(uow.conn, ids, c.a), q.held_count(uow.conn, ids, c.b)) == (0, 5)
+
+
 def test_the_chief_settings_are_compare_and_set_and_name_only_their_reviewers(c: Centre) -> None:
     set_strategy(c, Strategy.ROUND_ROBIN, {c.a: [" 食品经营 ", "食品经营", ""]})
     with c.world.container.read() as uow:

@@ -5,6 +5,7 @@ figures, and a reviewer of another department refused with 403."""
 from __future__ import annotations
 
 import itertools
+import re
 from typing import Any
 
 import pytest
@@ -14,7 +15,9 @@ from tests.factories import Person, sign_in
 from tests.integration.approval_centre_fixtures import Centre, build_centre
 from tongban.adapters.db.tables import departments
 from tongban.domain.people.model import Role
+from tongban.services.approval_centre import assignment as centre
 from tongban.services.approval_centre import queries as q
+from tongban.web import paging
 
 API = "/api/v1/approval-centre"
 _keys = itertools.count(1)
@@ -148,3 +151,43 @@ def test_the_pages_show_the_queue_and_let_a_reviewer_claim_and_release(
         market = select(departments.c.id).where(departments.c.code == "SCJGJ")
         held = q.held(uow.conn, [uow.conn.execute(market).scalar_one()])
     assert [(x.number, x.assignee_id) for x in held] == [(older, c.b)]
+
+
+def _walk(client: Any, url: str, param: str, numbers: list[str], table: str) -> list[str]:
+    """Follow one list's "next page" links and return the numbers its table showed, in order."""
+    seen: list[str] = []
+    next_url: str | None = url
+    while next_url is not None:
+        answer = client.get(next_url)
+        assert answer.status_code == 200, answer.text[-2000:]
+        section = answer.text.split(f'id="{table}"')[1].split("</section>")[0]
+        body = section.split("</table>")[0]
+        seen += sorted((n for n in numbers if n in body), key=body.index)
+        found = re.search(rf'href="([^"]*[?&]{param}=[^"]+)" rel="next"', section)
+        next_url = found.group(1).replace("&amp;", "&") if found else None
+    return seen
+
+
+def test_the_overview_and_mine_pages_page_every_list_instead_of_stopping(
+    c: Centre, client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(paging, "PAGE_ROWS", 2)
+    numbers = [c.submit("2026-11-02", 8 + n) for n in range(8)]
+    for n in numbers[:5]:
+        c.run(centre.claim, c.a, n)
+    as_user(c, client, c.chief, Role.SECTION_CHIEF)
+    queued, held = numbers[5:], numbers[:5]
+    assert _walk(client, "/approval-centre", "after", numbers, "queue-table") == queued
+    overview = client.get("/approval-centre").text
+    assert re.search(r'id="held-count">5<', overview)
+    assert _walk(client, "/approval-centre", "held_after", numbers, "held-table") == held
+    # the held list's second page keeps the queue on its first, and vice versa
+    second = re.search(r'href="([^"]*held_after=[^"]+)" rel="next"', overview)
+    assert second is not None
+    page = client.get(second.group(1).replace("&amp;", "&")).text
+    assert "回到第一页" in page and numbers[5] in page.split('id="queue-table"')[1]
+    as_user(c, client, c.a)
+    mine = client.get("/approval-centre/mine").text
+    assert re.search(r'id="mine-count">5<', mine) and re.search(r'id="waiting-count">3<', mine)
+    assert _walk(client, "/approval-centre/mine", "after", numbers, "mine-table") == held
+    assert client.get("/approval-centre/mine", params={"after": "forged"}).status_code == 422

@@ -6,18 +6,26 @@ from __future__ import annotations
 
 import base64
 import re
+from datetime import date
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import update
 
-from tests.factories import Person, make_citizen, make_service_token, sign_in
-from tests.integration.test_cases import application, build_world, file_online
+from tests.clock import TEST_START
+from tests.factories import Person, make_citizen, make_service_token, make_staff, sign_in
+from tests.integration.test_cases import application, at_window, build_world, file_online
 from tests.integration.test_inbox import _deliver
+from tongban.adapters.db.tables import cases
 from tongban.bootstrap import Container
+from tongban.domain.cases.status import CaseStatus
 from tongban.domain.people.model import Role
+from tongban.services.cases import queries
+from tongban.services.people.sessions import load_principal
 from tongban.services.platform.paging import DEFAULT_LIMIT, MAX_LIMIT
 from tongban.web import paging
+from tongban.web.pages.cases.citizen import clock_colours
 
 NOT_PAGED = {
     "/api/v1/centres/nearest": "the nearest few centres to a point (its own limit, at most 20)",
@@ -186,3 +194,48 @@ def test_the_inbox_pages_by_time_and_id_even_for_messages_of_one_instant(
         found = re.search(r'href="(/inbox\?after=[^"]+)" rel="next"', answer.text)
         url = found.group(1) if found else None
     assert seen == ["4", "3", "2", "1", "0"]
+
+
+def test_the_centre_overview_counts_every_open_case_and_pages_its_lists(
+    container: Container, client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Counts by SQL over all open cases (they agree with each line's clock colour); the alerts
+    (late first) and the open cases each page on their own, every case once."""
+    monkeypatch.setattr(paging, "PAGE_ROWS", 2)
+    world = build_world(container)
+    due = ["2026-11-12", "2026-11-10", "2026-11-17", "2026-11-16", "2026-12-30", "2026-12-29"]
+    numbers = [at_window(world).number for _ in due]
+    with container.uow() as uow:
+        for number, day in zip(numbers, due, strict=True):
+            uow.conn.execute(
+                update(cases)
+                .where(cases.c.number == number)
+                .values(status=CaseStatus.ACCEPTED.value, deadline=date.fromisoformat(day))
+            )
+        uow.commit()
+    manager = make_staff(container, Role.CENTRE_MANAGER).user_id
+    sign_in(container, client, Person(manager, "", None, Role.CENTRE_MANAGER))
+    with container.read() as uow:
+        everything = queries.centre_queue(uow.conn, load_principal(uow.conn, manager))
+        colours = clock_colours(uow.conn, TEST_START.date(), everything, 1)
+    assert list(colours.values()).count("red") == 2
+    assert list(colours.values()).count("yellow") == 2
+
+    def walk(param: str, heading: str) -> list[str]:
+        seen: list[str] = []
+        url: str | None = "/centre"
+        while url is not None:
+            answer = client.get(url)
+            assert answer.status_code == 200, answer.text[-2000:]
+            assert 'id="open-count">6<' in answer.text
+            assert 'id="red-count">2<' in answer.text and 'id="yellow-count">2<' in answer.text
+            section = answer.text.split(f'id="{heading}"')[1].split("</section>")[0]
+            seen += sorted((n for n in numbers if n in section), key=section.index)
+            found = re.search(rf'href="([^"]*[?&]{param}=[^"]+)" rel="next"', section)
+            url = found.group(1).replace("&amp;", "&") if found else None
+        return seen
+
+    by_deadline = [numbers[i] for i in (1, 0, 3, 2)]
+    assert walk("alerts_after", "alerts") == by_deadline
+    late_first = [*[numbers[i] for i in (1, 0, 3, 2)], numbers[5], numbers[4]]
+    assert walk("after", "open") == late_first

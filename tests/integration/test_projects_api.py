@@ -3,18 +3,26 @@ company, agent and centre pages."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from tests.factories import Person, make_staff, sign_in
-from tests.integration.project_fixtures import ProjectWorld, build_project_world
+from tests.integration.project_fixtures import (
+    ProjectWorld,
+    authorised_project,
+    build_project_world,
+    register,
+)
 from tongban.adapters.db.tables import cases
 from tongban.adapters.db.tables_projects import projects
 from tongban.bootstrap import Container
 from tongban.domain.people.model import Role
 from tongban.services.projects import dashboard as project_dashboard
+from tongban.services.projects import lifecycle, steps
+from tongban.web import paging
 from tongban.web.deps import CSRF_HEADER
 
 
@@ -169,3 +177,76 @@ def test_the_company_page_registers_requests_and_authorises(world: ProjectWorld,
     as_user(world, client, leader, Role.LEADER)
     board = client.get("/proxy-centre")
     assert board.status_code == 200 and "丹灶镇" in board.text and "12.00" in board.text
+
+
+def test_the_agent_workbench_pages_every_project_overdue_first_instead_of_stopping(
+    world: ProjectWorld, client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(paging, "PAGE_ROWS", 2)
+    made = [authorised_project(world, name=f"分页测试项目{n}号") for n in range(3)]
+    for n in range(3, 5):
+        ref = register(world, name=f"分页测试项目{n}号")
+        with world.container.uow() as uow:
+            lifecycle.request_proxy_service(uow, world.actor(world.company), ref.code, ref.version)
+    with world.container.read() as uow:
+        late = projects.c.code == made[1].code
+        agent = uow.conn.execute(select(projects.c.agent_id).where(late)).scalar_one()
+    with world.container.uow() as uow:  # filed long ago: overdue on the clock's day
+        steps.file_step(uow, world.actor(agent, "2026-11-02"), made[1].code, 1)
+    with world.container.uow() as uow:
+        uow.conn.execute(update(projects).values(agent_id=world.agent))
+        uow.commit()
+    as_user(world, client, world.agent, Role.AGENT)
+    names = [f"分页测试项目{n}号" for n in range(5)]
+    seen: list[str] = []
+    url: str | None = "/agent/projects"
+    while url is not None:
+        answer = client.get(url)
+        assert answer.status_code == 200, answer.text[-2000:]
+        assert 'id="project-count">5<' in answer.text
+        listed = answer.text.split('id="my-projects"')[1]  # not the overdue alerts above
+        seen += sorted((n for n in names if n in listed), key=listed.index)
+        found = re.search(r'href="(/agent/projects\?after=[^"]+)" rel="next"', answer.text)
+        url = found.group(1).replace("&amp;", "&") if found else None
+    # the overdue one, then the two waiting for authorisation, then the rest: newest first
+    assert seen == [names[1], names[4], names[3], names[2], names[0]]
+    assert client.get("/agent/projects", params={"after": "forged"}).status_code == 422
+
+
+def _alerts(client: Any, url: str, names: list[str]) -> list[str]:
+    """Follow the overdue alerts' "next page" links; the project names they showed, in order."""
+    seen: list[str] = []
+    next_url: str | None = url
+    while next_url is not None:
+        answer = client.get(next_url)
+        assert answer.status_code == 200, answer.text[-2000:]
+        assert 'id="overdue-count">3<' in answer.text or url.startswith("/agent")
+        section = answer.text.split('id="overdue-alerts"')[1].split("</section>")[0]
+        seen += sorted((n for n in names if n in section), key=section.index)
+        found = re.search(r'href="([^"]*alerts_after=[^"]+)" rel="next"', section)
+        next_url = found.group(1).replace("&amp;", "&") if found else None
+    return seen
+
+
+def test_the_overdue_alerts_page_on_the_workbench_and_the_centre_board_and_are_all_counted(
+    world: ProjectWorld, client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(paging, "PAGE_ROWS", 2)
+    names = [f"超期测试项目{n}号" for n in range(3)]
+    made = [authorised_project(world, name=name) for name in names]
+    for n, ref in enumerate(made):  # filed on successive days: the first is the most overdue
+        with world.container.read() as uow:
+            mine = projects.c.code == ref.code
+            agent = uow.conn.execute(select(projects.c.agent_id).where(mine)).scalar_one()
+        with world.container.uow() as uow:
+            steps.file_step(uow, world.actor(agent, f"2026-11-0{n + 2}"), ref.code, 1)
+    with world.container.uow() as uow:
+        uow.conn.execute(update(projects).values(agent_id=world.agent))
+        uow.commit()
+    as_user(world, client, world.agent, Role.AGENT)
+    assert _alerts(client, "/agent/projects", names) == names
+    leader = make_staff(world.container, Role.LEADER).user_id
+    as_user(world, client, leader, Role.LEADER)
+    assert _alerts(client, "/proxy-centre", names) == names
+    board = client.get("/api/v1/projects/dashboard").json()
+    assert board["overdue_steps"] == 3 and len(board["alerts"]) == 3

@@ -201,6 +201,10 @@ def test_a_dry_run_counts_approvals_and_lists_differences_from_the_human_decisio
     assert difference.number == approved[1].number
     assert difference.rules_outcome is Outcome.MANUAL_REVIEW
     assert difference.human_decision == "approved"
+    assert result.history == 2
+    with world.container.read() as uow:  # only the newest tried: the page says how many exist
+        sample = svc.dry_run(uow.conn, ALLOWANCE, draft.version, limit=1)
+    assert (sample.total, sample.history) == (1, 2)
 
 
 # --- over HTTP --------------------------------------------------------------------------------

@@ -5,12 +5,13 @@ in Chinese beside the field and store nothing; a double click files once."""
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
-from tests.factories import Person, sign_in
+from tests.factories import DISTRICT_CENTRE_CODE, Person, sign_in
 from tests.integration.service_desk_fixtures import Desk, build_desk
 from tongban.adapters.db.tables import data_access_log
 from tongban.adapters.db.tables_service_desk import consultations, hard_cases
@@ -214,3 +215,28 @@ def test_the_pages_speak_english_where_the_shell_does(desk: Desk, client: Any) -
     assert "反映新问题" not in page.text
     asked = client.get("/my/questions?lang=en")
     assert "Ask a question" in asked.text
+
+
+def test_the_visits_page_counts_every_open_escalation_of_the_centre(
+    desk: Desk, client: Any
+) -> None:
+    citizen = desk.world.citizen
+    for day in ("2026-11-02", "2026-11-03", "2026-11-16"):  # two are overdue on DAY
+        desk.raise_(citizen, day=day)
+    desk.raise_(citizen, centre_code=DISTRICT_CENTRE_CODE)  # another centre's: not counted
+    with desk.container.read() as uow:
+        due = uow.conn.execute(select(hard_cases.c.due_on).order_by(hard_cases.c.id)).scalars()
+        overdue = sum(1 for d in list(due)[:3] if d < date(2026, 11, 16))
+    assert overdue == 2
+    as_user(desk, client, desk.manager)
+    page = client.get("/centre/visits")
+    assert page.status_code == 200
+    assert "在办 3 件，其中超期 2 件" in page.text.split('id="hard-open"')[1]
+
+
+def test_the_problem_form_suggests_the_persons_newest_cases(desk: Desk, client: Any) -> None:
+    older, newer = desk.case_number(), desk.case_number()
+    as_user(desk, client, desk.world.citizen)
+    page = client.get("/my/hard-cases").text
+    suggested = page.split('<datalist id="own-cases">')[1].split("</datalist>")[0]
+    assert suggested.index(newer) < suggested.index(older)

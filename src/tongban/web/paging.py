@@ -198,14 +198,17 @@ def page_from(after: str | None, limit: int | None = None) -> PageRequest:
     return PageRequest(limit=limit or PAGE_ROWS, after=decode_position(after))
 
 
-def more_links(request: Request, position: SeekPosition | None) -> dict[str, str | None]:
+def more_links(
+    request: Request, position: SeekPosition | None, param: str = "after"
+) -> dict[str, str | None]:
     """Where an HTML list's "next page" and "first page" links go (``None``: not shown);
-    ``templates/paging.html`` renders them."""
+    ``templates/paging.html`` renders them.  A page with two lists gives the second its own
+    query parameter (``param``), so each pages on its own and the other stays where it is."""
     first = None
-    if "after" in request.query_params:
-        start = request.url.remove_query_params("after")
+    if param in request.query_params:
+        start = request.url.remove_query_params(param)
         first = f"{start.path}?{start.query}" if start.query else start.path
     if position is None:
         return {"next_page": None, "first_page": first}
-    url = request.url.include_query_params(after=encode_position(position))
+    url = request.url.include_query_params(**{param: encode_position(position)})
     return {"next_page": f"{url.path}?{url.query}", "first_page": first}

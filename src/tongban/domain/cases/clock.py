@@ -6,9 +6,10 @@ Counting itself lives in ``WorkingCalendar``; this module only decides which spa
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 
 from tongban.domain.cases.status import ClockState
+from tongban.domain.errors import DomainError
 from tongban.domain.shared.calendar import ClockStop, WorkingCalendar
 
 
@@ -45,3 +46,24 @@ def clock_state(
         return ClockState.RED
     remaining = calendar.working_days_between(today, deadline)
     return ClockState.YELLOW if remaining <= yellow_days else ClockState.NORMAL
+
+
+def last_yellow_day(
+    today: date, calendar: WorkingCalendar, yellow_days: int, horizon: int = 370
+) -> date | None:
+    """The last deadline that is yellow on ``today`` (at most ``yellow_days`` working days
+    left): every undecided case due from ``today`` to this day is yellow, one due before
+    ``today`` is red, so a database can count both with two date comparisons.  A day the
+    calendar does not know ends the span (``clock_state`` cannot colour it either); ``None``
+    only when ``horizon`` is 0."""
+    found: date | None = None
+    day = today
+    for _ in range(horizon):
+        try:
+            if calendar.working_days_between(today, day) > yellow_days:
+                break
+        except DomainError:
+            break
+        found = day
+        day += timedelta(days=1)
+    return found

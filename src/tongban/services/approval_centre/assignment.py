@@ -383,7 +383,7 @@ def reassign(
         if from_user_id is not None and targets[0].assignee_id != from_user_id:
             raise NotHolder("该申请当前不由所选人员办理。")
     elif from_user_id is not None:
-        targets = q.held(uow.conn, sorted(scope.chief_of), from_user_id)
+        targets = q.every_held(uow.conn, sorted(scope.chief_of), from_user_id)
     else:
         raise ValidationFailed(fields={"number": "请指定要改派的申请或原办理人员"})
     if from_user_id == to_user_id:

@@ -224,6 +224,19 @@ def held(
     return held_page(conn, department_ids, PageRequest(limit=MAX_ROWS), user_id).rows
 
 
+def every_held(conn: Connection, department_ids: Sequence[int], user_id: int) -> list[CentreCase]:
+    """Every open application ``user_id`` holds, read a page at a time: a reassignment of all
+    of a reviewer's applications moves them all, however many."""
+    found: list[CentreCase] = []
+    page = PageRequest(limit=MAX_ROWS)
+    while True:
+        chunk = held_page(conn, department_ids, page, user_id)
+        found += chunk.rows
+        if chunk.next is None:
+            return found
+        page = PageRequest(limit=MAX_ROWS, after=chunk.next)
+
+
 def held_page(
     conn: Connection,
     department_ids: Sequence[int],
@@ -239,6 +252,35 @@ def held_page(
     if user_id is not None:
         query = query.where(approval_assignments.c.assignee_id == user_id)
     return read_page(conn, query, _OLDEST_URGENT_FIRST, page, _run_row)
+
+
+def held_count(conn: Connection, department_ids: Sequence[int], user_id: int | None = None) -> int:
+    """How many open applications ``user_id`` (or anyone) holds, however many pages they fill."""
+    query = (
+        select(func.count())
+        .select_from(cases.join(approval_assignments, approval_assignments.c.case_id == cases.c.id))
+        .where(
+            cases.c.channel == Channel.ONLINE.value,
+            cases.c.department_id.in_(department_ids),
+            cases.c.status.in_(_statuses(OPEN_STATUSES)),
+            approval_assignments.c.assignee_id.is_not(None),
+        )
+    )
+    if user_id is not None:
+        query = query.where(approval_assignments.c.assignee_id == user_id)
+    return int(conn.execute(query).scalar_one())
+
+
+def queue_count(conn: Connection, department_ids: Sequence[int]) -> int:
+    """How many applications wait in the shared queue, however many pages they fill."""
+    query = (
+        select(func.count())
+        .select_from(
+            cases.outerjoin(approval_assignments, approval_assignments.c.case_id == cases.c.id)
+        )
+        .where(cases.c.channel == Channel.ONLINE.value, _queued(department_ids))
+    )
+    return int(conn.execute(query).scalar_one())
 
 
 def loads(conn: Connection, department_ids: Sequence[int]) -> dict[int, int]:

@@ -300,6 +300,61 @@ def centre_queue_page(
     return QueuePage(rows, total, page, pages)
 
 
+@dataclass(frozen=True)
+class CentreCounts:
+    """The centre manager's figures over every open case of their centres."""
+
+    open: int
+    by_status: dict[CaseStatus, int]
+    red: int
+    yellow: int
+
+
+def centre_counts(
+    conn: Connection, principal: Principal | None, today: date, last_yellow: date | None
+) -> CentreCounts:
+    """Open cases by status, and how many are red (undecided, past the deadline) and yellow
+    (undecided, due from ``today`` to ``last_yellow``), counted by the database over all of
+    them, however many."""
+    found = _centre_cases(principal, True, None, QueueFilter()).limit(None).subquery()
+    undecided = found.c.status.in_([s.value for s in UNDECIDED])
+    red = case((undecided & (found.c.deadline < today), 1), else_=0)
+    yellow: Any = 0
+    if last_yellow is not None:
+        soon = undecided & (found.c.deadline >= today) & (found.c.deadline <= last_yellow)
+        yellow = case((soon, 1), else_=0)
+    rows = conn.execute(
+        select(
+            found.c.status,
+            func.count().label("n"),
+            func.sum(red).label("red"),
+            func.sum(yellow).label("yellow"),
+        ).group_by(found.c.status)
+    ).all()
+    return CentreCounts(
+        open=sum(int(r.n) for r in rows),
+        by_status={CaseStatus(r.status): int(r.n) for r in rows},
+        red=sum(int(r.red or 0) for r in rows),
+        yellow=sum(int(r.yellow or 0) for r in rows),
+    )
+
+
+def centre_alerts_page(
+    conn: Connection,
+    principal: Principal | None,
+    today: date,
+    last_yellow: date | None,
+    page: PageRequest,
+) -> Page[CaseSummary]:
+    """One page of the centre's red and yellow cases: the nearest deadline first, so the late
+    ones lead."""
+    until = last_yellow if last_yellow is not None else today - timedelta(days=1)
+    query = _centre_cases(principal, True, None, QueueFilter()).where(
+        cases.c.status.in_([s.value for s in UNDECIDED]), cases.c.deadline <= until
+    )
+    return _paged(conn, query, [Key(cases.c.deadline), Key(cases.c.id)], page)
+
+
 def _department_ids(principal: Principal, *roles: Role) -> Any:
     codes = [c for role in roles for c in _codes(principal, role, "department_code")]
     if not codes:

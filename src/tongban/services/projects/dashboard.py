@@ -14,7 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, case, func, literal, select
+from sqlalchemy import ColumnElement, Connection, Row, Select, and_, case, func, literal, select
 
 from tongban.adapters.db.tables import audit_log, case_events, cases, departments, users
 from tongban.adapters.db.tables_projects import project_steps, projects
@@ -22,6 +22,7 @@ from tongban.domain.people.model import Principal
 from tongban.domain.projects.model import ProjectStatus
 from tongban.domain.projects.roadmap import stage_names
 from tongban.services.platform import jurisdiction
+from tongban.services.platform.paging import Key, Page, PageRequest, read_page
 from tongban.services.projects.access import Scope, project_scope
 from tongban.services.projects.queries import DONE_STATUSES, OPEN_STATUSES, wan_to_yi
 
@@ -69,7 +70,10 @@ class Dashboard:
     step_bottlenecks: list[Bottleneck]
     department_bottlenecks: list[Bottleneck]
     alerts: list[OverdueAlert]
+    """The 50 longest overdue steps (the pages read them all a page at a time)."""
     town: str | None
+    overdue_steps: int = 0
+    """How many steps are overdue in all, however many ``alerts`` shows."""
 
 
 def _days_waited(conn: Connection, now: datetime) -> ColumnElement[Any]:
@@ -247,6 +251,7 @@ def compute_dashboard(conn: Connection, scope: Scope, today: date, now: datetime
         department_bottlenecks=_by_department(steps)[:10],
         alerts=overdue_alerts(conn, scope.where, today),
         town=scope.town,
+        overdue_steps=overdue_count(conn, scope.where, today),
     )
 
 
@@ -285,29 +290,52 @@ def overdue_alerts_for(conn: Connection, principal: Principal, today: date) -> l
     return overdue_alerts(conn, project_scope(conn, principal).where, today)
 
 
+def _overdue(where: ColumnElement[bool], today: date) -> ColumnElement[bool]:
+    """Filed steps past their due day whose case is still open."""
+    return and_(where, project_steps.c.due_on < today, cases.c.status.in_(OPEN_STATUSES))
+
+
+def _alerts() -> Select[Any]:
+    agent = users.alias("agent")
+    return select(
+        projects.c.code,
+        projects.c.name,
+        project_steps.c.item_name,
+        departments.c.name.label("department_name"),
+        project_steps.c.due_on,
+        agent.c.name.label("agent_name"),
+        cases.c.number,
+    ).select_from(
+        project_steps.join(projects, projects.c.id == project_steps.c.project_id)
+        .join(cases, cases.c.id == project_steps.c.case_id)
+        .outerjoin(departments, departments.c.code == project_steps.c.department_code)
+        .outerjoin(agent, agent.c.id == projects.c.agent_id)
+    )
+
+
+def _alert(r: Row[Any]) -> OverdueAlert:
+    return OverdueAlert(
+        r.code, r.name, r.item_name, r.department_name, r.due_on, r.agent_name, r.number
+    )
+
+
 def overdue_alerts(
     conn: Connection, where: ColumnElement[bool], today: date, *, limit: int = 50
 ) -> list[OverdueAlert]:
-    """Filed steps past their due day whose case is still open, the longest overdue first."""
-    agent = users.alias("agent")
-    rows = conn.execute(
-        select(
-            projects.c.code,
-            projects.c.name,
-            project_steps.c.item_name,
-            departments.c.name.label("department_name"),
-            project_steps.c.due_on,
-            agent.c.name.label("agent_name"),
-            cases.c.number,
-        )
-        .select_from(
-            project_steps.join(projects, projects.c.id == project_steps.c.project_id)
-            .join(cases, cases.c.id == project_steps.c.case_id)
-            .outerjoin(departments, departments.c.code == project_steps.c.department_code)
-            .outerjoin(agent, agent.c.id == projects.c.agent_id)
-        )
-        .where(where, project_steps.c.due_on < today, cases.c.status.in_(OPEN_STATUSES))
-        .order_by(project_steps.c.due_on, projects.c.code)
-        .limit(limit)
-    )
-    return [OverdueAlert(*r) for r in rows]
+    """The first ``limit`` overdue steps, the longest overdue first (the dashboard's sample;
+    the pages read them a page at a time with ``overdue_alert_page``)."""
+    return overdue_alert_page(conn, where, today, PageRequest(limit=limit)).rows
+
+
+def overdue_alert_page(
+    conn: Connection, where: ColumnElement[bool], today: date, page: PageRequest
+) -> Page[OverdueAlert]:
+    """One page of the overdue steps, the longest overdue first (the step id settles ties)."""
+    keys = [Key(project_steps.c.due_on), Key(project_steps.c.id)]
+    return read_page(conn, _alerts().where(_overdue(where, today)), keys, page, _alert)
+
+
+def overdue_count(conn: Connection, where: ColumnElement[bool], today: date) -> int:
+    """How many steps are overdue, however many pages they fill."""
+    found = _alerts().where(_overdue(where, today)).subquery()
+    return int(conn.execute(select(func.count()).select_from(found)).scalar_one())

@@ -14,6 +14,7 @@ from decimal import Decimal
 from sqlalchemy import (
     ColumnElement,
     Connection,
+    Integer,
     and_,
     case,
     func,
@@ -94,10 +95,24 @@ def list_projects(
     return project_page(conn, principal, today, PageRequest(limit=limit)).rows
 
 
+def project_count(conn: Connection, principal: Principal | None) -> int:
+    """How many projects the principal may see, however many pages they fill."""
+    scope = project_scope(conn, principal)
+    query = select(func.count()).select_from(projects).where(scope.where)
+    return int(conn.execute(query).scalar_one())
+
+
 def project_page(
-    conn: Connection, principal: Principal | None, today: date, page: PageRequest
+    conn: Connection,
+    principal: Principal | None,
+    today: date,
+    page: PageRequest,
+    *,
+    overdue_first: bool = False,
 ) -> Page[ProjectSummary]:
-    """One page of the projects the principal may see, newest first (keyset on the id)."""
+    """One page of the projects the principal may see, newest first (keyset on the id); for
+    the agent's workbench (``overdue_first``) the most overdue steps first, then the projects
+    still waiting for the agent to start (status ``agent_assigned``), then the newest."""
     scope = project_scope(conn, principal)
     agent = users.alias("agent")
     company = users.alias("company")
@@ -134,6 +149,10 @@ def project_page(
         .where(scope.where)
     )
     keys = [Key(projects.c.id, descending=True)]
+    if overdue_first:
+        overdue = func.coalesce(progress.c.overdue, 0, type_=Integer)
+        waiting = case((projects.c.status == ProjectStatus.AGENT_ASSIGNED.value, 0), else_=1)
+        keys = [Key(overdue, descending=True), Key(waiting), *keys]
     found = split(conn.execute(seek(query, keys, page)).all(), keys, page)
     return mapped(
         found,

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, case, or_, select
+from sqlalchemy import Connection, Select, and_, case, func, or_, select
 
 from tongban.adapters.db.tables import cases, centres, role_assignments, users
 from tongban.adapters.db.tables_service_desk import hard_case_events, hard_cases
@@ -168,6 +168,26 @@ def hard_case_page(
         Key(hard_cases.c.id, descending=True),
     ]
     return read_page(conn, query, keys, page, lambda row: _summary(row, today, mask=staff))
+
+
+def open_counts(
+    conn: Connection, principal: Principal | None, today: date, centre_code: str
+) -> tuple[int, int]:
+    """(open, of which overdue) escalations of one of the reader's centres, counted by the
+    database over all of them."""
+    who = signed_in(principal)
+    open_ = hard_cases.c.status != HardCaseStatus.RESOLVED.value
+    overdue = case((hard_cases.c.due_on < today, 1), else_=0)
+    row = conn.execute(
+        select(func.count(), func.coalesce(func.sum(overdue), 0))
+        .select_from(hard_cases.join(centres, centres.c.id == hard_cases.c.centre_id))
+        .where(
+            hard_cases.c.centre_id.in_(centre_scope(conn, who).centre_ids),
+            centres.c.code == centre_code,
+            open_,
+        )
+    ).one()
+    return int(row[0]), int(row[1])
 
 
 @dataclass(frozen=True)

@@ -284,8 +284,11 @@ class DryRunCase:
 @dataclass(frozen=True)
 class DryRun:
     total: int
+    """The past cases tried: the newest ``limit`` of them."""
     would_approve: int
     differences: list[DryRunCase]
+    history: int = 0
+    """All the item's past (submitted) cases, so a page can say when only the newest were tried."""
 
 
 def dry_run(conn: Connection, item_code: str, version: int, *, limit: int = 500) -> DryRun:
@@ -310,6 +313,9 @@ def dry_run(conn: Connection, item_code: str, version: int, *, limit: int = 500)
         .order_by(cases.c.id.desc())
         .limit(limit)
     ).all()
+    history = conn.execute(
+        select(func.count()).where(cases.c.item_id == item.id, cases.c.submitted_at.is_not(None))
+    ).scalar_one()
     would, differences = 0, []
     for row in rows:
         if row.inputs:
@@ -323,4 +329,4 @@ def dry_run(conn: Connection, item_code: str, version: int, *, limit: int = 500)
         human = None if row.outcome == Outcome.APPROVE.value else row.decision
         if human is not None and approves != (human == "approved"):
             differences.append(DryRunCase(row.number, result.outcome, human, tuple(result.reasons)))
-    return DryRun(len(rows), would, differences)
+    return DryRun(len(rows), would, differences, int(history))

@@ -29,6 +29,7 @@ from tongban.services.approval_centre.access import (
     scope_of,
 )
 from tongban.services.platform.unit_of_work import UnitOfWork
+from tongban.web import paging
 from tongban.web.api.approval_centre import served
 from tongban.web.deps import ContainerDep, actor_for, allow, now_of
 from tongban.web.templating import render
@@ -38,6 +39,8 @@ CentreStaff = Annotated[Principal, Depends(allow(APPROVAL_CENTRE_STAFF))]
 CentreChief = Annotated[Principal, Depends(allow(APPROVAL_CENTRE_CHIEFS))]
 MineAction = Annotated[str, PathParam(pattern="^(claim|claim-next|release)$")]
 ManageAction = Annotated[str, PathParam(pattern="^(assign|assign-queue|reassign)$")]
+HELD_AFTER = "held_after"
+"""The held list's own cursor: the overview pages its queue and its held list separately."""
 CHINA = timezone(timedelta(hours=8))
 DONE = {
     "claim": "已领取该申请。",
@@ -79,10 +82,15 @@ def _overview(request: Request, container: Container, principal: Principal) -> d
         scope = scope_of(uow.conn, principal, served(container))
         ids = scope.department_ids
         figures = q.figures(uow.conn, ids, now_of(request))
+        queue = q.queue_page(uow.conn, ids, paging.page_from(request.query_params.get("after")))
+        held = q.held_page(uow.conn, ids, paging.page_from(request.query_params.get(HELD_AFTER)))
         context = {
             "scope": scope,
-            "queue": q.queue(uow.conn, ids),
-            "held": q.held(uow.conn, ids),
+            "queue": queue.rows,
+            "queue_pages": paging.more_links(request, queue.next),
+            "held": held.rows,
+            "held_pages": paging.more_links(request, held.next, HELD_AFTER),
+            "held_count": q.held_count(uow.conn, ids),
             "figures": figures,
             "reviewers": [r for r, _ in figures.reviewers],
             "settings": centre.settings_for(uow.conn, scope),
@@ -94,10 +102,14 @@ def _overview(request: Request, container: Container, principal: Principal) -> d
 def _mine(request: Request, container: Container, principal: Principal) -> dict[str, Any]:
     with container.read() as uow:
         scope = scope_of(uow.conn, principal, served(container))
-        context = {
+        ids, me = scope.department_ids, scope.user_id
+        found = q.held_page(uow.conn, ids, paging.page_from(request.query_params.get("after")), me)
+        context: dict[str, Any] = {
             "scope": scope,
-            "mine": q.held(uow.conn, scope.department_ids, scope.user_id),
-            "waiting": len(q.waiting_ages(uow.conn, scope.department_ids)),
+            "mine": found.rows,
+            "mine_count": q.held_count(uow.conn, ids, me),
+            "waiting": q.queue_count(uow.conn, ids),
+            **paging.more_links(request, found.next),
         }
     context.update(local=local, done=_done(request))
     return context

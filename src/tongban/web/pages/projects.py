@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi import Path as PathParam
 from fastapi.responses import RedirectResponse
+from sqlalchemy import Connection
 
 from tongban.domain.errors import DomainError
 from tongban.domain.people.model import Principal
@@ -28,7 +29,12 @@ from tongban.services.projects import dashboard as project_dashboard
 from tongban.services.projects import lifecycle as svc
 from tongban.services.projects import queries
 from tongban.services.projects import steps as steps_svc
-from tongban.services.projects.access import PROJECT_AGENTS, PROJECT_CENTRE, PROJECT_COMPANIES
+from tongban.services.projects.access import (
+    PROJECT_AGENTS,
+    PROJECT_CENTRE,
+    PROJECT_COMPANIES,
+    project_scope,
+)
 from tongban.web import paging
 from tongban.web.deps import ContainerDep, actor_for, allow, now_of, today_of
 from tongban.web.templating import render
@@ -45,6 +51,22 @@ def _choices(container: ContainerDep) -> dict[str, Any]:
     with container.read() as uow:
         towns = jurisdiction.current(uow.conn).town_names
     return {"towns": towns, "industries": INDUSTRIES, "note_kinds": NOTE_KINDS}
+
+
+ALERTS_AFTER = "alerts_after"
+"""The overdue alerts' own cursor: the agent's workbench pages them and the projects apart."""
+
+
+def _alert_page(request: Request, conn: Connection, principal: Principal) -> dict[str, Any]:
+    """One page of the overdue steps the principal sees, and how many there are in all."""
+    where, today = project_scope(conn, principal).where, today_of(request)
+    page = paging.page_from(request.query_params.get(ALERTS_AFTER))
+    found = project_dashboard.overdue_alert_page(conn, where, today, page)
+    return {
+        "alerts": found.rows,
+        "overdue_count": project_dashboard.overdue_count(conn, where, today),
+        "alert_pages": paging.more_links(request, found.next, ALERTS_AFTER),
+    }
 
 
 # --- the company ---------------------------------------------------------------------------------
@@ -88,9 +110,12 @@ async def register_project(
             ref = svc.register_project(uow, actor_for(request), data)
     except DomainError as error:
         with container.read() as uow:
-            rows = queries.list_projects(uow.conn, principal, today_of(request))
+            found = queries.project_page(
+                uow.conn, principal, today_of(request), paging.page_from(None)
+            )
         context = {
-            "rows": rows,
+            "rows": found.rows,
+            "next_page": paging.more_links(request, found.next)["next_page"],
             "errors": error.fields,
             "error": error,
             "v": v,
@@ -228,10 +253,18 @@ async def revoke_authorisation(
 def agent_projects(request: Request, container: ContainerDep, principal: Agent) -> Response:
     """The agent's workbench: their projects, overdue steps first."""
     with container.read() as uow:
-        rows = queries.list_projects(uow.conn, principal, today_of(request))
-        alerts = project_dashboard.overdue_alerts_for(uow.conn, principal, today_of(request))
-    rows.sort(key=lambda r: (-r.overdue, r.status.value != "agent_assigned"))
-    return render(request, "projects/agent_list.html", {"rows": rows, "alerts": alerts})
+        found = queries.project_page(
+            uow.conn,
+            principal,
+            today_of(request),
+            paging.page_from(request.query_params.get("after")),
+            overdue_first=True,
+        )
+        count = queries.project_count(uow.conn, principal)
+        alerts = _alert_page(request, uow.conn, principal)
+    context = {"rows": found.rows, "count": count, **alerts}
+    context.update(paging.more_links(request, found.next))
+    return render(request, "projects/agent_list.html", context)
 
 
 @router.get("/agent/projects/{code}")
@@ -318,7 +351,8 @@ def centre_dashboard(request: Request, container: ContainerDep, principal: Centr
     """代办中心看板: projects by stage, town and industry, investment, bottlenecks, alerts."""
     with container.read() as uow:
         board = project_dashboard.dashboard(uow.conn, principal, today_of(request), now_of(request))
-    return render(request, "projects/centre.html", {"board": board})
+        alerts = _alert_page(request, uow.conn, principal)
+    return render(request, "projects/centre.html", {"board": board, **alerts})
 
 
 @router.get("/proxy-centre/projects/{code}")

@@ -15,7 +15,6 @@ from starlette.datastructures import FormData
 
 from tongban.domain.errors import DomainError, PermissionDenied, ValidationFailed
 from tongban.domain.people.model import Principal, Role
-from tongban.domain.service_desk.hard_cases import HardCaseStatus
 from tongban.domain.visits.queue import PriorityReason, TicketNotFound
 from tongban.services.network import queries as network
 from tongban.services.platform import access
@@ -208,11 +207,7 @@ def visits_page(
     with container.read() as uow:
         shown = figures.day_figures(uow.conn, chosen, today)
         names = {code: network.centre(uow.conn, code).name for code in mine}
-        hard = [
-            h
-            for h in hard_case_queries.hard_case_list(uow.conn, who, today)
-            if h.centre_code == chosen and h.status is not HardCaseStatus.RESOLVED
-        ]
+        hard_open, hard_overdue = hard_case_queries.open_counts(uow.conn, who, today, chosen)
     chart = {
         "hours": [f"{h}:00" for h, _n, _w in shown.hours],
         "taken": [n for _h, n, _w in shown.hours],
@@ -223,7 +218,7 @@ def visits_page(
         "centres": names,
         "chosen": chosen,
         "chart": chart,
-        "hard_open": len(hard),
-        "hard_overdue": sum(1 for h in hard if h.due_on < today),
+        "hard_open": hard_open,
+        "hard_overdue": hard_overdue,
     }
     return render(request, "queue/visits.html", context)

@@ -3,15 +3,17 @@ yellow and red clock alerts that need chasing."""
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
 
+from tongban.domain.cases.clock import last_yellow_day
 from tongban.domain.cases.status import CaseStatus
 from tongban.domain.people.model import Principal
 from tongban.services.cases import queries
 from tongban.services.platform import access
+from tongban.services.platform.calendar import load_calendar
+from tongban.web import paging
 from tongban.web.deps import ContainerDep, allow, today_of
 from tongban.web.pages.cases.citizen import clock_colours
 from tongban.web.templating import render
@@ -20,23 +22,45 @@ router = APIRouter(tags=["pages"], include_in_schema=False)
 Manager = Annotated[Principal, Depends(allow(access.CENTRE_MANAGERS))]
 
 
+ALERTS_AFTER = "alerts_after"
+"""The alert list's own cursor: the page lists the alerts and all open cases separately."""
+
+
 @router.get("/centre")
 def centre_overview(request: Request, container: ContainerDep, principal: Manager) -> Response:
-    """Counts by status and the cases whose clock is yellow (near) or red (past the deadline)."""
+    """Counts by status and of the cases whose clock is yellow (near) or red (past the
+    deadline), counted over every open case; the alerts and the open cases a page at a time."""
+    today = today_of(request)
     with container.read() as uow:
-        rows = queries.centre_queue(uow.conn, principal)
-        colours = clock_colours(
-            uow.conn, today_of(request), rows, container.settings.case_yellow_days
+        calendar = load_calendar(uow.conn)
+        last_yellow = last_yellow_day(today, calendar, container.settings.case_yellow_days)
+        counts = queries.centre_counts(uow.conn, principal, today, last_yellow)
+        alerts = queries.centre_alerts_page(
+            uow.conn,
+            principal,
+            today,
+            last_yellow,
+            paging.page_from(request.query_params.get(ALERTS_AFTER)),
         )
-    by_status = Counter(r.status for r in rows)
-    alerts = [r for r in rows if colours[r.number] in ("yellow", "red")]
-    alerts.sort(key=lambda r: (colours[r.number] != "red", r.deadline))
+        found = queries.case_list(
+            uow.conn,
+            principal,
+            "centre",
+            paging.page_from(request.query_params.get("after")),
+            today=today,
+        )
+        colours = clock_colours(
+            uow.conn, today, [*alerts.rows, *found.rows], container.settings.case_yellow_days
+        )
     context = {
-        "rows": rows,
+        "rows": found.rows,
+        "open_count": counts.open,
         "colours": colours,
-        "by_status": [(s, by_status[s]) for s in CaseStatus if by_status[s]],
-        "alerts": alerts,
-        "red": sum(1 for c in colours.values() if c == "red"),
-        "yellow": sum(1 for c in colours.values() if c == "yellow"),
+        "by_status": [(s, counts.by_status[s]) for s in CaseStatus if counts.by_status.get(s)],
+        "alerts": alerts.rows,
+        "alert_pages": paging.more_links(request, alerts.next, ALERTS_AFTER),
+        "red": counts.red,
+        "yellow": counts.yellow,
+        **paging.more_links(request, found.next),
     }
     return render(request, "cases/centre.html", context)

@@ -82,12 +82,14 @@ def _my_list(request: Request, container: ContainerDep, principal: Principal) ->
             paging.page_from(request.query_params.get("after")),
         )
         centres = pickup_centres(uow.conn)
-        own_cases = case_queries.my_cases(uow.conn, principal)
+        # the 20 newest as suggestions for the case number field (any number may be typed)
+        recent = paging.PageRequest(limit=20)
+        own_cases = case_queries.case_list(uow.conn, principal, "mine", recent).rows
     return {
         "rows": found.rows,
         **paging.more_links(request, found.next),
         "centres": centres,
-        "own_cases": own_cases[:20],
+        "own_cases": own_cases,
         "errors": {},
         "v": {"case_number": request.query_params.get("case", "")},
         "idem": new_form_key(),
