@@ -100,9 +100,6 @@ class KeyRing:
         ordered = sorted(self.keys.values(), key=lambda k: k.kid, reverse=True)
         return {"keys": [k.public_jwk() for k in ordered]}
 
-    def signing_jwk(self) -> JWK:
-        return JWK.from_pem(self.current.private_pem())
-
     @property
     def signer(self) -> LicenceSigner:
         """What signs with the current key: the token's signer, or the key file's."""
