@@ -66,8 +66,8 @@ from tongban.adapters.db.tables_indicators import (
 from tongban.bootstrap import Container, build_container
 from tongban.config import Settings
 from tongban.demo import centres as demo_centres
+from tongban.demo.bulk import BulkWriter
 from tongban.demo.departments import DEPARTMENTS
-from tongban.demo.history import _Writer
 from tongban.domain.evaluation.model import POOR_LEVELS, Level
 from tongban.domain.indicators.facts import FINISHED, CaseFact
 from tongban.domain.indicators.model import SOURCE_DIMENSIONS, Dimension, Period
@@ -122,7 +122,7 @@ def _load(container: Container, count: int) -> dict[str, int]:
     now = datetime(2025, 1, 1, tzinfo=UTC)
     with container.uow() as uow, uow.atomic():  # the bulk rows commit together
         conn = uow.conn
-        writer = _Writer(conn)
+        writer = BulkWriter(conn)
         depts = conn.execute(select(departments.c.id, departments.c.code)).all()
         item_rows = []
         for dept in depts:
@@ -264,7 +264,7 @@ def _load(container: Container, count: int) -> dict[str, int]:
         writer.write(indicator_case_town_monthly, town_rows)
         writer.write(indicator_rating_daily, rating_daily)
         writer.write(indicator_rating_town_monthly, rating_towns)
-        writer.reset_sequences()
+        writer.reset_sequences((users, cases, ratings, rectifications))
     with container.uow() as uow:
         uow.conn.execute(text("ANALYZE"))  # the planner's statistics, as a live database has
     return {

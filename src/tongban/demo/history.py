@@ -37,7 +37,6 @@ Deterministic: the same seed, case count, years and today give the same rows.
 from __future__ import annotations
 
 import bisect
-import json
 import random
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -45,7 +44,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, func, select, text
+from sqlalchemy import Connection, select
 
 from tongban.adapters.db.tables import (
     case_events,
@@ -66,6 +65,7 @@ from tongban.adapters.db.tables_indicators import (
     indicator_case_facts,
 )
 from tongban.bootstrap import Container
+from tongban.demo.bulk import BulkWriter, max_id
 from tongban.domain.cases.model import Case
 from tongban.domain.cases.numbers import format_number
 from tongban.domain.cases.status import Channel, DeliveryMethod
@@ -498,78 +498,6 @@ def _cumulative(weights: Iterable[float]) -> list[float]:
     return out
 
 
-# --- writing ---------------------------------------------------------------------------------
-
-
-def _copy_value(value: Any) -> Any:
-    if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False, default=str)
-    return value
-
-
-def _sqlite_value(value: Any) -> Any:
-    """What SQLAlchemy's SQLite types store: UTC datetimes without a zone, ISO dates, JSON."""
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False, default=str)
-    if isinstance(value, bool):
-        return int(value)
-    return value
-
-
-class _Writer:
-    """COPY on PostgreSQL (psycopg's ``cursor.copy``), executemany batches on SQLite."""
-
-    def __init__(self, conn: Connection) -> None:
-        self.conn = conn
-        self.postgres = conn.dialect.name == "postgresql"
-
-    def write(self, table: Any, rows: list[dict[str, Any]]) -> None:
-        if not rows:
-            return
-        names = list(rows[0])
-        raw = self.conn.connection.driver_connection
-        assert raw is not None
-        if not self.postgres:
-            marks = ", ".join("?" * len(names))
-            raw.executemany(
-                f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({marks})",
-                [tuple(_sqlite_value(row[n]) for n in names) for row in rows],
-            )
-            return
-        with raw.cursor() as cursor:
-            statement = f"COPY {table.name} ({', '.join(names)}) FROM STDIN"
-            with cursor.copy(statement) as copy:
-                for row in rows:
-                    copy.write_row([_copy_value(row[n]) for n in names])
-
-    def flush(self, batch: _Batch) -> None:
-        self.write(cases, batch.cases)
-        self.write(case_events, batch.events)
-        self.write(indicator_case_facts, batch.facts)
-        self.write(ratings, batch.ratings)
-        self.write(rectifications, batch.tasks)
-        self.write(rectification_callbacks, batch.callbacks)
-
-    def reset_sequences(self) -> None:
-        if not self.postgres:
-            return
-        for table in (users, cases, case_events, ratings, rectifications, rectification_callbacks):
-            self.conn.execute(
-                text(
-                    f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
-                    f"(SELECT coalesce(max(id), 0) + 1 FROM {table.name}), false)"
-                )
-            )
-
-
-def _max_id(conn: Connection, table: Any) -> int:
-    return int(conn.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one())
-
-
 def _world(conn: Connection, applicants: int, seed: int, created: datetime) -> _World:
     ids = dict(
         conn.execute(
@@ -606,7 +534,7 @@ def _world(conn: Connection, applicants: int, seed: int, created: datetime) -> _
     if not district:
         district = sorted(centre_ids)[:1]
     department_ids = dict(conn.execute(select(departments.c.code, departments.c.id)).all())
-    first_user = _max_id(conn, users) + 1
+    first_user = max_id(conn, users) + 1
     surnames = "李王张刘陈杨黄赵吴周徐孙马朱胡郭何林罗梁"
     given = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华"
     pool: list[dict[str, Any]] = [
@@ -618,7 +546,7 @@ def _world(conn: Connection, applicants: int, seed: int, created: datetime) -> _
         }
         for i in range(applicants)
     ]
-    _Writer(conn).write(users, pool)
+    BulkWriter(conn).write(users, pool)
     return _World(
         items=order,
         item_cum=_cumulative(weights),
@@ -658,12 +586,12 @@ def generate(
     first, last = plan_days(world.calendar, today, years)
     per_day = spread(cases_wanted, day_weights(world.calendar, first, last))
     gen = _Generator(world, seed, today)
-    gen.next_case = _max_id(conn, cases)
-    gen.next_event = _max_id(conn, case_events)
-    gen.next_rating = _max_id(conn, ratings)
-    gen.next_task = _max_id(conn, rectifications)
-    gen.next_callback = _max_id(conn, rectification_callbacks)
-    writer = _Writer(conn)
+    gen.next_case = max_id(conn, cases)
+    gen.next_event = max_id(conn, case_events)
+    gen.next_rating = max_id(conn, ratings)
+    gen.next_task = max_id(conn, rectifications)
+    gen.next_callback = max_id(conn, rectification_callbacks)
+    writer = BulkWriter(conn)
     summary = Summary(applicants=applicants, first_day=first, last_day=last)
     batch = _Batch()
     prefix = repo.case_prefix(conn)
@@ -683,12 +611,22 @@ def generate(
                     _add_rollups(conn, gen)
     _flush(writer, batch, summary, progress)
     _add_rollups(conn, gen)
-    writer.reset_sequences()
+    writer.reset_sequences(
+        (users, cases, case_events, ratings, rectifications, rectification_callbacks)
+    )
     return summary
 
 
-def _flush(writer: _Writer, batch: _Batch, summary: Summary, progress: Progress | None) -> None:
-    writer.flush(batch)
+def _flush(writer: BulkWriter, batch: _Batch, summary: Summary, progress: Progress | None) -> None:
+    for table, rows in (
+        (cases, batch.cases),
+        (case_events, batch.events),
+        (indicator_case_facts, batch.facts),
+        (ratings, batch.ratings),
+        (rectifications, batch.tasks),
+        (rectification_callbacks, batch.callbacks),
+    ):
+        writer.write(table, rows)
     summary.cases += len(batch.cases)
     summary.events += len(batch.events)
     summary.ratings += len(batch.ratings)

@@ -1,0 +1,80 @@
+"""Bulk writing of generated rows: COPY on PostgreSQL (psycopg's ``cursor.copy``),
+executemany batches on SQLite, bypassing SQLAlchemy's per-row statement building.
+
+Rows are dicts of column values as SQLAlchemy would bind them; the writer turns them into what
+each engine stores (JSON text, UTC datetimes without a zone on SQLite).  After writing ids
+explicitly, ``reset_sequences`` moves PostgreSQL's id sequences past them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, func, select, text
+
+
+def copy_value(value: Any) -> Any:
+    """A value as COPY takes it: JSON as text, everything else as psycopg adapts it."""
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return value
+
+
+def sqlite_value(value: Any) -> Any:
+    """What SQLAlchemy's SQLite types store: UTC datetimes without a zone, ISO dates, JSON."""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    if isinstance(value, bool):
+        return int(value)
+    return value
+
+
+class BulkWriter:
+    """COPY on PostgreSQL, executemany batches on SQLite, on the connection's transaction."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.postgres = conn.dialect.name == "postgresql"
+
+    def write(self, table: Any, rows: list[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        names = list(rows[0])
+        raw = self.conn.connection.driver_connection
+        assert raw is not None
+        if not self.postgres:
+            marks = ", ".join("?" * len(names))
+            raw.executemany(
+                f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({marks})",
+                [tuple(sqlite_value(row[n]) for n in names) for row in rows],
+            )
+            return
+        with raw.cursor() as cursor:
+            statement = f"COPY {table.name} ({', '.join(names)}) FROM STDIN"
+            with cursor.copy(statement) as copy:
+                for row in rows:
+                    copy.write_row([copy_value(row[n]) for n in names])
+
+    def reset_sequences(self, tables: Iterable[Any]) -> None:
+        """Move each table's id sequence past the ids written (PostgreSQL; SQLite needs none)."""
+        if not self.postgres:
+            return
+        for table in tables:
+            self.conn.execute(
+                text(
+                    f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                    f"(SELECT coalesce(max(id), 0) + 1 FROM {table.name}), false)"
+                )
+            )
+
+
+def max_id(conn: Connection, table: Any) -> int:
+    """The largest id in ``table`` (0 when empty): where explicitly numbered rows start."""
+    return int(conn.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one())
