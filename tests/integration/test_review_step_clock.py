@@ -18,8 +18,8 @@ from tongban.domain.cases.status import CaseStatus
 from tongban.domain.errors import StaleVersion
 from tongban.domain.people.model import Role
 from tongban.services.cases import lifecycle as svc
-from tongban.services.cases import queries
 from tongban.services.cases import review_steps as steps
+from tongban.services.cases import step_queries
 from tongban.services.cases.audit import verify
 from tongban.services.people.sessions import load_principal
 from tongban.services.platform.calendar import load_calendar
@@ -43,10 +43,10 @@ def world(container: object) -> World:
     return built
 
 
-def listed(world: World, number: str) -> dict[str, queries.StepSummary]:
+def listed(world: World, number: str) -> dict[str, step_queries.StepSummary]:
     with world.container.read() as uow:
         principal = load_principal(uow.conn, world.chief)
-        return {s.name: s for s in queries.review_steps(uow.conn, principal, number)}
+        return {s.name: s for s in step_queries.review_steps(uow.conn, principal, number)}
 
 
 def stored_due(world: World) -> dict[str, date | None]:
@@ -112,7 +112,7 @@ def test_a_step_is_not_overdue_while_the_clock_is_stopped(world: World) -> None:
     assert not StepOut.of(shown["社保核查"], late_day).overdue
     with world.container.read() as uow:
         rsj = load_principal(uow.conn, world.other_reviewer)
-        assert queries.overdue_steps(uow.conn, rsj, late_day) == []
+        assert step_queries.overdue_steps(uow.conn, rsj, late_day) == []
 
     step(world, svc.supply_correction, world.clerk, ref, RESUMED, [PREMISES])
 
@@ -121,7 +121,7 @@ def test_a_step_is_not_overdue_while_the_clock_is_stopped(world: World) -> None:
     assert StepOut.of(shown["社保核查"], date(2026, 11, 16)).overdue
     with world.container.read() as uow:
         rsj = load_principal(uow.conn, world.other_reviewer)
-        assert [s.name for s in queries.overdue_steps(uow.conn, rsj, late_day)] == ["社保核查"]
+        assert [s.name for s in step_queries.overdue_steps(uow.conn, rsj, late_day)] == ["社保核查"]
 
 
 def test_two_correction_rounds_add_up_and_a_refused_supply_moves_nothing(world: World) -> None:

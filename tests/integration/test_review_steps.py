@@ -17,7 +17,7 @@ from tongban.domain.cases.status import CaseStatus
 from tongban.domain.errors import PermissionDenied, StaleVersion, UnknownDepartment
 from tongban.domain.people.model import Role
 from tongban.services.cases import lifecycle as svc
-from tongban.services.cases import queries
+from tongban.services.cases import queries, step_queries
 from tongban.services.cases import review_steps as steps
 from tongban.services.cases.audit import verify
 from tongban.services.people.sessions import load_principal
@@ -45,10 +45,10 @@ def under_review(world: World, day: str = "2026-11-02") -> svc.CaseRef:
     return step(world, svc.start_review, world.reviewer, ref, day)
 
 
-def listed(world: World, number: str) -> dict[str, queries.StepSummary]:
+def listed(world: World, number: str) -> dict[str, step_queries.StepSummary]:
     with world.container.read() as uow:
         principal = load_principal(uow.conn, world.chief)
-        return {s.name: s for s in queries.review_steps(uow.conn, principal, number)}
+        return {s.name: s for s in step_queries.review_steps(uow.conn, principal, number)}
 
 
 def act(world: World, fn: object, who: int, day: str, *args: object) -> steps.StepRef:
@@ -79,8 +79,8 @@ def test_a_two_stage_plan_with_parallel_steps_in_two_departments_runs_to_approva
     assert second["社保核查"].due_on == date(2026, 11, 6)
     with world.container.read() as uow:
         rsj = load_principal(uow.conn, world.other_reviewer)
-        mine = queries.my_review_steps(uow.conn, rsj)
-        late = queries.overdue_steps(uow.conn, rsj, date(2026, 11, 9))
+        mine = step_queries.my_review_steps(uow.conn, rsj)
+        late = step_queries.overdue_steps(uow.conn, rsj, date(2026, 11, 9))
     assert [s.name for s in mine] == [s.name for s in late] == ["社保核查"]
     act(world, steps.claim_step, world.other_reviewer, "2026-11-04", second["社保核查"].id)
     act(

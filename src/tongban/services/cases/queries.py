@@ -24,7 +24,6 @@ from tongban.adapters.db.tables import (
 )
 from tongban.adapters.db.tables_data_space import identity_checks
 from tongban.domain.cases.model import Case
-from tongban.domain.cases.review import StepStatus
 from tongban.domain.cases.status import UNDECIDED, CaseStatus, Channel
 from tongban.domain.catalogue.model import FormField
 from tongban.domain.errors import CaseNotFound, NotAuthenticated, PermissionDenied, ValidationFailed
@@ -125,7 +124,8 @@ def _run(conn: Connection, query: Select[Any]) -> list[CaseSummary]:
     return [_summary(r) for r in conn.execute(query)]
 
 
-_NO_DEADLINE = date(9999, 12, 31)
+NO_DEADLINE = date(9999, 12, 31)
+"""Where a row without a due day sorts in a keyset order: after every dated one."""
 """Sorts a case without a deadline yet after every case with one."""
 
 
@@ -141,7 +141,7 @@ def _urgency(today: date | None = None) -> list[Key]:
     keys = [Key(cases.c.priority, descending=True)]
     if today is not None:
         keys.append(Key(case((_late(today), 0), else_=1)))
-    deadline = func.coalesce(cases.c.deadline, _NO_DEADLINE)
+    deadline = func.coalesce(cases.c.deadline, NO_DEADLINE)
     return [*keys, Key(deadline), Key(cases.c.id)]
 
 
@@ -158,7 +158,7 @@ def case_list(
 ) -> Page[CaseSummary]:
     """One page of a case list, read from where the last page ended: the applicant's own cases
     newest first, or a staff queue most urgent first (the same order as the queue pages)."""
-    who = _signed_in(principal)
+    who = signed_in(principal)
     if queue == "mine":
         if who.kind not in (UserKind.CITIZEN, UserKind.ENTERPRISE):
             raise PermissionDenied()
@@ -168,20 +168,20 @@ def case_list(
         query = _centre_cases(who, True, today, QueueFilter())
         return _paged(conn, query, _urgency(today), page)
     if queue == "department":
-        ids = _department_ids(who, Role.REVIEWER, Role.SECTION_CHIEF)
+        ids = department_ids(who, Role.REVIEWER, Role.SECTION_CHIEF)
         query = _summaries().where(
             cases.c.department_id.in_(ids), cases.c.status.in_([s.value for s in REVIEW_QUEUE])
         )
         return _paged(conn, query, _urgency(), page)
-    ids = _department_ids(who, Role.SECTION_CHIEF)
+    ids = department_ids(who, Role.SECTION_CHIEF)
     query = _summaries().where(
         cases.c.department_id.in_(ids), cases.c.status == CaseStatus.REJECTION_PROPOSED.value
     )
-    deadline = func.coalesce(cases.c.deadline, _NO_DEADLINE)
+    deadline = func.coalesce(cases.c.deadline, NO_DEADLINE)
     return _paged(conn, query, [Key(deadline), Key(cases.c.id)], page)
 
 
-def _signed_in(principal: Principal | None) -> Principal:
+def signed_in(principal: Principal | None) -> Principal:
     if principal is None:
         raise NotAuthenticated()
     return principal
@@ -189,7 +189,7 @@ def _signed_in(principal: Principal | None) -> Principal:
 
 def my_cases(conn: Connection, principal: Principal | None) -> list[CaseSummary]:
     """The applicant's own cases, newest first; nobody else's, ever."""
-    who = _signed_in(principal)
+    who = signed_in(principal)
     if who.kind not in (UserKind.CITIZEN, UserKind.ENTERPRISE):
         raise PermissionDenied()
     query = _summaries().where(cases.c.applicant_id == who.user_id).order_by(cases.c.id.desc())
@@ -226,7 +226,7 @@ QUEUE_PAGE_SIZE = 50
 def _centre_cases(
     principal: Principal | None, open_only: bool, today: date | None, filters: QueueFilter
 ) -> Select[Any]:
-    who = _signed_in(principal)
+    who = signed_in(principal)
     codes = _codes(who, Role.CLERK, "centre_code") + _codes(who, Role.CENTRE_MANAGER, "centre_code")
     if not codes:
         raise PermissionDenied()
@@ -355,7 +355,7 @@ def centre_alerts_page(
     return _paged(conn, query, [Key(cases.c.deadline), Key(cases.c.id)], page)
 
 
-def _department_ids(principal: Principal, *roles: Role) -> Any:
+def department_ids(principal: Principal, *roles: Role) -> Any:
     codes = [c for role in roles for c in _codes(principal, role, "department_code")]
     if not codes:
         raise PermissionDenied()
@@ -365,7 +365,7 @@ def _department_ids(principal: Principal, *roles: Role) -> Any:
 def department_queue(conn: Connection, principal: Principal | None) -> list[CaseSummary]:
     """A reviewer's back-office queue: their department's cases that still need action,
     green-channel cases first, then the nearest deadline."""
-    ids = _department_ids(_signed_in(principal), Role.REVIEWER, Role.SECTION_CHIEF)
+    ids = department_ids(signed_in(principal), Role.REVIEWER, Role.SECTION_CHIEF)
     query = _summaries().where(
         cases.c.department_id.in_(ids), cases.c.status.in_([s.value for s in REVIEW_QUEUE])
     )
@@ -376,7 +376,7 @@ def department_queue(conn: Connection, principal: Principal | None) -> list[Case
 
 def sign_off_queue(conn: Connection, principal: Principal | None) -> list[CaseSummary]:
     """The section chief's queue: proposed rejections waiting for a signature (否决权上移)."""
-    ids = _department_ids(_signed_in(principal), Role.SECTION_CHIEF)
+    ids = department_ids(signed_in(principal), Role.SECTION_CHIEF)
     query = _summaries().where(
         cases.c.department_id.in_(ids), cases.c.status == CaseStatus.REJECTION_PROPOSED.value
     )
@@ -460,7 +460,7 @@ def access_case(
     in-person identification).  Another applicant's case, or a draft, is not found (its
     existence is never confirmed); staff without a reason are refused.  Case numbers are
     sequential and so guessable: this check, not their obscurity, is the defence."""
-    who = _signed_in(principal)
+    who = signed_in(principal)
     case = case_to_act_on(conn, who, number)
     if read_reason(conn, who, case, at) is not None:
         return case
@@ -473,7 +473,7 @@ def access_case(
 def read_case(uow: UnitOfWork, actor: Actor, number: str, purpose: str) -> Case:
     """``access_case`` for a read that shows the applicant's personal data: a staff read is
     written to the applicant's access log with its reason (《个人信息保护法》第五十一条)."""
-    who = _signed_in(actor.principal)
+    who = signed_in(actor.principal)
     case = access_case(uow.conn, who, number, actor.at)
     if who.user_id != case.applicant_id:
         reason = read_reason(uow.conn, who, case, actor.at)
@@ -515,124 +515,6 @@ def timeline(conn: Connection, principal: Principal | None, number: str) -> list
     ]
 
 
-# --- review steps (审查环节) ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class StepSummary:
-    """One review step of one case, for the step lists."""
-
-    id: int
-    number: str
-    item_name: str
-    stage: int
-    name: str
-    department_code: str
-    role: str
-    assignee_id: int | None
-    status: StepStatus
-    outcome: str | None
-    due_on: date | None
-
-
-def _steps() -> Select[Any]:
-    s = case_review_steps
-    return (
-        select(
-            s.c.id,
-            cases.c.number,
-            service_items.c.name.label("item_name"),
-            s.c.stage,
-            s.c.name,
-            departments.c.code.label("department_code"),
-            s.c.role,
-            s.c.assignee_id,
-            s.c.status,
-            s.c.outcome,
-            s.c.due_on,
-            cases.c.status.label("case_status"),
-        )
-        .select_from(
-            s.join(cases, cases.c.id == s.c.case_id)
-            .join(service_items, service_items.c.id == cases.c.item_id)
-            .join(departments, departments.c.id == s.c.department_id)
-        )
-        .limit(MAX_ROWS)
-    )
-
-
-def _step_row(r: Row[Any]) -> StepSummary:
-    """While the case's clock is stopped (补正) an open step has no due day, like the case's
-    deadline: it is moved on when the clock resumes, and nothing is overdue meanwhile."""
-    stopped = CaseStatus.CORRECTION_REQUESTED.value
-    return StepSummary(
-        id=r.id,
-        number=r.number,
-        item_name=r.item_name,
-        stage=r.stage,
-        name=r.name,
-        department_code=r.department_code,
-        role=r.role,
-        assignee_id=r.assignee_id,
-        status=StepStatus(r.status),
-        outcome=r.outcome,
-        due_on=None if r.case_status == stopped and r.status != StepStatus.DONE.value else r.due_on,
-    )
-
-
-def _run_steps(conn: Connection, query: Select[Any]) -> list[StepSummary]:
-    return [_step_row(r) for r in conn.execute(query)]
-
-
-def review_steps(conn: Connection, principal: Principal | None, number: str) -> list[StepSummary]:
-    """A case's review steps in stage order, for whoever may see the case."""
-    case = access_case(conn, principal, number)
-    query = _steps().where(case_review_steps.c.case_id == case.id)
-    return _run_steps(conn, query.order_by(case_review_steps.c.stage, case_review_steps.c.id))
-
-
-def _open_steps(principal: Principal) -> Select[Any]:
-    ids = _department_ids(principal, Role.REVIEWER, Role.SECTION_CHIEF)
-    return _steps().where(
-        case_review_steps.c.department_id.in_(ids),
-        case_review_steps.c.status == StepStatus.ACTIVE.value,
-        cases.c.status == CaseStatus.UNDER_REVIEW.value,
-    )
-
-
-def my_review_steps(conn: Connection, principal: Principal | None) -> list[StepSummary]:
-    """A reviewer's own work: open steps assigned to them, then the unclaimed open steps of
-    their departments they could claim; the nearest due day first."""
-    who = _signed_in(principal)
-    s = case_review_steps.c
-    query = _open_steps(who).where((s.assignee_id == who.user_id) | s.assignee_id.is_(None))
-    return _run_steps(
-        conn, query.order_by(s.assignee_id.is_(None), s.due_on.is_(None), s.due_on, s.id)
-    )
-
-
-def my_review_step_page(
-    conn: Connection, principal: Principal | None, page: PageRequest
-) -> Page[StepSummary]:
-    """One page of ``my_review_steps`` (the same order), from where the last page ended."""
-    who = _signed_in(principal)
-    s = case_review_steps.c
-    query = _open_steps(who).where((s.assignee_id == who.user_id) | s.assignee_id.is_(None))
-    keys = [
-        Key(case((s.assignee_id.is_(None), 1), else_=0)),
-        Key(func.coalesce(s.due_on, _NO_DEADLINE)),
-        Key(s.id),
-    ]
-    return read_page(conn, query, keys, page, _step_row)
-
-
-def overdue_steps(conn: Connection, principal: Principal | None, today: date) -> list[StepSummary]:
-    """Open steps of the principal's departments past their due day, the oldest first."""
-    s = case_review_steps.c
-    query = _open_steps(_signed_in(principal)).where(s.due_on < today)
-    return _run_steps(conn, query.order_by(s.due_on, s.id))
-
-
 AGENT_ID_FIELD = "agent.id_number"
 """The agent's document number, revealed like a personal form field (代理人证件号码)."""
 
@@ -642,7 +524,7 @@ def reveal_form_value(uow: UnitOfWork, actor: Actor, number: str, field: str) ->
     """显示完整信息: the unmasked value of one personal field of a case's form (ID, phone,
     address, bank account) or of its agent's document number, for whoever may read the case; a
     staff member's reveal is written to the applicant's access log with the field and reason."""
-    who = _signed_in(actor.principal)
+    who = signed_in(actor.principal)
     case = access_case(uow.conn, who, number, actor.at)
     if field == AGENT_ID_FIELD and case.agent is not None and case.agent.id_number:
         if who.user_id != case.applicant_id:

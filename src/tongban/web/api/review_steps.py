@@ -20,8 +20,8 @@ from pydantic import BaseModel, Field
 from tongban.domain.cases.review import Outcome, PlanStep, StepStatus
 from tongban.domain.cases.status import CaseStatus
 from tongban.domain.people.model import Principal
-from tongban.services.cases import queries
 from tongban.services.cases import review_steps as steps
+from tongban.services.cases import step_queries
 from tongban.services.platform import access
 from tongban.services.platform.context import Actor
 from tongban.services.platform.unit_of_work import UnitOfWork
@@ -56,7 +56,7 @@ class StepOut(BaseModel):
     overdue: bool = Field(description="未办结且已过办理期限")
 
     @classmethod
-    def of(cls, s: queries.StepSummary, today: date) -> StepOut:
+    def of(cls, s: step_queries.StepSummary, today: date) -> StepOut:
         late = s.status is not StepStatus.DONE and s.due_on is not None and s.due_on < today
         return out(cls, s, outcome=Outcome(s.outcome) if s.outcome else None, overdue=late)
 
@@ -119,7 +119,7 @@ def case_steps(
 ) -> list[StepOut]:
     """In stage order, a page at a time."""
     with container.read() as uow:
-        rows = queries.review_steps(uow.conn, principal, number)
+        rows = step_queries.review_steps(uow.conn, principal, number)
     shown = paging.cut(request, response, rows, lambda s: (s.stage, s.id), page)
     return [StepOut.of(s, today) for s in shown]
 
@@ -136,7 +136,7 @@ def my_steps(
     """The caller's own steps, then the claimable ones, the nearest due day first; a page at a
     time (``Link: rel="next"``)."""
     with container.read() as uow:
-        found = queries.my_review_step_page(uow.conn, principal, page)
+        found = step_queries.my_review_step_page(uow.conn, principal, page)
     paging.link_page(request, response, found.next)
     return [StepOut.of(s, today) for s in found.rows]
 

@@ -15,7 +15,7 @@ from tongban.bootstrap import Container
 from tongban.domain.cases.review import Outcome, StepNotFound, StepStatus
 from tongban.domain.errors import ValidationFailed
 from tongban.domain.people.model import Principal, Role
-from tongban.services.cases import delivery, queries, results
+from tongban.services.cases import delivery, queries, results, step_queries
 from tongban.services.cases import lifecycle as svc
 from tongban.services.cases import review_steps as steps_svc
 from tongban.services.platform import access
@@ -73,7 +73,7 @@ def review_case(
     with container.uow() as uow:
         actor = actor_for(request)
         context = case_context(uow, actor, number, container.settings.case_yellow_days)
-        steps = queries.review_steps(uow.conn, principal, number)
+        steps = step_queries.review_steps(uow.conn, principal, number)
     context["is_chief"] = principal.has_role(Role.SECTION_CHIEF)
     mine = {
         a.department_code for a in principal.roles if a.role in (Role.REVIEWER, Role.SECTION_CHIEF)
