@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from tests.factories import PASSWORD, Person, make_staff, sign_in
 from tests.factories import login as login_api
-from tongban.adapters.db.tables import audit_log
+from tongban.adapters.db.tables import audit_log, users
 from tongban.bootstrap import Container
 from tongban.domain.people.model import Role
 from tongban.domain.shared.clock import PinnedClock
@@ -237,3 +237,52 @@ def test_staff_enrol_and_turn_it_off_through_the_api(app: Any, container: Contai
         "recovery_codes_left": 0,
         "required": False,
     }
+
+
+def test_guessing_the_password_or_code_to_turn_it_off_locks_the_account(
+    app: Any, container: Container
+) -> None:
+    """A stolen session cannot guess its way to switching the second factor off: wrong
+    passwords and wrong codes count like failed log-ins, and the lock stops log-ins too."""
+    secret, codes = enrol(app, container)
+    clock(container).advance(timedelta(seconds=30))
+    with container.read() as uow:
+        owner = find_user(uow.conn, "totp.user")
+    client = TestClient(app, follow_redirects=False)
+    csrf = sign_in(container, client, Person(owner.id, "totp.user", PASSWORD, Role.CLERK))
+    headers = {"X-CSRF-Token": csrf}
+    limit = container.settings.login_max_failures
+    answers = []
+    for attempt in range(limit):
+        body = (
+            {"password": "wrong-password-1", "code": codes[0]}
+            if attempt % 2 == 0
+            else {"password": PASSWORD, "code": "000000"}
+        )
+        answer = client.post("/api/v1/me/totp/disable", json=body, headers=headers)
+        answers.append((answer.status_code, answer.json()["code"]))
+    assert answers[:-1] == [
+        (401, "login_failed") if n % 2 == 0 else (401, "totp_invalid") for n in range(limit - 1)
+    ]
+    assert answers[-1] == (429, "too_many_attempts")
+    # Locked: even the right password and code are refused, and so is signing in.
+    right = {"password": PASSWORD, "code": code_now(container, secret)}
+    still = client.post("/api/v1/me/totp/disable", json=right, headers=headers)
+    assert (still.status_code, still.json()["code"]) == (429, "too_many_attempts")
+    refused = log_in(app, "totp.user", totp_code=code_now(container, secret))
+    assert (refused.status_code, refused.json()["code"]) == (429, "too_many_attempts")
+    with container.read() as uow:
+        refusals = uow.conn.execute(
+            select(audit_log.c.detail).where(audit_log.c.action == "totp.disable_refused")
+        ).all()
+        enabled = uow.conn.execute(
+            select(users.c.totp_enabled_at).where(users.c.id == owner.id)
+        ).scalar_one()
+    assert [row.detail["failures"] for row in refusals] == list(range(1, limit + 1))
+    assert enabled is not None and codes[0] not in str(refusals)
+    # After the lock, the owner turns it off with the password and a recovery code.
+    clock(container).advance(timedelta(minutes=container.settings.lockout_minutes, seconds=1))
+    off = client.post(
+        "/api/v1/me/totp/disable", json={"password": PASSWORD, "code": codes[0]}, headers=headers
+    )
+    assert off.status_code == 204

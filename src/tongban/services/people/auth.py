@@ -19,11 +19,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, NoReturn
 
-from sqlalchemy import Connection, case, delete, literal, null, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, delete, or_, select, update
 
 from tongban.adapters.db.tables import login_throttle, sms_codes, users
-from tongban.adapters.db.types import UTCDateTime
 from tongban.config import Settings
 from tongban.domain.errors import (
     IpThrottled,
@@ -42,7 +40,7 @@ from tongban.domain.people.model import UserKind
 from tongban.domain.shared.identity import CREDIT_CODE_ALPHABET
 from tongban.domain.shared.masking import mask_id_number, mask_text
 from tongban.i18n import gettext as _
-from tongban.services.people import sessions, totp
+from tongban.services.people import sessions, throttle, totp
 from tongban.services.people.accounts import (
     account_key,
     check_password_rules,
@@ -51,6 +49,7 @@ from tongban.services.people.accounts import (
     store_password,
     verify_password,
 )
+from tongban.services.people.throttle import count_event, locked_until
 from tongban.services.platform import audit, outbox
 from tongban.services.platform.context import Actor
 from tongban.services.platform.ports import SmsSender
@@ -84,54 +83,6 @@ def _digest(value: str) -> str:
 
 def _minutes(until: datetime, now: datetime) -> int:
     return max(1, math.ceil((until - now).total_seconds() / 60))
-
-
-# --- throttle counters (login_throttle) -------------------------------------------------------
-
-
-def count_event(
-    conn: Connection, key: str, now: datetime, window: timedelta | None
-) -> tuple[int, datetime]:
-    """Count one event under ``key``; returns the count and when its window started.
-
-    The count restarts when ``window`` has passed or a lock on the key has expired.  One
-    statement (INSERT .. ON CONFLICT DO UPDATE), so concurrent processes never lose a count.
-    """
-    t = login_throttle
-    at = literal(now, UTCDateTime())
-    restart = t.c.locked_until <= at
-    if window is not None:
-        restart = or_(restart, t.c.window_started_at <= literal(now - window, UTCDateTime()))
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    stmt = (
-        dialect.insert(t)
-        .values(key=key, failures=1, window_started_at=now, locked_until=None)
-        .on_conflict_do_update(
-            index_elements=[t.c.key],
-            set_={
-                "failures": case((restart, 1), else_=t.c.failures + 1),
-                "window_started_at": case((restart, at), else_=t.c.window_started_at),
-                "locked_until": case((restart, null()), else_=t.c.locked_until),
-            },
-        )
-        .returning(t.c.failures, t.c.window_started_at)
-    )
-    row = conn.execute(stmt).one()
-    return int(row.failures), row.window_started_at
-
-
-def locked_until(conn: Connection, key: str, now: datetime) -> datetime | None:
-    """When the lock on ``key`` ends, or None if it is not locked."""
-    until = conn.execute(
-        select(login_throttle.c.locked_until).where(login_throttle.c.key == key)
-    ).scalar()
-    return until if until is not None and until > now else None
-
-
-def _lock(conn: Connection, key: str, until: datetime) -> None:
-    conn.execute(
-        update(login_throttle).where(login_throttle.c.key == key).values(locked_until=until)
-    )
 
 
 # --- finding the account ----------------------------------------------------------------------
@@ -215,12 +166,12 @@ class _Attempt:
         """Count the failure for the address and the account; lock the account at the limit."""
         ip_count, _start = count_event(self.conn, self.ip_key, self.now, IP_WINDOW)
         if ip_count >= IP_MAX_FAILURES:
-            _lock(self.conn, self.ip_key, self.now + IP_WINDOW)
+            throttle.lock(self.conn, self.ip_key, self.now + IP_WINDOW)
         count, _start = count_event(self.conn, self.account, self.now, None)
         values: dict[str, Any] = {"failed_logins": count}
         if count >= self.settings.login_max_failures:
             until = self.now + timedelta(minutes=self.settings.lockout_minutes)
-            _lock(self.conn, self.account, until)
+            throttle.lock(self.conn, self.account, until)
             values["locked_until"] = until
             self._update_user(values)
             minutes = self.settings.lockout_minutes

@@ -11,19 +11,23 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import re
 import secrets
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import pyotp
 from sqlalchemy import Connection, delete, insert, select, update
 
 from tongban.adapters.db.tables import totp_recovery_codes, users
+from tongban.config import Settings
 from tongban.domain.errors import (
+    DomainError,
     LoginFailed,
+    TooManyAttempts,
     TotpAlreadyEnabled,
     TotpInvalid,
     TotpNotEnabled,
@@ -31,7 +35,8 @@ from tongban.domain.errors import (
     ValidationFailed,
 )
 from tongban.domain.people.model import Principal, Role, UserKind
-from tongban.services.people.accounts import verify_password
+from tongban.services.people import throttle
+from tongban.services.people.accounts import account_key, verify_password
 from tongban.services.platform import audit
 from tongban.services.platform.context import Actor
 from tongban.services.platform.unit_of_work import UnitOfWork, atomic
@@ -208,19 +213,55 @@ def use_code(conn: Connection, user: Any, code: str, now: datetime) -> str | Non
     return None
 
 
-@atomic
-def disable(uow: UnitOfWork, actor: Actor, user_id: int, password: str, code: str) -> None:
-    """Turn the second factor off, with the password and a current code (or a recovery code)."""
-    conn = uow.conn
+def disable(
+    uow: UnitOfWork,
+    actor: Actor,
+    user_id: int,
+    password: str,
+    code: str,
+    settings: Settings,
+) -> None:
+    """Turn the second factor off, with the password and a current code (or a recovery code).
+
+    A wrong password or code counts as a failed log-in of the account (the same counter and the
+    same lock): whoever holds a stolen session cannot guess them at leisure.  The failure is
+    committed with its audit entry, then raised.
+    """
+    with uow.atomic(durable=True):
+        failure = _disable(uow.conn, actor, user_id, password, code, settings)
+    if failure is not None:
+        raise failure
+
+
+def _disable(
+    conn: Connection, actor: Actor, user_id: int, password: str, code: str, settings: Settings
+) -> DomainError | None:
     user = _user(conn, user_id)
     if not is_enabled(user):
         raise TotpNotEnabled()
+    key = account_key(user_id)
+    until = throttle.locked_until(conn, key, actor.at)
+    if until is not None:
+        minutes = max(1, math.ceil((until - actor.at).total_seconds() / 60))
+        raise TooManyAttempts(minutes=minutes)
+    failure: DomainError | None = None
     if not verify_password(user.password_hash, password):
-        raise LoginFailed(fields={"password": "密码错误"})
-    if use_code(conn, user, code, actor.at) is None:
-        raise TotpInvalid(fields={"code": TotpInvalid.template})
-    clear(conn, user_id)
-    audit.record(conn, actor, "totp.disabled", "user", str(user_id))
+        failure = LoginFailed(fields={"password": "密码错误"})
+    elif use_code(conn, user, code, actor.at) is None:
+        failure = TotpInvalid(fields={"code": TotpInvalid.template})
+    if failure is None:
+        clear(conn, user_id)
+        audit.record(conn, actor, "totp.disabled", "user", str(user_id))
+        return None
+    count, _start = throttle.count_event(conn, key, actor.at, None)
+    values: dict[str, Any] = {"failed_logins": count}
+    if count >= settings.login_max_failures:
+        values["locked_until"] = actor.at + timedelta(minutes=settings.lockout_minutes)
+        throttle.lock(conn, key, values["locked_until"])
+        failure = TooManyAttempts(minutes=settings.lockout_minutes)
+    conn.execute(update(users).where(users.c.id == user_id).values(**values))
+    audit.record(conn, actor, "totp.disable_refused", "user", str(user_id), {"failures": count})
+    return failure
 
 
 def clear(conn: Connection, user_id: int) -> None:

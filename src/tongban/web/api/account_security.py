@@ -88,5 +88,12 @@ def totp_disable(
     """Turn it off with the password and a code.  Errors: 401 ``login_failed`` (password),
     ``totp_invalid`` (code), 409 ``totp_not_enabled``."""
     with container.uow() as uow:
-        totp.disable(uow, actor_for(request), _staff(principal), body.password, body.code)
+        totp.disable(
+            uow,
+            actor_for(request),
+            _staff(principal),
+            body.password,
+            body.code,
+            container.settings,
+        )
     return Response(status_code=204)

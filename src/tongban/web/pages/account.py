@@ -110,7 +110,9 @@ def totp_disable(
     """Turn the second factor off: the password and a current code (or a recovery code)."""
     try:
         with container.uow() as uow:
-            totp.disable(uow, actor_for(request), principal.user_id, password, code)
+            totp.disable(
+                uow, actor_for(request), principal.user_id, password, code, container.settings
+            )
     except DomainError as error:
         context = _security_context(container, principal)
         context["errors"] = error.fields or {"code": error.message}
