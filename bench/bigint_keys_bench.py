@@ -1,11 +1,12 @@
-"""How long migration 0038 holds its locks: the upgrade 0036 → 0038 on an empty database and on
-one with ROWS audit-log rows (and their users), in the same run.
+"""How long migrations 0038 (64-bit keys) and 0039 (partitions) hold their locks: each upgrade on
+an empty database and on one with ROWS audit-log rows (and their users), in the same run.
 
     TONGBAN_BENCH_POSTGRES_URL=postgresql+psycopg://postgres@127.0.0.1:5432/postgres \
         python bench/bigint_keys_bench.py [ROWS]
 
-Prints both times and the difference per million rows: the time ``audit_log`` (a typical
-append-heavy table, ~150 bytes a row) is rewritten under ACCESS EXCLUSIVE.
+Prints the times and the difference per million rows: how long ``audit_log`` (a typical
+append-heavy table, ~150 bytes a row) is rewritten (0038) or copied into its partitions (0039)
+under ACCESS EXCLUSIVE.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ URL = os.environ.get("TONGBAN_BENCH_POSTGRES_URL", "")
 NAME = "tongban_bench_bigint_keys"
 
 
-def _upgrade_seconds(rows: int) -> float:
+def _upgrade_seconds(rows: int) -> tuple[float, float]:
     admin_url = make_url(URL)
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
@@ -54,12 +55,14 @@ def _upgrade_seconds(rows: int) -> float:
             conn.execute(text("VACUUM ANALYZE audit_log"))
     started = time.perf_counter()
     migrate.upgrade(engine, "0038")
-    elapsed = time.perf_counter() - started
+    widened = time.perf_counter()
+    migrate.upgrade(engine, "0039")
+    partitioned = time.perf_counter()
     engine.dispose()
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{NAME}" WITH (FORCE)'))
     admin.dispose()
-    return elapsed
+    return widened - started, partitioned - widened
 
 
 def main() -> None:
@@ -68,10 +71,11 @@ def main() -> None:
     rows = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
     empty = _upgrade_seconds(0)
     full = _upgrade_seconds(rows)
-    per_million = (full - empty) / rows * 1_000_000
-    print(f"0036 → 0038, empty database: {empty:.2f} s")
-    print(f"0036 → 0038, {rows:,} audit_log rows: {full:.2f} s")
-    print(f"rewrite under ACCESS EXCLUSIVE: {per_million:.2f} s per million rows")
+    for n, name in enumerate(("0036 → 0038 (64-bit keys)", "0038 → 0039 (partitions)")):
+        per_million = (full[n] - empty[n]) / rows * 1_000_000
+        print(f"{name}, empty database: {empty[n]:.2f} s")
+        print(f"{name}, {rows:,} audit_log rows: {full[n]:.2f} s")
+        print(f"{name}: {per_million:.2f} s per million rows under ACCESS EXCLUSIVE")
 
 
 if __name__ == "__main__":

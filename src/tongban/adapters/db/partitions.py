@@ -138,6 +138,16 @@ def detach(conn: Connection, table: str, partition: Partition, *, archive: bool)
     return f"{ARCHIVE_SCHEMA}.{partition.name}"
 
 
+LOCK_TIMEOUT = "5s"
+"""How long partition DDL waits for its lock: queued behind a long transaction, it would hold
+up every insert into the table behind it; the sweep tries again at its next run instead."""
+
+
+def limit_lock_wait(conn: Connection) -> None:
+    """Bound the wait for the table lock of the partition DDL in this transaction."""
+    conn.execute(text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'"))
+
+
 def is_partitioned(conn: Connection, table: str) -> bool:
     if conn.dialect.name != "postgresql":
         return False

@@ -115,6 +115,7 @@ def maintain_partitions(ports: RetentionPorts, now: datetime) -> PartitionReport
         with ports.uow() as uow, uow.atomic():
             partitioned = partitions.is_partitioned(uow.conn, name)
             if partitioned:
+                partitions.limit_lock_wait(uow.conn)
                 current = partitions.month_of(now)
                 report.created += partitions.ensure_months(
                     uow.conn, name, current, partitions.add_months(current, ahead)
@@ -128,6 +129,7 @@ def maintain_partitions(ports: RetentionPorts, now: datetime) -> PartitionReport
             for partition in expired:
                 # One short transaction each: the parent's lock is held only for the detach.
                 with ports.uow() as uow, uow.atomic():
+                    partitions.limit_lock_wait(uow.conn)
                     where = partitions.detach(uow.conn, name, partition, archive=rule.archive)
                 report.detached.append(partition.name)
                 if where:

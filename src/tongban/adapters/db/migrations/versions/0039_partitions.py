@@ -71,12 +71,6 @@ def _rebuild(conn: sa.Connection, table: str, *, partitioned: bool) -> None:
         conn.execute(sa.text(f'DROP INDEX "{statement.split()[2]}"'))
     how = " PARTITION BY RANGE (at)" if partitioned else ""
     conn.execute(sa.text(f'CREATE TABLE "{table}" (LIKE "{old}" INCLUDING DEFAULTS){how}'))
-    key = "id, at" if partitioned else "id"
-    conn.execute(sa.text(f'ALTER TABLE "{table}" ADD CONSTRAINT "pk_{table}" PRIMARY KEY ({key})'))
-    for name, definition in constraints:
-        conn.execute(sa.text(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}'))
-    for statement in indexes:
-        conn.execute(sa.text(statement))
     conn.execute(sa.text(f'ALTER SEQUENCE {sequence} OWNED BY "{table}".id'))
     if partitioned:
         conn.execute(sa.text(f'CREATE TABLE "{table}_default" PARTITION OF "{table}" DEFAULT'))
@@ -93,7 +87,14 @@ def _rebuild(conn: sa.Connection, table: str, *, partitioned: bool) -> None:
         wanted.update(partitions.add_months(now, n) for n in range(AHEAD + 1))
         for month in sorted(wanted):
             partitions.create_month(conn, table, month)
+    # Rows first, then the key, constraints and indexes: one build each instead of upkeep.
     conn.execute(sa.text(f'INSERT INTO "{table}" SELECT * FROM "{old}"'))
+    key = "id, at" if partitioned else "id"
+    conn.execute(sa.text(f'ALTER TABLE "{table}" ADD CONSTRAINT "pk_{table}" PRIMARY KEY ({key})'))
+    for name, definition in constraints:
+        conn.execute(sa.text(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}'))
+    for statement in indexes:
+        conn.execute(sa.text(statement))
     conn.execute(sa.text(f'DROP TABLE "{old}"'))
 
 
