@@ -42,21 +42,30 @@ def _container(engine: Engine, tmp_path: Path, **overrides: object) -> Container
     )
 
 
-@pytest.fixture
-def pg() -> Iterator[Engine]:
-    """A database of its own: these tests detach and drop partitions."""
+def _own_database(revision: str) -> Iterator[Engine]:
     admin_url = make_url(_require_postgres())
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{NAME}" WITH (FORCE)'))
         conn.execute(text(f"CREATE DATABASE \"{NAME}\" ENCODING 'UTF8' TEMPLATE template0"))
     engine = build_engine(admin_url.set(database=NAME).render_as_string(hide_password=False))
-    migrate.upgrade(engine)
+    migrate.upgrade(engine, revision)
     yield engine
     engine.dispose()
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{NAME}" WITH (FORCE)'))
     admin.dispose()
+
+
+@pytest.fixture
+def pg() -> Iterator[Engine]:
+    """A database of its own: these tests detach and drop partitions."""
+    yield from _own_database("head")
+
+
+@pytest.fixture
+def at_0038() -> Iterator[Engine]:
+    yield from _own_database("0038")
 
 
 def _audit(engine: Engine, *instants: datetime) -> None:
@@ -86,6 +95,47 @@ def _months(engine: Engine, table: str) -> list[str]:
 def _exists(engine: Engine, name: str) -> bool:
     with engine.connect() as conn:
         return conn.execute(text("SELECT to_regclass(:n)"), {"n": name}).scalar() is not None
+
+
+@pytest.mark.postgres
+def test_0039_partitions_a_populated_log_and_goes_back(at_0038: Engine) -> None:
+    _audit(at_0038, china(2025, 3, 9), china(2026, 11, 30, 23, 59), china(2026, 12, 1))
+    with at_0038.connect() as conn:
+        before = conn.execute(text("SELECT id, at, object_key FROM audit_log ORDER BY id")).all()
+
+    migrate.upgrade(at_0038)
+
+    assert _where(at_0038, "audit_log") == {
+        "0": "audit_log_p202503",
+        "1": "audit_log_p202611",
+        "2": "audit_log_p202612",
+    }
+    assert _exists(at_0038, "audit_log_default")
+    assert _exists(at_0038, "data_access_log_default")
+    with at_0038.begin() as conn:
+        assert (
+            conn.execute(text("SELECT id, at, object_key FROM audit_log ORDER BY id")).all()
+            == before
+        )
+        # The sequence carries on where the plain table left it.
+        new_id = conn.execute(
+            insert(audit_log)
+            .values(at=TEST_START, action="t", object_type="t", object_key="new", detail={})
+            .returning(audit_log.c.id)
+        ).scalar_one()
+        assert new_id == before[-1].id + 1
+        key = conn.execute(
+            text(
+                "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'pk_audit_log'"
+            )
+        ).scalar_one()
+        assert key == "PRIMARY KEY (id, at)"
+
+    migrate.downgrade(at_0038, "0038")
+    assert not _exists(at_0038, "audit_log_default")
+    with at_0038.connect() as conn:
+        assert not partitions.is_partitioned(conn, "audit_log")
+        assert conn.execute(text("SELECT count(*) FROM audit_log")).scalar_one() == 4
 
 
 @pytest.mark.postgres
