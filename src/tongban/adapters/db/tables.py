@@ -313,6 +313,8 @@ sms_codes = Table(
 )
 Index("ix_sms_codes_user", sms_codes.c.user_id)
 
+# On PostgreSQL the two logs below are partitioned by month of ``at`` (migration 0039,
+# ``partitions.py``): their primary key there is ``(id, at)``, ``id`` unique by its sequence.
 audit_log = Table(
     "audit_log",
     metadata,
