@@ -145,6 +145,21 @@ class Settings(BaseSettings):
     and ``X-Forwarded-Proto`` headers ``tongban serve`` believes, as a JSON list.  Empty (the
     default): none, not even one on this machine, so no client can choose the address the
     log-in throttles count against."""
+    partitions_ahead_months: int = Field(default=3, ge=1, le=24)
+    """PostgreSQL: the worker keeps the monthly partitions of the audit and data-access logs
+    made this many months ahead of the current one."""
+    audit_log_keep_months: int = Field(default=72, ge=6)
+    """The audit log's retention: 6 years by default; never under the 6 months 《网络安全法》
+    第二十一条 requires of network logs."""
+    audit_log_expired: Literal["archive", "drop"] = "archive"
+    """What becomes of an expired month of the audit log on PostgreSQL: ``archive`` detaches it
+    into the ``archive`` schema for export, ``drop`` drops it.  SQLite deletes either way."""
+    data_access_log_keep_months: int = Field(default=36, ge=36)
+    """The personal-data access log's retention: at least the 3 years 《个人信息保护法》
+    第五十六条 requires of records of personal-information processing."""
+    data_access_log_expired: Literal["archive", "drop"] = "drop"
+    inbox_keep_days: int = Field(default=730, ge=30)
+    """In-app messages older than this are deleted by the worker, in batches."""
     clock_start: datetime | None = None
     """Training, demonstration and test deployments only: the process's clock starts at this
     instant (ISO 8601 with its offset, e.g. ``2026-11-16T09:30+08:00``) and runs on from there,

@@ -29,7 +29,7 @@ from tongban.services.cases import sweeps as cases_sweeps
 from tongban.services.evaluation import sweeps as evaluation_sweeps
 from tongban.services.federation import delivery as federation_delivery  # noqa: F401  (registers the outbox kind)
 from tongban.services.identity import check as identity_check
-from tongban.services.platform import idempotency, outbox, readiness, telemetry
+from tongban.services.platform import outbox, readiness, retention, telemetry
 from tongban.services.projects import lifecycle as proxy_projects
 from tongban.services.self_service import visits as kiosk_visits
 from tongban.services.service_desk import sweeps as service_desk_sweeps
@@ -233,22 +233,32 @@ class Worker:
 
 
 def purge_old_rows(container: Container, now: datetime) -> None:
-    """Delete idempotency keys past their 24 hours, outbox rows sent over 30 days ago and
-    citizen codes a day past their expiry."""
+    """Delete, in batches, expired sessions, SMS codes, throttle counters and idempotency keys,
+    outbox rows sent over 30 days ago, old in-app messages, and citizen codes a day past their
+    expiry."""
+    report = retention.purge_short_lived(container, now)
     with container.uow() as uow, uow.atomic():
-        keys = idempotency.purge_expired(uow.conn, now)
-        sent = outbox.purge_sent(uow.conn, now - outbox.KEEP_SENT)
         codes = identity_check.purge_codes(uow.conn, now - identity_check.KEEP_CODES)
+    log.info("purged %s and %s citizen codes", report.deleted, codes)
+
+
+def maintain_partitions(container: Container, now: datetime) -> None:
+    """Monthly partitions made ahead, expired months detached (PostgreSQL); expired log rows
+    deleted in batches (SQLite, and strays in a default partition)."""
+    report = retention.maintain_partitions(container, now)
     log.info(
-        "purged %s idempotency keys, %s sent outbox messages and %s citizen codes",
-        keys,
-        sent,
-        codes,
+        "partitions: created %s, detached %s (archived %s), rows deleted %s",
+        report.created,
+        report.detached,
+        report.archived,
+        report.deleted,
     )
 
 
 def _register_sweeps() -> None:
     register_sweep("purge_old_rows", purge_old_rows, interval=timedelta(hours=1))
+    # Monthly partitions of the audit and data-access logs, and their retention.
+    register_sweep("partitions", maintain_partitions, interval=timedelta(hours=6))
     cases_sweeps.register(register_sweep)
     # 一件事: combined status, rejection policy and the one combined result notice.
     register_sweep("bundle_refresh", bundles.refresh_sweep, interval=timedelta(minutes=1))

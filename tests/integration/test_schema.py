@@ -9,12 +9,16 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, insert, inspect, select, text
 
-from tongban.adapters.db import migrate
+from tongban.adapters.db import migrate, partitions
 from tongban.adapters.db.tables import SEARCH_ONLY_IN_MIGRATIONS, audit_log, metadata
 
 
 def _search_only(obj: object, name: str | None, type_: str, *_args: object) -> bool:
-    """Engine-specific search objects exist only in migration 0002."""
+    """Engine-specific search objects exist only in migration 0002; partitions only on
+    PostgreSQL, made by migration 0039 and the worker."""
+    table = getattr(obj, "table", None)
+    if partitions.is_partition(name or "") or partitions.is_partition(getattr(table, "name", "")):
+        return False
     return not (name and (name in SEARCH_ONLY_IN_MIGRATIONS or name.startswith("item_search_fts")))
 
 

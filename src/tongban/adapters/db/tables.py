@@ -24,7 +24,7 @@ from sqlalchemy import (
     true,
 )
 
-from tongban.adapters.db.types import JSONDoc, UTCDateTime
+from tongban.adapters.db.types import BigId, JSONDoc, UTCDateTime
 
 metadata = MetaData(
     naming_convention={
@@ -39,7 +39,7 @@ metadata = MetaData(
 departments = Table(
     "departments",
     metadata,
-    Column("id", Integer, primary_key=True),
+    Column("id", BigId, primary_key=True),
     Column("code", String(40), nullable=False, unique=True),
     Column("name", String(60), nullable=False, unique=True),
     Column("short_name", String(30), nullable=False, server_default=""),
@@ -48,11 +48,11 @@ departments = Table(
 centres = Table(
     "centres",
     metadata,
-    Column("id", Integer, primary_key=True),
+    Column("id", BigId, primary_key=True),
     Column("code", String(40), nullable=False, unique=True),
     Column("name", String(80), nullable=False),
     Column("level", String(12), nullable=False),
-    Column("parent_id", Integer, ForeignKey("centres.id"), nullable=True),
+    Column("parent_id", BigId, ForeignKey("centres.id"), nullable=True),
     Column("town", String(20), nullable=False, server_default=""),
     Column("address", String(200), nullable=False, server_default=""),
     Column("latitude", Float, nullable=False),
@@ -70,10 +70,10 @@ Index("ix_centres_town_level", centres.c.town, centres.c.level)
 service_items = Table(
     "service_items",
     metadata,
-    Column("id", Integer, primary_key=True),
+    Column("id", BigId, primary_key=True),
     Column("code", String(40), nullable=False, unique=True),
     Column("status", String(12), nullable=False),
-    Column("department_id", Integer, ForeignKey("departments.id"), nullable=False),
+    Column("department_id", BigId, ForeignKey("departments.id"), nullable=False),
     # Denormalised from the published version for lists, search and statistics.
     Column("name", String(200), nullable=False),
     Column("level", String(12), nullable=False),
@@ -104,20 +104,20 @@ Index("ix_service_items_department_status", service_items.c.department_id, servi
 service_item_versions = Table(
     "service_item_versions",
     metadata,
-    Column("id", Integer, primary_key=True),
-    Column("item_id", Integer, ForeignKey("service_items.id"), nullable=False),
+    Column("id", BigId, primary_key=True),
+    Column("item_id", BigId, ForeignKey("service_items.id"), nullable=False),
     Column("version", Integer, nullable=False),
     Column("spec", JSONDoc, nullable=False),
     Column("note", String(500), nullable=False, server_default=""),
     Column("published_at", UTCDateTime, nullable=False),
-    Column("published_by", Integer, ForeignKey("users.id"), nullable=True),
+    Column("published_by", BigId, ForeignKey("users.id"), nullable=True),
     UniqueConstraint("item_id", "version", name="uq_service_item_versions_item_version"),
 )
 
 item_search = Table(
     "item_search",
     metadata,
-    Column("item_id", Integer, ForeignKey("service_items.id"), primary_key=True),
+    Column("item_id", BigId, ForeignKey("service_items.id"), primary_key=True),
     # Space-separated search terms: words, pinyin, initials, synonyms and needs.
     Column("document", Text, nullable=False),
 )
@@ -125,7 +125,7 @@ item_search = Table(
 search_state = Table(
     "search_state",
     metadata,
-    Column("id", Integer, primary_key=True),
+    Column("id", BigId, primary_key=True),
     # A random token replaced on every index change: caches built for another token are stale.
     Column("generation", String(32), nullable=False),
 )
@@ -138,10 +138,10 @@ SEARCH_ONLY_IN_MIGRATIONS = frozenset(
 list_entries = Table(
     "list_entries",
     metadata,
-    Column("id", Integer, primary_key=True),
+    Column("id", BigId, primary_key=True),
     Column("kind", String(12), nullable=False),
     Column("code", String(40), nullable=False, unique=True),
-    Column("department_id", Integer, ForeignKey("departments.id"), nullable=False),
+    Column("department_id", BigId, ForeignKey("departments.id"), nullable=False),
     Column("item_code", String(40), nullable=True),
     Column("title", String(300), nullable=False),
     Column("entry", JSONDoc, nullable=False),
@@ -156,7 +156,7 @@ calendar_days = Table(
     Column("kind", String(16), nullable=False),
     Column("name", String(40), nullable=False, server_default=""),
     Column("updated_at", UTCDateTime, nullable=False),
-    Column("updated_by", Integer, ForeignKey("users.id"), nullable=True),
+    Column("updated_by", BigId, ForeignKey("users.id"), nullable=True),
     CheckConstraint("kind in ('workday', 'rest', 'holiday', 'makeup_workday')", name="kind"),
 )
 # The calendar cache checks (count, max(updated_at)) on every deadline computation.
@@ -172,7 +172,7 @@ calendar_years = Table(
     Column("reference", String(200), nullable=False, server_default=""),
     Column("published", Date, nullable=True),
     Column("imported_at", UTCDateTime, nullable=False),
-    Column("imported_by", Integer, ForeignKey("users.id"), nullable=True),
+    Column("imported_by", BigId, ForeignKey("users.id"), nullable=True),
 )
 
 # The jurisdiction the deployment serves (one row, written by ``tongban init``): its region code
@@ -191,7 +191,7 @@ jurisdiction = Table(
 users = Table(
     "users",
     metadata,
-    Column("id", Integer, primary_key=True),
+    Column("id", BigId, primary_key=True),
     Column("kind", String(12), nullable=False),
     Column("username", String(60), nullable=True, unique=True),
     Column("id_type", String(40), nullable=True),
@@ -227,8 +227,8 @@ totp_recovery_codes = Table(
     "totp_recovery_codes",
     metadata,
     # Migration 0031.  One-time recovery codes of a TOTP second factor: SHA-256 only.
-    Column("id", Integer, primary_key=True),
-    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("id", BigId, primary_key=True),
+    Column("user_id", BigId, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
     Column("code_hash", String(64), nullable=False),
     Column("used_at", UTCDateTime, nullable=True),
 )
@@ -238,8 +238,8 @@ password_history = Table(
     "password_history",
     metadata,
     # Migration 0026.  The hashes of an account's recent passwords (never chosen again).
-    Column("id", Integer, primary_key=True),
-    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("id", BigId, primary_key=True),
+    Column("user_id", BigId, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
     Column("password_hash", String(200), nullable=False),
     Column("set_at", UTCDateTime, nullable=False),
 )
@@ -251,15 +251,15 @@ api_tokens = Table(
     # Migration 0023.  A service account's bearer token: ``tbk_<id>_<secret>``; only the
     # secret's SHA-256 is kept.  Scopes are the account's roles the token may use.
     Column("id", String(16), primary_key=True),
-    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("user_id", BigId, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
     Column("name", String(100), nullable=False),
     Column("secret_hash", String(64), nullable=False),
     Column("scopes", JSONDoc, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
-    Column("created_by", Integer, ForeignKey("users.id"), nullable=True),
+    Column("created_by", BigId, ForeignKey("users.id"), nullable=True),
     Column("expires_at", UTCDateTime, nullable=False),
     Column("revoked_at", UTCDateTime, nullable=True),
-    Column("revoked_by", Integer, ForeignKey("users.id"), nullable=True),
+    Column("revoked_by", BigId, ForeignKey("users.id"), nullable=True),
     Column("last_used_at", UTCDateTime, nullable=True),
 )
 Index("ix_api_tokens_user", api_tokens.c.user_id)
@@ -267,12 +267,12 @@ Index("ix_api_tokens_user", api_tokens.c.user_id)
 role_assignments = Table(
     "role_assignments",
     metadata,
-    Column("id", Integer, primary_key=True),
-    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("id", BigId, primary_key=True),
+    Column("user_id", BigId, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
     Column("role", String(20), nullable=False),
     Column("level", String(12), nullable=False),
-    Column("centre_id", Integer, ForeignKey("centres.id"), nullable=True),
-    Column("department_id", Integer, ForeignKey("departments.id"), nullable=True),
+    Column("centre_id", BigId, ForeignKey("centres.id"), nullable=True),
+    Column("department_id", BigId, ForeignKey("departments.id"), nullable=True),
 )
 Index("ix_role_assignments_user", role_assignments.c.user_id)
 
@@ -281,7 +281,7 @@ sessions = Table(
     metadata,
     # SHA-256 of the cookie token: a leaked table does not leak live sessions.
     Column("id", String(64), primary_key=True),
-    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("user_id", BigId, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
     Column("csrf_token", String(64), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("expires_at", UTCDateTime, nullable=False),
@@ -303,8 +303,8 @@ login_throttle = Table(
 sms_codes = Table(
     "sms_codes",
     metadata,
-    Column("id", Integer, primary_key=True),
-    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("id", BigId, primary_key=True),
+    Column("user_id", BigId, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
     Column("code_hash", String(128), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("expires_at", UTCDateTime, nullable=False),
@@ -313,12 +313,14 @@ sms_codes = Table(
 )
 Index("ix_sms_codes_user", sms_codes.c.user_id)
 
+# On PostgreSQL the two logs below are partitioned by month of ``at`` (migration 0039,
+# ``partitions.py``): their primary key there is ``(id, at)``, ``id`` unique by its sequence.
 audit_log = Table(
     "audit_log",
     metadata,
-    Column("id", Integer, primary_key=True),
+    Column("id", BigId, primary_key=True),
     Column("at", UTCDateTime, nullable=False),
-    Column("actor_id", Integer, ForeignKey("users.id"), nullable=True),
+    Column("actor_id", BigId, ForeignKey("users.id"), nullable=True),
     Column("action", String(60), nullable=False),
     Column("object_type", String(40), nullable=False),
     Column("object_key", String(80), nullable=False),
@@ -330,11 +332,11 @@ Index("ix_audit_log_object", audit_log.c.object_type, audit_log.c.object_key)
 data_access_log = Table(
     "data_access_log",
     metadata,
-    Column("id", Integer, primary_key=True),
+    Column("id", BigId, primary_key=True),
     Column("at", UTCDateTime, nullable=False),
-    Column("actor_id", Integer, ForeignKey("users.id"), nullable=True),
+    Column("actor_id", BigId, ForeignKey("users.id"), nullable=True),
     # Whose personal data was read.
-    Column("subject_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("subject_id", BigId, ForeignKey("users.id"), nullable=False),
     Column("what", String(200), nullable=False),
     Column("purpose", String(200), nullable=False),
     Column("allowed", Boolean, nullable=False),
@@ -351,7 +353,7 @@ Index("ix_data_access_log_subject", data_access_log.c.subject_id, data_access_lo
 outbox = Table(
     "outbox",
     metadata,
-    Column("id", Integer, primary_key=True),
+    Column("id", BigId, primary_key=True),
     Column("kind", String(20), nullable=False),
     Column("payload", JSONDoc, nullable=False),
     # The same logical message enqueued twice is stored once.
@@ -376,8 +378,8 @@ Index("ix_outbox_status_available_at", outbox.c.status, outbox.c.available_at)
 inbox_messages = Table(
     "inbox_messages",
     metadata,
-    Column("id", Integer, primary_key=True),
-    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("id", BigId, primary_key=True),
+    Column("user_id", BigId, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
     Column("title", String(200), nullable=False),
     Column("body", Text, nullable=False),
     Column("link", String(300), nullable=False, server_default=""),
@@ -385,7 +387,7 @@ inbox_messages = Table(
     Column("read_at", UTCDateTime, nullable=True),
     # No foreign key: sent outbox rows are purged after 30 days, their messages stay.  Unique,
     # so delivering one outbox row twice can never create two messages.
-    Column("outbox_id", Integer, nullable=True, unique=True),
+    Column("outbox_id", BigId, nullable=True, unique=True),
 )
 Index("ix_inbox_messages_user_created", inbox_messages.c.user_id, inbox_messages.c.created_at)
 
@@ -440,14 +442,14 @@ _CASE_STATUSES = (
 cases = Table(
     "cases",
     metadata,
-    Column("id", Integer, primary_key=True),
+    Column("id", BigId, primary_key=True),
     # prefix + '-' + yyyymmdd + '-' + daily sequence (domain.cases.numbers); older numbers
     # (NH + yyyymmdd + '-' + 6 digits) stay as they were.
     Column("number", String(32), nullable=False, unique=True),
-    Column("item_id", Integer, ForeignKey("service_items.id"), nullable=False),
+    Column("item_id", BigId, ForeignKey("service_items.id"), nullable=False),
     # The catalogue version the case was filed under; later versions never apply to it.
     Column("item_version", Integer, nullable=False),
-    Column("applicant_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("applicant_id", BigId, ForeignKey("users.id"), nullable=False),
     Column("channel", String(12), nullable=False),
     Column("status", String(24), nullable=False),
     # Optimistic lock: every save is UPDATE ... WHERE lock_version = <the version read>.
@@ -457,10 +459,10 @@ cases = Table(
     Column("accepted_on", Date, nullable=True),
     # NULL while a correction (补正) holds the clock.
     Column("deadline", Date, nullable=True),
-    Column("accepting_centre_id", Integer, ForeignKey("centres.id"), nullable=True),
+    Column("accepting_centre_id", BigId, ForeignKey("centres.id"), nullable=True),
     # The competent department whose back office reviews the case.
-    Column("department_id", Integer, ForeignKey("departments.id"), nullable=False),
-    Column("pickup_centre_id", Integer, ForeignKey("centres.id"), nullable=True),
+    Column("department_id", BigId, ForeignKey("departments.id"), nullable=False),
+    Column("pickup_centre_id", BigId, ForeignKey("centres.id"), nullable=True),
     Column("delivery_method", String(12), nullable=False),
     Column("decision", String(12), nullable=True),
     # 0 normal; 1 green channel (绿色通道): queues put these first.
@@ -484,14 +486,14 @@ case_events = Table(
     "case_events",
     metadata,
     # Append-only: rows are never updated or deleted; each hash covers the previous one.
-    Column("id", Integer, primary_key=True),
-    Column("case_id", Integer, ForeignKey("cases.id"), nullable=False),
+    Column("id", BigId, primary_key=True),
+    Column("case_id", BigId, ForeignKey("cases.id"), nullable=False),
     Column("seq", Integer, nullable=False),
     Column("type", String(60), nullable=False),
     Column("from_status", String(24), nullable=True),
     Column("to_status", String(24), nullable=False),
     Column("at", UTCDateTime, nullable=False),
-    Column("actor_id", Integer, ForeignKey("users.id"), nullable=True),
+    Column("actor_id", BigId, ForeignKey("users.id"), nullable=True),
     Column("role", String(20), nullable=False),
     Column("centre_code", String(40), nullable=True),
     Column("reason", Text, nullable=False, server_default=""),
@@ -516,24 +518,24 @@ review_plans = Table(
     metadata,
     # One plan per item, not per version: a case copies the plan into its own steps when its
     # review starts, so changing the plan never touches a case already under review.
-    Column("item_id", Integer, ForeignKey("service_items.id"), primary_key=True),
+    Column("item_id", BigId, ForeignKey("service_items.id"), primary_key=True),
     # [[{name, role, department_code, budget_days}, ...], ...]: stages in order, steps parallel.
     Column("stages", JSONDoc, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
-    Column("updated_by", Integer, ForeignKey("users.id"), nullable=True),
+    Column("updated_by", BigId, ForeignKey("users.id"), nullable=True),
 )
 
 case_review_steps = Table(
     "case_review_steps",
     metadata,
-    Column("id", Integer, primary_key=True),
-    Column("case_id", Integer, ForeignKey("cases.id"), nullable=False),
+    Column("id", BigId, primary_key=True),
+    Column("case_id", BigId, ForeignKey("cases.id"), nullable=False),
     Column("stage", Integer, nullable=False),
     Column("name", String(60), nullable=False),
-    Column("department_id", Integer, ForeignKey("departments.id"), nullable=False),
+    Column("department_id", BigId, ForeignKey("departments.id"), nullable=False),
     Column("role", String(20), nullable=False),
     # A claim is UPDATE ... WHERE assignee_id IS NULL: of two claims, exactly one matches.
-    Column("assignee_id", Integer, ForeignKey("users.id"), nullable=True),
+    Column("assignee_id", BigId, ForeignKey("users.id"), nullable=True),
     Column("budget_days", Integer, nullable=False),
     # Working days from the day the step's stage opened (NULL while the stage waits).
     Column("due_on", Date, nullable=True),
@@ -541,7 +543,7 @@ case_review_steps = Table(
     Column("outcome", String(10), nullable=True),
     Column("reasons", Text, nullable=False, server_default=""),
     Column("done_at", UTCDateTime, nullable=True),
-    Column("done_by", Integer, ForeignKey("users.id"), nullable=True),
+    Column("done_by", BigId, ForeignKey("users.id"), nullable=True),
     CheckConstraint("status in ('pending', 'active', 'done')", name="status"),
     CheckConstraint("outcome in ('approve', 'reject')", name="outcome"),
     UniqueConstraint("case_id", "name", name="uq_case_review_steps_case_name"),

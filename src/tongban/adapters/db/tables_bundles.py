@@ -8,12 +8,12 @@ from __future__ import annotations
 from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Table, Text, true
 
 from tongban.adapters.db.tables import metadata
-from tongban.adapters.db.types import JSONDoc, UTCDateTime
+from tongban.adapters.db.types import BigId, JSONDoc, UTCDateTime
 
 bundle_definitions = Table(
     "bundle_definitions",
     metadata,
-    Column("id", Integer, primary_key=True),
+    Column("id", BigId, primary_key=True),
     Column("code", String(40), nullable=False, unique=True),
     Column("name", String(80), nullable=False),
     Column("description", Text, nullable=False, server_default=""),
@@ -22,17 +22,17 @@ bundle_definitions = Table(
     Column("priority", Integer, nullable=False, server_default="0"),
     Column("is_active", Boolean, nullable=False, server_default=true()),
     Column("updated_at", UTCDateTime, nullable=False),
-    Column("updated_by", Integer, ForeignKey("users.id"), nullable=True),
+    Column("updated_by", BigId, ForeignKey("users.id"), nullable=True),
 )
 
 bundle_applications = Table(
     "bundle_applications",
     metadata,
-    Column("id", Integer, primary_key=True),
+    Column("id", BigId, primary_key=True),
     # 'YJS-' + its first sub-case's number (before 0030: YJS + yyyymmdd + '-' + 6 digits).
     Column("number", String(32), nullable=False, unique=True),
-    Column("definition_id", Integer, ForeignKey("bundle_definitions.id"), nullable=False),
-    Column("applicant_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("definition_id", BigId, ForeignKey("bundle_definitions.id"), nullable=False),
+    Column("applicant_id", BigId, ForeignKey("users.id"), nullable=False),
     # in_progress, completed, partly_refused, refused, halted: refreshed by the worker.
     Column("status", String(16), nullable=False),
     Column("form", JSONDoc, nullable=False),
@@ -49,9 +49,9 @@ Index("ix_bundle_applications_status", bundle_applications.c.status)
 bundle_cases = Table(
     "bundle_cases",
     metadata,
-    Column("id", Integer, primary_key=True),
-    Column("application_id", Integer, ForeignKey("bundle_applications.id"), nullable=False),
-    Column("case_id", Integer, ForeignKey("cases.id"), nullable=False, unique=True),
+    Column("id", BigId, primary_key=True),
+    Column("application_id", BigId, ForeignKey("bundle_applications.id"), nullable=False),
+    Column("case_id", BigId, ForeignKey("cases.id"), nullable=False, unique=True),
     Column("position", Integer, nullable=False),
 )
 Index("ix_bundle_cases_application", bundle_cases.c.application_id)

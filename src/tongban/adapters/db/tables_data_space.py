@@ -13,18 +13,17 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Index,
-    Integer,
     String,
     Table,
 )
 
 from tongban.adapters.db.tables import metadata
-from tongban.adapters.db.types import JSONDoc, UTCDateTime
+from tongban.adapters.db.types import BigId, JSONDoc, UTCDateTime
 
 data_grants = Table(
     "data_grants",
     metadata,
-    Column("id", Integer, primary_key=True),
+    Column("id", BigId, primary_key=True),
     # The holder's resident ID number or unified social credit code.
     Column("holder_id", String(40), nullable=False),
     Column("grantee_department", String(40), nullable=True),
@@ -39,7 +38,7 @@ data_grants = Table(
     Column("used_at", UTCDateTime, nullable=True),
     Column("revoked_at", UTCDateTime, nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
-    Column("created_by", Integer, ForeignKey("users.id"), nullable=True),
+    Column("created_by", BigId, ForeignKey("users.id"), nullable=True),
     CheckConstraint("grantee_department IS NOT NULL OR grantee_item IS NOT NULL", name="grantee"),
 )
 Index("ix_data_grants_holder", data_grants.c.holder_id, data_grants.c.created_at)
@@ -48,10 +47,10 @@ data_access_events = Table(
     "data_access_events",
     metadata,
     # What the holder sees: every read of their data space, allowed or refused.
-    Column("id", Integer, primary_key=True),
+    Column("id", BigId, primary_key=True),
     Column("holder_id", String(40), nullable=False),
     Column("at", UTCDateTime, nullable=False),
-    Column("actor_id", Integer, ForeignKey("users.id"), nullable=True),
+    Column("actor_id", BigId, ForeignKey("users.id"), nullable=True),
     Column("role", String(20), nullable=False),
     Column("department_code", String(40), nullable=True),
     Column("item_code", String(40), nullable=True),
@@ -62,7 +61,7 @@ data_access_events = Table(
     Column("case_number", String(32), nullable=True),
     Column("outcome", String(10), nullable=False),
     Column("legal_basis", String(300), nullable=True),
-    Column("grant_id", Integer, ForeignKey("data_grants.id"), nullable=True),
+    Column("grant_id", BigId, ForeignKey("data_grants.id"), nullable=True),
     Column("reason", String(200), nullable=False, server_default=""),
     Column("request_id", String(64), nullable=False, server_default=""),
     CheckConstraint("outcome in ('allowed', 'refused')", name="outcome"),
@@ -75,24 +74,24 @@ citizen_codes = Table(
     metadata,
     # The token's random id; the token itself is signed and never stored.
     Column("jti", String(32), primary_key=True),
-    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("user_id", BigId, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
     Column("issued_at", UTCDateTime, nullable=False),
     Column("expires_at", UTCDateTime, nullable=False),
     # Single use: set by one conditional UPDATE ... WHERE used_at IS NULL.
     Column("used_at", UTCDateTime, nullable=True),
-    Column("used_by", Integer, ForeignKey("users.id"), nullable=True),
+    Column("used_by", BigId, ForeignKey("users.id"), nullable=True),
 )
 Index("ix_citizen_codes_user", citizen_codes.c.user_id, citizen_codes.c.issued_at)
 
 identity_checks = Table(
     "identity_checks",
     metadata,
-    Column("id", Integer, primary_key=True),
+    Column("id", BigId, primary_key=True),
     Column("at", UTCDateTime, nullable=False),
     # The clerk (or kiosk account) who identified the person.
-    Column("actor_id", Integer, ForeignKey("users.id"), nullable=True),
+    Column("actor_id", BigId, ForeignKey("users.id"), nullable=True),
     Column("method", String(16), nullable=False),
-    Column("subject_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("subject_id", BigId, ForeignKey("users.id"), nullable=False),
     Column("score", Float, nullable=True),
     Column("centre_code", String(40), nullable=True),
     Column("request_id", String(64), nullable=False, server_default=""),

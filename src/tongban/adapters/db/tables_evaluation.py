@@ -21,7 +21,7 @@ from sqlalchemy import (
 )
 
 from tongban.adapters.db.tables import metadata
-from tongban.adapters.db.types import JSONDoc, UTCDateTime
+from tongban.adapters.db.types import BigId, JSONDoc, UTCDateTime
 
 LEVELS = "'very_satisfied', 'satisfied', 'fairly_satisfied', 'dissatisfied', 'very_dissatisfied'"
 CHANNELS = "'online', 'pad', 'sms', 'kiosk'"
@@ -29,23 +29,23 @@ CHANNELS = "'online', 'pad', 'sms', 'kiosk'"
 ratings = Table(
     "ratings",
     metadata,
-    Column("id", Integer, primary_key=True),
+    Column("id", BigId, primary_key=True),
     Column("subject", String(8), nullable=False),
     # 一事一评 / 一次一评: unique, so of two ratings of one case or ticket exactly one is stored.
-    Column("case_id", Integer, ForeignKey("cases.id"), nullable=True, unique=True),
-    Column("ticket_id", Integer, ForeignKey("queue_tickets.id"), nullable=True, unique=True),
+    Column("case_id", BigId, ForeignKey("cases.id"), nullable=True, unique=True),
+    Column("ticket_id", BigId, ForeignKey("queue_tickets.id"), nullable=True, unique=True),
     # NULL for a visitor at a pad whose ticket names nobody (anonymous, not real-name).
-    Column("rater_id", Integer, ForeignKey("users.id"), nullable=True),
+    Column("rater_id", BigId, ForeignKey("users.id"), nullable=True),
     Column("channel", String(8), nullable=False),
     Column("level", String(20), nullable=False),
     Column("score", Integer, nullable=False),
     Column("dimensions", JSONDoc, nullable=False),
     Column("comment", Text, nullable=False, server_default=""),
     # What the statistics count by, fixed when the rating is given.
-    Column("item_id", Integer, ForeignKey("service_items.id"), nullable=True),
-    Column("department_id", Integer, ForeignKey("departments.id"), nullable=True),
-    Column("centre_id", Integer, ForeignKey("centres.id"), nullable=True),
-    Column("staff_id", Integer, ForeignKey("users.id"), nullable=True),
+    Column("item_id", BigId, ForeignKey("service_items.id"), nullable=True),
+    Column("department_id", BigId, ForeignKey("departments.id"), nullable=True),
+    Column("centre_id", BigId, ForeignKey("centres.id"), nullable=True),
+    Column("staff_id", BigId, ForeignKey("users.id"), nullable=True),
     Column("rated_at", UTCDateTime, nullable=False),
     Column("edits", Integer, nullable=False, server_default="0"),
     Column("edited_at", UTCDateTime, nullable=True),
@@ -62,13 +62,13 @@ Index("ix_ratings_rater", ratings.c.rater_id)
 rectifications = Table(
     "rectifications",
     metadata,
-    Column("id", Integer, primary_key=True),
+    Column("id", BigId, primary_key=True),
     # ZG + six digits of the id (domain.evaluation.rectification.rectification_number).
     Column("number", String(20), nullable=False, unique=True),
-    Column("rating_id", Integer, ForeignKey("ratings.id"), nullable=False, unique=True),
-    Column("department_id", Integer, ForeignKey("departments.id"), nullable=True),
-    Column("centre_id", Integer, ForeignKey("centres.id"), nullable=True),
-    Column("owner_id", Integer, ForeignKey("users.id"), nullable=True),
+    Column("rating_id", BigId, ForeignKey("ratings.id"), nullable=False, unique=True),
+    Column("department_id", BigId, ForeignKey("departments.id"), nullable=True),
+    Column("centre_id", BigId, ForeignKey("centres.id"), nullable=True),
+    Column("owner_id", BigId, ForeignKey("users.id"), nullable=True),
     Column("status", String(10), nullable=False),
     # Working days on the official calendar from the day the poor rating was given.
     Column("due_on", Date, nullable=False),
@@ -76,7 +76,7 @@ rectifications = Table(
     Column("called_back", Boolean, nullable=False, server_default=false()),
     Column("response", Text, nullable=False, server_default=""),
     Column("responded_at", UTCDateTime, nullable=True),
-    Column("responded_by", Integer, ForeignKey("users.id"), nullable=True),
+    Column("responded_by", BigId, ForeignKey("users.id"), nullable=True),
     Column("re_level", String(20), nullable=True),
     Column("re_rated_at", UTCDateTime, nullable=True),
     Column("lock_version", Integer, nullable=False),
@@ -90,10 +90,10 @@ rectification_callbacks = Table(
     "rectification_callbacks",
     metadata,
     # 回访 records, append-only: the day, who called, how it went, what was said.
-    Column("id", Integer, primary_key=True),
-    Column("rectification_id", Integer, ForeignKey("rectifications.id"), nullable=False),
+    Column("id", BigId, primary_key=True),
+    Column("rectification_id", BigId, ForeignKey("rectifications.id"), nullable=False),
     Column("called_on", Date, nullable=False),
-    Column("by_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("by_id", BigId, ForeignKey("users.id"), nullable=False),
     Column("outcome", String(12), nullable=False),
     Column("note", Text, nullable=False, server_default=""),
     Column("recorded_at", UTCDateTime, nullable=False),
@@ -105,9 +105,9 @@ rating_links = Table(
     "rating_links",
     metadata,
     # The SMS link of a finished case: one per case; the token names ``jti`` and is signed.
-    Column("id", Integer, primary_key=True),
+    Column("id", BigId, primary_key=True),
     Column("jti", String(32), nullable=False, unique=True),
-    Column("case_id", Integer, ForeignKey("cases.id"), nullable=False, unique=True),
+    Column("case_id", BigId, ForeignKey("cases.id"), nullable=False, unique=True),
     Column("created_at", UTCDateTime, nullable=False),
     Column("expires_at", UTCDateTime, nullable=False),
     Column("used_at", UTCDateTime, nullable=True),

@@ -17,7 +17,7 @@ from sqlalchemy import (
 )
 
 from tongban.adapters.db.tables import metadata
-from tongban.adapters.db.types import JSONDoc, UTCDateTime
+from tongban.adapters.db.types import BigId, JSONDoc, UTCDateTime
 
 federation_node = Table(
     "federation_node",
@@ -81,7 +81,7 @@ federation_received = Table(
 federation_log = Table(
     "federation_log",
     metadata,
-    Column("id", Integer, primary_key=True),
+    Column("id", BigId, primary_key=True),
     Column("seq", Integer, nullable=False, unique=True),
     Column("direction", String(3), nullable=False),
     Column("peer", String(6), nullable=False),

@@ -19,12 +19,12 @@ from sqlalchemy import (
 )
 
 from tongban.adapters.db.tables import metadata
-from tongban.adapters.db.types import JSONDoc, UTCDateTime
+from tongban.adapters.db.types import BigId, JSONDoc, UTCDateTime
 
 indicator_definitions = Table(
     "indicator_definitions",
     metadata,
-    Column("id", Integer, primary_key=True),
+    Column("id", BigId, primary_key=True),
     Column("code", String(40), nullable=False, unique=True),
     Column("status", String(12), nullable=False),
     Column("published_version", Integer, nullable=True),
@@ -39,13 +39,13 @@ indicator_definitions = Table(
 indicator_versions = Table(
     "indicator_versions",
     metadata,
-    Column("id", Integer, primary_key=True),
-    Column("definition_id", Integer, ForeignKey("indicator_definitions.id"), nullable=False),
+    Column("id", BigId, primary_key=True),
+    Column("definition_id", BigId, ForeignKey("indicator_definitions.id"), nullable=False),
     Column("version", Integer, nullable=False),
     Column("spec", JSONDoc, nullable=False),
     Column("note", String(500), nullable=False, server_default=""),
     Column("published_at", UTCDateTime, nullable=False),
-    Column("published_by", Integer, ForeignKey("users.id"), nullable=True),
+    Column("published_by", BigId, ForeignKey("users.id"), nullable=True),
     UniqueConstraint("definition_id", "version", name="uq_indicator_versions_definition_version"),
 )
 
@@ -66,7 +66,7 @@ indicator_case_facts = Table(
     "indicator_case_facts",
     metadata,
     # One row per submitted case: what it counts for (domain.indicators.facts.CaseFact).
-    Column("case_id", Integer, ForeignKey("cases.id"), primary_key=True),
+    Column("case_id", BigId, ForeignKey("cases.id"), primary_key=True),
     Column("item_code", String(40), nullable=False),
     Column("department_code", String(40), nullable=False),
     Column("centre_code", String(40), nullable=False),
@@ -95,7 +95,7 @@ indicator_case_daily = Table(
     "indicator_case_daily",
     metadata,
     # Daily sums per item × department × centre × channel; the town is the centre's.
-    Column("id", Integer, primary_key=True),
+    Column("id", BigId, primary_key=True),
     Column("day", Date, nullable=False),
     Column("item_code", String(40), nullable=False),
     Column("department_code", String(40), nullable=False),
@@ -117,7 +117,7 @@ indicator_case_monthly = Table(
     metadata,
     # The daily rows summed by month (``month`` is its first day): what a month, quarter or
     # year reads, a twelfth to a thirtieth of the daily rows.
-    Column("id", Integer, primary_key=True),
+    Column("id", BigId, primary_key=True),
     Column("month", Date, nullable=False),
     Column("item_code", String(40), nullable=False),
     Column("department_code", String(40), nullable=False),
@@ -140,7 +140,7 @@ indicator_case_town_monthly = Table(
     # The monthly rows summed by the centre's town instead of item and centre ('' online): what
     # the district's and towns' month, quarter and year panels read, whole, by town, department
     # or channel (a few hundred rows a month).
-    Column("id", Integer, primary_key=True),
+    Column("id", BigId, primary_key=True),
     Column("month", Date, nullable=False),
     Column("department_code", String(40), nullable=False),
     Column("town", String(40), nullable=False),
@@ -163,7 +163,7 @@ indicator_rating_daily = Table(
     metadata,
     # 好差评 sums per day rated × item × department × centre × channel (the rated case's
     # channel, 'window' for a ticket); '' where the rating has no item, department or centre.
-    Column("id", Integer, primary_key=True),
+    Column("id", BigId, primary_key=True),
     Column("day", Date, nullable=False),
     Column("item_code", String(40), nullable=False),
     Column("department_code", String(40), nullable=False),
@@ -185,7 +185,7 @@ indicator_rating_town_monthly = Table(
     metadata,
     # The daily rating rows summed by month × department × town × channel: what the month,
     # quarter and year panels read when only the town, department or channel is asked for.
-    Column("id", Integer, primary_key=True),
+    Column("id", BigId, primary_key=True),
     Column("month", Date, nullable=False),
     Column("department_code", String(40), nullable=False),
     Column("town", String(40), nullable=False),

@@ -12,14 +12,13 @@ from sqlalchemy import (
     Date,
     ForeignKey,
     Index,
-    Integer,
     String,
     Table,
     Text,
 )
 
 from tongban.adapters.db.tables import metadata
-from tongban.adapters.db.types import JSONDoc, UTCDateTime
+from tongban.adapters.db.types import BigId, JSONDoc, UTCDateTime
 
 licences = Table(
     "licences",
@@ -35,14 +34,14 @@ licences = Table(
     # Only 'valid' or 'revoked' are stored: expiry follows from the dates.
     Column("status", String(10), nullable=False, server_default="valid"),
     Column("issued_at", UTCDateTime, nullable=False),
-    Column("issued_by", Integer, ForeignKey("users.id"), nullable=True),
+    Column("issued_by", BigId, ForeignKey("users.id"), nullable=True),
     Column("issuer_department", String(40), nullable=False),
     Column("case_number", String(40), nullable=True),
     # The SD-JWT VC as issued (every disclosure included) and the kid that signed it.
     Column("credential", Text, nullable=False),
     Column("key_id", String(80), nullable=False),
     Column("revoked_at", UTCDateTime, nullable=True),
-    Column("revoked_by", Integer, ForeignKey("users.id"), nullable=True),
+    Column("revoked_by", BigId, ForeignKey("users.id"), nullable=True),
     Column("revoke_reason", String(500), nullable=False, server_default=""),
     CheckConstraint("status in ('valid', 'revoked')", name="status"),
 )

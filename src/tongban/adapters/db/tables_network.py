@@ -10,11 +10,12 @@ from __future__ import annotations
 from sqlalchemy import CheckConstraint, Column, Float, Index, Integer, String, Table
 
 from tongban.adapters.db.tables import metadata
+from tongban.adapters.db.types import BigId
 
 network_state = Table(
     "network_state",
     metadata,
-    Column("id", Integer, primary_key=True),
+    Column("id", BigId, primary_key=True),
     # Bumped in the transaction of every write to centres, the population grid or the
     # gazetteer: each process keeps what it derived from them (the 15-minute circle) under the
     # version it read, and rebuilds when the version moves.
@@ -24,7 +25,7 @@ network_state = Table(
 population_cells = Table(
     "population_cells",
     metadata,
-    Column("id", Integer, primary_key=True),
+    Column("id", BigId, primary_key=True),
     # The 镇街 the cell belongs to (its people are counted in that town's share).
     Column("town", String(20), nullable=False),
     # The centre of a square cell of ``size_m`` metres.
@@ -40,7 +41,7 @@ Index("ix_population_cells_town", population_cells.c.town)
 places = Table(
     "places",
     metadata,
-    Column("id", Integer, primary_key=True),
+    Column("id", BigId, primary_key=True),
     Column("town", String(20), nullable=False),
     Column("name", String(60), nullable=False),
     Column("kind", String(12), nullable=False),

@@ -21,15 +21,15 @@ from sqlalchemy import (
 )
 
 from tongban.adapters.db.tables import metadata
-from tongban.adapters.db.types import UTCDateTime
+from tongban.adapters.db.types import BigId, UTCDateTime
 
 projects = Table(
     "projects",
     metadata,
-    Column("id", Integer, primary_key=True),
+    Column("id", BigId, primary_key=True),
     # XM + 6-digit id: readable, given when the project is registered.
     Column("code", String(20), nullable=False, unique=True),
-    Column("company_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("company_id", BigId, ForeignKey("users.id"), nullable=False),
     Column("credit_code", String(18), nullable=False),
     Column("legal_representative", String(100), nullable=False),
     Column("name", String(120), nullable=False),
@@ -40,7 +40,7 @@ projects = Table(
     Column("town", String(20), nullable=False),
     Column("construction", Boolean, nullable=False),
     Column("status", String(20), nullable=False),
-    Column("agent_id", Integer, ForeignKey("users.id"), nullable=True),
+    Column("agent_id", BigId, ForeignKey("users.id"), nullable=True),
     Column("centre_code", String(40), nullable=True),
     # Optimistic lock: every change is UPDATE ... WHERE lock_version = <the version read>.
     Column("lock_version", Integer, nullable=False),
@@ -57,10 +57,10 @@ Index("ix_projects_agent", projects.c.agent_id)
 project_authorisations = Table(
     "project_authorisations",
     metadata,
-    Column("id", Integer, primary_key=True),
-    Column("project_id", Integer, ForeignKey("projects.id"), nullable=False),
-    Column("company_id", Integer, ForeignKey("users.id"), nullable=False),
-    Column("agent_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("id", BigId, primary_key=True),
+    Column("project_id", BigId, ForeignKey("projects.id"), nullable=False),
+    Column("company_id", BigId, ForeignKey("users.id"), nullable=False),
+    Column("agent_id", BigId, ForeignKey("users.id"), nullable=False),
     Column("scope", String(40), nullable=False),
     Column("granted_at", UTCDateTime, nullable=False),
     # NULL while the authorisation is in force.
@@ -75,8 +75,8 @@ Index(
 project_steps = Table(
     "project_steps",
     metadata,
-    Column("id", Integer, primary_key=True),
-    Column("project_id", Integer, ForeignKey("projects.id"), nullable=False),
+    Column("id", BigId, primary_key=True),
+    Column("project_id", BigId, ForeignKey("projects.id"), nullable=False),
     Column("stage", Integer, nullable=False),
     Column("position", Integer, nullable=False),
     Column("item_code", String(40), nullable=False),
@@ -84,9 +84,9 @@ project_steps = Table(
     Column("department_code", String(40), nullable=False),
     # pending until filed; once filed the step's progress is its case's status.
     Column("status", String(12), nullable=False),
-    Column("case_id", Integer, ForeignKey("cases.id"), nullable=True),
+    Column("case_id", BigId, ForeignKey("cases.id"), nullable=True),
     Column("filed_at", UTCDateTime, nullable=True),
-    Column("filed_by", Integer, ForeignKey("users.id"), nullable=True),
+    Column("filed_by", BigId, ForeignKey("users.id"), nullable=True),
     # Working days from filing: the item's promised limit plus the 5 days to accept.
     Column("due_on", Date, nullable=True),
     CheckConstraint("status in ('pending', 'filed')", name="status"),
@@ -97,9 +97,9 @@ Index("ix_project_steps_case", project_steps.c.case_id)
 project_notes = Table(
     "project_notes",
     metadata,
-    Column("id", Integer, primary_key=True),
-    Column("project_id", Integer, ForeignKey("projects.id"), nullable=False),
-    Column("author_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("id", BigId, primary_key=True),
+    Column("project_id", BigId, ForeignKey("projects.id"), nullable=False),
+    Column("author_id", BigId, ForeignKey("users.id"), nullable=False),
     Column("kind", String(12), nullable=False),
     Column("body", Text, nullable=False),
     Column("happened_on", Date, nullable=False),

@@ -19,12 +19,12 @@ from sqlalchemy import (
 )
 
 from tongban.adapters.db.tables import metadata
-from tongban.adapters.db.types import JSONDoc, UTCDateTime
+from tongban.adapters.db.types import BigId, JSONDoc, UTCDateTime
 
 rule_sets = Table(
     "rule_sets",
     metadata,
-    Column("id", Integer, primary_key=True),
+    Column("id", BigId, primary_key=True),
     Column("item_code", String(40), nullable=False),
     Column("version", Integer, nullable=False),
     Column("status", String(10), nullable=False),
@@ -36,10 +36,10 @@ rule_sets = Table(
     # Optimistic lock: a draft edit is UPDATE ... WHERE lock_version = <the version read>.
     Column("lock_version", Integer, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
-    Column("created_by", Integer, ForeignKey("users.id"), nullable=True),
+    Column("created_by", BigId, ForeignKey("users.id"), nullable=True),
     Column("updated_at", UTCDateTime, nullable=False),
     Column("published_at", UTCDateTime, nullable=True),
-    Column("published_by", Integer, ForeignKey("users.id"), nullable=True),
+    Column("published_by", BigId, ForeignKey("users.id"), nullable=True),
     CheckConstraint("status in ('draft', 'published', 'retired')", name="status"),
     UniqueConstraint("item_code", "version", name="uq_rule_sets_item_version"),
 )
@@ -49,11 +49,11 @@ automated_decisions = Table(
     "automated_decisions",
     metadata,
     # Append-only: what the rules decided on one case, with everything needed to explain it.
-    Column("id", Integer, primary_key=True),
-    Column("case_id", Integer, ForeignKey("cases.id"), nullable=False, unique=True),
+    Column("id", BigId, primary_key=True),
+    Column("case_id", BigId, ForeignKey("cases.id"), nullable=False, unique=True),
     Column("case_number", String(32), nullable=False),
     Column("item_code", String(40), nullable=False),
-    Column("rule_set_id", Integer, ForeignKey("rule_sets.id"), nullable=False),
+    Column("rule_set_id", BigId, ForeignKey("rule_sets.id"), nullable=False),
     Column("rule_set_version", Integer, nullable=False),
     # {"form": ..., "data": ..., "pred": ..., "today": ...} exactly as the rules saw them.
     Column("inputs", JSONDoc, nullable=False),
@@ -70,10 +70,10 @@ human_review_requests = Table(
     "human_review_requests",
     metadata,
     # PIPL 第二十四条: the applicant asks a person to review an automated decision; once only.
-    Column("id", Integer, primary_key=True),
-    Column("decision_id", Integer, ForeignKey("automated_decisions.id"), nullable=False),
-    Column("case_id", Integer, ForeignKey("cases.id"), nullable=False),
-    Column("requested_by", Integer, ForeignKey("users.id"), nullable=False),
+    Column("id", BigId, primary_key=True),
+    Column("decision_id", BigId, ForeignKey("automated_decisions.id"), nullable=False),
+    Column("case_id", BigId, ForeignKey("cases.id"), nullable=False),
+    Column("requested_by", BigId, ForeignKey("users.id"), nullable=False),
     Column("reason", Text, nullable=False, server_default=""),
     Column("status", String(10), nullable=False),
     Column("requested_at", UTCDateTime, nullable=False),

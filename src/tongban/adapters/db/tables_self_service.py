@@ -18,17 +18,17 @@ from sqlalchemy import (
 )
 
 from tongban.adapters.db.tables import metadata
-from tongban.adapters.db.types import JSONDoc, UTCDateTime
+from tongban.adapters.db.types import BigId, JSONDoc, UTCDateTime
 
 kiosks = Table(
     "kiosks",
     metadata,
-    Column("id", Integer, primary_key=True),
+    Column("id", BigId, primary_key=True),
     Column("code", String(40), nullable=False, unique=True),
     Column("name", String(80), nullable=False),
-    Column("centre_id", Integer, ForeignKey("centres.id"), nullable=False),
+    Column("centre_id", BigId, ForeignKey("centres.id"), nullable=False),
     # The device account the kiosk signs in as: a role ``kiosk`` and no password.
-    Column("user_id", Integer, ForeignKey("users.id"), nullable=False, unique=True),
+    Column("user_id", BigId, ForeignKey("users.id"), nullable=False, unique=True),
     Column("idle_seconds", Integer, nullable=False),
     Column("is_active", Boolean, nullable=False, server_default=true()),
     # SHA-256 of the one-time pairing code the centre manager hands to the device.
@@ -37,7 +37,7 @@ kiosks = Table(
     Column("pairing_failures", Integer, nullable=False, server_default="0"),
     Column("paired_at", UTCDateTime, nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
-    Column("created_by", Integer, ForeignKey("users.id"), nullable=True),
+    Column("created_by", BigId, ForeignKey("users.id"), nullable=True),
     Column("updated_at", UTCDateTime, nullable=False),
     CheckConstraint("idle_seconds between 30 and 900", name="idle_seconds"),
 )
@@ -46,10 +46,10 @@ Index("ix_kiosks_centre", kiosks.c.centre_id)
 kiosk_visits = Table(
     "kiosk_visits",
     metadata,
-    Column("id", Integer, primary_key=True),
-    Column("kiosk_id", Integer, ForeignKey("kiosks.id"), nullable=False),
+    Column("id", BigId, primary_key=True),
+    Column("kiosk_id", BigId, ForeignKey("kiosks.id"), nullable=False),
     # The person identified at the kiosk; the visit acts for them until it closes.
-    Column("subject_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("subject_id", BigId, ForeignKey("users.id"), nullable=False),
     Column("method", String(16), nullable=False),
     Column("started_at", UTCDateTime, nullable=False),
     # Moves on with each action: past it the visit is over, whatever the page does.

@@ -19,7 +19,7 @@ from sqlalchemy import (
 )
 
 from tongban.adapters.db.tables import metadata
-from tongban.adapters.db.types import JSONDoc, UTCDateTime
+from tongban.adapters.db.types import BigId, JSONDoc, UTCDateTime
 
 HARD_CASE_TYPES = (
     "'cannot_accept', 'missing_proof', 'cross_department', 'no_policy', 'delayed', 'system', "
@@ -32,29 +32,29 @@ HARD_CASE_EVENTS = "'raised', 'assigned', 'note', 'resolved', 'feedback', 'reope
 hard_cases = Table(
     "hard_cases",
     metadata,
-    Column("id", Integer, primary_key=True),
+    Column("id", BigId, primary_key=True),
     # BC + six digits of the id (domain.service_desk.hard_cases.hard_case_number).
     Column("number", String(20), nullable=False, unique=True),
     Column("type", String(20), nullable=False),
     Column("status", String(12), nullable=False),
     Column("raised_via", String(10), nullable=False),
     # The centre whose hard-case window owns the problem.
-    Column("centre_id", Integer, ForeignKey("centres.id"), nullable=False),
-    Column("case_id", Integer, ForeignKey("cases.id"), nullable=True),
+    Column("centre_id", BigId, ForeignKey("centres.id"), nullable=False),
+    Column("case_id", BigId, ForeignKey("cases.id"), nullable=True),
     # The citizen or company concerned, asked afterwards whether it was solved (may be none
     # when a clerk escalates a problem of the service itself).
-    Column("person_id", Integer, ForeignKey("users.id"), nullable=True),
-    Column("raised_by", Integer, ForeignKey("users.id"), nullable=False),
+    Column("person_id", BigId, ForeignKey("users.id"), nullable=True),
+    Column("raised_by", BigId, ForeignKey("users.id"), nullable=False),
     Column("summary", String(100), nullable=False),
     Column("description", Text, nullable=False),
-    Column("owner_id", Integer, ForeignKey("users.id"), nullable=True),
+    Column("owner_id", BigId, ForeignKey("users.id"), nullable=True),
     # Working days on the official calendar from the day it was raised (or reopened).
     Column("due_on", Date, nullable=False),
     Column("raised_at", UTCDateTime, nullable=False),
     Column("outcome", String(12), nullable=True),
     Column("resolution", Text, nullable=False, server_default=""),
     Column("resolved_at", UTCDateTime, nullable=True),
-    Column("resolved_by", Integer, ForeignKey("users.id"), nullable=True),
+    Column("resolved_by", BigId, ForeignKey("users.id"), nullable=True),
     # The person's answer to 问题解决了吗？ after the last resolution (NULL: not yet given).
     Column("feedback_solved", Boolean, nullable=True),
     Column("feedback_at", UTCDateTime, nullable=True),
@@ -80,10 +80,10 @@ hard_case_events = Table(
     "hard_case_events",
     metadata,
     # Append-only history: raised, owner set, notes, resolutions, the person's feedback.
-    Column("id", Integer, primary_key=True),
-    Column("hard_case_id", Integer, ForeignKey("hard_cases.id"), nullable=False),
+    Column("id", BigId, primary_key=True),
+    Column("hard_case_id", BigId, ForeignKey("hard_cases.id"), nullable=False),
     Column("kind", String(12), nullable=False),
-    Column("actor_id", Integer, ForeignKey("users.id"), nullable=True),
+    Column("actor_id", BigId, ForeignKey("users.id"), nullable=True),
     Column("body", Text, nullable=False, server_default=""),
     Column("detail", JSONDoc, nullable=False),
     Column("at", UTCDateTime, nullable=False),
@@ -94,24 +94,24 @@ Index("ix_hard_case_events_hard_case", hard_case_events.c.hard_case_id)
 consultations = Table(
     "consultations",
     metadata,
-    Column("id", Integer, primary_key=True),
+    Column("id", BigId, primary_key=True),
     # ZX + six digits of the id (domain.service_desk.consultation.question_number).
     Column("number", String(20), nullable=False, unique=True),
-    Column("item_id", Integer, ForeignKey("service_items.id"), nullable=False),
+    Column("item_id", BigId, ForeignKey("service_items.id"), nullable=False),
     # The item's department when the question was asked: it answers.
-    Column("department_id", Integer, ForeignKey("departments.id"), nullable=False),
-    Column("asker_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("department_id", BigId, ForeignKey("departments.id"), nullable=False),
+    Column("asker_id", BigId, ForeignKey("users.id"), nullable=False),
     Column("asked_via", String(12), nullable=False),
     # The clerk's centre when a clerk took the question down.
-    Column("centre_id", Integer, ForeignKey("centres.id"), nullable=True),
-    Column("asked_by", Integer, ForeignKey("users.id"), nullable=False),
+    Column("centre_id", BigId, ForeignKey("centres.id"), nullable=True),
+    Column("asked_by", BigId, ForeignKey("users.id"), nullable=False),
     Column("question", Text, nullable=False),
     Column("status", String(10), nullable=False),
     Column("due_on", Date, nullable=False),
     Column("asked_at", UTCDateTime, nullable=False),
     Column("answer", Text, nullable=False, server_default=""),
     Column("answered_at", UTCDateTime, nullable=True),
-    Column("answered_by", Integer, ForeignKey("users.id"), nullable=True),
+    Column("answered_by", BigId, ForeignKey("users.id"), nullable=True),
     Column("lock_version", Integer, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
@@ -127,15 +127,15 @@ item_faqs = Table(
     metadata,
     # Frequently asked questions on an item's guide, outside the versioned item spec: publishing
     # one is not a new version of the item.
-    Column("id", Integer, primary_key=True),
-    Column("item_id", Integer, ForeignKey("service_items.id"), nullable=False),
+    Column("id", BigId, primary_key=True),
+    Column("item_id", BigId, ForeignKey("service_items.id"), nullable=False),
     # The question it was published from; unique, so of two chiefs publishing it one wins.
-    Column("consultation_id", Integer, ForeignKey("consultations.id"), nullable=True, unique=True),
+    Column("consultation_id", BigId, ForeignKey("consultations.id"), nullable=True, unique=True),
     Column("question", Text, nullable=False),
     Column("answer", Text, nullable=False),
     Column("published_at", UTCDateTime, nullable=False),
-    Column("published_by", Integer, ForeignKey("users.id"), nullable=True),
+    Column("published_by", BigId, ForeignKey("users.id"), nullable=True),
     Column("withdrawn_at", UTCDateTime, nullable=True),
-    Column("withdrawn_by", Integer, ForeignKey("users.id"), nullable=True),
+    Column("withdrawn_by", BigId, ForeignKey("users.id"), nullable=True),
 )
 Index("ix_item_faqs_item", item_faqs.c.item_id)

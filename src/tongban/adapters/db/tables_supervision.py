@@ -19,7 +19,7 @@ from sqlalchemy import (
 )
 
 from tongban.adapters.db.tables import metadata
-from tongban.adapters.db.types import JSONDoc, UTCDateTime
+from tongban.adapters.db.types import BigId, JSONDoc, UTCDateTime
 
 TASK_STATUSES = "'pending', 'assigned', 'rectifying', 'closed', 'revoked'"
 OUTCOMES = "'closure', 'rectification', 'revocation'"
@@ -34,7 +34,7 @@ supervised_items = Table(
     Column("checklist", JSONDoc, nullable=False),
     # Working days on the official calendar from the approval to the inspection deadline.
     Column("inspect_within_days", Integer, nullable=False),
-    Column("placed_by", Integer, ForeignKey("users.id"), nullable=True),
+    Column("placed_by", BigId, ForeignKey("users.id"), nullable=True),
     Column("placed_at", UTCDateTime, nullable=False),
     CheckConstraint("inspect_within_days between 1 and 250", name="inspect_within_days"),
 )
@@ -42,7 +42,7 @@ supervised_items = Table(
 supervision_draws = Table(
     "supervision_draws",
     metadata,
-    Column("id", Integer, primary_key=True),
+    Column("id", BigId, primary_key=True),
     Column("number", String(20), nullable=False, unique=True),
     Column("department_code", String(40), nullable=False),
     # 32 random bytes (hex) from the OS generator, stored once the draw has been made.
@@ -53,7 +53,7 @@ supervision_draws = Table(
     Column("inspector_pool_hash", String(64), nullable=False),
     Column("sample_size", Integer, nullable=False),
     Column("picks", JSONDoc, nullable=False),
-    Column("run_by", Integer, ForeignKey("users.id"), nullable=True),
+    Column("run_by", BigId, ForeignKey("users.id"), nullable=True),
     Column("run_at", UTCDateTime, nullable=False),
 )
 Index("ix_supervision_draws_department", supervision_draws.c.department_code)
@@ -61,15 +61,15 @@ Index("ix_supervision_draws_department", supervision_draws.c.department_code)
 inspection_tasks = Table(
     "inspection_tasks",
     metadata,
-    Column("id", Integer, primary_key=True),
+    Column("id", BigId, primary_key=True),
     # JC + six digits of the id (domain.supervision.model.task_number).
     Column("number", String(20), nullable=False, unique=True),
     Column("item_code", String(40), nullable=False),
     Column("department_code", String(40), nullable=False),
     # One task per approved case: a retried result issue never opens a second one.
-    Column("case_id", Integer, ForeignKey("cases.id"), nullable=True, unique=True),
+    Column("case_id", BigId, ForeignKey("cases.id"), nullable=True, unique=True),
     Column("case_number", String(40), nullable=True),
-    Column("subject_id", Integer, ForeignKey("users.id"), nullable=True),
+    Column("subject_id", BigId, ForeignKey("users.id"), nullable=True),
     Column("subject_name", String(200), nullable=False),
     # person / enterprise: a person's name is masked wherever a list shows it.
     Column("subject_kind", String(12), nullable=False),
@@ -78,8 +78,8 @@ inspection_tasks = Table(
     Column("findings", JSONDoc, nullable=False),
     Column("status", String(12), nullable=False),
     Column("outcome", String(14), nullable=True),
-    Column("inspector_id", Integer, ForeignKey("users.id"), nullable=True),
-    Column("draw_id", Integer, ForeignKey("supervision_draws.id"), nullable=True),
+    Column("inspector_id", BigId, ForeignKey("users.id"), nullable=True),
+    Column("draw_id", BigId, ForeignKey("supervision_draws.id"), nullable=True),
     # Inspection deadline (working days); a rectification order moves it to the re-inspection.
     Column("due_on", Date, nullable=False),
     Column("first_due_on", Date, nullable=False),
@@ -106,10 +106,10 @@ inspection_events = Table(
     "inspection_events",
     metadata,
     # Append-only history: opened, drawn, findings, outcome (with the findings of that round).
-    Column("id", Integer, primary_key=True),
-    Column("task_id", Integer, ForeignKey("inspection_tasks.id"), nullable=False),
+    Column("id", BigId, primary_key=True),
+    Column("task_id", BigId, ForeignKey("inspection_tasks.id"), nullable=False),
     Column("kind", String(12), nullable=False),
-    Column("actor_id", Integer, ForeignKey("users.id"), nullable=True),
+    Column("actor_id", BigId, ForeignKey("users.id"), nullable=True),
     Column("detail", JSONDoc, nullable=False),
     Column("at", UTCDateTime, nullable=False),
 )

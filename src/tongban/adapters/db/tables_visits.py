@@ -19,7 +19,7 @@ from sqlalchemy import (
 )
 
 from tongban.adapters.db.tables import metadata
-from tongban.adapters.db.types import UTCDateTime
+from tongban.adapters.db.types import BigId, UTCDateTime
 
 _STATUSES = "'waiting', 'called', 'serving', 'done', 'no_show'"
 _SOURCES = "'walk_in', 'booking'"
@@ -28,7 +28,7 @@ queue_counters = Table(
     "queue_counters",
     metadata,
     # The last queue number of one group of one centre on one day: A001, A002, ...
-    Column("centre_id", Integer, ForeignKey("centres.id"), primary_key=True),
+    Column("centre_id", BigId, ForeignKey("centres.id"), primary_key=True),
     Column("day", Date, primary_key=True),
     Column("group_code", String(1), primary_key=True),
     Column("last", Integer, nullable=False),
@@ -37,8 +37,8 @@ queue_counters = Table(
 queue_tickets = Table(
     "queue_tickets",
     metadata,
-    Column("id", Integer, primary_key=True),
-    Column("centre_id", Integer, ForeignKey("centres.id"), nullable=False),
+    Column("id", BigId, primary_key=True),
+    Column("centre_id", BigId, ForeignKey("centres.id"), nullable=False),
     Column("day", Date, nullable=False),
     Column("group_code", String(1), nullable=False),
     # The number shown and called (A023); a transfer keeps it, in the group it moved to.
@@ -49,12 +49,12 @@ queue_tickets = Table(
     Column("priority_reason", String(20), nullable=False, server_default=""),
     Column("source", String(10), nullable=False),
     Column("status", String(10), nullable=False),
-    Column("user_id", Integer, ForeignKey("users.id"), nullable=True),
+    Column("user_id", BigId, ForeignKey("users.id"), nullable=True),
     Column("item_code", String(40), nullable=True),
     Column("taken_at", UTCDateTime, nullable=False),
     Column("called_at", UTCDateTime, nullable=True),
     Column("window_number", Integer, nullable=True),
-    Column("called_by", Integer, ForeignKey("users.id"), nullable=True),
+    Column("called_by", BigId, ForeignKey("users.id"), nullable=True),
     Column("call_count", Integer, nullable=False, server_default="0"),
     Column("service_started_at", UTCDateTime, nullable=True),
     Column("service_ended_at", UTCDateTime, nullable=True),
@@ -80,10 +80,10 @@ Index(
 window_sessions = Table(
     "window_sessions",
     metadata,
-    Column("id", Integer, primary_key=True),
-    Column("centre_id", Integer, ForeignKey("centres.id"), nullable=False),
+    Column("id", BigId, primary_key=True),
+    Column("centre_id", BigId, ForeignKey("centres.id"), nullable=False),
     Column("window_number", Integer, nullable=False),
-    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("user_id", BigId, ForeignKey("users.id"), nullable=False),
     Column("opened_at", UTCDateTime, nullable=False),
     Column("closed_at", UTCDateTime, nullable=True),
 )
@@ -111,8 +111,8 @@ _BOOKING_STATUSES = "'booked', 'cancelled', 'checked_in', 'no_show'"
 appointment_slots = Table(
     "appointment_slots",
     metadata,
-    Column("id", Integer, primary_key=True),
-    Column("centre_id", Integer, ForeignKey("centres.id"), nullable=False),
+    Column("id", BigId, primary_key=True),
+    Column("centre_id", BigId, ForeignKey("centres.id"), nullable=False),
     Column("group_code", String(1), nullable=False),
     Column("starts_at", UTCDateTime, nullable=False),
     Column("ends_at", UTCDateTime, nullable=False),
@@ -126,17 +126,17 @@ appointment_slots = Table(
 appointments = Table(
     "appointments",
     metadata,
-    Column("id", Integer, primary_key=True),
+    Column("id", BigId, primary_key=True),
     # What the visitor shows at check-in (8 characters, no look-alikes).
     Column("code", String(8), nullable=False, unique=True),
-    Column("slot_id", Integer, ForeignKey("appointment_slots.id"), nullable=False),
-    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("slot_id", BigId, ForeignKey("appointment_slots.id"), nullable=False),
+    Column("user_id", BigId, ForeignKey("users.id"), nullable=False),
     Column("item_code", String(40), nullable=False),
     Column("status", String(12), nullable=False),
     Column("booked_at", UTCDateTime, nullable=False),
     Column("cancelled_at", UTCDateTime, nullable=True),
     Column("checked_in_at", UTCDateTime, nullable=True),
-    Column("ticket_id", Integer, ForeignKey("queue_tickets.id"), nullable=True),
+    Column("ticket_id", BigId, ForeignKey("queue_tickets.id"), nullable=True),
     Column("reminded_at", UTCDateTime, nullable=True),
     Column("lock_version", Integer, nullable=False, server_default="1"),
     CheckConstraint(f"status in ({_BOOKING_STATUSES})", name="status"),

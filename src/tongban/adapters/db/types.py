@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Dialect
+from sqlalchemy import JSON, BigInteger, DateTime, Dialect, Integer
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import TypeDecorator
 
@@ -37,3 +37,7 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 JSONDoc = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
 """JSON on SQLite, JSONB (indexable) on PostgreSQL; Python None is SQL NULL, not JSON null."""
+
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+"""A surrogate key (or a reference to one): 64-bit on PostgreSQL; on SQLite ``INTEGER``, which
+is 64-bit already and keeps ``INTEGER PRIMARY KEY`` the rowid alias that autoincrements."""
