@@ -23,8 +23,8 @@ router = APIRouter(tags=["pages"], include_in_schema=False)
 
 DOCUMENT_HINTS: dict[str, str] = {
     IdType.RESIDENT_ID.value: "18 位公民身份号码",
-    IdType.HK_MACAO_TRAVEL_PERMIT.value: "回乡证：H（香港）或 M（澳门）加 8 位数字（旧证 10 位）",
-    IdType.TAIWAN_TRAVEL_PERMIT.value: "台胞证：8 位数字",
+    IdType.HK_MACAO_TRAVEL_PERMIT.value: "H（香港）或 M（澳门）加 8 位数字（旧证 10 位）",
+    IdType.TAIWAN_TRAVEL_PERMIT.value: "8 位数字",
     IdType.HMT_RESIDENCE_PERMIT.value: "18 位，以 810000、820000 或 830000 开头",
     IdType.PASSPORT.value: "护照号码，并选择护照上的国籍",
     IdType.FOREIGN_PERMANENT_RESIDENCE.value: "2023 年起签发的 18 位号码，以 9 开头",
