@@ -398,7 +398,7 @@ def _passport_number(value: str) -> str:
 def document_number(id_type: IdType | str, number: str, *, today: date | None = None) -> str:
     """The number of a document of ``id_type`` as accounts store it, validated as
     ``parse_identity`` does, to look its holder up: a passport's nationality is not part of
-    its number (nor stored), so it is not asked for here."""
+    its number (accounts keep it beside the number), so it is not asked for here."""
     if id_type == IdType.PASSPORT:
         return _passport_number(_normalise(number))
     return parse_identity(id_type, number, today=today).number
