@@ -3,6 +3,7 @@ and ids past 2^31 can be issued and referenced."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -39,7 +40,7 @@ WHERE table_schema = current_schema() AND table_name = :table AND column_name = 
 @pytest.fixture
 def at_0036() -> Iterator[Engine]:
     admin_url = make_url(_require_postgres())
-    name = "tongban_test_bigint_keys"
+    name = f"tongban_test_bigint_keys_{os.getpid()}"
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

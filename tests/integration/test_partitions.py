@@ -3,6 +3,7 @@ months detached (archived or dropped) rather than deleted; SQLite deletes in bat
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -22,7 +23,7 @@ from tongban.domain.shared.clock import CHINA_TZ, PinnedClock
 from tongban.services.platform import retention
 from tongban.worker import SWEEPS, Worker
 
-NAME = "tongban_test_partitions"
+NAME = f"tongban_test_partitions_{os.getpid()}"
 
 
 def china(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:

@@ -79,6 +79,16 @@ class InvalidDocumentNumber(ValidationFailed):
     template = "证件号码无效：{reason}"
 
 
+class InvalidNationality(InvalidDocumentNumber):
+    code = "invalid_nationality"
+    template = "国籍代码无效：{reason}"
+
+
+class InvalidLatinName(ValidationFailed):
+    code = "invalid_latin_name"
+    template = "外文姓名无效：{reason}"
+
+
 class CalendarUnknown(DomainError):
     code = "calendar_unknown"
     status = 422

@@ -201,11 +201,11 @@ class RequestContext:
         request = Request(scope)
         request_id = request.headers.get("x-request-id", "")[:64] or uuid.uuid4().hex
         request.state.request_id = request_id
-        chosen = request.query_params.get("lang")
-        # Pages are Chinese unless the visitor picks another language (?lang=, then a cookie);
-        # API clients may also ask through Accept-Language.
-        accept = request.headers.get("accept-language") if errors.is_api(request) else None
-        locale = i18n.negotiate(chosen or request.cookies.get("lang"), accept)
+        chosen = i18n.chosen_locale(request.query_params.get("lang"))
+        # The language the visitor picked (?lang=, then the cookie that remembers it), else the
+        # browser's (Accept-Language: zh-HK and zh-TW read Traditional Chinese), else Chinese.
+        accept = request.headers.get("accept-language")
+        locale = chosen or i18n.negotiate(request.cookies.get("lang"), accept)
         # 长辈版: ?mode=elderly (or standard) switches, and the browser remembers it.
         mode = request.query_params.get("mode")
         mode = mode if mode in deps.MODES else None
@@ -227,8 +227,8 @@ class RequestContext:
                     headers.setdefault(name, value)
                 if private:
                     headers["Cache-Control"] = "no-store"
-                if chosen and locale == chosen:
-                    headers.raw.append(_cookie("lang", locale, max_age=365 * 86400, samesite="lax"))
+                if chosen and request.cookies.get("lang") != chosen:
+                    headers.raw.append(_cookie("lang", chosen, max_age=365 * 86400, samesite="lax"))
                 if mode and request.cookies.get(deps.MODE_COOKIE) != mode:
                     headers.raw.append(
                         _cookie(deps.MODE_COOKIE, mode, max_age=365 * 86400, samesite="lax")

@@ -25,7 +25,7 @@ MULTIPART_ROOM = 1 * MIB
 """Form fields and multipart boundaries around an uploaded file."""
 
 LIMITS: tuple[tuple[re.Pattern[str], Callable[[Settings], int]], ...] = (
-    (re.compile(r"^/(api/v1/auth/[a-z-]+|login(/sms-code)?)$"), lambda _s: 16 * KIB),
+    (re.compile(r"^/(api/v1/auth/[a-z-]+|login(/sms-code)?|register)$"), lambda _s: 16 * KIB),
     (re.compile(r"^/api/v1/catalogue/import$"), lambda _s: 32 * MIB + MULTIPART_ROOM),
     (
         re.compile(

@@ -90,6 +90,24 @@ def mode_url(request: Request, mode: str) -> str:
     return request.url.path + "?" + urlencode([*params, ("mode", mode)])
 
 
+def lang_url(request: Request, locale: str) -> str:
+    """This page's address in ``locale`` (``?lang=``, remembered by a cookie), keeping its
+    other query parameters: the language switch is a plain link too."""
+    params = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+    return request.url.path + "?" + urlencode([*params, ("lang", locale)])
+
+
+def languages() -> list[tuple[str, str, bool]]:
+    """The language switch: (locale, its name in itself, whether it is the current one)."""
+    current = i18n.current_locale.get()
+    return [(code, name, code == current) for code, name in i18n.LANGUAGE_NAMES.items()]
+
+
+def html_lang() -> str:
+    """The page's ``lang`` attribute (BCP 47): zh-CN, zh-Hant or en."""
+    return i18n.HTML_LANG.get(i18n.current_locale.get(), "zh-CN")
+
+
 def build_templates() -> Jinja2Blocks:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
@@ -103,6 +121,12 @@ def build_templates() -> Jinja2Blocks:
     )
     env.globals["navigation"] = navigation
     env.globals["mode_url"] = mode_url
+    env.globals["lang_url"] = lang_url
+    env.globals["languages"] = languages
+    env.globals["html_lang"] = html_lang
+    env.globals["content_is_chinese"] = i18n.content_is_chinese
+    env.filters["content"] = i18n.content
+    env.filters["local_date"] = i18n.local_date
     env.globals["current_locale"] = i18n.current_locale.get
     env.globals["label"] = label
     env.filters["mask_id"] = mask_id_number

@@ -25,6 +25,7 @@ AREAS = (
     "indicators",
     "users_admin",
     "federation",
+    "cross_border",
 )
 
 

@@ -218,6 +218,11 @@ users = Table(
     Column("totp_secret", String(64), nullable=True),
     Column("totp_enabled_at", UTCDateTime, nullable=True),
     Column("totp_last_step", Integer, nullable=True),
+    # Migration 0044 (跨境通办): a passport's or 永居证's nationality (ISO 3166-1 alpha-3),
+    # and a foreign holder's Latin name as the document orders it, surname first.
+    Column("nationality", String(3), nullable=True),
+    Column("surname", String(60), nullable=True),
+    Column("given_names", String(80), nullable=True),
     CheckConstraint("kind in ('staff', 'citizen', 'enterprise', 'service')", name="kind"),
 )
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from tongban.domain.catalogue.model import ACCOUNT_SOURCES, FieldType, FormField
 from tongban.domain.errors import DomainError, ValidationFailed
-from tongban.domain.shared.identity import parse_credit_code, parse_resident_id
+from tongban.domain.shared.identity import form_document_number, parse_credit_code
 from tongban.domain.shared.masking import mask_by_type
 
 MAX_TEXT = 2000
@@ -71,7 +71,7 @@ def _clean(spec: FormField, value: Any) -> Any:
         return digits
     try:
         if spec.type is FieldType.ID_NUMBER:
-            return parse_resident_id(text).number
+            return form_document_number(text)
         if spec.type is FieldType.CREDIT_CODE:
             return parse_credit_code(text).code
     except DomainError as error:

@@ -22,7 +22,10 @@ from tongban.domain.errors import (
     InvalidCreditCode,
     InvalidDocumentNumber,
     InvalidIdentityNumber,
+    InvalidLatinName,
+    InvalidNationality,
 )
+from tongban.domain.shared.countries import is_nationality_code
 from tongban.domain.shared.masking import mask_id_number
 
 EARLIEST_BIRTH_DATE = date(1900, 1, 1)
@@ -266,12 +269,63 @@ def _nationality(value: str | None, *, required: bool) -> str | None:
     """A 3-letter nationality code (ISO 3166-1 alpha-3 / ICAO 9303), upper-cased."""
     if value is None or not value.strip():
         if required:
-            raise InvalidDocumentNumber(reason="护照须同时填写三位字母国籍代码（如 USA）")
+            raise InvalidNationality(reason="护照须同时填写三位字母国籍代码（如 USA）")
         return None
     code = _normalise(value)
     if not _NATIONALITY_RE.fullmatch(code):
-        raise InvalidDocumentNumber(reason=f"国籍代码“{code}”应为三位字母")
+        raise InvalidNationality(reason=f"国籍代码“{code}”应为三位字母")
+    if not is_nationality_code(code):
+        raise InvalidNationality(
+            reason=f"“{code}”不是 ISO 3166 国家代码，请按护照上的国籍代码填写（如 USA、GBR）"
+        )
     return code
+
+
+def nationality_code(value: str | None) -> str | None:
+    """A nationality as entered, validated and upper-cased (None when left empty)."""
+    return _nationality(value, required=False)
+
+
+_LATIN_NAME_RE = re.compile(r"[A-Z]+(?:[ '\-][A-Z]+)*")
+
+
+@dataclass(frozen=True)
+class LatinName:
+    """A foreign holder's name in Latin script as the document's machine-readable zone orders
+    it: the surname (primary identifier) first, then the given names, in capitals."""
+
+    surname: str
+    given_names: str
+
+    @property
+    def as_printed(self) -> str:
+        """``SURNAME GIVEN NAMES``: the order of the document (ICAO 9303), kept on every page."""
+        return f"{self.surname} {self.given_names}".strip()
+
+
+def _latin_part(text: str, what: str, *, required: bool) -> str:
+    value = " ".join(unicodedata.normalize("NFKC", text).upper().split())
+    if not value:
+        if required:
+            raise InvalidLatinName(reason=f"请填写{what}（按证件上的拼写）")
+        return ""
+    folded = "".join(
+        c for c in unicodedata.normalize("NFKD", value) if not unicodedata.combining(c)
+    )
+    if not _LATIN_NAME_RE.fullmatch(folded):
+        raise InvalidLatinName(reason=f"{what}只能使用拉丁字母、空格、连字符和撇号")
+    if len(folded) > 60:
+        raise InvalidLatinName(reason=f"{what}不超过 60 个字母")
+    return folded
+
+
+def parse_latin_name(surname: str, given_names: str) -> LatinName:
+    """A Latin-script name: the surname required (some documents have no given names), letters
+    with their accents folded (José → JOSE) as the machine-readable zone writes them."""
+    return LatinName(
+        _latin_part(surname, "姓（Surname）", required=True),
+        _latin_part(given_names, "名（Given names）", required=False),
+    )
 
 
 def _from_gb11643(id_type: IdType, parsed: ResidentId, nationality: str | None = None) -> Identity:
@@ -344,7 +398,21 @@ def _passport_number(value: str) -> str:
 def document_number(id_type: IdType | str, number: str, *, today: date | None = None) -> str:
     """The number of a document of ``id_type`` as accounts store it, validated as
     ``parse_identity`` does, to look its holder up: a passport's nationality is not part of
-    its number (nor stored), so it is not asked for here."""
+    its number (accounts keep it beside the number), so it is not asked for here."""
     if id_type == IdType.PASSPORT:
         return _passport_number(_normalise(number))
     return parse_identity(id_type, number, today=today).number
+
+
+def form_document_number(number: str, *, today: date | None = None) -> str:
+    """A number typed in a form's 证件号码 field, normalised: a GB 11643 number (身份证,
+    港澳台居民居住证, 永居证), or a number of the unmistakable shape of a 回乡证 (H/M + 8 or
+    10 digits), a 台胞证 (8 digits) or a passport (5 to 17 letters and digits, at least one a
+    letter).  Anything else is read as a mistyped 身份证 number and refused with its reason."""
+    value = _normalise(number)
+    if _HK_MACAO_PERMIT_RE.fullmatch(value) or _TAIWAN_PERMIT_RE.fullmatch(value):
+        return value
+    gb11643_shaped = len(value) in (15, 18) and value[:15].isdigit()
+    if not gb11643_shaped and _PASSPORT_RE.fullmatch(value) and not value.isdigit():
+        return value
+    return parse_resident_id(value, today=today).number

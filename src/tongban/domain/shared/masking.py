@@ -23,6 +23,14 @@ _MOBILE_RE = re.compile(
 )
 
 
+# A 港澳居民来往内地通行证 (回乡证) number, H (Hong Kong) or M (Macao) + 8 or 10 digits, standing
+# alone.  台胞证 (8 digits) and passport numbers have no shape of their own in free text: they
+# are masked where they are stored and shown (``mask_document``), never written to logs whole.
+_HK_MACAO_PERMIT_RE = re.compile(
+    r"(?<![0-9A-Za-z])([HMhm])([0-9]{6}|[0-9]{8})([0-9]{2})(?![0-9A-Za-z])"
+)
+
+
 def _mask_middle(value: str, head: int, tail: int) -> str:
     return value[:head] + MASK * (len(value) - head - tail) + value[len(value) - tail :]
 
@@ -54,6 +62,23 @@ def mask_id_number(number: str) -> str:
     if size >= 5:
         return _mask_middle(value, 1, 1)
     return MASK * size
+
+
+def mask_document(id_type: str | None, number: str) -> str:
+    """Mask a number by its document type (``IdType`` values): a 回乡证 keeps its letter, which
+    says Hong Kong or Macao, and its last 2 digits (H*******78); a 台胞证 its last 2 digits;
+    every other type (18-character numbers, passports) as ``mask_id_number`` does."""
+    value = number.strip()
+    if id_type == "hk_macao_travel_permit" and len(value) > 3:
+        return value[0] + MASK * (len(value) - 3) + value[-2:]
+    if id_type == "taiwan_travel_permit" and len(value) > 2:
+        return MASK * (len(value) - 2) + value[-2:]
+    return mask_id_number(value)
+
+
+def _mask_permit_match(match: re.Match[str]) -> str:
+    letter, middle, tail = match.groups()
+    return f"{letter}{MASK * len(middle)}{tail}"
 
 
 def mask_phone(phone: str) -> str:
@@ -135,11 +160,13 @@ def mask_by_type(field_type: str, value: object) -> object:
 
 
 def mask_text(text: str) -> str:
-    """Mask every 18-character ID number and mainland mobile number found in free text.
+    """Mask every 18-character ID number, 回乡证 number and mainland mobile number found in
+    free text.
 
     Errs on the side of masking: any 17 digits + digit/X standing alone counts as an ID.
     """
-    return _MOBILE_RE.sub(_mask_mobile_match, _ID_RE.sub(_mask_id_match, text))
+    masked = _MOBILE_RE.sub(_mask_mobile_match, _ID_RE.sub(_mask_id_match, text))
+    return _HK_MACAO_PERMIT_RE.sub(_mask_permit_match, masked)
 
 
 class MaskingFilter(logging.Filter):

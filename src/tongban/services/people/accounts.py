@@ -40,10 +40,11 @@ from tongban.domain.errors import (
 from tongban.domain.people.model import STAFF_ROLES, Role, RoleAssignment, UserKind
 from tongban.domain.shared.identity import (
     IdType,
+    LatinName,
     parse_credit_code,
     parse_identity,
 )
-from tongban.domain.shared.masking import mask_id_number, mask_phone
+from tongban.domain.shared.masking import mask_document, mask_id_number, mask_phone
 from tongban.i18n import gettext as _
 from tongban.services.people import sessions
 from tongban.services.platform import audit
@@ -348,17 +349,22 @@ def create_citizen(
     *,
     nationality: str | None = None,
     password_hash: str | None = None,
+    latin_name: LatinName | None = None,
 ) -> int:
     """Register a citizen (群众) by a validated identity document, stored normalised.
 
-    Without a password the citizen signs in with an SMS code sent to ``phone``.
+    Without a password the citizen signs in with an SMS code sent to ``phone``.  A foreign
+    holder's ``latin_name`` is kept as the document orders it, and is their name when ``name``
+    is empty; a passport's or 永居证's nationality is kept too.
     """
     conn = uow.conn
     identity = parse_identity(id_type, id_number, nationality=nationality)
-    masked = mask_id_number(identity.number)
+    masked = mask_document(identity.id_type.value, identity.number)
     if password is not None:
         check_password_rules(password)
     mobile = _phone(phone)
+    if latin_name is not None and not name.strip():
+        name = latin_name.as_printed
     values = {
         "kind": UserKind.CITIZEN.value,
         "id_type": identity.id_type.value,
@@ -366,6 +372,9 @@ def create_citizen(
         "name": _name(name),
         "phone": mobile,
         "password_hash": _hash_once(password, password_hash) if password is not None else None,
+        "nationality": identity.nationality,
+        "surname": latin_name.surname if latin_name else None,
+        "given_names": latin_name.given_names or None if latin_name else None,
     }
     if _exists(conn, "id_number", identity.number):
         raise AccountExists(login=masked)

@@ -22,7 +22,7 @@ from tongban.domain.shared.identity import (
     parse_credit_code,
     parse_resident_id,
 )
-from tongban.domain.shared.masking import mask_id_number, mask_name, mask_phone
+from tongban.domain.shared.masking import mask_document, mask_name, mask_phone
 
 APPLICANT_KINDS = (UserKind.CITIZEN.value, UserKind.ENTERPRISE.value)
 
@@ -39,6 +39,8 @@ class Applicant:
     id_number: str | None
     credit_code: str | None
     phone: str | None
+    id_type: str | None = None
+    """The citizen's identity document (``IdType`` value), which decides how it is masked."""
 
     @property
     def number(self) -> str | None:
@@ -68,7 +70,7 @@ class Applicant:
         return replace(
             self,
             name=mask_name(self.name) if citizen else self.name,
-            id_number=mask_id_number(self.id_number) if self.id_number else None,
+            id_number=mask_document(self.id_type, self.id_number) if self.id_number else None,
             phone=mask_phone(self.phone) if self.phone else None,
         )
 
@@ -150,6 +152,7 @@ def _applicant_query() -> Select[Any]:
         users.c.id_number,
         users.c.credit_code,
         users.c.phone,
+        users.c.id_type,
     )
 
 
@@ -177,4 +180,5 @@ def _applicant(row: Row[Any]) -> Applicant:
         id_number=row.id_number,
         credit_code=row.credit_code,
         phone=row.phone,
+        id_type=row.id_type,
     )

@@ -10,9 +10,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from tongban.bootstrap import Container
 from tongban.domain.catalogue.model import Level
 from tongban.domain.people.model import Principal, Role, UserKind
+from tongban.domain.shared.identity import IdType
 from tongban.domain.shared.masking import mask_id_number
 from tongban.i18n import gettext as _
-from tongban.services.people import auth
+from tongban.services.people import auth, registration
 from tongban.web import deps
 from tongban.web.deps import ContainerDep, Viewer, now_of
 from tongban.web.pages.auth import (
@@ -56,6 +57,26 @@ class SmsCodeRequest(_Body):
 class SmsLogin(_Body):
     id_number: str = Field(min_length=1, max_length=40)
     code: str = Field(min_length=1, max_length=12, description="短信中的 6 位验证码")
+
+
+class RegistrationIn(_Body):
+    """实名注册 by any accepted identity document (跨境通办: 回乡证, 台胞证, 居住证, 护照,
+    永居证)."""
+
+    id_type: IdType = Field(default=IdType.RESIDENT_ID, description="证件类型")
+    id_number: str = Field(min_length=1, max_length=40, description="证件号码")
+    nationality: str = Field(
+        default="",
+        max_length=3,
+        description="国籍，ISO 3166-1 三位字母代码（护照必填，永居证可填）",
+    )
+    surname: str = Field(
+        default="", max_length=100, description="外文姓（按证件拼写；护照、永居证必填）"
+    )
+    given_names: str = Field(default="", max_length=100, description="外文名（按证件拼写）")
+    name: str = Field(default="", max_length=100, description="中文姓名（持护照、永居证者可不填）")
+    phone: str = Field(min_length=1, max_length=30, description="手机号码；境外号码以 + 开头")
+    password: str = Field(min_length=1, max_length=256)
 
 
 class RoleOut(BaseModel):
@@ -135,6 +156,37 @@ def login(
             totp_code=body.totp_code,
             **_attempt(request, container),
         )
+    return _signed_in(request, response, container, user_id)
+
+
+@router.post(
+    "/register",
+    status_code=201,
+    response_model=SignedInOut,
+    summary="实名注册并登录（任一可用证件；设置会话 Cookie，返回 CSRF 令牌）",
+)
+def register(
+    body: RegistrationIn,
+    request: Request,
+    response: Response,
+    container: ContainerDep,
+    _viewer: Viewer,
+) -> SignedInOut:
+    """Errors: 422 ``invalid_id_number``, ``invalid_document_number``, ``invalid_nationality``,
+    ``invalid_latin_name``, ``weak_password`` or ``validation_failed`` (several fields); 409
+    ``account_exists``."""
+    form = registration.Registration(
+        id_type=body.id_type.value,
+        id_number=body.id_number,
+        phone=body.phone,
+        password=body.password,
+        name=body.name,
+        nationality=body.nationality,
+        surname=body.surname,
+        given_names=body.given_names,
+    )
+    with container.uow() as uow:
+        user_id = registration.register(uow, deps.actor_for(request), form)
     return _signed_in(request, response, container, user_id)
 
 

@@ -17,6 +17,7 @@ MODULES = (
     "nearby",
     "lists",
     "auth",
+    "register",
     "account",
     "workbench",
     "evaluation",  # before cases.citizen: /my/cases/{number}/rating is no case action

@@ -115,7 +115,10 @@ async def identify(request: Request, container: ContainerDep, principal: Clerk) 
     number = str(form.get("id_number") or "")
     with container.read() as uow:
         try:
-            user_id = people.find_applicant(uow.conn, number, today=today_of(request))
+            # 跨境通办: a 回乡证, 台胞证 or passport is looked up as the document the clerk names.
+            user_id = people.find_applicant(
+                uow.conn, number, today=today_of(request), id_type=_document_type(form)
+            )
         except DomainError as error:
             queue = _queue(
                 uow.conn, today_of(request), principal, container.settings.case_yellow_days
@@ -124,6 +127,13 @@ async def identify(request: Request, container: ContainerDep, principal: Clerk) 
             context.update(errors=error.fields, error=error, v={})
             return render(request, "cases/window.html", context, status_code=error.status)
     return RedirectResponse(f"/window?applicant={user_id}", status_code=303)
+
+
+def _document_type(form: FormData) -> IdType | None:
+    """The document the clerk chose; none (the default) reads a GB 11643 number or a credit
+    code, as the window always did."""
+    chosen = str(form.get("id_type") or "")
+    return IdType(chosen) if chosen in {t.value for t in IdType} else None
 
 
 def _apply_context(
