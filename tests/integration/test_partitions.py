@@ -4,6 +4,7 @@ months detached (archived or dropped) rather than deleted; SQLite deletes in bat
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -242,10 +243,12 @@ def test_expired_months_are_detached_whole_into_the_archive_or_dropped(
 
 
 def test_sqlite_keeps_plain_tables_and_deletes_expired_log_rows_in_batches(
-    engine: Engine, tmp_path: Path
+    migrated_sqlite: Path, tmp_path: Path
 ) -> None:
-    if engine.dialect.name != "sqlite":
-        pytest.skip("PostgreSQL detaches partitions instead (the tests above)")
+    """SQLite only (PostgreSQL detaches partitions instead, the tests above)."""
+    path = tmp_path / "tongban.db"
+    shutil.copy(migrated_sqlite, path)
+    engine = build_engine(f"sqlite:///{path}")
     container = _container(engine, tmp_path, audit_log_keep_months=6)
     _audit(
         engine, *(china(2026, 11, 20) + timedelta(minutes=n) for n in range(5)), china(2026, 12, 2)
@@ -257,3 +260,4 @@ def test_sqlite_keeps_plain_tables_and_deletes_expired_log_rows_in_batches(
     assert report.deleted["audit_log"] == 5
     with engine.connect() as conn:
         assert conn.execute(select(audit_log.c.object_key)).scalars().all() == ["5"]
+    engine.dispose()
