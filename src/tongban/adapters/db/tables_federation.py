@@ -1,7 +1,8 @@
 """Tables of 跨城通办: this node, its trusted partners, the messages sent and applied, the
 hash-chained exchange log, and the cases handed over and received.
 
-Mirrors migrations 0036 and 0037; imported at the end of ``tables.py`` so ``metadata`` holds every table.
+Mirrors migrations 0036 and 0037; imported at the end of ``tables.py`` so ``metadata`` holds
+every table.
 """
 
 from __future__ import annotations

@@ -121,7 +121,7 @@ def result_is_genuine(result: Any, key_for: Any, issuer: str, case_ref: str) -> 
     if not isinstance(signature, dict) or signature.get("alg") != "EdDSA":
         return False
     try:
-        value = from_b64url(signature.get("value"))
+        value = from_b64url(str(signature.get("value")))
         check_signed(result, value, key_for(str(signature.get("kid"))))
     except (BadSignature, ValueError, TypeError):
         return False

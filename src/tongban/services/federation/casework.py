@@ -53,7 +53,7 @@ def note_change(conn: Connection, case: Case, at: datetime) -> None:
         if type == "case.accepted" and case.deadline is not None:
             body["deadline"] = case.deadline.isoformat()
         if type == "case.correction_requested" and case.correction is not None:
-            body["needed"] = list(case.correction.items)
+            body["needed"] = list(case.correction.needed)
         row_id = conn.execute(
             insert(federation_outgoing)
             .values(link_id=link.id, type=type, body=body, created_at=at)

@@ -291,9 +291,7 @@ def _apply_answer(uow: UnitOfWork, envelope: Envelope, actor: Actor) -> None:
         values["result_verified"] = result_is_genuine(
             result, partner.public_key, envelope.sender, envelope.case_ref
         )
-    conn.execute(
-        update(federation_cases).where(federation_cases.c.id == link.id).values(**values)
-    )
+    conn.execute(update(federation_cases).where(federation_cases.c.id == link.id).values(**values))
 
 
 for _type in ("case.accepted", "case.correction_requested", "case.decided", "case.result"):

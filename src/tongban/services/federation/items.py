@@ -39,13 +39,17 @@ def _item(conn: Connection, code: str) -> dict[str, Any] | None:
         "name": spec.name,
         "materials": [{"name": m.name, "key": m.key} for m in spec.materials],
         "form": [
-            {"name": f.name, "label": f.label, "type": f.type.value, "required": f.required,
-             "options": list(f.options)}
+            {
+                "name": f.name,
+                "label": f.label,
+                "type": f.type.value,
+                "required": f.required,
+                "options": list(f.options),
+            }
             for f in spec.form
-        ],  # fmt: skip
+        ],
         "fees": [
-            {"name": f.name, "amount_yuan": str(f.amount_yuan), "basis": f.basis}
-            for f in spec.fees
+            {"name": f.name, "amount_yuan": str(f.amount_yuan), "basis": f.basis} for f in spec.fees
         ],
         "promised_days": spec.promised_limit_days,
     }
@@ -76,11 +80,13 @@ def sync(
         raise PartnerNotFound(code=code)
     status, document = fetcher.get_json(partner.base_url + PATH)
     if status != 200 or not isinstance(document, dict):
-        raise InvalidNodeDocument(reason=f"{partner.base_url}{PATH} 没有给出事项版本（HTTP {status}）")
+        raise InvalidNodeDocument(
+            reason=f"{partner.base_url}{PATH} 没有给出事项版本（HTTP {status}）"
+        )
     signature = document.get("signature")
     try:
         assert isinstance(signature, dict)
-        check_signed(document, from_b64url(signature.get("value")), partner.public_key(
+        check_signed(document, from_b64url(str(signature.get("value"))), partner.public_key(
             str(signature.get("kid"))))  # fmt: skip
     except (AssertionError, ValueError, DomainError):
         raise InvalidNodeDocument(reason="事项版本的签名无效") from None
@@ -88,9 +94,7 @@ def sync(
         raise InvalidNodeDocument(reason="事项版本不是该节点发布的")
     kept = [i for i in document.get("items", []) if isinstance(i, dict) and i.get("code") in
             partner.items]  # fmt: skip
-    conn.execute(
-        delete(federation_partner_items).where(federation_partner_items.c.partner == code)
-    )
+    conn.execute(delete(federation_partner_items).where(federation_partner_items.c.partner == code))
     for item in kept:
         conn.execute(
             insert(federation_partner_items).values(

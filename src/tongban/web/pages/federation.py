@@ -13,8 +13,11 @@ from tongban.adapters.node_keys import NodeKeysMissing
 from tongban.domain.federation.errors import NodeNotInitialised
 from tongban.domain.people.model import Principal
 from tongban.services.cases import federated  # noqa: F401  (registers the hand-over's effects)
-from tongban.services.federation import handover  # noqa: F401  (registers the answers' effects)
-from tongban.services.federation import items, messages
+from tongban.services.federation import (
+    handover,  # noqa: F401  (registers the answers' effects)
+    items,
+    messages,
+)
 from tongban.services.federation import node as svc
 from tongban.services.platform import access
 from tongban.web.deps import ContainerDep, actor_for, allow
