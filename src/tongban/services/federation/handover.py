@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, update
 
+from tongban.adapters.db.tables import cases
 from tongban.adapters.db.tables_federation import (
     federation_cases,
     federation_materials,
@@ -38,10 +39,15 @@ from tongban.domain.shared.clock import china_date
 from tongban.domain.shared.identity import parse_identity
 from tongban.services.federation import messages, node
 from tongban.services.federation.ports import NodeSigner
-from tongban.services.platform import audit
+from tongban.services.platform import access, audit
 from tongban.services.platform.context import Actor
 from tongban.services.platform.outbox import insert_or_ignore
 from tongban.services.platform.unit_of_work import UnitOfWork, atomic
+
+READERS = access.roles(
+    Role.CLERK, Role.CENTRE_MANAGER, Role.REVIEWER, Role.SECTION_CHIEF, Role.AUDITOR, Role.LEADER
+)
+"""Who sees the cases handed over and received: the windows, the back offices, oversight."""
 
 CONSENT_TEXT = "本人同意将本申请的表单、材料和身份信息移交给受理地以外的审批机关办理。"
 
@@ -350,3 +356,9 @@ def material_bytes(conn: Connection, sha256: str) -> bytes | None:
         select(federation_materials.c.content).where(federation_materials.c.sha256 == sha256)
     ).first()
     return bytes(row.content) if row is not None else None
+
+
+def case_number(conn: Connection, case_id: int) -> str | None:
+    """The number of the local case a received hand-over became."""
+    found = conn.execute(select(cases.c.number).where(cases.c.id == case_id)).scalar()
+    return str(found) if found is not None else None

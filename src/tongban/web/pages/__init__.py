@@ -29,6 +29,7 @@ MODULES = (
     "inbox",
     "licences",
     "federation",
+    "federation_cases",
     "data_space",
     "identity",
     "smart",
