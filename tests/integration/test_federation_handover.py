@@ -8,11 +8,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from tests.calendar_fixtures import seed_test_calendar
 from tests.clock import SYSTEM
-from tests.factories import make_staff
+from tests.factories import make_staff, sign_in
 from tests.integration.catalogue_fixtures import ensure_departments, spec
 from tests.integration.federation_fixtures import PANYU
 from tests.integration.federation_pair import Pair
@@ -35,6 +36,7 @@ from tongban.services.federation import exchange_log, handover, items, refusals
 from tongban.services.people.sessions import load_principal
 from tongban.services.platform import outbox
 from tongban.services.platform.context import Actor
+from tongban.web.app import build_app
 
 pytestmark = pytest.mark.usefixtures("keep_logging")
 
@@ -87,7 +89,8 @@ class World:
         with pair.panyu.uow() as uow:
             catalogue.publish_spec(uow, SYSTEM, py_item())
             uow.commit()
-        self.clerk = make_staff(pair.nanhai, Role.CLERK).user_id
+        self.clerk_person = make_staff(pair.nanhai, Role.CLERK)
+        self.clerk = self.clerk_person.user_id
         self.reviewer = make_staff(pair.panyu, Role.REVIEWER).user_id
         with pair.nanhai.uow() as uow:
             items.sync(uow, SYSTEM, pair.network, PANYU)
@@ -290,3 +293,36 @@ def test_a_refused_hand_over_is_cancelled_by_a_person_with_a_reason(world: World
 
 def test_nothing_is_sent_for_a_case_that_did_not_come_from_a_partner(world: World) -> None:
     assert count(world.pair.panyu, federation_sent) == 0
+
+
+def test_the_window_hands_over_through_its_page_and_both_sides_show_the_case(world: World) -> None:
+    pair = world.pair
+    client = TestClient(build_app(pair.nanhai))  # the clerk's browser, not the partner's link
+    csrf = sign_in(pair.nanhai, client, world.clerk_person)
+    page = client.get("/federation/handover", params={"partner": PANYU, "item": "PY-001"})
+    assert page.status_code == 200 and "番禺个体工商户设立登记" in page.text
+    form = {
+        "csrf_token": csrf, "partner": PANYU, "item": "PY-001", "applicant_name": "李四",
+        "id_number": APPLICANT, "form:shop_name": "番禺小食", "form:owner_id": APPLICANT,
+        "consent": "yes",
+    }  # fmt: skip
+    files = {f"material:{ID_CARD}": ("id.pdf", b"id-card-scan"),
+             f"material:{LEASE}": ("lease.pdf", b"lease")}  # fmt: skip
+    refused = client.post("/federation/handover", data={**form, "consent": ""}, files=files)
+    assert refused.status_code == 422 and "申请人未同意移交" in refused.text
+    done = client.post("/federation/handover", data=form, files=files, follow_redirects=False)
+    assert done.status_code == 303
+    case_ref = done.headers["location"].rsplit("/", 1)[1]
+    pump(pair)
+    world.step(lifecycle.accept, case_ref)
+    pump(pair)
+    page = client.get(f"/federation/cases/{case_ref}")
+    assert page.status_code == 200 and "accepted" in page.text
+    api = client.get(f"/api/v1/federation/cases/{case_ref}").json()
+    assert (api["role"], api["remote_status"]) == ("out", "accepted")
+    assert [m["type"] for m in api["received"]] == ["case.accepted"]
+    with pair.panyu.read() as uow:
+        there = handover.federated_case(uow.conn, case_ref)
+    assert (there["role"], there["remote_status"]) == ("in", "accepted")
+    assert client.get("/federation/refused").status_code == 200
+    assert client.get("/federation/partners").status_code == 200
