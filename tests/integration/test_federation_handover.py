@@ -21,6 +21,7 @@ from tongban.adapters.courier import SimulatedCourier
 from tongban.adapters.db.tables import cases
 from tongban.adapters.db.tables_federation import (
     federation_cases,
+    federation_log,
     federation_received,
     federation_sent,
 )
@@ -32,7 +33,7 @@ from tongban.domain.people.model import Role
 from tongban.services.cases import delivery as case_delivery
 from tongban.services.cases import lifecycle
 from tongban.services.catalogue import items as catalogue
-from tongban.services.federation import exchange_log, handover, items, refusals
+from tongban.services.federation import exchange_log, handover, items, messages, refusals
 from tongban.services.people.sessions import load_principal
 from tongban.services.platform import outbox
 from tongban.services.platform.context import Actor
@@ -326,3 +327,27 @@ def test_the_window_hands_over_through_its_page_and_both_sides_show_the_case(wor
     assert (there["role"], there["remote_status"]) == ("in", "accepted")
     assert client.get("/federation/refused").status_code == 200
     assert client.get("/federation/partners").status_code == 200
+
+
+def test_a_tampered_material_is_refused_there_logged_and_changes_nothing(world: World) -> None:
+    pair = world.pair
+    lease = MaterialFile(LEASE, b"lease").entry()
+    lease["content"] = MaterialFile(LEASE, b"lease, altered").entry()["content"]
+    body = {
+        "applicant": {"name": "李四", "id_type": "resident_id", "id_number": APPLICANT},
+        "form": FORM, "materials": [MaterialFile(ID_CARD, b"scan").entry(), lease],
+    }  # fmt: skip
+    side = pair.nanhai
+    with side.uow() as uow:
+        messages.send(
+            uow, SYSTEM, side.node_keys, receiver=PANYU, case_ref="440605-x-1",
+            type="case.handover", item="PY-001", body=body,
+        )  # fmt: skip
+    pump(pair)
+    with side.read() as uow:
+        [refused] = refusals.unresolved(uow.conn)
+    assert refused["code"] == "federation_material_mismatch"
+    assert count(pair.panyu, cases) == count(pair.panyu, federation_received) == 0
+    with pair.panyu.read() as uow:
+        outcomes = [e.outcome for e in uow.conn.execute(select(federation_log.c.outcome))]
+    assert outcomes == ["refused:federation_material_mismatch"]

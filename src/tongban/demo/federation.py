@@ -32,6 +32,7 @@ PANYU_STAFF = (
     ("clerk.panyu", "陈嘉欣", Role.CLERK, PANYU_CENTRE, None),
     ("reviewer.panyu", "梁永康", Role.REVIEWER, None, "PYSCJ"),
     ("chief.panyu", "何志明", Role.SECTION_CHIEF, None, "PYSCJ"),
+    ("reviewer.pyzr", "黄文静", Role.REVIEWER, None, "PYZRJ"),
 )
 
 
