@@ -92,7 +92,8 @@ class World:
             uow.commit()
         self.clerk_person = make_staff(pair.nanhai, Role.CLERK)
         self.clerk = self.clerk_person.user_id
-        self.reviewer = make_staff(pair.panyu, Role.REVIEWER).user_id
+        self.reviewer_person = make_staff(pair.panyu, Role.REVIEWER)
+        self.reviewer = self.reviewer_person.user_id
         with pair.nanhai.uow() as uow:
             items.sync(uow, SYSTEM, pair.network, PANYU)
 
@@ -325,6 +326,10 @@ def test_the_window_hands_over_through_its_page_and_both_sides_show_the_case(wor
     with pair.panyu.read() as uow:
         there = handover.federated_case(uow.conn, case_ref)
     assert (there["role"], there["remote_status"]) == ("in", "accepted")
+    reviewer = TestClient(build_app(pair.panyu))
+    sign_in(pair.panyu, reviewer, world.reviewer_person)
+    page = reviewer.get(f"/review/cases/{world.there(case_ref).number}")
+    assert page.status_code == 200 and f"对方编号 {case_ref}" in page.text
     assert client.get("/federation/refused").status_code == 200
     assert client.get("/federation/partners").status_code == 200
 
