@@ -27,7 +27,8 @@ from tongban.bootstrap import Container
 from tongban.services.bundles import applications as bundles
 from tongban.services.cases import sweeps as cases_sweeps
 from tongban.services.evaluation import sweeps as evaluation_sweeps
-from tongban.services.federation import delivery as federation_delivery  # noqa: F401  (registers the outbox kind)
+from tongban.services.federation import casework as federation_casework  # noqa: F401  (outbox kind)
+from tongban.services.federation import delivery as federation_delivery  # noqa: F401  (outbox kind)
 from tongban.services.identity import check as identity_check
 from tongban.services.platform import outbox, readiness, retention, telemetry
 from tongban.services.projects import lifecycle as proxy_projects

@@ -5,115 +5,24 @@ replays and forgeries get signed refusals; both exchange logs stay whole."""
 
 from __future__ import annotations
 
-import dataclasses
-import logging
-import shutil
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
-from fastapi.testclient import TestClient
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
-from tests.clock import SYSTEM, TEST_START
+from tests.clock import SYSTEM
 from tests.integration.federation_fixtures import PANYU, FakePartner, signed_message
-from tongban.adapters import node_keys
-from tongban.adapters.db.engine import build_engine
-from tongban.adapters.db.tables import jurisdiction, outbox
+from tests.integration.federation_pair import Pair
+from tongban.adapters.db.tables import outbox
 from tongban.adapters.db.tables_federation import federation_received, federation_sent
 from tongban.bootstrap import Container
-from tongban.config import Settings
-from tongban.demo.jurisdictions import PANYU as PANYU_PRESET
 from tongban.domain.federation.envelope import check_signed
 from tongban.domain.federation.receipt import parse_receipt
-from tongban.domain.shared.clock import PinnedClock
-from tongban.domain.shared.jurisdiction import check_jurisdiction
 from tongban.services.federation import exchange_log, messages, node
 from tongban.services.platform import outbox as outbox_svc
-from tongban.web.app import build_app
 
-
-@pytest.fixture(autouse=True)
-def keep_logging() -> Iterator[None]:
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
-
-
-class InProcess:
-    """The network between the two nodes: a POST to a node's base URL reaches its app."""
-
-    def __init__(self) -> None:
-        self.clients: dict[str, TestClient] = {}
-        self.down: set[str] = set()
-
-    def post_json(self, url: str, document: dict[str, Any]) -> tuple[int, Any]:
-        parts = urlsplit(url)
-        base = f"{parts.scheme}://{parts.netloc}"
-        if base in self.down:
-            raise ConnectionRefusedError(base)
-        answer = self.clients[base].post(parts.path, json=document)
-        return answer.status_code, answer.json()
-
-
-@dataclasses.dataclass
-class Pair:
-    nanhai: Container
-    panyu: Container
-    network: InProcess
-
-
-def _panyu_container(tmp_path: Path, template: Path, network: InProcess) -> Container:
-    path = tmp_path / "panyu.db"
-    shutil.copy(template, path)
-    engine = build_engine(f"sqlite:///{path}")
-    document = check_jurisdiction(PANYU_PRESET).as_document()
-    with engine.begin() as conn:
-        conn.execute(
-            update(jurisdiction).values(region_code=document["region_code"], document=document)
-        )
-    settings = Settings(
-        data_dir=tmp_path / "panyu",
-        database_url=f"sqlite:///{path}",
-        secret_key="test-secret-key-" + "y" * 32,  # type: ignore[arg-type]
-        clock_start=TEST_START,
-    )
-    return Container(
-        settings=settings,
-        engine=engine,
-        secret_key="test-secret-2",
-        clock=PinnedClock(TEST_START),
-        federation_transport=network,
-    )
-
-
-@pytest.fixture
-def pair(container: Container, tmp_path: Path, migrated_sqlite: Path) -> Iterator[Pair]:
-    """南海 (this test's database, deciding NH-001) and 番禺 (a second SQLite database,
-    deciding PY-001), each trusting the other, each app reachable through ``network``."""
-    network = InProcess()
-    nanhai = dataclasses.replace(container, federation_transport=network)
-    panyu = _panyu_container(tmp_path, migrated_sqlite, network)
-    documents = {}
-    for side, url, item in ((nanhai, "http://nanhai.test", "NH-001"),
-                            (panyu, "http://panyu.test", "PY-001")):  # fmt: skip
-        node_keys.initialise(side.settings.resolved_keys_dir(), TEST_START)
-        with side.uow() as uow:
-            node.init_node(uow, SYSTEM, url, [item])
-            documents[url] = node.node_document(uow.conn, side.node_keys)
-    for side, other in ((nanhai, "http://panyu.test"), (panyu, "http://nanhai.test")):
-        with side.uow() as uow:
-            node.trust(uow, SYSTEM, documents[other])
-    with TestClient(build_app(nanhai)) as a, TestClient(build_app(panyu)) as b:
-        network.clients = {"http://nanhai.test": a, "http://panyu.test": b}
-        yield Pair(nanhai, panyu, network)
-    panyu.engine.dispose()
-
+pytestmark = pytest.mark.usefixtures("keep_logging")
 
 SHA = "a" * 64
 
@@ -122,7 +31,7 @@ def hand_over(side: Container, case_ref: str = "440605-1") -> dict[str, Any]:
     with side.uow() as uow:
         return messages.send(
             uow, SYSTEM, side.node_keys, receiver=PANYU, case_ref=case_ref,
-            type="case.handover", item="PY-001",
+            type="case.withdrawn", item="PY-001",
             body={"form": {"事项": "PY-001"}, "materials": [{"name": "户口簿", "sha256": SHA}]},
         )  # fmt: skip
 

@@ -21,6 +21,7 @@ from tongban.adapters import node_keys
 from tongban.adapters.db.tables_federation import federation_log
 from tongban.bootstrap import Container
 from tongban.cli.app import app
+from tongban.domain.federation.envelope import TYPES
 from tongban.domain.federation.errors import MessageRefused
 from tongban.services.federation import messages, node
 
@@ -32,6 +33,13 @@ def keep_logging() -> Iterator[None]:
     yield
     root.handlers[:] = handlers
     root.setLevel(level)
+
+
+@pytest.fixture(autouse=True)
+def no_effects(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The log is under test, not the hand-over's effects: every type applies with none."""
+    for type in TYPES:
+        monkeypatch.setitem(messages.HANDLERS, type, lambda uow, envelope, actor: None)
 
 
 @pytest.fixture

@@ -35,14 +35,16 @@ def panyu(container: Container) -> FakePartner:
     return partner
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def effects(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each applied hand-over writes one audit entry: the effect the tests count."""
+    """Each applied message writes one audit entry instead of its real effect (the hand-over's
+    effects have tests of their own): the effect the tests count."""
 
-    def handover(conn: Any, envelope: rules.Envelope, actor: Any) -> None:
-        audit.record(conn, actor, "test.handover_applied", "case", envelope.case_ref, {})
+    def handover(uow: Any, envelope: rules.Envelope, actor: Any) -> None:
+        audit.record(uow.conn, actor, "test.handover_applied", "case", envelope.case_ref, {})
 
-    monkeypatch.setitem(messages.HANDLERS, "case.handover", handover)
+    for type in rules.TYPES:
+        monkeypatch.setitem(messages.HANDLERS, type, handover)
 
 
 def receive(container: Container, document: Any, at: Any = TEST_START) -> rules.Envelope:

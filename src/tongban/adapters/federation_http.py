@@ -26,6 +26,14 @@ class HttpTransport:
         except urllib.error.HTTPError as error:  # a refusal is an answer, not a fault
             return error.code, _json(error.read())
 
+    def get_json(self, url: str) -> tuple[int, Any]:
+        request = urllib.request.Request(url, headers={"Accept": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                return response.status, _json(response.read())
+        except urllib.error.HTTPError as error:
+            return error.code, _json(error.read())
+
 
 def _json(raw: bytes) -> Any:
     try:

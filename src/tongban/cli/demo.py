@@ -25,11 +25,27 @@ def demo(
         int, typer.Option("--seed", help="历史办件的随机种子：同一种子生成同样的数据")
     ] = 1,
     years: Annotated[int, typer.Option("--years", help="历史办件覆盖今天之前的多少年")] = 3,
+    node: Annotated[
+        str | None,
+        typer.Option("--node", help="跨城通办演示：nanhai 或 panyu，并把本库初始化为该节点"),
+    ] = None,
+    base_url: Annotated[
+        str | None,
+        typer.Option(help="--node 时伙伴节点访问本节点的地址，默认南海 8001、番禺 8002"),
+    ] = None,
 ) -> None:
     """Load the Nanhai demo data (centres, departments, people, calendar, catalogue), and with
-    ``--cases N`` N cases of history over the past ``--years`` years."""
+    ``--cases N`` N cases of history over the past ``--years`` years.  ``--node panyu`` loads
+    番禺's small catalogue instead; ``--node`` either way makes the database a 跨城通办 node."""
     from tongban.demo.loader import has_items, load_demo
 
+    if node is not None:
+        if node not in NODE_PORTS:
+            console.print("[red]--node 只能是 nanhai 或 panyu[/red]")
+            raise typer.Exit(2)
+        if node == "panyu":
+            _panyu(container(), base_url or f"http://127.0.0.1:{NODE_PORTS['panyu']}")
+            return
     if scale not in ("small", "full"):
         console.print("[red]--scale 只能是 small 或 full[/red]")
         raise typer.Exit(2)
@@ -71,6 +87,47 @@ def demo(
     if cases:
         _history(c, cases, seed, years)
     _print_logins(c)
+    if node == "nanhai":
+        _node(c, base_url or f"http://127.0.0.1:{NODE_PORTS['nanhai']}", "nanhai")
+
+
+NODE_PORTS = {"nanhai": 8001, "panyu": 8002}
+
+
+def _node(c: Container, url: str, name: str) -> None:
+    from tongban.demo import federation
+    from tongban.services.platform.context import Actor
+
+    actor = Actor(request_id="demo", at=c.clock.now())
+    offers = federation.nanhai_offers() if name == "nanhai" else list(federation.PANYU_OFFERS)
+    setup = federation.make_node(c, actor, url, offers)
+    other = "panyu" if name == "nanhai" else "nanhai"
+    console.print(
+        f"跨城通办节点 {setup.region_code}：{setup.base_url}，签名密钥 {setup.kid}，"
+        f"允许伙伴代收的事项 {'、'.join(setup.items)}。"
+    )
+    console.print(
+        f"另一节点（{other}）启动后：curl -s http://127.0.0.1:{NODE_PORTS[other]}"
+        "/.well-known/tongban-node.json > partner.json，再运行 tongban node trust partner.json "
+        "和 tongban node items sync（见 README“跨城通办演示”）。"
+    )
+
+
+def _panyu(c: Container, url: str) -> None:
+    from tongban.demo import federation
+    from tongban.demo.people import DEMO_PASSWORD
+    from tongban.services.platform.context import Actor
+
+    actor = Actor(request_id="demo", at=c.clock.now())
+    published = federation.load_panyu(c, actor)
+    console.print(f"番禺演示数据已加载：{published} 个事项发布。")
+    table = Table(title=f"番禺演示账号（密码均为 {DEMO_PASSWORD}）")
+    for column in ("登录名", "姓名"):
+        table.add_column(column)
+    for username, name, *_rest in federation.PANYU_STAFF:
+        table.add_row(username, name)
+    console.print(table)
+    _node(c, url, "panyu")
 
 
 def _history(c: Container, cases: int, seed: int, years: int) -> None:

@@ -209,3 +209,84 @@ def log_verify() -> None:
         soft_wrap=True,
     )
     raise typer.Exit(1)
+
+
+items_app = typer.Typer(help="伙伴节点发布的事项版本（材料、表单、收费）。", no_args_is_help=True)
+app.add_typer(items_app, name="items")
+
+
+@items_app.command(name="sync")
+def items_sync(
+    code: Annotated[str | None, typer.Argument(help="伙伴节点的行政区划代码，默认全部")] = None,
+) -> None:
+    """Fetch the partners' signed item versions and keep those this node may accept."""
+    from tongban.adapters.federation_http import HttpTransport
+    from tongban.cli.app import cli_actor, container
+    from tongban.services.federation import items
+
+    c = container()
+    with c.read() as uow:
+        codes = [code] if code else [p.region_code for p in svc.partners(uow.conn)]
+    if not codes:
+        out.print(_("尚未信任任何伙伴节点。"))
+    failed = False
+    for partner in codes:
+        try:
+            with c.uow() as uow:
+                kept = items.sync(uow, cli_actor(c), HttpTransport(), partner)
+        except DomainError as error:
+            err.print(f"{partner}：{_(error.template).format(**error.params)}（{error.code}）")
+            failed = True
+            continue
+        except OSError as error:
+            err.print(_("{code}：无法连接（{error}）").format(code=partner, error=error))
+            failed = True
+            continue
+        out.print(_("{code}：已同步 {n} 个事项").format(code=partner, n=len(kept)))
+        for item in kept:
+            out.print(f"  {item['code']} v{item.get('version')} {item.get('name')}")
+    if failed:
+        raise typer.Exit(2)
+
+
+@app.command()
+def cases(
+    role: Annotated[
+        str | None, typer.Option(help="out：本节点移交出去的；in：本节点收到的")
+    ] = None,
+) -> None:
+    """List the cases handed over and received, newest first, with their remote status."""
+    from tongban.cli.app import container
+    from tongban.services.federation import handover
+
+    c = container()
+    with c.read() as uow:
+        rows = handover.federated_cases(uow.conn, role)
+    if not rows:
+        out.print(_("没有跨城通办办件。"))
+    for row in rows:
+        arrow = "→" if row.role == "out" else "←"
+        out.print(
+            f"{row.case_ref} {arrow} {row.partner} {row.item_code} {row.applicant_name} "
+            f"{row.status} / {row.remote_status}",
+            soft_wrap=True,
+        )
+
+
+@app.command()
+def refused() -> None:
+    """List the refused messages no one has resolved yet, with the refusal's code and reason."""
+    from tongban.cli.app import container
+    from tongban.services.federation import refusals
+
+    c = container()
+    with c.read() as uow:
+        rows = refusals.unresolved(uow.conn)
+    if not rows:
+        out.print(_("没有待处理的被拒消息。"))
+    for row in rows:
+        out.print(
+            f"{row['message_id']} → {row['receiver']} {row['case_ref']}#{row['seq']} "
+            f"{row['type']} {row['code']}：{row['reason']}",
+            soft_wrap=True,
+        )

@@ -2,13 +2,29 @@
 
 from __future__ import annotations
 
+from tongban.services.federation import handover
 from tongban.services.platform import access
 
 PUBLIC = access.PUBLIC.name
+READERS = handover.READERS.name
+CLERKS = access.CASE_CLERKS.name
 
 ROWS: dict[tuple[str, str], str] = {
     ("GET", "/.well-known/tongban-node.json"): PUBLIC,
     # A partner node's delivery: its signature, checked by the service, says who sent it.
     ("POST", "/federation/v1/messages"): PUBLIC,
+    ("GET", "/federation/v1/items"): PUBLIC,
+    ("GET", "/federation/cases"): READERS,
+    ("GET", "/federation/cases/{case_ref}"): READERS,
+    ("POST", "/federation/cases/{case_ref}/correction"): CLERKS,
+    ("POST", "/federation/cases/{case_ref}/collected"): CLERKS,
+    ("GET", "/federation/handover"): CLERKS,
+    ("POST", "/federation/handover"): CLERKS,
+    ("GET", "/federation/refused"): CLERKS,
+    ("POST", "/federation/refused/{message_id}"): CLERKS,
+    ("GET", "/federation/partners"): CLERKS,
+    ("POST", "/federation/partners/{code}/sync"): CLERKS,
+    ("GET", "/api/v1/federation/cases"): READERS,
+    ("GET", "/api/v1/federation/cases/{case_ref}"): READERS,
 }
-SAMPLES: dict[str, str] = {}
+SAMPLES: dict[str, str] = {"case_ref": "440605-20261116-00001"}

@@ -1,16 +1,20 @@
-"""Tables of 跨城通办: this node, its trusted partners, the messages sent and applied, and the
-hash-chained exchange log.
+"""Tables of 跨城通办: this node, its trusted partners, the messages sent and applied, the
+hash-chained exchange log, and the cases handed over and received.
 
-Mirrors migration 0036; imported at the end of ``tables.py`` so ``metadata`` holds every table.
+Mirrors migrations 0036 and 0037; imported at the end of ``tables.py`` so ``metadata`` holds
+every table.
 """
 
 from __future__ import annotations
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Column,
+    ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Table,
     UniqueConstraint,
@@ -59,6 +63,8 @@ federation_sent = Table(
     Column("answered_at", UTCDateTime, nullable=True),
     # The partner's signed receipt (its acknowledgement or its refusal, with the code).
     Column("answer", JSONDoc, nullable=True),
+    # Migration 0037: when a person resolved a refusal (resent or cancelled the hand-over).
+    Column("resolved_at", UTCDateTime, nullable=True),
     CheckConstraint("status in ('pending', 'acknowledged', 'refused')", name="status"),
     # Two messages of one case can never take the same number.
     UniqueConstraint("receiver", "case_ref", "seq", name="uq_federation_sent_case_seq"),
@@ -105,4 +111,94 @@ federation_log_head = Table(
     Column("seq", Integer, nullable=False),
     Column("hash", String(64), nullable=False),
     CheckConstraint("id = 1", name="single_row"),
+)
+
+# --- migration 0037: the hand-over of cases ---------------------------------------------------
+
+federation_cases = Table(
+    "federation_cases",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    # out: accepted at a window here for a partner's item; in: received here from a partner.
+    Column("role", String(3), nullable=False),
+    Column("partner", String(6), nullable=False),
+    # The accepting node's reference, used by both sides and in every message of the case.
+    Column("case_ref", String(64), nullable=False),
+    Column("item_code", String(64), nullable=False),
+    # The case this node made of a received hand-over (role in).
+    Column("case_id", BigId, ForeignKey("cases.id"), nullable=True),
+    Column("applicant_name", String(100), nullable=False),
+    Column("applicant_id_type", String(40), nullable=False),
+    Column("applicant_id_number", String(40), nullable=False),
+    Column("form", JSONDoc, nullable=False),
+    # [{name, sha256, size}]: the bytes are in federation_materials.
+    Column("materials", JSONDoc, nullable=False),
+    Column("consent", JSONDoc, nullable=False),
+    Column("clerk", JSONDoc, nullable=False),
+    # This node's side: handed_over, cancelled, closed (out); received (in).
+    Column("status", String(24), nullable=False),
+    # What the other side last said: pending, received, accepted, correction_requested,
+    # not_accepted, approved, rejected, terminated, result_issued (out); the case's status (in).
+    Column("remote_status", String(24), nullable=False),
+    Column("remote_detail", JSONDoc, nullable=False),
+    # The signed result (e-licence) as received, and whether its signature verified.
+    Column("result", JSONDoc, nullable=True),
+    Column("result_verified", Boolean, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    CheckConstraint("role in ('out', 'in')", name="role"),
+    UniqueConstraint("partner", "case_ref", name="uq_federation_cases_partner_ref"),
+)
+Index("ix_federation_cases_case_id", federation_cases.c.case_id, unique=True)
+
+federation_materials = Table(
+    "federation_materials",
+    metadata,
+    # Content-addressed: the SHA-256 of the bytes is the key the signed messages name.
+    Column("sha256", String(64), primary_key=True),
+    Column("size", Integer, nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+federation_partner_items = Table(
+    "federation_partner_items",
+    metadata,
+    # A partner's published version of an item it lets this node accept (node items sync).
+    Column("partner", String(6), primary_key=True),
+    Column("item_code", String(64), primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("document", JSONDoc, nullable=False),
+    Column("synced_at", UTCDateTime, nullable=False),
+)
+
+federation_outgoing = Table(
+    "federation_outgoing",
+    metadata,
+    # What a received case owes its partner, queued with the change that caused it and signed
+    # by the worker in this order (message_id set once it is sent).
+    Column("id", BigId, primary_key=True),
+    Column("link_id", BigId, ForeignKey("federation_cases.id"), nullable=False),
+    Column("type", String(40), nullable=False),
+    Column("body", JSONDoc, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("message_id", String(36), nullable=True),
+)
+Index("ix_federation_outgoing_link_id", federation_outgoing.c.link_id)
+
+federation_resolutions = Table(
+    "federation_resolutions",
+    metadata,
+    # What a person did about a message the partner refused.
+    Column("id", BigId, primary_key=True),
+    Column("message_id", String(36), nullable=False),
+    Column("action", String(12), nullable=False),
+    Column("note", String(500), nullable=False),
+    Column("refusal", JSONDoc, nullable=True),
+    Column("envelope", JSONDoc, nullable=False),
+    Column("new_message_id", String(36), nullable=True),
+    Column("by_user_id", BigId, nullable=True),
+    Column("at", UTCDateTime, nullable=False),
+    CheckConstraint("action in ('resend', 'cancel')", name="action"),
 )

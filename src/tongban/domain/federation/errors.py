@@ -74,3 +74,44 @@ class OutOfSequence(MessageRefused):
     code = "federation_out_of_sequence"
     status = 409
     template = "办件 {case_ref} 的消息序号应为 {expected}，收到 {got}。"
+
+
+class CannotApply(MessageRefused):
+    """A well-formed, trusted message this node cannot act on (its case is unknown here, or
+    in no state to take it): refused, for a person on the sending side to resolve."""
+
+    code = "federation_cannot_apply"
+    template = "消息无法处理：{reason}"
+
+
+class MaterialMismatch(MessageRefused):
+    code = "federation_material_mismatch"
+    template = "材料“{name}”的内容与其 SHA-256 不符。"
+
+
+class NotOffered(ValidationFailed):
+    """The window cannot accept this item for that partner."""
+
+    code = "federation_item_not_offered"
+    template = "{partner} 未委托本节点受理事项 {item}。"
+
+
+class HandoverIncomplete(ValidationFailed):
+    code = "federation_handover_incomplete"
+    template = "不能移交：{reason}"
+
+
+class FederatedCaseNotFound(NotFound):
+    code = "federation_case_not_found"
+    template = "没有编号为 {case_ref} 的跨城通办办件。"
+
+
+class RefusalNotFound(NotFound):
+    code = "federation_refusal_not_found"
+    template = "没有待处理的被拒消息 {message_id}。"
+
+
+class HandoverClosed(DomainError):
+    code = "federation_handover_closed"
+    status = 409
+    template = "办件 {case_ref} 当前状态为“{status}”，不能{action}。"

@@ -47,6 +47,7 @@ from tongban.services.cases.roles import (
     performer,
 )
 from tongban.services.catalogue.items import published_item
+from tongban.services.federation import casework
 from tongban.services.platform.calendar import load_calendar
 from tongban.services.platform.context import Actor
 from tongban.services.platform.unit_of_work import UnitOfWork, atomic
@@ -102,6 +103,7 @@ def _act(
         raise StaleVersion(current=case.version)
     change(case, by)
     notify(uow.conn, case, actor.at)  # C18: the outbox commits with the change, or not at all
+    casework.note_change(uow.conn, case, actor.at)  # C17: a received case tells its partner
     if also is not None:
         also(uow.conn, case)
     repo.save(uow.conn, case, actor.at)

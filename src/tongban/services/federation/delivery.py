@@ -15,7 +15,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from sqlalchemy import Connection, select, update
 
-from tongban.adapters.db.tables_federation import federation_sent
+from tongban.adapters.db.tables_federation import federation_cases, federation_sent
 from tongban.domain.federation.envelope import check_signed
 from tongban.domain.federation.receipt import parse_receipt
 from tongban.domain.shared.clock import Clock
@@ -57,6 +57,17 @@ def _deliver(message: outbox.Message, conn: Connection, ports: outbox.OutboxPort
     ).one()
     if row.status != "pending":
         return
+    earlier = conn.execute(
+        select(federation_sent.c.seq).where(
+            federation_sent.c.receiver == row.receiver,
+            federation_sent.c.case_ref == row.case_ref,
+            federation_sent.c.seq < row.seq,
+            federation_sent.c.status != "acknowledged",
+        )
+    ).first()
+    if earlier is not None:
+        # A case's messages reach the partner in their order: this one waits its turn.
+        raise DeliveryFailed(f"message {earlier.seq} of {row.case_ref} is not acknowledged yet")
     partner = node.partner(conn, row.receiver)
     if partner is None:
         raise DeliveryFailed(f"{row.receiver} is no longer trusted")
@@ -68,6 +79,9 @@ def _deliver(message: outbox.Message, conn: Connection, ports: outbox.OutboxPort
         check_signed(receipt.document, receipt.signature, partner.public_key(receipt.kid))
     except Exception as problem:
         raise DeliveryFailed(f"no valid receipt (HTTP {status}): {problem}") from None
+    if receipt.code == "federation_out_of_sequence":
+        # The partner has not applied an earlier message yet: not a refusal, a later turn.
+        raise DeliveryFailed(f"{row.case_ref} {row.seq} is out of sequence there")
     now = ports.clock.now()
     conn.execute(
         update(federation_sent)
@@ -87,6 +101,16 @@ def _deliver(message: outbox.Message, conn: Connection, ports: outbox.OutboxPort
         envelope=receipt.document,
         at=now,
     )
+    if receipt.delivered and row.type == "case.handover":
+        conn.execute(
+            update(federation_cases)
+            .where(
+                federation_cases.c.partner == row.receiver,
+                federation_cases.c.case_ref == row.case_ref,
+                federation_cases.c.remote_status == "pending",
+            )
+            .values(remote_status="received", updated_at=now)
+        )
 
 
 outbox.register_handler(KIND, _deliver)

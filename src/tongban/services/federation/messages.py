@@ -14,10 +14,10 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from tongban.adapters.db.tables_federation import federation_received, federation_sent
@@ -44,7 +44,7 @@ log = logging.getLogger("tongban.federation")
 DEFAULT_LIFE = timedelta(days=7)
 """How long a message stays valid: long enough to outlast a partner's outage and the retries."""
 
-Handler = Callable[[Connection, Envelope, Actor], None]
+Handler = Callable[[UnitOfWork, Envelope, Actor], None]
 HANDLERS: dict[str, Handler] = {}
 """The effect of each message type, run in the transaction that records it applied."""
 
@@ -75,40 +75,93 @@ def send(
 ) -> dict[str, Any]:
     """Number, sign and keep a message to a trusted partner and queue its delivery, all in the
     caller's transaction (so it leaves iff the change commits); returns the signed envelope."""
-    conn = uow.conn
+    return send_on(
+        uow.conn,
+        actor.at,
+        signer,
+        receiver=receiver,
+        case_ref=case_ref,
+        type=type,
+        item=item,
+        body=body,
+        life=life,
+    )
+
+
+def sign(signer: NodeSigner, document: dict[str, Any]) -> dict[str, Any]:
+    """``document`` (an envelope, a receipt or a result, its ``signature`` without a value)
+    signed with the node's current key."""
+    document["signature"]["value"] = b64url(signer.sign(rules.signing_input(document)))
+    return document
+
+
+def send_on(
+    conn: Connection,
+    at: datetime,
+    signer: NodeSigner,
+    *,
+    receiver: str,
+    case_ref: str,
+    type: str,
+    item: str,
+    body: dict[str, Any],
+    life: timedelta = DEFAULT_LIFE,
+    seq: int | None = None,
+) -> dict[str, Any]:
+    """``send`` on a connection already in a transaction (the worker's, say); ``seq`` given
+    only when a refused message is sent again under its number."""
     if node.partner(conn, receiver) is None:
         raise PartnerNotFound(code=receiver)
-    last = conn.execute(
-        select(func.max(federation_sent.c.seq)).where(
-            federation_sent.c.receiver == receiver, federation_sent.c.case_ref == case_ref
-        )
-    ).scalar()
+    if seq is None:
+        last = conn.execute(
+            select(func.max(federation_sent.c.seq)).where(
+                federation_sent.c.receiver == receiver, federation_sent.c.case_ref == case_ref
+            )
+        ).scalar()
+        seq = (last or 0) + 1
     document = rules.unsigned_envelope(
         message_id=str(uuid.uuid4()),
         sender=node.own_region_code(conn),
         receiver=receiver,
         case_ref=case_ref,
-        seq=(last or 0) + 1,
+        seq=seq,
         type=type,
         item=item,
-        issued_at=actor.at,
-        expires_at=actor.at + life,
+        issued_at=at,
+        expires_at=at + life,
         body=body,
         kid=signer.kid,
     )
-    document["signature"]["value"] = b64url(signer.sign(rules.signing_input(document)))
+    sign(signer, document)
     envelope = rules.parse_envelope(document)  # what we send, the partner can read
-    conn.execute(
-        insert(federation_sent).values(
-            message_id=envelope.id,
-            receiver=receiver,
-            case_ref=case_ref,
-            seq=envelope.seq,
-            type=type,
-            envelope=document,
-            created_at=actor.at,
+    values = {
+        "message_id": envelope.id,
+        "receiver": receiver,
+        "case_ref": case_ref,
+        "seq": envelope.seq,
+        "type": type,
+        "envelope": document,
+        "created_at": at,
+    }
+    if conn.execute(
+        select(federation_sent.c.message_id).where(
+            federation_sent.c.receiver == receiver,
+            federation_sent.c.case_ref == case_ref,
+            federation_sent.c.seq == envelope.seq,
         )
-    )
+    ).first():
+        # Sent again after a refusal: the number stays, the message (and its id) is new.
+        conn.execute(
+            update(federation_sent)
+            .where(
+                federation_sent.c.receiver == receiver,
+                federation_sent.c.case_ref == case_ref,
+                federation_sent.c.seq == envelope.seq,
+            )
+            .values(status="pending", answered_at=None, answer=None, resolved_at=None, **values)
+        )
+    else:
+        conn.execute(insert(federation_sent).values(**values))
     exchange_log.append(
         conn,
         direction="out",
@@ -116,9 +169,9 @@ def send(
         message_id=envelope.id,
         outcome=exchange_log.SENT,
         envelope=document,
-        at=actor.at,
+        at=at,
     )
-    delivery.enqueue(conn, envelope.id, actor.at)
+    delivery.enqueue(conn, envelope.id, at)
     return document
 
 
@@ -179,7 +232,7 @@ def _apply(uow: UnitOfWork, actor: Actor, document: Any) -> Envelope:
             raise MessageReplayed(message_id=envelope.id)
         handler = HANDLERS.get(envelope.type)
         if handler is not None:
-            handler(conn, envelope, actor)
+            handler(uow, envelope, actor)
         exchange_log.append(
             conn,
             direction="in",
@@ -254,5 +307,4 @@ def answer(
         code=code,
         reason=reason,
     )
-    receipt["signature"]["value"] = b64url(signer.sign(rules.signing_input(receipt)))
-    return status, receipt
+    return status, sign(signer, receipt)

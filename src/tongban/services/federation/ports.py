@@ -18,3 +18,12 @@ class NodeSigner(Protocol):
     def public_jwks(self) -> list[dict[str, Any]]:
         """Every node key's public half as an RFC 8037 JWK."""
         ...
+
+
+class DocumentFetcher(Protocol):
+    """Reads a JSON document a partner publishes (its item versions)."""
+
+    def get_json(self, url: str) -> tuple[int, Any]:
+        """The HTTP status and the decoded JSON (None when not JSON); ``OSError`` when the
+        partner cannot be reached."""
+        ...

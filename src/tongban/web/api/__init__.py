@@ -38,6 +38,7 @@ MODULES = (
     "evaluation",
     "indicators",
     "users_admin",
+    "federation",
     "account_security",
     "dashboard",
 )

@@ -30,6 +30,7 @@ MODULES = (
     "inbox",
     "licences",
     "federation",
+    "federation_cases",
     "data_space",
     "identity",
     "smart",

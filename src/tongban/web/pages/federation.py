@@ -12,7 +12,12 @@ from fastapi.responses import JSONResponse
 from tongban.adapters.node_keys import NodeKeysMissing
 from tongban.domain.federation.errors import NodeNotInitialised
 from tongban.domain.people.model import Principal
-from tongban.services.federation import messages
+from tongban.services.cases import federated  # noqa: F401  (registers the hand-over's effects)
+from tongban.services.federation import (
+    handover,  # noqa: F401  (registers the answers' effects)
+    items,
+    messages,
+)
 from tongban.services.federation import node as svc
 from tongban.services.platform import access
 from tongban.web.deps import ContainerDep, actor_for, allow
@@ -57,3 +62,16 @@ async def receive_message(
 
     status, receipt = await run_in_threadpool(answer)
     return JSONResponse(receipt, status_code=status)
+
+
+@router.get("/federation/v1/items")
+def published_items(container: ContainerDep, _anyone: Anyone) -> JSONResponse:
+    """The item versions partners' windows accept for this node, signed with the node key
+    (docs/federation.md, 'Item versions'); what ``tongban node items sync`` reads."""
+    try:
+        keys = container.node_keys
+    except NodeKeysMissing:
+        raise NodeNotInitialised() from None
+    with container.read() as uow:
+        document = items.published(uow.conn, keys, container.clock.now())
+    return JSONResponse(document, headers={"Cache-Control": "public, max-age=300"})

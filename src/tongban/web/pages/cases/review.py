@@ -18,6 +18,7 @@ from tongban.domain.people.model import Principal, Role
 from tongban.services.cases import delivery, queries, results, step_queries
 from tongban.services.cases import lifecycle as svc
 from tongban.services.cases import review_steps as steps_svc
+from tongban.services.federation import handover as federation_cases
 from tongban.services.platform import access
 from tongban.services.platform.unit_of_work import UnitOfWork
 from tongban.web import paging
@@ -74,6 +75,7 @@ def review_case(
         actor = actor_for(request)
         context = case_context(uow, actor, number, container.settings.case_yellow_days)
         steps = step_queries.review_steps(uow.conn, principal, number)
+        context["federation"] = federation_cases.case_link(uow.conn, context["case"].id)
     context["is_chief"] = principal.has_role(Role.SECTION_CHIEF)
     mine = {
         a.department_code for a in principal.roles if a.role in (Role.REVIEWER, Role.SECTION_CHIEF)
