@@ -42,7 +42,7 @@ def upgrade() -> None:
         sa.Column("partner", sa.String(length=6), nullable=False),
         sa.Column("case_ref", sa.String(length=64), nullable=False),
         sa.Column("item_code", sa.String(length=64), nullable=False),
-        sa.Column("case_id", sa.BigInteger(), nullable=True),
+        sa.Column("case_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.Column("applicant_name", sa.String(length=100), nullable=False),
         sa.Column("applicant_id_type", sa.String(length=40), nullable=False),
         sa.Column("applicant_id_number", sa.String(length=40), nullable=False),
@@ -86,7 +86,7 @@ def upgrade() -> None:
     op.create_table(
         "federation_outgoing",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column("link_id", sa.BigInteger(), nullable=False),
+        sa.Column("link_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("type", sa.String(length=40), nullable=False),
         sa.Column("body", _JSON, nullable=False),
         _at("created_at"),
@@ -108,7 +108,9 @@ def upgrade() -> None:
         sa.Column("refusal", _JSON, nullable=True),
         sa.Column("envelope", _JSON, nullable=False),
         sa.Column("new_message_id", sa.String(length=36), nullable=True),
-        sa.Column("by_user_id", sa.BigInteger(), nullable=True),
+        sa.Column(
+            "by_user_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
+        ),
         _at("at"),
         sa.CheckConstraint(
             "action in ('resend', 'cancel')", name=op.f("ck_federation_resolutions_action")
