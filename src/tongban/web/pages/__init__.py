@@ -44,6 +44,7 @@ MODULES = (
     "assist",
     "supervision",
     "indicators",
+    "indicators_admin",
     "users_admin",
     "dashboard",
 )
