@@ -68,3 +68,8 @@ class DashboardEmptyPeriod(ValidationFailed):
 class IndicatorVersionNotFound(NotFound):
     code = "indicator_version_not_found"
     template = "指标 {code} 没有第 {version} 版。"
+
+
+class DashboardUnknownFilter(ValidationFailed):
+    code = "dashboard_unknown_filter"
+    template = "不存在的{name}：{value}。"

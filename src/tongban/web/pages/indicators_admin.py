@@ -55,7 +55,7 @@ def values_of(spec: IndicatorSpec | None) -> dict[str, Any]:
 
 
 def _form_values(form: Any) -> dict[str, Any]:
-    values = {name: str(form.get(name, "")).strip() for name in FIELDS}
+    values: dict[str, Any] = {name: str(form.get(name, "")).strip() for name in FIELDS}
     values["formula"] = str(form.get("formula", ""))
     values["dimensions"] = [str(d) for d in form.getlist("dimensions")]
     return values
