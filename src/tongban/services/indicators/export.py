@@ -17,6 +17,7 @@ from io import BytesIO
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from sqlalchemy import Connection
 
@@ -74,10 +75,8 @@ def workbook(
     specs = published_specs(conn)
     chosen = dashboard.compared(specs, compare)
     start, end = dashboard.check_has_data(conn, scope, period, at, asked)
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = DEFINITIONS_SHEET
+    book = Workbook(write_only=True)  # rows streamed to the file: no cell objects kept
+    sheet = book.create_sheet(DEFINITIONS_SHEET)
     published = [d for d in list_definitions(conn) if d.published is not None]
     _rows(
         sheet,
@@ -117,6 +116,8 @@ def _head(
     meets: bool | None,
 ) -> None:
     target: Any = "—" if spec.target is None else spec.target
+    sheet.column_dimensions["A"].width = 24  # before the first row: the sheet is written as rows
+    sheet.column_dimensions["B"].width = 40
     _rows(sheet, [
         ["指标", spec.name],
         ["编码", spec.code],
@@ -149,8 +150,6 @@ def _comparison_sheet(
     _rows(sheet, [[b.label or "—", shown(b.value), judged(b.meets)] for b in bars])
     if not bars:
         sheet.append([NO_DATA])
-    sheet.column_dimensions["A"].width = 24
-    sheet.column_dimensions["B"].width = 40
 
 
 def sheet_title(spec: IndicatorSpec, taken: set[str]) -> str:
@@ -184,13 +183,14 @@ def _indicator_sheet(
     sheet.append([])
     _rows(sheet, [["近12个月"], ["月份", "数值"]], header=True)
     _rows(sheet, [[f"{p.month:%Y-%m}", shown(p.value)] for p in batch.trend(spec, months)])
-    sheet.column_dimensions["A"].width = 24
-    sheet.column_dimensions["B"].width = 40
 
 
 def _rows(sheet: Any, rows: Iterable[list[Any]], *, header: bool = False) -> None:
     for row in rows:
-        sheet.append(row)
-        if header:
-            for cell in sheet[sheet.max_row]:
-                cell.font = _BOLD
+        sheet.append([_bold(sheet, value) for value in row] if header else row)
+
+
+def _bold(sheet: Any, value: Any) -> Any:
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.font = _BOLD
+    return cell
