@@ -144,7 +144,7 @@ def load_average() -> str:
 
 HEADERS = [
     "year export",
-    "cases in the year",
+    "district cases in the year",
     "batched median ms",
     "batched max ms",
     "per-figure median ms",
