@@ -1,7 +1,8 @@
 """The dashboard's Excel export for a year: the batched workbook (``export.workbook``, each
-source read once per cut and once for the twelve months) beside the same workbook built one
-figure at a time (value, each cut and each of the twelve months through ``figures.figure``, as
-the export did before the batch), in the same run, on an existing database.
+source read once per cut and once for the twelve months) beside the same workbook with its
+figures read one at a time (value, each cut and each of the twelve months through
+``figures.figure``, as the export did before the batch), in the same run, on an existing
+database.
 
     .venv/bin/python bench/indicators_bench.py --export-from sqlite:///path/to/tongban.db \\
         [--export-year 2025] [--rounds 3]
@@ -23,52 +24,34 @@ from functools import partial
 from io import BytesIO
 from typing import Any
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 from sqlalchemy import create_engine, func, select
 
 from tongban.adapters.db.tables_indicators import indicator_case_town_monthly as town_monthly
-from tongban.domain.indicators.model import Dimension, Period
+from tongban.domain.indicators.model import Dimension, IndicatorSpec, Period
 from tongban.services.indicators import dashboard, export, figures
 from tongban.services.indicators.access import DISTRICT, Scope
-from tongban.services.indicators.definitions import list_definitions
+from tongban.services.indicators.batch import Batch, Point
 
 
-def per_figure_workbook(
-    conn: Any, scope: Scope, *, period: Period, at: date, filters: dict[Dimension, str]
-) -> bytes:
-    """The indicator sheets as the export built them before the batch: one ``figures.figure``
-    per value, per cut and per month of the trend (the same layout as ``export.workbook``)."""
-    start, end = dashboard.check_has_data(conn, scope, period, at, filters)
-    book = Workbook()
-    titles: set[str] = {export.DEFINITIONS_SHEET, export.COMPARISON_SHEET}
-    for found in [d for d in list_definitions(conn) if d.published is not None]:
-        spec = found.published
-        assert spec is not None
-        sheet = book.create_sheet(export.sheet_title(spec, titles))
-        value, meets = dashboard.value_of(conn, scope, spec, period, at, filters)
-        where = export.scope_words(scope, filters)
-        export._head(sheet, spec, period, (start, end), where, value, meets)
-        cuttable = all(d in spec.dimensions for d in filters)
-        for dimension in spec.dimensions:
-            rows: list[figures.FigureRow] = []
-            if cuttable:
-                rows = figures.figure(
-                    conn, scope, spec.code, period=period, at=at, filters=filters, by=dimension
-                ).rows
-            sheet.append([])
-            sheet.append([dimension.value])
-            for r in rows:
-                sheet.append(
-                    [r.label, r.key or "—", export.shown(r.value), export.judged(r.meets_target)]
-                )
-            if not rows:
-                sheet.append([export.NO_DATA])
-        sheet.append([])
-        for p in dashboard.trend(conn, scope, spec, at, filters).points:
-            sheet.append([f"{p.month:%Y-%m}", export.shown(p.value)])
-    out = BytesIO()
-    book.save(out)
-    return out.getvalue()
+class PerFigure(Batch):
+    """The figures as the export read them before the batch: one ``figures.figure`` per value,
+    per cut and per month of the trend (about 18 queries per indicator and source)."""
+
+    def value(self, spec: IndicatorSpec) -> tuple[float | None, bool | None]:
+        return dashboard.value_of(self.conn, self.scope, spec, self.period, self.at, self.asked)
+
+    def rows(self, spec: IndicatorSpec, by: Dimension) -> list[figures.FigureRow]:
+        if not all(d in spec.dimensions for d in self.asked):
+            return []
+        return figures.figure(
+            self.conn, self.scope, spec.code, period=self.period, at=self.at,
+            filters=self.asked, by=by,
+        ).rows  # fmt: skip
+
+    def trend(self, spec: IndicatorSpec, months: list[date]) -> list[Point]:
+        found = dashboard.trend(self.conn, self.scope, spec, self.at, self.asked)
+        return [Point(p.month, p.value) for p in found.points]
 
 
 def _values(data: bytes) -> dict[str, list[tuple[Any, ...]]]:
@@ -126,7 +109,9 @@ def run_export(url: str, year: int, rounds: int) -> list[list[str]]:
         for label, scope, filters in readers:
             kw: dict[str, Any] = {"period": Period.YEAR, "at": at, "filters": filters}
             batched, new = _timed(partial(export.workbook, conn, scope, **kw), rounds)
-            single, old = _timed(partial(per_figure_workbook, conn, scope, **kw), rounds)
+            single, old = _timed(
+                partial(export.workbook, conn, scope, reader=PerFigure, **kw), rounds
+            )
             same = "yes" if _values(new) == _values(old) else "NO"
             b, s = statistics.median(batched), statistics.median(single)
             rows.append([label, f"{cases:,}", f"{b:,.0f}", f"{max(batched):,.0f}", f"{s:,.0f}",

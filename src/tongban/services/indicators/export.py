@@ -67,10 +67,12 @@ def workbook(
     at: date,
     filters: Mapping[Dimension, str] | None = None,
     compare: str | None = None,
+    reader: type[Batch] = Batch,
 ) -> bytes:
     """The workbook for the period holding ``at`` as the reader may see it (optionally
     narrowed to a town or department of their jurisdiction), with the towns compared by the
-    indicator ``compare`` as on the dashboard (default 办件量)."""
+    indicator ``compare`` as on the dashboard (default 办件量).  ``reader`` reads the figures
+    (the bench passes one that asks ``figures.figure`` for each, to compare)."""
     asked = {d: v for d, v in (filters or {}).items() if d in dashboard.FILTERS}
     specs = published_specs(conn)
     chosen = dashboard.compared(specs, compare)
@@ -95,7 +97,7 @@ def workbook(
         book.create_sheet(COMPARISON_SHEET), conn, scope, chosen, period, at, span, asked
     )
     titles: set[str] = {DEFINITIONS_SHEET, COMPARISON_SHEET}
-    batch = Batch(conn, scope, specs, period, at, asked)
+    batch = reader(conn, scope, specs, period, at, asked)
     months = dashboard.months_before(at)
     for found in published:
         assert found.published is not None
