@@ -21,6 +21,9 @@ decided: the cheapest a query without a rollup can do, as working days need the 
 rating source joining the ratings to their items, centres, cases and tasks (what the figures
 read before migration 0035).  Both are timed in the same run; their values are compared.
 Figures only: nothing here passes or fails on time.
+
+``--export-from URL`` times the dashboard's Excel export for a year on an existing database
+instead (a demo loaded with ``tongban demo --cases N``): see ``bench/indicators_export.py``.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import indicators_export
 from common import (
     BENCH_START,
     SKIPPED_POSTGRES,
@@ -480,6 +484,15 @@ def run(
         container.engine.dispose()
 
 
+def _export(url: str, year: int, rounds: int) -> None:
+    """The year's Excel export, batched beside one figure at a time (bench/indicators_export)."""
+    print(f"machine: {os.cpu_count()} CPUs; load average {indicators_export.load_average()}")
+    rows = indicators_export.run_export(url, year, rounds)
+    print(f"after: load average {indicators_export.load_average()}")
+    title = f"the {year} Excel export, {rounds} rounds, ms"
+    print_table(indicators_export.HEADERS, rows, title)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--cases", type=int, default=100_000)
@@ -487,7 +500,14 @@ def main() -> None:
     parser.add_argument("--raw-rounds", type=int, default=3, help="rounds of the slow raw panels")
     parser.add_argument("--engines", default="sqlite,postgresql")
     parser.add_argument("--only", default="", help="comma-separated indicator codes")
+    parser.add_argument(
+        "--export-from", default="", help="time the year's Excel export on this database URL"
+    )
+    parser.add_argument("--export-year", type=int, default=2025)
     args = parser.parse_args()
+    if args.export_from:
+        _export(args.export_from, args.export_year, args.rounds)
+        return
     engines = set(args.engines.split(","))
     only = set(args.only.split(",")) if args.only else None
     rounds = (args.rounds, args.raw_rounds)

@@ -182,7 +182,7 @@ def test_the_page_is_tables_with_links_and_says_no_data_not_zero(
     gauges = text.split('id="table-gauges"')[1]
     satisfaction = gauges.split('id="gauge-satisfaction"')[1].split("</tr>")[0]
     assert "暂无数据" in satisfaction and ">0" not in satisfaction
-    assert 'href="/dashboard/export?period=month&amp;at=2026-11-10"' in text
+    assert 'href="/dashboard/export?period=month&amp;at=2026-11-10&amp;compare=volume"' in text
     towns = text.split('id="table-towns"')[1].split("</table>")[0]
     assert ">3 件</a>" in towns and ">1 件</a>" in towns  # a count without ".0"
     as_user(district, client, district.town_leader)
@@ -225,7 +225,7 @@ def test_the_export_has_a_definitions_sheet_and_one_sheet_per_indicator(
     sheets = _sheets(answer.content)
     names = list(sheets)
     assert names[0] == "指标定义" and "办件量" in names and "按时办结率" in names
-    assert len(names) == 1 + len(sheets["指标定义"]) - 1
+    assert names[1] == "镇街对比" and len(names) == 2 + len(sheets["指标定义"]) - 1
     definitions = {r[0]: r for r in sheets["指标定义"][1:]}
     assert definitions["on_time_rate"] == (
         "on_time_rate",

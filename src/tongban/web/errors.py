@@ -58,6 +58,11 @@ def _translated(error: DomainError) -> str:
     return _(error.message)
 
 
+def translated(error: DomainError) -> str:
+    """The error's message in the request's language (for a page that shows it in its form)."""
+    return _translated(error)
+
+
 HTTP_ERRORS = {
     400: ("bad_request", "请求的格式有误，无法读取。"),
     404: ("not_found", "找不到所请求的页面。"),

@@ -63,3 +63,13 @@ class OutOfJurisdiction(PermissionDenied):
 class DashboardEmptyPeriod(ValidationFailed):
     code = "dashboard_empty_period"
     template = "{start} 至 {end} 没有任何数据（办件、取号、办不成事、评价），不能导出。"
+
+
+class IndicatorVersionNotFound(NotFound):
+    code = "indicator_version_not_found"
+    template = "指标 {code} 没有第 {version} 版。"
+
+
+class DashboardUnknownFilter(ValidationFailed):
+    code = "dashboard_unknown_filter"
+    template = "不存在的{name}：{value}。"

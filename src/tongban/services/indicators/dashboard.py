@@ -14,6 +14,7 @@ from sqlalchemy import Connection
 from tongban.domain.catalogue.model import Level
 from tongban.domain.indicators.errors import (
     DashboardEmptyPeriod,
+    DashboardUnknownFilter,
     DimensionNotSupported,
     IndicatorNotFound,
 )
@@ -217,6 +218,21 @@ def comparable(specs: dict[str, IndicatorSpec]) -> list[IndicatorSpec]:
     return [s for s in specs.values() if Dimension.TOWN in s.dimensions]
 
 
+def compared(specs: dict[str, IndicatorSpec], compare: str | None) -> IndicatorSpec:
+    """The indicator the towns are compared by (``compare=``, default 办件量): 404
+    ``indicator_not_found`` for one that does not exist, 422 ``indicator_dimension_unsupported``
+    for one that cannot be cut by town."""
+    choices = comparable(specs)
+    if compare is not None and compare not in specs:
+        raise IndicatorNotFound(code=compare)
+    chosen = specs.get(compare or DEFAULT_COMPARE)
+    if chosen is None and compare is None and choices:
+        chosen = choices[0]
+    if chosen is None or chosen not in choices:
+        raise DimensionNotSupported(name=DIMENSION_LABELS[Dimension.TOWN])
+    return chosen
+
+
 def build(
     conn: Connection,
     scope: Scope,
@@ -234,13 +250,7 @@ def build(
     specs = published_specs(conn)
     start, end = figures.period_range(period, at)
     choices = comparable(specs)
-    if compare is not None and compare not in specs:
-        raise IndicatorNotFound(code=compare)
-    chosen = specs.get(compare or DEFAULT_COMPARE)
-    if chosen is None and compare is None and choices:
-        chosen = choices[0]
-    if chosen is None or chosen not in choices:
-        raise DimensionNotSupported(name=DIMENSION_LABELS[Dimension.TOWN])
+    chosen = compared(specs, compare)
     bars = town_bars(conn, scope, chosen, period, at, asked)
     gauges = [
         Gauge(spec, *value_of(conn, scope, spec, period, at, asked))
@@ -271,6 +281,17 @@ def build(
     )
 
 
+def check_known(conn: Connection, filters: Mapping[Dimension, str]) -> None:
+    """A town or department that does not exist is refused (422 ``dashboard_unknown_filter``)
+    rather than answered as a period without data."""
+    town = filters.get(Dimension.TOWN)
+    if town and town not in network.towns(conn):
+        raise DashboardUnknownFilter(name=DIMENSION_LABELS[Dimension.TOWN], value=town)
+    department = filters.get(Dimension.DEPARTMENT)
+    if department and department not in {d.code for d in network.list_departments(conn)}:
+        raise DashboardUnknownFilter(name=DIMENSION_LABELS[Dimension.DEPARTMENT], value=department)
+
+
 def check_has_data(
     conn: Connection,
     scope: Scope,
@@ -279,7 +300,9 @@ def check_has_data(
     filters: Mapping[Dimension, str] | None = None,
 ) -> tuple[date, date]:
     """The period's first and last day; ``DashboardEmptyPeriod`` when nothing happened in it
-    (``OutOfJurisdiction`` first for a town or department of another jurisdiction)."""
+    (``OutOfJurisdiction`` first for a town or department of another jurisdiction, then
+    ``DashboardUnknownFilter`` for one that does not exist)."""
+    check_known(conn, check_filters(scope, dict(filters or {})))
     start, end = figures.period_range(period, at)
     if not has_data(conn, scope, start, end, filters):
         raise DashboardEmptyPeriod(start=start.isoformat(), end=end.isoformat())

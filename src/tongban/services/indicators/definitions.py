@@ -21,6 +21,7 @@ from tongban.domain.indicators.errors import (
     IndicatorExists,
     IndicatorNoDraft,
     IndicatorNotFound,
+    IndicatorVersionNotFound,
 )
 from tongban.domain.indicators.model import IndicatorSpec, check_spec
 from tongban.domain.indicators.seed import SEED
@@ -112,6 +113,14 @@ def versions(conn: Connection, code: str) -> list[Version]:
     return [
         Version(v.version, IndicatorSpec.from_dict(v.spec), v.note, v.published_at) for v in found
     ]
+
+
+def version(conn: Connection, code: str, number: int) -> Version:
+    """One published version of the indicator, kept after later ones replaced it."""
+    for found in versions(conn, code):
+        if found.version == number:
+            return found
+    raise IndicatorVersionNotFound(code=code, version=number)
 
 
 def _checked(conn: Connection, spec: IndicatorSpec) -> None:

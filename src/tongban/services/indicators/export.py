@@ -1,9 +1,12 @@
-"""The dashboard's figures as an Excel workbook: a definitions sheet, then one sheet per
-indicator with its value for the period, its cuts (town, centre, department, item, channel, as
-the indicator and the reader's jurisdiction allow) and its twelve-month trend.
+"""The dashboard's figures as an Excel workbook: a definitions sheet, the town comparison of
+the indicator chosen on the dashboard (``compare=``), then one sheet per indicator with its
+value for the period, its cuts (town, centre, department, item, channel, as the indicator and
+the reader's jurisdiction allow) and its twelve-month trend.
 
-No data is written 暂无数据, never 0; a period in which nothing happened at all is refused
-(``dashboard_empty_period``) and nothing is written.
+The figures are read in a batch (``batch.Batch``): each source once per cut and once for the
+twelve months, for every indicator together, not one query per figure.  No data is written
+暂无数据, never 0; a period in which nothing happened at all is refused
+(``dashboard_empty_period``), as is an unknown comparison indicator, and nothing is written.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from io import BytesIO
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from sqlalchemy import Connection
 
@@ -24,12 +28,14 @@ from tongban.domain.indicators.model import (
     IndicatorSpec,
     Period,
 )
-from tongban.services.indicators import dashboard, figures
+from tongban.services.indicators import dashboard
 from tongban.services.indicators.access import Scope
-from tongban.services.indicators.definitions import list_definitions
+from tongban.services.indicators.batch import Batch
+from tongban.services.indicators.definitions import list_definitions, published_specs
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DEFINITIONS_SHEET = "指标定义"
+COMPARISON_SHEET = "镇街对比"
 NO_DATA = "暂无数据"
 DIRECTION_WORDS = {Direction.HIGHER: "越高越好", Direction.LOWER: "越低越好"}
 PERIOD_WORDS = {Period.DAY: "日", Period.MONTH: "月", Period.QUARTER: "季度", Period.YEAR: "年"}
@@ -60,15 +66,19 @@ def workbook(
     period: Period,
     at: date,
     filters: Mapping[Dimension, str] | None = None,
+    compare: str | None = None,
+    reader: type[Batch] = Batch,
 ) -> bytes:
     """The workbook for the period holding ``at`` as the reader may see it (optionally
-    narrowed to a town or department of their jurisdiction)."""
+    narrowed to a town or department of their jurisdiction), with the towns compared by the
+    indicator ``compare`` as on the dashboard (default 办件量).  ``reader`` reads the figures
+    (the bench passes one that asks ``figures.figure`` for each, to compare)."""
     asked = {d: v for d, v in (filters or {}).items() if d in dashboard.FILTERS}
+    specs = published_specs(conn)
+    chosen = dashboard.compared(specs, compare)
     start, end = dashboard.check_has_data(conn, scope, period, at, asked)
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = DEFINITIONS_SHEET
+    book = Workbook(write_only=True)  # rows streamed to the file: no cell objects kept
+    sheet = book.create_sheet(DEFINITIONS_SHEET)
     published = [d for d in list_definitions(conn) if d.published is not None]
     _rows(
         sheet,
@@ -82,14 +92,66 @@ def workbook(
         words = DIRECTION_WORDS[spec.direction]
         row = [spec.code, spec.name, spec.definition, spec.formula, spec.unit, words, target]
         _rows(sheet, [[*row, found.published_version]])
-    titles: set[str] = {DEFINITIONS_SHEET}
+    span = (start, end)
+    _comparison_sheet(
+        book.create_sheet(COMPARISON_SHEET), conn, scope, chosen, period, at, span, asked
+    )
+    titles: set[str] = {DEFINITIONS_SHEET, COMPARISON_SHEET}
+    batch = reader(conn, scope, specs, period, at, asked)
+    months = dashboard.months_before(at)
     for found in published:
         assert found.published is not None
         sheet = book.create_sheet(sheet_title(found.published, titles))
-        _indicator_sheet(sheet, conn, scope, found.published, period, at, (start, end), asked)
+        _indicator_sheet(sheet, batch, found.published, period, span, months)
     out = BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _head(
+    sheet: Any,
+    spec: IndicatorSpec,
+    period: Period,
+    span: tuple[date, date],
+    where: str,
+    value: float | None,
+    meets: bool | None,
+) -> None:
+    target: Any = "—" if spec.target is None else spec.target
+    sheet.column_dimensions["A"].width = 24  # before the first row: the sheet is written as rows
+    sheet.column_dimensions["B"].width = 40
+    _rows(sheet, [
+        ["指标", spec.name],
+        ["编码", spec.code],
+        ["期间", f"{PERIOD_WORDS[period]}：{span[0].isoformat()} 至 {span[1].isoformat()}"],
+        ["范围", where],
+        ["数值", shown(value)],
+        ["单位", spec.unit],
+        ["目标值", target],
+        ["是否达标", judged(meets)],
+    ])  # fmt: skip
+
+
+def _comparison_sheet(
+    sheet: Any,
+    conn: Connection,
+    scope: Scope,
+    spec: IndicatorSpec,
+    period: Period,
+    at: date,
+    span: tuple[date, date],
+    asked: dict[Dimension, str],
+) -> None:
+    """The dashboard's town comparison: a row per town of the jurisdiction (and one for cases
+    filed online, which have no town), with the indicator chosen by ``compare=``."""
+    value, meets = dashboard.value_of(conn, scope, spec, period, at, asked)
+    _head(sheet, spec, period, span, scope_words(scope, asked), value, meets)
+    sheet.append([])
+    _rows(sheet, [["镇街对比"], ["镇街", "数值", "是否达标"]], header=True)
+    bars = dashboard.town_bars(conn, scope, spec, period, at, asked)
+    _rows(sheet, [[b.label or "—", shown(b.value), judged(b.meets)] for b in bars])
+    if not bars:
+        sheet.append([NO_DATA])
 
 
 def sheet_title(spec: IndicatorSpec, taken: set[str]) -> str:
@@ -103,33 +165,16 @@ def sheet_title(spec: IndicatorSpec, taken: set[str]) -> str:
 
 def _indicator_sheet(
     sheet: Any,
-    conn: Connection,
-    scope: Scope,
+    batch: Batch,
     spec: IndicatorSpec,
     period: Period,
-    at: date,
     span: tuple[date, date],
-    asked: dict[Dimension, str],
+    months: list[date],
 ) -> None:
-    value, meets = dashboard.value_of(conn, scope, spec, period, at, asked)
-    target: Any = "—" if spec.target is None else spec.target
-    _rows(sheet, [
-        ["指标", spec.name],
-        ["编码", spec.code],
-        ["期间", f"{PERIOD_WORDS[period]}：{span[0].isoformat()} 至 {span[1].isoformat()}"],
-        ["范围", scope_words(scope, asked)],
-        ["数值", shown(value)],
-        ["单位", spec.unit],
-        ["目标值", target],
-        ["是否达标", judged(meets)],
-    ])  # fmt: skip
-    cuttable = all(d in spec.dimensions for d in asked)
+    value, meets = batch.value(spec)
+    _head(sheet, spec, period, span, scope_words(batch.scope, batch.asked), value, meets)
     for dimension in spec.dimensions:
-        rows: list[figures.FigureRow] = []
-        if cuttable:
-            rows = figures.figure(
-                conn, scope, spec.code, period=period, at=at, filters=asked, by=dimension
-            ).rows
+        rows = batch.rows(spec, dimension)
         label = DIMENSION_LABELS[dimension]
         sheet.append([])
         _rows(sheet, [[f"按{label}"], [label, "编码", "数值", "是否达标"]], header=True)
@@ -139,15 +184,15 @@ def _indicator_sheet(
             sheet.append([NO_DATA])
     sheet.append([])
     _rows(sheet, [["近12个月"], ["月份", "数值"]], header=True)
-    points = dashboard.trend(conn, scope, spec, at, asked).points
-    _rows(sheet, [[f"{p.month:%Y-%m}", shown(p.value)] for p in points])
-    sheet.column_dimensions["A"].width = 24
-    sheet.column_dimensions["B"].width = 40
+    _rows(sheet, [[f"{p.month:%Y-%m}", shown(p.value)] for p in batch.trend(spec, months)])
 
 
 def _rows(sheet: Any, rows: Iterable[list[Any]], *, header: bool = False) -> None:
     for row in rows:
-        sheet.append(row)
-        if header:
-            for cell in sheet[sheet.max_row]:
-                cell.font = _BOLD
+        sheet.append([_bold(sheet, value) for value in row] if header else row)
+
+
+def _bold(sheet: Any, value: Any) -> Any:
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.font = _BOLD
+    return cell

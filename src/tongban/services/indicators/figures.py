@@ -97,6 +97,13 @@ def needs(
     return out
 
 
+def evaluate(
+    spec: IndicatorSpec, totals: Mapping[str, float | None], specs: Mapping[str, IndicatorSpec]
+) -> float | None:
+    """The indicator's value over the measures' totals (unrounded; None: no data)."""
+    return _value(spec, totals, specs)
+
+
 def _value(
     spec: IndicatorSpec,
     totals: Mapping[str, float | None],
@@ -112,38 +119,58 @@ def _value(
     )
 
 
-def gather(
+def by_source(names: set[str]) -> dict[Source, list[str]]:
+    """The measures grouped by the source that holds them (each list sorted)."""
+    out: dict[Source, list[str]] = {}
+    for name in sorted(names):
+        out.setdefault(MEASURES[name].source, []).append(name)
+    return out
+
+
+def blind(source: Source, filters: Mapping[Dimension, str], scope: Scope) -> bool:
+    """Whether the source cannot be cut to the reader's jurisdiction or to the filters: then it
+    gives "no data" rather than figures of others (the catalogue is public, so a town leader
+    sees it whole)."""
+    allowed = SOURCE_DIMENSIONS[source]
+    forced = scope.forced()
+    hidden = any(d not in allowed for d in forced) and source is not Source.CATALOGUE
+    return hidden or any(d not in allowed for d in filters if d not in forced)
+
+
+def cut_for(source: Source, filters: Mapping[Dimension, str]) -> dict[Dimension, str]:
+    """The filters the source can apply."""
+    return {d: v for d, v in filters.items() if d in SOURCE_DIMENSIONS[source]}
+
+
+def source_groups(
     conn: Connection,
-    names: set[str],
+    source: Source,
+    measured: list[str],
     start: date,
     end: date,
     filters: Mapping[Dimension, str],
     scope: Scope,
     by: Dimension | None,
+) -> sources.Groups | None:
+    """One source's totals per group of ``by``; None ("no data") when it is ``blind``; a source
+    not cut by ``by`` gives its one total for every group (``"*"``)."""
+    if blind(source, filters, scope):
+        return None
+    source_by = by if by in SOURCE_DIMENSIONS[source] else None
+    groups = sources.totals(conn, source, measured, start, end, cut_for(source, filters), source_by)
+    return groups if by is None or source_by else _spread(groups)
+
+
+def combine(
+    per_source: list[tuple[list[str], sources.Groups | None]], by: Dimension | None
 ) -> dict[str, dict[str, float | None]]:
-    """Group key → measure → total, across every source the measures need.  A source that
-    cannot be cut to the reader's jurisdiction gives None ("no data") rather than figures of
-    others; the catalogue is public, so a town leader sees it whole."""
-    by_source: dict[Source, list[str]] = {}
-    for name in sorted(names):
-        by_source.setdefault(MEASURES[name].source, []).append(name)
-    out: dict[str, dict[str, float | None]] = {}
-    per_source: list[tuple[list[str], sources.Groups | None]] = []
-    for source, measured in by_source.items():
-        allowed = SOURCE_DIMENSIONS[source]
-        forced = scope.forced()
-        cut = {d: v for d, v in filters.items() if d in allowed}
-        blind = any(d not in allowed for d in forced) and source is not Source.CATALOGUE
-        blind = blind or any(d not in allowed for d in filters if d not in forced)
-        source_by = by if by in allowed else None
-        groups = (
-            None if blind else sources.totals(conn, source, measured, start, end, cut, source_by)
-        )
-        per_source.append((measured, groups if by is None or source_by else _spread(groups)))
+    """Group key → measure → total from each source's groups (a group a source has no row for
+    counts 0 of its measures; a source without data, None)."""
     keys: set[str] = {""} if by is None else set()
     for _measured, groups in per_source:
         if groups is not None and "*" not in groups:
             keys |= set(groups)
+    out: dict[str, dict[str, float | None]] = {}
     for key in keys:
         totals: dict[str, float | None] = {}
         for measured, groups in per_source:
@@ -154,6 +181,23 @@ def gather(
             totals.update({m: found.get(m, 0.0) for m in measured})
         out[key] = totals
     return out
+
+
+def gather(
+    conn: Connection,
+    names: set[str],
+    start: date,
+    end: date,
+    filters: Mapping[Dimension, str],
+    scope: Scope,
+    by: Dimension | None,
+) -> dict[str, dict[str, float | None]]:
+    """Group key → measure → total, across every source the measures need."""
+    per_source = [
+        (measured, source_groups(conn, source, measured, start, end, filters, scope, by))
+        for source, measured in by_source(names).items()
+    ]
+    return combine(per_source, by)
 
 
 def _spread(groups: sources.Groups | None) -> sources.Groups | None:

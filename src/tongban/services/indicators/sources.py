@@ -273,3 +273,79 @@ def totals(
     if source is Source.RATINGS:
         return _rating_totals(conn, names, start, end, filters, by)
     raise AssertionError(source)
+
+
+Months = dict[date, Totals]
+"""First day of a month → measure → total."""
+
+
+def _month_key(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+def _monthly_series(
+    conn: Connection,
+    table: Any,
+    names: list[str],
+    start: date,
+    end: date,
+    filters: Mapping[Dimension, str],
+    column: Mapping[Dimension, Any],
+    source: Any,
+) -> Months:
+    query = (
+        select(table.c.month, *(func.coalesce(func.sum(table.c[m]), 0).label(m) for m in names))
+        .select_from(source)
+        .where(table.c.month >= start, table.c.month <= end)
+        .group_by(table.c.month)
+    )
+    for dimension, value in filters.items():
+        query = query.where(column[dimension] == value)
+    return {
+        _month_key(row.month): {m: float(row._mapping[m]) for m in names}
+        for row in conn.execute(query)
+    }
+
+
+def monthly_totals(
+    conn: Connection,
+    source: Source,
+    names: list[str],
+    start: date,
+    end: date,
+    filters: Mapping[Dimension, str],
+) -> Months | None:
+    """The measures' totals for each month of whole months ``start`` … ``end`` in one query
+    (a month without rows is absent), or None where the source has no monthly rows to read
+    (tickets, hard cases, ratings cut by centre or item): then ask ``totals`` month by month.
+    The catalogue has no period: its one total is every month's (key ``start``)."""
+    assert whole_months(start, end)
+    column: dict[Dimension, Any]
+    if source is Source.CATALOGUE:
+        return {start: _catalogue_totals(conn, names, filters, None).get("", {})}
+    if source is Source.CASES and set(filters) <= _TOWN_CUTS:
+        t = case_town_monthly
+        column = {
+            Dimension.TOWN: t.c.town, Dimension.DEPARTMENT: t.c.department_code,
+            Dimension.CHANNEL: t.c.channel,
+        }  # fmt: skip
+        return _monthly_series(conn, t, names, start, end, filters, column, t)
+    if source is Source.CASES:
+        m = monthly
+        column = {
+            Dimension.TOWN: func.coalesce(centres.c.town, literal("")),
+            Dimension.CENTRE: m.c.centre_code, Dimension.DEPARTMENT: m.c.department_code,
+            Dimension.ITEM: m.c.item_code, Dimension.CHANNEL: m.c.channel,
+        }  # fmt: skip
+        joined: Any = m
+        if Dimension.TOWN in filters:
+            joined = m.outerjoin(centres, centres.c.code == m.c.centre_code)
+        return _monthly_series(conn, m, names, start, end, filters, column, joined)
+    if source is Source.RATINGS and set(filters) <= _TOWN_CUTS:
+        r = rating_town_monthly
+        column = {
+            Dimension.TOWN: r.c.town, Dimension.DEPARTMENT: r.c.department_code,
+            Dimension.CHANNEL: r.c.channel,
+        }  # fmt: skip
+        return _monthly_series(conn, r, names, start, end, filters, column, r)
+    return None

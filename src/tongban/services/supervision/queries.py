@@ -19,7 +19,8 @@ from tongban.adapters.db.tables_supervision import (
 from tongban.domain.people.model import Principal
 from tongban.domain.shared.clock import CHINA_TZ
 from tongban.domain.shared.masking import mask_name
-from tongban.domain.supervision.model import TaskStatus
+from tongban.domain.supervision.model import Outcome, TaskStatus
+from tongban.domain.supervision.standing import TaskState, state_after
 from tongban.services.platform import audit
 from tongban.services.platform.context import Actor
 from tongban.services.platform.paging import Key, Page, PageRequest, read_page, seek, split
@@ -250,22 +251,21 @@ def _case_when(condition: Any) -> Any:
 
 @dataclass(frozen=True)
 class Standing:
-    """Where the inspection tasks opened in a period stand today (the leaders' dashboard)."""
+    """Where the inspection tasks opened in a period stood at its end (today, for a period not
+    over yet): the leaders' dashboard, which reads the same figures for a past period whenever
+    it is read."""
 
     opened: int
     open: int
     """Not yet concluded: waiting for the draw, for the inspector or for a rectification."""
     overdue: int
-    """Open, and past their inspection deadline."""
+    """Open, and past their deadline before the period's end (or today)."""
     closed: int
     """Concluded as compliant (合格办结)."""
     revoked: int
     """Concluded by revoking the licence (注销证照)."""
     with_findings: int
     """Inspections that found a problem: a rectification ordered or the licence revoked."""
-
-
-_OPEN = (TaskStatus.PENDING.value, TaskStatus.ASSIGNED.value, TaskStatus.RECTIFYING.value)
 
 
 def standing(
@@ -276,30 +276,55 @@ def standing(
     today: date,
     department_code: str | None = None,
 ) -> Standing:
-    """The tasks created in [start, end] (of one department, or all): open, overdue as of
-    ``today``, closed, revoked and those with findings."""
+    """The tasks created in [start, end] (of one department, or all) as they stood at the end
+    of the period's last day, or of today if the period is not over: open, overdue (a deadline
+    passed before that day and not concluded by then), closed, revoked, with findings.  A task
+    changed since then is taken back to that day from its decisions (``inspection_events``)."""
+    as_of = min(end, today)
     t = inspection_tasks
     lower = datetime.combine(start, time(), CHINA_TZ)
     upper = datetime.combine(end + timedelta(days=1), time(), CHINA_TZ)
-    is_open = t.c.status.in_(_OPEN)
-    query = select(
-        func.count().label("opened"),
-        func.sum(_case_when(is_open)).label("open"),
-        func.sum(_case_when(is_open & (t.c.due_on < today))).label("overdue"),
-        func.sum(_case_when(t.c.status == TaskStatus.CLOSED.value)).label("closed"),
-        func.sum(_case_when(t.c.status == TaskStatus.REVOKED.value)).label("revoked"),
-        func.sum(
-            _case_when((t.c.rectifications > 0) | (t.c.status == TaskStatus.REVOKED.value))
-        ).label("with_findings"),
-    ).where(t.c.created_at >= lower, t.c.created_at < upper)
+    cutoff = datetime.combine(as_of + timedelta(days=1), time(), CHINA_TZ)
+    in_period = (t.c.created_at >= lower) & (t.c.created_at < upper)
     if department_code:
-        query = query.where(t.c.department_code == department_code)
-    row = conn.execute(query).one()
+        in_period = in_period & (t.c.department_code == department_code)
+    rows = conn.execute(
+        select(t.c.id, t.c.status, t.c.due_on, t.c.first_due_on, t.c.rectifications).where(
+            in_period, t.c.updated_at < cutoff
+        )
+    ).all()
+    states = [TaskState(TaskStatus(r.status), r.due_on, r.rectifications) for r in rows]
+    states += _taken_back(conn, in_period, cutoff)
     return Standing(
-        opened=int(row.opened),
-        open=int(row.open or 0),
-        overdue=int(row.overdue or 0),
-        closed=int(row.closed or 0),
-        revoked=int(row.revoked or 0),
-        with_findings=int(row.with_findings or 0),
+        opened=len(states),
+        open=sum(s.open for s in states),
+        overdue=sum(s.overdue_on(as_of) for s in states),
+        closed=sum(s.status is TaskStatus.CLOSED for s in states),
+        revoked=sum(s.status is TaskStatus.REVOKED for s in states),
+        with_findings=sum(s.with_findings for s in states),
     )
+
+
+def _taken_back(conn: Connection, in_period: Any, cutoff: datetime) -> list[TaskState]:
+    """The tasks changed at or after ``cutoff``, as their decisions before it left them."""
+    t, e = inspection_tasks, inspection_events
+    changed = conn.execute(
+        select(t.c.id, t.c.first_due_on).where(in_period, t.c.updated_at >= cutoff)
+    ).all()
+    if not changed:
+        return []
+    decided: dict[int, list[tuple[Outcome, date | None]]] = {r.id: [] for r in changed}
+    events = conn.execute(
+        select(e.c.task_id, e.c.detail)
+        .where(
+            e.c.task_id.in_(select(t.c.id).where(in_period, t.c.updated_at >= cutoff)),
+            e.c.kind == "concluded",
+            e.c.at < cutoff,
+        )
+        .order_by(e.c.at, e.c.id)
+    )
+    for event in events:
+        rectify_by = event.detail.get("rectify_by")
+        due = date.fromisoformat(rectify_by) if rectify_by else None
+        decided[event.task_id].append((Outcome(event.detail["outcome"]), due))
+    return [state_after(r.first_due_on, decided[r.id]) for r in changed]

@@ -20,6 +20,7 @@ from tongban.domain.errors import DomainError
 from tongban.domain.indicators.errors import (
     DashboardEmptyPeriod,
     DimensionNotSupported,
+    IndicatorNotFound,
     OutOfJurisdiction,
 )
 from tongban.domain.indicators.model import Dimension, Period
@@ -45,8 +46,11 @@ _SUMMARY_ERRORS: dict[int | str, dict[str, Any]] = {
 }
 _EXPORT_ERRORS: dict[int | str, dict[str, Any]] = {
     403: _OUT_OF_JURISDICTION,
+    404: _error("compare 的指标不存在", IndicatorNotFound(code="nope")),
     422: _error(
-        "该期间在辖区内没有任何数据，不生成文件",
+        "该期间在辖区内没有任何数据，不生成文件（town、department 不存在时为"
+        " dashboard_unknown_filter，compare 的指标不能按镇街分解时为"
+        " indicator_dimension_unsupported）",
         DashboardEmptyPeriod(start="2026-10-01", end="2026-10-31"),
     ),
 }
@@ -228,15 +232,18 @@ def export_xlsx(
     today: Today,
     period: PeriodName = "month",
     at: Annotated[date | None, Query(description="期间内的任一天，默认今天")] = None,
+    compare: CodeQuery = None,
     town: Cut = None,
     department: Cut = None,
 ) -> Response:
-    """每个指标一张表（本期数值、可分解维度、近12个月），另有指标定义表；无任何数据的期间 422。"""
+    """每个指标一张表（本期数值、可分解维度、近12个月），另有指标定义表和按 compare
+    指标的镇街对比表；无任何数据的期间 422 ``dashboard_empty_period``，不存在的指标 404，
+    不能按镇街分解的 422，不存在的镇街或部门 422 ``dashboard_unknown_filter``。"""
     day = at or today
     with container.read() as uow:
         data = export.workbook(
                 uow.conn, scope_of(principal), period=Period(period), at=day,
-                filters=narrowed(town, department),
+                filters=narrowed(town, department), compare=compare,
             )  # fmt: skip
     return xlsx_response(data, Period(period), day)
 

@@ -5,7 +5,8 @@ Definitions are read by staff and edited by the catalogue admin (creating POSTs 
 ``Idempotency-Key``; a draft save names the ``lock_version`` read, 409 ``stale_version``).  A
 formula that does not parse: 422 ``indicator_formula_syntax`` with its position; an unknown
 measure, indicator or dimension: 422 ``indicator_unknown_measure``, ``…_reference``,
-``…_dimension``.  Figures and cases are for leaders and department heads, each within their
+``…_dimension``; a version that was never published: 404 ``indicator_version_not_found``.
+Figures and cases are for leaders and department heads, each within their
 jurisdiction: asking for another department's or town's is 403
 ``indicator_out_of_jurisdiction``.  A figure without data is ``null`` (shown 暂无数据).
 """
@@ -214,15 +215,29 @@ def get_definition(code: Code, container: ContainerDep, _: Reader) -> Any:
         history = svc.versions(uow.conn, code)
     return DefinitionWithVersionsOut(
         **_definition(found).model_dump(),
-        versions=[
-            VersionOut(
-                version=v.version,
-                spec=SpecOut.model_validate(v.spec.as_dict()),
-                note=v.note,
-                published_at=v.published_at,
-            )
-            for v in history
-        ],
+        versions=[_version(v) for v in history],
+    )
+
+
+@router.get(
+    "/{code}/versions/{version}", response_model=VersionOut, summary="指标定义的某一历史版本"
+)
+def get_version(
+    code: Code, version: Annotated[int, PathParam(ge=1, le=100_000)], container: ContainerDep,
+    _: Reader,
+) -> VersionOut:  # fmt: skip
+    """已发布的每一版都保留；不存在的版本 404 ``indicator_version_not_found``。"""
+    with container.read() as uow:
+        found = svc.version(uow.conn, code, version)
+    return _version(found)
+
+
+def _version(found: svc.Version) -> VersionOut:
+    return VersionOut(
+        version=found.version,
+        spec=SpecOut.model_validate(found.spec.as_dict()),
+        note=found.note,
+        published_at=found.published_at,
     )
 
 

@@ -46,6 +46,7 @@ MODULES = (
     "assist",
     "supervision",
     "indicators",
+    "indicators_admin",
     "users_admin",
     "dashboard",
 )

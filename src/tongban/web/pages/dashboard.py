@@ -61,7 +61,12 @@ def _page(
         "dimension_labels": DIMENSION_LABELS,
         "error": error,
         "export_query": urlencode(
-            {"period": period, "at": day.isoformat(), **{d.value: v for d, v in filters.items()}}
+            {
+                "period": period,
+                "at": day.isoformat(),
+                "compare": found.compare.code,
+                **{d.value: v for d, v in filters.items()},
+            }
         ),
     }
     status = error.status if error is not None else 200
@@ -93,18 +98,20 @@ def dashboard_export(
     today: Today,
     period: PeriodName = "month",
     at: Annotated[date | None, Query()] = None,
+    compare: CodeQuery = None,
     town: Cut = None,
     department: Cut = None,
 ) -> Response:
-    """The workbook; a period without any data shows the dashboard with the reason instead."""
+    """The workbook, its town comparison by ``compare`` as on the page; a period without any
+    data shows the dashboard with the reason instead."""
     day = at or today
     try:
         with container.read() as uow:
             data = export.workbook(
                 uow.conn, scope_of(principal), period=Period(period), at=day,
-                filters=narrowed(town, department),
+                filters=narrowed(town, department), compare=compare,
             )  # fmt: skip
     except DashboardEmptyPeriod as empty:
         filters = narrowed(town, department)
-        return _page(request, container, principal, today, period, day, None, filters, empty)
+        return _page(request, container, principal, today, period, day, compare, filters, empty)
     return xlsx_response(data, Period(period), day)

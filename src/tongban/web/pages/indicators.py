@@ -20,6 +20,7 @@ from tongban.services.indicators import definitions as svc
 from tongban.services.indicators import drill, figures
 from tongban.services.indicators.access import (
     FIGURE_READERS,
+    INDICATOR_EDITORS,
     INDICATOR_READERS,
     scope_of,
 )
@@ -53,6 +54,7 @@ def indicator_list(request: Request, container: ContainerDep, principal: Reader)
         "dimension_labels": DIMENSION_LABELS,
         "direction_labels": DIRECTION_LABELS,
         "may_see_figures": FIGURE_READERS.allows(principal),
+        "may_edit": INDICATOR_EDITORS.allows(principal),
         "measures": list(MEASURES.values()),
     }
     return render(request, "indicators/list.html", context)

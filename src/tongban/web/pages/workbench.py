@@ -48,6 +48,7 @@ TASKS: dict[Role, tuple[Task, ...]] = {
         Task("事项管理", "/admin/items", "编辑、发布和撤回政务服务事项及其材料、规则"),
         Task("工作日历", "/admin/calendar", "维护法定节假日和调休工作日"),
         Task("秒批规则", "/admin/rules", "编写、测试、试运行和发布秒批事项的规则"),
+        Task("指标管理", "/admin/indicators", "维护指标的定义、公式、目标和维度，发布新版本"),
         Task("三单管理", "/lists", "负面清单、许可清单和监管清单"),
         Task("服务网点", "/centres", "区、镇街和村居服务中心"),
     ),
