@@ -47,6 +47,12 @@ class Settings(BaseSettings):
     sms_adapter: str = "log"
     """Which SmsSender to use: ``log`` writes each message to the log (the demo's only one)."""
     db_pool_size: int = Field(default=16, ge=1)
+    database_pooler: Literal["", "transaction", "session"] = ""
+    """``transaction`` when the app reaches PostgreSQL through PgBouncer in transaction mode:
+    psycopg then prepares no statements (a prepared statement lives in one server connection,
+    and the pooler hands the next transaction another one)."""
+    sweep_batch_size: int = Field(default=200, ge=1, le=10_000)
+    """Rows a worker sweep handles per transaction (a keyset page, locked ``SKIP LOCKED``)."""
     log_level: str = "INFO"
     log_format: Literal["json", "text"] = "json"
     """``json``: one JSON object a line with the request id, user id and route (for a log

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import FrameType
 
-from sqlalchemy import Engine, or_, update
+from sqlalchemy import Engine, or_, select, update
 
 from tongban.adapters.db.tables import job_runs
 from tongban.bootstrap import Container
@@ -50,16 +50,24 @@ class Sweep:
     """Runs at most once per interval across all workers."""
     lease: timedelta
     """Longer than a run ever takes: past it, another worker may assume this one died."""
+    shared: bool = False
+    """A batched sweep (``services.platform.batches``): while one worker holds the lease, the
+    others join the run once, and ``SKIP LOCKED`` gives each its own rows."""
 
 
 SWEEPS: dict[str, Sweep] = {}
 
 
 def register_sweep(
-    name: str, run: SweepFn, *, interval: timedelta, lease: timedelta = timedelta(minutes=15)
+    name: str,
+    run: SweepFn,
+    *,
+    interval: timedelta,
+    lease: timedelta = timedelta(minutes=15),
+    shared: bool = False,
 ) -> None:
     """Add a periodic sweep (alerts, 容缺 expiry, deemed acceptance …) to every worker."""
-    SWEEPS[name] = Sweep(name, run, interval, lease)
+    SWEEPS[name] = Sweep(name, run, interval, lease, shared)
 
 
 # --- job_runs leases -----------------------------------------------------------------------------
@@ -82,6 +90,18 @@ def take_lease(engine: Engine, sweep: Sweep, worker_id: str, now: datetime) -> b
             .values(locked_by=worker_id, locked_until=now + sweep.lease, last_started_at=now)
         ).rowcount
     return taken == 1
+
+
+def run_in_progress(engine: Engine, sweep: Sweep, worker_id: str, now: datetime) -> datetime | None:
+    """When another worker holds ``sweep``'s lease: the start of its run (to join it once)."""
+    t = job_runs
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(t.c.last_started_at)
+            .where(t.c.name == sweep.name, t.c.locked_until > now)
+            .where(t.c.locked_by.is_not(None), t.c.locked_by != worker_id)
+        ).first()
+    return None if row is None else row.last_started_at
 
 
 def release_lease(
@@ -146,6 +166,8 @@ class Worker:
         self._stop = threading.Event()
         self.started_at = self.clock()
         self._last_beat: datetime | None = None
+        self._joined: dict[str, datetime] = {}
+        """The run of each shared sweep this worker last joined (it joins a run once)."""
 
     def clock(self) -> datetime:
         """Now, by the container's clock (read afresh: a pass may take a while)."""
@@ -179,10 +201,11 @@ class Worker:
         return report
 
     def run_sweep(self, sweep: Sweep) -> bool:
-        """Run ``sweep`` if it is due and its lease is free; True if it ran to the end."""
+        """Run ``sweep`` if it is due and its lease is free, or join a shared sweep's run in
+        progress once; True if it ran to the end."""
         engine = self.container.engine
         if not take_lease(engine, sweep, self.worker_id, self.clock()):
-            return False
+            return sweep.shared and self.join_sweep(sweep)
         try:
             with telemetry.job_context(f"sweep:{sweep.name}:{secrets.token_hex(4)}"):
                 sweep.run(self.container, self.clock())
@@ -193,6 +216,22 @@ class Worker:
             return False
         telemetry.count_sweep(sweep.name, ok=True)
         release_lease(engine, sweep.name, self.worker_id, finished_at=self.clock())
+        return True
+
+    def join_sweep(self, sweep: Sweep) -> bool:
+        """Help with another worker's run of a shared sweep (the lease stays the leader's)."""
+        started = run_in_progress(self.container.engine, sweep, self.worker_id, self.clock())
+        if started is None or self._joined.get(sweep.name) == started:
+            return False
+        self._joined[sweep.name] = started
+        try:
+            with telemetry.job_context(f"sweep:{sweep.name}:{secrets.token_hex(4)}"):
+                sweep.run(self.container, self.clock())
+        except Exception:
+            log.exception("sweep %s failed while joining its run", sweep.name)
+            telemetry.count_sweep(sweep.name, ok=False)
+            return False
+        telemetry.count_sweep(sweep.name, ok=True)
         return True
 
     def run_forever(self) -> None:
