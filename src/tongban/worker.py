@@ -22,7 +22,9 @@ from types import FrameType
 
 from sqlalchemy import Engine, or_, select, update
 
-from tongban.adapters.db.tables import job_runs
+from tongban.adapters.db.tables import idempotency_keys, job_runs
+from tongban.adapters.db.tables import outbox as outbox_table
+from tongban.adapters.db.tables_data_space import citizen_codes
 from tongban.bootstrap import Container
 from tongban.services.bundles import applications as bundles
 from tongban.services.cases import sweeps as cases_sweeps
@@ -30,6 +32,7 @@ from tongban.services.evaluation import sweeps as evaluation_sweeps
 from tongban.services.federation import delivery as federation_delivery  # noqa: F401  (registers the outbox kind)
 from tongban.services.identity import check as identity_check
 from tongban.services.platform import idempotency, outbox, readiness, telemetry
+from tongban.services.platform.batches import purge_in_batches
 from tongban.services.projects import lifecycle as proxy_projects
 from tongban.services.self_service import visits as kiosk_visits
 from tongban.services.service_desk import sweeps as service_desk_sweeps
@@ -273,11 +276,18 @@ class Worker:
 
 def purge_old_rows(container: Container, now: datetime) -> None:
     """Delete idempotency keys past their 24 hours, outbox rows sent over 30 days ago and
-    citizen codes a day past their expiry."""
-    with container.uow() as uow, uow.atomic():
-        keys = idempotency.purge_expired(uow.conn, now)
-        sent = outbox.purge_sent(uow.conn, now - outbox.KEEP_SENT)
-        codes = identity_check.purge_codes(uow.conn, now - identity_check.KEEP_CODES)
+    citizen codes a day past their expiry, ``sweep_batch_size`` rows per transaction."""
+    batch = container.settings.sweep_batch_size
+    keys = purge_in_batches(container, idempotency_keys, idempotency.expired(now), batch=batch)
+    sent = purge_in_batches(
+        container, outbox_table, outbox.sent_before(now - outbox.KEEP_SENT), batch=batch
+    )
+    codes = purge_in_batches(
+        container,
+        citizen_codes,
+        identity_check.codes_expired_before(now - identity_check.KEEP_CODES),
+        batch=batch,
+    )
     log.info(
         "purged %s idempotency keys, %s sent outbox messages and %s citizen codes",
         keys,
@@ -287,7 +297,7 @@ def purge_old_rows(container: Container, now: datetime) -> None:
 
 
 def _register_sweeps() -> None:
-    register_sweep("purge_old_rows", purge_old_rows, interval=timedelta(hours=1))
+    register_sweep("purge_old_rows", purge_old_rows, interval=timedelta(hours=1), shared=True)
     cases_sweeps.register(register_sweep)
     # 一件事: combined status, rejection policy and the one combined result notice.
     register_sweep("bundle_refresh", bundles.refresh_sweep, interval=timedelta(minutes=1))

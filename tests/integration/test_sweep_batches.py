@@ -199,3 +199,27 @@ def test_a_second_worker_joins_a_shared_sweep_in_progress_once(container: Contai
     unshared = Sweep(sweep.name, sweep.run, sweep.interval, sweep.lease, shared=False)
     assert helper.run_sweep(unshared) is False
     assert leader.run_sweep(sweep) is False  # its own lease is not due again
+
+
+def test_the_purge_deletes_in_pages_and_keeps_what_is_not_due(container: Container) -> None:
+    from tongban.worker import purge_old_rows
+
+    container.settings.sweep_batch_size = 2
+    now = container.clock.now()
+    long_ago = now - timedelta(days=40)
+    with container.engine.begin() as conn:
+        for i, status in enumerate(["sent"] * 5 + ["failed", "pending"]):
+            conn.execute(
+                outbox.insert().values(
+                    kind="sms",
+                    payload={"phone": "13800000000", "text": str(i)},
+                    status=status,
+                    created_at=long_ago,
+                    available_at=long_ago,
+                    sent_at=long_ago if status == "sent" else None,
+                )
+            )
+    purge_old_rows(container, now)
+    with container.read() as uow:
+        left = uow.conn.execute(select(outbox.c.status).order_by(outbox.c.id)).scalars().all()
+    assert left == ["failed", "pending"]

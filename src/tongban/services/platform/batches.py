@@ -27,9 +27,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import Column, Row, Select, Table, insert
+from sqlalchemy import Column, ColumnElement, Row, Select, Table, delete, insert, select, tuple_
 
 from tongban.adapters.db.tables import sweep_failures
+from tongban.config import Settings
 from tongban.domain.errors import DomainError
 from tongban.domain.shared.masking import mask_text
 from tongban.services.platform import telemetry
@@ -38,6 +39,13 @@ from tongban.services.platform.unit_of_work import UnitOfWork, UnitsOfWork
 log = logging.getLogger("tongban.sweeps")
 
 DEFAULT_BATCH = 200
+
+
+class SweepPorts(UnitsOfWork, Protocol):
+    """What a batched sweep needs from the container: units of work and the batch size."""
+
+    @property
+    def settings(self) -> Settings: ...
 
 
 class Handle(Protocol):
@@ -135,3 +143,26 @@ def record_failure(
         )
     )
     uow.after_commit(lambda: telemetry.count_sweep_row_failure(sweep))
+
+
+def purge_in_batches(
+    ports: UnitsOfWork, table: Table, condition: ColumnElement[bool], *, batch: int = DEFAULT_BATCH
+) -> int:
+    """Delete the rows of ``table`` matching ``condition``, ``batch`` rows per transaction.
+
+    No cursor is needed: a deleted row leaves the set.  Each page picks its rows by primary key
+    (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so two workers purge disjoint rows), so no
+    transaction holds more than ``batch`` row locks or a long-lived snapshot.
+    """
+    key = list(table.primary_key.columns)
+    total = 0
+    while True:
+        with ports.uow() as uow, uow.atomic():
+            page = select(*key).where(condition).limit(batch)
+            if uow.dialect == "postgresql":
+                page = page.with_for_update(skip_locked=True)
+            picked = key[0].in_(page) if len(key) == 1 else tuple_(*key).in_(page)
+            deleted = uow.conn.execute(delete(table).where(picked)).rowcount
+        total += deleted
+        if deleted < batch:
+            return total
