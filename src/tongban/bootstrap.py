@@ -18,7 +18,7 @@ from tongban.adapters import node_keys
 from tongban.adapters.calendar_source import ChineseCalendarSource
 from tongban.adapters.courier import SimulatedCourier
 from tongban.adapters.db.async_reader import AsyncReader, libpq_dsn
-from tongban.adapters.db.engine import build_engine
+from tongban.adapters.db.engine import build_engine, pooler_of, psycopg_connect_args
 from tongban.adapters.federation_http import HttpTransport
 from tongban.adapters.file_store import LocalFileStore
 from tongban.adapters.id_devices import SimulatedFaceCamera, SimulatedIdCardReader
@@ -101,7 +101,8 @@ class Container:
         """On PostgreSQL, the event loop's own connection for each request's session read."""
         if self.engine.dialect.name != "postgresql":
             return None
-        return AsyncReader(libpq_dsn(self.engine.url))
+        connect_args = psycopg_connect_args(pooler_of(self.engine))
+        return AsyncReader(libpq_dsn(self.engine.url), connect_args)
 
     def uow(self) -> UnitOfWork:
         """A unit of work for a use case that writes."""
@@ -165,7 +166,11 @@ def build_container(settings: Settings | None = None, *, clock: Clock | None = N
     if adapter is None:
         known = ", ".join(sorted(SMS_ADAPTERS))
         raise ValueError(f"TONGBAN_SMS_ADAPTER={settings.sms_adapter!r}: known adapters: {known}")
-    engine = build_engine(settings.resolved_database_url(), pool_size=settings.db_pool_size)
+    engine = build_engine(
+        settings.resolved_database_url(),
+        pool_size=settings.db_pool_size,
+        pooler=settings.database_pooler,
+    )
     telemetry.watch_pool(engine, settings.db_pool_size)
     return Container(
         settings=settings,
