@@ -19,6 +19,7 @@ from tongban.adapters.calendar_source import ChineseCalendarSource
 from tongban.adapters.courier import SimulatedCourier
 from tongban.adapters.db.async_reader import AsyncReader, libpq_dsn
 from tongban.adapters.db.engine import build_engine, pooler_of, psycopg_connect_args
+from tongban.adapters.db.replicas import Replicas
 from tongban.adapters.federation_http import HttpTransport
 from tongban.adapters.file_store import LocalFileStore
 from tongban.adapters.id_devices import SimulatedFaceCamera, SimulatedIdCardReader
@@ -60,6 +61,9 @@ class Container:
     receipts: ReceiptPrinter = field(default_factory=FpdfReceipts)
     """Prints the windows' acceptance receipts."""
     clock: Clock = field(default_factory=SystemClock)
+    replicas: Replicas = field(default_factory=Replicas)
+    """Streaming replicas for read-only units of work (``TONGBAN_REPLICA_URLS``); none: all
+    reads on the primary."""
     """The one clock every reading of 'now' in this process comes from."""
     federation_transport: MessageTransport = field(default_factory=HttpTransport)
     """How 跨城通办 messages reach partner nodes (HTTP; in-process in tests)."""
@@ -109,8 +113,12 @@ class Container:
         return UnitOfWork(self.engine)
 
     def read(self) -> UnitOfWork:
-        """A read-only unit of work, for pages and queries."""
-        return UnitOfWork(self.engine, read_only=True)
+        """A read-only unit of work, for pages and queries: on a replica when there is one and
+        the reader is not pinned to the primary (``adapters.db.replicas``)."""
+        replica = self.replicas.pick()
+        if replica is None:
+            return UnitOfWork(self.engine, read_only=True)
+        return UnitOfWork(replica, read_only=True, fallback=self.engine)
 
 
 def file_store_for(settings: Settings) -> FileStore:
@@ -172,9 +180,16 @@ def build_container(settings: Settings | None = None, *, clock: Clock | None = N
         pooler=settings.database_pooler,
     )
     telemetry.watch_pool(engine, settings.db_pool_size)
+    replicas = Replicas(
+        [
+            build_engine(url, pool_size=settings.db_pool_size, pooler=settings.database_pooler)
+            for url in settings.replica_urls
+        ]
+    )
     return Container(
         settings=settings,
         engine=engine,
+        replicas=replicas,
         secret_key=settings.resolved_secret_key(),
         sms=adapter(),
         clock=clock or clock_for(settings),
