@@ -50,13 +50,14 @@ default_pool_size = {pool_size}
 max_client_conn = 400
 max_db_connections = 0
 server_reset_query =
+server_idle_timeout = 10
 ignore_startup_parameters = extra_float_digits,options
 logfile = {workdir / "pgbouncer.log"}
 pidfile = {workdir / "pgbouncer.pid"}
 """
 
 
-def serve(postgres_url: str, *, pool_size: int = 20) -> Iterator[str]:
+def serve(postgres_url: str, *, pool_size: int = 10) -> Iterator[str]:
     """Run a PgBouncer in front of ``postgres_url``'s server; yields the URL through it."""
     url = make_url(postgres_url)
     workdir = Path(tempfile.mkdtemp(prefix="tongban-pgbouncer-"))
@@ -80,13 +81,22 @@ def serve(postgres_url: str, *, pool_size: int = 20) -> Iterator[str]:
         _wait_for(port, process, workdir)
         yield url.set(port=port, host="127.0.0.1").render_as_string(hide_password=False)
     finally:
-        process.send_signal(signal.SIGINT)  # PgBouncer's own "shut down now"
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        _stop(process, workdir / "pgbouncer.pid")
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _stop(process: subprocess.Popen[bytes], pidfile: Path) -> None:
+    """SIGINT (PgBouncer's "shut down now") to PgBouncer itself: ``runuser`` passes no signal
+    on, and a PgBouncer left behind would keep its server connections."""
+    try:
+        os.kill(int(pidfile.read_text().strip()), signal.SIGINT)
+    except (OSError, ValueError):
+        process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def _wait_for(port: int, process: subprocess.Popen[bytes], workdir: Path) -> None:

@@ -307,10 +307,16 @@ def _register_sweeps() -> None:
     )
     # 预约办: the day-before reminder, and bookings not kept become no-shows.
     register_sweep(
-        "appointment_reminders", appointments.remind_tomorrow, interval=timedelta(hours=1)
+        "appointment_reminders",
+        appointments.remind_tomorrow,
+        interval=timedelta(hours=1),
+        shared=True,
     )
     register_sweep(
-        "appointment_no_shows", appointments.mark_no_shows, interval=timedelta(minutes=15)
+        "appointment_no_shows",
+        appointments.mark_no_shows,
+        interval=timedelta(minutes=15),
+        shared=True,
     )
     # 办不成事 and 咨询: overdue escalations and unanswered questions alert.
     service_desk_sweeps.register(register_sweep)

@@ -27,7 +27,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import Column, ColumnElement, Row, Select, Table, delete, insert, select, tuple_
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    Row,
+    Select,
+    Table,
+    delete,
+    insert,
+    select,
+    tuple_,
+    update,
+)
 
 from tongban.adapters.db.tables import sweep_failures
 from tongban.config import Settings
@@ -143,6 +154,31 @@ def record_failure(
         )
     )
     uow.after_commit(lambda: telemetry.count_sweep_row_failure(sweep))
+
+
+def update_in_batches(
+    ports: UnitsOfWork,
+    table: Table,
+    condition: ColumnElement[bool],
+    values: dict[str, Any],
+    *,
+    batch: int = DEFAULT_BATCH,
+) -> int:
+    """Set ``values`` on the rows of ``table`` matching ``condition``, ``batch`` rows per
+    transaction; ``values`` must take a row out of ``condition`` (a status change), or the
+    loop would never end.  PostgreSQL: ``SKIP LOCKED``, as ``purge_in_batches``."""
+    key = list(table.primary_key.columns)
+    total = 0
+    while True:
+        with ports.uow() as uow, uow.atomic():
+            page = select(*key).where(condition).limit(batch)
+            if uow.dialect == "postgresql":
+                page = page.with_for_update(skip_locked=True)
+            picked = key[0].in_(page) if len(key) == 1 else tuple_(*key).in_(page)
+            changed = uow.conn.execute(update(table).where(picked).values(values)).rowcount
+        total += changed
+        if changed < batch:
+            return total
 
 
 def purge_in_batches(
