@@ -20,10 +20,11 @@ from starlette.routing import Route
 
 from tests import replica
 from tongban.adapters.db.engine import build_engine
-from tongban.adapters.db.replicas import Replicas, primary_only
+from tongban.adapters.db.replicas import Replicas
 from tongban.adapters.db.tables import job_runs
 from tongban.bootstrap import Container
 from tongban.domain.shared.clock import FixedClock
+from tongban.services.platform.reads import primary_only
 from tongban.web.replica_pin import PIN_COOKIE, ReadYourWrites
 
 pytestmark = [

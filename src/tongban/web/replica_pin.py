@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from tongban.adapters.db.replicas import primary_only
+from tongban.services.platform.reads import primary_only
 
 PIN_COOKIE = "tongban_primary_until"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

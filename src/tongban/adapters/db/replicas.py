@@ -6,8 +6,8 @@ the next replica in turn; a unit of work that writes always takes the primary.
 
 A replica lags its primary by its replay delay (milliseconds when healthy, more under load), so
 someone who has just written would not find their own change there.  Read-your-own-writes is
-kept by pinning: while ``primary_only()`` is in force (the web sets it for a request that
-writes, and for every request of a browser that wrote in the last
+kept by pinning: while ``services.platform.reads.primary_only()`` is in force (the web sets it
+for a request that writes, and for every request of a browser that wrote in the last
 ``TONGBAN_REPLICA_PIN_SECONDS``), reads go to the primary too.  A replica that cannot be reached
 when a unit of work starts is passed over for the primary.
 """
@@ -16,27 +16,11 @@ from __future__ import annotations
 
 import itertools
 import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Sequence
 
 from sqlalchemy import Engine
 
-_PRIMARY_ONLY: ContextVar[bool] = ContextVar("tongban_primary_only", default=False)
-
-
-@contextmanager
-def primary_only() -> Iterator[None]:
-    """Within this block (and the threads a request hands its work to), read the primary."""
-    token = _PRIMARY_ONLY.set(True)
-    try:
-        yield
-    finally:
-        _PRIMARY_ONLY.reset(token)
-
-
-def pinned_to_primary() -> bool:
-    return _PRIMARY_ONLY.get()
+from tongban.services.platform.reads import pinned_to_primary
 
 
 class Replicas:
