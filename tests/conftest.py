@@ -154,8 +154,11 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
         eng.dispose()
         return
     if THROUGH_PGBOUNCER:
+        from tests import pgbouncer
+
         url = request.getfixturevalue("pgbouncer_postgres")
-        eng = build_engine(url, pool_size=5, pooler="transaction")
+        side = pgbouncer.side_of(url)
+        eng = build_engine(url, pool_size=5, pooler="transaction", side_url=side)
     else:
         eng = build_engine(request.getfixturevalue("migrated_postgres"), pool_size=5)
     _truncate_all(eng)
@@ -172,6 +175,7 @@ def settings(tmp_path: Path, engine: Engine) -> Settings:
         secret_key="test-secret-key-" + "x" * 32,  # type: ignore[arg-type]
         clock_start=TEST_START,
         database_pooler=pooler_of(engine),
+        database_side_url=str(engine.get_execution_options().get("tongban_side_url", "")),
     )
 
 

@@ -3,7 +3,9 @@
 ``serve(postgres_url)`` writes a temporary ini and userlist, starts Debian's ``pgbouncer`` on a
 free port (as the ``postgres`` user when the tests run as root: PgBouncer refuses root), waits
 until it answers, yields its URL (the same user and database as ``postgres_url``) and stops it.
-Every database name is passed through (``* =``), so each test process's own database works.
+Every database name is passed through (``* =``), so each test process's own database works;
+``side_of(url)`` names the same database through a second alias with a small pool of its own,
+for tongban's connections of their own (``TONGBAN_DATABASE_SIDE_URL``).
 """
 
 from __future__ import annotations
@@ -35,8 +37,21 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _ini(port: int, host: str, server_port: int, workdir: Path, pool_size: int) -> str:
+SIDE_SUFFIX = "_side"
+
+
+def side_of(url: str) -> str:
+    """The URL of the same database through its side alias (a pool of its own)."""
+    parsed = make_url(url)
+    return parsed.set(database=f"{parsed.database}{SIDE_SUFFIX}").render_as_string(False)
+
+
+def _ini(
+    port: int, host: str, server_port: int, workdir: Path, pool_size: int, database: str
+) -> str:
+    side = f"{database}{SIDE_SUFFIX} = host={host} port={server_port} dbname={database}"
     return f"""[databases]
+{side} pool_size=4
 * = host={host} port={server_port}
 
 [pgbouncer]
@@ -66,7 +81,9 @@ def serve(postgres_url: str, *, pool_size: int = 10) -> Iterator[str]:
     (workdir / "userlist.txt").write_text(f'"{user}" ""\n', encoding="utf-8")
     ini = workdir / "pgbouncer.ini"
     ini.write_text(
-        _ini(port, url.host or "127.0.0.1", url.port or 5432, workdir, pool_size),
+        _ini(
+            port, url.host or "127.0.0.1", url.port or 5432, workdir, pool_size, url.database or ""
+        ),
         encoding="utf-8",
     )
     command = [BINARY, str(ini)]

@@ -18,7 +18,12 @@ from tongban.adapters import node_keys
 from tongban.adapters.calendar_source import ChineseCalendarSource
 from tongban.adapters.courier import SimulatedCourier
 from tongban.adapters.db.async_reader import AsyncReader, libpq_dsn
-from tongban.adapters.db.engine import build_engine, pooler_of, psycopg_connect_args
+from tongban.adapters.db.engine import (
+    build_engine,
+    pooler_of,
+    psycopg_connect_args,
+    side_url_of,
+)
 from tongban.adapters.db.replicas import Replicas
 from tongban.adapters.federation_http import HttpTransport
 from tongban.adapters.file_store import LocalFileStore
@@ -106,7 +111,7 @@ class Container:
         if self.engine.dialect.name != "postgresql":
             return None
         connect_args = psycopg_connect_args(pooler_of(self.engine))
-        return AsyncReader(libpq_dsn(self.engine.url), connect_args)
+        return AsyncReader(libpq_dsn(side_url_of(self.engine)), connect_args)
 
     def uow(self) -> UnitOfWork:
         """A unit of work for a use case that writes."""
@@ -178,6 +183,7 @@ def build_container(settings: Settings | None = None, *, clock: Clock | None = N
         settings.resolved_database_url(),
         pool_size=settings.db_pool_size,
         pooler=settings.database_pooler,
+        side_url=settings.database_side_url,
     )
     telemetry.watch_pool(engine, settings.db_pool_size)
     replicas = Replicas(

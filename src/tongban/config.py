@@ -51,6 +51,11 @@ class Settings(BaseSettings):
     """``transaction`` when the app reaches PostgreSQL through PgBouncer in transaction mode:
     psycopg then prepares no statements (a prepared statement lives in one server connection,
     and the pooler hands the next transaction another one)."""
+    database_side_url: str = ""
+    """Where tongban's connections of their own (case-number reservations, session reads) go;
+    empty: ``database_url``.  Behind PgBouncer in transaction mode, a second database alias of
+    the same database (its own pool), so that transactions waiting for a case number never
+    wait for a server connection their own pool can no longer give."""
     replica_urls: list[str] = Field(default_factory=list)
     """Streaming replicas of the primary (a JSON list of SQLAlchemy URLs): read-only units of
     work go to them in turn, unless the reader has just written (see ``replica_pin_seconds``)."""

@@ -30,7 +30,12 @@ import psycopg
 from sqlalchemy import Engine, event
 
 from tongban.adapters.db.async_reader import libpq_dsn
-from tongban.adapters.db.engine import pooler_of, psycopg_connect_args, psycopg_sql
+from tongban.adapters.db.engine import (
+    pooler_of,
+    psycopg_connect_args,
+    psycopg_sql,
+    side_url_of,
+)
 from tongban.domain.cases.numbers import format_number
 from tongban.services.cases import repository as repo
 from tongban.services.platform.unit_of_work import UnitOfWork
@@ -97,7 +102,7 @@ def _spare_of(engine: Engine) -> _Spare:
         spare = _spares.get(engine)
         if spare is None:
             connect_args = psycopg_connect_args(pooler_of(engine))
-            spare = _spares[engine] = _Spare(libpq_dsn(engine.url), connect_args)
+            spare = _spares[engine] = _Spare(libpq_dsn(side_url_of(engine)), connect_args)
             event.listen(engine, "engine_disposed", lambda _engine: spare.close())
         return spare
 
