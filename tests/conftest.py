@@ -4,6 +4,10 @@ Set ``TONGBAN_TEST_POSTGRES_URL`` (for example
 ``postgresql+psycopg://postgres@127.0.0.1:5432/postgres``) to run the PostgreSQL half; each
 test worker gets its own database created from that server.  Without it the PostgreSQL runs
 are skipped with a visible reason, except under CI (``CI=true``), where they fail instead.
+
+``TONGBAN_TEST_PGBOUNCER=1`` runs the PostgreSQL half through a PgBouncer in transaction mode
+started for the session (``tests/pgbouncer.py``); the database is still created and migrated
+directly on the server.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from sqlalchemy.engine import make_url
 
 from tests.clock import TEST_START
 from tongban.adapters.db import migrate
-from tongban.adapters.db.engine import build_engine
+from tongban.adapters.db.engine import build_engine, pooler_of
 from tongban.adapters.db.tables import jurisdiction, metadata
 from tongban.bootstrap import Container
 from tongban.config import Settings
@@ -34,6 +38,7 @@ hypothesis_settings.register_profile("tongban", deadline=None)
 hypothesis_settings.load_profile("tongban")
 
 POSTGRES_URL = os.environ.get("TONGBAN_TEST_POSTGRES_URL", "")
+THROUGH_PGBOUNCER = os.environ.get("TONGBAN_TEST_PGBOUNCER", "").lower() in ("1", "true", "yes")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 BACKENDS = [
     "sqlite",
@@ -100,6 +105,16 @@ def migrated_postgres() -> Iterator[str]:
     _drop_postgres_database(name)
 
 
+@pytest.fixture(scope="session")
+def pgbouncer_postgres(migrated_postgres: str) -> Iterator[str]:
+    """This test process's database reached through a PgBouncer in transaction mode."""
+    from tests import pgbouncer
+
+    if not pgbouncer.available():
+        pytest.fail("TONGBAN_TEST_PGBOUNCER is set but pgbouncer is not installed")
+    yield from pgbouncer.serve(migrated_postgres)
+
+
 def configure_nanhai(engine: Engine) -> None:
     """Every test database serves 南海区 as ``tongban init --preset nanhai`` would set it (the
     row alone, without the audit entry ``init`` adds: tests count their own audit entries)."""
@@ -138,8 +153,14 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
         yield eng
         eng.dispose()
         return
-    url = request.getfixturevalue("migrated_postgres")
-    eng = build_engine(url, pool_size=5)
+    if THROUGH_PGBOUNCER:
+        from tests import pgbouncer
+
+        url = request.getfixturevalue("pgbouncer_postgres")
+        side = pgbouncer.side_of(url)
+        eng = build_engine(url, pool_size=5, pooler="transaction", side_url=side)
+    else:
+        eng = build_engine(request.getfixturevalue("migrated_postgres"), pool_size=5)
     _truncate_all(eng)
     configure_nanhai(eng)
     yield eng
@@ -153,6 +174,8 @@ def settings(tmp_path: Path, engine: Engine) -> Settings:
         database_url=engine.url.render_as_string(hide_password=False),
         secret_key="test-secret-key-" + "x" * 32,  # type: ignore[arg-type]
         clock_start=TEST_START,
+        database_pooler=pooler_of(engine),
+        database_side_url=str(engine.get_execution_options().get("tongban_side_url", "")),
     )
 
 

@@ -18,7 +18,13 @@ from tongban.adapters import node_keys
 from tongban.adapters.calendar_source import ChineseCalendarSource
 from tongban.adapters.courier import SimulatedCourier
 from tongban.adapters.db.async_reader import AsyncReader, libpq_dsn
-from tongban.adapters.db.engine import build_engine
+from tongban.adapters.db.engine import (
+    build_engine,
+    pooler_of,
+    psycopg_connect_args,
+    side_url_of,
+)
+from tongban.adapters.db.replicas import Replicas
 from tongban.adapters.federation_http import HttpTransport
 from tongban.adapters.file_store import LocalFileStore
 from tongban.adapters.id_devices import SimulatedFaceCamera, SimulatedIdCardReader
@@ -60,6 +66,9 @@ class Container:
     receipts: ReceiptPrinter = field(default_factory=FpdfReceipts)
     """Prints the windows' acceptance receipts."""
     clock: Clock = field(default_factory=SystemClock)
+    replicas: Replicas = field(default_factory=Replicas)
+    """Streaming replicas for read-only units of work (``TONGBAN_REPLICA_URLS``); none: all
+    reads on the primary."""
     """The one clock every reading of 'now' in this process comes from."""
     federation_transport: MessageTransport = field(default_factory=HttpTransport)
     """How 跨城通办 messages reach partner nodes (HTTP; in-process in tests)."""
@@ -101,15 +110,20 @@ class Container:
         """On PostgreSQL, the event loop's own connection for each request's session read."""
         if self.engine.dialect.name != "postgresql":
             return None
-        return AsyncReader(libpq_dsn(self.engine.url))
+        connect_args = psycopg_connect_args(pooler_of(self.engine))
+        return AsyncReader(libpq_dsn(side_url_of(self.engine)), connect_args)
 
     def uow(self) -> UnitOfWork:
         """A unit of work for a use case that writes."""
         return UnitOfWork(self.engine)
 
     def read(self) -> UnitOfWork:
-        """A read-only unit of work, for pages and queries."""
-        return UnitOfWork(self.engine, read_only=True)
+        """A read-only unit of work, for pages and queries: on a replica when there is one and
+        the reader is not pinned to the primary (``adapters.db.replicas``)."""
+        replica = self.replicas.pick()
+        if replica is None:
+            return UnitOfWork(self.engine, read_only=True)
+        return UnitOfWork(replica, read_only=True, fallback=self.engine)
 
 
 def file_store_for(settings: Settings) -> FileStore:
@@ -165,11 +179,23 @@ def build_container(settings: Settings | None = None, *, clock: Clock | None = N
     if adapter is None:
         known = ", ".join(sorted(SMS_ADAPTERS))
         raise ValueError(f"TONGBAN_SMS_ADAPTER={settings.sms_adapter!r}: known adapters: {known}")
-    engine = build_engine(settings.resolved_database_url(), pool_size=settings.db_pool_size)
+    engine = build_engine(
+        settings.resolved_database_url(),
+        pool_size=settings.db_pool_size,
+        pooler=settings.database_pooler,
+        side_url=settings.database_side_url,
+    )
     telemetry.watch_pool(engine, settings.db_pool_size)
+    replicas = Replicas(
+        [
+            build_engine(url, pool_size=settings.db_pool_size, pooler=settings.database_pooler)
+            for url in settings.replica_urls
+        ]
+    )
     return Container(
         settings=settings,
         engine=engine,
+        replicas=replicas,
         secret_key=settings.resolved_secret_key(),
         sms=adapter(),
         clock=clock or clock_for(settings),

@@ -47,6 +47,23 @@ class Settings(BaseSettings):
     sms_adapter: str = "log"
     """Which SmsSender to use: ``log`` writes each message to the log (the demo's only one)."""
     db_pool_size: int = Field(default=16, ge=1)
+    database_pooler: Literal["", "transaction", "session"] = ""
+    """``transaction`` when the app reaches PostgreSQL through PgBouncer in transaction mode:
+    psycopg then prepares no statements (a prepared statement lives in one server connection,
+    and the pooler hands the next transaction another one)."""
+    database_side_url: str = ""
+    """Where tongban's connections of their own (case-number reservations, session reads) go;
+    empty: ``database_url``.  Behind PgBouncer in transaction mode, a second database alias of
+    the same database (its own pool), so that transactions waiting for a case number never
+    wait for a server connection their own pool can no longer give."""
+    replica_urls: list[str] = Field(default_factory=list)
+    """Streaming replicas of the primary (a JSON list of SQLAlchemy URLs): read-only units of
+    work go to them in turn, unless the reader has just written (see ``replica_pin_seconds``)."""
+    replica_pin_seconds: int = Field(default=10, ge=0, le=3600)
+    """After a request that writes, that browser reads the primary for this long, so it finds
+    its own change even while the replicas lag (read-your-own-writes)."""
+    sweep_batch_size: int = Field(default=200, ge=1, le=10_000)
+    """Rows a worker sweep handles per transaction (a keyset page, locked ``SKIP LOCKED``)."""
     log_level: str = "INFO"
     log_format: Literal["json", "text"] = "json"
     """``json``: one JSON object a line with the request id, user id and route (for a log

@@ -20,9 +20,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import FrameType
 
-from sqlalchemy import Engine, or_, update
+from sqlalchemy import Engine, or_, select, update
 
 from tongban.adapters.db.tables import job_runs
+from tongban.adapters.db.tables_data_space import citizen_codes
 from tongban.bootstrap import Container
 from tongban.services.bundles import applications as bundles
 from tongban.services.cases import sweeps as cases_sweeps
@@ -31,6 +32,7 @@ from tongban.services.federation import casework as federation_casework  # noqa:
 from tongban.services.federation import delivery as federation_delivery  # noqa: F401  (outbox kind)
 from tongban.services.identity import check as identity_check
 from tongban.services.platform import outbox, readiness, retention, telemetry
+from tongban.services.platform.batches import purge_in_batches
 from tongban.services.projects import lifecycle as proxy_projects
 from tongban.services.self_service import visits as kiosk_visits
 from tongban.services.service_desk import sweeps as service_desk_sweeps
@@ -51,16 +53,24 @@ class Sweep:
     """Runs at most once per interval across all workers."""
     lease: timedelta
     """Longer than a run ever takes: past it, another worker may assume this one died."""
+    shared: bool = False
+    """A batched sweep (``services.platform.batches``): while one worker holds the lease, the
+    others join the run once, and ``SKIP LOCKED`` gives each its own rows."""
 
 
 SWEEPS: dict[str, Sweep] = {}
 
 
 def register_sweep(
-    name: str, run: SweepFn, *, interval: timedelta, lease: timedelta = timedelta(minutes=15)
+    name: str,
+    run: SweepFn,
+    *,
+    interval: timedelta,
+    lease: timedelta = timedelta(minutes=15),
+    shared: bool = False,
 ) -> None:
     """Add a periodic sweep (alerts, 容缺 expiry, deemed acceptance …) to every worker."""
-    SWEEPS[name] = Sweep(name, run, interval, lease)
+    SWEEPS[name] = Sweep(name, run, interval, lease, shared)
 
 
 # --- job_runs leases -----------------------------------------------------------------------------
@@ -83,6 +93,18 @@ def take_lease(engine: Engine, sweep: Sweep, worker_id: str, now: datetime) -> b
             .values(locked_by=worker_id, locked_until=now + sweep.lease, last_started_at=now)
         ).rowcount
     return taken == 1
+
+
+def run_in_progress(engine: Engine, sweep: Sweep, worker_id: str, now: datetime) -> datetime | None:
+    """When another worker holds ``sweep``'s lease: the start of its run (to join it once)."""
+    t = job_runs
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(t.c.last_started_at)
+            .where(t.c.name == sweep.name, t.c.locked_until > now)
+            .where(t.c.locked_by.is_not(None), t.c.locked_by != worker_id)
+        ).first()
+    return None if row is None else row.last_started_at
 
 
 def release_lease(
@@ -147,6 +169,8 @@ class Worker:
         self._stop = threading.Event()
         self.started_at = self.clock()
         self._last_beat: datetime | None = None
+        self._joined: dict[str, datetime] = {}
+        """The run of each shared sweep this worker last joined (it joins a run once)."""
 
     def clock(self) -> datetime:
         """Now, by the container's clock (read afresh: a pass may take a while)."""
@@ -180,10 +204,11 @@ class Worker:
         return report
 
     def run_sweep(self, sweep: Sweep) -> bool:
-        """Run ``sweep`` if it is due and its lease is free; True if it ran to the end."""
+        """Run ``sweep`` if it is due and its lease is free, or join a shared sweep's run in
+        progress once; True if it ran to the end."""
         engine = self.container.engine
         if not take_lease(engine, sweep, self.worker_id, self.clock()):
-            return False
+            return sweep.shared and self.join_sweep(sweep)
         try:
             with telemetry.job_context(f"sweep:{sweep.name}:{secrets.token_hex(4)}"):
                 sweep.run(self.container, self.clock())
@@ -194,6 +219,22 @@ class Worker:
             return False
         telemetry.count_sweep(sweep.name, ok=True)
         release_lease(engine, sweep.name, self.worker_id, finished_at=self.clock())
+        return True
+
+    def join_sweep(self, sweep: Sweep) -> bool:
+        """Help with another worker's run of a shared sweep (the lease stays the leader's)."""
+        started = run_in_progress(self.container.engine, sweep, self.worker_id, self.clock())
+        if started is None or self._joined.get(sweep.name) == started:
+            return False
+        self._joined[sweep.name] = started
+        try:
+            with telemetry.job_context(f"sweep:{sweep.name}:{secrets.token_hex(4)}"):
+                sweep.run(self.container, self.clock())
+        except Exception:
+            log.exception("sweep %s failed while joining its run", sweep.name)
+            telemetry.count_sweep(sweep.name, ok=False)
+            return False
+        telemetry.count_sweep(sweep.name, ok=True)
         return True
 
     def run_forever(self) -> None:
@@ -238,8 +279,12 @@ def purge_old_rows(container: Container, now: datetime) -> None:
     outbox rows sent over 30 days ago, old in-app messages, and citizen codes a day past their
     expiry."""
     report = retention.purge_short_lived(container, now)
-    with container.uow() as uow, uow.atomic():
-        codes = identity_check.purge_codes(uow.conn, now - identity_check.KEEP_CODES)
+    codes = purge_in_batches(
+        container,
+        citizen_codes,
+        identity_check.codes_expired_before(now - identity_check.KEEP_CODES),
+        batch=container.settings.sweep_batch_size,
+    )
     log.info("purged %s and %s citizen codes", report.deleted, codes)
 
 
@@ -257,7 +302,7 @@ def maintain_partitions(container: Container, now: datetime) -> None:
 
 
 def _register_sweeps() -> None:
-    register_sweep("purge_old_rows", purge_old_rows, interval=timedelta(hours=1))
+    register_sweep("purge_old_rows", purge_old_rows, interval=timedelta(hours=1), shared=True)
     # Monthly partitions of the audit and data-access logs, and their retention.
     register_sweep("partitions", maintain_partitions, interval=timedelta(hours=6))
     cases_sweeps.register(register_sweep)
@@ -269,10 +314,16 @@ def _register_sweeps() -> None:
     )
     # 预约办: the day-before reminder, and bookings not kept become no-shows.
     register_sweep(
-        "appointment_reminders", appointments.remind_tomorrow, interval=timedelta(hours=1)
+        "appointment_reminders",
+        appointments.remind_tomorrow,
+        interval=timedelta(hours=1),
+        shared=True,
     )
     register_sweep(
-        "appointment_no_shows", appointments.mark_no_shows, interval=timedelta(minutes=15)
+        "appointment_no_shows",
+        appointments.mark_no_shows,
+        interval=timedelta(minutes=15),
+        shared=True,
     )
     # 办不成事 and 咨询: overdue escalations and unanswered questions alert.
     service_desk_sweeps.register(register_sweep)

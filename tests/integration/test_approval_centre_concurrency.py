@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.integration.approval_centre_fixtures import SERVED, Centre, build_centre
+from tongban.adapters.db.tables import cases
 from tongban.adapters.db.tables_approval import approval_assignment_log, approval_assignments
 from tongban.domain.approval.errors import AlreadyClaimed, QueueEmpty
 from tongban.domain.approval.model import AssignmentAction
@@ -88,3 +89,20 @@ def test_two_reviewers_taking_the_next_application_at_once_take_different_ones(
         first, second = pool.map(take_all, reviewers)
     assert not set(first) & set(second)
     assert set(first) | set(second) == waiting
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("engine", ["postgresql"], indirect=True)
+def test_taking_the_next_application_passes_over_one_being_taken(c: Centre) -> None:
+    """PostgreSQL: while another transaction holds the first queued application's row, 领取下一件
+    takes the second at once (SKIP LOCKED) instead of waiting for that transaction."""
+    first = c.submit("2026-11-02", 8)
+    second = c.submit("2026-11-02", 9)
+    with c.world.container.engine.connect() as other:
+        other.begin()
+        other.execute(select(cases.c.id).where(cases.c.number == first).with_for_update())
+        with c.world.container.uow() as uow:
+            assert centre.claim_next(uow, c.actor(c.a), SERVED).number == second
+        other.rollback()
+    with c.world.container.uow() as uow:
+        assert centre.claim_next(uow, c.actor(c.b), SERVED).number == first

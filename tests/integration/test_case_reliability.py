@@ -102,6 +102,8 @@ class Server:
         self.env = {
             **os.environ,
             "TONGBAN_DATABASE_URL": container.settings.database_url,
+            "TONGBAN_DATABASE_POOLER": container.settings.database_pooler,
+            "TONGBAN_DATABASE_SIDE_URL": container.settings.database_side_url,
             "TONGBAN_DATA_DIR": str(tmp),
             "TONGBAN_SECRET_KEY": "reliability-secret-" + "x" * 32,
             "TONGBAN_LOG_LEVEL": "WARNING",

@@ -23,6 +23,7 @@ from tongban.web import deps, errors
 from tongban.web import openapi as api_document
 from tongban.web.api.catalogue_io import Exports
 from tongban.web.limits import BodyLimit
+from tongban.web.replica_pin import ReadYourWrites
 from tongban.web.templating import build_templates
 
 log = logging.getLogger("tongban.web")
@@ -172,6 +173,7 @@ def _include_routers(app: FastAPI) -> None:
 def _install_middleware(app: FastAPI) -> None:
     # Added innermost first: RequestContext wraps BodyLimit, so a refusal carries its headers.
     app.add_middleware(BodyLimit)
+    app.add_middleware(ReadYourWrites)
     app.add_middleware(RequestContext)
 
 

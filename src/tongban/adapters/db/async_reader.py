@@ -47,8 +47,10 @@ class _LoopState:
 class AsyncReader:
     """Runs read-only statements on an asyncio psycopg connection of the running loop."""
 
-    def __init__(self, dsn: str) -> None:
+    def __init__(self, dsn: str, connect_args: Mapping[str, Any] | None = None) -> None:
         self._dsn = dsn
+        self._connect_args = dict(connect_args or {})
+        """Extra psycopg arguments (``prepare_threshold=None`` behind a transaction pooler)."""
         self._loops: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopState] = (
             weakref.WeakKeyDictionary()
         )
@@ -86,6 +88,7 @@ class AsyncReader:
             autocommit=True,
             row_factory=namedtuple_row,
             application_name=APPLICATION_NAME,
+            **self._connect_args,
         )
 
     async def close(self) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, exc
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.sql.elements import ClauseElement
 
 READ_ONLY = "tongban_read_only"
@@ -29,9 +29,33 @@ def _json_dumps(value: Any) -> str:
 POOL_OVERFLOW = 4
 """Connections opened beyond the pool under a burst, each closed again when given back."""
 
+POOLER = "tongban_pooler"
+"""Engine execution option: the pooler in front of PostgreSQL (``transaction``, ``session``
+or empty), for the code that opens psycopg connections of its own."""
 
-def build_engine(url: str, *, pool_size: int = 16, echo: bool = False) -> Engine:
-    """Create the engine for ``url`` with the per-connection settings tongban relies on."""
+
+SIDE_URL = "tongban_side_url"
+"""Engine execution option: where the connections of their own go (``side_url_of``)."""
+
+
+def build_engine(
+    url: str, *, pool_size: int = 16, echo: bool = False, pooler: str = "", side_url: str = ""
+) -> Engine:
+    """Create the engine for ``url`` with the per-connection settings tongban relies on.
+
+    ``pooler="transaction"``: PostgreSQL is reached through PgBouncer in transaction mode, where
+    consecutive transactions of one client connection may run on different server connections.
+    psycopg then prepares no statement server-side (a prepared statement belongs to one server
+    connection; PgBouncer before 1.21 does not carry them over).  Nothing else in tongban needs
+    a session: no ``SET``, no ``LISTEN``, no temporary table, and its only advisory lock is
+    ``pg_advisory_xact_lock`` (released at the end of its transaction).
+
+    ``side_url``: where the psycopg connections of their own (case-number reservations, session
+    reads) connect instead of ``url``.  Behind a transaction pooler, a submitting transaction
+    holds a server connection while it waits for its case number: if the reservation queued in
+    the same pool, a pool full of such transactions would wait for ever.  A second database
+    alias in PgBouncer (its own pool) breaks that cycle.
+    """
     parsed = make_url(url)
     kwargs: dict[str, Any] = {"json_serializer": _json_dumps, "echo": echo, "future": True}
     if parsed.get_backend_name() == "sqlite":
@@ -45,6 +69,8 @@ def build_engine(url: str, *, pool_size: int = 16, echo: bool = False) -> Engine
     # The pool holds what a busy process uses at once: a connection opened and closed per
     # request (overflow) costs a PostgreSQL backend start each time.
     kwargs.update(pool_size=pool_size, max_overflow=POOL_OVERFLOW)
+    kwargs["connect_args"] = psycopg_connect_args(pooler)
+    kwargs["execution_options"] = {POOLER: pooler, SIDE_URL: side_url}
     engine = create_engine(url, **kwargs)
     _ping_when_idle(engine, PING_IDLE_SECONDS)
     return engine
@@ -100,6 +126,22 @@ def _configure_sqlite(engine: Engine) -> None:
             conn.exec_driver_sql("BEGIN")
         else:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def psycopg_connect_args(pooler: str) -> dict[str, Any]:
+    """The psycopg ``connect`` arguments a pooler needs (none without one)."""
+    return {"prepare_threshold": None} if pooler == "transaction" else {}
+
+
+def pooler_of(engine: Engine) -> str:
+    """The pooler ``engine`` was built for (``build_engine``'s ``pooler``)."""
+    return str(engine.get_execution_options().get(POOLER, ""))
+
+
+def side_url_of(engine: Engine) -> URL:
+    """Where ``engine``'s connections of their own go: its ``side_url``, else its own URL."""
+    side = str(engine.get_execution_options().get(SIDE_URL, ""))
+    return make_url(side) if side else engine.url
 
 
 def is_sqlite(engine: Engine) -> bool:

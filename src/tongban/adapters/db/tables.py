@@ -425,6 +425,19 @@ job_runs = Table(
     Column("locked_until", UTCDateTime, nullable=True),
 )
 
+sweep_failures = Table(
+    "sweep_failures",
+    metadata,
+    # Migration 0040.  A row a batched sweep could not handle: logged, counted, kept here; the
+    # sweep went on with the rest and tries the row again on its next run.
+    Column("id", BigId, primary_key=True),
+    Column("sweep", String(60), nullable=False),
+    Column("row_key", String(100), nullable=False),
+    Column("error", String(500), nullable=False),
+    Column("failed_at", UTCDateTime, nullable=False),
+)
+Index("ix_sweep_failures_sweep_failed_at", sweep_failures.c.sweep, sweep_failures.c.failed_at)
+
 worker_heartbeats = Table(
     "worker_heartbeats",
     metadata,

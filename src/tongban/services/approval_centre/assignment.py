@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from tongban.adapters.db.tables import cases
 from tongban.adapters.db.tables_approval import (
     approval_assignment_log,
     approval_assignments,
@@ -46,6 +47,7 @@ from tongban.services.approval_centre.access import Scope, require_chief_scope, 
 from tongban.services.approval_centre.settings import settings_for, update_settings
 from tongban.services.platform import audit
 from tongban.services.platform.context import Actor
+from tongban.services.platform.paging import PageRequest
 from tongban.services.platform.unit_of_work import UnitOfWork, atomic
 
 __all__ = [
@@ -265,20 +267,43 @@ def claim(uow: UnitOfWork, actor: Actor, served: Collection[str], number: str) -
     return ref
 
 
+CLAIM_WINDOW = 50
+"""Queued applications read at a time by 领取下一件 (the skill strategy orders each window)."""
+
+
 @atomic
 def claim_next(uow: UnitOfWork, actor: Actor, served: Collection[str]) -> AssignmentRef:
     """领取下一件: the first queued application (priority, then the oldest); under the skill
-    strategy the reviewer's own skills come first.  A lost race moves on to the next one."""
+    strategy the reviewer's own skills come first within each window of the queue.
+
+    On PostgreSQL each candidate's case row is locked ``FOR UPDATE SKIP LOCKED``: reviewers
+    claiming at the same moment pass over the application another is taking instead of queueing
+    behind its transaction; a lost race moves on to the next one, window after window."""
     scope = scope_of(uow.conn, actor.principal, served)
-    waiting = q.queue(uow.conn, scope.department_ids, limit=50)
-    waiting.sort(key=lambda c: not _suits(uow.conn, scope.user_id, c))
-    for case in waiting:
-        try:
-            ref = _take(uow.conn, case, scope.user_id, AssignmentAction.CLAIMED, actor)
-        except AlreadyClaimed:
-            continue
-        return ref
-    raise QueueEmpty()
+    page = PageRequest(limit=CLAIM_WINDOW)
+    while True:
+        window = q.queue_page(uow.conn, scope.department_ids, page)
+        waiting = sorted(window.rows, key=lambda c: not _suits(uow.conn, scope.user_id, c))
+        for case in waiting:
+            if not _lock_unless_taken(uow, case.case_id):
+                continue
+            try:
+                return _take(uow.conn, case, scope.user_id, AssignmentAction.CLAIMED, actor)
+            except AlreadyClaimed:
+                continue
+        if window.next is None:
+            raise QueueEmpty()
+        page = PageRequest(limit=CLAIM_WINDOW, after=window.next)
+
+
+def _lock_unless_taken(uow: UnitOfWork, case_id: int) -> bool:
+    """PostgreSQL: lock the case row unless another transaction holds it (SKIP LOCKED)."""
+    if uow.dialect != "postgresql":
+        return True  # SQLite: this transaction already holds the only write lock
+    locked = uow.conn.execute(
+        select(cases.c.id).where(cases.c.id == case_id).with_for_update(skip_locked=True)
+    ).first()
+    return locked is not None
 
 
 def _suits(conn: Connection, user_id: int, case: q.CentreCase) -> bool:

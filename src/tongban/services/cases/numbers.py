@@ -30,7 +30,12 @@ import psycopg
 from sqlalchemy import Engine, event
 
 from tongban.adapters.db.async_reader import libpq_dsn
-from tongban.adapters.db.engine import psycopg_sql
+from tongban.adapters.db.engine import (
+    pooler_of,
+    psycopg_connect_args,
+    psycopg_sql,
+    side_url_of,
+)
 from tongban.domain.cases.numbers import format_number
 from tongban.services.cases import repository as repo
 from tongban.services.platform.unit_of_work import UnitOfWork
@@ -47,6 +52,7 @@ class _Spare:
     reserves them on; one thread at a time."""
 
     dsn: str
+    connect_args: dict[str, Any] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     by_day: dict[date, list[int]] = field(default_factory=dict)
     conn: psycopg.Connection[Any] | None = None
@@ -66,7 +72,10 @@ class _Spare:
         for attempt in (1, 2):
             if self.conn is None or self.conn.closed:
                 self.conn = psycopg.connect(
-                    self.dsn, autocommit=True, application_name=APPLICATION_NAME
+                    self.dsn,
+                    autocommit=True,
+                    application_name=APPLICATION_NAME,
+                    **self.connect_args,
                 )
             try:
                 row = self.conn.execute(_RESERVE_SQL, params).fetchone()
@@ -92,7 +101,8 @@ def _spare_of(engine: Engine) -> _Spare:
     with _spares_lock:
         spare = _spares.get(engine)
         if spare is None:
-            spare = _spares[engine] = _Spare(libpq_dsn(engine.url))
+            connect_args = psycopg_connect_args(pooler_of(engine))
+            spare = _spares[engine] = _Spare(libpq_dsn(side_url_of(engine)), connect_args)
             event.listen(engine, "engine_disposed", lambda _engine: spare.close())
         return spare
 

@@ -13,11 +13,11 @@ A second run therefore changes nothing.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, Connection
+from sqlalchemy import ColumnElement, Row
 
 from tongban.adapters.db.tables import cases as cases_table
 from tongban.config import Settings
@@ -39,10 +39,11 @@ from tongban.services.cases.notify import (
     tell_applicant,
     tell_staff,
 )
+from tongban.services.platform.batches import sweep_in_batches
 from tongban.services.platform.calendar import load_calendar
 from tongban.services.platform.context import Actor
 from tongban.services.platform.ports import Courier
-from tongban.services.platform.unit_of_work import UnitsOfWork
+from tongban.services.platform.unit_of_work import UnitOfWork, UnitsOfWork
 
 log = logging.getLogger("tongban.sweeps")
 
@@ -70,23 +71,18 @@ class SweepPorts(UnitsOfWork, Protocol):
     def settings(self) -> Settings: ...
 
 
-def _load(conn: Connection, *where: Any) -> Iterator[Case]:
-    # The repository's own row mapping, so the sweeps read cases exactly as the services do.
-    query = repo.case_select().where(*where).order_by(cases_table.c.id)
-    for row in conn.execute(query):
-        yield repo._from_row(row)
+def _batch(ports: SweepPorts) -> int:
+    return ports.settings.sweep_batch_size
 
 
-def _apply(sweep: str, now: datetime, ports: SweepPorts, change: Callable[..., object]) -> bool:
-    """One case change in its own transaction; a case that moved meanwhile is left alone."""
-    actor = Actor(request_id=f"sweep:{sweep}", at=now)
-    try:
-        with ports.uow() as uow:
-            change(uow, actor)
-    except DomainError as error:  # StaleVersion, IllegalTransition: someone acted first
-        log.info("sweep %s skipped a case: %s", sweep, error.message)
-        return False
-    return True
+def _calendar(ports: SweepPorts) -> WorkingCalendar:
+    """The working-day calendar, read once per run (not once per page)."""
+    with ports.read() as uow:
+        return load_calendar(uow.conn)
+
+
+def _actor(sweep: str, now: datetime) -> Actor:
+    return Actor(request_id=f"sweep:{sweep}", at=now)
 
 
 CALENDAR_PAGE = "/admin/calendar"
@@ -107,19 +103,21 @@ def _calendar_gap(sweep: str, case: Case, error: CalendarUnknown, gaps: list[_Ga
     gaps.append((case, day))
 
 
-def _report_gaps(conn: Connection, sweep: str, gaps: list[_Gap], now: datetime) -> None:
+def _report_gaps(ports: SweepPorts, sweep: str, gaps: list[_Gap], now: datetime) -> None:
     """Tell the catalogue admins, once per case and date, which cases a sweep had to skip."""
     if not gaps:
         return
-    admins = role_holders(conn, Role.CATALOGUE_ADMIN)
-    for case, day in gaps:
-        body = _(
-            "工作日历尚未包含 {day}：办件 {number}（{item}）在本轮自动检查（{sweep}）中无法计算"
-            "工作日，已跳过，其他办件照常处理。请尽快导入下一年的放假安排。"
-        )
-        note = Note(_("工作日历不足，有办件被跳过"), body, {"day": day, "sweep": sweep})
-        key = f"calendar-gap:{sweep}:{case.number}:{day}"
-        tell_staff(conn, case, note, admins, key, now, link=CALENDAR_PAGE)
+    with ports.uow() as uow, uow.atomic():
+        conn = uow.conn
+        admins = role_holders(conn, Role.CATALOGUE_ADMIN)
+        for case, day in gaps:
+            body = _(
+                "工作日历尚未包含 {day}：办件 {number}（{item}）在本轮自动检查（{sweep}）中无法计算"
+                "工作日，已跳过，其他办件照常处理。请尽快导入下一年的放假安排。"
+            )
+            note = Note(_("工作日历不足，有办件被跳过"), body, {"day": day, "sweep": sweep})
+            key = f"calendar-gap:{sweep}:{case.number}:{day}"
+            tell_staff(conn, case, note, admins, key, now, link=CALENDAR_PAGE)
 
 
 # --- clock alerts (办理时限预警) --------------------------------------------------------------
@@ -137,36 +135,39 @@ def clock_alerts(ports: SweepPorts, now: datetime) -> int:
     """Yellow within ``case_yellow_days`` working days of the deadline, red past it: the
     department's reviewers and the accepting centre's managers are told once per colour."""
     today, yellow_days = china_date(now), ports.settings.case_yellow_days
-    alerted = 0
     gaps: list[_Gap] = []
-    with ports.uow() as uow, uow.atomic():
+    calendar = _calendar(ports)
+    where: list[ColumnElement[bool]] = [cases_table.c.status.in_([s.value for s in CLOCK_RUNNING])]
+    horizon = _horizon(calendar, today, yellow_days)
+    if horizon is not None:
+        where.append(cases_table.c.deadline <= horizon)
+
+    def alert(uow: UnitOfWork, row: Row[Any]) -> bool:
+        case = repo._from_row(row)
+        if case.deadline is None:
+            return False
+        try:
+            colour = case.status_of_clock(today, calendar, yellow_days)
+        except CalendarUnknown as error:
+            _calendar_gap("case_clock_alerts", case, error, gaps)
+            return False
+        if colour is ClockState.NORMAL:
+            return False
         conn = uow.conn
-        calendar = load_calendar(conn)
-        where: list[ColumnElement[bool]] = [
-            cases_table.c.status.in_([s.value for s in CLOCK_RUNNING])
-        ]
-        horizon = _horizon(calendar, today, yellow_days)
-        if horizon is not None:
-            where.append(cases_table.c.deadline <= horizon)
-        for case in list(_load(conn, *where)):
-            if case.deadline is None:
-                continue
-            try:
-                colour = case.status_of_clock(today, calendar, yellow_days)
-            except CalendarUnknown as error:
-                _calendar_gap("case_clock_alerts", case, error, gaps)
-                continue
-            if colour is ClockState.NORMAL:
-                continue
-            note = _alert_note(colour, case.deadline)
-            key = f"case:{case.number}:alert:{colour.value}:{case.deadline.isoformat()}"
-            reviewers = department_staff(conn, case.department_code, Role.REVIEWER)
-            tell_staff(conn, case, note, reviewers, key, now)
-            managers = centre_managers(conn, case.accepting_centre_code)
-            tell_staff(conn, case, note, managers, key, now, link=MANAGER_PAGE)
-            alerted += 1
-        _report_gaps(conn, "case_clock_alerts", gaps, now)
-    return alerted
+        note = _alert_note(colour, case.deadline)
+        key = f"case:{case.number}:alert:{colour.value}:{case.deadline.isoformat()}"
+        reviewers = department_staff(conn, case.department_code, Role.REVIEWER)
+        tell_staff(conn, case, note, reviewers, key, now)
+        managers = centre_managers(conn, case.accepting_centre_code)
+        tell_staff(conn, case, note, managers, key, now, link=MANAGER_PAGE)
+        return True
+
+    query = repo.case_select().where(*where)
+    report = sweep_in_batches(
+        ports, "case_clock_alerts", query, cases_table.c.id, alert, now, batch=_batch(ports)
+    )
+    _report_gaps(ports, "case_clock_alerts", gaps, now)
+    return report.changed
 
 
 def _horizon(calendar: WorkingCalendar, today: date, yellow_days: int) -> date | None:
@@ -198,37 +199,43 @@ def missing_materials(ports: SweepPorts, now: datetime) -> int:
     """容缺受理: remind the applicant ``case_missing_reminder_days`` working days before the
     supply-by date (once); past it, terminate the case as the signed commitment says."""
     today, days = china_date(now), ports.settings.case_missing_reminder_days
-    expired: list[tuple[str, int, MissingMaterials]] = []
     gaps: list[_Gap] = []
-    with ports.uow() as uow, uow.atomic():
-        conn = uow.conn
-        calendar = load_calendar(conn)
-        status_in = cases_table.c.status.in_([s.value for s in WITH_MISSING])
-        for case in list(_load(conn, status_in)):
-            missing = case.missing
-            if missing is None:
-                continue
-            if today > missing.supply_by:
-                expired.append((case.number, case.version, missing))
-                continue
-            try:
-                due_soon = calendar.working_days_between(today, missing.supply_by) <= days
-            except CalendarUnknown as error:
-                _calendar_gap("case_missing_materials", case, error, gaps)
-                continue
-            if due_soon:
-                key = f"case:{case.number}:missing-reminder:{missing.supply_by.isoformat()}"
-                tell_applicant(conn, case, _reminder(missing), key, now)
-        _report_gaps(conn, "case_missing_materials", gaps, now)
+    calendar = _calendar(ports)
+    actor = _actor("missing_materials", now)
     terminated = 0
-    for number, version, missing in expired:
-        reasons = _expiry_reasons(missing)
-        terminated += _apply(
-            "missing_materials",
-            now,
-            ports,
-            lambda uow, actor, n=number, v=version, r=reasons: cases.terminate(uow, actor, n, v, r),
-        )
+
+    def remind_or_terminate(uow: UnitOfWork, row: Row[Any]) -> bool:
+        nonlocal terminated
+        case = repo._from_row(row)
+        missing = case.missing
+        if missing is None:
+            return False
+        if today > missing.supply_by:
+            cases.terminate(uow, actor, case.number, case.version, _expiry_reasons(missing))
+            terminated += 1
+            return True
+        try:
+            due_soon = calendar.working_days_between(today, missing.supply_by) <= days
+        except CalendarUnknown as error:
+            _calendar_gap("case_missing_materials", case, error, gaps)
+            return False
+        if not due_soon:
+            return False
+        key = f"case:{case.number}:missing-reminder:{missing.supply_by.isoformat()}"
+        tell_applicant(uow.conn, case, _reminder(missing), key, now)
+        return True
+
+    query = repo.case_select().where(cases_table.c.status.in_([s.value for s in WITH_MISSING]))
+    sweep_in_batches(
+        ports,
+        "case_missing_materials",
+        query,
+        cases_table.c.id,
+        remind_or_terminate,
+        now,
+        batch=_batch(ports),
+    )
+    _report_gaps(ports, "case_missing_materials", gaps, now)
     return terminated
 
 
@@ -239,42 +246,39 @@ def deemed_acceptance(ports: SweepPorts, now: datetime) -> int:
     """Cases received over 5 working days ago with nothing listed to the applicant in time are
     deemed accepted from the day of receipt (《行政许可法》第三十二条), as SYSTEM, audited."""
     today = china_date(now)
-    candidates: list[tuple[str, int]] = []
     gaps: list[_Gap] = []
-    with ports.read() as uow:
-        calendar = load_calendar(uow.conn)
-        for case in _load(
-            uow.conn,
-            cases_table.c.status.in_([s.value for s in BEFORE_ACCEPTANCE]),
-            # 5 working days are at least 5 calendar days: a cheap pre-filter.
-            cases_table.c.submitted_at <= now - timedelta(days=5),
-        ):
-            try:
-                limit = case.listing_limit(calendar)
-            except CalendarUnknown as error:
-                _calendar_gap("case_deemed_acceptance", case, error, gaps)
-                continue
-            if limit is not None and today > limit:
-                candidates.append((case.number, case.version))
-    if gaps:
-        with ports.uow() as uow, uow.atomic():
-            _report_gaps(uow.conn, "case_deemed_acceptance", gaps, now)
-    deemed = 0
-    for number, version in candidates:
-        deemed += _apply(
-            "deemed_acceptance",
-            now,
-            ports,
-            lambda uow, actor, n=number, v=version: cases.deem_accepted(uow, actor, n, v),
-        )
-    return deemed
+    calendar = _calendar(ports)
+    actor = _actor("deemed_acceptance", now)
+
+    def deem(uow: UnitOfWork, row: Row[Any]) -> bool:
+        case = repo._from_row(row)
+        try:
+            limit = case.listing_limit(calendar)
+        except CalendarUnknown as error:
+            _calendar_gap("case_deemed_acceptance", case, error, gaps)
+            return False
+        if limit is None or today <= limit:
+            return False
+        cases.deem_accepted(uow, actor, case.number, case.version)
+        return True
+
+    query = repo.case_select().where(
+        cases_table.c.status.in_([s.value for s in BEFORE_ACCEPTANCE]),
+        # 5 working days are at least 5 calendar days: a cheap pre-filter.
+        cases_table.c.submitted_at <= now - timedelta(days=5),
+    )
+    report = sweep_in_batches(
+        ports, "case_deemed_acceptance", query, cases_table.c.id, deem, now, batch=_batch(ports)
+    )
+    _report_gaps(ports, "case_deemed_acceptance", gaps, now)
+    return report.changed
 
 
 def register(add: Callable[..., None]) -> None:
     """Register the case sweeps with the worker (``worker.register_sweep``)."""
-    add("case_clock_alerts", clock_alerts, interval=timedelta(minutes=15))
-    add("case_missing_materials", missing_materials, interval=timedelta(minutes=30))
-    add("case_deemed_acceptance", deemed_acceptance, interval=timedelta(minutes=30))
+    add("case_clock_alerts", clock_alerts, interval=timedelta(minutes=15), shared=True)
+    add("case_missing_materials", missing_materials, interval=timedelta(minutes=30), shared=True)
+    add("case_deemed_acceptance", deemed_acceptance, interval=timedelta(minutes=30), shared=True)
     add("case_mail_deliveries", mail_deliveries, interval=timedelta(minutes=30))
 
 

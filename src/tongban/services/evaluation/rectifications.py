@@ -8,10 +8,10 @@ is a compare-and-set, so of two staff acting on one task at once exactly one win
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, insert, select
+from sqlalchemy import Connection, Row, Select, and_, insert, select
 
 from tongban.adapters.db.tables import cases, departments, role_assignments, users
 from tongban.adapters.db.tables_evaluation import rectification_callbacks, rectifications
@@ -197,31 +197,41 @@ def re_rate(uow: UnitOfWork, actor: Actor, number: str, level: str) -> Rectifica
 
 
 def overdue(conn: Connection, today: date) -> list[Row[Any]]:
-    return list(
-        conn.execute(
-            select(rectifications.c.number, rectifications.c.department_id, rectifications.c.due_on)
-            .where(and_(rectifications.c.status == "open", rectifications.c.due_on < today))
-            .order_by(rectifications.c.due_on, rectifications.c.id)
-        )
+    query = overdue_query(today).order_by(rectifications.c.due_on, rectifications.c.id)
+    return list(conn.execute(query))
+
+
+def overdue_query(today: date) -> Select[Any]:
+    """Open rectification tasks past their deadline, with the task's id as the sweep's key."""
+    t = rectifications
+    return select(t.c.id, t.c.number, t.c.department_id, t.c.due_on).where(
+        and_(t.c.status == "open", t.c.due_on < today)
     )
 
 
 @atomic
 def alert_overdue(uow: UnitOfWork, actor: Actor, today: date) -> int:
-    """超期预警: each overdue task alerts its department head, once per task and deadline."""
+    """超期预警: each overdue task alerts its department head, once per task and deadline.  The
+    worker's sweep pages through the same rows (``overdue_query``, ``alert_one``)."""
     rows = overdue(uow.conn, today)
     for row in rows:
-        messages = [
-            outbox.inbox(
-                user_id,
-                _("差评整改已超期"),
-                _("整改任务 {number} 已超过整改期限 {due_on}，请尽快答复。").format(
-                    number=row.number, due_on=row.due_on.isoformat()
-                ),
-                link=records.task_link(row.number),
-                dedup_key=f"rectification:{row.number}:overdue:{row.due_on.isoformat()}:{user_id}",
-            )
-            for user_id in department_heads(uow.conn, row.department_id)
-        ]
-        outbox.enqueue_many(uow.conn, messages, now=actor.at)
+        alert_one(uow.conn, row, actor.at)
     return len(rows)
+
+
+def alert_one(conn: Connection, row: Row[Any], now: datetime) -> bool:
+    """Tell the department head that one task is overdue (once: dedup key)."""
+    messages = [
+        outbox.inbox(
+            user_id,
+            _("差评整改已超期"),
+            _("整改任务 {number} 已超过整改期限 {due_on}，请尽快答复。").format(
+                number=row.number, due_on=row.due_on.isoformat()
+            ),
+            link=records.task_link(row.number),
+            dedup_key=f"rectification:{row.number}:overdue:{row.due_on.isoformat()}:{user_id}",
+        )
+        for user_id in department_heads(conn, row.department_id)
+    ]
+    outbox.enqueue_many(conn, messages, now=now)
+    return True

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import ColumnElement, Connection, delete, insert, select, update
 
 from tongban.adapters.db.tables import users
 from tongban.adapters.db.tables_data_space import citizen_codes, identity_checks
@@ -94,9 +94,14 @@ KEEP_CODES = timedelta(days=1)
 """Codes are kept a day past their expiry, so a late replay still hears "expired" or "used"."""
 
 
+def codes_expired_before(before: datetime) -> ColumnElement[bool]:
+    """Citizen codes that expired before ``before`` (the worker purges them in batches)."""
+    return citizen_codes.c.expires_at < before
+
+
 def purge_codes(conn: Connection, before: datetime) -> int:
-    """Delete citizen codes that expired before ``before``; the worker's purge calls it."""
-    return conn.execute(delete(citizen_codes).where(citizen_codes.c.expires_at < before)).rowcount
+    """Delete citizen codes that expired before ``before`` in one statement."""
+    return conn.execute(delete(citizen_codes).where(codes_expired_before(before))).rowcount
 
 
 @atomic

@@ -31,7 +31,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, delete, select, update
+from sqlalchemy import ColumnElement, Connection, Engine, bindparam, delete, select, update
 
 from tongban.adapters.db.tables import idempotency_keys
 from tongban.domain.errors import (
@@ -227,11 +227,14 @@ def release(engine: Engine, ticket: Ticket) -> None:
         )
 
 
+def expired(now: datetime) -> ColumnElement[bool]:
+    """Keys past their 24 hours (what the worker's purge deletes, in batches)."""
+    return idempotency_keys.c.expires_at <= now
+
+
 def purge_expired(conn: Connection, now: datetime) -> int:
-    """Delete keys past their 24 hours (the worker's purge sweep)."""
-    return conn.execute(
-        delete(idempotency_keys).where(idempotency_keys.c.expires_at <= now)
-    ).rowcount
+    """Delete keys past their 24 hours in one statement."""
+    return conn.execute(delete(idempotency_keys).where(expired(now))).rowcount
 
 
 def _withdraw(conn: Connection, ticket: Ticket) -> None:

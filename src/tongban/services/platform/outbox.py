@@ -25,6 +25,7 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from sqlalchemy import (
+    ColumnElement,
     Connection,
     Engine,
     Table,
@@ -507,12 +508,14 @@ def _record_failure(
     return "failed" if final else "retried"
 
 
+def sent_before(before: datetime) -> ColumnElement[bool]:
+    """Messages sent before ``before``; failed ones stay for an operator to inspect."""
+    return and_(outbox.c.status == Status.SENT.value, outbox.c.sent_at < before)
+
+
 def purge_sent(conn: Connection, before: datetime) -> int:
-    """Delete messages sent before ``before``; failed ones stay for an operator to inspect."""
-    result = conn.execute(
-        delete(outbox).where(outbox.c.status == Status.SENT.value, outbox.c.sent_at < before)
-    )
-    return result.rowcount
+    """Delete messages sent before ``before`` in one statement (the worker purges in batches)."""
+    return conn.execute(delete(outbox).where(sent_before(before))).rowcount
 
 
 # --- handlers, by kind; later issues add kinds with register_handler ---------------------------

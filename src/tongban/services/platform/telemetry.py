@@ -142,6 +142,11 @@ SWEEP_RUNS = Counter(
     "Worker sweeps run, by sweep and outcome (ok or failed).",
     ["sweep", "outcome"],
 )
+SWEEP_ROW_FAILURES = Counter(
+    "tongban_sweep_row_failures",
+    "Rows a batched sweep could not handle (each also kept in sweep_failures), by sweep.",
+    ["sweep"],
+)
 OUTBOX_DELIVERIES = Counter(
     "tongban_outbox_deliveries",
     "Outbox messages handled by the worker, by outcome (sent, retried, failed, lost).",
@@ -178,6 +183,10 @@ def observe_request(method: str, path: str, status: int, seconds: float) -> None
 
 def count_sweep(name: str, ok: bool) -> None:
     SWEEP_RUNS.labels(name, "ok" if ok else "failed").inc()
+
+
+def count_sweep_row_failure(name: str) -> None:
+    SWEEP_ROW_FAILURES.labels(name).inc()
 
 
 def count_deliveries(**by_outcome: int) -> None:

@@ -21,14 +21,18 @@ it refuses to run nested (the outbox claim under its lease).
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import TracebackType
 from typing import Any, Concatenate, ParamSpec, Protocol, Self, TypeVar
 
 from sqlalchemy import Connection, Engine, NestedTransaction
+from sqlalchemy.exc import OperationalError
 
 from tongban.adapters.db.engine import READ_ONLY
+
+log = logging.getLogger("tongban.db")
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -46,9 +50,13 @@ class UnitOfWork:
     write lock, so reads never queue behind writes; it cannot commit.
     """
 
-    def __init__(self, engine: Engine, *, read_only: bool = False) -> None:
+    def __init__(
+        self, engine: Engine, *, read_only: bool = False, fallback: Engine | None = None
+    ) -> None:
         self.engine = engine
         self.read_only = read_only
+        self.fallback = fallback
+        """Where to read instead when ``engine`` (a replica) cannot be reached."""
         self._conn: Connection | None = None
         self._depth = 0
         self._doomed = False
@@ -74,7 +82,14 @@ class UnitOfWork:
         return self._doomed
 
     def __enter__(self) -> Self:
-        self._conn = self.engine.connect()
+        try:
+            self._conn = self.engine.connect()
+        except OperationalError:
+            if self.fallback is None:
+                raise
+            log.warning("replica %s unreachable: reading the primary", self.engine.url.host)
+            self.engine, self.fallback = self.fallback, None
+            self._conn = self.engine.connect()
         if self.read_only:
             self._conn.execution_options(**{READ_ONLY: True})
         self._conn.begin()

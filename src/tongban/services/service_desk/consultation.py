@@ -9,11 +9,11 @@ compare-and-set on ``lock_version`` (two answers at once: one wins, the other ge
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from uuid import uuid4
 
-from sqlalchemy import Connection, Row, insert, select, update
+from sqlalchemy import Connection, Row, Select, insert, select, update
 
 from tongban.adapters.db.tables import departments, service_items
 from tongban.adapters.db.tables_service_desk import consultations, item_faqs
@@ -337,10 +337,20 @@ def withdraw_faq(uow: UnitOfWork, actor: Actor, faq_id: int) -> FaqRef:
 def alert_overdue(uow: UnitOfWork, actor: Actor, today: date) -> int:
     """超期预警: each question still unanswered past its deadline alerts the department's
     section chiefs and reviewers, once per question and deadline; returns how many are
-    overdue."""
-    conn = uow.conn
-    rows = conn.execute(
+    overdue.  The worker's sweep pages through the same rows (``overdue_query``,
+    ``alert_one``)."""
+    query = overdue_query(today).order_by(consultations.c.due_on, consultations.c.id)
+    rows = uow.conn.execute(query).all()
+    for row in rows:
+        alert_one(uow.conn, row, actor.at)
+    return len(rows)
+
+
+def overdue_query(today: date) -> Select[Any]:
+    """Open questions past their deadline, with the question's id as the worker sweep's key."""
+    return (
         select(
+            consultations.c.id,
             consultations.c.number,
             consultations.c.due_on,
             service_items.c.name.label("item_name"),
@@ -352,17 +362,19 @@ def alert_overdue(uow: UnitOfWork, actor: Actor, today: date) -> int:
             consultations.c.status == QuestionStatus.OPEN.value,
             consultations.c.due_on < today,
         )
-        .order_by(consultations.c.due_on, consultations.c.id)
-    ).all()
-    for row in rows:
-        tell(
-            conn,
-            department_desk(conn, row.department_code),
-            _("咨询已超期未答复"),
-            _("关于“{item}”的咨询 {number} 已超过答复期限 {due_on}，请尽快答复。"),
-            {"number": row.number, "item": row.item_name, "due_on": row.due_on.isoformat()},
-            link=staff_link(row.number),
-            key=f"consultation:{row.number}:overdue:{row.due_on.isoformat()}",
-            now=actor.at,
-        )
-    return len(rows)
+    )
+
+
+def alert_one(conn: Connection, row: Row[Any], now: datetime) -> bool:
+    """Tell the department's desk that one question is overdue (once: dedup key)."""
+    tell(
+        conn,
+        department_desk(conn, row.department_code),
+        _("咨询已超期未答复"),
+        _("关于“{item}”的咨询 {number} 已超过答复期限 {due_on}，请尽快答复。"),
+        {"number": row.number, "item": row.item_name, "due_on": row.due_on.isoformat()},
+        link=staff_link(row.number),
+        key=f"consultation:{row.number}:overdue:{row.due_on.isoformat()}",
+        now=now,
+    )
+    return True

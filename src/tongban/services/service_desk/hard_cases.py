@@ -9,10 +9,10 @@ read): of two staff acting on one escalation at once exactly one wins, the other
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, select
+from sqlalchemy import Connection, Row, Select, and_, select
 
 from tongban.adapters.db.tables import role_assignments, users
 from tongban.adapters.db.tables_service_desk import hard_cases
@@ -58,9 +58,11 @@ __all__ = [
     "HardCaseRef",
     "RaiseInput",
     "add_note",
+    "alert_one",
     "alert_overdue",
     "answer_follow_up",
     "assign_owner",
+    "overdue_query",
     "raise_hard_case",
     "resolve",
 ]
@@ -246,43 +248,42 @@ def answer_follow_up(
 
 def overdue(conn: Connection, today: date) -> list[Row[Any]]:
     """Escalations not yet resolved whose deadline has passed."""
-    return list(
-        conn.execute(
-            select(
-                hard_cases.c.number,
-                hard_cases.c.summary,
-                hard_cases.c.centre_id,
-                hard_cases.c.owner_id,
-                hard_cases.c.due_on,
-            )
-            .where(
-                and_(
-                    hard_cases.c.status != HardCaseStatus.RESOLVED.value,
-                    hard_cases.c.due_on < today,
-                )
-            )
-            .order_by(hard_cases.c.due_on, hard_cases.c.id)
-        )
+    query = overdue_query(today).order_by(hard_cases.c.due_on, hard_cases.c.id)
+    return list(conn.execute(query))
+
+
+def overdue_query(today: date) -> Select[Any]:
+    """The overdue escalations, with the escalation's id as the worker sweep's key."""
+    t = hard_cases
+    return select(t.c.id, t.c.number, t.c.summary, t.c.centre_id, t.c.owner_id, t.c.due_on).where(
+        and_(t.c.status != HardCaseStatus.RESOLVED.value, t.c.due_on < today)
     )
 
 
 @atomic
 def alert_overdue(uow: UnitOfWork, actor: Actor, today: date) -> int:
     """超期预警: each overdue escalation alerts the centre's managers (and its owner), once per
-    escalation and deadline (a second run queues nothing new); returns how many are overdue."""
+    escalation and deadline (a second run queues nothing new); returns how many are overdue.
+    The worker's sweep pages through the same rows (``overdue_query``, ``alert_one``)."""
     rows = overdue(uow.conn, today)
     for row in rows:
-        recipients = centre_managers(uow.conn, row.centre_id)
-        if row.owner_id is not None:
-            recipients.append(row.owner_id)
-        tell(
-            uow.conn,
-            recipients,
-            _("办不成事问题已超期"),
-            _("办不成事问题 {number}（{summary}）已超过办理期限 {due_on}，请尽快办结。"),
-            {"number": row.number, "summary": row.summary, "due_on": row.due_on.isoformat()},
-            link=staff_link(row.number),
-            key=f"hard_case:{row.number}:overdue:{row.due_on.isoformat()}",
-            now=actor.at,
-        )
+        alert_one(uow.conn, row, actor.at)
     return len(rows)
+
+
+def alert_one(conn: Connection, row: Row[Any], now: datetime) -> bool:
+    """Tell the centre's managers and the owner that one escalation is overdue (once)."""
+    recipients = centre_managers(conn, row.centre_id)
+    if row.owner_id is not None:
+        recipients.append(row.owner_id)
+    tell(
+        conn,
+        recipients,
+        _("办不成事问题已超期"),
+        _("办不成事问题 {number}（{summary}）已超过办理期限 {due_on}，请尽快办结。"),
+        {"number": row.number, "summary": row.summary, "due_on": row.due_on.isoformat()},
+        link=staff_link(row.number),
+        key=f"hard_case:{row.number}:overdue:{row.due_on.isoformat()}",
+        now=now,
+    )
+    return True

@@ -6,34 +6,44 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Protocol
 
-from tongban.config import Settings
+from tongban.adapters.db.tables_service_desk import consultations
+from tongban.adapters.db.tables_service_desk import hard_cases as hard_cases_table
 from tongban.domain.shared.clock import china_date
+from tongban.services.platform.batches import SweepPorts, sweep_in_batches
 from tongban.services.platform.context import Actor
-from tongban.services.platform.unit_of_work import UnitsOfWork
 from tongban.services.service_desk import consultation, follow_up, hard_cases
 
 
-class SweepPorts(UnitsOfWork, Protocol):
-    """What the follow-up sweep needs from the container: settings and units of work."""
+def overdue_hard_cases(ports: SweepPorts, now: datetime) -> int:
+    """办不成事 past its deadline: the centre's managers and the owner are told (in keyset
+    pages of ``sweep_batch_size``, shared by the workers)."""
+    report = sweep_in_batches(
+        ports,
+        "hard_case_overdue_alerts",
+        hard_cases.overdue_query(china_date(now)),
+        hard_cases_table.c.id,
+        lambda uow, row: hard_cases.alert_one(uow.conn, row, now),
+        now,
+        batch=ports.settings.sweep_batch_size,
+    )
+    return report.seen
 
-    @property
-    def settings(self) -> Settings: ...
 
-
-def overdue_hard_cases(ports: UnitsOfWork, now: datetime) -> int:
-    """办不成事 past its deadline: the centre's managers and the owner are told."""
-    with ports.uow() as uow:
-        actor = Actor(request_id="sweep:hard_case_overdue", at=now)
-        return hard_cases.alert_overdue(uow, actor, china_date(now))
-
-
-def overdue_questions(ports: UnitsOfWork, now: datetime) -> int:
-    """咨询 unanswered past its deadline: the department's chiefs and reviewers are told."""
-    with ports.uow() as uow:
-        actor = Actor(request_id="sweep:consultation_overdue", at=now)
-        return consultation.alert_overdue(uow, actor, china_date(now))
+def overdue_questions(ports: SweepPorts, now: datetime) -> int:
+    """咨询 unanswered past its deadline: the department's chiefs and reviewers are told (in
+    keyset pages, shared by the workers)."""
+    report = sweep_in_batches(
+        ports,
+        "consultation_overdue_alerts",
+        consultation.overdue_query(china_date(now)),
+        consultations.c.id,
+        lambda uow, row: consultation.alert_one(uow.conn, row, now),
+        now,
+        batch=ports.settings.sweep_batch_size,
+        lock=consultations,
+    )
+    return report.seen
 
 
 def unanswered_follow_ups(ports: SweepPorts, now: datetime) -> int:
@@ -53,6 +63,11 @@ def unanswered_follow_ups(ports: SweepPorts, now: datetime) -> int:
 
 def register(add: Callable[..., None]) -> None:
     """Register the sweeps with the worker (``worker.register_sweep``)."""
-    add("hard_case_overdue_alerts", overdue_hard_cases, interval=timedelta(minutes=30))
-    add("consultation_overdue_alerts", overdue_questions, interval=timedelta(minutes=30))
+    add("hard_case_overdue_alerts", overdue_hard_cases, interval=timedelta(minutes=30), shared=True)
+    add(
+        "consultation_overdue_alerts",
+        overdue_questions,
+        interval=timedelta(minutes=30),
+        shared=True,
+    )
     add("hard_case_follow_up", unanswered_follow_ups, interval=timedelta(hours=1))

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, insert, select, update
+from sqlalchemy import Connection, Row, Select, and_, insert, select, update
 
 from tongban.adapters.db.tables import users
 from tongban.adapters.db.tables_supervision import inspection_tasks
@@ -216,33 +216,37 @@ def _tell_subject(
 @atomic
 def alert_overdue(uow: UnitOfWork, actor: Actor, today: date) -> int:
     """超期预警: each unfinished task past its deadline alerts the department head (and its
-    inspector), once per task and deadline; returns how many are overdue."""
-    conn = uow.conn
-    rows = conn.execute(
-        select(
-            inspection_tasks.c.number,
-            inspection_tasks.c.department_code,
-            inspection_tasks.c.inspector_id,
-            inspection_tasks.c.due_on,
-        )
-        .where(
-            and_(
-                inspection_tasks.c.status.in_([s.value for s in TaskStatus if not s.finished]),
-                inspection_tasks.c.due_on < today,
-            )
-        )
-        .order_by(inspection_tasks.c.due_on, inspection_tasks.c.id)
-    ).all()
+    inspector), once per task and deadline; returns how many are overdue.  The worker's sweep
+    pages through the same rows (``overdue_query``, ``alert_one``) in batches."""
+    query = overdue_query(today).order_by(inspection_tasks.c.due_on, inspection_tasks.c.id)
+    rows = uow.conn.execute(query).all()
     for row in rows:
-        tell(
-            conn,
-            [*department_heads(conn, row.department_code), row.inspector_id],
-            _("批后监管检查任务已超期"),
-            _("检查任务 {number} 已超过检查期限 {day}，请尽快安排检查。").format(
-                number=row.number, day=row.due_on.isoformat()
-            ),
-            link=staff_link(row.number),
-            key=f"inspection:{row.number}:overdue:{row.due_on.isoformat()}",
-            now=actor.at,
-        )
+        alert_one(uow.conn, row, actor.at)
     return len(rows)
+
+
+def overdue_query(today: date) -> Select[Any]:
+    """Unfinished inspection tasks past their deadline, with the task's id as the sweep's key."""
+    t = inspection_tasks
+    return select(t.c.id, t.c.number, t.c.department_code, t.c.inspector_id, t.c.due_on).where(
+        and_(
+            t.c.status.in_([s.value for s in TaskStatus if not s.finished]),
+            t.c.due_on < today,
+        )
+    )
+
+
+def alert_one(conn: Connection, row: Row[Any], now: datetime) -> bool:
+    """Tell the department head and the inspector that one task is overdue (once: dedup key)."""
+    tell(
+        conn,
+        [*department_heads(conn, row.department_code), row.inspector_id],
+        _("批后监管检查任务已超期"),
+        _("检查任务 {number} 已超过检查期限 {day}，请尽快安排检查。").format(
+            number=row.number, day=row.due_on.isoformat()
+        ),
+        link=staff_link(row.number),
+        key=f"inspection:{row.number}:overdue:{row.due_on.isoformat()}",
+        now=now,
+    )
+    return True

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, Row, and_, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
@@ -45,9 +45,10 @@ from tongban.i18n import gettext as _
 from tongban.services.catalogue.items import published_item
 from tongban.services.network import queries as network
 from tongban.services.platform import outbox
+from tongban.services.platform.batches import SweepPorts, sweep_in_batches, update_in_batches
 from tongban.services.platform.calendar import load_calendar
 from tongban.services.platform.context import Actor
-from tongban.services.platform.unit_of_work import UnitOfWork, UnitsOfWork, atomic
+from tongban.services.platform.unit_of_work import UnitOfWork, atomic
 from tongban.services.visits import queue
 
 
@@ -518,40 +519,51 @@ def _tell(conn: Connection, booking: Booking, title: str, now: datetime) -> None
     outbox.enqueue_many(conn, messages, now=now)
 
 
-def remind_tomorrow(units: UnitsOfWork, now: datetime) -> int:
-    """The day before: every booking of tomorrow not yet reminded gets its reminder (once)."""
+def remind_tomorrow(units: SweepPorts, now: datetime) -> int:
+    """The day before: every booking of tomorrow not yet reminded gets its reminder (once); in
+    keyset pages of ``sweep_batch_size`` bookings, shared by the workers."""
     tomorrow = china_date(now) + timedelta(days=1)
     start = datetime.combine(tomorrow, datetime.min.time(), CHINA_TZ)
-    with units.uow() as uow, uow.atomic():
-        rows = uow.conn.execute(
-            _BOOKING.where(
-                appointments.c.status == BookingStatus.BOOKED.value,
-                appointments.c.reminded_at.is_(None),
-                appointment_slots.c.starts_at >= start,
-                appointment_slots.c.starts_at < start + timedelta(days=1),
-            )
-        ).all()
-        for row in rows:
-            booking = _booking(row)
-            _tell(uow.conn, booking, _("明天请按预约到中心办事"), now)
-            uow.conn.execute(
-                update(appointments).where(appointments.c.id == booking.id).values(reminded_at=now)
-            )
-    return len(rows)
+
+    def remind(uow: UnitOfWork, row: Row[Any]) -> bool:
+        booking = _booking(row)
+        _tell(uow.conn, booking, _("明天请按预约到中心办事"), now)
+        uow.conn.execute(
+            update(appointments).where(appointments.c.id == booking.id).values(reminded_at=now)
+        )
+        return True
+
+    query = _BOOKING.where(
+        appointments.c.status == BookingStatus.BOOKED.value,
+        appointments.c.reminded_at.is_(None),
+        appointment_slots.c.starts_at >= start,
+        appointment_slots.c.starts_at < start + timedelta(days=1),
+    )
+    batch = units.settings.sweep_batch_size
+    report = sweep_in_batches(
+        units,
+        "appointment_reminders",
+        query,
+        appointments.c.id,
+        remind,
+        now,
+        batch=batch,
+        lock=appointments,
+    )
+    return report.changed
 
 
-def mark_no_shows(units: UnitsOfWork, now: datetime) -> int:
-    """Bookings whose slot ended without a check-in become no-shows (the policy counts them)."""
-    with units.uow() as uow, uow.atomic():
-        ended = select(appointment_slots.c.id).where(appointment_slots.c.ends_at < now)
-        changed = uow.conn.execute(
-            update(appointments)
-            .where(
-                appointments.c.status == BookingStatus.BOOKED.value,
-                appointments.c.slot_id.in_(ended),
-            )
-            .values(
-                status=BookingStatus.NO_SHOW.value, lock_version=appointments.c.lock_version + 1
-            )
-        ).rowcount
-    return int(changed)
+def mark_no_shows(units: SweepPorts, now: datetime) -> int:
+    """Bookings whose slot ended without a check-in become no-shows (the policy counts them),
+    ``sweep_batch_size`` bookings per transaction."""
+    ended = select(appointment_slots.c.id).where(appointment_slots.c.ends_at < now)
+    return update_in_batches(
+        units,
+        appointments,
+        and_(
+            appointments.c.status == BookingStatus.BOOKED.value,
+            appointments.c.slot_id.in_(ended),
+        ),
+        {"status": BookingStatus.NO_SHOW.value, "lock_version": appointments.c.lock_version + 1},
+        batch=units.settings.sweep_batch_size,
+    )
