@@ -62,6 +62,25 @@ class BulkWriter:
                 for row in rows:
                     copy.write_row([copy_value(row[n]) for n in names])
 
+    def write_rows(self, table: Any, names: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+        """Rows already in the stored form (JSON and instants as text, dates ISO), as tuples
+        in the order of ``names``: what the demo's fast history path writes."""
+        if not rows:
+            return
+        raw = self.conn.connection.driver_connection
+        assert raw is not None
+        if not self.postgres:
+            marks = ", ".join("?" * len(names))
+            raw.executemany(
+                f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({marks})", rows
+            )
+            return
+        with raw.cursor() as cursor:
+            statement = f"COPY {table.name} ({', '.join(names)}) FROM STDIN"
+            with cursor.copy(statement) as copy:
+                for row in rows:
+                    copy.write_row(row)
+
     def reset_sequences(self, tables: Iterable[Any]) -> None:
         """Move each table's id sequence past the ids written (PostgreSQL; SQLite needs none)."""
         if not self.postgres:
