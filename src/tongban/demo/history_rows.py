@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection
@@ -31,20 +31,20 @@ from tongban.adapters.db.tables_indicators import CASE_DAILY_MEASURES, indicator
 from tongban.demo.bulk import BulkWriter, max_id
 from tongban.demo.history import (
     BATCH,
-    ROLLUP_ROWS_HELD,
     Progress,
     Summary,
-    _add_rollups as add_rollups,
     _at,
     _Batch,
-    _flush as history_flush,
     _Generator,
     _Item,
-    _world,
     _World,
+    _world,
     day_weights,
     plan_days,
     spread,
+)
+from tongban.demo.history import (
+    _flush as history_flush,
 )
 from tongban.domain.cases.chain import canonical_instant
 from tongban.domain.cases.model import GENESIS_HASH
@@ -52,9 +52,9 @@ from tongban.domain.cases.numbers import format_number
 from tongban.domain.cases.status import Channel, DeliveryMethod
 from tongban.domain.catalogue.model import ItemKind
 from tongban.domain.errors import CalendarUnknown
-from tongban.domain.indicators.facts import RollupKey
 from tongban.domain.shared.clock import china_date
 from tongban.services.cases import repository as repo
+from tongban.services.indicators import recount
 
 _CASE_COLUMNS = (
     "id", "number", "item_id", "item_version", "applicant_id", "channel", "status",
@@ -165,7 +165,6 @@ class RowGenerator(_Generator):
     def __init__(self, world: _World, seed: int, today: date, postgres: bool) -> None:
         super().__init__(world, seed, today)
         self.postgres = postgres
-        self.sums: dict[RollupKey, list[int]] = {}
         self._deadlines: dict[tuple[date, int], date | None] = {}
         self._used: dict[tuple[date, date], int] = {}
         self._steps: dict[tuple[Any, ...], _Step] = {}
@@ -480,7 +479,7 @@ class RowGenerator(_Generator):
             method is DeliveryMethod.PICKUP and case.status in ("delivered", "archived")
         )
         promised = item.terms.promised_days if finished else 0
-        received_on = rows_day = self._day
+        received_on = self._day
         online = int(case.channel is Channel.ONLINE)
         measures = (
             1, online, int(from_licences), visits, finished, on_time, finished & immediate,
@@ -491,19 +490,7 @@ class RowGenerator(_Generator):
             (case_id, case.item_code, case.department_code, centre, channel,
              received_on.isoformat(), _iso(decided), *measures)
         )  # fmt: skip
-        dims = (case.item_code, case.department_code, centre, channel)
-        sums = self.sums
-        row = sums.get((rows_day, *dims))
-        if row is None:
-            row = sums[(rows_day, *dims)] = [0] * _N
-        for i in _RECEIVED:
-            row[i] += measures[i]
-        if decided is not None:
-            row = sums.get((decided, *dims))
-            if row is None:
-                row = sums[(decided, *dims)] = [0] * _N
-            for i in _FINISHED:
-                row[i] += measures[i]
+
 
 
 def generate(
@@ -523,9 +510,9 @@ def generate(
     per_day = spread(cases_wanted, day_weights(world.calendar, first, last))
     writer = BulkWriter(conn)
     gen = RowGenerator(world, seed, today, writer.postgres)
-    gen.next_case = max_id(conn, cases)
+    gen.next_case = first_case = max_id(conn, cases)
     gen.next_event = max_id(conn, case_events)
-    gen.next_rating = max_id(conn, ratings)
+    gen.next_rating = first_rating = max_id(conn, ratings)
     gen.next_task = max_id(conn, rectifications)
     gen.next_callback = max_id(conn, rectification_callbacks)
     summary = Summary(applicants=applicants, first_day=first, last_day=last)
@@ -542,10 +529,10 @@ def generate(
             if len(rows.cases) >= BATCH:
                 _flush(writer, rows, batch, summary, progress)
                 rows, batch = _Rows(), _Batch()
-                if len(gen.sums) + len(gen.rated) > ROLLUP_ROWS_HELD:
-                    _add_sums(conn, gen)
+                gen.rated.clear()  # summed in the database at the end
     _flush(writer, rows, batch, summary, progress)
-    _add_sums(conn, gen)
+    recount.add_case_rollups(conn, first_case)
+    recount.add_rating_rollups(conn, first_rating)
     writer.reset_sequences(
         (users, cases, case_events, ratings, rectifications, rectification_callbacks)
     )
@@ -565,10 +552,3 @@ def _flush(
     summary.cases += batch_cases
     if progress is not None and batch_cases:
         progress(batch_cases)
-
-
-def _add_sums(conn: Connection, gen: RowGenerator) -> None:
-    names = CASE_DAILY_MEASURES
-    gen.daily = {key: dict(zip(names, values, strict=True)) for key, values in gen.sums.items()}
-    gen.sums.clear()
-    add_rollups(conn, gen)

@@ -170,7 +170,6 @@ t AS (
 def rating_ctes(conn: Connection) -> str:
     """``r`` (daily) and ``rt`` (town monthly): the rating rollup from ``ratings``."""
     d = _dialect(conn)
-    keys = "item_code, department_code, centre_code, channel"
     total = _sums(RATING_DAILY_MEASURES, RATING_DAILY_MEASURES)
     return f"""
 r AS MATERIALIZED (
@@ -246,3 +245,46 @@ ORDER BY 1, {", ".join(str(i + 2) for i in range(len(keys)))}"""
         have = {m: int(row[f"s_{m}"] or 0) for m in measures} if row["present"] else None
         found.append((key, want, have))
     return count, found
+
+
+def _upsert(table: str, keys: tuple[str, ...], measures: tuple[str, ...], source: str) -> str:
+    names = ", ".join((*keys, *measures))
+    added = ", ".join(f"{m} = {table}.{m} + excluded.{m}" for m in measures)
+    return (
+        f"INSERT INTO {table} ({names}) SELECT {names} FROM {source} WHERE true "
+        f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {added}"
+    )
+
+
+_DAY = ("day", "item_code", "department_code", "centre_code", "channel")
+_TOWN = ("month", "department_code", "town", "channel")
+
+
+def add_case_rollups(conn: Connection, after_case_id: int) -> None:
+    """Add the facts of the cases numbered above ``after_case_id`` (written in bulk, by the
+    demo's history) to the three case rollups, summed in the database."""
+    ctes = (
+        f"f AS MATERIALIZED (SELECT * FROM indicator_case_facts WHERE case_id > {int(after_case_id)})"
+        + case_rollup_ctes(conn)
+    )
+    measures = CASE_DAILY_MEASURES
+    for table, keys, source in (
+        ("indicator_case_daily", _DAY, "d"),
+        ("indicator_case_monthly", ("month", *_DAY[1:]), "m"),
+        ("indicator_case_town_monthly", _TOWN, "t"),
+    ):
+        conn.execute(text(f"WITH {ctes} {_upsert(table, keys, measures, source)}"))
+
+
+def add_rating_rollups(conn: Connection, after_rating_id: int) -> None:
+    """Add the ratings numbered above ``after_rating_id`` to the rating rollups, likewise."""
+    ctes = rating_ctes(conn).replace(
+        "LEFT JOIN rectifications rc ON rc.rating_id = ra.id",
+        f"LEFT JOIN rectifications rc ON rc.rating_id = ra.id WHERE ra.id > {int(after_rating_id)}",
+    )
+    measures = RATING_DAILY_MEASURES
+    for table, keys, source in (
+        ("indicator_rating_daily", _DAY, "r"),
+        ("indicator_rating_town_monthly", _TOWN, "rt"),
+    ):
+        conn.execute(text(f"WITH {ctes} {_upsert(table, keys, measures, source)}"))
