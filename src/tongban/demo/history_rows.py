@@ -23,9 +23,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, bindparam, select
+from sqlalchemy.dialects import postgresql, sqlite
 
-from tongban.adapters.db.tables import case_events, cases, users
+from tongban.adapters.db.tables import case_events, case_number_counters, cases, users
 from tongban.adapters.db.tables_evaluation import ratings, rectification_callbacks, rectifications
 from tongban.adapters.db.tables_indicators import CASE_DAILY_MEASURES, indicator_case_facts
 from tongban.demo.bulk import BulkWriter, max_id
@@ -518,11 +519,12 @@ def generate(
     summary = Summary(applicants=applicants, first_day=first, last_day=last)
     rows, batch = _Rows(), _Batch()
     prefix = repo.case_prefix(conn)
+    tops = reserve_all(conn, per_day)
     for day, count in per_day:
         if count == 0:
             continue
         workday = world.calendar.is_workday(day)
-        top = repo.reserve_numbers(conn, day, count)
+        top = tops[day]
         for sequence in range(top - count + 1, top + 1):
             gen.next_case += 1
             gen.build(rows, batch, day, format_number(prefix, day, sequence), workday)
@@ -552,3 +554,33 @@ def _flush(
     summary.cases += batch_cases
     if progress is not None and batch_cases:
         progress(batch_cases)
+
+
+_RESERVE = {
+    name: dialect.insert(case_number_counters)
+    .values(day=bindparam("day"), last=bindparam("count"))
+    .on_conflict_do_update(
+        index_elements=["day"],
+        set_={"last": case_number_counters.c.last + bindparam("count_again")},
+    )
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+
+
+def reserve_all(conn: Connection, per_day: list[tuple[date, int]]) -> dict[date, int]:
+    """``repository.reserve_numbers`` for every day at once: the counters bumped in one batch
+    (their row locks then held to the end of the transaction), and read back."""
+    wanted = [{"day": d, "count": n, "count_again": n} for d, n in per_day if n]
+    if not wanted:
+        return {}
+    conn.execute(_RESERVE[conn.dialect.name], wanted)
+    first, last = wanted[0]["day"], wanted[-1]["day"]
+    found = conn.execute(
+        select(case_number_counters.c.day, case_number_counters.c.last).where(
+            case_number_counters.c.day.between(first, last)
+        )
+    )
+    return {
+        (day if isinstance(day, date) else date.fromisoformat(day)): int(top)
+        for day, top in found
+    }

@@ -124,8 +124,8 @@ f AS MATERIALIZED (
     {_flag("b.fin IS NOT NULL AND b.kind = 'immediate'")} AS immediate,
     {_flag("b.fin IS NOT NULL AND b.smart = 1 AND b.decision = 'approved'")} AS smart,
     CASE WHEN b.fin IS NOT NULL AND b.accepted_on IS NOT NULL AND b.fin > b.accepted_on
-      THEN coalesce(cb.n - ca.n
-        - CASE WHEN {d.has_stops} THEN {stopped} ELSE 0 END, 0)
+      THEN CAST(coalesce(cb.n - ca.n
+        - CASE WHEN {d.has_stops} THEN {stopped} ELSE 0 END, 0) AS INTEGER)
       ELSE 0 END AS working_days_used,
     CASE WHEN b.fin IS NOT NULL THEN b.promised ELSE 0 END AS promised_days
   FROM b
