@@ -49,9 +49,7 @@ def _rows(conn: Connection) -> dict[str, list[tuple[Any, ...]]]:
     found: dict[str, list[tuple[Any, ...]]] = {}
     for table in _TABLES:
         columns = [c for c in table.c if not (table in _ROLLUPS and c.name == "id")]
-        found[table.name] = sorted(
-            (tuple(row) for row in conn.execute(select(*columns))), key=repr
-        )
+        found[table.name] = sorted((tuple(row) for row in conn.execute(select(*columns))), key=repr)
     return found
 
 
@@ -81,9 +79,7 @@ def test_the_row_path_passes_the_chain_check_verify_and_keeps_the_seed_figures(
     with container.read() as uow:
         before = catalogue_figures(uow.conn)
     with container.uow() as uow, uow.atomic():
-        summary = history_rows.generate(
-            uow.conn, cases_wanted=3000, seed=1, years=3, today=TODAY
-        )
+        summary = history_rows.generate(uow.conn, cases_wanted=3000, seed=1, years=3, today=TODAY)
     assert summary.cases == 3000 and summary.ratings > 1000
     with container.read() as uow:
         conn = uow.conn

@@ -264,8 +264,8 @@ def add_case_rollups(conn: Connection, after_case_id: int) -> None:
     """Add the facts of the cases numbered above ``after_case_id`` (written in bulk, by the
     demo's history) to the three case rollups, summed in the database."""
     ctes = (
-        f"f AS MATERIALIZED (SELECT * FROM indicator_case_facts WHERE case_id > {int(after_case_id)})"
-        + case_rollup_ctes(conn)
+        "f AS MATERIALIZED (SELECT * FROM indicator_case_facts "
+        f"WHERE case_id > {int(after_case_id)})" + case_rollup_ctes(conn)
     )
     measures = CASE_DAILY_MEASURES
     for table, keys, source in (
