@@ -89,6 +89,7 @@ _TOWN_KEY = ("month", "department_code", "town", "channel")
 def verify(conn: Connection, progress: Progress | None = None) -> Report:
     """Compare the stored facts and rollups with a recomputation from the raw rows, derived
     and compared in the database (``recount``): only differing rows reach Python."""
+    recount.tune(conn)
     report = Report(cases=submitted_count(conn))
     for want, have in recount.fact_differences(conn):
         case_id = (want or have or {})["case_id"]
@@ -102,22 +103,31 @@ def verify(conn: Connection, progress: Progress | None = None) -> Report:
     if progress is not None:
         progress(report.cases)
     ctes = recount.facts_cte(conn) + recount.case_rollup_ctes(conn)
-    for expected, table, keys in (
-        ("d", "indicator_case_daily", _DAY_KEY),
-        ("m", "indicator_case_monthly", _MONTH_KEY),
-        ("t", "indicator_case_town_monthly", _TOWN_KEY),
-    ):
-        count, found = recount.compare(conn, ctes, expected, table, keys, CASE_DAILY_MEASURES)
-        if expected == "d":
+    cases_found = recount.compare(
+        conn,
+        ctes,
+        (
+            ("d", "indicator_case_daily", _DAY_KEY),
+            ("m", "indicator_case_monthly", _MONTH_KEY),
+            ("t", "indicator_case_town_monthly", _TOWN_KEY),
+        ),
+        CASE_DAILY_MEASURES,
+    )
+    for table, (count, found) in cases_found.items():
+        if table == "indicator_case_daily":
             report.rollup_rows = count
         _add(report, table, found, CASE_DAILY_MEASURES)
-    ratings = recount.rating_ctes(conn)
-    for expected, table, keys in (
-        ("r", "indicator_rating_daily", _DAY_KEY),
-        ("rt", "indicator_rating_town_monthly", _TOWN_KEY),
-    ):
-        count, found = recount.compare(conn, ratings, expected, table, keys, RATING_DAILY_MEASURES)
-        if expected == "r":
+    ratings_found = recount.compare(
+        conn,
+        recount.rating_ctes(conn),
+        (
+            ("r", "indicator_rating_daily", _DAY_KEY),
+            ("rt", "indicator_rating_town_monthly", _TOWN_KEY),
+        ),
+        RATING_DAILY_MEASURES,
+    )
+    for table, (count, found) in ratings_found.items():
+        if table == "indicator_rating_daily":
             report.rating_rows = count
         _add(report, table, found, RATING_DAILY_MEASURES)
     return report
@@ -132,7 +142,7 @@ def submitted_count(conn: Connection) -> int:
 def _add(
     report: Report,
     table: str,
-    found: list[tuple[tuple[Any, ...], dict[str, int], dict[str, int] | None]],
+    found: recount.Found,
     measures: tuple[str, ...],
 ) -> None:
     for key, want, have in found:

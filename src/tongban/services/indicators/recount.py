@@ -37,11 +37,14 @@ _SATISFIED = ", ".join(f"'{level.value}'" for level in Level if level not in POO
 class _Dialect:
     china_date: str
     """Format with the column: its day in China (UTC+8, no daylight saving)."""
+    document: str
+    """A join that reads the case's JSON document, if the dialect wants one."""
     decided_on: str
     kind: str
     promised: str
     from_licences: str
     has_stops: str
+    stops_of: str
     stops: str
     """A subquery over the case's stops giving (stopped_on, resumed_on) as ``s0``, ``s1``."""
     month: str
@@ -51,25 +54,30 @@ class _Dialect:
 
 _POSTGRES = _Dialect(
     china_date="(({}) AT TIME ZONE 'Asia/Shanghai')::date",
-    decided_on="(c.data->>'decided_on')::date",
-    kind="c.data->'terms'->>'kind'",
-    promised="(c.data->'terms'->>'promised_days')::int",
-    from_licences="coalesce(c.data->'material_sources', '{}'::jsonb) <> '{}'::jsonb",
-    has_stops="jsonb_array_length(coalesce(b.data->'stops', '[]'::jsonb)) > 0",
-    stops="(SELECT (s->>0)::date AS s0, (s->>1)::date AS s1 "
-    "FROM jsonb_array_elements(b.data->'stops') s)",
+    # the document is read once (jsonb_to_record), not once per field
+    document=" CROSS JOIN LATERAL jsonb_to_record(c.data) AS x(decided_on date, terms jsonb, "
+    "material_sources jsonb, stops jsonb)",
+    decided_on="x.decided_on",
+    kind="x.terms->>'kind'",
+    promised="(x.terms->>'promised_days')::int",
+    from_licences="coalesce(x.material_sources, '{}'::jsonb) <> '{}'::jsonb",
+    has_stops="jsonb_array_length(coalesce(x.stops, '[]'::jsonb)) > 0",
+    stops_of="x.stops",
+    stops="(SELECT (s->>0)::date AS s0, (s->>1)::date AS s1 FROM jsonb_array_elements(b.stops) s)",
     month="date_trunc('month', {})::date",
     distinct="IS DISTINCT FROM",
 )
 _SQLITE = _Dialect(
     china_date="date({}, '+8 hours')",
+    document="",
     decided_on="json_extract(c.data, '$.decided_on')",
     kind="json_extract(c.data, '$.terms.kind')",
     promised="json_extract(c.data, '$.terms.promised_days')",
     from_licences="coalesce(json_extract(c.data, '$.material_sources'), '{}') <> '{}'",
-    has_stops="coalesce(json_array_length(b.data, '$.stops'), 0) > 0",
+    has_stops="coalesce(json_array_length(c.data, '$.stops'), 0) > 0",
+    stops_of="json_extract(c.data, '$.stops')",
     stops="(SELECT json_extract(s.value, '$[0]') AS s0, json_extract(s.value, '$[1]') AS s1 "
-    "FROM json_each(b.data, '$.stops') s)",
+    "FROM json_each(b.stops) s)",
     month="date({}, 'start of month')",
     distinct="IS NOT",
 )
@@ -100,13 +108,14 @@ smart AS MATERIALIZED (
   SELECT DISTINCT case_id FROM case_events WHERE type = 'AutomatedDecision'),
 b AS (
   SELECT c.id AS case_id, si.code AS item_code, dp.code AS department_code,
-    coalesce(ac.code, '') AS centre_code, c.channel, c.status, c.data,
+    coalesce(ac.code, '') AS centre_code, c.channel, c.status,
+    CASE WHEN {d.has_stops} THEN {d.stops_of} END AS stops,
     {d.china_date.format("c.submitted_at")} AS received_on, c.accepted_on, c.deadline,
     c.decision, c.delivery_method,
     CASE WHEN c.decision IS NOT NULL THEN {d.decided_on} END AS fin,
     {d.kind} AS kind, {d.promised} AS promised, {_flag(d.from_licences)} AS from_licences,
     {_flag("sm.case_id IS NOT NULL")} AS smart
-  FROM cases c
+  FROM cases c{d.document}
   JOIN service_items si ON si.id = c.item_id
   JOIN departments dp ON dp.id = c.department_id
   LEFT JOIN centres ac ON ac.id = c.accepting_centre_id
@@ -125,7 +134,7 @@ f AS MATERIALIZED (
     {_flag("b.fin IS NOT NULL AND b.smart = 1 AND b.decision = 'approved'")} AS smart,
     CASE WHEN b.fin IS NOT NULL AND b.accepted_on IS NOT NULL AND b.fin > b.accepted_on
       THEN CAST(coalesce(cb.n - ca.n
-        - CASE WHEN {d.has_stops} THEN {stopped} ELSE 0 END, 0) AS INTEGER)
+        - CASE WHEN b.stops IS NOT NULL THEN {stopped} ELSE 0 END, 0) AS INTEGER)
       ELSE 0 END AS working_days_used,
     CASE WHEN b.fin IS NOT NULL THEN b.promised ELSE 0 END AS promised_days
   FROM b
@@ -211,40 +220,49 @@ ORDER BY coalesce(e.case_id, s.case_id)"""
         yield want, have
 
 
+Found = list[tuple[tuple[Any, ...], dict[str, int], dict[str, int] | None]]
+"""(key, expected measures, stored measures or None when the stored row is missing)."""
+
+
 def compare(
     conn: Connection,
     ctes: str,
-    expected: str,
-    table: str,
-    keys: tuple[str, ...],
+    pairs: tuple[tuple[str, str, tuple[str, ...]], ...],
     measures: tuple[str, ...],
-) -> tuple[int, list[tuple[tuple[Any, ...], dict[str, int], dict[str, int] | None]]]:
-    """The expected rows' count, and each key whose stored row differs from the expected one
-    (missing rows count as zeros): (key, expected, stored or None when there is no row)."""
-    on = " AND ".join(f"s.{k} = e.{k}" for k in keys)
-    key_cols = ", ".join(f"coalesce(e.{k}, s.{k}) AS {k}" for k in keys)
-    values = ", ".join(f"coalesce(e.{m}, 0) AS e_{m}, s.{m} AS s_{m}" for m in measures)
-    differ = " OR ".join(f"coalesce(e.{m}, 0) <> coalesce(s.{m}, 0)" for m in measures)
-    nulls = ", ".join(["NULL"] * (len(keys) + 2 * len(measures)))
-    query = f"""WITH {ctes}
-SELECT 1 AS differs, {key_cols}, {values}, {_flag(f"s.{keys[0]} IS NOT NULL")} AS present,
-  0 AS expected_rows
-FROM {expected} e FULL JOIN {table} s ON {on}
-WHERE {differ}
-UNION ALL
-SELECT 0, {nulls}, 0, (SELECT count(*) FROM {expected})
-ORDER BY 1, {", ".join(str(i + 2) for i in range(len(keys)))}"""
-    found: list[tuple[tuple[Any, ...], dict[str, int], dict[str, int] | None]] = []
-    count = 0
+) -> dict[str, tuple[int, Found]]:
+    """For each (expected CTE, stored table, key columns): the expected rows' count, and each
+    key whose stored row differs from the expected one (a missing row counts as zeros), in key
+    order.  One statement, so the facts the CTEs derive are derived once."""
+    width = max(len(keys) for _, _, keys in pairs)
+    parts = []
+    for index, (expected, table, keys) in enumerate(pairs):
+        on = " AND ".join(f"s.{k} = e.{k}" for k in keys)
+        key_cols = [f"coalesce(e.{k}, s.{k})" for k in keys]
+        key_cols += ["NULL"] * (width - len(keys))
+        keyed = ", ".join(f"{col} AS k{i}" for i, col in enumerate(key_cols))
+        values = ", ".join(f"coalesce(e.{m}, 0) AS e_{m}, s.{m} AS s_{m}" for m in measures)
+        differ = " OR ".join(f"coalesce(e.{m}, 0) <> coalesce(s.{m}, 0)" for m in measures)
+        nulls = ", ".join(["NULL"] * (width + 2 * len(measures)))
+        parts.append(
+            f"SELECT {index} AS pair, 1 AS differs, {keyed}, {values}, "
+            f"{_flag(f's.{keys[0]} IS NOT NULL')} AS present, 0 AS expected_rows "
+            f"FROM {expected} e FULL JOIN {table} s ON {on} WHERE {differ}"
+        )
+        parts.append(f"SELECT {index}, 0, {nulls}, 0, (SELECT count(*) FROM {expected})")
+    order = ", ".join(str(i + 3) for i in range(width))
+    query = f"WITH {ctes}\n" + "\nUNION ALL\n".join(parts) + f"\nORDER BY 1, 2, {order}"
+    found: dict[str, tuple[int, Found]] = {table: (0, []) for _, table, _ in pairs}
     for row in conn.execute(text(query)).mappings():
+        _, table, keys = pairs[row["pair"]]
+        rows = found[table][1]
         if not row["differs"]:
-            count = int(row["expected_rows"])
+            found[table] = (int(row["expected_rows"]), rows)
             continue
-        key = tuple(row[k] for k in keys)
+        key = tuple(row[f"k{i}"] for i in range(len(keys)))
         want = {m: int(row[f"e_{m}"]) for m in measures}
         have = {m: int(row[f"s_{m}"] or 0) for m in measures} if row["present"] else None
-        found.append((key, want, have))
-    return count, found
+        rows.append((key, want, have))
+    return found
 
 
 def _upsert(table: str, keys: tuple[str, ...], measures: tuple[str, ...], source: str) -> str:
@@ -288,3 +306,13 @@ def add_rating_rollups(conn: Connection, after_rating_id: int) -> None:
         ("indicator_rating_town_monthly", _TOWN, "rt"),
     ):
         conn.execute(text(f"WITH {ctes} {_upsert(table, keys, measures, source)}"))
+
+
+def tune(conn: Connection) -> None:
+    """PostgreSQL, for the rest of the transaction: no JIT (its compile time exceeds the gain on
+    these one-pass queries) and room to sort and hash in memory."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SET LOCAL jit = off"))
+        conn.execute(text("SET LOCAL work_mem = '256MB'"))
+        # the calendar CTE's row estimate is far off: a merge join then sorts every case
+        conn.execute(text("SET LOCAL enable_mergejoin = off"))
