@@ -63,8 +63,15 @@ def run(label: str, url: str, data_dir: Path, args: argparse.Namespace) -> list[
     if args.baseline:
         slow = _rate(container, history, args.baseline)
         fast = _rate(container, history_rows, args.baseline)
-        rows.append([label, f"generate {args.baseline:,} (aggregate / rows)",
-                     f"{slow:,.0f} / {fast:,.0f} cases/s", f"{fast / slow:.1f}×", _uptime()])  # fmt: skip
+        rows.append(
+            [
+                label,
+                f"generate {args.baseline:,} (aggregate / rows)",
+                f"{slow:,.0f} / {fast:,.0f} cases/s",
+                f"{fast / slow:.1f}×",
+                _uptime(),
+            ]
+        )
     load = _uptime()
     started = time.perf_counter()
     with container.uow() as uow, uow.atomic():
@@ -72,25 +79,47 @@ def run(label: str, url: str, data_dir: Path, args: argparse.Namespace) -> list[
             uow.conn, cases_wanted=args.cases, seed=1, years=3, today=BENCH_START.date()
         )
     seconds = time.perf_counter() - started
-    rows.append([label, f"generate {args.cases:,} (rows, committed)", f"{seconds:,.1f} s",
-                 f"{args.cases / seconds:,.0f} cases/s", f"{load} → {_uptime()}"])  # fmt: skip
-    print(f"{label}: {summary.cases:,} cases, {summary.events:,} events, {summary.ratings:,} ratings")
+    rows.append(
+        [
+            label,
+            f"generate {args.cases:,} (rows, committed)",
+            f"{seconds:,.1f} s",
+            f"{args.cases / seconds:,.0f} cases/s",
+            f"{load} → {_uptime()}",
+        ]
+    )
+    print(
+        f"{label}: {summary.cases:,} cases, {summary.events:,} events, {summary.ratings:,} ratings"
+    )
     load = _uptime()
     with container.read() as uow:
         started = time.perf_counter()
         report = metrics.verify(uow.conn)
         seconds = time.perf_counter() - started
-    rows.append([label, f"metrics verify in SQL, {report.cases:,} cases", f"{seconds:,.1f} s",
-                 f"{len(report.differences)} differences", f"{load} → {_uptime()}"])  # fmt: skip
+    rows.append(
+        [
+            label,
+            f"metrics verify in SQL, {report.cases:,} cases",
+            f"{seconds:,.1f} s",
+            f"{len(report.differences)} differences",
+            f"{load} → {_uptime()}",
+        ]
+    )
     if report.cases <= args.replay_max:
         load = _uptime()
         with container.read() as uow:
             started = time.perf_counter()
             replayed = metrics.verify_in_python(uow.conn)
             slow_seconds = time.perf_counter() - started
-        rows.append([label, "metrics verify replayed in Python", f"{slow_seconds:,.1f} s",
-                     f"{slow_seconds / seconds:.1f}× the SQL; {len(replayed.differences)} diff.",
-                     f"{load} → {_uptime()}"])  # fmt: skip
+        rows.append(
+            [
+                label,
+                "metrics verify replayed in Python",
+                f"{slow_seconds:,.1f} s",
+                f"{slow_seconds / seconds:.1f}× the SQL; {len(replayed.differences)} diff.",
+                f"{load} → {_uptime()}",
+            ]
+        )
     container.engine.dispose()
     return rows
 
