@@ -8,7 +8,10 @@ the rollups — but builds each event from a template made once per item and pat
 canonical JSON (``domain.cases.chain``) is a few string joins around the fields that vary (the
 case number, the time, the actor, the centre), so a case costs its SHA-256 digests and little
 else.  Rows go to the database as tuples already in the form each engine stores (COPY text on
-PostgreSQL, executemany on SQLite).
+PostgreSQL, executemany on SQLite), 20,000 cases a batch; the case numbers are reserved in one
+batch; the rollups are summed in the database from the facts and ratings just written
+(``indicators.recount``); on PostgreSQL a large load puts the foreign keys and plain indexes
+back after it (``bulk.checks_after``).
 
 The aggregate path stays the reference: ``tests/integration/test_demo_history.py`` checks that
 both paths write identical rows for the same seed, so a change to the aggregate's events that is
