@@ -11,7 +11,16 @@ from hypothesis import strategies as st
 from sqlalchemy import select, update
 from typer.testing import CliRunner
 
-from tests.integration.test_cases import World, at_window, build_world, issue, online, step
+from tests.integration.test_cases import (
+    PREMISES,
+    World,
+    at_window,
+    build_world,
+    issue,
+    online,
+    step,
+    upload_scan,
+)
 from tongban.adapters.db.tables_indicators import (
     indicator_case_daily,
     indicator_case_facts,
@@ -140,3 +149,32 @@ def test_verify_finds_a_difference_put_in_by_hand_and_rebuild_repairs_it(
     with container.read() as uow:
         received = uow.conn.execute(select(indicator_case_daily.c.cases_received)).scalars().all()
     assert sorted(received) == [1, 1]
+
+
+def test_verify_in_sql_counts_working_days_around_a_clock_stop_as_the_replay_does(
+    container: Container,
+) -> None:
+    world = build_world(container)
+    ref = online(world, "2026-11-02", delivery_method=DeliveryMethod.ELECTRONIC)
+    ref = step(world, svc.accept, world.clerk, ref, "2026-11-02")
+    ref = step(world, svc.start_review, world.reviewer, ref, "2026-11-02")
+    ref = step(
+        world, svc.request_correction, world.reviewer, ref, "2026-11-03", "照片模糊", [PREMISES]
+    )
+    ref = upload_scan(world, ref, PREMISES, "2026-11-05")
+    ref = step(world, svc.supply_correction, world.citizen, ref, "2026-11-05")
+    ref = step(world, svc.propose_decision, world.reviewer, ref, "2026-11-06", True, "符合条件")
+    with container.read() as uow:
+        in_sql = metrics.verify(uow.conn)
+        replayed = metrics.verify_in_python(uow.conn)
+        used = uow.conn.execute(select(indicator_case_facts.c.working_days_used)).scalar_one()
+    assert in_sql.differences == [] == replayed.differences
+    assert used == 2  # 3 Nov counted, 4–5 Nov stopped, 6 Nov counted
+    with container.uow() as uow:
+        uow.conn.execute(update(indicator_case_facts).values(working_days_used=4))
+        uow.commit()
+    with container.read() as uow:
+        in_sql = metrics.verify(uow.conn)
+    assert {(d.table, d.measure, d.stored, d.expected) for d in in_sql.differences} >= {
+        ("indicator_case_facts", "working_days_used", 4, 2)
+    }

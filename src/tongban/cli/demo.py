@@ -131,7 +131,7 @@ def _panyu(c: Container, url: str) -> None:
 
 
 def _history(c: Container, cases: int, seed: int, years: int) -> None:
-    from tongban.demo import history
+    from tongban.demo import history_rows as history
 
     with Progress(
         "[progress.description]{task.description}",

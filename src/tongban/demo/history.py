@@ -42,7 +42,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Connection, select
 
@@ -112,6 +112,23 @@ BATCH = 5000
 ROLLUP_ROWS_HELD = 300_000
 """Rollup rows summed in memory before they are added to the tables."""
 _HANDED = frozenset({"result_issued", "delivered", "archived"})
+
+
+class Rated(Protocol):
+    """What a rating of a generated case reads of it (the aggregate, or the row path's case)."""
+
+    @property
+    def decided_on(self) -> date | None: ...
+    @property
+    def channel(self) -> Channel: ...
+    @property
+    def applicant_id(self) -> int: ...
+    @property
+    def department_code(self) -> str: ...
+    @property
+    def item_code(self) -> str: ...
+    @property
+    def accepting_centre_code(self) -> str | None: ...
 
 
 @dataclass(frozen=True)
@@ -409,7 +426,7 @@ class _Generator:
             self._rate(batch, case, case_id, item_id, centre_id)
 
     def _rate(
-        self, batch: _Batch, case: Case, case_id: int, item_id: int, centre_id: int | None
+        self, batch: _Batch, case: Rated, case_id: int, item_id: int, centre_id: int | None
     ) -> None:
         rng = self.rng
         if rng.random() >= RATED_SHARE:
@@ -454,7 +471,7 @@ class _Generator:
         self,
         batch: _Batch,
         rating_id: int,
-        case: Case,
+        case: Rated,
         centre_id: int | None,
         day: date,
         rated_at: datetime,
