@@ -36,7 +36,7 @@ from tongban.domain.shared.clock import Clock, PinnedClock, SystemClock
 from tongban.domain.shared.masking import MaskingFilter
 from tongban.services.cases.delivery import ReceiptPrinter
 from tongban.services.identity.check import FaceCamera, IdCardReader
-from tongban.services.platform import telemetry
+from tongban.services.platform import reads, telemetry
 from tongban.services.platform.calendar import OfficialSchedules
 from tongban.services.platform.ports import Courier, FileStore, MessageTransport, SmsSender
 from tongban.services.platform.unit_of_work import UnitOfWork
@@ -120,7 +120,7 @@ class Container:
     def read(self) -> UnitOfWork:
         """A read-only unit of work, for pages and queries: on a replica when there is one and
         the reader is not pinned to the primary (``adapters.db.replicas``)."""
-        replica = self.replicas.pick()
+        replica = self.replicas.pick(pinned=reads.pinned_to_primary())
         if replica is None:
             return UnitOfWork(self.engine, read_only=True)
         return UnitOfWork(replica, read_only=True, fallback=self.engine)

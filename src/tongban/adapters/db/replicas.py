@@ -6,7 +6,8 @@ the next replica in turn; a unit of work that writes always takes the primary.
 
 A replica lags its primary by its replay delay (milliseconds when healthy, more under load), so
 someone who has just written would not find their own change there.  Read-your-own-writes is
-kept by pinning: while ``services.platform.reads.primary_only()`` is in force (the web sets it
+kept by pinning: while ``services.platform.reads.primary_only()`` is in force (the container
+passes it to ``pick``) (the web sets it
 for a request that writes, and for every request of a browser that wrote in the last
 ``TONGBAN_REPLICA_PIN_SECONDS``), reads go to the primary too.  A replica that cannot be reached
 when a unit of work starts is passed over for the primary.
@@ -20,8 +21,6 @@ from collections.abc import Sequence
 
 from sqlalchemy import Engine
 
-from tongban.services.platform.reads import pinned_to_primary
-
 
 class Replicas:
     """The replica engines, taken in turn; none means every read goes to the primary."""
@@ -31,9 +30,10 @@ class Replicas:
         self._turn = itertools.cycle(self.engines) if self.engines else None
         self._lock = threading.Lock()
 
-    def pick(self) -> Engine | None:
-        """The replica for the next read-only unit of work, or None for the primary."""
-        if self._turn is None or pinned_to_primary():
+    def pick(self, *, pinned: bool = False) -> Engine | None:
+        """The replica for the next read-only unit of work, or None for the primary (always
+        when ``pinned``: the reader must see its own writes)."""
+        if self._turn is None or pinned:
             return None
         with self._lock:
             return next(self._turn)
