@@ -37,6 +37,7 @@ from pathlib import Path
 import httpx
 from cases_bench import Server, _free_port
 from common import (
+    configure_nanhai,
     BENCH_START,
     SKIPPED_POSTGRES,
     _drop_postgres,
@@ -87,6 +88,7 @@ def build(url: str, data_dir: Path, all_parts: bool) -> tuple[str, dict[str, str
     )
     container = build_container(settings)
     migrate.upgrade(container.engine)
+    configure_nanhai(container)
     started = time.perf_counter()
     if not all_parts:
         loader.EXTRA_PARTS = ("projects",)
