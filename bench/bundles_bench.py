@@ -35,7 +35,6 @@ from typing import Any
 import httpx
 from cases_bench import Server, _centre, _cpu_seconds, _free_port, _machine_rows
 from common import (
-    configure_nanhai,
     BENCH_START,
     SKIPPED_POSTGRES,
     SYSTEM,
@@ -45,6 +44,7 @@ from common import (
     _fresh_postgres,
     app_env,
     command_line,
+    configure_nanhai,
     postgres_url,
     print_table,
 )

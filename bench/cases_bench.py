@@ -48,7 +48,6 @@ from typing import Any
 import cases_baseline_app as baseline
 import httpx
 from common import (
-    configure_nanhai,
     BENCH_START,
     SKIPPED_POSTGRES,
     SYSTEM,
@@ -59,6 +58,7 @@ from common import (
     _fresh_postgres,
     app_env,
     command_line,
+    configure_nanhai,
     postgres_url,
     print_table,
 )

@@ -37,13 +37,13 @@ from pathlib import Path
 import httpx
 from cases_bench import Server, _free_port
 from common import (
-    configure_nanhai,
     BENCH_START,
     SKIPPED_POSTGRES,
     _drop_postgres,
     _fresh_postgres,
     app_env,
     command_line,
+    configure_nanhai,
     postgres_url,
     print_table,
 )

@@ -61,7 +61,6 @@ from cases_bench import (
     run_phase,
 )
 from common import (
-    configure_nanhai,
     BENCH_START,
     SKIPPED_POSTGRES,
     SYSTEM,
@@ -71,6 +70,7 @@ from common import (
     _fresh_postgres,
     app_env,
     command_line,
+    configure_nanhai,
     postgres_url,
     print_table,
 )
