@@ -25,6 +25,9 @@ _built: dict[tuple[Any, ...], Insert] = {}
 _lock = threading.Lock()
 _MAX_SHAPES = 512
 """Shapes vary only with the row counts; bounded so an odd caller cannot grow it forever."""
+MAX_ROWS = 32
+"""Together only up to this many rows in all: a use case's handful.  A bulk write (the demo's
+thousands of rollup rows) goes insert by insert, each an executemany, as elsewhere."""
 
 
 def _shape(parts: Sequence[Part]) -> tuple[Any, ...]:
@@ -51,7 +54,8 @@ def write_together(conn: Connection, parts: Sequence[Part]) -> None:
     parts = [(stmt, list(rows)) for stmt, rows in parts if rows]
     if not parts:
         return
-    if conn.dialect.name != "postgresql" or len(parts) == 1:
+    alone = len(parts) == 1 or sum(len(rows) for _, rows in parts) > MAX_ROWS
+    if conn.dialect.name != "postgresql" or alone:
         for stmt, rows in parts:
             conn.execute(stmt, rows)
         return
