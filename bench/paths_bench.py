@@ -68,6 +68,10 @@ FRACTIONS = (0.25, 0.5, 0.75)
 OTHERS_LIMIT = 20.0
 """A phase counts only when the rest of the machine used less than this % of all CPUs."""
 CASES_DB, SMART_DB = "tongban_bench_paths_cases", "tongban_bench_paths_smart"
+POOL = 3
+"""Database connections per server process (app: ``TONGBAN_DB_POOL_SIZE`` plus its overflow of
+4; baseline: the same 7), so that the bench leaves a shared server's connection slots to
+others: 2 × 10 per server, 3 servers."""
 BASE_BODY = {"item_code": cases_bench.ITEM, "form": {"x": 1}, "materials": []}
 
 
@@ -125,6 +129,7 @@ def h2load(url: str, rate: float, seconds: float, tmp: Path) -> tuple[list[float
     body = tmp / "baseline.json"
     body.write_text(json.dumps(BASE_BODY))
     log = tmp / "h2load.log"
+    log.unlink(missing_ok=True)  # h2load appends to its log
     clients = max(1, min(32, round(rate / 5)))
     argv = ["h2load", "--h1", "-c", str(clients), "--rps", f"{rate / clients:.3f}",
             "-D", f"{seconds:.0f}", "-d", str(body), "-H", "Content-Type: application/json",
@@ -224,7 +229,11 @@ def run(seconds: float, *, quick: bool = False) -> None:
         servers: list[cases_bench.Server] = []
         try:
             app_port, smart_port, base_port = (cases_bench._free_port() for _ in range(3))
-            env = {baseline.DSN_ENV: libpq}
+            env = {
+                baseline.DSN_ENV: libpq,
+                baseline.POOL_ENV: str(POOL + 4),
+                "TONGBAN_DB_POOL_SIZE": str(POOL),
+            }
             servers.append(serve("tongban-cases", cases_url, tmp / "cases", app_port, env))
             servers.append(serve("tongban-smart", smart_url, tmp / "smart", smart_port, env))
             base = cases_bench.Server(
@@ -253,8 +262,8 @@ def run(seconds: float, *, quick: bool = False) -> None:
         title=f"CPU per request (open loop at a low rate, {CORES} cores)",
     )  # fmt: skip
     print_table(
-        ["path", "load", "rate/s", "n", "ok", "p50 ms", "p95 ms", "p99 ms", "app CPU ms/req",
-         "PG CPU ms/req", "gen CPU ms/req", "late", "others' CPU", "counts"],
+        ["path", "load", "rate/s", "n", "ok", "other statuses", "p50 ms", "p95 ms", "p99 ms",
+         "app CPU ms/req", "PG CPU ms/req", "gen CPU ms/req", "late", "others' CPU", "counts"],
         rows,
         title=f"Open-loop latency, {seconds:.0f} s per rate (from each request's due time)",
     )  # fmt: skip
@@ -356,7 +365,7 @@ def _run_paths(
             if has_h2load:
                 lat, cpu_ms, done = h2load(base_path.url, rate, seconds, tmp)
                 rows.append([f"{path.name}: baseline (h2load)", f"{fraction:.0%}", f"{rate:.0f}",
-                             str(done), str(done), *(f"{1000 * _pct(lat, p):.1f}" for p in
+                             str(done), str(done), "-", *(f"{1000 * _pct(lat, p):.1f}" for p in
                              (50, 95, 99)), "-", "-", f"{cpu_ms:.2f}", "-", "-", "-"])  # fmt: skip
     return rows, cpu_rows
 
@@ -364,9 +373,15 @@ def _run_paths(
 def _row(label: str, fraction: float, m: Measured) -> list[str]:
     r = m.result
     return [label, f"{fraction:.0%}", f"{r.rate:.0f}", str(len(r.latencies) + r.statuses[0]),
-            str(m.ok), *(f"{1000 * r.percentile(p):.1f}" for p in (50, 95, 99)),
+            str(m.ok), _others(r), *(f"{1000 * r.percentile(p):.1f}" for p in (50, 95, 99)),
             f"{m.app_ms:.1f}", f"{m.pg_ms:.1f}", f"{m.generator_ms:.2f}", str(r.late_starts),
             f"{m.others_pct:.0f}%", "yes" if m.counts else "NO"]  # fmt: skip
+
+
+def _others(r: Result) -> str:
+    """The answers that were not 2xx, by status (0: no answer)."""
+    bad = sorted((k, v) for k, v in r.statuses.items() if not 200 <= k < 300)
+    return ", ".join(f"{k}×{v}" for k, v in bad) or "-"
 
 
 def _count_statements(
