@@ -3,50 +3,76 @@
 On PostgreSQL the inserts after the first ride along as data-modifying CTEs
 (``WITH w1 AS (INSERT ...), w2 AS (INSERT ...) INSERT ...``): they run in the same snapshot,
 all or nothing, and none may read what another writes, so only inserts that do not depend on
-each other's rows are sent together.  Elsewhere (SQLite, in process, no round trips) each
-insert is executed on its own, as before.  The combined statement is built once per shape
-(which inserts, how many rows, which columns) with named parameters, each row its own
-single-row insert so that SQLAlchemy compiles each shape once.
+each other's rows are sent together.  Each insert keeps its rows in one multi-row ``VALUES``,
+so their ids follow their order as with an insert of its own (the order *between* the CTEs is
+unspecified, which is why they must be independent).  Elsewhere (SQLite, in process, no round
+trips) each insert is executed on its own, as before, and so is a bulk write.
+
+SQLAlchemy does not cache the compiled form of a multi-row ``VALUES``, so the combined statement
+is compiled here once per shape (which inserts, how many rows, which columns) with named
+parameters, and each row's values go through their columns' bind processors as SQLAlchemy
+would send them.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, bindparam
+from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.dml import Insert
 
 Part = tuple[Insert, Sequence[Mapping[str, Any]]]
 """An insert statement (without RETURNING) and the rows it writes."""
 
-_built: dict[tuple[Any, ...], Insert] = {}
-_lock = threading.Lock()
-_MAX_SHAPES = 512
-"""Shapes vary only with the row counts; bounded so an odd caller cannot grow it forever."""
 MAX_ROWS = 32
 """Together only up to this many rows in all: a use case's handful.  A bulk write (the demo's
 thousands of rollup rows) goes insert by insert, each an executemany, as elsewhere."""
+_MAX_SHAPES = 512
+"""Shapes vary only with the row counts; bounded so an odd caller cannot grow it forever."""
 
 
-def _shape(parts: Sequence[Part]) -> tuple[Any, ...]:
-    return tuple((stmt, tuple(tuple(row) for row in rows)) for stmt, rows in parts)
+@dataclass(frozen=True)
+class _Prepared:
+    sql: str
+    processors: dict[str, Callable[[Any], Any] | None]
 
 
-def _combined(parts: Sequence[Part]) -> Insert:
-    """One single-row insert per row (SQLAlchemy caches the compiled form of those, not of a
-    multi-row VALUES), the first as the statement and the others as its CTEs."""
+_prepared: dict[tuple[Any, ...], _Prepared] = {}
+_lock = threading.Lock()
+
+
+def _shape(dialect: Dialect, parts: Sequence[Part]) -> tuple[Any, ...]:
+    rows = tuple((stmt, tuple(tuple(row) for row in rows)) for stmt, rows in parts)
+    return (dialect.name, rows)
+
+
+def _name(p: int, r: int, column: str) -> str:
+    return f"w{p}_{r}_{column}"
+
+
+def _prepare(dialect: Dialect, parts: Sequence[Part]) -> _Prepared:
     built: list[Insert] = []
+    processors: dict[str, Callable[[Any], Any] | None] = {}
     for p, (stmt, rows) in enumerate(parts):
         table = stmt.table
+        values: list[dict[str, Any]] = []
         for r, row in enumerate(rows):
-            values = {name: bindparam(f"w{p}_{r}_{name}", type_=table.c[name].type) for name in row}
-            built.append(stmt.values(values))
+            values.append({})
+            for column in row:
+                type_ = table.c[column].type
+                values[-1][column] = bindparam(_name(p, r, column), type_=type_)
+                processors[_name(p, r, column)] = type_.dialect_impl(dialect).bind_processor(
+                    dialect
+                )
+        built.append(stmt.values(values))
     first, *rest = built
     for n, other in enumerate(rest, start=1):
         first = first.add_cte(other.cte(f"w{n}"))
-    return first
+    return _Prepared(str(first.compile(dialect=dialect)), processors)
 
 
 def write_together(conn: Connection, parts: Sequence[Part]) -> None:
@@ -59,18 +85,19 @@ def write_together(conn: Connection, parts: Sequence[Part]) -> None:
         for stmt, rows in parts:
             conn.execute(stmt, rows)
         return
-    shape = _shape(parts)
-    combined = _built.get(shape)
-    if combined is None:
-        combined = _combined(parts)
+    shape = _shape(conn.dialect, parts)
+    prepared = _prepared.get(shape)
+    if prepared is None:
+        prepared = _prepare(conn.dialect, parts)
         with _lock:
-            if len(_built) >= _MAX_SHAPES:
-                _built.clear()
-            _built[shape] = combined
-    params = {
-        f"w{p}_{r}_{name}": value
-        for p, (_stmt, rows) in enumerate(parts)
-        for r, row in enumerate(rows)
-        for name, value in row.items()
-    }
-    conn.execute(combined, params)
+            if len(_prepared) >= _MAX_SHAPES:
+                _prepared.clear()
+            _prepared[shape] = prepared
+    params = {}
+    for p, (_stmt, rows) in enumerate(parts):
+        for r, row in enumerate(rows):
+            for column, value in row.items():
+                key = _name(p, r, column)
+                process = prepared.processors[key]
+                params[key] = value if process is None else process(value)
+    conn.exec_driver_sql(prepared.sql, params)
