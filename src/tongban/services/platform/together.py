@@ -39,6 +39,8 @@ _MAX_SHAPES = 512
 class _Prepared:
     sql: str
     processors: dict[str, Callable[[Any], Any] | None]
+    """Each parameter's bind processor, in the order of the parts' rows and their values (the
+    shape fixes the columns of each row, in order)."""
 
 
 _prepared: dict[tuple[Any, ...], _Prepared] = {}
@@ -94,10 +96,10 @@ def write_together(conn: Connection, parts: Sequence[Part]) -> None:
                 _prepared.clear()
             _prepared[shape] = prepared
     params = {}
-    for p, (_stmt, rows) in enumerate(parts):
-        for r, row in enumerate(rows):
-            for column, value in row.items():
-                key = _name(p, r, column)
-                process = prepared.processors[key]
-                params[key] = value if process is None else process(value)
+    for (key, process), value in zip(
+        prepared.processors.items(),
+        (value for _stmt, rows in parts for row in rows for value in row.values()),
+        strict=True,
+    ):
+        params[key] = value if process is None else process(value)
     conn.exec_driver_sql(prepared.sql, params)
