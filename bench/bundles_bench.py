@@ -44,6 +44,7 @@ from common import (
     _fresh_postgres,
     app_env,
     command_line,
+    configure_nanhai,
     postgres_url,
     print_table,
 )
@@ -68,7 +69,7 @@ from tongban.services.catalogue import items as catalogue
 from tongban.services.network import structure as network
 from tongban.services.people import accounts as people
 from tongban.services.people import sessions
-from tongban.services.platform import calendar
+from tongban.services.platform import calendar, calendar_import
 from tongban.web.deps import CSRF_HEADER, SESSION_COOKIE
 from tongban.web.idempotency import HEADER as IDEMPOTENCY_HEADER
 
@@ -129,6 +130,7 @@ def build_world(url: str, data_dir: Path) -> World:
     )
     container = build_container(settings)
     migrate.upgrade(container.engine)
+    configure_nanhai(container)
     with container.uow() as uow:
         network.upsert_departments(uow, SYSTEM, DEPARTMENTS)
     with container.uow() as uow:  # reference data: inserted as the tests do
@@ -144,7 +146,9 @@ def build_world(url: str, data_dir: Path) -> World:
         calendar.seed_official(uow, SYSTEM, 2026, 2026, source=container.official_schedules)
         if 2027 not in set(calendar.load_calendar(uow.conn).years):
             notice = EXAMPLE_2027.read_text(encoding="utf-8")
-            calendar.import_notice(uow, SYSTEM, notice, EXAMPLE_2027.name)
+            calendar_import.import_notice(
+                uow, SYSTEM, notice, EXAMPLE_2027.name, allow_example=True
+            )
     specs = {s.code: s for s in HAND_WRITTEN_ITEMS}
     with container.uow() as uow, uow.atomic():
         for code in BUNDLE.item_codes:

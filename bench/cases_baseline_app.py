@@ -27,6 +27,8 @@ from pydantic import BaseModel, Field
 DSN_ENV = "TONGBAN_BENCH_BASELINE_DSN"
 SCHEMA = "bench_baseline"
 POOL_SIZE = 16
+POOL_ENV = "TONGBAN_BENCH_BASELINE_POOL"
+"""Overrides ``POOL_SIZE`` (the path table keeps both servers' pools alike and small)."""
 """Connections per process at most (the app's engine allows 10 + 10 overflow)."""
 
 DDL = f"""
@@ -100,7 +102,7 @@ _serial = itertools.count(1)  # next() on a count is atomic under the GIL
 def pool() -> Pool:
     global _pool
     if _pool is None:
-        _pool = Pool(os.environ[DSN_ENV], POOL_SIZE)
+        _pool = Pool(os.environ[DSN_ENV], int(os.environ.get(POOL_ENV) or POOL_SIZE))
     return _pool
 
 

@@ -58,6 +58,7 @@ from common import (
     _fresh_postgres,
     app_env,
     command_line,
+    configure_nanhai,
     postgres_url,
     print_table,
 )
@@ -76,7 +77,7 @@ from tongban.domain.shared.identity import IdType, resident_id_check_char
 from tongban.services.catalogue import items as catalogue
 from tongban.services.people import accounts as people
 from tongban.services.people import sessions
-from tongban.services.platform import calendar
+from tongban.services.platform import calendar, calendar_import
 from tongban.web.deps import CSRF_HEADER, SESSION_COOKIE
 from tongban.web.idempotency import HEADER as IDEMPOTENCY_HEADER
 
@@ -157,6 +158,7 @@ def build_world(url: str, data_dir: Path) -> World:
     )
     container = build_container(settings)
     migrate.upgrade(container.engine)
+    configure_nanhai(container)
     with container.uow() as uow:  # reference data has no service: inserted as the tests do
         conn = uow.conn
         for code, name in (("SCJGJ", "区市场监督管理局"), ("RSJ", "区人力资源和社会保障局")):
@@ -173,7 +175,9 @@ def build_world(url: str, data_dir: Path) -> World:
         calendar.seed_official(uow, SYSTEM, 2026, 2026, source=container.official_schedules)
         if 2027 not in set(calendar.load_calendar(uow.conn).years):
             notice = EXAMPLE_2027.read_text(encoding="utf-8")
-            calendar.import_notice(uow, SYSTEM, notice, EXAMPLE_2027.name)
+            calendar_import.import_notice(
+                uow, SYSTEM, notice, EXAMPLE_2027.name, allow_example=True
+            )
     with container.uow() as uow:
         catalogue.publish_spec(uow, SYSTEM, _item_spec())
     citizen_ids: list[int] = []

@@ -33,8 +33,10 @@ from tongban.adapters.db import migrate
 from tongban.adapters.db.tables import service_items
 from tongban.bootstrap import Container, build_container
 from tongban.config import Settings
+from tongban.demo.jurisdictions import NANHAI
 from tongban.demo.loader import load_demo
 from tongban.domain.shared.clock import CHINA_TZ
+from tongban.services.platform import jurisdiction
 from tongban.services.platform.context import Actor
 
 POSTGRES_ENV = "TONGBAN_BENCH_POSTGRES_URL"
@@ -83,6 +85,13 @@ def _drop_postgres(server_url: str, name: str) -> None:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     finally:
         admin.dispose()
+
+
+def configure_nanhai(container: Container) -> None:
+    """The district every bench serves (``tongban init --preset nanhai``), once its tables exist."""
+    with container.uow() as uow:
+        if jurisdiction.configured(uow.conn) is None:
+            jurisdiction.configure(uow, SYSTEM, NANHAI)
 
 
 def _build(label: str, data_dir: Path, url: str) -> BenchDatabase:

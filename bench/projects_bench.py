@@ -43,6 +43,7 @@ from common import (
     _fresh_postgres,
     app_env,
     command_line,
+    configure_nanhai,
     postgres_url,
     print_table,
 )
@@ -87,6 +88,7 @@ def build(url: str, data_dir: Path, all_parts: bool) -> tuple[str, dict[str, str
     )
     container = build_container(settings)
     migrate.upgrade(container.engine)
+    configure_nanhai(container)
     started = time.perf_counter()
     if not all_parts:
         loader.EXTRA_PARTS = ("projects",)

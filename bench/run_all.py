@@ -10,9 +10,11 @@ threads booking 5 slots (requests per second beside a bare insert, and a check t
 overbooked); it prints its own tables, and its call-next rows and booking figures join the
 summary.
 
-On PostgreSQL it then runs ``cases_bench`` too (submit and accept over HTTP with 2 server
-processes and 32 clients against a bare FastAPI + psycopg baseline), which prints its own
-phases, ratios and summary; without ``TONGBAN_BENCH_POSTGRES_URL`` that part is skipped.
+On PostgreSQL it then runs ``paths_bench`` (submit, accept and the 秒批 decision over HTTP with
+2 server processes beside the bare FastAPI + psycopg baseline: CPU per request of the app, of
+PostgreSQL and of the load generator, SQL statements per request, and open-loop latency at 25,
+50 and 75% of each path's capacity); without ``TONGBAN_BENCH_POSTGRES_URL`` that part is
+skipped.  ``--quick`` runs that table alone with short phases, in under 10 minutes.
 
 Then ``nearby_bench`` (the nearest open centre for an item, open loop, and the 15-minute circle
 after a centre change), which prints its own tables first.
@@ -31,6 +33,7 @@ import time
 import cases_bench
 import guide_bench
 import nearby_bench
+import paths_bench
 import search_bench
 import visits_bench
 from common import (
@@ -92,7 +95,14 @@ def main() -> None:
     cases_bench.add_arguments(parser)
     visits_bench.add_arguments(parser)
     nearby_bench.add_arguments(parser)
+    parser.add_argument(
+        "--quick", action="store_true", help="only the path table, 8 s per rate (see paths_bench)"
+    )
+    parser.add_argument("--path-seconds", type=float, default=60.0, help="per rate, path table")
     args = parser.parse_args()
+    if args.quick:
+        quick()
+        return
     started = time.perf_counter()
     with CpuMeter() as whole, databases() as dbs:
         searches = search_bench.run_all(dbs, rounds=args.search_rounds, warmup=args.search_warmup)
@@ -147,8 +157,15 @@ def main() -> None:
     print(f"\ncommand: {command_line()}")
     print(f"whole run: {time.perf_counter() - started:.0f} s; {whole.describe()}")
     if postgres_url():
-        print("\n" + "=" * 100 + "\nCases over HTTP (PostgreSQL): bench/cases_bench.py\n")
-        cases_bench.run(args)
+        print("\n" + "=" * 100 + "\nThe path table (PostgreSQL): bench/paths_bench.py\n")
+        paths_bench.run(args.path_seconds)
+
+
+def quick() -> None:
+    """``--quick``: the path table alone, short phases (under 10 minutes)."""
+    started = time.perf_counter()
+    paths_bench.run(8.0, quick=True)
+    print(f"run_all --quick: {time.perf_counter() - started:.0f} s")
 
 
 if __name__ == "__main__":

@@ -70,6 +70,7 @@ from common import (
     _fresh_postgres,
     app_env,
     command_line,
+    configure_nanhai,
     postgres_url,
     print_table,
 )
@@ -92,7 +93,7 @@ from tongban.services.licences import library as licences
 from tongban.services.network import structure as network
 from tongban.services.people import accounts as people
 from tongban.services.people import sessions
-from tongban.services.platform import calendar
+from tongban.services.platform import calendar, calendar_import
 from tongban.services.platform.context import Actor
 from tongban.services.smart import approval
 from tongban.services.smart import rules as rule_sets
@@ -125,13 +126,16 @@ def build_world(url: str, data_dir: Path) -> World:
     )
     container = build_container(settings)
     migrate.upgrade(container.engine)
+    configure_nanhai(container)
     with container.uow() as uow:
         network.upsert_departments(uow, SYSTEM, DEPARTMENTS)
     with container.uow() as uow:
         calendar.seed_official(uow, SYSTEM, 2026, 2026, source=container.official_schedules)
         if 2027 not in set(calendar.load_calendar(uow.conn).years):
             notice = EXAMPLE_2027.read_text(encoding="utf-8")
-            calendar.import_notice(uow, SYSTEM, notice, EXAMPLE_2027.name)
+            calendar_import.import_notice(
+                uow, SYSTEM, notice, EXAMPLE_2027.name, allow_example=True
+            )
     with container.uow() as uow:
         catalogue.publish_spec(uow, SYSTEM, next(i for i in HAND_WRITTEN_ITEMS if i.code == ITEM))
     spec = next(f.spec for f in rule_files() if f.item_code == ITEM)
@@ -377,7 +381,7 @@ def decide_in_process(world: World, label: str, decisions: int, warmup: int) -> 
     return figures
 
 
-def print_per_decision(results: list[PerDecision]) -> None:
+def print_per_decision(results: list[PerDecision], *, show_sql: bool = False) -> None:
     rows = []
     for r in results:
         cpu, wall = (
@@ -403,6 +407,9 @@ def print_per_decision(results: list[PerDecision]) -> None:
             [[k, str(v)] for k, v in sorted(kinds.items())],
             title=f"{r.engine}: the last decision's {len(r.last)} statements",
         )
+        if show_sql:
+            for n, statement in enumerate(r.last, 1):
+                print(f"{n:3}. {' '.join(statement.split())[:240]}")
 
 
 def run_in_process(args: argparse.Namespace) -> None:
@@ -428,7 +435,7 @@ def run_in_process(args: argparse.Namespace) -> None:
             finally:
                 if database is not None and server_url is not None:
                     _drop_postgres(server_url, database)
-    print_per_decision(results)
+    print_per_decision(results, show_sql=args.sql)
     load_after = " ".join(f"{v:.2f}" for v in os.getloadavg())
     print(f"\nload average before: {load_before}; after: {load_after}")
     print(f"command: {command_line()}")
@@ -442,6 +449,9 @@ def main() -> None:
     parser.add_argument("--phase-limit", type=float, default=30.0, help="seconds per phase")
     parser.add_argument(
         "--in-process", action="store_true", help="per decision, without HTTP (see above)"
+    )
+    parser.add_argument(
+        "--sql", action="store_true", help="print the last decision's statements, --in-process"
     )
     parser.add_argument("--decisions", type=int, default=200, help="measured, --in-process")
     parser.add_argument("--warmup-calls", type=int, default=32, help="untimed, --in-process")

@@ -47,3 +47,17 @@ licences = Table(
 )
 Index("ix_licences_holder_type", licences.c.holder_id, licences.c.type_code)
 Index("ix_licences_case_number", licences.c.case_number)
+
+# A licence's signed PDF, rendered and signed once per rendition: the key is the SHA-256 of
+# everything the document shows or is signed with (the licence, its status, the signing key,
+# the verification address), the PDF itself in the file store under its own SHA-256.
+licence_renditions = Table(
+    "licence_renditions",
+    metadata,
+    Column("rendition_key", String(64), primary_key=True),
+    Column("licence_id", String(60), ForeignKey("licences.id"), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+Index("ix_licence_renditions_licence", licence_renditions.c.licence_id)

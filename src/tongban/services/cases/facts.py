@@ -38,6 +38,7 @@ from tongban.domain.indicators.facts import (
 from tongban.domain.shared.calendar import WorkingCalendar
 from tongban.domain.shared.clock import china_date
 from tongban.services.platform.calendar import load_calendar
+from tongban.services.platform.together import Part, write_together
 
 AUTOMATED = "AutomatedDecision"
 """The event a 秒批 decision records (domain.rules.decision.conclude)."""
@@ -221,41 +222,68 @@ def by_town_month(
     return {k: out[k] for k in sorted(out)}
 
 
-def apply_delta(conn: Connection, change: Mapping[RollupKey, Mapping[str, int]]) -> None:
-    """Add ``change`` to the daily rollup rows, to their months' rows and to their months'
-    town rows (created at zero when missing)."""
+def delta_parts(conn: Connection, change: Mapping[RollupKey, Mapping[str, int]]) -> list[Part]:
+    """The upserts that add ``change`` to the daily rollup rows, to their months' rows and to
+    their months' town rows (created at zero when missing)."""
     if not change:
-        return
+        return []
+    dialect = conn.dialect.name
     rows = [dict(zip(_KEY, key, strict=True)) | dict(values) for key, values in change.items()]
-    conn.execute(_ADD[conn.dialect.name], rows)
     months = by_month(change)
-    conn.execute(
-        _ADD_MONTHLY[conn.dialect.name],
-        [dict(zip(_MONTH_KEY, key, strict=True)) | values for key, values in months.items()],
-    )
     towns = by_town_month(months, towns_of(conn, (key[3] for key in months)))
-    conn.execute(
-        _ADD_TOWN_MONTHLY[conn.dialect.name],
-        [dict(zip(_TOWN_KEY, key, strict=True)) | values for key, values in towns.items()],
-    )
+    return [
+        (_ADD[dialect], rows),
+        (
+            _ADD_MONTHLY[dialect],
+            [dict(zip(_MONTH_KEY, key, strict=True)) | values for key, values in months.items()],
+        ),
+        (
+            _ADD_TOWN_MONTHLY[dialect],
+            [dict(zip(_TOWN_KEY, key, strict=True)) | values for key, values in towns.items()],
+        ),
+    ]
 
 
-def record(conn: Connection, case: Case, *, new: bool = False) -> None:
-    """Replace the case's fact and move the rollup by the difference; call it in the
-    transaction that writes the case, with its pending events still on it."""
+def apply_delta(conn: Connection, change: Mapping[RollupKey, Mapping[str, int]]) -> None:
+    """Add ``change`` to the daily, monthly and town rollups (one statement on PostgreSQL)."""
+    write_together(conn, delta_parts(conn, change))
+
+
+def changes(
+    conn: Connection,
+    case: Case,
+    *,
+    new: bool = False,
+    calendar: WorkingCalendar | None = None,
+) -> list[Part]:
+    """The writes that replace the case's fact and move the rollup by the difference, for the
+    caller to send with its own (``write_together``); call it in the transaction that writes
+    the case, with its pending events still on it.  ``calendar``: the one the caller has read
+    already in this transaction."""
     assert case.id is not None
     old: CaseFact | None = None
     if not new:
         row = conn.execute(_GET_FACT, {"id": case.id}).first()
         old = None if row is None else fact_from_row(row)
     smart = _decided_by_rules(case) or (old is not None and old.smart == 1)
-    fact = fact_of(state_of(case, smart), _calendar(conn, case))
+    if calendar is None or case.decided_on is None:
+        calendar = _calendar(conn, case)
+    fact = fact_of(state_of(case, smart), calendar)
     change = delta(contributions(old), contributions(fact))
+    parts: list[Part] = []
     if fact is not None and fact != old:
-        conn.execute(_PUT_FACT[conn.dialect.name], fact_row(fact))
+        parts.append((_PUT_FACT[conn.dialect.name], [fact_row(fact)]))
     elif fact is None and old is not None:
         conn.execute(delete(indicator_case_facts).where(indicator_case_facts.c.case_id == case.id))
-    apply_delta(conn, change)
+    return parts + delta_parts(conn, change)
+
+
+def record(
+    conn: Connection, case: Case, *, new: bool = False, calendar: WorkingCalendar | None = None
+) -> None:
+    """Replace the case's fact and move the rollup by the difference; call it in the
+    transaction that writes the case, with its pending events still on it."""
+    write_together(conn, changes(conn, case, new=new, calendar=calendar))
 
 
 def record_new(conn: Connection, stored: Iterable[Case]) -> None:

@@ -8,9 +8,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
-
-from tongban.adapters.db.tables import users
 from tongban.domain.cases.forms import (
     fill_from_account,
     require_checked_credit_codes,
@@ -22,7 +19,6 @@ from tongban.domain.cases.status import CaseStatus, Channel, DeliveryMethod
 from tongban.domain.cases.values import Agent, Delivery, ItemTerms, Performer
 from tongban.domain.catalogue.model import Channel as ItemChannel
 from tongban.domain.errors import MaterialFileRequired, PermissionDenied, ValidationFailed
-from tongban.domain.people.model import UserKind
 from tongban.domain.shared.clock import china_date
 from tongban.services.cases import numbers as case_numbers
 from tongban.services.cases import repository as repo
@@ -95,9 +91,11 @@ def new_case(
     *,
     number: str | None = None,
     item: ItemView | None = None,
+    account: people.Applicant | None = None,
 ) -> tuple[Case, ItemView]:
     """A new draft case; ``number`` when the caller took one already (else the next one),
-    ``item`` when the caller has read the item's published version already."""
+    ``item`` when the caller has read the item's published version already, ``account`` the
+    applicant's (``applicant_id``'s) when the caller has read it already."""
     if item is None or item.code != application.item_code.strip().upper():
         item = published_item(uow.conn, application.item_code)
     if channel is Channel.ONLINE and ItemChannel.ONLINE not in item.spec.channels:
@@ -106,7 +104,8 @@ def new_case(
         raise ValidationFailed(fields={"item_code": "该事项不能在自助终端办理，请到窗口办理"})
     via = actor.via
     assisted = via is not None and via.assisted_by is not None
-    account = people.applicant(uow.conn, applicant_id)
+    if account is None or account.id != applicant_id:
+        account = _account(uow, applicant_id)
     facts = account.facts() if account is not None else {}
     delivery = application.delivery(by.centre_code, facts)
     assert item.version is not None
@@ -138,10 +137,30 @@ def submit_checked(case: Case, item: ItemView, by: Performer, actor: Actor) -> N
     case.submit(by=by, at=actor.at)
 
 
-def check_applicant(uow: UnitOfWork, applicant_id: int) -> None:
-    kind = uow.conn.execute(select(users.c.kind).where(users.c.id == applicant_id)).scalar()
-    if kind not in (UserKind.CITIZEN.value, UserKind.ENTERPRISE.value):
+def _account(uow: UnitOfWork, applicant_id: int) -> people.Applicant | None:
+    """The applicant's account, read once per use case however many steps need it."""
+    key = ("applicant", applicant_id)
+    if key not in uow.memo:
+        uow.memo[key] = people.applicant(uow.conn, applicant_id)
+    found: people.Applicant | None = uow.memo[key]
+    return found
+
+
+def check_applicant(uow: UnitOfWork, applicant_id: int) -> people.Applicant:
+    """The identified applicant's account (a citizen's or an enterprise's), or a refusal."""
+    account = _account(uow, applicant_id)
+    if account is None:
         raise ValidationFailed(fields={"applicant_id": "请先核验申请人身份"})
+    return account
+
+
+def _store(uow: UnitOfWork, actor: Actor, case: Case, item: ItemView) -> None:
+    """Queue the case's notifications and insert it: the item's name and the applicant's phone
+    are known already (read by ``new_case``), so nothing is read again."""
+    account = _account(uow, case.applicant_id)
+    phone = account.phone if account is not None else None
+    notify(uow.conn, case, actor.at, known=(item.spec.name, phone))
+    repo.add(uow.conn, case, item.id, actor.at)
 
 
 def _online(application: Application) -> None:
@@ -168,8 +187,7 @@ def save_draft(uow: UnitOfWork, actor: Actor, application: Application) -> CaseR
     by = performer(actor, None, APPLICANT)
     assert by.user_id is not None
     case, item = new_case(uow, actor, by, by.user_id, Channel.ONLINE, application)
-    notify(uow.conn, case, actor.at)
-    repo.add(uow.conn, case, item.id, actor.at)
+    _store(uow, actor, case, item)
     return ref(case)
 
 
@@ -181,8 +199,7 @@ def submit_online(uow: UnitOfWork, actor: Actor, application: Application) -> Ca
     assert by.user_id is not None
     case, item = new_case(uow, actor, by, by.user_id, Channel.ONLINE, application)
     submit_checked(case, item, by, actor)
-    notify(uow.conn, case, actor.at)
-    repo.add(uow.conn, case, item.id, actor.at)
+    _store(uow, actor, case, item)
     return ref(case)
 
 
@@ -204,16 +221,17 @@ def submit_at_window(
     and submitted: form values and materials from the applicant's e-licences, say.  Should it
     raise, nothing is written."""
     by = performer(actor, None, CLERK)
-    check_applicant(uow, applicant_id)
-    case, item = new_case(uow, actor, by, applicant_id, Channel.WINDOW, application)
+    account = check_applicant(uow, applicant_id)
+    case, item = new_case(
+        uow, actor, by, applicant_id, Channel.WINDOW, application, account=account
+    )
     if prepare is not None:
         prepare(uow, case)
     submit_checked(case, item, by, actor)
     if accept:
         require_checked_credit_codes(item.spec.form, case.form, credit_codes_checked)
         case.accept(by=by, at=actor.at, calendar=load_calendar(uow.conn))
-    notify(uow.conn, case, actor.at)
-    repo.add(uow.conn, case, item.id, actor.at)
+    _store(uow, actor, case, item)
     return ref(case)
 
 
@@ -235,8 +253,7 @@ def submit_self_service(
     if prepare is not None:
         prepare(uow, case)
     submit_checked(case, item, by, actor)
-    notify(uow.conn, case, actor.at)
-    repo.add(uow.conn, case, item.id, actor.at)
+    _store(uow, actor, case, item)
     return ref(case)
 
 
@@ -246,9 +263,8 @@ def submit_by_mail(
 ) -> CaseRef:
     """信函申请: a clerk registers an application received by post; the day of receipt counts."""
     by = performer(actor, None, CLERK)
-    check_applicant(uow, applicant_id)
-    case, item = new_case(uow, actor, by, applicant_id, Channel.MAIL, application)
+    account = check_applicant(uow, applicant_id)
+    case, item = new_case(uow, actor, by, applicant_id, Channel.MAIL, application, account=account)
     submit_checked(case, item, by, actor)
-    notify(uow.conn, case, actor.at)
-    repo.add(uow.conn, case, item.id, actor.at)
+    _store(uow, actor, case, item)
     return ref(case)

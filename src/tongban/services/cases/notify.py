@@ -236,11 +236,19 @@ def _item_and_phone(conn: Connection, code: str, user_id: int | None) -> tuple[s
     return str(row[0] or code), (str(row[1]) if row[1] else None)
 
 
-def notify(conn: Connection, case: Case, now: datetime) -> None:
+def notify(
+    conn: Connection,
+    case: Case,
+    now: datetime,
+    *,
+    known: tuple[str, str | None] | None = None,
+) -> None:
     """Queue what the case's pending events tell the applicant and the staff; call before save.
 
-    At most three statements whatever the events: the item's name with the applicant's phone,
-    the department's staff when a note is for them, and one multi-row insert into the outbox.
+    At most three statements whatever the events: the item's name with the applicant's phone
+    (none when the caller ``known`` them already: the published item's name and the
+    applicant's phone), the department's staff when a note is for them, and one multi-row
+    insert into the outbox.
     """
     notes: list[tuple[str, Note | None, tuple[Role, Note] | None]] = []
     for seq, event in enumerate(case.events, start=case.audit_seq + 1):
@@ -250,7 +258,12 @@ def notify(conn: Connection, case: Case, now: datetime) -> None:
     if not notes:
         return
     to_applicant = any(applicant is not None for _, applicant, _ in notes)
-    item, phone = _item_and_phone(conn, case.item_code, case.applicant_id if to_applicant else None)
+    if known is not None:
+        item, phone = known
+    else:
+        item, phone = _item_and_phone(
+            conn, case.item_code, case.applicant_id if to_applicant else None
+        )
     staff_of: dict[Role, list[int]] = {}
     messages: list[outbox.Pending] = []
     for key, applicant, staff in notes:

@@ -36,9 +36,10 @@ from tongban.domain.cases.values import (
 )
 from tongban.domain.catalogue.model import ItemKind
 from tongban.domain.errors import CaseNotFound, StaleVersion, UnknownCentre
-from tongban.domain.shared.calendar import ClockStop
+from tongban.domain.shared.calendar import ClockStop, WorkingCalendar
 from tongban.services.cases import facts
 from tongban.services.platform import jurisdiction
+from tongban.services.platform.together import Part, write_together
 
 _accepting = centres.alias("accepting_centre")
 _pickup = centres.alias("pickup_centre")
@@ -100,7 +101,7 @@ _UPDATE = (
     .values(**_CENTRE_IDS)
     .returning(cases.c.accepting_centre_id, cases.c.pickup_centre_id)
 )
-_INSERT_EVENTS = insert(case_events).returning(case_events.c.id)
+_INSERT_EVENTS = insert(case_events)
 """RETURNING makes SQLAlchemy send several events as one multi-row INSERT."""
 
 
@@ -331,8 +332,16 @@ def get(conn: Connection, number: str) -> Case:
     return _from_row(row)
 
 
-def add(conn: Connection, case: Case, item_id: int, at: datetime) -> None:
-    """Insert a new case (version 1) with its pending events."""
+def add(
+    conn: Connection,
+    case: Case,
+    item_id: int,
+    at: datetime,
+    *,
+    calendar: WorkingCalendar | None = None,
+) -> None:
+    """Insert a new case (version 1) with its pending events; ``calendar``: the one the caller
+    read in this transaction already (else it is read when the case's fact needs it)."""
     entries = _chain(case)
     values = {
         "number": case.number,
@@ -353,8 +362,8 @@ def add(conn: Connection, case: Case, item_id: int, at: datetime) -> None:
     _check_centres(case, row)
     case.id = row.id
     case.version = 1
-    facts.record(conn, case, new=True)  # before _append clears the pending events
-    _append(conn, case, entries)
+    # the fact before _append clears the pending events; one statement with the events
+    _append(conn, case, entries, facts.changes(conn, case, new=True, calendar=calendar))
 
 
 def save(conn: Connection, case: Case, at: datetime) -> None:
@@ -376,8 +385,7 @@ def save(conn: Connection, case: Case, at: datetime) -> None:
         raise StaleVersion(current=current)
     _check_centres(case, row)
     case.version = read + 1
-    facts.record(conn, case)  # before _append clears the pending events
-    _append(conn, case, entries)
+    _append(conn, case, entries, facts.changes(conn, case))  # before the events are cleared
 
 
 def _chain(case: Case) -> list[dict[str, Any]]:
@@ -405,10 +413,11 @@ def _chain(case: Case) -> list[dict[str, Any]]:
     return rows
 
 
-def _append(conn: Connection, case: Case, entries: list[dict[str, Any]]) -> None:
-    if entries:
-        conn.execute(
-            _INSERT_EVENTS,
-            [{"case_id": case.id, **{k: v for k, v in e.items() if k != "case"}} for e in entries],
-        )
+def _append(
+    conn: Connection, case: Case, entries: list[dict[str, Any]], fact_writes: list[Part]
+) -> None:
+    """The events' rows and the case's fact and rollup changes, in one statement on
+    PostgreSQL (none of them reads another)."""
+    rows = [{"case_id": case.id, **{k: v for k, v in e.items() if k != "case"}} for e in entries]
+    write_together(conn, [*fact_writes, (_INSERT_EVENTS, rows)])
     case.events.clear()

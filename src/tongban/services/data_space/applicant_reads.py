@@ -42,6 +42,7 @@ from tongban.services.data_space.reads import (
     refuse,
 )
 from tongban.services.platform.context import Actor
+from tongban.services.platform.together import Part, write_together
 from tongban.services.platform.unit_of_work import UnitOfWork
 
 AuditEntry = tuple[str, str, str, dict[str, Any]]
@@ -217,6 +218,14 @@ class ApplicantReads:
         """Write what the reads so far logged: their grants (used by them), the holder's log
         and the access log, one insert each; returns the grants' audit entries, for the caller
         to record with its own in the same transaction."""
+        entries, logs = self.flush_grants()
+        write_together(self._uow.conn, logs)
+        return entries
+
+    def flush_grants(self) -> tuple[list[AuditEntry], list[Part]]:
+        """``flush`` in two: the grants are inserted now (their ids are the logs'), the holder's
+        log and the access log are returned for the caller to send with its own inserts
+        (``write_together``) in the same transaction."""
         conn, actor = self._uow.conn, self._actor
         terms = [t for _, t in self._events if t is not None]
         ids: dict[Any, list[int]] = {}
@@ -235,9 +244,6 @@ class ApplicantReads:
             return None if terms is None else ids[_key(*_content(terms))].pop(0)
 
         events = [{**event, "grant_id": grant_id(terms)} for event, terms in self._events]
-        if events:
-            conn.execute(_INSERT_EVENTS, events)
-        if self._log:
-            conn.execute(_INSERT_LOG, self._log)
+        logs: list[Part] = [(_INSERT_EVENTS, events), (_INSERT_LOG, self._log)]
         self._events, self._log = [], []
-        return entries
+        return entries, logs

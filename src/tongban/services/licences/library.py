@@ -11,7 +11,7 @@ from collections.abc import Callable, Collection, Mapping
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, RowMapping, bindparam, insert, or_, select, update
+from sqlalchemy import Connection, Insert, RowMapping, bindparam, insert, or_, select, update
 
 from tongban.adapters import sdjwt
 from tongban.adapters.db.tables import departments, users
@@ -134,8 +134,19 @@ _INSERT = insert(licences)
 def store(conn: Connection, licence: Licence) -> tuple[str, str, str, dict[str, Any]]:
     """Insert a signed licence (one statement); returns its audit entry for the caller to
     record in the same transaction."""
-    conn.execute(
-        _INSERT,
+    conn.execute(*insert_of(licence))
+    return audit_entry(licence)
+
+
+def audit_entry(licence: Licence) -> tuple[str, str, str, dict[str, Any]]:
+    """The audit entry of a stored licence (``licence.issue``)."""
+    detail = {"type": licence.type_code, "case": licence.case_number, "kid": licence.key_id}
+    return ("licence.issue", "licence", licence.id, detail)
+
+
+def insert_of(licence: Licence) -> tuple[Insert, list[dict[str, Any]]]:
+    """``store``'s insert and row, for a caller that sends it with its own inserts."""
+    return _INSERT, [
         {
             "id": licence.id,
             "type_code": licence.type_code,
@@ -151,10 +162,8 @@ def store(conn: Connection, licence: Licence) -> tuple[str, str, str, dict[str, 
             "case_number": licence.case_number,
             "credential": licence.credential,
             "key_id": licence.key_id,
-        },
-    )
-    detail = {"type": licence.type_code, "case": licence.case_number, "kid": licence.key_id}
-    return ("licence.issue", "licence", licence.id, detail)
+        }
+    ]
 
 
 @atomic

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, insert
+from sqlalchemy import Connection, Insert, insert
 
 from tongban.adapters.db.tables import audit_log, data_access_log
 from tongban.services.platform.context import Actor
@@ -32,21 +32,26 @@ def record_many(
 ) -> None:
     """Append several entries (action, object type, object key, detail) with one insert."""
     if entries:
-        conn.execute(
-            _INSERT,
-            [
-                {
-                    "at": actor.at,
-                    "actor_id": actor.user_id,
-                    "action": action,
-                    "object_type": object_type,
-                    "object_key": object_key,
-                    "detail": detail,
-                    "request_id": actor.request_id,
-                }
-                for action, object_type, object_key, detail in entries
-            ],
-        )
+        conn.execute(*insert_of(actor, entries))
+
+
+def insert_of(
+    actor: Actor, entries: list[tuple[str, str, str, dict[str, Any]]]
+) -> tuple[Insert, list[dict[str, Any]]]:
+    """``record_many``'s insert and rows, for a caller that sends it with its own inserts."""
+    rows = [
+        {
+            "at": actor.at,
+            "actor_id": actor.user_id,
+            "action": action,
+            "object_type": object_type,
+            "object_key": object_key,
+            "detail": detail,
+            "request_id": actor.request_id,
+        }
+        for action, object_type, object_key, detail in entries
+    ]
+    return _INSERT, rows
 
 
 def record_data_access(

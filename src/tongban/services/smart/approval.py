@@ -46,13 +46,16 @@ from tongban.services.catalogue.items import ItemView, published_item
 from tongban.services.data_space import reads as data_space
 from tongban.services.data_space.applicant_reads import ApplicantReads
 from tongban.services.licences import library as licences
+from tongban.services.people import queries as people
 from tongban.services.platform import audit, jurisdiction, telemetry
 from tongban.services.platform.calendar import load_calendar
 from tongban.services.platform.context import Actor
+from tongban.services.platform.together import Part, write_together
 from tongban.services.platform.unit_of_work import UnitOfWork, atomic
 from tongban.services.smart import rules as rule_sets
 from tongban.services.smart.inputs import declared_materials, gather, plan_reads, purpose_for
 from tongban.services.supervision import tasks as inspection_tasks
+from tongban.services.supervision.items import supervised
 
 
 @dataclass(frozen=True)
@@ -179,18 +182,18 @@ _INSERT_DECISION = insert(automated_decisions)
 """Built once: no cache-key work per decision."""
 
 
-def _record_decision(
-    conn: Connection,
+def _decision_row(
     case: Case,
     stored: rule_sets.StoredRuleSet,
     verdict: Verdict,
     inputs: Inputs,
     licence_id: str | None,
     at: datetime,
-) -> None:
-    conn.execute(
+) -> Part:
+    """The stored decision (rule-set version, inputs, explanation): PIPL Art. 24."""
+    return (
         _INSERT_DECISION,
-        {
+        [{
             "case_id": case.id,
             "case_number": case.number,
             "item_code": case.item_code,
@@ -201,8 +204,8 @@ def _record_decision(
             "explanation": [r.as_dict() for r in verdict.evaluation.results],
             "licence_id": licence_id,
             "decided_at": at,
-        },
-    )
+        }],
+    )  # fmt: skip
 
 
 def _holder_name(form: Mapping[str, Any], principal_name: str) -> str:
@@ -255,7 +258,10 @@ def apply(
         delivery_method=DeliveryMethod.ELECTRONIC,
     )
     validate_form(item.spec.form, application.form)  # bad input: refused before writing
-    case, item = new_case(uow, actor, by, by.user_id, channel, application, item=item)
+    account = people.applicant(conn, by.user_id)  # read once: the case's facts, the SMS
+    case, item = new_case(
+        uow, actor, by, by.user_id, channel, application, item=item, account=account
+    )
     submit_checked(case, item, by, actor)
     inputs = gather(reads, conn, actor, plan, case, item, stored.spec, today)
     verdict = decide(case, stored.spec, inputs)
@@ -274,22 +280,29 @@ def apply(
         rule_set_version=stored.version, licence_id=licence_id,
     )  # fmt: skip
     # --- every row once: nothing is inserted to be updated, nor read back
-    notify(conn, case, actor.at)
-    repo.add(conn, case, item.id, actor.at)
+    notify(conn, case, actor.at, known=(item.spec.name, account.phone if account else None))
+    repo.add(conn, case, item.id, actor.at, calendar=calendar)
     if case.status is CaseStatus.UNDER_REVIEW:  # a person decides: the review steps open
         open_review(conn, case, actor.at, calendar)
-    entries = reads.flush()
+    # the grants first (the logs carry their ids); then the rest as one statement on PostgreSQL
+    entries, writes = reads.flush_grants()
     if licence is not None:
-        entries.append(licences.store(conn, licence))
+        writes.append(licences.insert_of(licence))
+        entries.append(licences.audit_entry(licence))
     if verdict.approved:  # 批后监管: a supervised item's 秒批 approval is inspected too
-        inspection_tasks.open_for_result(
-            conn, actor, item_code=case.item_code, case_id=case.id, case_number=case.number,
-            applicant_id=case.applicant_id, licence_id=licence_id,
-        )  # fmt: skip
-    _record_decision(conn, case, stored, verdict, inputs, licence_id, actor.at)
+        setting = supervised(conn, case.item_code)
+        if setting is not None:  # the task reads the licence it inspects: written first
+            write_together(conn, writes)
+            writes = []
+            inspection_tasks.open_for_result(
+                conn, actor, item_code=case.item_code, case_id=case.id, case_number=case.number,
+                applicant_id=case.applicant_id, licence_id=licence_id, setting=setting,
+            )  # fmt: skip
+    writes.append(_decision_row(case, stored, verdict, inputs, licence_id, actor.at))
     detail = {"outcome": verdict.outcome.value, "rule_set_version": stored.version}
     entries.append(("smart.apply", "case", case.number, detail))
-    audit.record_many(conn, actor, entries)
+    writes.append(audit.insert_of(actor, entries))
+    write_together(conn, writes)
     outcome = verdict.outcome.value
     uow.after_commit(lambda: telemetry.count_smart_decision(outcome))  # counted once it holds
     return SmartDecision(

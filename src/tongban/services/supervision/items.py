@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, delete, select, update
+from sqlalchemy import Connection, bindparam, delete, select, update
 
 from tongban.adapters.db.tables_supervision import supervised_items
 from tongban.domain.errors import ValidationFailed
@@ -39,11 +39,13 @@ def _of(row: Any) -> SupervisedItem:
     )
 
 
+_SUPERVISED = select(supervised_items).where(supervised_items.c.item_code == bindparam("code"))
+"""Built once: no cache-key work per approval."""
+
+
 def supervised(conn: Connection, item_code: str) -> SupervisedItem | None:
     """The item's supervision setting, None when it is not on the list (one indexed read)."""
-    row = conn.execute(
-        select(supervised_items).where(supervised_items.c.item_code == item_code)
-    ).first()
+    row = conn.execute(_SUPERVISED, {"code": item_code}).first()
     return _of(row) if row else None
 
 

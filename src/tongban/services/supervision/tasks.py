@@ -13,7 +13,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Mapping
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import Connection, Row, Select, and_, insert, select, update
 
@@ -31,7 +31,7 @@ from tongban.services.platform import calendar as working_days
 from tongban.services.platform.context import Actor
 from tongban.services.platform.unit_of_work import UnitOfWork, atomic
 from tongban.services.supervision.access import check_inspector
-from tongban.services.supervision.items import supervised
+from tongban.services.supervision.items import SupervisedItem, supervised
 from tongban.services.supervision.records import (
     OBJECT,
     add_event,
@@ -62,11 +62,14 @@ def open_for_result(
     case_number: str | None,
     applicant_id: int,
     licence_id: str | None,
+    setting: SupervisedItem | Literal["unread"] | None = "unread",
 ) -> str | None:
     """批后监管: an approval of an item on the supervision list opens an inspection task for
     the applicant (and the e-licence issued), due in the item's working days; returns its
-    number, None when the item is not supervised.  Runs on the caller's transaction."""
-    setting = supervised(conn, item_code)
+    number, None when the item is not supervised.  Runs on the caller's transaction.
+    ``setting``: the item's, when the caller has read it (``supervised``) already."""
+    if isinstance(setting, str):
+        setting = supervised(conn, item_code)
     if setting is None:
         return None
     applicant = conn.execute(

@@ -24,6 +24,7 @@ from tongban.domain.people.model import Principal
 from tongban.domain.shared.clock import china_date
 from tongban.services.licences import access as policy
 from tongban.services.licences import library as svc
+from tongban.services.licences import renditions
 from tongban.services.licences.pdf import verify_path
 from tongban.services.platform import jurisdiction
 from tongban.services.platform.context import Actor
@@ -150,20 +151,34 @@ def read(
 
 
 def licence_pdf_response(request: Request, container: Container, licence_id: str) -> Response:
-    """Render, sign and send the PDF (shared with the page route)."""
+    """Send the signed PDF (shared with the page route): rendered and signed on the first
+    download of this rendition, then served from the store; 304 to a client that has it."""
     with container.uow() as uow:
         licence = policy.read_licence(uow, actor_for(request), licence_id, "下载电子证照 PDF")
         issuer = svc.department_name(uow.conn, licence.issuer_department)
         where = jurisdiction.current(uow.conn).full_name
     url = f"{str(request.base_url).rstrip('/')}{verify_path(licence.id)}"
-    pdf = svc.render_pdf(
-        licence, container.keys, verify_url=url, issuer_name=issuer, location=where
+    keys, files = container.keys, container.files
+    assert files is not None
+    key = renditions.rendition_key(
+        licence, keys, verify_url=url, issuer_name=issuer, location=where
     )
     headers = {
         "Content-Disposition": f'inline; filename="{licence.id}.pdf"',
         "Cache-Control": "private, no-store",
+        "ETag": f'"{key}"',
     }
-    return Response(pdf, media_type="application/pdf", headers=headers)
+    if renditions.matches(request.headers.get("if-none-match"), key):
+        return Response(status_code=304, headers=headers)
+    with container.read() as uow:
+        found = renditions.stored(uow.conn, files, key)
+    if found is None:
+        found, row = renditions.render(
+            licence, keys, files, key=key, verify_url=url, issuer_name=issuer, location=where
+        )
+        with container.uow() as uow:
+            renditions.record(uow, row, container.clock.now())
+    return Response(found.pdf, media_type="application/pdf", headers=headers)
 
 
 @router.get(

@@ -1,0 +1,73 @@
+"""Independent inserts sent together keep each insert's rows in order and write all or none."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
+
+from tests.clock import TEST_START
+from tests.statements import counting
+from tongban.adapters.db.tables import audit_log, outbox
+from tongban.bootstrap import Container
+from tongban.services.platform.together import write_together
+
+
+def _audit(action: str) -> dict[str, object]:
+    return {
+        "at": TEST_START,
+        "actor_id": None,
+        "action": action,
+        "object_type": "test",
+        "object_key": action,
+        "detail": {"n": action},
+        "request_id": "r",
+    }
+
+
+def _message(key: str) -> dict[str, object]:
+    return {
+        "kind": "sms",
+        "payload": {"to": "13800138000", "text": "好"},
+        "dedup_key": key,
+        "status": "pending",
+        "attempts": 0,
+        "created_at": TEST_START,
+        "available_at": TEST_START,
+        "request_id": "r",
+    }
+
+
+def test_rows_keep_their_order_and_postgresql_gets_one_statement(container: Container) -> None:
+    actions = ["a", "b", "c", "d"]
+    with counting(container.engine) as sent, container.uow() as uow:
+        write_together(
+            uow.conn,
+            [
+                (insert(outbox), [_message("k1"), _message("k2")]),
+                (insert(audit_log), [_audit(a) for a in actions]),
+            ],
+        )
+        uow.commit()
+    with container.read() as uow:
+        stored = uow.conn.execute(select(audit_log.c.action).order_by(audit_log.c.id)).scalars()
+        details = uow.conn.execute(select(audit_log.c.detail).order_by(audit_log.c.id)).scalars()
+        keys = uow.conn.execute(select(outbox.c.dedup_key).order_by(outbox.c.id)).scalars()
+        assert list(stored) == actions and list(keys) == ["k1", "k2"]
+        assert [d["n"] for d in details] == actions
+    expected = 1 if container.engine.dialect.name == "postgresql" else 2
+    assert len(sent) == expected, sent.listing()
+
+
+def test_a_failing_insert_writes_nothing_of_the_others(container: Container) -> None:
+    with container.uow() as uow:
+        write_together(uow.conn, [(insert(outbox), [_message("twice")])])
+        uow.commit()
+    with pytest.raises(IntegrityError), container.uow() as uow:
+        write_together(
+            uow.conn,
+            [(insert(audit_log), [_audit("x")]), (insert(outbox), [_message("twice")])],
+        )
+        uow.commit()
+    with container.read() as uow:
+        assert uow.conn.execute(select(audit_log.c.id)).first() is None
