@@ -1,8 +1,8 @@
 """Tables of 跨城通办: this node, its trusted partners, the messages sent and applied, the
 hash-chained exchange log, and the cases handed over and received.
 
-Mirrors migrations 0036 and 0037; imported at the end of ``tables.py`` so ``metadata`` holds
-every table.
+Mirrors migrations 0036, 0037 and 0045; imported at the end of ``tables.py`` so ``metadata``
+holds every table.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -201,4 +202,14 @@ federation_resolutions = Table(
     Column("by_user_id", BigId, nullable=True),
     Column("at", UTCDateTime, nullable=False),
     CheckConstraint("action in ('resend', 'cancel')", name="action"),
+)
+
+
+federation_ref_counters = Table(
+    "federation_ref_counters",
+    metadata,
+    # The last case reference number of each day handed out here (``{region}-{day}-{n:05d}``),
+    # bumped by one upsert like ``case_number_counters``: concurrent hand-overs never share one.
+    Column("day", Date, primary_key=True),
+    Column("last", Integer, nullable=False),
 )

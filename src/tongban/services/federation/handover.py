@@ -12,9 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from tongban.adapters.db.tables import cases
 from tongban.adapters.db.tables_federation import (
@@ -22,6 +24,7 @@ from tongban.adapters.db.tables_federation import (
     federation_materials,
     federation_partner_items,
     federation_received,
+    federation_ref_counters,
     federation_sent,
 )
 from tongban.domain.errors import NotAuthenticated, PermissionDenied
@@ -115,12 +118,32 @@ def _check_against_item(request: HandOver, item: dict[str, Any]) -> None:
         )
 
 
+def _reserve_ref(conn: Connection, day: date, prefix: str) -> int:
+    """The day's next reference number: one upsert of the day's counter row, whose lock holds
+    a concurrent hand-over back until this transaction ends (as ``case_number_counters`` does
+    for case numbers).  A day's first bump starts after the references already made that day
+    (those made before the counter existed)."""
+    made = (
+        select(func.count() + 1)
+        .where(federation_cases.c.case_ref.like(prefix + "%"))
+        .scalar_subquery()
+    )
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    statement = (
+        dialect.insert(federation_ref_counters)
+        .values(day=day, last=made)
+        .on_conflict_do_update(
+            index_elements=["day"], set_={"last": federation_ref_counters.c.last + 1}
+        )
+        .returning(federation_ref_counters.c.last)
+    )
+    return int(conn.execute(statement).scalar_one())
+
+
 def _next_ref(conn: Connection, own: str, actor: Actor) -> str:
-    prefix = f"{own}-{china_date(actor.at):%Y%m%d}-"
-    count = conn.execute(
-        select(func.count()).where(federation_cases.c.case_ref.like(prefix + "%"))
-    ).scalar_one()
-    return f"{prefix}{count + 1:05d}"
+    day = china_date(actor.at)
+    prefix = f"{own}-{day:%Y%m%d}-"
+    return f"{prefix}{_reserve_ref(conn, day, prefix):05d}"
 
 
 def keep_materials(conn: Connection, files: Sequence[MaterialFile], at: Any) -> None:
