@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, insert, select, update
 
 from tongban.adapters.db.tables import cases, users
 from tongban.adapters.db.tables_federation import federation_cases
@@ -117,11 +117,8 @@ def receive_handover(uow: UnitOfWork, envelope: Envelope, actor: Actor) -> None:
     )
 
 
-def receive_correction(uow: UnitOfWork, envelope: Envelope, actor: Actor) -> None:
-    """``case.correction_answered``: the corrections reached the partner's window."""
-    conn = uow.conn
-    body = envelope.document["body"]
-    files = received_materials(body)
+def _received_number(conn: Connection, envelope: Envelope) -> str:
+    """The number of the case made here of the hand-over ``envelope`` belongs to."""
     number = conn.execute(
         select(cases.c.number)
         .select_from(federation_cases.join(cases, cases.c.id == federation_cases.c.case_id))
@@ -133,6 +130,15 @@ def receive_correction(uow: UnitOfWork, envelope: Envelope, actor: Actor) -> Non
     ).scalar()
     if number is None:
         raise CannotApply(reason=f"本节点没有收到过办件 {envelope.case_ref}")
+    return str(number)
+
+
+def receive_correction(uow: UnitOfWork, envelope: Envelope, actor: Actor) -> None:
+    """``case.correction_answered``: the corrections reached the partner's window."""
+    conn = uow.conn
+    body = envelope.document["body"]
+    files = received_materials(body)
+    number = _received_number(conn, envelope)
     by = Performer(None, SYSTEM_ROLE, request_id=actor.request_id)
     try:
         case = repo.get(conn, number)
@@ -154,5 +160,30 @@ def receive_correction(uow: UnitOfWork, envelope: Envelope, actor: Actor) -> Non
     keep_materials(conn, files, actor.at)
 
 
+def receive_withdrawal(uow: UnitOfWork, envelope: Envelope, actor: Actor) -> None:
+    """``case.withdrawn``: the applicant withdrew at the partner's window (or the partner
+    cancelled a message of the case it could not resend): the case here is withdrawn with the
+    reason, as if the applicant had withdrawn here.  Not told back: the acknowledgement is the
+    answer.  A case already decided here cannot be withdrawn: refused, for the partner to see."""
+    conn = uow.conn
+    body = envelope.document["body"]
+    reason = _text(body.get("reason"), "撤回原因")[:500]
+    number = _received_number(conn, envelope)
+    by = Performer(None, SYSTEM_ROLE, request_id=actor.request_id)
+    try:
+        case = repo.get(conn, number)
+        case.withdraw(by=by, at=actor.at, reason=f"申请人在受理地撤回：{reason}")
+        notify(conn, case, actor.at)
+        repo.save(conn, case, actor.at)
+    except DomainError as problem:
+        raise CannotApply(reason=problem.message) from None
+    conn.execute(
+        update(federation_cases)
+        .where(federation_cases.c.case_id == case.id)
+        .values(remote_status=case.status.value, updated_at=actor.at)
+    )
+
+
 messages.register("case.handover")(receive_handover)
 messages.register("case.correction_answered")(receive_correction)
+messages.register("case.withdrawn")(receive_withdrawal)

@@ -290,6 +290,72 @@ def collect_result(uow: UnitOfWork, actor: Actor, case_ref: str) -> None:
     audit.record(conn, actor, "federation.result_collected", "federation_case", case_ref, {})
 
 
+DECIDED = frozenset(
+    {"not_accepted", "approved", "rejected", "terminated", "result_issued", "withdrawn"}
+)
+"""What the partner last said when the case there is closed: too late to withdraw it."""
+
+
+def send_withdrawal(
+    conn: Connection,
+    at: Any,
+    signer: NodeSigner,
+    link: Any,
+    reason: str,
+    clerk: dict[str, Any],
+    seq: int | None = None,
+) -> str:
+    """Send ``case.withdrawn`` for a case handed over (``seq``: the number of a refused message
+    it takes the place of) and close the case on this side; returns the message's id."""
+    body = {"reason": reason, "clerk": clerk}
+    sent = messages.send_on(
+        conn, at, signer, receiver=link.partner, case_ref=link.case_ref,
+        type="case.withdrawn", item=link.item_code, body=body, seq=seq,
+    )  # fmt: skip
+    detail = {**dict(link.remote_detail or {}), "withdrawn_reason": reason}
+    conn.execute(
+        update(federation_cases)
+        .where(federation_cases.c.id == link.id)
+        .values(status="withdrawn", remote_detail=detail, updated_at=at)
+    )
+    return str(sent["id"])
+
+
+@atomic
+def withdraw(uow: UnitOfWork, actor: Actor, signer: NodeSigner, case_ref: str, reason: str) -> str:
+    """The applicant withdraws (撤回申请) at this window a case already handed over: the partner
+    is told with ``case.withdrawn`` and withdraws its case; returns the message's id."""
+    conn = uow.conn
+    clerk = _clerk(actor)
+    link = _link(conn, case_ref, "out")
+    if link.status != "handed_over" or link.remote_status in DECIDED:
+        raise HandoverClosed(case_ref=case_ref, status=link.remote_status, action="撤回")
+    text = reason.strip()[:500]
+    if not text:
+        raise HandoverIncomplete(
+            reason="请说明撤回的原因", fields={"reason": "请填写申请人撤回的原因"}
+        )
+    stuck = conn.execute(
+        select(federation_sent.c.seq).where(
+            federation_sent.c.receiver == link.partner,
+            federation_sent.c.case_ref == case_ref,
+            federation_sent.c.status == "refused",
+            federation_sent.c.resolved_at.is_(None),
+        )
+    ).first()
+    if stuck is not None:
+        # The refused message holds the case's line: cancelling it sends the withdrawal.
+        raise HandoverClosed(
+            case_ref=case_ref, status="refused", action="撤回（请在“被拒收的消息”中撤销）"
+        )
+    message_id = send_withdrawal(conn, actor.at, signer, link, text, clerk)
+    audit.record(
+        conn, actor, "federation.withdrawn", "federation_case", case_ref,
+        {"reason": text, "message_id": message_id},
+    )  # fmt: skip
+    return message_id
+
+
 # --- the deciding node's answers change the case here ---------------------------------------
 
 
@@ -320,6 +386,8 @@ def _apply_answer(uow: UnitOfWork, envelope: Envelope, actor: Actor) -> None:
         values["result_verified"] = result_is_genuine(
             result, partner.public_key, envelope.sender, envelope.case_ref
         )
+    if values["remote_status"] == "withdrawn" and link.status == "handed_over":
+        values["status"] = "withdrawn"  # the applicant withdrew there
     conn.execute(update(federation_cases).where(federation_cases.c.id == link.id).values(**values))
 
 
