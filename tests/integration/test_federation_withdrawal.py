@@ -8,8 +8,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 
 from tests.clock import SYSTEM
+from tests.factories import sign_in
 from tests.integration.federation_fixtures import PANYU
 from tests.integration.federation_pair import Pair
 from tests.integration.test_federation_handover import (
@@ -28,6 +30,7 @@ from tongban.services.cases import lifecycle
 from tongban.services.cases import repository as repo
 from tongban.services.federation import exchange_log, handover, messages, refusals
 from tongban.services.platform import outbox
+from tongban.web.app import build_app
 
 pytestmark = pytest.mark.usefixtures("keep_logging")
 
@@ -173,3 +176,32 @@ def test_cancelling_a_refused_correction_withdraws_the_case_there(world: World) 
         [done] = refusals.resolutions(uow.conn, ref)
         assert (done.action, done.new_message_id) == ("cancel", new_id)
     logs_verify(world)
+
+
+def test_the_window_withdraws_through_the_case_page(world: World) -> None:
+    pair = world.pair
+    ref = world.hand_over()
+    pump(pair)
+    client = TestClient(build_app(pair.nanhai))
+    csrf = sign_in(pair.nanhai, client, world.clerk_person)
+    page = client.get(f"/federation/cases/{ref}")
+    assert page.status_code == 200 and f"/federation/cases/{ref}/withdraw" in page.text
+    done = client.post(
+        f"/federation/cases/{ref}/withdraw",
+        data={"csrf_token": csrf, "reason": "申请人改到番禺现场办理"},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    pump(pair)
+    page = client.get(f"/federation/cases/{ref}")
+    assert "申请人改到番禺现场办理" in page.text
+    assert f"/federation/cases/{ref}/withdraw" not in page.text
+    assert '<dd id="remote-status">withdrawn</dd>' in page.text
+    again = client.post(
+        f"/federation/cases/{ref}/withdraw", data={"csrf_token": csrf, "reason": "再次"}
+    )
+    assert again.status_code == 409
+    reviewer = TestClient(build_app(pair.panyu))
+    sign_in(pair.panyu, reviewer, world.reviewer_person)
+    page = reviewer.get(f"/review/cases/{world.there(ref).number}")
+    assert page.status_code == 200 and "申请人改到番禺现场办理" in page.text

@@ -60,7 +60,8 @@ def case_page(
         if case["case_id"] is not None:
             number = handover.case_number(uow.conn, case["case_id"])
         done = refusals.resolutions(uow.conn, case_ref)
-    context = {"case": case, "number": number, "resolutions": done, "error": None}
+    context = {"case": case, "number": number, "resolutions": done, "error": None,
+               "withdrawable_after": handover.DECIDED}  # fmt: skip
     return render(request, "federation/case.html", context)
 
 
@@ -75,6 +76,19 @@ async def answer_correction(
             uow, actor_for(request), container.node_keys, case_ref, str(form.get("note", "")),
             files,
         )  # fmt: skip
+    return RedirectResponse(f"/federation/cases/{case_ref}", status_code=303)
+
+
+@router.post("/cases/{case_ref}/withdraw")
+async def withdraw(
+    request: Request, container: ContainerDep, _clerk: Clerk, case_ref: CaseRef
+) -> Response:
+    """The applicant withdraws at this window: ``case.withdrawn`` goes to the partner."""
+    form = await request.form()
+    with container.uow() as uow:
+        handover.withdraw(
+            uow, actor_for(request), container.node_keys, case_ref, str(form.get("reason", ""))
+        )
     return RedirectResponse(f"/federation/cases/{case_ref}", status_code=303)
 
 
