@@ -205,3 +205,42 @@ def test_the_window_withdraws_through_the_case_page(world: World) -> None:
     sign_in(pair.panyu, reviewer, world.reviewer_person)
     page = reviewer.get(f"/review/cases/{world.there(ref).number}")
     assert page.status_code == 200 and "申请人改到番禺现场办理" in page.text
+
+
+def test_refusals_are_resolved_from_the_command_line(world: World) -> None:
+    from typer.testing import CliRunner
+
+    from tongban.cli.app import app
+
+    pair = world.pair
+    ref = world.hand_over()
+    pump(pair)
+    world.step(lifecycle.accept, ref)
+    world.step(lifecycle.start_review, ref)
+    world.step(lifecycle.propose_decision, ref, True, "符合条件")
+    withdraw(world, ref)  # crosses the decision: refused there
+    pump(pair)
+    with pair.nanhai.read() as uow:
+        [refused] = refusals.unresolved(uow.conn)
+    env = {
+        "TONGBAN_DATABASE_URL": pair.nanhai.engine.url.render_as_string(hide_password=False),
+        "TONGBAN_DATA_DIR": str(pair.nanhai.settings.data_dir),
+        "TONGBAN_SECRET_KEY": "cli-test-secret-" + "x" * 32,
+        "COLUMNS": "200",
+    }
+    runner = CliRunner()
+    listed = runner.invoke(app, ["node", "refused"], env=env)
+    assert listed.exit_code == 0 and refused["message_id"] in listed.output
+    no_reason = runner.invoke(app, ["node", "refused", "cancel", refused["message_id"]], env=env)
+    assert no_reason.exit_code == 2 and "请说明撤销的原因" in no_reason.output
+    unknown = runner.invoke(app, ["node", "refused", "resend", "no-such-message"], env=env)
+    assert unknown.exit_code == 2
+    done = runner.invoke(
+        app, ["node", "refused", "cancel", refused["message_id"], "--note", "已办结"], env=env
+    )
+    assert done.exit_code == 0, done.output
+    assert world.here(ref)["status"] == "handed_over"
+    with pair.nanhai.read() as uow:
+        assert refusals.unresolved(uow.conn) == []
+        [resolution] = refusals.resolutions(uow.conn, ref)
+    assert (resolution.action, resolution.by_user_id) == ("cancel", None)

@@ -32,10 +32,14 @@ RESEND, CANCEL = "resend", "cancel"
 RESOLVERS = (Role.CLERK, Role.CENTRE_MANAGER)
 
 
-def _resolver(actor: Actor) -> int:
+def _resolver(actor: Actor, operator: bool) -> int | None:
+    """The clerk or centre manager resolving; None for the operator at the shell (``tongban
+    node refused``, ``operator``), who acts without signing in like every ``tongban`` command."""
     who = actor.principal
     if who is None:
-        raise NotAuthenticated()
+        if not operator:
+            raise NotAuthenticated()
+        return None
     if not who.has_role(*RESOLVERS):
         raise PermissionDenied()
     return who.user_id
@@ -92,8 +96,10 @@ def _cancel(
             .values(status="handed_over", updated_at=actor.at)
         )
         return None
-    clerk = {"user_id": actor.principal.user_id if actor.principal else None,
-             "name": actor.principal.name if actor.principal else ""}  # fmt: skip
+    who = actor.principal
+    clerk = (
+        {"user_id": who.user_id, "name": who.name} if who else {"user_id": None, "name": "命令行"}
+    )
     return handover.send_withdrawal(conn, actor.at, signer, case, reason, clerk, seq=row.seq)
 
 
@@ -106,10 +112,11 @@ def resolve(
     action: str,
     note: str = "",
     form: Mapping[str, Any] | None = None,
+    operator: bool = False,
 ) -> str | None:
     """Resend (returns the new message's id) or cancel a refused message, recorded."""
     conn = uow.conn
-    by = _resolver(actor)
+    by = _resolver(actor, operator)
     if action not in (RESEND, CANCEL):
         raise ValidationFailed(fields={"action": "请选择重新发送或撤销移交"})
     row = conn.execute(
