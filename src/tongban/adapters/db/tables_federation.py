@@ -131,6 +131,8 @@ federation_cases = Table(
     Column("applicant_name", String(100), nullable=False),
     Column("applicant_id_type", String(40), nullable=False),
     Column("applicant_id_number", String(40), nullable=False),
+    # Migration 0045 (跨境通办): a passport's or 永居证's nationality (ISO 3166-1 alpha-3).
+    Column("applicant_nationality", String(3), nullable=True),
     Column("form", JSONDoc, nullable=False),
     # [{name, sha256, size}]: the bytes are in federation_materials.
     Column("materials", JSONDoc, nullable=False),

@@ -24,6 +24,8 @@ from tongban.domain.federation.envelope import Envelope
 from tongban.domain.federation.errors import CannotApply, MessageRefused
 from tongban.domain.federation.handover import listing, received_materials
 from tongban.domain.people.model import UserKind
+from tongban.domain.shared.clock import china_date
+from tongban.domain.shared.identity import parse_identity
 from tongban.services.cases import repository as repo
 from tongban.services.cases import review_steps
 from tongban.services.cases.intake import Application, new_case, submit_checked
@@ -43,11 +45,23 @@ def _text(value: Any, what: str) -> str:
 
 def _applicant_id(conn: Connection, applicant: dict[str, Any], actor: Actor) -> int:
     """The citizen holding this identity document here, registered (without a password: they
-    sign in by real-name verification) when they have never used this node."""
-    number = _text(applicant.get("id_number"), "申请人证件号码")
+    sign in by real-name verification) when they have never used this node.  The document is
+    checked here too, by its type (居民身份证, 居住证, 回乡证, 台胞证, passport, 永居证)."""
+    nationality = applicant.get("nationality")
+    try:
+        identity = parse_identity(
+            _text(applicant.get("id_type"), "证件类型"),
+            _text(applicant.get("id_number"), "申请人证件号码"),
+            nationality=nationality if isinstance(nationality, str) else None,
+            today=china_date(actor.at),
+        )
+    except MessageRefused:
+        raise
+    except DomainError as problem:
+        raise CannotApply(reason=problem.message) from None
     found = conn.execute(
         select(users.c.id).where(
-            users.c.id_number == number, users.c.kind == UserKind.CITIZEN.value
+            users.c.id_number == identity.number, users.c.kind == UserKind.CITIZEN.value
         )
     ).scalar()
     if found is not None:
@@ -57,8 +71,9 @@ def _applicant_id(conn: Connection, applicant: dict[str, Any], actor: Actor) -> 
             insert(users)
             .values(
                 kind=UserKind.CITIZEN.value,
-                id_type=_text(applicant.get("id_type"), "证件类型"),
-                id_number=number,
+                id_type=identity.id_type.value,
+                id_number=identity.number,
+                nationality=identity.nationality,
                 name=_text(applicant.get("name"), "申请人姓名"),
                 created_at=actor.at,
             )
@@ -104,6 +119,7 @@ def receive_handover(uow: UnitOfWork, envelope: Envelope, actor: Actor) -> None:
             applicant_name=str(applicant.get("name", "")),
             applicant_id_type=str(applicant.get("id_type", "")),
             applicant_id_number=str(applicant.get("id_number", "")),
+            applicant_nationality=str(applicant.get("nationality") or "")[:3] or None,
             form=form,
             materials=listing(files),
             consent=body.get("consent") or {},

@@ -65,6 +65,9 @@ class HandOver:
     applicant_name: str
     id_number: str
     id_type: str = "resident_id"
+    """An ``IdType`` value: 居民身份证, 港澳台居民居住证, 回乡证, 台胞证, passport, 永居证."""
+    nationality: str = ""
+    """A passport's (or 永居证's) nationality, ISO 3166-1 alpha-3."""
     form: Mapping[str, Any] = field(default_factory=dict)
     materials: Sequence[MaterialFile] = ()
     consent: bool = False
@@ -170,7 +173,12 @@ def hand_over(uow: UnitOfWork, actor: Actor, signer: NodeSigner, request: HandOv
     name = request.applicant_name.strip()
     if not name:
         raise HandoverIncomplete(reason="请填写申请人姓名", fields={"applicant_name": "必填"})
-    identity = parse_identity(request.id_type, request.id_number, today=china_date(actor.at))
+    identity = parse_identity(
+        request.id_type,
+        request.id_number,
+        nationality=request.nationality.strip() or None,
+        today=china_date(actor.at),
+    )
     if not request.consent:
         raise HandoverIncomplete(
             reason="申请人未同意移交", fields={"consent": "请申请人阅读并同意移交"}
@@ -186,6 +194,8 @@ def hand_over(uow: UnitOfWork, actor: Actor, signer: NodeSigner, request: HandOv
     files = list(request.materials)
     consent = {"given": True, "text": CONSENT_TEXT, "at": actor.at.isoformat()}
     applicant = {"name": name, "id_type": identity.id_type.value, "id_number": identity.number}
+    if identity.nationality:
+        applicant["nationality"] = identity.nationality
     keep_materials(conn, files, actor.at)
     form = {k: str(v) for k, v in request.form.items()}
     conn.execute(
@@ -197,6 +207,7 @@ def hand_over(uow: UnitOfWork, actor: Actor, signer: NodeSigner, request: HandOv
             applicant_name=name,
             applicant_id_type=applicant["id_type"],
             applicant_id_number=applicant["id_number"],
+            applicant_nationality=identity.nationality,
             form=form,
             materials=listing(files),
             consent=consent,

@@ -1,9 +1,13 @@
-"""跨城通办: a counter per day for the references of the cases handed over
+"""跨城通办: a counter per day for the references of the cases handed over; the applicant's
+nationality
 
 ``federation_ref_counters`` holds the last reference number of each day, bumped by one
 ``INSERT ... ON CONFLICT DO UPDATE`` in the hand-over's transaction, as ``case_number_counters``
 does for case numbers: two hand-overs at once can no longer both take the day's next number.
 A day's first bump starts from the references already made that day.
+
+``federation_cases`` gains ``applicant_nationality``: the hand-over window now takes every
+identity document the platform accepts (跨境通办), a passport with its holder's nationality.
 
 Revision ID: 0045
 Revises: 0037
@@ -28,7 +32,11 @@ def upgrade() -> None:
         sa.Column("last", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("day", name=op.f("pk_federation_ref_counters")),
     )
+    with op.batch_alter_table("federation_cases") as batch:
+        batch.add_column(sa.Column("applicant_nationality", sa.String(length=3), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("federation_cases") as batch:
+        batch.drop_column("applicant_nationality")
     op.drop_table("federation_ref_counters")
