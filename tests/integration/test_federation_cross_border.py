@@ -21,8 +21,15 @@ from tests.integration.test_federation_handover import (
     pump,
 )
 from tongban.adapters.db.tables import users
-from tongban.adapters.db.tables_federation import federation_cases, federation_sent
+from tongban.adapters.db.tables_federation import (
+    federation_cases,
+    federation_materials,
+    federation_sent,
+)
 from tongban.domain.errors import InvalidDocumentNumber, InvalidNationality
+from tongban.domain.federation.handover import MaterialFile
+from tongban.services.cases import attachments
+from tongban.services.cases import repository as repo
 from tongban.services.federation import handover
 from tongban.web.app import build_app
 
@@ -99,3 +106,28 @@ def test_the_window_form_offers_every_document_and_masks_by_type(world: World) -
     assert done.status_code == 303
     page = client.get(done.headers["location"])
     assert "H******78" in page.text and "H12345678" not in page.text
+
+
+def test_received_materials_are_the_case_s_own_files_there(world: World) -> None:
+    pair = world.pair
+    pdf = b"%PDF-1.7 lease scan"
+    ref = world.hand_over(
+        materials=[MaterialFile(ID_CARD, b"id-card-scan"), MaterialFile(LEASE, pdf)]
+    )
+    pump(pair)
+    number = world.there(ref).number
+    with pair.panyu.read() as uow:
+        files = attachments.material_files(uow.conn, repo.get(uow.conn, number))
+    assert {(f.material, f.sha256, f.content_type) for f in files} == {
+        (ID_CARD, MaterialFile(ID_CARD, b"id-card-scan").sha256, "application/octet-stream"),
+        (LEASE, MaterialFile(LEASE, pdf).sha256, "application/pdf"),
+    }
+    assert count(pair.panyu, federation_materials) == 0  # in the file store, not the database
+    reviewer = TestClient(build_app(pair.panyu))
+    sign_in(pair.panyu, reviewer, world.reviewer_person)
+    page = reviewer.get(f"/federation/cases/{ref}")
+    lease = MaterialFile(LEASE, pdf).sha256
+    assert f"/api/v1/cases/{number}/materials/{lease}" in page.text
+    got = reviewer.get(f"/api/v1/cases/{number}/materials/{lease}")
+    assert got.status_code == 200 and got.content == pdf
+    assert got.headers["content-type"].startswith("application/pdf")

@@ -17,23 +17,26 @@ from sqlalchemy import Connection, insert, select, update
 
 from tongban.adapters.db.tables import cases, users
 from tongban.adapters.db.tables_federation import federation_cases
+from tongban.domain.cases.model import Case
 from tongban.domain.cases.status import Channel, DeliveryMethod
 from tongban.domain.cases.values import SYSTEM_ROLE, Performer
 from tongban.domain.errors import DomainError
 from tongban.domain.federation.envelope import Envelope
 from tongban.domain.federation.errors import CannotApply, MessageRefused
-from tongban.domain.federation.handover import listing, received_materials
+from tongban.domain.federation.handover import MaterialFile, listing, received_materials
 from tongban.domain.people.model import UserKind
 from tongban.domain.shared.clock import china_date
 from tongban.domain.shared.identity import parse_identity
 from tongban.services.cases import repository as repo
 from tongban.services.cases import review_steps
+from tongban.services.cases.attachments import EXTENSIONS, sniff
 from tongban.services.cases.intake import Application, new_case, submit_checked
 from tongban.services.cases.notify import notify
 from tongban.services.federation import casework, messages
 from tongban.services.federation.handover import keep_materials
 from tongban.services.platform.calendar import load_calendar
 from tongban.services.platform.context import Actor
+from tongban.services.platform.ports import FileStore
 from tongban.services.platform.unit_of_work import UnitOfWork
 
 
@@ -82,11 +85,38 @@ def _applicant_id(conn: Connection, applicant: dict[str, Any], actor: Actor) -> 
     )
 
 
-def receive_handover(uow: UnitOfWork, envelope: Envelope, actor: Actor) -> None:
+def _file_them(
+    conn: Connection,
+    case: Case,
+    files: FileStore | None,
+    received: list[MaterialFile],
+    by: Performer,
+    actor: Actor,
+) -> None:
+    """Put the received materials where the case's own files are (the file store, by the same
+    SHA-256 the partner signed) and record each on the case as received, so reviewers see and
+    open them like any material; without a file store they stay in ``federation_materials``."""
+    if files is None:
+        keep_materials(conn, received, actor.at)
+        return
+    for file in received:
+        sha256, size = files.put([file.content])
+        if sha256 != file.sha256:  # checked against the signed hash already: a store fault
+            raise RuntimeError(f"the file store keeps {file.name} under another hash")
+        content_type = sniff(file.content) or "application/octet-stream"
+        extension = EXTENSIONS.get(content_type, "")
+        detail = {"sha256": sha256, "size": size, "content_type": content_type,
+                  "filename": f"{file.name}{extension}", "from_partner": True}  # fmt: skip
+        case.receive_material_file(file.name, detail, by, actor.at)
+
+
+def receive_handover(
+    uow: UnitOfWork, envelope: Envelope, actor: Actor, files: FileStore | None = None
+) -> None:
     """``case.handover``: the partner's window accepted a case for an item of this node."""
     conn = uow.conn
     body = envelope.document["body"]
-    files = received_materials(body)
+    received = received_materials(body)
     applicant = body.get("applicant")
     form = body.get("form")
     if not isinstance(applicant, dict) or not isinstance(form, dict):
@@ -97,18 +127,18 @@ def receive_handover(uow: UnitOfWork, envelope: Envelope, actor: Actor) -> None:
         application = Application(
             item_code=envelope.item,
             form=form,
-            materials=[f.name for f in files],
+            materials=[f.name for f in received],
             delivery_method=DeliveryMethod.ELECTRONIC,
         )
         case, item = new_case(uow, actor, by, applicant_id, Channel.WINDOW, application)
         submit_checked(case, item, by, actor)
+        _file_them(conn, case, files, received, by, actor)
         notify(conn, case, actor.at)
         repo.add(conn, case, item.id, actor.at)
     except MessageRefused:
         raise
     except DomainError as problem:
         raise CannotApply(reason=problem.message) from None
-    keep_materials(conn, files, actor.at)
     conn.execute(
         insert(federation_cases).values(
             role="in",
@@ -121,7 +151,7 @@ def receive_handover(uow: UnitOfWork, envelope: Envelope, actor: Actor) -> None:
             applicant_id_number=str(applicant.get("id_number", "")),
             applicant_nationality=str(applicant.get("nationality") or "")[:3] or None,
             form=form,
-            materials=listing(files),
+            materials=listing(received),
             consent=body.get("consent") or {},
             clerk=body.get("clerk") or {},
             status="received",
@@ -149,11 +179,13 @@ def _received_number(conn: Connection, envelope: Envelope) -> str:
     return str(number)
 
 
-def receive_correction(uow: UnitOfWork, envelope: Envelope, actor: Actor) -> None:
+def receive_correction(
+    uow: UnitOfWork, envelope: Envelope, actor: Actor, files: FileStore | None = None
+) -> None:
     """``case.correction_answered``: the corrections reached the partner's window."""
     conn = uow.conn
     body = envelope.document["body"]
-    files = received_materials(body)
+    received = received_materials(body)
     number = _received_number(conn, envelope)
     by = Performer(None, SYSTEM_ROLE, request_id=actor.request_id)
     try:
@@ -164,19 +196,21 @@ def receive_correction(uow: UnitOfWork, envelope: Envelope, actor: Actor) -> Non
             by=by,
             at=actor.at,
             calendar=calendar,
-            materials=[f.name for f in files],
+            materials=[f.name for f in received],
             note=str(body.get("note") or ""),
         )
+        _file_them(conn, case, files, received, by, actor)
         review_steps.resume_after_stops(conn, case, before, calendar)
         notify(conn, case, actor.at)
         casework.note_change(conn, case, actor.at)
         repo.save(conn, case, actor.at)
     except DomainError as problem:
         raise CannotApply(reason=problem.message) from None
-    keep_materials(conn, files, actor.at)
 
 
-def receive_withdrawal(uow: UnitOfWork, envelope: Envelope, actor: Actor) -> None:
+def receive_withdrawal(
+    uow: UnitOfWork, envelope: Envelope, actor: Actor, _files: FileStore | None = None
+) -> None:
     """``case.withdrawn``: the applicant withdrew at the partner's window (or the partner
     cancelled a message of the case it could not resend): the case here is withdrawn with the
     reason, as if the applicant had withdrawn here.  Not told back: the acknowledgement is the

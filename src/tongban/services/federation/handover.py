@@ -370,7 +370,7 @@ def withdraw(uow: UnitOfWork, actor: Actor, signer: NodeSigner, case_ref: str, r
 # --- the deciding node's answers change the case here ---------------------------------------
 
 
-def _apply_answer(uow: UnitOfWork, envelope: Envelope, actor: Actor) -> None:
+def _apply_answer(uow: UnitOfWork, envelope: Envelope, actor: Actor, _files: Any) -> None:
     conn = uow.conn
     link = conn.execute(
         select(federation_cases).where(
