@@ -14,6 +14,11 @@ On PostgreSQL it then runs ``cases_bench`` too (submit and accept over HTTP with
 processes and 32 clients against a bare FastAPI + psycopg baseline), which prints its own
 phases, ratios and summary; without ``TONGBAN_BENCH_POSTGRES_URL`` that part is skipped.
 
+Last ``federation_bench`` (跨城通办: hand-overs per second between two nodes, end to end to the
+partner's acknowledgement, beside window submissions per second on one node in the same run,
+and the delay from acceptance here to the case being there, p50/p99), on SQLite databases of its
+own; ``--federation-cases 0`` skips it.
+
 Then ``nearby_bench`` (the nearest open centre for an item, open loop, and the 15-minute circle
 after a centre change), which prints its own tables first.
 
@@ -29,6 +34,7 @@ import argparse
 import time
 
 import cases_bench
+import federation_bench
 import guide_bench
 import nearby_bench
 import search_bench
@@ -92,6 +98,12 @@ def main() -> None:
     cases_bench.add_arguments(parser)
     visits_bench.add_arguments(parser)
     nearby_bench.add_arguments(parser)
+    parser.add_argument(
+        "--federation-cases",
+        type=int,
+        default=200,
+        help="hand-overs for federation_bench (0: skip)",
+    )
     args = parser.parse_args()
     started = time.perf_counter()
     with CpuMeter() as whole, databases() as dbs:
@@ -149,6 +161,9 @@ def main() -> None:
     if postgres_url():
         print("\n" + "=" * 100 + "\nCases over HTTP (PostgreSQL): bench/cases_bench.py\n")
         cases_bench.run(args)
+    if args.federation_cases > 0:
+        print("\n" + "=" * 100 + "\n跨城通办 hand-over: bench/federation_bench.py\n")
+        federation_bench.run(args.federation_cases)
 
 
 if __name__ == "__main__":
