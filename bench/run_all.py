@@ -16,6 +16,11 @@ PostgreSQL and of the load generator, SQL statements per request, and open-loop 
 50 and 75% of each path's capacity); without ``TONGBAN_BENCH_POSTGRES_URL`` that part is
 skipped.  ``--quick`` runs that table alone with short phases, in under 10 minutes.
 
+Last ``federation_bench`` (跨城通办: hand-overs per second between two nodes, end to end to the
+partner's acknowledgement, beside window submissions per second on one node in the same run,
+and the delay from acceptance here to the case being there, p50/p99), on SQLite databases of its
+own; ``--federation-cases 0`` skips it.
+
 Then ``nearby_bench`` (the nearest open centre for an item, open loop, and the 15-minute circle
 after a centre change), which prints its own tables first.
 
@@ -31,6 +36,7 @@ import argparse
 import time
 
 import cases_bench
+import federation_bench
 import guide_bench
 import nearby_bench
 import paths_bench
@@ -99,6 +105,12 @@ def main() -> None:
         "--quick", action="store_true", help="only the path table, 8 s per rate (see paths_bench)"
     )
     parser.add_argument("--path-seconds", type=float, default=60.0, help="per rate, path table")
+    parser.add_argument(
+        "--federation-cases",
+        type=int,
+        default=200,
+        help="hand-overs for federation_bench (0: skip)",
+    )
     args = parser.parse_args()
     if args.quick:
         quick()
@@ -159,6 +171,9 @@ def main() -> None:
     if postgres_url():
         print("\n" + "=" * 100 + "\nThe path table (PostgreSQL): bench/paths_bench.py\n")
         paths_bench.run(args.path_seconds)
+    if args.federation_cases > 0:
+        print("\n" + "=" * 100 + "\n跨城通办 hand-over: bench/federation_bench.py\n")
+        federation_bench.run(args.federation_cases)
 
 
 def quick() -> None:

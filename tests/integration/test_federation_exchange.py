@@ -27,6 +27,13 @@ pytestmark = pytest.mark.usefixtures("keep_logging")
 SHA = "a" * 64
 
 
+@pytest.fixture(autouse=True)
+def no_effects(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The exchange itself: the messages these tests send (``case.withdrawn``) have no effect
+    here (the withdrawal's effect has tests of its own)."""
+    monkeypatch.setitem(messages.HANDLERS, "case.withdrawn", lambda uow, env, actor, files: None)
+
+
 def hand_over(side: Container, case_ref: str = "440605-1") -> dict[str, Any]:
     with side.uow() as uow:
         return messages.send(

@@ -39,7 +39,7 @@ def keep_logging() -> Iterator[None]:
 def no_effects(monkeypatch: pytest.MonkeyPatch) -> None:
     """The log is under test, not the hand-over's effects: every type applies with none."""
     for type in TYPES:
-        monkeypatch.setitem(messages.HANDLERS, type, lambda uow, envelope, actor: None)
+        monkeypatch.setitem(messages.HANDLERS, type, lambda uow, envelope, actor, files: None)
 
 
 @pytest.fixture

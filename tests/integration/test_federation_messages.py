@@ -40,7 +40,7 @@ def effects(monkeypatch: pytest.MonkeyPatch) -> None:
     """Each applied message writes one audit entry instead of its real effect (the hand-over's
     effects have tests of their own): the effect the tests count."""
 
-    def handover(uow: Any, envelope: rules.Envelope, actor: Any) -> None:
+    def handover(uow: Any, envelope: rules.Envelope, actor: Any, _files: Any) -> None:
         audit.record(uow.conn, actor, "test.handover_applied", "case", envelope.case_ref, {})
 
     for type in rules.TYPES:

@@ -273,9 +273,18 @@ def cases(
         )
 
 
-@app.command()
-def refused() -> None:
+refused_app = typer.Typer(
+    help="被拒收的消息：列出、重新发送或撤销（已在对方的办件随之撤回）。",
+    no_args_is_help=False,
+)
+app.add_typer(refused_app, name="refused")
+
+
+@refused_app.callback(invoke_without_command=True)
+def refused(ctx: typer.Context) -> None:
     """List the refused messages no one has resolved yet, with the refusal's code and reason."""
+    if ctx.invoked_subcommand is not None:
+        return
     from tongban.cli.app import container
     from tongban.services.federation import refusals
 
@@ -290,3 +299,44 @@ def refused() -> None:
             f"{row['type']} {row['code']}：{row['reason']}",
             soft_wrap=True,
         )
+
+
+def _resolve(message_id: str, action: str, note: str) -> None:
+    from tongban.cli.app import cli_actor, container
+    from tongban.services.federation import refusals
+
+    c = container()
+    try:
+        with c.uow() as uow:
+            new_id = refusals.resolve(
+                uow, cli_actor(c), c.node_keys, message_id, action, note, operator=True
+            )
+    except DomainError as error:
+        for problem in (error.fields or {}).values():
+            err.print(f"[red]{_(str(problem))}[/red]", soft_wrap=True)
+        raise _fail(error) from None
+    if action == refusals.RESEND:
+        out.print(_("已重新发送，新消息 {id}。").format(id=new_id), soft_wrap=True)
+    elif new_id is not None:
+        out.print(_("已撤销；已通知对方撤回办件，消息 {id}。").format(id=new_id), soft_wrap=True)
+    else:
+        out.print(_("已撤销。"))
+
+
+@refused_app.command("resend")
+def refused_resend(
+    message_id: Annotated[str, typer.Argument(help="被拒收消息的编号")],
+    note: Annotated[str, typer.Option(help="处理说明")] = "",
+) -> None:
+    """Send a refused message again under its number, once its cause is fixed."""
+    _resolve(message_id, "resend", note)
+
+
+@refused_app.command("cancel")
+def refused_cancel(
+    message_id: Annotated[str, typer.Argument(help="被拒收消息的编号")],
+    note: Annotated[str, typer.Option(help="撤销的原因（必填）")] = "",
+) -> None:
+    """Cancel a refused message: a hand-over is cancelled here; a later message of a case the
+    partner has withdraws that case there (``case.withdrawn``)."""
+    _resolve(message_id, "cancel", note)

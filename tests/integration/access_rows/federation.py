@@ -18,6 +18,7 @@ ROWS: dict[tuple[str, str], str] = {
     ("GET", "/federation/cases/{case_ref}"): READERS,
     ("POST", "/federation/cases/{case_ref}/correction"): CLERKS,
     ("POST", "/federation/cases/{case_ref}/collected"): CLERKS,
+    ("POST", "/federation/cases/{case_ref}/withdraw"): CLERKS,
     ("GET", "/federation/handover"): CLERKS,
     ("POST", "/federation/handover"): CLERKS,
     ("GET", "/federation/refused"): CLERKS,

@@ -1,8 +1,8 @@
 """Tables of 跨城通办: this node, its trusted partners, the messages sent and applied, the
 hash-chained exchange log, and the cases handed over and received.
 
-Mirrors migrations 0036 and 0037; imported at the end of ``tables.py`` so ``metadata`` holds
-every table.
+Mirrors migrations 0036, 0037 and 0045; imported at the end of ``tables.py`` so ``metadata``
+holds every table.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -130,6 +131,8 @@ federation_cases = Table(
     Column("applicant_name", String(100), nullable=False),
     Column("applicant_id_type", String(40), nullable=False),
     Column("applicant_id_number", String(40), nullable=False),
+    # Migration 0045 (跨境通办): a passport's or 永居证's nationality (ISO 3166-1 alpha-3).
+    Column("applicant_nationality", String(3), nullable=True),
     Column("form", JSONDoc, nullable=False),
     # [{name, sha256, size}]: the bytes are in federation_materials.
     Column("materials", JSONDoc, nullable=False),
@@ -201,4 +204,14 @@ federation_resolutions = Table(
     Column("by_user_id", BigId, nullable=True),
     Column("at", UTCDateTime, nullable=False),
     CheckConstraint("action in ('resend', 'cancel')", name="action"),
+)
+
+
+federation_ref_counters = Table(
+    "federation_ref_counters",
+    metadata,
+    # The last case reference number of each day handed out here (``{region}-{day}-{n:05d}``),
+    # bumped by one upsert like ``case_number_counters``: concurrent hand-overs never share one.
+    Column("day", Date, primary_key=True),
+    Column("last", Integer, nullable=False),
 )

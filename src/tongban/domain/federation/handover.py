@@ -79,6 +79,7 @@ EVENT_MESSAGES: dict[str, tuple[str, str]] = {
     "CaseApproved": ("case.decided", "approved"),
     "CaseRejected": ("case.decided", "rejected"),
     "CaseTerminated": ("case.decided", "terminated"),
+    "CaseWithdrawn": ("case.decided", "withdrawn"),
     "CaseResultIssued": ("case.result", "result_issued"),
 }
 

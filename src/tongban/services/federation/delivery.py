@@ -111,6 +111,16 @@ def _deliver(message: outbox.Message, conn: Connection, ports: outbox.OutboxPort
             )
             .values(remote_status="received", updated_at=now)
         )
+    if receipt.delivered and row.type == "case.withdrawn":
+        # The partner withdrew its case: the acknowledgement is its answer.
+        conn.execute(
+            update(federation_cases)
+            .where(
+                federation_cases.c.partner == row.receiver,
+                federation_cases.c.case_ref == row.case_ref,
+            )
+            .values(remote_status="withdrawn", updated_at=now)
+        )
 
 
 outbox.register_handler(KIND, _deliver)

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from tongban.adapters.db.tables import cases
 from tongban.adapters.db.tables_federation import (
@@ -22,6 +24,7 @@ from tongban.adapters.db.tables_federation import (
     federation_materials,
     federation_partner_items,
     federation_received,
+    federation_ref_counters,
     federation_sent,
 )
 from tongban.domain.errors import NotAuthenticated, PermissionDenied
@@ -62,6 +65,9 @@ class HandOver:
     applicant_name: str
     id_number: str
     id_type: str = "resident_id"
+    """An ``IdType`` value: 居民身份证, 港澳台居民居住证, 回乡证, 台胞证, passport, 永居证."""
+    nationality: str = ""
+    """A passport's (or 永居证's) nationality, ISO 3166-1 alpha-3."""
     form: Mapping[str, Any] = field(default_factory=dict)
     materials: Sequence[MaterialFile] = ()
     consent: bool = False
@@ -115,12 +121,32 @@ def _check_against_item(request: HandOver, item: dict[str, Any]) -> None:
         )
 
 
+def _reserve_ref(conn: Connection, day: date, prefix: str) -> int:
+    """The day's next reference number: one upsert of the day's counter row, whose lock holds
+    a concurrent hand-over back until this transaction ends (as ``case_number_counters`` does
+    for case numbers).  A day's first bump starts after the references already made that day
+    (those made before the counter existed)."""
+    made = (
+        select(func.count() + 1)
+        .where(federation_cases.c.case_ref.like(prefix + "%"))
+        .scalar_subquery()
+    )
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    statement = (
+        dialect.insert(federation_ref_counters)
+        .values(day=day, last=made)
+        .on_conflict_do_update(
+            index_elements=["day"], set_={"last": federation_ref_counters.c.last + 1}
+        )
+        .returning(federation_ref_counters.c.last)
+    )
+    return int(conn.execute(statement).scalar_one())
+
+
 def _next_ref(conn: Connection, own: str, actor: Actor) -> str:
-    prefix = f"{own}-{china_date(actor.at):%Y%m%d}-"
-    count = conn.execute(
-        select(func.count()).where(federation_cases.c.case_ref.like(prefix + "%"))
-    ).scalar_one()
-    return f"{prefix}{count + 1:05d}"
+    day = china_date(actor.at)
+    prefix = f"{own}-{day:%Y%m%d}-"
+    return f"{prefix}{_reserve_ref(conn, day, prefix):05d}"
 
 
 def keep_materials(conn: Connection, files: Sequence[MaterialFile], at: Any) -> None:
@@ -147,7 +173,12 @@ def hand_over(uow: UnitOfWork, actor: Actor, signer: NodeSigner, request: HandOv
     name = request.applicant_name.strip()
     if not name:
         raise HandoverIncomplete(reason="请填写申请人姓名", fields={"applicant_name": "必填"})
-    identity = parse_identity(request.id_type, request.id_number, today=china_date(actor.at))
+    identity = parse_identity(
+        request.id_type,
+        request.id_number,
+        nationality=request.nationality.strip() or None,
+        today=china_date(actor.at),
+    )
     if not request.consent:
         raise HandoverIncomplete(
             reason="申请人未同意移交", fields={"consent": "请申请人阅读并同意移交"}
@@ -163,6 +194,8 @@ def hand_over(uow: UnitOfWork, actor: Actor, signer: NodeSigner, request: HandOv
     files = list(request.materials)
     consent = {"given": True, "text": CONSENT_TEXT, "at": actor.at.isoformat()}
     applicant = {"name": name, "id_type": identity.id_type.value, "id_number": identity.number}
+    if identity.nationality:
+        applicant["nationality"] = identity.nationality
     keep_materials(conn, files, actor.at)
     form = {k: str(v) for k, v in request.form.items()}
     conn.execute(
@@ -174,6 +207,7 @@ def hand_over(uow: UnitOfWork, actor: Actor, signer: NodeSigner, request: HandOv
             applicant_name=name,
             applicant_id_type=applicant["id_type"],
             applicant_id_number=applicant["id_number"],
+            applicant_nationality=identity.nationality,
             form=form,
             materials=listing(files),
             consent=consent,
@@ -267,10 +301,76 @@ def collect_result(uow: UnitOfWork, actor: Actor, case_ref: str) -> None:
     audit.record(conn, actor, "federation.result_collected", "federation_case", case_ref, {})
 
 
+DECIDED = frozenset(
+    {"not_accepted", "approved", "rejected", "terminated", "result_issued", "withdrawn"}
+)
+"""What the partner last said when the case there is closed: too late to withdraw it."""
+
+
+def send_withdrawal(
+    conn: Connection,
+    at: Any,
+    signer: NodeSigner,
+    link: Any,
+    reason: str,
+    clerk: dict[str, Any],
+    seq: int | None = None,
+) -> str:
+    """Send ``case.withdrawn`` for a case handed over (``seq``: the number of a refused message
+    it takes the place of) and close the case on this side; returns the message's id."""
+    body = {"reason": reason, "clerk": clerk}
+    sent = messages.send_on(
+        conn, at, signer, receiver=link.partner, case_ref=link.case_ref,
+        type="case.withdrawn", item=link.item_code, body=body, seq=seq,
+    )  # fmt: skip
+    detail = {**dict(link.remote_detail or {}), "withdrawn_reason": reason}
+    conn.execute(
+        update(federation_cases)
+        .where(federation_cases.c.id == link.id)
+        .values(status="withdrawn", remote_detail=detail, updated_at=at)
+    )
+    return str(sent["id"])
+
+
+@atomic
+def withdraw(uow: UnitOfWork, actor: Actor, signer: NodeSigner, case_ref: str, reason: str) -> str:
+    """The applicant withdraws (撤回申请) at this window a case already handed over: the partner
+    is told with ``case.withdrawn`` and withdraws its case; returns the message's id."""
+    conn = uow.conn
+    clerk = _clerk(actor)
+    link = _link(conn, case_ref, "out")
+    if link.status != "handed_over" or link.remote_status in DECIDED:
+        raise HandoverClosed(case_ref=case_ref, status=link.remote_status, action="撤回")
+    text = reason.strip()[:500]
+    if not text:
+        raise HandoverIncomplete(
+            reason="请说明撤回的原因", fields={"reason": "请填写申请人撤回的原因"}
+        )
+    stuck = conn.execute(
+        select(federation_sent.c.seq).where(
+            federation_sent.c.receiver == link.partner,
+            federation_sent.c.case_ref == case_ref,
+            federation_sent.c.status == "refused",
+            federation_sent.c.resolved_at.is_(None),
+        )
+    ).first()
+    if stuck is not None:
+        # The refused message holds the case's line: cancelling it sends the withdrawal.
+        raise HandoverClosed(
+            case_ref=case_ref, status="refused", action="撤回（请在“被拒收的消息”中撤销）"
+        )
+    message_id = send_withdrawal(conn, actor.at, signer, link, text, clerk)
+    audit.record(
+        conn, actor, "federation.withdrawn", "federation_case", case_ref,
+        {"reason": text, "message_id": message_id},
+    )  # fmt: skip
+    return message_id
+
+
 # --- the deciding node's answers change the case here ---------------------------------------
 
 
-def _apply_answer(uow: UnitOfWork, envelope: Envelope, actor: Actor) -> None:
+def _apply_answer(uow: UnitOfWork, envelope: Envelope, actor: Actor, _files: Any) -> None:
     conn = uow.conn
     link = conn.execute(
         select(federation_cases).where(
@@ -297,6 +397,8 @@ def _apply_answer(uow: UnitOfWork, envelope: Envelope, actor: Actor) -> None:
         values["result_verified"] = result_is_genuine(
             result, partner.public_key, envelope.sender, envelope.case_ref
         )
+    if values["remote_status"] == "withdrawn" and link.status == "handed_over":
+        values["status"] = "withdrawn"  # the applicant withdrew there
     conn.execute(update(federation_cases).where(federation_cases.c.id == link.id).values(**values))
 
 

@@ -37,6 +37,7 @@ from tongban.services.federation import delivery, exchange_log, node
 from tongban.services.federation.ports import NodeSigner
 from tongban.services.platform.context import Actor
 from tongban.services.platform.outbox import insert_or_ignore
+from tongban.services.platform.ports import FileStore
 from tongban.services.platform.unit_of_work import UnitOfWork, atomic
 
 log = logging.getLogger("tongban.federation")
@@ -44,9 +45,10 @@ log = logging.getLogger("tongban.federation")
 DEFAULT_LIFE = timedelta(days=7)
 """How long a message stays valid: long enough to outlast a partner's outage and the retries."""
 
-Handler = Callable[[UnitOfWork, Envelope, Actor], None]
+Handler = Callable[[UnitOfWork, Envelope, Actor, "FileStore | None"], None]
 HANDLERS: dict[str, Handler] = {}
-"""The effect of each message type, run in the transaction that records it applied."""
+"""The effect of each message type, run in the transaction that records it applied; the file
+store is where received materials go (None: a process without one keeps them in the database)."""
 
 
 def register(type: str) -> Callable[[Handler], Handler]:
@@ -210,7 +212,9 @@ def verify(conn: Connection, document: Any, actor: Actor) -> Envelope:
     return envelope
 
 
-def _apply(uow: UnitOfWork, actor: Actor, document: Any) -> Envelope:
+def _apply(
+    uow: UnitOfWork, actor: Actor, document: Any, files: FileStore | None = None
+) -> Envelope:
     with uow.atomic():
         conn = uow.conn
         envelope = verify(conn, document, actor)
@@ -232,7 +236,7 @@ def _apply(uow: UnitOfWork, actor: Actor, document: Any) -> Envelope:
             raise MessageReplayed(message_id=envelope.id)
         handler = HANDLERS.get(envelope.type)
         if handler is not None:
-            handler(uow, envelope, actor)
+            handler(uow, envelope, actor, files)
         exchange_log.append(
             conn,
             direction="in",
@@ -250,19 +254,21 @@ def _text(document: Any, name: str) -> str:
     return value if isinstance(value, str) else ""
 
 
-def receive(uow: UnitOfWork, actor: Actor, document: Any) -> Envelope:
+def receive(
+    uow: UnitOfWork, actor: Actor, document: Any, files: FileStore | None = None
+) -> Envelope:
     """Verify a received message and apply it once, its effect and its log entry in the same
     transaction; a ``MessageRefused`` (with its code) when it cannot be applied: then only the
     refusal is logged, in a transaction of its own.  Runs as the outermost use case."""
     try:
         try:
-            return _apply(uow, actor, document)
+            return _apply(uow, actor, document, files)
         except IntegrityError:
             # A concurrent delivery of this message (or of another with the same case and
             # number) committed between the checks and the insert; PostgreSQL reports it on
             # the second unique key.  Checked again, the message is now a replay or out of
             # sequence.
-            return _apply(uow, actor, document)
+            return _apply(uow, actor, document, files)
     except MessageRefused as refusal:
         message_id, sender = _text(document, "id"), _text(document, "sender")
         with uow.atomic():
@@ -285,7 +291,11 @@ def receive(uow: UnitOfWork, actor: Actor, document: Any) -> Envelope:
 
 
 def answer(
-    uow: UnitOfWork, actor: Actor, signer: NodeSigner, document: Any
+    uow: UnitOfWork,
+    actor: Actor,
+    signer: NodeSigner,
+    document: Any,
+    files: FileStore | None = None,
 ) -> tuple[int, dict[str, Any]]:
     """Receive a delivered message and answer it: 200 and a signed acknowledgement when it is
     applied, the refusal's HTTP status and a signed refusal with its code when not."""
@@ -293,7 +303,7 @@ def answer(
     reason: str | None = None
     status = 200
     try:
-        receive(uow, actor, document)
+        receive(uow, actor, document, files)
     except MessageRefused as refusal:
         code, reason, status = refusal.code, refusal.message, refusal.status
     with uow.atomic():

@@ -3,7 +3,8 @@
 A signed refusal other than a replay stops the case's line: later messages of the case wait
 behind it.  A clerk or centre manager reads the refusal's code and reason and either sends the
 message again once the cause is fixed (the same number, a new id; for a hand-over, with the
-form as corrected) or cancels the hand-over; either is recorded with who, when and why.
+form as corrected) or cancels it; either is recorded with who, when and why.  Cancelling a
+message of a case the partner already has withdraws the case there (``case.withdrawn``).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from tongban.adapters.db.tables_federation import (
 from tongban.domain.errors import NotAuthenticated, PermissionDenied, ValidationFailed
 from tongban.domain.federation.errors import RefusalNotFound
 from tongban.domain.people.model import Role
-from tongban.services.federation import messages
+from tongban.services.federation import handover, messages
 from tongban.services.federation.ports import NodeSigner
 from tongban.services.platform import audit
 from tongban.services.platform.context import Actor
@@ -31,10 +32,14 @@ RESEND, CANCEL = "resend", "cancel"
 RESOLVERS = (Role.CLERK, Role.CENTRE_MANAGER)
 
 
-def _resolver(actor: Actor) -> int:
+def _resolver(actor: Actor, operator: bool) -> int | None:
+    """The clerk or centre manager resolving; None for the operator at the shell (``tongban
+    node refused``, ``operator``), who acts without signing in like every ``tongban`` command."""
     who = actor.principal
     if who is None:
-        raise NotAuthenticated()
+        if not operator:
+            raise NotAuthenticated()
+        return None
     if not who.has_role(*RESOLVERS):
         raise PermissionDenied()
     return who.user_id
@@ -67,6 +72,37 @@ def resolutions(conn: Connection, case_ref: str | None = None) -> list[Any]:
     return list(conn.execute(query))
 
 
+def _cancel(
+    conn: Connection, actor: Actor, signer: NodeSigner, row: Any, link: Any, reason: str
+) -> str | None:
+    """Cancel a refused message.  A hand-over: the partner never made a case of it, the case
+    here is cancelled.  A withdrawal: it did not take effect there, the case goes on.  Any other
+    message (the partner has the case): the case is withdrawn there too, by ``case.withdrawn``
+    under the refused message's number; returns that message's id."""
+    case = conn.execute(
+        select(federation_cases).where(link, federation_cases.c.role == "out")
+    ).first()
+    if row.type == "case.handover" or case is None:
+        conn.execute(
+            update(federation_cases)
+            .where(link, federation_cases.c.role == "out")
+            .values(status="cancelled", updated_at=actor.at)
+        )
+        return None
+    if row.type == "case.withdrawn":
+        conn.execute(
+            update(federation_cases)
+            .where(federation_cases.c.id == case.id)
+            .values(status="handed_over", updated_at=actor.at)
+        )
+        return None
+    who = actor.principal
+    clerk = (
+        {"user_id": who.user_id, "name": who.name} if who else {"user_id": None, "name": "命令行"}
+    )
+    return handover.send_withdrawal(conn, actor.at, signer, case, reason, clerk, seq=row.seq)
+
+
 @atomic
 def resolve(
     uow: UnitOfWork,
@@ -76,10 +112,11 @@ def resolve(
     action: str,
     note: str = "",
     form: Mapping[str, Any] | None = None,
+    operator: bool = False,
 ) -> str | None:
     """Resend (returns the new message's id) or cancel a refused message, recorded."""
     conn = uow.conn
-    by = _resolver(actor)
+    by = _resolver(actor, operator)
     if action not in (RESEND, CANCEL):
         raise ValidationFailed(fields={"action": "请选择重新发送或撤销移交"})
     row = conn.execute(
@@ -117,11 +154,7 @@ def resolve(
             .where(federation_sent.c.message_id == message_id)
             .values(resolved_at=actor.at)
         )
-        conn.execute(
-            update(federation_cases)
-            .where(link, federation_cases.c.role == "out")
-            .values(status="cancelled", updated_at=actor.at)
-        )
+        new_id = _cancel(conn, actor, signer, row, link, text)
     conn.execute(
         insert(federation_resolutions).values(
             message_id=message_id, action=action, note=text, refusal=row.answer,

@@ -58,7 +58,7 @@ async def receive_message(
 
     def answer() -> tuple[int, dict[str, Any]]:
         with container.uow() as uow:
-            return messages.answer(uow, actor_for(request), keys, document)
+            return messages.answer(uow, actor_for(request), keys, document, container.files)
 
     status, receipt = await run_in_threadpool(answer)
     return JSONResponse(receipt, status_code=status)

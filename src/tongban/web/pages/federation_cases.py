@@ -13,10 +13,13 @@ from starlette.datastructures import FormData, UploadFile
 from tongban.domain.errors import DomainError
 from tongban.domain.federation.handover import MAX_MATERIAL_BYTES, MaterialFile
 from tongban.domain.people.model import Principal
+from tongban.domain.shared.identity import IdType
+from tongban.domain.shared.masking import mask_document
 from tongban.services.federation import handover, items, refusals
 from tongban.services.federation import node as nodes
 from tongban.services.platform import access
 from tongban.web.deps import ContainerDep, actor_for, allow
+from tongban.web.pages.register import nationality_options
 from tongban.web.templating import render
 
 router = APIRouter(prefix="/federation", tags=["pages"], include_in_schema=False)
@@ -60,7 +63,10 @@ def case_page(
         if case["case_id"] is not None:
             number = handover.case_number(uow.conn, case["case_id"])
         done = refusals.resolutions(uow.conn, case_ref)
-    context = {"case": case, "number": number, "resolutions": done, "error": None}
+    masked_id = mask_document(case["applicant_id_type"], case["applicant_id_number"])
+    context = {"case": case, "number": number, "resolutions": done, "error": None,
+               "masked_id": masked_id,
+               "withdrawable_after": handover.DECIDED}  # fmt: skip
     return render(request, "federation/case.html", context)
 
 
@@ -75,6 +81,19 @@ async def answer_correction(
             uow, actor_for(request), container.node_keys, case_ref, str(form.get("note", "")),
             files,
         )  # fmt: skip
+    return RedirectResponse(f"/federation/cases/{case_ref}", status_code=303)
+
+
+@router.post("/cases/{case_ref}/withdraw")
+async def withdraw(
+    request: Request, container: ContainerDep, _clerk: Clerk, case_ref: CaseRef
+) -> Response:
+    """The applicant withdraws at this window: ``case.withdrawn`` goes to the partner."""
+    form = await request.form()
+    with container.uow() as uow:
+        handover.withdraw(
+            uow, actor_for(request), container.node_keys, case_ref, str(form.get("reason", ""))
+        )
     return RedirectResponse(f"/federation/cases/{case_ref}", status_code=303)
 
 
@@ -95,7 +114,8 @@ def _offer(container: ContainerDep, partner: str, item: str) -> dict[str, Any]:
         chosen = handover.partner_item(uow.conn, partner, item) if partner and item else None
         names = {p.region_code: p.name for p in nodes.partners(uow.conn)}
     return {"offered": offered, "chosen": chosen, "partner": partner, "item": item,
-            "names": names}  # fmt: skip
+            "names": names, "id_types": list(IdType),
+            "nationalities": nationality_options()}  # fmt: skip
 
 
 @router.get("/handover")
@@ -127,6 +147,7 @@ async def hand_over(request: Request, container: ContainerDep, _clerk: Clerk) ->
         materials=await _files(form, "material:"),
         consent=values.get("consent") == "yes",
         fees_explained=values.get("fees_explained") == "yes",
+        nationality=values.get("nationality", ""),
         mail_address=values.get("mail_address", ""),
     )
     try:
