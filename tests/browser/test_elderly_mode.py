@@ -72,8 +72,13 @@ def test_the_elderly_mode_on_a_phone(phone_page: Page) -> None:
 
 
 def test_the_switch_works_without_javascript(browser: Browser, live_server: str) -> None:
+    # A phone set to Chinese (pages follow Accept-Language when no language was chosen).
     context = browser.new_context(
-        base_url=live_server, viewport=PHONE, is_mobile=True, java_script_enabled=False
+        base_url=live_server,
+        viewport=PHONE,
+        is_mobile=True,
+        java_script_enabled=False,
+        locale="zh-CN",
     )
     try:
         page = context.new_page()

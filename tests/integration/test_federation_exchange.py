@@ -19,6 +19,9 @@ from tongban.adapters.db.tables_federation import federation_received, federatio
 from tongban.bootstrap import Container
 from tongban.domain.federation.envelope import check_signed
 from tongban.domain.federation.receipt import parse_receipt
+
+# Imported first so the real handlers are registered before the fixture stubs one and puts it back.
+from tongban.services.cases import federated  # noqa: F401
 from tongban.services.federation import exchange_log, messages, node
 from tongban.services.platform import outbox as outbox_svc
 

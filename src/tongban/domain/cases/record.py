@@ -95,6 +95,9 @@ class CaseRecord:
     """网办辅导: the staff member who filed this online application with the applicant."""
     kiosk: str | None = None
     """自助办: the code of the kiosk the applicant filed at (channel ``self_service``)."""
+    received_from: str | None = None
+    """跨城通办: the region code of the partner node that handed this case over; its steps are
+    told to that node (``federation.casework``)."""
     priority: int = 0
     """0 normal; 1 green channel (绿色通道), e.g. a bundle's sub-case: queues put it first."""
     audit_seq: int = 0

@@ -131,6 +131,7 @@ def receive_handover(
             delivery_method=DeliveryMethod.ELECTRONIC,
         )
         case, item = new_case(uow, actor, by, applicant_id, Channel.WINDOW, application)
+        case.received_from = envelope.sender
         submit_checked(case, item, by, actor)
         _file_them(conn, case, files, received, by, actor)
         notify(conn, case, actor.at)

@@ -203,6 +203,8 @@ def _filed_with(case: Case) -> dict[str, Any]:
             found["assisted_by"]["signature_sha256"] = helper.signature_sha256
     if case.kiosk:
         found["kiosk"] = case.kiosk
+    if case.received_from:
+        found["received_from"] = case.received_from
     return found
 
 
@@ -298,6 +300,7 @@ def _from_row(row: Row[Any]) -> Case:
         disputes=list(data.get("disputes") or []),
         assisted_by=_assisted_by(data),
         kiosk=data.get("kiosk"),
+        received_from=data.get("received_from"),
         priority=row.priority,
         audit_seq=row.audit_seq,
         audit_head=row.audit_head,

@@ -28,9 +28,11 @@ KIND = "federation_case"
 
 def note_change(conn: Connection, case: Case, at: datetime) -> None:
     """Queue what the case's pending events tell the partner it came from (no query at all
-    unless an event is one the partner hears of)."""
+    unless the case was received from a partner and an event is one the partner hears of)."""
+    if case.received_from is None or case.id is None:
+        return
     told = [e for e in case.events if e.type in EVENT_MESSAGES]
-    if not told or case.id is None:
+    if not told:
         return
     link = conn.execute(
         select(federation_cases.c.id).where(

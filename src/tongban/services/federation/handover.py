@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, Row, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from tongban.adapters.db.tables import cases
@@ -45,6 +45,7 @@ from tongban.services.federation.ports import NodeSigner
 from tongban.services.platform import access, audit
 from tongban.services.platform.context import Actor
 from tongban.services.platform.outbox import insert_or_ignore
+from tongban.services.platform.paging import Key, Page, PageRequest, read_page
 from tongban.services.platform.unit_of_work import UnitOfWork, atomic
 
 READERS = access.roles(
@@ -411,10 +412,15 @@ for _type in ("case.accepted", "case.correction_requested", "case.decided", "cas
 
 def federated_cases(conn: Connection, role: str | None = None, limit: int = 200) -> list[Any]:
     """The cases handed over (``out``) and received (``in``), newest first."""
-    query = select(federation_cases).order_by(federation_cases.c.id.desc()).limit(limit)
+    return federated_cases_page(conn, role, PageRequest(limit=limit)).rows
+
+
+def federated_cases_page(conn: Connection, role: str | None, page: PageRequest) -> Page[Row[Any]]:
+    """One page of ``federated_cases``, newest first, by keyset (``services.platform.paging``)."""
+    query = select(federation_cases)
     if role is not None:
         query = query.where(federation_cases.c.role == role)
-    return list(conn.execute(query))
+    return read_page(conn, query, [Key(federation_cases.c.id, descending=True)], page, lambda r: r)
 
 
 def federated_case(conn: Connection, case_ref: str) -> dict[str, Any]:

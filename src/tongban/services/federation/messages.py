@@ -28,6 +28,7 @@ from tongban.domain.federation.errors import (
     ItemNotAccepted,
     MessageRefused,
     MessageReplayed,
+    OutOfSequence,
     PartnerNotFound,
     UntrustedSender,
     WrongReceiver,
@@ -201,15 +202,28 @@ def verify(conn: Connection, document: Any, actor: Actor) -> Envelope:
     if envelope.item not in offered:
         raise ItemNotAccepted(item=envelope.item, sender=envelope.sender)
     rules.check_fresh(envelope, actor.at)
-    seen = conn.execute(
-        select(federation_received.c.message_id).where(
-            federation_received.c.message_id == envelope.id
-        )
-    ).first()
-    if seen is not None:
+    if _seen(conn, envelope.id):
         raise MessageReplayed(message_id=envelope.id)
-    rules.check_sequence(envelope, _last_applied(conn, envelope))
+    try:
+        rules.check_sequence(envelope, _last_applied(conn, envelope))
+    except OutOfSequence:
+        # A concurrent delivery of this very message may have committed between the two reads
+        # (READ COMMITTED): then it is a replay, not a gap.
+        if _seen(conn, envelope.id):
+            raise MessageReplayed(message_id=envelope.id) from None
+        raise
     return envelope
+
+
+def _seen(conn: Connection, message_id: str) -> bool:
+    return (
+        conn.execute(
+            select(federation_received.c.message_id).where(
+                federation_received.c.message_id == message_id
+            )
+        ).first()
+        is not None
+    )
 
 
 def _apply(

@@ -9,11 +9,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from tongban.domain.people.model import Principal
 from tongban.services.federation import handover
+from tongban.web import paging
 from tongban.web.deps import ContainerDep, allow
 
 router = APIRouter(prefix="/federation", tags=["federation"])
@@ -54,12 +55,18 @@ def _out(row: Any) -> dict[str, Any]:
 
 @router.get("/cases", response_model=list[FederatedCaseOut], summary="跨城通办办件列表")
 def list_cases(
+    request: Request,
+    response: Response,
     container: ContainerDep,
     _reader: Reader,
+    page: paging.PageParams,
     role: Annotated[Literal["in", "out"] | None, Query()] = None,
 ) -> list[dict[str, Any]]:
+    """Newest first, a page at a time (``limit``, ``cursor``; the next page in ``Link``)."""
     with container.read() as uow:
-        return [_out(row) for row in handover.federated_cases(uow.conn, role)]
+        found = handover.federated_cases_page(uow.conn, role, page)
+    paging.link_page(request, response, found.next)
+    return [_out(row) for row in found.rows]
 
 
 @router.get("/cases/{case_ref}", response_model=FederatedCaseDetail, summary="跨城通办办件")
