@@ -387,9 +387,7 @@ def report(summary: Summary) -> None:
         ("lost writes", str(w.lost)),
     ]  # fmt: skip
     lines.extend((k, v) for k, v in summary.figures.items())
-    lines.extend(
-        (f"invariant: {k}", "yes" if v else "NO") for k, v in summary.invariants.items()
-    )
+    lines.extend((f"invariant: {k}", "yes" if v else "NO") for k, v in summary.invariants.items())
     with contextlib.suppress(OSError):
         lines.append(("load average (1, 5, 15 min)", " ".join(f"{v:.2f}" for v in os.getloadavg())))
     lines.append(("nproc", str(len(os.sched_getaffinity(0)))))
