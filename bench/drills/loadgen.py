@@ -13,9 +13,10 @@ time it was due, so queueing in the generator or the server counts.  The kinds, 
 - ``guide``: the public item guide ``/items/{code}`` or the catalogue ``/items`` (no session);
 - ``read``: a citizen reads one of their acknowledged cases (``GET /api/v1/cases/{number}``).
 
-Every request is one :class:`Outcome` (due, end, kind, status or error name); acknowledged
-submits are kept (key, number, tag) for the lost-writes check.  The generator records its own
-CPU time.
+The kinds interleave in those proportions (a smooth weighted round robin).  Every request is
+one :class:`Outcome` (due, end, kind, status or error name); acknowledged submits are kept
+(key, number, tag) for the lost-writes check; ``seed`` picks which case a read asks for.  The
+generator records its own CPU time.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import uuid
 from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+
 import httpx
 
 MIX: dict[str, int] = {
@@ -105,11 +107,18 @@ class Generator:
         self.base_url = base_url
         self.s = sessions
         self.random = random.Random(seed)
-        kinds, weights = zip(*MIX.items(), strict=True)
-        self.kinds: list[str] = list(kinds)
-        self.weights: list[int] = list(weights)
+        self.current = dict.fromkeys(MIX, 0)
         self.to_accept: deque[tuple[str, int]] = deque()  # (number, version) acknowledged
         self.readable: list[tuple[int, str]] = []  # (citizen, number)
+
+    def _next_kind(self) -> str:
+        """Smooth weighted round robin: the mix's proportions in every stretch of requests,
+        each kind within the first few (no kind missing from a short run by chance)."""
+        for kind, weight in MIX.items():
+            self.current[kind] += weight
+        chosen = max(self.current, key=lambda k: self.current[k])
+        self.current[chosen] -= sum(MIX.values())
+        return chosen
 
     def _headers(self, session: tuple[str, str], idempotent: bool = False) -> dict[str, str]:
         headers = {"Cookie": f"{self.s.cookie}={session[0]}", self.s.csrf_header: session[1]}
@@ -233,7 +242,7 @@ class Generator:
                     await asyncio.sleep(delay)
                 elif delay < -0.1:
                     result.late_starts += 1
-                kind = self.random.choices(self.kinds, self.weights)[0]
+                kind = self._next_kind()
                 task = asyncio.create_task(self._fire(client, kind, i, due, result, t0))
                 tasks.add(task)
                 task.add_done_callback(tasks.discard)

@@ -35,6 +35,7 @@ from common import app_env, print_table  # noqa: E402
 from loadgen import Fault, Generator, Run, Sessions, figures  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 
+import tongban  # noqa: E402
 from tongban.web.deps import CSRF_HEADER, SESSION_COOKIE  # noqa: E402
 
 DATABASE = "tongban"
@@ -179,6 +180,12 @@ def stack(keep: bool = False) -> Iterator[Stack]:
         world = cases_bench.build_world(url, Path(tmp))
         world.container.engine.dispose()
         env = app_env(url, tmp, TONGBAN_LOG_FORMAT="json")
+        # The processes run the same code as the drill (a checkout, not only what is installed).
+        env["PYTHONPATH"] = os.pathsep.join(
+            p
+            for p in (str(Path(tongban.__file__).resolve().parent.parent), env.get("PYTHONPATH"))
+            if p
+        )
         # The jurisdiction, as an operator sets it (the case numbers carry its prefix).
         subprocess.run(
             [TONGBAN, "init", "--preset", "nanhai"], env=env, check=True, capture_output=True
