@@ -3,12 +3,12 @@
     .venv/bin/python bench/drills/pg_restart.py --duration 60 --rate 20 [--mode immediate]
 
 The mixed load of ``mixed_load.py`` against the drill's own cluster; at 40% of ``--duration``
-the drill restarts that cluster (never any other server).  ``fast`` rolls back open
-transactions and checkpoints; ``immediate`` stops without a checkpoint, so the start replays
-the WAL as after a crash.  Prints how long the restart took, the time to recover (the first
-success among the requests due after the restart was issued), the errors in the window (from
-the restart until the last error) and the lost-writes check: a submit acknowledged before the
-restart must be there after it.
+the drill restarts that cluster (never any other server) and waits until it accepts connections
+again.  ``fast`` rolls back open transactions and checkpoints; ``immediate`` stops without a
+checkpoint, so the start replays the WAL as after a crash.  Prints how long the restart took,
+the time to recover (from the restart's start to the first success after the cluster is back),
+the errors in the window (from the restart until the last error) and the lost-writes check: a
+submit acknowledged before the restart must be there after it.
 """
 
 from __future__ import annotations
@@ -37,12 +37,12 @@ def _summary(s: Stack, run: Run, fault: str) -> Summary:
     done = run.events.get(fault + " done", start)
     failed = [o.end for o in run.outcomes if not o.ok and o.end >= start]
     last_error = max(failed) if failed else None
-    after = [o.end for o in run.outcomes if o.ok and o.due >= start]
+    after = [o.end for o in run.outcomes if o.ok and o.end > done]
     first_ok = min(after) if after else None
     window = errors_between(run, start, last_error if last_error is not None else start)
     summary.figures["restart issued at"] = f"{start:.1f} s"
     summary.figures["pg_ctl restart took"] = f"{done - start:.2f} s"
-    summary.figures["time to recover (first success after the restart was issued)"] = (
+    summary.figures["time to recover (first success after pg_ctl returned, from the restart)"] = (
         f"{first_ok - start:.2f} s" if first_ok is not None else "never"
     )
     summary.figures["last error after the restart"] = (
