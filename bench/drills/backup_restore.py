@@ -110,7 +110,7 @@ def drill(duration: float, rate: float, seed: int = 1, keep: bool = False) -> Su
         )
         summary.figures["pg_restore"] = f"{timings['restore']:.2f} s"
         summary.figures["tables compared"] = str(len(source))
-        summary.figures["rows (cases / case_events / audit)"] = " / ".join(
+        summary.figures["rows (cases / case_events / audit_log)"] = " / ".join(
             str(source.get(t, "-")) for t in ("cases", "case_events", "audit_log")
         )
         summary.figures["tables whose counts differ"] = str(different or "none")
