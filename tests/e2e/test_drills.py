@@ -14,6 +14,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -53,13 +54,13 @@ def drills() -> Iterator[dict[str, ModuleType]]:
         sys.path.remove(str(DRILLS))
 
 
-def _passed(summary: object, capsys: pytest.CaptureFixture[str]) -> None:
+def _passed(summary: Any, capsys: pytest.CaptureFixture[str]) -> None:
     printed = capsys.readouterr().out
-    assert summary.writes.acknowledged > 0, printed  # type: ignore[attr-defined]
-    assert summary.writes.lost == 0, printed  # type: ignore[attr-defined]
-    assert summary.writes.duplicated == 0, printed  # type: ignore[attr-defined]
-    assert summary.writes.key_mismatch == 0, printed  # type: ignore[attr-defined]
-    failed = [k for k, v in summary.invariants.items() if not v]  # type: ignore[attr-defined]
+    assert summary.writes.acknowledged > 0, printed
+    assert summary.writes.lost == 0, printed
+    assert summary.writes.duplicated == 0, printed
+    assert summary.writes.key_mismatch == 0, printed
+    failed = [k for k, v in summary.invariants.items() if not v]
     assert not failed, printed
     assert "lost writes 0; PASS" in printed
 
