@@ -90,6 +90,7 @@ class Run:
     attempt_errors: Counter[str] = field(default_factory=Counter)  # every failed try, by kind
     cpu_seconds: float = 0.0
     wall_seconds: float = 0.0
+    server_cpu: dict[str, float] = field(default_factory=dict)  # seconds, set by the drill
     events: dict[str, float] = field(default_factory=dict)  # fault name → seconds after t0
     late_starts: int = 0  # requests sent more than 100 ms after they were due
 

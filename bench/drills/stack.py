@@ -243,7 +243,39 @@ def _wait_ready(s: Stack, timeout: float = 180) -> None:
 
 def load(s: Stack, rate: float, duration: float, faults: list[Fault], seed: int = 1) -> Run:
     print(f"load: {rate:g} req/s for {duration:g} s (open loop)", flush=True)
-    return asyncio.run(Generator(s.base_url, s.sessions, seed).run(rate, duration, faults))
+    before = server_cpu(s)
+    run = asyncio.run(Generator(s.base_url, s.sessions, seed).run(rate, duration, faults))
+    after = server_cpu(s)
+    run.server_cpu = {k: max(0.0, after[k] - before.get(k, 0.0)) for k in after}
+    return run
+
+
+def server_cpu(s: Stack) -> dict[str, float]:
+    """CPU seconds so far of the app (its process group), the worker and the drill's cluster
+    (its postmaster and the postmaster's children).  A process that exited meanwhile (killed,
+    restarted) takes its share with it: the figures are then a lower bound."""
+    hz = os.sysconf("SC_CLK_TCK")
+    postmaster = 0
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        postmaster = int((s.cluster.data / "postmaster.pid").read_text().split()[0])
+    totals = {"app": 0.0, "worker": 0.0, "postgres": 0.0}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            raw = (entry / "stat").read_text()
+        except OSError:
+            continue
+        rest = raw[raw.rfind(")") + 2 :].split()
+        pid, ppid, pgid = int(entry.name), int(rest[1]), int(rest[2])
+        ticks = (int(rest[11]) + int(rest[12])) / hz
+        if s.app.process is not None and pgid == s.app.pid:
+            totals["app"] += ticks
+        elif s.worker.process is not None and pgid == s.worker.pid:
+            totals["worker"] += ticks
+        elif postmaster and postmaster in (pid, ppid):
+            totals["postgres"] += ticks
+    return totals
 
 
 # --------------------------------------------------------------------------- lost writes
@@ -355,7 +387,7 @@ def _cells(counter: Counter[str]) -> str:
 def report(summary: Summary) -> None:
     """Print the drill's summary (the test and the docs read these lines)."""
     run, w = summary.run, summary.writes
-    done = [o for o in run.outcomes]
+    done = run.outcomes
     rows = []
     for kind in sorted({o.kind for o in done}):
         mine = [o for o in done if o.kind == kind]
@@ -393,6 +425,11 @@ def report(summary: Summary) -> None:
         ("idempotency keys not matching", str(w.key_mismatch)),
         ("lost writes", str(w.lost)),
     ]  # fmt: skip
+    if run.server_cpu:
+        n = max(1, len(done))
+        share = sum(run.server_cpu.values()) / max(run.wall_seconds, 1e-9)
+        each = ", ".join(f"{k} {1000 * v / n:.2f} ms" for k, v in run.server_cpu.items())
+        lines.append(("server CPU a request", f"{each} (in all {share:.0%} of one CPU)"))
     lines.extend((k, v) for k, v in summary.figures.items())
     lines.extend((f"invariant: {k}", "yes" if v else "NO") for k, v in summary.invariants.items())
     with contextlib.suppress(OSError):
