@@ -300,14 +300,15 @@ def check_writes(url: str, run: Run) -> WriteCheck:
     engine = create_engine(url)
     try:
         with engine.connect() as conn:
-            per_tag: dict[str, int] = dict(
-                conn.execute(
+            per_tag: dict[str, int] = {
+                r[0]: r[1]
+                for r in conn.execute(
                     text(
                         "SELECT form ->> 'shop_name', count(*) FROM cases "
                         "WHERE form ->> 'shop_name' LIKE 'drill-%' GROUP BY 1"
                     )
-                ).tuples()
-            )
+                )
+            }
             numbers = {
                 r[0]: r[1]
                 for r in conn.execute(
