@@ -11,7 +11,8 @@ they fail.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -65,15 +66,23 @@ def _passed(summary: Any, capsys: pytest.CaptureFixture[str]) -> None:
     assert "lost writes 0; PASS" in printed
 
 
+def _in_thread(run: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """A drill runs its own event loop (``asyncio.run``); this thread may already have one
+    running (Playwright's, from a browser test earlier in the same process), so the drill gets
+    a thread of its own."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(run, *args, **kwargs).result()
+
+
 def test_mixed_load(drills: dict[str, ModuleType], capsys: pytest.CaptureFixture[str]) -> None:
-    summary = drills["mixed"].drill(DURATION, RATE)
+    summary = _in_thread(drills["mixed"].drill, DURATION, RATE)
     _passed(summary, capsys)
     kinds = {o.kind for o in summary.run.outcomes}
     assert kinds == {"submit", "accept", "list_api", "list_page", "guide", "read"}
 
 
 def test_kill9(drills: dict[str, ModuleType], capsys: pytest.CaptureFixture[str]) -> None:
-    summary = drills["kill9"].drill(DURATION, RATE)
+    summary = _in_thread(drills["kill9"].drill, DURATION, RATE)
     _passed(summary, capsys)
     assert summary.invariants["app process replaced"]
     assert summary.invariants["app and worker running at the end"]
@@ -82,14 +91,14 @@ def test_kill9(drills: dict[str, ModuleType], capsys: pytest.CaptureFixture[str]
 def test_postgresql_restart(
     drills: dict[str, ModuleType], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    summary = drills["restart"].drill(DURATION, RATE, mode="fast")
+    summary = _in_thread(drills["restart"].drill, DURATION, RATE, mode="fast")
     _passed(summary, capsys)
     assert summary.invariants["served again after the restart"]
     assert "pg_ctl restart -m fast done" in summary.run.events
 
 
 def test_backup_restore(drills: dict[str, ModuleType], capsys: pytest.CaptureFixture[str]) -> None:
-    summary = drills["backup"].drill(DURATION, RATE)
+    summary = _in_thread(drills["backup"].drill, DURATION, RATE)
     _passed(summary, capsys)
     assert summary.invariants["equal row counts in every table"]
     assert summary.invariants["audit verify passes on the restored copy"]

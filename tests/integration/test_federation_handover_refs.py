@@ -60,10 +60,10 @@ def test_a_day_s_counter_starts_after_the_references_made_before_it(world: World
     assert world.hand_over() == first[:-5] + "00002"
 
 
+# SQLite runs one writer at a time: only PostgreSQL has hand-overs at once.
+@pytest.mark.parametrize("engine", ["postgresql"], indirect=True)
 def test_two_hand_overs_at_once_take_two_references(world: World) -> None:
     side = world.pair.nanhai
-    if side.engine.dialect.name != "postgresql":
-        pytest.skip("SQLite runs one writer at a time: only PostgreSQL has hand-overs at once")
     started = threading.Event()
 
     def second() -> str:
