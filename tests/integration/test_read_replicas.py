@@ -117,6 +117,9 @@ def test_a_stale_replica_read_is_pinned_to_the_primary_for_its_writer(
     start = replicated.clock.now()
     replicated.clock = FixedClock(start)
     app = _app(replicated)
+    # Caught up first: a replay paused while it still holds a lock replayed from the primary
+    # (the setup's TRUNCATE takes ACCESS EXCLUSIVE) would block every read on the standby.
+    _replayed(replica_url, replicated.engine)
     with TestClient(app) as writer, TestClient(app) as other, _raw(replica_url) as standby:
         standby.execute("SELECT pg_wal_replay_pause()")  # the replica falls behind
         try:
