@@ -67,6 +67,8 @@ class Result:
     generator_cpu: float = 0.0
     late_starts: int = 0
     """Arrivals sent more than 5 ms after their due time (the generator fell behind)."""
+    resent: int = 0
+    """Requests sent again on a new connection after the server had closed an idle one."""
 
     def percentile(self, p: float) -> float:
         if not self.latencies:
@@ -105,10 +107,24 @@ async def _run(host: str, port: int, requests: Sequence[bytes], rate: float, kee
             else:
                 opened += 1
                 conn = None
+        reused = conn is not None
         if conn is None:
             conn = await asyncio.open_connection(host, port)
         try:
-            status, body = await _exchange(*conn, raw)
+            try:
+                status, body = await _exchange(*conn, raw)
+            except (ConnectionError, asyncio.IncompleteReadError) as closed:
+                # A kept-alive connection the server closed while it sat idle (uvicorn closes
+                # them after 5 s) fails before any answer: like every HTTP client, send again
+                # once on a new connection (safe: each write carries its Idempotency-Key).
+                # The latency still counts from the request's due time.
+                partial = getattr(closed, "partial", b"")
+                if not reused or partial:
+                    raise
+                conn[1].close()
+                conn = await asyncio.open_connection(host, port)
+                result.resent += 1
+                status, body = await _exchange(*conn, raw)
         except (OSError, asyncio.IncompleteReadError, ValueError):
             result.statuses[0] += 1
             conn[1].close()

@@ -379,9 +379,11 @@ def _row(label: str, fraction: float, m: Measured) -> list[str]:
 
 
 def _others(r: Result) -> str:
-    """The answers that were not 2xx, by status (0: no answer)."""
+    """The answers that were not 2xx, by status (0: no answer), and the requests sent again on
+    a new connection because the server had closed an idle kept-alive one."""
     bad = sorted((k, v) for k, v in r.statuses.items() if not 200 <= k < 300)
-    return ", ".join(f"{k}×{v}" for k, v in bad) or "-"
+    said = [f"{k}×{v}" for k, v in bad] + ([f"resent×{r.resent}"] if r.resent else [])
+    return ", ".join(said) or "-"
 
 
 def _count_statements(
