@@ -307,11 +307,11 @@ def _register_sweeps() -> None:
     register_sweep("partitions", maintain_partitions, interval=timedelta(hours=6))
     cases_sweeps.register(register_sweep)
     # 一件事: combined status, rejection policy and the one combined result notice.
-    register_sweep("bundle_refresh", bundles.refresh_sweep, interval=timedelta(minutes=1))
-    # 代办: overdue proxy-service steps alert their agent and the centre's managers.
     register_sweep(
-        "project_overdue_alerts", proxy_projects.overdue_sweep, interval=timedelta(minutes=30)
+        "bundle_refresh", bundles.refresh_sweep, interval=timedelta(minutes=1), shared=True
     )
+    # 代办: overdue proxy-service steps alert their agent and the centre's managers.
+    proxy_projects.overdue_sweep.register(register_sweep)
     # 预约办: the day-before reminder, and bookings not kept become no-shows.
     register_sweep(
         "appointment_reminders",
@@ -333,7 +333,10 @@ def _register_sweeps() -> None:
     evaluation_sweeps.register(register_sweep)
     # 自助办: a kiosk visit past its idle time leaves nothing behind, even if the kiosk is off.
     register_sweep(
-        "kiosk_visits_close", kiosk_visits.close_expired_sweep, interval=timedelta(minutes=1)
+        "kiosk_visits_close",
+        kiosk_visits.close_expired_sweep,
+        interval=timedelta(minutes=1),
+        shared=True,
     )
 
 
