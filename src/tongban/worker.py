@@ -290,7 +290,8 @@ def purge_old_rows(container: Container, now: datetime) -> None:
 
 def maintain_partitions(container: Container, now: datetime) -> None:
     """Monthly partitions made ahead, expired months detached (PostgreSQL); expired log rows
-    deleted in batches (SQLite, and strays in a default partition)."""
+    deleted in batches (SQLite, and strays in a default partition); the data space's expired
+    access events deleted in batches (both)."""
     report = retention.maintain_partitions(container, now)
     log.info(
         "partitions: created %s, detached %s (archived %s), rows deleted %s",
