@@ -4,7 +4,8 @@ the reminder, so the statistics count it.
 
 Both are claimed by a conditional UPDATE (``... WHERE feedback_reminded_at IS NULL``) in the
 transaction that queues the reminder, so two sweeps at once — or one run twice — remind once:
-on PostgreSQL the second waits for the first's row lock and then matches nothing; SQLite
+on PostgreSQL the worker's batched sweep skips the rows another worker has locked, and any
+other second writer waits for the first's row lock and then matches nothing; SQLite
 serialises writers.  The outbox's dedup key is a second guard.  A person may still answer
 after "no answer" is recorded; their answer then counts instead.
 """
