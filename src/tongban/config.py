@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -175,6 +175,10 @@ class Settings(BaseSettings):
     """The personal-data access log's retention: at least the 3 years 《个人信息保护法》
     第五十六条 requires of records of personal-information processing."""
     data_access_log_expired: Literal["archive", "drop"] = "drop"
+    data_access_events_keep_months: int | None = Field(default=None, ge=36)
+    """The data space's access events (what a holder sees of each read of their data space):
+    unset, kept exactly as long as the personal-data access log, whose staff reads the holder's
+    log shows beside them; never shorter than it (《个人信息保护法》第五十六条)."""
     inbox_keep_days: int = Field(default=730, ge=30)
     """In-app messages older than this are deleted by the worker, in batches."""
     clock_start: datetime | None = None
@@ -189,6 +193,21 @@ class Settings(BaseSettings):
         if value is not None and value.tzinfo is None:
             raise ValueError("TONGBAN_CLOCK_START needs a UTC offset, e.g. 2026-11-16T09:30+08:00")
         return value
+
+    @model_validator(mode="after")
+    def _events_outlast_the_access_log(self) -> Settings:
+        kept = self.data_access_events_keep_months
+        if kept is not None and kept < self.data_access_log_keep_months:
+            raise ValueError(
+                "TONGBAN_DATA_ACCESS_EVENTS_KEEP_MONTHS may not be shorter than "
+                "TONGBAN_DATA_ACCESS_LOG_KEEP_MONTHS: the holder's access log shows both"
+            )
+        return self
+
+    def resolved_events_keep_months(self) -> int:
+        """How many full months the data space's access events are kept."""
+        kept = self.data_access_events_keep_months
+        return self.data_access_log_keep_months if kept is None else kept
 
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -290,7 +290,8 @@ def purge_old_rows(container: Container, now: datetime) -> None:
 
 def maintain_partitions(container: Container, now: datetime) -> None:
     """Monthly partitions made ahead, expired months detached (PostgreSQL); expired log rows
-    deleted in batches (SQLite, and strays in a default partition)."""
+    deleted in batches (SQLite, and strays in a default partition); the data space's expired
+    access events deleted in batches (both)."""
     report = retention.maintain_partitions(container, now)
     log.info(
         "partitions: created %s, detached %s (archived %s), rows deleted %s",
@@ -307,11 +308,11 @@ def _register_sweeps() -> None:
     register_sweep("partitions", maintain_partitions, interval=timedelta(hours=6))
     cases_sweeps.register(register_sweep)
     # 一件事: combined status, rejection policy and the one combined result notice.
-    register_sweep("bundle_refresh", bundles.refresh_sweep, interval=timedelta(minutes=1))
-    # 代办: overdue proxy-service steps alert their agent and the centre's managers.
     register_sweep(
-        "project_overdue_alerts", proxy_projects.overdue_sweep, interval=timedelta(minutes=30)
+        "bundle_refresh", bundles.refresh_sweep, interval=timedelta(minutes=1), shared=True
     )
+    # 代办: overdue proxy-service steps alert their agent and the centre's managers.
+    proxy_projects.overdue_sweep.register(register_sweep)
     # 预约办: the day-before reminder, and bookings not kept become no-shows.
     register_sweep(
         "appointment_reminders",
@@ -333,7 +334,10 @@ def _register_sweeps() -> None:
     evaluation_sweeps.register(register_sweep)
     # 自助办: a kiosk visit past its idle time leaves nothing behind, even if the kiosk is off.
     register_sweep(
-        "kiosk_visits_close", kiosk_visits.close_expired_sweep, interval=timedelta(minutes=1)
+        "kiosk_visits_close",
+        kiosk_visits.close_expired_sweep,
+        interval=timedelta(minutes=1),
+        shared=True,
     )
 
 

@@ -1,9 +1,12 @@
-"""The purge of short-lived rows: expired ones go in batches on both engines, live ones stay."""
+"""The purge of short-lived rows: expired ones go in batches on both engines, live ones stay;
+the data space's access events go by the month, as long as the access log keeps its rows."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+import pytest
+from pydantic import ValidationError
 from sqlalchemy import Engine, Table, insert, select
 
 from tests.clock import TEST_START
@@ -16,7 +19,10 @@ from tongban.adapters.db.tables import (
     sms_codes,
     users,
 )
+from tongban.adapters.db.tables_data_space import data_access_events
 from tongban.bootstrap import Container
+from tongban.config import Settings
+from tongban.domain.shared.clock import CHINA_TZ
 from tongban.services.platform import retention
 from tongban.worker import SWEEPS, Worker
 
@@ -157,3 +163,69 @@ def test_the_worker_purges_them_hourly(engine: Engine, container: Container) -> 
     assert worker.run_once().sweeps == ["purge_old_rows"]
     assert _rows(engine, sessions, "id") == ["s6", "s7"]
     assert retention.purge_short_lived(container, NOW).deleted["sessions"] == 0
+
+
+# --- the data space's access events: kept as long as the personal-data access log -------------
+
+
+def _events(engine: Engine, *instants: datetime) -> None:
+    with engine.begin() as conn:
+        conn.execute(
+            insert(data_access_events),
+            [
+                {
+                    "holder_id": "440605194005010021",
+                    "at": at,
+                    "role": "department",
+                    "kind": "licence",
+                    "what": {"types": ["id_card"]},
+                    "purpose": str(n),
+                    "outcome": "allowed",
+                }
+                for n, at in enumerate(instants)
+            ],
+        )
+
+
+def _china(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=CHINA_TZ)
+
+
+def test_access_events_go_with_the_access_log_months_in_batches(
+    engine: Engine, container: Container
+) -> None:
+    container.settings.data_access_log_keep_months = 48
+    _events(
+        engine,
+        _china(2026, 11, 1),
+        _china(2026, 11, 15, 12),
+        _china(2026, 11, 30, 23, 59),  # the last minute of the last month expired
+        _china(2026, 12, 1),  # the first minute kept
+        _china(2027, 1, 10),
+    )
+    # On 1 December 2030, 48 full months are kept: December 2026 onwards.
+    deleted = retention.purge_by_month(container, _china(2030, 12, 1), batch=2)
+    assert deleted == {"data_access_events": 3}
+    assert _rows(engine, data_access_events, "purpose") == ["3", "4"]
+    # Kept longer than the log (never shorter): the events outlast it.
+    container.settings.data_access_events_keep_months = 60
+    assert retention.purge_by_month(container, _china(2031, 12, 1)) == {"data_access_events": 0}
+
+
+@pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
+def test_the_partitions_sweep_purges_the_access_events_too(
+    engine: Engine, container: Container
+) -> None:
+    """SQLite only: on PostgreSQL the sweep also makes and detaches the logs' partitions, which
+    test_partitions.py tries in a database of its own."""
+    _events(engine, _china(2026, 11, 1), _china(2027, 1, 10))
+    report = retention.maintain_partitions(container, _china(2029, 12, 1))
+    assert report.deleted["data_access_events"] == 1
+    assert _rows(engine, data_access_events, "purpose") == ["1"]
+
+
+def test_access_events_may_not_be_kept_shorter_than_the_access_log() -> None:
+    with pytest.raises(ValidationError, match="TONGBAN_DATA_ACCESS_EVENTS_KEEP_MONTHS"):
+        Settings(data_access_log_keep_months=48, data_access_events_keep_months=36)
+    assert Settings(data_access_log_keep_months=48).resolved_events_keep_months() == 48
+    assert Settings(data_access_events_keep_months=60).resolved_events_keep_months() == 60

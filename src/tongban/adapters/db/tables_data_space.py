@@ -1,7 +1,8 @@
 """Tables for the personal data space: grants, the holder-visible access log, citizen codes,
 identity checks.
 
-Mirrors migration 0007; imported at the end of ``tables.py`` so ``metadata`` holds every table.
+Mirrors migrations 0007 and 0049; imported at the end of ``tables.py`` so ``metadata`` holds
+every table.
 """
 
 from __future__ import annotations
@@ -68,6 +69,8 @@ data_access_events = Table(
     CheckConstraint("kind in ('licence', 'predicate', 'prefill', 'material')", name="kind"),
 )
 Index("ix_data_access_events_holder", data_access_events.c.holder_id, data_access_events.c.at)
+# Migration 0049: retention deletes the expired months in batches picked by ``at``.
+Index("ix_data_access_events_at", data_access_events.c.at)
 
 citizen_codes = Table(
     "citizen_codes",

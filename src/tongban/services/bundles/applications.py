@@ -9,13 +9,12 @@ done; the worker's ``bundle_refresh`` sweep calls it for applications whose sub-
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, exists, insert, select, update
+from sqlalchemy import Connection, Select, exists, insert, select, update
 
 from tongban.adapters.db.tables import cases, service_items
 from tongban.adapters.db.tables_bundles import (
@@ -31,7 +30,7 @@ from tongban.domain.cases.forms import fill_from_account
 from tongban.domain.cases.status import BEFORE_ACCEPTANCE, CaseStatus, Channel, Decision
 from tongban.domain.cases.status import DeliveryMethod as Delivery
 from tongban.domain.catalogue.model import Audience
-from tongban.domain.errors import DomainError, PermissionDenied
+from tongban.domain.errors import PermissionDenied
 from tongban.domain.people.model import UserKind
 from tongban.domain.shared.masking import mask_text
 from tongban.i18n import gettext as _
@@ -41,10 +40,9 @@ from tongban.services.cases.notify import SMS_SIGNATURE, applicant_phone, notify
 from tongban.services.cases.roles import APPLICANT, SYSTEM, performer
 from tongban.services.people import queries as people
 from tongban.services.platform import audit, outbox
+from tongban.services.platform.batches import SweepPorts, sweep_in_batches
 from tongban.services.platform.context import Actor
-from tongban.services.platform.unit_of_work import UnitOfWork, UnitsOfWork, atomic
-
-log = logging.getLogger("tongban.bundles")
+from tongban.services.platform.unit_of_work import UnitOfWork, atomic
 
 PREFIX = "YJS"
 """一件事: the prefix of an application number."""
@@ -336,29 +334,35 @@ def _tell_result(
 # --- the worker's sweep ------------------------------------------------------------------------
 
 
-def changed_applications(conn: Connection, limit: int = 200) -> list[int]:
-    """Open applications with a sub-case changed since their last refresh, oldest first."""
+def changed_query() -> Select[Any]:
+    """Open applications with a sub-case changed since their last refresh, by id (the sweep's
+    key)."""
     t = bundle_applications
     changed = exists(
         select(bundle_cases.c.id)
         .join(cases, cases.c.id == bundle_cases.c.case_id)
         .where(bundle_cases.c.application_id == t.c.id, cases.c.updated_at > t.c.refreshed_at)
     )
-    query = select(t.c.id).where(t.c.status == BundleState.IN_PROGRESS.value, changed)
-    return [int(i) for i in conn.execute(query.order_by(t.c.id).limit(limit)).scalars()]
+    return select(t.c.id).where(t.c.status == BundleState.IN_PROGRESS.value, changed)
 
 
-def refresh_sweep(ports: UnitsOfWork, now: datetime) -> int:
-    """``bundle_refresh``: refresh every application whose sub-cases moved, one transaction
-    each; one that a clerk changed meanwhile (stale version) waits for the next run."""
-    with ports.read() as uow:
-        ids = changed_applications(uow.conn)
-    done = 0
-    for bundle_id in ids:
-        try:
-            with ports.uow() as uow, uow.atomic():
-                refresh_bundle(uow.conn, bundle_id, now)
-            done += 1
-        except DomainError as error:
-            log.info("bundle %s not refreshed this time: %s", bundle_id, error.message)
-    return done
+def refresh_sweep(ports: SweepPorts, now: datetime) -> int:
+    """``bundle_refresh``: refresh every application whose sub-cases moved, in keyset pages of
+    ``sweep_batch_size`` shared by the workers, each in its own savepoint; one that a clerk
+    changed meanwhile (stale version) waits for the next run.  Once refreshed an application
+    leaves the set (``refreshed_at``), so a second worker or run never refreshes it again."""
+    report = sweep_in_batches(
+        ports,
+        "bundle_refresh",
+        changed_query(),
+        bundle_applications.c.id,
+        lambda uow, row: _refreshed(uow.conn, row.id, now),
+        now,
+        batch=ports.settings.sweep_batch_size,
+    )
+    return report.changed
+
+
+def _refreshed(conn: Connection, bundle_id: int, now: datetime) -> bool:
+    refresh_bundle(conn, bundle_id, now)
+    return True

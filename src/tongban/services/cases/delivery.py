@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Select, select
 
 from tongban.adapters.db.tables import case_events, cases, centres, users
 from tongban.domain.cases.mail import parse_mail_address
@@ -252,23 +252,30 @@ def confirm_mail_delivery(uow: UnitOfWork, actor: Actor, number: str, courier: C
     return ref(case)
 
 
+def mailed_query() -> Select[Any]:
+    """Mailed results not yet delivered, by case id (the worker sweep's key)."""
+    return select(cases.c.id, cases.c.number).where(
+        cases.c.status == S.RESULT_ISSUED.value,
+        cases.c.delivery_method == DeliveryMethod.MAIL.value,
+    )
+
+
+def deliver_if_signed(uow: UnitOfWork, actor: Actor, number: str, courier: Courier) -> bool:
+    """One mailed result: delivered if the courier reports it signed for, else left waiting."""
+    try:
+        # In a savepoint: not yet delivered leaves the other cases' deliveries standing.
+        with uow.atomic(savepoint=True):
+            confirm_mail_delivery(uow, actor, number, courier)
+    except NotYetDelivered:
+        return False
+    return True
+
+
 def sweep_mail_deliveries(uow: UnitOfWork, actor: Actor, courier: Courier) -> list[str]:
-    """The worker's sweep: every mailed result the courier has delivered becomes delivered."""
-    pending = uow.conn.execute(
-        select(cases.c.number).where(
-            cases.c.status == S.RESULT_ISSUED.value,
-            cases.c.delivery_method == DeliveryMethod.MAIL.value,
-        )
-    ).scalars()
-    done: list[str] = []
-    for number in list(pending):
-        try:
-            # Each case on its own: not yet delivered leaves the others' deliveries standing.
-            with uow.atomic(savepoint=True):
-                done.append(confirm_mail_delivery(uow, actor, number, courier).number)
-        except NotYetDelivered:
-            continue
-    return done
+    """Every mailed result the courier has delivered becomes delivered (the worker's sweep
+    pages through the same cases: ``mailed_query``, ``deliver_if_signed``)."""
+    pending = uow.conn.execute(mailed_query()).all()
+    return [r.number for r in pending if deliver_if_signed(uow, actor, r.number, courier)]
 
 
 # --- the acceptance receipt (受理回执) ----------------------------------------------------------

@@ -279,7 +279,7 @@ def register(add: Callable[..., None]) -> None:
     add("case_clock_alerts", clock_alerts, interval=timedelta(minutes=15), shared=True)
     add("case_missing_materials", missing_materials, interval=timedelta(minutes=30), shared=True)
     add("case_deemed_acceptance", deemed_acceptance, interval=timedelta(minutes=30), shared=True)
-    add("case_mail_deliveries", mail_deliveries, interval=timedelta(minutes=30))
+    add("case_mail_deliveries", mail_deliveries, interval=timedelta(minutes=30), shared=True)
 
 
 class MailPorts(SweepPorts, Protocol):
@@ -288,9 +288,19 @@ class MailPorts(SweepPorts, Protocol):
 
 
 def mail_deliveries(ports: MailPorts, now: datetime) -> int:
-    """Mailed results the courier reports delivered become delivered (结果包邮 confirmed)."""
-    from tongban.services.cases.delivery import sweep_mail_deliveries
+    """Mailed results the courier reports delivered become delivered (结果包邮 confirmed), in
+    keyset pages of ``sweep_batch_size`` shared by the workers."""
+    from tongban.services.cases.delivery import deliver_if_signed, mailed_query
 
-    with ports.uow() as uow:
-        actor = Actor(request_id="sweep:case_mail_deliveries", at=now)
-        return len(sweep_mail_deliveries(uow, actor, ports.courier))
+    actor = _actor("case_mail_deliveries", now)
+    courier = ports.courier
+    report = sweep_in_batches(
+        ports,
+        "case_mail_deliveries",
+        mailed_query(),
+        cases_table.c.id,
+        lambda uow, row: deliver_if_signed(uow, actor, row.number, courier),
+        now,
+        batch=_batch(ports),
+    )
+    return report.changed

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, Row, and_, exists, select, update
+from sqlalchemy import Connection, Row, Select, and_, exists, select, update
 
 from tongban.adapters.db.tables import cases, service_items, users
 from tongban.adapters.db.tables_evaluation import rating_links, ratings
@@ -34,6 +34,7 @@ from tongban.services.cases.notify import SMS_SIGNATURE
 from tongban.services.evaluation import ratings as rating_cases
 from tongban.services.evaluation import records
 from tongban.services.platform import audit, outbox
+from tongban.services.platform.batches import sweep_in_batches
 from tongban.services.platform.context import Actor
 from tongban.services.platform.unit_of_work import UnitOfWork, UnitsOfWork, atomic
 
@@ -49,6 +50,9 @@ class LinkSettings(Protocol):
 
     @property
     def public_url(self) -> str: ...
+
+    @property
+    def sweep_batch_size(self) -> int: ...
 
 
 class SignedPorts(UnitsOfWork, Protocol):
@@ -77,48 +81,61 @@ class LinkedCase:
     rated: bool
 
 
-def _uninvited(conn: Connection, since: datetime) -> list[Row[Any]]:
-    return list(
-        conn.execute(
-            select(cases.c.id, cases.c.number, users.c.phone, service_items.c.name)
-            .join(users, users.c.id == cases.c.applicant_id)
-            .join(service_items, service_items.c.id == cases.c.item_id)
-            .where(
-                cases.c.status.in_(sorted(FINISHED_CASE_STATUSES)),
-                cases.c.updated_at >= since,
-                ~exists().where(rating_links.c.case_id == cases.c.id),
-                ~exists().where(ratings.c.case_id == cases.c.id),
-            )
-            .order_by(cases.c.id)
-            .limit(BATCH)
+def uninvited_query(since: datetime) -> Select[Any]:
+    """Cases finished since ``since``, neither invited nor rated, with the applicant's phone
+    and the item's name; the case's id is the worker sweep's key."""
+    return (
+        select(cases.c.id, cases.c.number, users.c.phone, service_items.c.name)
+        .join(users, users.c.id == cases.c.applicant_id)
+        .join(service_items, service_items.c.id == cases.c.item_id)
+        .where(
+            cases.c.status.in_(sorted(FINISHED_CASE_STATUSES)),
+            cases.c.updated_at >= since,
+            ~exists().where(rating_links.c.case_id == cases.c.id),
+            ~exists().where(ratings.c.case_id == cases.c.id),
         )
     )
+
+
+@dataclass(frozen=True)
+class Invitation:
+    """What every link of a run is made with: the signing key, lifetime and public address."""
+
+    key: str
+    link_days: int
+    base_url: str = ""
+
+
+def invite_one(conn: Connection, actor: Actor, invitation: Invitation, row: Row[Any]) -> bool:
+    """One finished case gets its link (one per case: ``rating_links.case_id`` is unique) and
+    its applicant one SMS; False if another run got there first or there is no phone."""
+    jti = tokens.new_jti()
+    expires = actor.at + timedelta(days=invitation.link_days)
+    values = {"jti": jti, "case_id": row.id, "created_at": actor.at, "expires_at": expires}
+    if not outbox.insert_or_ignore(conn, rating_links, ["case_id"], values):
+        return False  # another worker got there first
+    if not row.phone:
+        return False
+    url = invitation.base_url.rstrip("/") + link_path(tokens.sign(invitation.key, jti, expires))
+    text = _("您的办件 {number}（{item}）已办结，请对本次服务进行评价：{url}").format(
+        number=row.number, item=row.name, url=url
+    )
+    message = outbox.sms(row.phone, SMS_SIGNATURE + text, dedup_key=f"rating_link:{row.number}")
+    outbox.enqueue_many(conn, [message], now=actor.at)
+    return True
 
 
 @atomic
 def invite_finished(
     uow: UnitOfWork, actor: Actor, key: str, *, link_days: int, base_url: str = ""
 ) -> int:
-    """Each case finished lately and neither invited nor rated gets one link and one SMS;
-    returns how many were queued."""
+    """Each case finished lately and neither invited nor rated gets one link and one SMS (at
+    most ``BATCH`` a call; the worker's sweep pages through them all); returns how many were
+    queued."""
     conn = uow.conn
-    queued = 0
-    for row in _uninvited(conn, actor.at - RECENT):
-        jti = tokens.new_jti()
-        expires = actor.at + timedelta(days=link_days)
-        values = {"jti": jti, "case_id": row.id, "created_at": actor.at, "expires_at": expires}
-        if not outbox.insert_or_ignore(conn, rating_links, ["case_id"], values):
-            continue  # another worker got there first
-        if not row.phone:
-            continue
-        url = base_url.rstrip("/") + link_path(tokens.sign(key, jti, expires))
-        text = _("您的办件 {number}（{item}）已办结，请对本次服务进行评价：{url}").format(
-            number=row.number, item=row.name, url=url
-        )
-        message = outbox.sms(row.phone, SMS_SIGNATURE + text, dedup_key=f"rating_link:{row.number}")
-        outbox.enqueue_many(conn, [message], now=actor.at)
-        queued += 1
-    return queued
+    invitation = Invitation(key, link_days, base_url)
+    query = uninvited_query(actor.at - RECENT).order_by(cases.c.id).limit(BATCH)
+    return sum(invite_one(conn, actor, invitation, row) for row in conn.execute(query).all())
 
 
 def _link_row(conn: Connection, key: str, token: str, now: datetime) -> Row[Any]:
@@ -183,9 +200,19 @@ def rate_by_link(
 
 
 def invite_sweep(ports: SignedPorts, now: datetime) -> int:
-    """The worker's sweep: invite the applicants of cases finished since the last run."""
-    with ports.uow() as uow:
-        actor = Actor(request_id="sweep:rating_links", at=now)
-        days = ports.settings.rating_link_days
-        base = ports.settings.public_url
-        return invite_finished(uow, actor, ports.secret_key, link_days=days, base_url=base)
+    """The worker's sweep (``rating_link_invitations``): invite the applicants of cases
+    finished lately, in keyset pages of ``sweep_batch_size`` shared by the workers."""
+    settings = ports.settings
+    actor = Actor(request_id="sweep:rating_links", at=now)
+    invitation = Invitation(ports.secret_key, settings.rating_link_days, settings.public_url)
+    report = sweep_in_batches(
+        ports,
+        "rating_link_invitations",
+        uninvited_query(now - RECENT),
+        cases.c.id,
+        lambda uow, row: invite_one(uow.conn, actor, invitation, row),
+        now,
+        batch=settings.sweep_batch_size,
+        lock=cases,
+    )
+    return report.changed

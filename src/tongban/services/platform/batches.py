@@ -24,12 +24,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import (
     Column,
     ColumnElement,
+    Connection,
     Row,
     Select,
     Table,
@@ -43,6 +44,7 @@ from sqlalchemy import (
 from tongban.adapters.db.tables import sweep_failures
 from tongban.config import Settings
 from tongban.domain.errors import DomainError
+from tongban.domain.shared.clock import china_date
 from tongban.domain.shared.masking import mask_text
 from tongban.services.platform import telemetry
 from tongban.services.platform.unit_of_work import UnitOfWork, UnitsOfWork
@@ -154,6 +156,38 @@ def record_failure(
         )
     )
     uow.after_commit(lambda: telemetry.count_sweep_row_failure(sweep))
+
+
+@dataclass(frozen=True)
+class OverdueAlerts:
+    """An overdue-alert sweep (超期预警): each row of ``query(today)`` (past its deadline) is
+    alerted by ``alert_one``, once per row and deadline (its dedup key), in keyset pages of
+    ``sweep_batch_size`` shared by the workers; a run returns how many rows are overdue."""
+
+    name: str
+    query: Callable[[date], Select[Any]]
+    key: Column[Any]
+    alert_one: Callable[[Connection, Row[Any], datetime], bool]
+    lock: Table | None = None
+    """As ``sweep_in_batches``: the table a page locks, when ``key``'s is joined to others."""
+    interval: timedelta = timedelta(minutes=30)
+
+    def __call__(self, ports: SweepPorts, now: datetime) -> int:
+        report = sweep_in_batches(
+            ports,
+            self.name,
+            self.query(china_date(now)),
+            self.key,
+            lambda uow, row: self.alert_one(uow.conn, row, now),
+            now,
+            batch=ports.settings.sweep_batch_size,
+            lock=self.lock,
+        )
+        return report.seen
+
+    def register(self, add: Callable[..., None]) -> None:
+        """Register the sweep with the worker (``worker.register_sweep``), shared."""
+        add(self.name, self, interval=self.interval, shared=True)
 
 
 def update_in_batches(

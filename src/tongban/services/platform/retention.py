@@ -2,12 +2,14 @@
 
 Two worker sweeps call this module:
 
-* ``partitions`` (daily): on PostgreSQL, for the audit and data-access logs, the partitions of
-  the current month and ``partitions_ahead_months`` after it are made, months older than the
-  table's retention are detached (then dropped, or kept in the ``archive`` schema), and rows of
-  expired months that sit in the default partition are deleted in batches.  On SQLite the same
-  retention deletes the rows in batches.  A month is expired when every instant in it is older
-  than the retention: ``keep`` full months are kept before the current one.
+* ``partitions`` (every 6 hours): on PostgreSQL, for the audit and data-access logs, the
+  partitions of the current month and ``partitions_ahead_months`` after it are made, months
+  older than the table's retention are detached (then dropped, or kept in the ``archive``
+  schema), and rows of expired months that sit in the default partition are deleted in
+  batches.  On SQLite the same retention deletes the rows in batches.  The data space's access
+  events, not partitioned, lose their expired months in batches on both engines.  A month is
+  expired when every instant in it is older than the retention: ``keep`` full months are kept
+  before the current one.
 * ``purge_old_rows`` (hourly): sessions, SMS codes, log-in throttle counters, idempotency keys,
   sent outbox messages and old in-app messages, deleted in batches of short transactions on
   both engines, so a purge never holds locks on a large set.
@@ -33,6 +35,7 @@ from tongban.adapters.db.tables import (
     sessions,
     sms_codes,
 )
+from tongban.adapters.db.tables_data_space import data_access_events
 from tongban.config import Settings
 from tongban.domain.shared.clock import CHINA_TZ
 from tongban.services.platform.outbox import KEEP_SENT, Status
@@ -73,6 +76,15 @@ def rules(settings: Settings) -> tuple[Rule, ...]:
             settings.data_access_log_expired == "archive",
         ),
     )
+
+
+def batch_rules(settings: Settings) -> tuple[Rule, ...]:
+    """Tables kept by the month like the logs but not partitioned: expired rows are deleted in
+    batches.  The data space's access events are a fraction of the access log's rows (the log
+    records every staff read, the events only reads of the data space), nothing references
+    them, and their expired rows, picked by ``at`` (index 0049), go a month's worth at a time
+    at most, so partitioning (a rebuild of the table under lock) would buy little."""
+    return (Rule(data_access_events, settings.resolved_events_keep_months(), archive=False),)
 
 
 def cutoff(now: datetime, keep_months: int) -> datetime:
@@ -138,7 +150,19 @@ def maintain_partitions(ports: RetentionPorts, now: datetime) -> PartitionReport
                 log.info("%s: month %s detached (%s)", name, partition.month, where or "dropped")
         # On PostgreSQL this finds only the default partition's strays; on SQLite, every row.
         report.deleted[name] = delete_in_batches(ports, rule.table, rule.table.c.at < before)
+    report.deleted.update(purge_by_month(ports, now))
     return report
+
+
+def purge_by_month(ports: RetentionPorts, now: datetime, *, batch: int = BATCH) -> dict[str, int]:
+    """Delete the expired months of the tables of ``batch_rules``, ``batch`` rows a transaction;
+    returns rows deleted per table."""
+    return {
+        rule.table.name: delete_in_batches(
+            ports, rule.table, rule.table.c.at < cutoff(now, rule.keep_months), batch=batch
+        )
+        for rule in batch_rules(ports.settings)
+    }
 
 
 @dataclass

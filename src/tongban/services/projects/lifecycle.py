@@ -13,7 +13,7 @@ from datetime import date, datetime
 from typing import Any
 from uuid import uuid4
 
-from sqlalchemy import Connection, Row, and_, func, insert, select, update
+from sqlalchemy import Connection, Row, Select, and_, func, insert, select, update
 
 from tongban.adapters.db.tables import cases, centres, role_assignments, users
 from tongban.adapters.db.tables_projects import (
@@ -44,8 +44,9 @@ from tongban.domain.projects.roadmap import RoadmapStep, roadmap_for
 from tongban.domain.shared.clock import china_date
 from tongban.services.cases.notify import centre_managers
 from tongban.services.platform import audit, jurisdiction, outbox
+from tongban.services.platform.batches import OverdueAlerts
 from tongban.services.platform.context import Actor
-from tongban.services.platform.unit_of_work import UnitOfWork, UnitsOfWork, atomic
+from tongban.services.platform.unit_of_work import UnitOfWork, atomic
 
 
 @dataclass(frozen=True)
@@ -366,56 +367,70 @@ def add_note(uow: UnitOfWork, actor: Actor, code: str, kind: str, body: str) -> 
     return int(note_id)
 
 
-def overdue_steps(conn: Connection, today: date) -> list[Row[Any]]:
-    """Filed steps past their due day whose case is still open, with their project."""
-    return list(
-        conn.execute(
-            select(
-                projects.c.code,
-                projects.c.name,
-                projects.c.agent_id,
-                projects.c.centre_code,
-                project_steps.c.position,
-                project_steps.c.item_name,
-                project_steps.c.due_on,
-            )
-            .select_from(
-                project_steps.join(projects, projects.c.id == project_steps.c.project_id).join(
-                    cases, cases.c.id == project_steps.c.case_id
-                )
-            )
-            .where(project_steps.c.due_on < today, cases.c.status.in_(OPEN_CASE_STATUSES))
-            .order_by(project_steps.c.due_on, projects.c.code)
+def overdue_query(today: date) -> Select[Any]:
+    """Filed steps past their due day whose case is still open, with their project; the
+    step's id is the worker sweep's key."""
+    return (
+        select(
+            project_steps.c.id,
+            projects.c.code,
+            projects.c.name,
+            projects.c.agent_id,
+            projects.c.centre_code,
+            project_steps.c.position,
+            project_steps.c.item_name,
+            project_steps.c.due_on,
         )
+        .select_from(
+            project_steps.join(projects, projects.c.id == project_steps.c.project_id).join(
+                cases, cases.c.id == project_steps.c.case_id
+            )
+        )
+        .where(project_steps.c.due_on < today, cases.c.status.in_(OPEN_CASE_STATUSES))
     )
+
+
+def overdue_steps(conn: Connection, today: date) -> list[Row[Any]]:
+    """The overdue steps, by due day and project."""
+    query = overdue_query(today).order_by(project_steps.c.due_on, projects.c.code)
+    return list(conn.execute(query))
+
+
+def _tell_overdue(conn: Connection, step: Row[Any], now: datetime) -> int:
+    """An in-app message about one overdue step to its agent and to the managers of the
+    agent's centre, once per step and due day (dedup keys); returns messages queued."""
+    agent = [step.agent_id] if step.agent_id else []
+    recipients = list(dict.fromkeys(agent + centre_managers(conn, step.centre_code)))
+    for user_id in recipients:
+        outbox.enqueue_inbox(
+            conn,
+            user_id,
+            "代办环节超期",
+            f"项目“{step.name}”（{step.code}）的“{step.item_name}”已超过预计办结日 "
+            f"{step.due_on.isoformat()}，请跟进。",
+            link=project_link(step.code, agent=True),
+            dedup_key=f"project:{step.code}:overdue:{step.position}:{step.due_on}:{user_id}",
+            now=now,
+        )
+    return len(recipients)
 
 
 @atomic
 def alert_overdue(uow: UnitOfWork, actor: Actor, today: date) -> int:
     """超期预警: an in-app message about each overdue step to its agent and to the managers of
-    the agent's centre, once per step and due day (dedup keys); returns messages queued."""
-    queued = 0
-    for step in overdue_steps(uow.conn, today):
-        recipients = [step.agent_id] if step.agent_id else []
-        recipients += centre_managers(uow.conn, step.centre_code)
-        for user_id in dict.fromkeys(recipients):
-            outbox.enqueue_inbox(
-                uow.conn,
-                user_id,
-                "代办环节超期",
-                f"项目“{step.name}”（{step.code}）的“{step.item_name}”已超过预计办结日 "
-                f"{step.due_on.isoformat()}，请跟进。",
-                link=project_link(step.code, agent=True),
-                dedup_key=f"project:{step.code}:overdue:{step.position}:{step.due_on}:{user_id}",
-                now=actor.at,
-            )
-            queued += 1
-    return queued
+    the agent's centre, once per step and due day (dedup keys); returns messages queued.  The
+    worker's sweep pages through the same steps (``overdue_query``, ``alert_one``)."""
+    return sum(_tell_overdue(uow.conn, step, actor.at) for step in overdue_steps(uow.conn, today))
 
 
-def overdue_sweep(ports: UnitsOfWork, now: datetime) -> int:
-    """The worker's sweep: alert overdue proxy-service steps (see ``alert_overdue``)."""
-    with ports.uow() as uow:
-        return alert_overdue(
-            uow, Actor(request_id="sweep:project_overdue", at=now), china_date(now)
-        )
+def alert_one(conn: Connection, step: Row[Any], now: datetime) -> bool:
+    """The worker's sweep: alert one overdue step (once: dedup keys)."""
+    _tell_overdue(conn, step, now)
+    return True
+
+
+overdue_sweep = OverdueAlerts(
+    "project_overdue_alerts", overdue_query, project_steps.c.id, alert_one
+)
+"""The worker's sweep (``project_overdue_alerts``): overdue steps in keyset pages of
+``sweep_batch_size``, shared by the workers; a run returns how many steps are overdue."""

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Row, insert, select, update
+from sqlalchemy import Connection, Row, Select, insert, select, update
 
 from tongban.adapters.db.tables_self_service import kiosk_visits
 from tongban.domain.errors import ValidationFailed
@@ -27,8 +27,9 @@ from tongban.services.identity import check as identity_check
 from tongban.services.people import queries as people
 from tongban.services.people import sessions
 from tongban.services.platform import audit
+from tongban.services.platform.batches import SweepPorts, sweep_in_batches
 from tongban.services.platform.context import Actor, Via
-from tongban.services.platform.unit_of_work import UnitOfWork, UnitsOfWork, atomic
+from tongban.services.platform.unit_of_work import UnitOfWork, atomic
 from tongban.services.self_service.kiosks import close_all, device_kiosk
 
 
@@ -225,16 +226,41 @@ def mark_submitted(conn: Connection, kiosk: Kiosk, visit: Visit, number: str, at
     touch(conn, kiosk, visit, at, submitted_at=at, case_number=number, draft=None)
 
 
-def close_expired_sweep(ports: UnitsOfWork, now: datetime) -> int:
-    """``kiosk_visits_close``: the worker closes the visits past their idle time."""
-    with ports.uow() as uow:
-        return close_expired(uow, Actor(at=now, request_id="kiosk-visits-sweep"))
+def expired_query(now: datetime) -> Select[Any]:
+    """Open visits past their idle time, by id (the worker sweep's key)."""
+    t = kiosk_visits
+    return select(t.c.id).where(t.c.closed_at.is_(None), t.c.expires_at <= now)
+
+
+def close_one(conn: Connection, visit_id: int, now: datetime) -> bool:
+    """Close one expired visit and wipe its draft, unless someone closed it first."""
+    closed = conn.execute(
+        update(kiosk_visits)
+        .where(kiosk_visits.c.id == visit_id, kiosk_visits.c.closed_at.is_(None))
+        .values(closed_at=now, close_reason=CloseReason.IDLE.value, draft=None)
+    ).rowcount
+    return closed == 1
+
+
+def close_expired_sweep(ports: SweepPorts, now: datetime) -> int:
+    """``kiosk_visits_close``: the worker closes the visits past their idle time, in keyset
+    pages of ``sweep_batch_size`` shared by the workers."""
+    report = sweep_in_batches(
+        ports,
+        "kiosk_visits_close",
+        expired_query(now),
+        kiosk_visits.c.id,
+        lambda uow, row: close_one(uow.conn, row.id, now),
+        now,
+        batch=ports.settings.sweep_batch_size,
+    )
+    return report.changed
 
 
 @atomic
 def close_expired(uow: UnitOfWork, actor: Actor) -> int:
-    """The worker's sweep: close every visit past its idle time, wiping its draft, so nothing
-    of a visitor stays behind even when the kiosk never asks again."""
+    """Close every visit past its idle time, wiping its draft, so nothing of a visitor stays
+    behind even when the kiosk never asks again (the worker's sweep does it in batches)."""
     return uow.conn.execute(
         update(kiosk_visits)
         .where(kiosk_visits.c.closed_at.is_(None), kiosk_visits.c.expires_at <= actor.at)

@@ -4,7 +4,8 @@ the reminder, so the statistics count it.
 
 Both are claimed by a conditional UPDATE (``... WHERE feedback_reminded_at IS NULL``) in the
 transaction that queues the reminder, so two sweeps at once — or one run twice — remind once:
-on PostgreSQL the second waits for the first's row lock and then matches nothing; SQLite
+on PostgreSQL the worker's batched sweep skips the rows another worker has locked, and any
+other second writer waits for the first's row lock and then matches nothing; SQLite
 serialises writers.  The outbox's dedup key is a second guard.  A person may still answer
 after "no answer" is recorded; their answer then counts instead.
 """
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, select, update
+from sqlalchemy import Connection, Select, and_, select, update
 
 from tongban.adapters.db.tables_service_desk import hard_cases
 from tongban.domain.errors import CalendarUnknown
@@ -74,42 +75,62 @@ def _claim(conn: Connection, row: Any, **values: datetime) -> bool:
     return done == 1
 
 
+def unanswered_query() -> Select[Any]:
+    """Resolutions the person has not answered, with the escalation's id as the sweep's key."""
+    t = hard_cases
+    return select(
+        t.c.id,
+        t.c.number,
+        t.c.summary,
+        t.c.person_id,
+        t.c.resolved_at,
+        t.c.reopened,
+        t.c.feedback_reminded_at,
+    ).where(_UNANSWERED)
+
+
+@dataclass(frozen=True)
+class FollowUpRule:
+    """The run's day, working-day calendar and thresholds (read once per run)."""
+
+    today: date
+    calendar: WorkingCalendar
+    remind_days: int
+    lapse_days: int
+
+
+def follow_up_one(conn: Connection, actor: Actor, rule: FollowUpRule, row: Any) -> str | None:
+    """Remind one unanswered resolution, or record its "no answer", if due: which one was done
+    ("reminded", "lapsed"), or None (not due, or done by someone else first)."""
+    if row.feedback_reminded_at is None:
+        if _passed(rule.calendar, row.resolved_at, rule.remind_days, rule.today) and _claim(
+            conn, row, feedback_reminded_at=actor.at
+        ):
+            _remind(conn, actor, row)
+            return "reminded"
+    elif _passed(rule.calendar, row.feedback_reminded_at, rule.lapse_days, rule.today) and _claim(
+        conn, row, feedback_lapsed_at=actor.at
+    ):
+        audit.record(conn, actor, "hard_case.feedback_lapsed", OBJECT, row.number)
+        return "lapsed"
+    return None
+
+
 @atomic
 def follow_up_unanswered(
     uow: UnitOfWork, actor: Actor, today: date, *, remind_days: int, lapse_days: int
 ) -> FollowUpRun:
     """Remind the person of each resolution unanswered for ``remind_days`` working days (once
     per resolution, in the inbox and by SMS); record "no answer" ``lapse_days`` working days
-    after the reminder."""
+    after the reminder.  The worker's sweep pages through the same rows
+    (``unanswered_query``, ``follow_up_one``) in batches."""
     conn = uow.conn
-    calendar = load_calendar(conn)
-    rows = conn.execute(
-        select(
-            hard_cases.c.id,
-            hard_cases.c.number,
-            hard_cases.c.summary,
-            hard_cases.c.person_id,
-            hard_cases.c.resolved_at,
-            hard_cases.c.reopened,
-            hard_cases.c.feedback_reminded_at,
-        )
-        .where(_UNANSWERED)
-        .order_by(hard_cases.c.id)
-    ).all()
-    reminded = lapsed = 0
-    for row in rows:
-        if row.feedback_reminded_at is None:
-            if _passed(calendar, row.resolved_at, remind_days, today) and _claim(
-                conn, row, feedback_reminded_at=actor.at
-            ):
-                _remind(conn, actor, row)
-                reminded += 1
-        elif _passed(calendar, row.feedback_reminded_at, lapse_days, today) and _claim(
-            conn, row, feedback_lapsed_at=actor.at
-        ):
-            audit.record(conn, actor, "hard_case.feedback_lapsed", OBJECT, row.number)
-            lapsed += 1
-    return FollowUpRun(reminded, lapsed)
+    rule = FollowUpRule(today, load_calendar(conn), remind_days, lapse_days)
+    done = [
+        follow_up_one(conn, actor, rule, row)
+        for row in conn.execute(unanswered_query().order_by(hard_cases.c.id)).all()
+    ]
+    return FollowUpRun(done.count("reminded"), done.count("lapsed"))
 
 
 def _remind(conn: Connection, actor: Actor, row: Any) -> None:
