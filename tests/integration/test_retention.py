@@ -17,6 +17,7 @@ from tongban.adapters.db.tables import (
     outbox,
     sessions,
     sms_codes,
+    sweep_failures,
     users,
 )
 from tongban.adapters.db.tables_data_space import data_access_events
@@ -134,6 +135,13 @@ def _populate(engine: Engine) -> None:
                 for title, at in (("旧", NOW - 731 * DAY), ("新", NOW - 729 * DAY))
             ],
         )
+        conn.execute(
+            insert(sweep_failures),
+            [
+                {"sweep": "case_overdue", "row_key": key, "error": "ValueError", "failed_at": at}
+                for key, at in (("91-days", NOW - 91 * DAY), ("89-days", NOW - 89 * DAY))
+            ],
+        )
 
 
 def test_short_lived_rows_are_purged_in_batches_and_live_ones_stay(
@@ -148,6 +156,7 @@ def test_short_lived_rows_are_purged_in_batches_and_live_ones_stay(
         "idempotency_keys": 1,
         "outbox": 1,
         "inbox_messages": 1,
+        "sweep_failures": 1,
     }
     assert _rows(engine, sessions, "id") == ["s6", "s7"]
     assert _rows(engine, sms_codes, "code_hash") == ["recent"]
@@ -155,6 +164,7 @@ def test_short_lived_rows_are_purged_in_batches_and_live_ones_stay(
     assert _rows(engine, idempotency_keys, "key") == ["live"]
     assert _rows(engine, outbox, "dedup_key") == ["failed-old", "sent-recent"]
     assert _rows(engine, inbox_messages, "title") == ["新"]
+    assert _rows(engine, sweep_failures, "row_key") == ["89-days"]
 
 
 def test_the_worker_purges_them_hourly(engine: Engine, container: Container) -> None:

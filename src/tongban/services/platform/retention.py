@@ -34,6 +34,7 @@ from tongban.adapters.db.tables import (
     outbox,
     sessions,
     sms_codes,
+    sweep_failures,
 )
 from tongban.adapters.db.tables_data_space import data_access_events
 from tongban.config import Settings
@@ -51,6 +52,10 @@ KEEP_SMS_CODES = timedelta(days=1)
 
 KEEP_THROTTLE = timedelta(days=7)
 """A log-in throttle counter untouched for a week, and not locking anything, starts afresh."""
+
+KEEP_SWEEP_FAILURES = timedelta(days=90)
+"""A row a batched sweep could not handle is retried on the sweep's next run; the record of
+each failure stays a quarter for the operator (a row failing every minute leaves 1,440 a day)."""
 
 
 class RetentionPorts(UnitsOfWork, Protocol):
@@ -172,7 +177,8 @@ class PurgeReport:
 
 def purge_short_lived(ports: RetentionPorts, now: datetime, *, batch: int = BATCH) -> PurgeReport:
     """Delete expired sessions, SMS codes, throttle counters and idempotency keys, sent outbox
-    messages past 30 days and in-app messages past ``inbox_keep_days``, in batches."""
+    messages past 30 days, in-app messages past ``inbox_keep_days`` and sweep failures past 90
+    days, in batches."""
     keep_inbox = timedelta(days=ports.settings.inbox_keep_days)
     throttle = login_throttle.c
     targets: list[tuple[Table, list[Any]]] = [
@@ -189,6 +195,7 @@ def purge_short_lived(ports: RetentionPorts, now: datetime, *, batch: int = BATC
         # Failed messages stay for an operator to inspect.
         (outbox, [and_(outbox.c.status == Status.SENT.value, outbox.c.sent_at < now - KEEP_SENT)]),
         (inbox_messages, [inbox_messages.c.created_at < now - keep_inbox]),
+        (sweep_failures, [sweep_failures.c.failed_at < now - KEEP_SWEEP_FAILURES]),
     ]
     report = PurgeReport()
     for table, where in targets:
