@@ -9,22 +9,26 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
 from tests.clock import SYSTEM
-from tests.factories import make_citizen, resident_id, sign_in
+from tests.factories import make_citizen, make_staff, resident_id, sign_in
 from tests.integration.federation_fixtures import PANYU
 from tests.integration.federation_pair import Pair
 from tests.integration.test_federation_handover import APPLICANT, World, actor, count, pump, py_item
 from tongban.adapters.courier import SimulatedCourier
+from tongban.adapters.db.tables import departments
 from tongban.adapters.db.tables_federation import federation_log
 from tongban.adapters.db.tables_licences import licences
+from tongban.domain.errors import PermissionDenied
+from tongban.domain.people.model import Role
 from tongban.services.cases import delivery as case_delivery
 from tongban.services.cases import lifecycle
 from tongban.services.cases.results import LicenceContent
 from tongban.services.catalogue import items as catalogue
 from tongban.services.data_space import licence_port
 from tongban.services.federation import items, refusals
+from tongban.services.licences import access as policy
 from tongban.services.licences import library
 from tongban.web.app import build_app
 
@@ -105,6 +109,16 @@ def test_the_result_comes_back_as_a_licence_in_the_applicants_data_space_and_ver
     assert client.get(f"/api/v1/licences/{issued.id}").json()["issuer_region"] == PANYU
     pdf = client.get(f"/api/v1/licences/{issued.id}/pdf")
     assert (pdf.status_code, pdf.json()["code"]) == (409, "licence_issued_elsewhere")
+
+    # No department here issued it: a section chief of the same department here cannot
+    # revoke it (the issuer's revocation list does, below).
+    with pair.nanhai.uow() as uow:
+        uow.conn.execute(insert(departments).values(code="MZJ", name="民政局", short_name=""))
+        uow.commit()
+    assert kept.issuer_department == "MZJ"
+    chief = make_staff(pair.nanhai, Role.SECTION_CHIEF, department_code="MZJ")
+    with pair.nanhai.uow() as uow, pytest.raises(PermissionDenied):
+        policy.revoke_licence(uow, actor(pair.nanhai, chief.user_id), issued.id, "误发")
 
     # 番禺 revokes it; the next sync of its revocation list revokes the copy here.
     reviewer = world.reviewer_person
