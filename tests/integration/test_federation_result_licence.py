@@ -110,6 +110,16 @@ def test_the_result_comes_back_as_a_licence_in_the_applicants_data_space_and_ver
     pdf = client.get(f"/api/v1/licences/{issued.id}/pdf")
     assert (pdf.status_code, pdf.json()["code"]) == (409, "licence_issued_elsewhere")
 
+    # The window's case page shows the licence (not its credential) for the applicant to
+    # collect; the partners' page shows what is known of 番禺's licence keys and list.
+    clerk = TestClient(build_app(pair.nanhai))
+    sign_in(pair.nanhai, clerk, world.clerk_person)
+    page = clerk.get(f"/federation/cases/{ref}")
+    assert page.status_code == 200 and 'id="result-licence"' in page.text
+    assert issued.id in page.text and kept.credential[:40] not in page.text
+    page = clerk.get("/federation/partners")
+    assert f'id="licences-{PANYU}"' in page.text and "注销证照清单核验于" in page.text
+
     # No department here issued it: a section chief of the same department here cannot
     # revoke it (the issuer's revocation list does, below).
     with pair.nanhai.uow() as uow:

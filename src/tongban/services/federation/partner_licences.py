@@ -64,6 +64,27 @@ def known_revocations(conn: Connection, region_code: str) -> RevokedSet | None:
     return RevokedSet(frozenset(found["revoked"]), str(found["issued_at"]))
 
 
+def states(conn: Connection) -> dict[str, dict[str, Any]]:
+    """Per trusted partner: how many licence keys are known here, and when its revocation list
+    was last checked with how many licences on it (for the partners' page)."""
+    rows = conn.execute(
+        select(
+            federation_partners.c.region_code,
+            federation_partners.c.licence_keys,
+            federation_partners.c.revocations,
+            federation_partners.c.revocations_at,
+        )
+    )
+    return {
+        row.region_code: {
+            "keys": len(row.licence_keys or []),
+            "revocations_at": row.revocations_at,
+            "listed": len((row.revocations or {}).get("revoked", [])),
+        }
+        for row in rows
+    }
+
+
 def issuer_of(conn: Connection, issuer: str) -> tuple[NodeDocument, dict[str, Any]] | None:
     """The trusted partner whose licences claim ``issuer`` (``urn:tongban:{region}``) and its
     licence keys; None when no trusted partner with known keys issues under that name."""

@@ -15,7 +15,7 @@ from tongban.domain.federation.handover import MAX_MATERIAL_BYTES, MaterialFile
 from tongban.domain.people.model import Principal
 from tongban.domain.shared.identity import IdType
 from tongban.domain.shared.masking import mask_document
-from tongban.services.federation import handover, items, refusals
+from tongban.services.federation import handover, items, partner_licences, refusals
 from tongban.services.federation import node as nodes
 from tongban.services.licences import library as licences
 from tongban.services.platform import access
@@ -191,11 +191,14 @@ async def resolve(
 
 @router.get("/partners")
 def partners_page(request: Request, container: ContainerDep, _clerk: Clerk) -> Response:
-    """The partners this node trusts and the item versions last synced from each."""
+    """The partners this node trusts, the item versions last synced from each, and whether
+    their licence keys and revocation list are known here."""
     with container.read() as uow:
         partners = nodes.partners(uow.conn)
         synced = items.synced(uow.conn)
-    return render(request, "federation/partners.html", {"partners": partners, "synced": synced})
+        licensing = partner_licences.states(uow.conn)
+    context = {"partners": partners, "synced": synced, "licensing": licensing}
+    return render(request, "federation/partners.html", context)
 
 
 @router.post("/partners/{code}/sync")
