@@ -1,5 +1,6 @@
 """Two nodes in one test: 南海 (the test's database) and 番禺 (a second SQLite database), each
-its own app, the network between them in process (``InProcess``), each trusting the other."""
+its own app, the network between them in process (``InProcess``), each trusting the other (its
+node document with its licence keys)."""
 
 from __future__ import annotations
 
@@ -105,7 +106,7 @@ def pair(container: Container, tmp_path: Path, migrated_sqlite: Path) -> Iterato
         node_keys.initialise(side.settings.resolved_keys_dir(), TEST_START)
         with side.uow() as uow:
             node.init_node(uow, SYSTEM, url, [item])
-            documents[url] = node.node_document(uow.conn, side.node_keys)
+            documents[url] = node.node_document(uow.conn, side.node_keys, side.keys.jwks())
     for side, other in ((nanhai, "http://panyu.test"), (panyu, "http://nanhai.test")):
         with side.uow() as uow:
             node.trust(uow, SYSTEM, documents[other])

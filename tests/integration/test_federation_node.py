@@ -68,6 +68,8 @@ def test_node_init_publishes_the_jurisdiction_a_key_and_the_items(container: Con
     assert document["items"] == ["NH-001"]
     node = parse_node_document(document)  # a partner can read what this node publishes
     assert len(node.keys) == 1
+    licence_kids = [k["kid"] for k in container.keys.jwks()["keys"]]
+    assert [k["kid"] for k in node.licence_keys] == licence_kids  # its licences' keys too
     key_file = next((container.settings.data_dir / "keys" / "node").glob("*.key.pem"))
     assert key_file.stat().st_mode & 0o777 == 0o600
 

@@ -68,7 +68,7 @@ def show() -> None:
     try:
         ring = node_keys.load(c.settings.resolved_keys_dir())
         with c.read() as uow:
-            document = svc.node_document(uow.conn, ring)
+            document = svc.node_document(uow.conn, ring, c.keys.jwks())
             partners = svc.partners(uow.conn)
     except node_keys.NodeKeysMissing:
         err.print(_("本节点尚未初始化，请先运行 tongban node init。"))

@@ -47,6 +47,11 @@ federation_partners = Table(
     Column("document", JSONDoc, nullable=False),
     Column("trusted_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    # Migration 0047: the partner's licence-signing public keys (a JWKS, from its node document
+    # or its signed item versions) and its revocation list as last checked.
+    Column("licence_keys", JSONDoc, nullable=True),
+    Column("revocations", JSONDoc, nullable=True),
+    Column("revocations_at", UTCDateTime, nullable=True),
 )
 
 federation_sent = Table(
@@ -147,6 +152,8 @@ federation_cases = Table(
     # The signed result (e-licence) as received, and whether its signature verified.
     Column("result", JSONDoc, nullable=True),
     Column("result_verified", Boolean, nullable=True),
+    # Migration 0047: the e-licence the result brought, kept in the holder's data space.
+    Column("licence_id", String(60), nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     CheckConstraint("role in ('out', 'in')", name="role"),

@@ -44,6 +44,10 @@ licences = Table(
     Column("revoked_at", UTCDateTime, nullable=True),
     Column("revoked_by", BigId, ForeignKey("users.id"), nullable=True),
     Column("revoke_reason", String(500), nullable=False, server_default=""),
+    # Migration 0047: a licence a partner node issued (跨城通办), kept for its holder here: the
+    # partner's region code and name; NULL for this district's own licences.
+    Column("issuer_region", String(6), nullable=True),
+    Column("issuer_name", String(100), nullable=True),
     CheckConstraint("status in ('valid', 'revoked')", name="status"),
 )
 Index("ix_licences_holder_type", licences.c.holder_id, licences.c.type_code)

@@ -115,3 +115,26 @@ class HandoverClosed(DomainError):
     code = "federation_handover_closed"
     status = 409
     template = "办件 {case_ref} 当前状态为“{status}”，不能{action}。"
+
+
+class LicenceInvalid(MessageRefused):
+    """The e-licence a result carries does not check out with the sender's licence keys (a bad
+    signature, an unknown key, not a licence, not the result's reference)."""
+
+    code = "federation_licence_invalid"
+    template = "结果电子证照核验未通过：{reason}"
+
+
+class LicenceWrongIssuer(MessageRefused):
+    code = "federation_licence_wrong_issuer"
+    template = "结果电子证照不是发送节点签发的（签发者为 {issuer}）。"
+
+
+class LicenceWrongHolder(MessageRefused):
+    code = "federation_licence_wrong_holder"
+    template = "结果电子证照的持证人不是办件 {case_ref} 的申请人。"
+
+
+class LicenceRevoked(MessageRefused):
+    code = "federation_licence_revoked"
+    template = "结果电子证照 {licence_id} 在签发地的注销证照清单中。"

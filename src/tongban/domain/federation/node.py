@@ -8,7 +8,9 @@ The document says who a node is and how to check what it signs::
 
 ``items`` are the codes of the items this node decides and lets its partners' windows accept
 on its behalf.  ``keys`` are every Ed25519 public key (RFC 8037 JWK) the node signs with,
-current and past, so a message signed before a rotation still verifies.
+current and past, so a message signed before a rotation still verifies.  ``licence_keys``
+(optional) are the public keys of the node's e-licence issuer (P-256 JWKs, what its
+``/.well-known/jwks.json`` serves): a partner checks the licences this node issues with them.
 """
 
 from __future__ import annotations
@@ -39,6 +41,13 @@ class NodeDocument:
     base_url: str
     keys: Mapping[str, bytes]
     items: tuple[str, ...]
+    licence_keys: tuple[Mapping[str, str], ...] = ()
+    """The node's licence-signing public keys as P-256 JWKs (empty: not published)."""
+
+    @property
+    def licence_issuer(self) -> str:
+        """``iss`` of the licences this node issues."""
+        return licence_issuer(self.region_code)
 
     def public_key(self, kid: str) -> Ed25519PublicKey | None:
         raw = self.keys.get(kid)
@@ -60,6 +69,38 @@ def _key(entry: Any) -> tuple[str, bytes]:
     if len(raw) != 32:
         raise InvalidNodeDocument(reason=f"公钥 {kid} 的 x 不是 32 字节的 base64url")
     return kid, raw
+
+
+def licence_issuer(region_code: str) -> str:
+    """``iss`` of a node's e-licences and revocation lists: ``urn:tongban:{region_code}``."""
+    return f"urn:tongban:{region_code}"
+
+
+_COORDINATE = re.compile(r"^[A-Za-z0-9_-]{43}$")
+"""A P-256 coordinate: 32 bytes in unpadded base64url."""
+
+
+def parse_licence_keys(entries: Any) -> tuple[dict[str, str], ...]:
+    """Check a list of licence-signing public keys (JWKs of P-256, ES256); only the public
+    members are kept.  ``InvalidNodeDocument`` names the first problem."""
+    if not isinstance(entries, list):
+        raise InvalidNodeDocument(reason="licence_keys 须是公钥列表")
+    keys: dict[str, dict[str, str]] = {}
+    for entry in entries:
+        if not isinstance(entry, dict) or entry.get("kty") != "EC" or entry.get("crv") != "P-256":
+            raise InvalidNodeDocument(reason="证照公钥须为 P-256（kty=EC，crv=P-256）")
+        kid = entry.get("kid")
+        if not isinstance(kid, str) or not 0 < len(kid) <= 80 or not kid.isprintable():
+            raise InvalidNodeDocument(reason="证照公钥缺少有效的 kid")
+        x, y = entry.get("x"), entry.get("y")
+        if not all(isinstance(c, str) and _COORDINATE.match(c) for c in (x, y)):
+            raise InvalidNodeDocument(reason=f"证照公钥 {kid} 的坐标无效")
+        if "d" in entry:
+            raise InvalidNodeDocument(reason=f"证照公钥 {kid} 含有私钥")
+        if kid in keys:
+            raise InvalidNodeDocument(reason="licence_keys 中有重复的 kid")
+        keys[kid] = {"kty": "EC", "crv": "P-256", "kid": kid, "x": str(x), "y": str(y)}
+    return tuple(keys.values())
 
 
 def parse_node_document(document: Any) -> NodeDocument:
@@ -88,4 +129,7 @@ def parse_node_document(document: Any) -> NodeDocument:
         isinstance(item, str) and ITEM_CODE.match(item) for item in items
     ):
         raise InvalidNodeDocument(reason="items 须是事项编码的列表")
-    return NodeDocument(code, name.strip(), url.rstrip("/"), keys, tuple(dict.fromkeys(items)))
+    licence_keys = parse_licence_keys(document.get("licence_keys", []))
+    return NodeDocument(
+        code, name.strip(), url.rstrip("/"), keys, tuple(dict.fromkeys(items)), licence_keys
+    )

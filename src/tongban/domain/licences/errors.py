@@ -47,3 +47,11 @@ class KeysMissing(DomainError):
     code = "licence_keys_missing"
     status = 503
     template = "电子证照签名密钥尚未生成，请先运行 tongban keys init。"
+
+
+class LicenceIssuedElsewhere(Conflict):
+    """A partner node's licence kept here for its holder: this node neither renders its PDF
+    (the PDF is signed by the issuer) nor revokes it."""
+
+    code = "licence_issued_elsewhere"
+    template = "电子证照 {licence_id} 由{issuer}签发：本平台可核验其凭证，PDF 版请向签发地申领。"

@@ -86,6 +86,16 @@ class Licence:
     revoked_at: datetime | None = None
     revoke_reason: str = ""
     issued_by: int | None = field(default=None, compare=False)
+    issuer_region: str | None = None
+    """A partner node's region code when that node issued the licence (跨城通办); None: ours."""
+    issuer_name: str = ""
+    """That node's name (佛山市南海区), shown as the issuer."""
+
+    @property
+    def issued_elsewhere(self) -> bool:
+        """Issued by a partner node and verified here with its published keys: no department
+        here issued it, none here may revoke it (the issuer's revocation list says)."""
+        return self.issuer_region is not None
 
     @property
     def type_name(self) -> str:

@@ -15,8 +15,9 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
-from tongban.adapters.db.tables import service_items
+from tongban.adapters.db.tables import cases, service_items
 from tongban.adapters.db.tables_federation import federation_cases, federation_outgoing
+from tongban.adapters.db.tables_licences import licences
 from tongban.domain.cases.model import Case
 from tongban.domain.federation.handover import EVENT_MESSAGES, unsigned_result
 from tongban.services.federation import messages, node
@@ -81,6 +82,9 @@ def send_queued(conn: Connection, signer: NodeSigner, link_id: int, at: datetime
     for row in queued:
         body = dict(row.body)
         if row.type == "case.result":
+            licence = _result_licence(conn, link, str(body.get("reference") or ""))
+            if licence is not None:
+                body["licence"] = licence
             name = conn.execute(
                 select(service_items.c.name).where(service_items.c.code == link.item_code)
             ).scalar()
@@ -108,6 +112,24 @@ def send_queued(conn: Connection, signer: NodeSigner, link_id: int, at: datetime
             .values(message_id=sent["id"])
         )
     return len(queued)
+
+
+def _result_licence(conn: Connection, link: Any, reference: str) -> dict[str, str] | None:
+    """The e-licence this node issued as the case's result (its id is the result's
+    reference), as the result message carries it: the SD-JWT VC with every disclosure.  The
+    PDF is not carried: it is a rendition, rendered and signed here on each download."""
+    if not reference or link.case_id is None:
+        return None
+    credential = conn.execute(
+        select(licences.c.credential)
+        .select_from(licences.join(cases, cases.c.number == licences.c.case_number))
+        .where(
+            licences.c.id == reference,
+            cases.c.id == link.case_id,
+            licences.c.issuer_region.is_(None),
+        )
+    ).scalar()
+    return {"format": "dc+sd-jwt", "credential": credential} if credential else None
 
 
 def _send(message: outbox.Message, conn: Connection, ports: outbox.OutboxPorts) -> None:

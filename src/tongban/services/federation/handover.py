@@ -40,7 +40,7 @@ from tongban.domain.federation.handover import MaterialFile, listing, result_is_
 from tongban.domain.people.model import Role
 from tongban.domain.shared.clock import china_date
 from tongban.domain.shared.identity import parse_identity
-from tongban.services.federation import messages, node
+from tongban.services.federation import messages, node, partner_licences
 from tongban.services.federation.ports import NodeSigner
 from tongban.services.platform import access, audit
 from tongban.services.platform.context import Actor
@@ -387,7 +387,9 @@ def _apply_answer(uow: UnitOfWork, envelope: Envelope, actor: Actor, _files: Any
     body = envelope.document["body"]
     values: dict[str, Any] = {
         "remote_status": str(body.get("status") or envelope.type.split(".")[1])[:24],
-        "remote_detail": body,
+        # The licence's credential stays out: its fields are the holder's, read in their data
+        # space (and logged there), not on the exchange's pages.
+        "remote_detail": {k: v for k, v in body.items() if k != "licence"},
         "updated_at": actor.at,
     }
     if envelope.type == "case.result":
@@ -397,6 +399,11 @@ def _apply_answer(uow: UnitOfWork, envelope: Envelope, actor: Actor, _files: Any
         values["result"] = result
         values["result_verified"] = result_is_genuine(
             result, partner.public_key, envelope.sender, envelope.case_ref
+        )
+        # The e-licence it carries, checked with the partner's licence keys and kept in the
+        # holder's data space; a credential that does not check out refuses the message.
+        values["licence_id"] = partner_licences.receive_result_licence(
+            conn, actor, partner, link, body
         )
     if values["remote_status"] == "withdrawn" and link.status == "handed_over":
         values["status"] = "withdrawn"  # the applicant withdrew there

@@ -7,6 +7,7 @@ hand-over against the version it synced, and the hand-over names that version.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select
@@ -17,7 +18,7 @@ from tongban.domain.federation.canonical import from_b64url
 from tongban.domain.federation.envelope import check_signed, instant
 from tongban.domain.federation.errors import InvalidNodeDocument, PartnerNotFound
 from tongban.services.catalogue.items import published_item
-from tongban.services.federation import messages, node
+from tongban.services.federation import messages, node, partner_licences
 from tongban.services.federation.ports import DocumentFetcher, NodeSigner
 from tongban.services.platform import audit
 from tongban.services.platform.context import Actor
@@ -55,14 +56,18 @@ def _item(conn: Connection, code: str) -> dict[str, Any] | None:
     }
 
 
-def published(conn: Connection, signer: NodeSigner, at: Any) -> dict[str, Any]:
-    """What ``GET /federation/v1/items`` answers: this node's offered items, signed."""
+def published(
+    conn: Connection, signer: NodeSigner, at: Any, licence_keys: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """What ``GET /federation/v1/items`` answers: this node's offered items, signed, with its
+    licence issuer's public keys (``licence_keys``, a JWKS) so a sync refreshes them."""
     items = [found for code in node.own_items(conn) if (found := _item(conn, code))]
     document = {
         "tongban_items": VERSION,
         "region_code": node.own_region_code(conn),
         "issued_at": instant(at),
         "items": items,
+        **({"licence_keys": list(licence_keys["keys"])} if licence_keys is not None else {}),
         "signature": {"alg": "EdDSA", "kid": signer.kid},
     }
     return messages.sign(signer, document)
@@ -73,7 +78,8 @@ def sync(
     uow: UnitOfWork, actor: Actor, fetcher: DocumentFetcher, code: str
 ) -> list[dict[str, Any]]:
     """Fetch a trusted partner's published item versions, check its signature, and keep those
-    of the items it lets this node accept; returns them."""
+    of the items it lets this node accept; with them, the partner's licence keys and its
+    revocation list (``partner_licences.refresh``).  Returns the items kept."""
     conn = uow.conn
     partner = node.partner(conn, code)
     if partner is None:
@@ -106,9 +112,12 @@ def sync(
                 synced_at=actor.at,
             )
         )
+    licences = partner_licences.refresh(
+        conn, fetcher, partner, document.get("licence_keys"), actor.at
+    )
     audit.record(
         conn, actor, "federation.items_sync", "federation_partner", code,
-        {"items": {str(i["code"]): i.get("version") for i in kept}},
+        {"items": {str(i["code"]): i.get("version") for i in kept}, "licences": licences},
     )  # fmt: skip
     return kept
 

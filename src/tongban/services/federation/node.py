@@ -8,7 +8,7 @@ the messages it signs are then checked against the keys in that document.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, update
@@ -70,8 +70,12 @@ def init_node(
     return {"base_url": stored.base_url, "items": list(stored.item_codes)}
 
 
-def node_document(conn: Connection, signer: NodeSigner) -> dict[str, Any]:
-    """What ``/.well-known/tongban-node.json`` publishes; ``NodeNotInitialised`` before init."""
+def node_document(
+    conn: Connection, signer: NodeSigner, licence_keys: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """What ``/.well-known/tongban-node.json`` publishes; ``NodeNotInitialised`` before init.
+    ``licence_keys``: the e-licence issuer's JWKS (``/.well-known/jwks.json``), published with
+    the node so partners can check the licences this node issues for their applicants."""
     row = conn.execute(select(federation_node)).first()
     if row is None:
         raise NodeNotInitialised()
@@ -83,6 +87,7 @@ def node_document(conn: Connection, signer: NodeSigner) -> dict[str, Any]:
         "base_url": row.base_url,
         "items": list(row.item_codes),
         "keys": signer.public_jwks(),
+        **({"licence_keys": list(licence_keys["keys"])} if licence_keys is not None else {}),
     }
 
 
@@ -112,12 +117,14 @@ def trust(uow: UnitOfWork, actor: Actor, document: Any) -> NodeDocument:
             federation_partners.c.region_code == partner.region_code
         )
     ).first()
-    values = {
+    values: dict[str, Any] = {
         "name": partner.name,
         "base_url": partner.base_url,
         "document": document,
         "updated_at": actor.at,
     }
+    if partner.licence_keys:  # else the ones synced before, if any, stay
+        values["licence_keys"] = list(partner.licence_keys)
     if exists is None:
         conn.execute(
             insert(federation_partners).values(
@@ -136,7 +143,12 @@ def trust(uow: UnitOfWork, actor: Actor, document: Any) -> NodeDocument:
         "federation.trust",
         "federation_partner",
         partner.region_code,
-        {"name": partner.name, "keys": sorted(partner.keys), "items": list(partner.items)},
+        {
+            "name": partner.name,
+            "keys": sorted(partner.keys),
+            "items": list(partner.items),
+            "licence_keys": sorted(k["kid"] for k in partner.licence_keys),
+        },
     )
     return partner
 

@@ -31,6 +31,9 @@ def is_holder(principal: Principal, licence: Licence) -> bool:
 
 
 def of_issuing_department(principal: Principal, licence: Licence, *wanted: Role) -> bool:
+    """Staff of the department that issued it; none here for a licence a partner issued."""
+    if licence.issued_elsewhere:
+        return False
     return any(
         a.department_code == licence.issuer_department
         for role in wanted

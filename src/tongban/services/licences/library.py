@@ -162,6 +162,8 @@ def insert_of(licence: Licence) -> tuple[Insert, list[dict[str, Any]]]:
             "case_number": licence.case_number,
             "credential": licence.credential,
             "key_id": licence.key_id,
+            "issuer_region": licence.issuer_region,
+            "issuer_name": licence.issuer_name or None,
         }
     ]
 
@@ -212,6 +214,8 @@ def _licence(row: RowMapping) -> Licence:
         revoked_at=row["revoked_at"],
         revoke_reason=row["revoke_reason"],
         issued_by=row["issued_by"],
+        issuer_region=row["issuer_region"],
+        issuer_name=row["issuer_name"] or "",
     )
 
 

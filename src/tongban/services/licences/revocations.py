@@ -43,9 +43,11 @@ class BadRevocationList(ValueError):
 
 
 def revoked_licences(conn: Connection) -> list[dict[str, str]]:
+    """The library's own revoked licences (a partner's, kept for their holder here, are on
+    that partner's list)."""
     rows = conn.execute(
         select(licences.c.id, licences.c.revoked_at)
-        .where(licences.c.status == "revoked")
+        .where(licences.c.status == "revoked", licences.c.issuer_region.is_(None))
         .order_by(licences.c.id)
     )
     return [
@@ -71,6 +73,8 @@ class RevocationList:
     issued_at: datetime
     next_update: datetime
     revoked: frozenset[str]
+    issuer: str = ""
+    """``iss`` of the list: the library that signed it (``urn:tongban:{region}``)."""
 
     def for_verifier(self) -> RevokedSet:
         return RevokedSet(self.revoked, self.issued_at.isoformat())
@@ -105,4 +109,4 @@ def check_list(
         raise BadRevocationList("revocation_list_invalid")
     if now > next_update:
         raise BadRevocationList("revocation_list_stale")
-    return RevocationList(issued, next_update, revoked)
+    return RevocationList(issued, next_update, revoked, issuer)

@@ -6,10 +6,11 @@ and the web verifier, which passes ``status_of`` so a revoked licence fails at o
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from cryptography import x509
@@ -53,6 +54,12 @@ class Verification:
     key_id: str | None = None
     status_checked: bool = False
     claims: dict[str, Any] = field(default_factory=dict)
+    issuer: str | None = None
+    """``iss``: the library that signed it (``urn:tongban:{region}``)."""
+    issuer_name: str | None = None
+    """A partner node's name when the licence is that node's (跨城通办)."""
+    valid_from: date | None = None
+    issued_at: datetime | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -67,6 +74,8 @@ class Verification:
             "key_id": self.key_id,
             "status_checked": self.status_checked,
             "claims": self.claims,
+            "issuer": self.issuer,
+            "issuer_name": self.issuer_name,
         }
 
 
@@ -86,6 +95,18 @@ def key_lookup(keys_or_jwks: Any) -> Callable[[str], JWK | None]:
         if isinstance(entry, Mapping) and entry.get("kid"):
             found[str(entry["kid"])] = JWK(**{k: v for k, v in entry.items()})
     return found.get
+
+
+def claimed_issuer(text: str) -> str | None:
+    """The ``iss`` a credential claims, read without checking anything (to choose the keys
+    to check it with); None when it is not readable as one."""
+    try:
+        jwt, _disclosures, _kb = sdjwt.split(text)
+        payload = json.loads(base64.urlsafe_b64decode(jwt.split(".")[1] + "==="))
+    except (ValueError, IndexError):  # NotSdJwt, BadSignature and binascii.Error among them
+        return None
+    issuer = payload.get("iss") if isinstance(payload, dict) else None
+    return issuer if isinstance(issuer, str) else None
 
 
 def verify_credential(
@@ -130,6 +151,8 @@ def _judge(
         return _failed("not_a_licence")
     type_code = vct.removeprefix(VCT_PREFIX)
     until = date.fromisoformat(payload["exp_date"]) if payload.get("exp_date") else None
+    starts = payload.get("nbf_date")
+    iat = payload.get("iat")
     known: dict[str, Any] = {
         "licence_id": str(payload["jti"]),
         "type_code": type_code,
@@ -138,10 +161,12 @@ def _judge(
         "valid_until": until,
         "key_id": found.header.get("kid"),
         "claims": found.disclosed,
+        "issuer": str(payload.get("iss") or "") or None,
+        "valid_from": date.fromisoformat(starts) if starts else None,
+        "issued_at": datetime.fromtimestamp(iat, UTC) if isinstance(iat, int) else None,
     }
     if until is not None and today > until:
         return _failed("expired", **known)
-    starts = payload.get("nbf_date")
     if starts and today < date.fromisoformat(starts):
         return _failed("not_yet_valid", **known)
     if status_of is None and revocations is not None:

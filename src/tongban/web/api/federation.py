@@ -38,6 +38,9 @@ class FederatedCaseOut(BaseModel):
     remote_detail: dict[str, Any]
     result: dict[str, Any] | None = Field(description="对方签名的办理结果（电子证照）")
     result_verified: bool | None = Field(description="结果签名是否已用对方公布的公钥验证")
+    licence_id: str | None = Field(
+        None, description="结果带回的电子证照编号（已用对方的证照公钥核验，存入申请人的数据空间）"
+    )
     materials: list[dict[str, Any]]
     created_at: datetime
     updated_at: datetime

@@ -7,6 +7,7 @@ needs an ``Idempotency-Key``.  Verifying is public and needs no account.
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, datetime
 from typing import Annotated, Any
 
@@ -17,15 +18,17 @@ from pydantic import BaseModel, Field
 
 from tongban.bootstrap import Container
 from tongban.domain.errors import FileTooLarge, PermissionDenied, ValidationFailed
-from tongban.domain.licences.errors import NotALicence
+from tongban.domain.licences.errors import LicenceIssuedElsewhere, NotALicence
 from tongban.domain.licences.model import Licence
 from tongban.domain.licences.types import LICENCE_TYPES
 from tongban.domain.people.model import Principal
 from tongban.domain.shared.clock import china_date
+from tongban.services.federation import partner_licences
 from tongban.services.licences import access as policy
 from tongban.services.licences import library as svc
 from tongban.services.licences import renditions
 from tongban.services.licences.pdf import verify_path
+from tongban.services.licences.verify import claimed_issuer
 from tongban.services.platform import jurisdiction
 from tongban.services.platform.context import Actor
 from tongban.services.platform.unit_of_work import UnitOfWork
@@ -66,6 +69,10 @@ class LicenceOut(BaseModel):
     revoke_reason: str
     credential: str
     verify_url: str
+    issuer_region: str | None = Field(
+        None, description="跨城通办：签发该证照的伙伴节点的行政区划代码（本节点签发的为空）"
+    )
+    issuer_name: str = Field("", description="签发该证照的伙伴节点名称")
 
     @classmethod
     def of(cls, licence: Licence, today: date) -> LicenceOut:
@@ -108,6 +115,10 @@ class VerificationOut(BaseModel):
     key_id: str | None
     status_checked: bool
     claims: dict[str, Any] = Field(description="仅含出示方披露的字段")
+    issuer: str | None = Field(None, description="签发者（iss），如 urn:tongban:440605")
+    issuer_name: str | None = Field(
+        None, description="跨城通办：签发该证照的伙伴节点名称（本节点签发的为空）"
+    )
 
 
 class LicenceTypeOut(BaseModel):
@@ -155,6 +166,8 @@ def licence_pdf_response(request: Request, container: Container, licence_id: str
     download of this rendition, then served from the store; 304 to a client that has it."""
     with container.uow() as uow:
         licence = policy.read_licence(uow, actor_for(request), licence_id, "下载电子证照 PDF")
+        if licence.issued_elsewhere:  # its PDF is the issuer's to sign
+            raise LicenceIssuedElsewhere(licence_id=licence.id, issuer=licence.issuer_name)
         issuer = svc.department_name(uow.conn, licence.issuer_department)
         where = jurisdiction.current(uow.conn).full_name
     url = f"{str(request.base_url).rstrip('/')}{verify_path(licence.id)}"
@@ -276,13 +289,25 @@ async def read_submission(request: Request, max_bytes: int) -> tuple[str | None,
 def verify_submission(
     container: Container, text: str | None, data: bytes | None
 ) -> svc.Verification:
-    """Verify with the published keys and the library's revocation status, as of today."""
+    """Verify with the published keys and the library's revocation status, as of today.  A
+    credential a trusted partner node issued (its ``iss``) is checked with that node's licence
+    keys; its status is the copy's held here (kept current by each sync of the partner's
+    revocation list), else the partner's list as last checked."""
     keys, today = container.keys, container.clock.today()
     with container.read() as uow:
         status = svc.status_of(uow.conn)
         if data is not None:
             return svc.verify_pdf(data, keys.ca_certificate_pem, status, today=today)
-        return svc.verify_credential(text or "", keys, status, today=today)
+        issuer = claimed_issuer(text or "")  # a partner's is never this node's own
+        partner = partner_licences.issuer_of(uow.conn, issuer) if issuer else None
+        if partner is None:
+            return svc.verify_credential(text or "", keys, status, today=today)
+        node, jwks = partner
+        known = partner_licences.known_revocations(uow.conn, node.region_code)
+        found = svc.verify_credential(text or "", jwks, None, today=today, revocations=known)
+        if found.licence_id and status(found.licence_id) is not None:
+            found = svc.verify_credential(text or "", jwks, status, today=today)
+        return dataclasses.replace(found, issuer_name=node.name)
 
 
 @router.post(

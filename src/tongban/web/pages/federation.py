@@ -29,14 +29,15 @@ Anyone = Annotated[Principal | None, Depends(allow(access.PUBLIC))]
 
 @router.get("/.well-known/tongban-node.json")
 def node_document(container: ContainerDep, _anyone: Anyone) -> JSONResponse:
-    """This node's region code, name, base URL, items and every public key (docs/federation.md);
+    """This node's region code, name, base URL, items, every public key and its licence
+    issuer's public keys (docs/federation.md);
     409 ``federation_node_not_initialised`` before ``tongban node init``."""
     try:
         keys = container.node_keys
     except NodeKeysMissing:
         raise NodeNotInitialised() from None
     with container.read() as uow:
-        document = svc.node_document(uow.conn, keys)
+        document = svc.node_document(uow.conn, keys, container.keys.jwks())
     return JSONResponse(document, headers={"Cache-Control": "public, max-age=300"})
 
 
@@ -73,5 +74,5 @@ def published_items(container: ContainerDep, _anyone: Anyone) -> JSONResponse:
     except NodeKeysMissing:
         raise NodeNotInitialised() from None
     with container.read() as uow:
-        document = items.published(uow.conn, keys, container.clock.now())
+        document = items.published(uow.conn, keys, container.clock.now(), container.keys.jwks())
     return JSONResponse(document, headers={"Cache-Control": "public, max-age=300"})

@@ -15,10 +15,11 @@ from tongban.domain.federation.handover import MAX_MATERIAL_BYTES, MaterialFile
 from tongban.domain.people.model import Principal
 from tongban.domain.shared.identity import IdType
 from tongban.domain.shared.masking import mask_document
-from tongban.services.federation import handover, items, refusals
+from tongban.services.federation import handover, items, partner_licences, refusals
 from tongban.services.federation import node as nodes
+from tongban.services.licences import library as licences
 from tongban.services.platform import access
-from tongban.web.deps import ContainerDep, actor_for, allow
+from tongban.web.deps import ContainerDep, actor_for, allow, today_of
 from tongban.web.pages.register import nationality_options
 from tongban.web.templating import render
 
@@ -63,9 +64,12 @@ def case_page(
         if case["case_id"] is not None:
             number = handover.case_number(uow.conn, case["case_id"])
         done = refusals.resolutions(uow.conn, case_ref)
+        # What anyone may learn at /verify?id=…: type, issuer, validity, status; the fields
+        # are the holder's, read in their data space.
+        licence = licences.get(uow.conn, case["licence_id"]) if case["licence_id"] else None
     masked_id = mask_document(case["applicant_id_type"], case["applicant_id_number"])
     context = {"case": case, "number": number, "resolutions": done, "error": None,
-               "masked_id": masked_id,
+               "masked_id": masked_id, "licence": licence, "today": today_of(request),
                "withdrawable_after": handover.DECIDED}  # fmt: skip
     return render(request, "federation/case.html", context)
 
@@ -187,11 +191,14 @@ async def resolve(
 
 @router.get("/partners")
 def partners_page(request: Request, container: ContainerDep, _clerk: Clerk) -> Response:
-    """The partners this node trusts and the item versions last synced from each."""
+    """The partners this node trusts, the item versions last synced from each, and whether
+    their licence keys and revocation list are known here."""
     with container.read() as uow:
         partners = nodes.partners(uow.conn)
         synced = items.synced(uow.conn)
-    return render(request, "federation/partners.html", {"partners": partners, "synced": synced})
+        licensing = partner_licences.states(uow.conn)
+    context = {"partners": partners, "synced": synced, "licensing": licensing}
+    return render(request, "federation/partners.html", context)
 
 
 @router.post("/partners/{code}/sync")

@@ -41,7 +41,7 @@ def _status_card(container: ContainerDep, licence_id: str, today: date) -> dict[
             licence = svc.get(uow.conn, licence_id)
         except LicenceNotFound:
             return None
-        issuer = svc.department_name(uow.conn, licence.issuer_department)
+        issuer = licence.issuer_name or svc.department_name(uow.conn, licence.issuer_department)
     enterprise = licence.holder_kind is HolderKind.ENTERPRISE
     return {
         "id": licence.id,
