@@ -10,7 +10,7 @@ its node document or its signed item versions) and its last checked revocation l
 (``licence_id``).
 
 Revision ID: 0047
-Revises: 0045
+Revises: 0049
 Create Date: 2026-12-06 23:30:00
 """
 
@@ -23,7 +23,7 @@ from sqlalchemy.dialects import postgresql
 import tongban.adapters.db.types
 
 revision = "0047"
-down_revision = "0045"
+down_revision = "0049"
 branch_labels = None
 depends_on = None
 
