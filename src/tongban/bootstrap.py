@@ -28,7 +28,7 @@ from tongban.adapters.db.replicas import Replicas
 from tongban.adapters.federation_http import HttpTransport
 from tongban.adapters.file_store import LocalFileStore
 from tongban.adapters.id_devices import SimulatedFaceCamera, SimulatedIdCardReader
-from tongban.adapters.node_keys import NodeKeyRing
+from tongban.adapters.node_keys import NodeKeyFiles, NodeKeyRing, NodeKeysMissing
 from tongban.adapters.pdf import FpdfReceipts
 from tongban.adapters.sms import LogSms
 from tongban.config import Settings
@@ -104,6 +104,24 @@ class Container:
         """The node's Ed25519 keys (跨城通办) under ``{keys_dir}/node``, loaded once per process;
         ``NodeKeysMissing`` before ``tongban node init``."""
         return node_keys.load(self.settings.resolved_keys_dir())
+
+    def node_keys_if_made(self) -> NodeKeyRing | None:
+        """``node_keys``, or None before ``tongban node init`` made the first key."""
+        try:
+            return self.node_keys
+        except NodeKeysMissing:
+            return None
+
+    @property
+    def node_key_store(self) -> NodeKeyFiles:
+        """Where ``node init`` and ``rotate-key`` make the node's keys (the files above)."""
+        return NodeKeyFiles(self.settings.resolved_keys_dir())
+
+    def forget_node_keys(self) -> None:
+        """Read the node's keys again at their next use (after this process rotated them);
+        other processes keep signing with the key they loaded, still published, until they
+        restart."""
+        self.__dict__.pop("node_keys", None)
 
     @functools.cached_property
     def async_reader(self) -> AsyncReader | None:

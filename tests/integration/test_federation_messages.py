@@ -122,7 +122,7 @@ def test_a_message_from_a_node_not_trusted_is_refused(
     stranger = FakePartner.make("440106", "广州市天河区")
     assert refused(container, signed_message(stranger)) == "federation_untrusted_sender"
     with container.uow() as uow:
-        node.untrust(uow, SYSTEM, PANYU)
+        node.untrust(uow, SYSTEM, PANYU, "合作结束")
     assert refused(container, signed_message(panyu)) == "federation_untrusted_sender"
 
 

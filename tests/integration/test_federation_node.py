@@ -80,6 +80,18 @@ def test_node_init_publishes_the_jurisdiction_a_key_and_the_items(container: Con
     rotated = cli(container, "node", "rotate-key")
     assert rotated.exit_code == 0, rotated.output
     assert len(published(container)["keys"]) == 2  # the old key stays published
+    with container.read() as uow:
+        actions = list(uow.conn.execute(select(audit_log.c.action).order_by(audit_log.c.id)))
+    assert [a.action for a in actions if a.action.startswith("federation.")] == [
+        "federation.node_init", "federation.key_created", "federation.node_init",
+        "federation.key_rotated",
+    ]  # fmt: skip
+
+
+def test_rotating_before_init_is_refused(container: Container) -> None:
+    result = cli(container, "node", "rotate-key")
+    assert result.exit_code == 2
+    assert "federation_node_not_initialised" in result.output
 
 
 def test_node_init_needs_a_base_url(container: Container) -> None:
@@ -101,9 +113,12 @@ def test_trust_stores_a_partner_and_untrust_removes_it(
     partners, audits = state(container)
     assert [p.region_code for p in partners] == [PANYU]
 
-    assert cli(container, "node", "untrust", PANYU).exit_code == 0
+    no_reason = cli(container, "node", "untrust", PANYU)
+    assert no_reason.exit_code == 2 and "请说明不再信任该节点的原因" in no_reason.output
+    assert state(container) == (partners, audits)
+    assert cli(container, "node", "untrust", PANYU, "--reason", "协议到期").exit_code == 0
     assert state(container) == ([], audits + 1)
-    missing = cli(container, "node", "untrust", PANYU)
+    missing = cli(container, "node", "untrust", PANYU, "--reason", "协议到期")
     assert missing.exit_code == 2
     assert "federation_partner_not_found" in missing.output
 

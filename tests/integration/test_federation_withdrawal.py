@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.clock import SYSTEM
-from tests.factories import sign_in
+from tests.factories import make_staff, sign_in
 from tests.integration.federation_fixtures import PANYU
 from tests.integration.federation_pair import Pair
 from tests.integration.test_federation_handover import (
@@ -26,6 +26,7 @@ from tongban.adapters.db.tables_federation import federation_sent
 from tongban.domain.cases.status import CaseStatus
 from tongban.domain.federation.errors import HandoverClosed, HandoverIncomplete
 from tongban.domain.federation.handover import MaterialFile
+from tongban.domain.people.model import Role
 from tongban.services.cases import lifecycle
 from tongban.services.cases import repository as repo
 from tongban.services.federation import exchange_log, handover, messages, refusals
@@ -244,3 +245,58 @@ def test_refusals_are_resolved_from_the_command_line(world: World) -> None:
         assert refusals.unresolved(uow.conn) == []
         [resolution] = refusals.resolutions(uow.conn, ref)
     assert (resolution.action, resolution.by_user_id) == ("cancel", None)
+
+
+def test_the_window_withdraws_through_the_api_once_per_key(world: World) -> None:
+    pair = world.pair
+    ref = world.hand_over()
+    pump(pair)
+    client = TestClient(build_app(pair.nanhai))
+    csrf = sign_in(pair.nanhai, client, world.clerk_person)
+    url = f"/api/v1/federation/cases/{ref}/withdraw"
+
+    def post(key: str | None, body: Any) -> Any:
+        headers = {"X-CSRF-Token": csrf, **({"Idempotency-Key": key} if key else {})}
+        return client.post(url, json=body, headers=headers)
+
+    assert post(None, {"reason": "申请人已另行办理"}).status_code == 428
+    empty = post("w-0", {"reason": ""})
+    assert empty.status_code == 422 and empty.json()["code"] == "validation_failed"
+    blank = post("w-1", {"reason": "   "})
+    assert blank.status_code == 422 and blank.json()["code"] == "federation_handover_incomplete"
+    missing = client.post(
+        "/api/v1/federation/cases/440605-20261116-99999/withdraw",
+        json={"reason": "x"}, headers={"X-CSRF-Token": csrf, "Idempotency-Key": "w-2"},
+    )  # fmt: skip
+    assert missing.status_code == 404 and missing.json()["code"] == "federation_case_not_found"
+    assert count(pair.nanhai, federation_sent) == 1  # nothing sent by the refusals
+
+    done = post("w-3", {"reason": "申请人已另行办理"})
+    assert done.status_code == 200, done.text
+    body = done.json()
+    assert (body["case_ref"], body["status"]) == (ref, "withdrawn")
+    assert [m["type"] for m in body["sent"]] == ["case.handover", "case.withdrawn"]
+    replay = post("w-3", {"reason": "申请人已另行办理"})
+    assert replay.headers["Idempotent-Replayed"] == "true" and replay.json() == body
+    assert count(pair.nanhai, federation_sent) == 2  # the retry sent nothing more
+    closed = post("w-4", {"reason": "再次撤回"})
+    assert closed.status_code == 409 and closed.json()["code"] == "federation_handover_closed"
+    pump(pair)
+    assert world.there(ref).status == CaseStatus.WITHDRAWN
+    assert "申请人已另行办理" in closing_reason(world, ref)
+
+
+def test_only_a_window_clerk_withdraws_through_the_api(world: World) -> None:
+    pair = world.pair
+    ref = world.hand_over()
+    client = TestClient(build_app(pair.nanhai))
+    auditor = make_staff(pair.nanhai, Role.AUDITOR)
+    csrf = sign_in(pair.nanhai, client, auditor)
+    assert client.get(f"/api/v1/federation/cases/{ref}").status_code == 200  # a reader
+    refused = client.post(
+        f"/api/v1/federation/cases/{ref}/withdraw",
+        json={"reason": "申请人已另行办理"},
+        headers={"X-CSRF-Token": csrf, "Idempotency-Key": "auditor-1"},
+    )
+    assert refused.status_code == 403 and refused.json()["code"] == "permission_denied"
+    assert world.here(ref)["status"] == "handed_over"

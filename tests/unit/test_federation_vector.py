@@ -9,7 +9,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from tongban.domain.federation.canonical import b64url
 from tongban.domain.federation.envelope import check_signature, parse_envelope, signing_input
-from tongban.domain.federation.node import parse_node_document
+from tongban.domain.federation.node import fingerprints, parse_node_document, thumbprint
 
 SECRET = bytes.fromhex("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60")
 PUBLIC_X = "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"
@@ -66,3 +66,14 @@ def test_the_documented_signature_verifies_with_the_published_key() -> None:
     )
     parsed = parse_envelope(document)
     check_signature(parsed, node.public_key(parsed.kid))  # raises BadSignature if not
+
+
+def test_a_keys_fingerprint_is_its_rfc_7638_thumbprint_as_rfc_8037_gives_it() -> None:
+    """RFC 8037 appendix A.3: the thumbprint of the RFC 8032 test key, which the admin page
+    and ``GET /api/v1/admin/federation/partners`` show for the operators to compare."""
+    expected = "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k"
+    raw = Ed25519PrivateKey.from_private_bytes(SECRET).public_key().public_bytes_raw()
+    assert b64url(raw) == PUBLIC_X
+    assert thumbprint(raw) == expected
+    jwk = {"kty": "OKP", "crv": "Ed25519", "kid": "rfc8032-test-1", "x": PUBLIC_X}
+    assert fingerprints([jwk]) == [("rfc8032-test-1", expected)]

@@ -111,3 +111,22 @@ def load(keys_dir: Path) -> NodeKeyRing:
     if current is None:
         raise NodeKeysMissing(f"{directory}: no key {kid}")
     return NodeKeyRing(directory, kid, current, public)
+
+
+@dataclass(frozen=True)
+class NodeKeyFiles:
+    """The node key store (``services.federation.ports.NodeKeyStore``) on the key files above."""
+
+    keys_dir: Path
+
+    def current(self) -> NodeKeyRing | None:
+        try:
+            return load(self.keys_dir)
+        except NodeKeysMissing:
+            return None
+
+    def initialise(self, now: datetime) -> tuple[NodeKeyRing, bool]:
+        return initialise(self.keys_dir, now)
+
+    def rotate(self, now: datetime) -> NodeKeyRing:
+        return rotate(self.keys_dir, now)

@@ -15,6 +15,7 @@ from rich.console import Console
 
 from tongban.adapters import node_keys
 from tongban.domain.errors import DomainError
+from tongban.domain.federation.node import load_node_document
 from tongban.i18n import gettext as _
 from tongban.services.federation import node as svc
 
@@ -48,14 +49,13 @@ def init(
     url = base_url if base_url is not None else c.settings.public_url
     try:
         with c.uow() as uow:
-            svc.init_node(uow, cli_actor(c), url, item)
+            kid, made = svc.initialise(uow, cli_actor(c), c.node_key_store, url, item)
     except DomainError as error:
         raise _fail(error) from None
-    ring, made = node_keys.initialise(c.settings.resolved_keys_dir(), c.clock.now())
     if made:
-        out.print(_("已生成节点签名密钥：{kid}").format(kid=ring.kid))
+        out.print(_("已生成节点签名密钥：{kid}").format(kid=kid))
     else:
-        out.print(_("节点签名密钥已存在，未做改动：{kid}").format(kid=ring.kid))
+        out.print(_("节点签名密钥已存在，未做改动：{kid}").format(kid=kid))
     show()
 
 
@@ -99,19 +99,13 @@ def trust(
     from tongban.cli.app import cli_actor, container
 
     try:
-        document = json.loads(file.read_text(encoding="utf-8"))
+        content = file.read_bytes()
     except OSError:
         err.print(_("找不到文件：{path}").format(path=file), soft_wrap=True)
         raise typer.Exit(2) from None
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        err.print(
-            _("节点文件无效：{reason}").format(reason=_("不是 JSON 文件"))
-            + "（federation_invalid_node_document）",
-            soft_wrap=True,
-        )
-        raise typer.Exit(2) from None
     c = container()
     try:
+        document = load_node_document(content)
         with c.uow() as uow:
             partner = svc.trust(uow, cli_actor(c), document)
     except DomainError as error:
@@ -125,15 +119,21 @@ def trust(
 
 
 @app.command()
-def untrust(code: Annotated[str, typer.Argument(help="伙伴节点的行政区划代码")]) -> None:
-    """Stop trusting a partner node: its messages are refused from now on."""
+def untrust(
+    code: Annotated[str, typer.Argument(help="伙伴节点的行政区划代码")],
+    reason: Annotated[str, typer.Option(help="不再信任的原因（必填，记入审计日志）")] = "",
+) -> None:
+    """Stop trusting a partner node, for the reason given: its messages are refused from now
+    on."""
     from tongban.cli.app import cli_actor, container
 
     c = container()
     try:
         with c.uow() as uow:
-            svc.untrust(uow, cli_actor(c), code)
+            svc.untrust(uow, cli_actor(c), code, reason)
     except DomainError as error:
+        for problem in (error.fields or {}).values():
+            err.print(f"[red]{_(str(problem))}[/red]", soft_wrap=True)
         raise _fail(error) from None
     out.print(_("已不再信任节点 {code}。").format(code=code))
 
@@ -141,17 +141,16 @@ def untrust(code: Annotated[str, typer.Argument(help="伙伴节点的行政区�
 @app.command(name="rotate-key")
 def rotate_key() -> None:
     """Add a new node signing key and make it current; old keys stay published."""
-    from tongban.cli.app import container
+    from tongban.cli.app import cli_actor, container
 
     c = container()
     try:
-        ring = node_keys.rotate(c.settings.resolved_keys_dir(), c.clock.now())
-    except node_keys.NodeKeysMissing:
-        err.print(_("本节点尚未初始化，请先运行 tongban node init。"))
-        raise typer.Exit(2) from None
-    out.print(
-        _("新的节点签名密钥：{kid}（共 {n} 个公钥）").format(kid=ring.kid, n=len(ring.public_keys))
-    )
+        with c.uow() as uow:
+            kid = svc.rotate_key(uow, cli_actor(c), c.node_key_store)
+    except DomainError as error:
+        raise _fail(error) from None
+    published = len(node_keys.load(c.settings.resolved_keys_dir()).public_keys)
+    out.print(_("新的节点签名密钥：{kid}（共 {n} 个公钥）").format(kid=kid, n=published))
     out.print(_("请重启正在运行的服务进程，并请伙伴节点重新获取本节点文件。"))
 
 

@@ -55,6 +55,7 @@ NAVIGATION: tuple[tuple[str, str, tuple[Role, ...]], ...] = (
     ("事项管理", "/admin/items", (Role.CATALOGUE_ADMIN, Role.AUDITOR, Role.LEADER)),
     ("工作日历", "/admin/calendar", (Role.CATALOGUE_ADMIN,)),
     ("秒批规则", "/admin/rules", (Role.CATALOGUE_ADMIN,)),
+    ("跨城通办节点", "/admin/federation", (Role.CATALOGUE_ADMIN,)),
     ("工作人员账号", "/admin/users", (Role.USER_ADMIN,)),
     ("证照核验", "/verify", ()),
 )

@@ -15,6 +15,8 @@ current and past, so a message signed before a rotation still verifies.  ``licen
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -22,7 +24,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from tongban.domain.federation.canonical import from_b64url
+from tongban.domain.federation.canonical import b64url, canonical, from_b64url
 from tongban.domain.federation.errors import InvalidNodeDocument
 
 DOCUMENT_VERSION = 1
@@ -30,6 +32,8 @@ REGION_CODE = re.compile(r"^[1-8]\d{5}$")
 URL = re.compile(r"^https?://[^\s/?#]+(/[^\s?#]*)?$")
 KID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 ITEM_CODE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+MAX_DOCUMENT_BYTES = 64 * 1024
+"""A node document lists a few keys and items: a larger file is not one."""
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,17 @@ class NodeDocument:
     def public_key(self, kid: str) -> Ed25519PublicKey | None:
         raw = self.keys.get(kid)
         return Ed25519PublicKey.from_public_bytes(raw) if raw is not None else None
+
+    def fingerprints(self) -> list[tuple[str, str]]:
+        """Each key's id and RFC 7638 thumbprint, newest id first."""
+        return [(kid, thumbprint(raw)) for kid, raw in sorted(self.keys.items(), reverse=True)]
+
+
+def thumbprint(raw: bytes) -> str:
+    """The RFC 7638 JWK thumbprint (SHA-256, base64url) of an Ed25519 public key: what two
+    operators read to each other to check a node document before it is trusted."""
+    members = {"crv": "Ed25519", "kty": "OKP", "x": b64url(raw)}
+    return b64url(hashlib.sha256(canonical(members)).digest())
 
 
 def _key(entry: Any) -> tuple[str, bytes]:
@@ -101,6 +116,24 @@ def parse_licence_keys(entries: Any) -> tuple[dict[str, str], ...]:
             raise InvalidNodeDocument(reason="licence_keys 中有重复的 kid")
         keys[kid] = {"kty": "EC", "crv": "P-256", "kid": kid, "x": str(x), "y": str(y)}
     return tuple(keys.values())
+
+
+def load_node_document(data: bytes | str) -> Any:
+    """The JSON value of a saved node document (a file or pasted text), not yet checked;
+    ``InvalidNodeDocument`` when it is too large or not JSON."""
+    if len(data) > MAX_DOCUMENT_BYTES:
+        raise InvalidNodeDocument(reason="文件超过 64 KB，不是节点文件")
+    try:
+        return json.loads(data)
+    except ValueError:  # JSONDecodeError and UnicodeDecodeError alike
+        raise InvalidNodeDocument(reason="不是 JSON 文件") from None
+
+
+def fingerprints(entries: list[Any]) -> list[tuple[str, str]]:
+    """The id and RFC 7638 thumbprint of each JWK in ``entries`` (checked as a document's
+    ``keys`` are), newest id first."""
+    keys = dict(_key(entry) for entry in entries)
+    return [(kid, thumbprint(raw)) for kid, raw in sorted(keys.items(), reverse=True)]
 
 
 def parse_node_document(document: Any) -> NodeDocument:

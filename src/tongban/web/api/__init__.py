@@ -39,6 +39,7 @@ MODULES = (
     "indicators",
     "users_admin",
     "federation",
+    "federation_admin",
     "account_security",
     "dashboard",
 )

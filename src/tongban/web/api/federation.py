@@ -1,7 +1,12 @@
 """跨城通办 cases over HTTP: the cases handed over to partners and received from them, each with
 this side's status, the other side's, the result and every message (docs/federation.md).
 
-Errors: 404 ``federation_case_not_found``.
+The window records an applicant's withdrawal of a case handed over (``POST …/withdraw``,
+``case.withdrawn`` to the partner) with an ``Idempotency-Key``.
+
+Errors: 404 ``federation_case_not_found``; 409 ``federation_handover_closed`` (the case here is
+not open, the partner has decided it, or a refused message of it waits to be resolved); 422
+``federation_handover_incomplete`` or ``validation_failed`` (no reason).
 """
 
 from __future__ import annotations
@@ -10,15 +15,24 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
+from tongban.adapters.node_keys import NodeKeysMissing
+from tongban.domain.federation.errors import NodeNotInitialised
 from tongban.domain.people.model import Principal
 from tongban.services.federation import handover
+from tongban.services.platform import access
+from tongban.services.platform.context import Actor
+from tongban.services.platform.unit_of_work import UnitOfWork
 from tongban.web import paging
 from tongban.web.deps import ContainerDep, allow
+from tongban.web.idempotency import IdempotencyKey, run_once
 
 router = APIRouter(prefix="/federation", tags=["federation"])
 Reader = Annotated[Principal, Depends(allow(handover.READERS))]
+Clerk = Annotated[Principal, Depends(allow(access.CASE_CLERKS))]
+CaseRef = Annotated[str, Path(pattern=r"^[A-Za-z0-9._-]{1,64}$")]
 
 
 class FederatedCaseOut(BaseModel):
@@ -72,14 +86,45 @@ def list_cases(
     return [_out(row) for row in found.rows]
 
 
-@router.get("/cases/{case_ref}", response_model=FederatedCaseDetail, summary="跨城通办办件")
-def get_case(
-    container: ContainerDep,
-    _reader: Reader,
-    case_ref: Annotated[str, Path(pattern=r"^[A-Za-z0-9._-]{1,64}$")],
-) -> dict[str, Any]:
-    with container.read() as uow:
-        case = handover.federated_case(uow.conn, case_ref)
+def _detail(case: dict[str, Any]) -> dict[str, Any]:
     for message in case["sent"]:
         message.pop("answer", None)
     return _out(case)
+
+
+@router.get("/cases/{case_ref}", response_model=FederatedCaseDetail, summary="跨城通办办件")
+def get_case(container: ContainerDep, _reader: Reader, case_ref: CaseRef) -> dict[str, Any]:
+    with container.read() as uow:
+        return _detail(handover.federated_case(uow.conn, case_ref))
+
+
+class WithdrawIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=500, description="申请人撤回的原因")
+
+
+@router.post(
+    "/cases/{case_ref}/withdraw",
+    response_model=FederatedCaseDetail,
+    summary="申请人撤回已移交的跨城通办办件",
+)
+def withdraw_case(
+    case_ref: CaseRef,
+    body: WithdrawIn,
+    request: Request,
+    container: ContainerDep,
+    _clerk: Clerk,
+    key: IdempotencyKey,
+) -> JSONResponse:
+    """The applicant withdraws at this window a case handed over (撤回申请): ``case.withdrawn``
+    goes to the partner, which withdraws its case; the case here becomes ``withdrawn`` (its
+    ``sent`` lists the message).  The same call as the case page's form."""
+    try:
+        signer = container.node_keys
+    except NodeKeysMissing:
+        raise NodeNotInitialised() from None
+
+    def run(uow: UnitOfWork, actor: Actor) -> dict[str, Any]:
+        handover.withdraw(uow, actor, signer, case_ref, body.reason)
+        return _detail(handover.federated_case(uow.conn, case_ref))
+
+    return run_once(request, container, key, run)

@@ -31,6 +31,7 @@ MODULES = (
     "licences",
     "federation",
     "federation_cases",
+    "federation_admin",
     "data_space",
     "identity",
     "smart",

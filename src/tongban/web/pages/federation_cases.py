@@ -19,6 +19,7 @@ from tongban.services.federation import handover, items, partner_licences, refus
 from tongban.services.federation import node as nodes
 from tongban.services.licences import library as licences
 from tongban.services.platform import access
+from tongban.web import paging
 from tongban.web.deps import ContainerDep, actor_for, allow, today_of
 from tongban.web.pages.register import nationality_options
 from tongban.web.templating import render
@@ -47,10 +48,13 @@ def cases_page(
     container: ContainerDep,
     _reader: Reader,
     role: Annotated[str, Query(pattern="^(|in|out)$")] = "",
+    after: paging.AfterParam = None,
 ) -> Response:
+    """Newest first, a page at a time by keyset (下一页 carries where the page ended)."""
     with container.read() as uow:
-        rows = handover.federated_cases(uow.conn, role or None)
-    return render(request, "federation/cases.html", {"rows": rows, "role": role})
+        found = handover.federated_cases_page(uow.conn, role or None, paging.page_from(after))
+    context = {"rows": found.rows, "role": role, **paging.more_links(request, found.next)}
+    return render(request, "federation/cases.html", context)
 
 
 @router.get("/cases/{case_ref}")

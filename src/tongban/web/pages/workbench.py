@@ -51,6 +51,7 @@ TASKS: dict[Role, tuple[Task, ...]] = {
         Task("指标管理", "/admin/indicators", "维护指标的定义、公式、目标和维度，发布新版本"),
         Task("三单管理", "/lists", "负面清单、许可清单和监管清单"),
         Task("服务网点", "/centres", "区、镇街和村居服务中心"),
+        Task("跨城通办节点", "/admin/federation", "本节点的地址、事项和签名密钥，信任的伙伴节点"),
     ),
     Role.CLERK: (
         Task("综合窗口", "/window", "核验申请人身份，受理任一事项（一窗通办）"),
