@@ -272,6 +272,10 @@ def test_one_passport_number_of_two_countries_is_two_accounts_each_named_by_its_
     unsure = client.post("/api/v1/auth/login", json=login)
     assert unsure.status_code == 422 and unsure.json()["code"] == "document_ambiguous"
     assert {"id_type", "nationality"} <= set(unsure.json()["fields"])
+    sms = client.post("/api/v1/auth/sms-code", json={"id_number": "123456789"})
+    assert sms.status_code == 422 and sms.json()["code"] == "document_ambiguous"
+    named_sms = {"id_number": "123456789", "id_type": "passport", "nationality": "USA"}
+    assert client.post("/api/v1/auth/sms-code", json=named_sms).status_code == 202
     named = {**login, "id_type": "passport", "nationality": "can"}
     signed = client.post("/api/v1/auth/login", json=named)
     assert signed.status_code == 200, signed.text
@@ -283,10 +287,6 @@ def test_one_passport_number_of_two_countries_is_two_accounts_each_named_by_its_
         follow_redirects=False,
     )
     assert page.status_code == 422 and 'id="which-document" open' in page.text
-    sms = client.post("/api/v1/auth/sms-code", json={"id_number": "123456789"})
-    assert sms.status_code == 422 and sms.json()["code"] == "document_ambiguous"
-    named_sms = {"id_number": "123456789", "id_type": "passport", "nationality": "USA"}
-    assert client.post("/api/v1/auth/sms-code", json=named_sms).status_code == 202
     signed_in = client.post(
         "/login",
         data={**named, "nationality": "USA", "tab": "citizen", "csrf_token": token},
