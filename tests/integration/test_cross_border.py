@@ -159,7 +159,7 @@ def test_a_hong_kong_permit_holder_registers_applies_and_is_masked_in_lists(
     assert "H******78" in window and "港澳居民来往内地通行证" in window
     assert "H12345678" not in window
     unknown = post(client, "/window/identify", csrf_clerk, id_type="passport", id_number="X99")
-    assert unknown.status_code == 422 and "5至17位" in unknown.text
+    assert unknown.status_code == 422 and "5至9位" in unknown.text
     as_user(container, client, world.reviewer)
     assert number in client.get("/review").text
     case_page = client.get(f"/review/cases/{number}").text
@@ -230,3 +230,91 @@ def test_a_passport_holder_registers_through_the_api_with_nationality_and_latin_
         headers=english,
     ).json()
     assert nationality["message"].startswith("The nationality code is not valid")
+
+
+PASSPORT = {
+    "id_type": "passport",
+    "id_number": "123456789",  # digits only, as the USA and Canada issue them (ICAO 9303)
+    "nationality": "usa",
+    "surname": "Smith",
+    "given_names": "John",
+    "phone": "+12025550123",
+    "password": PASSWORD,
+}
+
+
+def test_one_passport_number_of_two_countries_is_two_accounts_each_named_by_its_country(
+    world: World, client: Any
+) -> None:
+    container = world.container
+    client.cookies.clear()
+    american = client.post("/api/v1/auth/register", json=PASSPORT)
+    assert american.status_code == 201, american.text
+    client.cookies.clear()
+    canadian = {**PASSPORT, "nationality": "CAN", "surname": "Tremblay", "phone": "+14165550123"}
+    answer = client.post("/api/v1/auth/register", json=canadian)
+    assert answer.status_code == 201, answer.text
+    client.cookies.clear()
+    twice = client.post("/api/v1/auth/register", json={**PASSPORT, "phone": "+12025550199"})
+    assert twice.status_code == 409 and twice.json()["code"] == "account_exists"
+    with container.read() as uow:
+        holders = uow.conn.execute(
+            select(users.c.id, users.c.nationality)
+            .where(users.c.id_number == "123456789")
+            .order_by(users.c.id)
+        ).all()
+    assert [h.nationality for h in holders] == ["USA", "CAN"]
+    usa, can = (h.id for h in holders)
+
+    # Signing in by the number alone cannot tell them apart: the holder names the document.
+    client.cookies.clear()
+    login = {"login": "123456789", "password": PASSWORD}
+    unsure = client.post("/api/v1/auth/login", json=login)
+    assert unsure.status_code == 422 and unsure.json()["code"] == "document_ambiguous"
+    assert {"id_type", "nationality"} <= set(unsure.json()["fields"])
+    sms = client.post("/api/v1/auth/sms-code", json={"id_number": "123456789"})
+    assert sms.status_code == 422 and sms.json()["code"] == "document_ambiguous"
+    named_sms = {"id_number": "123456789", "id_type": "passport", "nationality": "USA"}
+    assert client.post("/api/v1/auth/sms-code", json=named_sms).status_code == 202
+    named = {**login, "id_type": "passport", "nationality": "can"}
+    signed = client.post("/api/v1/auth/login", json=named)
+    assert signed.status_code == 200, signed.text
+    assert signed.json()["user"]["user_id"] == can
+    token = form_token(client, "/login?tab=citizen")
+    page = client.post(
+        "/login",
+        data={**login, "tab": "citizen", "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert page.status_code == 422 and 'id="which-document" open' in page.text
+    signed_in = client.post(
+        "/login",
+        data={**named, "nationality": "USA", "tab": "citizen", "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert signed_in.status_code == 303, signed_in.text
+
+    # The form's ID field takes a passport number of digits only.
+    csrf = re.search(r'name="csrf-token" content="([^"]+)"', client.get("/my/cases").text)
+    assert csrf is not None
+    fields, files = scans(KEY, NON_KEY)
+    data = {
+        "form.shop_name": "Smith Tea",
+        "form.area": "20",
+        "form.owner_id": "123456789",
+        **fields,
+        "action": "submit",
+    }
+    applied = post(client, f"/items/{ITEM}/apply", csrf.group(1), files, **data)
+    assert applied.status_code == 303, applied.text
+    with container.read() as uow:
+        applicant = uow.conn.execute(select(cases.c.applicant_id)).scalar_one()
+    assert applicant == usa
+
+    # At a window the clerk names the country when two issued the number.
+    csrf_clerk = as_user(container, client, world.clerk)
+    passport = {"id_type": "passport", "id_number": "123456789"}
+    unsure_window = post(client, "/window/identify", csrf_clerk, **passport)
+    assert unsure_window.status_code == 422 and "国籍" in unsure_window.text
+    found = post(client, "/window/identify", csrf_clerk, **passport, nationality="can")
+    assert found.headers["location"] == f"/window?applicant={can}"

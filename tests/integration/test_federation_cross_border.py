@@ -74,6 +74,24 @@ def test_a_passport_carries_its_nationality(world: World) -> None:
     assert (there["applicant_id_type"], there["applicant_nationality"]) == ("passport", "USA")
 
 
+def test_one_passport_number_of_two_countries_is_two_applicants_there(world: World) -> None:
+    for country, name in (("usa", "JOHN SMITH"), ("can", "JEAN TREMBLAY")):
+        world.hand_over(
+            id_type="passport", id_number="123456789", nationality=country, applicant_name=name
+        )
+    world.hand_over(
+        id_type="passport", id_number="123456789", nationality="USA", applicant_name="JOHN SMITH"
+    )
+    pump(world.pair)
+    with world.pair.panyu.read() as uow:
+        holders = uow.conn.execute(
+            select(users.c.nationality, users.c.name)
+            .where(users.c.id_number == "123456789")
+            .order_by(users.c.nationality)
+        ).all()
+    assert [tuple(h) for h in holders] == [("CAN", "JEAN TREMBLAY"), ("USA", "JOHN SMITH")]
+
+
 def test_a_bad_document_is_refused_at_the_window_and_nothing_is_kept(world: World) -> None:
     with pytest.raises(InvalidDocumentNumber):
         world.hand_over(id_type="hk_macao_travel_permit", id_number="X1234567")

@@ -58,6 +58,13 @@ VALID: list[tuple[IdType, str, str | None, str]] = [
     (IdType.PASSPORT, "123456789", "USA", "123456789"),
     (IdType.PASSPORT, "C01X00T47", "deu", "C01X00T47"),
     (IdType.PASSPORT, "XA0000001", "UNO", "XA0000001"),  # an ICAO code (United Nations)
+    # ICAO 9303: at most 9 letters and digits in the machine-readable zone, digits only in
+    # many countries; one number may be issued by two countries, or be a 台胞证's too.
+    (IdType.PASSPORT, "987654321", "usa", "987654321"),
+    (IdType.PASSPORT, "987654321", "CAN", "987654321"),
+    (IdType.PASSPORT, "01234567", "AUT", "01234567"),
+    (IdType.PASSPORT, "１２３４５", "FRA", "12345"),  # full-width, the shortest taken
+    (IdType.PASSPORT, "H12345678", "NLD", "H12345678"),  # a 回乡证's shape, as a passport
     (IdType.FOREIGN_PERMANENT_RESIDENCE, FOREIGN_PR, None, FOREIGN_PR),
     (IdType.FOREIGN_PERMANENT_RESIDENCE, FOREIGN_PR, "usa", FOREIGN_PR),
 ]
@@ -121,8 +128,16 @@ INVALID: list[tuple[IdType, str, str | None, type[Exception], str]] = [
     (IdType.PASSPORT, "E1234567", None, InvalidNationality, "国籍代码"),
     (IdType.PASSPORT, "E1234567", "ZZZ", InvalidNationality, "ISO 3166"),
     (IdType.PASSPORT, "E1234567", "GB", InvalidNationality, "三位字母"),
-    (IdType.PASSPORT, "E12", "GBR", InvalidDocumentNumber, "5至17位"),
-    (IdType.PASSPORT, "E123-4567", "GBR", InvalidDocumentNumber, "5至17位"),
+    (IdType.PASSPORT, "E12", "GBR", InvalidDocumentNumber, "5至9位"),
+    (IdType.PASSPORT, "1234", "USA", InvalidDocumentNumber, "5至9位"),
+    (IdType.PASSPORT, "E123-4567", "GBR", InvalidDocumentNumber, "5至9位"),
+    (IdType.PASSPORT, "E12345678X", "GBR", InvalidDocumentNumber, "5至9位"),  # 10: past the MRZ
+    (IdType.PASSPORT, "1234567890", "USA", InvalidDocumentNumber, "5至9位"),
+    (IdType.PASSPORT, "12345678<", "USA", InvalidDocumentNumber, "5至9位"),  # the MRZ filler
+    (IdType.PASSPORT, "", "USA", InvalidDocumentNumber, "为空"),
+    (IdType.TAIWAN_TRAVEL_PERMIT, "123456789", None, InvalidDocumentNumber, "8位数字"),
+    (IdType.HK_MACAO_TRAVEL_PERMIT, "123456789", None, InvalidDocumentNumber, "H或M"),
+    (IdType.RESIDENT_ID, "123456789", None, InvalidIdentityNumber, "18位"),
 ]
 
 
@@ -132,7 +147,8 @@ def test_invalid_documents_are_refused_with_a_chinese_reason_and_a_stable_code(
 ) -> None:
     with pytest.raises(error, match=reason) as refused:
         parse_identity(kind, number, nationality=nationality, today=TODAY)
-    assert refused.value.code in ("invalid_document_number", "invalid_nationality")  # type: ignore[attr-defined]
+    codes = ("invalid_document_number", "invalid_nationality", "invalid_id_number")
+    assert refused.value.code in codes  # type: ignore[attr-defined]
 
 
 def test_the_nationality_code_has_its_own_error_code_under_the_document_error() -> None:
@@ -179,6 +195,11 @@ def test_bad_latin_names_are_refused(surname: str, given: str, reason: str) -> N
         ("h12345678", "H12345678"),
         ("01234567", "01234567"),
         ("E1234567", "E1234567"),
+        ("123456789", "123456789"),  # a passport of digits only (USA, DEU ...)
+        ("１２３４５６７８９", "123456789"),
+        ("12345", "12345"),
+        ("c01x00t47", "C01X00T47"),
+        ("H1234567890", "H1234567890"),
         (HK_PERMIT_18, HK_PERMIT_18),
         (FOREIGN_PR, FOREIGN_PR),
         ("11010519491231002x", "11010519491231002X"),
@@ -190,7 +211,20 @@ def test_a_form_id_field_takes_every_document_of_a_recognisable_shape(
     assert form_document_number(typed, today=TODAY) == stored
 
 
-@pytest.mark.parametrize("typed", ["1", "123456789012345", "11010519491231002A", "1101051949"])
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "1",
+        "1234",
+        "1101051949",  # 10 digits: longer than any passport number
+        "123456789012345",
+        "11010519491231002A",
+        "110105194912310021",  # a 身份证 number whose check character is wrong
+        with_wrong_check("81000019900101123"),  # a 居住证 likewise
+        "E12345678X",
+        "E1234-567",
+    ],
+)
 def test_a_form_id_field_reads_anything_else_as_a_mistyped_resident_id(typed: str) -> None:
     with pytest.raises(InvalidIdentityNumber):
         form_document_number(typed, today=TODAY)

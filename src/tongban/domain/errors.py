@@ -84,6 +84,14 @@ class InvalidNationality(InvalidDocumentNumber):
     template = "国籍代码无效：{reason}"
 
 
+class DocumentAmbiguous(ValidationFailed):
+    """A number several registered documents share (two countries' passports, a passport and
+    a 台胞证): the holder or the clerk names the document, and a passport's nationality."""
+
+    code = "document_ambiguous"
+    template = "该号码对应多个证件，请选择证件类型；持护照的，请同时填写国籍。"
+
+
 class InvalidLatinName(ValidationFailed):
     code = "invalid_latin_name"
     template = "外文姓名无效：{reason}"

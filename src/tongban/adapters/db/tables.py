@@ -195,7 +195,7 @@ users = Table(
     Column("kind", String(12), nullable=False),
     Column("username", String(60), nullable=True, unique=True),
     Column("id_type", String(40), nullable=True),
-    Column("id_number", String(40), nullable=True, unique=True),
+    Column("id_number", String(40), nullable=True),
     Column("credit_code", String(18), nullable=True, unique=True),
     Column("name", String(100), nullable=False),
     Column("phone", String(20), nullable=True),
@@ -227,6 +227,30 @@ users = Table(
 )
 
 Index("ix_users_staff_id_number", users.c.staff_id_number, unique=True)
+
+# Migration 0046 (跨境通办): an identity number is unique per document, not across them.  One
+# number may be a passport of two countries, or a passport and a 台胞证 or 回乡证; so a passport
+# is unique per nationality and number, every other document (居民身份证, 居住证, 回乡证,
+# 台胞证, 永居证, each issued by one authority) per type and number.  Lookups by number go
+# through the plain index.
+_PASSPORT = users.c.id_type == "passport"
+Index("ix_users_id_number", users.c.id_number)
+Index(
+    "ix_users_document",
+    users.c.id_number,
+    users.c.id_type,
+    unique=True,
+    sqlite_where=~_PASSPORT,
+    postgresql_where=~_PASSPORT,
+)
+Index(
+    "ix_users_passport",
+    users.c.id_number,
+    users.c.nationality,
+    unique=True,
+    sqlite_where=_PASSPORT,
+    postgresql_where=_PASSPORT,
+)
 
 totp_recovery_codes = Table(
     "totp_recovery_codes",

@@ -261,7 +261,9 @@ class Identity:
 
 _HK_MACAO_PERMIT_RE = re.compile(r"[HM][0-9]{8}(?:[0-9]{2})?")
 _TAIWAN_PERMIT_RE = re.compile(r"[0-9]{8}")
-_PASSPORT_RE = re.compile(r"[A-Z0-9]{5,17}")
+_PASSPORT_RE = re.compile(r"[A-Z0-9]{5,9}")
+"""A passport number as ICAO 9303 (part 4) prints it in the machine-readable zone: at most 9
+letters and digits, digits only in many countries (USA, DEU, JPN ...).  Below 5 is a typo."""
 _NATIONALITY_RE = re.compile(r"[A-Z]{3}")
 
 
@@ -391,7 +393,7 @@ def parse_identity(
 
 def _passport_number(value: str) -> str:
     if not _PASSPORT_RE.fullmatch(value):
-        raise InvalidDocumentNumber(reason="护照号码应为5至17位字母或数字")
+        raise InvalidDocumentNumber(reason="护照号码应为5至9位字母或数字")
     return value
 
 
@@ -406,13 +408,12 @@ def document_number(id_type: IdType | str, number: str, *, today: date | None = 
 
 def form_document_number(number: str, *, today: date | None = None) -> str:
     """A number typed in a form's 证件号码 field, normalised: a GB 11643 number (身份证,
-    港澳台居民居住证, 永居证), or a number of the unmistakable shape of a 回乡证 (H/M + 8 or
-    10 digits), a 台胞证 (8 digits) or a passport (5 to 17 letters and digits, at least one a
-    letter).  Anything else is read as a mistyped 身份证 number and refused with its reason."""
+    港澳台居民居住证, 永居证) with its check character, or a number of the shape of a 回乡证
+    (H/M + 8 or 10 digits), a 台胞证 (8 digits) or a passport (ICAO 9303: 5 to 9 letters and
+    digits, digits only in many countries).  A field takes any of them, so their shapes may
+    overlap; anything else (15 to 18 characters, or of no document's shape) is read as a
+    mistyped 身份证 number and refused with its reason."""
     value = _normalise(number)
-    if _HK_MACAO_PERMIT_RE.fullmatch(value) or _TAIWAN_PERMIT_RE.fullmatch(value):
-        return value
-    gb11643_shaped = len(value) in (15, 18) and value[:15].isdigit()
-    if not gb11643_shaped and _PASSPORT_RE.fullmatch(value) and not value.isdigit():
+    if _HK_MACAO_PERMIT_RE.fullmatch(value) or _PASSPORT_RE.fullmatch(value):
         return value
     return parse_resident_id(value, today=today).number

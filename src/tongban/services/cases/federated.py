@@ -34,6 +34,7 @@ from tongban.services.cases.intake import Application, new_case, submit_checked
 from tongban.services.cases.notify import notify
 from tongban.services.federation import casework, messages
 from tongban.services.federation.handover import keep_materials
+from tongban.services.people.documents import holds
 from tongban.services.platform.calendar import load_calendar
 from tongban.services.platform.context import Actor
 from tongban.services.platform.ports import FileStore
@@ -62,11 +63,8 @@ def _applicant_id(conn: Connection, applicant: dict[str, Any], actor: Actor) -> 
         raise
     except DomainError as problem:
         raise CannotApply(reason=problem.message) from None
-    found = conn.execute(
-        select(users.c.id).where(
-            users.c.id_number == identity.number, users.c.kind == UserKind.CITIZEN.value
-        )
-    ).scalar()
+    held = holds(identity.number, identity.id_type, identity.nationality)
+    found = conn.execute(select(users.c.id).where(held)).scalar()
     if found is not None:
         return int(found)
     return int(

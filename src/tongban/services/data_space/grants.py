@@ -17,6 +17,7 @@ from tongban.domain.data_space.model import Grant, GrantTerms, Requester
 from tongban.domain.errors import PermissionDenied, ValidationFailed
 from tongban.domain.people.model import Principal, Role, UserKind
 from tongban.services.data_space import licence_port
+from tongban.services.people.documents import holds_gb11643
 from tongban.services.platform import audit
 from tongban.services.platform.context import Actor
 from tongban.services.platform.unit_of_work import UnitOfWork, atomic
@@ -229,11 +230,13 @@ def access_log_page(
     *,
     limit: int = 200,
     cursor: tuple[datetime, int, int] | None = None,
+    subject_id: int | None = None,
 ) -> LogPage:
     """The holder's access log, newest first, one page of ``limit`` entries after ``cursor``:
     every read of their data space, and every read of their personal data by staff (a case, a
     material, an identity check), with its reason.  Nothing is cut off: when older entries
-    exist the page says where the next one starts."""
+    exist the page says where the next one starts.  ``subject_id`` is the holder's account
+    (the signed-in holder's); without it, the one a GB 11643 number or a credit code names."""
     events = data_access_events
     query = (
         select(
@@ -271,7 +274,7 @@ def access_log_page(
         )
         for r in conn.execute(query).all()
     ]
-    entries.extend(_staff_reads(conn, holder_id, limit + 1, cursor))
+    entries.extend(_staff_reads(conn, holder_id, limit + 1, cursor, subject_id))
     entries.sort(key=lambda e: e.key, reverse=True)
     more = len(entries) > limit
     page = entries[:limit]
@@ -279,14 +282,25 @@ def access_log_page(
 
 
 def _staff_reads(
-    conn: Connection, holder_id: str, limit: int, cursor: tuple[datetime, int, int] | None
+    conn: Connection,
+    holder_id: str,
+    limit: int,
+    cursor: tuple[datetime, int, int] | None,
+    subject_id: int | None,
 ) -> list[AccessEntry]:
-    """Staff reads of the holder's personal data outside the data space (``data_access_log``)."""
-    subject = (
-        select(users.c.id)
-        .where((users.c.id_number == holder_id) | (users.c.credit_code == holder_id))
-        .scalar_subquery()
-    )
+    """Staff reads of the holder's personal data outside the data space (``data_access_log``).
+    Another document's number may be two people's (0046): only an account says whose."""
+    subject: Any = subject_id
+    if subject is None:
+        enterprise = (users.c.credit_code == holder_id) & (
+            users.c.kind == UserKind.ENTERPRISE.value
+        )
+        subject = (
+            select(users.c.id)
+            .where(holds_gb11643(holder_id) | enterprise)
+            .limit(1)
+            .scalar_subquery()
+        )
     actor = users.alias("actor")
     rows = conn.execute(
         select(data_access_log, actor.c.name.label("actor_name"))

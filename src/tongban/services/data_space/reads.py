@@ -91,19 +91,22 @@ def district_of(conn: Connection) -> District:
     return District.of(where.region_code, where.city, where.district)
 
 
-def _holder_user(conn: Connection, holder_id: str) -> int | None:
+def _holder_users(conn: Connection, holder_id: str) -> tuple[int, ...]:
+    """The accounts a data space's key names: one for a GB 11643 number or a credit code; a
+    number other documents share (two countries' passports, 0046) may be several people's,
+    and a read of it is then logged for each of them rather than for none."""
     found = conn.execute(
-        select(users.c.id).where(
-            or_(users.c.id_number == holder_id, users.c.credit_code == holder_id)
-        )
-    ).scalar()
-    return None if found is None else int(found)
+        select(users.c.id)
+        .where(or_(users.c.id_number == holder_id, users.c.credit_code == holder_id))
+        .order_by(users.c.id)
+    ).scalars()
+    return tuple(int(user_id) for user_id in found)
 
 
 def _is_self(conn: Connection, requester: Requester, holder_id: str) -> bool:
     if requester.role not in HOLDER_ROLES or requester.user_id is None:
         return False
-    return _holder_user(conn, holder_id) == requester.user_id
+    return requester.user_id in _holder_users(conn, holder_id)
 
 
 def event_row(requester: Requester, access: Access, outcome: str, **extra: Any) -> dict[str, Any]:
@@ -231,12 +234,13 @@ def _log_allowed(
     conn.execute(
         _INSERT_EVENT, event_row(requester, access, "allowed", grant_id=grant_id, legal_basis=basis)
     )
-    key = ("holder_user", access.holder_id)
+    key = ("holder_users", access.holder_id)
     if key not in uow.memo:  # one lookup however many reads a use case makes
-        uow.memo[key] = _holder_user(conn, access.holder_id)
-    subject = uow.memo[key]
-    if subject is not None and requester.user_id != subject:
-        conn.execute(_INSERT_LOG, access_log_row(requester, access, subject))
+        uow.memo[key] = _holder_users(conn, access.holder_id)
+    subjects: tuple[int, ...] = uow.memo[key]
+    for subject in subjects:
+        if subject != requester.user_id:
+            conn.execute(_INSERT_LOG, access_log_row(requester, access, subject))
 
 
 def checked_types(type_codes: Sequence[str]) -> list[str]:

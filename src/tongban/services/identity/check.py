@@ -38,6 +38,7 @@ from tongban.domain.shared.identity import parse_resident_id
 from tongban.services.catalogue.items import published_item
 from tongban.services.data_space import licence_port
 from tongban.services.data_space.grants import insert_grant
+from tongban.services.people.documents import holds_gb11643
 from tongban.services.platform import audit
 from tongban.services.platform.context import Actor
 from tongban.services.platform.unit_of_work import UnitOfWork, atomic
@@ -136,7 +137,9 @@ def _person_by_number(conn: Connection, id_number: str) -> int:
         number = parse_resident_id(id_number).number
     except DomainError as error:
         raise IdCardUnreadable(reason=error.message) from None
-    found = conn.execute(select(users.c.id).where(users.c.id_number == number)).scalar()
+    # A card's or a face check's number is GB 11643 (身份证, 居住证, 永居证): it names the
+    # document alone, however many passports share some other number.
+    found = conn.execute(select(users.c.id).where(holds_gb11643(number))).scalar()
     if found is None:
         raise PersonNotRegistered()
     return int(found)

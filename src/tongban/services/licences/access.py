@@ -59,12 +59,12 @@ def read_licence(uow: UnitOfWork, actor: Actor, licence_id: str, what: str) -> L
     with uow.atomic():
         licence = svc.get(uow.conn, licence_id)
         allowed = may_read(principal, licence)
-        subject = svc.holder_user_id(uow.conn, licence.holder_id)
-        if subject is not None and not is_holder(principal, licence):
+        if not is_holder(principal, licence):
             purpose = "持证人本人以外查阅电子证照" if allowed else "无权查阅电子证照（已拒绝）"
-            audit.record_data_access(
-                uow.conn, actor, subject, f"{what} {licence.id}", purpose, allowed=allowed
-            )
+            for subject in svc.holder_user_ids(uow.conn, licence.holder_id):
+                audit.record_data_access(
+                    uow.conn, actor, subject, f"{what} {licence.id}", purpose, allowed=allowed
+                )
     if not allowed:
         raise PermissionDenied()
     return licence

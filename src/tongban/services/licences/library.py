@@ -300,14 +300,16 @@ def status_of(conn: Connection) -> Callable[[str], str | None]:
     return lookup
 
 
-def holder_user_id(conn: Connection, holder_id: str) -> int | None:
-    """The account of a licence's holder (a person's ID number or a company's credit code)."""
-    row = conn.execute(
-        select(users.c.id).where(
-            or_(users.c.id_number == holder_id, users.c.credit_code == holder_id)
-        )
-    ).first()
-    return int(row.id) if row else None
+def holder_user_ids(conn: Connection, holder_id: str) -> tuple[int, ...]:
+    """The accounts of a licence's holder (a person's ID number or a company's credit code):
+    one, but a number other documents share (two countries' passports, 0046) may be
+    several people's, and a read is then logged for each of them rather than for none."""
+    found = conn.execute(
+        select(users.c.id)
+        .where(or_(users.c.id_number == holder_id, users.c.credit_code == holder_id))
+        .order_by(users.c.id)
+    ).scalars()
+    return tuple(int(user_id) for user_id in found)
 
 
 def department_name(conn: Connection, code: str) -> str:

@@ -47,6 +47,7 @@ from tongban.domain.shared.identity import (
 from tongban.domain.shared.masking import mask_document, mask_id_number, mask_phone
 from tongban.i18n import gettext as _
 from tongban.services.people import sessions
+from tongban.services.people.documents import holds
 from tongban.services.platform import audit
 from tongban.services.platform.context import Actor
 from tongban.services.platform.unit_of_work import UnitOfWork, atomic
@@ -376,7 +377,9 @@ def create_citizen(
         "surname": latin_name.surname if latin_name else None,
         "given_names": latin_name.given_names or None if latin_name else None,
     }
-    if _exists(conn, "id_number", identity.number):
+    # One account per document: a passport per nationality, any other per type (0046).
+    held = holds(identity.number, identity.id_type, identity.nationality)
+    if conn.execute(select(users.c.id).where(held)).first() is not None:
         raise AccountExists(login=masked)
     user_id = _insert_user(conn, actor, masked, values)
     conn.execute(

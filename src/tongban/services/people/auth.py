@@ -4,6 +4,9 @@ Counters live in ``login_throttle`` so that every app process sees the same ones
 (consecutive failures, then a lock of ``settings.lockout_minutes``), per IP address (failures in
 a window) and per identity number for SMS codes.  Unknown accounts cost the same hash check and
 give the same error as a wrong password, and lock the same way, so nobody learns who is registered.
+A number two registered documents share (two countries' passports, a passport and a 台胞证) is
+the one exception: the holder is asked which document (``DocumentAmbiguous``), as the
+registration page would tell anyone that each of them exists.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from sqlalchemy import Connection, delete, or_, select, update
 from tongban.adapters.db.tables import login_throttle, sms_codes, users
 from tongban.config import Settings
 from tongban.domain.errors import (
+    DocumentAmbiguous,
     IpThrottled,
     LoginFailed,
     NotAuthenticated,
@@ -37,7 +41,7 @@ from tongban.domain.errors import (
     TotpRequired,
 )
 from tongban.domain.people.model import UserKind
-from tongban.domain.shared.identity import CREDIT_CODE_ALPHABET
+from tongban.domain.shared.identity import CREDIT_CODE_ALPHABET, IdType, nationality_code
 from tongban.domain.shared.masking import mask_id_number, mask_text
 from tongban.i18n import gettext as _
 from tongban.services.people import sessions, throttle, totp
@@ -49,6 +53,7 @@ from tongban.services.people.accounts import (
     store_password,
     verify_password,
 )
+from tongban.services.people.documents import holds
 from tongban.services.people.throttle import count_event, locked_until
 from tongban.services.platform import audit, outbox
 from tongban.services.platform.context import Actor
@@ -88,19 +93,47 @@ def _minutes(until: datetime, now: datetime) -> int:
 # --- finding the account ----------------------------------------------------------------------
 
 
-def find_user(conn: Connection, login: str, kind: UserKind | None = None) -> Any:
+@dataclass(frozen=True)
+class Document:
+    """Which identity document a log-in's number is, when the holder says (both optional)."""
+
+    id_type: IdType | None = None
+    nationality: str | None = None
+
+    @classmethod
+    def named(cls, id_type: IdType | str | None, nationality: str | None) -> Document:
+        """As typed: an unknown type is ignored, a bad nationality refused
+        (``InvalidNationality``)."""
+        kind = IdType(id_type) if id_type in {t.value for t in IdType} else None
+        return cls(kind, nationality_code(nationality) if kind is IdType.PASSPORT else None)
+
+
+def find_user(
+    conn: Connection, login: str, kind: UserKind | None = None, document: Document | None = None
+) -> Any:
     """The user a login names: a staff username, an identity-document number (citizen) or a
-    credit code (enterprise); unique columns, so at most one matches."""
+    credit code (enterprise).  Usernames and credit codes are unique; a number is unique per
+    document (0046), so one that two citizens' documents share needs ``document`` to name
+    one: ``DocumentAmbiguous`` without.  A staff or enterprise match comes first."""
     value = normalise_login(login)
+    if not value:
+        return None
+    named = document or Document()
     condition = or_(
         (users.c.username == value.lower()) & (users.c.kind == UserKind.STAFF.value),
-        (users.c.id_number == value.upper()) & (users.c.kind == UserKind.CITIZEN.value),
+        holds(value.upper(), named.id_type, named.nationality),
         (users.c.credit_code == value.upper()) & (users.c.kind == UserKind.ENTERPRISE.value),
     )
-    query = select(users).where(condition).order_by(users.c.kind.desc(), users.c.id)
+    # At most one staff and one enterprise row, then the citizens: two of them are ambiguous.
+    query = select(users).where(condition).order_by(users.c.kind.desc(), users.c.id).limit(4)
     if kind is not None:
         query = query.where(users.c.kind == kind.value)
-    return conn.execute(query).first() if value else None
+    rows = conn.execute(query).all()
+    if len(rows) > 1 and rows[0].kind == UserKind.CITIZEN.value:
+        raise DocumentAmbiguous(
+            fields={"id_type": _("请选择证件类型"), "nationality": _("持护照的，请填写国籍")}
+        )
+    return rows[0] if rows else None
 
 
 def shown_login(value: str, user: Any = None) -> str:
@@ -137,6 +170,7 @@ class _Attempt:
     method: str
     request_id: str = ""
     user: Any = field(default=None)
+    document: Document | None = None
 
     @property
     def conn(self) -> Connection:
@@ -151,6 +185,14 @@ class _Attempt:
         if self.user is not None:
             return account_key(self.user.id)
         return f"account:?{_digest(self.login)[:40]}"
+
+    def find(self, kind: UserKind | None = None) -> None:
+        """The account the login names; a number two documents share is refused, audited,
+        without counting as a failure (``DocumentAmbiguous``)."""
+        try:
+            self.user = find_user(self.conn, self.login, kind, self.document)
+        except DocumentAmbiguous as error:
+            self.refuse("login.document_ambiguous", error)
 
     def check_ip(self) -> None:
         until = locked_until(self.conn, self.ip_key, self.now)
@@ -234,8 +276,10 @@ def login_with_password(
     request_id: str = "",
     new_password: str | None = None,
     totp_code: str | None = None,
+    document: Document | None = None,
 ) -> int:
-    """Check a password for a username, resident ID number or credit code; returns the user id.
+    """Check a password for a username, identity-document number (of ``document`` when the
+    holder names it) or credit code; returns the user id.
 
     Raises ``LoginFailed`` for any wrong or unknown account and ``TooManyAttempts`` while the
     account or the address is locked, even when the password is right.  A right password that
@@ -246,6 +290,7 @@ def login_with_password(
     or reused code counts as a failed log-in (``TotpInvalid``), as a wrong password does.
     """
     attempt = _Attempt(uow, normalise_login(login), ip, now, settings, "password", request_id)
+    attempt.document = document
     return attempt.run(lambda: _check_password(attempt, password, new_password, totp_code))
 
 
@@ -267,7 +312,7 @@ def _check_password(
     totp_code: str | None = None,
 ) -> int:
     attempt.check_ip()
-    attempt.user = find_user(attempt.conn, attempt.login)
+    attempt.find()
     attempt.check_account()
     user = attempt.user
     stored = user.password_hash if user is not None and user.is_active else None
@@ -338,6 +383,7 @@ def request_sms_code(
     ip: str,
     now: datetime,
     request_id: str = "",
+    document: Document | None = None,
 ) -> None:
     """Send a 6-digit log-in code, valid 5 minutes, to the phone of a registered citizen.
 
@@ -348,7 +394,7 @@ def request_sms_code(
     conn = uow.conn
     number = normalise_login(id_number)
     _check_sms_rate(conn, number, ip, now)
-    user = find_user(conn, number, UserKind.CITIZEN)
+    user = find_user(conn, number, UserKind.CITIZEN, document)
     actor = Actor(request_id=request_id, ip=ip, at=now)
     if user is None or not user.is_active or not user.phone:
         audit.record(conn, actor, "sms_code.not_sent", "login", shown_login(number), {"ip": ip})
@@ -384,18 +430,20 @@ def login_with_sms_code(
     now: datetime,
     settings: Settings,
     request_id: str = "",
+    document: Document | None = None,
 ) -> int:
     """Sign a citizen in with the latest code sent to them; each code works once, for 5 minutes.
 
     Wrong codes count as failed log-ins; a code is void after 5 wrong tries.
     """
     attempt = _Attempt(uow, normalise_login(id_number), ip, now, settings, "sms", request_id)
+    attempt.document = document
     return attempt.run(lambda: _check_sms_code(attempt, code))
 
 
 def _check_sms_code(attempt: _Attempt, code: str) -> int:
     attempt.check_ip()
-    attempt.user = find_user(attempt.conn, attempt.login, UserKind.CITIZEN)
+    attempt.find(UserKind.CITIZEN)
     attempt.check_account()
     if attempt.user is None or not attempt.user.is_active:
         attempt.fail(SmsCodeInvalid())

@@ -19,10 +19,12 @@ from tongban.domain.people.model import UserKind
 from tongban.domain.shared.identity import (
     IdType,
     document_number,
+    nationality_code,
     parse_credit_code,
     parse_resident_id,
 )
 from tongban.domain.shared.masking import mask_document, mask_name, mask_phone
+from tongban.services.people.documents import citizen_holding, holds_gb11643
 
 APPLICANT_KINDS = (UserKind.CITIZEN.value, UserKind.ENTERPRISE.value)
 
@@ -87,11 +89,14 @@ def find_applicant(
     *,
     today: date,
     id_type: IdType | None = None,
+    nationality: str | None = None,
     field: str = "id_number",
 ) -> int:
     """The applicant a clerk serves (窗口核验身份), by the number the applicant hands over.
 
-    With ``id_type``, the number of that identity document, held by a citizen.  Without, a
+    With ``id_type``, the number of that identity document, held by a citizen; a passport
+    number two countries issued needs its ``nationality`` too (``DocumentAmbiguous``, else
+    ignored).  Without, a
     GB 11643 number (身份证, 港澳台居民居住证 and the 2023 永居证 share it), held by a citizen,
     or a GB 32100 credit code, held by an enterprise; a number valid as both is looked up as
     both.  The number is validated first, so a typo is told apart from an unknown applicant
@@ -103,9 +108,13 @@ def find_applicant(
     if id_type is not None:
         try:
             document = document_number(id_type, text, today=today)
+            country = nationality_code(nationality) if id_type is IdType.PASSPORT else None
         except DomainError as error:
             raise _on_field(error, field) from None
-        return _registered(conn, field, citizen=document)
+        holder = citizen_holding(conn, document, id_type, country, columns=(users.c.id,))
+        if holder is None:
+            raise UserNotFound(fields={field: NOT_REGISTERED})
+        return int(holder.id)
     as_id = as_code = None
     errors: list[DomainError] = []
     try:
@@ -132,7 +141,7 @@ def _registered(
 ) -> int:
     matches = []
     if citizen is not None:
-        matches.append((users.c.id_number == citizen) & (users.c.kind == UserKind.CITIZEN.value))
+        matches.append(holds_gb11643(citizen))
     if enterprise is not None:
         matches.append(
             (users.c.credit_code == enterprise) & (users.c.kind == UserKind.ENTERPRISE.value)

@@ -31,9 +31,24 @@ class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
-class PasswordLogin(_Body):
+class _NamedDocument(_Body):
+    """跨境通办: a number two registered documents share (two countries' passports, a passport
+    and a 台胞证) is answered 422 ``document_ambiguous`` until the document is named."""
+
+    id_type: IdType | None = Field(
+        default=None, description="证件类型（号码对应多个证件时必填，答复 document_ambiguous）"
+    )
+    nationality: str | None = Field(
+        default=None, max_length=3, description="护照的国籍代码（ISO 3166-1 三位字母）"
+    )
+
+    def document(self) -> auth.Document:
+        return auth.Document.named(self.id_type, self.nationality)
+
+
+class PasswordLogin(_NamedDocument):
     login: str = Field(
-        min_length=1, max_length=100, description="用户名、身份证号码或统一社会信用代码"
+        min_length=1, max_length=100, description="用户名、证件号码或统一社会信用代码"
     )
     password: str = Field(min_length=1, max_length=256)
     new_password: str | None = Field(
@@ -50,11 +65,11 @@ class PasswordLogin(_Body):
     )
 
 
-class SmsCodeRequest(_Body):
-    id_number: str = Field(min_length=1, max_length=40, description="身份证号码或居住证号码")
+class SmsCodeRequest(_NamedDocument):
+    id_number: str = Field(min_length=1, max_length=40, description="证件号码")
 
 
-class SmsLogin(_Body):
+class SmsLogin(_NamedDocument):
     id_number: str = Field(min_length=1, max_length=40)
     code: str = Field(min_length=1, max_length=12, description="短信中的 6 位验证码")
 
@@ -154,6 +169,7 @@ def login(
             password=body.password,
             new_password=body.new_password,
             totp_code=body.totp_code,
+            document=body.document(),
             **_attempt(request, container),
         )
     return _signed_in(request, response, container, user_id)
@@ -202,6 +218,7 @@ def sms_code(
             ip=client_ip(request),
             now=now_of(request),
             request_id=getattr(request.state, "request_id", ""),
+            document=body.document(),
         )
     return {"message": _(SMS_SENT)}
 
@@ -220,7 +237,11 @@ def sms_login(
 ) -> SignedInOut:
     with container.uow() as uow:
         user_id = auth.login_with_sms_code(
-            uow, id_number=body.id_number, code=body.code, **_attempt(request, container)
+            uow,
+            id_number=body.id_number,
+            code=body.code,
+            document=body.document(),
+            **_attempt(request, container),
         )
     return _signed_in(request, response, container, user_id)
 

@@ -107,6 +107,11 @@ class IdentifiedApplicationIn(ApplicationIn):
     applicant_id: int | None = Field(default=None, ge=1)
     id_type: IdType | None = None
     id_number: str | None = Field(default=None, max_length=40)
+    nationality: str | None = Field(
+        default=None,
+        max_length=3,
+        description="护照的国籍代码（ISO 3166-1 三位字母）；两国签发同一号码时必填",
+    )
     credit_code: str | None = Field(default=None, max_length=18)
     agent: AgentIn | None = Field(
         default=None, description="委托他人办理时的代理人；申请人本人办理时省略"
@@ -238,7 +243,9 @@ def _applicant_id(conn: Connection, body: IdentifiedApplicationIn, today: date) 
     if body.applicant_id is not None:
         return body.applicant_id
     if body.id_type is not None and body.id_number:
-        return people.find_applicant(conn, body.id_number, today=today, id_type=body.id_type)
+        return people.find_applicant(
+            conn, body.id_number, today=today, id_type=body.id_type, nationality=body.nationality
+        )
     if body.credit_code:
         return people.find_applicant(conn, body.credit_code, today=today, field="credit_code")
     raise ValidationFailed(fields={"applicant_id": "请提供申请人编号、证件类型和号码或信用代码"})

@@ -207,7 +207,11 @@ def my_access_log(
     position = paging.decode(cursor)
     with container.read() as uow:
         page = data_space.access_log_page(
-            uow.conn, data_space.holder_id_of(principal), limit=limit, cursor=position
+            uow.conn,
+            data_space.holder_id_of(principal),
+            limit=limit,
+            cursor=position,
+            subject_id=principal.user_id,
         )
     paging.link_next(request, response, page.next_cursor)
     return [out(AccessOut, e) for e in page.entries]

@@ -122,6 +122,8 @@ def login_submit(
     new_password: Annotated[str, Form(max_length=256)] = "",
     new_password_again: Annotated[str, Form(max_length=256)] = "",
     totp_code: Annotated[str, Form(max_length=20)] = "",
+    id_type: Annotated[str, Form(max_length=40)] = "",
+    nationality: Annotated[str, Form(max_length=3)] = "",
 ) -> Response:
     """Check the password (or SMS code), open the session and go on; else the form again.
     A password that must be replaced brings the form back with the new-password fields."""
@@ -133,6 +135,7 @@ def login_submit(
         "next_url": next_url,
         "login_value": login,
         "sms_step": sms,
+        "document": {"id_type": id_type, "nationality": nationality},
     }
     secret = code if sms else password
     if not login.strip() or not secret:
@@ -146,6 +149,7 @@ def login_submit(
         "request_id": getattr(request.state, "request_id", ""),
     }
     try:
+        kwargs["document"] = auth.Document.named(id_type, nationality)
         with container.uow() as uow:
             if sms:
                 user_id = auth.login_with_sms_code(uow, id_number=login, code=code, **kwargs)
@@ -173,6 +177,7 @@ def login_submit(
             notice=error_message(error) if error.code == "totp_required" else None,
             change_password=(change or bool(new_password)) and not sms,
             totp_step=(second or bool(totp_code)) and not sms,
+            ambiguous=error.code == "document_ambiguous",
             **again,
         )
     token, _csrf, principal = open_session(request, container, user_id)
@@ -188,9 +193,16 @@ def login_sms_code(
     _viewer: Viewer,
     id_number: Annotated[str, Form(max_length=40)] = "",
     next: Annotated[str, Form(max_length=500)] = "",
+    id_type: Annotated[str, Form(max_length=40)] = "",
+    nationality: Annotated[str, Form(max_length=3)] = "",
 ) -> Response:
     """Send a log-in code to the phone on file; then show the form for entering it."""
-    again: dict[str, Any] = {"tab": "sms", "next_url": safe_next(next), "login_value": id_number}
+    again: dict[str, Any] = {
+        "tab": "sms",
+        "next_url": safe_next(next),
+        "login_value": id_number,
+        "document": {"id_type": id_type, "nationality": nationality},
+    }
     if not id_number.strip():
         return _form_page(request, status=422, error=_("请输入证件号码"), **again)
     try:
@@ -202,9 +214,17 @@ def login_sms_code(
                 ip=client_ip(request),
                 now=now_of(request),
                 request_id=getattr(request.state, "request_id", ""),
+                document=auth.Document.named(id_type, nationality),
             )
     except DomainError as error:
-        return _form_page(request, status=error.status, error=error_message(error), **again)
+        ambiguous = error.code == "document_ambiguous"
+        return _form_page(
+            request,
+            status=error.status,
+            error=error_message(error),
+            ambiguous=ambiguous,
+            **again,
+        )
     return _form_page(request, notice=_(SMS_SENT), sms_step=True, **again)
 
 

@@ -68,7 +68,9 @@ def space_context(
     conn: Connection, principal: Principal, now: datetime, log_cursor: str | None = None
 ) -> dict[str, Any]:
     holder = data_space.holder_id_of(principal)
-    log = data_space.access_log_page(conn, holder, cursor=paging.decode(log_cursor))
+    log = data_space.access_log_page(
+        conn, holder, cursor=paging.decode(log_cursor), subject_id=principal.user_id
+    )
     grants = data_space.holder_grants(conn, holder)
     return {
         "holder_id": holder,

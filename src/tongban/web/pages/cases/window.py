@@ -115,9 +115,14 @@ async def identify(request: Request, container: ContainerDep, principal: Clerk) 
     number = str(form.get("id_number") or "")
     with container.read() as uow:
         try:
-            # 跨境通办: a 回乡证, 台胞证 or passport is looked up as the document the clerk names.
+            # 跨境通办: a 回乡证, 台胞证 or passport is looked up as the document the clerk names
+            # (a passport with its nationality when two countries issued its number).
             user_id = people.find_applicant(
-                uow.conn, number, today=today_of(request), id_type=_document_type(form)
+                uow.conn,
+                number,
+                today=today_of(request),
+                id_type=_document_type(form),
+                nationality=str(form.get("nationality") or "") or None,
             )
         except DomainError as error:
             queue = _queue(
