@@ -30,7 +30,7 @@ from tongban.domain.errors import InvalidDocumentNumber, InvalidNationality
 from tongban.domain.federation.handover import MaterialFile
 from tongban.services.cases import attachments
 from tongban.services.cases import repository as repo
-from tongban.services.federation import handover
+from tongban.services.federation import handover, refusals
 from tongban.web.app import build_app
 
 pytestmark = pytest.mark.usefixtures("keep_logging")
@@ -74,7 +74,12 @@ def test_a_passport_carries_its_nationality(world: World) -> None:
     assert (there["applicant_id_type"], there["applicant_nationality"]) == ("passport", "USA")
 
 
-def test_one_passport_number_of_two_countries_is_two_applicants_there(world: World) -> None:
+def test_a_passport_number_another_applicant_holds_there_is_refused_not_shared(
+    world: World,
+) -> None:
+    """The partner keys data spaces by the number alone: a second applicant with one passport
+    number (another country's) is refused there — a signed refusal — never made a second
+    account sharing the first one's data; the first holder's next hand-over is found."""
     for country, name in (("usa", "JOHN SMITH"), ("can", "JEAN TREMBLAY")):
         world.hand_over(
             id_type="passport", id_number="123456789", nationality=country, applicant_name=name
@@ -85,11 +90,13 @@ def test_one_passport_number_of_two_countries_is_two_applicants_there(world: Wor
     pump(world.pair)
     with world.pair.panyu.read() as uow:
         holders = uow.conn.execute(
-            select(users.c.nationality, users.c.name)
-            .where(users.c.id_number == "123456789")
-            .order_by(users.c.nationality)
+            select(users.c.nationality, users.c.name).where(users.c.id_number == "123456789")
         ).all()
-    assert [tuple(h) for h in holders] == [("CAN", "JEAN TREMBLAY"), ("USA", "JOHN SMITH")]
+    assert [tuple(h) for h in holders] == [("USA", "JOHN SMITH")]
+    with world.pair.nanhai.read() as uow:
+        [refused] = refusals.unresolved(uow.conn)
+    assert refused["code"] == "federation_cannot_apply"
+    assert "另一证件" in refused["reason"]
 
 
 def test_a_bad_document_is_refused_at_the_window_and_nothing_is_kept(world: World) -> None:

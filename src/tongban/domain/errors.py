@@ -92,6 +92,15 @@ class DocumentAmbiguous(ValidationFailed):
     template = "该号码对应多个证件，请选择证件类型；持护照的，请同时填写国籍。"
 
 
+class DocumentNumberShared(Conflict):
+    """A new citizen account whose number another citizen's document already carries (another
+    country's passport, a 台胞证): refused while the data space and e-licences are keyed by the
+    number alone, so that two holders never see each other's data."""
+
+    code = "document_number_shared"
+    template = "该证件号码已被另一证件的账户使用，暂不能以此号码另行登记，请到服务窗口咨询。"
+
+
 class InvalidLatinName(ValidationFailed):
     code = "invalid_latin_name"
     template = "外文姓名无效：{reason}"

@@ -20,7 +20,7 @@ from tongban.adapters.db.tables_federation import federation_cases
 from tongban.domain.cases.model import Case
 from tongban.domain.cases.status import Channel, DeliveryMethod
 from tongban.domain.cases.values import SYSTEM_ROLE, Performer
-from tongban.domain.errors import DomainError
+from tongban.domain.errors import DocumentNumberShared, DomainError
 from tongban.domain.federation.envelope import Envelope
 from tongban.domain.federation.errors import CannotApply, MessageRefused
 from tongban.domain.federation.handover import MaterialFile, listing, received_materials
@@ -34,7 +34,7 @@ from tongban.services.cases.intake import Application, new_case, submit_checked
 from tongban.services.cases.notify import notify
 from tongban.services.federation import casework, messages
 from tongban.services.federation.handover import keep_materials
-from tongban.services.people.documents import holds
+from tongban.services.people.documents import holds, refuse_shared_number
 from tongban.services.platform.calendar import load_calendar
 from tongban.services.platform.context import Actor
 from tongban.services.platform.ports import FileStore
@@ -67,6 +67,10 @@ def _applicant_id(conn: Connection, applicant: dict[str, Any], actor: Actor) -> 
     found = conn.execute(select(users.c.id).where(held)).scalar()
     if found is not None:
         return int(found)
+    try:
+        refuse_shared_number(conn, identity.number)
+    except DocumentNumberShared as shared:
+        raise CannotApply(reason=shared.message) from None
     return int(
         conn.execute(
             insert(users)

@@ -47,7 +47,7 @@ from tongban.domain.shared.identity import (
 from tongban.domain.shared.masking import mask_document, mask_id_number, mask_phone
 from tongban.i18n import gettext as _
 from tongban.services.people import sessions
-from tongban.services.people.documents import holds
+from tongban.services.people.documents import holds, refuse_shared_number
 from tongban.services.platform import audit
 from tongban.services.platform.context import Actor
 from tongban.services.platform.unit_of_work import UnitOfWork, atomic
@@ -381,6 +381,7 @@ def create_citizen(
     held = holds(identity.number, identity.id_type, identity.nationality)
     if conn.execute(select(users.c.id).where(held)).first() is not None:
         raise AccountExists(login=masked)
+    refuse_shared_number(conn, identity.number)
     user_id = _insert_user(conn, actor, masked, values)
     conn.execute(
         insert(role_assignments).values(

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, and_, select
 
 from tongban.adapters.db.tables import users
-from tongban.domain.errors import DocumentAmbiguous
+from tongban.domain.errors import DocumentAmbiguous, DocumentNumberShared
 from tongban.domain.people.model import UserKind
 from tongban.domain.shared.identity import IdType
 from tongban.i18n import gettext as _
@@ -72,3 +72,15 @@ def citizen_holding(
             }
         )
     return rows[0] if rows else None
+
+
+def refuse_shared_number(conn: Connection, number: str) -> None:
+    """``DocumentNumberShared`` when any citizen's document already carries ``number``.
+
+    The schema allows one number per document (0046), but a holder's data space, consent grants
+    and e-licences are still keyed by the number alone (``holder_id``): two accounts with one
+    number would see each other's licences.  Until those are keyed per document, a second
+    account with a number already held is refused wherever citizens are made."""
+    held = conn.execute(select(users.c.id).where(holds(number)).limit(1)).first()
+    if held is not None:
+        raise DocumentNumberShared()
