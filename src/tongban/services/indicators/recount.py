@@ -2,13 +2,16 @@
 
 Every case's fact (``domain.indicators.facts.fact_of``) is derived by one ``SELECT`` over
 ``cases``, ``case_events`` (the 秒批 decision event) and ``calendar_days``: the working days
-used are ``n(decided) - n(accepted)``, where ``n(day)`` counts the working days of the calendar
-up to ``day`` (a window sum), less the working days inside each clock stop, which is what
-``WorkingCalendar.working_days_between`` counts.  The rollups are ``GROUP BY``s over those facts
-and the ratings, and each is compared with the stored table by a ``FULL JOIN`` in the database,
-the facts with them in one statement so that they are derived once: only the rows that differ
-come back to Python.  One difference from the Python recomputation:
-a case accepted before the first day the calendar knows counts 0 working days here.
+used are ``n(decided) - n0(accepted + 1 day)``, where ``n(day)`` counts the working days of the
+calendar up to ``day`` and ``n0`` those before it (window sums), less the working days inside
+each clock stop, which is what ``WorkingCalendar.working_days_between`` counts.  As there, the
+acceptance day itself need not be known, but every day after it up to the decision must be
+(else 0, as ``fact_of`` counts a ``CalendarUnknown``): the calendar's rows over that range are
+counted against its days.  One case is left to the Python path: a clock stop over days the
+calendar does not know (the replay skips them, this counts 0).  The rollups are ``GROUP BY``s
+over those facts and the ratings, and each is compared with the stored table by a ``FULL
+JOIN`` in the database, the facts with them in one statement so that they are derived once:
+only the rows that differ come back to Python.
 """
 
 from __future__ import annotations
@@ -50,6 +53,9 @@ class _Dialect:
     month: str
     distinct: str
     """``a <distinct> b``: a comparison that treats NULLs as equal values."""
+    next_day: str
+    days: str
+    """Format with two dates: the days from the first to the second."""
 
 
 _POSTGRES = _Dialect(
@@ -66,6 +72,8 @@ _POSTGRES = _Dialect(
     stops="(SELECT (s->>0)::date AS s0, (s->>1)::date AS s1 FROM jsonb_array_elements(b.stops) s)",
     month="date_trunc('month', {})::date",
     distinct="IS DISTINCT FROM",
+    next_day="({} + 1)",
+    days="({1} - {0})",
 )
 _SQLITE = _Dialect(
     china_date="date({}, '+8 hours')",
@@ -80,6 +88,8 @@ _SQLITE = _Dialect(
     "FROM json_each(b.stops) s)",
     month="date({}, 'start of month')",
     distinct="IS NOT",
+    next_day="date({}, '+1 day')",
+    days="CAST(julianday({1}) - julianday({0}) AS INTEGER)",
 )
 
 
@@ -95,15 +105,19 @@ def facts_cte(conn: Connection) -> str:
     """``WITH`` clauses ending in ``f``: every submitted case's fact, from the raw rows."""
     d = _dialect(conn)
     least = "least" if conn.dialect.name == "postgresql" else "min"
+    working = _flag("kind IN ('workday', 'makeup_workday')")
     stopped = (
-        f"(SELECT coalesce(sum(ce.n - cs.n), 0) FROM {d.stops} st "
-        f"JOIN cal cs ON cs.day = {least}(st.s0, b.fin) "
+        f"(SELECT coalesce(sum(ce.n - cs.n0), 0) FROM {d.stops} st "
+        f"JOIN cal cs ON cs.day = {d.next_day.format(f'{least}(st.s0, b.fin)')} "
         f"JOIN cal ce ON ce.day = {least}(coalesce(st.s1, b.fin), b.fin))"
     )
+    # (accepted, decided] wholly known: the calendar's rows from the day after acceptance to
+    # the decision are as many as the days (no unknown year before, after or between)
+    known = f"cb.r - ca.r = {d.days.format('b.accepted_on', 'b.fin')} - 1"
     return f"""
 cal AS MATERIALIZED (
-  SELECT day, sum({_flag("kind IN ('workday', 'makeup_workday')")}) OVER (ORDER BY day) AS n
-  FROM calendar_days),
+  SELECT day, n, n - w AS n0, row_number() OVER (ORDER BY day) AS r FROM (
+    SELECT day, {working} AS w, sum({working}) OVER (ORDER BY day) AS n FROM calendar_days) k),
 smart AS MATERIALIZED (
   SELECT DISTINCT case_id FROM case_events WHERE type = 'AutomatedDecision'),
 b AS (
@@ -133,12 +147,13 @@ f AS MATERIALIZED (
     {_flag("b.fin IS NOT NULL AND b.kind = 'immediate'")} AS immediate,
     {_flag("b.fin IS NOT NULL AND b.smart = 1 AND b.decision = 'approved'")} AS smart,
     CASE WHEN b.fin IS NOT NULL AND b.accepted_on IS NOT NULL AND b.fin > b.accepted_on
-      THEN CAST(coalesce(cb.n - ca.n
-        - CASE WHEN b.stops IS NOT NULL THEN {stopped} ELSE 0 END, 0) AS INTEGER)
+      AND {known}
+      THEN CAST(cb.n - ca.n0
+        - CASE WHEN b.stops IS NOT NULL THEN {stopped} ELSE 0 END AS INTEGER)
       ELSE 0 END AS working_days_used,
     CASE WHEN b.fin IS NOT NULL THEN b.promised ELSE 0 END AS promised_days
   FROM b
-  LEFT JOIN cal ca ON ca.day = b.accepted_on
+  LEFT JOIN cal ca ON ca.day = {d.next_day.format("b.accepted_on")}
   LEFT JOIN cal cb ON cb.day = b.fin)"""
 
 
