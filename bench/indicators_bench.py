@@ -120,6 +120,25 @@ def _base(container: Container) -> None:
         definitions.seed(uow, SYSTEM)
 
 
+def add_items(conn: Connection, now: datetime) -> None:
+    """``ITEMS_PER_DEPARTMENT`` published items for each department, promising 0 to 20 days."""
+    depts = conn.execute(select(departments.c.id, departments.c.code)).all()
+    item_rows = []
+    for dept in depts:
+        for n in range(ITEMS_PER_DEPARTMENT):
+            promised = (0, 1, 3, 5, 10, 20)[n % 6]
+            item_rows.append({
+                "code": f"{dept.code}-B{n:03d}", "status": "published",
+                "department_id": dept.id, "name": f"基准事项{n}", "level": "district",
+                "kind": "immediate" if promised == 0 else "promised", "audience": "both",
+                "promised_limit_days": promised, "legal_limit_days": max(promised, 1) * 4,
+                "online_capable": n % 7 != 6, "fully_online": n % 3 == 0,
+                "smart_approval": n == 1, "certificate_free": n % 4 == 0,
+                "published_version": 1, "created_at": now, "updated_at": now,
+            })  # fmt: skip
+    conn.execute(service_items.insert(), item_rows)
+
+
 def _load(container: Container, count: int) -> dict[str, int]:
     _base(container)
     rng = random.Random(2026)
@@ -127,21 +146,7 @@ def _load(container: Container, count: int) -> dict[str, int]:
     with container.uow() as uow, uow.atomic():  # the bulk rows commit together
         conn = uow.conn
         writer = BulkWriter(conn)
-        depts = conn.execute(select(departments.c.id, departments.c.code)).all()
-        item_rows = []
-        for dept in depts:
-            for n in range(ITEMS_PER_DEPARTMENT):
-                promised = (0, 1, 3, 5, 10, 20)[n % 6]
-                item_rows.append({
-                    "code": f"{dept.code}-B{n:03d}", "status": "published",
-                    "department_id": dept.id, "name": f"基准事项{n}", "level": "district",
-                    "kind": "immediate" if promised == 0 else "promised", "audience": "both",
-                    "promised_limit_days": promised, "legal_limit_days": max(promised, 1) * 4,
-                    "online_capable": n % 7 != 6, "fully_online": n % 3 == 0,
-                    "smart_approval": n == 1, "certificate_free": n % 4 == 0,
-                    "published_version": 1, "created_at": now, "updated_at": now,
-                })  # fmt: skip
-        conn.execute(service_items.insert(), item_rows)
+        add_items(conn, now)
         items = conn.execute(
             select(
                 service_items.c.id, service_items.c.code, service_items.c.kind,
@@ -452,36 +457,48 @@ def run(
         began = time.perf_counter()
         sizes = _load(container, count)
         print(f"{label}: loaded in {time.perf_counter() - began:.0f} s: {sizes}", flush=True)
-        with container.read() as uow:
-            specs = published_specs(uow.conn)
-        out = []
-        for code, spec in specs.items():
-            if only and code not in only:
-                continue
-            sources_of = {figures.MEASURES[m].source for m in figures.needs(spec, specs)}
-            for period, at, period_label in PERIODS:
-                for by in CUTS:
-                    if by is not None and (
-                        by not in spec.dimensions
-                        or any(by not in SOURCE_DIMENSIONS[s] for s in sources_of)
-                    ):
-                        continue
-                    rolled = _panel(container, code, period, at, by)
-                    raw = _raw_panel(rolled)
-                    same = rolled() == raw()
-                    cut = by.value if by else "whole"
-                    wall, _ = measure([rolled], rounds=rounds[0], warmup=1).figures()
-                    raw_wall, _ = measure([raw], rounds=rounds[1], warmup=0).figures()
-                    ratio = raw_wall.p95 / wall.p95 if wall.p95 else 0.0
-                    out.append([
-                        label, code, period_label, cut, f"{wall.median:.1f}", f"{wall.p95:.1f}",
-                        f"{raw_wall.median:.1f}", f"{raw_wall.p95:.1f}", f"{ratio:.1f}",
-                        "yes" if same else "NO",
-                    ])  # fmt: skip
-                    print("  ", *out[-1], flush=True)
-        return out
+        return panels(label, container, rounds, only)
     finally:
         container.engine.dispose()
+
+
+def panels(
+    label: str, container: Container, rounds: tuple[int, int], only: set[str] | None
+) -> list[list[str]]:
+    """Every panel on the rollups and on the raw rows (``rounds``: rounds of each), a row each:
+    p50 and p95 of both, their ratio, and whether the two agree."""
+    with container.read() as uow:
+        specs = published_specs(uow.conn)
+    out = []
+    for code, spec in specs.items():
+        if only and code not in only:
+            continue
+        sources_of = {figures.MEASURES[m].source for m in figures.needs(spec, specs)}
+        for period, at, period_label in PERIODS:
+            for by in CUTS:
+                if by is not None and (
+                    by not in spec.dimensions
+                    or any(by not in SOURCE_DIMENSIONS[s] for s in sources_of)
+                ):
+                    continue
+                rolled = _panel(container, code, period, at, by)
+                raw = _raw_panel(rolled)
+                same = rolled() == raw()
+                cut = by.value if by else "whole"
+                wall, _ = measure([rolled], rounds=rounds[0], warmup=1).figures()
+                raw_wall, _ = measure([raw], rounds=rounds[1], warmup=0).figures()
+                ratio = raw_wall.p95 / wall.p95 if wall.p95 else 0.0
+                out.append([
+                    label, code, period_label, cut, f"{wall.median:.1f}", f"{wall.p95:.1f}",
+                    f"{raw_wall.median:.1f}", f"{raw_wall.p95:.1f}", f"{ratio:.1f}",
+                    "yes" if same else "NO",
+                ])  # fmt: skip
+                print("  ", *out[-1], flush=True)
+    return out
+
+
+HEADERS = ["engine", "indicator", "period", "cut", "rollup p50", "rollup p95"]
+HEADERS += ["raw p50", "raw p95", "raw/rollup p95", "same"]
 
 
 def _export(url: str, year: int, rounds: int) -> None:
@@ -531,10 +548,8 @@ def main() -> None:
             print(SKIPPED_POSTGRES)
     load = subprocess.run(["uptime"], capture_output=True, text=True, check=False).stdout
     print(f"after: {load.strip()}")
-    headers = ["engine", "indicator", "period", "cut", "rollup p50", "rollup p95"]
-    headers += ["raw p50", "raw p95", "raw/rollup p95", "same"]
     title = f"every panel, {args.cases} cases, {args.rounds} rounds ({args.raw_rounds} raw), ms"
-    print_table(headers, rows, title)
+    print_table(HEADERS, rows, title)
 
 
 if __name__ == "__main__":

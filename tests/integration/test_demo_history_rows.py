@@ -53,10 +53,12 @@ def _rows(conn: Connection) -> dict[str, list[tuple[Any, ...]]]:
     return found
 
 
-def _generated(container: Container, module: Any, seed: int) -> dict[str, list[tuple[Any, ...]]]:
+def _generated(
+    container: Container, module: Any, seed: int, **jobs: int
+) -> dict[str, list[tuple[Any, ...]]]:
     with container.engine.connect() as conn:
         transaction = conn.begin()
-        module.generate(conn, cases_wanted=400, seed=seed, years=2, today=TODAY)
+        module.generate(conn, cases_wanted=400, seed=seed, years=2, today=TODAY, **jobs)
         found = _rows(conn)
         transaction.rollback()
     return found
@@ -70,6 +72,18 @@ def test_the_row_path_writes_exactly_the_rows_the_aggregate_writes(container: Co
         assert by_rows[table] == rows, table
     assert len(by_rows["case_events"]) > 5 * len(by_aggregate["cases"]) // 2
     assert _generated(container, history_rows, 6)["cases"] != by_rows["cases"]
+
+
+def test_two_worker_processes_write_exactly_the_rows_one_process_writes(
+    container: Container,
+) -> None:
+    load_demo(container, "small")
+    alone = _generated(container, history_rows, 7, jobs=1)
+    # 400 cases in two processes: slices of about 50 cases (whole days), built side by side
+    together = _generated(container, history_rows, 7, jobs=2)
+    assert len(alone["cases"]) >= 400 and len(alone["ratings"]) > 100  # with the demo's own
+    for table, rows in alone.items():
+        assert together[table] == rows, table
 
 
 def test_the_row_path_passes_the_chain_check_verify_and_keeps_the_seed_figures(

@@ -4,6 +4,7 @@ on both engines; ``metrics verify`` finds a difference put in by hand and ``rebu
 from __future__ import annotations
 
 import importlib
+from datetime import date
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -21,6 +22,7 @@ from tests.integration.test_cases import (
     step,
     upload_scan,
 )
+from tongban.adapters.db.tables import cases
 from tongban.adapters.db.tables_indicators import (
     indicator_case_daily,
     indicator_case_facts,
@@ -178,3 +180,40 @@ def test_verify_in_sql_counts_working_days_around_a_clock_stop_as_the_replay_doe
     assert {(d.table, d.measure, d.stored, d.expected) for d in in_sql.differences} >= {
         ("indicator_case_facts", "working_days_used", 4, 2)
     }
+
+
+def test_verify_in_sql_counts_a_case_accepted_before_the_calendar_as_the_replay_does(
+    container: Container,
+) -> None:
+    """The test calendar starts on 1 January 2026.  Accepted on 31 December 2025, every day
+    after acceptance is known and counted; accepted on 30 December, 31 December is not, and
+    the case counts 0 working days, in SQL as in the replay through the aggregate."""
+    world = build_world(container)
+    accepted: dict[str, int] = {}
+    for day in ("2025-12-31", "2025-12-30", "2026-11-02"):
+        ref = online(world, "2026-11-02", delivery_method=DeliveryMethod.ELECTRONIC)
+        ref = step(world, svc.accept, world.clerk, ref, "2026-11-02")
+        ref = step(world, svc.start_review, world.reviewer, ref, "2026-11-02")
+        ref = step(world, svc.propose_decision, world.reviewer, ref, "2026-11-06", True, "符合")
+        with container.uow() as uow:
+            accepted[day] = uow.conn.execute(
+                update(cases)
+                .where(cases.c.number == ref.number)
+                .values(accepted_on=date.fromisoformat(day))
+                .returning(cases.c.id)
+            ).scalar_one()
+            uow.commit()
+    with container.read() as uow:
+        in_sql = metrics.verify(uow.conn)
+        replayed = metrics.verify_in_python(uow.conn)
+    expected = {
+        int(d.key): d.expected
+        for d in replayed.differences
+        if (d.table, d.measure) == ("indicator_case_facts", "working_days_used")
+    }
+    # stored: 4 working days (3 to 6 November); expected from 31 December: all of 2026 to then
+    assert expected[accepted["2025-12-30"]] == 0
+    assert isinstance(expected[accepted["2025-12-31"]], int)
+    assert expected[accepted["2025-12-31"]] > 200
+    assert accepted["2026-11-02"] not in expected
+    assert sorted(in_sql.differences, key=repr) == sorted(replayed.differences, key=repr)

@@ -25,6 +25,9 @@ def demo(
         int, typer.Option("--seed", help="历史办件的随机种子：同一种子生成同样的数据")
     ] = 1,
     years: Annotated[int, typer.Option("--years", help="历史办件覆盖今天之前的多少年")] = 3,
+    jobs: Annotated[
+        int, typer.Option("--jobs", help="生成历史办件的进程数，0 为每个 CPU 核一个")
+    ] = 0,
     node: Annotated[
         str | None,
         typer.Option("--node", help="跨城通办演示：nanhai 或 panyu，并把本库初始化为该节点"),
@@ -49,8 +52,11 @@ def demo(
     if scale not in ("small", "full"):
         console.print("[red]--scale 只能是 small 或 full[/red]")
         raise typer.Exit(2)
-    if not 0 <= cases <= 20_000_000 or not 1 <= years <= 10:
-        console.print("[red]--cases 须在 0 到 20,000,000 之间，--years 须在 1 到 10 之间[/red]")
+    if not 0 <= cases <= 20_000_000 or not 1 <= years <= 10 or not 0 <= jobs <= 64:
+        console.print(
+            "[red]--cases 须在 0 到 20,000,000 之间，--years 须在 1 到 10 之间，"
+            "--jobs 须在 0 到 64 之间[/red]"
+        )
         raise typer.Exit(2)
     c = container()
     if if_empty and has_items(c):
@@ -85,7 +91,7 @@ def demo(
     written = "，".join(f"{parts.get(k, k)} {n}" for k, n in summary.extras.items())
     console.print(f"其余演示数据本次写入（条）：{written}。")
     if cases:
-        _history(c, cases, seed, years)
+        _history(c, cases, seed, years, jobs)
     _print_logins(c)
     if node == "nanhai":
         _node(c, base_url or f"http://127.0.0.1:{NODE_PORTS['nanhai']}", "nanhai")
@@ -130,7 +136,7 @@ def _panyu(c: Container, url: str) -> None:
     _node(c, url, "panyu")
 
 
-def _history(c: Container, cases: int, seed: int, years: int) -> None:
+def _history(c: Container, cases: int, seed: int, years: int, jobs: int) -> None:
     from tongban.demo import history_rows as history
 
     with Progress(
@@ -147,6 +153,7 @@ def _history(c: Container, cases: int, seed: int, years: int) -> None:
             seed=seed,
             years=years,
             progress=lambda n: progress.advance(task, n),
+            jobs=jobs or history.default_jobs(),
         )
     console.print(
         f"历史办件已生成：{summary.cases:,} 件（{summary.first_day} 至 {summary.last_day}），"

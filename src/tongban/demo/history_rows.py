@@ -1,54 +1,61 @@
-"""History at scale: the rows of ``history`` built directly, without the case aggregate.
+"""History at scale: the rows of ``history`` built directly, without the case aggregate, by
+one process or several.
 
-``history._Generator`` files every case through ``domain.cases.model.Case`` and lets the
+``history.Generator`` files every case through ``domain.cases.model.Case`` and lets the
 repository hash its events: about a thousand cases a second.  This generator makes the same
-random draws in the same order (it inherits the item, channel, centre and rating draws) and
+random draws in the same order (``history_world.Draws``: item, channel, centre and rating) and
 writes the same rows — cases, their hash-chained events, facts, ratings, rectification tasks and
 the rollups — but builds each event from a template made once per item and path: the event's
 canonical JSON (``domain.cases.chain``) is a few string joins around the fields that vary (the
 case number, the time, the actor, the centre), so a case costs its SHA-256 digests and little
-else.  Rows go to the database as tuples already in the form each engine stores (COPY text on
-PostgreSQL, executemany on SQLite), 20,000 cases a batch; the case numbers are reserved in one
-batch; the rollups are summed in the database from the facts and ratings just written
-(``indicators.recount``); on PostgreSQL a large load puts the foreign keys and plain indexes
-back after it (``bulk.checks_after``).
+else.  As each day has its own draws and every id is set before them, slices of days are built
+by ``jobs`` worker processes at once and give the same rows as one process; this process writes
+them in order, in its one transaction.  Rows go to the database as tuples already in the form
+each engine stores (COPY on PostgreSQL, executemany on SQLite), up to 20,000 cases a batch; the
+case numbers are reserved in one batch; the rollups are summed in the database from the facts
+and ratings just written (``indicators.recount``); on PostgreSQL a large load puts the foreign
+keys and plain indexes back after it (``bulk.checks_after``).
 
-The aggregate path stays the reference: ``tests/integration/test_demo_history.py`` checks that
-both paths write identical rows for the same seed, so a change to the aggregate's events that is
-not mirrored here fails there.
+The aggregate path stays the reference: ``tests/integration/test_demo_history_rows.py`` checks
+that both paths write identical rows for the same seed (and one process the same as two), so a
+change to the aggregate's events that is not mirrored here fails there.
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from multiprocessing.pool import AsyncResult
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection
 
-from tongban.adapters.db.tables import case_events, case_number_counters, cases, users
+from tongban.adapters.db.tables import case_events, cases
 from tongban.adapters.db.tables_evaluation import ratings, rectification_callbacks, rectifications
 from tongban.adapters.db.tables_indicators import CASE_DAILY_MEASURES, indicator_case_facts
 from tongban.bootstrap import Container
-from tongban.demo.bulk import BulkWriter, checks_after, max_id
-from tongban.demo.history import (
+from tongban.demo.bulk import BulkWriter, checks_after
+from tongban.demo.history_world import (
+    EVENTS_PER_CASE,
+    SEQUENCED,
+    Batch,
+    Day,
+    Draws,
+    Ids,
+    Item,
     Progress,
     Summary,
-    _at,
-    _Batch,
-    _Generator,
-    _Item,
-    _World,
-    _world,
-    day_weights,
-    plan_days,
-    spread,
-)
-from tongban.demo.history import (
-    _flush as history_flush,
+    World,
+    instant,
+    prepare,
+    write_batch,
 )
 from tongban.domain.cases.chain import canonical_instant
 from tongban.domain.cases.model import GENESIS_HASH
@@ -57,7 +64,6 @@ from tongban.domain.cases.status import Channel, DeliveryMethod
 from tongban.domain.catalogue.model import ItemKind
 from tongban.domain.errors import CalendarUnknown
 from tongban.domain.shared.clock import china_date
-from tongban.services.cases import repository as repo
 from tongban.services.indicators import recount
 
 _CASE_COLUMNS = (
@@ -75,7 +81,7 @@ _N = len(CASE_DAILY_MEASURES)
 _RECEIVED, _FINISHED = range(0, 4), range(4, _N)
 _MAIL_ADDRESS = "佛山市南海区桂城街道南海大道北 1 号"
 _HANDED = frozenset({"result_issued", "delivered", "archived"})
-_TABLES = (
+BULK_TABLES = (
     cases,
     case_events,
     indicator_case_facts,
@@ -149,7 +155,7 @@ class _Case:
         "status",
     )
 
-    def __init__(self, item: _Item, channel: Channel, centre: str | None, applicant: int) -> None:
+    def __init__(self, item: Item, channel: Channel, centre: str | None, applicant: int) -> None:
         self.item_code = item.spec.code
         self.department_code = item.spec.department_code
         self.channel = channel
@@ -175,12 +181,15 @@ _APPROVED = "符合条件，准予许可"
 _REJECTION = "申请材料不符合法定条件"
 
 
-class RowGenerator(_Generator):
+class RowGenerator(Draws):
     """The history's draws, turned straight into rows (see the module's docstring)."""
 
-    def __init__(self, world: _World, seed: int, today: date, postgres: bool) -> None:
-        super().__init__(world, seed, today)
+    def __init__(
+        self, world: World, seed: int, today: date, ids: Ids, postgres: bool, prefix: str
+    ) -> None:
+        super().__init__(world, seed, today, ids)
         self.postgres = postgres
+        self.prefix = prefix
         self._deadlines: dict[tuple[date, int], date | None] = {}
         self._used: dict[tuple[date, date], int] = {}
         self._steps: dict[tuple[Any, ...], _Step] = {}
@@ -227,7 +236,7 @@ class RowGenerator(_Generator):
             found = self._steps[key] = _Step(kind, frm, to, role, reason, detail)
         return found
 
-    def _data_of(self, item: _Item) -> dict[str, Any]:
+    def _data_of(self, item: Item) -> dict[str, Any]:
         terms = item.terms
         return {
             "terms": {
@@ -256,7 +265,7 @@ class RowGenerator(_Generator):
             self._instants[at] = found
         return found
 
-    def _data_text(self, item: _Item, data: dict[str, Any]) -> str:
+    def _data_text(self, item: Item, data: dict[str, Any]) -> str:
         """``_stored(data)``: the item's part written once, the case's part per case."""
         head = self._heads.get(item.id)
         if head is None:
@@ -266,8 +275,10 @@ class RowGenerator(_Generator):
 
     # --- one case --------------------------------------------------------------------------
 
-    def build(self, rows: _Rows, batch: _Batch, day: date, number: str, workday: bool) -> None:
-        """The case filed on ``day`` as ``number``: the same draws as ``_Generator.case``."""
+    def build(
+        self, rows: _Rows, batch: Batch, day: date, number: str, workday: bool, case_id: int
+    ) -> None:
+        """The case filed on ``day`` as ``number``: the same draws as ``history.Generator``."""
         rng, today = self.rng, self.today
         self._day = day
         item = self._item()
@@ -276,9 +287,9 @@ class RowGenerator(_Generator):
         at_centre = channel in (Channel.WINDOW, Channel.SELF_SERVICE)
         centre = self._centre() if at_centre else None
         if at_centre:
-            filed = _at(day, 9 * 60 + rng.randrange(8 * 60))
+            filed = instant(day, 9 * 60 + rng.randrange(8 * 60))
         else:
-            filed = _at(day, 7 * 60 + rng.randrange(16 * 60))
+            filed = instant(day, 7 * 60 + rng.randrange(16 * 60))
         applicant = self.w.applicants[rng.randrange(len(self.w.applicants))]
         if channel is Channel.MAIL:
             method, address = DeliveryMethod.MAIL, _MAIL_ADDRESS
@@ -348,12 +359,12 @@ class RowGenerator(_Generator):
         case.status = status
         if decision is not None:
             case.decided_on = date.fromisoformat(data["decided_on"])
-        self._write(rows, batch, item, case, number, filed, trail, data, accepted_on, deadline,
-                    decision, method, smart, immediate)  # fmt: skip
+        self._write(rows, batch, item, case, case_id, number, filed, trail, data, accepted_on,
+                    deadline, decision, method, smart, immediate)  # fmt: skip
 
     def _decide(
         self,
-        item: _Item,
+        item: Item,
         day: date,
         filed: datetime,
         workday: bool,
@@ -369,7 +380,7 @@ class RowGenerator(_Generator):
         accept_day = day if (at_centre or rng.random() < 0.5) and workday else self._later(day, 1)
         if accept_day >= self.today:
             return "submitted", None, None, None
-        accepted = filed if accept_day == day else _at(accept_day, 9 * 60 + rng.randrange(60))
+        accepted = filed if accept_day == day else instant(accept_day, 9 * 60 + rng.randrange(60))
         deadline = self._deadline(accept_day, item.terms.promised_days)
         step = self._step("CaseAccepted", "submitted", "accepted", "reviewer", "",
                           {"deadline": _iso(deadline)})  # fmt: skip
@@ -391,7 +402,7 @@ class RowGenerator(_Generator):
             status = "under_review"
         if decide_day >= self.today:
             return status, None, accept_day, deadline
-        decided = max(accepted, _at(decide_day, 10 * 60 + rng.randrange(6 * 60)))
+        decided = max(accepted, instant(decide_day, 10 * 60 + rng.randrange(6 * 60)))
         data["decided_on"] = china_date(decided).isoformat()
         if rng.random() < 0.02:
             for step, who in (
@@ -421,9 +432,10 @@ class RowGenerator(_Generator):
     def _write(
         self,
         rows: _Rows,
-        batch: _Batch,
-        item: _Item,
+        batch: Batch,
+        item: Item,
         case: _Case,
+        case_id: int,
         number: str,
         filed: datetime,
         trail: list[tuple[_Step, datetime, int | None, str | None]],
@@ -435,8 +447,9 @@ class RowGenerator(_Generator):
         smart: bool,
         immediate: bool,
     ) -> None:
-        case_id = self.next_case
         number_json = _canonical(number)
+        first_event = self.event_id(case_id, 1) - 1
+        assert len(trail) <= EVENTS_PER_CASE
         prev = GENESIS_HASH
         stored_at = ""
         events = rows.events
@@ -451,9 +464,8 @@ class RowGenerator(_Generator):
                 f'"case":{number_json},"centre_code":{centre_json}{step.head}{seq}{step.tail}'
             )
             digest = sha256((prev + text).encode()).hexdigest()
-            self.next_event += 1
             events.append(
-                (self.next_event, case_id, seq, step.type, step.from_status, step.to_status,
+                (first_event + seq, case_id, seq, step.type, step.from_status, step.to_status,
                  stored_at, actor, step.role, centre, step.reason, step.stored_detail, "",
                  prev, digest)
             )  # fmt: skip
@@ -476,7 +488,7 @@ class RowGenerator(_Generator):
     def _fact(
         self,
         rows: _Rows,
-        item: _Item,
+        item: Item,
         case: _Case,
         case_id: int,
         accepted_on: date | None,
@@ -512,6 +524,85 @@ class RowGenerator(_Generator):
         )  # fmt: skip
 
 
+@dataclass
+class _Built:
+    """A slice of days built: its rows, and its ratings, tasks and call-backs (as dicts)."""
+
+    rows: _Rows
+    batch: Batch
+
+
+def _build(gen: RowGenerator, days: list[Day]) -> _Built:
+    rows, batch = _Rows(), Batch()
+    for planned in days:
+        gen.start_day(planned.day)
+        workday = gen.w.calendar.is_workday(planned.day)
+        first_number = planned.top - planned.count + 1
+        for index in range(planned.count):
+            number = format_number(gen.prefix, planned.day, first_number + index)
+            gen.build(rows, batch, planned.day, number, workday, planned.first_case + index)
+    gen.rated.clear()  # the rating rollups are summed in the database at the end
+    return _Built(rows, batch)
+
+
+def _slices(days: list[Day], size: int) -> list[list[Day]]:
+    """Whole days, about ``size`` cases a slice."""
+    out: list[list[Day]] = [[]]
+    held = 0
+    for planned in days:
+        if held >= size:
+            out.append([])
+            held = 0
+        out[-1].append(planned)
+        held += planned.count
+    return [s for s in out if s]
+
+
+_WORKER: RowGenerator | None = None
+"""The generator of a worker process (set once as it starts)."""
+
+
+def _start_worker(gen: RowGenerator) -> None:
+    global _WORKER
+    _WORKER = gen
+
+
+def _build_in_worker(days: list[Day]) -> _Built:
+    assert _WORKER is not None
+    return _build(_WORKER, days)
+
+
+def built(gen: RowGenerator, days: list[Day], jobs: int) -> Iterator[_Built]:
+    """The plan's slices built in order, by this process or by ``jobs`` worker processes (each
+    slice's rows are the same either way: see ``history_world``).  At most two slices per
+    worker wait to be written, so memory stays bounded."""
+    total = sum(planned.count for planned in days)
+    if jobs <= 1:
+        for part in _slices(days, ROWS_BATCH):
+            yield _build(gen, part)
+        return
+    slices = _slices(days, max(1, min(ROWS_BATCH, total // (jobs * 4))))
+    # fork: the workers start with the world already read (nothing pickled but the slices
+    # and their rows); they never touch the parent's database connection
+    context = multiprocessing.get_context("fork")
+    with context.Pool(jobs, initializer=_start_worker, initargs=(gen,)) as pool:
+        todo = iter(slices)
+        pending: deque[AsyncResult[_Built]] = deque(
+            pool.apply_async(_build_in_worker, (part,)) for part in itertools.islice(todo, 2 * jobs)
+        )
+        while pending:
+            found = pending.popleft().get()
+            following = next(todo, None)
+            if following is not None:
+                pending.append(pool.apply_async(_build_in_worker, (following,)))
+            yield found
+
+
+def default_jobs() -> int:
+    """One worker per core."""
+    return max(1, os.cpu_count() or 1)
+
+
 def generate(
     conn: Connection,
     *,
@@ -520,101 +611,34 @@ def generate(
     years: int,
     today: date,
     progress: Progress | None = None,
+    jobs: int = 1,
 ) -> Summary:
-    """``history.generate``'s rows for the same arguments, built without the aggregate."""
-    created = _at(today, 0)
-    applicants = max(50, min(200_000, cases_wanted // 20))
-    world = _world(conn, applicants, seed, created)
-    first, last = plan_days(world.calendar, today, years)
-    per_day = spread(cases_wanted, day_weights(world.calendar, first, last))
+    """``history.generate``'s rows for the same arguments, built without the aggregate, by
+    ``jobs`` processes, written in the caller's transaction."""
+    setup = prepare(conn, cases_wanted, seed, years, today)
     writer = BulkWriter(conn)
-    gen = RowGenerator(world, seed, today, writer.postgres)
-    gen.next_case = first_case = max_id(conn, cases)
-    gen.next_event = max_id(conn, case_events)
-    gen.next_rating = first_rating = max_id(conn, ratings)
-    gen.next_task = max_id(conn, rectifications)
-    gen.next_callback = max_id(conn, rectification_callbacks)
-    summary = Summary(applicants=applicants, first_day=first, last_day=last)
-    prefix = repo.case_prefix(conn)
-    tops = reserve_all(conn, per_day)
-    loaded = _TABLES if cases_wanted >= DEFER_CHECKS_FROM else ()
+    gen = RowGenerator(setup.world, seed, today, setup.ids, writer.postgres, setup.prefix)
+    loaded = BULK_TABLES if cases_wanted >= DEFER_CHECKS_FROM else ()
     with checks_after(conn, loaded):
-        _fill(gen, writer, per_day, tops, prefix, summary, progress)
-    recount.add_case_rollups(conn, first_case)
-    recount.add_rating_rollups(conn, first_rating)
-    writer.reset_sequences(
-        (users, cases, case_events, ratings, rectifications, rectification_callbacks)
-    )
-    return summary
+        for part in built(gen, setup.days, jobs):
+            write(writer, part, setup.summary, progress)
+    recount.add_case_rollups(conn, setup.ids.case)
+    recount.add_rating_rollups(conn, setup.ids.rating)
+    writer.reset_sequences(SEQUENCED)
+    return setup.summary
 
 
-def _fill(
-    gen: RowGenerator,
-    writer: BulkWriter,
-    per_day: list[tuple[date, int]],
-    tops: dict[date, int],
-    prefix: str,
-    summary: Summary,
-    progress: Progress | None,
-) -> None:
-    rows, batch = _Rows(), _Batch()
-    for day, count in per_day:
-        if count == 0:
-            continue
-        workday = gen.w.calendar.is_workday(day)
-        top = tops[day]
-        for sequence in range(top - count + 1, top + 1):
-            gen.next_case += 1
-            gen.build(rows, batch, day, format_number(prefix, day, sequence), workday)
-            if len(rows.cases) >= ROWS_BATCH:
-                _flush(writer, rows, batch, summary, progress)
-                rows, batch = _Rows(), _Batch()
-                gen.rated.clear()  # summed in the database at the end
-    _flush(writer, rows, batch, summary, progress)
-
-
-def _flush(
-    writer: BulkWriter, rows: _Rows, batch: _Batch, summary: Summary, progress: Progress | None
-) -> None:
+def write(writer: BulkWriter, part: _Built, summary: Summary, progress: Progress | None) -> None:
+    """COPY (or executemany) a built slice and count it."""
+    rows = part.rows
     writer.write_rows(cases, _CASE_COLUMNS, rows.cases)
     writer.write_rows(case_events, _EVENT_COLUMNS, rows.events)
     writer.write_rows(indicator_case_facts, _FACT_COLUMNS, rows.facts)
+    write_batch(writer, part.batch, summary, None)
+    summary.cases += len(rows.cases)
     summary.events += len(rows.events)
-    batch_cases = len(rows.cases)
-    batch.cases.clear()
-    history_flush(writer, batch, summary, None)
-    summary.cases += batch_cases
-    if progress is not None and batch_cases:
-        progress(batch_cases)
-
-
-_RESERVE = {
-    name: dialect.insert(case_number_counters)
-    .values(day=bindparam("day"), last=bindparam("count"))
-    .on_conflict_do_update(
-        index_elements=["day"],
-        set_={"last": case_number_counters.c.last + bindparam("count_again")},
-    )
-    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
-}
-
-
-def reserve_all(conn: Connection, per_day: list[tuple[date, int]]) -> dict[date, int]:
-    """``repository.reserve_numbers`` for every day at once: the counters bumped in one batch
-    (their row locks then held to the end of the transaction), and read back."""
-    wanted = [{"day": d, "count": n, "count_again": n} for d, n in per_day if n]
-    if not wanted:
-        return {}
-    conn.execute(_RESERVE[conn.dialect.name], wanted)
-    first, last = wanted[0]["day"], wanted[-1]["day"]
-    found = conn.execute(
-        select(case_number_counters.c.day, case_number_counters.c.last).where(
-            case_number_counters.c.day.between(first, last)
-        )
-    )
-    return {
-        (day if isinstance(day, date) else date.fromisoformat(day)): int(top) for day, top in found
-    }
+    if progress is not None and rows.cases:
+        progress(len(rows.cases))
 
 
 def load(
@@ -624,6 +648,7 @@ def load(
     seed: int = 1,
     years: int = 3,
     progress: Progress | None = None,
+    jobs: int = 1,
 ) -> Summary:
     """The history in one transaction, relative to the container's clock (``history.load``'s
     rows, by this faster path)."""
@@ -636,4 +661,5 @@ def load(
             years=years,
             today=today,
             progress=progress,
+            jobs=jobs,
         )

@@ -88,10 +88,23 @@ _TOWN_KEY = ("month", "department_code", "town", "channel")
 
 def verify(conn: Connection, progress: Progress | None = None) -> Report:
     """Compare the stored facts and rollups with a recomputation from the raw rows, derived
-    and compared in the database (``recount``): only differing rows reach Python."""
+    once and compared in the database in one statement (``recount``): only differing rows
+    reach Python."""
     recount.tune(conn)
     report = Report(cases=submitted_count(conn))
-    for want, have in recount.fact_differences(conn):
+    ctes = recount.facts_cte(conn) + recount.case_rollup_ctes(conn)
+    fact_pairs, cases_found = recount.compare(
+        conn,
+        ctes,
+        (
+            ("d", "indicator_case_daily", _DAY_KEY),
+            ("m", "indicator_case_monthly", _MONTH_KEY),
+            ("t", "indicator_case_town_monthly", _TOWN_KEY),
+        ),
+        CASE_DAILY_MEASURES,
+        facts="f",
+    )
+    for want, have in fact_pairs:
         case_id = (want or have or {})["case_id"]
         for name in recount.FACT_COLUMNS:
             a = None if have is None else _plain(have[name])
@@ -102,22 +115,11 @@ def verify(conn: Connection, progress: Progress | None = None) -> Report:
                 )
     if progress is not None:
         progress(report.cases)
-    ctes = recount.facts_cte(conn) + recount.case_rollup_ctes(conn)
-    cases_found = recount.compare(
-        conn,
-        ctes,
-        (
-            ("d", "indicator_case_daily", _DAY_KEY),
-            ("m", "indicator_case_monthly", _MONTH_KEY),
-            ("t", "indicator_case_town_monthly", _TOWN_KEY),
-        ),
-        CASE_DAILY_MEASURES,
-    )
     for table, (count, found) in cases_found.items():
         if table == "indicator_case_daily":
             report.rollup_rows = count
         _add(report, table, found, CASE_DAILY_MEASURES)
-    ratings_found = recount.compare(
+    _, ratings_found = recount.compare(
         conn,
         recount.rating_ctes(conn),
         (

@@ -2,17 +2,20 @@
 
 Every case's fact (``domain.indicators.facts.fact_of``) is derived by one ``SELECT`` over
 ``cases``, ``case_events`` (the 秒批 decision event) and ``calendar_days``: the working days
-used are ``n(decided) - n(accepted)``, where ``n(day)`` counts the working days of the calendar
-up to ``day`` (a window sum), less the working days inside each clock stop, which is what
-``WorkingCalendar.working_days_between`` counts.  The rollups are ``GROUP BY``s over those facts
-and the ratings, and each is compared with the stored table by a ``FULL JOIN`` in the database:
-only the rows that differ come back to Python.  One difference from the Python recomputation:
-a case accepted before the first day the calendar knows counts 0 working days here.
+used are ``n(decided) - n0(accepted + 1 day)``, where ``n(day)`` counts the working days of the
+calendar up to ``day`` and ``n0`` those before it (window sums), less the working days inside
+each clock stop, which is what ``WorkingCalendar.working_days_between`` counts.  As there, the
+acceptance day itself need not be known, but every day after it up to the decision must be
+(else 0, as ``fact_of`` counts a ``CalendarUnknown``): the calendar's rows over that range are
+counted against its days.  One case is left to the Python path: a clock stop over days the
+calendar does not know (the replay skips them, this counts 0).  The rollups are ``GROUP BY``s
+over those facts and the ratings, and each is compared with the stored table by a ``FULL
+JOIN`` in the database, the facts with them in one statement so that they are derived once:
+only the rows that differ come back to Python.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,6 +53,9 @@ class _Dialect:
     month: str
     distinct: str
     """``a <distinct> b``: a comparison that treats NULLs as equal values."""
+    next_day: str
+    days: str
+    """Format with two dates: the days from the first to the second."""
 
 
 _POSTGRES = _Dialect(
@@ -66,6 +72,8 @@ _POSTGRES = _Dialect(
     stops="(SELECT (s->>0)::date AS s0, (s->>1)::date AS s1 FROM jsonb_array_elements(b.stops) s)",
     month="date_trunc('month', {})::date",
     distinct="IS DISTINCT FROM",
+    next_day="({} + 1)",
+    days="({1} - {0})",
 )
 _SQLITE = _Dialect(
     china_date="date({}, '+8 hours')",
@@ -80,6 +88,8 @@ _SQLITE = _Dialect(
     "FROM json_each(b.stops) s)",
     month="date({}, 'start of month')",
     distinct="IS NOT",
+    next_day="date({}, '+1 day')",
+    days="CAST(julianday({1}) - julianday({0}) AS INTEGER)",
 )
 
 
@@ -95,15 +105,19 @@ def facts_cte(conn: Connection) -> str:
     """``WITH`` clauses ending in ``f``: every submitted case's fact, from the raw rows."""
     d = _dialect(conn)
     least = "least" if conn.dialect.name == "postgresql" else "min"
+    working = _flag("kind IN ('workday', 'makeup_workday')")
     stopped = (
-        f"(SELECT coalesce(sum(ce.n - cs.n), 0) FROM {d.stops} st "
-        f"JOIN cal cs ON cs.day = {least}(st.s0, b.fin) "
+        f"(SELECT coalesce(sum(ce.n - cs.n0), 0) FROM {d.stops} st "
+        f"JOIN cal cs ON cs.day = {d.next_day.format(f'{least}(st.s0, b.fin)')} "
         f"JOIN cal ce ON ce.day = {least}(coalesce(st.s1, b.fin), b.fin))"
     )
+    # (accepted, decided] wholly known: the calendar's rows from the day after acceptance to
+    # the decision are as many as the days (no unknown year before, after or between)
+    known = f"cb.r - ca.r = {d.days.format('b.accepted_on', 'b.fin')} - 1"
     return f"""
 cal AS MATERIALIZED (
-  SELECT day, sum({_flag("kind IN ('workday', 'makeup_workday')")}) OVER (ORDER BY day) AS n
-  FROM calendar_days),
+  SELECT day, n, n - w AS n0, row_number() OVER (ORDER BY day) AS r FROM (
+    SELECT day, {working} AS w, sum({working}) OVER (ORDER BY day) AS n FROM calendar_days) k),
 smart AS MATERIALIZED (
   SELECT DISTINCT case_id FROM case_events WHERE type = 'AutomatedDecision'),
 b AS (
@@ -133,12 +147,13 @@ f AS MATERIALIZED (
     {_flag("b.fin IS NOT NULL AND b.kind = 'immediate'")} AS immediate,
     {_flag("b.fin IS NOT NULL AND b.smart = 1 AND b.decision = 'approved'")} AS smart,
     CASE WHEN b.fin IS NOT NULL AND b.accepted_on IS NOT NULL AND b.fin > b.accepted_on
-      THEN CAST(coalesce(cb.n - ca.n
-        - CASE WHEN b.stops IS NOT NULL THEN {stopped} ELSE 0 END, 0) AS INTEGER)
+      AND {known}
+      THEN CAST(cb.n - ca.n0
+        - CASE WHEN b.stops IS NOT NULL THEN {stopped} ELSE 0 END AS INTEGER)
       ELSE 0 END AS working_days_used,
     CASE WHEN b.fin IS NOT NULL THEN b.promised ELSE 0 END AS promised_days
   FROM b
-  LEFT JOIN cal ca ON ca.day = b.accepted_on
+  LEFT JOIN cal ca ON ca.day = {d.next_day.format("b.accepted_on")}
   LEFT JOIN cal cb ON cb.day = b.fin)"""
 
 
@@ -205,23 +220,11 @@ rt AS (
   GROUP BY {d.month.format("r.day")}, r.department_code, coalesce(ce.town, ''), r.channel)"""
 
 
-def fact_differences(conn: Connection) -> Iterator[tuple[Any, Any]]:
-    """(expected, stored) fact rows that differ, either None when missing; by case id."""
-    d = _dialect(conn)
-    cols = ", ".join(f"e.{c} AS e_{c}, s.{c} AS s_{c}" for c in FACT_COLUMNS)
-    differ = " OR ".join(f"e.{c} {d.distinct} s.{c}" for c in FACT_COLUMNS[1:])
-    query = f"""WITH {facts_cte(conn)}
-SELECT {cols} FROM f e FULL JOIN indicator_case_facts s ON s.case_id = e.case_id
-WHERE e.case_id IS NULL OR s.case_id IS NULL OR {differ}
-ORDER BY coalesce(e.case_id, s.case_id)"""
-    for row in conn.execute(text(query)).mappings():
-        have = None if row["s_case_id"] is None else {c: row[f"s_{c}"] for c in FACT_COLUMNS}
-        want = None if row["e_case_id"] is None else {c: row[f"e_{c}"] for c in FACT_COLUMNS}
-        yield want, have
-
-
 Found = list[tuple[tuple[Any, ...], dict[str, int], dict[str, int] | None]]
 """(key, expected measures, stored measures or None when the stored row is missing)."""
+FactPair = tuple[dict[str, Any] | None, dict[str, Any] | None]
+"""(expected, stored) fact row that differ, either None when missing."""
+_FACT_KEYS = FACT_COLUMNS[1:7]
 
 
 def compare(
@@ -229,12 +232,18 @@ def compare(
     ctes: str,
     pairs: tuple[tuple[str, str, tuple[str, ...]], ...],
     measures: tuple[str, ...],
-) -> dict[str, tuple[int, Found]]:
+    facts: str = "",
+) -> tuple[list[FactPair], dict[str, tuple[int, Found]]]:
     """For each (expected CTE, stored table, key columns): the expected rows' count, and each
     key whose stored row differs from the expected one (a missing row counts as zeros), in key
-    order.  One statement, so the facts the CTEs derive are derived once."""
+    order.  With ``facts`` (the CTE of the expected facts, whose measures match ``measures``
+    one for one), also each case whose stored fact differs, by case id.  One statement, so the
+    facts the CTEs derive are derived once."""
     width = max(len(keys) for _, _, keys in pairs)
+    fact_nulls = ", ".join(["NULL"] * (3 + 2 * len(_FACT_KEYS)))
     parts = []
+    if facts:
+        parts.append(_fact_part(conn, facts, width, measures))
     for index, (expected, table, keys) in enumerate(pairs):
         on = " AND ".join(f"s.{k} = e.{k}" for k in keys)
         key_cols = [f"coalesce(e.{k}, s.{k})" for k in keys]
@@ -245,14 +254,21 @@ def compare(
         nulls = ", ".join(["NULL"] * (width + 2 * len(measures)))
         parts.append(
             f"SELECT {index} AS pair, 1 AS differs, {keyed}, {values}, "
-            f"{_flag(f's.{keys[0]} IS NOT NULL')} AS present, 0 AS expected_rows "
+            f"{_flag(f's.{keys[0]} IS NOT NULL')} AS present, 0 AS expected_rows, {fact_nulls} "
             f"FROM {expected} e FULL JOIN {table} s ON {on} WHERE {differ}"
         )
-        parts.append(f"SELECT {index}, 0, {nulls}, 0, (SELECT count(*) FROM {expected})")
-    order = ", ".join(str(i + 3) for i in range(width))
+        parts.append(
+            f"SELECT {index}, 0, {nulls}, 0, (SELECT count(*) FROM {expected}), {fact_nulls}"
+        )
+    # the case id of a fact row (column width + 2 × measures + 5), then the keys
+    order = ", ".join(str(i) for i in (width + 2 * len(measures) + 5, *range(3, width + 3)))
     query = f"WITH {ctes}\n" + "\nUNION ALL\n".join(parts) + f"\nORDER BY 1, 2, {order}"
     found: dict[str, tuple[int, Found]] = {table: (0, []) for _, table, _ in pairs}
+    fact_pairs: list[FactPair] = []
     for row in conn.execute(text(query)).mappings():
+        if row["pair"] < 0:
+            fact_pairs.append(_fact_pair(row, measures))
+            continue
         _, table, keys = pairs[row["pair"]]
         rows = found[table][1]
         if not row["differs"]:
@@ -262,7 +278,44 @@ def compare(
         want = {m: int(row[f"e_{m}"]) for m in measures}
         have = {m: int(row[f"s_{m}"] or 0) for m in measures} if row["present"] else None
         rows.append((key, want, have))
-    return found
+    return fact_pairs, found
+
+
+def _fact_part(conn: Connection, facts: str, width: int, measures: tuple[str, ...]) -> str:
+    """The facts that differ from the stored ones, in the columns of ``compare``'s rows: the
+    fact's measures under the rollup's measure names, its keys and case ids after them."""
+    d = _dialect(conn)
+    keys = ", ".join(f"NULL AS k{i}" for i in range(width))
+    values = ", ".join(
+        f"e.{f} AS e_{m}, s.{f} AS s_{m}" for m, f in zip(measures, _FACT_MEASURES, strict=True)
+    )
+    fact_keys = ", ".join(f"e.{c} AS fe_{c}, s.{c} AS fs_{c}" for c in _FACT_KEYS)
+    differ = " OR ".join(f"e.{c} {d.distinct} s.{c}" for c in FACT_COLUMNS[1:])
+    return (
+        f"SELECT -1 AS pair, 1 AS differs, {keys}, {values}, 0 AS present, 0 AS expected_rows, "
+        "coalesce(e.case_id, s.case_id) AS fact_id, e.case_id AS fe_case_id, "
+        f"s.case_id AS fs_case_id, {fact_keys} "
+        f"FROM {facts} e FULL JOIN indicator_case_facts s ON s.case_id = e.case_id "
+        f"WHERE e.case_id IS NULL OR s.case_id IS NULL OR {differ}"
+    )
+
+
+def _fact_pair(row: Any, measures: tuple[str, ...]) -> FactPair:
+    sides: list[dict[str, Any] | None] = []
+    for side in ("e", "s"):
+        if row[f"f{side}_case_id"] is None:
+            sides.append(None)
+            continue
+        fact = {"case_id": row[f"f{side}_case_id"]}
+        fact |= {c: row[f"f{side}_{c}"] for c in _FACT_KEYS}
+        # the union's measure columns are numeric on PostgreSQL (sums of sums): ints again
+        fact |= {f: _int(row[f"{side}_{m}"]) for m, f in zip(measures, _FACT_MEASURES, strict=True)}
+        sides.append(fact)
+    return sides[0], sides[1]
+
+
+def _int(value: Any) -> int | None:
+    return None if value is None else int(value)
 
 
 def _upsert(table: str, keys: tuple[str, ...], measures: tuple[str, ...], source: str) -> str:

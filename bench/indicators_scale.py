@@ -1,0 +1,327 @@
+"""Every dashboard panel on PostgreSQL at 5 and 20 million cases, beside the raw query, and the
+year's Excel export at that size.
+
+    TONGBAN_BENCH_POSTGRES_URL=postgresql+psycopg://postgres@127.0.0.1:5432/postgres \\
+        .venv/bin/python bench/indicators_scale.py --cases 5000000 [--rounds 10] [--raw-rounds 3]
+
+Generating 5 million full cases (``tongban demo --cases``: each with its hash-chained events)
+takes about an hour on a shared 2-core machine, so this bench fills what the panels read set-wise
+in SQL instead, with the demo history's distributions: ``cases`` (the columns the raw rating
+query joins, no events), ``indicator_case_facts`` (one row per case), ``ratings`` and their
+``rectifications``; then the rollups are built from those rows by tongban's own SQL
+(``indicators.recount.add_case_rollups`` and ``add_rating_rollups``, what ``tongban demo
+--cases`` runs after its load).  The items, departments and centres are those of
+``bench/indicators_bench.py`` (28 departments × 20 items, the district centre with its 7 town
+and 292 community centres), the cases spread over 2025 and 2026 up to October: days weighted by
+the history's seasons, weekends a fifth; items by Zipf over a seeded order; 60% online, 30% at a
+window, 6% at a kiosk, 4% by mail; centres as in ``indicators_bench``; 95% decided within the
+promised days at 98.5% on time; 60% of the decided cases rated, 78/17/3.5/1/0.5% by level, a
+rectification task for each poor rating, 90% of them called back.  The draws are seeded
+(``setseed``).  Then ``indicators_bench.panels`` times every panel on the rollups and on the
+raw rows (p50, p95, their ratio, whether the two agree), and ``indicators_export`` the year's
+workbook.  Figures only: nothing here passes or fails on time.  The database is dropped at the
+end unless ``--keep``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import subprocess
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import indicators_export
+from common import BENCH_START, SKIPPED_POSTGRES, _drop_postgres, _fresh_postgres, print_table
+from common import postgres_url as server_url
+from indicators_bench import (
+    FIRST_DAY,
+    HEADERS,
+    LAST_DAY,
+    TOWN_WEIGHTS,
+    _base,
+    add_items,
+    panels,
+)
+from sqlalchemy import Connection, select, text
+
+from tongban.adapters.db import migrate
+from tongban.adapters.db.tables import cases, centres, departments, service_items, users
+from tongban.adapters.db.tables_evaluation import ratings, rectifications
+from tongban.adapters.db.tables_indicators import indicator_case_facts
+from tongban.bootstrap import Container, build_container
+from tongban.config import Settings
+from tongban.demo.bulk import BulkWriter, checks_after
+from tongban.demo.history_world import MONTH_WEIGHTS
+from tongban.services.indicators import recount
+
+DATABASE = "tongban_bench_scale"
+BUCKETS = 10_000
+"""Each distribution is a table of this many equally likely buckets: a draw is a join."""
+
+
+def _load_average() -> str:
+    return ", ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def _buckets(weights: list[tuple[object, float]]) -> list[tuple[int, object]]:
+    """``BUCKETS`` buckets, each value taking its share of them (at least one)."""
+    total = sum(w for _, w in weights)
+    out: list[tuple[int, object]] = []
+    for value, weight in weights:
+        out += [(len(out) + i, value) for i in range(max(1, round(BUCKETS * weight / total)))]
+    return out
+
+
+def _bucket_table(conn: Connection, name: str, columns: str, rows: list[tuple[object, ...]]) -> int:
+    conn.execute(text(f"CREATE TEMP TABLE {name} (b int PRIMARY KEY, {columns})"))
+    width = len(rows[0])
+    marks = ", ".join(f":v{i}" for i in range(width))
+    conn.execute(
+        text(f"INSERT INTO {name} VALUES ({marks})"),
+        [{f"v{i}": v for i, v in enumerate(row)} for row in rows],
+    )
+    return len(rows)
+
+
+def _distributions(conn: Connection) -> dict[str, int]:
+    """The item, centre and day buckets (temporary tables)."""
+    items = conn.execute(
+        select(
+            service_items.c.id, service_items.c.code, service_items.c.promised_limit_days,
+            service_items.c.smart_approval, service_items.c.certificate_free,
+            departments.c.id.label("dept_id"), departments.c.code.label("dept"),
+        ).join(departments).order_by(service_items.c.code)
+    ).all()  # fmt: skip
+    random.Random(2026).shuffle(items)
+    weighted = [(item, 1 / (rank + 1) ** 1.1) for rank, item in enumerate(items)]
+    item_rows = [
+        (b, i.id, i.code, i.promised_limit_days, i.smart_approval, i.certificate_free,
+         i.dept_id, i.dept)
+        for b, i in _buckets(weighted)  # type: ignore[misc]
+    ]  # fmt: skip
+    centre_rows = conn.execute(
+        select(centres.c.id, centres.c.code, centres.c.level, centres.c.town).order_by(
+            centres.c.code
+        )
+    ).all()
+    weighted = [
+        (c, TOWN_WEIGHTS.get(c.town, 5) * (60 if c.level == "town" else 1 if c.town else 80))
+        for c in centre_rows
+    ]
+    centre_buckets = [(b, c.id, c.code) for b, c in _buckets(weighted)]  # type: ignore[attr-defined]
+    days = []
+    day = FIRST_DAY
+    while day <= LAST_DAY:
+        days.append((day, MONTH_WEIGHTS[day.month - 1] * (1.0 if day.weekday() < 5 else 0.2)))
+        day += timedelta(days=1)
+    day_buckets = [(b, d) for b, d in _buckets(days)]  # type: ignore[misc]
+    return {
+        "item buckets": _bucket_table(
+            conn, "b_item", "item_id bigint, code text, promised int, smart boolean, "
+            "cert boolean, dept_id bigint, dept text", item_rows,
+        ),
+        "centre buckets": _bucket_table(conn, "b_centre", "centre_id bigint, code text",
+                                        centre_buckets),  # type: ignore[arg-type]
+        "day buckets": _bucket_table(conn, "b_day", "day date", day_buckets),  # type: ignore[arg-type]
+    }  # fmt: skip
+
+
+_DRAWS = """
+CREATE TEMP TABLE f AS
+SELECT y.*, CASE WHEN y.decided < 0.95 AND y.day + (y.days_used * 7 / 5) <= :last
+  THEN y.day + (y.days_used * 7 / 5) END AS finished_on
+FROM (
+  SELECT x.*,
+    CASE WHEN x.channel IN ('window', 'self_service') THEN x.centre_id END AS at_centre,
+    CASE WHEN x.channel IN ('window', 'self_service') THEN x.centre_code ELSE '' END AS centre,
+    CASE WHEN x.promised = 0 THEN 0 ELSE greatest(1, round(x.promised * x.used))::int END
+      AS days_used
+  FROM (
+    SELECT n AS case_id, it.item_id, it.code AS item_code, it.promised, it.smart, it.cert,
+      it.dept_id, it.dept, ce.centre_id, ce.code AS centre_code, d.day,
+      CASE WHEN it.smart THEN 'online' WHEN r.ch < 0.60 THEN 'online' WHEN r.ch < 0.90
+        THEN 'window' WHEN r.ch < 0.96 THEN 'self_service' ELSE 'mail' END AS channel,
+      r.used, r.decided, r.on_time, r.rated, r.level, r.called, r.cert_draw
+    FROM generate_series(1, :count) n
+    CROSS JOIN LATERAL (SELECT n AS k, floor(random() * :items)::int AS ib,
+      floor(random() * :centres)::int AS cb, floor(random() * :days)::int AS db,
+      random() AS ch, random() AS used, random() AS decided, random() AS on_time,
+      random() AS rated, random() AS level, random() AS called, random() AS cert_draw) r
+    JOIN b_item it ON it.b = r.ib
+    JOIN b_centre ce ON ce.b = r.cb
+    JOIN b_day d ON d.b = r.db) x) y
+"""
+
+_CASES = """
+INSERT INTO cases (id, number, item_id, item_version, applicant_id, channel, status,
+  lock_version, form, data, audit_head, audit_seq, priority, submitted_at, accepting_centre_id,
+  department_id, delivery_method, decision, created_at, updated_at)
+SELECT case_id, 'NB' || lpad(case_id::text, 12, '0'), item_id, 1, :applicant, channel,
+  CASE WHEN finished_on IS NULL THEN 'under_review' ELSE 'delivered' END, 1, '{}', '{}', '', 0,
+  0, (day + time '10:00') AT TIME ZONE 'Asia/Shanghai', at_centre, dept_id, 'electronic',
+  CASE WHEN finished_on IS NOT NULL THEN 'approved' END, :now, :now
+FROM f
+"""
+
+_FACTS = """
+INSERT INTO indicator_case_facts (case_id, item_code, department_code, centre_code, channel,
+  received_on, finished_on, received, online, certificate_free, visits, finished, on_time,
+  immediate, smart, working_days_used, promised_days)
+SELECT case_id, item_code, dept, centre, channel, day, finished_on, 1,
+  (channel = 'online')::int, (cert AND cert_draw < 0.6)::int,
+  (channel IN ('window', 'self_service'))::int, (finished_on IS NOT NULL)::int,
+  (finished_on IS NOT NULL AND on_time < 0.985)::int,
+  (finished_on IS NOT NULL AND promised = 0)::int, (finished_on IS NOT NULL AND smart)::int,
+  CASE WHEN finished_on IS NOT NULL THEN days_used ELSE 0 END,
+  CASE WHEN finished_on IS NOT NULL THEN promised ELSE 0 END
+FROM f
+"""
+
+_LEVEL = """CASE WHEN level < 0.78 THEN 'very_satisfied' WHEN level < 0.95 THEN 'satisfied'
+  WHEN level < 0.985 THEN 'fairly_satisfied' WHEN level < 0.995 THEN 'dissatisfied'
+  ELSE 'very_dissatisfied' END"""
+
+_RATINGS = f"""
+INSERT INTO ratings (id, subject, case_id, rater_id, channel, level, score, dimensions, comment,
+  item_id, department_id, centre_id, rated_at, edits, lock_version)
+SELECT case_id, 'case', case_id, :applicant, 'online', {_LEVEL}, 3, '{{}}', '', item_id,
+  dept_id, at_centre,
+  (least(finished_on + 1, :last) + time '15:00') AT TIME ZONE 'Asia/Shanghai', 0, 1
+FROM f WHERE finished_on IS NOT NULL AND rated < 0.6
+"""
+
+_TASKS = f"""
+INSERT INTO rectifications (id, number, rating_id, department_id, status, due_on, opened_at,
+  called_back, response, lock_version, updated_at)
+SELECT case_id, 'ZG' || lpad(case_id::text, 8, '0'), case_id, dept_id,
+  CASE WHEN called < 0.9 THEN 'closed' ELSE 'open' END, finished_on,
+  (least(finished_on + 1, :last) + time '15:00') AT TIME ZONE 'Asia/Shanghai', called < 0.9, '',
+  1, :now
+FROM f WHERE finished_on IS NOT NULL AND rated < 0.6 AND {_LEVEL} IN
+  ('dissatisfied', 'very_dissatisfied')
+"""
+
+
+def fill(container: Container, count: int) -> dict[str, float]:
+    """The cases, facts, ratings and tasks set-wise, then the rollups by tongban's own SQL."""
+    now = datetime(2025, 1, 1, tzinfo=UTC)
+    _base(container)
+    timings: dict[str, float] = {}
+    with container.uow() as uow, uow.atomic():
+        conn = uow.conn
+        conn.execute(text("SET LOCAL work_mem = '256MB'"))
+        conn.execute(text("SELECT setseed(0.2026)"))
+        add_items(conn, now)
+        sizes = _distributions(conn)
+        applicant = conn.execute(
+            users.insert().values(kind="citizen", name="基准申请人", created_at=now)
+            .returning(users.c.id)
+        ).scalar_one()  # fmt: skip
+        began = time.perf_counter()
+        params = {
+            "count": count, "items": sizes["item buckets"], "centres": sizes["centre buckets"],
+            "days": sizes["day buckets"], "last": LAST_DAY, "applicant": applicant, "now": now,
+        }  # fmt: skip
+        conn.execute(text(_DRAWS), params)
+        timings["draws"] = time.perf_counter() - began
+        began = time.perf_counter()
+        with checks_after(conn, (cases, indicator_case_facts, ratings, rectifications)):
+            for name, statement in (
+                ("cases", _CASES), ("facts", _FACTS), ("ratings", _RATINGS), ("tasks", _TASKS)
+            ):  # fmt: skip
+                started = time.perf_counter()
+                conn.execute(text(statement), params)
+                timings[name] = time.perf_counter() - started
+            started = time.perf_counter()
+        timings["keys and indexes"] = time.perf_counter() - started
+        started = time.perf_counter()
+        recount.tune(conn)
+        recount.add_case_rollups(conn, 0)
+        recount.add_rating_rollups(conn, 0)
+        timings["rollups (recount.add_case_rollups, add_rating_rollups)"] = (
+            time.perf_counter() - started
+        )
+        BulkWriter(conn).reset_sequences((users, cases, ratings, rectifications))
+        for table in ("f", "b_item", "b_centre", "b_day"):
+            conn.execute(text(f"DROP TABLE {table}"))
+        timings["all"] = time.perf_counter() - began
+    started = time.perf_counter()
+    with container.engine.connect() as conn:
+        conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE"))
+    timings["vacuum analyze"] = time.perf_counter() - started
+    return timings
+
+
+def _sizes(container: Container) -> dict[str, int]:
+    names = (
+        "cases", "indicator_case_facts", "ratings", "rectifications", "indicator_case_daily",
+        "indicator_case_monthly", "indicator_case_town_monthly", "indicator_rating_daily",
+        "indicator_rating_town_monthly",
+    )  # fmt: skip
+    with container.engine.connect() as conn:
+        return {
+            name: int(conn.execute(text(f"SELECT count(*) FROM {name}")).scalar_one())
+            for name in names
+        }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--cases", type=int, default=5_000_000)
+    parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--raw-rounds", type=int, default=3)
+    parser.add_argument("--only", default="", help="comma-separated indicator codes")
+    parser.add_argument("--export-rounds", type=int, default=3)
+    parser.add_argument("--keep", action="store_true", help="do not drop the database")
+    args = parser.parse_args()
+    server = server_url()
+    if not server:
+        print(SKIPPED_POSTGRES)
+        return
+    uptime = subprocess.run(["uptime"], capture_output=True, text=True, check=False).stdout
+    print(f"machine: {os.cpu_count()} CPUs; {uptime.strip()}", flush=True)
+    url = _fresh_postgres(server, DATABASE)
+    try:
+        with tempfile.TemporaryDirectory(prefix="tongban-bench-") as tmp:
+            settings = Settings(
+                data_dir=Path(tmp), database_url=url, log_level="WARNING",
+                clock_start=BENCH_START,
+            )  # fmt: skip
+            container = build_container(settings)
+            migrate.upgrade(container.engine)
+            load = _load_average()
+            timings = fill(container, args.cases)
+            print(f"filled {args.cases:,} cases (load {load} → {_load_average()}):", flush=True)
+            for name, seconds in timings.items():
+                print(f"  {name}: {seconds:,.1f} s", flush=True)
+            print(f"  rows: {_sizes(container)}", flush=True)
+            only = set(args.only.split(",")) if args.only else None
+            load = _load_average()
+            rows = panels("PostgreSQL", container, (args.rounds, args.raw_rounds), only)
+            after = _load_average()
+            title = (
+                f"every panel, {args.cases:,} cases (filled in SQL), {args.rounds} rounds "
+                f"({args.raw_rounds} raw), ms; load {load} → {after}"
+            )
+            print_table(HEADERS, rows, title)
+            container.engine.dispose()
+            load = _load_average()
+            exported = indicators_export.run_export(url, 2025, args.export_rounds)
+            title = (
+                f"the 2025 Excel export, {args.export_rounds} rounds, ms; "
+                f"load {load} → {_load_average()}"
+            )
+            print_table(indicators_export.HEADERS, exported, title)
+    finally:
+        if args.keep:
+            print(f"kept: {url}")
+        else:
+            _drop_postgres(server, DATABASE)
+
+
+if __name__ == "__main__":
+    main()
