@@ -46,7 +46,8 @@ query at the largest size reached.
 
 Growth stops, and the largest size reached is measured, when the free disk would fall under
 ``--min-free-gb`` or ``--grow-minutes`` have passed.  The database is dropped at the end unless
-``--keep``.  Figures only: nothing here passes or fails on time.
+``--keep``.  Figures only: nothing here passes or fails on time (docs/scale.md, "At volume",
+has the last run's).
 """
 
 from __future__ import annotations
