@@ -521,8 +521,9 @@ cases = Table(
 )
 Index("ix_cases_status_department", cases.c.status, cases.c.department_id)
 Index("ix_cases_applicant_id", cases.c.applicant_id, cases.c.id)
-Index("ix_cases_accepting_centre", cases.c.accepting_centre_id)
-Index("ix_cases_pickup_centre", cases.c.pickup_centre_id)
+# Migration 0050: a centre's open cases are one range per status, however many closed ones.
+Index("ix_cases_accepting_centre_status", cases.c.accepting_centre_id, cases.c.status)
+Index("ix_cases_pickup_centre_status", cases.c.pickup_centre_id, cases.c.status)
 
 case_events = Table(
     "case_events",
