@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import FrameType
+from typing import Any
 
 from sqlalchemy import Engine, or_, select, update
 
@@ -30,6 +31,7 @@ from tongban.services.cases import sweeps as cases_sweeps
 from tongban.services.evaluation import sweeps as evaluation_sweeps
 from tongban.services.federation import casework as federation_casework  # noqa: F401  (outbox kind)
 from tongban.services.federation import delivery as federation_delivery  # noqa: F401  (outbox kind)
+from tongban.services.federation import items as federation_items
 from tongban.services.identity import check as identity_check
 from tongban.services.platform import outbox, readiness, retention, telemetry
 from tongban.services.platform.batches import purge_in_batches
@@ -302,11 +304,21 @@ def maintain_partitions(container: Container, now: datetime) -> None:
     )
 
 
+def federation_sync(container: Container, now: datetime) -> None:
+    """跨城通办: the partners' item versions, licence keys and revocation lists fetched again."""
+    fetcher: Any = container.federation_transport  # the HTTP transport also fetches documents
+    synced = federation_items.sync_partners(container, fetcher, now)
+    log.info("federation: %s partners synced", synced)
+
+
 def _register_sweeps() -> None:
     register_sweep("purge_old_rows", purge_old_rows, interval=timedelta(hours=1), shared=True)
     # Monthly partitions of the audit and data-access logs, and their retention.
     register_sweep("partitions", maintain_partitions, interval=timedelta(hours=6))
     cases_sweeps.register(register_sweep)
+    # 跨城通办: partners' item versions and revocation lists (a revoked partner licence held
+    # here fails verification from the next run on).
+    register_sweep("federation_sync", federation_sync, interval=timedelta(hours=1))
     # 一件事: combined status, rejection policy and the one combined result notice.
     register_sweep(
         "bundle_refresh", bundles.refresh_sweep, interval=timedelta(minutes=1), shared=True

@@ -7,7 +7,9 @@ hand-over against the version it synced, and the hand-over names that version.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select
@@ -22,7 +24,7 @@ from tongban.services.federation import messages, node, partner_licences
 from tongban.services.federation.ports import DocumentFetcher, NodeSigner
 from tongban.services.platform import audit
 from tongban.services.platform.context import Actor
-from tongban.services.platform.unit_of_work import UnitOfWork, atomic
+from tongban.services.platform.unit_of_work import UnitOfWork, UnitsOfWork, atomic
 
 PATH = "/federation/v1/items"
 VERSION = 1
@@ -130,3 +132,27 @@ def synced(conn: Connection, code: str | None = None) -> list[Any]:
     if code is not None:
         query = query.where(federation_partner_items.c.partner == code)
     return list(conn.execute(query))
+
+
+log = logging.getLogger("tongban.federation")
+
+
+def sync_partners(ports: UnitsOfWork, fetcher: DocumentFetcher, now: datetime) -> int:
+    """The worker's ``federation_sync``: every trusted partner's item versions, licence keys
+    and revocation list fetched again (``sync``), each partner in its own transaction, so a
+    partner's revocation reaches the copies of its licences held here without anyone pressing
+    a button.  A partner that cannot be reached or answers badly is logged and changes nothing;
+    the others go on and the next run tries it again.  Returns how many partners were synced."""
+    with ports.read() as uow:
+        codes = [partner.region_code for partner in node.partners(uow.conn)]
+    actor = Actor(request_id="sweep:federation_sync", at=now)
+    done = 0
+    for code in codes:
+        try:
+            with ports.uow() as uow:
+                sync(uow, actor, fetcher, code)
+        except (DomainError, OSError) as problem:
+            log.warning("federation_sync: partner %s not synced: %s", code, problem)
+            continue
+        done += 1
+    return done
