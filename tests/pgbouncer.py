@@ -93,7 +93,13 @@ def serve(postgres_url: str, *, pool_size: int = 10) -> Iterator[str]:
         for path in [workdir, *workdir.iterdir()]:
             os.chown(path, owner.pw_uid, owner.pw_gid)
         command = ["runuser", "-u", "postgres", "--", *command]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    # PgBouncer in the foreground logs every line to stderr as well as to its logfile.  Into a
+    # pipe nobody reads, the pipe fills after some hundreds of connections (64 KiB) and
+    # PgBouncer's one event loop blocks in write(2): every client then waits for psycopg's
+    # connection timeout.  A file never fills.
+    output = (workdir / "pgbouncer.out").open("wb")
+    process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
+    output.close()  # the child has its own descriptor
     try:
         _wait_for(port, process, workdir)
         yield url.set(port=port, host="127.0.0.1").render_as_string(hide_password=False)
@@ -119,7 +125,7 @@ def _stop(process: subprocess.Popen[bytes], pidfile: Path) -> None:
 def _wait_for(port: int, process: subprocess.Popen[bytes], workdir: Path) -> None:
     for _ in range(200):
         if process.poll() is not None:
-            output = process.stdout.read().decode() if process.stdout else ""
+            output = (workdir / "pgbouncer.out").read_text(errors="replace")
             log = workdir / "pgbouncer.log"
             detail = log.read_text() if log.exists() else ""
             raise RuntimeError(f"pgbouncer exited: {output}\n{detail}")

@@ -1,7 +1,9 @@
 """A throwaway PostgreSQL cluster for one drill: ``initdb`` into a temporary directory, its own
 free port on loopback, started, restarted and stopped by the drill, removed at the end.
 
-Nothing here touches any other server: a restart drill restarts this cluster only.  The
+``throwaway_standby`` adds a streaming standby of such a cluster (``pg_basebackup -R``), for
+the failover drill.  Nothing here touches any other server: a restart drill restarts this
+cluster only.  The
 binaries come from ``TONGBAN_PG_BINDIR``, else ``pg_config --bindir``, else the newest
 ``/usr/lib/postgresql/*/bin`` (Debian), else ``PATH``.  Run as root, the server runs as the
 ``postgres`` user (``runuser``), as PostgreSQL refuses to run as root.
@@ -111,6 +113,34 @@ class Cluster:
             conf.write("\n# drill\n")
             conf.writelines(f"{k} = {v}\n" for k, v in settings.items())
 
+    def standby_of(self, primary: Cluster, name: str) -> None:
+        """Make this cluster a streaming standby of ``primary``: ``pg_basebackup -R -X stream``
+        (which writes ``primary_conninfo`` and ``standby.signal``), then this cluster's own port
+        and socket directory; it connects as ``name`` (its ``cluster_name``, the name
+        ``synchronous_standby_names`` lists).  The primary's default ``pg_hba.conf`` (initdb's)
+        trusts replication connections from 127.0.0.1."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        if self._as_postgres:
+            owner = pwd.getpwnam("postgres")
+            os.chown(self.root, owner.pw_uid, owner.pw_gid)
+        self._check(
+            "pg_basebackup", "-h", "127.0.0.1", "-p", str(primary.port), "-U", "postgres",
+            "-D", str(self.data), "-R", "-X", "stream", "--checkpoint=fast",
+        )  # fmt: skip
+        settings = {
+            "port": str(self.port),
+            "unix_socket_directories": f"'{self.root}'",
+            "cluster_name": f"'{name}'",
+            "hot_standby": "on",
+        }
+        with (self.data / "postgresql.conf").open("a", encoding="utf-8") as conf:
+            conf.write("\n# standby\n")
+            conf.writelines(f"{k} = {v}\n" for k, v in settings.items())
+
+    def promote(self) -> None:
+        """End recovery: the standby replays the WAL it has and becomes a primary."""
+        self._check("pg_ctl", "-D", str(self.data), "-w", "-t", "60", "promote")
+
     def start(self) -> None:
         self._check("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-w", "-t", "60", "start")
 
@@ -135,6 +165,28 @@ class Cluster:
     def psql_argv(self, tool: str) -> list[str]:
         """A client tool (pg_dump, pg_restore) connecting over TCP: runs as the caller."""
         return [str(self.bindir / tool), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres"]
+
+
+@contextlib.contextmanager
+def throwaway_standby(primary: Cluster, name: str, keep: bool = False) -> Iterator[Cluster]:
+    """A started streaming standby of ``primary`` in a new temporary directory, named ``name``;
+    stopped and removed afterwards."""
+    root = Path(tempfile.mkdtemp(prefix="tongban-drill-standby-"))
+    standby = Cluster(root, primary.bindir)
+    try:
+        started = time.perf_counter()
+        standby.standby_of(primary, name)
+        standby.start()
+        print(
+            f"standby {name} of 127.0.0.1:{primary.port} on 127.0.0.1:{standby.port}, "
+            f"copied and started in {time.perf_counter() - started:.1f} s",
+            flush=True,
+        )
+        yield standby
+    finally:
+        standby.stop("immediate")
+        if not keep:
+            shutil.rmtree(root, ignore_errors=True)
 
 
 @contextlib.contextmanager

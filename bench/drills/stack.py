@@ -20,7 +20,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -141,6 +141,7 @@ class Stack:
     base_url: str
     sessions: Sessions
     notes: list[str] = field(default_factory=list)
+    standbys: list[Cluster] = field(default_factory=list)  # counted in the server CPU
 
     def engine_url(self, database: str = DATABASE) -> str:
         return self.cluster.url(database)
@@ -167,11 +168,18 @@ def _sessions(world: cases_bench.World) -> Sessions:
 @contextlib.contextmanager
 def stack(keep: bool = False) -> Iterator[Stack]:
     """Cluster, migrated database with its reference data, app and worker; all stopped after."""
+    with throwaway_cluster(keep=keep) as cluster, stack_on(cluster, keep) as the_stack:
+        yield the_stack
+
+
+@contextlib.contextmanager
+def stack_on(
+    cluster: Cluster, keep: bool = False, app_url: Callable[[str], str] | None = None
+) -> Iterator[Stack]:
+    """The database, app and worker on ``cluster`` (started); the app and the worker connect
+    with ``app_url(database URL)`` (a URL naming several servers, say), by default the URL."""
     started = time.perf_counter()
-    with (
-        throwaway_cluster(keep=keep) as cluster,
-        _directory(keep) as tmp,
-    ):
+    with _directory(keep) as tmp:
         admin = create_engine(cluster.url(), isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
             conn.execute(text(f"CREATE DATABASE {DATABASE} ENCODING 'UTF8' TEMPLATE template0"))
@@ -179,7 +187,7 @@ def stack(keep: bool = False) -> Iterator[Stack]:
         url = cluster.url(DATABASE)
         world = cases_bench.build_world(url, Path(tmp))
         world.container.engine.dispose()
-        env = app_env(url, tmp, TONGBAN_LOG_FORMAT="json")
+        env = app_env(app_url(url) if app_url else url, tmp, TONGBAN_LOG_FORMAT="json")
         # The processes run the same code as the drill (a checkout, not only what is installed).
         env["PYTHONPATH"] = os.pathsep.join(
             p
@@ -246,19 +254,23 @@ def load(s: Stack, rate: float, duration: float, faults: list[Fault], seed: int 
     before = server_cpu(s)
     run = asyncio.run(Generator(s.base_url, s.sessions, seed).run(rate, duration, faults))
     after = server_cpu(s)
-    run.server_cpu = {k: max(0.0, after[k] - before.get(k, 0.0)) for k in after}
+    run.server_cpu = dict.fromkeys(("app", "worker", "postgres"), 0.0)
+    for (kind, pid), seconds in after.items():
+        run.server_cpu[kind] += max(0.0, seconds - before.get((kind, pid), 0.0))
     return run
 
 
-def server_cpu(s: Stack) -> dict[str, float]:
-    """CPU seconds so far of the app (its process group), the worker and the drill's cluster
-    (its postmaster and the postmaster's children).  A process that exited meanwhile (killed,
-    restarted) takes its share with it: the figures are then a lower bound."""
+def server_cpu(s: Stack) -> dict[tuple[str, int], float]:
+    """CPU seconds so far of each process of the app (its process group), the worker and the
+    drill's clusters (their postmasters and the postmasters' children), by (kind, pid).  A
+    process that exited meanwhile (killed, restarted, a fenced server) takes its share with it:
+    the figures are then a lower bound."""
     hz = os.sysconf("SC_CLK_TCK")
-    postmaster = 0
-    with contextlib.suppress(OSError, ValueError, IndexError):
-        postmaster = int((s.cluster.data / "postmaster.pid").read_text().split()[0])
-    totals = {"app": 0.0, "worker": 0.0, "postgres": 0.0}
+    postmasters: set[int] = set()
+    for cluster in (s.cluster, *s.standbys):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            postmasters.add(int((cluster.data / "postmaster.pid").read_text().split()[0]))
+    totals: dict[tuple[str, int], float] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -270,11 +282,11 @@ def server_cpu(s: Stack) -> dict[str, float]:
         pid, ppid, pgid = int(entry.name), int(rest[1]), int(rest[2])
         ticks = (int(rest[11]) + int(rest[12])) / hz
         if s.app.process is not None and pgid == s.app.pid:
-            totals["app"] += ticks
+            totals[("app", pid)] = ticks
         elif s.worker.process is not None and pgid == s.worker.pid:
-            totals["worker"] += ticks
-        elif postmaster and postmaster in (pid, ppid):
-            totals["postgres"] += ticks
+            totals[("worker", pid)] = ticks
+        elif pid in postmasters or ppid in postmasters:
+            totals[("postgres", pid)] = ticks
     return totals
 
 

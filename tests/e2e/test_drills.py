@@ -24,6 +24,8 @@ from tests.conftest import IN_CI
 DRILLS = Path(__file__).resolve().parents[2] / "bench" / "drills"
 DURATION = 6.0
 RATE = 4.0
+FAILOVER_DURATION = 20.0
+"""Long enough for submits on both sides of the switch (the fault comes at 40%)."""
 
 pytestmark = pytest.mark.postgres
 
@@ -41,6 +43,7 @@ def drills() -> Iterator[dict[str, ModuleType]]:
                 pytest.fail(f"CI must run the drills: {missing}")
             pytest.skip(str(missing))
         import backup_restore
+        import failover
         import kill9
         import mixed_load
         import pg_restart
@@ -50,6 +53,7 @@ def drills() -> Iterator[dict[str, ModuleType]]:
             "kill9": kill9,
             "restart": pg_restart,
             "backup": backup_restore,
+            "failover": failover,
         }
     finally:
         sys.path.remove(str(DRILLS))
@@ -102,3 +106,14 @@ def test_backup_restore(drills: dict[str, ModuleType], capsys: pytest.CaptureFix
     _passed(summary, capsys)
     assert summary.invariants["equal row counts in every table"]
     assert summary.invariants["audit verify passes on the restored copy"]
+
+
+def test_failover_to_the_synchronous_standby(
+    drills: dict[str, ModuleType], capsys: pytest.CaptureFixture[str]
+) -> None:
+    summary = _in_thread(drills["failover"].drill, FAILOVER_DURATION, RATE)
+    _passed(summary, capsys)
+    assert summary.invariants["the standby was synchronous at the fault"]
+    assert summary.invariants["the old primary stayed down (fenced)"]
+    assert summary.invariants["the standby is the primary now"]
+    assert summary.invariants["submits acknowledged after the promotion"]

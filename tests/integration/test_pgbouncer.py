@@ -14,6 +14,7 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 from sqlalchemy import Engine, exc, text
+from sqlalchemy.engine import make_url
 
 from tests import pgbouncer
 from tongban.adapters.db.engine import build_engine
@@ -64,3 +65,17 @@ def test_psycopg_defaults_break_behind_a_transaction_pooler(one_server_connectio
         )
     finally:
         engine.dispose()
+
+
+CONNECTIONS = 600
+"""Each logs two lines of ~170 bytes: over three times what a pipe holds (64 KiB)."""
+
+
+def test_the_bouncer_keeps_answering_after_many_connections(one_server_connection: str) -> None:
+    """The suite's PgBouncer logs every connection; its output once went to a pipe nobody
+    read, and after a few hundred connections PgBouncer blocked writing to it and every test
+    after waited for a connection that never came (the fixture errors of the PgBouncer run)."""
+    dsn = make_url(one_server_connection).set(drivername="postgresql")
+    for n in range(CONNECTIONS):
+        with psycopg.connect(dsn.render_as_string(False), connect_timeout=10) as conn:
+            assert conn.execute("SELECT %s::int", (n,)).fetchone() == (n,)

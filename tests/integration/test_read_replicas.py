@@ -19,6 +19,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from tests import replica
+from tongban.adapters.db.async_reader import libpq_dsn
 from tongban.adapters.db.engine import build_engine
 from tongban.adapters.db.replicas import Replicas
 from tongban.adapters.db.tables import job_runs
@@ -136,3 +137,29 @@ def test_a_stale_replica_read_is_pinned_to_the_primary_for_its_writer(
         # Once the pin has run out, the writer reads the replica like everyone else.
         replicated.clock = FixedClock(start + timedelta(seconds=11))
         assert writer.get("/r/ryw").json() == {"found": True, "replica": True}
+
+
+def _both_hosts(first: str, second: str, attrs: str) -> str:
+    """One URL naming two servers, libpq's way of failing over (``TONGBAN_DATABASE_URL``)."""
+    a, b = make_url(first), make_url(second)
+    hosts = "&".join(f"host={u.host}:{u.port}" for u in (a, b))
+    return f"postgresql+psycopg://{a.username}@/{a.database}?{hosts}&target_session_attrs={attrs}"
+
+
+def test_a_url_naming_the_replica_first_reaches_the_primary_with_read_write(
+    engine: Engine, migrated_postgres: str, replica_url: str
+) -> None:
+    """``target_session_attrs=read-write`` passes over a server in recovery, for the engine and
+    for the connections of tongban's own (case numbers, session reads) alike; ``any`` is the
+    control: the first host answers, replica or not."""
+    for attrs, in_recovery in (("read-write", False), ("any", True)):
+        url = _both_hosts(replica_url, migrated_postgres, attrs)
+        both = build_engine(url, pool_size=1)
+        try:
+            with both.connect() as conn:
+                assert conn.execute(IN_RECOVERY).scalar_one() is in_recovery
+            with psycopg.connect(libpq_dsn(both.url), autocommit=True) as raw:
+                row = raw.execute("SELECT pg_is_in_recovery()").fetchone()
+                assert row is not None and row[0] is in_recovery
+        finally:
+            both.dispose()

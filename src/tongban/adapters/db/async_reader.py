@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
+from psycopg.conninfo import make_conninfo
 from psycopg.rows import namedtuple_row
 from sqlalchemy.engine import URL
 
@@ -34,8 +35,14 @@ SIZE = 4
 
 
 def libpq_dsn(url: URL) -> str:
-    """The libpq connection string of a ``postgresql+psycopg://`` SQLAlchemy URL."""
-    return url.set(drivername="postgresql").render_as_string(hide_password=False)
+    """The libpq connection string of a ``postgresql+psycopg://`` SQLAlchemy URL, read as the
+    engine reads it: several hosts (``?host=a:5432&host=b:5432&target_session_attrs=read-write``)
+    become libpq's ``host=a,b port=5432,5432``, so these connections find the same server."""
+    from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
+
+    _args, params = PGDialect_psycopg().create_connect_args(url)  # type: ignore[no-untyped-call]
+    libpq = {str(k): v for k, v in params.items() if isinstance(v, str | int)}
+    return make_conninfo("", **libpq)
 
 
 @dataclass
