@@ -127,14 +127,18 @@ class Server:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        deadline = time.monotonic() + 30
+        # A start-up bound, not a timing: on a loaded 2-core machine importing the app and
+        # migrating checks has taken over 30 s.
+        deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(f"tongban serve exited with {self.process.returncode}")
             try:
                 if httpx.get(self.url + "/healthz", timeout=1).status_code < 500:
                     return
             except httpx.HTTPError:
                 time.sleep(0.1)
-        raise AssertionError("tongban serve did not start within 30 s")
+        raise AssertionError("tongban serve did not start within 120 s")
 
     def kill(self) -> None:
         if self.process is not None and self.process.poll() is None:
