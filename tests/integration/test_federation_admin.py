@@ -6,6 +6,7 @@ refused."""
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import json
 import re
@@ -22,6 +23,8 @@ from tongban.adapters.db.tables_federation import federation_node, federation_pa
 from tongban.bootstrap import Container
 from tongban.domain.federation.node import thumbprint
 from tongban.domain.people.model import Role
+from tongban.services.federation import items
+from tongban.web.app import build_app
 
 NH_URL = "https://nanhai.example"
 
@@ -347,3 +350,37 @@ def test_the_api_operations_are_documented_with_their_ids(client: TestClient) ->
         [key] = [p for p in operation["parameters"] if p["name"] == "Idempotency-Key"]
         assert key["required"] is True
         assert {"409", "422", "428"} <= set(operation["responses"])
+
+
+class _Unreachable:
+    """A transport whose partner answers nothing, then a partner that answers 404."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def get_json(self, url: str) -> tuple[int, Any]:
+        self.calls.append(url)
+        if len(self.calls) == 1:
+            raise ConnectionRefusedError("connection refused")
+        return 404, None
+
+
+def test_the_admin_syncs_a_partner_and_a_failed_sync_changes_nothing(
+    container: Container,
+) -> None:
+    transport = _Unreachable()
+    here = dataclasses.replace(container, federation_transport=transport)
+    admin = Admin(here, TestClient(build_app(here)))
+    admin.post("/admin/federation/trust", document=json.dumps(FakePartner.make().document()))
+    page = admin.client.get("/admin/federation")
+    assert f'action="/admin/federation/partners/{PANYU}/sync"' in page.text
+    before = state(here)
+    down = admin.post(f"/admin/federation/partners/{PANYU}/sync")
+    assert down.status_code == 422 and "无法连接伙伴节点" in down.text
+    refused = admin.post(f"/admin/federation/partners/{PANYU}/sync")
+    assert refused.status_code == 422 and "federation_invalid_node_document" not in refused.text
+    assert "没有给出事项版本" in refused.text
+    assert state(here) == before
+    assert transport.calls == [FakePartner.make().document()["base_url"] + items.PATH] * 2
+    unknown = admin.post("/admin/federation/partners/440999/sync")
+    assert unknown.status_code == 404

@@ -19,6 +19,7 @@ from tongban.domain.errors import DomainError, ValidationFailed
 from tongban.domain.federation.errors import PartnerNotFound
 from tongban.domain.federation.node import MAX_DOCUMENT_BYTES, load_node_document
 from tongban.domain.people.model import Principal
+from tongban.services.federation import items
 from tongban.services.federation import node as nodes
 from tongban.web.deps import ContainerDep, actor_for, allow
 from tongban.web.errors import translated
@@ -180,3 +181,21 @@ def untrust(
             error=translated(error), fields=error.fields, reason=reason,
         )  # fmt: skip
     return RedirectResponse("/admin/federation", status_code=303)
+
+
+@router.post("/partners/{code}/sync")
+def sync_partner(
+    request: Request, container: ContainerDep, _admin: NodeAdmin, code: RegionCode
+) -> Response:
+    """Fetch the partner's signed item versions, licence keys and revocation list now
+    (``tongban node items sync CODE``; the worker does it hourly)."""
+    fetcher: Any = container.federation_transport  # the HTTP transport also fetches documents
+    try:
+        with container.uow() as uow:
+            kept = items.sync(uow, actor_for(request), fetcher, code)
+    except DomainError as error:
+        return _refused(request, container, error)
+    except OSError:
+        unreachable = ValidationFailed(message="无法连接伙伴节点，请稍后再试。")
+        return _refused(request, container, unreachable)
+    return RedirectResponse(f"/admin/federation?synced={code}&items={len(kept)}", status_code=303)
