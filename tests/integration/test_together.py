@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from tests.clock import TEST_START
 from tests.statements import counting
 from tongban.adapters.db.tables import audit_log, outbox
 from tongban.bootstrap import Container
-from tongban.services.platform.together import write_together
+from tongban.services.platform.together import finish_with, holding, write_together
 
 
 def _audit(action: str) -> dict[str, object]:
@@ -71,3 +71,48 @@ def test_a_failing_insert_writes_nothing_of_the_others(container: Container) -> 
         uow.commit()
     with container.read() as uow:
         assert uow.conn.execute(select(audit_log.c.id)).first() is None
+
+
+_ANSWER = (
+    update(outbox)
+    .where(outbox.c.dedup_key == bindparam("k_key"))
+    .values(attempts=bindparam("k_attempts"), payload=bindparam("k_payload"))
+)
+
+
+def _answered(container: Container) -> tuple[list[str], list[tuple[int, dict[str, object]]]]:
+    with container.read() as uow:
+        actions = uow.conn.execute(select(audit_log.c.action).order_by(audit_log.c.id)).scalars()
+        answers = uow.conn.execute(select(outbox.c.attempts, outbox.c.payload)).all()
+        return list(actions), [(a, p) for a, p in answers]
+
+
+def test_a_held_write_goes_with_the_statement_that_ends_the_block(container: Container) -> None:
+    with container.uow() as uow:
+        write_together(uow.conn, [(insert(outbox), [_message("answer")])])
+        uow.commit()
+    with counting(container.engine) as sent, container.uow() as uow:
+        with holding(uow.conn):
+            write_together(uow.conn, [(insert(audit_log), [_audit("a"), _audit("b")])])
+            params = {"k_key": "answer", "k_attempts": 7, "k_payload": {"to": "好"}}
+            assert finish_with(uow.conn, _ANSWER, params) == 1
+        uow.commit()
+    assert _answered(container) == (["a", "b"], [(7, {"to": "好"})])
+    expected = 1 if container.engine.dialect.name == "postgresql" else 2
+    assert len(sent) == expected, sent.listing()
+
+
+def test_a_held_write_is_sent_before_any_other_statement(container: Container) -> None:
+    with container.uow() as uow, holding(uow.conn):
+        write_together(uow.conn, [(insert(audit_log), [_audit("seen")])])
+        read = uow.conn.execute(select(audit_log.c.action)).scalars().all()
+        uow.commit()
+    assert read == ["seen"]
+    assert _answered(container) == (["seen"], [])
+
+
+def test_a_held_write_is_dropped_with_a_rollback(container: Container) -> None:
+    with pytest.raises(RuntimeError), container.uow() as uow, uow.atomic(), holding(uow.conn):
+        write_together(uow.conn, [(insert(audit_log), [_audit("undone")])])
+        raise RuntimeError("the use case failed")
+    assert _answered(container) == ([], [])

@@ -73,7 +73,29 @@ def build_engine(
     kwargs["execution_options"] = {POOLER: pooler, SIDE_URL: side_url}
     engine = create_engine(url, **kwargs)
     _ping_when_idle(engine, PING_IDLE_SECONDS)
+    _cache_long_statements()
     return engine
+
+
+CACHED_STATEMENT_LENGTH = 32_768
+CACHED_STATEMENT_PARAMS = 400
+"""psycopg converts each statement's ``%(name)s`` placeholders to ``$n`` by scanning it, and
+caches the result (128 statements) only for statements up to 4,096 bytes and 50 parameters.
+tongban's combined writes (``services.platform.together``: a request's events, facts, logs,
+audit entries and its idempotency answer in one statement) are longer, few and sent on every
+request, so each was scanned afresh: about a millisecond of a 秒批 decision's CPU.  Raised to
+these bounds, the cache's worst case stays a few megabytes (a bulk insert of hundreds of rows
+still passes uncached)."""
+
+
+def _cache_long_statements() -> None:
+    from psycopg import _queries
+
+    # Module settings read on every conversion; psycopg documents no other way to set them.
+    if getattr(_queries, "MAX_CACHED_STATEMENT_LENGTH", 0) < CACHED_STATEMENT_LENGTH:
+        _queries.MAX_CACHED_STATEMENT_LENGTH = CACHED_STATEMENT_LENGTH
+    if getattr(_queries, "MAX_CACHED_STATEMENT_PARAMS", 0) < CACHED_STATEMENT_PARAMS:
+        _queries.MAX_CACHED_STATEMENT_PARAMS = CACHED_STATEMENT_PARAMS
 
 
 def _ping_when_idle(engine: Engine, idle_seconds: float) -> None:

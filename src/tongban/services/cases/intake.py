@@ -22,7 +22,7 @@ from tongban.domain.errors import MaterialFileRequired, PermissionDenied, Valida
 from tongban.domain.shared.clock import china_date
 from tongban.services.cases import numbers as case_numbers
 from tongban.services.cases import repository as repo
-from tongban.services.cases.notify import notify
+from tongban.services.cases.notify import notification_writes
 from tongban.services.cases.roles import APPLICANT, CLERK, performer
 from tongban.services.catalogue.items import ItemView, published_item
 from tongban.services.people import queries as people
@@ -159,8 +159,8 @@ def _store(uow: UnitOfWork, actor: Actor, case: Case, item: ItemView) -> None:
     are known already (read by ``new_case``), so nothing is read again."""
     account = _account(uow, case.applicant_id)
     phone = account.phone if account is not None else None
-    notify(uow.conn, case, actor.at, known=(item.spec.name, phone))
-    repo.add(uow.conn, case, item.id, actor.at)
+    messages = notification_writes(uow.conn, case, actor.at, known=(item.spec.name, phone))
+    repo.add(uow.conn, case, item.id, actor.at, also=messages)
 
 
 def _online(application: Application) -> None:

@@ -34,7 +34,7 @@ from tongban.services.cases.intake import (
     submit_checked,
     submit_online,
 )
-from tongban.services.cases.notify import notify
+from tongban.services.cases.notify import notification_writes
 from tongban.services.cases.queries import case_to_act_on
 from tongban.services.cases.roles import (
     APPLICANT,
@@ -50,6 +50,7 @@ from tongban.services.catalogue.items import published_item
 from tongban.services.federation import casework
 from tongban.services.platform.calendar import load_calendar
 from tongban.services.platform.context import Actor
+from tongban.services.platform.together import write_together
 from tongban.services.platform.unit_of_work import UnitOfWork, atomic
 
 __all__ = [
@@ -102,11 +103,16 @@ def _act(
     if case.version != expected_version:
         raise StaleVersion(current=case.version)
     change(case, by)
-    notify(uow.conn, case, actor.at)  # C18: the outbox commits with the change, or not at all
+    # C18: the outbox commits with the change, or not at all: sent with the case's events,
+    # unless something else queues messages first (they keep their order in the outbox)
+    messages = notification_writes(uow.conn, case, actor.at)
+    if also is not None or case.received_from is not None:
+        write_together(uow.conn, messages)
+        messages = []
     casework.note_change(uow.conn, case, actor.at)  # C17: a received case tells its partner
     if also is not None:
         also(uow.conn, case)
-    repo.save(uow.conn, case, actor.at)
+    repo.save(uow.conn, case, actor.at, also=messages)
     return ref(case)
 
 

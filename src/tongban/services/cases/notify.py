@@ -22,6 +22,7 @@ from tongban.domain.people.model import Role
 from tongban.domain.shared.masking import mask_text
 from tongban.i18n import gettext as _
 from tongban.services.platform import outbox
+from tongban.services.platform.together import Part
 
 SMS_SIGNATURE = "【通办】"
 
@@ -250,13 +251,33 @@ def notify(
     applicant's phone), the department's staff when a note is for them, and one multi-row
     insert into the outbox.
     """
+    outbox.enqueue_many(conn, _messages(conn, case, known), now=now)
+
+
+def notification_writes(
+    conn: Connection,
+    case: Case,
+    now: datetime,
+    *,
+    known: tuple[str, str | None] | None = None,
+) -> list[Part]:
+    """``notify``'s outbox insert as a write for the caller to send with the case's own
+    (``write_together``: nothing reads the outbox in the change); call before save."""
+    messages = _messages(conn, case, known)
+    return [outbox.queued(conn.dialect.name, messages, now=now)] if messages else []
+
+
+def _messages(
+    conn: Connection, case: Case, known: tuple[str, str | None] | None
+) -> list[outbox.Pending]:
+    """The messages the case's pending events send (their names and numbers read if need be)."""
     notes: list[tuple[str, Note | None, tuple[Role, Note] | None]] = []
     for seq, event in enumerate(case.events, start=case.audit_seq + 1):
         applicant, staff = _applicant_note(event), _staff_note(event)
         if applicant is not None or staff is not None:
             notes.append((f"case:{case.number}:{seq}", applicant, staff))
     if not notes:
-        return
+        return []
     to_applicant = any(applicant is not None for _, applicant, _ in notes)
     if known is not None:
         item, phone = known
@@ -294,4 +315,4 @@ def notify(
                         dedup_key=f"{key}:inbox:{user_id}",
                     )
                 )
-    outbox.enqueue_many(conn, messages, now=now)
+    return messages

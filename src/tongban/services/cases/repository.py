@@ -7,6 +7,7 @@ together or not at all.  Exactly one of two concurrent writers of a case wins: t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -342,9 +343,11 @@ def add(
     at: datetime,
     *,
     calendar: WorkingCalendar | None = None,
+    also: Sequence[Part] = (),
 ) -> None:
     """Insert a new case (version 1) with its pending events; ``calendar``: the one the caller
-    read in this transaction already (else it is read when the case's fact needs it)."""
+    read in this transaction already (else it is read when the case's fact needs it); ``also``:
+    independent inserts (its notifications) to send with the events."""
     entries = _chain(case)
     values = {
         "number": case.number,
@@ -366,11 +369,12 @@ def add(
     case.id = row.id
     case.version = 1
     # the fact before _append clears the pending events; one statement with the events
-    _append(conn, case, entries, facts.changes(conn, case, new=True, calendar=calendar))
+    _append(conn, case, entries, [*also, *facts.changes(conn, case, new=True, calendar=calendar)])
 
 
-def save(conn: Connection, case: Case, at: datetime) -> None:
-    """Compare-and-set on ``lock_version`` and append the pending events, in one transaction."""
+def save(conn: Connection, case: Case, at: datetime, *, also: Sequence[Part] = ()) -> None:
+    """Compare-and-set on ``lock_version`` and append the pending events, in one transaction;
+    ``also``: independent inserts (its notifications) to send with the events."""
     assert case.id is not None, "save() is for stored cases; use add() for a new one"
     read = case.version
     entries = _chain(case)
@@ -388,7 +392,7 @@ def save(conn: Connection, case: Case, at: datetime) -> None:
         raise StaleVersion(current=current)
     _check_centres(case, row)
     case.version = read + 1
-    _append(conn, case, entries, facts.changes(conn, case))  # before the events are cleared
+    _append(conn, case, entries, [*also, *facts.changes(conn, case)])  # before events clear
 
 
 def _chain(case: Case) -> list[dict[str, Any]]:

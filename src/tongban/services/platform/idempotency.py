@@ -40,6 +40,7 @@ from tongban.domain.errors import (
     IdempotencyKeyInvalid,
     IdempotencyKeyReused,
 )
+from tongban.services.platform import together
 from tongban.services.platform.outbox import insert_or_ignore
 from tongban.services.platform.unit_of_work import UnitOfWork
 
@@ -200,8 +201,9 @@ _FINISH = (
 
 
 def _finish(conn: Connection, ticket: Ticket, status: int, body: Any) -> bool:
+    """The answer, carrying the change's last write when ``run`` held it back (one statement)."""
     params = {"k_scope": ticket.scope, "k_key": ticket.key, "k_owner": ticket.owner}
-    return conn.execute(_FINISH, {**params, "k_status": status, "k_body": body}).rowcount == 1
+    return together.finish_with(conn, _FINISH, {**params, "k_status": status, "k_body": body}) == 1
 
 
 def finish(conn: Connection, ticket: Ticket, *, status: int, body: Any) -> None:
@@ -264,8 +266,9 @@ def run(
 ) -> Outcome:
     """Run ``handler`` once per (scope, key): a repeat gets the first answer, never a re-run.
 
-    One transaction: claim the key, run the use case (which joins it), record the answer,
-    commit.  A handler that raises leaves no key behind, so the client's retry runs it again.
+    One transaction: claim the key, run the use case (which joins it), record the answer
+    with the use case's last write (``together.holding``), commit.  A handler that raises
+    leaves no key behind, so the client's retry runs it again.
     """
     with UnitOfWork(engine) as uow:
         refused: DomainError | None = None
@@ -273,17 +276,20 @@ def run(
             started = claim(uow.conn, key=key, scope=scope, request_hash=request_hash, now=now)
             if isinstance(started, Stored):
                 return Outcome(started.status, started.body, replayed=True)
-            try:
-                status, body = handler(uow)
-            except DomainError as error:
-                if uow.doomed:
-                    raise  # the use case failed inside its transaction: nothing of it stays
-                # A refusal the use case recorded before raising (a wrong pickup code counted
-                # towards the lock-out) stands; only the answer is not kept, nor the key.
-                _withdraw(uow.conn, started)
-                refused = error
-            else:
-                finish(uow.conn, started, status=status, body=body)
+            # The use case's last write is held back to go with the answer (one statement).
+            with together.holding(uow.conn):
+                try:
+                    status, body = handler(uow)
+                except DomainError as error:
+                    if uow.doomed:
+                        raise  # the use case failed inside its transaction: nothing of it stays
+                    # A refusal the use case recorded before raising (a wrong pickup code
+                    # counted towards the lock-out) stands; only the answer is not kept, nor
+                    # the key.
+                    _withdraw(uow.conn, started)
+                    refused = error
+                else:
+                    finish(uow.conn, started, status=status, body=body)
         if refused is not None:
             raise refused
     return Outcome(status, body, replayed=False)

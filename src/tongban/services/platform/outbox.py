@@ -43,6 +43,7 @@ from tongban.adapters.db.tables import inbox_messages, outbox
 from tongban.domain.shared.masking import mask_text
 from tongban.services.platform import telemetry
 from tongban.services.platform.ports import SmsSender
+from tongban.services.platform.together import Part
 from tongban.services.platform.unit_of_work import UnitOfWork
 
 log = logging.getLogger("tongban.outbox")
@@ -200,6 +201,11 @@ _NEW: dict[str, Any] = {
     for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
 }
 """Inserts skipping a ``dedup_key`` already queued, per dialect, returning the new id."""
+_QUIET: dict[str, Any] = {
+    name: dialect.insert(outbox).on_conflict_do_nothing(index_elements=["dedup_key"])
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+"""The same without RETURNING, to go with other inserts in one statement."""
 
 
 def _insert_new(dialect: str) -> Any:
@@ -237,6 +243,18 @@ def enqueue_many(conn: Connection, messages: Sequence[Pending], *, now: datetime
     """
     if not messages:
         return
+    # With RETURNING, SQLAlchemy sends the rows as one multi-row INSERT ("insertmanyvalues")
+    # instead of a driver-level executemany: one statement, one round trip.
+    conn.execute(_insert_new(conn.dialect.name), _rows(messages, now))
+
+
+def queued(dialect: str, messages: Sequence[Pending], *, now: datetime) -> Part:
+    """``enqueue_many``'s insert as a write for ``together.write_together`` (no ids returned)
+    to send with the change's other inserts: the same rows, the same ``dedup_key`` rule."""
+    return (_QUIET[dialect], _rows(messages, now))
+
+
+def _rows(messages: Sequence[Pending], now: datetime) -> list[dict[str, Any]]:
     at = now
     request_id = telemetry.current_request_id() or None
     rows = []
@@ -255,9 +273,7 @@ def enqueue_many(conn: Connection, messages: Sequence[Pending], *, now: datetime
                 "request_id": request_id,
             }
         )
-    # With RETURNING, SQLAlchemy sends the rows as one multi-row INSERT ("insertmanyvalues")
-    # instead of a driver-level executemany: one statement, one round trip.
-    conn.execute(_insert_new(conn.dialect.name), rows)
+    return rows
 
 
 def enqueue_sms(

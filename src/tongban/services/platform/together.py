@@ -12,18 +12,29 @@ SQLAlchemy does not cache the compiled form of a multi-row ``VALUES``, so the co
 is compiled here once per shape (which inserts, how many rows, which columns) with named
 parameters, and each row's values go through their columns' bind processors as SQLAlchemy
 would send them.
+
+``holding`` lets a request's last write ride along with the statement that ends it: inside the
+block, on PostgreSQL, what ``write_together`` is given is held back instead of sent, and
+``finish_with`` sends it with its own statement (the idempotency key's answer) as one.  Any
+other statement on the connection first sends what is held, and so does a savepoint; a rollback
+drops it.  So the database sees the same statements in the same order, one round trip fewer;
+only a held insert that fails (none of a use case's should) fails at the next statement.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+import weakref
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any, cast
 
-from sqlalchemy import Connection, bindparam
+from sqlalchemy import Connection, Engine, bindparam, event
 from sqlalchemy.engine import Dialect
-from sqlalchemy.sql.dml import Insert
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.dml import Insert, UpdateBase
 
 Part = tuple[Insert, Sequence[Mapping[str, Any]]]
 """An insert statement (without RETURNING) and the rows it writes."""
@@ -78,10 +89,20 @@ def _prepare(dialect: Dialect, parts: Sequence[Part]) -> _Prepared:
 
 
 def write_together(conn: Connection, parts: Sequence[Part]) -> None:
-    """Execute every part that has rows: as one statement on PostgreSQL, one by one elsewhere."""
-    parts = [(stmt, list(rows)) for stmt, rows in parts if rows]
-    if not parts:
+    """Execute every part that has rows: as one statement on PostgreSQL, one by one elsewhere
+    (inside ``holding``, held back to go with the statement that ends the block)."""
+    given = [(stmt, list(rows)) for stmt, rows in parts if rows]
+    if not given:
         return
+    hold = _held.get()
+    if hold is not None and hold.conn is conn and not conn.in_nested_transaction():
+        _send_held(hold)
+        hold.parts = given
+        return
+    _send(conn, given)
+
+
+def _send(conn: Connection, parts: list[tuple[Insert, list[Mapping[str, Any]]]]) -> None:
     alone = len(parts) == 1 or sum(len(rows) for _, rows in parts) > MAX_ROWS
     if conn.dialect.name != "postgresql" or alone:
         for stmt, rows in parts:
@@ -103,3 +124,124 @@ def write_together(conn: Connection, parts: Sequence[Part]) -> None:
     ):
         params[key] = value if process is None else process(value)
     conn.exec_driver_sql(prepared.sql, params)
+
+
+# --- the last write held back for the statement that ends the request ------------------------
+
+
+@dataclass
+class _Hold:
+    conn: Connection
+    parts: list[tuple[Insert, list[Mapping[str, Any]]]] = field(default_factory=list)
+
+
+_held: ContextVar[_Hold | None] = ContextVar("tongban_held_writes", default=None)
+_guarded: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
+def _send_held(hold: _Hold) -> None:
+    parts, hold.parts = hold.parts, []
+    if parts:
+        _send(hold.conn, parts)
+
+
+def _before_statement(conn: Connection, *_args: Any) -> None:
+    hold = _held.get()
+    if hold is not None and hold.parts and hold.conn is conn:
+        _send_held(hold)
+
+
+def _on_rollback(conn: Connection) -> None:
+    hold = _held.get()
+    if hold is not None and hold.conn is conn:
+        hold.parts = []
+
+
+def _guard(engine: Engine) -> None:
+    """Send what is held before any other statement, a savepoint or a commit; drop it on a
+    rollback (listeners installed once per engine; they cost nothing outside ``holding``)."""
+    if engine in _guarded:
+        return
+    with _lock:
+        if engine in _guarded:
+            return
+        event.listen(engine, "before_execute", _before_statement)
+        event.listen(engine, "savepoint", _before_statement)
+        event.listen(engine, "commit", _before_statement)
+        event.listen(engine, "rollback", _on_rollback)
+        _guarded.add(engine)
+
+
+@contextmanager
+def holding(conn: Connection) -> Iterator[None]:
+    """Hold back the last ``write_together`` on ``conn`` (PostgreSQL) until ``finish_with``,
+    another statement or the end of the block sends it; see the module docstring."""
+    if conn.dialect.name != "postgresql":
+        yield
+        return
+    _guard(conn.engine)
+    hold = _Hold(conn)
+    token = _held.set(hold)
+    try:
+        yield
+    except BaseException:
+        hold.parts = []
+        raise
+    finally:
+        _held.reset(token)
+    _send_held(hold)
+
+
+@dataclass(frozen=True)
+class _Ending:
+    sql: str
+    compiled: SQLCompiler
+    processors: dict[str, Callable[[Any], Any]]
+
+
+_endings: dict[tuple[Any, ...], _Ending] = {}
+
+
+def finish_with(conn: Connection, statement: UpdateBase, params: Mapping[str, Any]) -> int:
+    """Execute ``statement`` (built once, with named parameters) carrying what ``holding``
+    held back as data-modifying CTEs: one statement.  Returns ``statement``'s own rowcount."""
+    hold = _held.get()
+    parts: list[tuple[Insert, list[Mapping[str, Any]]]] = []
+    if hold is not None and hold.conn is conn:
+        parts, hold.parts = hold.parts, []
+    if not parts or sum(len(rows) for _, rows in parts) > MAX_ROWS:
+        if parts:
+            _send(conn, parts)
+        return int(conn.execute(statement, dict(params)).rowcount)
+    key = ("ending", statement, _shape(conn.dialect, parts))
+    ending = _endings.get(key)
+    if ending is None:
+        ending = _prepare_ending(conn.dialect, statement, parts)
+        with _lock:
+            if len(_endings) >= _MAX_SHAPES:
+                _endings.clear()
+            _endings[key] = ending
+    values = dict(params)
+    for p, (_stmt, rows) in enumerate(parts):
+        for r, row in enumerate(rows):
+            for column, value in row.items():
+                values[_name(p, r, column)] = value
+    processors = ending.processors
+    raw = ending.compiled.construct_params(values)
+    sent = {k: processors[k](v) if k in processors else v for k, v in raw.items()}
+    return int(conn.exec_driver_sql(ending.sql, sent).rowcount)
+
+
+def _prepare_ending(dialect: Dialect, statement: UpdateBase, parts: Sequence[Part]) -> _Ending:
+    built = statement
+    for p, (stmt, rows) in enumerate(parts):
+        table = stmt.table
+        values = [
+            {column: bindparam(_name(p, r, column), type_=table.c[column].type) for column in row}
+            for r, row in enumerate(rows)
+        ]
+        built = built.add_cte(stmt.values(values).cte(f"w{p + 1}"))
+    compiled = built.compile(dialect=dialect)
+    # What Connection.execute applies to each value (the JSON columns' serializer, say).
+    processors = cast(dict[str, Callable[[Any], Any]], dict(compiled._bind_processors))
+    return _Ending(str(compiled), compiled, processors)

@@ -39,7 +39,7 @@ from tongban.domain.shared.identity import credit_code_check_char, organisation_
 from tongban.domain.shared.jurisdiction import Jurisdiction
 from tongban.services.cases import repository as repo
 from tongban.services.cases.intake import Application, new_case, submit_checked
-from tongban.services.cases.notify import notify
+from tongban.services.cases.notify import notification_writes
 from tongban.services.cases.review_steps import open_review
 from tongban.services.cases.roles import APPLICANT, performer
 from tongban.services.catalogue.items import ItemView, published_item
@@ -280,8 +280,9 @@ def apply(
         rule_set_version=stored.version, licence_id=licence_id,
     )  # fmt: skip
     # --- every row once: nothing is inserted to be updated, nor read back
-    notify(conn, case, actor.at, known=(item.spec.name, account.phone if account else None))
-    repo.add(conn, case, item.id, actor.at, calendar=calendar)
+    known = (item.spec.name, account.phone if account else None)
+    messages = notification_writes(conn, case, actor.at, known=known)  # sent with the events
+    repo.add(conn, case, item.id, actor.at, calendar=calendar, also=messages)
     if case.status is CaseStatus.UNDER_REVIEW:  # a person decides: the review steps open
         open_review(conn, case, actor.at, calendar)
     # the grants first (the logs carry their ids); then the rest as one statement on PostgreSQL

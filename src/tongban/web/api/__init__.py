@@ -7,10 +7,12 @@ from importlib import import_module
 from fastapi import APIRouter
 
 # One module per area; each defines ``router``.  Requests are matched against the routes in
-# this order, one by one, so the busiest (the cases) come first.
+# this order, one by one (each try costs some microseconds: a 秒批 request went through about
+# a hundred routes first), so the busiest come first: the cases, then 秒批.
 MODULES = (
     "cases",
     "cases_actions",
+    "smart",
     "system",
     "catalogue",
     "catalogue_io",
@@ -24,7 +26,6 @@ MODULES = (
     "data_space",
     "identity",
     "rules",
-    "smart",
     "projects",
     "bundles",
     "approval_centre",
