@@ -38,6 +38,7 @@ ROWS: dict[tuple[str, str], str] = {
     ("POST", "/admin/federation/trust"): ADMINS,
     ("GET", "/admin/federation/partners/{code}/untrust"): ADMINS,
     ("POST", "/admin/federation/partners/{code}/untrust"): ADMINS,
+    ("POST", "/admin/federation/partners/{code}/sync"): ADMINS,
     ("GET", "/api/v1/admin/federation/node"): ADMINS,
     ("POST", "/api/v1/admin/federation/node"): ADMINS,
     ("POST", "/api/v1/admin/federation/node/rotate-key"): ADMINS,
