@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Path, Request
+from fastapi import APIRouter, Body, Depends, Path, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
@@ -22,6 +22,7 @@ from tongban.domain.people.model import Principal
 from tongban.services.federation import node as nodes
 from tongban.services.platform.context import Actor
 from tongban.services.platform.unit_of_work import UnitOfWork
+from tongban.web import paging
 from tongban.web.deps import ContainerDep, allow
 from tongban.web.idempotency import IdempotencyKey, run_once
 
@@ -147,10 +148,18 @@ def rotate_node_key(
 
 
 @router.get("/partners", summary="信任的伙伴节点", response_model=list[PartnerOut])
-def list_partners(container: ContainerDep, _admin: NodeAdmin) -> list[PartnerOut]:
-    """Every trusted partner with its keys' fingerprints, by region code."""
+def list_partners(
+    request: Request,
+    response: Response,
+    container: ContainerDep,
+    _admin: NodeAdmin,
+    page: paging.PageParams,
+) -> list[PartnerOut]:
+    """The trusted partners with their keys' fingerprints, by region code, a page at a time
+    (``limit``, ``cursor``; the next page in ``Link``)."""
     with container.read() as uow:
-        return [PartnerOut.of(p) for p in nodes.partners(uow.conn)]
+        found = [PartnerOut.of(p) for p in nodes.partners(uow.conn)]
+    return paging.cut(request, response, found, lambda p: (p.region_code,), page)
 
 
 @router.post("/partners", summary="信任伙伴节点", response_model=PartnerOut, status_code=201)
