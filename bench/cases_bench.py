@@ -62,6 +62,7 @@ from common import (
     postgres_url,
     print_table,
 )
+from procfs import processes
 from sqlalchemy import func, insert, select
 from sqlalchemy.engine import make_url
 
@@ -265,24 +266,14 @@ class Server:
 
 def _cpu_seconds(groups: dict[str, int | None]) -> dict[str, float]:
     """CPU seconds so far of each process group named, and of every ``postgres`` process."""
-    hz = os.sysconf("SC_CLK_TCK")
     totals = dict.fromkeys([*groups, "postgres"], 0.0)
     wanted = {pgid: name for name, pgid in groups.items() if pgid is not None}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            raw = (entry / "stat").read_text()
-        except OSError:
-            continue
-        comm = raw[raw.find("(") + 1 : raw.rfind(")")]
-        rest = raw[raw.rfind(")") + 2 :].split()
-        ticks = (int(rest[11]) + int(rest[12])) / hz
-        name = wanted.get(int(rest[2]))
+    for process in processes():
+        name = wanted.get(process.pgid)
         if name is not None:
-            totals[name] += ticks
-        elif comm == "postgres":
-            totals["postgres"] += ticks
+            totals[name] += process.cpu_seconds
+        elif process.name == "postgres":
+            totals["postgres"] += process.cpu_seconds
     return totals
 
 
