@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, case, func, literal, select
+from sqlalchemy import Connection, Select, and_, case, func, literal, select
 
 from tongban.adapters.db.tables import centres, departments, service_items
 from tongban.adapters.db.tables_indicators import indicator_case_daily as daily
@@ -43,6 +43,25 @@ def _count(condition: Any) -> Any:
 _TOWN_CUTS = {Dimension.TOWN, Dimension.DEPARTMENT, Dimension.CHANNEL}
 
 
+def _key(column: Mapping[Dimension, Any], by: Dimension | None) -> Any:
+    """The group key: the ``by`` dimension's column, or '' (one group) without one."""
+    return column[by].label("key") if by else literal("").label("key")
+
+
+def _cut(
+    query: Select[Any], column: Mapping[Dimension, Any], filters: Mapping[Dimension, str]
+) -> Select[Any]:
+    """``query`` cut to each filtered dimension's value."""
+    for dimension, value in filters.items():
+        query = query.where(column[dimension] == value)
+    return query
+
+
+def _groups(conn: Connection, query: Select[Any], names: list[str]) -> Groups:
+    """A grouped query's rows as ``Groups`` (its group key labelled ``key``)."""
+    return {row.key: {m: float(row._mapping[m]) for m in names} for row in conn.execute(query)}
+
+
 def _town_month_totals(
     conn: Connection,
     names: list[str],
@@ -58,15 +77,13 @@ def _town_month_totals(
         Dimension.DEPARTMENT: town_monthly.c.department_code,
         Dimension.CHANNEL: town_monthly.c.channel,
     }
-    key = column[by].label("key") if by else literal("").label("key")
+    key = _key(column, by)
     query = (
         select(key, *(func.coalesce(func.sum(town_monthly.c[m]), 0).label(m) for m in names))
         .where(town_monthly.c.month >= start, town_monthly.c.month <= end)
         .group_by(key)
     )
-    for dimension, value in filters.items():
-        query = query.where(column[dimension] == value)
-    return {row.key: {m: float(row._mapping[m]) for m in names} for row in conn.execute(query)}
+    return _groups(conn, _cut(query, column, filters), names)
 
 
 def whole_months(start: date, end: date) -> bool:
@@ -97,7 +114,7 @@ def _case_totals(
         Dimension.ITEM: table.c.item_code,
         Dimension.CHANNEL: table.c.channel,
     }
-    key = column[by].label("key") if by else literal("").label("key")
+    key = _key(column, by)
     source: Any = table
     if by is Dimension.TOWN or Dimension.TOWN in filters:
         source = table.outerjoin(centres, centres.c.code == table.c.centre_code)
@@ -107,9 +124,7 @@ def _case_totals(
         .where(when >= start, when <= end)
         .group_by(key)
     )
-    for dimension, value in filters.items():
-        query = query.where(column[dimension] == value)
-    return {row.key: {m: float(row._mapping[m]) for m in names} for row in conn.execute(query)}
+    return _groups(conn, _cut(query, column, filters), names)
 
 
 _ITEM_MEASURES = {
@@ -128,16 +143,14 @@ def _catalogue_totals(
     conn: Connection, names: list[str], filters: Mapping[Dimension, str], by: Dimension | None
 ) -> Groups:
     column = {Dimension.DEPARTMENT: departments.c.code, Dimension.ITEM: service_items.c.code}
-    key = column[by].label("key") if by else literal("").label("key")
+    key = _key(column, by)
     query = (
         select(key, *(_ITEM_MEASURES[m].label(m) for m in names))
         .select_from(service_items.join(departments))
         .where(service_items.c.status == "published")
         .group_by(key)
     )
-    for dimension, value in filters.items():
-        query = query.where(column[dimension] == value)
-    return {row.key: {m: float(row._mapping[m]) for m in names} for row in conn.execute(query)}
+    return _groups(conn, _cut(query, column, filters), names)
 
 
 def china_bounds(start: date, end: date) -> tuple[datetime, datetime]:
@@ -197,7 +210,7 @@ def _hard_case_totals(
     by: Dimension | None,
 ) -> Groups:
     column = {Dimension.TOWN: centres.c.town, Dimension.CENTRE: centres.c.code}
-    key = column[by].label("key") if by else literal("").label("key")
+    key = _key(column, by)
     first, after = china_bounds(start, end)
     query = (
         select(
@@ -209,9 +222,7 @@ def _hard_case_totals(
         .where(and_(hard_cases.c.raised_at >= first, hard_cases.c.raised_at < after))
         .group_by(key)
     )
-    for dimension, value in filters.items():
-        query = query.where(column[dimension] == value)
-    return {row.key: {m: float(row._mapping[m]) for m in names} for row in conn.execute(query)}
+    return _groups(conn, _cut(query, column, filters), names)
 
 
 def _rating_totals(
@@ -235,7 +246,7 @@ def _rating_totals(
         Dimension.ITEM: rating_daily.c.item_code,
         Dimension.CHANNEL: rating_daily.c.channel,
     }
-    key = column[by].label("key") if by else literal("").label("key")
+    key = _key(column, by)
     query = select(
         key, *(func.coalesce(func.sum(rating_daily.c[m]), 0).label(m) for m in names)
     ).where(rating_daily.c.day >= start, rating_daily.c.day <= end)
@@ -245,10 +256,9 @@ def _rating_totals(
         )
     else:
         query = query.select_from(rating_daily)
-    for dimension, value in filters.items():
-        query = query.where(column[dimension] == value)
+    query = _cut(query, column, filters)
     query = query.group_by(key).having(func.sum(rating_daily.c.ratings_total) > 0)
-    return {row.key: {m: float(row._mapping[m]) for m in names} for row in conn.execute(query)}
+    return _groups(conn, query, names)
 
 
 def totals(
@@ -299,11 +309,9 @@ def _monthly_series(
         .where(table.c.month >= start, table.c.month <= end)
         .group_by(table.c.month)
     )
-    for dimension, value in filters.items():
-        query = query.where(column[dimension] == value)
     return {
         _month_key(row.month): {m: float(row._mapping[m]) for m in names}
-        for row in conn.execute(query)
+        for row in conn.execute(_cut(query, column, filters))
     }
 
 
