@@ -10,10 +10,10 @@ those charstrings copied as they are, with a new charset (the same CIDs), FDSele
 interprets every charstring, decompiles the 7,600-entry cmap and compiles the CFF twice:
 about four fifths of the CPU a licence PDF cost.
 
-``CffSource.read`` parses the face once per process (the INDEX offsets, the charset and the
-FDSelect; nothing is decompiled); ``CffSource.subset`` writes one document's CFF.  A face this
-module cannot copy safely (not CID-keyed, local subroutines) gives ``None``: fpdf2's own path
-prints it.
+``source_for`` parses the face once per process (``CffSource.parse``: the INDEX offsets, the
+charset and the FDSelect; no charstring is decompiled); ``CffSource.subset`` writes one
+document's CFF.  A face this module cannot copy safely (not CID-keyed, local subroutines) gives
+``None``, and fpdf2's own subsetter prints it.
 """
 
 from __future__ import annotations
@@ -297,7 +297,7 @@ class CffSource:
             + _op(_FDARRAY)
         )
         assert len(top) == top_length
-        out = b"".join(
+        return b"".join(
             [
                 self.header,
                 self.name_index,
@@ -311,7 +311,6 @@ class CffSource:
                 *privates,
             ]
         )
-        return out
 
     def _cid(self, gid: int) -> int:
         return self.cids[gid]
