@@ -196,3 +196,15 @@ def test_a_face_whose_glyphs_cannot_be_copied_one_by_one_is_left_to_fpdf2(
         collection.close()
         with pytest.raises(cff_subset.CffFormatError, match="subroutines"):
             cff_subset.CffSource.parse(bytes(data))
+
+
+def test_a_name_outside_gb_2312_is_printed_from_the_whole_face(face: TTFont) -> None:
+    """The cached face lacks 堃: the document takes the whole collection face, which fpdf2
+    subsets itself, and the copied path is not used for it."""
+    text = "持证人：李堃"
+    pdf = _document(text)
+    assert pdf_adapter._copied_source(pdf.fonts[pdf_adapter.FONT]) is None  # type: ignore[arg-type]
+    written = pdf_adapter.output(pdf)
+    assert page_text(written) == text
+    top, cid_of = _embedded(written)
+    assert "堃" in cid_of and f"cid{cid_of['堃']:05d}" in top.charset
