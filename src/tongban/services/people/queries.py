@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, Row, Select, or_, select
+from sqlalchemy import Connection, Row, Select, bindparam, or_, select
 
 from tongban.adapters.db.tables import users
 from tongban.domain.errors import DomainError, UserNotFound, ValidationFailed
@@ -174,10 +174,15 @@ def applicants(conn: Connection, user_ids: Iterable[int]) -> dict[int, Applicant
     return {row.id: _applicant(row) for row in rows}
 
 
+_APPLICANT = _applicant_query().where(
+    users.c.id == bindparam("user_id"), users.c.kind.in_(APPLICANT_KINDS)
+)
+"""Built once (every submission and 秒批 decision reads it): no cache-key work per call."""
+
+
 def applicant(conn: Connection, user_id: int) -> Applicant | None:
     """The citizen or enterprise with this id; None for anyone else (a staff account)."""
-    query = _applicant_query().where(users.c.id == user_id, users.c.kind.in_(APPLICANT_KINDS))
-    row = conn.execute(query).first()
+    row = conn.execute(_APPLICANT, {"user_id": user_id}).first()
     return _applicant(row) if row is not None else None
 
 

@@ -48,14 +48,14 @@ from tongban.services.data_space.applicant_reads import ApplicantReads
 from tongban.services.licences import library as licences
 from tongban.services.people import queries as people
 from tongban.services.platform import audit, jurisdiction, telemetry
-from tongban.services.platform.calendar import load_calendar
+from tongban.services.platform.calendar import FINGERPRINT, load_calendar
 from tongban.services.platform.context import Actor
 from tongban.services.platform.together import Part, write_together
 from tongban.services.platform.unit_of_work import UnitOfWork, atomic
 from tongban.services.smart import rules as rule_sets
 from tongban.services.smart.inputs import declared_materials, gather, plan_reads, purpose_for
 from tongban.services.supervision import tasks as inspection_tasks
-from tongban.services.supervision.items import supervised
+from tongban.services.supervision.items import ON_LIST, supervised
 
 
 @dataclass(frozen=True)
@@ -178,6 +178,11 @@ def _sign_licence(
     )
 
 
+_RULES_AND_MORE = rule_sets.published_from(*FINGERPRINT, ON_LIST)
+"""Built once: the published versions of the item's rule set, and beside them the calendar's
+fingerprint (``load_calendar``) and whether the item is on the supervision list
+(``supervised``), which a decision would otherwise read in two round trips of their own."""
+
 _INSERT_DECISION = insert(automated_decisions)
 """Built once: no cache-key work per decision."""
 
@@ -246,7 +251,10 @@ def apply(
         )
     item = smart_item(conn, item_code)
     today = china_date(actor.at)
-    stored = rule_sets.in_force_on(conn, item.code, today)
+    # the rule set in force, the calendar's fingerprint and the supervision list: one read
+    rows = conn.execute(_RULES_AND_MORE, {"item_code": item.code, "day": today}).all()
+    stored = rule_sets.in_force_among(conn, rows, item.code, today)
+    more = rows[0]  # a version in force was found among them
     plan = plan_reads(item, stored.spec)
     reads = ApplicantReads(uow, actor, plan.type_codes)
     filled = prefill_for(uow, actor, item, reads)
@@ -274,7 +282,7 @@ def apply(
         )  # fmt: skip
     licence_id = None if licence is None else licence.id
     system = Performer(None, SYSTEM_ROLE, request_id=actor.request_id)
-    calendar = load_calendar(conn)
+    calendar = load_calendar(conn, fingerprint=(more.calendar_days, more.calendar_stamp))
     conclude(
         case, verdict, by=system, at=actor.at, calendar=calendar,
         rule_set_version=stored.version, licence_id=licence_id,
@@ -291,7 +299,7 @@ def apply(
         writes.append(licences.insert_of(licence))
         entries.append(licences.audit_entry(licence))
     if verdict.approved:  # 批后监管: a supervised item's 秒批 approval is inspected too
-        setting = supervised(conn, case.item_code)
+        setting = supervised(conn, case.item_code, on_list=bool(more.supervised))
         if setting is not None:  # the task reads the licence it inspects: written first
             write_together(conn, writes)
             writes = []

@@ -9,11 +9,27 @@ the item's past cases before it is published.
 
 from __future__ import annotations
 
+import threading
+import weakref
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, Date, bindparam, case, func, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Date,
+    Engine,
+    bindparam,
+    case,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.sql import Select
 
 from tongban.adapters.db.tables import cases, service_items
 from tongban.adapters.db.tables_rules import automated_decisions, rule_sets
@@ -97,18 +113,70 @@ def get_version(conn: Connection, item_code: str, version: int) -> StoredRuleSet
     return _stored(row)
 
 
-_PUBLISHED_FROM = select(rule_sets).where(
-    rule_sets.c.item_code == bindparam("item_code"),
-    rule_sets.c.status == RuleSetStatus.PUBLISHED.value,
-    rule_sets.c.effective_from <= bindparam("day", type_=Date),
-)
+def published_from(*extra: ColumnElement[Any]) -> Select[Any]:
+    """The published versions of the item ``item_code`` in force from a day on or before
+    ``day`` (parameters), without their specs (``in_force_among`` reads and parses a version's
+    spec once per process), and ``extra`` columns a use case reads with them."""
+    return select(*(c for c in rule_sets.c if c.name != "spec"), *extra).where(
+        rule_sets.c.item_code == bindparam("item_code"),
+        rule_sets.c.status == RuleSetStatus.PUBLISHED.value,
+        rule_sets.c.effective_from <= bindparam("day", type_=Date),
+    )
+
+
+_PUBLISHED_FROM = published_from()
 """Built once (every 秒批 decision asks): no cache-key work per call."""
+_SPEC = select(rule_sets.c.spec).where(rule_sets.c.id == bindparam("id"))
+
+_RowKey = tuple[Any, ...]
+_published_sets: weakref.WeakKeyDictionary[Engine, dict[_RowKey, StoredRuleSet]] = (
+    weakref.WeakKeyDictionary()
+)
+_published_lock = threading.Lock()
+_PUBLISHED_MAX = 1024
+
+
+def _published(conn: Connection, row: Any) -> StoredRuleSet:
+    """The stored version of ``row`` (a ``_PUBLISHED_FROM`` row), its spec read and validated
+    once per process and database.  Every write of a version (draft edit, publish, retire)
+    bumps its ``lock_version`` and stamps ``updated_at``, so a row with the same id, lock
+    version and stamp has the same spec."""
+    key = (row.id, row.lock_version, row.updated_at, row.status, row.published_at)
+    cache = _published_sets.get(conn.engine)
+    found = cache.get(key) if cache is not None else None
+    if found is not None:
+        return found
+    spec = conn.execute(_SPEC, {"id": row.id}).scalar_one()
+    found = _stored(_WithSpec(row, spec))
+    with _published_lock:
+        cache = _published_sets.setdefault(conn.engine, {})
+        if len(cache) >= _PUBLISHED_MAX:
+            cache.clear()
+        cache[key] = found
+    return found
+
+
+class _WithSpec:
+    """A row without its spec, and the spec read on its own."""
+
+    def __init__(self, row: Any, spec: Any) -> None:
+        self._row, self.spec = row, spec
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._row, name)
 
 
 def in_force_on(conn: Connection, item_code: str, day: date) -> StoredRuleSet:
     """The published version in force on ``day``; ``no_rule_set_in_force`` when none is."""
     rows = conn.execute(_PUBLISHED_FROM, {"item_code": item_code.upper(), "day": day}).all()
-    stored = {row.version: _stored(row) for row in rows}
+    return in_force_among(conn, rows, item_code, day)
+
+
+def in_force_among(
+    conn: Connection, rows: Sequence[Any], item_code: str, day: date
+) -> StoredRuleSet:
+    """``in_force_on`` of ``rows`` read with a ``published_from`` query."""
+    stored = {row.version: _published(conn, row) for row in rows}
     chosen = in_force([s.rule_set for s in stored.values()], day)
     if chosen is None:
         raise NoRuleSetInForce(item_code=item_code)
