@@ -290,11 +290,16 @@ def apply(
     # --- every row once: nothing is inserted to be updated, nor read back
     known = (item.spec.name, account.phone if account else None)
     messages = notification_writes(conn, case, actor.at, known=known)  # sent with the events
-    repo.add(conn, case, item.id, actor.at, calendar=calendar, also=messages)
+    # the case with its events, and the consent grants (inserted already used; the logs carry
+    # their ids, so they are returned): one statement on PostgreSQL
+    grants = reads.pending_grants()
+    stored_grants = repo.add(
+        conn, case, item.id, actor.at, calendar=calendar, also=messages, returning=grants
+    )
     if case.status is CaseStatus.UNDER_REVIEW:  # a person decides: the review steps open
         open_review(conn, case, actor.at, calendar)
-    # the grants first (the logs carry their ids); then the rest as one statement on PostgreSQL
-    entries, writes = reads.flush_grants()
+    # then the logs and the rest as one statement on PostgreSQL
+    entries, writes = reads.flush_grants(stored_grants if grants is not None else None)
     if licence is not None:
         writes.append(licences.insert_of(licence))
         entries.append(licences.audit_entry(licence))
