@@ -16,9 +16,11 @@ read from ``/proc`` (parse, plan, execute, as an unprepared statement).  Figures
 from __future__ import annotations
 
 import argparse
+import cProfile
 import os
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -160,32 +162,44 @@ def _timed(cur: Any, pid: int, sql: str, params: Any, repeat: int, *, prepare: b
     return (_backend_cpu(pid) - cpu0) / repeat * 1000
 
 
-def per_decision(world: smart_bench.World, decisions: int, databases: list[str]) -> None:
-    """App and PostgreSQL CPU per decision, ``decisions`` of them through ``approval.apply``."""
+def per_decision(
+    world: smart_bench.World, decisions: int, databases: list[str], dump: str | None
+) -> None:
+    """App and PostgreSQL CPU per decision, ``decisions`` of them through ``approval.apply``
+    (under cProfile, its stats written to ``dump``, when given)."""
     container = world.container
     with container.read() as uow:
         principals = [sessions.load_principal(uow.conn, uid) for uid in world.user_ids]
     server = postgres_url()
     assert server is not None
     backends = Backends(libpq_dsn(make_url(server)), databases)
+    outcomes: Counter[str] = Counter()
+    profile = cProfile.Profile(time.process_time) if dump else None
     try:
         pg0, cpu0 = backends.snapshot(), time.process_time()
+        if profile is not None:
+            profile.enable()
         for n in range(decisions):
             actor = Actor(
                 at=container.clock.now(), principal=principals[n % len(principals)],
                 request_id=f"cpu-{n}",
             )  # fmt: skip
             with container.uow() as uow:
-                approval.apply(
+                decision = approval.apply(
                     uow, actor, container.keys, smart_bench.ITEM, smart_bench._body()["form"],
                     consent=True,
                 )  # fmt: skip
+            outcomes[decision.outcome.value] += 1
+        if profile is not None:
+            profile.disable()
+            profile.dump_stats(dump)
         cpu, pg = time.process_time() - cpu0, Backends.used(pg0, backends.snapshot())
     finally:
         backends.close()
     print(
         f"\n{decisions} decisions in process: app {1000 * cpu / decisions:.2f} ms CPU, "
-        f"PostgreSQL {1000 * pg / decisions:.2f} ms CPU a decision; load {os.getloadavg()}"
+        f"PostgreSQL {1000 * pg / decisions:.2f} ms CPU a decision ({dict(outcomes)}); "
+        f"load {os.getloadavg()}"
     )
 
 
@@ -194,6 +208,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=8)
     parser.add_argument("--repeat", type=int, default=200)
     parser.add_argument("--decisions", type=int, default=0, help="then CPU per decision")
+    parser.add_argument("--profile", help="profile those decisions, the stats to this file")
     args = parser.parse_args()
     server_url = postgres_url()
     if not server_url:
@@ -205,7 +220,7 @@ def main() -> None:
             world = smart_bench.build_world(_fresh_postgres(server_url, name), Path(tmp))
             explain(world, record_decision(world, args.warmup), args.repeat)
             if args.decisions:
-                per_decision(world, args.decisions, [name])
+                per_decision(world, args.decisions, [name], args.profile)
             world.container.engine.dispose()
         finally:
             _drop_postgres(server_url, name)

@@ -266,7 +266,8 @@ def apply(
         delivery_method=DeliveryMethod.ELECTRONIC,
     )
     validate_form(item.spec.form, application.form)  # bad input: refused before writing
-    account = people.applicant(conn, by.user_id)  # read once: the case's facts, the SMS
+    # read once, with the session where it was: the case's facts, the SMS
+    account = people.applicant_of(principal) or people.applicant(conn, by.user_id)
     case, item = new_case(
         uow, actor, by, by.user_id, channel, application, item=item, account=account
     )
