@@ -54,9 +54,12 @@ _MAX_SHAPES = 512
 @dataclass(frozen=True)
 class _Prepared:
     sql: str
-    processors: dict[str, Callable[[Any], Any] | None]
-    """Each parameter's bind processor, in the order of the parts' rows and their values (the
-    shape fixes the columns of each row, in order)."""
+    names: tuple[str, ...]
+    """Each parameter's name, in the order of the parts' rows and their values (the shape
+    fixes the columns of each row, in order)."""
+    processed: tuple[tuple[int, str, Callable[[Any], Any]], ...]
+    """(position, name, bind processor) of the parameters that have one (JSON, time stamps):
+    the others go as they are."""
 
 
 _prepared: dict[tuple[Any, ...], _Prepared] = {}
@@ -90,7 +93,8 @@ def _prepare(dialect: Dialect, parts: Sequence[Part]) -> _Prepared:
     first, *rest = built
     for n, other in enumerate(rest, start=1):
         first = first.add_cte(other.cte(f"w{n}"))
-    return _Prepared(str(first.compile(dialect=dialect)), processors)
+    processed = tuple((n, k, f) for n, (k, f) in enumerate(processors.items()) if f is not None)
+    return _Prepared(str(first.compile(dialect=dialect)), tuple(processors), processed)
 
 
 def write_together(conn: Connection, parts: Sequence[Part]) -> None:
@@ -129,13 +133,10 @@ def _bound(
             if len(_prepared) >= _MAX_SHAPES:
                 _prepared.clear()
             _prepared[shape] = prepared
-    params = {}
-    for (key, process), value in zip(
-        prepared.processors.items(),
-        (value for _stmt, rows in parts for row in rows for value in row.values()),
-        strict=True,
-    ):
-        params[key] = value if process is None else process(value)
+    values = [value for _stmt, rows in parts for row in rows for value in row.values()]
+    params = dict(zip(prepared.names, values, strict=True))
+    for n, key, process in prepared.processed:
+        params[key] = process(values[n])
     return prepared, params
 
 
