@@ -82,12 +82,13 @@ def vocabulary_for(conn: Connection, item_code: str) -> Vocabulary:
     return item_vocabulary(published_item(conn, item_code).spec)
 
 
-def _stored(row: Any) -> StoredRuleSet:
+def _stored(row: Any, spec: Any = None) -> StoredRuleSet:
+    """The stored version of ``row``; ``spec``: its spec when the row was read without it."""
     rule_set = RuleSet(
         item_code=row.item_code,
         version=row.version,
         status=RuleSetStatus(row.status),
-        spec=RuleSetSpec.model_validate(row.spec),
+        spec=RuleSetSpec.model_validate(row.spec if spec is None else spec),
     )
     return StoredRuleSet(row.id, row.lock_version, rule_set, row.published_at)
 
@@ -147,23 +148,13 @@ def _published(conn: Connection, row: Any) -> StoredRuleSet:
     if found is not None:
         return found
     spec = conn.execute(_SPEC, {"id": row.id}).scalar_one()
-    found = _stored(_WithSpec(row, spec))
+    found = _stored(row, spec)
     with _published_lock:
         cache = _published_sets.setdefault(conn.engine, {})
         if len(cache) >= _PUBLISHED_MAX:
             cache.clear()
         cache[key] = found
     return found
-
-
-class _WithSpec:
-    """A row without its spec, and the spec read on its own."""
-
-    def __init__(self, row: Any, spec: Any) -> None:
-        self._row, self.spec = row, spec
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._row, name)
 
 
 def in_force_on(conn: Connection, item_code: str, day: date) -> StoredRuleSet:
