@@ -203,6 +203,36 @@ def per_decision(
     )
 
 
+SIZES = {
+    "cases": ["form", "data"],
+    "case_events": ["detail"],
+    "outbox": ["payload"],
+    "licences": ["fields", "credential"],
+    "automated_decisions": ["inputs", "explanation"],
+    "idempotency_keys": ["response_body"],
+    "data_access_events": ["what"],
+    "audit_log": ["detail"],
+}
+"""The wide values a decision writes: stored size (after any TOAST compression) and text size."""
+
+
+def value_sizes(world: smart_bench.World) -> None:
+    """The largest stored and text size of each wide column over the rows the bench wrote."""
+    with world.container.engine.connect() as conn:
+        driver = conn.connection.driver_connection
+        assert driver is not None
+        cur = driver.cursor()
+        print("\ncolumn: max stored bytes / max text bytes (TOAST compresses above ~2 kB)")
+        for table, columns in SIZES.items():
+            for column in columns:
+                cur.execute(
+                    f"SELECT max(pg_column_size({column})), max(octet_length({column}::text)) "
+                    f"FROM {table}"
+                )
+                stored, text = cur.fetchone()
+                print(f"  {table}.{column}: {stored} / {text}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--warmup", type=int, default=8)
@@ -221,6 +251,7 @@ def main() -> None:
             explain(world, record_decision(world, args.warmup), args.repeat)
             if args.decisions:
                 per_decision(world, args.decisions, [name], args.profile)
+                value_sizes(world)
             world.container.engine.dispose()
         finally:
             _drop_postgres(server_url, name)
