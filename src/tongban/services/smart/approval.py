@@ -42,7 +42,12 @@ from tongban.services.cases.intake import Application, new_case, submit_checked
 from tongban.services.cases.notify import notification_writes
 from tongban.services.cases.review_steps import open_review
 from tongban.services.cases.roles import APPLICANT, performer
-from tongban.services.catalogue.items import ItemView, published_item
+from tongban.services.catalogue.items import (
+    ItemView,
+    published_item,
+    published_item_and,
+    published_with,
+)
 from tongban.services.data_space import reads as data_space
 from tongban.services.data_space.applicant_reads import ApplicantReads
 from tongban.services.licences import library as licences
@@ -178,10 +183,10 @@ def _sign_licence(
     )
 
 
-_RULES_AND_MORE = rule_sets.published_from(*FINGERPRINT, ON_LIST)
-"""Built once: the published versions of the item's rule set, and beside them the calendar's
-fingerprint (``load_calendar``) and whether the item is on the supervision list
-(``supervised``), which a decision would otherwise read in two round trips of their own."""
+_ITEM_AND_MORE = published_with(*rule_sets.IN_FORCE, *FINGERPRINT, ON_LIST)
+"""Built once: the published item and, beside it, the version of its rule set in force, the
+calendar's fingerprint (``load_calendar``) and whether the item is on the supervision list
+(``supervised``), which a decision would otherwise read in three round trips of their own."""
 
 _INSERT_DECISION = insert(automated_decisions)
 """Built once: no cache-key work per decision."""
@@ -249,12 +254,14 @@ def apply(
             "秒批须授权有关部门为本次办理读取您的电子证照数据。",
             fields={"consent": "请勾选同意授权"},
         )
-    item = smart_item(conn, item_code)
     today = china_date(actor.at)
-    # the rule set in force, the calendar's fingerprint and the supervision list: one read
-    rows = conn.execute(_RULES_AND_MORE, {"item_code": item.code, "day": today}).all()
-    stored = rule_sets.in_force_among(conn, rows, item.code, today)
-    more = rows[0]  # a version in force was found among them
+    # the item, the rule set in force, the calendar's fingerprint and the supervision list:
+    # one read
+    code = item_code.strip().upper()
+    item, more = published_item_and(conn, code, _ITEM_AND_MORE, {"item_code": code, "day": today})
+    if not item.spec.smart_approval:
+        raise NotSmartItem(item_code=item.code)
+    stored = rule_sets.in_force_of(conn, more, item.code)
     plan = plan_reads(item, stored.spec)
     reads = ApplicantReads(uow, actor, plan.type_codes)
     filled = prefill_for(uow, actor, item, reads)

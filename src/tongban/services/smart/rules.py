@@ -114,9 +114,9 @@ def get_version(conn: Connection, item_code: str, version: int) -> StoredRuleSet
     return _stored(row)
 
 
-def published_from(*extra: ColumnElement[Any]) -> Select[Any]:
+def _published_from(*extra: ColumnElement[Any]) -> Select[Any]:
     """The published versions of the item ``item_code`` in force from a day on or before
-    ``day`` (parameters), without their specs (``in_force_among`` reads and parses a version's
+    ``day`` (parameters), without their specs (``_in_force_among`` reads and parses a version's
     spec once per process), and ``extra`` columns a use case reads with them."""
     return select(*(c for c in rule_sets.c if c.name != "spec"), *extra).where(
         rule_sets.c.item_code == bindparam("item_code"),
@@ -125,7 +125,7 @@ def published_from(*extra: ColumnElement[Any]) -> Select[Any]:
     )
 
 
-_PUBLISHED_FROM = published_from()
+_PUBLISHED_FROM = _published_from()
 """Built once (every 秒批 decision asks): no cache-key work per call."""
 _SPEC = select(rule_sets.c.spec).where(rule_sets.c.id == bindparam("id"))
 
@@ -157,16 +157,75 @@ def _published(conn: Connection, row: Any) -> StoredRuleSet:
     return found
 
 
+def _in_force(column: Any, label: str) -> Any:
+    day = bindparam("day", type_=Date)
+    return (
+        select(column)
+        .where(
+            rule_sets.c.item_code == bindparam("item_code"),
+            rule_sets.c.status == RuleSetStatus.PUBLISHED.value,
+            rule_sets.c.effective_from <= day,
+            or_(rule_sets.c.effective_to.is_(None), rule_sets.c.effective_to > day),
+        )
+        .order_by(rule_sets.c.effective_from.desc(), rule_sets.c.version.desc())
+        .limit(1)
+        .scalar_subquery()
+        .label(label)
+    )
+
+
+IN_FORCE = (
+    _in_force(rule_sets.c.id, "rule_set_id"),
+    _in_force(rule_sets.c.lock_version, "rule_set_lock"),
+    _in_force(rule_sets.c.updated_at, "rule_set_stamp"),
+)
+"""The version in force on the day ``day`` of the item ``item_code`` (parameters), as three
+columns for a use case's own first read (``in_force_of``): its id, lock version and stamp, the
+one ``in_force`` picks (the latest by effective date, then version, of the published versions
+whose dates cover the day; the dates are the spec's, repeated as columns)."""
+_BY_ID = select(rule_sets).where(rule_sets.c.id == bindparam("id"))
+
+
+def in_force_of(conn: Connection, row: Any, item_code: str) -> StoredRuleSet:
+    """``in_force_on`` from a row with the ``IN_FORCE`` columns: the version is read (and its
+    spec validated) only the first time this process meets it; ``no_rule_set_in_force`` when
+    none is in force."""
+    if row.rule_set_id is None:
+        raise NoRuleSetInForce(item_code=item_code)
+    key = (row.rule_set_id, row.rule_set_lock, row.rule_set_stamp)
+    cache = _versions.get(conn.engine)
+    found = cache.get(key) if cache is not None else None
+    if found is not None:
+        return found
+    stored = conn.execute(_BY_ID, {"id": row.rule_set_id}).one()
+    found = _stored(stored)
+    if (stored.lock_version, stored.updated_at) != key[1:]:
+        return found  # written meanwhile: this read's version, not kept
+    with _published_lock:
+        cache = _versions.setdefault(conn.engine, {})
+        if len(cache) >= _PUBLISHED_MAX:
+            cache.clear()
+        cache[key] = found
+    return found
+
+
+_versions: weakref.WeakKeyDictionary[Engine, dict[_RowKey, StoredRuleSet]] = (
+    weakref.WeakKeyDictionary()
+)
+"""Published versions by (id, lock version, stamp): every write of a version (draft edit,
+publish, retire) bumps its lock version and stamps it anew, so the key names one content."""
+
+
 def in_force_on(conn: Connection, item_code: str, day: date) -> StoredRuleSet:
     """The published version in force on ``day``; ``no_rule_set_in_force`` when none is."""
     rows = conn.execute(_PUBLISHED_FROM, {"item_code": item_code.upper(), "day": day}).all()
-    return in_force_among(conn, rows, item_code, day)
+    return _in_force_among(conn, rows, item_code, day)
 
 
-def in_force_among(
+def _in_force_among(
     conn: Connection, rows: Sequence[Any], item_code: str, day: date
 ) -> StoredRuleSet:
-    """``in_force_on`` of ``rows`` read with a ``published_from`` query."""
+    """``in_force_on`` of ``rows`` read with a ``_published_from`` query."""
     stored = {row.version: _published(conn, row) for row in rows}
     chosen = in_force([s.rule_set for s in stored.values()], day)
     if chosen is None:
