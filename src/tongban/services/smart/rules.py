@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from sqlalchemy import (
-    ColumnElement,
     Connection,
     Date,
     Engine,
@@ -29,7 +27,6 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.sql import Select
 
 from tongban.adapters.db.tables import cases, service_items
 from tongban.adapters.db.tables_rules import automated_decisions, rule_sets
@@ -82,13 +79,12 @@ def vocabulary_for(conn: Connection, item_code: str) -> Vocabulary:
     return item_vocabulary(published_item(conn, item_code).spec)
 
 
-def _stored(row: Any, spec: Any = None) -> StoredRuleSet:
-    """The stored version of ``row``; ``spec``: its spec when the row was read without it."""
+def _stored(row: Any) -> StoredRuleSet:
     rule_set = RuleSet(
         item_code=row.item_code,
         version=row.version,
         status=RuleSetStatus(row.status),
-        spec=RuleSetSpec.model_validate(row.spec if spec is None else spec),
+        spec=RuleSetSpec.model_validate(row.spec),
     )
     return StoredRuleSet(row.id, row.lock_version, rule_set, row.published_at)
 
@@ -114,47 +110,14 @@ def get_version(conn: Connection, item_code: str, version: int) -> StoredRuleSet
     return _stored(row)
 
 
-def _published_from(*extra: ColumnElement[Any]) -> Select[Any]:
-    """The published versions of the item ``item_code`` in force from a day on or before
-    ``day`` (parameters), without their specs (``_in_force_among`` reads and parses a version's
-    spec once per process), and ``extra`` columns a use case reads with them."""
-    return select(*(c for c in rule_sets.c if c.name != "spec"), *extra).where(
-        rule_sets.c.item_code == bindparam("item_code"),
-        rule_sets.c.status == RuleSetStatus.PUBLISHED.value,
-        rule_sets.c.effective_from <= bindparam("day", type_=Date),
-    )
-
-
-_PUBLISHED_FROM = _published_from()
-"""Built once (every 秒批 decision asks): no cache-key work per call."""
-_SPEC = select(rule_sets.c.spec).where(rule_sets.c.id == bindparam("id"))
-
-_RowKey = tuple[Any, ...]
-_published_sets: weakref.WeakKeyDictionary[Engine, dict[_RowKey, StoredRuleSet]] = (
-    weakref.WeakKeyDictionary()
+_PUBLISHED_FROM = select(rule_sets).where(
+    rule_sets.c.item_code == bindparam("item_code"),
+    rule_sets.c.status == RuleSetStatus.PUBLISHED.value,
+    rule_sets.c.effective_from <= bindparam("day", type_=Date),
 )
-_published_lock = threading.Lock()
-_PUBLISHED_MAX = 1024
-
-
-def _published(conn: Connection, row: Any) -> StoredRuleSet:
-    """The stored version of ``row`` (a ``_PUBLISHED_FROM`` row), its spec read and validated
-    once per process and database.  Every write of a version (draft edit, publish, retire)
-    bumps its ``lock_version`` and stamps ``updated_at``, so a row with the same id, lock
-    version and stamp has the same spec."""
-    key = (row.id, row.lock_version, row.updated_at, row.status, row.published_at)
-    cache = _published_sets.get(conn.engine)
-    found = cache.get(key) if cache is not None else None
-    if found is not None:
-        return found
-    spec = conn.execute(_SPEC, {"id": row.id}).scalar_one()
-    found = _stored(row, spec)
-    with _published_lock:
-        cache = _published_sets.setdefault(conn.engine, {})
-        if len(cache) >= _PUBLISHED_MAX:
-            cache.clear()
-        cache[key] = found
-    return found
+"""Built once: no cache-key work per call."""
+_versions_lock = threading.Lock()
+_VERSIONS_MAX = 1024
 
 
 def _in_force(column: Any, label: str) -> Any:
@@ -201,15 +164,15 @@ def in_force_of(conn: Connection, row: Any, item_code: str) -> StoredRuleSet:
     found = _stored(stored)
     if (stored.lock_version, stored.updated_at) != key[1:]:
         return found  # written meanwhile: this read's version, not kept
-    with _published_lock:
+    with _versions_lock:
         cache = _versions.setdefault(conn.engine, {})
-        if len(cache) >= _PUBLISHED_MAX:
+        if len(cache) >= _VERSIONS_MAX:
             cache.clear()
         cache[key] = found
     return found
 
 
-_versions: weakref.WeakKeyDictionary[Engine, dict[_RowKey, StoredRuleSet]] = (
+_versions: weakref.WeakKeyDictionary[Engine, dict[tuple[Any, ...], StoredRuleSet]] = (
     weakref.WeakKeyDictionary()
 )
 """Published versions by (id, lock version, stamp): every write of a version (draft edit,
@@ -219,14 +182,7 @@ publish, retire) bumps its lock version and stamps it anew, so the key names one
 def in_force_on(conn: Connection, item_code: str, day: date) -> StoredRuleSet:
     """The published version in force on ``day``; ``no_rule_set_in_force`` when none is."""
     rows = conn.execute(_PUBLISHED_FROM, {"item_code": item_code.upper(), "day": day}).all()
-    return _in_force_among(conn, rows, item_code, day)
-
-
-def _in_force_among(
-    conn: Connection, rows: Sequence[Any], item_code: str, day: date
-) -> StoredRuleSet:
-    """``in_force_on`` of ``rows`` read with a ``_published_from`` query."""
-    stored = {row.version: _published(conn, row) for row in rows}
+    stored = {row.version: _stored(row) for row in rows}
     chosen = in_force([s.rule_set for s in stored.values()], day)
     if chosen is None:
         raise NoRuleSetInForce(item_code=item_code)
