@@ -2,7 +2,7 @@
 
     TONGBAN_BENCH_POSTGRES_URL=postgresql+psycopg://postgres@127.0.0.1:5432/postgres \\
         .venv/bin/python bench/request_cpu_bench.py [--rounds 7] [--per-round 20]
-    ... bench/request_cpu_bench.py --profile smart [--per-round 60]
+    ... bench/request_cpu_bench.py --profile smart [--per-round 60] [--dump smart.prof]
 
 The HTTP server is left out: each request is handed to the ASGI app (``web.app.build_app``)
 as uvicorn hands it over, from an asyncio loop in this process, its scope and body built before
@@ -223,6 +223,8 @@ async def _measure(bench: Bench, args: argparse.Namespace) -> None:
         profile.enable()
         await bench.run(path, args.per_round)
         profile.disable()
+        if args.dump:
+            profile.dump_stats(args.dump)
         stats = pstats.Stats(profile).strip_dirs()
         calls = sum(s[1] for s in stats.stats.values())  # type: ignore[attr-defined]
         print(f"{path}: {calls / args.per_round:.0f} function calls a request")
@@ -258,6 +260,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=20)
     parser.add_argument("--profile", choices=PATHS)
     parser.add_argument("--top", type=int, default=40, help="rows of the profile")
+    parser.add_argument("--dump", help="also write the profile's stats to this file (pstats)")
     args = parser.parse_args()
     server_url = postgres_url()
     if not server_url:

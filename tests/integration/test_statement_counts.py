@@ -25,7 +25,7 @@ ALLOWANCE = "MZJ-0004"
 SESSION_READ = " FROM sessions "
 """The principal's one read per request, not part of the use case."""
 
-SMART_CEILING = {"postgresql": 10, "sqlite": 20}
+SMART_CEILING = {"postgresql": 5, "sqlite": 16}
 """The target is at most 15 (it was 21 on PostgreSQL, 22 on SQLite); held at what it is now.
 Over HTTP the idempotency key adds its claim only: its answer goes with the last write."""
 SUBMIT_CEILING = {"postgresql": 5, "sqlite": 12}

@@ -34,6 +34,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Header, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
@@ -119,7 +120,7 @@ def run_idempotent(
 
     def encoded(uow: UnitOfWork) -> tuple[int, Any]:
         status, body = handler(uow)
-        return status, jsonable_encoder(body)
+        return status, json_ready(body)
 
     outcome = idempotency.run(
         container.engine,
@@ -131,6 +132,16 @@ def run_idempotent(
     )
     headers = {REPLAYED_HEADER: "true"} if outcome.replayed else None
     return JSONResponse(outcome.body, status_code=outcome.status, headers=headers)
+
+
+def json_ready(body: Any) -> Any:
+    """``body`` as JSON types.  A pydantic model (every route's answer) is dumped by pydantic
+    itself, which is what ``jsonable_encoder`` starts with; its second walk over the dumped
+    dict, key by key in Python, changes nothing in a JSON-mode dump (a 秒批 answer's explained
+    rules made it about 3% of the request's CPU)."""
+    if isinstance(body, BaseModel):
+        return body.model_dump(mode="json", by_alias=True)
+    return jsonable_encoder(body)
 
 
 Action = Callable[[UnitOfWork, Actor], Any]
@@ -170,7 +181,7 @@ def run_once_secret(
     first: dict[str, Any] = {}
 
     def handler(uow: UnitOfWork) -> tuple[int, Any]:
-        first["body"] = jsonable_encoder(action(uow, actor))
+        first["body"] = json_ready(action(uow, actor))
         return status, _without_secrets(first["body"])
 
     outcome = idempotency.run(
@@ -221,7 +232,7 @@ async def run_form_once(
     actor = actor_for(request)
 
     def handler(uow: UnitOfWork) -> tuple[int, Any]:
-        return 201, jsonable_encoder(action(uow, actor))
+        return 201, json_ready(action(uow, actor))
 
     form = await request.form()
     key = idempotency.check_key(form_key(form))

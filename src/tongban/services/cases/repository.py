@@ -40,7 +40,7 @@ from tongban.domain.errors import CaseNotFound, StaleVersion, UnknownCentre
 from tongban.domain.shared.calendar import ClockStop, WorkingCalendar
 from tongban.services.cases import facts
 from tongban.services.platform import jurisdiction
-from tongban.services.platform.together import Part, write_together
+from tongban.services.platform.together import Part, write_returning, write_together
 
 _accepting = centres.alias("accepting_centre")
 _pickup = centres.alias("pickup_centre")
@@ -344,10 +344,12 @@ def add(
     *,
     calendar: WorkingCalendar | None = None,
     also: Sequence[Part] = (),
-) -> None:
+    returning: Part | None = None,
+) -> list[Any]:
     """Insert a new case (version 1) with its pending events; ``calendar``: the one the caller
     read in this transaction already (else it is read when the case's fact needs it); ``also``:
-    independent inserts (its notifications) to send with the events."""
+    independent inserts (its notifications) to send with the events; ``returning``: one more,
+    an insert with RETURNING (a decision's consent grants), whose rows are returned."""
     entries = _chain(case)
     values = {
         "number": case.number,
@@ -369,7 +371,8 @@ def add(
     case.id = row.id
     case.version = 1
     # the fact before _append clears the pending events; one statement with the events
-    _append(conn, case, entries, [*also, *facts.changes(conn, case, new=True, calendar=calendar)])
+    changes = facts.changes(conn, case, new=True, calendar=calendar)
+    return _append(conn, case, entries, [*also, *changes], returning)
 
 
 def save(conn: Connection, case: Case, at: datetime, *, also: Sequence[Part] = ()) -> None:
@@ -421,10 +424,18 @@ def _chain(case: Case) -> list[dict[str, Any]]:
 
 
 def _append(
-    conn: Connection, case: Case, entries: list[dict[str, Any]], fact_writes: list[Part]
-) -> None:
+    conn: Connection,
+    case: Case,
+    entries: list[dict[str, Any]],
+    fact_writes: list[Part],
+    returning: Part | None = None,
+) -> list[Any]:
     """The events' rows and the case's fact and rollup changes, in one statement on
-    PostgreSQL (none of them reads another)."""
+    PostgreSQL (none of them reads another), with ``returning`` (see ``add``)."""
     rows = [{"case_id": case.id, **{k: v for k, v in e.items() if k != "case"}} for e in entries]
-    write_together(conn, [*fact_writes, (_INSERT_EVENTS, rows)])
+    parts = [*fact_writes, (_INSERT_EVENTS, rows)]
+    found = [] if returning is None else write_returning(conn, returning, parts)
+    if returning is None:
+        write_together(conn, parts)
     case.events.clear()
+    return found
