@@ -338,13 +338,16 @@ def add_case_rollups(conn: Connection, after_case_id: int) -> None:
         "f AS MATERIALIZED (SELECT * FROM indicator_case_facts "
         f"WHERE case_id > {int(after_case_id)})" + case_rollup_ctes(conn)
     )
-    measures = CASE_DAILY_MEASURES
-    for table, keys, source in (
-        ("indicator_case_daily", _DAY, "d"),
-        ("indicator_case_monthly", ("month", *_DAY[1:]), "m"),
-        ("indicator_case_town_monthly", _TOWN, "t"),
-    ):
-        conn.execute(text(f"WITH {ctes} {_upsert(table, keys, measures, source)}"))
+    _add_all(
+        conn,
+        ctes,
+        CASE_DAILY_MEASURES,
+        (
+            ("indicator_case_daily", _DAY, "d"),
+            ("indicator_case_monthly", ("month", *_DAY[1:]), "m"),
+            ("indicator_case_town_monthly", _TOWN, "t"),
+        ),
+    )
 
 
 def add_rating_rollups(conn: Connection, after_rating_id: int) -> None:
@@ -353,12 +356,33 @@ def add_rating_rollups(conn: Connection, after_rating_id: int) -> None:
         "LEFT JOIN rectifications rc ON rc.rating_id = ra.id",
         f"LEFT JOIN rectifications rc ON rc.rating_id = ra.id WHERE ra.id > {int(after_rating_id)}",
     )
-    measures = RATING_DAILY_MEASURES
-    for table, keys, source in (
-        ("indicator_rating_daily", _DAY, "r"),
-        ("indicator_rating_town_monthly", _TOWN, "rt"),
-    ):
-        conn.execute(text(f"WITH {ctes} {_upsert(table, keys, measures, source)}"))
+    _add_all(
+        conn,
+        ctes,
+        RATING_DAILY_MEASURES,
+        (
+            ("indicator_rating_daily", _DAY, "r"),
+            ("indicator_rating_town_monthly", _TOWN, "rt"),
+        ),
+    )
+
+
+def _add_all(
+    conn: Connection,
+    ctes: str,
+    measures: tuple[str, ...],
+    targets: tuple[tuple[str, tuple[str, ...], str], ...],
+) -> None:
+    """Upsert each (table, key columns, CTE) of ``targets`` from ``ctes``: on PostgreSQL in one
+    statement (the CTEs' rows derived once, the other upserts as data-modifying CTEs), on
+    SQLite one statement per table."""
+    writes = [_upsert(table, keys, measures, source) for table, keys, source in targets]
+    if conn.dialect.name == "postgresql":
+        before = "".join(f", w{i} AS ({w})" for i, w in enumerate(writes[:-1]))
+        conn.execute(text(f"WITH {ctes}{before} {writes[-1]}"))
+        return
+    for write in writes:
+        conn.execute(text(f"WITH {ctes} {write}"))
 
 
 def tune(conn: Connection) -> None:
