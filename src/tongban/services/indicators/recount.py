@@ -162,7 +162,8 @@ def _sums(names: tuple[str, ...], source: tuple[str, ...]) -> str:
 
 
 def case_rollup_ctes(conn: Connection) -> str:
-    """After ``facts_cte``: ``d`` (daily), ``m`` (monthly) and ``t`` (town monthly) rows."""
+    """After ``facts_cte``: ``d`` (daily), ``m`` (monthly) and ``t`` (town monthly) rows; the
+    town rows are summed from the monthly ones (a quarter to a thirtieth of the daily rows)."""
     d = _dialect(conn)
     parts = ", ".join(
         f"{s if s in _RECEIVED else 0} AS {n}"
@@ -185,10 +186,9 @@ m AS (
   SELECT {d.month.format("day")} AS month, {keys}, {total} FROM d
   GROUP BY {d.month.format("day")}, {keys}),
 t AS (
-  SELECT {d.month.format("d.day")} AS month, d.department_code,
-    coalesce(ce.town, '') AS town, d.channel, {total} FROM d
-  LEFT JOIN centres ce ON ce.code = d.centre_code AND d.centre_code <> ''
-  GROUP BY {d.month.format("d.day")}, d.department_code, coalesce(ce.town, ''), d.channel)"""
+  SELECT m.month, m.department_code, coalesce(ce.town, '') AS town, m.channel, {total} FROM m
+  LEFT JOIN centres ce ON ce.code = m.centre_code AND m.centre_code <> ''
+  GROUP BY m.month, m.department_code, coalesce(ce.town, ''), m.channel)"""
 
 
 def rating_ctes(conn: Connection) -> str:
