@@ -128,12 +128,11 @@ b AS (
     c.decision, c.delivery_method,
     CASE WHEN c.decision IS NOT NULL THEN {d.decided_on} END AS fin,
     {d.kind} AS kind, {d.promised} AS promised, {_flag(d.from_licences)} AS from_licences,
-    {_flag("sm.case_id IS NOT NULL")} AS smart
+    {_flag("c.id IN (SELECT case_id FROM smart)")} AS smart
   FROM cases c{d.document}
   JOIN service_items si ON si.id = c.item_id
   JOIN departments dp ON dp.id = c.department_id
   LEFT JOIN centres ac ON ac.id = c.accepting_centre_id
-  LEFT JOIN smart sm ON sm.case_id = c.id
   WHERE c.submitted_at IS NOT NULL AND c.status <> 'draft'),
 f AS MATERIALIZED (
   SELECT b.case_id, b.item_code, b.department_code, b.centre_code, b.channel, b.received_on,
