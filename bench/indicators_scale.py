@@ -1,26 +1,32 @@
-"""Every dashboard panel on PostgreSQL at 5 and 20 million cases, beside the raw query, and the
-year's Excel export at that size.
+"""Every dashboard panel on PostgreSQL at 5 and 20 million cases, beside the raw query, the
+year's Excel export and ``tongban metrics verify`` at that size.
 
     TONGBAN_BENCH_POSTGRES_URL=postgresql+psycopg://postgres@127.0.0.1:5432/postgres \\
         .venv/bin/python bench/indicators_scale.py --cases 5000000 [--rounds 10] [--raw-rounds 3]
+        [--keep] [--reuse] [--skip panels,export,verify] [--database NAME]
 
 Generating 5 million full cases (``tongban demo --cases``: each with its hash-chained events)
-takes about an hour on a shared 2-core machine, so this bench fills what the panels read set-wise
-in SQL instead, with the demo history's distributions: ``cases`` (the columns the raw rating
-query joins, no events), ``indicator_case_facts`` (one row per case), ``ratings`` and their
-``rectifications``; then the rollups are built from those rows by tongban's own SQL
-(``indicators.recount.add_case_rollups`` and ``add_rating_rollups``, what ``tongban demo
---cases`` runs after its load).  The items, departments and centres are those of
-``bench/indicators_bench.py`` (28 departments × 20 items, the district centre with its 7 town
-and 292 community centres), the cases spread over 2025 and 2026 up to October: days weighted by
-the history's seasons, weekends a fifth; items by Zipf over a seeded order; 60% online, 30% at a
-window, 6% at a kiosk, 4% by mail; centres as in ``indicators_bench``; 95% decided within the
-promised days at 98.5% on time; 60% of the decided cases rated, 78/17/3.5/1/0.5% by level, a
-rectification task for each poor rating, 90% of them called back.  The draws are seeded
-(``setseed``).  Then ``indicators_bench.panels`` times every panel on the rollups and on the
-raw rows (p50, p95, their ratio, whether the two agree), and ``indicators_export`` the year's
-workbook.  Figures only: nothing here passes or fails on time.  The database is dropped at the
-end unless ``--keep``.
+takes about an hour on a shared 2-core machine, so this bench fills what the panels and verify
+read set-wise in SQL instead, with the demo history's distributions: ``cases`` with what verify
+derives a fact from (the decision day, the item's terms and material sources in the document,
+the acceptance day and deadline; no events but the 秒批 decision events, and the official
+calendar), ``indicator_case_facts`` derived from them by verify's own SQL
+(``recount.facts_cte``), ``ratings`` and their ``rectifications``; then the rollups are built
+from those rows by tongban's own SQL (``indicators.recount.add_case_rollups`` and
+``add_rating_rollups``, what ``tongban demo --cases`` runs after its load).  The items,
+departments and centres are those of ``bench/indicators_bench.py`` (28 departments × 20 items,
+the district centre with its 7 town and 292 community centres), the cases spread over 2025 and
+2026 up to October: days weighted by the history's seasons, weekends a fifth; items by Zipf over
+a seeded order; 60% online, 30% at a window, 6% at a kiosk, 4% by mail; centres as in
+``indicators_bench``; 95% decided within the promised days at 98.5% on time; 60% of the decided
+cases rated, 78/17/3.5/1/0.5% by level, a rectification task for each poor rating, 90% of them
+called back.  The draws are seeded (``setseed``).  Then ``indicators_bench.panels`` times every
+panel on the rollups and on the raw rows (p50, p95, their ratio, whether the two agree),
+``indicators_export`` the year's workbook, and the ``tongban metrics verify`` command is run on
+the database (it reports no difference).  Figures only: nothing here passes or fails on time.
+The database is dropped at the end unless ``--keep``; ``--reuse`` times a kept one again without
+filling it (then drop it by hand, or run once more without ``--keep`` or ``--reuse``: a fresh
+fill).
 """
 
 from __future__ import annotations
