@@ -18,7 +18,8 @@ other; per request this process's CPU (``time.process_time``: every thread) and 
 PostgreSQL backends of the bench databases (``/proc/<pid>/stat``); the table gives the median
 over the rounds, the paths interleaved round by round, and the machine's load average.
 ``--profile PATH`` runs cProfile over ``--per-round`` requests of one path (``baseline``,
-``submit``, ``accept`` or ``smart``) after a warm-up and prints the top of it instead.
+``submit``, ``accept`` or ``smart``) after a warm-up and prints the top of it instead
+(``--profile-out FILE`` also writes it, for ``python -m pstats FILE``).
 Figures only: nothing passes or fails on time.
 """
 
@@ -223,6 +224,8 @@ async def _measure(bench: Bench, args: argparse.Namespace) -> None:
         profile.enable()
         await bench.run(path, args.per_round)
         profile.disable()
+        if args.profile_out:
+            profile.dump_stats(args.profile_out)
         stats = pstats.Stats(profile).strip_dirs()
         calls = sum(s[1] for s in stats.stats.values())  # type: ignore[attr-defined]
         print(f"{path}: {calls / args.per_round:.0f} function calls a request")
@@ -258,6 +261,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=20)
     parser.add_argument("--profile", choices=PATHS)
     parser.add_argument("--top", type=int, default=40, help="rows of the profile")
+    parser.add_argument("--profile-out", help="also write the profile there (pstats format)")
     args = parser.parse_args()
     server_url = postgres_url()
     if not server_url:
