@@ -16,7 +16,7 @@ from datetime import date
 from sqlalchemy import Connection, select
 
 from tongban.adapters.db.tables import case_events
-from tongban.domain.cases.forms import require_checked_credit_codes
+from tongban.domain.cases.forms import may_have_codes_to_verify, require_checked_credit_codes
 from tongban.domain.cases.model import Case
 from tongban.domain.cases.status import DeliveryMethod
 from tongban.domain.cases.values import Performer
@@ -160,6 +160,8 @@ def accept(
 
 
 def _require_checked_codes(uow: UnitOfWork, case: Case, checked: bool) -> None:
+    if checked or not may_have_codes_to_verify(case.form):
+        return  # nothing it could refuse: the item's form is not read
     form = published_item(uow.conn, case.item_code, case.item_version).spec.form
     require_checked_credit_codes(form, case.form, checked)
 
