@@ -89,18 +89,26 @@ _CENTRE_IDS = {
     "accepting_centre_id": _id_of(centres, "code_accepting_centre"),
     "pickup_centre_id": _id_of(centres, "code_pickup_centre"),
 }
+_ACCEPTING_TOWN = (
+    select(centres.c.town)
+    .where(centres.c.code == bindparam("code_accepting_centre"))
+    .scalar_subquery()
+    .label("accepting_town")
+)
+"""The accepting centre's town, returned by the write: the case's fact is rolled up by town
+(``facts.towns_of``), and this saves that lookup its own statement."""
 # Built once: a statement built per call makes SQLAlchemy recompute its cache key, which for
 # these costs more than the round trip.  The other columns come with each execution.
 _INSERT = (
     insert(cases)
     .values(department_id=_id_of(departments, "code_department"), **_CENTRE_IDS)
-    .returning(cases.c.id, cases.c.accepting_centre_id, cases.c.pickup_centre_id)
+    .returning(cases.c.id, cases.c.accepting_centre_id, cases.c.pickup_centre_id, _ACCEPTING_TOWN)
 )
 _UPDATE = (
     update(cases)
     .where(cases.c.id == bindparam("key_id"), cases.c.lock_version == bindparam("key_read"))
     .values(**_CENTRE_IDS)
-    .returning(cases.c.accepting_centre_id, cases.c.pickup_centre_id)
+    .returning(cases.c.accepting_centre_id, cases.c.pickup_centre_id, _ACCEPTING_TOWN)
 )
 _INSERT_EVENTS = insert(case_events)
 """RETURNING makes SQLAlchemy send several events as one multi-row INSERT."""
@@ -115,6 +123,12 @@ def _check_centres(case: Case, row: Row[Any]) -> None:
     ):
         if code is not None and found is None:
             raise UnknownCentre(code=code)
+
+
+def _towns_known(case: Case, row: Row[Any]) -> dict[str, str]:
+    """The accepting centre's town as the insert or update returned it (``facts.towns_of``)."""
+    code = case.accepting_centre_code
+    return {code: row.accepting_town or ""} if code else {}
 
 
 def _iso(day: date | None) -> str | None:
@@ -369,7 +383,8 @@ def add(
     case.id = row.id
     case.version = 1
     # the fact before _append clears the pending events; one statement with the events
-    _append(conn, case, entries, [*also, *facts.changes(conn, case, new=True, calendar=calendar)])
+    writes = facts.changes(conn, case, new=True, calendar=calendar, towns=_towns_known(case, row))
+    _append(conn, case, entries, [*also, *writes])
 
 
 def save(conn: Connection, case: Case, at: datetime, *, also: Sequence[Part] = ()) -> None:
@@ -392,7 +407,8 @@ def save(conn: Connection, case: Case, at: datetime, *, also: Sequence[Part] = (
         raise StaleVersion(current=current)
     _check_centres(case, row)
     case.version = read + 1
-    _append(conn, case, entries, [*also, *facts.changes(conn, case)])  # before events clear
+    writes = facts.changes(conn, case, towns=_towns_known(case, row))  # before events clear
+    _append(conn, case, entries, [*also, *writes])
 
 
 def _chain(case: Case) -> list[dict[str, Any]]:
