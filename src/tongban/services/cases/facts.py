@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import date
-from typing import Any
+from enum import Enum
+from typing import Any, Final
 
 from sqlalchemy import Connection, Row, bindparam, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -101,6 +102,27 @@ def _fact_upserts() -> dict[str, Any]:
 
 _PUT_FACT = _fact_upserts()
 _GET_FACT = select(indicator_case_facts).where(indicator_case_facts.c.case_id == bindparam("id"))
+
+
+class Unread(Enum):
+    """``changes``' default: the case's stored fact was not read by the caller."""
+
+    UNREAD = "unread"
+
+
+UNREAD: Final = Unread.UNREAD
+_PREFIX = "fact_"
+STORED_FACT = tuple(column.label(_PREFIX + column.name) for column in indicator_case_facts.c)
+"""The stored fact's columns, for a read of the case that brings its fact along (outer-joined
+on ``case_id``); ``stored_fact`` makes the fact of such a row."""
+
+
+def stored_fact(row: Row[Any]) -> CaseFact | None:
+    """The fact of a row read with ``STORED_FACT`` (None: the case has none)."""
+    data = row._mapping
+    if data[_PREFIX + "case_id"] is None:
+        return None
+    return fact_from_row({c.name: data[_PREFIX + c.name] for c in indicator_case_facts.c})
 
 
 def state_of(case: Case, smart: bool) -> CaseState:
@@ -274,16 +296,23 @@ def changes(
     new: bool = False,
     calendar: WorkingCalendar | None = None,
     towns: Mapping[str, str] | None = None,
+    stored: CaseFact | Unread | None = UNREAD,
 ) -> list[Part]:
     """The writes that replace the case's fact and move the rollup by the difference, for the
     caller to send with its own (``write_together``); call it in the transaction that writes
     the case, with its pending events still on it.  ``calendar``: the one the caller has read
-    already in this transaction; ``towns``: centres' towns it has read (``towns_of``)."""
+    already in this transaction; ``towns``: centres' towns it has read (``towns_of``);
+    ``stored``: the case's stored fact, when the caller read it with the case in this
+    transaction (``STORED_FACT``)."""
     assert case.id is not None
     old: CaseFact | None = None
-    if not new:
+    if new:
+        pass
+    elif stored is UNREAD:
         row = conn.execute(_GET_FACT, {"id": case.id}).first()
         old = None if row is None else fact_from_row(row)
+    else:
+        old = stored
     smart = _decided_by_rules(case) or (old is not None and old.smart == 1)
     if calendar is None or case.decided_on is None:
         calendar = _calendar(conn, case)

@@ -35,7 +35,7 @@ from tongban.services.cases.intake import (
     submit_online,
 )
 from tongban.services.cases.notify import notification_writes
-from tongban.services.cases.queries import case_to_act_on
+from tongban.services.cases.queries import case_to_change
 from tongban.services.cases.roles import (
     APPLICANT,
     CLERK,
@@ -98,7 +98,7 @@ def _act(
     ``also`` writes anything else that must commit with the change (e.g. a message).  An
     applicant acting on another's case finds none (404), as when reading it.
     """
-    case = case_to_act_on(uow.conn, actor.principal, number)
+    case, fact = case_to_change(uow.conn, actor.principal, number)
     by = performer(actor, case, *allowed)  # before the version: strangers learn nothing
     if case.version != expected_version:
         raise StaleVersion(current=case.version)
@@ -112,7 +112,7 @@ def _act(
     casework.note_change(uow.conn, case, actor.at)  # C17: a received case tells its partner
     if also is not None:
         also(uow.conn, case)
-    repo.save(uow.conn, case, actor.at, also=messages)
+    repo.save(uow.conn, case, actor.at, also=messages, fact=fact)
     return ref(case)
 
 

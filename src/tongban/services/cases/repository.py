@@ -22,6 +22,7 @@ from tongban.adapters.db.tables import (
     departments,
     service_items,
 )
+from tongban.adapters.db.tables_indicators import indicator_case_facts
 from tongban.domain.cases.chain import entry_hash
 from tongban.domain.cases.model import Case
 from tongban.domain.cases.numbers import format_number, normalise_number
@@ -37,6 +38,7 @@ from tongban.domain.cases.values import (
 )
 from tongban.domain.catalogue.model import ItemKind
 from tongban.domain.errors import CaseNotFound, StaleVersion, UnknownCentre
+from tongban.domain.indicators.facts import CaseFact
 from tongban.domain.shared.calendar import ClockStop, WorkingCalendar
 from tongban.services.cases import facts
 from tongban.services.platform import jurisdiction
@@ -350,6 +352,23 @@ def get(conn: Connection, number: str) -> Case:
     return _from_row(row)
 
 
+_GET_FOR_CHANGE = (
+    case_select()
+    .add_columns(*facts.STORED_FACT)
+    .outerjoin(indicator_case_facts, indicator_case_facts.c.case_id == cases.c.id)
+    .where(cases.c.number == bindparam("number"))
+)
+
+
+def get_for_change(conn: Connection, number: str) -> tuple[Case, CaseFact | None]:
+    """``get``, and the case's stored statistics fact in the same statement, for a step that
+    saves the case (``save(..., fact=...)``: its fact is not read again)."""
+    row = conn.execute(_GET_FOR_CHANGE, {"number": normalise_number(number)}).first()
+    if row is None:
+        raise CaseNotFound(number=number)
+    return _from_row(row), facts.stored_fact(row)
+
+
 def add(
     conn: Connection,
     case: Case,
@@ -387,9 +406,17 @@ def add(
     _append(conn, case, entries, [*also, *writes])
 
 
-def save(conn: Connection, case: Case, at: datetime, *, also: Sequence[Part] = ()) -> None:
+def save(
+    conn: Connection,
+    case: Case,
+    at: datetime,
+    *,
+    also: Sequence[Part] = (),
+    fact: CaseFact | facts.Unread | None = facts.UNREAD,
+) -> None:
     """Compare-and-set on ``lock_version`` and append the pending events, in one transaction;
-    ``also``: independent inserts (its notifications) to send with the events."""
+    ``also``: independent inserts (its notifications) to send with the events; ``fact``: the
+    case's stored fact as ``get_for_change`` read it with the case."""
     assert case.id is not None, "save() is for stored cases; use add() for a new one"
     read = case.version
     entries = _chain(case)
@@ -407,7 +434,7 @@ def save(conn: Connection, case: Case, at: datetime, *, also: Sequence[Part] = (
         raise StaleVersion(current=current)
     _check_centres(case, row)
     case.version = read + 1
-    writes = facts.changes(conn, case, towns=_towns_known(case, row))  # before events clear
+    writes = facts.changes(conn, case, towns=_towns_known(case, row), stored=fact)  # before clear
     _append(conn, case, entries, [*also, *writes])
 
 
