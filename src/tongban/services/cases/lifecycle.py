@@ -98,21 +98,22 @@ def _act(
     ``also`` writes anything else that must commit with the change (e.g. a message).  An
     applicant acting on another's case finds none (404), as when reading it.
     """
-    case, fact = case_to_change(uow.conn, actor.principal, number)
+    found = case_to_change(uow.conn, actor.principal, number)
+    case = found.case
     by = performer(actor, case, *allowed)  # before the version: strangers learn nothing
     if case.version != expected_version:
         raise StaleVersion(current=case.version)
     change(case, by)
     # C18: the outbox commits with the change, or not at all: sent with the case's events,
     # unless something else queues messages first (they keep their order in the outbox)
-    messages = notification_writes(uow.conn, case, actor.at)
+    messages = notification_writes(uow.conn, case, actor.at, known=found.contacts)
     if also is not None or case.received_from is not None:
         write_together(uow.conn, messages)
         messages = []
     casework.note_change(uow.conn, case, actor.at)  # C17: a received case tells its partner
     if also is not None:
         also(uow.conn, case)
-    repo.save(uow.conn, case, actor.at, also=messages, fact=fact)
+    repo.save(uow.conn, case, actor.at, also=messages, fact=found.fact)
     return ref(case)
 
 

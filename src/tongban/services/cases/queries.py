@@ -27,7 +27,6 @@ from tongban.domain.cases.model import Case
 from tongban.domain.cases.status import UNDECIDED, CaseStatus, Channel
 from tongban.domain.catalogue.model import FormField
 from tongban.domain.errors import CaseNotFound, NotAuthenticated, PermissionDenied, ValidationFailed
-from tongban.domain.indicators.facts import CaseFact
 from tongban.domain.people.model import Principal, Role, UserKind
 from tongban.domain.shared.clock import CHINA_TZ
 from tongban.domain.shared.masking import MASK_BY_TYPE
@@ -405,13 +404,12 @@ def case_to_act_on(conn: Connection, principal: Principal | None, number: str) -
     return _own(principal, repo.get(conn, number), number)
 
 
-def case_to_change(
-    conn: Connection, principal: Principal | None, number: str
-) -> tuple[Case, CaseFact | None]:
-    """``case_to_act_on`` with the case's stored statistics fact read in the same statement,
-    for the step's save (``repo.save(..., fact=...)``)."""
-    case, fact = repo.get_for_change(conn, number)
-    return _own(principal, case, number), fact
+def case_to_change(conn: Connection, principal: Principal | None, number: str) -> repo.ForChange:
+    """``case_to_act_on`` with what the step's save and notifications need, read in the same
+    statement (``repo.get_for_change``)."""
+    found = repo.get_for_change(conn, number)
+    _own(principal, found.case, number)
+    return found
 
 
 def _own(principal: Principal | None, case: Case, number: str) -> Case:

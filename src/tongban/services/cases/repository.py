@@ -8,6 +8,7 @@ together or not at all.  Exactly one of two concurrent writers of a case wins: t
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -21,6 +22,7 @@ from tongban.adapters.db.tables import (
     centres,
     departments,
     service_items,
+    users,
 )
 from tongban.adapters.db.tables_indicators import indicator_case_facts
 from tongban.domain.cases.chain import entry_hash
@@ -352,21 +354,41 @@ def get(conn: Connection, number: str) -> Case:
     return _from_row(row)
 
 
+@dataclass(frozen=True)
+class ForChange:
+    """A case read by a step that changes it, with what its save and its notifications would
+    otherwise read with statements of their own."""
+
+    case: Case
+    fact: CaseFact | None
+    """The case's stored statistics fact (``save(..., fact=...)``)."""
+    contacts: tuple[str, str | None]
+    """The item's name and the applicant's phone (``notify``'s ``known``)."""
+
+
+_applicant = users.alias("applicant")
 _GET_FOR_CHANGE = (
     case_select()
-    .add_columns(*facts.STORED_FACT)
+    .add_columns(
+        *facts.STORED_FACT,
+        service_items.c.name.label("item_name"),
+        _applicant.c.phone.label("applicant_phone"),
+    )
     .outerjoin(indicator_case_facts, indicator_case_facts.c.case_id == cases.c.id)
+    .outerjoin(_applicant, _applicant.c.id == cases.c.applicant_id)
     .where(cases.c.number == bindparam("number"))
 )
 
 
-def get_for_change(conn: Connection, number: str) -> tuple[Case, CaseFact | None]:
-    """``get``, and the case's stored statistics fact in the same statement, for a step that
-    saves the case (``save(..., fact=...)``: its fact is not read again)."""
+def get_for_change(conn: Connection, number: str) -> ForChange:
+    """``get``, with the case's stored statistics fact, its item's name and its applicant's
+    phone in the same statement, for a step that saves the case and tells people."""
     row = conn.execute(_GET_FOR_CHANGE, {"number": normalise_number(number)}).first()
     if row is None:
         raise CaseNotFound(number=number)
-    return _from_row(row), facts.stored_fact(row)
+    case = _from_row(row)
+    phone = str(row.applicant_phone) if row.applicant_phone else None
+    return ForChange(case, facts.stored_fact(row), (str(row.item_name or case.item_code), phone))
 
 
 def add(
@@ -416,7 +438,7 @@ def save(
 ) -> None:
     """Compare-and-set on ``lock_version`` and append the pending events, in one transaction;
     ``also``: independent inserts (its notifications) to send with the events; ``fact``: the
-    case's stored fact as ``get_for_change`` read it with the case."""
+    case's stored fact as ``get_for_change`` read it with the case (else it is read here)."""
     assert case.id is not None, "save() is for stored cases; use add() for a new one"
     read = case.version
     entries = _chain(case)
