@@ -18,7 +18,8 @@ other; per request this process's CPU (``time.process_time``: every thread) and 
 PostgreSQL backends of the bench databases (``/proc/<pid>/stat``); the table gives the median
 over the rounds, the paths interleaved round by round, and the machine's load average.
 ``--profile PATH`` runs cProfile over ``--per-round`` requests of one path (``baseline``,
-``submit``, ``accept`` or ``smart``) after a warm-up and prints the top of it instead.
+``submit``, ``accept`` or ``smart``) after a warm-up and prints the top of it instead
+(``--dump FILE`` also writes it, for ``python -m pstats FILE``).
 Figures only: nothing passes or fails on time.
 """
 

@@ -31,7 +31,7 @@ Over HTTP the idempotency key adds its claim only: its answer goes with the last
 SUBMIT_CEILING = {"postgresql": 5, "sqlite": 12}
 """The idempotency key's claim and answer included, the principal's session read not (on
 PostgreSQL the answer goes with the case's events and notifications: one statement)."""
-ACCEPT_CEILING = {"postgresql": 8, "sqlite": 10}
+ACCEPT_CEILING = {"postgresql": 5, "sqlite": 7}
 
 
 def _dialect(container: Container) -> str:

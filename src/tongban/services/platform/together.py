@@ -237,6 +237,9 @@ class _Ending:
     sql: str
     compiled: SQLCompiler
     processors: dict[str, Callable[[Any], Any]]
+    names: tuple[str, ...]
+    """The held rows' parameter names, in the order of the parts' rows and their values (the
+    shape fixes the columns of each row, in order)."""
 
 
 _endings: dict[tuple[Any, ...], _Ending] = {}
@@ -262,10 +265,8 @@ def finish_with(conn: Connection, statement: UpdateBase, params: Mapping[str, An
                 _endings.clear()
             _endings[key] = ending
     values = dict(params)
-    for p, (_stmt, rows) in enumerate(parts):
-        for r, row in enumerate(rows):
-            for column, value in row.items():
-                values[_name(p, r, column)] = value
+    held = (value for _stmt, rows in parts for row in rows for value in row.values())
+    values.update(zip(ending.names, held, strict=True))
     processors = ending.processors
     raw = ending.compiled.construct_params(values)
     sent = {k: processors[k](v) if k in processors else v for k, v in raw.items()}
@@ -284,4 +285,10 @@ def _prepare_ending(dialect: Dialect, statement: UpdateBase, parts: Sequence[Par
     compiled = built.compile(dialect=dialect)
     # What Connection.execute applies to each value (the JSON columns' serializer, say).
     processors = cast(dict[str, Callable[[Any], Any]], dict(compiled._bind_processors))
-    return _Ending(str(compiled), compiled, processors)
+    names = tuple(
+        _name(p, r, column)
+        for p, (_stmt, rows) in enumerate(parts)
+        for r, row in enumerate(rows)
+        for column in row
+    )
+    return _Ending(str(compiled), compiled, processors, names)
