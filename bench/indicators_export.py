@@ -82,7 +82,10 @@ def _timed(call: Callable[[], bytes], rounds: int) -> tuple[list[float], bytes]:
     return times, out
 
 
-def run_export(url: str, year: int, rounds: int) -> list[list[str]]:
+def run_export(url: str, year: int, rounds: int | tuple[int, int]) -> list[list[str]]:
+    """The year's workbook for each reader: ``rounds`` batched and one figure at a time (a pair:
+    each its own number of rounds)."""
+    batch_rounds, single_rounds = rounds if isinstance(rounds, tuple) else (rounds, rounds)
     engine = create_engine(url)
     at = date(year, 6, 30)
     rows = []
@@ -108,9 +111,9 @@ def run_export(url: str, year: int, rounds: int) -> list[list[str]]:
             ]
         for label, scope, filters in readers:
             kw: dict[str, Any] = {"period": Period.YEAR, "at": at, "filters": filters}
-            batched, new = _timed(partial(export.workbook, conn, scope, **kw), rounds)
+            batched, new = _timed(partial(export.workbook, conn, scope, **kw), batch_rounds)
             single, old = _timed(
-                partial(export.workbook, conn, scope, reader=PerFigure, **kw), rounds
+                partial(export.workbook, conn, scope, reader=PerFigure, **kw), single_rounds
             )
             same = "yes" if _values(new) == _values(old) else "NO"
             b, s = statistics.median(batched), statistics.median(single)

@@ -1,26 +1,32 @@
-"""Every dashboard panel on PostgreSQL at 5 and 20 million cases, beside the raw query, and the
-year's Excel export at that size.
+"""Every dashboard panel on PostgreSQL at 5 and 20 million cases, beside the raw query, the
+year's Excel export and ``tongban metrics verify`` at that size.
 
     TONGBAN_BENCH_POSTGRES_URL=postgresql+psycopg://postgres@127.0.0.1:5432/postgres \\
         .venv/bin/python bench/indicators_scale.py --cases 5000000 [--rounds 10] [--raw-rounds 3]
+        [--keep] [--reuse] [--skip panels,export,verify] [--database NAME]
 
 Generating 5 million full cases (``tongban demo --cases``: each with its hash-chained events)
-takes about an hour on a shared 2-core machine, so this bench fills what the panels read set-wise
-in SQL instead, with the demo history's distributions: ``cases`` (the columns the raw rating
-query joins, no events), ``indicator_case_facts`` (one row per case), ``ratings`` and their
-``rectifications``; then the rollups are built from those rows by tongban's own SQL
-(``indicators.recount.add_case_rollups`` and ``add_rating_rollups``, what ``tongban demo
---cases`` runs after its load).  The items, departments and centres are those of
-``bench/indicators_bench.py`` (28 departments × 20 items, the district centre with its 7 town
-and 292 community centres), the cases spread over 2025 and 2026 up to October: days weighted by
-the history's seasons, weekends a fifth; items by Zipf over a seeded order; 60% online, 30% at a
-window, 6% at a kiosk, 4% by mail; centres as in ``indicators_bench``; 95% decided within the
-promised days at 98.5% on time; 60% of the decided cases rated, 78/17/3.5/1/0.5% by level, a
-rectification task for each poor rating, 90% of them called back.  The draws are seeded
-(``setseed``).  Then ``indicators_bench.panels`` times every panel on the rollups and on the
-raw rows (p50, p95, their ratio, whether the two agree), and ``indicators_export`` the year's
-workbook.  Figures only: nothing here passes or fails on time.  The database is dropped at the
-end unless ``--keep``.
+takes about an hour on a shared 2-core machine, so this bench fills what the panels and verify
+read set-wise in SQL instead, with the demo history's distributions: ``cases`` with what verify
+derives a fact from (the decision day, the item's terms and material sources in the document,
+the acceptance day and deadline; no events but the 秒批 decision events, and the official
+calendar), ``indicator_case_facts`` derived from them by verify's own SQL
+(``recount.facts_cte``), ``ratings`` and their ``rectifications``; then the rollups are built
+from those rows by tongban's own SQL (``indicators.recount.add_case_rollups`` and
+``add_rating_rollups``, what ``tongban demo --cases`` runs after its load).  The items,
+departments and centres are those of ``bench/indicators_bench.py`` (28 departments × 20 items,
+the district centre with its 7 town and 292 community centres), the cases spread over 2025 and
+2026 up to October: days weighted by the history's seasons, weekends a fifth; items by Zipf over
+a seeded order; 60% online, 30% at a window, 6% at a kiosk, 4% by mail; centres as in
+``indicators_bench``; 95% decided within the promised days at 98.5% on time; 60% of the decided
+cases rated, 78/17/3.5/1/0.5% by level, a rectification task for each poor rating, 90% of them
+called back.  The draws are seeded (``setseed``).  Then ``indicators_bench.panels`` times every
+panel on the rollups and on the raw rows (p50, p95, their ratio, whether the two agree),
+``indicators_export`` the year's workbook, and the ``tongban metrics verify`` command is run on
+the database (it reports no difference).  Figures only: nothing here passes or fails on time.
+The database is dropped at the end unless ``--keep``; ``--reuse`` times a kept one again without
+filling it (then drop it by hand, or run once more without ``--keep`` or ``--reuse``: a fresh
+fill).
 """
 
 from __future__ import annotations
@@ -29,13 +35,21 @@ import argparse
 import os
 import random
 import subprocess
+import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import indicators_export
-from common import BENCH_START, SKIPPED_POSTGRES, _drop_postgres, _fresh_postgres, print_table
+from common import (
+    BENCH_START,
+    SKIPPED_POSTGRES,
+    SYSTEM,
+    _drop_postgres,
+    _fresh_postgres,
+    print_table,
+)
 from common import postgres_url as server_url
 from indicators_bench import (
     FIRST_DAY,
@@ -46,10 +60,17 @@ from indicators_bench import (
     add_items,
     panels,
 )
-from sqlalchemy import Connection, select, text
+from sqlalchemy import Connection, make_url, select, text
 
 from tongban.adapters.db import migrate
-from tongban.adapters.db.tables import cases, centres, departments, service_items, users
+from tongban.adapters.db.tables import (
+    case_events,
+    cases,
+    centres,
+    departments,
+    service_items,
+    users,
+)
 from tongban.adapters.db.tables_evaluation import ratings, rectifications
 from tongban.adapters.db.tables_indicators import indicator_case_facts
 from tongban.bootstrap import Container, build_container
@@ -57,6 +78,7 @@ from tongban.config import Settings
 from tongban.demo.bulk import BulkWriter, checks_after
 from tongban.demo.history_world import MONTH_WEIGHTS
 from tongban.services.indicators import recount
+from tongban.services.platform import calendar
 
 DATABASE = "tongban_bench_scale"
 BUCKETS = 10_000
@@ -156,29 +178,32 @@ FROM (
     JOIN b_day d ON d.b = r.db) x) y
 """
 
-_CASES = """
+_KIND = "CASE WHEN promised = 0 THEN 'immediate' ELSE 'promised' END"
+
+_CASES = f"""
 INSERT INTO cases (id, number, item_id, item_version, applicant_id, channel, status,
-  lock_version, form, data, audit_head, audit_seq, priority, submitted_at, accepting_centre_id,
-  department_id, delivery_method, decision, created_at, updated_at)
+  lock_version, form, data, audit_head, audit_seq, priority, submitted_at, accepted_on, deadline,
+  accepting_centre_id, department_id, delivery_method, decision, created_at, updated_at)
 SELECT case_id, 'NB' || lpad(case_id::text, 12, '0'), item_id, 1, :applicant, channel,
-  CASE WHEN finished_on IS NULL THEN 'under_review' ELSE 'delivered' END, 1, '{}', '{}', '', 0,
-  0, (day + time '10:00') AT TIME ZONE 'Asia/Shanghai', at_centre, dept_id, 'electronic',
-  CASE WHEN finished_on IS NOT NULL THEN 'approved' END, :now, :now
+  CASE WHEN finished_on IS NULL THEN 'under_review' ELSE 'delivered' END, 1, '{{}}',
+  jsonb_build_object('decided_on', finished_on,
+    'terms', jsonb_build_object('kind', {_KIND}, 'promised_days', promised),
+    'material_sources', CASE WHEN cert AND cert_draw < 0.6
+      THEN jsonb_build_object('licence', 'e-licence') ELSE '{{}}'::jsonb END),
+  '', 0, 0, (day + time '10:00') AT TIME ZONE 'Asia/Shanghai', day,
+  CASE WHEN finished_on > day AND on_time >= 0.985 THEN finished_on - 1
+    ELSE greatest(coalesce(finished_on, day), day + promised * 7 / 5) END,
+  at_centre, dept_id, 'electronic', CASE WHEN finished_on IS NOT NULL THEN 'approved' END,
+  :now, :now
 FROM f
 """
 
-_FACTS = """
-INSERT INTO indicator_case_facts (case_id, item_code, department_code, centre_code, channel,
-  received_on, finished_on, received, online, certificate_free, visits, finished, on_time,
-  immediate, smart, working_days_used, promised_days)
-SELECT case_id, item_code, dept, centre, channel, day, finished_on, 1,
-  (channel = 'online')::int, (cert AND cert_draw < 0.6)::int,
-  (channel IN ('window', 'self_service'))::int, (finished_on IS NOT NULL)::int,
-  (finished_on IS NOT NULL AND on_time < 0.985)::int,
-  (finished_on IS NOT NULL AND promised = 0)::int, (finished_on IS NOT NULL AND smart)::int,
-  CASE WHEN finished_on IS NOT NULL THEN days_used ELSE 0 END,
-  CASE WHEN finished_on IS NOT NULL THEN promised ELSE 0 END
-FROM f
+_EVENTS = """
+INSERT INTO case_events (id, case_id, seq, type, from_status, to_status, at, role, detail,
+  prev_hash, hash)
+SELECT case_id, case_id, 1, 'AutomatedDecision', 'under_review', 'approved',
+  (finished_on + time '10:00') AT TIME ZONE 'Asia/Shanghai', 'system', '{}', '', ''
+FROM f WHERE finished_on IS NOT NULL AND smart
 """
 
 _LEVEL = """CASE WHEN level < 0.78 THEN 'very_satisfied' WHEN level < 0.95 THEN 'satisfied'
@@ -206,6 +231,16 @@ FROM f WHERE finished_on IS NOT NULL AND rated < 0.6 AND {_LEVEL} IN
 """
 
 
+def _facts(conn: Connection) -> str:
+    """Every case's fact derived from the cases, their 秒批 events and the calendar by the SQL
+    ``metrics verify`` runs (``recount.facts_cte``: its ``f`` hides the temporary table)."""
+    columns = ", ".join(recount.FACT_COLUMNS)
+    return (
+        f"WITH {recount.facts_cte(conn)}\n"
+        f"INSERT INTO indicator_case_facts ({columns}) SELECT {columns} FROM f"
+    )
+
+
 def fill(container: Container, count: int) -> dict[str, float]:
     """The cases, facts, ratings and tasks set-wise, then the rollups by tongban's own SQL."""
     now = datetime(2025, 1, 1, tzinfo=UTC)
@@ -217,6 +252,7 @@ def fill(container: Container, count: int) -> dict[str, float]:
         conn.execute(text("SELECT setseed(0.2026)"))
         add_items(conn, now)
         sizes = _distributions(conn)
+        calendar.seed_official(uow, SYSTEM, 2024, 2026, source=container.official_schedules)
         applicant = conn.execute(
             users.insert().values(kind="citizen", name="基准申请人", created_at=now)
             .returning(users.c.id)
@@ -229,9 +265,13 @@ def fill(container: Container, count: int) -> dict[str, float]:
         conn.execute(text(_DRAWS), params)
         timings["draws"] = time.perf_counter() - began
         began = time.perf_counter()
-        with checks_after(conn, (cases, indicator_case_facts, ratings, rectifications)):
+        recount.tune(conn)
+        tables = (cases, case_events, indicator_case_facts, ratings, rectifications)
+        with checks_after(conn, tables):
             for name, statement in (
-                ("cases", _CASES), ("facts", _FACTS), ("ratings", _RATINGS), ("tasks", _TASKS)
+                ("cases", _CASES), ("smart decision events", _EVENTS),
+                ("facts (recount.facts_cte: what verify derives)", _facts(conn)),
+                ("ratings", _RATINGS), ("tasks", _TASKS),
             ):  # fmt: skip
                 started = time.perf_counter()
                 conn.execute(text(statement), params)
@@ -239,13 +279,12 @@ def fill(container: Container, count: int) -> dict[str, float]:
             started = time.perf_counter()
         timings["keys and indexes"] = time.perf_counter() - started
         started = time.perf_counter()
-        recount.tune(conn)
         recount.add_case_rollups(conn, 0)
         recount.add_rating_rollups(conn, 0)
         timings["rollups (recount.add_case_rollups, add_rating_rollups)"] = (
             time.perf_counter() - started
         )
-        BulkWriter(conn).reset_sequences((users, cases, ratings, rectifications))
+        BulkWriter(conn).reset_sequences((users, cases, case_events, ratings, rectifications))
         for table in ("f", "b_item", "b_centre", "b_day"):
             conn.execute(text(f"DROP TABLE {table}"))
         timings["all"] = time.perf_counter() - began
@@ -269,6 +308,22 @@ def _sizes(container: Container) -> dict[str, int]:
         }
 
 
+def _verify(url: str, data_dir: Path) -> tuple[float, str]:
+    """``tongban metrics verify`` as an operator runs it, on the bench's database: its wall
+    time and its last line of output."""
+    env = {
+        **os.environ, "TONGBAN_DATABASE_URL": url, "TONGBAN_DATA_DIR": str(data_dir),
+        "TONGBAN_LOG_LEVEL": "WARNING",
+    }  # fmt: skip
+    command = [sys.executable, "-c", "import sys; from tongban.cli import main; sys.exit(main())"]
+    command += ["metrics", "verify"]
+    began = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    seconds = time.perf_counter() - began
+    said = (done.stdout.strip() or done.stderr.strip()).splitlines()
+    return seconds, f"exit {done.returncode}: {said[-1] if said else ''}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--cases", type=int, default=5_000_000)
@@ -276,15 +331,28 @@ def main() -> None:
     parser.add_argument("--raw-rounds", type=int, default=3)
     parser.add_argument("--only", default="", help="comma-separated indicator codes")
     parser.add_argument("--export-rounds", type=int, default=3)
+    parser.add_argument(
+        "--per-figure-rounds", type=int, default=1,
+        help="rounds of the export with one figure at a time (compared cell by cell)",
+    )  # fmt: skip
     parser.add_argument("--keep", action="store_true", help="do not drop the database")
+    parser.add_argument(
+        "--reuse", action="store_true", help="time on the database kept by --keep (no fill)"
+    )
+    parser.add_argument("--database", default=DATABASE, help="the database's name")
+    parser.add_argument("--skip", default="", help="comma-separated: panels, export, verify")
     args = parser.parse_args()
+    skip = set(args.skip.split(",")) if args.skip else set()
     server = server_url()
     if not server:
         print(SKIPPED_POSTGRES)
         return
     uptime = subprocess.run(["uptime"], capture_output=True, text=True, check=False).stdout
     print(f"machine: {os.cpu_count()} CPUs; {uptime.strip()}", flush=True)
-    url = _fresh_postgres(server, DATABASE)
+    if args.reuse:
+        url = make_url(server).set(database=args.database).render_as_string(hide_password=False)
+    else:
+        url = _fresh_postgres(server, args.database)
     try:
         with tempfile.TemporaryDirectory(prefix="tongban-bench-") as tmp:
             settings = Settings(
@@ -293,34 +361,47 @@ def main() -> None:
             )  # fmt: skip
             container = build_container(settings)
             migrate.upgrade(container.engine)
-            load = _load_average()
-            timings = fill(container, args.cases)
-            print(f"filled {args.cases:,} cases (load {load} → {_load_average()}):", flush=True)
-            for name, seconds in timings.items():
-                print(f"  {name}: {seconds:,.1f} s", flush=True)
+            if not args.reuse:
+                load = _load_average()
+                timings = fill(container, args.cases)
+                print(f"filled {args.cases:,} cases (load {load} → {_load_average()}):", flush=True)
+                for name, seconds in timings.items():
+                    print(f"  {name}: {seconds:,.1f} s", flush=True)
             print(f"  rows: {_sizes(container)}", flush=True)
             only = set(args.only.split(",")) if args.only else None
-            load = _load_average()
-            rows = panels("PostgreSQL", container, (args.rounds, args.raw_rounds), only)
-            after = _load_average()
-            title = (
-                f"every panel, {args.cases:,} cases (filled in SQL), {args.rounds} rounds "
-                f"({args.raw_rounds} raw), ms; load {load} → {after}"
-            )
-            print_table(HEADERS, rows, title)
+            if "panels" not in skip:
+                load = _load_average()
+                rows = panels("PostgreSQL", container, (args.rounds, args.raw_rounds), only)
+                after = _load_average()
+                title = (
+                    f"every panel, {args.cases:,} cases (filled in SQL), {args.rounds} rounds "
+                    f"({args.raw_rounds} raw), ms; load {load} → {after}"
+                )
+                print_table(HEADERS, rows, title)
             container.engine.dispose()
-            load = _load_average()
-            exported = indicators_export.run_export(url, 2025, args.export_rounds)
-            title = (
-                f"the 2025 Excel export, {args.export_rounds} rounds, ms; "
-                f"load {load} → {_load_average()}"
-            )
-            print_table(indicators_export.HEADERS, exported, title)
+            if "export" not in skip:
+                load = _load_average()
+                rounds = (args.export_rounds, args.per_figure_rounds)
+                exported = indicators_export.run_export(url, 2025, rounds)
+                title = (
+                    f"the 2025 Excel export, {args.export_rounds} rounds "
+                    f"({args.per_figure_rounds} per figure), ms; "
+                    f"load {load} → {_load_average()}"
+                )
+                print_table(indicators_export.HEADERS, exported, title)
+            if "verify" not in skip:
+                load = _load_average()
+                seconds, said = _verify(url, Path(tmp))
+                print(
+                    f"tongban metrics verify: {seconds:,.1f} s, {said} "
+                    f"(load {load} → {_load_average()})",
+                    flush=True,
+                )
     finally:
-        if args.keep:
-            print(f"kept: {url}")
+        if args.keep or args.reuse:
+            print(f"kept: {args.database}")
         else:
-            _drop_postgres(server, DATABASE)
+            _drop_postgres(server, args.database)
 
 
 if __name__ == "__main__":

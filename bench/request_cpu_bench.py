@@ -2,7 +2,7 @@
 
     TONGBAN_BENCH_POSTGRES_URL=postgresql+psycopg://postgres@127.0.0.1:5432/postgres \\
         .venv/bin/python bench/request_cpu_bench.py [--rounds 7] [--per-round 20]
-    ... bench/request_cpu_bench.py --profile smart [--per-round 60]
+    ... bench/request_cpu_bench.py --profile smart [--per-round 60] [--dump smart.prof]
 
 The HTTP server is left out: each request is handed to the ASGI app (``web.app.build_app``)
 as uvicorn hands it over, from an asyncio loop in this process, its scope and body built before
@@ -18,7 +18,8 @@ other; per request this process's CPU (``time.process_time``: every thread) and 
 PostgreSQL backends of the bench databases (``/proc/<pid>/stat``); the table gives the median
 over the rounds, the paths interleaved round by round, and the machine's load average.
 ``--profile PATH`` runs cProfile over ``--per-round`` requests of one path (``baseline``,
-``submit``, ``accept`` or ``smart``) after a warm-up and prints the top of it instead.
+``submit``, ``accept`` or ``smart``) after a warm-up and prints the top of it instead
+(``--dump FILE`` also writes it, for ``python -m pstats FILE``).
 Figures only: nothing passes or fails on time.
 """
 
@@ -223,6 +224,8 @@ async def _measure(bench: Bench, args: argparse.Namespace) -> None:
         profile.enable()
         await bench.run(path, args.per_round)
         profile.disable()
+        if args.dump:
+            profile.dump_stats(args.dump)
         stats = pstats.Stats(profile).strip_dirs()
         calls = sum(s[1] for s in stats.stats.values())  # type: ignore[attr-defined]
         print(f"{path}: {calls / args.per_round:.0f} function calls a request")
@@ -258,6 +261,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=20)
     parser.add_argument("--profile", choices=PATHS)
     parser.add_argument("--top", type=int, default=40, help="rows of the profile")
+    parser.add_argument("--dump", help="also write the profile's stats to this file (pstats)")
     args = parser.parse_args()
     server_url = postgres_url()
     if not server_url:

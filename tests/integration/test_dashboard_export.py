@@ -5,6 +5,7 @@ or department) is a clear error and no file."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
@@ -20,8 +21,8 @@ from tongban.domain.indicators.errors import (
     DimensionNotSupported,
     IndicatorNotFound,
 )
-from tongban.domain.indicators.model import Dimension, Period
-from tongban.services.indicators import dashboard, export, figures
+from tongban.domain.indicators.model import MEASURES, Dimension, Period, Source
+from tongban.services.indicators import dashboard, export, figures, sources
 from tongban.services.indicators.access import DISTRICT, Scope
 from tongban.services.indicators.batch import Batch
 from tongban.services.indicators.definitions import published_specs
@@ -74,6 +75,39 @@ def test_the_batch_gives_every_figure_the_query_api_gives_alone(
                     spec.code,
                     by,
                 )
+
+
+@pytest.mark.parametrize("source", [Source.CASES, Source.RATINGS])
+@pytest.mark.parametrize(
+    "filters", [{}, {Dimension.TOWN: TOWN}, {Dimension.DEPARTMENT: "SCJGJ"}], ids=str
+)
+def test_the_cuts_by_centre_and_item_read_together_equal_each_read_alone(
+    district: District, source: Source, filters: dict[Dimension, str]
+) -> None:
+    from tongban.services.evaluation import ratings
+
+    world = district.desk.world
+    for case, level in {"A": "very_satisfied", "B": "very_dissatisfied", "C": "satisfied"}.items():
+        with district.container.uow() as uow:
+            ratings.rate_case(
+                uow, world.actor(world.citizen, "2026-11-16"), district.numbers[case], level,
+                None, None, rectification_days=15,
+            )  # fmt: skip
+    names = sorted(n for n, m in MEASURES.items() if m.source is source)
+    periods = [
+        (MONTH, date(2026, 11, 30)),  # whole months: the monthly rows
+        (date(2026, 11, 2), date(2026, 11, 20)),  # not: the daily rows
+        (date(2026, 1, 1), date(2026, 12, 31)),
+    ]
+    with district.container.read() as uow:
+        for start, end in periods:
+            together = sources.fine_totals(uow.conn, source, names, start, end, filters)
+            assert set(together) == set(sources.FINE_CUTS)
+            for by in sources.FINE_CUTS:
+                alone = sources.totals(uow.conn, source, names, start, end, filters, by)
+                assert together[by] == alone, (start, end, by)
+            if start == date(2026, 11, 2) and not filters:
+                assert together[Dimension.CENTRE], "the period has figures to compare"
 
 
 def test_the_export_compares_the_towns_by_the_indicator_chosen_on_the_dashboard(

@@ -12,12 +12,19 @@ from typing import Any
 
 import pytest
 from prometheus_client import REGISTRY
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from tests.clock import SYSTEM
 from tests.factories import Person, make_citizen, resident_id, sign_in
-from tests.integration.test_rules import SmartWorld, build_smart_world, publish_demo
-from tongban.adapters.db.tables import audit_log, case_events, cases, data_access_log
+from tests.integration.test_rules import SmartWorld, build_smart_world, demo_spec, publish_demo
+from tongban.adapters.db.tables import (
+    audit_log,
+    case_events,
+    cases,
+    data_access_log,
+    outbox,
+    users,
+)
 from tongban.adapters.db.tables_data_space import data_access_events, data_grants
 from tongban.adapters.db.tables_licences import licences as licences_table
 from tongban.adapters.db.tables_rules import automated_decisions, human_review_requests
@@ -28,10 +35,13 @@ from tongban.domain.rules.errors import HumanReviewAlreadyRequested, NotSmartIte
 from tongban.domain.rules.evaluation import Outcome
 from tongban.services.licences import library as licences
 from tongban.services.smart import approval as svc
+from tongban.services.smart import rules
 
 ALLOWANCE = "MZJ-0004"
 NOT_SMART = "MZJ-0005"
 NANHAI = "佛山市南海区桂城街道南海大道北1号"
+FUTURE = date(2027, 1, 1)
+"""After the decisions' day (2026-11-27)."""
 
 
 @dataclass
@@ -338,3 +348,50 @@ def test_the_metrics_count_committed_decisions_by_outcome_and_no_refused_one(
     with pytest.raises(ValidationFailed):
         apply(world, elder(world, date(1944, 5, 1)), consent=False)
     assert {o: counted(o) - before[o] for o in before} == {"approve": 1, "manual_review": 1}
+
+
+def test_each_decision_follows_the_version_in_force_as_versions_come_and_go(
+    world: SmartWorld,
+) -> None:
+    """The version in force is read with the item on every decision (the version itself kept
+    per process): a later version counts at once, a future one not yet, a retired one no more."""
+
+    def decided_by() -> int:
+        return int(apply(world, elder(world, date(1940, 5, 6))).rule_set_version)
+
+    assert decided_by() == 1
+    demo = demo_spec(ALLOWANCE)
+    future = publish_demo(world, ALLOWANCE, demo.model_copy(update={"effective_from": FUTURE}))
+    assert decided_by() == 1  # the decision's day is before the future version's
+    later = publish_demo(world, ALLOWANCE, demo)
+    assert decided_by() == later == future + 1
+    admin = world.actor(world.admin)
+    with world.container.uow() as uow:
+        stored = rules.get_version(uow.conn, ALLOWANCE, later)
+    with world.container.uow() as uow:
+        rules.retire(uow, admin, ALLOWANCE, later, expected_lock=stored.lock_version)
+    assert decided_by() == 1
+
+
+def test_over_the_api_the_sms_goes_to_the_phone_the_session_read_brought(
+    world: SmartWorld, client: Any
+) -> None:
+    """The account's phone comes with the principal from the session read (no read of its
+    own): the decision's SMS go to the account's phone as it is at the request."""
+    who = elder(world, date(1944, 3, 1))
+    with world.container.uow() as uow:
+        uow.conn.execute(
+            update(users).where(users.c.id == who.person.user_id).values(phone="13912345678")
+        )
+        uow.commit()
+    csrf = sign_in(world.container, client, who.person)
+    headers = {"X-CSRF-Token": csrf, "Idempotency-Key": uuid.uuid4().hex}
+    form = {"applicant_name": "陈伯", "id_number": who.id_number, **FORM}
+    answer = client.post(
+        f"/api/v1/smart/{ALLOWANCE}/apply", json={"form": form, "consent": True}, headers=headers
+    )
+    assert answer.status_code == 201, answer.text
+    with world.container.read() as uow:
+        payloads = uow.conn.execute(select(outbox.c.payload).where(outbox.c.kind == "sms"))
+        phones = {payload["phone"] for payload in payloads.scalars()}
+    assert phones == {"13912345678"}

@@ -25,13 +25,13 @@ ALLOWANCE = "MZJ-0004"
 SESSION_READ = " FROM sessions "
 """The principal's one read per request, not part of the use case."""
 
-SMART_CEILING = {"postgresql": 10, "sqlite": 20}
+SMART_CEILING = {"postgresql": 5, "sqlite": 16}
 """The target is at most 15 (it was 21 on PostgreSQL, 22 on SQLite); held at what it is now.
 Over HTTP the idempotency key adds its claim only: its answer goes with the last write."""
 SUBMIT_CEILING = {"postgresql": 5, "sqlite": 12}
 """The idempotency key's claim and answer included, the principal's session read not (on
 PostgreSQL the answer goes with the case's events and notifications: one statement)."""
-ACCEPT_CEILING = {"postgresql": 8, "sqlite": 10}
+ACCEPT_CEILING = {"postgresql": 5, "sqlite": 7}
 
 
 def _dialect(container: Container) -> str:

@@ -10,7 +10,12 @@ from tests.clock import TEST_START
 from tests.statements import counting
 from tongban.adapters.db.tables import audit_log, outbox
 from tongban.bootstrap import Container
-from tongban.services.platform.together import finish_with, holding, write_together
+from tongban.services.platform.together import (
+    finish_with,
+    holding,
+    write_returning,
+    write_together,
+)
 
 
 def _audit(action: str) -> dict[str, object]:
@@ -116,3 +121,26 @@ def test_a_held_write_is_dropped_with_a_rollback(container: Container) -> None:
         write_together(uow.conn, [(insert(audit_log), [_audit("undone")])])
         raise RuntimeError("the use case failed")
     assert _answered(container) == ([], [])
+
+
+def test_an_insert_returning_its_rows_takes_the_others_along(container: Container) -> None:
+    returning = insert(audit_log).returning(audit_log.c.id, audit_log.c.action)
+    with container.uow() as uow, holding(uow.conn):
+        write_together(uow.conn, [(insert(outbox), [_message("held")])])  # sent first
+        with counting(container.engine) as sent:
+            rows = write_returning(
+                uow.conn,
+                (returning, [_audit("a"), _audit("b")]),
+                [(insert(outbox), [_message("k1"), _message("k2")])],
+            )
+        uow.commit()
+    assert sorted(r.action for r in rows) == ["a", "b"]
+    with container.read() as uow:
+        stored = uow.conn.execute(select(audit_log.c.id, audit_log.c.action)).all()
+        keys = uow.conn.execute(select(outbox.c.dedup_key).order_by(outbox.c.id)).scalars()
+        assert sorted((r.id, r.action) for r in rows) == sorted((s.id, s.action) for s in stored)
+        assert list(keys) == ["held", "k1", "k2"]
+    if container.engine.dialect.name == "postgresql":  # the held write, then one statement
+        assert len(sent) == 2 and "outbox" in sent[1] and "audit_log" in sent[1], sent.listing()
+    else:  # nothing held; each insert on its own, the returning one first
+        assert len(sent) == 2 and "audit_log" in sent[0], sent.listing()

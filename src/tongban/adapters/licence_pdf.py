@@ -20,7 +20,7 @@ import segno
 from fpdf import FPDF
 from fpdf.enums import WrapMode, XPos, YPos
 
-from tongban.adapters.pdf import FONT, add_chinese_font
+from tongban.adapters.pdf import FONT, add_chinese_font, output
 from tongban.adapters.signer import LicenceSigner
 
 CREDENTIAL_NAME = "licence.sd-jwt"
@@ -125,7 +125,7 @@ def render_unsigned(page: LicencePage) -> bytes:
             desc="凭证签名证书",
             compress=False,
         )
-    return bytes(pdf.output())
+    return output(pdf)
 
 
 T = TypeVar("T")

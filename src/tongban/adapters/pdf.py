@@ -1,8 +1,10 @@
 """PDF documents with fpdf2: the acceptance receipt (受理回执) a window prints for the applicant,
 and the submission slip (申请回执) of a case received but not yet accepted (a kiosk's).
 
-Text is set in the Chinese font ``adapters.fonts`` finds; fpdf2 embeds only the glyphs used.
-The QR code (segno) carries the case number or its lookup URL.
+Text is set in the Chinese font ``adapters.fonts`` finds; only the glyphs used are embedded.
+With the cached GB 2312 face they are copied out of it by ``adapters.cff_subset`` (``output``);
+with any other face fpdf2 subsets the font itself.  The QR code (segno) carries the case number
+or its lookup URL.
 """
 
 from __future__ import annotations
@@ -10,18 +12,32 @@ from __future__ import annotations
 import copy
 import functools
 import io
+import logging
 from collections.abc import Iterable, Sequence
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import segno
 from fontTools.ttLib import TTFont
 from fpdf import FPDF
 from fpdf.enums import WrapMode, XPos, YPos
 from fpdf.fonts import SubsetMap, TTFFont
+from fpdf.output import (
+    CIDSystemInfo,
+    OutputProducer,
+    PDFFont,
+    PDFFontStream,
+    _build_cmap_blocks,
+    _cid_font_widths,
+)
+from fpdf.syntax import Name, PDFArray, PDFContentStream, PDFString, Raw
 
+from tongban.adapters.cff_subset import CffSource, source_for
 from tongban.adapters.fonts import FontFace, font_for, subset_face
 from tongban.domain.cases.receipt import ReceiptData
+
+log = logging.getLogger(__name__)
 
 FONT = "cjk"
 _LABEL_WIDTH = 38.0
@@ -80,9 +96,10 @@ def add_chinese_font(pdf: FPDF, texts: Iterable[str]) -> None:
     """Register the Chinese font as ``FONT`` on ``pdf``, the cheapest way that prints ``texts``.
 
     With the cached subset face, fpdf2's parse of it is reused from one document to the next:
-    each document gets a copy with its own glyph map and a freshly opened (lazy) font file,
-    which fpdf2 subsets to the glyphs used when the document is written.  The subset face's
-    bounding boxes are already computed, so they are not recomputed for every document.
+    each document gets a copy with its own glyph map, font descriptor and a freshly opened
+    (lazy) font file.  ``output`` then copies the glyphs used out of the face
+    (``adapters.cff_subset``); a plain ``pdf.output()`` would have fpdf2 subset that file, which
+    is correct too, only slower.
     """
     face: FontFace = font_for(texts)
     if face != subset_face():
@@ -90,6 +107,9 @@ def add_chinese_font(pdf: FPDF, texts: Iterable[str]) -> None:
         return
     font = copy.copy(_parsed_font(face.path))
     font.i = len(pdf.fonts) + 1
+    # Each document writes its own font descriptor object (its id, its font file): a copy,
+    # not the parse's, which documents rendered at once in other threads share.
+    font.desc = copy.copy(font.desc)
     font.ttfont = TTFont(str(face.path), recalcTimestamp=False, recalcBBoxes=False, lazy=True)
     font.subset = SubsetMap(font)
     font.missing_glyphs = []
@@ -97,6 +117,145 @@ def add_chinese_font(pdf: FPDF, texts: Iterable[str]) -> None:
     pdf.fonts[FONT] = font
     if font.is_cff and font.is_cid_keyed:
         pdf._set_min_pdf_version("1.6")
+
+
+def _copied_source(font: TTFFont) -> CffSource | None:
+    """The cached face's glyphs to copy for ``font``, None when fpdf2 must subset it."""
+    face = subset_face()
+    if (
+        face is None
+        or font.color_font
+        or not (font.is_cff and font.is_cid_keyed)
+        or Path(font.ttffile) != face.path
+    ):
+        return None
+    return source_for(face.path)
+
+
+class _Output(OutputProducer):
+    """fpdf2's output, but the cached face's glyphs are copied into each document's CFF
+    (``adapters.cff_subset``) instead of subset with fontTools; the PDF objects around the
+    font are the ones fpdf2 writes for a CID-keyed CFF font (``_add_fonts``)."""
+
+    def _add_fonts(self, *args: Any, **kwargs: Any) -> Any:
+        registry = self.fpdf.fonts  # this document's own dict
+        copied: dict[str, tuple[TTFFont, CffSource]] = {}
+        for key, font in registry.items():
+            if isinstance(font, TTFFont) and (source := _copied_source(font)) is not None:
+                copied[key] = (font, source)
+        if not copied:
+            return super()._add_fonts(*args, **kwargs)
+        # fpdf2 writes the other fonts.
+        order = list(registry.items())
+        for key in copied:
+            del registry[key]
+        try:
+            found = super()._add_fonts(*args, **kwargs)
+        finally:
+            registry.clear()
+            registry.update(order)
+        for font, source in copied.values():
+            found[font.i] = self._add_copied_font(font, source)
+        return found
+
+    def _add_copied_font(self, font: TTFFont, source: CffSource) -> PDFFont:
+        fontname = f"MPDFAA+{font.name}"
+        if font.missing_glyphs:  # the count only: the text may be a person's name
+            log.warning("font %s lacks %d of the characters", fontname, len(font.missing_glyphs))
+        # fpdf2 gives the .notdef it reserves code 0 for a glyph id that is not .notdef's.
+        glyphs = [
+            (0 if glyph.glyph_name == ".notdef" else glyph.glyph_id, glyph, code)
+            for glyph, code in font.subset.items()
+            if glyph is not None
+        ]
+        cff = source.subset(gid for gid, _glyph, _code in glyphs)
+        composite = PDFFont(subtype="Type0", base_font=fontname, encoding="Identity-H")
+        self._add_pdf_obj(composite, "fonts")
+        code_to_cid: dict[int, int] = {}
+        cid_widths: dict[int, int] = {}
+        to_unicode: list[str] = []
+        for gid, glyph, code in glyphs:
+            cid = source.cids[gid]
+            code_to_cid[code] = cid
+            cid_widths[cid] = glyph.glyph_width
+            if isinstance(glyph.unicode, tuple) and glyph.unicode:
+                text = "".join(chr(c) for c in glyph.unicode).encode("utf-16-be").hex().upper()
+                to_unicode.append(f"<{code:04X}> <{text}>\n")
+        cid_font = PDFFont(
+            subtype="CIDFontType0",
+            base_font=fontname,
+            d_w=font.desc.missing_width,
+            w=_cid_font_widths(cid_widths),
+        )
+        self._add_pdf_obj(cid_font, "fonts")
+        composite.descendant_fonts = PDFArray([cid_font])
+        # ToUnicode: the text can be searched and copied.
+        unicode_map = PDFContentStream(
+            _cmap("Adobe", "UCS", 0, "Adobe-Identity-UCS", to_unicode, "bfchar").encode()
+        )
+        self._add_pdf_obj(unicode_map, "fonts")
+        composite.to_unicode = unicode_map
+        registry, ordering, supplement = font.cff_ros or ("Adobe", "Identity", 0)
+        name = f"{registry}-{ordering}-UCS"
+        cids = [f"<{code:04X}> {cid}\n" for code, cid in sorted(code_to_cid.items())]
+        encoding = PDFContentStream(
+            _cmap(registry, ordering, supplement, name, cids, "cidchar").encode()
+        )
+        encoding.type = Name("CMap")  # type: ignore[attr-defined]
+        encoding.c_map_name = Name(name)  # type: ignore[attr-defined]
+        encoding.c_i_d_system_info = Raw(  # type: ignore[attr-defined]
+            f"<< /Registry ({registry}) /Ordering ({ordering}) /Supplement {supplement} >>"
+        )
+        self._add_pdf_obj(encoding, "fonts")
+        composite.encoding = encoding  # type: ignore[assignment]
+        system_info = CIDSystemInfo()
+        system_info.registry = PDFString(registry, encrypt=True)
+        system_info.ordering = PDFString(ordering, encrypt=True)
+        system_info.supplement = supplement
+        self._add_pdf_obj(system_info, "fonts")
+        cid_font.c_i_d_system_info = system_info
+        descriptor = font.desc
+        descriptor.font_name = Name(fontname)
+        self._add_pdf_obj(descriptor, "fonts")
+        cid_font.font_descriptor = descriptor
+        font_file = PDFFontStream(contents=cff)
+        font_file.subtype = Name("CIDFontType0C")  # type: ignore[attr-defined]
+        self._add_pdf_obj(font_file, "fonts")
+        descriptor.font_file3 = font_file  # type: ignore[attr-defined]
+        font.subset.pick.cache_clear()
+        font.subset.get_glyph.cache_clear()
+        font.close()
+        return composite
+
+
+def _cmap(
+    registry: str, ordering: str, supplement: int, name: str, entries: list[str], operator: Any
+) -> str:
+    return (
+        "/CIDInit /ProcSet findresource begin\n"
+        "12 dict begin\n"
+        "begincmap\n"
+        "/CIDSystemInfo\n"
+        f"<</Registry ({registry})\n"
+        f"/Ordering ({ordering})\n"
+        f"/Supplement {supplement}\n"
+        ">> def\n"
+        f"/CMapName /{name} def\n"
+        "/CMapType 2 def\n"
+        "1 begincodespacerange\n"
+        "<0000> <FFFF>\n"
+        "endcodespacerange\n"
+        f"{_build_cmap_blocks(entries, operator)}"
+        "endcmap\n"
+        "CMapName currentdict /CMap defineresource pop\n"
+        "end\n"
+        "end"
+    )
+
+
+def output(pdf: FPDF) -> bytes:
+    """The document's bytes; the cached face's glyphs are copied, not subset by fontTools."""
+    return bytes(pdf.output(output_producer_class=_Output))
 
 
 def _qr_png(text: str) -> io.BytesIO:
@@ -144,7 +303,7 @@ def render_receipt(data: ReceiptData) -> bytes:
     pdf.multi_cell(0, 6, note, wrapmode=WrapMode.CHAR, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     if data.printed_at is not None:
         pdf.cell(0, 8, f"打印时间：{data.printed_at:%Y-%m-%d %H:%M}", align="R")
-    return bytes(pdf.output())
+    return output(pdf)
 
 
 class FpdfReceipts:

@@ -1,8 +1,9 @@
 """Request-scoped dependencies: the container, the principal, the route's access policy.
 
-Every route takes exactly one ``allow(policy)`` dependency (directly or through the aliases
-below); ``tests/integration/test_access_matrix.py`` checks that and tries each route as every
-role.  Unsafe methods are checked for CSRF here too, so no route can forget it.
+Every route takes exactly one ``allow(policy)`` dependency (directly, through the aliases
+below, or as ``web.idempotency.allow_once(policy)`` together with the container and the
+idempotency key); ``tests/integration/test_access_matrix.py`` checks that and tries each route
+as every role.  Unsafe methods are checked for CSRF here too, so no route can forget it.
 """
 
 from __future__ import annotations
@@ -159,18 +160,25 @@ def _is_form(request: Request) -> bool:
     return content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data"))
 
 
+async def admit(request: Request, policy: access.Policy) -> Principal | None:
+    """What ``allow(policy)`` checks (the policy, the second factor, CSRF on unsafe methods,
+    the elderly session's renewal), for the dependencies that do more in the same call
+    (``web.idempotency.allow_once``); the request's principal."""
+    # A database read, never blocking the event loop (which would stall every other request
+    # of the process meanwhile).
+    principal = await load_principal_async(request)
+    policy.check(principal)
+    _check_second_factor(request, policy, principal)
+    await verify_csrf(request)
+    await keep_elderly_signed_in(request, principal)
+    return principal
+
+
 def allow(policy: access.Policy) -> Callable[..., Any]:
     """Dependency enforcing ``policy`` (and CSRF on unsafe methods); yields the principal."""
 
     async def dependency(request: Request) -> Principal | None:
-        # A database read, never blocking the event loop (which would stall every other
-        # request of the process meanwhile).
-        principal = await load_principal_async(request)
-        policy.check(principal)
-        _check_second_factor(request, policy, principal)
-        await verify_csrf(request)
-        await keep_elderly_signed_in(request, principal)
-        return principal
+        return await admit(request, policy)
 
     dependency.policy = policy  # type: ignore[attr-defined]
     dependency.__name__ = f"allow_{policy.name}"

@@ -111,17 +111,28 @@ def credit_codes_to_verify(schema: Sequence[FormField], form: Mapping[str, Any])
     still being corrected by the credit offices (for example the 2023 notices of 宝鸡市社会
     信用体系建设领导小组办公室 on correcting 重错码 in its city), so they are flagged, not refused.
     """
-    flagged = []
-    for field in schema:
-        value = form.get(field.name)
-        if field.type is not FieldType.CREDIT_CODE or not isinstance(value, str) or not value:
-            continue
-        try:
-            if parse_credit_code(value).needs_manual_verification:
-                flagged.append(field.label)
-        except DomainError:
-            continue
-    return flagged
+    return [
+        field.label
+        for field in schema
+        if field.type is FieldType.CREDIT_CODE and _needs_checking(form.get(field.name))
+    ]
+
+
+def _needs_checking(value: Any) -> bool:
+    """A credit code whose check character is wrong (anything else is not one to check)."""
+    if not isinstance(value, str) or not value:
+        return False
+    try:
+        return parse_credit_code(value).needs_manual_verification
+    except DomainError:
+        return False
+
+
+def may_have_codes_to_verify(form: Mapping[str, Any]) -> bool:
+    """Whether any value of ``form`` is a credit code ``credit_codes_to_verify`` would flag
+    were its field a credit code: when none is, it flags nothing whatever the form's schema,
+    so the schema need not be read."""
+    return any(_needs_checking(value) for value in form.values())
 
 
 def require_checked_credit_codes(

@@ -61,6 +61,14 @@ class RoleAssignment:
 
 
 @dataclass(frozen=True)
+class Contact:
+    """What an application takes from the account besides the principal's identity."""
+
+    phone: str | None
+    id_type: str | None
+
+
+@dataclass(frozen=True)
 class Principal:
     """The authenticated person behind a request, with everything access checks need."""
 
@@ -80,6 +88,9 @@ class Principal:
     token_id: str | None = None
     """The API token the request presented (a service account), None for a session: such a
     request carries no ambient credential, so it needs no CSRF token."""
+    contact: Contact | None = field(default=None, compare=False)
+    """The account's phone and identity document type as read with the principal (None: not
+    read with it), so an application need not read the account again."""
 
     def has_role(self, *roles: Role) -> bool:
         return any(a.role in roles for a in self.roles)

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import date
-from typing import Any
+from enum import Enum
+from typing import Any, Final
 
 from sqlalchemy import Connection, Row, bindparam, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -106,6 +107,27 @@ _PUT_FACT = _fact_upserts()
 _GET_FACT = select(indicator_case_facts).where(indicator_case_facts.c.case_id == bindparam("id"))
 
 
+class Unread(Enum):
+    """``changes``' default: the case's stored fact was not read by the caller."""
+
+    UNREAD = "unread"
+
+
+UNREAD: Final = Unread.UNREAD
+_PREFIX = "fact_"
+STORED_FACT = tuple(column.label(_PREFIX + column.name) for column in indicator_case_facts.c)
+"""The stored fact's columns, for a read of the case that brings its fact along (outer-joined
+on ``case_id``); ``stored_fact`` makes the fact of such a row."""
+
+
+def stored_fact(row: Row[Any]) -> CaseFact | None:
+    """The fact of a row read with ``STORED_FACT`` (None: the case has none)."""
+    data = row._mapping
+    if data[_PREFIX + "case_id"] is None:
+        return None
+    return fact_from_row({c.name: data[_PREFIX + c.name] for c in indicator_case_facts.c})
+
+
 def state_of(case: Case, smart: bool) -> CaseState:
     """The parts of the aggregate the fact depends on."""
     assert case.id is not None
@@ -196,15 +218,28 @@ def by_month(rows: Mapping[RollupKey, Mapping[str, int]]) -> dict[RollupKey, dic
     return {k: out[k] for k in sorted(out)}
 
 
-def towns_of(conn: Connection, codes: Iterable[str]) -> dict[str, str]:
-    """The town of each centre code ('' for no centre, or a centre without a town)."""
-    wanted = sorted({c for c in codes if c})
+_TOWNS = select(centres.c.code, centres.c.town).where(
+    centres.c.code.in_(bindparam("codes", expanding=True))
+)
+"""Built once (a statement built per call costs SQLAlchemy its cache key)."""
+
+
+def towns_of(
+    conn: Connection, codes: Iterable[str], known: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """The town of each centre code ('' for no centre, or a centre without a town); ``known``:
+    the towns of some of them, read in this transaction already (not read again)."""
     found: dict[str, str] = {}
+    missing: set[str] = set()
+    for code in codes:
+        if known and code in known:
+            found[code] = known[code]
+        elif code:
+            missing.add(code)
+    wanted = sorted(missing)
     for start in range(0, len(wanted), 500):
-        query = select(centres.c.code, centres.c.town).where(
-            centres.c.code.in_(wanted[start : start + 500])
-        )
-        found.update({row.code: row.town or "" for row in conn.execute(query)})
+        rows = conn.execute(_TOWNS, {"codes": wanted[start : start + 500]})
+        found.update({row.code: row.town or "" for row in rows})
     return found
 
 
@@ -225,15 +260,20 @@ def by_town_month(
     return {k: out[k] for k in sorted(out)}
 
 
-def delta_parts(conn: Connection, change: Mapping[RollupKey, Mapping[str, int]]) -> list[Part]:
+def delta_parts(
+    conn: Connection,
+    change: Mapping[RollupKey, Mapping[str, int]],
+    towns: Mapping[str, str] | None = None,
+) -> list[Part]:
     """The upserts that add ``change`` to the daily rollup rows, to their months' rows and to
-    their months' town rows (created at zero when missing)."""
+    their months' town rows (created at zero when missing); ``towns``: centres' towns known
+    already (``towns_of``)."""
     if not change:
         return []
     dialect = conn.dialect.name
     rows = [dict(zip(_KEY, key, strict=True)) | dict(values) for key, values in change.items()]
     months = by_month(change)
-    towns = by_town_month(months, towns_of(conn, (key[3] for key in months)))
+    by_town = by_town_month(months, towns_of(conn, [key[3] for key in months], towns))
     return [
         (_ADD[dialect], rows),
         (
@@ -242,7 +282,7 @@ def delta_parts(conn: Connection, change: Mapping[RollupKey, Mapping[str, int]])
         ),
         (
             _ADD_TOWN_MONTHLY[dialect],
-            [dict(zip(_TOWN_KEY, key, strict=True)) | values for key, values in towns.items()],
+            [dict(zip(_TOWN_KEY, key, strict=True)) | values for key, values in by_town.items()],
         ),
     ]
 
@@ -258,16 +298,24 @@ def changes(
     *,
     new: bool = False,
     calendar: WorkingCalendar | None = None,
+    towns: Mapping[str, str] | None = None,
+    stored: CaseFact | Unread | None = UNREAD,
 ) -> list[Part]:
     """The writes that replace the case's fact and move the rollup by the difference, for the
     caller to send with its own (``write_together``); call it in the transaction that writes
     the case, with its pending events still on it.  ``calendar``: the one the caller has read
-    already in this transaction."""
+    already in this transaction; ``towns``: centres' towns it has read (``towns_of``);
+    ``stored``: the case's stored fact, when the caller read it with the case in this
+    transaction (``STORED_FACT``)."""
     assert case.id is not None
     old: CaseFact | None = None
-    if not new:
+    if new:
+        pass
+    elif stored is UNREAD:
         row = conn.execute(_GET_FACT, {"id": case.id}).first()
         old = None if row is None else fact_from_row(row)
+    else:
+        old = stored
     smart = _decided_by_rules(case) or (old is not None and old.smart == 1)
     if calendar is None or case.decided_on is None:
         calendar = _calendar(conn, case)
@@ -278,7 +326,7 @@ def changes(
         parts.append((_PUT_FACT[conn.dialect.name], [fact_row(fact)]))
     elif fact is None and old is not None:
         conn.execute(delete(indicator_case_facts).where(indicator_case_facts.c.case_id == case.id))
-    return parts + delta_parts(conn, change)
+    return parts + delta_parts(conn, change, towns)
 
 
 def record(

@@ -16,7 +16,7 @@ from datetime import date
 from sqlalchemy import Connection, select
 
 from tongban.adapters.db.tables import case_events
-from tongban.domain.cases.forms import require_checked_credit_codes
+from tongban.domain.cases.forms import may_have_codes_to_verify, require_checked_credit_codes
 from tongban.domain.cases.model import Case
 from tongban.domain.cases.status import DeliveryMethod
 from tongban.domain.cases.values import Performer
@@ -35,7 +35,7 @@ from tongban.services.cases.intake import (
     submit_online,
 )
 from tongban.services.cases.notify import notification_writes
-from tongban.services.cases.queries import case_to_act_on
+from tongban.services.cases.queries import case_to_change
 from tongban.services.cases.roles import (
     APPLICANT,
     CLERK,
@@ -98,21 +98,22 @@ def _act(
     ``also`` writes anything else that must commit with the change (e.g. a message).  An
     applicant acting on another's case finds none (404), as when reading it.
     """
-    case = case_to_act_on(uow.conn, actor.principal, number)
+    found = case_to_change(uow.conn, actor.principal, number)
+    case = found.case
     by = performer(actor, case, *allowed)  # before the version: strangers learn nothing
     if case.version != expected_version:
         raise StaleVersion(current=case.version)
     change(case, by)
     # C18: the outbox commits with the change, or not at all: sent with the case's events,
     # unless something else queues messages first (they keep their order in the outbox)
-    messages = notification_writes(uow.conn, case, actor.at)
+    messages = notification_writes(uow.conn, case, actor.at, known=found.contacts)
     if also is not None or case.received_from is not None:
         write_together(uow.conn, messages)
         messages = []
     casework.note_change(uow.conn, case, actor.at)  # C17: a received case tells its partner
     if also is not None:
         also(uow.conn, case)
-    repo.save(uow.conn, case, actor.at, also=messages)
+    repo.save(uow.conn, case, actor.at, also=messages, fact=found.fact)
     return ref(case)
 
 
@@ -160,6 +161,8 @@ def accept(
 
 
 def _require_checked_codes(uow: UnitOfWork, case: Case, checked: bool) -> None:
+    if checked or not may_have_codes_to_verify(case.form):
+        return  # nothing it could refuse: the item's form is not read
     form = published_item(uow.conn, case.item_code, case.item_version).spec.form
     require_checked_credit_codes(form, case.form, checked)
 

@@ -401,7 +401,18 @@ def case_to_act_on(conn: Connection, principal: Principal | None, number: str) -
     """The case a step acts on, loaded once: an applicant finds only their own (another's is
     not found, so its existence is never confirmed); for staff and the system the step's own
     role check decides."""
-    case = repo.get(conn, number)
+    return _own(principal, repo.get(conn, number), number)
+
+
+def case_to_change(conn: Connection, principal: Principal | None, number: str) -> repo.ForChange:
+    """``case_to_act_on`` with what the step's save and notifications need, read in the same
+    statement (``repo.get_for_change``)."""
+    found = repo.get_for_change(conn, number)
+    _own(principal, found.case, number)
+    return found
+
+
+def _own(principal: Principal | None, case: Case, number: str) -> Case:
     if (
         principal is not None
         and principal.kind in (UserKind.CITIZEN, UserKind.ENTERPRISE)

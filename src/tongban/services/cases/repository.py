@@ -8,6 +8,7 @@ together or not at all.  Exactly one of two concurrent writers of a case wins: t
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -21,7 +22,9 @@ from tongban.adapters.db.tables import (
     centres,
     departments,
     service_items,
+    users,
 )
+from tongban.adapters.db.tables_indicators import indicator_case_facts
 from tongban.domain.cases.chain import entry_hash
 from tongban.domain.cases.model import Case
 from tongban.domain.cases.numbers import format_number, normalise_number
@@ -37,10 +40,11 @@ from tongban.domain.cases.values import (
 )
 from tongban.domain.catalogue.model import ItemKind
 from tongban.domain.errors import CaseNotFound, StaleVersion, UnknownCentre
+from tongban.domain.indicators.facts import CaseFact
 from tongban.domain.shared.calendar import ClockStop, WorkingCalendar
 from tongban.services.cases import facts
 from tongban.services.platform import jurisdiction
-from tongban.services.platform.together import Part, write_together
+from tongban.services.platform.together import Part, write_returning, write_together
 
 _accepting = centres.alias("accepting_centre")
 _pickup = centres.alias("pickup_centre")
@@ -89,18 +93,26 @@ _CENTRE_IDS = {
     "accepting_centre_id": _id_of(centres, "code_accepting_centre"),
     "pickup_centre_id": _id_of(centres, "code_pickup_centre"),
 }
+_ACCEPTING_TOWN = (
+    select(centres.c.town)
+    .where(centres.c.code == bindparam("code_accepting_centre"))
+    .scalar_subquery()
+    .label("accepting_town")
+)
+"""The accepting centre's town, returned by the write: the case's fact is rolled up by town
+(``facts.towns_of``), and this saves that lookup its own statement."""
 # Built once: a statement built per call makes SQLAlchemy recompute its cache key, which for
 # these costs more than the round trip.  The other columns come with each execution.
 _INSERT = (
     insert(cases)
     .values(department_id=_id_of(departments, "code_department"), **_CENTRE_IDS)
-    .returning(cases.c.id, cases.c.accepting_centre_id, cases.c.pickup_centre_id)
+    .returning(cases.c.id, cases.c.accepting_centre_id, cases.c.pickup_centre_id, _ACCEPTING_TOWN)
 )
 _UPDATE = (
     update(cases)
     .where(cases.c.id == bindparam("key_id"), cases.c.lock_version == bindparam("key_read"))
     .values(**_CENTRE_IDS)
-    .returning(cases.c.accepting_centre_id, cases.c.pickup_centre_id)
+    .returning(cases.c.accepting_centre_id, cases.c.pickup_centre_id, _ACCEPTING_TOWN)
 )
 _INSERT_EVENTS = insert(case_events)
 """RETURNING makes SQLAlchemy send several events as one multi-row INSERT."""
@@ -115,6 +127,12 @@ def _check_centres(case: Case, row: Row[Any]) -> None:
     ):
         if code is not None and found is None:
             raise UnknownCentre(code=code)
+
+
+def _towns_known(case: Case, row: Row[Any]) -> dict[str, str]:
+    """The accepting centre's town as the insert or update returned it (``facts.towns_of``)."""
+    code = case.accepting_centre_code
+    return {code: row.accepting_town or ""} if code else {}
 
 
 def _iso(day: date | None) -> str | None:
@@ -336,6 +354,43 @@ def get(conn: Connection, number: str) -> Case:
     return _from_row(row)
 
 
+@dataclass(frozen=True)
+class ForChange:
+    """A case read by a step that changes it, with what its save and its notifications would
+    otherwise read with statements of their own."""
+
+    case: Case
+    fact: CaseFact | None
+    """The case's stored statistics fact (``save(..., fact=...)``)."""
+    contacts: tuple[str, str | None]
+    """The item's name and the applicant's phone (``notify``'s ``known``)."""
+
+
+_applicant = users.alias("applicant")
+_GET_FOR_CHANGE = (
+    case_select()
+    .add_columns(
+        *facts.STORED_FACT,
+        service_items.c.name.label("item_name"),
+        _applicant.c.phone.label("applicant_phone"),
+    )
+    .outerjoin(indicator_case_facts, indicator_case_facts.c.case_id == cases.c.id)
+    .outerjoin(_applicant, _applicant.c.id == cases.c.applicant_id)
+    .where(cases.c.number == bindparam("number"))
+)
+
+
+def get_for_change(conn: Connection, number: str) -> ForChange:
+    """``get``, with the case's stored statistics fact, its item's name and its applicant's
+    phone in the same statement, for a step that saves the case and tells people."""
+    row = conn.execute(_GET_FOR_CHANGE, {"number": normalise_number(number)}).first()
+    if row is None:
+        raise CaseNotFound(number=number)
+    case = _from_row(row)
+    phone = str(row.applicant_phone) if row.applicant_phone else None
+    return ForChange(case, facts.stored_fact(row), (str(row.item_name or case.item_code), phone))
+
+
 def add(
     conn: Connection,
     case: Case,
@@ -344,10 +399,12 @@ def add(
     *,
     calendar: WorkingCalendar | None = None,
     also: Sequence[Part] = (),
-) -> None:
+    returning: Part | None = None,
+) -> list[Any]:
     """Insert a new case (version 1) with its pending events; ``calendar``: the one the caller
     read in this transaction already (else it is read when the case's fact needs it); ``also``:
-    independent inserts (its notifications) to send with the events."""
+    independent inserts (its notifications) to send with the events; ``returning``: one more,
+    an insert with RETURNING (a decision's consent grants), whose rows are returned."""
     entries = _chain(case)
     values = {
         "number": case.number,
@@ -369,12 +426,21 @@ def add(
     case.id = row.id
     case.version = 1
     # the fact before _append clears the pending events; one statement with the events
-    _append(conn, case, entries, [*also, *facts.changes(conn, case, new=True, calendar=calendar)])
+    changes = facts.changes(conn, case, new=True, calendar=calendar, towns=_towns_known(case, row))
+    return _append(conn, case, entries, [*also, *changes], returning)
 
 
-def save(conn: Connection, case: Case, at: datetime, *, also: Sequence[Part] = ()) -> None:
+def save(
+    conn: Connection,
+    case: Case,
+    at: datetime,
+    *,
+    also: Sequence[Part] = (),
+    fact: CaseFact | facts.Unread | None = facts.UNREAD,
+) -> None:
     """Compare-and-set on ``lock_version`` and append the pending events, in one transaction;
-    ``also``: independent inserts (its notifications) to send with the events."""
+    ``also``: independent inserts (its notifications) to send with the events; ``fact``: the
+    case's stored fact as ``get_for_change`` read it with the case (else it is read here)."""
     assert case.id is not None, "save() is for stored cases; use add() for a new one"
     read = case.version
     entries = _chain(case)
@@ -392,7 +458,8 @@ def save(conn: Connection, case: Case, at: datetime, *, also: Sequence[Part] = (
         raise StaleVersion(current=current)
     _check_centres(case, row)
     case.version = read + 1
-    _append(conn, case, entries, [*also, *facts.changes(conn, case)])  # before events clear
+    writes = facts.changes(conn, case, towns=_towns_known(case, row), stored=fact)  # before clear
+    _append(conn, case, entries, [*also, *writes])
 
 
 def _chain(case: Case) -> list[dict[str, Any]]:
@@ -421,10 +488,18 @@ def _chain(case: Case) -> list[dict[str, Any]]:
 
 
 def _append(
-    conn: Connection, case: Case, entries: list[dict[str, Any]], fact_writes: list[Part]
-) -> None:
+    conn: Connection,
+    case: Case,
+    entries: list[dict[str, Any]],
+    fact_writes: list[Part],
+    returning: Part | None = None,
+) -> list[Any]:
     """The events' rows and the case's fact and rollup changes, in one statement on
-    PostgreSQL (none of them reads another)."""
+    PostgreSQL (none of them reads another), with ``returning`` (see ``add``)."""
     rows = [{"case_id": case.id, **{k: v for k, v in e.items() if k != "case"}} for e in entries]
-    write_together(conn, [*fact_writes, (_INSERT_EVENTS, rows)])
+    parts = [*fact_writes, (_INSERT_EVENTS, rows)]
+    found = [] if returning is None else write_returning(conn, returning, parts)
+    if returning is None:
+        write_together(conn, parts)
     case.events.clear()
+    return found

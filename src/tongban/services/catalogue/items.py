@@ -340,6 +340,30 @@ def published_item(conn: Connection, code: str, version: int | None = None) -> I
         row = conn.execute(_GIVEN, {"code": code_, "version": version}).first()
     else:
         row = conn.execute(_CURRENT, {"code": code_}).first()
+    return _published_view(conn, row, code, version)
+
+
+def published_with(*extra: Any) -> Any:
+    """``published_item``'s read of the current version with ``extra`` columns (scalar
+    subqueries) a use case reads in the same round trip; for ``published_item_and``."""
+    return _published_select(service_items.c.published_version).add_columns(*extra)
+
+
+def published_item_and(
+    conn: Connection, code: str, query: Any, params: dict[str, Any]
+) -> tuple[ItemView, Row[Any]]:
+    """``published_item`` (current version) read with a ``published_with`` query: the item,
+    and the row with the extra columns (``params``: their parameters)."""
+    code_ = code.strip().upper()
+    row = conn.execute(query, {**params, "code": code_}).first()
+    view = _published_view(conn, row, code, None)
+    assert row is not None  # else ItemNotFound above
+    return view, row
+
+
+def _published_view(
+    conn: Connection, row: Row[Any] | None, code: str, version: int | None
+) -> ItemView:
     if row is None:
         raise ItemNotFound(code=code)
     wanted = version or row.published_version

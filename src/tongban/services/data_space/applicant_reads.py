@@ -222,18 +222,34 @@ class ApplicantReads:
         write_together(self._uow.conn, logs)
         return entries
 
-    def flush_grants(self) -> tuple[list[AuditEntry], list[Part]]:
+    def pending_grants(self) -> Part | None:
+        """The grants the reads so far rest on, already used, as an insert returning what the
+        logs need (None: no read on consent): for a caller that sends it with its own inserts
+        (``together.write_returning``) and hands its rows to ``flush_grants``."""
+        actor = self._actor
+        terms = [t for _, t in self._events if t is not None]
+        if not terms:
+            return None
+        return (_INSERT_GRANTS, [grant_row(t, actor, used_at=actor.at) for t in terms])
+
+    def flush_grants(
+        self, stored: Sequence[Any] | None = None
+    ) -> tuple[list[AuditEntry], list[Part]]:
         """``flush`` in two: the grants are inserted now (their ids are the logs'), the holder's
         log and the access log are returned for the caller to send with its own inserts
-        (``write_together``) in the same transaction."""
+        (``write_together``) in the same transaction.  ``stored``: the rows of
+        ``pending_grants`` when the caller inserted them already."""
         conn, actor = self._uow.conn, self._actor
         terms = [t for _, t in self._events if t is not None]
         ids: dict[Any, list[int]] = {}
         entries: list[AuditEntry] = []
         if terms:
-            rows = conn.execute(
-                _INSERT_GRANTS, [grant_row(t, actor, used_at=actor.at) for t in terms]
-            ).all()
+            rows = stored
+            if rows is None:
+                rows = conn.execute(
+                    _INSERT_GRANTS, [grant_row(t, actor, used_at=actor.at) for t in terms]
+                ).all()
+            assert len(rows) == len(terms), "one stored grant per read on consent"
             # Matched by content, not by position: a multi-row INSERT does not promise to
             # return its rows in order, and two grants of the same content are alike anyway.
             for row in rows:

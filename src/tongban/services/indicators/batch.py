@@ -3,7 +3,8 @@ and cut rather than one per figure: the Excel export's value, cuts and twelve-mo
 each indicator.
 
 Each source is asked once for all the measures any indicator needs of it — once for the period
-whole, once per dimension, and once for the twelve months of the trend grouped by month (the
+whole, once per dimension (by centre and by item together: one pass over the rows by item and
+centre, ``sources.fine_totals``), and once for the twelve months of the trend grouped by month (the
 monthly rollups; tickets and hard cases, which have none, month by month) — and every
 indicator's formula is then evaluated over those totals.  The figures are those of
 ``figures.figure``: the same sources, the same "no data", the same rows.
@@ -72,12 +73,29 @@ class Batch:
 
     def _source(self, source: Source, by: Dimension | None) -> sources.Groups | None:
         key = (source, by)
+        if key not in self._groups and self._fine(source, by):
+            # by centre and by item read the rows by item and centre: both in one pass
+            found = sources.fine_totals(
+                self.conn, source, self._names[source], self.start, self.end,
+                figures.cut_for(source, self.filters),
+            )  # fmt: skip
+            for dimension, groups in found.items():
+                self._groups[(source, dimension)] = groups
         if key not in self._groups:
             self._groups[key] = figures.source_groups(
                 self.conn, source, self._names[source], self.start, self.end, self.filters,
                 self.scope, by,
             )  # fmt: skip
         return self._groups[key]
+
+    def _fine(self, source: Source, by: Dimension | None) -> bool:
+        """Whether ``by`` is one of the cuts ``sources.fine_totals`` reads together, for a
+        source with rows by item and centre that the reader may see cut so."""
+        return (
+            by in sources.FINE_CUTS
+            and source in (Source.CASES, Source.RATINGS)
+            and not figures.blind(source, self.filters, self.scope)
+        )
 
     def _grouped(
         self, spec: IndicatorSpec, by: Dimension | None

@@ -128,12 +128,11 @@ b AS (
     c.decision, c.delivery_method,
     CASE WHEN c.decision IS NOT NULL THEN {d.decided_on} END AS fin,
     {d.kind} AS kind, {d.promised} AS promised, {_flag(d.from_licences)} AS from_licences,
-    {_flag("sm.case_id IS NOT NULL")} AS smart
+    {_flag("c.id IN (SELECT case_id FROM smart)")} AS smart
   FROM cases c{d.document}
   JOIN service_items si ON si.id = c.item_id
   JOIN departments dp ON dp.id = c.department_id
   LEFT JOIN centres ac ON ac.id = c.accepting_centre_id
-  LEFT JOIN smart sm ON sm.case_id = c.id
   WHERE c.submitted_at IS NOT NULL AND c.status <> 'draft'),
 f AS MATERIALIZED (
   SELECT b.case_id, b.item_code, b.department_code, b.centre_code, b.channel, b.received_on,
@@ -162,7 +161,8 @@ def _sums(names: tuple[str, ...], source: tuple[str, ...]) -> str:
 
 
 def case_rollup_ctes(conn: Connection) -> str:
-    """After ``facts_cte``: ``d`` (daily), ``m`` (monthly) and ``t`` (town monthly) rows."""
+    """After ``facts_cte``: ``d`` (daily), ``m`` (monthly) and ``t`` (town monthly) rows; the
+    town rows are summed from the monthly ones (a quarter to a thirtieth of the daily rows)."""
     d = _dialect(conn)
     parts = ", ".join(
         f"{s if s in _RECEIVED else 0} AS {n}"
@@ -185,10 +185,9 @@ m AS (
   SELECT {d.month.format("day")} AS month, {keys}, {total} FROM d
   GROUP BY {d.month.format("day")}, {keys}),
 t AS (
-  SELECT {d.month.format("d.day")} AS month, d.department_code,
-    coalesce(ce.town, '') AS town, d.channel, {total} FROM d
-  LEFT JOIN centres ce ON ce.code = d.centre_code AND d.centre_code <> ''
-  GROUP BY {d.month.format("d.day")}, d.department_code, coalesce(ce.town, ''), d.channel)"""
+  SELECT m.month, m.department_code, coalesce(ce.town, '') AS town, m.channel, {total} FROM m
+  LEFT JOIN centres ce ON ce.code = m.centre_code AND m.centre_code <> ''
+  GROUP BY m.month, m.department_code, coalesce(ce.town, ''), m.channel)"""
 
 
 def rating_ctes(conn: Connection) -> str:
@@ -338,13 +337,16 @@ def add_case_rollups(conn: Connection, after_case_id: int) -> None:
         "f AS MATERIALIZED (SELECT * FROM indicator_case_facts "
         f"WHERE case_id > {int(after_case_id)})" + case_rollup_ctes(conn)
     )
-    measures = CASE_DAILY_MEASURES
-    for table, keys, source in (
-        ("indicator_case_daily", _DAY, "d"),
-        ("indicator_case_monthly", ("month", *_DAY[1:]), "m"),
-        ("indicator_case_town_monthly", _TOWN, "t"),
-    ):
-        conn.execute(text(f"WITH {ctes} {_upsert(table, keys, measures, source)}"))
+    _add_all(
+        conn,
+        ctes,
+        CASE_DAILY_MEASURES,
+        (
+            ("indicator_case_daily", _DAY, "d"),
+            ("indicator_case_monthly", ("month", *_DAY[1:]), "m"),
+            ("indicator_case_town_monthly", _TOWN, "t"),
+        ),
+    )
 
 
 def add_rating_rollups(conn: Connection, after_rating_id: int) -> None:
@@ -353,12 +355,33 @@ def add_rating_rollups(conn: Connection, after_rating_id: int) -> None:
         "LEFT JOIN rectifications rc ON rc.rating_id = ra.id",
         f"LEFT JOIN rectifications rc ON rc.rating_id = ra.id WHERE ra.id > {int(after_rating_id)}",
     )
-    measures = RATING_DAILY_MEASURES
-    for table, keys, source in (
-        ("indicator_rating_daily", _DAY, "r"),
-        ("indicator_rating_town_monthly", _TOWN, "rt"),
-    ):
-        conn.execute(text(f"WITH {ctes} {_upsert(table, keys, measures, source)}"))
+    _add_all(
+        conn,
+        ctes,
+        RATING_DAILY_MEASURES,
+        (
+            ("indicator_rating_daily", _DAY, "r"),
+            ("indicator_rating_town_monthly", _TOWN, "rt"),
+        ),
+    )
+
+
+def _add_all(
+    conn: Connection,
+    ctes: str,
+    measures: tuple[str, ...],
+    targets: tuple[tuple[str, tuple[str, ...], str], ...],
+) -> None:
+    """Upsert each (table, key columns, CTE) of ``targets`` from ``ctes``: on PostgreSQL in one
+    statement (the CTEs' rows derived once, the other upserts as data-modifying CTEs), on
+    SQLite one statement per table."""
+    writes = [_upsert(table, keys, measures, source) for table, keys, source in targets]
+    if conn.dialect.name == "postgresql":
+        before = "".join(f", w{i} AS ({w})" for i, w in enumerate(writes[:-1]))
+        conn.execute(text(f"WITH {ctes}{before} {writes[-1]}"))
+        return
+    for write in writes:
+        conn.execute(text(f"WITH {ctes} {write}"))
 
 
 def tune(conn: Connection) -> None:

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, case, func, literal, select
+from sqlalchemy import Connection, and_, case, func, literal, select
 
 from tongban.adapters.db.tables import centres, departments, service_items
 from tongban.adapters.db.tables_indicators import indicator_case_daily as daily
@@ -43,25 +43,6 @@ def _count(condition: Any) -> Any:
 _TOWN_CUTS = {Dimension.TOWN, Dimension.DEPARTMENT, Dimension.CHANNEL}
 
 
-def _key(column: Mapping[Dimension, Any], by: Dimension | None) -> Any:
-    """The group key: the ``by`` dimension's column, or '' (one group) without one."""
-    return column[by].label("key") if by else literal("").label("key")
-
-
-def _cut(
-    query: Select[Any], column: Mapping[Dimension, Any], filters: Mapping[Dimension, str]
-) -> Select[Any]:
-    """``query`` cut to each filtered dimension's value."""
-    for dimension, value in filters.items():
-        query = query.where(column[dimension] == value)
-    return query
-
-
-def _groups(conn: Connection, query: Select[Any], names: list[str]) -> Groups:
-    """A grouped query's rows as ``Groups`` (its group key labelled ``key``)."""
-    return {row.key: {m: float(row._mapping[m]) for m in names} for row in conn.execute(query)}
-
-
 def _town_month_totals(
     conn: Connection,
     names: list[str],
@@ -77,13 +58,15 @@ def _town_month_totals(
         Dimension.DEPARTMENT: town_monthly.c.department_code,
         Dimension.CHANNEL: town_monthly.c.channel,
     }
-    key = _key(column, by)
+    key = column[by].label("key") if by else literal("").label("key")
     query = (
         select(key, *(func.coalesce(func.sum(town_monthly.c[m]), 0).label(m) for m in names))
         .where(town_monthly.c.month >= start, town_monthly.c.month <= end)
         .group_by(key)
     )
-    return _groups(conn, _cut(query, column, filters), names)
+    for dimension, value in filters.items():
+        query = query.where(column[dimension] == value)
+    return {row.key: {m: float(row._mapping[m]) for m in names} for row in conn.execute(query)}
 
 
 def whole_months(start: date, end: date) -> bool:
@@ -103,6 +86,19 @@ def _case_totals(
     only for the town (the rollup keeps the centre's code)."""
     if whole_months(start, end) and {*filters, *([by] if by else [])} <= _TOWN_CUTS:
         return _town_month_totals(conn, names, start, end, filters, by)
+    return _case_cuts(conn, names, start, end, filters, (by,))[by]
+
+
+def _case_cuts(
+    conn: Connection,
+    names: list[str],
+    start: date,
+    end: date,
+    filters: Mapping[Dimension, str],
+    bys: tuple[Dimension | None, ...],
+) -> dict[Dimension | None, Groups]:
+    """The rows by item and centre (monthly for whole months, else daily), cut by each of
+    ``bys`` in one pass."""
     if whole_months(start, end):
         table, when = monthly, monthly.c.month
     else:
@@ -114,17 +110,60 @@ def _case_totals(
         Dimension.ITEM: table.c.item_code,
         Dimension.CHANNEL: table.c.channel,
     }
-    key = _key(column, by)
     source: Any = table
-    if by is Dimension.TOWN or Dimension.TOWN in filters:
+    if Dimension.TOWN in bys or Dimension.TOWN in filters:
         source = table.outerjoin(centres, centres.c.code == table.c.centre_code)
+    sums = [func.coalesce(func.sum(table.c[m]), 0).label(m) for m in names]
+    conditions = [when >= start, when <= end]
+    conditions += [column[dimension] == value for dimension, value in filters.items()]
+    return _cuts(conn, names, source, sums, conditions, column, bys)
+
+
+def _cuts(
+    conn: Connection,
+    names: list[str],
+    source: Any,
+    sums: list[Any],
+    conditions: list[Any],
+    column: Mapping[Dimension, Any],
+    bys: tuple[Dimension | None, ...],
+    having: Any = None,
+) -> dict[Dimension | None, Groups]:
+    """``sums`` over ``source`` where ``conditions``, grouped by each of ``bys`` (None: the
+    whole): one query for one cut; for several, one pass with ``GROUPING SETS`` on PostgreSQL
+    (the rows are read once, not once per cut), one query per cut elsewhere."""
+    if len(bys) > 1 and conn.dialect.name != "postgresql":
+        out: dict[Dimension | None, Groups] = {}
+        for by in bys:
+            out |= _cuts(conn, names, source, sums, conditions, column, (by,), having)
+        return out
+    if len(bys) == 1:
+        by = bys[0]
+        key = column[by].label("key") if by else literal("").label("key")
+        query = select(key, *sums).select_from(source).where(*conditions).group_by(key)
+        if having is not None:
+            query = query.having(having)
+        return {
+            by: {row.key: {m: float(row._mapping[m]) for m in names} for row in conn.execute(query)}
+        }
+    cuts = [b for b in bys if b is not None]
+    assert len(cuts) == len(bys), "the whole is asked alone"
+    keys = [column[b].label(f"k{i}") for i, b in enumerate(cuts)]
+    flags = [func.grouping(column[b]).label(f"g{i}") for i, b in enumerate(cuts)]
     query = (
-        select(key, *(func.coalesce(func.sum(table.c[m]), 0).label(m) for m in names))
+        select(*keys, *flags, *sums)
         .select_from(source)
-        .where(when >= start, when <= end)
-        .group_by(key)
+        .where(*conditions)
+        .group_by(func.grouping_sets(*(column[b] for b in cuts)))
     )
-    return _groups(conn, _cut(query, column, filters), names)
+    if having is not None:
+        query = query.having(having)
+    found: dict[Dimension | None, Groups] = {b: {} for b in cuts}
+    for row in conn.execute(query):
+        # GROUPING(column) is 0 in the rows grouped by that column, 1 in the others
+        i = next(i for i in range(len(cuts)) if row._mapping[f"g{i}"] == 0)
+        found[cuts[i]][row._mapping[f"k{i}"]] = {m: float(row._mapping[m]) for m in names}
+    return found
 
 
 _ITEM_MEASURES = {
@@ -143,14 +182,16 @@ def _catalogue_totals(
     conn: Connection, names: list[str], filters: Mapping[Dimension, str], by: Dimension | None
 ) -> Groups:
     column = {Dimension.DEPARTMENT: departments.c.code, Dimension.ITEM: service_items.c.code}
-    key = _key(column, by)
+    key = column[by].label("key") if by else literal("").label("key")
     query = (
         select(key, *(_ITEM_MEASURES[m].label(m) for m in names))
         .select_from(service_items.join(departments))
         .where(service_items.c.status == "published")
         .group_by(key)
     )
-    return _groups(conn, _cut(query, column, filters), names)
+    for dimension, value in filters.items():
+        query = query.where(column[dimension] == value)
+    return {row.key: {m: float(row._mapping[m]) for m in names} for row in conn.execute(query)}
 
 
 def china_bounds(start: date, end: date) -> tuple[datetime, datetime]:
@@ -210,7 +251,7 @@ def _hard_case_totals(
     by: Dimension | None,
 ) -> Groups:
     column = {Dimension.TOWN: centres.c.town, Dimension.CENTRE: centres.c.code}
-    key = _key(column, by)
+    key = column[by].label("key") if by else literal("").label("key")
     first, after = china_bounds(start, end)
     query = (
         select(
@@ -222,7 +263,9 @@ def _hard_case_totals(
         .where(and_(hard_cases.c.raised_at >= first, hard_cases.c.raised_at < after))
         .group_by(key)
     )
-    return _groups(conn, _cut(query, column, filters), names)
+    for dimension, value in filters.items():
+        query = query.where(column[dimension] == value)
+    return {row.key: {m: float(row._mapping[m]) for m in names} for row in conn.execute(query)}
 
 
 def _rating_totals(
@@ -238,6 +281,19 @@ def _rating_totals(
     has no row: "no data"."""
     if whole_months(start, end) and {*filters, *([by] if by else [])} <= _TOWN_CUTS:
         return _town_month_totals(conn, names, start, end, filters, by, rating_town_monthly)
+    return _rating_cuts(conn, names, start, end, filters, (by,))[by]
+
+
+def _rating_cuts(
+    conn: Connection,
+    names: list[str],
+    start: date,
+    end: date,
+    filters: Mapping[Dimension, str],
+    bys: tuple[Dimension | None, ...],
+) -> dict[Dimension | None, Groups]:
+    """The daily rating rows cut by each of ``bys`` in one pass (a group without a rating has
+    no row)."""
     town = func.coalesce(centres.c.town, literal(""))
     column = {
         Dimension.TOWN: town,
@@ -246,19 +302,14 @@ def _rating_totals(
         Dimension.ITEM: rating_daily.c.item_code,
         Dimension.CHANNEL: rating_daily.c.channel,
     }
-    key = _key(column, by)
-    query = select(
-        key, *(func.coalesce(func.sum(rating_daily.c[m]), 0).label(m) for m in names)
-    ).where(rating_daily.c.day >= start, rating_daily.c.day <= end)
-    if by is Dimension.TOWN or Dimension.TOWN in filters:
-        query = query.select_from(
-            rating_daily.outerjoin(centres, centres.c.code == rating_daily.c.centre_code)
-        )
-    else:
-        query = query.select_from(rating_daily)
-    query = _cut(query, column, filters)
-    query = query.group_by(key).having(func.sum(rating_daily.c.ratings_total) > 0)
-    return _groups(conn, query, names)
+    source: Any = rating_daily
+    if Dimension.TOWN in bys or Dimension.TOWN in filters:
+        source = rating_daily.outerjoin(centres, centres.c.code == rating_daily.c.centre_code)
+    sums = [func.coalesce(func.sum(rating_daily.c[m]), 0).label(m) for m in names]
+    conditions = [rating_daily.c.day >= start, rating_daily.c.day <= end]
+    conditions += [column[dimension] == value for dimension, value in filters.items()]
+    having = func.sum(rating_daily.c.ratings_total) > 0
+    return _cuts(conn, names, source, sums, conditions, column, bys, having)
 
 
 def totals(
@@ -285,6 +336,27 @@ def totals(
     raise AssertionError(source)
 
 
+FINE_CUTS = (Dimension.CENTRE, Dimension.ITEM)
+"""The cuts only the rows by item and centre can give (no town-level rows hold them)."""
+
+
+def fine_totals(
+    conn: Connection,
+    source: Source,
+    names: list[str],
+    start: date,
+    end: date,
+    filters: Mapping[Dimension, str],
+) -> dict[Dimension, Groups]:
+    """Case or rating measures cut by centre and by item (``FINE_CUTS``), the rows of the
+    period read once for both on PostgreSQL: as ``totals`` with ``by`` each of them."""
+    assert source in (Source.CASES, Source.RATINGS)
+    assert all(MEASURES[n].source is source for n in names)
+    cuts = _case_cuts if source is Source.CASES else _rating_cuts
+    found = cuts(conn, names, start, end, filters, FINE_CUTS)
+    return {by: found[by] for by in FINE_CUTS}
+
+
 Months = dict[date, Totals]
 """First day of a month → measure → total."""
 
@@ -309,9 +381,11 @@ def _monthly_series(
         .where(table.c.month >= start, table.c.month <= end)
         .group_by(table.c.month)
     )
+    for dimension, value in filters.items():
+        query = query.where(column[dimension] == value)
     return {
         _month_key(row.month): {m: float(row._mapping[m]) for m in names}
-        for row in conn.execute(_cut(query, column, filters))
+        for row in conn.execute(query)
     }
 
 

@@ -11,11 +11,11 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, Row, Select, or_, select
+from sqlalchemy import Connection, Row, Select, bindparam, or_, select
 
 from tongban.adapters.db.tables import users
 from tongban.domain.errors import DomainError, UserNotFound, ValidationFailed
-from tongban.domain.people.model import UserKind
+from tongban.domain.people.model import Principal, UserKind
 from tongban.domain.shared.identity import (
     IdType,
     document_number,
@@ -174,11 +174,33 @@ def applicants(conn: Connection, user_ids: Iterable[int]) -> dict[int, Applicant
     return {row.id: _applicant(row) for row in rows}
 
 
+_APPLICANT = _applicant_query().where(
+    users.c.id == bindparam("user_id"), users.c.kind.in_(APPLICANT_KINDS)
+)
+"""Built once (every submission and 秒批 decision reads it): no cache-key work per call."""
+
+
 def applicant(conn: Connection, user_id: int) -> Applicant | None:
     """The citizen or enterprise with this id; None for anyone else (a staff account)."""
-    query = _applicant_query().where(users.c.id == user_id, users.c.kind.in_(APPLICANT_KINDS))
-    row = conn.execute(query).first()
+    row = conn.execute(_APPLICANT, {"user_id": user_id}).first()
     return _applicant(row) if row is not None else None
+
+
+def applicant_of(principal: Principal) -> Applicant | None:
+    """The signed-in applicant's account as read with their session (``Principal.contact``),
+    without a read of its own; None for anyone else, or when the session read did not bring
+    it (a principal made another way: then ``applicant``)."""
+    if principal.contact is None or principal.kind.value not in APPLICANT_KINDS:
+        return None
+    return Applicant(
+        id=principal.user_id,
+        kind=principal.kind,
+        name=principal.name,
+        id_number=principal.id_number,
+        credit_code=principal.credit_code,
+        phone=principal.contact.phone,
+        id_type=principal.contact.id_type,
+    )
 
 
 def _applicant(row: Row[Any]) -> Applicant:

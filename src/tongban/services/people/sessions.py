@@ -30,7 +30,7 @@ from tongban.adapters.db.tables import (
     users,
 )
 from tongban.domain.catalogue.model import Level
-from tongban.domain.people.model import Principal, Role, RoleAssignment, UserKind
+from tongban.domain.people.model import Contact, Principal, Role, RoleAssignment, UserKind
 
 
 def _digest(token: str) -> str:
@@ -111,6 +111,8 @@ _SESSION_PRINCIPAL = (
         users.c.is_active,
         users.c.id_number,
         users.c.credit_code,
+        users.c.phone,
+        users.c.id_type,
         (users.c.totp_enabled_at.is_not(None)).label("second_factor"),
         role_assignments.c.role,
         role_assignments.c.level,
@@ -159,6 +161,8 @@ def _live_principal(
         first.id_number,
         first.credit_code,
         bool(first.second_factor),
+        first.phone,
+        first.id_type,
     )
     roles = tuple(
         (r.role, r.level, r.centre_code, r.department_code, r.town)
@@ -204,7 +208,7 @@ def _principal_of(
     expires_at: datetime | None = None,
 ) -> Principal:
     """The (immutable) principal these exact rows describe; a change in any row is a new key."""
-    user_id, kind, name, id_number, credit_code, second_factor = user
+    user_id, kind, name, id_number, credit_code, second_factor, phone, id_type = user
     return Principal(
         user_id=user_id,
         kind=UserKind(kind),
@@ -224,6 +228,7 @@ def _principal_of(
         session_id=session_id,
         session_expires_at=expires_at,
         second_factor=second_factor,
+        contact=Contact(phone, id_type),
     )
 
 
@@ -288,4 +293,5 @@ def load_principal(
         credit_code=user.credit_code,
         session_id=session_id,
         second_factor=user.totp_enabled_at is not None,
+        contact=Contact(user.phone, user.id_type),
     )

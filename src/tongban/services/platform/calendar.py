@@ -83,20 +83,26 @@ _cache_lock = threading.Lock()
 
 # Two scalar subqueries, not one select: alone, max() can read the end of an index on
 # updated_at instead of scanning every row.  Built once: no cache-key work per call.
-_FINGERPRINT = select(
-    select(func.count()).select_from(calendar_days).scalar_subquery(),
-    select(func.max(calendar_days.c.updated_at)).scalar_subquery(),
+FINGERPRINT = (
+    select(func.count()).select_from(calendar_days).scalar_subquery().label("calendar_days"),
+    select(func.max(calendar_days.c.updated_at)).scalar_subquery().label("calendar_stamp"),
 )
+"""The calendar's fingerprint as two columns, for a use case that reads it with its own first
+query (``load_calendar``'s ``fingerprint``) instead of in a round trip of its own."""
+_FINGERPRINT = select(*FINGERPRINT)
 
 
 def _fingerprint(conn: Connection) -> _Fingerprint:
     return tuple(conn.execute(_FINGERPRINT).one())
 
 
-def load_calendar(conn: Connection) -> WorkingCalendar:
-    """The stored calendar; rebuilt only when one cheap query shows another write since."""
+def load_calendar(conn: Connection, *, fingerprint: _Fingerprint | None = None) -> WorkingCalendar:
+    """The stored calendar; rebuilt only when one cheap query shows another write since.
+
+    ``fingerprint``: the ``FINGERPRINT`` columns as read in this transaction already."""
     key = conn.engine
-    fingerprint = _fingerprint(conn)
+    if fingerprint is None:
+        fingerprint = _fingerprint(conn)
     cached = _cache.get(key)
     if cached is not None and cached[0] == fingerprint:
         return cached[1]

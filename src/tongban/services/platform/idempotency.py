@@ -86,7 +86,9 @@ class Outcome:
 
 def check_key(key: str) -> str:
     """A key is 1–200 visible ASCII characters (a UUID is the usual choice)."""
-    if not 0 < len(key) <= KEY_MAX_LENGTH or not all(33 <= ord(c) <= 126 for c in key):
+    # Printable ASCII is 32–126; without the space, 33–126 (checked in C, not per character).
+    visible = key.isascii() and key.isprintable() and " " not in key
+    if not 0 < len(key) <= KEY_MAX_LENGTH or not visible:
         raise IdempotencyKeyInvalid(max_length=KEY_MAX_LENGTH)
     return key
 

@@ -13,6 +13,10 @@ is compiled here once per shape (which inserts, how many rows, which columns) wi
 parameters, and each row's values go through their columns' bind processors as SQLAlchemy
 would send them.
 
+``write_returning`` does the same with an insert whose RETURNING rows the caller needs (a
+秒批 decision's consent grants, whose ids its logs carry) as the statement, the others riding
+along: sent at once, its rows returned.
+
 ``holding`` lets a request's last write ride along with the statement that ends it: inside the
 block, on PostgreSQL, what ``write_together`` is given is held back instead of sent, and
 ``finish_with`` sends it with its own statement (the idempotency key's answer) as one.  Any
@@ -37,7 +41,8 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.dml import Insert, UpdateBase
 
 Part = tuple[Insert, Sequence[Mapping[str, Any]]]
-"""An insert statement (without RETURNING) and the rows it writes."""
+"""An insert statement (without RETURNING, but for ``write_returning``'s first) and the rows
+it writes."""
 
 MAX_ROWS = 32
 """Together only up to this many rows in all: a use case's handful.  A bulk write (the demo's
@@ -49,9 +54,12 @@ _MAX_SHAPES = 512
 @dataclass(frozen=True)
 class _Prepared:
     sql: str
-    processors: dict[str, Callable[[Any], Any] | None]
-    """Each parameter's bind processor, in the order of the parts' rows and their values (the
-    shape fixes the columns of each row, in order)."""
+    names: tuple[str, ...]
+    """Each parameter's name, in the order of the parts' rows and their values (the shape
+    fixes the columns of each row, in order)."""
+    processed: tuple[tuple[int, str, Callable[[Any], Any]], ...]
+    """(position, name, bind processor) of the parameters that have one (JSON, time stamps):
+    the others go as they are."""
 
 
 _prepared: dict[tuple[Any, ...], _Prepared] = {}
@@ -85,7 +93,8 @@ def _prepare(dialect: Dialect, parts: Sequence[Part]) -> _Prepared:
     first, *rest = built
     for n, other in enumerate(rest, start=1):
         first = first.add_cte(other.cte(f"w{n}"))
-    return _Prepared(str(first.compile(dialect=dialect)), processors)
+    processed = tuple((n, k, f) for n, (k, f) in enumerate(processors.items()) if f is not None)
+    return _Prepared(str(first.compile(dialect=dialect)), tuple(processors), processed)
 
 
 def write_together(conn: Connection, parts: Sequence[Part]) -> None:
@@ -108,22 +117,53 @@ def _send(conn: Connection, parts: list[tuple[Insert, list[Mapping[str, Any]]]])
         for stmt, rows in parts:
             conn.execute(stmt, rows)
         return
-    shape = _shape(conn.dialect, parts)
+    prepared, params = _bound(conn.dialect, parts)
+    conn.exec_driver_sql(prepared.sql, params)
+
+
+def _bound(
+    dialect: Dialect, parts: list[tuple[Insert, list[Mapping[str, Any]]]]
+) -> tuple[_Prepared, dict[str, Any]]:
+    """The combined statement of ``parts`` (compiled once per shape) and its parameters."""
+    shape = _shape(dialect, parts)
     prepared = _prepared.get(shape)
     if prepared is None:
-        prepared = _prepare(conn.dialect, parts)
+        prepared = _prepare(dialect, parts)
         with _lock:
             if len(_prepared) >= _MAX_SHAPES:
                 _prepared.clear()
             _prepared[shape] = prepared
-    params = {}
-    for (key, process), value in zip(
-        prepared.processors.items(),
-        (value for _stmt, rows in parts for row in rows for value in row.values()),
-        strict=True,
+    values = [value for _stmt, rows in parts for row in rows for value in row.values()]
+    params = dict(zip(prepared.names, values, strict=True))
+    for n, key, process in prepared.processed:
+        params[key] = process(values[n])
+    return prepared, params
+
+
+def write_returning(conn: Connection, first: Part, parts: Sequence[Part]) -> list[Any]:
+    """``first``, an insert with RETURNING, and the independent inserts ``parts``: on
+    PostgreSQL one statement whose main insert is ``first`` (the others ride along as CTEs),
+    sent at once (never held back); elsewhere one by one, ``first`` first.  Returns ``first``'s
+    rows, in no promised order."""
+    stmt, rows = first
+    if not rows:
+        write_together(conn, parts)
+        return []
+    given = [(s, list(r)) for s, r in parts if r]
+    together = [(stmt, list(rows)), *given]
+    if (
+        conn.dialect.name != "postgresql"
+        or not given
+        or sum(len(r) for _, r in together) > MAX_ROWS
     ):
-        params[key] = value if process is None else process(value)
-    conn.exec_driver_sql(prepared.sql, params)
+        found = list(conn.execute(stmt, list(rows)).all())
+        write_together(conn, given)
+        return found
+    hold = _held.get()
+    if hold is not None and hold.conn is conn:
+        _send_held(hold)  # what was held goes first, as it would have
+    prepared, params = _bound(conn.dialect, together)
+    return list(conn.exec_driver_sql(prepared.sql, params).all())
 
 
 # --- the last write held back for the statement that ends the request ------------------------
@@ -197,6 +237,9 @@ class _Ending:
     sql: str
     compiled: SQLCompiler
     processors: dict[str, Callable[[Any], Any]]
+    names: tuple[str, ...]
+    """The held rows' parameter names, in the order of the parts' rows and their values (the
+    shape fixes the columns of each row, in order)."""
 
 
 _endings: dict[tuple[Any, ...], _Ending] = {}
@@ -222,10 +265,8 @@ def finish_with(conn: Connection, statement: UpdateBase, params: Mapping[str, An
                 _endings.clear()
             _endings[key] = ending
     values = dict(params)
-    for p, (_stmt, rows) in enumerate(parts):
-        for r, row in enumerate(rows):
-            for column, value in row.items():
-                values[_name(p, r, column)] = value
+    held = (value for _stmt, rows in parts for row in rows for value in row.values())
+    values.update(zip(ending.names, held, strict=True))
     processors = ending.processors
     raw = ending.compiled.construct_params(values)
     sent = {k: processors[k](v) if k in processors else v for k, v in raw.items()}
@@ -244,4 +285,10 @@ def _prepare_ending(dialect: Dialect, statement: UpdateBase, parts: Sequence[Par
     compiled = built.compile(dialect=dialect)
     # What Connection.execute applies to each value (the JSON columns' serializer, say).
     processors = cast(dict[str, Callable[[Any], Any]], dict(compiled._bind_processors))
-    return _Ending(str(compiled), compiled, processors)
+    names = tuple(
+        _name(p, r, column)
+        for p, (_stmt, rows) in enumerate(parts)
+        for r, row in enumerate(rows)
+        for column in row
+    )
+    return _Ending(str(compiled), compiled, processors, names)

@@ -42,20 +42,25 @@ from tongban.services.cases.intake import Application, new_case, submit_checked
 from tongban.services.cases.notify import notification_writes
 from tongban.services.cases.review_steps import open_review
 from tongban.services.cases.roles import APPLICANT, performer
-from tongban.services.catalogue.items import ItemView, published_item
+from tongban.services.catalogue.items import (
+    ItemView,
+    published_item,
+    published_item_and,
+    published_with,
+)
 from tongban.services.data_space import reads as data_space
 from tongban.services.data_space.applicant_reads import ApplicantReads
 from tongban.services.licences import library as licences
 from tongban.services.people import queries as people
 from tongban.services.platform import audit, jurisdiction, telemetry
-from tongban.services.platform.calendar import load_calendar
+from tongban.services.platform.calendar import FINGERPRINT, load_calendar
 from tongban.services.platform.context import Actor
 from tongban.services.platform.together import Part, write_together
 from tongban.services.platform.unit_of_work import UnitOfWork, atomic
 from tongban.services.smart import rules as rule_sets
 from tongban.services.smart.inputs import declared_materials, gather, plan_reads, purpose_for
 from tongban.services.supervision import tasks as inspection_tasks
-from tongban.services.supervision.items import supervised
+from tongban.services.supervision.items import ON_LIST, supervised
 
 
 @dataclass(frozen=True)
@@ -178,6 +183,11 @@ def _sign_licence(
     )
 
 
+_ITEM_AND_MORE = published_with(*rule_sets.IN_FORCE, *FINGERPRINT, ON_LIST)
+"""Built once: the published item and, beside it, the version of its rule set in force, the
+calendar's fingerprint (``load_calendar``) and whether the item is on the supervision list
+(``supervised``), which a decision would otherwise read in three round trips of their own."""
+
 _INSERT_DECISION = insert(automated_decisions)
 """Built once: no cache-key work per decision."""
 
@@ -244,9 +254,14 @@ def apply(
             "秒批须授权有关部门为本次办理读取您的电子证照数据。",
             fields={"consent": "请勾选同意授权"},
         )
-    item = smart_item(conn, item_code)
     today = china_date(actor.at)
-    stored = rule_sets.in_force_on(conn, item.code, today)
+    # the item, the rule set in force, the calendar's fingerprint and the supervision list:
+    # one read
+    code = item_code.strip().upper()
+    item, more = published_item_and(conn, code, _ITEM_AND_MORE, {"item_code": code, "day": today})
+    if not item.spec.smart_approval:
+        raise NotSmartItem(item_code=item.code)
+    stored = rule_sets.in_force_of(conn, more, item.code)
     plan = plan_reads(item, stored.spec)
     reads = ApplicantReads(uow, actor, plan.type_codes)
     filled = prefill_for(uow, actor, item, reads)
@@ -258,7 +273,8 @@ def apply(
         delivery_method=DeliveryMethod.ELECTRONIC,
     )
     validate_form(item.spec.form, application.form)  # bad input: refused before writing
-    account = people.applicant(conn, by.user_id)  # read once: the case's facts, the SMS
+    # read once, with the session where it was: the case's facts, the SMS
+    account = people.applicant_of(principal) or people.applicant(conn, by.user_id)
     case, item = new_case(
         uow, actor, by, by.user_id, channel, application, item=item, account=account
     )
@@ -274,7 +290,7 @@ def apply(
         )  # fmt: skip
     licence_id = None if licence is None else licence.id
     system = Performer(None, SYSTEM_ROLE, request_id=actor.request_id)
-    calendar = load_calendar(conn)
+    calendar = load_calendar(conn, fingerprint=(more.calendar_days, more.calendar_stamp))
     conclude(
         case, verdict, by=system, at=actor.at, calendar=calendar,
         rule_set_version=stored.version, licence_id=licence_id,
@@ -282,16 +298,21 @@ def apply(
     # --- every row once: nothing is inserted to be updated, nor read back
     known = (item.spec.name, account.phone if account else None)
     messages = notification_writes(conn, case, actor.at, known=known)  # sent with the events
-    repo.add(conn, case, item.id, actor.at, calendar=calendar, also=messages)
+    # the case with its events, and the consent grants (inserted already used; the logs carry
+    # their ids, so they are returned): one statement on PostgreSQL
+    grants = reads.pending_grants()
+    stored_grants = repo.add(
+        conn, case, item.id, actor.at, calendar=calendar, also=messages, returning=grants
+    )
     if case.status is CaseStatus.UNDER_REVIEW:  # a person decides: the review steps open
         open_review(conn, case, actor.at, calendar)
-    # the grants first (the logs carry their ids); then the rest as one statement on PostgreSQL
-    entries, writes = reads.flush_grants()
+    # then the logs and the rest as one statement on PostgreSQL
+    entries, writes = reads.flush_grants(stored_grants if grants is not None else None)
     if licence is not None:
         writes.append(licences.insert_of(licence))
         entries.append(licences.audit_entry(licence))
     if verdict.approved:  # 批后监管: a supervised item's 秒批 approval is inspected too
-        setting = supervised(conn, case.item_code)
+        setting = supervised(conn, case.item_code, on_list=bool(more.supervised))
         if setting is not None:  # the task reads the licence it inspects: written first
             write_together(conn, writes)
             writes = []

@@ -9,11 +9,24 @@ the item's past cases before it is published.
 
 from __future__ import annotations
 
+import threading
+import weakref
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, Date, bindparam, case, func, insert, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Date,
+    Engine,
+    bindparam,
+    case,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 
 from tongban.adapters.db.tables import cases, service_items
 from tongban.adapters.db.tables_rules import automated_decisions, rule_sets
@@ -102,7 +115,68 @@ _PUBLISHED_FROM = select(rule_sets).where(
     rule_sets.c.status == RuleSetStatus.PUBLISHED.value,
     rule_sets.c.effective_from <= bindparam("day", type_=Date),
 )
-"""Built once (every 秒批 decision asks): no cache-key work per call."""
+"""Built once: no cache-key work per call."""
+_versions_lock = threading.Lock()
+_VERSIONS_MAX = 1024
+
+
+def _in_force(column: Any, label: str) -> Any:
+    day = bindparam("day", type_=Date)
+    return (
+        select(column)
+        .where(
+            rule_sets.c.item_code == bindparam("item_code"),
+            rule_sets.c.status == RuleSetStatus.PUBLISHED.value,
+            rule_sets.c.effective_from <= day,
+            or_(rule_sets.c.effective_to.is_(None), rule_sets.c.effective_to > day),
+        )
+        .order_by(rule_sets.c.effective_from.desc(), rule_sets.c.version.desc())
+        .limit(1)
+        .scalar_subquery()
+        .label(label)
+    )
+
+
+IN_FORCE = (
+    _in_force(rule_sets.c.id, "rule_set_id"),
+    _in_force(rule_sets.c.lock_version, "rule_set_lock"),
+    _in_force(rule_sets.c.updated_at, "rule_set_stamp"),
+)
+"""The version in force on the day ``day`` of the item ``item_code`` (parameters), as three
+columns for a use case's own first read (``in_force_of``): its id, lock version and stamp, the
+one ``in_force`` picks (the latest by effective date, then version, of the published versions
+whose dates cover the day; the dates are the spec's, repeated as columns)."""
+_BY_ID = select(rule_sets).where(rule_sets.c.id == bindparam("id"))
+
+
+def in_force_of(conn: Connection, row: Any, item_code: str) -> StoredRuleSet:
+    """``in_force_on`` from a row with the ``IN_FORCE`` columns: the version is read (and its
+    spec validated) only the first time this process meets it; ``no_rule_set_in_force`` when
+    none is in force."""
+    if row.rule_set_id is None:
+        raise NoRuleSetInForce(item_code=item_code)
+    key = (row.rule_set_id, row.rule_set_lock, row.rule_set_stamp)
+    cache = _versions.get(conn.engine)
+    found = cache.get(key) if cache is not None else None
+    if found is not None:
+        return found
+    stored = conn.execute(_BY_ID, {"id": row.rule_set_id}).one()
+    found = _stored(stored)
+    if (stored.lock_version, stored.updated_at) != key[1:]:
+        return found  # written meanwhile: this read's version, not kept
+    with _versions_lock:
+        cache = _versions.setdefault(conn.engine, {})
+        if len(cache) >= _VERSIONS_MAX:
+            cache.clear()
+        cache[key] = found
+    return found
+
+
+_versions: weakref.WeakKeyDictionary[Engine, dict[tuple[Any, ...], StoredRuleSet]] = (
+    weakref.WeakKeyDictionary()
+)
+"""Published versions by (id, lock version, stamp): every write of a version (draft edit,
+publish, retire) bumps its lock version and stamps it anew, so the key names one content."""
 
 
 def in_force_on(conn: Connection, item_code: str, day: date) -> StoredRuleSet:

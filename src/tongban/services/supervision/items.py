@@ -43,8 +43,23 @@ _SUPERVISED = select(supervised_items).where(supervised_items.c.item_code == bin
 """Built once: no cache-key work per approval."""
 
 
-def supervised(conn: Connection, item_code: str) -> SupervisedItem | None:
-    """The item's supervision setting, None when it is not on the list (one indexed read)."""
+ON_LIST = (
+    select(supervised_items.c.item_code)
+    .where(supervised_items.c.item_code == bindparam("item_code"))
+    .exists()
+    .label("supervised")
+)
+"""Whether the item named by the parameter ``item_code`` is on the list, as a column for a
+use case's own first query (``supervised``'s ``on_list``), not a round trip of its own."""
+
+
+def supervised(
+    conn: Connection, item_code: str, *, on_list: bool | None = None
+) -> SupervisedItem | None:
+    """The item's supervision setting, None when it is not on the list (one indexed read;
+    none when ``on_list``, read in this transaction already, says it is not)."""
+    if on_list is False:
+        return None
     row = conn.execute(_SUPERVISED, {"code": item_code}).first()
     return _of(row) if row else None
 

@@ -33,14 +33,15 @@ from tongban.services.platform.unit_of_work import UnitOfWork
 from tongban.web import paging
 from tongban.web.api.views import out
 from tongban.web.deps import ContainerDep, actor_for, allow, today_of
-from tongban.web.idempotency import IdempotencyKey, run_once
+from tongban.web.idempotency import Write, allow_once, run_once
 
 router = APIRouter(tags=["cases"])
 
-Applicant = Annotated[Principal, Depends(allow(access.APPLICANT))]
-Clerk = Annotated[Principal, Depends(allow(access.CASE_CLERKS))]
 QueueReader = Annotated[Principal, Depends(allow(access.CASE_QUEUE_READERS))]
 CaseReader = Annotated[Principal, Depends(allow(access.CASE_READERS))]
+# A submission's access policy, container and idempotency key: one dependency (``allow_once``).
+Applicant = Annotated[Write, Depends(allow_once(access.APPLICANT))]
+Clerk = Annotated[Write, Depends(allow_once(access.CASE_CLERKS))]
 CaseNumber = Annotated[str, Path(max_length=40, description="办件编号，如 440605-20261102-0000001")]
 
 
@@ -318,34 +319,28 @@ def _detail(
 def submit_online(
     request: Request,
     body: ApplicationIn,
-    _who: Applicant,
-    key: IdempotencyKey,
-    container: ContainerDep,
+    write: Applicant,
 ) -> JSONResponse:
     def action(uow: UnitOfWork, actor: Actor) -> CaseOut:
         return CaseOut.of(svc.submit_online(uow, actor, body.application()))
 
-    return run_once(request, container, key, action, status=201)
+    return run_once(request, write.container, write.key, action, status=201)
 
 
 @router.post("/cases/drafts", status_code=201, response_model=CaseOut, summary="保存申请草稿")
 def save_draft(
     request: Request,
     body: ApplicationIn,
-    _who: Applicant,
-    key: IdempotencyKey,
-    container: ContainerDep,
+    write: Applicant,
 ) -> JSONResponse:
     def action(uow: UnitOfWork, actor: Actor) -> CaseOut:
         return CaseOut.of(svc.save_draft(uow, actor, body.application()))
 
-    return run_once(request, container, key, action, status=201)
+    return run_once(request, write.container, write.key, action, status=201)
 
 
 @router.post("/cases/window", status_code=201, response_model=CaseOut, summary="窗口收件")
-def submit_at_window(
-    request: Request, body: WindowIn, _clerk: Clerk, key: IdempotencyKey, container: ContainerDep
-) -> JSONResponse:
+def submit_at_window(request: Request, body: WindowIn, write: Clerk) -> JSONResponse:
     def action(uow: UnitOfWork, actor: Actor) -> CaseOut:
         today = china_date(actor.at)
         applicant = _applicant_id(uow.conn, body, today)
@@ -353,16 +348,14 @@ def submit_at_window(
         ref = svc.submit_at_window(uow, actor, applicant, application, accept=body.accept)
         return CaseOut.of(ref)
 
-    return run_once(request, container, key, action, status=201)
+    return run_once(request, write.container, write.key, action, status=201)
 
 
 @router.post("/cases/mail", status_code=201, response_model=CaseOut, summary="信函申请登记")
 def submit_by_mail(
     request: Request,
     body: IdentifiedApplicationIn,
-    _clerk: Clerk,
-    key: IdempotencyKey,
-    container: ContainerDep,
+    write: Clerk,
 ) -> JSONResponse:
     def action(uow: UnitOfWork, actor: Actor) -> CaseOut:
         today = china_date(actor.at)
@@ -370,7 +363,7 @@ def submit_by_mail(
         application = body.identified_application(today)
         return CaseOut.of(svc.submit_by_mail(uow, actor, applicant, application))
 
-    return run_once(request, container, key, action, status=201)
+    return run_once(request, write.container, write.key, action, status=201)
 
 
 # --- reads ----------------------------------------------------------------------------------

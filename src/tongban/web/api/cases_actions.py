@@ -12,9 +12,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from tongban.bootstrap import Container
 from tongban.domain.cases.status import DeliveryMethod
-from tongban.domain.people.model import Principal
 from tongban.services.cases import delivery
 from tongban.services.cases import lifecycle as svc
 from tongban.services.cases.results import LicenceContent
@@ -22,17 +20,17 @@ from tongban.services.platform import access
 from tongban.services.platform.context import Actor
 from tongban.services.platform.unit_of_work import UnitOfWork
 from tongban.web.api.cases import CaseNumber, CaseOut
-from tongban.web.deps import ContainerDep, allow
-from tongban.web.idempotency import IdempotencyKey, IdempotentRequest, run_once
+from tongban.web.idempotency import Write, allow_once, run_once
 
 router = APIRouter(tags=["cases"])
 
-Applicant = Annotated[Principal, Depends(allow(access.APPLICANT))]
-Intake = Annotated[Principal, Depends(allow(access.CASE_INTAKE))]
-Clerk = Annotated[Principal, Depends(allow(access.CASE_CLERKS))]
-ApplicantOrClerk = Annotated[Principal, Depends(allow(access.CASE_APPLICANT_OR_CLERK))]
-Reviewer = Annotated[Principal, Depends(allow(access.CASE_REVIEWERS))]
-Chief = Annotated[Principal, Depends(allow(access.CASE_CHIEFS))]
+# Each step's access policy, container and idempotency key: one dependency (``allow_once``).
+Applicant = Annotated[Write, Depends(allow_once(access.APPLICANT))]
+Intake = Annotated[Write, Depends(allow_once(access.CASE_INTAKE))]
+Clerk = Annotated[Write, Depends(allow_once(access.CASE_CLERKS))]
+ApplicantOrClerk = Annotated[Write, Depends(allow_once(access.CASE_APPLICANT_OR_CLERK))]
+Reviewer = Annotated[Write, Depends(allow_once(access.CASE_REVIEWERS))]
+Chief = Annotated[Write, Depends(allow_once(access.CASE_CHIEFS))]
 Text = Annotated[str, Field(max_length=2000)]
 RequiredText = Annotated[str, Field(min_length=1, max_length=2000)]
 """A required text: the schema says it may not be empty, as the service does."""
@@ -119,15 +117,13 @@ class WithdrawIn(VersionIn):
 Step = Callable[[UnitOfWork, Actor], svc.CaseRef]
 
 
-def _run(
-    request: Request, container: Container, key: IdempotentRequest, step: Step
-) -> JSONResponse:
+def _run(request: Request, write: Write, step: Step) -> JSONResponse:
     """Run one transition once per key (the service finds an applicant only their own case)."""
 
     def transition(uow: UnitOfWork, actor: Actor) -> CaseOut:
         return CaseOut.of(step(uow, actor))
 
-    return run_once(request, container, key, transition)
+    return run_once(request, write.container, write.key, transition)
 
 
 def _post(path: str, summary: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -139,14 +135,12 @@ def submit(
     number: CaseNumber,
     body: VersionIn,
     request: Request,
-    who: Applicant,
-    key: IdempotencyKey,
-    container: ContainerDep,
+    write: Applicant,
 ) -> JSONResponse:
     def step(uow: UnitOfWork, actor: Actor) -> svc.CaseRef:
         return svc.submit_draft(uow, actor, number, body.version)
 
-    return _run(request, container, key, step)
+    return _run(request, write, step)
 
 
 @_post("precheck", "预审")
@@ -154,14 +148,12 @@ def precheck(
     number: CaseNumber,
     body: NoteIn,
     request: Request,
-    who: Intake,
-    key: IdempotencyKey,
-    container: ContainerDep,
+    write: Intake,
 ) -> JSONResponse:
     def step(uow: UnitOfWork, actor: Actor) -> svc.CaseRef:
         return svc.precheck(uow, actor, number, body.version, body.note)
 
-    return _run(request, container, key, step)
+    return _run(request, write, step)
 
 
 @_post("accept", "受理")
@@ -169,16 +161,14 @@ def accept(
     number: CaseNumber,
     body: AcceptIn,
     request: Request,
-    who: Intake,
-    key: IdempotencyKey,
-    container: ContainerDep,
+    write: Intake,
 ) -> JSONResponse:
     def step(uow: UnitOfWork, actor: Actor) -> svc.CaseRef:
         return svc.accept(
             uow, actor, number, body.version, credit_codes_checked=body.credit_codes_checked
         )
 
-    return _run(request, container, key, step)
+    return _run(request, write, step)
 
 
 @_post("accept-with-missing-materials", "容缺受理")
@@ -186,9 +176,7 @@ def accept_with_missing_materials(
     number: CaseNumber,
     body: MissingIn,
     request: Request,
-    who: Intake,
-    key: IdempotencyKey,
-    container: ContainerDep,
+    write: Intake,
 ) -> JSONResponse:
     def step(uow: UnitOfWork, actor: Actor) -> svc.CaseRef:
         return svc.accept_with_missing_materials(
@@ -202,7 +190,7 @@ def accept_with_missing_materials(
             credit_codes_checked=body.credit_codes_checked,
         )
 
-    return _run(request, container, key, step)
+    return _run(request, write, step)
 
 
 @_post("refuse", "不予受理")
@@ -210,14 +198,12 @@ def refuse(
     number: CaseNumber,
     body: ReasonsIn,
     request: Request,
-    who: Intake,
-    key: IdempotencyKey,
-    container: ContainerDep,
+    write: Intake,
 ) -> JSONResponse:
     def step(uow: UnitOfWork, actor: Actor) -> svc.CaseRef:
         return svc.refuse_acceptance(uow, actor, number, body.version, body.reasons)
 
-    return _run(request, container, key, step)
+    return _run(request, write, step)
 
 
 @_post("request-correction", "一次性告知补正")
@@ -225,14 +211,12 @@ def request_correction(
     number: CaseNumber,
     body: CorrectionIn,
     request: Request,
-    who: Intake,
-    key: IdempotencyKey,
-    container: ContainerDep,
+    write: Intake,
 ) -> JSONResponse:
     def step(uow: UnitOfWork, actor: Actor) -> svc.CaseRef:
         return svc.request_correction(uow, actor, number, body.version, body.reasons, body.needed)
 
-    return _run(request, container, key, step)
+    return _run(request, write, step)
 
 
 @_post("supply-correction", "提交补正材料")
@@ -240,14 +224,12 @@ def supply_correction(
     number: CaseNumber,
     body: SupplyCorrectionIn,
     request: Request,
-    who: ApplicantOrClerk,
-    key: IdempotencyKey,
-    container: ContainerDep,
+    write: ApplicantOrClerk,
 ) -> JSONResponse:
     def step(uow: UnitOfWork, actor: Actor) -> svc.CaseRef:
         return svc.supply_correction(uow, actor, number, body.version, body.materials, body.note)
 
-    return _run(request, container, key, step)
+    return _run(request, write, step)
 
 
 @_post("supply-missing-materials", "补交容缺材料")
@@ -255,14 +237,12 @@ def supply_missing_materials(
     number: CaseNumber,
     body: SupplyMissingIn,
     request: Request,
-    who: ApplicantOrClerk,
-    key: IdempotencyKey,
-    container: ContainerDep,
+    write: ApplicantOrClerk,
 ) -> JSONResponse:
     def step(uow: UnitOfWork, actor: Actor) -> svc.CaseRef:
         return svc.supply_missing_materials(uow, actor, number, body.version, body.names)
 
-    return _run(request, container, key, step)
+    return _run(request, write, step)
 
 
 @_post("start-review", "开始审查")
@@ -270,14 +250,12 @@ def start_review(
     number: CaseNumber,
     body: VersionIn,
     request: Request,
-    who: Reviewer,
-    key: IdempotencyKey,
-    container: ContainerDep,
+    write: Reviewer,
 ) -> JSONResponse:
     def step(uow: UnitOfWork, actor: Actor) -> svc.CaseRef:
         return svc.start_review(uow, actor, number, body.version)
 
-    return _run(request, container, key, step)
+    return _run(request, write, step)
 
 
 @_post("propose-decision", "审查意见：准予，或拟不予许可（待科长签发）")
@@ -285,14 +263,12 @@ def propose_decision(
     number: CaseNumber,
     body: DecisionIn,
     request: Request,
-    who: Reviewer,
-    key: IdempotencyKey,
-    container: ContainerDep,
+    write: Reviewer,
 ) -> JSONResponse:
     def step(uow: UnitOfWork, actor: Actor) -> svc.CaseRef:
         return svc.propose_decision(uow, actor, number, body.version, body.approve, body.reasons)
 
-    return _run(request, container, key, step)
+    return _run(request, write, step)
 
 
 @_post("sign-off", "科长签发不予许可决定")
@@ -300,14 +276,12 @@ def sign_off(
     number: CaseNumber,
     body: NoteIn,
     request: Request,
-    who: Chief,
-    key: IdempotencyKey,
-    container: ContainerDep,
+    write: Chief,
 ) -> JSONResponse:
     def step(uow: UnitOfWork, actor: Actor) -> svc.CaseRef:
         return svc.sign_off_rejection(uow, actor, number, body.version, body.note)
 
-    return _run(request, container, key, step)
+    return _run(request, write, step)
 
 
 @_post("send-back", "科长退回不予许可意见")
@@ -315,14 +289,12 @@ def send_back(
     number: CaseNumber,
     body: NoteIn,
     request: Request,
-    who: Chief,
-    key: IdempotencyKey,
-    container: ContainerDep,
+    write: Chief,
 ) -> JSONResponse:
     def step(uow: UnitOfWork, actor: Actor) -> svc.CaseRef:
         return svc.send_back(uow, actor, number, body.version, body.note)
 
-    return _run(request, container, key, step)
+    return _run(request, write, step)
 
 
 @_post("issue-result", "出具办理结果")
@@ -330,9 +302,7 @@ def issue_result(
     number: CaseNumber,
     body: ResultIn,
     request: Request,
-    who: Reviewer,
-    key: IdempotencyKey,
-    container: ContainerDep,
+    write: Reviewer,
 ) -> JSONResponse:
     def step(uow: UnitOfWork, actor: Actor) -> svc.CaseRef:
         # Delivery starts in the same transaction: a pickup code goes to the applicant by
@@ -342,14 +312,14 @@ def issue_result(
             actor,
             number,
             body.version,
-            container.courier,
+            write.container.courier,
             body.reference,
-            keys=container.keys,
+            keys=write.container.keys,
             licence=body.licence.content() if body.licence else None,
         )
         return dispatch.ref
 
-    return _run(request, container, key, step)
+    return _run(request, write, step)
 
 
 class CollectIn(BaseModel):
@@ -361,14 +331,12 @@ def collect(
     number: CaseNumber,
     body: CollectIn,
     request: Request,
-    who: Clerk,
-    key: IdempotencyKey,
-    container: ContainerDep,
+    write: Clerk,
 ) -> JSONResponse:
     def step(uow: UnitOfWork, actor: Actor) -> svc.CaseRef:
         return delivery.collect_result(uow, actor, number, body.code)
 
-    return _run(request, container, key, step)
+    return _run(request, write, step)
 
 
 class PickupCodeOut(BaseModel):
@@ -384,9 +352,7 @@ class PickupCodeOut(BaseModel):
 def reissue_pickup_code(
     number: CaseNumber,
     request: Request,
-    who: Applicant,
-    key: IdempotencyKey,
-    container: ContainerDep,
+    write: Applicant,
 ) -> JSONResponse:
     """The signed-in applicant's own result awaiting pickup gets a new code; the old one stops
     working.  The answer carries the code: it goes only to the applicant themselves."""
@@ -394,7 +360,7 @@ def reissue_pickup_code(
     def action(uow: UnitOfWork, actor: Actor) -> PickupCodeOut:
         return PickupCodeOut(number=number, code=delivery.reissue_pickup_code(uow, actor, number))
 
-    return run_once(request, container, key, action)
+    return run_once(request, write.container, write.key, action)
 
 
 @_post("deliver", "送达结果")
@@ -402,14 +368,12 @@ def deliver(
     number: CaseNumber,
     body: DeliverIn,
     request: Request,
-    who: Intake,
-    key: IdempotencyKey,
-    container: ContainerDep,
+    write: Intake,
 ) -> JSONResponse:
     def step(uow: UnitOfWork, actor: Actor) -> svc.CaseRef:
         return svc.deliver(uow, actor, number, body.version, body.method, body.detail)
 
-    return _run(request, container, key, step)
+    return _run(request, write, step)
 
 
 @_post("archive", "归档")
@@ -417,14 +381,12 @@ def archive(
     number: CaseNumber,
     body: VersionIn,
     request: Request,
-    who: Intake,
-    key: IdempotencyKey,
-    container: ContainerDep,
+    write: Intake,
 ) -> JSONResponse:
     def step(uow: UnitOfWork, actor: Actor) -> svc.CaseRef:
         return svc.archive(uow, actor, number, body.version)
 
-    return _run(request, container, key, step)
+    return _run(request, write, step)
 
 
 @_post("withdraw", "撤回申请")
@@ -432,14 +394,12 @@ def withdraw(
     number: CaseNumber,
     body: WithdrawIn,
     request: Request,
-    who: ApplicantOrClerk,
-    key: IdempotencyKey,
-    container: ContainerDep,
+    write: ApplicantOrClerk,
 ) -> JSONResponse:
     def step(uow: UnitOfWork, actor: Actor) -> svc.CaseRef:
         return svc.withdraw(uow, actor, number, body.version, body.reason)
 
-    return _run(request, container, key, step)
+    return _run(request, write, step)
 
 
 @_post("terminate", "终止办理")
@@ -447,11 +407,9 @@ def terminate(
     number: CaseNumber,
     body: ReasonsIn,
     request: Request,
-    who: Reviewer,
-    key: IdempotencyKey,
-    container: ContainerDep,
+    write: Reviewer,
 ) -> JSONResponse:
     def step(uow: UnitOfWork, actor: Actor) -> svc.CaseRef:
         return svc.terminate(uow, actor, number, body.version, body.reasons)
 
-    return _run(request, container, key, step)
+    return _run(request, write, step)

@@ -22,7 +22,7 @@ from tongban.services.platform.unit_of_work import UnitOfWork
 from tongban.services.smart import approval as svc
 from tongban.web.api.views import out
 from tongban.web.deps import ContainerDep, actor_for, allow
-from tongban.web.idempotency import IdempotencyKey, run_once
+from tongban.web.idempotency import Write, allow_once, run_once
 
 router = APIRouter(tags=["smart approval"])
 
@@ -30,6 +30,8 @@ Code = Annotated[str, PathParam(max_length=40, pattern=r"^[A-Za-z0-9-]+$")]
 Number = Annotated[str, PathParam(max_length=32, pattern=r"^[A-Za-z0-9-]+$")]
 Applicant = Annotated[Principal, Depends(allow(access.APPLICANT))]
 Readers = Annotated[Principal, Depends(allow(access.CASE_READERS))]
+ApplicantWrite = Annotated[Write, Depends(allow_once(access.APPLICANT))]
+"""The applicant's policy, the container and the idempotency key: one dependency."""
 
 
 class ApplyIn(BaseModel):
@@ -108,16 +110,14 @@ def apply(
     item_code: Code,
     body: ApplyIn,
     request: Request,
-    _: Applicant,
-    key: IdempotencyKey,
-    container: ContainerDep,
+    write: ApplicantWrite,
 ) -> JSONResponse:
     def action(uow: UnitOfWork, actor: Actor) -> DecisionOut:
-        keys = container.keys
+        keys = write.container.keys
         decision = svc.apply(uow, actor, keys, item_code, body.form, consent=body.consent)
         return DecisionOut.of(decision)
 
-    return run_once(request, container, key, action, status=201)
+    return run_once(request, write.container, write.key, action, status=201)
 
 
 @router.get(
@@ -137,12 +137,10 @@ def human_review(
     number: Number,
     body: HumanReviewIn,
     request: Request,
-    _: Applicant,
-    key: IdempotencyKey,
-    container: ContainerDep,
+    write: ApplicantWrite,
 ) -> JSONResponse:
     def action(uow: UnitOfWork, actor: Actor) -> DecisionViewOut:
         view = svc.request_human_review(uow, actor, number, body.reason)
         return DecisionViewOut.of(view)
 
-    return run_once(request, container, key, action)
+    return run_once(request, write.container, write.key, action)

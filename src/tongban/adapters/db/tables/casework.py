@@ -17,6 +17,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 from tongban.adapters.db.tables.base import metadata
@@ -94,6 +95,14 @@ case_events = Table(
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
     UniqueConstraint("case_id", "seq", name="uq_case_events_case_seq"),
+)
+# Migration 0051: the cases decided by the rules (秒批), which metrics verify and rebuild look
+# up, without reading every other event.
+Index(
+    "ix_case_events_automated_decision",
+    case_events.c.case_id,
+    sqlite_where=text("type = 'AutomatedDecision'"),
+    postgresql_where=text("type = 'AutomatedDecision'"),
 )
 
 case_number_counters = Table(
