@@ -22,7 +22,6 @@ import asyncio
 import contextlib
 import itertools
 import os
-import sys
 import tempfile
 import time
 import uuid
@@ -33,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from cases_bench import Server, _centre, _cpu_seconds, _free_port, _machine_rows
+from cases_bench import _centre, _cpu_seconds, _free_port, _machine_rows, serve_app
 from common import (
     BENCH_START,
     SKIPPED_POSTGRES,
@@ -341,29 +340,10 @@ def main() -> None:
         print(f"set up in {time.perf_counter() - started:.1f} s", flush=True)
         env = app_env(url, tmp)
         port = _free_port()
-        app = Server(
-            "tongban serve",
-            [str(Path(sys.executable).parent / "tongban"), "serve", "--host", "127.0.0.1",
-             "--port", str(port), "--workers", str(WORKERS)],
-            env,
-            Path(tmp) / "app.log",
-        )  # fmt: skip
+        app = serve_app(
+            env, port, tmp, workers=WORKERS, wait=120, log_level="warning", health_check=90
+        )
         try:
-            try:
-                app.start(port, "/healthz", wait=120)
-            except RuntimeError:
-                # On a crowded box a worker may take longer than uvicorn's 5 s health check to
-                # import the app (as in cases_bench): serve the same factory with uvicorn.
-                app.stop()
-                app = Server(
-                    "uvicorn tongban.asgi:create_app",
-                    [sys.executable, "-m", "uvicorn", "tongban.asgi:create_app", "--factory",
-                     "--host", "127.0.0.1", "--port", str(port), "--workers", str(WORKERS),
-                     "--log-level", "warning", "--timeout-worker-healthcheck", "90"],
-                    env,
-                    Path(tmp) / "app-uvicorn.log",
-                )  # fmt: skip
-                app.start(port, "/healthz", wait=300)
             print(f"app served by: {app.label} --workers {WORKERS}", flush=True)
             groups = {"app": app.group, "load": os.getpgrp()}
             limit = args.phase_limit

@@ -62,6 +62,7 @@ from common import (
     postgres_url,
     print_table,
 )
+from procfs import processes
 from sqlalchemy import func, insert, select
 from sqlalchemy.engine import make_url
 
@@ -260,29 +261,65 @@ class Server:
             self.process.wait(timeout=10)
 
 
+def serve_app(
+    env: dict[str, str],
+    port: int,
+    tmp: str,
+    *,
+    workers: int = WORKERS,
+    wait: float = 60,
+    log_level: str = "info",
+    health_check: int = 60,
+) -> Server:
+    """``tongban serve`` on ``port``, started.  On a crowded box a worker may take longer than
+    uvicorn's 5 s health check to import the app: uvicorn kills and restarts it, forever.
+    ``tongban serve`` has no option for that timeout, so if it is not up within ``wait``
+    seconds the same factory is served by uvicorn directly, with ``health_check`` seconds."""
+    app = Server(
+        "tongban serve",
+        [str(Path(sys.executable).parent / "tongban"), "serve", "--host", "127.0.0.1",
+         "--port", str(port), "--workers", str(workers)],
+        env,
+        Path(tmp) / "app.log",
+    )  # fmt: skip
+    try:
+        app.start(port, "/healthz", wait=wait)
+    except RuntimeError:
+        app.stop()
+    except BaseException:
+        app.stop()
+        raise
+    else:
+        return app
+    app = Server(
+        "uvicorn tongban.asgi:create_app",
+        [sys.executable, "-m", "uvicorn", "tongban.asgi:create_app", "--factory",
+         "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
+         "--log-level", log_level, "--timeout-worker-healthcheck", str(health_check)],
+        env,
+        Path(tmp) / "app-uvicorn.log",
+    )  # fmt: skip
+    try:
+        app.start(port, "/healthz", wait=300)
+    except BaseException:
+        app.stop()
+        raise
+    return app
+
+
 # --------------------------------------------------------------------------- CPU by process
 
 
 def _cpu_seconds(groups: dict[str, int | None]) -> dict[str, float]:
     """CPU seconds so far of each process group named, and of every ``postgres`` process."""
-    hz = os.sysconf("SC_CLK_TCK")
     totals = dict.fromkeys([*groups, "postgres"], 0.0)
     wanted = {pgid: name for name, pgid in groups.items() if pgid is not None}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            raw = (entry / "stat").read_text()
-        except OSError:
-            continue
-        comm = raw[raw.find("(") + 1 : raw.rfind(")")]
-        rest = raw[raw.rfind(")") + 2 :].split()
-        ticks = (int(rest[11]) + int(rest[12])) / hz
-        name = wanted.get(int(rest[2]))
+    for process in processes():
+        name = wanted.get(process.pgid)
         if name is not None:
-            totals[name] += ticks
-        elif comm == "postgres":
-            totals["postgres"] += ticks
+            totals[name] += process.cpu_seconds
+        elif process.name == "postgres":
+            totals["postgres"] += process.cpu_seconds
     return totals
 
 
@@ -552,15 +589,7 @@ def run(args: argparse.Namespace) -> None:
         baseline.create_tables(libpq)
         print(f"set up in {time.perf_counter() - started:.1f} s")
         env = app_env(url, tmp, **{baseline.DSN_ENV: libpq})
-        tongban_cli = str(Path(sys.executable).parent / "tongban")
         app_port, base_port = _free_port(), _free_port()
-        app = Server(
-            "tongban serve",
-            [tongban_cli, "serve", "--host", "127.0.0.1", "--port", str(app_port),
-             "--workers", str(WORKERS)],
-            env,
-            Path(tmp) / "app.log",
-        )  # fmt: skip
         base = Server(
             "baseline",
             [sys.executable, "-m", "uvicorn", "cases_baseline_app:app", "--app-dir",
@@ -569,23 +598,8 @@ def run(args: argparse.Namespace) -> None:
             env,
             Path(tmp) / "baseline.log",
         )  # fmt: skip
+        app = serve_app(env, app_port, tmp)
         try:
-            try:
-                app.start(app_port, "/healthz")
-            except RuntimeError:
-                # On a crowded box a worker may take longer than uvicorn's 5 s health check to
-                # import the app: uvicorn kills and restarts it, forever.  ``tongban serve`` has
-                # no option for that timeout, so serve the same factory with uvicorn directly.
-                app.stop()
-                app = Server(
-                    "uvicorn tongban.asgi:create_app",
-                    [sys.executable, "-m", "uvicorn", "tongban.asgi:create_app", "--factory",
-                     "--host", "127.0.0.1", "--port", str(app_port), "--workers", str(WORKERS),
-                     "--log-level", "info", "--timeout-worker-healthcheck", "60"],
-                    env,
-                    Path(tmp) / "app-uvicorn.log",
-                )  # fmt: skip
-                app.start(app_port, "/healthz", wait=300)
             print(f"app served by: {app.label} --workers {WORKERS}", flush=True)
             base.start(base_port, "/docs", wait=300)
             phases = _measure(app, base, world, args)

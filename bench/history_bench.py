@@ -40,7 +40,7 @@ from common import (
 )
 
 from tongban.bootstrap import Container
-from tongban.demo import history, history_rows, history_world
+from tongban.demo import history, history_cases, history_rows, history_world
 from tongban.demo.bulk import BulkWriter, checks_after
 from tongban.services.indicators import metrics, recount
 
@@ -75,7 +75,7 @@ def _phased(container: Container, cases: int, jobs: int, commit: bool) -> dict[s
         began = clock()
         setup = history_world.prepare(conn, cases, 1, 3, today)
         writer = BulkWriter(conn)
-        gen = history_rows.RowGenerator(
+        gen = history_cases.RowGenerator(
             setup.world, 1, today, setup.ids, writer.postgres, setup.prefix
         )
         out["setup"] = clock() - began

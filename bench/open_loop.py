@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+from procfs import process_stat, processes
 
 HZ = os.sysconf("SC_CLK_TCK")
 MAX_CONNECTIONS = 64
@@ -171,25 +172,13 @@ def run_open_loop(
 # --------------------------------------------------------------------------- CPU meters
 
 
-def _proc_cpu(pid: int) -> tuple[int, float] | None:
-    """(process group, CPU seconds) of one process, None once it has gone."""
-    try:
-        raw = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    rest = raw[raw.rfind(")") + 2 :].split()
-    return int(rest[2]), (int(rest[11]) + int(rest[12])) / HZ
-
-
 def group_cpu(groups: dict[str, int]) -> dict[str, float]:
     """CPU seconds so far of every process in each named process group."""
     totals = dict.fromkeys(groups, 0.0)
     names = {pgid: name for name, pgid in groups.items()}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            found = _proc_cpu(int(entry.name))
-            if found is not None and found[0] in names:
-                totals[names[found[0]]] += found[1]
+    for process in processes():
+        if process.pgid in names:
+            totals[names[process.pgid]] += process.cpu_seconds
     return totals
 
 
@@ -212,8 +201,8 @@ class Backends:
                 "SELECT pid FROM pg_stat_activity WHERE datname = ANY(%s)", (self.databases,)
             )
         ]
-        found = {pid: _proc_cpu(pid) for pid in pids}
-        return {pid: cpu[1] for pid, cpu in found.items() if cpu is not None}
+        found = {pid: process_stat(pid) for pid in pids}
+        return {pid: stat.cpu_seconds for pid, stat in found.items() if stat is not None}
 
     @staticmethod
     def used(before: dict[int, float], after: dict[int, float]) -> float:

@@ -42,7 +42,7 @@ import psycopg  # noqa: E402
 from cluster import Cluster, throwaway_cluster, throwaway_standby  # noqa: E402
 from common import print_table  # noqa: E402
 from loadgen import Generator, Run, figures  # noqa: E402
-from stack import DATABASE, Stack, _wait_ready, server_cpu, stack_on  # noqa: E402
+from stack import DATABASE, Stack, _wait_ready, cpu_used, server_cpu, stack_on  # noqa: E402
 
 STANDBY = "replica1"
 SETTLE = 11.0  # seconds: see settle()
@@ -120,25 +120,6 @@ def _lag(standby: Cluster) -> str:
     return f"{pending} B unreplayed, last replayed commit {age} old"
 
 
-def _postmaster_family(cluster: Cluster) -> set[int]:
-    """The postmaster of ``cluster`` and its children (the server processes)."""
-    try:
-        postmaster = int((cluster.data / "postmaster.pid").read_text().split()[0])
-    except (OSError, ValueError, IndexError):
-        return set()
-    family = {postmaster}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            raw = (entry / "stat").read_text()
-        except OSError:
-            continue
-        if int(raw[raw.rfind(")") + 2 :].split()[1]) == postmaster:
-            family.add(int(entry.name))
-    return family
-
-
 def phase(
     s: Stack, gen: ReadGenerator, setup: str, rate: float, duration: float, standby: Cluster
 ) -> Phase:
@@ -146,19 +127,14 @@ def phase(
     gen.use(READS)
     settle()
     xacts0 = {"primary": _xacts(s.cluster), "standby": _xacts(standby)}
-    cpu0 = server_cpu(s)
+    clusters = [("primary", s.cluster), ("standby", standby)]
+    cpu0 = server_cpu(s, clusters)
     run = asyncio.run(gen.run(rate, duration, []))
-    cpu1 = server_cpu(s)
+    cpu1 = server_cpu(s, clusters)
     settle()
     xacts = {"primary": _xacts(s.cluster), "standby": _xacts(standby)}
     xacts = {k: v - xacts0[k] for k, v in xacts.items()}
-    families = {"primary": _postmaster_family(s.cluster), "standby": _postmaster_family(standby)}
-    cpu = dict.fromkeys(("app", "worker", "primary", "standby"), 0.0)
-    for (kind, pid), seconds in cpu1.items():
-        spent = max(0.0, seconds - cpu0.get((kind, pid), 0.0))
-        if kind == "postgres":
-            kind = "standby" if pid in families["standby"] else "primary"
-        cpu[kind] += spent
+    cpu = cpu_used(cpu0, cpu1, ("app", "worker", "primary", "standby"))
     return Phase(setup, run, xacts, cpu, _lag(standby), os.getloadavg())
 
 

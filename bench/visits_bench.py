@@ -100,6 +100,7 @@ from common import (
     postgres_url,
     print_table,
 )
+from procfs import pids, process_stat, process_title
 from sqlalchemy import event, func, select
 
 from tongban.adapters.db import migrate
@@ -348,21 +349,15 @@ def _backend_seconds(database: str | None) -> dict[int, float]:
     shared with other people's test databases: only this bench's backends are counted."""
     if database is None:
         return {}
-    hz = os.sysconf("SC_CLK_TCK")
     marker = f" {database} "
     found: dict[int, float] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
+    for pid in pids():
+        title = process_title(pid)
+        if title is None or not title.startswith("postgres:") or marker not in title:
             continue
-        try:
-            title = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-            if not title.startswith("postgres:") or marker not in title:
-                continue
-            raw = (entry / "stat").read_text()
-        except OSError:
-            continue
-        rest = raw[raw.rfind(")") + 2 :].split()
-        found[int(entry.name)] = (int(rest[11]) + int(rest[12])) / hz
+        stat = process_stat(pid)
+        if stat is not None:
+            found[pid] = stat.cpu_seconds
     return found
 
 

@@ -20,7 +20,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,7 @@ import cases_bench  # noqa: E402
 from cluster import Cluster, throwaway_cluster  # noqa: E402
 from common import app_env, print_table  # noqa: E402
 from loadgen import Fault, Generator, Run, Sessions, figures  # noqa: E402
+from procfs import ProcessStat, process_title, processes  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 
 import tongban  # noqa: E402
@@ -103,17 +104,11 @@ def children(pid: int) -> list[int]:
     """The app's worker processes: ``pid``'s children running the app (not multiprocessing's
     resource tracker)."""
     found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            continue
-        ppid = int(stat[stat.rfind(")") + 2 :].split()[1])
-        if ppid == pid and "resource_tracker" not in cmdline:
-            found.append(int(entry.name))
+    for process in processes():
+        if process.ppid == pid:
+            title = process_title(process.pid)
+            if title is not None and "resource_tracker" not in title:
+                found.append(process.pid)
     return sorted(found)
 
 
@@ -253,41 +248,62 @@ def load(s: Stack, rate: float, duration: float, faults: list[Fault], seed: int 
     print(f"load: {rate:g} req/s for {duration:g} s (open loop)", flush=True)
     before = server_cpu(s)
     run = asyncio.run(Generator(s.base_url, s.sessions, seed).run(rate, duration, faults))
-    after = server_cpu(s)
-    run.server_cpu = dict.fromkeys(("app", "worker", "postgres"), 0.0)
-    for (kind, pid), seconds in after.items():
-        run.server_cpu[kind] += max(0.0, seconds - before.get((kind, pid), 0.0))
+    run.server_cpu = cpu_used(before, server_cpu(s), ("app", "worker", "postgres"))
     return run
 
 
-def server_cpu(s: Stack) -> dict[tuple[str, int], float]:
-    """CPU seconds so far of each process of the app (its process group), the worker and the
-    drill's clusters (their postmasters and the postmasters' children), by (kind, pid).  A
-    process that exited meanwhile (killed, restarted, a fenced server) takes its share with it:
-    the figures are then a lower bound."""
-    hz = os.sysconf("SC_CLK_TCK")
-    postmasters: set[int] = set()
-    for cluster in (s.cluster, *s.standbys):
+def postgres_processes(
+    clusters: Iterable[tuple[str, Cluster]], running: Iterable[ProcessStat]
+) -> dict[int, str]:
+    """The server processes among ``running``, each labelled with its cluster's name: a
+    cluster's postmaster (its ``postmaster.pid``) and the postmaster's children.  A cluster that
+    is not running has none."""
+    postmasters: dict[int, str] = {}
+    for name, cluster in clusters:
         with contextlib.suppress(OSError, ValueError, IndexError):
-            postmasters.add(int((cluster.data / "postmaster.pid").read_text().split()[0]))
+            postmasters[int((cluster.data / "postmaster.pid").read_text().split()[0])] = name
+    labels: dict[int, str] = {}
+    for process in running:
+        for pid in (process.pid, process.ppid):
+            if pid in postmasters:
+                labels[process.pid] = postmasters[pid]
+                break
+    return labels
+
+
+def server_cpu(
+    s: Stack, clusters: Sequence[tuple[str, Cluster]] | None = None
+) -> dict[tuple[str, int], float]:
+    """CPU seconds so far of each process of the app (its process group), the worker and the
+    drill's clusters (their postmasters and the postmasters' children), by (kind, pid): the kind
+    is ``app``, ``worker`` or, for a server process, its cluster's name in ``clusters`` (by
+    default every cluster of the stack, named ``postgres``).  A process that exited meanwhile
+    (killed, restarted, a fenced server) takes its share with it: the figures are then a lower
+    bound."""
+    if clusters is None:
+        clusters = [("postgres", cluster) for cluster in (s.cluster, *s.standbys)]
+    running = list(processes())
+    servers = postgres_processes(clusters, running)
     totals: dict[tuple[str, int], float] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            raw = (entry / "stat").read_text()
-        except OSError:
-            continue
-        rest = raw[raw.rfind(")") + 2 :].split()
-        pid, ppid, pgid = int(entry.name), int(rest[1]), int(rest[2])
-        ticks = (int(rest[11]) + int(rest[12])) / hz
-        if s.app.process is not None and pgid == s.app.pid:
-            totals[("app", pid)] = ticks
-        elif s.worker.process is not None and pgid == s.worker.pid:
-            totals[("worker", pid)] = ticks
-        elif pid in postmasters or ppid in postmasters:
-            totals[("postgres", pid)] = ticks
+    for process in running:
+        if s.app.process is not None and process.pgid == s.app.pid:
+            totals[("app", process.pid)] = process.cpu_seconds
+        elif s.worker.process is not None and process.pgid == s.worker.pid:
+            totals[("worker", process.pid)] = process.cpu_seconds
+        elif process.pid in servers:
+            totals[(servers[process.pid], process.pid)] = process.cpu_seconds
     return totals
+
+
+def cpu_used(
+    before: dict[tuple[str, int], float], after: dict[tuple[str, int], float], kinds: Sequence[str]
+) -> dict[str, float]:
+    """CPU seconds each kind of process used between two ``server_cpu`` readings (a process
+    born in between counts whole; one that exited in between is lost)."""
+    used = dict.fromkeys(kinds, 0.0)
+    for (kind, pid), seconds in after.items():
+        used[kind] += max(0.0, seconds - before.get((kind, pid), 0.0))
+    return used
 
 
 # --------------------------------------------------------------------------- lost writes

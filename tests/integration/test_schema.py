@@ -1,4 +1,4 @@
-"""The schema: the same migrations on both engines, in step with tables.py, reversible."""
+"""The schema: the same migrations on both engines, in step with the tables modules, reversible."""
 
 from __future__ import annotations
 

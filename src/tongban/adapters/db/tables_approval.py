@@ -1,6 +1,6 @@
 """Tables for the the online approval centre: shared queue, assignment settings (网上审批中心).
 
-Mirrors migration 0011; imported at the end of ``tables.py`` so ``metadata`` holds every table.
+Mirrors migration 0011; imported at the end of ``tables`` so ``metadata`` holds every table.
 """
 
 from __future__ import annotations

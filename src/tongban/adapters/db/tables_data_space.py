@@ -1,7 +1,7 @@
 """Tables for the personal data space: grants, the holder-visible access log, citizen codes,
 identity checks.
 
-Mirrors migrations 0007 and 0049; imported at the end of ``tables.py`` so ``metadata`` holds
+Mirrors migrations 0007 and 0049; imported at the end of ``tables`` so ``metadata`` holds
 every table.
 """
 

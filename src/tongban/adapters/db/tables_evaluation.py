@@ -1,7 +1,7 @@
 """Tables of 好差评: ratings of cases and queue tickets, the rectification of poor ones with
 their call-backs, and the signed SMS rating links.
 
-Mirrors migration 0018; imported at the end of ``tables.py`` so ``metadata`` holds every table.
+Mirrors migration 0018; imported at the end of ``tables`` so ``metadata`` holds every table.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Tables of 跨城通办: this node, its trusted partners, the messages sent and applied, the
 hash-chained exchange log, and the cases handed over and received.
 
-Mirrors migrations 0036, 0037 and 0045; imported at the end of ``tables.py`` so ``metadata``
+Mirrors migrations 0036, 0037 and 0045; imported at the end of ``tables`` so ``metadata``
 holds every table.
 """
 

@@ -1,7 +1,7 @@
 """Tables of the indicator system (指标体系): definitions with versions, the case facts and
 the daily case rollup the figures read.
 
-Mirrors migration 0019; imported at the end of ``tables.py`` so ``metadata`` holds every table.
+Mirrors migration 0019; imported at the end of ``tables`` so ``metadata`` holds every table.
 """
 
 from __future__ import annotations

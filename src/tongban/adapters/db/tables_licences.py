@@ -1,7 +1,7 @@
 """Tables for the e-licence library: issued licences with their signed credentials (电子证照).
 
 The signing keys and the CA live as files under ``{data_dir}/keys`` (``adapters/keys.py``).
-Mirrors migration 0006; imported at the end of ``tables.py`` so ``metadata`` holds every table.
+Mirrors migration 0006; imported at the end of ``tables`` so ``metadata`` holds every table.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Tables of the service network's geography: the population grid, the gazetteer and the
 network's version counter (15 分钟政务服务圈).
 
-Mirrors migration 0016; imported at the end of ``tables.py`` so ``metadata`` holds every table.
-The centres themselves are in ``tables.py``.
+Mirrors migration 0016; imported at the end of ``tables`` so ``metadata`` holds every table.
+The centres themselves are in ``tables/catalogue.py``.
 """
 
 from __future__ import annotations

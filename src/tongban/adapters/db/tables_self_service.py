@@ -1,6 +1,6 @@
 """Tables of self-service (自助办): the kiosks of each centre and the visits they serve.
 
-Mirrors migration 0015; imported at the end of ``tables.py`` so ``metadata`` holds every table.
+Mirrors migration 0015; imported at the end of ``tables`` so ``metadata`` holds every table.
 """
 
 from __future__ import annotations

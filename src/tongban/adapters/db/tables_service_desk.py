@@ -1,6 +1,6 @@
 """Tables of the service desk: the hard-case window (办不成事) and consultation (咨询).
 
-Mirrors migration 0014; imported at the end of ``tables.py`` so ``metadata`` holds every table.
+Mirrors migration 0014; imported at the end of ``tables`` so ``metadata`` holds every table.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Tables of post-approval supervision (批后监管): the items supervised with their checklists,
 inspection tasks with their history, and the random draws (双随机).
 
-Mirrors migration 0020; imported at the end of ``tables.py`` so ``metadata`` holds every table.
+Mirrors migration 0020; imported at the end of ``tables`` so ``metadata`` holds every table.
 """
 
 from __future__ import annotations

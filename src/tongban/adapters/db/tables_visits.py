@@ -1,6 +1,6 @@
 """Tables for visits to a centre: queue numbers and the windows that call them (取号叫号).
 
-Mirrors migration 0012; imported at the end of ``tables.py`` so ``metadata`` holds every table.
+Mirrors migration 0012; imported at the end of ``tables`` so ``metadata`` holds every table.
 """
 
 from __future__ import annotations

@@ -62,21 +62,24 @@ _KEY = ("day", "item_code", "department_code", "centre_code", "channel")
 _MONTH_KEY = ("month", *_KEY[1:])
 
 
-def _upserts(table: Any, key: tuple[str, ...]) -> dict[str, Any]:
+def adding_upserts(table: Any, key: tuple[str, ...], measures: Iterable[str]) -> dict[str, Any]:
+    """By dialect name, the insert of a rollup row that adds each measure to the stored row of
+    the same ``key`` (``ON CONFLICT DO UPDATE SET n = n + excluded.n``): two writers add without
+    losing each other's counts."""
     out: dict[str, Any] = {}
     for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite)):
         stmt = dialect.insert(table)
         out[name] = stmt.on_conflict_do_update(
             index_elements=list(key),
-            set_={m: table.c[m] + stmt.excluded[m] for m in CASE_DAILY_MEASURES},
+            set_={m: table.c[m] + stmt.excluded[m] for m in measures},
         )
     return out
 
 
 _TOWN_KEY = ("month", "department_code", "town", "channel")
-_ADD = _upserts(indicator_case_daily, _KEY)
-_ADD_MONTHLY = _upserts(indicator_case_monthly, _MONTH_KEY)
-_ADD_TOWN_MONTHLY = _upserts(indicator_case_town_monthly, _TOWN_KEY)
+_ADD = adding_upserts(indicator_case_daily, _KEY, CASE_DAILY_MEASURES)
+_ADD_MONTHLY = adding_upserts(indicator_case_monthly, _MONTH_KEY, CASE_DAILY_MEASURES)
+_ADD_TOWN_MONTHLY = adding_upserts(indicator_case_town_monthly, _TOWN_KEY, CASE_DAILY_MEASURES)
 TownKey = tuple[date, str, str, str]
 """Month, department code, town, channel."""
 _FACT_COLUMNS = (

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, Select, select
 
-from tongban.adapters.db.tables import cases, departments, service_items, users
+from tongban.adapters.db.tables import cases, departments, users
 from tongban.adapters.db.tables_evaluation import ratings, rectification_callbacks, rectifications
 from tongban.domain.errors import CaseNotFound
 from tongban.domain.evaluation.errors import RectificationNotFound
@@ -17,6 +17,7 @@ from tongban.domain.evaluation.model import EDITS_ALLOWED, FINISHED_CASE_STATUSE
 from tongban.domain.evaluation.rectification import CallbackOutcome, RectificationStatus
 from tongban.domain.people.model import Principal
 from tongban.domain.shared.masking import mask_name, mask_text
+from tongban.services.evaluation import records
 from tongban.services.evaluation.access import scope_of
 from tongban.services.platform.paging import Key, Page, PageRequest, read_page
 
@@ -188,20 +189,9 @@ def case_rating(
     conn: Connection, principal: Principal | None, number: str, now: datetime, edit_days: int
 ) -> CaseRating:
     """The applicant's own case and its rating; anyone else's case is not found."""
-    text = (number or "").strip()
-    row = conn.execute(
-        select(
-            cases.c.id,
-            cases.c.number,
-            cases.c.status,
-            cases.c.applicant_id,
-            service_items.c.name.label("item_name"),
-        )
-        .join(service_items, service_items.c.id == cases.c.item_id)
-        .where(cases.c.number == text)
-    ).first()
-    if row is None or principal is None or row.applicant_id != principal.user_id:
-        raise CaseNotFound(number=text)
+    row = records.case_row(conn, number)
+    if principal is None or row.applicant_id != principal.user_id:
+        raise CaseNotFound(number=row.number)
     rating = conn.execute(select(ratings).where(ratings.c.case_id == row.id)).first()
     task = None
     if rating is not None:

@@ -16,7 +16,6 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection, Select, func, literal, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from tongban.adapters.db.tables import cases, centres, departments, service_items
 from tongban.adapters.db.tables_evaluation import ratings, rectifications
@@ -41,19 +40,10 @@ _SATISFIED = frozenset(level.value for level in Level if level not in POOR_LEVEL
 _TOWN_KEY = ("month", "department_code", "town", "channel")
 
 
-def _upserts(table: Any, key: tuple[str, ...]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite)):
-        stmt = dialect.insert(table)
-        out[name] = stmt.on_conflict_do_update(
-            index_elements=list(key),
-            set_={m: table.c[m] + stmt.excluded[m] for m in RATING_DAILY_MEASURES},
-        )
-    return out
-
-
-_ADD = _upserts(indicator_rating_daily, _KEY)
-_ADD_TOWN = _upserts(indicator_rating_town_monthly, _TOWN_KEY)
+_ADD = case_facts.adding_upserts(indicator_rating_daily, _KEY, RATING_DAILY_MEASURES)
+_ADD_TOWN = case_facts.adding_upserts(
+    indicator_rating_town_monthly, _TOWN_KEY, RATING_DAILY_MEASURES
+)
 
 
 def _select() -> Select[Any]:
