@@ -62,6 +62,7 @@ from common import (
 )
 from fastapi.testclient import TestClient
 from open_loop import Backends, Result, group_cpu, http_request, machine_busy, run_open_loop
+from procfs import processes
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 
@@ -97,6 +98,10 @@ class Measured:
     pg_ms: float
     generator_ms: float
     others_pct: float
+    split: str = ""
+    """The app's CPU in the phase by process, % of its total, busiest first (a worker that
+    started or ended meanwhile is marked +/-): an uneven split means the connections, which
+    stay with the worker that accepted them, were not shared evenly."""
 
     @property
     def counts(self) -> bool:
@@ -124,8 +129,10 @@ def measure(
 ) -> Measured:  # fmt: skip
     groups = {"app": group, **others_groups}
     cpu0, pg0, busy0 = group_cpu(groups), backends.snapshot(), machine_busy()
+    each0 = _by_process(group)
     result = run_open_loop(url, requests, rate, keep_bodies=keep)
     cpu1, pg1, busy1 = group_cpu(groups), backends.snapshot(), machine_busy()
+    each1 = _by_process(group)
     n = max(1, len(result.latencies))
     app = cpu1["app"] - cpu0["app"]
     pg = Backends.used(pg0, pg1)
@@ -133,7 +140,24 @@ def measure(
     total, busy = busy1[0] - busy0[0], busy1[1] - busy0[1]
     others = max(0.0, 100 * (busy - ours) / total) if total > 0 else float("nan")
     return Measured(label, result, 1000 * app / n, 1000 * pg / n, 1000 * result.generator_cpu / n,
-                    others)  # fmt: skip
+                    others, _split(each0, each1))  # fmt: skip
+
+
+def _by_process(group: int) -> dict[int, float]:
+    """CPU seconds so far of each process of ``group`` except its leader (the supervisor)."""
+    return {p.pid: p.cpu_seconds for p in processes() if p.pgid == group and p.pid != group}
+
+
+def _split(before: dict[int, float], after: dict[int, float]) -> str:
+    used = {pid: cpu - before.get(pid, 0.0) for pid, cpu in after.items()}
+    total = sum(used.values())
+    if total <= 0:
+        return "-"
+    marks = {pid: "+" for pid in after if pid not in before}
+    cells = [f"{100 * cpu / total:.0f}{marks.get(pid, '')}"
+             for pid, cpu in sorted(used.items(), key=lambda kv: -kv[1])]  # fmt: skip
+    cells += ["-" for pid in before if pid not in after]
+    return "/".join(cells)
 
 
 def h2load(url: str, rate: float, seconds: float, tmp: Path) -> tuple[list[float], float, int]:
@@ -292,8 +316,8 @@ def run(
     )  # fmt: skip
     print_table(
         ["path", "load", "rate/s", "n", "ok", "other statuses", "p50 ms", "p95 ms", "p99 ms",
-         "app CPU ms/req", "PG CPU ms/req", "gen CPU ms/req", "app+PG+gen CPU of cores", "late",
-         "others' CPU", "counts"],
+         "app CPU ms/req", "PG CPU ms/req", "gen CPU ms/req", "app+PG+gen CPU of cores",
+         "app CPU by worker %", "late", "others' CPU", "counts"],
         rows,
         title=f"Open-loop latency, {seconds:.0f} s per rate (from each request's due time)",
     )  # fmt: skip
@@ -401,13 +425,14 @@ def _run_paths(
                             {k: v for k, v in others.items() if v != who.group})  # fmt: skip
                 rows.append(_row(f"{path.name}: {who.name}" if who is base_path else who.name,
                                  fraction, m))  # fmt: skip
-                print(f"    {rows[-1][0]} at {rate:.0f}/s: p99 {rows[-1][7]} ms", flush=True)
+                print(f"    {rows[-1][0]} at {rate:.0f}/s: p99 {rows[-1][8]} ms, "
+                      f"workers {m.split}", flush=True)  # fmt: skip
             if has_h2load:
                 lat, cpu_ms, done = h2load(base_path.url, rate, seconds, tmp)
                 percentiles = [f"{1000 * _pct(lat, p):.1f}" for p in (50, 95, 99)]
                 rows.append([f"{path.name}: baseline (h2load)", f"{fraction:.0%}", f"{rate:.0f}",
                              str(done), str(done), "-", *percentiles, "-", "-", f"{cpu_ms:.2f}",
-                             "-", "-", "-", "-"])  # fmt: skip
+                             "-", "-", "-", "-", "-"])  # fmt: skip
     return rows, cpu_rows
 
 
@@ -461,7 +486,7 @@ def _row(label: str, fraction: float, m: Measured) -> list[str]:
             str(m.ok), _others(r), *(f"{1000 * r.percentile(p):.1f}" for p in (50, 95, 99)),
             f"{m.app_ms:.1f}", f"{m.pg_ms:.1f}", f"{m.generator_ms:.2f}",
             f"{r.rate * (m.app_ms + m.pg_ms + m.generator_ms) / (10 * CORES):.0f}%",
-            str(r.late_starts),
+            m.split or "-", str(r.late_starts),
             f"{m.others_pct:.0f}%", "yes" if m.counts else "NO"]  # fmt: skip
 
 
