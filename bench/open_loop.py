@@ -10,8 +10,10 @@ here, as a check of this generator); a phase then only writes them on keep-alive
 generator's own CPU is measured and printed, never counted as the app's.
 
 CPU meters (Linux ``/proc``): a process group's (the app's, the baseline's, this process's),
-the PostgreSQL backends serving the bench databases (their pids from ``pg_stat_activity``), and
-the whole machine's busy time, from which "others" is what none of those used.
+the PostgreSQL backends serving the bench databases (their pids from ``pg_stat_activity``,
+sampled every 0.2 s by a thread so that a backend that ends during a phase counts up to its last
+sample, with a bound of what that misses: ``Backends``), and the whole machine's busy time, from
+which "others" is what none of those used.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -182,33 +185,152 @@ def group_cpu(groups: dict[str, int]) -> dict[str, float]:
     return totals
 
 
-class Backends:
-    """The CPU of the PostgreSQL backends serving ``databases`` (pids from pg_stat_activity)."""
+SAMPLE_EVERY = 0.2
+"""Seconds between two samples of the bench databases' backends (``Backends``)."""
 
-    def __init__(self, dsn: str, databases: Iterable[str]) -> None:
+Backend = tuple[int, int]
+"""A PostgreSQL backend: its pid and when it started (a pid may be used again)."""
+
+
+@dataclass(frozen=True)
+class BackendsSnapshot:
+    """What ``Backends.snapshot`` saw: every backend of the bench databases seen so far with
+    its CPU seconds when last seen, those of them seen to end; the CPU of the postmaster's
+    ended children, and the last-seen CPU of every backend seen to end (any database); the
+    sampler's own CPU.  The last three only grow."""
+
+    cpu: dict[Backend, float]
+    ended: frozenset[Backend]
+    reaped: float
+    ended_seen: float
+    sampler_cpu: float
+
+
+class Backends:
+    """The CPU of the PostgreSQL backends serving ``databases``.
+
+    Their pids come from ``pg_stat_activity``, their CPU from ``/proc/<pid>/stat``.  Two
+    snapshots alone lose the CPU of a backend that ends in between (an app's pool closing a
+    connection beyond its size, a connection recycled): so a thread samples the backends every
+    ``every`` seconds (``SAMPLE_EVERY``) and keeps each one's CPU when last seen, and a backend
+    that ends counts up to its last sample.
+
+    What that still misses: each ended backend's CPU after its last sample (at most ``every``
+    seconds of it: a backend is one thread), and whole backends that lived between two samples.
+    ``missed_at_most`` bounds it from the postmaster's ended children's CPU (``cutime +
+    cstime``, which the kernel adds when the postmaster waits for an ended child): its growth
+    less the last-seen CPU of every backend seen to end meanwhile, whatever its database (the
+    sampler follows them all, so that the other databases' backends on a shared server do not
+    inflate the bound).  What is left in it besides the bench's: the other ended backends' CPU
+    after their last sample, and the server's short-lived helpers (autovacuum and parallel
+    workers).  So the bound is high, never low, but for a backend that had left
+    ``pg_stat_activity`` and not yet been waited for when the phase ended; NaN when the
+    postmaster's stat cannot be read.
+
+    The sampler runs in this process: its CPU (``BackendsSnapshot.sampler_cpu``) is the
+    meter's, and a caller that times this process's CPU subtracts it (``sampler_used``).
+    ``every=None``: no sampler, snapshots alone (a bench whose own pooled connections are the
+    only backends, none of which ends, and whose CPU is this process's).
+    """
+
+    def __init__(
+        self, dsn: str, databases: Iterable[str], every: float | None = SAMPLE_EVERY
+    ) -> None:
         self.databases = list(databases)
         # One connection for the whole run, opened first: under load the server's connection
         # slots may all be taken by the time a phase ends.
         self.conn = psycopg.connect(dsn, autocommit=True)
+        own = self.conn.execute("SELECT pg_backend_pid()").fetchone()
+        stat = process_stat(int(own[0])) if own else None
+        self.postmaster = stat.ppid if stat is not None else None
+        self._lock = threading.Lock()
+        self._seen: dict[Backend, float] = {}  # the bench's backends
+        self._others: dict[Backend, float] = {}  # every other backend, while listed
+        self._listed: set[Backend] = set()
+        self._ended: set[Backend] = set()
+        self._ended_seen = 0.0
+        self._sampler_cpu = 0.0
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        if every is not None:
+            self._sample()
+            self._thread = threading.Thread(
+                target=self._sample_every, args=(every,), name="backends", daemon=True
+            )
+            self._thread.start()
 
     def close(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
         self.conn.close()
 
-    def snapshot(self) -> dict[int, float]:
-        pids = [
-            int(row[0])
-            for row in self.conn.execute(
-                "SELECT pid FROM pg_stat_activity WHERE datname = ANY(%s)", (self.databases,)
+    def _sample_every(self, every: float) -> None:
+        while not self._stop.wait(every):
+            started = time.thread_time()
+            self._sample()
+            with self._lock:
+                self._sampler_cpu += time.thread_time() - started
+
+    def _sample(self) -> None:
+        with self._lock:
+            rows = self.conn.execute(
+                "SELECT pid, coalesce(datname = ANY(%s), false) FROM pg_stat_activity",
+                (self.databases,),
+            ).fetchall()
+            listed = set()
+            for pid, ours in rows:
+                stat = process_stat(int(pid))
+                if stat is None:
+                    continue
+                backend = (stat.pid, stat.start_ticks)
+                (self._seen if ours else self._others)[backend] = stat.cpu_seconds
+                listed.add(backend)
+            for backend in self._listed - listed:
+                if backend in self._seen:
+                    self._ended.add(backend)
+                    self._ended_seen += self._seen[backend]
+                else:
+                    self._ended_seen += self._others.pop(backend, 0.0)
+            self._listed = listed
+
+    def snapshot(self) -> BackendsSnapshot:
+        """Sample now: the bench's backends seen so far (those that ended, as last seen)."""
+        self._sample()
+        postmaster = process_stat(self.postmaster) if self.postmaster is not None else None
+        with self._lock:
+            return BackendsSnapshot(
+                dict(self._seen),
+                frozenset(self._ended),
+                postmaster.children_cpu_seconds if postmaster is not None else float("nan"),
+                self._ended_seen,
+                self._sampler_cpu,
             )
-        ]
-        found = {pid: process_stat(pid) for pid in pids}
-        return {pid: stat.cpu_seconds for pid, stat in found.items() if stat is not None}
 
     @staticmethod
-    def used(before: dict[int, float], after: dict[int, float]) -> float:
-        """CPU seconds between two snapshots (a backend born meanwhile counts whole; one that
-        ended meanwhile is lost, so pooled connections are what makes this exact)."""
-        return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
+    def used(before: BackendsSnapshot, after: BackendsSnapshot) -> float:
+        """CPU seconds between two snapshots: a backend born meanwhile counts whole, one that
+        ended meanwhile up to its last sample."""
+        return sum(cpu - before.cpu.get(backend, 0.0) for backend, cpu in after.cpu.items())
+
+    @staticmethod
+    def ended(before: BackendsSnapshot, after: BackendsSnapshot) -> int:
+        """The bench's backends seen to end between two snapshots."""
+        return len(after.ended - before.ended)
+
+    @staticmethod
+    def missed_at_most(before: BackendsSnapshot, after: BackendsSnapshot) -> float:
+        """At most this many CPU seconds of the bench's backends that ended between two
+        snapshots went uncounted by ``used`` (NaN: the postmaster's stat was not readable)."""
+        reaped = after.reaped - before.reaped
+        if reaped != reaped:  # NaN
+            return reaped
+        return max(0.0, reaped - (after.ended_seen - before.ended_seen))
+
+    @staticmethod
+    def sampler_used(before: BackendsSnapshot, after: BackendsSnapshot) -> float:
+        """CPU seconds the sampler thread used between two snapshots (this process's)."""
+        return after.sampler_cpu - before.sampler_cpu
 
 
 def machine_busy() -> tuple[float, float]:

@@ -12,8 +12,11 @@ inserts, 2 workers) in the same run.  Per path:
    session read and the idempotency key included), counted with a ``before_cursor_execute``
    listener.
 2. CPU per request at a low open-loop rate: the app's processes, the PostgreSQL backends of the
-   bench databases (``/proc/<pid>/stat`` of the pids in ``pg_stat_activity``), the generator
-   (this process), and the rest of the machine ("others").  The path's CPU capacity is
+   bench databases (``/proc/<pid>/stat`` of the pids in ``pg_stat_activity``, sampled every
+   0.2 s: a backend that ends during a phase counts up to its last sample, and the PG column
+   then says how many ended and at most how much of their CPU per request was not counted,
+   ``open_loop.Backends``), the generator (this process, less the sampler's CPU), and the rest
+   of the machine ("others").  The path's CPU capacity is
    cores × 1000 ÷ (app + PostgreSQL + generator CPU ms per request): the generator runs on the
    same cores, so what it uses is not there for the path (its CPU is printed apart and never
    counted as the app's).  That estimate is too high at load,
@@ -102,6 +105,18 @@ class Measured:
     """The app's CPU in the phase by process, % of its total, busiest first (a worker that
     started or ended meanwhile is marked +/-): an uneven split means the connections, which
     stay with the worker that accepted them, were not shared evenly."""
+    pg_ended: int = 0
+    """The bench databases' backends that ended during the phase (counted to their last
+    sample)."""
+    pg_missed_ms: float = 0.0
+    """At most this much of their CPU per request was not counted (``Backends.missed_at_most``)."""
+
+    @property
+    def pg(self) -> str:
+        """The PostgreSQL CPU per request, and when backends ended, the bound of what was lost."""
+        if not self.pg_ended:
+            return f"{self.pg_ms:.1f}"
+        return f"{self.pg_ms:.1f} (+≤{self.pg_missed_ms:.2f}, {self.pg_ended} ended)"
 
     @property
     def counts(self) -> bool:
@@ -136,11 +151,14 @@ def measure(
     n = max(1, len(result.latencies))
     app = cpu1["app"] - cpu0["app"]
     pg = Backends.used(pg0, pg1)
+    # The backends' sampler runs in this process: its CPU is the meter's, not the generator's.
+    result.generator_cpu = max(0.0, result.generator_cpu - Backends.sampler_used(pg0, pg1))
     ours = sum(cpu1[k] - cpu0[k] for k in groups) + pg + result.generator_cpu
     total, busy = busy1[0] - busy0[0], busy1[1] - busy0[1]
     others = max(0.0, 100 * (busy - ours) / total) if total > 0 else float("nan")
     return Measured(label, result, 1000 * app / n, 1000 * pg / n, 1000 * result.generator_cpu / n,
-                    others, _split(each0, each1))  # fmt: skip
+                    others, _split(each0, each1), Backends.ended(pg0, pg1),
+                    1000 * Backends.missed_at_most(pg0, pg1) / n)  # fmt: skip
 
 
 def _by_process(group: int) -> dict[int, float]:
@@ -473,9 +491,9 @@ def _cpu_row(
     counts, others = low.counts, low.others_pct
     if loaded is not None:
         m, served = loaded
-        at_load = [f"{served:.0f}", f"{m.app_ms:.1f}", f"{m.pg_ms:.1f}"]
+        at_load = [f"{served:.0f}", f"{m.app_ms:.1f}", m.pg]
         counts, others = counts and m.counts, max(others, m.others_pct)
-    return [path.name, str(path.statements), f"{low.app_ms:.1f}", f"{low.pg_ms:.1f}",
+    return [path.name, str(path.statements), f"{low.app_ms:.1f}", low.pg,
             f"{low.generator_ms:.2f}", f"{capacity_low:.0f}", *at_load, f"{capacity:.0f}",
             f"{others:.0f}%", "yes" if counts else "NO"]  # fmt: skip
 
@@ -484,7 +502,7 @@ def _row(label: str, fraction: float, m: Measured) -> list[str]:
     r = m.result
     return [label, f"{fraction:.0%}", f"{r.rate:.0f}", str(len(r.latencies) + r.statuses[0]),
             str(m.ok), _others(r), *(f"{1000 * r.percentile(p):.1f}" for p in (50, 95, 99)),
-            f"{m.app_ms:.1f}", f"{m.pg_ms:.1f}", f"{m.generator_ms:.2f}",
+            f"{m.app_ms:.1f}", m.pg, f"{m.generator_ms:.2f}",
             f"{r.rate * (m.app_ms + m.pg_ms + m.generator_ms) / (10 * CORES):.0f}%",
             m.split or "-", str(r.late_starts),
             f"{m.others_pct:.0f}%", "yes" if m.counts else "NO"]  # fmt: skip

@@ -1,6 +1,6 @@
 """What Linux's ``/proc`` says of the processes a bench measures: each one's parent, process
-group, name, command line and CPU time so far.  One reader for every bench and drill, so they
-all parse ``/proc/<pid>/stat`` the same way.
+group, name, command line, start, and CPU time so far (its own, and its ended children's).  One
+reader for every bench and drill, so they all parse ``/proc/<pid>/stat`` the same way.
 """
 
 from __future__ import annotations
@@ -22,6 +22,11 @@ class ProcessStat:
     """``comm``: the executable's name (at most 15 characters)."""
     cpu_seconds: float
     """User and system CPU so far."""
+    children_cpu_seconds: float = 0.0
+    """User and system CPU of its children that have ended and been waited for."""
+    start_ticks: int = 0
+    """When it started, in clock ticks after boot: a pid and this name one process, even when
+    the pid is used again."""
 
 
 def pids() -> Iterator[int]:
@@ -40,8 +45,11 @@ def process_stat(pid: int) -> ProcessStat | None:
     # The name may hold spaces and parentheses: the other fields follow its last ")".
     name = raw[raw.find("(") + 1 : raw.rfind(")")]
     rest = raw[raw.rfind(")") + 2 :].split()
-    ticks = int(rest[11]) + int(rest[12])
-    return ProcessStat(pid, int(rest[1]), int(rest[2]), name, ticks / os.sysconf("SC_CLK_TCK"))
+    hz = os.sysconf("SC_CLK_TCK")
+    ticks, children = int(rest[11]) + int(rest[12]), int(rest[13]) + int(rest[14])
+    return ProcessStat(
+        pid, int(rest[1]), int(rest[2]), name, ticks / hz, children / hz, int(rest[19])
+    )
 
 
 def processes() -> Iterator[ProcessStat]:

@@ -279,7 +279,9 @@ def main() -> None:
             libpq = libpq_dsn(make_url(cases_url))
             baseline.create_tables(libpq)
             os.environ[baseline.DSN_ENV] = libpq
-            backends = Backends(libpq_dsn(make_url(server_url)), names)
+            # No sampler thread: its CPU would count as the app's (this process's), and the
+            # in-process pools keep their backends for the whole run.
+            backends = Backends(libpq_dsn(make_url(server_url)), names, every=None)
             asyncio.run(measure(Bench(cases, smart, backends), args))
             for world in (cases, smart):
                 world.container.engine.dispose()

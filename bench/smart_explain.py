@@ -172,7 +172,8 @@ def per_decision(
         principals = [sessions.load_principal(uow.conn, uid) for uid in world.user_ids]
     server = postgres_url()
     assert server is not None
-    backends = Backends(libpq_dsn(make_url(server)), databases)
+    # No sampler thread: its CPU would count as the decisions' (this process's).
+    backends = Backends(libpq_dsn(make_url(server)), databases, every=None)
     outcomes: Counter[str] = Counter()
     profile = cProfile.Profile(time.process_time) if dump else None
     try:

@@ -8,6 +8,7 @@ file (nothing appended after signing), and chain to the CA.
 from __future__ import annotations
 
 import asyncio
+import importlib
 import io
 import logging
 from collections.abc import Callable, Sequence
@@ -140,6 +141,33 @@ def _off_event_loop(work: Callable[..., T], *args: Any) -> T:
     except RuntimeError:
         return work(*args)
     return _OFF_LOOP.submit(work, *args).result()
+
+
+PYHANKO_MODULES = (
+    "pyhanko.keys",
+    "pyhanko.pdf_utils.filters",
+    "pyhanko.pdf_utils.incremental_writer",
+    "pyhanko.pdf_utils.metadata.xmp_xml",
+    "pyhanko.pdf_utils.reader",
+    "pyhanko.sign.fields",
+    "pyhanko.sign.signers",
+    "pyhanko.sign.validation",
+    "pyhanko.sign.validation.status",
+    "pyhanko_certvalidator",
+    "pyhanko_certvalidator.registry",
+)
+"""What signing (``_sign``, ``signer._simple_signer``) and checking (``_check``) a licence PDF
+import, pyHanko's own imports on the way included (``tests/integration/test_asgi.py`` checks
+that a licence rendered, signed and checked after ``import_pyhanko`` imports no more of it)."""
+
+
+def import_pyhanko() -> None:
+    """Import pyHanko's modules for signing and checking a PDF now (with what they import,
+    about 0.3 s of CPU: most of what a process's first licence PDF cost).  This module leaves
+    them to the first signature, so that a command that never signs stays quick; an app
+    process calls this as it starts, so that no citizen's first download waits for them."""
+    for name in PYHANKO_MODULES:
+        importlib.import_module(name)
 
 
 def sign(pdf_bytes: bytes, signer: LicenceSigner, ca_pem: bytes, location: str = "") -> bytes:

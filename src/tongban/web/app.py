@@ -50,6 +50,12 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     container: Container = app.state.container
     limiter = anyio.to_thread.current_default_thread_limiter()
     limiter.total_tokens = container.settings.db_pool_size
+    # pyHanko is imported when the process starts, not by the first licence PDF it signs (a
+    # third of a second of CPU that a citizen's download would wait for); the command line,
+    # which imports the PDF module too, stays without it.
+    from tongban.adapters import licence_pdf
+
+    licence_pdf.import_pyhanko()
     yield
     if container.async_reader is not None:
         await container.async_reader.close()
