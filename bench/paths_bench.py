@@ -153,7 +153,10 @@ def measure(
     pg = Backends.used(pg0, pg1)
     # The backends' sampler runs in this process: its CPU is the meter's, not the generator's.
     result.generator_cpu = max(0.0, result.generator_cpu - Backends.sampler_used(pg0, pg1))
-    ours = sum(cpu1[k] - cpu0[k] for k in groups) + pg + result.generator_cpu
+    # This process (generator and sampler) is in the "generator" group: counted once, there.
+    ours = sum(cpu1[k] - cpu0[k] for k in groups) + pg
+    if "generator" not in groups:
+        ours += result.generator_cpu
     total, busy = busy1[0] - busy0[0], busy1[1] - busy0[1]
     others = max(0.0, 100 * (busy - ours) / total) if total > 0 else float("nan")
     return Measured(label, result, 1000 * app / n, 1000 * pg / n, 1000 * result.generator_cpu / n,
