@@ -88,8 +88,12 @@ def _key_text(key: tuple[Any, ...]) -> str:
 _DAY_KEY = ("day", "item_code", "department_code", "centre_code", "channel")
 _MONTH_KEY = ("month", *_DAY_KEY[1:])
 _TOWN_KEY = ("month", "department_code", "town", "channel")
-_STORED = {"sd": "indicator_case_daily", "sm": "indicator_case_monthly"}
-_STORED_TOWN = ("st", "indicator_case_town_monthly")
+_STORED = {
+    "sd": "indicator_case_daily",
+    "sm": "indicator_case_monthly",
+    "st": "indicator_case_town_monthly",
+}
+"""The ``_with_pending`` clause of each stored case rollup."""
 
 
 def _with_pending(conn: Connection) -> str:
@@ -114,10 +118,8 @@ def _with_pending(conn: Connection) -> str:
         "AND pm.centre_code <> '' "
         "GROUP BY pm.month, pm.department_code, coalesce(ce.town, ''), pm.channel)",
     ]
-    for name, table, pending, key in (
-        ("sd", "indicator_case_daily", "p", _DAY_KEY),
-        ("sm", "indicator_case_monthly", "pm", _MONTH_KEY),
-        ("st", "indicator_case_town_monthly", "pt", _TOWN_KEY),
+    for (name, table), pending, key in zip(
+        _STORED.items(), ("p", "pm", "pt"), (_DAY_KEY, _MONTH_KEY, _TOWN_KEY), strict=True
     ):
         on = " AND ".join(f"x.{k} = s.{k}" for k in key)
         added = ", ".join(f"s.{m} + coalesce(x.{m}, 0) AS {m}" for m in CASE_DAILY_MEASURES)
@@ -141,7 +143,7 @@ def verify(conn: Connection, progress: Progress | None = None) -> Report:
     fact_pairs, cases_found = recount.compare(
         conn,
         ctes,
-        (("d", "sd", _DAY_KEY), ("m", "sm", _MONTH_KEY), ("t", _STORED_TOWN[0], _TOWN_KEY)),
+        (("d", "sd", _DAY_KEY), ("m", "sm", _MONTH_KEY), ("t", "st", _TOWN_KEY)),
         CASE_DAILY_MEASURES,
         facts="f",
     )
@@ -156,9 +158,8 @@ def verify(conn: Connection, progress: Progress | None = None) -> Report:
                 )
     if progress is not None:
         progress(report.cases)
-    names = {**_STORED, _STORED_TOWN[0]: _STORED_TOWN[1]}
     for stored, (count, found) in cases_found.items():
-        table = names[stored]
+        table = _STORED[stored]
         if table == "indicator_case_daily":
             report.rollup_rows = count
         _add(report, table, found, CASE_DAILY_MEASURES)
