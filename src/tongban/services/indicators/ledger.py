@@ -28,6 +28,7 @@ from typing import Any
 from sqlalchemy import Connection, text
 from sqlalchemy.engine import RootTransaction
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from tongban.adapters.db.engine import READ_ONLY, REPLICA
 from tongban.adapters.db.tables_indicators import CASE_DAILY_MEASURES
@@ -171,7 +172,8 @@ def current(conn: Connection) -> None:
     connection of its own, committed before ``conn`` reads anything (on SQLite the read's
     snapshot starts at its first statement); a transaction that writes folds in itself.  A
     fold that fails (the database busy) is logged and the read goes on with the rollups as
-    last folded."""
+    last folded (so does a read that found no pooled connection free for the fold within the
+    pool's timeout)."""
     options = conn.get_execution_options()
     if options.get(REPLICA):
         return
@@ -186,5 +188,5 @@ def current(conn: Connection) -> None:
     try:
         with conn.engine.connect() as own, own.begin():
             fold(own, wait=True)
-    except DBAPIError:
+    except (DBAPIError, PoolTimeout):
         log.warning("indicator ledger not folded before a read", exc_info=True)
