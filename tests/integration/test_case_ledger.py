@@ -199,6 +199,52 @@ def test_two_folds_at_once_move_every_ledger_row_exactly_once(container: Contain
         assert case_facts.stored_rollup(uow.conn, monthly=True) == case_facts.by_month(_sums(rows))
 
 
+@pytest.mark.postgres
+@pytest.mark.parametrize("engine", ["postgresql"], indirect=True)
+def test_verify_finds_no_difference_while_cases_are_written_and_folded(
+    container: Container,
+) -> None:
+    """One snapshot: the raw rows, the rollups and the ledger are read by one statement, so a
+    case written or a batch folded meanwhile is counted on both sides or on neither."""
+    world = build_world(container)
+    for day in DAYS[:3]:
+        at_window(world, day)
+    stop = threading.Event()
+    failed: list[BaseException] = []
+
+    def fold() -> None:
+        try:
+            while not stop.is_set():
+                ledger.fold_committed(container, batch=1)
+        except BaseException as error:  # reported below, in the test's own thread
+            failed.append(error)
+
+    def write() -> None:
+        try:
+            for day in DAYS:
+                ref = at_window(world, day)
+                step(world, svc.accept, world.reviewer, ref, day)
+        except BaseException as error:
+            failed.append(error)
+
+    folder, writer = threading.Thread(target=fold), threading.Thread(target=write)
+    folder.start()
+    writer.start()
+    reports = []
+    try:
+        while writer.is_alive() or not reports:
+            with container.read() as uow:
+                reports.append(metrics.verify(uow.conn))
+    finally:
+        writer.join()
+        stop.set()
+        folder.join()
+    assert failed == []
+    assert [r.differences for r in reports] == [[] for _ in reports]
+    with container.read() as uow:
+        assert metrics.verify(uow.conn).differences == []
+
+
 @pytest.fixture
 def district(container: Container) -> District:
     return build_district(container)
