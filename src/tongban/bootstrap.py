@@ -206,7 +206,9 @@ def build_container(settings: Settings | None = None, *, clock: Clock | None = N
     telemetry.watch_pool(engine, settings.db_pool_size)
     replicas = Replicas(
         [
-            build_engine(url, pool_size=settings.db_pool_size, pooler=settings.database_pooler)
+            build_engine(
+                url, pool_size=settings.db_pool_size, pooler=settings.database_pooler, replica=True
+            )
             for url in settings.replica_urls
         ]
     )

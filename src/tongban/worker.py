@@ -33,6 +33,7 @@ from tongban.services.federation import casework as federation_casework  # noqa:
 from tongban.services.federation import delivery as federation_delivery  # noqa: F401  (outbox kind)
 from tongban.services.federation import items as federation_items
 from tongban.services.identity import check as identity_check
+from tongban.services.indicators import ledger as indicator_ledger
 from tongban.services.platform import outbox, readiness, retention, telemetry
 from tongban.services.platform.batches import purge_in_batches
 from tongban.services.projects import lifecycle as proxy_projects
@@ -344,6 +345,15 @@ def _register_sweeps() -> None:
     supervision_sweeps.register(register_sweep)
     # 好差评: the SMS rating link of finished cases, and overdue rectification tasks alert.
     evaluation_sweeps.register(register_sweep)
+    # 指标体系: the case rollups' ledger folded into the rollups (reads on the primary fold
+    # too; this bounds what a replica's figures lag behind).
+    register_sweep(
+        "indicator_fold",
+        indicator_ledger.sweep,
+        interval=timedelta(seconds=indicator_ledger.SWEEP_SECONDS),
+        lease=timedelta(minutes=5),
+        shared=True,
+    )
     # 自助办: a kiosk visit past its idle time leaves nothing behind, even if the kiosk is off.
     register_sweep(
         "kiosk_visits_close",

@@ -34,7 +34,7 @@ from tongban.domain.cases.status import CaseStatus, DeliveryMethod
 from tongban.domain.errors import DomainError
 from tongban.services.cases import lifecycle as svc
 from tongban.services.cases.lifecycle import CaseRef
-from tongban.services.indicators import metrics
+from tongban.services.indicators import ledger, metrics
 
 DAYS = ["2026-11-02", "2026-11-03", "2026-11-04", "2026-11-05", "2026-11-06"]
 
@@ -122,6 +122,7 @@ def test_verify_finds_a_difference_put_in_by_hand_and_rebuild_repairs_it(
     online(world, "2026-11-03", delivery_method=DeliveryMethod.ELECTRONIC)
     assert_rollup_equals_recomputation(container)
     with container.uow() as uow:
+        ledger.fold(uow.conn)  # the case writes' ledger rows into the rollups edited below
         uow.conn.execute(update(indicator_case_daily).values(cases_received=99))
         uow.conn.execute(update(indicator_case_facts).values(visits=7))
         uow.conn.execute(update(indicator_case_monthly).values(cases_online=5))

@@ -5,12 +5,12 @@ that has just written reads the primary while the replica is behind (read-your-o
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import date, timedelta
 
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine, func, insert, select, text
 from sqlalchemy.engine import make_url
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -23,8 +23,10 @@ from tongban.adapters.db.async_reader import libpq_dsn
 from tongban.adapters.db.engine import build_engine
 from tongban.adapters.db.replicas import Replicas
 from tongban.adapters.db.tables import job_runs
+from tongban.adapters.db.tables_indicators import indicator_case_daily, indicator_case_pending
 from tongban.bootstrap import Container
 from tongban.domain.shared.clock import FixedClock
+from tongban.services.indicators import ledger
 from tongban.services.platform.reads import primary_only
 from tongban.web.replica_pin import PIN_COOKIE, ReadYourWrites
 
@@ -163,3 +165,34 @@ def test_a_url_naming_the_replica_first_reaches_the_primary_with_read_write(
                 assert row is not None and row[0] is in_recovery
         finally:
             both.dispose()
+
+
+def test_a_read_of_the_figures_folds_the_ledger_on_the_primary_never_on_the_replica(
+    container: Container, replica_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A replica's engine (``replica=True``) is not folded on, nor tried (a hot standby
+    cannot write): its figures wait for the worker; a read on the primary folds first."""
+    container.replicas = Replicas([build_engine(replica_url, pool_size=2, replica=True)])
+    pending = select(func.count()).select_from(indicator_case_pending)
+    try:
+        with container.engine.begin() as conn:
+            conn.execute(
+                insert(indicator_case_pending).values(
+                    day=date(2026, 11, 2), item_code="SCJGJ-0001", department_code="SCJGJ",
+                    centre_code="", channel="online", cases_received=1,
+                )
+            )  # fmt: skip
+        _replayed(replica_url, container.engine)
+        caplog.set_level("WARNING", logger="tongban.indicators")
+        with container.read() as uow:
+            assert uow.conn.execute(IN_RECOVERY).scalar_one() is True
+            ledger.current(uow.conn)
+            assert uow.conn.execute(pending).scalar_one() == 1
+        assert caplog.records == []
+        with primary_only(), container.read() as uow:
+            ledger.current(uow.conn)
+            assert uow.conn.execute(pending).scalar_one() == 0
+            received = uow.conn.execute(select(indicator_case_daily.c.cases_received))
+            assert received.scalars().all() == [1]
+    finally:
+        container.replicas.dispose()

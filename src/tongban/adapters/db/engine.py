@@ -18,6 +18,9 @@ from sqlalchemy.sql.elements import ClauseElement
 
 READ_ONLY = "tongban_read_only"
 """Execution option marking a connection whose transactions only read."""
+REPLICA = "tongban_replica"
+"""Engine execution option marking a read replica's engine (``adapters.db.replicas``): a hot
+standby, where nothing can be written (the indicator ledger is not folded there)."""
 PING_IDLE_SECONDS = 10.0
 """A pooled PostgreSQL connection idle for longer than this is pinged before it is handed out."""
 
@@ -39,7 +42,13 @@ SIDE_URL = "tongban_side_url"
 
 
 def build_engine(
-    url: str, *, pool_size: int = 16, echo: bool = False, pooler: str = "", side_url: str = ""
+    url: str,
+    *,
+    pool_size: int = 16,
+    echo: bool = False,
+    pooler: str = "",
+    side_url: str = "",
+    replica: bool = False,
 ) -> Engine:
     """Create the engine for ``url`` with the per-connection settings tongban relies on.
 
@@ -55,6 +64,8 @@ def build_engine(
     holds a server connection while it waits for its case number: if the reservation queued in
     the same pool, a pool full of such transactions would wait for ever.  A second database
     alias in PgBouncer (its own pool) breaks that cycle.
+
+    ``replica``: the engine of a read replica (marked with the ``REPLICA`` execution option).
     """
     parsed = make_url(url)
     kwargs: dict[str, Any] = {"json_serializer": _json_dumps, "echo": echo, "future": True}
@@ -70,7 +81,7 @@ def build_engine(
     # request (overflow) costs a PostgreSQL backend start each time.
     kwargs.update(pool_size=pool_size, max_overflow=POOL_OVERFLOW)
     kwargs["connect_args"] = psycopg_connect_args(pooler)
-    kwargs["execution_options"] = {POOLER: pooler, SIDE_URL: side_url}
+    kwargs["execution_options"] = {POOLER: pooler, SIDE_URL: side_url, REPLICA: replica}
     engine = create_engine(url, **kwargs)
     _ping_when_idle(engine, PING_IDLE_SECONDS)
     _cache_long_statements()

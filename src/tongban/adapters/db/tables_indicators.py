@@ -1,7 +1,8 @@
 """Tables of the indicator system (指标体系): definitions with versions, the case facts and
 the daily case rollup the figures read.
 
-Mirrors migration 0019; imported at the end of ``tables`` so ``metadata`` holds every table.
+Mirrors migration 0019 (and the later ones named beside their tables); imported at the end of
+``tables`` so ``metadata`` holds every table.
 """
 
 from __future__ import annotations
@@ -156,6 +157,21 @@ indicator_case_town_monthly = Table(
     UniqueConstraint(
         "month", "department_code", "town", "channel", name="uq_indicator_case_town_monthly_key"
     ),
+)
+
+indicator_case_pending = Table(
+    "indicator_case_pending",
+    metadata,
+    # The case rollups' ledger (migration 0052): each case write appends what it adds to the
+    # daily row of its key (a plain insert, so concurrent writers never touch the same row);
+    # ``services/indicators/ledger.fold`` moves the rows into the three rollups above.
+    Column("id", BigId, primary_key=True),
+    Column("day", Date, nullable=False),
+    Column("item_code", String(40), nullable=False),
+    Column("department_code", String(40), nullable=False),
+    Column("centre_code", String(40), nullable=False),
+    Column("channel", String(12), nullable=False),
+    *(Column(name, Integer, nullable=False, server_default="0") for name in CASE_DAILY_MEASURES),
 )
 
 RATING_DAILY_MEASURES = (

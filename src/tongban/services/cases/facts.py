@@ -1,11 +1,14 @@
 """What each case counts for in the statistics, kept current in the case's own transaction.
 
-Every insert and save of a case (``repository.add``/``save``, and the demo's bulk filing)
-calls ``record``: the case's new fact replaces its stored one in ``indicator_case_facts``, and
-the difference goes into ``indicator_case_daily`` and the month's row of
-``indicator_case_monthly`` by ``UPDATE ... SET n = n + delta`` (an upsert), so the rollup is
-exactly the sum of the facts, and two writers add without losing each other's counts.
-``recompute`` derives the same from the raw rows, for ``tongban metrics verify`` and
+Every insert and save of a case (``repository.add``/``save``) calls ``changes``: the case's new
+fact replaces its stored one in ``indicator_case_facts``, and the difference is appended to the
+rollups' ledger ``indicator_case_pending`` (one plain multi-row insert, one row per daily key it
+changes), so no two case writes ever touch the same row; ``services/indicators/ledger.fold``
+moves the ledger into ``indicator_case_daily``, ``indicator_case_monthly`` and
+``indicator_case_town_monthly`` (the worker, and every read of the figures on the primary).
+The demo's bulk filing (``record_new``, ``apply_delta``) adds to the rollups directly by
+``UPDATE ... SET n = n + delta`` (an upsert), so two writers add without losing each other's
+counts.  ``recompute`` derives the facts from the raw rows, for ``tongban metrics verify`` and
 ``rebuild``.
 """
 
@@ -16,7 +19,7 @@ from datetime import date
 from enum import Enum
 from typing import Any, Final
 
-from sqlalchemy import Connection, Row, bindparam, delete, select
+from sqlalchemy import Connection, Row, bindparam, delete, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from tongban.adapters.db.tables import case_events, cases, centres
@@ -25,6 +28,7 @@ from tongban.adapters.db.tables_indicators import (
     indicator_case_daily,
     indicator_case_facts,
     indicator_case_monthly,
+    indicator_case_pending,
     indicator_case_town_monthly,
 )
 from tongban.domain.cases.model import Case
@@ -80,6 +84,7 @@ _TOWN_KEY = ("month", "department_code", "town", "channel")
 _ADD = adding_upserts(indicator_case_daily, _KEY, CASE_DAILY_MEASURES)
 _ADD_MONTHLY = adding_upserts(indicator_case_monthly, _MONTH_KEY, CASE_DAILY_MEASURES)
 _ADD_TOWN_MONTHLY = adding_upserts(indicator_case_town_monthly, _TOWN_KEY, CASE_DAILY_MEASURES)
+_PENDING = insert(indicator_case_pending)
 TownKey = tuple[date, str, str, str]
 """Month, department code, town, channel."""
 _FACT_COLUMNS = (
@@ -267,7 +272,8 @@ def delta_parts(
 ) -> list[Part]:
     """The upserts that add ``change`` to the daily rollup rows, to their months' rows and to
     their months' town rows (created at zero when missing); ``towns``: centres' towns known
-    already (``towns_of``)."""
+    already (``towns_of``).  For bulk writes (the demo): a case write appends to the ledger
+    instead (``ledger_parts``)."""
     if not change:
         return []
     dialect = conn.dialect.name
@@ -287,8 +293,18 @@ def delta_parts(
     ]
 
 
+def ledger_parts(change: Mapping[RollupKey, Mapping[str, int]]) -> list[Part]:
+    """The insert that appends ``change`` to the rollups' ledger (``indicator_case_pending``),
+    one row per daily key: no ``ON CONFLICT``, so concurrent writers share no row."""
+    if not change:
+        return []
+    rows = [dict(zip(_KEY, key, strict=True)) | dict(values) for key, values in change.items()]
+    return [(_PENDING, rows)]
+
+
 def apply_delta(conn: Connection, change: Mapping[RollupKey, Mapping[str, int]]) -> None:
-    """Add ``change`` to the daily, monthly and town rollups (one statement on PostgreSQL)."""
+    """Add ``change`` to the daily, monthly and town rollups (one statement on PostgreSQL): the
+    demo's bulk writes, which no concurrent case write contends with."""
     write_together(conn, delta_parts(conn, change))
 
 
@@ -298,15 +314,13 @@ def changes(
     *,
     new: bool = False,
     calendar: WorkingCalendar | None = None,
-    towns: Mapping[str, str] | None = None,
     stored: CaseFact | Unread | None = UNREAD,
 ) -> list[Part]:
-    """The writes that replace the case's fact and move the rollup by the difference, for the
-    caller to send with its own (``write_together``); call it in the transaction that writes
-    the case, with its pending events still on it.  ``calendar``: the one the caller has read
-    already in this transaction; ``towns``: centres' towns it has read (``towns_of``);
-    ``stored``: the case's stored fact, when the caller read it with the case in this
-    transaction (``STORED_FACT``)."""
+    """The writes that replace the case's fact and append the difference to the rollups'
+    ledger, for the caller to send with its own (``write_together``); call it in the
+    transaction that writes the case, with its pending events still on it.  ``calendar``: the
+    one the caller has read already in this transaction; ``stored``: the case's stored fact,
+    when the caller read it with the case in this transaction (``STORED_FACT``)."""
     assert case.id is not None
     old: CaseFact | None = None
     if new:
@@ -326,19 +340,20 @@ def changes(
         parts.append((_PUT_FACT[conn.dialect.name], [fact_row(fact)]))
     elif fact is None and old is not None:
         conn.execute(delete(indicator_case_facts).where(indicator_case_facts.c.case_id == case.id))
-    return parts + delta_parts(conn, change, towns)
+    return parts + ledger_parts(change)
 
 
 def record(
     conn: Connection, case: Case, *, new: bool = False, calendar: WorkingCalendar | None = None
 ) -> None:
-    """Replace the case's fact and move the rollup by the difference; call it in the
-    transaction that writes the case, with its pending events still on it."""
+    """Replace the case's fact and append the difference to the rollups' ledger; call it in
+    the transaction that writes the case, with its pending events still on it."""
     write_together(conn, changes(conn, case, new=new, calendar=calendar))
 
 
 def record_new(conn: Connection, stored: Iterable[Case]) -> None:
-    """The facts of newly inserted cases, in bulk (the demo files thousands at once)."""
+    """The facts of newly inserted cases, in bulk (the demo files thousands at once), added to
+    the rollups directly (``apply_delta``)."""
     calendar: WorkingCalendar | None = None
     facts: list[CaseFact] = []
     for case in stored:
@@ -429,4 +444,22 @@ def stored_rollup(conn: Connection, *, monthly: bool = False) -> dict[RollupKey,
             row["channel"],
         )
         out[key] = {m: int(row[m]) for m in CASE_DAILY_MEASURES}
+    return out
+
+
+def pending_rollup(conn: Connection) -> dict[RollupKey, dict[str, int]]:
+    """The ledger's rows not yet folded into the rollups, summed by daily key."""
+    out: dict[RollupKey, dict[str, int]] = {}
+    for row in conn.execute(select(indicator_case_pending)).mappings():
+        day = row["day"]
+        key: RollupKey = (
+            day if isinstance(day, date) else date.fromisoformat(day),
+            row["item_code"],
+            row["department_code"],
+            row["centre_code"],
+            row["channel"],
+        )
+        total = out.setdefault(key, dict.fromkeys(CASE_DAILY_MEASURES, 0))
+        for m in CASE_DAILY_MEASURES:
+            total[m] += int(row[m])
     return out

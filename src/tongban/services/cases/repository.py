@@ -93,26 +93,18 @@ _CENTRE_IDS = {
     "accepting_centre_id": _id_of(centres, "code_accepting_centre"),
     "pickup_centre_id": _id_of(centres, "code_pickup_centre"),
 }
-_ACCEPTING_TOWN = (
-    select(centres.c.town)
-    .where(centres.c.code == bindparam("code_accepting_centre"))
-    .scalar_subquery()
-    .label("accepting_town")
-)
-"""The accepting centre's town, returned by the write: the case's fact is rolled up by town
-(``facts.towns_of``), and this saves that lookup its own statement."""
 # Built once: a statement built per call makes SQLAlchemy recompute its cache key, which for
 # these costs more than the round trip.  The other columns come with each execution.
 _INSERT = (
     insert(cases)
     .values(department_id=_id_of(departments, "code_department"), **_CENTRE_IDS)
-    .returning(cases.c.id, cases.c.accepting_centre_id, cases.c.pickup_centre_id, _ACCEPTING_TOWN)
+    .returning(cases.c.id, cases.c.accepting_centre_id, cases.c.pickup_centre_id)
 )
 _UPDATE = (
     update(cases)
     .where(cases.c.id == bindparam("key_id"), cases.c.lock_version == bindparam("key_read"))
     .values(**_CENTRE_IDS)
-    .returning(cases.c.accepting_centre_id, cases.c.pickup_centre_id, _ACCEPTING_TOWN)
+    .returning(cases.c.accepting_centre_id, cases.c.pickup_centre_id)
 )
 _INSERT_EVENTS = insert(case_events)
 """RETURNING makes SQLAlchemy send several events as one multi-row INSERT."""
@@ -127,12 +119,6 @@ def _check_centres(case: Case, row: Row[Any]) -> None:
     ):
         if code is not None and found is None:
             raise UnknownCentre(code=code)
-
-
-def _towns_known(case: Case, row: Row[Any]) -> dict[str, str]:
-    """The accepting centre's town as the insert or update returned it (``facts.towns_of``)."""
-    code = case.accepting_centre_code
-    return {code: row.accepting_town or ""} if code else {}
 
 
 def _iso(day: date | None) -> str | None:
@@ -426,7 +412,7 @@ def add(
     case.id = row.id
     case.version = 1
     # the fact before _append clears the pending events; one statement with the events
-    changes = facts.changes(conn, case, new=True, calendar=calendar, towns=_towns_known(case, row))
+    changes = facts.changes(conn, case, new=True, calendar=calendar)
     return _append(conn, case, entries, [*also, *changes], returning)
 
 
@@ -458,7 +444,7 @@ def save(
         raise StaleVersion(current=current)
     _check_centres(case, row)
     case.version = read + 1
-    writes = facts.changes(conn, case, towns=_towns_known(case, row), stored=fact)  # before clear
+    writes = facts.changes(conn, case, stored=fact)  # before clear
     _append(conn, case, entries, [*also, *writes])
 
 

@@ -26,7 +26,7 @@ from tongban.domain.indicators.model import (
     Period,
     Source,
 )
-from tongban.services.indicators import figures
+from tongban.services.indicators import figures, ledger
 from tongban.services.indicators.access import Scope, check_filters
 from tongban.services.indicators.definitions import published_specs
 from tongban.services.network import queries as network
@@ -244,7 +244,9 @@ def build(
     filters: Mapping[Dimension, str] | None = None,
 ) -> Dashboard:
     """Every panel of the dashboard for the period holding ``at``, as the reader may see it,
-    optionally narrowed to a town or a department (another jurisdiction's is refused)."""
+    optionally narrowed to a town or a department (another jurisdiction's is refused); the
+    case rollups' ledger folded first (``ledger.current``)."""
+    ledger.current(conn)
     asked = {d: v for d, v in (filters or {}).items() if d in FILTERS}
     check_filters(scope, asked)
     specs = published_specs(conn)
@@ -301,7 +303,9 @@ def check_has_data(
 ) -> tuple[date, date]:
     """The period's first and last day; ``DashboardEmptyPeriod`` when nothing happened in it
     (``OutOfJurisdiction`` first for a town or department of another jurisdiction, then
-    ``DashboardUnknownFilter`` for one that does not exist)."""
+    ``DashboardUnknownFilter`` for one that does not exist).  Folds the case rollups' ledger
+    first (``ledger.current``), as the read that follows needs."""
+    ledger.current(conn)
     check_known(conn, check_filters(scope, dict(filters or {})))
     start, end = figures.period_range(period, at)
     if not has_data(conn, scope, start, end, filters):

@@ -28,7 +28,7 @@ from tongban.domain.indicators.model import (
     IndicatorSpec,
     Period,
 )
-from tongban.services.indicators import dashboard
+from tongban.services.indicators import dashboard, ledger
 from tongban.services.indicators.access import Scope
 from tongban.services.indicators.batch import Batch
 from tongban.services.indicators.definitions import list_definitions, published_specs
@@ -72,7 +72,9 @@ def workbook(
     """The workbook for the period holding ``at`` as the reader may see it (optionally
     narrowed to a town or department of their jurisdiction), with the towns compared by the
     indicator ``compare`` as on the dashboard (default 办件量).  ``reader`` reads the figures
-    (the bench passes one that asks ``figures.figure`` for each, to compare)."""
+    (the bench passes one that asks ``figures.figure`` for each, to compare).  The case
+    rollups' ledger is folded first (``ledger.current``)."""
+    ledger.current(conn)
     asked = {d: v for d, v in (filters or {}).items() if d in dashboard.FILTERS}
     specs = published_specs(conn)
     chosen = dashboard.compared(specs, compare)

@@ -26,7 +26,7 @@ from tongban.domain.indicators.model import (
     Period,
     Source,
 )
-from tongban.services.indicators import sources
+from tongban.services.indicators import ledger, sources
 from tongban.services.indicators.access import Scope, check_filters
 from tongban.services.indicators.definitions import published_specs
 
@@ -267,7 +267,9 @@ def figure(
     by: Dimension | None = None,
 ) -> Figure:
     """The indicator's value over the period holding ``at``, within ``filters`` and the
-    reader's jurisdiction, and (with ``by``) one row per value of that dimension."""
+    reader's jurisdiction, and (with ``by``) one row per value of that dimension (the case
+    rollups' ledger folded first: ``ledger.current``)."""
+    ledger.current(conn)
     spec, specs = spec_of(conn, code)
     asked = dict(filters or {})
     for dimension in [*asked, *([by] if by else [])]:

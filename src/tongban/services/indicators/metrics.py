@@ -3,18 +3,21 @@
 ``verify`` derives every case's fact from ``cases`` and ``case_events`` afresh and the daily
 rollup and its monthly sums (by item and centre, and by town) from those facts, and the daily
 rating rollup and its town rows from ``ratings`` and ``rectifications``, and reports each
-stored row that differs (or is missing, or should not be there).  ``rebuild`` replaces the six
-tables with the recomputation in one transaction.
+stored row that differs (or is missing, or should not be there).  The stored case rollups are
+the rollup tables with the ledger's rows not yet folded added (``indicator_case_pending``, see
+``ledger``), read in the same statement as the raw rows, so a case written or a fold made
+meanwhile never shows as a difference.  ``rebuild`` replaces the six tables with the
+recomputation in one transaction, and empties the ledger.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select
+from sqlalchemy import Connection, delete, func, insert, select, text
 
 from tongban.adapters.db.tables import cases
 from tongban.adapters.db.tables_indicators import (
@@ -23,6 +26,7 @@ from tongban.adapters.db.tables_indicators import (
     indicator_case_daily,
     indicator_case_facts,
     indicator_case_monthly,
+    indicator_case_pending,
     indicator_case_town_monthly,
     indicator_rating_daily,
     indicator_rating_town_monthly,
@@ -84,6 +88,49 @@ def _key_text(key: tuple[Any, ...]) -> str:
 _DAY_KEY = ("day", "item_code", "department_code", "centre_code", "channel")
 _MONTH_KEY = ("month", *_DAY_KEY[1:])
 _TOWN_KEY = ("month", "department_code", "town", "channel")
+_STORED = {
+    "sd": "indicator_case_daily",
+    "sm": "indicator_case_monthly",
+    "st": "indicator_case_town_monthly",
+}
+"""The ``_with_pending`` clause of each stored case rollup."""
+
+
+def _with_pending(conn: Connection) -> str:
+    """``WITH`` clauses (after others) giving ``sd``, ``sm`` and ``st``: the stored daily,
+    monthly and town case rollups with the ledger's unfolded rows added (``p`` summed by
+    day, ``pm`` by month, ``pt`` by town, as ``ledger.fold`` would add them)."""
+    month = (
+        "date_trunc('month', day)::date"
+        if conn.dialect.name == "postgresql"
+        else "date(day, 'start of month')"
+    )
+    keys = "item_code, department_code, centre_code, channel"
+    sums = ", ".join(f"sum({m}) AS {m}" for m in CASE_DAILY_MEASURES)
+    town = ", ".join(f"sum(pm.{m}) AS {m}" for m in CASE_DAILY_MEASURES)
+    clauses = [
+        f"p AS MATERIALIZED (SELECT day, {keys}, {sums} FROM indicator_case_pending "
+        f"GROUP BY day, {keys})",
+        f"pm AS MATERIALIZED (SELECT {month} AS month, {keys}, {sums} FROM p "
+        f"GROUP BY {month}, {keys})",
+        "pt AS MATERIALIZED (SELECT pm.month, pm.department_code, coalesce(ce.town, '') AS town, "
+        f"pm.channel, {town} FROM pm LEFT JOIN centres ce ON ce.code = pm.centre_code "
+        "AND pm.centre_code <> '' "
+        "GROUP BY pm.month, pm.department_code, coalesce(ce.town, ''), pm.channel)",
+    ]
+    for (name, table), pending, key in zip(
+        _STORED.items(), ("p", "pm", "pt"), (_DAY_KEY, _MONTH_KEY, _TOWN_KEY), strict=True
+    ):
+        on = " AND ".join(f"x.{k} = s.{k}" for k in key)
+        added = ", ".join(f"s.{m} + coalesce(x.{m}, 0) AS {m}" for m in CASE_DAILY_MEASURES)
+        columns = ", ".join((*key, *CASE_DAILY_MEASURES))
+        clauses.append(
+            f"{name} AS (SELECT {', '.join(f's.{k}' for k in key)}, {added} "
+            f"FROM {table} s LEFT JOIN {pending} x ON {on} "
+            f"UNION ALL SELECT {columns} FROM {pending} x "
+            f"WHERE NOT EXISTS (SELECT 1 FROM {table} s WHERE {on}))"
+        )
+    return ",\n" + ",\n".join(clauses)
 
 
 def verify(conn: Connection, progress: Progress | None = None) -> Report:
@@ -92,15 +139,11 @@ def verify(conn: Connection, progress: Progress | None = None) -> Report:
     reach Python."""
     recount.tune(conn)
     report = Report(cases=submitted_count(conn))
-    ctes = recount.facts_cte(conn) + recount.case_rollup_ctes(conn)
+    ctes = recount.facts_cte(conn) + recount.case_rollup_ctes(conn) + _with_pending(conn)
     fact_pairs, cases_found = recount.compare(
         conn,
         ctes,
-        (
-            ("d", "indicator_case_daily", _DAY_KEY),
-            ("m", "indicator_case_monthly", _MONTH_KEY),
-            ("t", "indicator_case_town_monthly", _TOWN_KEY),
-        ),
+        (("d", "sd", _DAY_KEY), ("m", "sm", _MONTH_KEY), ("t", "st", _TOWN_KEY)),
         CASE_DAILY_MEASURES,
         facts="f",
     )
@@ -115,7 +158,8 @@ def verify(conn: Connection, progress: Progress | None = None) -> Report:
                 )
     if progress is not None:
         progress(report.cases)
-    for table, (count, found) in cases_found.items():
+    for stored, (count, found) in cases_found.items():
+        table = _STORED[stored]
         if table == "indicator_case_daily":
             report.rollup_rows = count
         _add(report, table, found, CASE_DAILY_MEASURES)
@@ -178,22 +222,36 @@ def verify_in_python(conn: Connection, progress: Progress | None = None) -> Repo
                     )
     rolled = case_facts.rollup_of(expected)
     report.rollup_rows = len(rolled)
-    _compare(report, "indicator_case_daily", case_facts.stored_rollup(conn), rolled)
+    pending = case_facts.pending_rollup(conn)
+    pending_months = case_facts.by_month(pending)
+    _compare(report, "indicator_case_daily", _plus(case_facts.stored_rollup(conn), pending), rolled)
     _compare(
         report,
         "indicator_case_monthly",
-        case_facts.stored_rollup(conn, monthly=True),
+        _plus(case_facts.stored_rollup(conn, monthly=True), pending_months),
         case_facts.by_month(rolled),
     )
-    towns = case_facts.towns_of(conn, (key[3] for key in rolled))
+    towns = case_facts.towns_of(conn, (key[3] for key in [*rolled, *pending]))
     _compare(
         report,
         "indicator_case_town_monthly",
-        case_facts.stored_town_rollup(conn),
+        _plus(case_facts.stored_town_rollup(conn), case_facts.by_town_month(pending_months, towns)),
         case_facts.by_town_month(rolled, towns),
     )
     _verify_ratings(conn, report)
     return report
+
+
+def _plus(
+    stored: dict[Any, dict[str, int]], pending: Mapping[Any, Mapping[str, int]]
+) -> dict[Any, dict[str, int]]:
+    """The stored rollup rows with the ledger's unfolded rows of the same keys added."""
+    out = {key: dict(values) for key, values in stored.items()}
+    for key, values in pending.items():
+        row = out.setdefault(key, dict.fromkeys(CASE_DAILY_MEASURES, 0))
+        for m, v in values.items():
+            row[m] += v
+    return out
 
 
 def _compare(
@@ -244,11 +302,15 @@ def _plain(value: object) -> int | str | None:
 
 @atomic
 def rebuild(uow: UnitOfWork, actor: Actor, progress: Progress | None = None) -> Report:
-    """Replace the case facts and the daily rollup with a recomputation, in one transaction
-    (a case written meanwhile waits for it on PostgreSQL's row locks, or is refused as busy
-    on SQLite, and never lands half in the old and half in the new figures)."""
+    """Replace the case facts and the rollups with a recomputation and empty the rollups'
+    ledger, in one transaction.  On PostgreSQL the ledger is locked first: a case write waits
+    at its ledger row until the rebuild commits (on SQLite writers queue anyway), and a fold in
+    progress is waited for, so no case lands half in the old and half in the new figures."""
     conn = uow.conn
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("LOCK TABLE indicator_case_pending IN EXCLUSIVE MODE"))
     expected = _recomputed(conn, progress)
+    conn.execute(delete(indicator_case_pending))
     conn.execute(delete(indicator_case_daily))
     conn.execute(delete(indicator_case_monthly))
     conn.execute(delete(indicator_case_town_monthly))
