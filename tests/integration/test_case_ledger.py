@@ -268,3 +268,35 @@ def test_a_read_of_the_dashboard_sees_a_case_submitted_just_before(district: Dis
     assert _volume(district) == (5, 5)
     with district.container.read() as uow:
         assert _count(uow.conn, indicator_case_pending) == 0
+
+
+def test_a_read_that_finds_another_read_folding_waits_for_it_then_reads_without_a_second_fold(
+    district: District, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At most one read of a process folds on a connection of its own at a time (else a busy
+    pool's every connection could be a reader waiting for a second): another waits at most
+    ``FOLD_WAIT``, then reads the rollups as they are, taking no second connection."""
+    assert _volume(district) == (4, 4)
+    at_window(district.desk.world, "2026-11-06")
+    monkeypatch.setattr(ledger, "FOLD_WAIT", 0.05)
+    opened: list[object] = []
+    engine = district.container.engine
+    real_connect = type(engine).connect
+
+    def counting(self: Any, *args: Any, **kwargs: Any) -> Any:
+        opened.append(self)
+        return real_connect(self, *args, **kwargs)
+
+    assert ledger._folding.acquire(blocking=False)  # another read of this process is folding
+    try:
+        with district.container.read() as uow:
+            monkeypatch.setattr(type(engine), "connect", counting)
+            found = figures.figure(uow.conn, DISTRICT, "volume", period=Period.MONTH, at=MONTH)
+            monkeypatch.setattr(type(engine), "connect", real_connect)
+        assert found.value == 4  # read as last folded
+        assert opened == []
+        with district.container.read() as uow:
+            assert _count(uow.conn, indicator_case_pending) >= 1
+    finally:
+        ledger._folding.release()
+    assert _volume(district) == (5, 5)  # the next read folds

@@ -22,6 +22,7 @@ replica does not fold (nothing can be written there): it sees what the primary h
 from __future__ import annotations
 
 import logging
+import threading
 import weakref
 from typing import Any
 
@@ -162,6 +163,13 @@ def sweep(units: UnitsOfWork, _now: Any) -> None:
 
 
 _current: weakref.WeakSet[RootTransaction] = weakref.WeakSet()
+_folding = threading.Semaphore(1)
+"""One read of a process folds on a connection of its own at a time: a read holds its own
+connection while it folds, so with no bound every connection of a busy pool could be a reader
+waiting for a second one (until the pool's timeout).  With one, a process needs at most one
+connection beyond its readers', and a reader that finds another folding waits for it at most
+``FOLD_WAIT`` seconds, then reads (the other fold has moved the ledger up to its own start)."""
+FOLD_WAIT = 1.0
 """The reading transactions that have folded already (once is enough: see ``current``)."""
 
 
@@ -185,8 +193,13 @@ def current(conn: Connection) -> None:
     if not options.get(READ_ONLY):
         fold(conn, wait=True)
         return
+    if not _folding.acquire(timeout=FOLD_WAIT):
+        log.info("indicator ledger: another read of this process is folding; read as it is")
+        return
     try:
         with conn.engine.connect() as own, own.begin():
             fold(own, wait=True)
     except (DBAPIError, PoolTimeout):
         log.warning("indicator ledger not folded before a read", exc_info=True)
+    finally:
+        _folding.release()
