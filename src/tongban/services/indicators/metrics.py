@@ -137,7 +137,7 @@ def verify(conn: Connection, progress: Progress | None = None) -> Report:
     """Compare the stored facts and rollups with a recomputation from the raw rows, derived
     once and compared in the database in one statement (``recount``): only differing rows
     reach Python."""
-    recount.tune(conn)
+    recount.tune_for_verify(conn)
     report = Report(cases=submitted_count(conn))
     ctes = recount.facts_cte(conn) + recount.case_rollup_ctes(conn) + _with_pending(conn)
     fact_pairs, cases_found = recount.compare(

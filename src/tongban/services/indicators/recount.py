@@ -56,6 +56,14 @@ class _Dialect:
     next_day: str
     days: str
     """Format with two dates: the days from the first to the second."""
+    inline: str
+    """How a CTE that only a join reads is written: inlined on PostgreSQL, where a
+    materialised CTE keeps the facts' scan of the cases from running in parallel (and its
+    row estimates are lost: 27 million joined rows were expected of 5 million cases)."""
+    fence: str
+    """Ends the cases' subquery: on PostgreSQL ``OFFSET 0``, so that its columns (read from
+    each case's document) are computed by the parallel workers that scan the cases, not all
+    by the process that gathers their rows."""
 
 
 _POSTGRES = _Dialect(
@@ -70,10 +78,13 @@ _POSTGRES = _Dialect(
     has_stops="jsonb_array_length(coalesce(x.stops, '[]'::jsonb)) > 0",
     stops_of="x.stops",
     stops="(SELECT (s->>0)::date AS s0, (s->>1)::date AS s1 FROM jsonb_array_elements(b.stops) s)",
-    month="date_trunc('month', {})::date",
+    # on a timestamp without time zone: the same month, without a time zone conversion per row
+    month="date_trunc('month', ({})::timestamp)::date",
     distinct="IS DISTINCT FROM",
     next_day="({} + 1)",
     days="({1} - {0})",
+    inline="NOT MATERIALIZED",
+    fence=" OFFSET 0",
 )
 _SQLITE = _Dialect(
     china_date="date({}, '+8 hours')",
@@ -90,6 +101,8 @@ _SQLITE = _Dialect(
     distinct="IS NOT",
     next_day="date({}, '+1 day')",
     days="CAST(julianday({1}) - julianday({0}) AS INTEGER)",
+    inline="MATERIALIZED",
+    fence="",
 )
 
 
@@ -114,11 +127,15 @@ def facts_cte(conn: Connection) -> str:
     # (accepted, decided] wholly known: the calendar's rows from the day after acceptance to
     # the decision are as many as the days (no unknown year before, after or between)
     known = f"cb.r - ca.r = {d.days.format('b.accepted_on', 'b.fin')} - 1"
-    return f"""
-cal AS MATERIALIZED (
+    days = f"""
   SELECT day, n, n - w AS n0, row_number() OVER (ORDER BY day) AS r FROM (
-    SELECT day, {working} AS w, sum({working}) OVER (ORDER BY day) AS n FROM calendar_days) k),
-smart AS MATERIALIZED (
+    SELECT day, {working} AS w, sum({working}) OVER (ORDER BY day) AS n FROM calendar_days) k"""
+    # the calendar twice: materialised for the clock stops' subquery (run once per case with
+    # stops), and as the two joins read it (``inline``)
+    return f"""
+cal AS MATERIALIZED ({days}),
+cal_joined AS {d.inline} ({days}),
+smart AS {d.inline} (
   SELECT DISTINCT case_id FROM case_events WHERE type = 'AutomatedDecision'),
 b AS (
   SELECT c.id AS case_id, si.code AS item_code, dp.code AS department_code,
@@ -133,7 +150,7 @@ b AS (
   JOIN service_items si ON si.id = c.item_id
   JOIN departments dp ON dp.id = c.department_id
   LEFT JOIN centres ac ON ac.id = c.accepting_centre_id
-  WHERE c.submitted_at IS NOT NULL AND c.status <> 'draft'),
+  WHERE c.submitted_at IS NOT NULL AND c.status <> 'draft'{d.fence}),
 f AS MATERIALIZED (
   SELECT b.case_id, b.item_code, b.department_code, b.centre_code, b.channel, b.received_on,
     b.fin AS finished_on, 1 AS received, {_flag("b.channel = 'online'")} AS online,
@@ -152,11 +169,16 @@ f AS MATERIALIZED (
       ELSE 0 END AS working_days_used,
     CASE WHEN b.fin IS NOT NULL THEN b.promised ELSE 0 END AS promised_days
   FROM b
-  LEFT JOIN cal ca ON ca.day = {d.next_day.format("b.accepted_on")}
-  LEFT JOIN cal cb ON cb.day = b.fin)"""
+  LEFT JOIN cal_joined ca ON ca.day = {d.next_day.format("b.accepted_on")}
+  LEFT JOIN cal_joined cb ON cb.day = b.fin)"""
 
 
-def _sums(names: tuple[str, ...], source: tuple[str, ...]) -> str:
+def _sums(names: tuple[str, ...], source: tuple[str, ...], cast: str = "") -> str:
+    """``sum(s) AS n`` for each; with ``cast``, ``CAST(sum(s) AS cast)``."""
+    if cast:
+        return ", ".join(
+            f"CAST(sum({s}) AS {cast}) AS {n}" for n, s in zip(names, source, strict=True)
+        )
     return ", ".join(f"sum({s}) AS {n}" for n, s in zip(names, source, strict=True))
 
 
@@ -174,9 +196,12 @@ def case_rollup_ctes(conn: Connection) -> str:
     )
     keys = "item_code, department_code, centre_code, channel"
     total = _sums(CASE_DAILY_MEASURES, CASE_DAILY_MEASURES)
+    # a day's cell fits an integer: the monthly sums are then of integers, summed in a bigint
+    # on PostgreSQL, where the sums of bigints are numerics (an allocation per group and sum)
+    daily = _sums(CASE_DAILY_MEASURES, CASE_DAILY_MEASURES, "INTEGER")
     return f""",
 d AS MATERIALIZED (
-  SELECT day, {keys}, {total} FROM (
+  SELECT day, {keys}, {daily} FROM (
     SELECT received_on AS day, {keys}, {parts} FROM f
     UNION ALL
     SELECT finished_on AS day, {keys}, {done} FROM f WHERE finished_on IS NOT NULL) x
@@ -199,10 +224,10 @@ r AS MATERIALIZED (
   SELECT {d.china_date.format("ra.rated_at")} AS day,
     coalesce(si.code, '') AS item_code, coalesce(dp.code, '') AS department_code,
     coalesce(ce.code, '') AS centre_code, coalesce(c.channel, 'window') AS channel,
-    count(*) AS ratings_total,
-    sum({_flag(f"ra.level IN ({_SATISFIED})")}) AS ratings_satisfied,
-    sum({_flag(f"ra.level IN ({_POOR})")}) AS ratings_poor,
-    sum({_flag(f"ra.level IN ({_POOR}) AND coalesce(rc.called_back, false)")})
+    CAST(count(*) AS INTEGER) AS ratings_total,
+    CAST(sum({_flag(f"ra.level IN ({_SATISFIED})")}) AS INTEGER) AS ratings_satisfied,
+    CAST(sum({_flag(f"ra.level IN ({_POOR})")}) AS INTEGER) AS ratings_poor,
+    CAST(sum({_flag(f"ra.level IN ({_POOR}) AND coalesce(rc.called_back, false)")}) AS INTEGER)
       AS ratings_poor_called_back
   FROM ratings ra
   LEFT JOIN centres ce ON ce.id = ra.centre_id
@@ -392,3 +417,20 @@ def tune(conn: Connection) -> None:
         conn.execute(text("SET LOCAL work_mem = '256MB'"))
         # the calendar CTE's row estimate is far off: a merge join then sorts every case
         conn.execute(text("SET LOCAL enable_mergejoin = off"))
+
+
+def tune_for_verify(conn: Connection) -> None:
+    """``tune``, and for ``metrics verify``'s statements: group by hashing, in memory.  The
+    planner estimates the rollups' groups from CTEs it has no statistics for (a million or,
+    before the calendar join was inlined, 30 million daily rows at 5 million cases, where
+    there are 2.3 million), and so sorted the 10 million received and decided rows on disk
+    to group them.  At 5 million cases the daily groups' hash table takes about 0.9 GB and
+    the stored facts' 0.6 GB, for the statement's length (``docs/indicators.md``)."""
+    tune(conn)
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SET LOCAL work_mem = '1GB'"))
+        conn.execute(text("SET LOCAL enable_sort = off"))
+        # reading each case's document costs far more than the planner reckons (a hundredth
+        # of an operator per row): at a tenth of the default cost per row handed from the
+        # parallel workers, the facts' scan of the cases runs in parallel
+        conn.execute(text("SET LOCAL parallel_tuple_cost = 0.01"))
