@@ -19,7 +19,7 @@ from datetime import date
 from enum import Enum
 from typing import Any, Final
 
-from sqlalchemy import Connection, Row, bindparam, delete, insert, select
+from sqlalchemy import Connection, Row, RowMapping, bindparam, delete, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from tongban.adapters.db.tables import case_events, cases, centres
@@ -413,6 +413,22 @@ def rollup_of(facts: Iterable[CaseFact]) -> dict[RollupKey, dict[str, int]]:
     return total
 
 
+def _as_date(value: date | str) -> date:
+    """A stored day or month: a ``date`` on PostgreSQL, an ISO string on SQLite."""
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+def _rollup_key(row: RowMapping, first: str) -> RollupKey:
+    """The daily (or monthly) rollup key of a stored row whose period column is ``first``."""
+    return (
+        _as_date(row[first]),
+        row["item_code"],
+        row["department_code"],
+        row["centre_code"],
+        row["channel"],
+    )
+
+
 def stored_town_rollup(
     conn: Connection, table: Any = indicator_case_town_monthly, measures: Iterable[str] = ()
 ) -> dict[TownKey, dict[str, int]]:
@@ -420,9 +436,8 @@ def stored_town_rollup(
     names = tuple(measures) or CASE_DAILY_MEASURES
     out: dict[TownKey, dict[str, int]] = {}
     for row in conn.execute(select(table)).mappings():
-        month = row["month"]
         key: TownKey = (
-            month if isinstance(month, date) else date.fromisoformat(month),
+            _as_date(row["month"]),
             row["department_code"],
             row["town"],
             row["channel"],
@@ -436,14 +451,7 @@ def stored_rollup(conn: Connection, *, monthly: bool = False) -> dict[RollupKey,
     table, first = (indicator_case_monthly, "month") if monthly else (indicator_case_daily, "day")
     out: dict[RollupKey, dict[str, int]] = {}
     for row in conn.execute(select(table)).mappings():
-        key: RollupKey = (
-            row[first] if isinstance(row[first], date) else date.fromisoformat(row[first]),
-            row["item_code"],
-            row["department_code"],
-            row["centre_code"],
-            row["channel"],
-        )
-        out[key] = {m: int(row[m]) for m in CASE_DAILY_MEASURES}
+        out[_rollup_key(row, first)] = {m: int(row[m]) for m in CASE_DAILY_MEASURES}
     return out
 
 
@@ -451,15 +459,7 @@ def pending_rollup(conn: Connection) -> dict[RollupKey, dict[str, int]]:
     """The ledger's rows not yet folded into the rollups, summed by daily key."""
     out: dict[RollupKey, dict[str, int]] = {}
     for row in conn.execute(select(indicator_case_pending)).mappings():
-        day = row["day"]
-        key: RollupKey = (
-            day if isinstance(day, date) else date.fromisoformat(day),
-            row["item_code"],
-            row["department_code"],
-            row["centre_code"],
-            row["channel"],
-        )
-        total = out.setdefault(key, dict.fromkeys(CASE_DAILY_MEASURES, 0))
+        total = out.setdefault(_rollup_key(row, "day"), dict.fromkeys(CASE_DAILY_MEASURES, 0))
         for m in CASE_DAILY_MEASURES:
             total[m] += int(row[m])
     return out
