@@ -92,17 +92,41 @@ CASE_DAILY_MEASURES = (
     "promised_days_of_finished",
 )
 
+
+def _rollup_key(period: str) -> tuple[Column[object], ...]:
+    """The key columns of a rollup by ``period`` (its day, or a month's first day) × item ×
+    department × centre × channel."""
+    return (
+        Column(period, Date, nullable=False),
+        Column("item_code", String(40), nullable=False),
+        Column("department_code", String(40), nullable=False),
+        Column("centre_code", String(40), nullable=False),
+        Column("channel", String(12), nullable=False),
+    )
+
+
+def _town_key() -> tuple[Column[object], ...]:
+    """The key columns of a town rollup: month × department × the centre's town × channel."""
+    return (
+        Column("month", Date, nullable=False),
+        Column("department_code", String(40), nullable=False),
+        Column("town", String(40), nullable=False),
+        Column("channel", String(12), nullable=False),
+    )
+
+
+def _sums(names: tuple[str, ...]) -> tuple[Column[object], ...]:
+    """One integer column per measure, 0 unless written."""
+    return tuple(Column(name, Integer, nullable=False, server_default="0") for name in names)
+
+
 indicator_case_daily = Table(
     "indicator_case_daily",
     metadata,
     # Daily sums per item × department × centre × channel; the town is the centre's.
     Column("id", BigId, primary_key=True),
-    Column("day", Date, nullable=False),
-    Column("item_code", String(40), nullable=False),
-    Column("department_code", String(40), nullable=False),
-    Column("centre_code", String(40), nullable=False),
-    Column("channel", String(12), nullable=False),
-    *(Column(name, Integer, nullable=False, server_default="0") for name in CASE_DAILY_MEASURES),
+    *_rollup_key("day"),
+    *_sums(CASE_DAILY_MEASURES),
     UniqueConstraint(
         "day",
         "item_code",
@@ -119,12 +143,8 @@ indicator_case_monthly = Table(
     # The daily rows summed by month (``month`` is its first day): what a month, quarter or
     # year reads, a twelfth to a thirtieth of the daily rows.
     Column("id", BigId, primary_key=True),
-    Column("month", Date, nullable=False),
-    Column("item_code", String(40), nullable=False),
-    Column("department_code", String(40), nullable=False),
-    Column("centre_code", String(40), nullable=False),
-    Column("channel", String(12), nullable=False),
-    *(Column(name, Integer, nullable=False, server_default="0") for name in CASE_DAILY_MEASURES),
+    *_rollup_key("month"),
+    *_sums(CASE_DAILY_MEASURES),
     UniqueConstraint(
         "month",
         "item_code",
@@ -149,11 +169,8 @@ indicator_case_town_monthly = Table(
     # the district's and towns' month, quarter and year panels read, whole, by town, department
     # or channel (a few hundred rows a month).
     Column("id", BigId, primary_key=True),
-    Column("month", Date, nullable=False),
-    Column("department_code", String(40), nullable=False),
-    Column("town", String(40), nullable=False),
-    Column("channel", String(12), nullable=False),
-    *(Column(name, Integer, nullable=False, server_default="0") for name in CASE_DAILY_MEASURES),
+    *_town_key(),
+    *_sums(CASE_DAILY_MEASURES),
     UniqueConstraint(
         "month", "department_code", "town", "channel", name="uq_indicator_case_town_monthly_key"
     ),
@@ -166,12 +183,8 @@ indicator_case_pending = Table(
     # daily row of its key (a plain insert, so concurrent writers never touch the same row);
     # ``services/indicators/ledger.fold`` moves the rows into the three rollups above.
     Column("id", BigId, primary_key=True),
-    Column("day", Date, nullable=False),
-    Column("item_code", String(40), nullable=False),
-    Column("department_code", String(40), nullable=False),
-    Column("centre_code", String(40), nullable=False),
-    Column("channel", String(12), nullable=False),
-    *(Column(name, Integer, nullable=False, server_default="0") for name in CASE_DAILY_MEASURES),
+    *_rollup_key("day"),
+    *_sums(CASE_DAILY_MEASURES),
 )
 
 RATING_DAILY_MEASURES = (
@@ -187,12 +200,8 @@ indicator_rating_daily = Table(
     # 好差评 sums per day rated × item × department × centre × channel (the rated case's
     # channel, 'window' for a ticket); '' where the rating has no item, department or centre.
     Column("id", BigId, primary_key=True),
-    Column("day", Date, nullable=False),
-    Column("item_code", String(40), nullable=False),
-    Column("department_code", String(40), nullable=False),
-    Column("centre_code", String(40), nullable=False),
-    Column("channel", String(12), nullable=False),
-    *(Column(name, Integer, nullable=False, server_default="0") for name in RATING_DAILY_MEASURES),
+    *_rollup_key("day"),
+    *_sums(RATING_DAILY_MEASURES),
     UniqueConstraint(
         "day",
         "item_code",
@@ -215,11 +224,8 @@ indicator_rating_town_monthly = Table(
     # The daily rating rows summed by month × department × town × channel: what the month,
     # quarter and year panels read when only the town, department or channel is asked for.
     Column("id", BigId, primary_key=True),
-    Column("month", Date, nullable=False),
-    Column("department_code", String(40), nullable=False),
-    Column("town", String(40), nullable=False),
-    Column("channel", String(12), nullable=False),
-    *(Column(name, Integer, nullable=False, server_default="0") for name in RATING_DAILY_MEASURES),
+    *_town_key(),
+    *_sums(RATING_DAILY_MEASURES),
     UniqueConstraint(
         "month", "department_code", "town", "channel", name="uq_indicator_rating_town_monthly_key"
     ),
