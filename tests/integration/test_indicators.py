@@ -3,6 +3,8 @@ hand; cuts, drill-down, jurisdiction and "no data" behave as people read them (b
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from sqlalchemy import func, select
 
@@ -81,8 +83,6 @@ def test_every_standard_indicator_equals_the_figure_worked_out_by_hand(district:
 def test_periods_count_on_the_day_a_case_was_submitted_or_decided(
     district: District, code: str, period: Period, day: str, expected: float | None
 ) -> None:
-    from datetime import date
-
     assert value(district, code, period=period, at=date.fromisoformat(day)) == expected
 
 
@@ -107,6 +107,20 @@ def test_cut_by_town_the_online_case_has_no_town_and_the_rows_drill_into_centres
     assert [(r.key, r.value, r.meets_target) for r in centre.rows] == [("C-GC", 50.0, False)]
     assert centre.rows[0].drill == {"centre": "C-GC", "by": "item"}
     assert value(district, "visits_per_case", by=Dimension.CHANNEL) == 0.75
+
+
+def test_a_cut_lists_the_groups_the_indicator_counts_something_in(district: District) -> None:
+    # 11-03: A (online, received 11-02) was decided and nothing was received; the day's rollup
+    # row exists for the decision, so the volume by town must not list it as 0 cases
+    def rows(code: str) -> list[tuple[str, float | None]]:
+        with district.container.read() as uow:
+            got = figures.figure(uow.conn, DISTRICT, code, period=Period.DAY,
+                                 at=date(2026, 11, 3), by=Dimension.TOWN)  # fmt: skip
+        return [(r.key, r.value) for r in got.rows]
+
+    assert rows("volume") == []
+    assert value(district, "volume", period=Period.DAY, at=date(2026, 11, 3)) == 0
+    assert rows("on_time_rate") == [("", 100.0)]
 
 
 def test_a_cut_the_indicator_does_not_have_is_refused(district: District) -> None:

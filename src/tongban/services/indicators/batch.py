@@ -116,7 +116,7 @@ class Batch:
         if not self._cut_by(spec):
             return []
         grouped = self._grouped(spec, by)
-        keys = sorted(grouped)
+        keys = figures.listed(grouped)
         named = self._named(by, keys)
         out = []
         for key in keys:

@@ -256,6 +256,13 @@ def _whole_of(
     return whole
 
 
+def listed(grouped: Mapping[str, Mapping[str, float | None]]) -> list[str]:
+    """The groups a figure lists, in order: those the indicator's measures count something in.
+    A rollup row kept for another measure (a case decided in a town on a day none was received
+    there) lists nothing, so the rows do not depend on which other measures share the row."""
+    return sorted(key for key, totals in grouped.items() if any(totals.values()))
+
+
 def figure(
     conn: Connection,
     scope: Scope,
@@ -285,7 +292,7 @@ def figure(
     value = rounded(_value(spec, whole, specs))
     rows: list[FigureRow] = []
     if by is not None:
-        keys = sorted(grouped)
+        keys = listed(grouped)
         named = labels(conn, by, keys)
         deeper = next_level({**asked, by: ""}, spec)
         for key in keys:
