@@ -11,16 +11,16 @@ most, as in Nanhai), 60% of the decided ones rated, with a rectification task fo
 rating, most of them called back.  The cases, their facts, the ratings and all the rollups are
 bulk-written (COPY on PostgreSQL) the way ``metrics rebuild`` computes them.
 
-A panel is one standard indicator for a month (June 2026) or a year (2025), for the whole
-district, by town and by department where the indicator has the cut, through
-``figures.figure`` (the service the pages and the dashboard call).  "rollup" reads the case
-and rating rollups as the service does (for these whole-month periods and cuts, the town-level
-monthly rows); "raw" is the same ``figures.figure`` with the case source summing the per-case
-rows (``indicator_case_facts``, one row per case, indexed by the day received and the day
-decided: the cheapest a query without a rollup can do, as working days need the events) and the
-rating source joining the ratings to their items, centres, cases and tasks (what the figures
-read before migration 0035).  Both are timed in the same run; their values are compared.
-Figures only: nothing here passes or fails on time.
+A panel is one standard indicator for a day (15 June 2026, a Monday), a month (June 2026) or a
+year (2025), for the whole district, by town and by department where the indicator has the cut,
+through ``figures.figure`` (the service the pages and the dashboard call).  "rollup" reads the
+case and rating rollups as the service does (for the day, the daily rows; for the whole-month
+periods and these cuts, the town-level monthly rows); "raw" is the same ``figures.figure``
+with the case source summing the per-case rows (``indicator_case_facts``, one row per case,
+indexed by the day received and the day decided: the cheapest a query without a rollup can do,
+as working days need the events) and the rating source joining the ratings to their items,
+centres, cases and tasks (what the figures read before migration 0035).  Both are timed in the
+same run; their values are compared.  Figures only: nothing here passes or fails on time.
 
 ``--export-from URL`` times the dashboard's Excel export for a year on an existing database
 instead (a demo loaded with ``tongban demo --cases N``): see ``bench/indicators_export.py``.
@@ -86,7 +86,12 @@ DATABASE = "tongban_bench_indicators"
 CHANNELS = ("online", "window", "self_service", "mail")
 ITEMS_PER_DEPARTMENT = 20
 FIRST_DAY, LAST_DAY = date(2025, 1, 1), date(2026, 10, 31)
-PERIODS = ((Period.MONTH, date(2026, 6, 15), "June 2026"), (Period.YEAR, date(2025, 6, 15), "2025"))
+PERIODS = (
+    # a day reads the daily rows, a month or a year the monthly ones
+    (Period.DAY, date(2026, 6, 15), "15 June 2026"),
+    (Period.MONTH, date(2026, 6, 15), "June 2026"),
+    (Period.YEAR, date(2025, 6, 15), "2025"),
+)
 CUTS = (None, Dimension.TOWN, Dimension.DEPARTMENT)
 TOWN_WEIGHTS = {"桂城街道": 35, "狮山镇": 17, "大沥镇": 15, "里水镇": 9, "西樵镇": 8, "九江镇": 7}
 LEVELS = (("very_satisfied", 78), ("satisfied", 17), ("fairly_satisfied", 3.5))
