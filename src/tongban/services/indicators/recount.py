@@ -345,9 +345,12 @@ def _int(value: Any) -> int | None:
 def _upsert(table: str, keys: tuple[str, ...], measures: tuple[str, ...], source: str) -> str:
     names = ", ".join((*keys, *measures))
     added = ", ".join(f"{m} = {table}.{m} + excluded.{m}" for m in measures)
+    # in key order, the period first: a day's (or month's) rows then lie together on disk, as
+    # they do when the ledger adds them day by day, so a day's panel reads a few pages, not one
+    # page per row (3,582 rows of a day on 3,391 pages at 5 million cases, unordered)
     return (
         f"INSERT INTO {table} ({names}) SELECT {names} FROM {source} WHERE true "
-        f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {added}"
+        f"ORDER BY {', '.join(keys)} ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {added}"
     )
 
 
