@@ -6,9 +6,10 @@ year's Excel export and ``tongban metrics verify`` at that size.
         [--keep] [--reuse] [--skip panels,export,verify] [--database NAME]
 
 Generating 5 million full cases (``tongban demo --cases``: each with its hash-chained events)
-takes about an hour on a shared 2-core machine, so this bench fills what the panels and verify
-read set-wise in SQL instead, with the demo history's distributions: ``cases`` with what verify
-derives a fact from (the decision day, the item's terms and material sources in the document,
+takes 9 minutes on a quiet 2-core machine and about an hour on a shared one
+(``bench/history_bench.py``), so this bench fills what the panels and verify read set-wise in
+SQL instead, with the demo history's distributions: ``cases`` with what verify derives a fact
+from (the decision day, the item's terms and material sources in the document,
 the acceptance day and deadline; no events but the 秒批 decision events, and the official
 calendar), ``indicator_case_facts`` derived from them by verify's own SQL
 (``recount.facts_cte``), ``ratings`` and their ``rectifications``; then the rollups are built
