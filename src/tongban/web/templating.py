@@ -193,16 +193,23 @@ def render(
     """Render the whole page, or only ``block`` when htmx asks for a partial."""
     templates: Jinja2Blocks = request.app.state.templates
     ctx = dict(context or {})
-    ctx.setdefault("principal", deps.load_principal(request))
-    ctx.setdefault("csrf_token", deps.csrf_token_for(request))
+    # only what the context does not give: an error page gives no principal and no token so
+    # that it renders without reading the session (the database may be what failed), and
+    # ``setdefault`` would read it anyway to compute the default it then drops
+    if "principal" not in ctx:
+        ctx["principal"] = deps.load_principal(request)
+    if "csrf_token" not in ctx:
+        ctx["csrf_token"] = deps.csrf_token_for(request)
     ctx.setdefault("elderly", deps.is_elderly(request))
-    ctx.setdefault("jurisdiction", _jurisdiction(request))
+    if "jurisdiction" not in ctx:
+        ctx["jurisdiction"] = _jurisdiction(request)
     if block is not None and request.headers.get("HX-Request") == "true":
         return templates.TemplateResponse(
             request, template, ctx, block_name=block, status_code=status_code
         )
     principal = ctx["principal"]
-    ctx.setdefault("calendar_status", _calendar_status(request))
+    if "calendar_status" not in ctx:
+        ctx["calendar_status"] = _calendar_status(request)
     ctx.setdefault("calendar_staff", principal is not None and principal.kind is UserKind.STAFF)
     ctx.setdefault(
         "calendar_admin", principal is not None and principal.has_role(Role.CATALOGUE_ADMIN)
