@@ -3,6 +3,7 @@ gets the page with its request number, never a connection closed without an answ
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import pytest
@@ -36,3 +37,29 @@ def test_a_signed_in_visitors_page_while_the_database_restarts_is_the_error_page
     assert answer.status_code == 500
     assert "text/html" in answer.headers["content-type"]
     assert "系统错误" in answer.text and "请求编号" in answer.text
+
+
+def test_an_unexpected_error_is_logged_once_with_its_request_number(
+    app: Any,
+    container: Container,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    person = make_citizen(container)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        sign_in(container, client, person)
+        monkeypatch.setattr(sessions, "read_session", _down)
+        monkeypatch.setattr(sessions, "read_session_async", _down_async)
+        with caplog.at_level(logging.ERROR):
+            assert client.get("/").status_code == 500
+    logged = [r for r in caplog.records if r.name == "tongban.web"]
+    assert len(logged) == 1 and "unhandled error in request" in logged[0].getMessage()
+    assert logged[0].exc_info is not None
+    # the server logs what the application re-raises: the same error is not logged again,
+    # another one (the handler's own failure, say) is
+    server = logging.getLogger("uvicorn.error")
+    caplog.clear()
+    with caplog.at_level(logging.ERROR):
+        server.error("Exception in ASGI application\n", exc_info=logged[0].exc_info)
+        server.error("Exception in ASGI application\n", exc_info=(ValueError, ValueError(), None))
+    assert [r.exc_info[1].__class__ for r in caplog.records if r.exc_info] == [ValueError]

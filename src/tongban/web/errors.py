@@ -6,6 +6,7 @@ one place that turns them into status codes.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from typing import Any
 
@@ -107,7 +108,27 @@ def error_response(request: Request, error: StarletteHTTPException) -> Response:
     return response
 
 
+_LOGGED = "_tongban_logged"
+
+
+class LoggedByTheHandler(logging.Filter):
+    """On ``uvicorn.error``: drops the server's second traceback of an error the handler of
+    ``install`` has already logged with its request number (Starlette re-raises it after the
+    500 answer is sent, so that the server may log it).  An error the handler did not log — the
+    handler's own failure among them — is kept."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        return not getattr(error, _LOGGED, False)
+
+
+_SERVER_LOG_FILTER = LoggedByTheHandler()
+
+
 def install(app: FastAPI) -> None:
+    # once per process however many apps are built (``addFilter`` adds an instance once)
+    logging.getLogger("uvicorn.error").addFilter(_SERVER_LOG_FILTER)
+
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, error: DomainError) -> Response:
         body = error.as_dict()
@@ -156,6 +177,9 @@ def install(app: FastAPI) -> None:
     async def unexpected(request: Request, error: Exception) -> Response:
         request_id = getattr(request.state, "request_id", "")
         log.exception("unhandled error in request %s", request_id)
+        # an exception type that takes no attributes is logged twice, as before
+        with contextlib.suppress(AttributeError, TypeError):
+            setattr(error, _LOGGED, True)
         message = _("系统繁忙，请稍后再试。如问题持续，请提供请求编号 {request_id}。").format(
             request_id=request_id
         )
