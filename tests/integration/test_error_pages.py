@@ -4,6 +4,7 @@ gets the page with its request number, never a connection closed without an answ
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 import pytest
@@ -51,9 +52,15 @@ def test_an_unexpected_error_is_logged_once_with_its_request_number(
         monkeypatch.setattr(sessions, "read_session", _down)
         monkeypatch.setattr(sessions, "read_session_async", _down_async)
         with caplog.at_level(logging.ERROR):
-            assert client.get("/").status_code == 500
+            answer = client.get("/")
+    assert answer.status_code == 500
+    # the number the visitor is asked to quote is the one in the log
+    quoted = re.search(r"请求编号\s*([0-9a-f]{32})", answer.text)
+    assert quoted is not None
+    request_id = quoted.group(1)
     logged = [r for r in caplog.records if r.name == "tongban.web"]
-    assert len(logged) == 1 and "unhandled error in request" in logged[0].getMessage()
+    assert len(logged) == 1
+    assert logged[0].getMessage() == f"unhandled error in request {request_id}"
     assert logged[0].exc_info is not None
     # the server logs what the application re-raises: the same error is not logged again,
     # another one (the handler's own failure, say) is
